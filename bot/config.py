@@ -1,0 +1,183 @@
+"""Configuration, read once into typed objects and passed in.
+
+`Settings` comes from the environment (and an optional `.env`); `School` comes from the school's YAML settings
+file (name, timezone, contacts, people, holidays, report routes). Nothing else in the code reads os.environ.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import yaml
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_POLICY_DIR = REPO_ROOT / "policy_data"
+SAMPLE_SCHOOL_FILE = REPO_ROOT / "school.example.yaml"
+
+
+class ConfigError(Exception):
+    """A configuration problem worded for the person running the bot: file, where, what is wrong."""
+
+
+class Settings(BaseSettings):
+    """Everything the process needs from its environment. Tokens are optional: none means console only."""
+
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    policy_dir: Path = DEFAULT_POLICY_DIR
+    school_file: Path | None = None
+    log_level: str = "INFO"
+
+    # Encryption at rest of report text: a Fernet key (or several, comma separated, newest first) or a key file.
+    encryption_keys: SecretStr | None = Field(default=None, alias="POLICYBOT_ENCRYPTION_KEYS")
+    key_file: Path | None = None
+
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_api_url: str | None = None
+    slack_dsl_channel: str | None = None
+    port: int = 3000
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_base_url: str | None = None
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_webhook_port: int = 8443
+
+    scheduler_enabled: bool = True
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'policybot.db').resolve()}"
+
+    @property
+    def resolved_key_file(self) -> Path:
+        return self.key_file or self.data_dir / "policybot.key"
+
+    @property
+    def resolved_school_file(self) -> Path:
+        if self.school_file:
+            return self.school_file
+        local = Path("school.yaml")
+        return local if local.exists() else SAMPLE_SCHOOL_FILE
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_bot_token is not None and (
+            self.slack_app_token is not None or self.slack_signing_secret is not None
+        )
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_bot_token is not None
+
+
+Role = Literal["staff", "dsl", "deputy_dsl", "headteacher", "chair_of_governors", "admin"]
+
+
+class Contact(BaseModel):
+    """Someone the bot can point people to: 'please speak to the school office on ...'."""
+
+    title: str
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+    def describe(self) -> str:
+        parts = [self.title + (f" ({self.name})" if self.name else "")]
+        if self.phone:
+            parts.append(self.phone)
+        if self.email:
+            parts.append(self.email)
+        return ", ".join(parts)
+
+
+class PersonEntry(BaseModel):
+    """A member of the school community as listed in the settings file (imported into the people table)."""
+
+    name: str
+    roles: list[Role] = ["staff"]
+    slack_user_id: str | None = None
+    telegram_chat_id: int | None = None
+    email: str | None = None
+    start_date: dt.date | None = None
+    leave_date: dt.date | None = None
+
+
+class Holiday(BaseModel):
+    name: str
+    start: dt.date
+    end: dt.date
+
+
+class QuietHours(BaseModel):
+    """Staff reminders go out only inside these hours on school days."""
+
+    start: dt.time = dt.time(7, 0)
+    end: dt.time = dt.time(18, 0)
+
+
+class School(BaseModel):
+    name: str
+    timezone: str = "Europe/London"
+    contacts: dict[str, Contact] = {}
+    people: list[PersonEntry] = []
+    holidays: list[Holiday] = []
+    quiet_hours: QuietHours = QuietHours()
+    reminder_time: dt.time = dt.time(8, 30)
+    # "full": alerts carry the report text; "contentless": only category, urgency and receipt.
+    alert_contents: Literal["full", "contentless"] = "full"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (KeyError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r} (for example Europe/London)") from exc
+        return value
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def contact(self, key: str) -> Contact | None:
+        return self.contacts.get(key)
+
+    def is_holiday(self, day: dt.date) -> bool:
+        return any(h.start <= day <= h.end for h in self.holidays)
+
+    def is_school_day(self, day: dt.date) -> bool:
+        return day.weekday() < 5 and not self.is_holiday(day)
+
+
+def load_school(path: Path) -> School:
+    """Read the school settings file; a problem names the file, the place in it and what is wrong."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: file not found") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    try:
+        return School.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"{path}: {problems}") from exc

@@ -1,0 +1,86 @@
+"""The core, assembled: settings, school, database, clock, vault, and the services built on them.
+
+Adapters (Slack, Telegram, console, CLI) receive one `Core` and call its services; they hold no business rules.
+Services are built on first use so that a quick `policybot ask` loads only what it needs.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from bot.config import School, Settings, load_school
+from bot.ports import Clock, SystemClock
+
+if TYPE_CHECKING:
+    from bot.crypto import Vault
+    from bot.outbox import Outbox
+    from bot.people import People
+    from bot.policy.loader import PolicyLibrary
+    from bot.qa import QuestionAnswerer
+    from bot.storage import Database
+
+log = logging.getLogger(__name__)
+
+
+class Core:
+    def __init__(
+        self,
+        settings: Settings,
+        school: School | None = None,
+        clock: Clock | None = None,
+        database: Database | None = None,
+    ) -> None:
+        self.settings = settings
+        self.school = school or load_school(settings.resolved_school_file)
+        self.clock: Clock = clock or SystemClock()
+        if database is not None:
+            self.__dict__["db"] = database
+
+    # --- foundations ---
+    @cached_property
+    def db(self) -> Database:
+        from bot.storage import Database
+
+        return Database(self.settings.resolved_database_url)
+
+    @cached_property
+    def vault(self) -> Vault:
+        from bot.crypto import Vault, load_or_create_keys
+
+        env_keys = self.settings.encryption_keys.get_secret_value() if self.settings.encryption_keys else None
+        return Vault(load_or_create_keys(self.settings.resolved_key_file, env_keys))
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        from bot.outbox import Outbox
+
+        return Outbox(self.db, self.vault, self.clock)
+
+    @cached_property
+    def people(self) -> People:
+        from bot.people import People
+
+        return People(self.db)
+
+    # --- policy and questions ---
+    @cached_property
+    def policies(self) -> PolicyLibrary:
+        from bot.policy.loader import load_library
+
+        return load_library(self.settings.policy_dir)
+
+    @cached_property
+    def qa(self) -> QuestionAnswerer:
+        from bot.qa import QuestionAnswerer
+
+        return QuestionAnswerer(self.policies, self.school)
+
+    def prepare(self) -> None:
+        """Start-up: bring the schema up to date and load the school's people. Fails loudly on bad data."""
+        self.policies  # noqa: B018 - a malformed policy file must stop start-up, with file, path and problem
+        self.db.upgrade()
+        added = self.people.seed(self.school.people)
+        if added:
+            log.info("added %d people from the school settings", added)

@@ -1,0 +1,177 @@
+"""The outbox: every message the bot sends is first a row here, written in the same transaction as the thing
+that caused it (a report, a reminder). A dispatcher delivers due rows through the notifiers, retrying with
+backoff until delivered, so a confirmed report's alerts survive Slack outages and process restarts.
+
+Payloads are encrypted at rest: an alert may carry report text. Each row has a unique idempotency key, so the
+same message is queued, and delivered, once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import String, Text, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from bot.crypto import Vault
+from bot.ports import Clock, DeliveryError, Notifier, OutboundMessage, Recipient
+from bot.storage import Base, Database
+
+log = logging.getLogger(__name__)
+
+PENDING, SENDING, DELIVERED, FAILED = "pending", "sending", "delivered", "failed"
+LEASE = dt.timedelta(minutes=2)  # a row claimed by a process that then died is retried after this
+MAX_BACKOFF = dt.timedelta(minutes=15)
+
+
+class OutboxRow(Base):
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(40))
+    ref: Mapped[str | None] = mapped_column(String(64), index=True)
+    payload: Mapped[str] = mapped_column(Text)  # encrypted JSON of the OutboundMessage
+    status: Mapped[str] = mapped_column(String(12), default=PENDING, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime]
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime]
+    delivered_at: Mapped[dt.datetime | None]
+
+
+# Turns a recipient the outbox may not hold in the clear (an anonymous reply channel) into a real address,
+# at the moment of delivery. None means "no longer deliverable" (e.g. the sender chose to keep nothing).
+Resolver = Callable[[Recipient], Recipient | None]
+
+
+@dataclass
+class DispatchResult:
+    delivered: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def backoff(attempts: int, retry_after: float | None = None) -> dt.timedelta:
+    if retry_after is not None:
+        return dt.timedelta(seconds=max(0.0, retry_after))
+    return min(dt.timedelta(seconds=2 ** min(attempts, 12)), MAX_BACKOFF)
+
+
+class Outbox:
+    def __init__(self, db: Database, vault: Vault, clock: Clock) -> None:
+        self.db = db
+        self.vault = vault
+        self.clock = clock
+
+    def enqueue(self, session: Session, message: OutboundMessage, *, not_before: dt.datetime | None = None) -> bool:
+        """Queue a message in the caller's transaction. False when its key was already queued."""
+        if session.scalar(select(OutboxRow.id).where(OutboxRow.key == message.key)) is not None:
+            return False
+        now = self.clock.now()
+        row = OutboxRow(
+            key=message.key,
+            platform=message.recipient.platform,
+            kind=message.kind,
+            ref=message.ref,
+            payload=self.vault.encrypt(json.dumps(message.to_json())),
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=not_before or now,
+            created_at=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(row)
+        except IntegrityError:
+            return False  # another process queued the same key a moment ago
+        return True
+
+    def message(self, row: OutboxRow) -> OutboundMessage:
+        return OutboundMessage.from_json(json.loads(self.vault.decrypt(row.payload)))
+
+    def _claim(self, limit: int) -> list[int]:
+        """Mark up to `limit` due rows as being sent by us; a lease lets a dead process's rows be retried."""
+        now = self.clock.now()
+        claimed: list[int] = []
+        with self.db.session() as session:
+            due = session.scalars(
+                select(OutboxRow.id)
+                .where(OutboxRow.status.in_((PENDING, SENDING)), OutboxRow.next_attempt_at <= now)
+                .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
+                .limit(limit)
+            ).all()
+            for row_id in due:
+                taken = session.execute(
+                    update(OutboxRow)
+                    .where(
+                        OutboxRow.id == row_id,
+                        OutboxRow.status.in_((PENDING, SENDING)),
+                        OutboxRow.next_attempt_at <= now,
+                    )
+                    .values(status=SENDING, next_attempt_at=now + LEASE)
+                )
+                if taken.rowcount:  # type: ignore[attr-defined]
+                    claimed.append(row_id)
+        return claimed
+
+    def dispatch(
+        self, notifiers: Mapping[str, Notifier], resolve: Resolver | None = None, limit: int = 100
+    ) -> DispatchResult:
+        """Deliver what is due. Safe to run from several threads or processes at once."""
+        result = DispatchResult()
+        for row_id in self._claim(limit):
+            with self.db.session() as session:
+                row = session.get(OutboxRow, row_id)
+                if row is None or row.status != SENDING:
+                    continue
+                message = self.message(row)
+                outcome = self._deliver_one(message, notifiers, resolve)
+                now = self.clock.now()
+                row.attempts += 1
+                if outcome is None:
+                    row.status, row.delivered_at, row.last_error = DELIVERED, now, None
+                    result.delivered += 1
+                elif outcome.permanent:
+                    row.status, row.last_error = FAILED, str(outcome)[:300]
+                    result.failed += 1
+                    log.error("message %s (%s) could not be delivered: %s", row.key, row.kind, outcome)
+                else:
+                    row.status = PENDING
+                    row.next_attempt_at = now + backoff(row.attempts, outcome.retry_after)
+                    row.last_error = str(outcome)[:300]
+                    result.retried += 1
+                    log.warning("message %s (%s) will be retried: %s", row.key, row.kind, outcome)
+        return result
+
+    @staticmethod
+    def _deliver_one(
+        message: OutboundMessage, notifiers: Mapping[str, Notifier], resolve: Resolver | None
+    ) -> DeliveryError | None:
+        if message.recipient.address.startswith("reply:"):
+            target = resolve(message.recipient) if resolve else None
+            if target is None:
+                return DeliveryError("the sender keeps no reply channel", permanent=True)
+            message = OutboundMessage(**{**message.__dict__, "recipient": target})
+        notifier = notifiers.get(message.recipient.platform)
+        if notifier is None:
+            # Not configured yet: keep it queued, so it goes out once the platform is set up.
+            return DeliveryError(f"no {message.recipient.platform} connection is configured", retry_after=300)
+        try:
+            notifier.deliver(message)
+        except DeliveryError as exc:
+            return exc
+        except Exception as exc:  # a notifier bug must not lose the message: retry it
+            log.exception("notifier %s raised", message.recipient.platform)
+            return DeliveryError(f"{type(exc).__name__}")
+        return None
+
+    def pending_count(self) -> int:
+        with self.db.session() as session:
+            return len(session.scalars(select(OutboxRow.id).where(OutboxRow.status != DELIVERED)).all())

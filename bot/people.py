@@ -1,0 +1,185 @@
+"""People and roles: staff, DSLs and their deputies, the headteacher, the chair of governors, admins.
+
+The school settings file seeds the table at start-up; `policybot people` manages it afterwards. A person's
+platform identities (Slack user id, Telegram chat id) are how the adapters recognise staff and DSLs. This
+table is about the school's own people acting in their roles, never about who sent a report.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from sqlalchemy import BigInteger, ForeignKey, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from bot.config import PersonEntry, Role
+from bot.storage import Base, Database
+
+ROLES: tuple[Role, ...] = ("staff", "dsl", "deputy_dsl", "headteacher", "chair_of_governors", "admin")
+ROLE_LABELS: dict[str, str] = {
+    "staff": "Staff",
+    "dsl": "Designated Safeguarding Lead",
+    "deputy_dsl": "Deputy Designated Safeguarding Lead",
+    "headteacher": "Headteacher",
+    "chair_of_governors": "Chair of Governors",
+    "admin": "Administrator",
+}
+
+
+class PeopleError(Exception):
+    """A problem with people data, worded for the person managing it."""
+
+
+class Person(Base):
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    email: Mapped[str | None] = mapped_column(String(320))
+    slack_user_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    start_date: Mapped[dt.date | None]
+    leave_date: Mapped[dt.date | None]
+    role_rows: Mapped[list[PersonRole]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(r.role for r in self.role_rows)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_dsl(self) -> bool:
+        return self.has_role("dsl", "deputy_dsl")
+
+    def is_current(self, day: dt.date) -> bool:
+        started = self.start_date is None or self.start_date <= day
+        left = self.leave_date is not None and self.leave_date <= day
+        return started and not left
+
+    def set_roles(self, roles: Iterable[str]) -> None:
+        wanted = set(roles)
+        unknown = wanted.difference(ROLES)
+        if unknown:
+            raise PeopleError(f"unknown role(s): {', '.join(sorted(unknown))}; roles are {', '.join(ROLES)}")
+        self.role_rows = [r for r in self.role_rows if r.role in wanted]
+        have = {r.role for r in self.role_rows}
+        self.role_rows.extend(PersonRole(role=r) for r in sorted(wanted - have))
+
+
+class PersonRole(Base):
+    __tablename__ = "person_roles"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+    person: Mapped[Person] = relationship(back_populates="role_rows")
+
+
+class People:
+    """Queries and changes on the people table."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # --- lookups (each takes a session so callers can combine them in one transaction) ---
+    @staticmethod
+    def by_slack_id(session: Session, slack_user_id: str) -> Person | None:
+        return session.scalar(select(Person).where(Person.slack_user_id == slack_user_id))
+
+    @staticmethod
+    def by_telegram_chat(session: Session, chat_id: int) -> Person | None:
+        return session.scalar(select(Person).where(Person.telegram_chat_id == chat_id))
+
+    @staticmethod
+    def by_name(session: Session, name: str) -> Person | None:
+        return session.scalar(select(Person).where(Person.name == name))
+
+    @staticmethod
+    def all(session: Session) -> Sequence[Person]:
+        return session.scalars(select(Person).order_by(Person.name)).all()
+
+    @staticmethod
+    def with_role(session: Session, *roles: str, on: dt.date | None = None) -> list[Person]:
+        people = session.scalars(
+            select(Person).join(PersonRole).where(PersonRole.role.in_(roles)).order_by(Person.name).distinct()
+        ).all()
+        return [p for p in people if on is None or p.is_current(on)]
+
+    # --- changes ---
+    def upsert(self, session: Session, entry: PersonEntry) -> Person:
+        person = self.by_name(session, entry.name)
+        if person is None:
+            person = Person(name=entry.name)
+            session.add(person)
+        person.email = entry.email or person.email
+        person.slack_user_id = entry.slack_user_id or person.slack_user_id
+        person.telegram_chat_id = entry.telegram_chat_id or person.telegram_chat_id
+        person.start_date = entry.start_date or person.start_date
+        person.leave_date = entry.leave_date or person.leave_date
+        person.set_roles(entry.roles)
+        session.flush()
+        return person
+
+    def seed(self, entries: Iterable[PersonEntry]) -> int:
+        """Load people from the school settings; existing people keep changes made since by CLI."""
+        count = 0
+        with self.db.session() as session:
+            for entry in entries:
+                if self.by_name(session, entry.name) is None:
+                    self.upsert(session, entry)
+                    count += 1
+        return count
+
+    def import_csv(self, path: Path) -> int:
+        """CSV columns: name, roles (separated by ';'), slack_user_id, telegram_chat_id, email, start_date."""
+        try:
+            with path.open(newline="", encoding="utf-8-sig") as handle:
+                rows = list(csv.DictReader(handle))
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            raise PeopleError(f"{path}: cannot read the CSV file: {exc}") from exc
+        entries = []
+        for number, row in enumerate(rows, start=2):
+            try:
+                roles = [r.strip() for r in (row.get("roles") or "staff").split(";") if r.strip()]
+                entries.append(
+                    PersonEntry.model_validate(
+                        {
+                            "name": (row.get("name") or "").strip(),
+                            "roles": roles,
+                            "slack_user_id": (row.get("slack_user_id") or "").strip() or None,
+                            "telegram_chat_id": (row.get("telegram_chat_id") or "").strip() or None,
+                            "email": (row.get("email") or "").strip() or None,
+                            "start_date": (row.get("start_date") or "").strip() or None,
+                        }
+                    )
+                )
+            except ValueError as exc:
+                raise PeopleError(f"{path}: line {number}: {exc}") from exc
+            if not entries[-1].name:
+                raise PeopleError(f"{path}: line {number}: name is empty")
+        with self.db.session() as session:
+            for entry in entries:
+                self.upsert(session, entry)
+        return len(entries)
+
+    def set_roles(self, name: str, roles: Iterable[str]) -> Person:
+        with self.db.session() as session:
+            person = self.by_name(session, name)
+            if person is None:
+                raise PeopleError(f"nobody called {name!r}; `policybot people list` shows everyone")
+            person.set_roles(roles)
+            return person
+
+    def set_leave_date(self, name: str, day: dt.date) -> Person:
+        with self.db.session() as session:
+            person = self.by_name(session, name)
+            if person is None:
+                raise PeopleError(f"nobody called {name!r}; `policybot people list` shows everyone")
+            person.leave_date = day
+            return person

@@ -1,0 +1,125 @@
+"""The few ports through which the core meets the outside world.
+
+The core never imports Slack or Telegram. It writes `OutboundMessage`s to the outbox; the dispatcher hands
+each one to the `Notifier` registered for its recipient's platform. Time comes from a `Clock`, so tests and the
+scheduler can move it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+Platform = Literal["slack", "telegram", "console"]
+
+
+class Clock(Protocol):
+    def now(self) -> dt.datetime:
+        """The current time, timezone-aware, in UTC."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Where a message goes: a platform and an address on it (Slack user or channel id, Telegram chat id).
+
+    For an anonymous sender the address is `reply:<receipt>`: the platform address stays encrypted in the
+    reply channel and is decrypted only at the moment of delivery, never written to the outbox.
+    """
+
+    platform: Platform
+    address: str
+
+
+@dataclass(frozen=True)
+class Button:
+    action: str  # e.g. "report.ack"; adapters route presses by this name
+    label: str
+    value: str = ""  # e.g. the receipt code
+    style: Literal["primary", "danger"] | None = None
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    """A message the core wants delivered. `key` makes delivery idempotent: one key, one delivery."""
+
+    key: str
+    recipient: Recipient
+    kind: str  # report_alert, report_escalation, sender_update, ack_reminder, review_prompt, ...
+    text: str  # complete plain text; adapters may format it but never need more than this
+    title: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)  # e.g. {"Receipt": "ABCD-...", "Urgency": "urgent"}
+    buttons: tuple[Button, ...] = ()
+    ref: str | None = None  # what this message is about (e.g. a receipt), for updating it in place later
+    urgent: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "recipient": {"platform": self.recipient.platform, "address": self.recipient.address},
+            "kind": self.kind,
+            "text": self.text,
+            "title": self.title,
+            "fields": self.fields,
+            "buttons": [
+                {"action": b.action, "label": b.label, "value": b.value, "style": b.style} for b in self.buttons
+            ],
+            "ref": self.ref,
+            "urgent": self.urgent,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> OutboundMessage:
+        return cls(
+            key=data["key"],
+            recipient=Recipient(**data["recipient"]),
+            kind=data["kind"],
+            text=data["text"],
+            title=data.get("title"),
+            fields=dict(data.get("fields") or {}),
+            buttons=tuple(Button(**b) for b in data.get("buttons") or ()),
+            ref=data.get("ref"),
+            urgent=bool(data.get("urgent")),
+        )
+
+
+class DeliveryError(Exception):
+    """A delivery that did not happen. Retried with backoff unless `permanent`; `retry_after` honours 429s."""
+
+    def __init__(self, reason: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+class Notifier(Protocol):
+    """Delivers a message on one platform. Raises DeliveryError when it could not."""
+
+    platform: Platform
+
+    def deliver(self, message: OutboundMessage) -> None: ...
+
+
+class ManualClock:
+    """A clock that moves only when told: for tests, simulations and benchmarks."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("ManualClock needs an aware datetime")
+        self._now = start.astimezone(dt.UTC)
+
+    def now(self) -> dt.datetime:
+        return self._now
+
+    def set(self, when: dt.datetime) -> None:
+        self._now = when.astimezone(dt.UTC)
+
+    def advance(self, delta: dt.timedelta | None = None, **kwargs: float) -> dt.datetime:
+        self._now += delta if delta is not None else dt.timedelta(**kwargs)
+        return self._now

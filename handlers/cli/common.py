@@ -1,0 +1,75 @@
+"""What every command shares: building the Core, logging, and turning known errors into plain messages."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.core import Core
+
+
+def setup_logging(level: str = "INFO") -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # Library chatter at INFO would log request URLs; keep it at WARNING.
+    for noisy in ("httpx", "httpcore", "telegram", "slack_bolt", "slack_sdk", "apscheduler", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def make_core(prepare: bool = True) -> Core:
+    """Settings from the environment, the school file, the database migrated and people seeded."""
+    from bot.config import Settings
+    from bot.core import Core
+
+    core = Core(Settings())
+    if prepare:
+        core.prepare()
+    return core
+
+
+def known_errors() -> tuple[type[BaseException], ...]:
+    """Errors whose message is written for the person at the keyboard: shown as they are, no traceback."""
+    from bot.config import ConfigError
+    from bot.crypto import VaultError
+    from bot.people import PeopleError
+
+    errors: list[type[BaseException]] = [ConfigError, PeopleError, VaultError]
+    try:
+        from bot.policy.loader import PolicyDataError
+
+        errors.append(PolicyDataError)
+    except ImportError:
+        pass
+    try:
+        from bot.reports import ReportError
+
+        errors.append(ReportError)
+    except ImportError:
+        pass
+    return tuple(errors)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    try:
+        return int(args.handler(args) or 0)
+    except KeyboardInterrupt:
+        print("\nStopped.", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        if isinstance(exc, known_errors()):
+            print(f"policybot: {exc}", file=sys.stderr)
+            return 1
+        print(
+            f"policybot: something went wrong ({type(exc).__name__}). "
+            "Run the same command with --debug for details, or ask whoever looks after the bot.",
+            file=sys.stderr,
+        )
+        return 1

@@ -1,0 +1,101 @@
+"""`policybot people list|add|import|role|leave`: the school's people and their roles."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+
+def register(commands: Any) -> None:
+    people = commands.add_parser("people", help="staff, DSLs and other roles")
+    sub = people.add_subparsers(dest="people_command", metavar="ACTION", required=True)
+
+    sub.add_parser("list", help="everyone and their roles").set_defaults(handler=_list)
+
+    add = sub.add_parser("add", help="add or update a person")
+    add.add_argument("name")
+    add.add_argument("--role", action="append", dest="roles", help="a role (repeatable); default staff")
+    add.add_argument("--slack", dest="slack_user_id")
+    add.add_argument("--telegram", dest="telegram_chat_id", type=int)
+    add.add_argument("--email")
+    add.add_argument("--start", dest="start_date", type=dt.date.fromisoformat, help="start date YYYY-MM-DD")
+    add.set_defaults(handler=_add)
+
+    imp = sub.add_parser("import", help="add or update people from a CSV file")
+    imp.add_argument("file", type=Path)
+    imp.set_defaults(handler=_import)
+
+    role = sub.add_parser("role", help="set someone's roles")
+    role.add_argument("name")
+    role.add_argument("roles", nargs="+")
+    role.set_defaults(handler=_role)
+
+    leave = sub.add_parser("leave", help="record the day someone leaves (passwords are changed that day)")
+    leave.add_argument("name")
+    leave.add_argument("--on", dest="day", type=dt.date.fromisoformat, required=True, help="YYYY-MM-DD")
+    leave.set_defaults(handler=_leave)
+
+
+def _list(args: argparse.Namespace) -> int:
+    from bot.people import ROLE_LABELS, People
+    from handlers.cli.common import make_core
+
+    core = make_core()
+    with core.db.session() as session:
+        everyone = People.all(session)
+        if not everyone:
+            print("Nobody yet. Add people with `policybot people add NAME --role staff`.")
+        for person in everyone:
+            roles = ", ".join(ROLE_LABELS[r] for r in sorted(person.roles)) or "no role"
+            extra = f"  (leaves {person.leave_date})" if person.leave_date else ""
+            slack = f"  slack {person.slack_user_id}" if person.slack_user_id else ""
+            print(f"{person.name}: {roles}{slack}{extra}")
+    return 0
+
+
+def _add(args: argparse.Namespace) -> int:
+    from bot.config import PersonEntry
+    from handlers.cli.common import make_core
+
+    core = make_core()
+    entry = PersonEntry(
+        name=args.name,
+        roles=args.roles or ["staff"],
+        slack_user_id=args.slack_user_id,
+        telegram_chat_id=args.telegram_chat_id,
+        email=args.email,
+        start_date=args.start_date,
+    )
+    with core.db.session() as session:
+        person = core.people.upsert(session, entry)
+        print(f"Saved {person.name} ({', '.join(sorted(person.roles))}).")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from handlers.cli.common import make_core
+
+    count = make_core().people.import_csv(args.file)
+    print(f"Imported {count} people from {args.file}.")
+    return 0
+
+
+def _role(args: argparse.Namespace) -> int:
+    from handlers.cli.common import make_core
+
+    person = make_core().people.set_roles(args.name, args.roles)
+    print(f"{person.name} now has roles: {', '.join(sorted(person.roles))}.")
+    return 0
+
+
+def _leave(args: argparse.Namespace) -> int:
+    from handlers.cli.common import make_core
+
+    person = make_core().people.set_leave_date(args.name, args.day)
+    print(
+        f"{person.name} leaves on {args.day:%A %d %B %Y}. "
+        "The admin will be reminded that day to change the passwords of the school accounts they could use."
+    )
+    return 0

@@ -1,0 +1,34 @@
+"""`policybot run` (the main job) and `policybot chat` (the console chat on its own)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(commands: Any) -> None:
+    run = commands.add_parser(
+        "run",
+        help="run the bot: Slack and Telegram when their tokens are set, else the console chat; "
+        "with the scheduler and alert delivery",
+    )
+    run.set_defaults(handler=_run)
+    chat = commands.add_parser("chat", help="ask about the policy or report a concern in this terminal")
+    chat.set_defaults(handler=_chat)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from handlers.cli.common import make_core, setup_logging
+    from handlers.run import run
+
+    core = make_core(prepare=False)
+    setup_logging(core.settings.log_level)
+    return run(core)
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from handlers.cli.common import make_core
+    from handlers.console import chat
+
+    chat(make_core())
+    return 0

@@ -1,0 +1,101 @@
+"""The console chat: the same core flows as Slack and Telegram, in a terminal (and in tests).
+
+`policybot chat` (and `policybot run` with no tokens configured) runs `chat(core, io)`.
+"""
+
+from __future__ import annotations
+
+import logging
+import textwrap
+from typing import TYPE_CHECKING, Literal
+
+from bot.ports import DeliveryError, OutboundMessage
+from handlers.console.io import ConsoleIO
+
+if TYPE_CHECKING:
+    from bot.core import Core
+    from bot.qa import Answer
+
+log = logging.getLogger(__name__)
+Audience = Literal["parent", "staff"]
+
+HELP = """\
+Type a question about the policy in your own words, for example "can I post photos from sports day?".
+  /report        tell the school about a concern, anonymously
+  /status CODE   check a concern you reported, with its receipt code
+  /audience      switch between parent or carer and staff
+  /help          this help
+  /quit          leave"""
+
+
+def render_answer(answer: Answer) -> str:
+    """An answer as plain text: the short answer, then each quoted clause with its section."""
+    lines = [answer.text.strip()]
+    for citation in answer.citations[:3]:
+        quote = textwrap.fill(citation.text, width=88, initial_indent="    ", subsequent_indent="    ")
+        lines.append(f'\n  From "{citation.section}" ({citation.policy}):\n{quote}')
+    return "\n".join(lines)
+
+
+def choose_audience(io: ConsoleIO) -> Audience | None:
+    while True:
+        reply = io.ask("Are you a parent or carer (p), or a member of staff (s)? ")
+        if reply is None:
+            return None
+        choice = reply.strip().lower()
+        if choice in {"p", "parent", "carer", "parent or carer"}:
+            return "parent"
+        if choice in {"s", "staff", "member of staff", "teacher"}:
+            return "staff"
+        io.say("Please type p for parent or carer, or s for staff.")
+
+
+def chat(core: Core, io: ConsoleIO | None = None) -> None:
+    io = io or ConsoleIO()
+    io.say(f"Hello! I answer questions about {core.school.name}'s Social Media Policy, quoting it word for word.")
+    audience = choose_audience(io)
+    if audience is None:
+        io.say("Goodbye.")
+        return
+    io.say(HELP)
+    while True:
+        line = io.ask("\nYou: ")
+        if line is None:
+            io.say("Goodbye.")
+            return
+        text = line.strip()
+        command, _, rest = text.partition(" ")
+        command = command.lower()
+        if command == "/help":
+            io.say(HELP)
+        elif command == "/audience":
+            audience = choose_audience(io) or audience
+        elif command == "/report":
+            from handlers.console.report import run_report_flow
+
+            run_report_flow(core, io)
+        elif command == "/status":
+            from handlers.console.report import run_status_flow
+
+            run_status_flow(core, io, rest.strip())
+        elif command.startswith("/"):
+            io.say("I don't know that command. Type /help to see what I can do.")
+        else:
+            io.say(render_answer(core.qa.answer(line, audience)))
+
+
+class ConsoleNotifier:
+    """Delivers messages meant for the console (alerts when no Slack is set up, replies to console senders)."""
+
+    platform: Literal["console"] = "console"
+
+    def __init__(self, io: ConsoleIO | None = None) -> None:
+        self.io = io or ConsoleIO()
+
+    def deliver(self, message: OutboundMessage) -> None:
+        try:
+            heading = message.title or message.kind.replace("_", " ")
+            details = "".join(f"\n  {name}: {value}" for name, value in message.fields.items())
+            self.io.say(f"\n[{heading} for {message.recipient.address}]{details}\n{message.text}")
+        except OSError as exc:
+            raise DeliveryError(f"console not writable: {exc}") from exc

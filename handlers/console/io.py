@@ -1,0 +1,52 @@
+"""Terminal input and output for the console chat, injectable so tests can drive a conversation as data."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Iterator
+
+CANCEL_WORDS = {"/cancel", "/quit", "/exit"}
+
+
+class ConsoleIO:
+    def __init__(
+        self,
+        read: Callable[[str], str] | None = None,
+        write: Callable[[str], None] | None = None,
+    ) -> None:
+        self._read = read or input
+        self._write = write or (lambda text: print(text, flush=True))
+
+    def say(self, text: str) -> None:
+        self._write(text)
+
+    def ask(self, prompt: str) -> str | None:
+        """One line from the person; None when they cancel or the input ends."""
+        try:
+            line = self._read(prompt)
+        except (EOFError, KeyboardInterrupt):
+            return None
+        if line.strip().lower() in CANCEL_WORDS:
+            return None
+        return line
+
+
+class ScriptedIO(ConsoleIO):
+    """Plays a list of lines as the person's input and records everything said: for tests."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._lines: Iterator[str] = iter(lines)
+        self.transcript: list[str] = []
+        super().__init__(read=self._next, write=self.transcript.append)
+
+    def _next(self, prompt: str) -> str:
+        try:
+            line = next(self._lines)
+        except StopIteration:
+            raise EOFError from None
+        self.transcript.append(f"{prompt}{line}")
+        return line
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.transcript)

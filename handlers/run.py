@@ -1,0 +1,84 @@
+"""The main job: one process running every configured adapter, the scheduler and the alert dispatcher.
+
+With no tokens it is the console chat (alerts for DSLs print in the same terminal); with SLACK_* and/or
+TELEGRAM_BOT_TOKEN set, the real adapters start. Telegram, when configured, owns the main thread (its
+library handles signals there); otherwise the console chat or a wait for Ctrl-C does.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from bot.ports import Notifier
+
+if TYPE_CHECKING:
+    from bot.core import Core
+
+log = logging.getLogger(__name__)
+
+
+def run(core: Core) -> int:
+    core.prepare()
+    settings = core.settings
+    notifiers: dict[str, Notifier] = {}
+    stops: list[Callable[[], None]] = []
+
+    from handlers.console import ConsoleNotifier
+
+    notifiers["console"] = ConsoleNotifier()
+
+    if settings.slack_enabled:
+        from handlers.slack import SlackNotifier, create_slack_app, start_slack
+
+        slack_app = create_slack_app(core)
+        notifiers["slack"] = SlackNotifier(slack_app.client, core)
+        stops.append(start_slack(slack_app, core))
+        log.info("Slack is connected")
+
+    from scheduler import build_scheduler
+
+    scheduler = build_scheduler(core, notifiers, core.reports.resolve_reply)
+    scheduler.start()
+    _warn_if_overdue(core)
+    try:
+        if settings.telegram_enabled:
+            from handlers.telegram import TelegramNotifier, create_telegram_app, run_telegram
+
+            telegram_app = create_telegram_app(core)
+
+            def on_ready(notifier: TelegramNotifier) -> None:
+                notifiers["telegram"] = notifier
+                log.info("Telegram is connected")
+
+            run_telegram(telegram_app, core, on_ready=on_ready)
+        elif settings.slack_enabled:
+            _wait_for_stop()
+        else:
+            from handlers.console import chat
+
+            log.info("No Slack or Telegram tokens set: running the console chat")
+            chat(core)
+    finally:
+        scheduler.shutdown(wait=False)
+        for stop in stops:
+            stop()
+    return 0
+
+
+def _wait_for_stop() -> None:
+    stopped = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopped.set())
+    stopped.wait()
+
+
+def _warn_if_overdue(core: Core) -> None:
+    try:
+        for line in core.schedule.reviews.overdue_warnings():
+            log.warning(line)
+    except Exception:  # a start-up warning must never stop the bot
+        log.exception("could not check policy review dates")

@@ -1,0 +1,127 @@
+"""Shared fixtures: a Core on a fresh SQLite file (migrated) with a manual clock, and the same on PostgreSQL.
+
+PostgreSQL tests carry the `postgres` marker. Under CI=true they must run (an unreachable server fails them);
+elsewhere they skip, saying why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from bot.config import REPO_ROOT, School, Settings, load_school
+from bot.core import Core
+from bot.ports import ManualClock
+from bot.storage import Database
+
+PG_URL = os.environ.get("POLICYBOT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+# A Wednesday in term time, mid-morning in London.
+START = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
+
+
+def _pg_unreachable_reason() -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_URL.replace("+psycopg", ""), connect_timeout=3):
+            return None
+    except Exception as exc:  # any failure to connect is a reason to skip outside CI
+        return f"PostgreSQL at {PG_URL} is not reachable ({type(exc).__name__}); set CI=true to require it"
+
+
+@pytest.fixture(scope="session")
+def pg_available() -> None:
+    reason = _pg_unreachable_reason()
+    if reason:
+        if IN_CI:
+            pytest.fail(f"CI=true requires PostgreSQL: {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def school() -> School:
+    return load_school(REPO_ROOT / "school.example.yaml")
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+def make_settings(tmp_path: Path, database_url: str | None = None, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "data_dir": tmp_path / "data",
+        "database_url": database_url,
+        "school_file": REPO_ROOT / "school.example.yaml",
+        "POLICYBOT_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    }
+    values.update(overrides)
+    # _env_file=None: tests never read a developer's .env
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def make_core(settings: Settings, school: School, clock: ManualClock) -> Core:
+    core = Core(settings, school=school, clock=clock)
+    core.prepare()
+    return core
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+def core(settings: Settings, school: School, clock: ManualClock) -> Iterator[Core]:
+    c = make_core(settings, school, clock)
+    yield c
+    c.db.dispose()
+
+
+@pytest.fixture
+def pg_url(pg_available: None) -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
+    import sqlalchemy as sa
+
+    schema = f"pb_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_core(tmp_path: Path, pg_url: str, school: School, clock: ManualClock) -> Iterator[Core]:
+    c = make_core(make_settings(tmp_path, database_url=pg_url), school, clock)
+    yield c
+    c.db.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_core(request: pytest.FixtureRequest, tmp_path: Path, school: School, clock: ManualClock) -> Iterator[Core]:
+    """The same test on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        c = make_core(make_settings(tmp_path), school, clock)
+    else:
+        url = request.getfixturevalue("pg_url")
+        c = make_core(make_settings(tmp_path, database_url=url), school, clock)
+    yield c
+    c.db.dispose()
+
+
+def fresh_database(url: str) -> Database:
+    db = Database(url)
+    db.upgrade()
+    return db

@@ -1,0 +1,61 @@
+"""Settings and the school file: defaults that run with no tokens, and clear errors for bad files."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, Settings, load_school
+
+
+def test_defaults_need_no_tokens(tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+    assert settings.resolved_database_url.startswith("sqlite:///")
+    assert not settings.slack_enabled and not settings.telegram_enabled
+
+
+def test_tokens_switch_adapters_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.slack_enabled and settings.telegram_enabled
+
+
+def test_sample_school_file_loads(school_file: Path = Path(__file__).parent.parent / "school.example.yaml") -> None:
+    school = load_school(school_file)
+    assert school.timezone == "Europe/London"
+    assert school.is_school_day(dt.date(2026, 11, 25))
+    assert not school.is_school_day(dt.date(2026, 11, 28))  # Saturday
+    assert not school.is_school_day(dt.date(2026, 12, 23))  # Christmas holiday
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("name: [unclosed", "not valid YAML"),
+        ("- a list", "expected a mapping"),
+        ("timezone: Europe/London", "name: Field required"),
+        ("name: X\npeople:\n  - {name: A, roles: [wizard]}", "people.0.roles.0"),
+    ],
+)
+def test_bad_school_file_says_file_path_problem(tmp_path: Path, content: str, problem: str) -> None:
+    path = tmp_path / "school.yaml"
+    path.write_text(content)
+    with pytest.raises(ConfigError) as info:
+        load_school(path)
+    assert str(path) in str(info.value) and problem in str(info.value)
+
+
+def test_missing_school_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="file not found"):
+        load_school(tmp_path / "nope.yaml")
+
+
+def test_unknown_timezone_is_explained(tmp_path: Path) -> None:
+    path = tmp_path / "school.yaml"
+    path.write_text("name: X\ntimezone: Mars/Olympus")
+    with pytest.raises(ConfigError, match="unknown timezone 'Mars/Olympus'"):
+        load_school(path)

@@ -1,0 +1,150 @@
+"""The outbox delivers every queued message exactly once, through failures, 429s and restarts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.core import Core
+from bot.outbox import DELIVERED, FAILED, Outbox, OutboxRow
+from bot.ports import DeliveryError, ManualClock, OutboundMessage, Recipient
+
+
+class FlakyNotifier:
+    """Fails the first `failures` deliveries, then records each message it delivers."""
+
+    platform = "slack"
+
+    def __init__(self, failures: int = 0, error: DeliveryError | None = None) -> None:
+        self.failures = failures
+        self.error = error or DeliveryError("slack is down")
+        self.delivered: list[OutboundMessage] = []
+        self.calls = 0
+
+    def deliver(self, message: OutboundMessage) -> None:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise self.error
+        self.delivered.append(message)
+
+
+def message(key: str = "alert:1", address: str = "C0DSL") -> OutboundMessage:
+    return OutboundMessage(key=key, recipient=Recipient("slack", address), kind="report_alert", text="secret words")
+
+
+def run_until_quiet(outbox: Outbox, clock: ManualClock, notifier: FlakyNotifier, rounds: int = 20) -> None:
+    for _ in range(rounds):
+        outbox.dispatch({"slack": notifier})
+        clock.advance(minutes=16)
+
+
+def test_delivers_once_after_five_failures(core: Core, clock: ManualClock) -> None:
+    with core.db.session() as session:
+        assert core.outbox.enqueue(session, message())
+    notifier = FlakyNotifier(failures=5)
+    run_until_quiet(core.outbox, clock, notifier)
+    assert [m.key for m in notifier.delivered] == ["alert:1"]
+    assert notifier.calls == 6
+    with core.db.session() as session:
+        row = session.query(OutboxRow).one()
+        assert (row.status, row.attempts) == (DELIVERED, 6)
+
+
+def test_same_key_is_queued_once(core: Core) -> None:
+    with core.db.session() as session:
+        assert core.outbox.enqueue(session, message())
+        assert not core.outbox.enqueue(session, message())
+    with core.db.session() as session:
+        assert not core.outbox.enqueue(session, message())
+        assert session.query(OutboxRow).count() == 1
+
+
+def test_retry_after_is_honoured(core: Core, clock: ManualClock) -> None:
+    with core.db.session() as session:
+        core.outbox.enqueue(session, message())
+    notifier = FlakyNotifier(failures=1, error=DeliveryError("rate limited", retry_after=30))
+    assert core.outbox.dispatch({"slack": notifier}).retried == 1
+    clock.advance(seconds=29)
+    assert core.outbox.dispatch({"slack": notifier}).delivered == 0
+    clock.advance(seconds=1)
+    assert core.outbox.dispatch({"slack": notifier}).delivered == 1
+
+
+def test_payload_is_encrypted_at_rest(core: Core) -> None:
+    with core.db.session() as session:
+        core.outbox.enqueue(session, message())
+    with core.db.session() as session:
+        row = session.query(OutboxRow).one()
+        assert "secret words" not in row.payload
+        assert core.outbox.message(row).text == "secret words"
+
+
+def test_unconfigured_platform_keeps_the_message(core: Core, clock: ManualClock) -> None:
+    with core.db.session() as session:
+        core.outbox.enqueue(session, message())
+    assert core.outbox.dispatch({}).retried == 1
+    clock.advance(minutes=10)
+    notifier = FlakyNotifier()
+    core.outbox.dispatch({"slack": notifier})
+    assert len(notifier.delivered) == 1
+
+
+def test_permanent_failure_stops_retrying(core: Core, clock: ManualClock) -> None:
+    with core.db.session() as session:
+        core.outbox.enqueue(session, message())
+    notifier = FlakyNotifier(failures=99, error=DeliveryError("channel_not_found", permanent=True))
+    run_until_quiet(core.outbox, clock, notifier, rounds=3)
+    assert notifier.calls == 1
+    with core.db.session() as session:
+        assert session.query(OutboxRow).one().status == FAILED
+
+
+def test_a_claim_by_a_dead_process_is_retried_after_its_lease(core: Core, clock: ManualClock) -> None:
+    with core.db.session() as session:
+        core.outbox.enqueue(session, message())
+    assert core.outbox._claim(10)  # claimed, then the process "dies" before delivering
+    notifier = FlakyNotifier()
+    assert core.outbox.dispatch({"slack": notifier}).delivered == 0
+    clock.advance(minutes=3)
+    assert core.outbox.dispatch({"slack": notifier}).delivered == 1
+
+
+def test_reply_recipients_are_resolved_only_at_delivery(core: Core) -> None:
+    reply = OutboundMessage(
+        key="update:1", recipient=Recipient("telegram", "reply:ABCD"), kind="sender_update", text="hi"
+    )
+    with core.db.session() as session:
+        core.outbox.enqueue(session, reply)
+    seen: list[OutboundMessage] = []
+
+    class Telegram:
+        platform = "telegram"
+
+        def deliver(self, msg: OutboundMessage) -> None:
+            seen.append(msg)
+
+    core.outbox.dispatch({"telegram": Telegram()}, resolve=lambda r: Recipient("telegram", "42"))
+    assert [m.recipient.address for m in seen] == ["42"]
+
+
+@pytest.mark.postgres
+def test_two_dispatchers_deliver_once_on_postgres(pg_core: Core, clock: ManualClock) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with pg_core.db.session() as session:
+        for n in range(50):
+            pg_core.outbox.enqueue(session, message(key=f"alert:{n}"))
+    notifier = FlakyNotifier()
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda _: pg_core.outbox.dispatch({"slack": notifier}, limit=20), range(8)))
+    pg_core.outbox.dispatch({"slack": notifier})
+    assert sorted(m.key for m in notifier.delivered) == sorted(f"alert:{n}" for n in range(50))
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    from bot.outbox import MAX_BACKOFF, backoff
+
+    assert backoff(1) < backoff(3) < backoff(6)
+    assert backoff(40) == MAX_BACKOFF
+    assert backoff(3, retry_after=7) == dt.timedelta(seconds=7)
