@@ -6,7 +6,6 @@ this file only wires them. Modules import heavy libraries inside their command f
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 
 from bot import __version__
@@ -43,6 +42,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     return common.run_command(args)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

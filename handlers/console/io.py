@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable, Iterator
 
 CANCEL_WORDS = {"/cancel", "/quit", "/exit"}

@@ -1,0 +1,1 @@
+"""Speed, memory and accuracy measurements. `./dev bench` (or `python -m benchmarks`) runs them all."""
