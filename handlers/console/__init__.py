@@ -81,7 +81,9 @@ def chat(core: Core, io: ConsoleIO | None = None) -> None:
         elif command.startswith("/"):
             io.say("I don't know that command. Type /help to see what I can do.")
         else:
-            io.say(render_answer(core.qa.answer(line, audience)))
+            from bot.qa.gaps import ask
+
+            io.say(render_answer(ask(core, line, audience, "console")))
 
 
 class ConsoleNotifier:

@@ -1,0 +1,79 @@
+"""A policy as the school wrote it: metadata, sections for an audience, and clauses quoted word for word.
+
+A clause's `text` is verbatim source text (the tests check it against the source file), so the bot can quote
+it and never paraphrase policy. `topics` and `examples` are what teaches the question answerer which questions
+a clause answers; they are never shown as policy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Audience = Literal["parents", "staff", "everyone"]
+ClauseKind = Literal[
+    "principle",
+    "rule",
+    "prohibition",
+    "expectation",
+    "procedure",
+    "sanction",
+    "definition",
+    "guidance",
+    "statement",
+    "objective",
+]
+ReviewCycle = Literal["annual", "biennial", "triennial", "as required"]
+
+ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+MAX_CLAUSE_CHARS = 800
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Clause(_Strict):
+    """One quotable point of a policy: a sentence, a bullet, or a few sentences that only make sense together."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    text: str = Field(min_length=1, max_length=MAX_CLAUSE_CHARS)
+    kind: ClauseKind
+    topics: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+
+    @field_validator("text")
+    @classmethod
+    def _no_blank_text(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("clause text is blank")
+        return value
+
+
+class Section(_Strict):
+    """A part of the policy under one heading, written for parents, for staff or for everyone."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    title: str = Field(min_length=1)
+    audience: Audience
+    # The larger part of the document the heading sits in, e.g. "Social Networking Policy - Parents".
+    part: str | None = None
+    clauses: tuple[Clause, ...] = Field(min_length=1)
+
+
+class Policy(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    title: str = Field(min_length=1)
+    school: str = Field(min_length=1)
+    adopted: dt.date
+    review_cycle: ReviewCycle
+    reviewed_with: str | None = None
+    owner: str = Field(min_length=1, description="The role that owns the policy, e.g. headteacher")
+    version: str = Field(min_length=1)
+    source: str | None = Field(default=None, description="Where the verbatim text comes from")
+    sections: tuple[Section, ...] = Field(min_length=1)
+
+    def clauses(self) -> list[tuple[Section, Clause]]:
+        return [(section, clause) for section in self.sections for clause in section.clauses]

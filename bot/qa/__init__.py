@@ -1,0 +1,199 @@
+"""Question answering: a question in the asker's own words in, the policy's own words out.
+
+`QuestionAnswerer.answer(question, audience)` gives one of five outcomes:
+- answer: the best clause (and any close runners-up) quoted word for word, with its section;
+- clarify: two clauses from different parts of the policy are almost equally likely, so ask which was meant;
+- refuse: the policy does not cover it; say so and name the person to ask;
+- greeting: "hello" gets a hello and a hint;
+- invalid: empty, binary, emoji-only or unreadably long input gets a plain message saying what to send instead.
+Nothing here calls the network: the index is built from `policy_data/` at start-up, in milliseconds.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from bot.config import School
+from bot.policy.loader import ClauseRef, PolicyLibrary
+from bot.qa.analyzer import CONCEPT_PREFIX
+from bot.qa.answer import Answer, AskerAudience, Citation
+from bot.qa.index import ClauseIndex, Match
+from bot.qa.lexicon import GENERIC, GREETINGS, OFF_TOPIC_PHRASES, SAFEGUARDING_WORDS
+from bot.qa.text import STOP_WORDS, words
+
+__all__ = ["Answer", "Citation", "QuestionAnswerer", "MAX_QUESTION_CHARS"]
+
+MAX_QUESTION_CHARS = 1000
+ANSWER_THRESHOLD = 0.30  # below this best score the policy does not cover the question
+RUNNER_UP_SHARE = 0.80  # a runner-up this close to the best is quoted too
+CLARIFY_SHARE = 0.97  # ... and this close, from a different section, makes us ask which was meant
+OFF_TOPIC_PENALTY = 0.35  # per everyday matter in the question that the matched clause never mentions
+AUDIENCE_PENALTY = 0.75  # a clause written for the other audience is a little less likely to be the answer
+MAX_CITATIONS = 3
+
+_AUDIENCE_OF_ASKER = {"parent": "parents", "staff": "staff"}
+
+
+def _printable_letters(text: str) -> int:
+    return sum(1 for ch in text if ch.isalpha())
+
+
+def _looks_binary(text: str) -> bool:
+    if "\x00" in text or "\ufffd" in text:
+        return True
+    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t")
+    return controls > max(2, len(text) // 20)
+
+
+def _mostly_non_latin(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return False
+    latin = sum(1 for ch in letters if unicodedata.name(ch, "").startswith("LATIN"))
+    return latin < len(letters) / 2
+
+
+class QuestionAnswerer:
+    def __init__(self, library: PolicyLibrary, school: School | None = None) -> None:
+        self.library = library
+        self.school = school
+        self.index = ClauseIndex(library)
+        self.analyzer = self.index.analyzer
+        self._off_topic = [tuple(self.analyzer.stems(p, False)) for p in OFF_TOPIC_PHRASES]
+
+    # --- people to point to ---
+    def _contact(self, key: str, fallback: str) -> str:
+        contact = self.school.contact(key) if self.school else None
+        return contact.describe() if contact else fallback
+
+    def contact_for(self, audience: AskerAudience | None, safeguarding: bool = False) -> str:
+        if safeguarding:
+            return self._contact("dsl", "the Designated Safeguarding Leads")
+        if audience == "staff":
+            return self._contact("headteacher", "the Headteacher")
+        return self._contact("office", "the school office")
+
+    # --- the pipeline ---
+    def answer(self, question: str, audience: AskerAudience | None = None) -> Answer:
+        problem = self._problem_with(question)
+        if problem is not None:
+            return Answer(question, False, problem, "invalid")
+        tokens = self.index.question_tokens(question)
+        plain = words(question)
+        safeguarding = any(w in SAFEGUARDING_WORDS for w in plain)
+        if all(w in GREETINGS or w in STOP_WORDS for w in plain):
+            return self._greeting(question)
+        off_topic = self._off_topic_in(self.analyzer.stems(question))
+        matches = self._ranked(frozenset(tokens), audience, off_topic)
+        if not matches or not self._covers(matches[0]):
+            return self._refusal(question, audience, safeguarding)
+        best = matches[0]
+        chosen = [best] + [
+            m for m in matches[1:MAX_CITATIONS] if m.score >= RUNNER_UP_SHARE * best.score and self._covers(m)
+        ]
+        runner = matches[1] if len(matches) > 1 else None
+        if (
+            runner is not None
+            and runner.score >= CLARIFY_SHARE * best.score
+            and runner.ref.section.id != best.ref.section.id
+            and runner.ref.clause.kind != best.ref.clause.kind
+            and self._covers(runner)
+        ):
+            return self._clarify(question, audience, best, runner)
+        return self._answer(question, audience, chosen, safeguarding)
+
+    def _problem_with(self, question: str) -> str | None:
+        text = question.strip() if isinstance(question, str) else ""
+        if not text:
+            return "Please type a question about the policy, for example: can I post photos from sports day?"
+        if _looks_binary(text):
+            return "That doesn't look like text I can read. Please type your question in words."
+        if len(text) > MAX_QUESTION_CHARS:
+            return (
+                f"That message is too long for me ({len(text):,} characters). Please ask one short question, "
+                f"under {MAX_QUESTION_CHARS:,} characters."
+            )
+        if _printable_letters(text) == 0:
+            return "I can only read words, not emoji or symbols on their own. Please type your question."
+        if _mostly_non_latin(text):
+            return "Sorry, I can only answer questions in English for now. Please ask the school office for help."
+        return None
+
+    def _off_topic_in(self, stems: list[str]) -> list[tuple[str, ...]]:
+        found = []
+        for phrase in self._off_topic:
+            n = len(phrase)
+            if any(tuple(stems[i : i + n]) == phrase for i in range(len(stems) - n + 1)):
+                found.append(phrase)
+        return found
+
+    def _ranked(
+        self, tokens: frozenset[str], audience: AskerAudience | None, off_topic: list[tuple[str, ...]]
+    ) -> list[Match]:
+        wanted = _AUDIENCE_OF_ASKER.get(audience or "")
+        ranked = []
+        for m in self.index.search(tokens, limit=12):
+            factor = 1.0
+            if wanted and m.ref.section.audience not in (wanted, "everyone"):
+                factor *= AUDIENCE_PENALTY
+            vocabulary = self.index.vocabulary[m.ref.clause.id]
+            for phrase in off_topic:
+                if not set(phrase) <= vocabulary:
+                    factor *= OFF_TOPIC_PENALTY
+            ranked.append(Match(m.ref, m.score * factor, m.matched))
+        ranked.sort(key=lambda m: -m.score)
+        return ranked
+
+    def _covers(self, match: Match) -> bool:
+        """Enough to answer: a good score, sharing at least one specific (not merely framing) idea."""
+        if match.score < ANSWER_THRESHOLD:
+            return False
+        specific = {t.lstrip(CONCEPT_PREFIX) for t in match.matched} - GENERIC - STOP_WORDS
+        return bool(specific)
+
+    # --- the replies ---
+    def _citation(self, ref: ClauseRef) -> Citation:
+        return Citation(ref.policy.title, ref.section.title, ref.clause.id, ref.clause.text, ref.section.id)
+
+    def _answer(
+        self, question: str, audience: AskerAudience | None, chosen: list[Match], safeguarding: bool
+    ) -> Answer:
+        best = chosen[0].ref
+        lead = f"The {best.policy.title} covers this under \u201c{best.section.title}\u201d. It says:"
+        lines = [lead, f"\u201c{best.clause.text}\u201d"]
+        if len(chosen) > 1:
+            lines.append("Other parts of the policy that may help are quoted below.")
+        if safeguarding:
+            lines.append(
+                f"If you are worried a child may be at risk, please tell {self.contact_for(audience, True)} "
+                "today. If a child is in immediate danger, call 999."
+            )
+        return Answer(
+            question, True, "\n".join(lines), "answer", [self._citation(m.ref) for m in chosen],
+            self.contact_for(audience, safeguarding),
+        )
+
+    def _clarify(self, question: str, audience: AskerAudience | None, best: Match, runner: Match) -> Answer:
+        a, b = best.ref.section.title, runner.ref.section.title
+        text = (
+            f"Two parts of the policy could answer that: \u201c{a}\u201d and \u201c{b}\u201d. Both are quoted "
+            "below; if neither is what you meant, please ask again with a few more words."
+        )
+        return Answer(
+            question, True, text, "clarify", [self._citation(best.ref), self._citation(runner.ref)],
+            self.contact_for(audience),
+        )
+
+    def _refusal(self, question: str, audience: AskerAudience | None, safeguarding: bool) -> Answer:
+        contact = self.contact_for(audience, safeguarding)
+        text = f"The policy doesn't cover that, so I can't answer it from the policy. Please ask {contact}."
+        if safeguarding:
+            text += " If a child is in immediate danger, call 999."
+        return Answer(question, False, text, "refuse", [], contact)
+
+    def _greeting(self, question: str) -> Answer:
+        text = (
+            "Hello! Ask me anything about the school's Social Media Policy, in your own words, for example: "
+            "\u201cCan I post photos from sports day?\u201d"
+        )
+        return Answer(question, False, text, "greeting")

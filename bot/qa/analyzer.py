@@ -1,0 +1,103 @@
+"""From text to the tokens the index compares: words, typo correction, light stemming, lexicon concepts.
+
+A token is either a stem ("photograph" -> "photograph") or a concept ("#image", from the lexicon in
+`bot.qa.lexicon`). A phrase in the lexicon ("social media", "friend request") yields its concept; its words
+also stay as stems (minus stop words), so an exact wording still counts a little more than a synonym.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+
+from bot.qa.lexicon import CONCEPTS, GREETINGS, OFF_TOPIC
+from bot.qa.text import STOP_WORDS, SpellingCorrector, stem, words
+
+CONCEPT_PREFIX = "#"
+# Everyday words near a policy word that must not be "corrected" into it ("pick" is not "pic").
+_NOT_TYPOS = frozenset(
+    """
+    pick picks time times fridays friday monday tuesday wednesday thursday saturday sunday week weeks today
+    late early start finish open close closes opens gate gates club clubs after before morning hometime
+    child's kids' lost found jumper coat coats bag bags water bottle food fruit snack snacks milk lunchbox
+    teach teaches taught learn lesson lessons book books read spell spells count sum sums test tests mark marks
+    fine fines form forms pay paid cost costs money cash card cards bank price prices
+    """.split()
+)
+
+
+def _form_stems(form: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in words(form))
+
+
+class Analyzer:
+    """Turns a question or a piece of policy data into tokens. Build once per library (it holds the
+    vocabulary for typo correction) and share it between the index and the questions."""
+
+    def __init__(self, vocabulary_texts: Iterable[str]) -> None:
+        self._phrases: dict[tuple[str, ...], str] = {}
+        for concept, forms in CONCEPTS.items():
+            for form in (concept.replace("_", " "), *forms):
+                key = _form_stems(form)
+                if key:
+                    self._phrases.setdefault(key, CONCEPT_PREFIX + concept)
+        self._longest = max(len(k) for k in self._phrases)
+        frequency: Counter[str] = Counter()
+        for text in vocabulary_texts:
+            frequency.update(w for w in words(text) if w.isalpha())
+        for forms in CONCEPTS.values():
+            for form in forms:
+                frequency.update(w for w in words(form) if w.isalpha())
+        protected = STOP_WORDS | GREETINGS | OFF_TOPIC | _NOT_TYPOS
+        self.known_words: frozenset[str] = frozenset(frequency) | protected
+        self._corrector = SpellingCorrector(
+            {w: n for w, n in frequency.items() if len(w) >= 4 and w not in STOP_WORDS}, protected
+        )
+        self._corrections: dict[str, str | None] = {}
+
+    def correct(self, word: str) -> str:
+        """`word`, or the vocabulary word it is a typo of. Four-letter words only by a swap or a substitution."""
+        if word in self.known_words or not word.isalpha():
+            return word
+        if word in self._corrections:
+            return self._corrections[word] or word
+        fixed = self._corrector.correct(word)
+        if fixed is not None and len(word) == 4 and len(fixed) != 4:
+            fixed = None
+        if len(self._corrections) < 50_000:
+            self._corrections[word] = fixed
+        return fixed or word
+
+    def stems(self, text: str, correct: bool = True) -> list[str]:
+        """Every word, typo-corrected (questions only) and stemmed, stop words kept (phrases need them)."""
+        ws = words(text)
+        if correct:
+            ws = [self.correct(w) for w in ws]
+        return [stem(w) for w in ws]
+
+    def tokens_from_stems(self, stems: list[str], keep: Callable[[str], bool] | None = None) -> list[str]:
+        """Concepts and stems. `keep` decides whether a word inside a matched phrase also stays as itself
+        (the index keeps only words the policy uses, so a synonym it does not know adds no unknown weight)."""
+        out: list[str] = []
+        i = 0
+        n = len(stems)
+        while i < n:
+            matched = 0
+            for size in range(min(self._longest, n - i), 0, -1):
+                concept = self._phrases.get(tuple(stems[i : i + size]))
+                if concept is not None:
+                    out.append(concept)
+                    matched = size
+                    break
+            step = matched or 1
+            out.extend(
+                s for s in stems[i : i + step] if s not in _STOP_STEMS and (not matched or keep is None or keep(s))
+            )
+            i += step
+        return out
+
+    def tokens(self, text: str, correct: bool = True, keep: Callable[[str], bool] | None = None) -> list[str]:
+        return self.tokens_from_stems(self.stems(text, correct), keep)
+
+
+_STOP_STEMS = frozenset(stem(w) for w in STOP_WORDS) | STOP_WORDS

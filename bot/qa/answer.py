@@ -1,0 +1,48 @@
+"""What the question answerer gives back: an `Answer` with its `Citation`s, in a shape every adapter can show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Outcome = Literal["answer", "clarify", "refuse", "greeting", "invalid"]
+AskerAudience = Literal["parent", "staff"]
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One clause quoted word for word, with the policy and section it comes from."""
+
+    policy: str  # the policy's title
+    section: str  # the section's title
+    clause: str  # the clause id
+    text: str  # the verbatim clause text
+    section_id: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"policy": self.policy, "section": self.section, "clause": self.clause, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The reply to one question.
+
+    `answered` is true only when the reply quotes the policy as the answer ("answer", and "clarify", which
+    quotes the two candidate clauses and asks which was meant). Refusals, greetings and invalid input carry no
+    citations.
+    """
+
+    question: str
+    answered: bool
+    text: str
+    outcome: Outcome
+    citations: list[Citation] = field(default_factory=list)
+    contact: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "answer": self.text,
+            "citations": [c.to_json() for c in self.citations],
+        }

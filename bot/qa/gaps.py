@@ -1,0 +1,66 @@
+"""Knowledge gaps: questions the policy could not answer, kept (text only, never who asked) for the policy
+owner's next review. `ask` is what every adapter calls: answer, and remember the question if unanswered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import TYPE_CHECKING
+
+from sqlalchemy import String, func, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.qa.answer import Answer, AskerAudience
+from bot.storage import Base
+
+if TYPE_CHECKING:
+    from bot.core import Core
+
+log = logging.getLogger(__name__)
+
+MAX_GAP_CHARS = 500  # a gap is a question, not an essay; longer text is cut
+
+
+class KnowledgeGap(Base):
+    __tablename__ = "knowledge_gaps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question: Mapped[str] = mapped_column(String(MAX_GAP_CHARS))
+    audience: Mapped[str | None] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    asked_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+def ask(core: Core, question: str, audience: AskerAudience | None, channel: str) -> Answer:
+    """Answer a question; a refused one is kept as a knowledge gap. Storage trouble never costs the answer."""
+    answer = core.qa.answer(question, audience)
+    if answer.outcome == "refuse":
+        try:
+            with core.db.session() as session, session.begin():
+                session.add(
+                    KnowledgeGap(
+                        question=" ".join(question.split())[:MAX_GAP_CHARS],
+                        audience=audience,
+                        channel=channel,
+                        asked_at=core.clock.now(),
+                    )
+                )
+        except Exception:
+            log.exception("could not record a knowledge gap")
+    return answer
+
+
+def gaps_since(core: Core, since: dt.datetime | None = None) -> list[str]:
+    """Distinct unanswered questions since `since` (all when None), most asked first."""
+    return [question for question, _ in gap_counts(core, since)]
+
+
+def gap_counts(core: Core, since: dt.datetime | None = None) -> list[tuple[str, int]]:
+    """Each distinct unanswered question with how often it was asked."""
+    with core.db.session() as session:
+        query = select(KnowledgeGap.question, func.count()).group_by(KnowledgeGap.question)
+        if since is not None:
+            query = query.where(KnowledgeGap.asked_at >= since)
+        rows = session.execute(query.order_by(func.count().desc(), KnowledgeGap.question)).all()
+    return [(question, int(count)) for question, count in rows]

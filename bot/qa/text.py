@@ -1,0 +1,158 @@
+"""Turning free text into comparable tokens: fold, split, light stemming, stop words, typo correction.
+
+Everything the question answerer compares goes through `words()` then `stem()`, the questions people type and
+the policy data alike, so both sides always agree.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_CONTRACTIONS = {
+    "can't": ["can", "not"],
+    "cannot": ["can", "not"],
+    "won't": ["will", "not"],
+    "shan't": ["shall", "not"],
+    "i'm": ["i", "am"],
+    "it's": ["it", "is"],
+    "what's": ["what", "is"],
+    "who's": ["who", "is"],
+    "that's": ["that", "is"],
+    "there's": ["there", "is"],
+    "let's": ["let", "us"],
+}
+
+STOP_WORDS = frozenset(
+    """
+    a about above after again all am an and any anyone anything are aren as at be because been being both but
+    by can could did do does doing done dont don down during each else etc even ever every for from further get
+    gets getting go going got had has have having he her here hers herself him himself his how i id if im in
+    into is isn it its itself ive just let like ll me might mine more most much must my myself need needs no
+    nor not now of off often ok okay on once only or other our ours ourselves out over own per please re really
+    s same say says shall she should shouldnt so some someone something such t than that the their theirs them
+    themselves then there these they this those though through to too under until up us ve very via want
+    wants was wasnt we were what whats when where whether which while who whom whose why will with would
+    wouldnt yet you your yours yourself yourselves allowed allow alright fine right okey pls plz u ur im
+    hi hey hello thanks thank cheers thx ta yes yeah yep also actually basically still already
+    """.split()
+)
+
+
+def fold(text: str) -> str:
+    """Lower case, curly quotes straightened, accents removed: 'Café’s' -> "cafe's"."""
+    text = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+
+
+def words(text: str) -> list[str]:
+    """Folded words with contractions opened and possessive 's dropped; hyphens and slashes split words."""
+    out: list[str] = []
+    for word in _WORD.findall(fold(text)):
+        if word in _CONTRACTIONS:
+            out += _CONTRACTIONS[word]
+        elif word.endswith("n't"):
+            out += [word[:-3], "not"]
+        elif "'" in word:
+            out.append(word.split("'", 1)[0])
+        else:
+            out.append(word)
+    return out
+
+
+_VOWELS = set("aeiou")
+_KEEP_S = ("ss", "us", "is", "ous")
+_IRREGULAR = {"using": "us", "used": "us", "uses": "us", "use": "us", "children": "child", "kids": "kid"}
+
+
+def stem(word: str) -> str:
+    """A deliberately light stemmer: plurals, -ing, -ed, -ly and a final -e, so 'posting', 'posts', 'posted'
+    and 'post' agree. Over-stemming is harmless as long as both sides use the same function."""
+    w = word
+    if w in _IRREGULAR:
+        return _IRREGULAR[w]
+    if len(w) <= 3 or w.isdigit():
+        return w
+    if w.endswith("ies") and len(w) > 4:
+        w = w[:-3] + "y"
+    elif w.endswith("sses"):
+        w = w[:-2]
+    elif w.endswith("s") and not w.endswith(_KEEP_S):
+        w = w[:-1]
+    for suffix in ("ingly", "edly", "ing", "ed"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3 and set(w[: -len(suffix)]) & _VOWELS:
+            w = w[: -len(suffix)]
+            if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":
+                w = w[:-1]  # posting -> post, blogging -> blog
+            break
+    else:
+        if w.endswith("ly") and len(w) > 5:
+            w = w[:-2]
+    if w.endswith("y") and len(w) > 3 and w[-2] not in _VOWELS:
+        w = w[:-1] + "i"
+    if w.endswith("e") and len(w) > 3:
+        w = w[:-1]
+    return w
+
+
+def damerau_levenshtein(a: str, b: str, limit: int = 3) -> int:
+    """Optimal string alignment distance, giving up early (returning limit + 1) once it exceeds `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+class SpellingCorrector:
+    """Typo tolerance against a known vocabulary (SymSpell-style: precomputed one-letter deletions).
+
+    A word of 4+ letters that is not in the vocabulary is replaced by the most frequent vocabulary word within
+    one edit (two for words of 8+ letters); shorter words and real words we know are left alone.
+    """
+
+    def __init__(self, vocabulary: dict[str, int], protected: Iterable[str] = ()) -> None:
+        self._frequency = dict(vocabulary)
+        self._protected = frozenset(protected)
+        self._by_delete: dict[str, list[str]] = {}
+        for word in self._frequency:
+            for variant in _deletes(word) | {word}:
+                self._by_delete.setdefault(variant, []).append(word)
+
+    def __contains__(self, word: str) -> bool:
+        return word in self._frequency
+
+    def correct(self, word: str) -> str | None:
+        """The vocabulary word meant by `word`, or None when there is no close enough one."""
+        if word in self._frequency:
+            return word
+        if len(word) < 4 or word in self._protected or word.isdigit():
+            return None
+        limit = 2 if len(word) >= 8 else 1
+        candidates: set[str] = set()
+        for variant in _deletes(word) | {word}:
+            candidates.update(self._by_delete.get(variant, ()))
+        best: tuple[int, int, str] | None = None
+        for candidate in candidates:
+            distance = damerau_levenshtein(word, candidate, limit)
+            if distance <= limit:
+                key = (distance, -self._frequency[candidate], candidate)
+                best = key if best is None or key < best else best
+        return best[2] if best else None

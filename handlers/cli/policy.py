@@ -1,0 +1,198 @@
+"""`policybot ask` and `policybot policy check|show|gaps|feedback`: the policy, from the terminal.
+
+`ask` loads only the policy files and the index (no database), so it starts quickly; its `--batch` output
+shape is a contract other tools rely on: one JSON object per input line, in order.
+Exit status of a single `ask`: 0 answered, 1 the policy does not cover it, 2 not a question we could read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.qa import QuestionAnswerer
+
+AUDIENCES = {"parent": "parent", "parents": "parent", "carer": "parent", "staff": "staff"}
+
+
+def register_ask(commands: Any) -> None:
+    ask = commands.add_parser(
+        "ask",
+        help="ask the policy a question",
+        description="Answer a question from the policy, quoting it word for word. "
+        "Exit status: 0 answered, 1 not covered by the policy, 2 not a readable question.",
+    )
+    ask.add_argument("question", nargs="?", help="the question, in your own words")
+    ask.add_argument("--audience", choices=["parent", "staff"], help="who is asking (answers prefer their part)")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.add_argument("--batch", type=Path, metavar="FILE", help='JSON lines {"question": ..., "audience": ...}')
+    ask.set_defaults(handler=_ask)
+
+
+def register_policy(commands: Any) -> Any:
+    """Add `policy` and return its sub-command action, so other modules can add their own actions to it."""
+    policy = commands.add_parser("policy", help="check, show and look after the policies")
+    sub = policy.add_subparsers(dest="policy_command", metavar="ACTION", required=True)
+
+    check = sub.add_parser("check", help="validate every file in policy_data/")
+    check.add_argument("--dir", type=Path, help="a policy directory other than the configured one")
+    check.set_defaults(handler=_check)
+
+    show = sub.add_parser("show", help="list the sections, or print one section word for word")
+    show.add_argument("section", nargs="*", help="a section id or title (or part of it)")
+    show.set_defaults(handler=_show)
+
+    gaps = sub.add_parser("gaps", help="questions the policy could not answer (for the next review)")
+    gaps.add_argument("--since", type=dt.date.fromisoformat, help="only since this date, YYYY-MM-DD")
+    gaps.set_defaults(handler=_gaps)
+
+    sub.add_parser("feedback", help='"did this help?" results per clause').set_defaults(handler=_feedback)
+    return sub
+
+
+def _answerer() -> QuestionAnswerer:
+    from bot.config import Settings, load_school
+    from bot.policy.loader import load_library
+    from bot.qa import QuestionAnswerer
+
+    settings = Settings()
+    try:
+        school = load_school(settings.resolved_school_file)
+    except Exception:  # the answer does not need the school file; only the contact names do
+        school = None
+    return QuestionAnswerer(load_library(settings.policy_dir), school)
+
+
+def _ask(args: argparse.Namespace) -> int:
+    if args.batch is not None:
+        return _batch(args.batch)
+    if args.question is None:
+        print('Please give a question, for example: policybot ask "can I post photos of sports day?"', file=sys.stderr)
+        return 2
+    answer = _answerer().answer(args.question, args.audience)
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
+    else:
+        from handlers.console import render_answer
+
+        print(render_answer(answer))
+    if answer.outcome == "invalid":
+        return 2
+    return 0 if answer.answered else 1
+
+
+def _batch(path: Path) -> int:
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError as exc:
+        print(f"policybot: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 1
+    qa = _answerer()
+    out = sys.stdout
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        out.write(json.dumps(_batch_line(qa, line, number), ensure_ascii=False) + "\n")
+    out.flush()
+    return 0
+
+
+def _batch_line(qa: QuestionAnswerer, line: str, number: int) -> dict[str, Any]:
+    try:
+        item = json.loads(line)
+        question = item["question"]
+        audience = item.get("audience")
+        if not isinstance(question, str) or (audience is not None and audience not in AUDIENCES):
+            raise ValueError
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return {
+            "question": None,
+            "answered": False,
+            "answer": f'line {number} is not {{"question": "...", "audience": "parent"|"staff"|null}}',
+            "citations": [],
+        }
+    return qa.answer(question, AUDIENCES.get(audience) if audience else None).to_json()  # type: ignore[arg-type]
+
+
+def _check(args: argparse.Namespace) -> int:
+    from bot.config import Settings
+    from bot.policy.loader import PolicyDataError, load_library
+
+    directory = args.dir or Settings().policy_dir
+    try:
+        library = load_library(directory)
+    except PolicyDataError as exc:
+        print(f"{len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''} in {directory}:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    for policy in library.policies.values():
+        clauses = sum(len(s.clauses) for s in policy.sections)
+        print(f"OK  {policy.id}: {policy.title}, version {policy.version}, "
+              f"{len(policy.sections)} sections, {clauses} clauses")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    import textwrap
+
+    from bot.config import Settings
+    from bot.policy.loader import load_library
+
+    library = load_library(Settings().policy_dir)
+    if not args.section:
+        for policy in library.policies.values():
+            print(f"{policy.title} ({policy.school}), version {policy.version}, adopted {policy.adopted:%B %Y}")
+            for section in policy.sections:
+                print(f"  {section.id:<28} {section.title}  [{section.audience}]")
+        print('\nShow one with: policybot policy show SECTION  (an id or words from its title)')
+        return 0
+    key = " ".join(args.section)
+    found = library.section(key)
+    if found is None:
+        print(f"policybot: no single section matches {key!r}. Run `policybot policy show` to list them.",
+              file=sys.stderr)
+        return 1
+    policy, section = found
+    print(f"{section.title}  ({policy.title}, for {section.audience})\n")
+    for clause in section.clauses:
+        print(textwrap.fill(clause.text, width=100))
+        print(f"    [{clause.id}]\n")
+    return 0
+
+
+def _gaps(args: argparse.Namespace) -> int:
+    from bot.qa.gaps import gap_counts
+    from handlers.cli.common import make_core
+
+    core = make_core()
+    since = (
+        dt.datetime.combine(args.since, dt.time(), tzinfo=core.school.tz).astimezone(dt.UTC) if args.since else None
+    )
+    rows = gap_counts(core, since)
+    if not rows:
+        print("No unanswered questions" + (f" since {args.since}." if args.since else " yet."))
+        return 0
+    print("Questions the policy could not answer (times asked):")
+    for question, count in rows:
+        print(f"  {count:>4}  {question}")
+    return 0
+
+
+def _feedback(args: argparse.Namespace) -> int:
+    from bot.feedback import feedback_summary
+    from handlers.cli.common import make_core
+
+    rows = feedback_summary(make_core())
+    if not rows:
+        print('No "did this help?" answers yet.')
+        return 0
+    print(f"{'clause':<32} helpful  not helpful")
+    for clause, yes, no in rows:
+        print(f"{clause:<32} {yes:>7}  {no:>11}")
+    return 0

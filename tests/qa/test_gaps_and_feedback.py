@@ -1,0 +1,39 @@
+"""Unanswered questions are kept for the policy owner without who asked; "did this help?" is counted likewise."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import inspect, select
+
+from bot.core import Core
+from bot.feedback import AnswerFeedback, feedback_summary, record_feedback
+from bot.ports import ManualClock
+from bot.qa.gaps import KnowledgeGap, ask, gap_counts, gaps_since
+
+
+def test_refused_questions_become_knowledge_gaps(core: Core, clock: ManualClock) -> None:
+    ask(core, "what's the wifi password", "staff", "slack")
+    ask(core, "what's   the wifi password", "parent", "telegram")
+    ask(core, "can I post photos of sports day on facebook?", "parent", "telegram")  # answered: not a gap
+    ask(core, "hello", "parent", "telegram")  # a greeting is not a gap
+    clock.advance(days=2)
+    ask(core, "when is parents evening", "parent", "console")
+    assert gap_counts(core) == [("what's the wifi password", 2), ("when is parents evening", 1)]
+    assert gaps_since(core, clock.now() - dt.timedelta(days=1)) == ["when is parents evening"]
+
+
+def test_gaps_and_feedback_hold_no_identity(core: Core) -> None:
+    for model in (KnowledgeGap, AnswerFeedback):
+        columns = {c.name for c in inspect(model).columns}
+        assert not columns & {"user_id", "chat_id", "slack_user_id", "telegram_chat_id", "name", "username"}
+
+
+def test_feedback_is_counted_per_clause(core: Core) -> None:
+    assert record_feedback(core, "telegram", "inap-images", True)
+    assert record_feedback(core, "slack", "inap-images", False)
+    assert record_feedback(core, "slack", "friends-reject", True)
+    assert not record_feedback(core, "slack", "no-such-clause", True)  # stale or forged button data
+    assert feedback_summary(core) == [("inap-images", 1, 1), ("friends-reject", 1, 0)]
+    with core.db.session() as session:
+        assert len(session.scalars(select(AnswerFeedback)).all()) == 3
