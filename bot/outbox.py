@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import String, Text, select, update
+from sqlalchemy import String, Text, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -92,6 +92,44 @@ class Outbox:
         except IntegrityError:
             return False  # another process queued the same key a moment ago
         return True
+
+    def enqueue_many(
+        self, session: Session, messages: Sequence[OutboundMessage], *, not_before: dt.datetime | None = None
+    ) -> int:
+        """Queue many messages in the caller's transaction with one insert (a campaign to thousands of staff).
+
+        Keys already queued are skipped. Unlike `enqueue`, a key queued by another process at the same moment
+        makes the whole insert fail (IntegrityError), rolling back the caller's transaction: callers use this
+        where a unique record of their own already decides who sends (e.g. the scheduler's reminder log).
+        """
+        if not messages:
+            return 0
+        existing: set[str] = set()
+        keys = [m.key for m in messages]
+        for start in range(0, len(keys), 500):
+            existing.update(session.scalars(select(OutboxRow.key).where(OutboxRow.key.in_(keys[start : start + 500]))))
+        now = self.clock.now()
+        rows = []
+        for message in messages:
+            if message.key in existing:
+                continue
+            existing.add(message.key)
+            rows.append(
+                {
+                    "key": message.key,
+                    "platform": message.recipient.platform,
+                    "kind": message.kind,
+                    "ref": message.ref,
+                    "payload": self.vault.encrypt(json.dumps(message.to_json())),
+                    "status": PENDING,
+                    "attempts": 0,
+                    "next_attempt_at": not_before or now,
+                    "created_at": now,
+                }
+            )
+        if rows:
+            session.execute(insert(OutboxRow), rows)
+        return len(rows)
 
     def message(self, row: OutboxRow) -> OutboundMessage:
         return OutboundMessage.from_json(json.loads(self.vault.decrypt(row.payload)))

@@ -19,12 +19,16 @@ def upgrade() -> None:
     op.create_table(
         "people",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("name", sa.String(200), nullable=False, unique=True),
+        sa.Column("name", sa.String(200), nullable=False),
         sa.Column("email", sa.String(320)),
-        sa.Column("slack_user_id", sa.String(64), unique=True),
-        sa.Column("telegram_chat_id", sa.BigInteger, unique=True),
+        sa.Column("slack_user_id", sa.String(64)),
+        sa.Column("telegram_chat_id", sa.BigInteger),
         sa.Column("start_date", sa.Date),
         sa.Column("leave_date", sa.Date),
+        # named as the models' naming convention names them, so both databases compare equal to the models
+        sa.UniqueConstraint("name", name="uq_people_name"),
+        sa.UniqueConstraint("slack_user_id", name="uq_people_slack_user_id"),
+        sa.UniqueConstraint("telegram_chat_id", name="uq_people_telegram_chat_id"),
     )
     op.create_table(
         "person_roles",
@@ -34,7 +38,7 @@ def upgrade() -> None:
     op.create_table(
         "outbox",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("key", sa.String(200), nullable=False, unique=True),
+        sa.Column("key", sa.String(200), nullable=False),
         sa.Column("platform", sa.String(16), nullable=False),
         sa.Column("kind", sa.String(40), nullable=False),
         sa.Column("ref", sa.String(64), index=True),
@@ -45,6 +49,7 @@ def upgrade() -> None:
         sa.Column("last_error", sa.String(300)),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("delivered_at", UTCDateTime()),
+        sa.UniqueConstraint("key", name="uq_outbox_key"),
     )
 
 
