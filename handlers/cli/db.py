@@ -1,4 +1,6 @@
-"""`policybot db upgrade`: bring the database schema up to date (also done on every start-up)."""
+"""`policybot db upgrade`: bring the database schema up to date (also done on every start-up).
+`policybot db rotate-key`: put a new encryption key in front and re-encrypt everything stored under the old ones.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ def register(commands: Any) -> None:
     sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     upgrade = sub.add_parser("upgrade", help="apply database migrations")
     upgrade.set_defaults(handler=_upgrade)
+    rotate = sub.add_parser("rotate-key", help="add a new encryption key and re-encrypt stored reports with it")
+    rotate.set_defaults(handler=_rotate_key)
 
 
 def _upgrade(args: argparse.Namespace) -> int:
@@ -20,4 +24,34 @@ def _upgrade(args: argparse.Namespace) -> int:
     settings = Settings()
     Database(settings.resolved_database_url).upgrade()
     print("The database is up to date.")
+    return 0
+
+
+def _rotate_key(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from bot.crypto import Vault, add_key_to_file, load_or_create_keys
+    from bot.outbox import OutboxRow
+    from handlers.cli.common import make_core
+
+    core = make_core()
+    settings = core.settings
+    if settings.encryption_keys is not None:
+        # Keys from the environment cannot be written here: the operator puts the new key first, then runs this.
+        keys = load_or_create_keys(settings.resolved_key_file, settings.encryption_keys.get_secret_value())
+        where = "the first key in POLICYBOT_ENCRYPTION_KEYS"
+    else:
+        add_key_to_file(settings.resolved_key_file)
+        keys = load_or_create_keys(settings.resolved_key_file, None)
+        where = f"a new key, now first in {settings.resolved_key_file}"
+    vault = Vault(keys)
+    count = core.reports.rotate(vault)
+    with core.db.session() as session:  # queued messages may carry report text too
+        for row in session.scalars(select(OutboxRow)):
+            row.payload = vault.rotate(row.payload)
+            count += 1
+    print(
+        f"Re-encrypted {count} stored values under {where}. The old keys still read older backups: "
+        "remove them only when no backup made before today is kept."
+    )
     return 0

@@ -1,0 +1,182 @@
+"""The reports' vocabulary: categories, receipts, what a sender may see, what a DSL sees, and the errors.
+
+Every error's message is written for the person who will read it: short, kind, and saying what to do next.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+# Report statuses as stored, and as the anonymous sender hears them.
+NEW, ACKNOWLEDGED, IN_PROGRESS, CLOSED = "new", "acknowledged", "in progress", "closed"
+SENDER_STATUS = {NEW: "received", ACKNOWLEDGED: "being looked at", IN_PROGRESS: "being looked at", CLOSED: "closed"}
+
+SENDER = "Sender"  # the actor name of the anonymous sender in a chronology
+SYSTEM = "System"
+
+
+@dataclass(frozen=True)
+class EscalationStep:
+    """While a report is unacknowledged: after `minutes` (or `school_days`), alert these roles."""
+
+    to: tuple[str, ...]
+    minutes: int = 0
+    school_days: int = 0
+
+    def describe(self) -> str:
+        if self.school_days:
+            return f"{self.school_days} working day{'s' if self.school_days != 1 else ''}"
+        return f"{self.minutes} minutes"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A member of staff acting on reports (a DSL, the headteacher...): who they are and their roles now."""
+
+    person_id: int
+    name: str
+    roles: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Category:
+    key: str
+    label: str
+    description: str
+    urgent: bool
+    emergency_notice: bool
+    route: tuple[str, ...]
+    escalation: tuple[EscalationStep, ...] = ()
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """Evidence from the sender. Images only; their metadata is stripped before storage."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class ReplyAddress:
+    """How to reach an anonymous sender. Stored only encrypted, in a table of its own keyed by receipt."""
+
+    platform: str
+    address: str
+
+
+@dataclass(frozen=True)
+class Receipt:
+    code: str
+    category: Category
+    created_at: dt.datetime
+    keeps_reply_channel: bool
+    sent_to: str = "the Designated Safeguarding Leads"
+
+    def sender_text(self) -> str:
+        lines = [
+            f"Thank you. Your report has arrived safely and has gone to {self.sent_to}.",
+            "",
+            f"Your receipt code is: {self.code}",
+            "",
+            "This code is the only key to your report. We do not know who you are, so nobody can look it "
+            "up for you: please write it down or keep this message.",
+            f"To see news about your report, or to answer a question from the school, send: /status {self.code}",
+        ]
+        if self.keeps_reply_channel:
+            lines.append("If the school has a question for you, it will also come to you here.")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class QuestionForSender:
+    id: int
+    text: str
+    asked_at: dt.datetime
+    answered: bool
+
+
+@dataclass(frozen=True)
+class SenderView:
+    code: str
+    category_label: str
+    status: str  # "received" | "being looked at" | "closed"
+    status_text: str
+    questions: list[QuestionForSender]
+    closed_outcome: str | None
+    can_reply: bool
+
+    def text(self) -> str:
+        """The whole view as one message for the sender."""
+        lines = [f"Report {self.code} ({self.category_label})", self.status_text]
+        open_questions = [q for q in self.questions if not q.answered]
+        for question in open_questions:
+            lines += ["", f"The school asks: {question.text}"]
+        if self.closed_outcome:
+            lines += ["", f"Outcome: {self.closed_outcome}"]
+        if self.can_reply:
+            lines += ["", "You can reply with more information at any time."]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class CaseEvent:
+    seq: int
+    at: dt.datetime
+    actor: str
+    action: str
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    code: str
+    category: Category
+    status: str
+    created_at: dt.datetime
+    acknowledged_by: str | None
+    escalation_level: int
+
+
+@dataclass(frozen=True)
+class CaseView:
+    code: str
+    category: Category
+    status: str
+    created_at: dt.datetime
+    text: str
+    attachments: list[AttachmentInfo]
+    events: list[CaseEvent]
+    acknowledged_by: str | None
+    outcome: str | None
+    can_contact_sender: bool = False
+    chain_ok: bool = True
+    channel: str = "console"
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class ReportError(Exception):
+    """A problem with a report request; str(exc) is a kind message saying what to do next."""
+
+
+class AccessDenied(ReportError):
+    pass
+
+
+class ReceiptNotFound(ReportError):
+    pass
+
+
+class TooManyAttempts(ReportError):
+    pass

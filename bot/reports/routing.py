@@ -1,0 +1,132 @@
+"""Who hears about a report: the category's route, minus anyone the report names, on the platforms they use.
+
+Rules (the roles themselves come from the categories data):
+- A report goes to everyone holding a role on its route; "dsl" means the Designated Safeguarding Leads, whose
+  deputies may also open the report and hear about it on escalation.
+- People named in a report never hear about it and cannot open it; if that leaves nobody, it goes to the
+  deputies, then the headteacher, then the chair of governors. A report naming anyone who handles reports
+  may also be opened by the chair of governors, who is alerted when the headteacher is named.
+- A shared DSL channel is used only for a report with no conflicts; a conflicted one goes by direct message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+
+from bot.config import School, Settings
+from bot.people import Person
+from bot.ports import Recipient
+from bot.reports.domain import Category, EscalationStep
+
+HANDLER_ROLES = ("dsl", "deputy_dsl", "headteacher", "chair_of_governors")
+FALLBACK_ROLES = ("deputy_dsl", "headteacher", "chair_of_governors")
+ROUTE_NAMES = {
+    "dsl": "the Designated Safeguarding Leads",
+    "deputy_dsl": "the Deputy Designated Safeguarding Leads",
+    "headteacher": "the Headteacher",
+    "chair_of_governors": "the Chair of Governors",
+}
+
+
+def with_role(everyone: Sequence[Person], *roles: str, on: dt.date | None = None) -> list[Person]:
+    """People holding any of `roles` (and working at the school on `on`), from a list read once per request."""
+    return [p for p in everyone if p.has_role(*roles) and (on is None or p.is_current(on))]
+
+
+def find_conflicts(everyone: Sequence[Person], text: str, named_people: Sequence[str]) -> set[int]:
+    """People who handle reports and are named: by the sender's choice, or by full name in the text."""
+    named = {n.strip().casefold() for n in named_people if n.strip()}
+    folded = " ".join(text.casefold().split())
+    conflicts: set[int] = set()
+    for person in with_role(everyone, *HANDLER_ROLES):
+        name = person.name.casefold()
+        in_text = re.search(r"(?<!\w)" + re.escape(" ".join(name.split())) + r"(?!\w)", folded)
+        if name in named or in_text:
+            conflicts.add(person.id)
+    return conflicts
+
+
+def route_roles(category: Category, conflicted: Iterable[Person]) -> tuple[str, ...]:
+    roles = list(category.route)
+    if any(p.has_role("headteacher") for p in conflicted) and "chair_of_governors" not in roles:
+        roles.append("chair_of_governors")
+    return tuple(roles)
+
+
+def route_people(everyone: Sequence[Person], category: Category, conflicts: set[int], today: dt.date) -> list[Person]:
+    """Everyone alerted when the report arrives."""
+    conflicted = [p for p in everyone if p.id in conflicts]
+    people = _without(with_role(everyone, *route_roles(category, conflicted), on=today), conflicts)
+    for role in FALLBACK_ROLES:
+        if people:
+            break
+        people = _without(with_role(everyone, role, on=today), conflicts)
+    return people
+
+
+def escalation_people(
+    everyone: Sequence[Person], step: EscalationStep, conflicts: set[int], today: dt.date
+) -> list[Person]:
+    return _without(with_role(everyone, *step.to, on=today), conflicts)
+
+
+def allowed_roles(category: Category, conflicts: set[int]) -> set[str]:
+    roles = set(category.route)
+    for step in category.escalation:
+        roles.update(step.to)
+    if "dsl" in roles:
+        roles.add("deputy_dsl")
+    if conflicts:
+        roles.update(FALLBACK_ROLES)
+    return roles.intersection(HANDLER_ROLES)
+
+
+def may_handle(person: Person, category: Category, conflicts: set[int]) -> bool:
+    return person.id not in conflicts and person.has_role(*allowed_roles(category, conflicts))
+
+
+def uses_shared_channel(category: Category, conflicts: set[int]) -> bool:
+    return "dsl" in category.route and not conflicts
+
+
+def sent_to(category: Category) -> str:
+    names = [ROUTE_NAMES.get(role, role) for role in category.route]
+    return " and ".join(names)
+
+
+def recipients(settings: Settings, people: Sequence[Person], *, urgent: bool, shared_channel: bool) -> list[Recipient]:
+    """Where to deliver an alert to these people. Without Slack, alerts go to the console under their names."""
+    out: list[Recipient] = []
+    slack = settings.slack_enabled
+    channel = settings.slack_dsl_channel if slack and shared_channel else None
+    if channel:
+        out.append(Recipient("slack", channel))
+    for person in people:
+        reached = False
+        if slack and person.slack_user_id:
+            reached = True
+            if urgent or not channel:
+                out.append(Recipient("slack", person.slack_user_id))
+        if urgent and settings.telegram_enabled and person.telegram_chat_id is not None:
+            reached = True
+            out.append(Recipient("telegram", str(person.telegram_chat_id)))
+        if not reached and not channel:
+            out.append(Recipient("console", person.name))
+    return list(dict.fromkeys(out))
+
+
+def _without(people: Sequence[Person], conflicts: set[int]) -> list[Person]:
+    return [p for p in people if p.id not in conflicts]
+
+
+def add_school_days(start: dt.datetime, days: int, school: School) -> dt.datetime:
+    """The same local time `days` school days later (weekends and holidays do not count)."""
+    local = start.astimezone(school.tz)
+    day = local.date()
+    for _ in range(days):
+        day += dt.timedelta(days=1)
+        while not school.is_school_day(day):
+            day += dt.timedelta(days=1)
+    return dt.datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=school.tz).astimezone(dt.UTC)

@@ -1,0 +1,1043 @@
+"""`core.reports`: the one entry point for concern reports, used by every adapter, the CLI and the scheduler.
+
+The sender side (submit, sender_status, sender_reply) knows nobody's identity: a receipt code is the only key.
+The DSL side (open_cases, case, acknowledge, add_note, ask_sender, close, attachment, export) acts as an `Actor`
+whose roles are checked here, never in an adapter. Every change is one transaction that also appends to the
+tamper-evident chronology and queues its alerts in the outbox, so a report confirmed to its sender is never lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from bot.config import School, Settings
+from bot.crypto import Vault
+from bot.outbox import Outbox
+from bot.people import People, Person
+from bot.ports import Button, Clock, OutboundMessage, Recipient
+from bot.reports import chronology
+from bot.reports.categories import load_categories
+from bot.reports.domain import (
+    ACKNOWLEDGED,
+    CLOSED,
+    IN_PROGRESS,
+    NEW,
+    SENDER,
+    SENDER_STATUS,
+    SYSTEM,
+    AccessDenied,
+    Actor,
+    Attachment,
+    AttachmentInfo,
+    CaseSummary,
+    CaseView,
+    Category,
+    QuestionForSender,
+    Receipt,
+    ReceiptNotFound,
+    ReplyAddress,
+    ReportError,
+    SenderView,
+    TooManyAttempts,
+)
+from bot.reports.evidence import MAX_FILES, CleanFile, strip_metadata
+from bot.reports.models import AttachmentRow, ReplyChannelRow, ReportEventRow, ReportRow
+from bot.reports.ratelimit import WrongCodeLimiter
+from bot.reports.receipts import new_code, normalise
+from bot.reports.routing import (
+    HANDLER_ROLES,
+    ROUTE_NAMES,
+    add_school_days,
+    escalation_people,
+    find_conflicts,
+    may_handle,
+    recipients,
+    route_people,
+    sent_to,
+    uses_shared_channel,
+)
+from bot.storage import Database
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 20_000
+ALERT_PREVIEW = 2_800  # alerts quote this much; the whole text is one click away
+CHANNELS = ("telegram", "slack", "console")
+WRITE_ATTEMPTS = 5  # a busy SQLite file or a clashing chronology append is retried, never half-written
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A report ready to store: checked, routed and encrypted before the (short) write transaction."""
+
+    category: Category
+    body: str
+    sealed_body: str
+    sealed_conflicts: str
+    sealed_reply: str | None
+    channel: str
+    files: list[CleanFile]
+    routed: str
+    targets: list[Recipient]
+    sent_to: str
+
+
+class _FairLock:
+    """A re-entrant lock served first come, first served, so no submitter waits behind a queue-jumping crowd."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._next_ticket = 0
+        self._serving = 0
+        self._owner: int | None = None
+        self._depth = 0
+        self._abandoned: set[int] = set()
+
+    def __enter__(self) -> _FairLock:
+        me = threading.get_ident()
+        with self._cond:
+            if self._owner == me:
+                self._depth += 1
+                return self
+            ticket = self._next_ticket
+            self._next_ticket += 1
+            try:
+                while self._serving != ticket:
+                    self._cond.wait()
+            except BaseException:  # interrupted while queueing: give the turn up, or everyone behind waits forever
+                self._abandoned.add(ticket)
+                self._skip_abandoned()
+                raise
+            self._owner, self._depth = me, 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cond:
+            self._depth -= 1
+            if self._depth == 0:
+                self._owner = None
+                self._serving += 1
+                self._skip_abandoned()
+
+    def _skip_abandoned(self) -> None:
+        while self._serving in self._abandoned:
+            self._abandoned.discard(self._serving)
+            self._serving += 1
+        self._cond.notify_all()
+
+
+class _Refused(Exception):
+    """Raised inside a transaction to roll it back; the refusal is then recorded in a transaction of its own."""
+
+    def __init__(self, code: str | None, who: str, action: str) -> None:
+        super().__init__(action)
+        self.code, self.who, self.action = code, who, action
+
+
+class ReportService:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        school: School,
+        db: Database,
+        vault: Vault,
+        outbox: Outbox,
+        clock: Clock,
+        limiter: WrongCodeLimiter | None = None,
+    ) -> None:
+        self.settings = settings
+        self.school = school
+        self.db = db
+        self.vault = vault
+        self.outbox = outbox
+        self.clock = clock
+        self._categories, self._notice = load_categories(getattr(school, "report_categories", None))
+        self._by_key = {c.key: c for c in self._categories}
+        self.limiter = limiter or WrongCodeLimiter(clock, vault.mac)
+        # SQLite has one writer at a time and its busy-wait is unfair under many threads (a few waiters starve
+        # for seconds); queueing our own writers on a lock keeps every submit's wait short and fair enough.
+        self._write_lock: AbstractContextManager[object] = _FairLock() if db.url.startswith("sqlite") else nullcontext()
+
+    # ------------------------------------------------------------------ categories
+    def categories(self) -> list[Category]:
+        return list(self._categories)
+
+    def category(self, key: str) -> Category:
+        found = self._by_key.get(key)
+        if found is None:
+            choices = ", ".join(c.label for c in self._categories)
+            raise ReportError(f"I don't know that kind of concern. Please choose one of: {choices}.")
+        return found
+
+    def emergency_notice(self) -> str:
+        return self._notice
+
+    # ------------------------------------------------------------------ who is acting
+    def actor(
+        self,
+        *,
+        slack_user_id: str | None = None,
+        name: str | None = None,
+        telegram_chat_id: int | None = None,
+    ) -> Actor | None:
+        """The member of staff behind a platform identity, if they are one of the school's current people."""
+        with self.db.session() as session:
+            person: Person | None = None
+            if slack_user_id:
+                person = People.by_slack_id(session, slack_user_id)
+            elif telegram_chat_id is not None:
+                person = People.by_telegram_chat(session, telegram_chat_id)
+            elif name:
+                person = People.by_name(session, name.strip())
+            if person is None or not person.is_current(self._today()):
+                return None
+            return Actor(person_id=person.id, name=person.name, roles=person.roles)
+
+    # ------------------------------------------------------------------ the sender's side
+    def submit(
+        self,
+        category_key: str,
+        text: str,
+        *,
+        channel: str,
+        attachments: Sequence[Attachment] = (),
+        reply_to: ReplyAddress | None = None,
+        named_people: Sequence[str] = (),
+    ) -> Receipt:
+        """Store a report and queue its alerts in one transaction; only then is there a receipt to show."""
+        category = self.category(category_key)
+        if channel not in CHANNELS:
+            raise ReportError("Reports can only arrive through Telegram, Slack or the console.")
+        body = self._clean_text(text, what="report")
+        files = self._clean_files(attachments, first=1)
+        with self._write_lock:
+            receipt = self._submit(category, body, channel, files, reply_to, named_people)
+        log.info("report %s received (%s, %d attachment(s))", receipt.code, category.key, len(files))
+        return receipt
+
+    def _submit(
+        self,
+        category: Category,
+        body: str,
+        channel: str,
+        files: list[CleanFile],
+        reply_to: ReplyAddress | None,
+        named_people: Sequence[str],
+    ) -> Receipt:
+        # Everything that only reads, or only computes, happens before the write transaction, to keep it short.
+        with self.db.session() as session:
+            everyone = self._everyone(session)
+        today = self._today()
+        conflicts = find_conflicts(everyone, body, named_people)
+        alerted = route_people(everyone, category, conflicts, today)
+        named = [p for p in everyone if p.id in conflicts]
+        routed = "Alerted: " + (_names(alerted) or "nobody holds the roles on this route")
+        if named:
+            routed += f". Kept away (named in the report): {_names(named)}"
+        plan = _Plan(
+            category=category,
+            body=body,
+            sealed_body=self.vault.encrypt(body),
+            sealed_conflicts=self.vault.encrypt(json.dumps(sorted(conflicts))),
+            sealed_reply=self.vault.encrypt(json.dumps({"platform": reply_to.platform, "address": reply_to.address}))
+            if reply_to is not None
+            else None,
+            channel=channel,
+            files=files,
+            routed=routed,
+            targets=recipients(
+                self.settings, alerted, urgent=category.urgent, shared_channel=uses_shared_channel(category, conflicts)
+            ),
+            sent_to=sent_to(category) if not conflicts else _roles_phrase(alerted),
+        )
+        return self._write(partial(self._store, plan=plan))
+
+    def _store(self, session: Session, *, plan: _Plan) -> Receipt:
+        now, category = self.clock.now(), plan.category
+        code = self._new_code(session)
+        report = ReportRow(
+            code=code,
+            category=category.key,
+            urgent=category.urgent,
+            status=NEW,
+            channel=plan.channel,
+            text=plan.sealed_body,
+            conflicts=plan.sealed_conflicts,
+            created_at=now,
+            outcome_shared=False,
+            escalation_level=0,
+            head_hash=chronology.GENESIS,
+        )
+        session.add(report)
+        session.flush()
+        chronology.append(
+            session,
+            self.vault,
+            report,
+            at=now,
+            actor=SENDER,
+            action="reported",
+            detail=f"{category.label}{' (urgent)' if category.urgent else ''}",
+        )
+        self._add_files(session, report, plan.files, now)
+        if plan.sealed_reply is not None:
+            session.add(ReplyChannelRow(code=code, address=plan.sealed_reply, created_at=now))
+        chronology.append(session, self.vault, report, at=now, actor=SYSTEM, action="routed", detail=plan.routed)
+        self._queue_card(
+            session,
+            report,
+            category,
+            plan.targets,
+            kind="report_alert",
+            key_part="alert",
+            body=plan.body,
+            files=len(plan.files),
+        )
+        return Receipt(
+            code=code,
+            category=category,
+            created_at=now,
+            keeps_reply_channel=plan.sealed_reply is not None,
+            sent_to=plan.sent_to,
+        )
+
+    def sender_status(self, code: str, *, requester: str) -> SenderView:
+        """What the anonymous sender may see: status, questions from the school, outcome if shared."""
+        with self.db.session() as session:
+            report = self._sender_report(session, code, requester)
+            return self._sender_view(session, report)
+
+    def sender_reply(
+        self, code: str, text: str, *, requester: str, attachments: Sequence[Attachment] = ()
+    ) -> SenderView:
+        """More information from the sender, perhaps answering a question. Closed reports take no replies."""
+        with self.db.session() as session:
+            report = self._sender_report(session, code, requester)
+            if report.status == CLOSED:
+                raise ReportError(
+                    "This report has been closed, so it cannot take replies. "
+                    "If you have a new worry, please make a new report."
+                )
+            count = len(session.scalars(select(AttachmentRow.id).where(AttachmentRow.report_id == report.id)).all())
+        body = self._clean_text(text, what="reply", allow_empty=bool(attachments))
+        files = self._clean_files(attachments, first=count + 1)
+        canonical = report.code
+
+        def reply(session: Session) -> SenderView:
+            row = self._locked(session, canonical)
+            if row is None:  # pragma: no cover - reports are never deleted
+                raise ReceiptNotFound(_NOT_FOUND)
+            if row.status == CLOSED:
+                raise ReportError("This report has just been closed, so it cannot take replies.")
+            now = self.clock.now()
+            chronology.append(session, self.vault, row, at=now, actor=SENDER, action="sender replied", detail=body)
+            self._add_files(session, row, files, now)
+            category = self._category_of(row)
+            note = "The sender has replied" + (f" with {len(files)} picture(s)" if files else "")
+            self._queue_update(session, row, category, note)
+            return self._sender_view(session, row)
+
+        view = self._write(reply)
+        log.info("report %s: the sender replied", canonical)
+        return view
+
+    def forget_reply_channel(self, code: str, *, requester: str) -> None:
+        """The sender asks the school to forget how to reach them; their report stays."""
+
+        def forget(session: Session) -> None:
+            report = self._sender_report(session, code, requester)
+            channel = session.scalar(select(ReplyChannelRow).where(ReplyChannelRow.code == report.code))
+            if channel is not None:
+                session.delete(channel)
+                chronology.append(
+                    session, self.vault, report, at=self.clock.now(), actor=SENDER, action="reply channel removed"
+                )
+
+        self._write(forget)
+
+    def _sender_report(self, session: Session, code: str, requester: str) -> ReportRow:
+        wait = self.limiter.blocked_for(requester)
+        if wait is not None:
+            minutes = max(1, int(wait.total_seconds() // 60) + (1 if wait.total_seconds() % 60 else 0))
+            raise TooManyAttempts(
+                "Too many receipt codes did not match, so I have paused checking for a while. "
+                f"Please try again in {minutes} minute{'s' if minutes != 1 else ''}."
+            )
+        canonical = normalise(code or "")
+        report = session.scalar(select(ReportRow).where(ReportRow.code == canonical)) if canonical else None
+        if report is None:
+            self.limiter.failed(requester)
+            raise ReceiptNotFound(_NOT_FOUND)
+        return report
+
+    def _sender_view(self, session: Session, report: ReportRow) -> SenderView:
+        events = self._events(session, report)
+        questions: list[QuestionForSender] = []
+        for event in events:
+            if event.action == "asked the sender":
+                questions.append(QuestionForSender(event.seq, self._detail(event), event.at, answered=False))
+            elif event.action == "sender replied":
+                questions = [QuestionForSender(q.id, q.text, q.asked_at, answered=True) for q in questions]
+        category = self._category_of(report)
+        status = SENDER_STATUS.get(report.status, "received")
+        outcome = self.vault.decrypt(report.outcome) if report.outcome and report.outcome_shared else None
+        return SenderView(
+            code=report.code,
+            category_label=category.label,
+            status=status,
+            status_text=_SENDER_TEXT[report.status],
+            questions=questions,
+            closed_outcome=outcome,
+            can_reply=report.status != CLOSED,
+        )
+
+    # ------------------------------------------------------------------ the DSLs' side
+    def open_cases(self, actor: Actor, *, include_closed: bool = False) -> list[CaseSummary]:
+        """Reports this person may handle: urgent first, oldest first."""
+        with self.db.session() as session:
+            person = self._person(session, actor)
+            if person is None or not person.has_role(*HANDLER_ROLES):
+                raise AccessDenied("Only the people who handle concern reports can see them.")
+            query = select(ReportRow).order_by(ReportRow.urgent.desc(), ReportRow.created_at, ReportRow.id)
+            if not include_closed:
+                query = query.where(ReportRow.status != CLOSED)
+            out = []
+            for report in session.scalars(query):
+                category = self._category_of(report)
+                if may_handle(person, category, self._conflicts(report)):
+                    out.append(
+                        CaseSummary(
+                            code=report.code,
+                            category=category,
+                            status=report.status,
+                            created_at=report.created_at,
+                            acknowledged_by=report.acknowledged_by,
+                            escalation_level=report.escalation_level,
+                        )
+                    )
+            return out
+
+    def case(self, code: str, actor: Actor) -> CaseView:
+        """The whole case for a DSL: decrypted text, evidence list, chronology. Opening it is recorded."""
+
+        def view(session: Session) -> CaseView:
+            report, category, person = self._for_handler(session, code, actor, "open the report")
+            chronology.append(session, self.vault, report, at=self.clock.now(), actor=person.name, action="opened")
+            return self._case_view(session, report, category)
+
+        return self._acting(view)
+
+    def acknowledge(self, code: str, actor: Actor) -> CaseView:
+        def ack(session: Session) -> CaseView:
+            report, category, person = self._for_handler(session, code, actor, "acknowledge the report")
+            if report.status == CLOSED:
+                raise ReportError(f"Report {report.code} is already closed.")
+            if report.status == NEW:
+                self._mark_acknowledged(session, report, category, person)
+            return self._case_view(session, report, category)
+
+        return self._acting(ack)
+
+    def add_note(self, code: str, actor: Actor, text: str) -> CaseView:
+        """A note for the record (also how a correction is made: a new note, never an edit)."""
+        note = self._clean_text(text, what="note")
+
+        def add(session: Session) -> CaseView:
+            report, category, person = self._for_handler(session, code, actor, "add a note")
+            if report.status == NEW:  # writing about it means someone has it in hand
+                self._mark_acknowledged(session, report, category, person)
+            if report.status == ACKNOWLEDGED:
+                report.status = IN_PROGRESS
+            chronology.append(
+                session, self.vault, report, at=self.clock.now(), actor=person.name, action="note", detail=note
+            )
+            self._queue_update(session, report, category, f"{person.name} added a note")
+            return self._case_view(session, report, category)
+
+        return self._acting(add)
+
+    def ask_sender(self, code: str, actor: Actor, question: str) -> CaseView:
+        """A question the sender sees with /status CODE, and is sent if they kept a reply channel."""
+        text = self._clean_text(question, what="question")
+
+        def ask(session: Session) -> CaseView:
+            report, category, person = self._for_handler(session, code, actor, "ask the sender a question")
+            if report.status == CLOSED:
+                raise ReportError(f"Report {report.code} is closed, so the sender cannot answer questions about it.")
+            if report.status == NEW:
+                self._mark_acknowledged(session, report, category, person)
+            report.status = IN_PROGRESS
+            event = chronology.append(
+                session,
+                self.vault,
+                report,
+                at=self.clock.now(),
+                actor=person.name,
+                action="asked the sender",
+                detail=text,
+            )
+            self._queue_sender(
+                session,
+                report,
+                event.seq,
+                f"The school has a question about your report {report.code}:\n\n{text}\n\n"
+                f"To answer, send: /status {report.code}",
+            )
+            self._queue_update(session, report, category, f"{person.name} asked the sender a question")
+            return self._case_view(session, report, category)
+
+        return self._acting(ask)
+
+    def close(self, code: str, actor: Actor, outcome: str, *, share_with_sender: bool = False) -> CaseView:
+        """Close with an outcome for the record. The sender hears only that it is closed, unless shared."""
+        text = self._clean_text(outcome, what="outcome")
+
+        def close(session: Session) -> CaseView:
+            report, category, person = self._for_handler(session, code, actor, "close the report")
+            if report.status == CLOSED:
+                raise ReportError(f"Report {report.code} is already closed.")
+            now = self.clock.now()
+            report.status, report.closed_at = CLOSED, now
+            report.outcome, report.outcome_shared = self.vault.encrypt(text), share_with_sender
+            event = chronology.append(
+                session, self.vault, report, at=now, actor=person.name, action="closed", detail=text
+            )
+            message = f"The school has finished looking into your report {report.code}. Thank you for telling us."
+            if share_with_sender:
+                message += f"\n\nOutcome: {text}"
+            self._queue_sender(session, report, event.seq, message)
+            self._queue_update(session, report, category, f"Closed by {person.name}")
+            return self._case_view(session, report, category)
+
+        view = self._acting(close)
+        log.info("report %s closed", view.code)
+        return view
+
+    def attachment(self, code: str, actor: Actor, number: int) -> tuple[str, str, bytes]:
+        """Evidence number `number` (from 1): file name, content type and the cleaned bytes."""
+
+        def fetch(session: Session) -> tuple[str, str, bytes]:
+            report, _category, person = self._for_handler(session, code, actor, "open the evidence")
+            rows = self._attachment_rows(session, report)
+            if not 1 <= number <= len(rows):
+                raise ReportError(
+                    f"Report {report.code} has {len(rows)} attached file(s); there is no number {number}."
+                )
+            row = rows[number - 1]
+            chronology.append(
+                session,
+                self.vault,
+                report,
+                at=self.clock.now(),
+                actor=person.name,
+                action="opened evidence",
+                detail=row.filename,
+            )
+            return row.filename, row.content_type, self.vault.decrypt_bytes(row.data)
+
+        return self._acting(fetch)
+
+    def export(self, code: str, actor: Actor) -> str:
+        """The whole record as text, for the file: report, evidence hashes, every event, chain verified."""
+
+        def build(session: Session) -> str:
+            report, category, person = self._for_handler(session, code, actor, "export the report")
+            now = self.clock.now()
+            chronology.append(session, self.vault, report, at=now, actor=person.name, action="exported")
+            return self._export_text(session, report, category, person, now)
+
+        return self._acting(build)
+
+    def record_refused_attempt(self, code: str, who: str, action: str) -> None:
+        """Someone tried to do what their role does not allow: it goes in the report's chronology."""
+        canonical = normalise(code or "")
+        if canonical is None:
+            return
+
+        def record(session: Session) -> None:
+            report = self._locked(session, canonical)
+            if report is not None:
+                chronology.append(
+                    session,
+                    self.vault,
+                    report,
+                    at=self.clock.now(),
+                    actor=who[:200],
+                    action="refused",
+                    detail=f"Not allowed to {action}",
+                )
+
+        self._write(record)
+        log.warning("report %s: a refused attempt to %s was recorded", canonical, action)
+
+    # ------------------------------------------------------------------ scheduler
+    def escalate_due(self) -> int:
+        """Alert the next people for every unacknowledged report whose time has come. Safe to run often."""
+        now = self.clock.now()
+        with self.db.session() as session:
+            waiting = session.execute(
+                select(ReportRow.code, ReportRow.category, ReportRow.created_at, ReportRow.escalation_level).where(
+                    ReportRow.status == NEW
+                )
+            ).all()
+        total = 0
+        for code, key, created_at, level in waiting:
+            # Decide from plain columns first: the write (and its lock) is only for a report whose step is due.
+            steps = self._by_key[key].escalation if key in self._by_key else ()
+            if level >= len(steps) or now < self._due_at(created_at, steps[level].minutes, steps[level].school_days):
+                continue
+            total += self._write(partial(self._escalate_one, code=code, now=now))
+        return total
+
+    def _escalate_one(self, session: Session, *, code: str, now: dt.datetime) -> int:
+        report = self._locked(session, code)
+        if report is None or report.status != NEW:
+            return 0
+        category = self._category_of(report)
+        conflicts = self._conflicts(report)
+        done = 0
+        while report.escalation_level < len(category.escalation):
+            step = category.escalation[report.escalation_level]
+            if now < self._due_at(report.created_at, step.minutes, step.school_days):
+                break
+            report.escalation_level += 1
+            people = escalation_people(self._everyone(session), step, conflicts, self._today())
+            alerted = _names(people) or "nobody holds those roles"
+            detail = f"Not acknowledged after {step.describe()}. Alerted: {alerted}"
+            chronology.append(session, self.vault, report, at=now, actor=SYSTEM, action="escalated", detail=detail)
+            targets = recipients(self.settings, people, urgent=category.urgent, shared_channel=False)
+            self._queue_card(
+                session,
+                report,
+                category,
+                targets,
+                kind="report_escalation",
+                key_part=f"escalation:{report.escalation_level}",
+                status_line=f"Not yet acknowledged after {step.describe()}.",
+            )
+            done += 1
+        if done:
+            log.info("report %s escalated to level %d", report.code, report.escalation_level)
+        return done
+
+    def _due_at(self, created: dt.datetime, minutes: int, school_days: int) -> dt.datetime:
+        if school_days:
+            return add_school_days(created, school_days, self.school) + dt.timedelta(minutes=minutes)
+        return created + dt.timedelta(minutes=minutes)
+
+    # ------------------------------------------------------------------ outbox resolver
+    def resolve_reply(self, recipient: Recipient) -> Recipient | None:
+        """The outbox's resolver: "reply:CODE" becomes the sender's real address only at delivery time."""
+        if not recipient.address.startswith("reply:"):
+            return recipient
+        code = recipient.address.removeprefix("reply:")
+        with self.db.session() as session:
+            row = session.scalar(select(ReplyChannelRow).where(ReplyChannelRow.code == code))
+            if row is None:
+                return None
+            data = json.loads(self.vault.decrypt(row.address))
+        return Recipient(data["platform"], str(data["address"]))
+
+    # ------------------------------------------------------------------ key rotation
+    def rotate(self, vault: Vault) -> int:
+        """Re-encrypt every report secret under `vault`'s newest key. Returns how many values were rewritten."""
+        count = 0
+        with self.db.session() as session:
+            for report in session.scalars(select(ReportRow)):
+                report.text = vault.rotate(report.text)
+                report.conflicts = vault.rotate(report.conflicts)
+                count += 2
+                if report.outcome:
+                    report.outcome = vault.rotate(report.outcome)
+                    count += 1
+            for event in session.scalars(select(ReportEventRow).where(ReportEventRow.detail.is_not(None))):
+                event.detail = vault.rotate(event.detail or "")
+                count += 1
+            for channel in session.scalars(select(ReplyChannelRow)):
+                channel.address = vault.rotate(channel.address)
+                count += 1
+            for attachment in session.scalars(select(AttachmentRow)):
+                attachment.data = vault.rotate_bytes(attachment.data)
+                count += 1
+        return count
+
+    # ------------------------------------------------------------------ helpers: transactions and access
+    def _write(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in its own transaction, retrying when another writer got there first."""
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                with self._write_lock, self.db.session() as session:
+                    return work(session)
+            except (OperationalError, IntegrityError) as exc:
+                # SQLite "database is locked", or two events for one report at once: nothing was written.
+                if attempt == WRITE_ATTEMPTS:
+                    raise
+                log.warning("a report write met a concurrent one and is retried (%s)", type(exc.orig).__name__)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _acting(self, work: Callable[[Session], T]) -> T:
+        try:
+            return self._write(work)
+        except _Refused as refused:
+            if refused.code is not None:
+                self.record_refused_attempt(refused.code, refused.who, refused.action)
+            raise AccessDenied(_NO_ACCESS) from None
+
+    def _for_handler(
+        self, session: Session, code: str, actor: Actor, action: str
+    ) -> tuple[ReportRow, Category, Person]:
+        person = self._person(session, actor)
+        if person is None or not person.has_role(*HANDLER_ROLES):
+            # Somebody without a handling role learns nothing, not even whether the code exists.
+            raise _Refused(normalise(code or ""), actor.name, action)
+        canonical = normalise(code or "")
+        report = self._locked(session, canonical) if canonical else None
+        if report is None:
+            raise ReceiptNotFound(f"There is no report with the receipt code {code.strip()!r}.")
+        category = self._category_of(report)
+        if not may_handle(person, category, self._conflicts(report)):
+            raise _Refused(report.code, person.name, action)
+        return report, category, person
+
+    def _person(self, session: Session, actor: Actor) -> Person | None:
+        person = session.get(Person, actor.person_id)
+        if person is None or not person.is_current(self._today()):
+            return None
+        return person
+
+    @staticmethod
+    def _locked(session: Session, code: str) -> ReportRow | None:
+        # FOR UPDATE on PostgreSQL; SQLite takes the whole file's write lock at the first write instead.
+        return session.scalar(select(ReportRow).where(ReportRow.code == code).with_for_update())
+
+    def _mark_acknowledged(self, session: Session, report: ReportRow, category: Category, person: Person) -> None:
+        now = self.clock.now()
+        report.status, report.acknowledged_at, report.acknowledged_by = ACKNOWLEDGED, now, person.name
+        event = chronology.append(session, self.vault, report, at=now, actor=person.name, action="acknowledged")
+        self._queue_sender(
+            session, report, event.seq, f"Your report {report.code} has been opened and is being looked at."
+        )
+        self._queue_update(session, report, category, f"Acknowledged by {person.name}")
+
+    # ------------------------------------------------------------------ helpers: alerts
+    def _queue_card(
+        self,
+        session: Session,
+        report: ReportRow,
+        category: Category,
+        targets: Sequence[Recipient],
+        *,
+        kind: str,
+        key_part: str,
+        status_line: str | None = None,
+        body: str | None = None,
+        files: int | None = None,
+    ) -> None:
+        """The case as a card for the people handling it: the same shape for alerts, escalations and updates."""
+        if body is None:
+            body = self.vault.decrypt(report.text)
+        if files is None:
+            files = len(self._attachment_rows(session, report))
+        urgency = "urgent" if category.urgent else "routine"
+        title = {
+            "report_alert": f"{'Urgent' if category.urgent else 'New'} concern: {category.label}",
+            "report_escalation": f"Not yet acknowledged: {category.label}",
+        }.get(kind, f"Concern {report.code}: {category.label}")
+        fields = {
+            "Receipt": report.code,
+            "Category": category.label,
+            "Urgency": urgency,
+            "Status": report.status,
+            "Received": _local(report.created_at, self.school),
+        }
+        if files:
+            fields["Pictures"] = str(files)
+        if report.acknowledged_by:
+            fields["Acknowledged by"] = report.acknowledged_by
+        lines = [status_line] if status_line else []
+        lines.append(f"Receipt {report.code}. {category.label} ({urgency}), received {fields['Received']}.")
+        full = self.school.alert_contents == "full"
+        if full:
+            preview = body if len(body) <= ALERT_PREVIEW else body[:ALERT_PREVIEW].rstrip() + " [...]"
+            lines += ["", preview]
+            if len(body) > ALERT_PREVIEW:
+                lines += ["", "(The report continues: open it to read all of it.)"]
+        else:
+            lines += ["", f"Open it with the buttons below, or on the server: policybot reports show {report.code}"]
+        buttons: tuple[Button, ...] = ()
+        if report.status != CLOSED:
+            ack = (Button("report.ack", "Acknowledge", report.code, "primary"),) if report.status == NEW else ()
+            # A contentless alert needs a way to read the report where the DSL is; a full one quotes it already.
+            view = (Button("report.view", "Open the report", report.code),) if not full else ()
+            buttons = (
+                *ack,
+                *view,
+                Button("report.note", "Add a note", report.code),
+                Button("report.ask", "Ask the sender", report.code),
+                Button("report.close", "Close", report.code),
+            )
+        for target in targets:
+            self.outbox.enqueue(
+                session,
+                OutboundMessage(
+                    key=f"report:{report.code}:{key_part}:{target.platform}:{target.address}"[:200],
+                    recipient=target,
+                    kind=kind,
+                    text="\n".join(lines),
+                    title=title,
+                    fields=fields,
+                    buttons=buttons,
+                    ref=report.code,
+                    urgent=category.urgent and kind != "report_update",
+                ),
+            )
+
+    def _queue_update(self, session: Session, report: ReportRow, category: Category, what: str) -> None:
+        """Tell everyone who has been alerted about this case that it moved (adapters edit their card)."""
+        session.flush()
+        conflicts, today = self._conflicts(report), self._today()
+        everyone = self._everyone(session)
+        people = route_people(everyone, category, conflicts, today)
+        # The same addresses as the alerts were sent to, so adapters can edit each card where it was posted.
+        urgent = category.urgent
+        targets = recipients(
+            self.settings, people, urgent=urgent, shared_channel=uses_shared_channel(category, conflicts)
+        )
+        for step in category.escalation[: report.escalation_level]:
+            targets += recipients(
+                self.settings, escalation_people(everyone, step, conflicts, today), urgent=urgent, shared_channel=False
+            )
+        seq = session.scalar(
+            select(ReportEventRow.seq).where(ReportEventRow.report_id == report.id).order_by(ReportEventRow.seq.desc())
+        )
+        self._queue_card(
+            session,
+            report,
+            category,
+            list(dict.fromkeys(targets)),
+            kind="report_update",
+            key_part=f"update:{seq}",
+            status_line=f"{what}.",
+        )
+
+    def _queue_sender(self, session: Session, report: ReportRow, seq: int, text: str) -> None:
+        """A message to the anonymous sender, addressed by receipt; only if they kept a way to reach them."""
+        has_channel = session.scalar(select(ReplyChannelRow.id).where(ReplyChannelRow.code == report.code))
+        if has_channel is None:
+            return
+        self.outbox.enqueue(
+            session,
+            OutboundMessage(
+                key=f"report:{report.code}:sender:{seq}",
+                recipient=Recipient(report.channel, f"reply:{report.code}"),  # type: ignore[arg-type]
+                kind="sender_update",
+                text=text,
+                title="News about your report",
+                fields={"Receipt": report.code},
+                ref=report.code,
+            ),
+        )
+
+    # ------------------------------------------------------------------ helpers: data
+    @staticmethod
+    def _everyone(session: Session) -> list[Person]:
+        """The school's people with their roles, read once per request (a school has a few hundred at most)."""
+        return list(People.all(session))
+
+    def _today(self) -> dt.date:
+        return self.clock.now().astimezone(self.school.tz).date()
+
+    def _new_code(self, session: Session) -> str:
+        while True:
+            code = new_code()
+            if session.scalar(select(ReportRow.id).where(ReportRow.code == code)) is None:
+                return code
+
+    def _conflicts(self, report: ReportRow) -> set[int]:
+        return {int(i) for i in json.loads(self.vault.decrypt(report.conflicts))}
+
+    def _category_of(self, report: ReportRow) -> Category:
+        # A category later removed from the data still shows, and still goes to the DSLs.
+        return self._by_key.get(report.category) or Category(
+            key=report.category,
+            label=report.category,
+            description="",
+            urgent=report.urgent,
+            emergency_notice=False,
+            route=("dsl",),
+        )
+
+    def _events(self, session: Session, report: ReportRow) -> list[ReportEventRow]:
+        return list(
+            session.scalars(
+                select(ReportEventRow).where(ReportEventRow.report_id == report.id).order_by(ReportEventRow.seq)
+            )
+        )
+
+    def _detail(self, event: ReportEventRow) -> str:
+        return self.vault.decrypt(event.detail) if event.detail is not None else ""
+
+    @staticmethod
+    def _attachment_rows(session: Session, report: ReportRow) -> list[AttachmentRow]:
+        if report.id is None:
+            return []
+        return list(
+            session.scalars(
+                select(AttachmentRow).where(AttachmentRow.report_id == report.id).order_by(AttachmentRow.id)
+            )
+        )
+
+    def _add_files(self, session: Session, report: ReportRow, files: Sequence[CleanFile], now: dt.datetime) -> None:
+        for clean in files:
+            session.add(
+                AttachmentRow(
+                    report_id=report.id,
+                    filename=clean.filename,
+                    content_type=clean.content_type,
+                    size=len(clean.data),
+                    sha256=clean.sha256,
+                    data=self.vault.encrypt_bytes(clean.data),
+                    added_at=now,
+                )
+            )
+            chronology.append(
+                session,
+                self.vault,
+                report,
+                at=now,
+                actor=SENDER,
+                action="evidence added",
+                detail=f"{clean.filename} ({clean.content_type}, {len(clean.data)} bytes, sha256 {clean.sha256})",
+            )
+
+    @staticmethod
+    def _clean_text(text: str, *, what: str, allow_empty: bool = False) -> str:
+        body = (text or "").replace("\r\n", "\n").replace("\x00", "").strip()
+        if not body and not allow_empty:
+            raise ReportError(f"Your {what} is empty. Please write a few words about what happened.")
+        if len(body) > MAX_TEXT:
+            raise ReportError(
+                f"Your {what} is too long ({len(body):,} characters; the limit is {MAX_TEXT:,}). "
+                "Please shorten it: you can add more afterwards with your receipt code."
+            )
+        return body
+
+    @staticmethod
+    def _clean_files(attachments: Sequence[Attachment], *, first: int) -> list[CleanFile]:
+        if len(attachments) > MAX_FILES:
+            raise ReportError(f"Please send at most {MAX_FILES} pictures with a report.")
+        return [strip_metadata(a, first + i) for i, a in enumerate(attachments)]
+
+    def _case_view(self, session: Session, report: ReportRow, category: Category) -> CaseView:
+        session.flush()
+        rows = self._events(session, report)
+        check = chronology.verify(self.vault, report, rows)
+        files = [
+            AttachmentInfo(a.id, a.filename, a.content_type, a.size, a.sha256)
+            for a in self._attachment_rows(session, report)
+        ]
+        has_channel = session.scalar(select(ReplyChannelRow.id).where(ReplyChannelRow.code == report.code))
+        extra = {} if check.ok else {"chain_problem": check.problem or ""}
+        return CaseView(
+            code=report.code,
+            category=category,
+            status=report.status,
+            created_at=report.created_at,
+            text=self.vault.decrypt(report.text),
+            attachments=files,
+            events=check.events,
+            acknowledged_by=report.acknowledged_by,
+            outcome=self.vault.decrypt(report.outcome) if report.outcome else None,
+            can_contact_sender=has_channel is not None,
+            chain_ok=check.ok,
+            channel=report.channel,
+            extra=extra,
+        )
+
+    def _export_text(
+        self, session: Session, report: ReportRow, category: Category, person: Person, now: dt.datetime
+    ) -> str:
+        view = self._case_view(session, report, category)
+        rows = {r.seq: r for r in self._events(session, report)}
+        tz = self.school
+        lines = [
+            f"Concern report {report.code}",
+            f"{self.school.name}. Exported {_local(now, tz)} by {person.name}.",
+            "",
+            f"Category:      {category.label} ({'urgent' if category.urgent else 'routine'})",
+            f"Received:      {_local(report.created_at, tz)} through {report.channel}",
+            f"Status:        {report.status}",
+        ]
+        if report.acknowledged_at:
+            lines.append(f"Acknowledged:  {_local(report.acknowledged_at, tz)} by {report.acknowledged_by}")
+        if report.closed_at:
+            lines.append(f"Closed:        {_local(report.closed_at, tz)}")
+            lines.append(f"Outcome:       {view.outcome}")
+            lines.append(f"Outcome shared with the sender: {'yes' if report.outcome_shared else 'no'}")
+        lines += ["", "Report, as the sender wrote it:", *("    " + line for line in view.text.splitlines()), ""]
+        lines.append(f"Evidence ({len(view.attachments)} file(s), metadata removed on arrival):")
+        for number, row in enumerate(self._attachment_rows(session, report), start=1):
+            actual = hashlib.sha256(self.vault.decrypt_bytes(row.data)).hexdigest()
+            state = "matches" if actual == row.sha256 else "DOES NOT MATCH the stored file"
+            lines.append(
+                f"  {number}. {row.filename} {row.content_type} {row.size} bytes sha256 {row.sha256} ({state})"
+            )
+        if not view.attachments:
+            lines.append("  none")
+        verdict = "intact" if view.chain_ok else f"BROKEN: {view.extra.get('chain_problem')}"
+        lines += ["", f"Chronology ({len(view.events)} events; the hash chain is {verdict}):"]
+        for event in view.events:
+            stored = rows.get(event.seq)
+            lines.append(f"  {event.seq:>3}. {_local(event.at, tz)}  {event.actor}: {event.action}")
+            if event.detail:
+                lines += ["       " + line for line in event.detail.splitlines()]
+            if stored is not None:
+                lines.append(f"       hash {stored.hash}")
+        lines += ["", f"Head hash: {report.head_hash}", ""]
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------- wording
+_NOT_FOUND = (
+    "I could not find a report with that receipt code. Please check it: it is four groups of four letters "
+    "and numbers, like ACDE-FGHJ-KMNP-RTWX."
+)
+_NO_ACCESS = "You do not have access to this report. The attempt has been recorded."
+_SENDER_TEXT = {
+    NEW: "Your report has arrived safely and is waiting for a Designated Safeguarding Lead to open it.",
+    ACKNOWLEDGED: "A member of the school's safeguarding team has opened your report and is looking at it.",
+    IN_PROGRESS: "A member of the school's safeguarding team is looking into your report.",
+    CLOSED: "The school has finished looking into your report. Thank you for telling us.",
+}
+
+
+def _names(people: Sequence[Person]) -> str:
+    return ", ".join(p.name for p in people)
+
+
+def _roles_phrase(people: Sequence[Person]) -> str:
+    """Who a report routed around a named person went to, by role (the sender is told roles, never names)."""
+    names = [phrase for role, phrase in ROUTE_NAMES.items() if any(p.has_role(role) for p in people)]
+    if not names:
+        return "the school's safeguarding team"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _local(at: dt.datetime, school: School) -> str:
+    return at.astimezone(school.tz).strftime("%a %d %b %Y %H:%M %Z")

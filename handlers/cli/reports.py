@@ -1,0 +1,173 @@
+"""`policybot reports list|show|ack|note|ask|close|export|evidence --as NAME`: DSLs handling concerns on the server.
+
+`--as` names the person acting (from the people table); the core checks their role and records what they do,
+exactly as it does for a button pressed in Slack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.core import Core
+    from bot.reports import Actor
+    from bot.reports.domain import CaseView
+
+
+def register(commands: Any) -> None:
+    acting = argparse.ArgumentParser(add_help=False)
+    acting.add_argument("--as", dest="as_name", required=True, metavar="NAME", help="who is acting (full name)")
+
+    reports = commands.add_parser("reports", help="concern reports, for the safeguarding leads")
+    sub = reports.add_subparsers(dest="reports_command", metavar="ACTION", required=True)
+
+    listing = sub.add_parser("list", parents=[acting], help="open reports you may handle")
+    listing.add_argument("--all", action="store_true", help="include closed reports")
+    listing.set_defaults(handler=_list)
+
+    show = sub.add_parser("show", parents=[acting], help="read a report and its chronology")
+    show.add_argument("code")
+    show.set_defaults(handler=_show)
+
+    ack = sub.add_parser("ack", parents=[acting], help="acknowledge a report (stops its escalation)")
+    ack.add_argument("code")
+    ack.set_defaults(handler=_ack)
+
+    note = sub.add_parser("note", parents=[acting], help="add a note to the record (corrections too)")
+    note.add_argument("code")
+    note.add_argument("text")
+    note.set_defaults(handler=_note)
+
+    ask = sub.add_parser("ask", parents=[acting], help="ask the anonymous sender a question")
+    ask.add_argument("code")
+    ask.add_argument("question")
+    ask.set_defaults(handler=_ask)
+
+    close = sub.add_parser("close", parents=[acting], help="close a report with its outcome")
+    close.add_argument("code")
+    close.add_argument("--outcome", required=True, help="what was decided and why")
+    close.add_argument("--share", action="store_true", help="also show the outcome to the sender")
+    close.set_defaults(handler=_close)
+
+    export = sub.add_parser("export", parents=[acting], help="write the whole record, with its chain checked")
+    export.add_argument("code")
+    export.add_argument("--out", type=Path, help="file to write (default: print it)")
+    export.set_defaults(handler=_export)
+
+    evidence = sub.add_parser("evidence", parents=[acting], help="save an attached picture to a file")
+    evidence.add_argument("code")
+    evidence.add_argument("number", type=int)
+    evidence.add_argument("--out", type=Path, required=True)
+    evidence.set_defaults(handler=_evidence)
+
+
+def _acting(args: argparse.Namespace) -> tuple[Core, Actor]:
+    from bot.reports import AccessDenied
+    from handlers.cli.common import make_core
+
+    core = make_core()
+    who = core.reports.actor(name=args.as_name)
+    if who is None:
+        raise AccessDenied(
+            f"nobody called {args.as_name!r} works at the school now; `policybot people list` shows everyone"
+        )
+    return core, who
+
+
+def _list(args: argparse.Namespace) -> int:
+    core, who = _acting(args)
+    cases = core.reports.open_cases(who, include_closed=args.all)
+    if not cases:
+        print("No reports." if args.all else "No open reports.")
+    tz = core.school.tz
+    for case in cases:
+        urgent = "URGENT " if case.category.urgent else ""
+        handled = f", acknowledged by {case.acknowledged_by}" if case.acknowledged_by else ""
+        escalated = f", escalated {case.escalation_level}x" if case.escalation_level else ""
+        print(
+            f"{case.code}  {urgent}{case.category.label}  {case.status}{handled}{escalated}  "
+            f"received {case.created_at.astimezone(tz):%a %d %b %H:%M}"
+        )
+    return 0
+
+
+def _print_case(core: Core, view: CaseView) -> None:
+    tz = core.school.tz
+    print(f"Report {view.code}: {view.category.label} ({'urgent' if view.category.urgent else 'routine'})")
+    print(f"Status: {view.status}" + (f", acknowledged by {view.acknowledged_by}" if view.acknowledged_by else ""))
+    print(f"Received: {view.created_at.astimezone(tz):%a %d %b %Y %H:%M} through {view.channel}")
+    if view.outcome:
+        print(f"Outcome: {view.outcome}")
+    print("The sender can be sent questions." if view.can_contact_sender else "The sender reads news with /status.")
+    print("\n" + view.text + "\n")
+    for number, info in enumerate(view.attachments, start=1):
+        print(f"Picture {number}: {info.filename} ({info.size} bytes, sha256 {info.sha256})")
+    print("Chronology:" if view.chain_ok else f"Chronology (WARNING: {view.extra.get('chain_problem')}):")
+    for event in view.events:
+        detail = f": {event.detail}" if event.detail else ""
+        print(f"  {event.at.astimezone(tz):%d %b %H:%M}  {event.actor} {event.action}{detail}")
+
+
+def _show(args: argparse.Namespace) -> int:
+    core, who = _acting(args)
+    _print_case(core, core.reports.case(args.code, who))
+    return 0
+
+
+def _ack(args: argparse.Namespace) -> int:
+    core, who = _acting(args)
+    view = core.reports.acknowledge(args.code, who)
+    print(f"Report {view.code} is acknowledged by {view.acknowledged_by}.")
+    return 0
+
+
+def _note(args: argparse.Namespace) -> int:
+    core, who = _acting(args)
+    view = core.reports.add_note(args.code, who, args.text)
+    print(f"Note added to report {view.code}.")
+    return 0
+
+
+def _ask(args: argparse.Namespace) -> int:
+    core, who = _acting(args)
+    view = core.reports.ask_sender(args.code, who, args.question)
+    where = "It has been sent to them too." if view.can_contact_sender else "They will see it when they check."
+    print(f"Question added to report {view.code}. {where}")
+    return 0
+
+
+def _close(args: argparse.Namespace) -> int:
+    core, who = _acting(args)
+    view = core.reports.close(args.code, who, args.outcome, share_with_sender=args.share)
+    print(f"Report {view.code} is closed.")
+    return 0
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Records and evidence are sensitive: the file is readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def _export(args: argparse.Namespace) -> int:
+    core, who = _acting(args)
+    record = core.reports.export(args.code, who)
+    if args.out is None:
+        print(record)
+    else:
+        _write_private(args.out, record.encode("utf-8"))
+        print(f"Wrote the record of report {args.code.upper()} to {args.out}.")
+    return 0
+
+
+def _evidence(args: argparse.Namespace) -> int:
+    core, who = _acting(args)
+    filename, _content_type, data = core.reports.attachment(args.code, who, args.number)
+    _write_private(args.out, data)
+    print(f"Saved {filename} to {args.out}.")
+    return 0

@@ -1,0 +1,157 @@
+"""The report conversation in the console: the same steps a Telegram or Slack sender goes through.
+
+    START -> (999 notice) -> CHOOSE category -> DESCRIBE (lines until a blank line) -> REVIEW
+    REVIEW --yes--> SEND -> receipt          REVIEW --edit--> DESCRIBE          any step --/cancel--> nothing sent
+
+The console asks for no identity and keeps no reply channel: the sender follows the report with its receipt.
+All rules (validation, routing, storage) are the core's; this file only talks.
+"""
+
+from __future__ import annotations
+
+from enum import Enum, auto
+from typing import TYPE_CHECKING
+
+from bot.reports import Category, Receipt, ReportError
+from handlers.console.io import ConsoleIO
+
+if TYPE_CHECKING:
+    from bot.core import Core
+
+INTRO = (
+    "You can tell the school about a worry here. I will not ask who you are, and the report does not record it.\n"
+    "Nothing is sent until you confirm. Type /cancel at any time to stop."
+)
+CANCELLED = "Cancelled. Nothing was sent."
+YES = {"y", "yes", "send", "ok", "confirm"}
+NO = {"n", "no", "stop"}
+EDIT = {"e", "edit", "change", "again"}
+
+
+class Step(Enum):
+    CHOOSE = auto()
+    DESCRIBE = auto()
+    REVIEW = auto()
+    SEND = auto()
+
+
+def console_requester(core: Core) -> str:
+    """The rate-limit bucket for wrong receipt codes typed at this terminal (a keyed hash, never stored)."""
+    return core.vault.mac("console:local")
+
+
+def read_lines(io: ConsoleIO, prompt: str = "> ") -> str | None:
+    """Several lines of text, ended by an empty line. None when the person cancels."""
+    lines: list[str] = []
+    while True:
+        line = io.ask(prompt)
+        if line is None:
+            return None
+        if not line.strip():
+            if lines:
+                return "\n".join(lines)
+            continue
+        lines.append(line.rstrip())
+
+
+def choose_category(core: Core, io: ConsoleIO) -> Category | None:
+    categories = core.reports.categories()
+    menu = "\n".join(f"  {n}. {c.label}: {c.description}" for n, c in enumerate(categories, start=1))
+    io.say(f"What is your worry about?\n{menu}")
+    while True:
+        reply = io.ask(f"Type a number from 1 to {len(categories)}: ")
+        if reply is None:
+            return None
+        choice = reply.strip().rstrip(".")
+        if choice.isdigit() and 1 <= int(choice) <= len(categories):
+            return categories[int(choice) - 1]
+        io.say(f"Please type just the number, from 1 to {len(categories)}.")
+
+
+def run_report_flow(core: Core, io: ConsoleIO) -> Receipt | None:
+    """Make a report from the console; returns the receipt, or None if the person stopped."""
+    reports = core.reports
+    io.say(INTRO)
+    io.say(reports.emergency_notice())
+    step, category, text = Step.CHOOSE, None, ""
+    while True:
+        if step is Step.CHOOSE:
+            category = choose_category(core, io)
+            if category is None:
+                break
+            if category.emergency_notice:
+                # The whole notice was shown above; here, its first sentence again, where it matters most.
+                first = reports.emergency_notice().split(". ")[0].rstrip(".")
+                io.say(f"Before you go on: {first}.")
+            step = Step.DESCRIBE
+        elif step is Step.DESCRIBE:
+            io.say(
+                "Please describe what happened: what you saw or heard, when and where, and who is involved.\n"
+                "Write as many lines as you like, then press Enter on an empty line to finish."
+            )
+            described = read_lines(io)
+            if described is None:
+                break
+            text, step = described, Step.REVIEW
+        elif step is Step.REVIEW:
+            assert category is not None
+            io.say(f"Here is your report.\n  Kind of concern: {category.label}\n\n{text}")
+            reply = io.ask("Send it to the school? Type yes to send, edit to write it again, or no to stop: ")
+            if reply is None:
+                break
+            answer = reply.strip().lower()
+            if answer in YES:
+                step = Step.SEND
+            elif answer in EDIT:
+                step = Step.DESCRIBE
+            elif answer in NO:
+                break
+            else:
+                io.say("Please type yes, edit or no.")
+        else:
+            assert category is not None
+            try:
+                receipt = reports.submit(category.key, text, channel="console")
+            except ReportError as exc:
+                io.say(str(exc))
+                step = Step.DESCRIBE
+                continue
+            io.say(receipt.sender_text())
+            return receipt
+    io.say(CANCELLED)
+    return None
+
+
+def run_status_flow(core: Core, io: ConsoleIO, code: str = "") -> None:
+    """Check a report by its receipt code; answer the school's question or add more if the report is open."""
+    reports = core.reports
+    if not code.strip():
+        asked = io.ask("What is your receipt code? ")
+        if asked is None or not asked.strip():
+            return
+        code = asked
+    requester = console_requester(core)
+    try:
+        view = reports.sender_status(code, requester=requester)
+    except ReportError as exc:
+        io.say(str(exc))
+        return
+    io.say(view.text())
+    if not view.can_reply:
+        return
+    open_question = any(not q.answered for q in view.questions)
+    offer = "Would you like to answer the school's question" if open_question else "Would you like to add anything"
+    reply = io.ask(f"{offer}? Type yes or no: ")
+    if reply is None or reply.strip().lower() not in YES:
+        return
+    io.say("Write your reply, then press Enter on an empty line to send it. Type /cancel to stop.")
+    text = read_lines(io)
+    if text is None:
+        io.say(CANCELLED)
+        return
+    try:
+        reports.sender_reply(view.code, text, requester=requester)
+    except ReportError as exc:
+        io.say(str(exc))
+        return
+    io.say("Thank you. Your reply has been added to your report and the school has been told.")

@@ -1,0 +1,160 @@
+"""`policybot reports ...` for DSLs on the server: list, show, ack, note, ask, close, export, evidence.
+
+Run in-process through the real argument parser and error handling, against a data directory of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from bot.config import REPO_ROOT, Settings
+from bot.core import Core
+from bot.reports import Receipt
+from handlers.cli import common, reports
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "TELEGRAM_", "DATABASE_URL", "POLICYBOT_")):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SCHOOL_FILE", str(REPO_ROOT / "school.example.yaml"))
+    monkeypatch.setenv("POLICYBOT_ENCRYPTION_KEYS", Fernet.generate_key().decode())
+    return tmp_path
+
+
+def policybot(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="policybot")
+    parser.add_argument("--debug", action="store_true")
+    reports.register(parser.add_subparsers(dest="command"))
+    return common.run_command(parser.parse_args(list(argv)))
+
+
+def submitted(text: str = "A pupil said an adult online asked to meet them.") -> Receipt:
+    core = Core(Settings())
+    core.prepare()
+    receipt = core.reports.submit("child_at_risk", text, channel="console")
+    core.db.dispose()
+    return receipt
+
+
+def test_a_dsl_handles_a_report_from_the_command_line(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = submitted().code
+    assert policybot("reports", "list", "--as", "Dana Lead") == 0
+    out = capsys.readouterr().out
+    assert code in out and "URGENT A child at risk  new" in out
+
+    assert policybot("reports", "show", code.lower(), "--as", "Dana Lead") == 0
+    out = capsys.readouterr().out
+    assert "A pupil said an adult online asked to meet them." in out and "Sender reported" in out
+
+    assert policybot("reports", "ack", code, "--as", "Dana Lead") == 0
+    assert "acknowledged by Dana Lead" in capsys.readouterr().out
+    assert policybot("reports", "note", code, "Told the police.", "--as", "Dana Lead") == 0
+    assert policybot("reports", "ask", code, "Which app was it?", "--as", "Dana Lead") == 0
+    assert "They will see it when they check." in capsys.readouterr().out
+    assert policybot("reports", "close", code, "--outcome", "Police investigating.", "--as", "Dana Lead") == 0
+    assert f"Report {code} is closed." in capsys.readouterr().out
+
+    assert policybot("reports", "list", "--as", "Dana Lead") == 0
+    assert "No open reports." in capsys.readouterr().out
+    assert policybot("reports", "list", "--all", "--as", "Dana Lead") == 0
+    assert code in capsys.readouterr().out
+
+    out_file = env / "exports" / "record.txt"
+    assert policybot("reports", "export", code, "--out", str(out_file), "--as", "Dana Lead") == 0
+    record = out_file.read_text()
+    assert "the hash chain is intact" in record and "Police investigating." in record and "Told the police." in record
+    assert stat.S_IMODE(out_file.stat().st_mode) == 0o600
+
+
+def test_a_non_dsl_is_refused_in_one_plain_line(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = submitted().code
+    for argv in (["show", code], ["ack", code], ["close", code, "--outcome", "x"]):
+        assert policybot("reports", *argv, "--as", "Jo Teacher") == 1
+        err = capsys.readouterr().err
+        assert err.strip() == "policybot: You do not have access to this report. The attempt has been recorded."
+    assert policybot("reports", "list", "--as", "Jo Teacher") == 1
+    assert "Only the people who handle concern reports can see them." in capsys.readouterr().err
+    assert policybot("reports", "show", code, "--as", "Nobody Known") == 1
+    assert "nobody called 'Nobody Known'" in capsys.readouterr().err
+
+
+def test_wrong_codes_and_missing_pictures_are_plain_messages(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = submitted().code
+    assert policybot("reports", "show", "ACDE-FGHJ-KMNP-RTWX", "--as", "Dana Lead") == 1
+    assert "There is no report with the receipt code" in capsys.readouterr().err
+    assert policybot("reports", "evidence", code, "1", "--out", str(env / "x.jpg"), "--as", "Dana Lead") == 1
+    err = capsys.readouterr().err
+    assert "no number 1" in err and "Traceback" not in err
+
+
+def test_rotate_key_re_encrypts_reports_under_the_new_key(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.crypto import Vault, _read_keys
+    from bot.reports.models import ReportRow
+    from handlers.cli import db
+
+    monkeypatch.delenv("POLICYBOT_ENCRYPTION_KEYS")  # keys in the key file, created on first run
+    code = submitted("Rotate me.").code
+    key_file = env / "data" / "policybot.key"
+    old_keys = _read_keys(key_file.read_text())
+
+    parser = argparse.ArgumentParser(prog="policybot")
+    parser.add_argument("--debug", action="store_true")
+    db.register(parser.add_subparsers(dest="command"))
+    assert common.run_command(parser.parse_args(["db", "rotate-key"])) == 0
+    assert "Re-encrypted" in capsys.readouterr().out
+
+    keys = _read_keys(key_file.read_text())
+    assert keys[1:] == old_keys and stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    newest_only = Vault(keys[:1])
+    core = Core(Settings())
+    with core.db.session() as session:
+        row = session.query(ReportRow).filter_by(code=code).one()
+        assert newest_only.decrypt(row.text) == "Rotate me."
+    core.db.dispose()
+
+
+def test_a_parent_reports_in_policybot_chat_and_a_dsl_sees_it(tmp_path: Path) -> None:
+    """The real `policybot` entry point, as a newcomer meets it: a report typed into the chat, then listed."""
+    import re
+    import subprocess
+    import sys
+
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TELEGRAM_", "DATABASE_URL", "POLICYBOT_"))
+    }
+    env.update(
+        {"DATA_DIR": str(tmp_path / "data"), "SCHOOL_FILE": str(REPO_ROOT / "school.example.yaml")},
+        PYTHONPATH=str(REPO_ROOT),
+    )
+
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "handlers.cli", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+            timeout=60,
+        )
+
+    chat = run("chat", stdin="p\n/report\n1\nA child in my son's class is often hungry and hurt.\n\nyes\n/quit\n")
+    assert chat.returncode == 0, chat.stderr
+    match = re.search(r"receipt code is: (\S+)", chat.stdout)
+    assert match, chat.stdout
+    listing = run("reports", "list", "--as", "Dana Lead")
+    assert listing.returncode == 0, listing.stderr
+    assert match.group(1) in listing.stdout and "URGENT A child at risk" in listing.stdout
+    assert "hungry" not in chat.stderr + listing.stderr  # nothing of the report in the logs

@@ -1,0 +1,123 @@
+"""The console report and status conversations, driven as data: what the person types, what the bot must say."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.core import Core
+from bot.ports import ManualClock
+from bot.reports.models import ReportRow
+from handlers.console import chat
+from handlers.console.io import ScriptedIO
+from handlers.console.report import run_report_flow, run_status_flow
+
+CHILD_AT_RISK = "1"  # the first category in the data
+
+
+def reports_stored(core: Core) -> int:
+    with core.db.session() as session:
+        return session.query(ReportRow).count()
+
+
+def code_in(text: str) -> str:
+    match = re.search(r"receipt code is: ([A-Z0-9]{4}(?:-[A-Z0-9]{4}){3})", text)
+    assert match, text
+    return match.group(1)
+
+
+def test_a_parent_reports_end_to_end(core: Core) -> None:
+    io = ScriptedIO(
+        [
+            "9",  # not a category
+            CHILD_AT_RISK,
+            "",  # an empty line before any text is ignored
+            "My son says a boy in his class has no lunch most days",
+            "and has bruises on his arms.",
+            "",
+            "maybe",
+            "yes",
+        ]
+    )
+    receipt = run_report_flow(core, io)
+    assert receipt is not None
+    said = io.text
+    assert said.index("call 999 now") < said.index("What is your worry about?")  # the notice comes first
+    assert "Please type just the number, from 1 to 7." in said
+    assert "Before you go on: If a child is in immediate danger, call 999 now." in said
+    assert "Kind of concern: A child at risk" in said
+    assert "Please type yes, edit or no." in said
+    assert code_in(said) == receipt.code
+    view = core.reports.case(receipt.code, core.reports.actor(name="Dana Lead"))  # type: ignore[arg-type]
+    assert view.text == "My son says a boy in his class has no lunch most days\nand has bruises on his arms."
+    assert view.channel == "console"
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["/cancel"],
+        [CHILD_AT_RISK, "/cancel"],
+        [CHILD_AT_RISK, "Some words", "/cancel"],
+        [CHILD_AT_RISK, "Some words", "", "no"],
+        [CHILD_AT_RISK, "Some words", ""],  # the input ends before confirming
+    ],
+)
+def test_cancel_at_any_step_sends_nothing(core: Core, lines: list[str]) -> None:
+    io = ScriptedIO(lines)
+    assert run_report_flow(core, io) is None
+    assert io.transcript[-1] == "Cancelled. Nothing was sent."
+    assert reports_stored(core) == 0
+
+
+def test_edit_writes_the_report_again(core: Core) -> None:
+    io = ScriptedIO(["7", "first try", "", "edit", "second try", "", "yes"])
+    receipt = run_report_flow(core, io)
+    assert receipt is not None
+    case = core.reports.case(receipt.code, core.reports.actor(name="Dana Lead"))  # type: ignore[arg-type]
+    assert case.text == "second try"
+
+
+def test_a_report_too_long_is_explained_and_can_be_rewritten(core: Core) -> None:
+    io = ScriptedIO(["7", "x" * 20_001, "", "yes", "Shorter now.", "", "yes"])
+    assert run_report_flow(core, io) is not None
+    assert "too long" in io.text and "Traceback" not in io.text
+    assert reports_stored(core) == 1
+
+
+def test_status_shows_the_question_and_takes_an_answer(core: Core, clock: ManualClock) -> None:
+    receipt = core.reports.submit("other", "The gate is left open at pick-up.", channel="console")
+    dana = core.reports.actor(name="Dana Lead")
+    assert dana is not None
+    core.reports.ask_sender(receipt.code, dana, "Which gate?")
+    io = ScriptedIO(["yes", "The one by the car park.", ""])
+    run_status_flow(core, io, receipt.code.lower())
+    assert "The school asks: Which gate?" in io.text
+    assert "Would you like to answer the school's question?" in io.text
+    assert "Your reply has been added" in io.text
+    events = core.reports.case(receipt.code, dana).events
+    assert events[-2].action == "sender replied" and events[-2].detail == "The one by the car park."
+
+
+def test_status_with_a_wrong_code_is_kind_and_asks_for_it_when_missing(core: Core) -> None:
+    io = ScriptedIO(["ACDE-FGHJ-KMNP-RTWX"])
+    run_status_flow(core, io, "")
+    assert "could not find a report with that receipt code" in io.text
+
+
+def test_a_closed_report_shows_its_status_only(core: Core) -> None:
+    receipt = core.reports.submit("other", "The gate is left open at pick-up.", channel="console")
+    core.reports.close(receipt.code, core.reports.actor(name="Dana Lead"), "Fixed the latch.")  # type: ignore[arg-type]
+    io = ScriptedIO([])
+    run_status_flow(core, io, receipt.code)
+    assert "finished looking into your report" in io.text and "Would you like" not in io.text
+
+
+def test_the_chat_commands_reach_the_flows(core: Core) -> None:
+    io = ScriptedIO(["p", "/report", "7", "Worried about a website.", "", "yes", "/quit"])
+    chat(core, io)
+    code = code_in(io.text)
+    io = ScriptedIO(["p", f"/status {code}", "no", "/quit"])
+    chat(core, io)
+    assert f"Report {code} (Something else)" in io.text

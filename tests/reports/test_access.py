@@ -1,0 +1,81 @@
+"""Access: only people whose role handles a report may see or act on it; every refusal is on the record."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.core import Core
+from bot.reports import AccessDenied, ReceiptNotFound
+from bot.reports.domain import NEW
+from tests.reports.conftest import actor
+
+TEXT = "A parent posted a pupil's photo with their full name and address."
+
+
+def attempts(core: Core, code: str, name: str) -> list[tuple[str, object]]:
+    who = actor(core, name)
+    reports = core.reports
+    return [
+        ("see", lambda: reports.case(code, who)),
+        ("acknowledge", lambda: reports.acknowledge(code, who)),
+        ("note", lambda: reports.add_note(code, who, "I had a look")),
+        ("ask", lambda: reports.ask_sender(code, who, "Who are you?")),
+        ("close", lambda: reports.close(code, who, "Nothing to see")),
+        ("export", lambda: reports.export(code, who)),
+        ("evidence", lambda: reports.attachment(code, who, 1)),
+    ]
+
+
+@pytest.mark.parametrize("name", ["Jo Teacher", "Pat Office"])
+def test_a_non_dsl_cannot_see_acknowledge_or_close(core: Core, name: str) -> None:
+    receipt = core.reports.submit("child_at_risk", TEXT, channel="console")
+    for what, attempt in attempts(core, receipt.code, name):
+        with pytest.raises(AccessDenied, match="do not have access"):
+            attempt()  # type: ignore[operator]
+        assert what
+    with pytest.raises(AccessDenied):
+        core.reports.open_cases(actor(core, name))
+    dana = actor(core, "Dana Lead")
+    view = core.reports.case(receipt.code, dana)
+    assert view.status == NEW and view.acknowledged_by is None and view.chain_ok
+    refused = [e for e in view.events if e.action == "refused"]
+    assert len(refused) == 7 and {e.actor for e in refused} == {name}
+    assert "Not allowed to close the report" in {e.detail for e in refused}
+
+
+def test_a_non_dsl_learns_nothing_about_unknown_codes(core: Core) -> None:
+    with pytest.raises(AccessDenied):
+        core.reports.case("ACDE-FGHJ-KMNP-RTWX", actor(core, "Jo Teacher"))
+    with pytest.raises(ReceiptNotFound):
+        core.reports.case("ACDE-FGHJ-KMNP-RTWX", actor(core, "Dana Lead"))
+
+
+def test_the_person_named_is_refused_and_the_attempt_recorded(core: Core) -> None:
+    receipt = core.reports.submit("online_abuse", TEXT, channel="console", named_people=["Dana Lead"])
+    with pytest.raises(AccessDenied):
+        core.reports.case(receipt.code, actor(core, "Dana Lead"))
+    events = core.reports.case(receipt.code, actor(core, "Sam Deputy")).events
+    assert any(e.actor == "Dana Lead" and e.action == "refused" for e in events)
+
+
+def test_the_headteacher_cannot_open_a_report_about_themself(core: Core) -> None:
+    receipt = core.reports.submit("headteacher_concern", "Alex Head shouted at a pupil.", channel="console")
+    with pytest.raises(AccessDenied):
+        core.reports.case(receipt.code, actor(core, "Alex Head"))
+    assert core.reports.case(receipt.code, actor(core, "Chris Chair")).text == "Alex Head shouted at a pupil."
+
+
+def test_a_dsl_who_has_left_has_no_access(core: Core) -> None:
+    receipt = core.reports.submit("other", TEXT, channel="console")
+    dana = actor(core, "Dana Lead")
+    core.people.set_leave_date("Dana Lead", dt.date(2026, 11, 1))
+    with pytest.raises(AccessDenied):
+        core.reports.case(receipt.code, dana)
+    assert core.reports.actor(name="Dana Lead") is None
+
+
+def test_staff_are_recognised_by_slack_id_but_senders_are_not(core: Core) -> None:
+    assert core.reports.actor(slack_user_id="U0DSL00001") == actor(core, "Dana Lead")
+    assert core.reports.actor(slack_user_id="U0SOMEONE") is None

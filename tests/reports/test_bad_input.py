@@ -1,0 +1,107 @@
+"""Bad input gets a clear, kind message, and nothing is lost or half-written."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.core import Core
+from bot.outbox import OutboxRow
+from bot.ports import ManualClock
+from bot.reports import Attachment, ReceiptNotFound, ReportError, TooManyAttempts
+from bot.reports.models import AttachmentRow, ReportEventRow, ReportRow
+from tests.reports.conftest import actor
+
+
+def counts(core: Core) -> tuple[int, int, int, int]:
+    with core.db.session() as session:
+        return (
+            session.query(ReportRow).count(),
+            session.query(ReportEventRow).count(),
+            session.query(AttachmentRow).count(),
+            session.query(OutboxRow).count(),
+        )
+
+
+@pytest.mark.parametrize(
+    ("category", "text", "message"),
+    [
+        ("other", "", "is empty"),
+        ("other", "   \n\t  ", "is empty"),
+        ("other", "x" * 1_000_000, "too long"),
+        ("no_such_thing", "A real worry.", "don't know that kind of concern"),
+    ],
+)
+def test_bad_reports_are_refused_and_nothing_is_written(core: Core, category: str, text: str, message: str) -> None:
+    with pytest.raises(ReportError, match=message) as caught:
+        core.reports.submit(category, text, channel="console")
+    assert "Traceback" not in str(caught.value) and len(str(caught.value)) < 400
+    assert counts(core) == (0, 0, 0, 0)
+
+
+def test_a_file_that_is_not_a_picture_writes_nothing(core: Core) -> None:
+    bad = Attachment("notes.pdf", "application/pdf", b"%PDF-1.4 not an image")
+    with pytest.raises(ReportError, match="photos and screenshots"):
+        core.reports.submit("other", "See the attached file.", channel="console", attachments=[bad])
+    assert counts(core) == (0, 0, 0, 0)
+
+
+def test_a_failure_inside_the_transaction_leaves_nothing_half_written(core: Core, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def broken(*args: object, **kwargs: object) -> bool:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(core.outbox, "enqueue", broken)
+    with pytest.raises(RuntimeError):
+        core.reports.submit("child_at_risk", "A real worry.", channel="console")
+    assert counts(core) == (0, 0, 0, 0)
+
+
+def test_forged_codes_are_rate_limited_per_requester(core: Core, clock: ManualClock) -> None:
+    receipt = core.reports.submit("other", "A real worry.", channel="console")
+    for forged in ["ACDE-FGHJ-KMNP-RTWX", "hello", "", "0000-0000-0000-0000", "ACDE FGHJ KMNP RTWY"]:
+        with pytest.raises(ReceiptNotFound, match="could not find a report"):
+            core.reports.sender_status(forged, requester="chat-a")
+    with pytest.raises(TooManyAttempts, match="try again in 15 minutes"):
+        core.reports.sender_status(receipt.code, requester="chat-a")  # even the right code waits now
+    with pytest.raises(TooManyAttempts):
+        core.reports.sender_reply(receipt.code, "More.", requester="chat-a")
+    assert core.reports.sender_status(receipt.code, requester="chat-b").status == "received"
+    clock.advance(minutes=15)
+    assert core.reports.sender_status(receipt.code, requester="chat-a").status == "received"
+
+
+def test_a_closed_report_takes_no_replies(core: Core) -> None:
+    receipt = core.reports.submit("other", "A real worry.", channel="console")
+    core.reports.close(receipt.code, actor(core, "Dana Lead"), "Dealt with.")
+    before = counts(core)
+    with pytest.raises(ReportError, match="has been closed"):
+        core.reports.sender_reply(receipt.code, "One more thing.", requester="r")
+    assert counts(core) == before
+
+
+@pytest.mark.parametrize(("text", "message"), [("", "is empty"), ("y" * 20_001, "too long")])
+def test_bad_replies_and_notes_are_refused(core: Core, text: str, message: str) -> None:
+    receipt = core.reports.submit("other", "A real worry.", channel="console")
+    dana = actor(core, "Dana Lead")
+    before = counts(core)
+    with pytest.raises(ReportError, match=message):
+        core.reports.sender_reply(receipt.code, text, requester="r")
+    with pytest.raises(ReportError, match=message):
+        core.reports.add_note(receipt.code, dana, text)
+    with pytest.raises(ReportError, match=message):
+        core.reports.close(receipt.code, dana, text)
+    assert counts(core) == before
+
+
+def test_unknown_evidence_number_and_odd_channel(core: Core) -> None:
+    receipt = core.reports.submit("other", "A real worry.", channel="console")
+    with pytest.raises(ReportError, match="no number 1"):
+        core.reports.attachment(receipt.code, actor(core, "Dana Lead"), 1)
+    with pytest.raises(ReportError):
+        core.reports.submit("other", "A real worry.", channel="email")
+
+
+def test_the_receipt_time_is_stored_in_utc(core: Core) -> None:
+    receipt = core.reports.submit("other", "A real worry.", channel="console")
+    assert receipt.created_at.tzinfo is not None and receipt.created_at.utcoffset() == dt.timedelta(0)

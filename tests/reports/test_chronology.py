@@ -1,0 +1,98 @@
+"""The chronology is append-only and tamper-evident: any edit, insertion or removal shows in the export."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import delete, select, update
+
+from bot.core import Core
+from bot.reports.models import ReportEventRow, ReportRow
+from tests.reports.conftest import actor
+
+
+def made_case(core: Core) -> str:
+    receipt = core.reports.submit("other", "The after-school club leaves children unsupervised.", channel="console")
+    dana = actor(core, "Dana Lead")
+    core.reports.acknowledge(receipt.code, dana)
+    core.reports.add_note(receipt.code, dana, "Spoke to the club leader.")
+    core.reports.add_note(receipt.code, dana, "Correction: the club is on Thursdays.")
+    return receipt.code
+
+
+def test_an_intact_chain_verifies(core: Core) -> None:
+    code = made_case(core)
+    dana = actor(core, "Dana Lead")
+    export = core.reports.export(code, dana)
+    assert "the hash chain is intact" in export
+    assert "Spoke to the club leader." in export and "Correction: the club is on Thursdays." in export
+    assert "The after-school club leaves children unsupervised." in export
+    assert [e.action for e in core.reports.case(code, dana).events][:4] == [
+        "reported",
+        "routed",
+        "acknowledged",
+        "note",
+    ]
+
+
+def _edit_note(core: Core, code: str) -> None:
+    with core.db.session() as session:
+        note = session.scalars(select(ReportEventRow).where(ReportEventRow.action == "note")).first()
+        assert note is not None
+        note.detail = core.vault.encrypt("Nothing happened.")  # a re-encrypted edit still shows
+
+
+def _rename_actor(core: Core, code: str) -> None:
+    with core.db.session() as session:
+        session.execute(update(ReportEventRow).where(ReportEventRow.seq == 3).values(actor="Sam Deputy"))
+
+
+def _remove_middle(core: Core, code: str) -> None:
+    with core.db.session() as session:
+        session.execute(delete(ReportEventRow).where(ReportEventRow.seq == 4))
+
+
+def _remove_last(core: Core, code: str) -> None:
+    with core.db.session() as session:
+        last = session.scalar(select(ReportEventRow.seq).order_by(ReportEventRow.seq.desc()))
+        session.execute(delete(ReportEventRow).where(ReportEventRow.seq == last))
+
+
+def _rewrite_head(core: Core, code: str) -> None:
+    with core.db.session() as session:
+        session.execute(update(ReportRow).values(head_hash="f" * 64))
+
+
+@pytest.mark.parametrize(
+    ("tamper", "problem"),
+    [
+        (_edit_note, "has been changed"),
+        (_rename_actor, "has been changed"),
+        (_remove_middle, "missing"),
+        (_remove_last, "does not follow"),
+        (_rewrite_head, "does not follow"),
+    ],
+)
+def test_tampering_is_detected(core: Core, tamper: Callable[[Core, str], None], problem: str) -> None:
+    code = made_case(core)
+    tamper(core, code)
+    dana = actor(core, "Dana Lead")
+    # Opening the case appends an event; the damage must still show after it (and after any later event).
+    core.reports.add_note(code, dana, "A later note.")
+    view = core.reports.case(code, dana)
+    assert not view.chain_ok
+    assert problem in view.extra["chain_problem"]
+    assert "the hash chain is BROKEN" in core.reports.export(code, dana)
+
+
+def test_a_removed_newest_event_shows_before_anything_is_added(core: Core) -> None:
+    from bot.reports import chronology
+
+    code = made_case(core)
+    _remove_last(core, code)
+    with core.db.session() as session:
+        report = session.scalar(select(ReportRow))
+        assert report is not None
+        check = chronology.verify(core.vault, report, session.scalars(select(ReportEventRow)).all())
+    assert not check.ok and check.problem == "the newest event is missing"

@@ -1,0 +1,108 @@
+"""Fault tests: a confirmed report's alerts arrive exactly once, through outages and a killed process."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.config import School, Settings
+from bot.core import Core
+from bot.outbox import DELIVERED, OutboxRow
+from bot.ports import ManualClock
+from bot.reports.models import ReportRow
+from tests.conftest import make_core
+from tests.reports.conftest import RecordingNotifier, deliver_all, delivered, notifiers
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_five_failures_then_success_delivers_exactly_once(core: Core, clock: ManualClock) -> None:
+    receipt = core.reports.submit("child_at_risk", "A pupil disclosed something worrying.", channel="console")
+    console = RecordingNotifier("console", failures=5)
+    for _ in range(20):
+        core.outbox.dispatch({"console": console}, core.reports.resolve_reply)
+        clock.advance(minutes=16)
+    assert console.calls == 6
+    assert [m.key for m in console.delivered] == [f"report:{receipt.code}:alert:console:Dana Lead"]
+    with core.db.session() as session:
+        row = session.query(OutboxRow).one()
+        assert (row.status, row.attempts) == (DELIVERED, 6)
+
+
+def test_a_restart_before_delivery_still_delivers(
+    settings: Settings, school: School, clock: ManualClock, core: Core
+) -> None:
+    receipt = core.reports.submit("extremism", "An older student is sharing extremist videos.", channel="console")
+    core.db.dispose()  # the process stops here: the receipt was shown, nothing was delivered
+    restarted = make_core(settings, school, clock)
+    recorders = notifiers()
+    deliver_all(restarted, recorders, clock)
+    assert [m.ref for m in delivered(recorders)] == [receipt.code]
+    restarted.db.dispose()
+
+
+def test_a_killed_process_loses_nothing(settings: Settings, school: School, clock: ManualClock, core: Core) -> None:
+    """A real process submits, prints the receipt and is killed (SIGKILL) before any delivery."""
+    script = (
+        "import os, signal\n"
+        "from bot.config import Settings\n"
+        "from bot.core import Core\n"
+        "core = Core(Settings(_env_file=None))\n"
+        "core.prepare()\n"
+        "receipt = core.reports.submit('child_at_risk', 'Killed before delivery.', channel='console')\n"
+        "print(receipt.code, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TELEGRAM_", "DATABASE_URL"))}
+    env.update(
+        {
+            "PYTHONPATH": str(REPO),
+            "DATA_DIR": str(settings.data_dir),
+            "SCHOOL_FILE": str(settings.resolved_school_file),
+            "POLICYBOT_ENCRYPTION_KEYS": settings.encryption_keys.get_secret_value(),  # type: ignore[union-attr]
+        }
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == -9, result.stderr
+    code = result.stdout.strip()
+    assert len(code) == 19
+
+    clock.set(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1))  # the killed process ran on the real clock
+    recorders = notifiers()
+    deliver_all(core, recorders, clock)
+    assert [m.ref for m in delivered(recorders)] == [code]
+    with core.db.session() as session:
+        assert session.query(ReportRow).filter_by(code=code).one().status == "new"
+    # Delivering again changes nothing: once means once.
+    clock.advance(hours=1)
+    deliver_all(core, recorders, clock)
+    assert len(delivered(recorders)) == 1
+
+
+def test_a_dispatcher_killed_mid_delivery_is_picked_up_after_its_lease(core: Core, clock: ManualClock) -> None:
+    core.reports.submit("other", "Something else the school should know.", channel="console")
+    assert core.outbox._claim(10)  # claimed by a process that then died
+    recorders = notifiers()
+    assert core.outbox.dispatch(recorders).delivered == 0  # type: ignore[arg-type]
+    clock.advance(minutes=3)
+    assert core.outbox.dispatch(recorders).delivered == 1  # type: ignore[arg-type]
+
+
+def test_concurrent_senders_lose_nothing(any_core: Core, clock: ManualClock) -> None:
+    """Many reports at once, on SQLite and PostgreSQL: each stored once, each alert queued and delivered once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def send(n: int) -> str:
+        return any_core.reports.submit("other", f"Concern {n} from a worried parent.", channel="telegram").code
+
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(send, range(40)))
+    assert len(set(codes)) == 40
+    recorders = notifiers()
+    deliver_all(any_core, recorders, clock)
+    assert sorted(m.ref or "" for m in delivered(recorders)) == sorted(codes)
+    with any_core.db.session() as session:
+        assert session.query(ReportRow).count() == 40

@@ -1,0 +1,223 @@
+"""A report's journey through the core: submitted, routed (around anyone it names), handled, and seen by its sender."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core import Core
+from bot.outbox import OutboxRow
+from bot.ports import ManualClock, OutboundMessage, Recipient
+from bot.reports import ReplyAddress, ReportError
+from bot.reports.domain import ACKNOWLEDGED, CLOSED, IN_PROGRESS, NEW
+from bot.reports.models import ReplyChannelRow, ReportRow
+from bot.reports.receipts import ALPHABET, normalise
+from tests.reports.conftest import actor, deliver_all, delivered, notifiers
+
+TEXT = "A boy in Year 4 came in with bruises on his arms again and said his uncle gets angry."
+
+
+def alerts(core: Core) -> list[OutboundMessage]:
+    with core.db.session() as session:
+        return [core.outbox.message(row) for row in session.query(OutboxRow).order_by(OutboxRow.id)]
+
+
+def test_categories_come_from_data_with_the_999_notice(core: Core) -> None:
+    keys = [c.key for c in core.reports.categories()]
+    assert {"child_at_risk", "extremism", "online_abuse", "inappropriate_post", "staff_concern", "other"} <= set(keys)
+    assert core.reports.category("child_at_risk").emergency_notice
+    assert core.reports.category("child_at_risk").urgent
+    assert not core.reports.category("other").urgent
+    assert core.reports.emergency_notice().startswith("If a child is in immediate danger, call 999 now.")
+
+
+def test_receipt_is_readable_and_unguessable(core: Core) -> None:
+    receipt = core.reports.submit("other", TEXT, channel="console")
+    groups = receipt.code.split("-")
+    assert [len(g) for g in groups] == [4, 4, 4, 4]
+    assert set("".join(groups)) <= set(ALPHABET)
+    assert not set("0O1IL5S8B") & set(receipt.code)
+    assert normalise(receipt.code.lower().replace("-", " ")) == receipt.code
+    assert receipt.code in receipt.sender_text()
+    assert "gone to the Designated Safeguarding Leads" in receipt.sender_text()
+
+
+def test_report_is_stored_encrypted_and_alert_queued_in_the_same_transaction(core: Core) -> None:
+    receipt = core.reports.submit("child_at_risk", TEXT, channel="telegram")
+    with core.db.session() as session:
+        row = session.query(ReportRow).one()
+        assert row.code == receipt.code and row.status == NEW and row.urgent
+        assert "bruises" not in row.text
+    queued = alerts(core)
+    assert [m.kind for m in queued] == ["report_alert"]
+    alert = queued[0]
+    assert alert.recipient == Recipient("console", "Dana Lead")  # no Slack configured: the console
+    assert alert.ref == receipt.code and alert.urgent
+    assert TEXT in alert.text  # the school's setting is "full"
+    assert alert.fields["Receipt"] == receipt.code
+    assert [b.action for b in alert.buttons] == ["report.ack", "report.note", "report.ask", "report.close"]
+    assert {b.value for b in alert.buttons} == {receipt.code}
+    assert alert.key == f"report:{receipt.code}:alert:console:Dana Lead"
+
+
+def test_with_slack_an_urgent_alert_goes_to_the_channel_and_each_dsl(slack_core: Core) -> None:
+    slack_core.reports.submit("child_at_risk", TEXT, channel="slack")
+    targets = {m.recipient for m in alerts(slack_core)}
+    assert targets == {Recipient("slack", "C0DSLCHAN"), Recipient("slack", "U0DSL00001")}
+
+
+def test_a_routine_report_goes_to_the_channel_only(slack_core: Core) -> None:
+    slack_core.reports.submit("online_abuse", TEXT, channel="slack")
+    assert {m.recipient for m in alerts(slack_core)} == {Recipient("slack", "C0DSLCHAN")}
+
+
+def test_contentless_alerts_carry_no_report_text(core: Core) -> None:
+    core.school.alert_contents = "contentless"
+    receipt = core.reports.submit("child_at_risk", TEXT, channel="console")
+    alert = alerts(core)[0]
+    assert "bruises" not in alert.text and "bruises" not in str(alert.fields)
+    assert receipt.code in alert.text and "A child at risk" in alert.text
+    assert "report.view" in [b.action for b in alert.buttons]
+
+
+@pytest.mark.parametrize(
+    ("category", "expected"),
+    [
+        ("staff_concern", {"Alex Head"}),
+        ("headteacher_concern", {"Chris Chair"}),
+        ("inappropriate_post", {"Alex Head", "Dana Lead"}),
+        ("extremism", {"Dana Lead"}),
+    ],
+)
+def test_routes_live_in_data(core: Core, category: str, expected: set[str]) -> None:
+    core.reports.submit(category, TEXT, channel="console")
+    assert {m.recipient.address for m in alerts(core)} == expected
+
+
+def test_a_report_naming_the_dsl_goes_around_them(core: Core) -> None:
+    receipt = core.reports.submit(
+        "child_at_risk", "I am worried about how Dana Lead spoke to a child.", channel="console"
+    )
+    assert {m.recipient.address for m in alerts(core)} == {"Sam Deputy"}
+    assert "Deputy" in receipt.sender_text()
+    dana, sam = actor(core, "Dana Lead"), actor(core, "Sam Deputy")
+    assert [c.code for c in core.reports.open_cases(sam)] == [receipt.code]
+    assert core.reports.open_cases(dana) == []
+
+
+def test_a_report_naming_the_headteacher_goes_to_the_chair_not_the_head(core: Core) -> None:
+    core.reports.submit("inappropriate_post", TEXT, channel="console", named_people=["Alex Head"])
+    assert {m.recipient.address for m in alerts(core)} == {"Dana Lead", "Chris Chair"}
+    assert core.reports.open_cases(actor(core, "Alex Head")) == []
+    assert len(core.reports.open_cases(actor(core, "Chris Chair"))) == 1
+
+
+def test_a_conflicted_report_never_uses_the_shared_channel(slack_core: Core) -> None:
+    slack_core.reports.submit("online_abuse", "Dana Lead ignored my complaint.", channel="slack")
+    assert {m.recipient for m in alerts(slack_core)} == {Recipient("slack", "U0DSL00002")}
+
+
+def test_dsl_journey_and_the_sender_follows_it_anonymously(core: Core, clock: ManualClock) -> None:
+    reports = core.reports
+    receipt = reports.submit("child_at_risk", TEXT, channel="telegram", reply_to=ReplyAddress("telegram", "4242"))
+    dana = actor(core, "Dana Lead")
+    assert reports.sender_status(receipt.code, requester="r").status == "received"
+
+    assert reports.acknowledge(receipt.code, dana).status == ACKNOWLEDGED
+    assert reports.acknowledge(receipt.code, dana).acknowledged_by == "Dana Lead"  # twice is harmless
+    assert reports.sender_status(receipt.code, requester="r").status == "being looked at"
+
+    reports.ask_sender(receipt.code, dana, "Which class is he in?")
+    view = reports.sender_status(receipt.code.lower(), requester="r")
+    assert "The school asks: Which class is he in?" in view.text()
+    assert "Dana" not in view.text()  # the sender is not told who is handling it
+
+    reports.sender_reply(receipt.code, "Class 4B", requester="r")
+    assert all(q.answered for q in reports.sender_status(receipt.code, requester="r").questions)
+    case = reports.case(receipt.code, dana)
+    assert case.status == IN_PROGRESS and case.text == TEXT and case.can_contact_sender
+    assert any(e.action == "sender replied" and e.detail == "Class 4B" for e in case.events)
+
+    reports.add_note(receipt.code, dana, "Spoke to the class teacher.")
+    closed = reports.close(receipt.code, dana, "Referred to children's social care.")
+    assert closed.status == CLOSED and closed.outcome == "Referred to children's social care."
+    sender_view = reports.sender_status(receipt.code, requester="r")
+    assert sender_view.status == "closed" and sender_view.closed_outcome is None  # not shared unless chosen
+    assert not sender_view.can_reply
+
+    # The sender hears each step at the address kept for them, resolved only at delivery.
+    recorders = notifiers()
+    deliver_all(core, recorders, clock)
+    to_sender = [m for m in delivered(recorders) if m.kind == "sender_update"]
+    assert {m.recipient for m in to_sender} == {Recipient("telegram", "4242")}
+    assert any("Which class is he in?" in m.text for m in to_sender)
+    assert any("finished looking into your report" in m.text for m in to_sender)
+    assert "referred" not in " ".join(m.text.lower() for m in to_sender)
+    updates = [m for m in delivered(recorders) if m.kind == "report_update"]
+    assert updates and all(m.ref == receipt.code for m in updates)
+    assert updates[-1].buttons == ()  # a closed case offers no actions
+
+
+def test_a_shared_outcome_reaches_the_sender(core: Core) -> None:
+    receipt = core.reports.submit("other", TEXT, channel="console")
+    core.reports.close(receipt.code, actor(core, "Dana Lead"), "We spoke to the family.", share_with_sender=True)
+    assert core.reports.sender_status(receipt.code, requester="r").closed_outcome == "We spoke to the family."
+
+
+def test_a_sender_who_keeps_nothing_gets_no_messages(core: Core, clock: ManualClock) -> None:
+    receipt = core.reports.submit("other", TEXT, channel="console")
+    core.reports.ask_sender(receipt.code, actor(core, "Dana Lead"), "Which class?")
+    assert not any(m.kind == "sender_update" for m in alerts(core))
+    assert "Which class?" in core.reports.sender_status(receipt.code, requester="r").text()
+
+
+def test_the_sender_can_remove_their_reply_channel(core: Core) -> None:
+    receipt = core.reports.submit("other", TEXT, channel="telegram", reply_to=ReplyAddress("telegram", "4242"))
+    assert core.reports.resolve_reply(Recipient("telegram", f"reply:{receipt.code}")) == Recipient("telegram", "4242")
+    core.reports.forget_reply_channel(receipt.code, requester="r")
+    assert core.reports.resolve_reply(Recipient("telegram", f"reply:{receipt.code}")) is None
+    with core.db.session() as session:
+        assert session.query(ReplyChannelRow).count() == 0
+
+
+def test_closing_twice_and_asking_after_closing_are_refused_kindly(core: Core) -> None:
+    receipt = core.reports.submit("other", TEXT, channel="console")
+    dana = actor(core, "Dana Lead")
+    core.reports.close(receipt.code, dana, "Resolved with the class teacher.")
+    with pytest.raises(ReportError, match="already closed"):
+        core.reports.close(receipt.code, dana, "again")
+    with pytest.raises(ReportError, match="closed"):
+        core.reports.ask_sender(receipt.code, dana, "More?")
+    core.reports.add_note(receipt.code, dana, "Correction: it was Year 5.")  # the record can still grow
+
+
+def test_key_rotation_re_encrypts_everything_and_keeps_the_chain(core: Core) -> None:
+    from cryptography.fernet import Fernet
+
+    from bot.crypto import Vault
+
+    receipt = core.reports.submit("other", TEXT, channel="telegram", reply_to=ReplyAddress("telegram", "4242"))
+    dana = actor(core, "Dana Lead")
+    core.reports.close(receipt.code, dana, "Done.")
+    old_key = core.settings.encryption_keys.get_secret_value().encode()  # type: ignore[union-attr]
+    new_key = Fernet.generate_key()
+    assert core.reports.rotate(Vault([new_key, old_key])) > 5
+    # Only the new key is needed from now on.
+    core.__dict__["vault"] = Vault([new_key])
+    for name in ("reports", "outbox"):
+        core.__dict__.pop(name, None)
+    view = core.reports.case(receipt.code, dana)
+    assert view.text == TEXT and view.chain_ok and view.outcome == "Done."
+    assert core.reports.resolve_reply(Recipient("telegram", f"reply:{receipt.code}")) == Recipient("telegram", "4242")
+
+
+@pytest.mark.postgres
+def test_the_journey_on_postgres(pg_core: Core, clock: ManualClock) -> None:
+    receipt = pg_core.reports.submit("child_at_risk", TEXT, channel="slack", reply_to=ReplyAddress("slack", "U9"))
+    dana = actor(pg_core, "Dana Lead")
+    pg_core.reports.acknowledge(receipt.code, dana)
+    pg_core.reports.ask_sender(receipt.code, dana, "Which class?")
+    pg_core.reports.sender_reply(receipt.code, "4B", requester="r")
+    clock.advance(hours=2)
+    assert pg_core.reports.escalate_due() == 0
+    export = pg_core.reports.export(receipt.code, dana)
+    assert "the hash chain is intact" in export
