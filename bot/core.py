@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from bot.people import People
     from bot.policy.loader import PolicyLibrary
     from bot.qa import QuestionAnswerer
+    from bot.reports.service import ReportService
+    from bot.schedule.service import ScheduleService
     from bot.storage import Database
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,27 @@ class Core:
         from bot.qa import QuestionAnswerer
 
         return QuestionAnswerer(self.policies, self.school)
+
+    # --- concern reports ---
+    @cached_property
+    def reports(self) -> ReportService:
+        from bot.reports.service import ReportService
+
+        return ReportService(
+            settings=self.settings,
+            school=self.school,
+            db=self.db,
+            vault=self.vault,
+            outbox=self.outbox,
+            clock=self.clock,
+        )
+
+    # --- reviews, acknowledgements and the policy's own reminders ---
+    @cached_property
+    def schedule(self) -> ScheduleService:
+        from bot.schedule.service import ScheduleService
+
+        return ScheduleService(self)
 
     def prepare(self) -> None:
         """Start-up: bring the schema up to date and load the school's people. Fails loudly on bad data."""

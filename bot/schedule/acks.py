@@ -1,0 +1,481 @@
+"""Acknowledgement campaigns: every member of staff reads and accepts the version of a policy in force.
+
+Publishing a version whose clause texts differ from the last published one starts a campaign (the first
+publication always does). A version with the same clause texts (say only the review date moved) needs no new
+acknowledgement: an acknowledgement counts for every version with the same clause hash.
+
+Reminders are DMs on school days at the school's reminder time: day 0, 3 and 7 after someone joins the campaign
+(its start, or their start date for a new starter), then weekly. A day that falls in a weekend or holiday moves
+to the next school day, and missed ones are not stacked up. After someone's fourth reminder the headteacher gets
+the list of who is still outstanding. Leavers drop out on their leave date; everything stops once accepted.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.people import People, Person
+from bot.ports import Button, OutboundMessage
+from bot.schedule.common import (
+    LastSent,
+    ScheduleError,
+    StaffMember,
+    cancel_pending,
+    last_sent,
+    last_sent_by_prefix,
+    long_date,
+    mark_sent,
+    mark_sent_many,
+    recipient_for,
+    staff_on,
+)
+from bot.schedule.models import AckCampaign, Acknowledgement, PolicyVersion, SentReminder
+from bot.schedule.quiet import QuietHours
+
+if TYPE_CHECKING:
+    from bot.core import Core
+    from bot.policy.models import Policy
+
+log = logging.getLogger(__name__)
+
+HEAD_AFTER = 4  # after this many reminders to someone, the headteacher hears who is outstanding
+MAX_CHANGES_LISTED = 12
+
+
+def reminder_index(days: int) -> int:
+    """Which reminder `days` after joining belongs to: day 0 -> 0, day 3 -> 1, day 7 -> 2, then one a week."""
+    if days < 3:
+        return 0
+    if days < 7:
+        return 1
+    return 1 + days // 7
+
+
+def clause_texts(policy: Policy) -> dict[str, str]:
+    return {clause.id: " ".join(clause.text.split()) for _, clause in policy.clauses()}
+
+
+def clause_hash(texts: Mapping[str, str]) -> str:
+    return hashlib.sha256(json.dumps(dict(sorted(texts.items())), ensure_ascii=False).encode()).hexdigest()
+
+
+def describe_changes(policy: Policy, old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
+    """What changed between two versions, one line per clause, for the reminder (so staff read just that)."""
+    sections = {clause.id: section.title for section, clause in policy.clauses()}
+    lines: list[str] = []
+    for clause_id, text in new.items():
+        where = f"“{sections.get(clause_id, '')}”"
+        if clause_id not in old:
+            lines.append(f"New in {where}: {_shorten(text)}")
+        elif old[clause_id] != text:
+            lines.append(f"Changed in {where}: {_shorten(text)}")
+    lines += [f"Removed: {_shorten(text)}" for clause_id, text in old.items() if clause_id not in new]
+    return lines
+
+
+def _shorten(text: str, limit: int = 140) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    policy_id: str
+    title: str
+    version: str
+    campaign_started: bool
+    changes: list[str]
+    staff_count: int  # members of staff asked to acknowledge (0 when no campaign started)
+    message: str
+
+
+@dataclass(frozen=True)
+class AckStatus:
+    policy_id: str
+    title: str
+    version: str
+    acknowledged_at: dt.datetime | None
+    changes: list[str]
+
+
+@dataclass(frozen=True)
+class ComplianceRow:
+    policy_id: str
+    title: str
+    version: str
+    person_id: int
+    name: str
+    joined_on: dt.date
+    acknowledged_at: dt.datetime | None
+    reminders_sent: int
+
+
+class Acks:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.quiet = QuietHours(core.school)
+
+    # --- publishing ---
+    def publish(self, path: Path) -> PublishResult:
+        """Record a new version from a policy YAML file; start a campaign unless its clause texts are unchanged."""
+        from bot.policy.loader import _parse_file
+
+        policy, problems = _parse_file(path)
+        if policy is None:
+            raise ScheduleError("\n".join(problems) or f"{path}: not a policy file")
+        texts = clause_texts(policy)
+        digest = clause_hash(texts)
+        now = self.core.clock.now()
+        today = self.quiet.today(now)
+        with self.core.db.session() as session:
+            same = session.scalar(
+                select(PolicyVersion).where(
+                    PolicyVersion.policy_id == policy.id, PolicyVersion.version == policy.version
+                )
+            )
+            if same is not None:
+                if same.clause_hash != digest:
+                    raise ScheduleError(
+                        f"version {policy.version} of {policy.title} was already published with different "
+                        "text; give the new text a new version number in the file"
+                    )
+                return PublishResult(
+                    policy.id, policy.title, policy.version, False, [], 0,
+                    f"Version {policy.version} of the {policy.title} was already published; nothing to do.",
+                )  # fmt: skip
+            previous = session.scalar(
+                select(PolicyVersion)
+                .where(PolicyVersion.policy_id == policy.id)
+                .order_by(PolicyVersion.published_at.desc(), PolicyVersion.id.desc())
+                .limit(1)
+            )
+            session.add(
+                PolicyVersion(
+                    policy_id=policy.id,
+                    version=policy.version,
+                    title=policy.title,
+                    clause_hash=digest,
+                    clauses=json.dumps(texts, ensure_ascii=False),
+                    published_at=now,
+                )
+            )
+            if previous is not None and previous.clause_hash == digest:
+                return PublishResult(
+                    policy.id, policy.title, policy.version, False, [], 0,
+                    f"Published version {policy.version} of the {policy.title}. Its clauses are word for word "
+                    f"those of version {previous.version}, so staff need not acknowledge it again.",
+                )  # fmt: skip
+            changes = describe_changes(policy, json.loads(previous.clauses), texts) if previous else []
+            for campaign in self._open_campaigns(session, policy.id):
+                campaign.closed_at = now
+                cancel_pending(session, [f"ack:{campaign.id}:"])
+            session.add(
+                AckCampaign(
+                    policy_id=policy.id,
+                    version=policy.version,
+                    clause_hash=digest,
+                    previous_version=previous.version if previous else None,
+                    changes=json.dumps(changes, ensure_ascii=False),
+                    started_on=today,
+                    started_at=now,
+                )
+            )
+            staff = len(staff_on(session, today))
+        what = f"{len(changes)} clause change{'s' if len(changes) != 1 else ''}" if previous else "first publication"
+        return PublishResult(
+            policy.id, policy.title, policy.version, True, changes, staff,
+            f"Published version {policy.version} of the {policy.title} ({what}). {staff} members of staff will be "
+            "asked to read and accept it, by direct message on school days until they do.",
+        )  # fmt: skip
+
+    @staticmethod
+    def _open_campaigns(session: Session, policy_id: str | None = None) -> list[AckCampaign]:
+        query = select(AckCampaign).where(AckCampaign.closed_at.is_(None)).order_by(AckCampaign.id)
+        if policy_id is not None:
+            query = query.where(AckCampaign.policy_id == policy_id)
+        return list(session.scalars(query).all())
+
+    def _policy_title(self, policy_id: str) -> str:
+        policy = self.core.policies.policies.get(policy_id)
+        return policy.title if policy else policy_id
+
+    # --- acknowledging ---
+    def _current(self, session: Session, policy_id: str) -> tuple[str, str, list[str]] | None:
+        """(version, clause hash, changes) staff must accept now: the open campaign, else the policy file."""
+        campaigns = self._open_campaigns(session, policy_id)
+        if campaigns:
+            campaign = campaigns[-1]
+            return campaign.version, campaign.clause_hash, json.loads(campaign.changes)
+        published = session.scalar(
+            select(PolicyVersion)
+            .where(PolicyVersion.policy_id == policy_id)
+            .order_by(PolicyVersion.published_at.desc(), PolicyVersion.id.desc())
+            .limit(1)
+        )
+        if published is not None:
+            return published.version, published.clause_hash, []
+        policy = self.core.policies.policies.get(policy_id)
+        if policy is None:
+            return None
+        return policy.version, clause_hash(clause_texts(policy)), []
+
+    def acknowledge(self, person_id: int, policy_id: str, version: str) -> bool:
+        """Record that a member of staff read and accepts `version`. False when they already had."""
+        now = self.core.clock.now()
+        with self.core.db.session() as session:
+            if session.get(Person, person_id) is None:
+                raise ScheduleError("I could not find you among the school's staff; please ask the school office")
+            current = self._current(session, policy_id)
+            if current is None:
+                raise ScheduleError(f"there is no policy {policy_id!r}")
+            current_version, digest, _ = current
+            if version != current_version:
+                known = session.scalar(
+                    select(PolicyVersion.clause_hash).where(
+                        PolicyVersion.policy_id == policy_id, PolicyVersion.version == version
+                    )
+                )
+                if known != digest:
+                    raise ScheduleError(
+                        f"version {version} of the {self._policy_title(policy_id)} has been replaced by version "
+                        f"{current_version}; please read and accept that one instead"
+                    )
+            exists = session.scalar(
+                select(Acknowledgement.id).where(
+                    Acknowledgement.person_id == person_id,
+                    Acknowledgement.policy_id == policy_id,
+                    Acknowledgement.version == version,
+                )
+            )
+            if exists is not None:
+                return False
+            session.add(
+                Acknowledgement(
+                    person_id=person_id, policy_id=policy_id, version=version, clause_hash=digest, acknowledged_at=now
+                )
+            )
+            for campaign in self._open_campaigns(session, policy_id):
+                if campaign.clause_hash == digest:
+                    cancel_pending(session, [f"ack:{campaign.id}:{person_id}:"])
+        return True
+
+    @staticmethod
+    def _acknowledged(session: Session, policy_id: str, digest: str) -> dict[int, dt.datetime]:
+        rows = session.execute(
+            select(Acknowledgement.person_id, func.min(Acknowledgement.acknowledged_at))
+            .where(Acknowledgement.policy_id == policy_id, Acknowledgement.clause_hash == digest)
+            .group_by(Acknowledgement.person_id)
+        ).all()
+        return {person_id: when for person_id, when in rows}
+
+    def status_for(self, person_id: int) -> list[AckStatus]:
+        """Every policy, the version this person must accept, and whether (when) they have."""
+        result: list[AckStatus] = []
+        with self.core.db.session() as session:
+            for policy_id in self._policy_ids(session):
+                current = self._current(session, policy_id)
+                if current is None:
+                    continue
+                version, digest, changes = current
+                when = self._acknowledged(session, policy_id, digest).get(person_id)
+                result.append(AckStatus(policy_id, self._policy_title(policy_id), version, when, changes))
+        return result
+
+    def _policy_ids(self, session: Session) -> list[str]:
+        published = session.scalars(select(PolicyVersion.policy_id).distinct()).all()
+        return sorted(set(self.core.policies.policies) | set(published))
+
+    # --- compliance ---
+    def compliance(self, policy_id: str | None = None) -> list[ComplianceRow]:
+        """For every open campaign, every member of staff in it today: accepted when, reminders sent."""
+        today = self.quiet.today(self.core.clock.now())
+        rows: list[ComplianceRow] = []
+        with self.core.db.session() as session:
+            staff = staff_on(session, today)
+            for campaign in self._open_campaigns(session, policy_id):
+                acked = self._acknowledged(session, campaign.policy_id, campaign.clause_hash)
+                counts = dict(
+                    session.execute(
+                        select(SentReminder.series, func.count())
+                        .where(SentReminder.series.startswith(f"ack:{campaign.id}:", autoescape=True))
+                        .group_by(SentReminder.series)
+                    ).all()
+                )
+                for person in staff:
+                    rows.append(
+                        ComplianceRow(
+                            policy_id=campaign.policy_id,
+                            title=self._policy_title(campaign.policy_id),
+                            version=campaign.version,
+                            person_id=person.id,
+                            name=person.name,
+                            joined_on=max(campaign.started_on, person.start_date or campaign.started_on),
+                            acknowledged_at=acked.get(person.id),
+                            reminders_sent=counts.get(f"ack:{campaign.id}:{person.id}", 0),
+                        )
+                    )
+        return rows
+
+    def write_csv(self, path: Path, policy_id: str | None = None) -> int:
+        rows = self.compliance(policy_id)
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["policy", "version", "name", "joined", "acknowledged_at", "reminders_sent"])
+            for row in rows:
+                writer.writerow(
+                    [
+                        row.policy_id,
+                        row.version,
+                        row.name,
+                        row.joined_on.isoformat(),
+                        row.acknowledged_at.isoformat(timespec="seconds") if row.acknowledged_at else "",
+                        row.reminders_sent,
+                    ]
+                )
+        return len(rows)
+
+    # --- reminders ---
+    def run_due(self, session: Session, now: dt.datetime) -> int:
+        """Queue the acknowledgement reminders (and headteacher lists) due now; returns messages queued."""
+        if not self.quiet.reached(now, self.core.school.reminder_time):
+            return 0
+        campaigns = self._open_campaigns(session)
+        if not campaigns:
+            return 0
+        today = self.quiet.today(now)
+        staff = staff_on(session, today)
+        queued = 0
+        for campaign in campaigns:
+            acked = self._acknowledged(session, campaign.policy_id, campaign.clause_hash)
+            sent = last_sent_by_prefix(session, f"ack:{campaign.id}:")
+            changes: list[str] = json.loads(campaign.changes)
+            reached_head_after: list[StaffMember] = []
+            marks: list[tuple[str, int]] = []
+            messages: list[OutboundMessage] = []
+            published = long_date(campaign.started_on)
+            for person in staff:
+                if person.id in acked:
+                    continue
+                joined = max(campaign.started_on, person.start_date or campaign.started_on)
+                if joined > today:
+                    continue
+                series = f"ack:{campaign.id}:{person.id}"
+                previous = sent.get(series)
+                index = reminder_index((today - joined).days)
+                if previous is not None and reminder_index((previous.sent_on - joined).days) >= index:
+                    continue
+                seq = previous.seq + 1 if previous else 0
+                marks.append((series, seq))
+                messages.append(self._reminder(campaign, person, seq, changes, published, key=f"{series}:{seq}"))
+                if seq + 1 == HEAD_AFTER:
+                    reached_head_after.append(person)
+            # One insert each for thousands of staff; the unique (series, seq) still stops a second sender.
+            mark_sent_many(session, marks, now, today)
+            queued += self.core.outbox.enqueue_many(session, messages)
+            if reached_head_after:
+                queued += self._tell_headteacher(session, campaign, staff, acked, sent, reached_head_after, now)
+        return queued
+
+    def _reminder(
+        self, campaign: AckCampaign, person: StaffMember, seq: int, changes: list[str], published: str, *, key: str
+    ) -> OutboundMessage:
+        title = self._policy_title(campaign.policy_id)
+        lines = [
+            f"Please read and accept the {title}, version {campaign.version}.",
+            f"Why: every member of staff at {self.core.school.name} is asked to confirm they have read the policy "
+            f"in force{' and its changes' if changes else ''}. This is reminder {seq + 1}; "
+            "they stop as soon as you accept.",
+        ]
+        if changes:
+            lines.append(f"What changed since version {campaign.previous_version}:")
+            lines += [f"• {line}" for line in changes[:MAX_CHANGES_LISTED]]
+            if len(changes) > MAX_CHANGES_LISTED:
+                lines.append(f"…and {len(changes) - MAX_CHANGES_LISTED} more changes.")
+        lines.append("You can ask me any question about the policy, then press the button when you have read it.")
+        return OutboundMessage(
+            key=key,
+            recipient=recipient_for(person),
+            kind="ack_reminder",
+            title=f"Please read: {title} (version {campaign.version})",
+            text="\n".join(lines),
+            fields={"Policy": title, "Version": campaign.version, "Published": published},
+            buttons=(
+                Button(
+                    "ack.accept",
+                    f"I have read and accept version {campaign.version}",
+                    f"{campaign.policy_id}:{campaign.version}",
+                    "primary",
+                ),
+            ),
+            ref=f"ack:{campaign.policy_id}",
+        )
+
+    def _tell_headteacher(
+        self,
+        session: Session,
+        campaign: AckCampaign,
+        staff: list[StaffMember],
+        acked: Mapping[int, dt.datetime],
+        sent: Mapping[str, LastSent],
+        newly: list[StaffMember],
+        now: dt.datetime,
+    ) -> int:
+        """The list of staff who have had four or more reminders and not yet accepted."""
+        today = self.quiet.today(now)
+        newly_ids = {p.id for p in newly}
+        outstanding = [
+            p
+            for p in staff
+            if p.id not in acked and (p.id in newly_ids or _count(sent.get(f"ack:{campaign.id}:{p.id}")) >= HEAD_AFTER)
+        ]
+        heads = People.with_role(session, "headteacher", on=today)
+        if not heads:
+            log.warning("no headteacher to tell about outstanding acknowledgements of %s", campaign.policy_id)
+            return 0
+        series = f"ack-head:{campaign.id}"
+        previous = last_sent(session, series)
+        seq = previous.seq + 1 if previous else 0
+        mark_sent(session, series, seq, now, today)
+        title = self._policy_title(campaign.policy_id)
+        everyone = [p for p in staff if max(campaign.started_on, p.start_date or campaign.started_on) <= today]
+        done = sum(1 for p in everyone if p.id in acked)
+        many = len(outstanding) != 1
+        text = "\n".join(
+            [
+                f"{len(outstanding)} member{'s' if many else ''} of staff {'have' if many else 'has'} not accepted "
+                f"the {title}, version {campaign.version}, after {HEAD_AFTER} or more reminders:",
+                *[f"• {p.name}" for p in outstanding],
+                f"Accepted so far: {done} of {len(everyone)}. Reminders continue weekly until each has accepted; "
+                "`policybot acks report` shows the full table.",
+            ]
+        )
+        queued = 0
+        for head in heads:
+            queued += self.core.outbox.enqueue(
+                session,
+                OutboundMessage(
+                    key=f"{series}:{seq}:{head.id}",
+                    recipient=recipient_for(head),
+                    kind="ack_outstanding",
+                    title=f"Not yet accepted: {title} (version {campaign.version})",
+                    text=text,
+                    fields={"Outstanding": str(len(outstanding)), "Accepted": f"{done} of {len(everyone)}"},
+                    ref=f"ack:{campaign.policy_id}",
+                ),
+            )
+        return queued
+
+
+def _count(last: LastSent | None) -> int:
+    """Reminders sent in a series, from its last one (numbers run 0, 1, 2...)."""
+    return last.seq + 1 if last else 0

@@ -1,0 +1,125 @@
+"""What the scheduling rules share: where a person's reminders go, the log of reminders sent, and errors.
+
+A reminder series is a string naming what it is about ("ack:<campaign>:<person>", "review:<policy>:<due>",
+"photos:<person>", "leaver:<person>"); its reminders are numbered 0, 1, 2... Recording number n in
+`reminders_sent` and queueing the message happen in one transaction, and (series, n) is unique, so two runs
+(or two processes) never queue the same reminder twice: the second one's insert fails and it queues nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from bot.outbox import PENDING, OutboxRow
+from bot.people import Person, PersonRole
+from bot.ports import Recipient
+from bot.schedule.models import SentReminder
+
+CANCELLED = "cancelled"  # an outbox row no longer worth sending (e.g. the reminder was already acted on)
+
+
+class ScheduleError(Exception):
+    """A problem worded for the person who will read it: what is wrong and what to do next."""
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """The few columns of a person a reminder needs: loading full people rows for 5,000 staff is too slow."""
+
+    id: int
+    name: str
+    slack_user_id: str | None
+    start_date: dt.date | None
+
+
+def staff_on(session: Session, day: dt.date, role: str = "staff") -> list[StaffMember]:
+    """Everyone holding `role` who has started and not left on `day`, by name (one light query)."""
+    rows = session.execute(
+        select(Person.id, Person.name, Person.slack_user_id, Person.start_date)
+        .join(PersonRole, PersonRole.person_id == Person.id)
+        .where(
+            PersonRole.role == role,
+            (Person.start_date.is_(None)) | (Person.start_date <= day),
+            (Person.leave_date.is_(None)) | (Person.leave_date > day),
+        )
+        .order_by(Person.name)
+    ).all()
+    return [StaffMember(*row) for row in rows]
+
+
+def recipient_for(person: Person | StaffMember) -> Recipient:
+    """Staff are reached on Slack; someone without a Slack account sees it in the console."""
+    if person.slack_user_id:
+        return Recipient("slack", person.slack_user_id)
+    return Recipient("console", person.name)
+
+
+@dataclass(frozen=True)
+class LastSent:
+    seq: int
+    sent_on: dt.date
+
+
+def last_sent(session: Session, series: str) -> LastSent | None:
+    row = session.execute(
+        select(SentReminder.seq, SentReminder.sent_on)
+        .where(SentReminder.series == series)
+        .order_by(SentReminder.seq.desc())
+        .limit(1)
+    ).first()
+    return LastSent(row.seq, row.sent_on) if row else None
+
+
+def last_sent_by_prefix(session: Session, prefix: str) -> dict[str, LastSent]:
+    """The last reminder of every series starting with `prefix`, in one query (thousands of staff)."""
+    newest = (
+        select(SentReminder.series, func.max(SentReminder.seq).label("seq"))
+        .where(SentReminder.series.startswith(prefix, autoescape=True))
+        .group_by(SentReminder.series)
+        .subquery()
+    )
+    rows = session.execute(
+        select(SentReminder.series, SentReminder.seq, SentReminder.sent_on).join(
+            newest, (SentReminder.series == newest.c.series) & (SentReminder.seq == newest.c.seq)
+        )
+    ).all()
+    return {row.series: LastSent(row.seq, row.sent_on) for row in rows}
+
+
+def count_sent(session: Session, series: str) -> int:
+    return session.scalar(select(func.count()).where(SentReminder.series == series)) or 0
+
+
+def mark_sent(session: Session, series: str, seq: int, now: dt.datetime, today: dt.date) -> None:
+    """Record reminder `seq` of `series` in the caller's transaction (unique: a second run fails on commit)."""
+    session.add(SentReminder(series=series, seq=seq, sent_on=today, sent_at=now))
+
+
+def mark_sent_many(session: Session, series_seqs: Iterable[tuple[str, int]], now: dt.datetime, today: dt.date) -> None:
+    """`mark_sent` for many series at once, in one insert (a campaign's day-0 reminders to every member of staff)."""
+    rows = [{"series": series, "seq": seq, "sent_on": today, "sent_at": now} for series, seq in series_seqs]
+    if rows:
+        session.execute(insert(SentReminder), rows)
+
+
+def cancel_pending(session: Session, key_prefixes: Iterable[str]) -> int:
+    """Stop queued, not yet sent messages that are no longer needed (the reminder was acted on)."""
+    cancelled = 0
+    for prefix in key_prefixes:
+        result = session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.key.startswith(prefix, autoescape=True), OutboxRow.status == PENDING)
+            .values(status=CANCELLED, last_error="no longer needed")
+        )
+        cancelled += result.rowcount  # type: ignore[attr-defined]
+    return cancelled
+
+
+def long_date(day: dt.date) -> str:
+    """'Tuesday 20 April 2027': unambiguous for a UK reader."""
+    return f"{day:%A} {day.day} {day:%B %Y}"

@@ -1,0 +1,50 @@
+"""When staff may be sent a reminder: school days only, inside the school's quiet-hours window.
+
+Everything here is local school time (Europe/London by default), so 08:30 stays 08:30 across the March and
+October clock changes. Safeguarding escalations do not come through here: they ignore quiet hours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.config import School
+
+
+class QuietHours:
+    """The school's rules for when staff reminders may go out."""
+
+    def __init__(self, school: School) -> None:
+        self.school = school
+        self.tz = school.tz
+
+    def local(self, now: dt.datetime) -> dt.datetime:
+        return now.astimezone(self.tz)
+
+    def today(self, now: dt.datetime) -> dt.date:
+        return self.local(now).date()
+
+    def is_school_day(self, day: dt.date) -> bool:
+        return self.school.is_school_day(day)
+
+    def staff_may_be_messaged(self, now: dt.datetime) -> bool:
+        """True on a school day between the start and end of the school's messaging hours."""
+        local = self.local(now)
+        window = self.school.quiet_hours
+        return self.is_school_day(local.date()) and window.start <= local.time().replace(tzinfo=None) < window.end
+
+    def reached(self, now: dt.datetime, at: dt.time) -> bool:
+        """True when a reminder set for `at` today may go out now (it is `at` or later, inside the window)."""
+        return self.staff_may_be_messaged(now) and self.local(now).time().replace(tzinfo=None) >= at
+
+    def next_school_day(self, day: dt.date) -> dt.date:
+        """`day` itself when it is a school day, else the first school day after it."""
+        for _ in range(400):  # a school year never has more than a few weeks off in a row
+            if self.is_school_day(day):
+                return day
+            day += dt.timedelta(days=1)
+        return day
+
+    def at_local(self, day: dt.date, at: dt.time) -> dt.datetime:
+        """The UTC moment of `at` o'clock school time on `day` (handles the clock changes)."""
+        return dt.datetime.combine(day, at, tzinfo=self.tz).astimezone(dt.UTC)

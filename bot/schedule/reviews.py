@@ -1,0 +1,285 @@
+"""Annual (or other cycle) policy reviews: when each policy is due, prompts to its owner, and recording a review.
+
+The due date is the last review (or the adoption date) plus the policy's cycle. The owner (the headteacher) is
+prompted 30 and 7 days before, on the day, then weekly while overdue; from four weeks overdue the Chair of
+Governors gets each prompt too. Prompts are staff messages: school days only, at the school's reminder time, so
+a prompt whose day falls in a holiday goes out on the first school day after it (missed ones are not stacked up).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.people import People, Person
+from bot.ports import Button, OutboundMessage
+from bot.schedule.common import ScheduleError, cancel_pending, last_sent, long_date, mark_sent, recipient_for
+from bot.schedule.models import PolicyReview, PolicyVersion
+from bot.schedule.quiet import QuietHours
+
+if TYPE_CHECKING:
+    from bot.core import Core
+    from bot.policy.models import Policy
+
+log = logging.getLogger(__name__)
+
+CYCLE_YEARS = {"annual": 1, "biennial": 2, "triennial": 3}  # "as required" has no due date
+BEFORE_DAYS = (30, 7)  # prompts this many days before the due date
+CHAIR_AFTER = dt.timedelta(weeks=4)  # overdue this long: the Chair of Governors is told too
+MAX_GAPS_LISTED = 15
+
+
+@dataclass(frozen=True)
+class ReviewStatus:
+    policy_id: str
+    title: str
+    version: str
+    last_reviewed: dt.date  # the adoption date when it has never been reviewed
+    next_due: dt.date | None  # None: reviewed "as required"
+    days_overdue: int  # 0 when not overdue
+    state: str  # one line for a person, e.g. "overdue by 1,334 days (due Saturday 1 April 2023)"
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_overdue > 0
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year + years, day=28)
+
+
+def prompt_index(due: dt.date, day: dt.date) -> int | None:
+    """Which prompt `day` belongs to: 0 = 30 days before, 1 = 7 days before, 2 = due day, 3.. = weekly after."""
+    if day < due - dt.timedelta(days=BEFORE_DAYS[0]):
+        return None
+    if day < due - dt.timedelta(days=BEFORE_DAYS[1]):
+        return 0
+    if day < due:
+        return 1
+    return 2 + (day - due).days // 7
+
+
+class Reviews:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.quiet = QuietHours(core.school)
+
+    # --- reading ---
+    def _policies(self) -> list[Policy]:
+        return list(self.core.policies.policies.values())
+
+    def _policy(self, policy_id: str) -> Policy:
+        try:
+            return self.core.policies.policy(policy_id)
+        except KeyError:
+            known = ", ".join(sorted(self.core.policies.policies)) or "none"
+            raise ScheduleError(f"there is no policy {policy_id!r}; the policies are: {known}") from None
+
+    @staticmethod
+    def _last_review(session: Session, policy_id: str) -> PolicyReview | None:
+        return session.scalar(
+            select(PolicyReview)
+            .where(PolicyReview.policy_id == policy_id)
+            .order_by(PolicyReview.reviewed_on.desc(), PolicyReview.id.desc())
+            .limit(1)
+        )
+
+    @staticmethod
+    def current_version(session: Session, policy: Policy) -> str:
+        """The newest of: the version in the policy file, the last one published, the last one a review named."""
+        candidates: list[tuple[dt.datetime, str]] = []
+        published = session.scalar(
+            select(PolicyVersion)
+            .where(PolicyVersion.policy_id == policy.id)
+            .order_by(PolicyVersion.published_at.desc(), PolicyVersion.id.desc())
+            .limit(1)
+        )
+        if published is not None:
+            candidates.append((published.published_at, published.version))
+        reviewed = session.scalar(
+            select(PolicyReview)
+            .where(PolicyReview.policy_id == policy.id, PolicyReview.new_version.is_not(None))
+            .order_by(PolicyReview.recorded_at.desc(), PolicyReview.id.desc())
+            .limit(1)
+        )
+        if reviewed is not None and reviewed.new_version:
+            candidates.append((reviewed.recorded_at, reviewed.new_version))
+        return max(candidates)[1] if candidates else policy.version
+
+    def _status(self, session: Session, policy: Policy, today: dt.date) -> ReviewStatus:
+        review = self._last_review(session, policy.id)
+        last = review.reviewed_on if review else policy.adopted
+        years = CYCLE_YEARS.get(policy.review_cycle)
+        due = add_years(last, years) if years else None
+        overdue = max(0, (today - due).days) if due else 0
+        if due is None:
+            state = "reviewed as required (no fixed date)"
+        elif overdue:
+            state = f"OVERDUE by {overdue} day{'s' if overdue != 1 else ''} (was due {long_date(due)})"
+        elif due == today:
+            state = "due for review today"
+        else:
+            days = (due - today).days
+            state = f"up to date; next review due {long_date(due)} (in {days} day{'s' if days != 1 else ''})"
+        return ReviewStatus(
+            policy_id=policy.id,
+            title=policy.title,
+            version=self.current_version(session, policy),
+            last_reviewed=last,
+            next_due=due,
+            days_overdue=overdue,
+            state=state,
+        )
+
+    def status(self) -> list[ReviewStatus]:
+        today = self.quiet.today(self.core.clock.now())
+        with self.core.db.session() as session:
+            return [self._status(session, p, today) for p in self._policies()]
+
+    def overdue_warnings(self) -> list[str]:
+        """One line per overdue policy, for the start-up log and App Home."""
+        return [
+            f"{s.title} (version {s.version}) is overdue for review: due {long_date(s.next_due)}, "
+            f"{s.days_overdue} days ago. When reviewed, run `policybot policy reviewed {s.policy_id} --by NAME`."
+            for s in self.status()
+            if s.overdue and s.next_due is not None
+        ]
+
+    # --- recording a review ---
+    def mark_reviewed(
+        self, policy_id: str, *, reviewer: str, notes: str = "", new_version: str | None = None
+    ) -> ReviewStatus:
+        """Record a review (today); "no changes needed" is a review without a new version. Stops the prompts."""
+        policy = self._policy(policy_id)
+        reviewer = reviewer.strip()
+        if not reviewer:
+            raise ScheduleError("please say who reviewed the policy (for example --by 'Alex Head')")
+        new_version = (new_version or "").strip() or None
+        now = self.core.clock.now()
+        today = self.quiet.today(now)
+        with self.core.db.session() as session:
+            session.add(
+                PolicyReview(
+                    policy_id=policy.id,
+                    reviewed_on=today,
+                    reviewer=reviewer[:200],
+                    notes=notes.strip(),
+                    new_version=new_version,
+                    no_changes=new_version is None,
+                    recorded_at=now,
+                )
+            )
+            session.flush()
+            # Prompts already queued but not yet delivered are about a review that is now done.
+            cancel_pending(session, [f"review:{policy.id}:"])
+            return self._status(session, policy, today)
+
+    # --- prompts ---
+    def run_due(self, session: Session, now: dt.datetime) -> int:
+        """Queue the review prompts due now; returns how many messages were queued."""
+        if not self.quiet.reached(now, self.core.school.reminder_time):
+            return 0
+        today = self.quiet.today(now)
+        queued = 0
+        for policy in self._policies():
+            status = self._status(session, policy, today)
+            due = status.next_due
+            if due is None:
+                continue
+            index = prompt_index(due, today)
+            if index is None:
+                continue
+            series = f"review:{policy.id}:{due.isoformat()}"
+            previous = last_sent(session, series)
+            if previous is not None and (prompt_index(due, previous.sent_on) or 0) >= index:
+                continue  # this prompt (or a later one) already went out
+            seq = previous.seq + 1 if previous else 0
+            owners = People.with_role(session, policy.owner, on=today)
+            chairs = People.with_role(session, "chair_of_governors", on=today) if today >= due + CHAIR_AFTER else []
+            if not owners and not chairs:
+                log.warning("no one holds the role %r to prompt about reviewing %s", policy.owner, policy.id)
+                continue
+            gaps = self._gaps(session, status.last_reviewed)
+            mark_sent(session, series, seq, now, today)
+            for person, as_chair in [(p, False) for p in owners] + [(p, True) for p in chairs]:
+                key = f"{series}:{seq}:{person.id}"
+                message = self._prompt(policy, status, today, gaps, key=key, person=person, as_chair=as_chair)
+                queued += self.core.outbox.enqueue(session, message)
+        return queued
+
+    def _gaps(self, session: Session, since_day: dt.date) -> list[str]:
+        """Questions the bot could not answer since the last review (the lead's module; optional until it lands)."""
+        try:
+            from bot.qa.gaps import gaps_since
+        except ImportError:
+            return []
+        since = dt.datetime.combine(since_day, dt.time(0, 0), tzinfo=self.quiet.tz).astimezone(dt.UTC)
+        try:
+            return list(gaps_since(self.core, since))
+        except Exception:  # a prompt without its gap list is better than no prompt
+            log.exception("could not list knowledge gaps for the review prompt")
+            return []
+
+    def _prompt(
+        self,
+        policy: Policy,
+        status: ReviewStatus,
+        today: dt.date,
+        gaps: list[str],
+        *,
+        key: str,
+        person: Person,
+        as_chair: bool,
+    ) -> OutboundMessage:
+        due = status.next_due
+        assert due is not None
+        cycle = policy.review_cycle
+        name = f"the {policy.title} (version {status.version})"
+        if today < due:
+            days = (due - today).days
+            when = f"{name} is due for its {cycle} review on {long_date(due)}, in {days} days."
+        elif today == due:
+            when = f"{name} is due for its {cycle} review today, {long_date(due)}."
+        else:
+            late = status.days_overdue
+            when = f"{name} was due for its {cycle} review on {long_date(due)} and is now {late} days overdue."
+        lines = [when[0].upper() + when[1:]]
+        if policy.reviewed_with:
+            lines.append(f"The policy says it is reviewed with the {policy.reviewed_with}.")
+        lines.append(f"Last reviewed: {long_date(status.last_reviewed)}.")
+        if as_chair:
+            lines.append(
+                "You are receiving this as Chair of Governors because the review is more than four weeks overdue."
+            )
+        if gaps:
+            lines.append(f"Questions the bot could not answer since the last review ({len(gaps)}):")
+            lines += [f"• {q}" for q in gaps[:MAX_GAPS_LISTED]]
+            if len(gaps) > MAX_GAPS_LISTED:
+                lines.append(f"…and {len(gaps) - MAX_GAPS_LISTED} more (`policybot policy gaps`).")
+        else:
+            lines.append("The bot has no unanswered questions to report since the last review.")
+        lines.append(
+            "When the review is done, press a button below or run "
+            f"`policybot policy reviewed {policy.id} --by NAME [--version V]`."
+        )
+        return OutboundMessage(
+            key=key,
+            recipient=recipient_for(person),
+            kind="review_prompt",
+            title=f"Policy review: {policy.title}",
+            text="\n".join(lines),
+            fields={"Policy": policy.title, "Version": status.version, "Due": long_date(due)},
+            buttons=(
+                Button("review.done", "Mark as reviewed", policy.id, "primary"),
+                Button("review.nochange", "Reviewed: no changes needed", policy.id),
+            ),
+            ref=f"review:{policy.id}",
+        )

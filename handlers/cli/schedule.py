@@ -1,0 +1,131 @@
+"""`policybot policy status|reviewed|publish`, `policybot acks report` and `policybot schedule run-due`.
+
+Thin wrappers over `core.schedule`; the rules (due dates, campaigns, reminders) live in bot/schedule.
+(`policybot people leave NAME --on DATE` is in handlers/cli/people.py; the leaver prompt follows from it.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def register_policy_commands(policy_subparsers: Any) -> None:
+    status = policy_subparsers.add_parser("status", help="every policy's review state (overdue is flagged)")
+    status.set_defaults(handler=_status)
+
+    reviewed = policy_subparsers.add_parser(
+        "reviewed", help="record that a policy was reviewed today (without --version: no changes needed)"
+    )
+    reviewed.add_argument("policy", help="the policy id, e.g. social-media")
+    reviewed.add_argument("--by", dest="reviewer", required=True, help="who reviewed it, e.g. 'Alex Head'")
+    reviewed.add_argument("--notes", default="", help="what was looked at or decided")
+    reviewed.add_argument("--version", dest="new_version", help="the new version, if the review changed the policy")
+    reviewed.set_defaults(handler=_reviewed)
+
+    publish = policy_subparsers.add_parser(
+        "publish", help="publish a version from a policy file; staff are asked to accept it if its clauses changed"
+    )
+    publish.add_argument("file", type=Path)
+    publish.set_defaults(handler=_publish)
+
+
+def register(commands: Any) -> None:
+    acks = commands.add_parser("acks", help="staff acknowledgements of the policies")
+    sub = acks.add_subparsers(dest="acks_command", metavar="ACTION", required=True)
+    report = sub.add_parser("report", help="who has read and accepted the current version (compliance table)")
+    report.add_argument("--policy", help="only this policy id")
+    report.add_argument("--csv", type=Path, metavar="FILE", help="also write the table to this CSV file")
+    report.set_defaults(handler=_acks_report)
+
+    schedule = commands.add_parser("schedule", help="the scheduler's jobs, by hand")
+    schedule_sub = schedule.add_subparsers(dest="schedule_command", metavar="ACTION", required=True)
+    run_due = schedule_sub.add_parser(
+        "run-due", help="queue whatever is due now, once (for cron or debugging); `policybot run` delivers it"
+    )
+    run_due.set_defaults(handler=_run_due)
+
+
+def _fail(exc: Exception) -> int:
+    """A ScheduleError is written for the person at the keyboard: one plain line, no traceback."""
+    print(f"policybot: {exc}", file=sys.stderr)
+    return 1
+
+
+def _status(args: argparse.Namespace) -> int:
+    from handlers.cli.common import make_core
+
+    statuses = make_core().schedule.reviews.status()
+    if not statuses:
+        print("No policies loaded.")
+    for s in statuses:
+        flag = "OVERDUE  " if s.overdue else ""
+        print(f"{flag}{s.title} [{s.policy_id}] version {s.version}: {s.state}; last reviewed {s.last_reviewed}")
+    return 0
+
+
+def _reviewed(args: argparse.Namespace) -> int:
+    from bot.schedule.common import ScheduleError, long_date
+    from handlers.cli.common import make_core
+
+    try:
+        status = make_core().schedule.reviews.mark_reviewed(
+            args.policy, reviewer=args.reviewer, notes=args.notes, new_version=args.new_version
+        )
+    except ScheduleError as exc:
+        return _fail(exc)
+    change = f"new version {args.new_version}" if args.new_version else "no changes needed"
+    due = f"; next review due {long_date(status.next_due)}" if status.next_due else ""
+    print(f"Recorded the review of the {status.title} by {args.reviewer} ({change}){due}.")
+    if args.new_version:
+        print("When the new text is in the policy file, run `policybot policy publish FILE` to ask staff to read it.")
+    return 0
+
+
+def _publish(args: argparse.Namespace) -> int:
+    from bot.schedule.common import ScheduleError
+    from handlers.cli.common import make_core
+
+    core = make_core()
+    try:
+        result = core.schedule.acks.publish(args.file)
+    except ScheduleError as exc:
+        return _fail(exc)
+    print(result.message)
+    for line in result.changes:
+        print(f"  - {line}")
+    if args.file.resolve().parent != core.settings.policy_dir.resolve():
+        print(f"Note: the bot answers questions from {core.settings.policy_dir}; copy the file there if it is new.")
+    return 0
+
+
+def _acks_report(args: argparse.Namespace) -> int:
+    from handlers.cli.common import make_core
+
+    acks = make_core().schedule.acks
+    rows = acks.compliance(args.policy)
+    if not rows:
+        print("No acknowledgement campaign is running. `policybot policy publish FILE` starts one.")
+    current = None
+    for row in rows:
+        if (row.policy_id, row.version) != current:
+            current = (row.policy_id, row.version)
+            done = sum(1 for r in rows if (r.policy_id, r.version) == current and r.acknowledged_at)
+            total = sum(1 for r in rows if (r.policy_id, r.version) == current)
+            print(f"{row.title} version {row.version}: {done} of {total} accepted")
+        when = f"accepted {row.acknowledged_at:%Y-%m-%d %H:%M} UTC" if row.acknowledged_at else "NOT YET"
+        print(f"  {row.name:<30} {when:<32} reminders sent: {row.reminders_sent}")
+    if args.csv:
+        count = acks.write_csv(args.csv, args.policy)
+        print(f"Wrote {count} rows to {args.csv}.")
+    return 0
+
+
+def _run_due(args: argparse.Namespace) -> int:
+    from handlers.cli.common import make_core
+
+    counts = make_core().schedule.run_due()
+    print("Queued: " + ", ".join(f"{name} {count}" for name, count in counts.items()) + ".")
+    return 0

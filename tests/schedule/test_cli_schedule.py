@@ -1,0 +1,55 @@
+"""`policybot policy status|reviewed|publish`, `acks report` and `schedule run-due`, run in-process on a fresh
+data directory (the real clock: assertions do not depend on today's date)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import REPO_ROOT
+from handlers.cli import main
+
+POLICY = REPO_ROOT / "policy_data" / "social-media.yaml"
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in ("DATABASE_URL", "POLICYBOT_ENCRYPTION_KEYS", "SLACK_BOT_TOKEN", "TELEGRAM_BOT_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SCHOOL_FILE", str(REPO_ROOT / "school.example.yaml"))
+    monkeypatch.chdir(tmp_path)  # no developer .env
+    return tmp_path
+
+
+def test_status_review_publish_and_report(cli: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["policy", "status"]) == 0
+    assert "Social Media Policy [social-media] version 2022.1" in capsys.readouterr().out
+
+    assert main(["policy", "reviewed", "social-media", "--by", "Alex Head", "--notes", "checked"]) == 0
+    assert "Recorded the review of the Social Media Policy by Alex Head (no changes needed)" in capsys.readouterr().out
+    assert main(["policy", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "up to date" in out and "OVERDUE" not in out
+
+    assert main(["policy", "publish", str(POLICY)]) == 0
+    assert "5 members of staff will be asked to read and accept it" in capsys.readouterr().out
+
+    assert main(["schedule", "run-due"]) == 0
+    assert capsys.readouterr().out.startswith("Queued: reviews")
+
+    csv_file = cli / "acks.csv"
+    assert main(["acks", "report", "--csv", str(csv_file)]) == 0
+    out = capsys.readouterr().out
+    assert "Social Media Policy version 2022.1: 0 of 5 accepted" in out and "Jo Teacher" in out
+    assert csv_file.read_text(encoding="utf-8").count("\n") == 6
+
+
+def test_mistakes_get_one_plain_line(cli: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["policy", "reviewed", "nope", "--by", "Alex Head"]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == "policybot: there is no policy 'nope'; the policies are: social-media"
+    missing = cli / "missing.yaml"
+    assert main(["policy", "publish", str(missing)]) == 1
+    assert "Traceback" not in capsys.readouterr().err

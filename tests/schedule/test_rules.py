@@ -1,0 +1,190 @@
+"""The scheduled rules one at a time: reviews, publishing and acknowledging versions, photos and leavers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import select
+
+from bot.config import REPO_ROOT
+from bot.core import Core
+from bot.outbox import OutboxRow
+from bot.people import People
+from bot.ports import ManualClock, OutboundMessage
+from bot.schedule.common import CANCELLED, ScheduleError
+
+POLICY = REPO_ROOT / "policy_data" / "social-media.yaml"
+
+
+def pid(core: Core, name: str) -> int:
+    with core.db.session() as session:
+        person = People.by_name(session, name)
+        assert person is not None
+        return person.id
+
+
+def queued(core: Core, kind: str | None = None) -> list[OutboundMessage]:
+    with core.db.session() as session:
+        rows = session.scalars(select(OutboxRow).where(OutboxRow.status != CANCELLED).order_by(OutboxRow.id)).all()
+        messages = [core.outbox.message(r) for r in rows]
+    return [m for m in messages if kind is None or m.kind == kind]
+
+
+def new_version(tmp_path: Path, version: str, change: dict[str, str] | None = None) -> Path:
+    """A copy of the policy file with another version number and, optionally, some clause texts changed."""
+    data = yaml.safe_load(POLICY.read_text(encoding="utf-8"))
+    data["version"] = version
+    for section in data["sections"]:
+        for clause in section["clauses"]:
+            if change and clause["id"] in change:
+                clause["text"] = change[clause["id"]]
+    path = tmp_path / f"social-media-{version}.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+# --- reviews ---
+def test_overdue_policy_is_flagged_and_prompt_lists_what_to_do(core: Core) -> None:
+    [status] = core.schedule.reviews.status()
+    assert status.overdue and status.next_due == dt.date(2023, 4, 1) and status.version == "2022.1"
+    [warning] = core.schedule.reviews.overdue_warnings()
+    assert "Social Media Policy" in warning and "policybot policy reviewed social-media" in warning
+    core.schedule.run_due()
+    prompts = queued(core, "review_prompt")
+    assert [m.recipient.address for m in prompts] == ["U0HEAD0001", "U0CHAIR001"]
+    assert "Health and Safety policies" in prompts[0].text
+    assert [b.action for b in prompts[0].buttons] == ["review.done", "review.nochange"]
+    assert all(b.value == "social-media" for b in prompts[0].buttons)
+
+
+def test_marking_reviewed_stops_prompts_and_sets_next_due(core: Core, clock: ManualClock) -> None:
+    core.schedule.run_due()
+    status = core.schedule.reviews.mark_reviewed("social-media", reviewer="Alex Head", notes="fine")
+    assert not status.overdue and status.next_due == dt.date(2027, 11, 25) and status.version == "2022.1"
+    assert core.schedule.reviews.overdue_warnings() == []
+    assert queued(core, "review_prompt") == []  # the undelivered prompts were withdrawn
+    status = core.schedule.reviews.mark_reviewed("social-media", reviewer="Alex Head", new_version="2026.1")
+    assert status.version == "2026.1"
+    clock.advance(days=7)
+    assert core.schedule.run_due()["reviews"] == 0
+
+
+def test_review_of_unknown_policy_or_without_reviewer_is_refused(core: Core) -> None:
+    with pytest.raises(ScheduleError, match="no policy 'nope'"):
+        core.schedule.reviews.mark_reviewed("nope", reviewer="Alex Head")
+    with pytest.raises(ScheduleError, match="who reviewed"):
+        core.schedule.reviews.mark_reviewed("social-media", reviewer=" ")
+
+
+def test_review_prompt_lists_knowledge_gaps(core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.qa.gaps as gaps  # the lead's module
+
+    monkeypatch.setattr(gaps, "gaps_since", lambda _core, _since: ["can I use tiktok live in class"])
+    core.schedule.run_due()
+    assert "can I use tiktok live in class" in queued(core, "review_prompt")[0].text
+
+
+# --- acknowledgements ---
+def test_unchanged_clauses_need_no_new_acknowledgement(core: Core, tmp_path: Path, clock: ManualClock) -> None:
+    first = core.schedule.acks.publish(POLICY)
+    assert first.campaign_started and first.staff_count == 5
+    assert core.schedule.acks.acknowledge(pid(core, "Jo Teacher"), "social-media", "2022.1") is True
+    assert core.schedule.acks.acknowledge(pid(core, "Jo Teacher"), "social-media", "2022.1") is False
+    clock.advance(days=1)
+    same = core.schedule.acks.publish(new_version(tmp_path, "2022.2"))
+    assert not same.campaign_started and "need not acknowledge" in same.message
+    [jo] = [s for s in core.schedule.acks.status_for(pid(core, "Jo Teacher")) if s.policy_id == "social-media"]
+    assert jo.version == "2022.1" and jo.acknowledged_at is not None
+    again = core.schedule.acks.publish(new_version(tmp_path, "2022.2"))
+    assert not again.campaign_started and "already published" in again.message
+
+
+def test_changed_clauses_start_a_campaign_whose_reminder_shows_the_change(
+    core: Core, tmp_path: Path, clock: ManualClock
+) -> None:
+    core.schedule.acks.publish(POLICY)
+    jo = pid(core, "Jo Teacher")
+    core.schedule.acks.acknowledge(jo, "social-media", "2022.1")
+    core.schedule.run_due()
+    clock.advance(days=1)
+    changed = "Staff must not use personal phones to photograph pupils."
+    result = core.schedule.acks.publish(new_version(tmp_path, "2026.1", {"leavers-passwords": changed}))
+    assert result.campaign_started and len(result.changes) == 1 and changed in result.changes[0]
+    assert queued(core, "ack_reminder") == []  # last campaign's undelivered reminders are withdrawn
+    core.schedule.run_due()
+    reminders = queued(core, "ack_reminder")
+    assert len(reminders) == 5  # Jo accepted the old text: she must accept the new one too
+    text = next(m for m in reminders if m.recipient.address == "U0STAFF001").text
+    assert "What changed since version 2022.1" in text and changed in text
+    assert reminders[0].buttons[0].value == "social-media:2026.1"
+    with pytest.raises(ScheduleError, match="replaced by version 2026.1"):
+        core.schedule.acks.acknowledge(jo, "social-media", "2022.1")
+    assert core.schedule.acks.acknowledge(jo, "social-media", "2026.1")
+    rows = {r.name: r for r in core.schedule.acks.compliance("social-media")}
+    assert rows["Jo Teacher"].acknowledged_at is not None and rows["Jo Teacher"].reminders_sent == 1
+    assert rows["Alex Head"].acknowledged_at is None and rows["Alex Head"].version == "2026.1"
+    assert "Chris Chair" not in rows  # not staff
+
+
+def test_compliance_csv(core: Core, tmp_path: Path) -> None:
+    core.schedule.acks.publish(POLICY)
+    core.schedule.acks.acknowledge(pid(core, "Dana Lead"), "social-media", "2022.1")
+    out = tmp_path / "acks.csv"
+    assert core.schedule.acks.write_csv(out) == 5
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "policy,version,name,joined,acknowledged_at,reminders_sent"
+    assert any(line.startswith("social-media,2022.1,Dana Lead,2026-11-25,2026-11-25T10:00:00") for line in lines)
+
+
+def test_publishing_a_broken_file_says_what_is_wrong(core: Core, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\ntitle: [", encoding="utf-8")
+    with pytest.raises(ScheduleError, match="bad.yaml"):
+        core.schedule.acks.publish(bad)
+
+
+def test_no_staff_reminders_outside_hours_or_at_weekends(core: Core, clock: ManualClock) -> None:
+    clock.set(dt.datetime(2026, 11, 28, 10, 0, tzinfo=dt.UTC))  # Saturday
+    core.schedule.acks.publish(POLICY)
+    assert sum(core.schedule.run_due().values()) == 0
+    clock.set(dt.datetime(2026, 11, 30, 6, 0, tzinfo=dt.UTC))  # Monday, before 07:00
+    assert sum(core.schedule.run_due().values()) == 0
+    clock.set(dt.datetime(2026, 11, 30, 8, 30, tzinfo=dt.UTC))
+    assert core.schedule.run_due()["acks"] == 5
+
+
+# --- photos and leavers ---
+def test_photos_reminded_at_end_of_day_until_confirmed(core: Core, clock: ManualClock) -> None:
+    jo = pid(core, "Jo Teacher")
+    reply = core.schedule.photos.record(jo, note="sports day")
+    assert "transferred to the school's system" in reply
+    assert core.schedule.run_due()["photos"] == 0  # 10:00: not the end of the day yet
+    clock.set(dt.datetime(2026, 11, 25, 15, 30, tzinfo=dt.UTC))
+    assert core.schedule.run_due()["photos"] == 1
+    assert core.schedule.run_due()["photos"] == 0
+    [reminder] = queued(core, "photos_reminder")
+    assert reminder.buttons[0].action == "photos.done" and reminder.buttons[0].value == str(jo)
+    assert "sports day" not in reminder.text  # the note could describe pupils: never stored
+    assert "No more reminders" in core.schedule.photos.confirm(jo)
+    assert queued(core, "photos_reminder") == []
+    clock.advance(days=1)
+    assert core.schedule.run_due()["photos"] == 0
+
+
+def test_leaver_prompt_to_admin_until_confirmed(core: Core, clock: ManualClock) -> None:
+    core.people.set_leave_date("Jo Teacher", dt.date(2026, 11, 25))
+    assert core.schedule.run_due()["leavers"] == 1
+    [prompt] = queued(core, "leaver_passwords")
+    assert prompt.recipient.address == "U0ADMIN001" and "Jo Teacher" in prompt.text
+    assert prompt.buttons[0].action == "leaver.done"
+    clock.advance(days=1)
+    assert core.schedule.run_due()["leavers"] == 1
+    reply = core.schedule.leavers.confirm(prompt.buttons[0].value, "Pat Office")
+    assert "Jo Teacher" in reply and "Pat Office" in reply
+    clock.advance(days=1)
+    assert core.schedule.run_due()["leavers"] == 0
+    with pytest.raises(ScheduleError, match="nobody called"):
+        core.schedule.leavers.confirm("Nobody Here", "Pat Office")
