@@ -1,0 +1,457 @@
+"""The two conversations that need memory, as one persistent state machine (so one cannot swallow the other's
+messages): making a report, and checking one (with an answer to the school's question).
+
+    /report, menu "Report a concern"
+        └─► 999 notice, categories ──(choose)──► DESCRIBE ◄──(Add more)──┐
+                                                   │ text, photos, documents│
+                                                   └──(Done)──► REVIEW ─────┘
+                                                                 │ (Send it)
+                                                                 ▼
+                                 KEEP ──(keep me updated here | keep nothing)──► submit ─► receipt ─► end
+
+    /status [CODE], menu "Check a report", a notification's button
+        └─► (no code yet) STATUS_CODE ──(code)──► the report's status ─► end
+                                    "Reply to the school" ──► STATUS_REPLY ──(text)──► sender_reply ─► end
+
+    /cancel at any step ends it; nothing is sent before "Send it" and a keep choice. State and draft are kept
+    by `DatabasePersistence` (encrypted), so a flow survives a restart of the bot.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from typing import TYPE_CHECKING, Any
+
+from telegram import Message, Update
+from telegram.error import TelegramError
+from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
+from telegram.warnings import PTBUserWarning
+
+from handlers.telegram import texts
+from handlers.telegram.chat import MENU_REPORT, MENU_STATUS
+from handlers.telegram.common import Context, answer_callback, core_of, in_thread, requester, say, say_blocks
+from handlers.telegram.formatting import bold, plain, quote
+
+if TYPE_CHECKING:
+    from bot.reports.domain import Attachment, SenderView
+
+log = logging.getLogger(__name__)
+
+CONVERSATION = "flows"
+CATEGORY, DESCRIBE, REVIEW, KEEP, STATUS_CODE, STATUS_REPLY = (
+    "category", "describe", "review", "keep", "status_code", "status_reply",
+)
+END = ConversationHandler.END
+
+# Callback data
+CHOOSE = "rc:"  # + category key
+DONE, ADD_MORE, SEND, CANCEL = "r:done", "r:more", "r:send", "r:cancel"
+KEEP_HERE, KEEP_NOTHING = "r:keep", "r:none"
+STATUS = "st:"  # + receipt code: show the status
+REPLY = "sr:"  # + receipt code: answer the school
+FORGET = "sf:"  # + receipt code: stop news in this chat (the school forgets how to reach the sender)
+
+MAX_TEXT_CHARS = 20_000  # the report service refuses longer; say so while the sender can still shorten it
+MAX_FILES = 10
+MAX_FILE_BYTES = 15 * 1024 * 1024
+DRAFT, REPLY_CODE = "report", "reply_code"
+# What the report service can clean of metadata (bot/reports/evidence.py); others are refused at once, while
+# the sender can still describe them in words, rather than at the end.
+PICTURE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp", "image/tiff"})
+
+DESCRIBE_BUTTONS = [[("Done", DONE), ("Cancel", CANCEL)]]
+REVIEW_BUTTONS = [[("Send it", SEND)], [("Add more", ADD_MORE), ("Cancel", CANCEL)]]
+KEEP_BUTTONS = [[("Keep me updated here", KEEP_HERE)], [("Keep nothing", KEEP_NOTHING)]]
+
+
+def _draft(context: Context) -> dict[str, Any]:
+    data = context.chat_data if context.chat_data is not None else {}
+    draft = data.get(DRAFT)
+    if not isinstance(draft, dict):
+        draft = {"category": None, "parts": [], "files": []}
+        data[DRAFT] = draft
+    return draft
+
+
+def _clear(context: Context) -> None:
+    if context.chat_data is not None:
+        context.chat_data.pop(DRAFT, None)
+        context.chat_data.pop(REPLY_CODE, None)
+
+
+# --- the report ---
+async def start_report(update: Update, context: Context) -> str:
+    await answer_callback(update)
+    core = core_of(context)
+    _clear(context)
+    _draft(context)
+    categories = core.reports.categories()
+    await say(update, context, core.reports.emergency_notice())
+    rows = [[(category.label, CHOOSE + category.key)] for category in categories]
+    rows.append([("Cancel", CANCEL)])
+    lines = [texts.CHOOSE_CATEGORY, ""] + [f"• {c.label}: {c.description}" for c in categories]
+    await say(update, context, "\n".join(lines), rows)
+    return CATEGORY
+
+
+async def choose_category(update: Update, context: Context) -> str | None:
+    query = update.callback_query
+    core = core_of(context)
+    key = (query.data or "").removeprefix(CHOOSE) if query else ""
+    try:
+        category = core.reports.category(key)
+    except Exception:  # noqa: BLE001 - a category removed since the keyboard was sent
+        await answer_callback(update, texts.STALE_BUTTON)
+        return None
+    await answer_callback(update)
+    _draft(context)["category"] = category.key
+    intro = f"You chose: {category.label}."
+    if category.emergency_notice:
+        intro += "\n\n" + core.reports.emergency_notice()
+    await say(update, context, intro + "\n\n" + texts.DESCRIBE, DESCRIBE_BUTTONS)
+    return DESCRIBE
+
+
+async def add_text(update: Update, context: Context) -> str | None:
+    message = update.message
+    if message is None or not message.text:
+        return None
+    draft = _draft(context)
+    if sum(len(p) for p in draft["parts"]) + len(message.text) > MAX_TEXT_CHARS:
+        await say(update, context, texts.TOO_LONG, DESCRIBE_BUTTONS)
+        return None
+    draft["parts"].append(message.text)
+    await say(update, context, texts.ADDED, DESCRIBE_BUTTONS)
+    return None
+
+
+async def add_file(update: Update, context: Context) -> str | None:
+    message = update.message
+    if message is None:
+        return None
+    draft = _draft(context)
+    found = _picture(message)
+    if found is None:
+        await say(update, context, texts.ONLY_PICTURES, DESCRIBE_BUTTONS)
+        return None
+    file_id, content_type, size = found
+    if size and size > MAX_FILE_BYTES:
+        await say(update, context, texts.FILE_TOO_LARGE, DESCRIBE_BUTTONS)
+        return None
+    if len(draft["files"]) >= MAX_FILES:
+        await say(update, context, texts.TOO_MANY_FILES, DESCRIBE_BUTTONS)
+        return None
+    # Only Telegram's file id is kept until the report is sent; the picture is fetched at that moment.
+    draft["files"].append({"file_id": file_id, "type": content_type})
+    if message.caption:
+        draft["parts"].append(message.caption)
+    await say(update, context, texts.ADDED, DESCRIBE_BUTTONS)
+    return None
+
+
+def _picture(message: Message) -> tuple[str, str, int] | None:
+    if message.photo:
+        biggest = max(message.photo, key=lambda p: (p.file_size or 0, p.width * p.height))
+        return biggest.file_id, "image/jpeg", biggest.file_size or 0
+    document = message.document
+    if document is not None and (document.mime_type or "") in PICTURE_TYPES:
+        return document.file_id, document.mime_type or "image/png", document.file_size or 0
+    return None
+
+
+async def add_after_review(update: Update, context: Context) -> str:
+    """More text or pictures on the review screen: added to the draft, back to describing."""
+    message = update.message
+    if message is not None and message.text:
+        await add_text(update, context)
+    else:
+        await add_file(update, context)
+    return DESCRIBE
+
+
+async def use_the_buttons(update: Update, context: Context) -> None:
+    """Typing where a choice is expected: say so, and keep the flow where it is."""
+    await say(update, context, texts.USE_BUTTONS)
+
+
+async def not_for_report(update: Update, context: Context) -> None:
+    """Stickers, voice notes, videos while describing: say what we can take."""
+    await say(update, context, texts.ONLY_PICTURES, DESCRIBE_BUTTONS)
+
+
+async def edited_while_describing(update: Update, context: Context) -> None:
+    await say(update, context, texts.EDITED, DESCRIBE_BUTTONS)
+
+
+async def done(update: Update, context: Context) -> str | None:
+    await answer_callback(update)
+    draft = _draft(context)
+    if not any(p.strip() for p in draft["parts"]) and not draft["files"]:
+        await say(update, context, texts.NEED_DESCRIPTION, DESCRIBE_BUTTONS)
+        return None
+    return await _review(update, context)
+
+
+async def _review(update: Update, context: Context) -> str:
+    core = core_of(context)
+    draft = _draft(context)
+    try:
+        label = core.reports.category(draft["category"]).label
+    except Exception:  # noqa: BLE001
+        label = str(draft["category"])
+    blocks = [bold("Please check your report before it is sent."), plain(f"Concern: {label}")]
+    text = "\n\n".join(p for p in draft["parts"] if p.strip())
+    if text:
+        blocks.append(quote(text))
+    if draft["files"]:
+        count = len(draft["files"])
+        blocks.append(plain(f"With {count} picture{'s' if count != 1 else ''}."))
+    blocks.append(plain("Nothing has been sent yet."))
+    await say_blocks(update, context, blocks, REVIEW_BUTTONS)
+    return REVIEW
+
+
+async def add_more(update: Update, context: Context) -> str:
+    await answer_callback(update)
+    await say(update, context, "Please send what you would like to add, then press Done.", DESCRIBE_BUTTONS)
+    return DESCRIBE
+
+
+async def confirm(update: Update, context: Context) -> str:
+    await answer_callback(update)
+    await say(update, context, texts.KEEP_CHOICE, KEEP_BUTTONS)
+    return KEEP
+
+
+async def keep_choice(update: Update, context: Context) -> str | int:
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or chat is None:
+        return KEEP
+    await answer_callback(update, texts.SENDING)
+    from bot.reports.domain import ReplyAddress, ReportError
+
+    core = core_of(context)
+    draft = _draft(context)
+    reply_to = ReplyAddress("telegram", str(chat.id)) if query.data == KEEP_HERE else None
+    try:
+        attachments = await _fetch(context, draft["files"])
+    except TelegramError as exc:
+        log.warning("could not fetch a report picture from Telegram: %s", type(exc).__name__)
+        await say(update, context, texts.FILE_FETCH_FAILED, REVIEW_BUTTONS)
+        return REVIEW
+    try:
+        receipt = await in_thread(
+            core.reports.submit,
+            draft["category"],
+            "\n\n".join(p for p in draft["parts"] if p.strip()),
+            channel="telegram",
+            attachments=attachments,
+            reply_to=reply_to,
+        )
+    except ReportError as exc:
+        await say(update, context, str(exc), REVIEW_BUTTONS)
+        return REVIEW
+    _clear(context)
+    await say(update, context, receipt.sender_text())
+    return END
+
+
+async def _fetch(context: Context, files: list[dict[str, str]]) -> list[Attachment]:
+    from bot.reports.domain import Attachment
+
+    attachments = []
+    for number, entry in enumerate(files, start=1):
+        telegram_file = await context.bot.get_file(entry["file_id"])
+        data = bytes(await telegram_file.download_as_bytearray())
+        extension = "jpg" if entry["type"] == "image/jpeg" else entry["type"].rpartition("/")[2][:5] or "img"
+        # A neutral name: a phone's file name can identify its owner.
+        attachments.append(Attachment(f"picture-{number}.{extension}", entry["type"], data))
+    return attachments
+
+
+async def cancel(update: Update, context: Context) -> int:
+    await answer_callback(update)
+    _clear(context)
+    await say(update, context, texts.CANCELLED)
+    return END
+
+
+async def in_progress(update: Update, context: Context) -> None:
+    """Another command in the middle of a report: keep the draft, say how to finish or stop."""
+    await say(update, context, texts.REPORT_IN_PROGRESS, DESCRIBE_BUTTONS)
+
+
+# --- checking a report ---
+async def start_status(update: Update, context: Context) -> str | int | None:
+    await answer_callback(update)
+    if context.chat_data and context.chat_data.get(DRAFT):
+        await in_progress(update, context)
+        return None
+    code = ""
+    query = update.callback_query
+    if query is not None and (query.data or "").startswith(STATUS):
+        code = (query.data or "").removeprefix(STATUS)
+    elif context.args:
+        code = " ".join(context.args)
+    if not code:
+        await say(update, context, texts.ASK_CODE)
+        return STATUS_CODE
+    return await _show_status(update, context, code, retry=False)
+
+
+async def status_code(update: Update, context: Context) -> str | int:
+    message = update.message
+    return await _show_status(update, context, message.text or "" if message else "", retry=True)
+
+
+async def _show_status(update: Update, context: Context, typed: str, *, retry: bool) -> str | int:
+    from bot.reports.domain import ReportError, TooManyAttempts
+    from bot.reports.receipts import normalise
+
+    core = core_of(context)
+    chat = update.effective_chat
+    assert chat is not None
+    code = normalise(typed)
+    if code is None:
+        await say(update, context, texts.NOT_A_CODE + ("\n\nSend the code again, or /cancel." if retry else ""))
+        return STATUS_CODE
+    try:
+        view = await in_thread(core.reports.sender_status, code, requester=requester(core, chat.id))
+    except TooManyAttempts as exc:
+        await say(update, context, str(exc))
+        return END
+    except ReportError as exc:
+        await say(update, context, str(exc) + "\n\nSend the code again, or /cancel.")
+        return STATUS_CODE
+    await _send_view(update, context, view)
+    return END
+
+
+async def _send_view(update: Update, context: Context, view: SenderView) -> None:
+    buttons = [[("Reply to the school", REPLY + view.code)]] if view.can_reply else []
+    buttons.append([("Stop news in this chat", FORGET + view.code)])
+    await say(update, context, view.text(), buttons)
+
+
+async def forget_channel(update: Update, context: Context) -> None:
+    """The sender no longer wants news here: the school forgets the reply channel; the report stays."""
+    from bot.reports.domain import ReportError
+
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or chat is None:
+        return
+    await answer_callback(update)
+    core = core_of(context)
+    code = (query.data or "").removeprefix(FORGET)
+    try:
+        await in_thread(core.reports.forget_reply_channel, code, requester=requester(core, chat.id))
+    except ReportError as exc:
+        await say(update, context, str(exc))
+        return
+    await say(update, context, texts.FORGOTTEN.format(code=code))
+
+
+async def start_reply(update: Update, context: Context) -> str | None:
+    await answer_callback(update)
+    if context.chat_data and context.chat_data.get(DRAFT):
+        await in_progress(update, context)
+        return None
+    query = update.callback_query
+    code = (query.data or "").removeprefix(REPLY) if query else ""
+    if context.chat_data is not None:
+        context.chat_data[REPLY_CODE] = code
+    await say(update, context, texts.WRITE_REPLY)
+    return STATUS_REPLY
+
+
+async def send_reply(update: Update, context: Context) -> str | int:
+    from bot.reports.domain import ReportError
+
+    message = update.message
+    chat = update.effective_chat
+    code = context.chat_data.get(REPLY_CODE) if context.chat_data else None
+    if message is None or not message.text or chat is None:
+        await say(update, context, texts.WRITE_REPLY)
+        return STATUS_REPLY
+    if not code:
+        await say(update, context, texts.ASK_CODE)
+        return STATUS_CODE
+    core = core_of(context)
+    try:
+        view = await in_thread(
+            core.reports.sender_reply, code, message.text, requester=requester(core, chat.id)
+        )
+    except ReportError as exc:
+        _clear(context)
+        await say(update, context, str(exc))
+        return END
+    _clear(context)
+    await say(update, context, texts.REPLY_SENT)
+    await _send_view(update, context, view)
+    return END
+
+
+async def reply_not_text(update: Update, context: Context) -> None:
+    await say(update, context, texts.WRITE_REPLY)
+
+
+def conversation() -> ConversationHandler[Any]:
+    private_message = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
+    text = private_message & filters.TEXT & ~filters.COMMAND
+    with warnings.catch_warnings():
+        # Buttons and messages share one conversation per chat, which is what we want; PTB warns anyway.
+        warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
+        return _conversation(private_message, text)
+
+
+def _conversation(private_message: filters.BaseFilter, text: filters.BaseFilter) -> ConversationHandler[Any]:
+    return ConversationHandler(
+        entry_points=[
+            CommandHandler("report", start_report, filters=private_message),
+            CallbackQueryHandler(start_report, pattern=f"^{MENU_REPORT}$"),
+            CommandHandler("status", start_status, filters=private_message),
+            CallbackQueryHandler(start_status, pattern=f"^({MENU_STATUS}$|{STATUS})"),
+            CallbackQueryHandler(start_reply, pattern=f"^{REPLY}"),
+        ],
+        states={
+            CATEGORY: [
+                CallbackQueryHandler(choose_category, pattern=f"^{CHOOSE}"),
+                MessageHandler(private_message & ~filters.COMMAND, use_the_buttons),
+            ],
+            DESCRIBE: [
+                MessageHandler(text, add_text),
+                MessageHandler(private_message & (filters.PHOTO | filters.Document.ALL), add_file),
+                CallbackQueryHandler(done, pattern=f"^{DONE}$"),
+                CommandHandler("done", done, filters=private_message),
+                MessageHandler(filters.UpdateType.EDITED_MESSAGE, edited_while_describing),
+                MessageHandler(private_message & ~filters.COMMAND, not_for_report),
+            ],
+            REVIEW: [
+                CallbackQueryHandler(confirm, pattern=f"^{SEND}$"),
+                CallbackQueryHandler(add_more, pattern=f"^{ADD_MORE}$"),
+                CallbackQueryHandler(done, pattern=f"^{DONE}$"),
+                MessageHandler(text | (private_message & (filters.PHOTO | filters.Document.ALL)), add_after_review),
+            ],
+            KEEP: [
+                CallbackQueryHandler(keep_choice, pattern=f"^({KEEP_HERE}|{KEEP_NOTHING})$"),
+                MessageHandler(private_message & ~filters.COMMAND, use_the_buttons),
+            ],
+            STATUS_CODE: [MessageHandler(text, status_code)],
+            STATUS_REPLY: [
+                MessageHandler(text, send_reply),
+                MessageHandler(private_message & ~filters.COMMAND, reply_not_text),
+            ],
+        },
+        fallbacks=[
+            CommandHandler("cancel", cancel),
+            CallbackQueryHandler(cancel, pattern=f"^{CANCEL}$"),
+        ],
+        name=CONVERSATION,
+        persistent=True,
+        per_chat=True,
+        per_user=False,  # private chats only: the chat is the person, and one id is less to keep
+        allow_reentry=True,
+    )

@@ -1,0 +1,94 @@
+"""`run_telegram`: long polling by default, a webhook when TELEGRAM_WEBHOOK_URL is set (requests without the
+right X-Telegram-Bot-Api-Secret-Token are refused by PTB's webhook server with 403).
+
+`on_ready(notifier)` is called once the bot is taking updates, so the dispatcher can start delivering on
+Telegram. Stops on SIGINT/SIGTERM (main thread) or when `stop` is set (tests, other threads).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import threading
+import urllib.parse
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from handlers.telegram.notifier import TelegramNotifier
+
+if TYPE_CHECKING:
+    from bot.core import Core
+
+log = logging.getLogger(__name__)
+
+POLL_TIMEOUT = 10  # seconds of Telegram long polling
+STOP_CHECK = 0.1  # seconds between looks at the stop flag
+
+
+def webhook_secret(core: Core) -> str:
+    """TELEGRAM_WEBHOOK_SECRET, or one derived from our key so it survives restarts without being configured."""
+    configured = core.settings.telegram_webhook_secret
+    if configured is not None:
+        return configured.get_secret_value()
+    return core.vault.mac("telegram-webhook-secret")[:64]
+
+
+def run_telegram(
+    app: Application[Any, Any, Any, Any, Any, Any],
+    core: Core,
+    on_ready: Callable[[TelegramNotifier], None] | None = None,
+    stop: threading.Event | None = None,
+) -> None:
+    """Run until stopped. Blocks; owns an event loop of its own."""
+    asyncio.run(serve(app, core, on_ready, stop or threading.Event()))
+
+
+async def serve(
+    app: Application[Any, Any, Any, Any, Any, Any],
+    core: Core,
+    on_ready: Callable[[TelegramNotifier], None] | None,
+    stop: threading.Event,
+) -> None:
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stopping.set)
+    updater = app.updater
+    assert updater is not None
+    await app.initialize()
+    try:
+        settings = core.settings
+        if settings.telegram_webhook_url:
+            path = urllib.parse.urlsplit(settings.telegram_webhook_url).path.lstrip("/")
+            await updater.start_webhook(
+                listen="0.0.0.0",
+                port=settings.telegram_webhook_port,
+                url_path=path,
+                webhook_url=settings.telegram_webhook_url,
+                secret_token=webhook_secret(core),
+                allowed_updates=Update.ALL_TYPES,
+            )
+            log.info("Telegram webhook listening on port %d", settings.telegram_webhook_port)
+        else:
+            await updater.start_polling(timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES)
+        await app.start()
+        notifier = TelegramNotifier(core)
+        if on_ready is not None:
+            on_ready(notifier)
+        while not stopping.is_set() and not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), STOP_CHECK)
+        if updater.running:
+            await updater.stop()
+        if app.running:
+            await app.stop()
+        notifier.close()
+    finally:
+        await app.shutdown()

@@ -1,0 +1,101 @@
+"""What the bot says on Telegram that is not policy: welcome, help, privacy, prompts. Plain text, escaped on send."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.config import School
+
+
+def welcome(school: School) -> str:
+    return (
+        f"Hello! I am {school.name}'s policy assistant for parents and carers.\n\n"
+        "I can:\n"
+        "• answer questions about the school's Social Media Policy, quoting it word for word: just type your "
+        'question, for example "can I post photos from sports day?"\n'
+        "• pass a concern to the school anonymously: /report\n"
+        "• show news about a concern you reported: /status followed by your receipt code\n\n"
+        + PRIVACY
+    )
+
+
+PRIVACY = (
+    "Your privacy: a report never carries your name, username, phone number or Telegram account, and nobody "
+    "at the school can see who sent it. What you write in a report, and any pictures, are stored encrypted "
+    "(pictures without their hidden location and camera details). If you choose \"keep me updated here\", "
+    "the way to reach this chat is stored encrypted and used only to send you news of your report. Questions "
+    "the policy does not answer are kept, without who asked, so the school can improve the policy."
+)
+
+HELP = (
+    "Type any question about the Social Media Policy and I will answer from the policy itself.\n\n"
+    "/report - tell the school about a concern, anonymously\n"
+    "/status CODE - check a concern you reported, using its receipt code\n"
+    "/cancel - stop what you are doing\n"
+    "/start - the welcome and privacy notice again\n"
+    "/help - this help"
+)
+
+GROUP_ONLY_PRIVATE = (
+    "Please message me privately: I only answer questions and take reports in a one-to-one chat, "
+    "so nothing you send is seen by the group."
+)
+SLOW_DOWN = "You are sending messages very quickly. Please wait a few seconds and try again."
+ASK_PROMPT = 'Type your question in your own words, for example "can I share a photo of the school play?"'
+NOT_TEXT = (
+    "I can only read typed messages here. Please type your question, or send /report to tell the school "
+    "about a concern (photos and screenshots are welcome there)."
+)
+EDITED = "I do not see edits to messages. If you changed something, please send it again as a new message."
+UNKNOWN_COMMAND = "I do not know that command.\n\n" + HELP
+STALE_BUTTON = "That button is no longer active. Send /help to see what I can do."
+SOMETHING_WRONG = (
+    "Sorry, something went wrong on our side. Nothing you have sent is lost; please try again in a minute. "
+    "If a child is in immediate danger, call 999 now."
+)
+NOTHING_TO_CANCEL = "There is nothing to cancel. Type a question, or send /help."
+
+# --- the report flow ---
+CHOOSE_CATEGORY = "What is your concern about? Please choose the closest:"
+DESCRIBE = (
+    "Please tell us what happened, in your own words: who it concerns (if you know), what you saw or "
+    "heard, where and when. You can send several messages, and photos or screenshots.\n\n"
+    "When you have finished, press Done. Send /cancel to stop at any time: nothing is sent until you confirm."
+)
+ADDED = "Added. Send more, or press Done when you have finished."
+NEED_DESCRIPTION = "Please tell us what happened before pressing Done: a few words are enough."
+ONLY_PICTURES = (
+    "I can only keep photos and screenshots with a report. Please send a picture, or describe what you saw in words."
+)
+TOO_MANY_FILES = "That is as many pictures as one report can carry. Please describe anything else in words."
+FILE_TOO_LARGE = "That file is too large. Please send a smaller photo or a screenshot."
+TOO_LONG = "That makes your report longer than I can take. Please shorten it, or /cancel and start again."
+KEEP_CHOICE = (
+    "Would you like to hear back about your report?\n\n"
+    "• Keep me updated here: the school can send you news, or a question, in this chat. The way to reach "
+    "this chat is stored encrypted, and nobody at the school can see who you are.\n"
+    "• Keep nothing: you get a receipt code only. It is the only key to your report, so please keep it safe."
+)
+SENDING = "Sending your report..."
+USE_BUTTONS = "Please choose with the buttons above, or send /cancel to stop. Nothing has been sent yet."
+CANCELLED = "Stopped. Nothing was sent. If a child is in immediate danger, call 999 now."
+REPORT_IN_PROGRESS = (
+    "You are in the middle of making a report. Press Done when you have finished, or send /cancel to stop."
+)
+FILE_FETCH_FAILED = (
+    "I could not fetch one of your pictures from Telegram. Please try Send again in a minute, or /cancel."
+)
+
+# --- status ---
+ASK_CODE = "Please send your receipt code (for example ACDE-FGHJ-KMNP-RTWX). Send /cancel to stop."
+NOT_A_CODE = "That does not look like a receipt code. It has 16 letters and numbers, like ACDE-FGHJ-KMNP-RTWX."
+WRITE_REPLY = (
+    "Please write your answer to the school in one message. It goes to the school with your report, "
+    "without your name. Send /cancel to stop."
+)
+REPLY_SENT = "Thank you. Your answer has been added to your report."
+FORGOTTEN = (
+    "Done: the school no longer has a way to reach this chat, and no news will come here. Your report is "
+    "unchanged; you can still check it with /status {code}."
+)

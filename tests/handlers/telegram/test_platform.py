@@ -1,0 +1,172 @@
+"""Telegram's edges: groups, the webhook's secret token, odd updates, rate limits, long messages, delivery."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.config import School
+from bot.ports import DeliveryError, ManualClock, OutboundMessage, Recipient
+from handlers.telegram import texts
+from handlers.telegram.formatting import MAX_MESSAGE, render_text
+from handlers.telegram.guard import RateLimiter
+from tests.conftest import make_core, make_settings
+from tests.handlers.telegram.conftest import GROUP, OTHER_PARENT, PARENT, TelegramWorld
+from tests.handlers.telegram.fake_telegram import (
+    FakeTelegram,
+    callback,
+    channel_post,
+    command,
+    edited_message,
+    message,
+    sticker,
+    voice,
+)
+
+
+def test_in_a_group_only_a_pointer_to_a_private_chat(telegram: TelegramWorld) -> None:
+    [reply] = telegram.say(message(GROUP, "/report", chat_type="supergroup", from_id=PARENT), chat_id=GROUP)
+    assert reply == texts.GROUP_ONLY_PRIVATE
+    telegram.fake.inject(message(GROUP, "can I post photos?", chat_type="group", from_id=PARENT))  # not for us
+    telegram.fake.inject(message(GROUP, "/status ACDE-FGHJ-KMNP-RTWX", chat_type="group", from_id=PARENT))
+    telegram.fake.inject(callback(GROUP, "m:report", chat_type="group"))
+    telegram.fake.wait_for_call("answerCallbackQuery")
+    telegram.fake.wait_for_messages(GROUP, 2)
+    assert set(telegram.fake.texts(GROUP)) == {texts.GROUP_ONLY_PRIVATE}
+    assert telegram.fake.sent(PARENT) == []
+    with telegram.core.db.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM reports").scalar() == 0
+
+
+def test_odd_updates_never_crash(telegram: TelegramWorld) -> None:
+    fake = telegram.fake
+    fake.inject(
+        edited_message(PARENT, "edited"),
+        sticker(PARENT),
+        voice(PARENT),
+        channel_post(-100999, "news"),
+        callback(PARENT, "r:send"),  # a button from a report that no longer exists
+        callback(PARENT, "zz:nonsense"),
+        callback(PARENT, "f1:no-such-clause"),
+        callback(PARENT, "s:no-such-section"),
+        callback(PARENT, "d:ack:ACDE-FGHJ-KMNP-RTWX"),  # not a DSL
+        {"some_future_update": {"id": 1}},  # a kind of update newer than our library
+        {"poll": {"id": "1", "question": "?"}},  # one the library cannot read: skipped, not a stalled bot
+        {"callback_query": {"id": "x1", "from": {"id": PARENT, "is_bot": False, "first_name": "P"},
+                            "chat_instance": "c", "data": "m:ask"}},  # no message: an inline keyboard elsewhere
+    )
+    fake.wait_for_call("answerCallbackQuery", 6)
+    fake.wait_for(lambda: any("safeguarding team" in t for t in fake.texts(PARENT)), what="the DSL-only reply")
+    [answer] = telegram.say(message(PARENT, "Can I post photos of the school play?"))
+    assert "<blockquote>" in answer
+    said = fake.texts(PARENT)
+    assert texts.EDITED in said and said.count(texts.NOT_TEXT) == 2
+    assert any("safeguarding team" in t for t in said)
+    assert fake.texts(-100999) == []
+    assert not any(t == texts.SOMETHING_WRONG for t in said)
+
+
+def test_each_chat_is_rate_limited_on_its_own() -> None:
+    limiter = RateLimiter(burst=3, per_second=1.0)
+    assert [limiter.allow(1, now=0.0) for _ in range(4)] == [(True, False)] * 3 + [(False, True)]
+    assert limiter.allow(1, now=0.1) == (False, False)  # "slow down" is said once
+    assert limiter.allow(2, now=0.1) == (True, False)
+    assert limiter.allow(1, now=1.2) == (True, False)
+
+
+def test_rate_limited_chat_is_told_once(telegram: TelegramWorld) -> None:
+    telegram.app.bot_data["rate_limiter"] = RateLimiter(burst=2, per_second=0.001)
+    for n in range(5):
+        telegram.fake.inject(message(OTHER_PARENT, f"/help {n}"))
+    telegram.fake.wait_for_messages(OTHER_PARENT, 3)
+    [reply] = telegram.say(message(PARENT, "/help"))  # another chat is not slowed down
+    assert "/report" in reply
+    said = telegram.fake.texts(OTHER_PARENT)
+    assert said.count(texts.SLOW_DOWN) == 1 and len(said) == 3
+
+
+def test_long_messages_are_split_cleanly() -> None:
+    text = ("A <tag> & an ampersand. " * 300 + "\n\n") * 3
+    parts = render_text(text)
+    assert len(parts) > 1 and all(len(p) <= MAX_MESSAGE for p in parts)
+    assert all("&lt;tag&gt;" in p and "<tag>" not in p for p in parts)
+    assert not any(p.endswith("&amp") or p.endswith("&l") for p in parts)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def webhook(tmp_path: Path, school: School, clock: ManualClock, fake: FakeTelegram) -> Iterator[TelegramWorld]:
+    port = _free_port()
+    settings = make_settings(
+        tmp_path,
+        telegram_bot_token=fake.token,
+        telegram_base_url=fake.base_url,
+        telegram_webhook_url=f"http://127.0.0.1:{port}/telegram-hook",
+        telegram_webhook_port=port,
+        telegram_webhook_secret="right-secret",
+    )
+    core = make_core(settings, school, clock)
+    world = TelegramWorld(core, fake).start()
+    yield world
+    world.stop()
+    core.db.dispose()
+
+
+def test_webhook_refuses_a_wrong_secret_token(webhook: TelegramWorld) -> None:
+    fake = webhook.fake
+    assert fake.state.webhook_secret == "right-secret"
+    url = fake.state.webhook_url
+    update = {"update_id": 1, **message(PARENT, "/help")}
+    wrong = httpx.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "guess"})
+    missing = httpx.post(url, json=update)
+    assert wrong.status_code == 403 and missing.status_code == 403
+    right = httpx.post(url, json={**update, "update_id": 2},
+                       headers={"X-Telegram-Bot-Api-Secret-Token": "right-secret"})
+    assert right.status_code == 200
+    [reply] = fake.wait_for_messages(PARENT, 1)
+    assert "/report" in reply["text"]
+    assert len(fake.sent(PARENT)) == 1
+
+
+def _alert(address: str, text: str = "News") -> OutboundMessage:
+    return OutboundMessage(key="k", recipient=Recipient("telegram", address), kind="report_alert", text=text,
+                           title="A new concern", urgent=True)
+
+
+def test_notifier_delivers_and_classifies_failures(telegram: TelegramWorld) -> None:
+    notifier, fake = telegram.notifier, telegram.fake
+    assert notifier is not None
+    notifier.deliver(_alert(str(PARENT), "x < y & " + "word " * 1500))
+    sent = fake.sent(PARENT)
+    assert len(sent) == 2 and sent[0]["text"].startswith("<b>URGENT: A new concern</b>")
+    fake.fail_next(method="sendMessage", code=429, retry_after=7)
+    with pytest.raises(DeliveryError) as limited:
+        notifier.deliver(_alert(str(PARENT)))
+    assert limited.value.retry_after == 7 and not limited.value.permanent
+    fake.state.forbidden_chats.add(OTHER_PARENT)
+    with pytest.raises(DeliveryError) as blocked:
+        notifier.deliver(_alert(str(OTHER_PARENT)))
+    assert blocked.value.permanent
+    with pytest.raises(DeliveryError) as bad:
+        notifier.deliver(_alert("reply:ACDE"))
+    assert bad.value.permanent
+    fake.fail_next(method="sendMessage", code=500)
+    with pytest.raises(DeliveryError) as down:
+        notifier.deliver(_alert(str(PARENT)))
+    assert not down.value.permanent
+
+
+def test_start_command_in_private_is_not_rate_limited_for_normal_use(telegram: TelegramWorld) -> None:
+    for _ in range(5):
+        telegram.fake.inject(command(PARENT, "/help"))
+    telegram.fake.wait_for_messages(PARENT, 5)
+    assert texts.SLOW_DOWN not in telegram.fake.texts(PARENT)

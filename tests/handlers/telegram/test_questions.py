@@ -1,0 +1,48 @@
+"""A parent asks about the policy on Telegram: the answer, the quoted clauses, the section, the feedback."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.feedback import AnswerFeedback
+from tests.handlers.telegram.conftest import PARENT, TelegramWorld
+from tests.handlers.telegram.fake_telegram import callback, command, message
+
+
+def test_start_shows_welcome_privacy_and_menu(telegram: TelegramWorld) -> None:
+    [text] = telegram.say(command(PARENT, "/start"))
+    assert "Stokes Wood" in text and "privacy" in text.lower()
+    markup = telegram.fake.sent(PARENT)[-1]["reply_markup"]
+    labels = [row[0]["text"] for row in markup["inline_keyboard"]]
+    assert labels == ["Ask about the policy", "Report a concern", "Check a report", "Contact the school"]
+    [contact] = telegram.say(callback(PARENT, "m:contact"))
+    assert "office@stokeswood.example.sch.uk" in contact
+
+
+def test_a_question_is_answered_with_quoted_clauses_and_buttons(telegram: TelegramWorld) -> None:
+    [text] = telegram.say(message(PARENT, "Can I post photos of the school play on Facebook?"))
+    sent = telegram.fake.sent(PARENT)[-1]
+    assert sent["parse_mode"] == "HTML"
+    assert "<blockquote>" in text and "From “" in text
+    buttons = [b for row in sent["reply_markup"]["inline_keyboard"] for b in row]
+    assert all(len(b["callback_data"].encode()) <= 64 for b in buttons)
+    section = next(b["callback_data"] for b in buttons if b["callback_data"].startswith("s"))
+    helpful = next(b["callback_data"] for b in buttons if b["callback_data"].startswith("f1"))
+
+    [whole] = telegram.say(callback(PARENT, section))
+    assert whole.startswith("<b>")
+
+    telegram.fake.inject(callback(PARENT, helpful, message_id=1))
+    thanks = "Thank you for telling us."
+    telegram.fake.wait_for(
+        lambda: any(c.params.get("text") == thanks for c in telegram.fake.calls("answerCallbackQuery")),
+        what="the thank-you",
+    )
+    with telegram.core.db.session() as session:
+        rows = session.scalars(select(AnswerFeedback)).all()
+    assert [(r.channel, r.helpful) for r in rows] == [("telegram", True)]
+
+
+def test_policy_and_user_text_are_escaped(telegram: TelegramWorld) -> None:
+    [text] = telegram.say(message(PARENT, "<b>hello</b> & <script>"))
+    assert "<script>" not in text and "<b>hello</b>" not in text

@@ -1,0 +1,121 @@
+"""A parent reports a concern with a photo, checks it, gets the DSL's question here and answers it; a report in
+progress survives a restart; nothing identifying is stored."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from PIL import Image
+from sqlalchemy import text
+
+from bot.ports import Recipient
+from tests.handlers.telegram.conftest import PARENT, TelegramWorld
+from tests.handlers.telegram.fake_telegram import callback, command, document, message, photo
+
+CODE = re.compile(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}")
+
+
+def jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 40, 40)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+def make_report(world: TelegramWorld, keep: str = "r:keep") -> str:
+    notice, categories = world.say(command(PARENT, "/report"), expect=2)
+    assert "999" in notice and "Online abuse" in categories
+    [describe] = world.say(callback(PARENT, "rc:online_abuse"))
+    assert "what happened" in describe
+    world.say(message(PARENT, "Someone made a group chat mocking a Year 4 pupil."))
+    file_id = world.fake.add_file(jpeg(), "photos/file_7.jpg")
+    world.say(photo(PARENT, file_id, caption="A screenshot of it"))
+    [review] = world.say(callback(PARENT, "r:done"))
+    assert "mocking a Year 4 pupil" in review and "1 picture" in review
+    [choice] = world.say(callback(PARENT, "r:send"))
+    assert "Keep me updated here" in choice
+    [receipt] = world.say(callback(PARENT, keep))
+    found = CODE.search(receipt)
+    assert found, receipt
+    assert "only key" in receipt
+    return found.group(0)
+
+
+def test_report_with_photo_then_status_question_and_answer(telegram: TelegramWorld) -> None:
+    core = telegram.core
+    code = make_report(telegram)
+    dsl = core.reports.actor(name="Dana Lead")
+    assert dsl is not None
+    case = core.reports.case(code, dsl)
+    assert "mocking a Year 4 pupil" in case.text and "A screenshot of it" in case.text
+    assert len(case.attachments) == 1 and case.channel == "telegram"
+
+    [status] = telegram.say(command(PARENT, f"/status {code.lower()}"))
+    assert code in status and "arrived safely" in status
+
+    core.reports.ask_sender(code, dsl, "Which class is the pupil in?")
+    before = len(telegram.fake.sent(PARENT))
+    assert telegram.dispatch() >= 1
+    news = telegram.fake.wait_for_messages(PARENT, before + 1)[-1]
+    assert "Which class is the pupil in?" in news["text"]
+    buttons = [b["callback_data"] for row in news["reply_markup"]["inline_keyboard"] for b in row]
+    assert f"sr:{code}" in buttons
+
+    [prompt] = telegram.say(callback(PARENT, f"sr:{code}"))
+    assert "answer" in prompt
+    thanks, view = telegram.say(message(PARENT, "Class 4B, I think."), expect=2)
+    assert "Thank you" in thanks and code in view
+    case = core.reports.case(code, dsl)
+    assert any("Class 4B" in (event.detail or "") for event in case.events)
+
+    [forgotten] = telegram.say(callback(PARENT, f"sf:{code}"))
+    assert "no longer has a way to reach this chat" in forgotten
+    assert core.reports.resolve_reply(Recipient("telegram", f"reply:{code}")) is None
+
+
+def test_nothing_identifying_is_stored(telegram: TelegramWorld) -> None:
+    make_report(telegram, keep="r:none")
+    with telegram.core.db.engine.connect() as conn:
+        tables = [r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))]
+        dump = " ".join(
+            " ".join(str(v) for v in row) for table in tables for row in conn.execute(text(f'SELECT * FROM "{table}"'))
+        )
+    assert str(PARENT) not in dump
+    assert "Parent" not in dump  # the sender's first name
+
+
+def test_a_report_in_progress_survives_a_restart(telegram: TelegramWorld) -> None:
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:inappropriate_post"))
+    telegram.say(message(PARENT, "A post names a teacher."))
+    [refused] = telegram.say(document(PARENT, "FILE9", file_name="notes.pdf", mime_type="application/pdf"))
+    assert refused.startswith("I can only keep photos and screenshots")
+    telegram.stop()
+    with telegram.core.db.engine.connect() as conn:
+        stored = conn.execute(text("SELECT state FROM telegram_conversations")).scalars().all()
+    assert stored == ['"describe"']
+    telegram.start()
+    telegram.say(message(PARENT, "It was shared on Tuesday."))
+    [review] = telegram.say(callback(PARENT, "r:done"))
+    assert "A post names a teacher." in review and "It was shared on Tuesday." in review
+    telegram.say(message(PARENT, "And again on Friday."))  # typed on the review screen: added, not a question
+    [review] = telegram.say(callback(PARENT, "r:done"))
+    assert "And again on Friday." in review
+    [cancelled] = telegram.say(command(PARENT, "/cancel"))
+    assert "Nothing was sent" in cancelled
+    telegram.stop()
+    with telegram.core.db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM telegram_conversations")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM telegram_chat_data")).scalar() == 0
+    telegram.start()
+
+
+def test_status_with_a_wrong_code_is_kind(telegram: TelegramWorld) -> None:
+    [reply] = telegram.say(command(PARENT, "/status hello"))
+    assert "does not look like a receipt code" in reply
+    [reply] = telegram.say(command(PARENT, "/status"))
+    assert "receipt code" in reply
+    [reply] = telegram.say(message(PARENT, "ACDE-FGHJ-KMNP-RTWX"))
+    assert "Send the code again" in reply
+    [reply] = telegram.say(command(PARENT, "/cancel"))
+    assert "Stopped" in reply
