@@ -35,7 +35,8 @@ def run(core: Core) -> int:
         from handlers.slack import SlackNotifier, create_slack_app, start_slack
 
         slack_app = create_slack_app(core)
-        notifiers["slack"] = SlackNotifier(slack_app.client, core)
+        # Its own client: a 429 becomes a DeliveryError with Retry-After, so the outbox reschedules the alert.
+        notifiers["slack"] = SlackNotifier(core)
         stops.append(start_slack(slack_app, core))
         log.info("Slack is connected")
 

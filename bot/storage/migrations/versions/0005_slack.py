@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(40), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
-        sa.UniqueConstraint("ref", "channel", name="uq_slack_alert_messages_ref_channel"),
+        sa.UniqueConstraint("channel", "ts", name="uq_slack_alert_messages_channel_ts"),
     )
     op.create_index("ix_slack_alert_messages_ref", "slack_alert_messages", ["ref"])
 

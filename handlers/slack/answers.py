@@ -1,0 +1,80 @@
+"""Answering a member of staff's question about the policy, and recording whether the answer helped.
+
+The answer comes from `bot.qa.gaps.ask` (which also notes questions the policy does not cover, without who
+asked); this module only turns it into blocks. If the question answerer fails, the person gets a kind message.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+from handlers.slack.blocks import Block, answer_blocks, notification_text, section_modal, text_sections
+from handlers.slack.common import SOMETHING_WENT_WRONG
+
+if TYPE_CHECKING:
+    from bot.core import Core
+
+log = logging.getLogger(__name__)
+
+_MENTION = re.compile(r"<[@!][^>]*>")
+HELP = (
+    "Ask me anything about the school's policies in your own words, for example: "
+    "/policy a parent sent me a friend request, what should I do?"
+)
+
+
+def without_mentions(text: str) -> str:
+    """The question in an @mention, without the mention itself (and any other <@...> or <!...>)."""
+    return " ".join(_MENTION.sub(" ", text or "").split())
+
+
+def answer_for(core: Core, question: str) -> tuple[str, list[Block], Any]:
+    """(notification text, blocks, the Answer or None) for `question`; never raises.
+
+    The answer comes straight from the question answerer so that posting it never waits on a database write;
+    `note_gap` then records an unanswered question, once the person has their reply.
+    """
+    if not question.strip():
+        return HELP, text_sections(HELP), None
+    try:
+        answer = core.qa.answer(question, "staff")
+    except Exception:  # a bug in answering must reach the person as an apology, not a traceback
+        log.exception("answering a question failed")
+        return SOMETHING_WENT_WRONG, text_sections(SOMETHING_WENT_WRONG), None
+    return notification_text(answer.text), answer_blocks(answer), answer
+
+
+def note_gap(core: Core, question: str, answer: Any) -> None:
+    """Keep a question the policy did not answer (text only, never who asked) for the next policy review."""
+    if answer is None or answer.outcome != "refuse":
+        return
+    try:
+        from bot.qa.gaps import ask as ask_and_note_gaps
+    except ImportError:  # the gap store is optional; the answer has been given already
+        return
+    try:
+        # The core's own entry point decides what a gap is; answering again costs a few milliseconds.
+        ask_and_note_gaps(core, question, "staff", "slack")
+    except Exception:
+        log.exception("could not note an unanswered question")
+
+
+def whole_section(core: Core, section_id: str) -> dict[str, Any] | None:
+    """A modal with the whole section, word for word; None when there is no such section."""
+    found = core.policies.section(section_id)
+    if found is None:
+        return None
+    policy, section = found
+    return section_modal(policy.title, section.title, [clause.text for clause in section.clauses])
+
+
+def record_feedback(core: Core, clause_id: str, helpful: bool) -> bool:
+    """Whether this answer helped, with the clause it quoted and nothing about who said so."""
+    try:
+        from bot.feedback import record_feedback as record
+    except ImportError:
+        return False
+    record(core, "slack", clause_id, helpful)
+    return True

@@ -1,0 +1,48 @@
+"""`create_slack_app`: builds the bolt App from the core and registers the listeners. No work at import time.
+
+Listeners are grouped by kind in `handlers/slack/listeners/` (commands, events, actions, views), each with a
+`register(app, core)`. Bolt answers Slack as soon as a listener calls ack(); the slow work (answering a
+question, posting a reply) carries on afterwards in bolt's thread pool, so every request is acked within 3 s.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from handlers.slack.client import (
+    make_web_client,
+    quiet_logger,
+    retrying_respond_middleware,
+    with_rate_limit_retries,
+)
+
+if TYPE_CHECKING:
+    from bot.core import Core
+
+# Enough threads that a burst of slash commands is answered in parallel; the work is short and mostly I/O.
+LISTENER_THREADS = 16
+
+
+def create_slack_app(core: Core, client: WebClient | None = None) -> App:
+    """The Slack app for this school. `client` (a WebClient) is for tests and other Slack hosts."""
+    from handlers.slack.listeners import register_listeners
+
+    settings = core.settings
+    web = with_rate_limit_retries(client) if client is not None else make_web_client(settings)
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    app = App(
+        client=web,
+        signing_secret=secret,
+        # Socket Mode requests are not signed; HTTP requests are checked (by bolt, and by our server first).
+        request_verification_enabled=bool(secret),
+        process_before_response=False,
+        logger=quiet_logger("handlers.slack.bolt"),
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="slack-listener"),
+    )
+    app.middleware(retrying_respond_middleware)
+    register_listeners(app, core)
+    return app

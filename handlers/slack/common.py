@@ -1,0 +1,106 @@
+"""What every Slack listener shares: finding the services, who is pressing, and telling someone something privately.
+
+Services are looked up through `service(core, name)`, which answers None when a service is not built yet, so
+the Slack app still starts (and answers questions) while another part of the bot is missing or broken.
+Nothing here logs a message body or a user id.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.reports.domain import ReportError
+from bot.schedule.common import ScheduleError
+from handlers.slack.blocks import escape, notification_text, text_sections
+
+if TYPE_CHECKING:
+    from bot.core import Core
+
+log = logging.getLogger(__name__)
+
+UNAVAILABLE = "Sorry, that part of the bot is not available right now. Please try again later."
+SOMETHING_WENT_WRONG = "Sorry, something went wrong on our side. Nothing you sent was lost; please try again."
+NOT_STAFF = (
+    "I don't recognise your Slack account as one of the school's staff, so I can't do that. "
+    "Please ask the school office to add you."
+)
+
+
+def service(core: Core, name: str) -> Any:
+    """`core.<name>` (reports, schedule, ...), or None when that service is not available in this build."""
+    try:
+        return getattr(core, name, None)
+    except Exception:  # a service that fails to build must not take the whole Slack app down
+        log.exception("the %s service could not be started", name)
+        return None
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """The few facts about a member of staff the adapter needs (copied out of the session)."""
+
+    id: int
+    name: str
+    roles: frozenset[str]
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_dsl(self) -> bool:
+        return self.has_role("dsl", "deputy_dsl")
+
+
+def staff_member(core: Core, slack_user_id: str | None) -> StaffMember | None:
+    """The school's record of a Slack user, or None (unknown, or left the school)."""
+    if not slack_user_id:
+        return None
+    with core.db.session() as session:
+        person = core.people.by_slack_id(session, slack_user_id)
+        if person is None or not person.is_current(core.clock.now().astimezone(core.school.tz).date()):
+            return None
+        return StaffMember(person.id, person.name, person.roles)
+
+
+def tell(
+    client: WebClient,
+    user_id: str,
+    text: str,
+    *,
+    channel: str | None = None,
+    respond: Any = None,
+    blocks: list[dict[str, Any]] | None = None,
+) -> None:
+    """Say something only `user_id` sees: through the response_url when there is one, else ephemeral, else DM."""
+    blocks = blocks if blocks is not None else text_sections(text)
+    summary = notification_text(text)
+    try:
+        if respond is not None:
+            respond(text=summary, blocks=blocks, response_type="ephemeral", replace_original=False)
+            return
+        if channel and channel[0] in "CG":
+            client.chat_postEphemeral(channel=channel, user=user_id, text=summary, blocks=blocks)
+            return
+        client.chat_postMessage(channel=channel or user_id, text=summary, blocks=blocks)
+    except SlackApiError as exc:
+        log.warning("could not send a private reply: %s", exc.response.get("error"))
+    except OSError as exc:
+        log.warning("could not send a private reply: %s", type(exc).__name__)
+
+
+def safe(text: str) -> str:
+    return escape(text)
+
+
+def kind_error(exc: Exception) -> str:
+    """The core's own words for a problem it expects (they are written for the user); an apology otherwise."""
+    if isinstance(exc, ReportError | ScheduleError):
+        return str(exc)
+    # The type and traceback only: exception messages from deeper down might quote what someone typed.
+    log.error("a Slack request failed: %s", type(exc).__name__, exc_info=exc)
+    return SOMETHING_WENT_WRONG

@@ -1,0 +1,161 @@
+"""The App Home tab: a member of staff's policy acknowledgements, the policy's sections, and a way to report.
+
+The headteacher also sees each policy's review status and how many staff have acknowledged it. Everything
+shown comes from `core.schedule` and `core.policies`; when the schedule service is missing the tab still
+shows the sections and the report button.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from handlers.slack.blocks import (
+    VIEW_BLOCKS,
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    escape,
+    fit,
+    header,
+    mrkdwn_section,
+    plain,
+    when,
+)
+from handlers.slack.common import StaffMember, service, staff_member
+
+if TYPE_CHECKING:
+    from bot.core import Core
+
+log = logging.getLogger(__name__)
+
+OVERSIGHT_ROLES = ("headteacher",)
+
+
+def _value(item: Any, *names: str, default: Any = None) -> Any:
+    for name in names:
+        if hasattr(item, name):
+            return getattr(item, name)
+    return default
+
+
+def acknowledgement_blocks(core: Core, person: StaffMember) -> list[Block]:
+    schedule = service(core, "schedule")
+    if schedule is None:
+        return []
+    try:
+        statuses = schedule.acks.status_for(person.id)
+    except Exception:
+        log.exception("could not read acknowledgement status")
+        return [context("_Your acknowledgement status is not available just now._")]
+    blocks: list[Block] = [header("Your policy acknowledgements")]
+    if not statuses:
+        blocks.append(context("Nothing for you to acknowledge."))
+    for status in statuses:
+        title = escape(str(_value(status, "title", "policy_id", default="Policy")))
+        version = str(_value(status, "version", default=""))
+        acknowledged_at = _value(status, "acknowledged_at")
+        if acknowledged_at is not None:
+            line = f":white_check_mark: *{title}*, version {escape(version)}: you accepted it on " \
+                   f"{escape(when(acknowledged_at, core.school.tz))}."
+            blocks.append(mrkdwn_section(line))
+            continue
+        line = f":warning: *{title}*, version {escape(version)}: *not yet acknowledged*."
+        changes = list(_value(status, "changes", default=[]) or [])
+        if changes:
+            line += "\nWhat changed:\n" + "\n".join(f"• {escape(str(c))}" for c in changes[:10])
+        policy_id = str(_value(status, "policy_id", default=""))
+        blocks.append({**mrkdwn_section(line), "accessory": button(
+            "ack.accept", f"I have read and accept version {version}", f"{policy_id}:{version}", "primary")})
+    return blocks
+
+
+def sections_blocks(core: Core) -> list[Block]:
+    options = []
+    for policy, section in core.policies.sections():
+        label = section.title if len(core.policies.policies) == 1 else f"{policy.title}: {section.title}"
+        options.append({"text": plain(label, 75), "value": section.id})
+    if not options:
+        return []
+    select = {"type": "static_select", "action_id": "policy.section.select",
+              "placeholder": plain("Choose a section"), "options": options[:100]}
+    policies = ", ".join(escape(p.title) for p in core.policies.policies.values())
+    return [header("Read the policy"),
+            {**mrkdwn_section(f"Every section of the {policies}, word for word:"), "accessory": select}]
+
+
+def oversight_blocks(core: Core) -> list[Block]:
+    """For the headteacher: each policy's review status (overdue flagged) and acknowledgement compliance."""
+    schedule = service(core, "schedule")
+    if schedule is None:
+        return []
+    blocks: list[Block] = [divider(), header("Reviews and compliance")]
+    try:
+        for review in schedule.reviews.status():
+            overdue = int(_value(review, "days_overdue", default=0) or 0)
+            flag = f":red_circle: *overdue by {overdue} day{'s' if overdue != 1 else ''}*" if overdue > 0 else \
+                ":large_green_circle: up to date"
+            title = escape(str(_value(review, "title", "policy_id", default="Policy")))
+            state = escape(str(_value(review, "state", "state_text", default="")))
+            policy_id = str(_value(review, "policy_id", default=""))
+            text = f"*{title}* (version {escape(str(_value(review, 'version', default='')))}): {flag}"
+            if state:
+                text += f"\n{state}"
+            block = mrkdwn_section(text)
+            blocks.append(block)
+            if overdue > 0 and policy_id:
+                blocks += actions([button("review.nochange", "Reviewed: no changes needed", policy_id),
+                                   button("review.done", "Reviewed and updated", policy_id)])
+        blocks += [context(escape(line)) for line in compliance_lines(schedule.acks.compliance(None))]
+    except Exception:
+        log.exception("could not read review status or compliance")
+        blocks.append(context("_Review status is not available just now._"))
+    return blocks
+
+
+def compliance_lines(rows: Sequence[Any]) -> list[str]:
+    """One line per policy version being acknowledged: how many have, and who has not yet (first few)."""
+    grouped: dict[tuple[str, str], list[Any]] = {}
+    for row in rows:
+        grouped.setdefault((str(row.title), str(row.version)), []).append(row)
+    lines = []
+    for (title, version), members in grouped.items():
+        waiting = sorted(str(r.name) for r in members if r.acknowledged_at is None)
+        line = f"{title} version {version}: {len(members) - len(waiting)} of {len(members)} staff have accepted it"
+        if waiting:
+            shown = ", ".join(waiting[:10]) + (f" and {len(waiting) - 10} more" if len(waiting) > 10 else "")
+            line += f". Not yet: {shown}"
+        lines.append(line + ".")
+    return lines or ["No acknowledgement campaign is open."]
+
+
+def home_view(core: Core, slack_user_id: str) -> dict[str, Any]:
+    person = staff_member(core, slack_user_id)
+    blocks: list[Block] = [header(f"{core.school.name}: policies")]
+    if person is None:
+        blocks.append(mrkdwn_section(
+            "I don't recognise your Slack account as one of the school's staff. You can still read the policy "
+            "and report a concern; to see your acknowledgements, ask the school office to add you."))
+    else:
+        blocks.append(context(f"Hello {escape(person.name)}. Ask me a question any time with /policy."))
+        blocks += acknowledgement_blocks(core, person)
+    blocks += sections_blocks(core)
+    blocks += [divider(), header("Worried about a child or a colleague?"),
+               {**mrkdwn_section("Tell the Designated Safeguarding Leads, anonymously if you wish."),
+                "accessory": button("report.open", "Report a concern", "", "danger")}]
+    if person is not None and person.has_role(*OVERSIGHT_ROLES):
+        blocks += oversight_blocks(core)
+    return {"type": "home", "blocks": fit(blocks, VIEW_BLOCKS)}
+
+
+def publish_home(core: Core, client: WebClient, slack_user_id: str) -> None:
+    try:
+        client.views_publish(user_id=slack_user_id, view=home_view(core, slack_user_id))
+    except SlackApiError as exc:
+        log.warning("could not publish the Home tab: %s", exc.response.get("error"))

@@ -1,0 +1,164 @@
+"""Button presses (and the Home tab's section picker), routed by action id to the core.
+
+Report buttons on a DSL alert: Acknowledge, Add note, Ask the sender, Close (the last three open a modal, see
+views.py), and "Read the whole report". The core decides who may act; anyone it refuses gets a private refusal,
+and the refused attempt is recorded in the case's chronology. Schedule buttons (reviews, acknowledgements,
+photos, leavers) go to `core.schedule`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from handlers.slack.answers import record_feedback, whole_section
+from handlers.slack.common import NOT_STAFF, UNAVAILABLE, kind_error, service, staff_member, tell
+from handlers.slack.home import publish_home
+from handlers.slack.listeners.commands import open_report_modal
+from handlers.slack.report_views import ASK_CALLBACK, CLOSE_CALLBACK, NOTE_CALLBACK, case_action_modal, case_modal
+
+if TYPE_CHECKING:
+    from bot.core import Core
+
+log = logging.getLogger(__name__)
+
+# What the chronology says a refused person tried to do.
+REPORT_ACTIONS = {
+    "report.ack": "acknowledge",
+    "report.note": "add a note",
+    "report.ask": "ask the sender",
+    "report.close": "close",
+    "report.view": "read the report",
+}
+MODAL_ACTIONS = {"report.note": NOTE_CALLBACK, "report.ask": ASK_CALLBACK, "report.close": CLOSE_CALLBACK}
+NOT_A_DSL = "Only the Designated Safeguarding Leads can act on a report. Your attempt has been recorded."
+
+
+def action_id(name: str) -> re.Pattern[str]:
+    """Matches `name` and the `name#2` variants blocks.actions() makes when a message repeats a button."""
+    return re.compile(rf"^{re.escape(name)}(#\d+)?$")
+
+
+def base_action(action: dict[str, Any]) -> str:
+    return str(action.get("action_id", "")).split("#", 1)[0]
+
+
+class Presser:
+    """Who pressed, and how to answer them privately (response_url for messages, a DM for the Home tab)."""
+
+    def __init__(self, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        self.user_id = str(body.get("user", {}).get("id", ""))
+        self.channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        self._respond = respond if body.get("response_url") else None
+        self.client = client
+
+    def tell(self, text: str) -> None:
+        tell(self.client, self.user_id, text, channel=self.channel, respond=self._respond)
+
+
+def register(app: App, core: Core) -> None:
+    def handler(
+        work: Callable[[dict[str, Any], dict[str, Any], WebClient, Presser], None],
+    ) -> Callable[..., None]:
+        def listener(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
+                     respond: Respond) -> None:
+            ack()
+            presser = Presser(body, client, respond)
+            try:
+                work(body, action, client, presser)
+            except Exception as exc:
+                presser.tell(kind_error(exc))
+
+        return listener
+
+    # --- policy answers ---
+    def show_section(body: dict[str, Any], action: dict[str, Any], client: WebClient, presser: Presser) -> None:
+        section_id = str(action.get("value") or (action.get("selected_option") or {}).get("value") or "")
+        view = whole_section(core, section_id)
+        if view is None:
+            presser.tell("Sorry, I can't find that section of the policy any more.")
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    def feedback(body: dict[str, Any], action: dict[str, Any], client: WebClient, presser: Presser) -> None:
+        helpful = base_action(action) == "feedback.helpful"
+        record_feedback(core, str(action.get("value") or ""), helpful)
+        presser.tell("Thank you, that helps us improve the answers." if helpful else
+                     "Thank you for saying so. If you still need an answer, please ask the Headteacher.")
+
+    app.action(action_id("policy.section"))(handler(show_section))
+    app.action(action_id("policy.section.select"))(handler(show_section))
+    app.action(action_id("feedback.helpful"))(handler(feedback))
+    app.action(action_id("feedback.unhelpful"))(handler(feedback))
+
+    # --- reports ---
+    def open_report(body: dict[str, Any], action: dict[str, Any], client: WebClient, presser: Presser) -> None:
+        problem = open_report_modal(core, client, body["trigger_id"])
+        if problem:
+            presser.tell(problem)
+
+    def on_report(body: dict[str, Any], action: dict[str, Any], client: WebClient, presser: Presser) -> None:
+        reports = service(core, "reports")
+        if reports is None:
+            presser.tell(UNAVAILABLE)
+            return
+        name = base_action(action)
+        code = str(action.get("value") or "")
+        actor = reports.actor(slack_user_id=presser.user_id)
+        if actor is None:
+            person = staff_member(core, presser.user_id)
+            reports.record_refused_attempt(code, person.name if person else "an unrecognised Slack account",
+                                           REPORT_ACTIONS.get(name, name))
+            presser.tell(NOT_A_DSL)
+            return
+        if name in MODAL_ACTIONS:
+            # The core checks the actor's right to act when the modal is sent (and records a refusal there).
+            client.views_open(trigger_id=body["trigger_id"], view=case_action_modal(MODAL_ACTIONS[name], code))
+        elif name == "report.ack":
+            reports.acknowledge(code, actor)
+            presser.tell(f"You have acknowledged report {code}. The alert will show it in a moment.")
+        elif name == "report.view":
+            case = reports.case(code, actor)
+            client.views_open(trigger_id=body["trigger_id"], view=case_modal(case, core.school.tz))
+
+    app.action(action_id("report.open"))(handler(open_report))
+    for name in REPORT_ACTIONS:
+        app.action(action_id(name))(handler(on_report))
+
+    # --- schedule: acknowledgements, reviews, photos, leavers ---
+    def on_schedule(body: dict[str, Any], action: dict[str, Any], client: WebClient, presser: Presser) -> None:
+        schedule = service(core, "schedule")
+        person = staff_member(core, presser.user_id)
+        if person is None:
+            presser.tell(NOT_STAFF)
+            return
+        if schedule is None:
+            presser.tell(UNAVAILABLE)
+            return
+        name, value = base_action(action), str(action.get("value") or "")
+        reply: str | None = None
+        if name == "ack.accept":
+            policy_id, _, version = value.rpartition(":")
+            schedule.acks.acknowledge(person.id, policy_id, version)
+            reply = f"Thank you. You have accepted version {version} of the policy; this is recorded with the time."
+        elif name in ("review.done", "review.nochange"):
+            status = schedule.reviews.mark_reviewed(
+                value, reviewer=person.name,
+                notes="no changes needed" if name == "review.nochange" else "reviewed and updated (Slack)")
+            reply = str(getattr(status, "state", "") or "Thank you, the review is recorded.")
+        elif name == "photos.done":
+            reply = schedule.photos.confirm(int(value) if value.isdigit() else person.id)
+        elif name == "leaver.done":
+            reply = schedule.leavers.confirm(int(value) if value.isdigit() else value, person.name)
+        if (body.get("view") or {}).get("type") == "home":
+            publish_home(core, client, presser.user_id)  # the redrawn Home tab shows what was recorded
+        elif reply:
+            presser.tell(reply)
+
+    for name in ("ack.accept", "review.done", "review.nochange", "photos.done", "leaver.done"):
+        app.action(action_id(name))(handler(on_schedule))

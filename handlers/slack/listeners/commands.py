@@ -1,0 +1,104 @@
+"""Slash commands: /policy QUESTION, /report, /photos [note], /status CODE.
+
+Each acks at once (Slack's 3-second limit) and does the work afterwards; every answer goes only to the asker.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from handlers.slack.answers import answer_for, note_gap
+from handlers.slack.blocks import text_sections
+from handlers.slack.common import (
+    NOT_STAFF,
+    SOMETHING_WENT_WRONG,
+    UNAVAILABLE,
+    kind_error,
+    service,
+    staff_member,
+)
+from handlers.slack.report_views import report_modal
+
+if TYPE_CHECKING:
+    from bot.core import Core
+
+log = logging.getLogger(__name__)
+
+
+def _private(respond: Respond, text: str) -> None:
+    respond(text=text[:300], blocks=text_sections(text), response_type="ephemeral")
+
+
+def open_report_modal(core: Core, client: WebClient, trigger_id: str) -> str | None:
+    """Open the report modal; returns a message for the person when it cannot be opened."""
+    reports = service(core, "reports")
+    if reports is None:
+        return UNAVAILABLE
+    client.views_open(trigger_id=trigger_id, view=report_modal(reports.categories(), reports.emergency_notice()))
+    return None
+
+
+def register(app: App, core: Core) -> None:
+    @app.command("/policy")
+    def policy(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        ack()
+        question = command.get("text") or ""
+        text, blocks, answer = answer_for(core, question)
+        respond(text=text, blocks=blocks, response_type="ephemeral")
+        note_gap(core, question, answer)
+
+    @app.command("/report")
+    def report(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        try:
+            problem = open_report_modal(core, client, command["trigger_id"])
+        except Exception:
+            log.exception("could not open the report form")
+            problem = SOMETHING_WENT_WRONG
+        if problem:
+            _private(respond, problem)
+
+    @app.command("/photos")
+    def photos(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        ack()
+        schedule = service(core, "schedule")
+        person = staff_member(core, command.get("user_id"))
+        if person is None:
+            _private(respond, NOT_STAFF)
+            return
+        if schedule is None:
+            _private(respond, UNAVAILABLE)
+            return
+        try:
+            reply = schedule.photos.record(person.id, note=(command.get("text") or "").strip())
+        except Exception as exc:
+            reply = kind_error(exc)
+        _private(respond, reply)
+
+    @app.command("/status")
+    def status(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        ack()
+        reports = service(core, "reports")
+        if reports is None:
+            _private(respond, UNAVAILABLE)
+            return
+        code, _, reply = (command.get("text") or "").strip().partition(" ")
+        if not code:
+            _private(respond, "Please add your receipt code, for example: /status ABCD-EFGH")
+            return
+        # A keyed hash of the Slack user: a rate-limit bucket for wrong codes, never stored.
+        requester = core.vault.mac(f"slack:{command.get('user_id', '')}")
+        try:
+            if reply.strip():
+                view = reports.sender_reply(code, reply.strip(), requester=requester)
+                text = "Thank you, your reply has been added to your report.\n\n" + view.text()
+            else:
+                text = reports.sender_status(code, requester=requester).text()
+        except Exception as exc:
+            text = kind_error(exc)
+        _private(respond, text)
+

@@ -1,0 +1,103 @@
+"""Modal submissions: a staff member's report, and a DSL's note, question to the sender, or closing outcome.
+
+The core call is made before ack() (it is a quick database write) so that a problem it finds, such as an
+empty description or a refused DSL, is shown in the modal itself, next to the field.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from handlers.slack.blocks import read_metadata, state_checked, state_selected, state_value
+from handlers.slack.common import UNAVAILABLE, kind_error, service, staff_member, tell
+from handlers.slack.report_views import (
+    ASK_CALLBACK,
+    CATEGORY_BLOCK,
+    CLOSE_CALLBACK,
+    DESCRIPTION_BLOCK,
+    NOTE_CALLBACK,
+    REPORT_CALLBACK,
+    TEXT_BLOCK,
+    receipt_modal,
+)
+
+if TYPE_CHECKING:
+    from bot.core import Core
+
+log = logging.getLogger(__name__)
+
+DONE = {
+    NOTE_CALLBACK: "Your note has been added to report {code}.",
+    ASK_CALLBACK: "Your question has been sent to the sender of report {code}. Their answer will appear in the case.",
+    CLOSE_CALLBACK: "Report {code} is closed.",
+}
+
+
+def register(app: App, core: Core) -> None:
+    @app.view(REPORT_CALLBACK)
+    def report_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        reports = service(core, "reports")
+        if reports is None:
+            ack(response_action="errors", errors={DESCRIPTION_BLOCK: UNAVAILABLE})
+            return
+        from bot.reports.domain import ReplyAddress
+
+        category = state_selected(view, CATEGORY_BLOCK)
+        text = state_value(view, DESCRIPTION_BLOCK)
+        anonymous = state_checked(view, "anonymous")
+        user_id = str(body.get("user", {}).get("id", ""))
+        reply_to = None
+        if not anonymous:
+            # The sender chose to give their name: it goes in the report, and questions can reach them here.
+            person = staff_member(core, user_id)
+            who = person.name if person else "a member of staff whose Slack account the bot does not know"
+            text = f"{text}\n\n(Reported by {who}, who chose not to stay anonymous.)"
+            reply_to = ReplyAddress("slack", user_id)
+        try:
+            receipt = reports.submit(category, text, channel="slack", reply_to=reply_to)
+        except Exception as exc:
+            block = CATEGORY_BLOCK if not category else DESCRIPTION_BLOCK
+            ack(response_action="errors", errors={block: kind_error(exc)[:150]})
+            return
+        # The receipt is shown in the modal: Slack keeps no copy of it, so nothing ties it to the sender.
+        ack(response_action="update", view=receipt_modal(receipt.sender_text()))
+        if not anonymous:
+            tell(client, user_id, receipt.sender_text())
+
+    def case_step(callback_id: str) -> None:
+        @app.view(callback_id)
+        def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+            reports = service(core, "reports")
+            if reports is None:
+                ack(response_action="errors", errors={TEXT_BLOCK: UNAVAILABLE})
+                return
+            code = read_metadata(view.get("private_metadata")).get("code", "")
+            text = state_value(view, TEXT_BLOCK).strip()
+            user_id = str(body.get("user", {}).get("id", ""))
+            try:
+                actor = reports.actor(slack_user_id=user_id)
+                if actor is None:
+                    person = staff_member(core, user_id)
+                    reports.record_refused_attempt(code, person.name if person else "an unrecognised Slack account",
+                                                   callback_id.removeprefix("report."))
+                    ack(response_action="errors",
+                        errors={TEXT_BLOCK: "Only the Designated Safeguarding Leads can act on a report."})
+                    return
+                if callback_id == NOTE_CALLBACK:
+                    reports.add_note(code, actor, text)
+                elif callback_id == ASK_CALLBACK:
+                    reports.ask_sender(code, actor, text)
+                else:
+                    reports.close(code, actor, text)
+            except Exception as exc:
+                ack(response_action="errors", errors={TEXT_BLOCK: kind_error(exc)[:150]})
+                return
+            ack()
+            tell(client, user_id, DONE[callback_id].format(code=code))
+
+    for callback_id in (NOTE_CALLBACK, ASK_CALLBACK, CLOSE_CALLBACK):
+        case_step(callback_id)

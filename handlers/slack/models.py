@@ -1,0 +1,27 @@
+"""Where each DSL alert was posted in Slack, so the same message is updated in place as the case moves.
+
+Only DSL-side addresses are kept here (the DSL channel, a DSL's DM); never anything about who sent a report.
+Kept free of Slack SDK imports: `bot/storage/models.py` imports this module to complete the metadata.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.storage import Base
+
+
+class SlackAlertMessage(Base):
+    __tablename__ = "slack_alert_messages"
+    __table_args__ = (UniqueConstraint("channel", "ts", name="uq_slack_alert_messages_channel_ts"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(64), index=True)  # the receipt code
+    channel: Mapped[str] = mapped_column(String(64))  # a channel id (C/G...) or a DM channel id (D...)
+    ts: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]

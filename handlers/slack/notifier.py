@@ -1,0 +1,139 @@
+"""`SlackNotifier`: how the outbox delivers on Slack. Alerts about a case are updated in place.
+
+A recipient address is a channel id (C..., G..., D...) or a user id (U..., W...), for which a DM is opened.
+For report alerts and updates (`ref` = the receipt code) the channel and timestamp of each posted message are
+kept in `slack_alert_messages`; later messages about the same case edit those messages (chat.update) instead of
+posting new ones, so the DSL channel shows each case once, in its current state.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
+
+from bot.ports import DeliveryError, OutboundMessage, Platform
+from handlers.slack.blocks import Block, notification_text, outbound_blocks
+from handlers.slack.client import delivery_error, make_web_client
+from handlers.slack.models import SlackAlertMessage
+
+if TYPE_CHECKING:
+    from bot.core import Core
+
+log = logging.getLogger(__name__)
+
+# Messages about a case that are kept up to date where they were posted.
+IN_PLACE_KINDS = frozenset({"report_alert", "report_update", "report_escalation"})
+# Of those, the ones that should land as a fresh message (a ping) when there is none yet in that channel,
+# and that edit the existing one otherwise.
+UPDATE_KINDS = frozenset({"report_update"})
+
+
+class SlackNotifier:
+    platform: Platform = "slack"
+
+    def __init__(self, core: Core, client: WebClient | None = None) -> None:
+        self.core = core
+        self.client = client or make_web_client(core.settings, retry_rate_limits=False)
+        self._dm_channels: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    # --- the Notifier port ---
+    def deliver(self, message: OutboundMessage) -> None:
+        try:
+            channel = self.channel_for(message.recipient.address)
+            blocks = outbound_blocks(message)
+            text = notification_text(message.title or message.text)
+            if message.ref and message.kind in UPDATE_KINDS:
+                existing = self.posted(message.ref, channel)
+                if existing:
+                    for ts in existing:
+                        self._update(channel, ts, text, blocks)
+                    return
+            response = self.client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+            )
+            if message.ref and message.kind in IN_PLACE_KINDS:
+                self.remember(message.ref, str(response["channel"]), str(response["ts"]), message.kind)
+        except SlackApiError as exc:
+            raise self._logged(message, delivery_error(exc)) from exc
+        except DeliveryError:
+            raise
+        except OSError as exc:  # connection refused, timeout, DNS: Slack (or the network) is down
+            raise self._logged(message, delivery_error(exc)) from exc
+
+    @staticmethod
+    def _logged(message: OutboundMessage, error: DeliveryError) -> DeliveryError:
+        # Kind and reason only: never the text, and never the address (it may be a reporter's DM).
+        log.warning("slack delivery of a %s message failed: %s", message.kind, error)
+        return error
+
+    # --- addresses ---
+    def channel_for(self, address: str) -> str:
+        """A channel id for posting: user ids are turned into their DM channel (cached)."""
+        if not address or address[0] not in "UW":
+            return address
+        with self._lock:
+            cached = self._dm_channels.get(address)
+        if cached:
+            return cached
+        response = self.client.conversations_open(users=address)
+        channel = str(response["channel"]["id"])
+        with self._lock:
+            self._dm_channels[address] = channel
+        return channel
+
+    # --- messages kept up to date ---
+    def posted(self, ref: str, channel: str | None = None) -> list[str]:
+        """Timestamps of the alert messages about `ref` in `channel`."""
+        with self.core.db.session() as session:
+            query = select(SlackAlertMessage.ts).where(SlackAlertMessage.ref == ref)
+            if channel is not None:
+                query = query.where(SlackAlertMessage.channel == channel)
+            return list(session.scalars(query.order_by(SlackAlertMessage.id)))
+
+    def posted_everywhere(self, ref: str) -> list[tuple[str, str]]:
+        with self.core.db.session() as session:
+            rows = session.execute(
+                select(SlackAlertMessage.channel, SlackAlertMessage.ts)
+                .where(SlackAlertMessage.ref == ref)
+                .order_by(SlackAlertMessage.id)
+            ).all()
+            return [(str(c), str(t)) for c, t in rows]
+
+    def remember(self, ref: str, channel: str, ts: str, kind: str) -> None:
+        now = self.core.clock.now()
+        with self.core.db.session() as session:
+            exists = session.scalar(
+                select(SlackAlertMessage.id).where(SlackAlertMessage.channel == channel, SlackAlertMessage.ts == ts)
+            )
+            if exists is None:
+                session.add(
+                    SlackAlertMessage(ref=ref, channel=channel, ts=ts, kind=kind, created_at=now, updated_at=now)
+                )
+
+    def update_everywhere(self, ref: str, text: str, blocks: list[Block]) -> int:
+        """Edit every alert message about `ref` to show `blocks`; returns how many were edited."""
+        edited = 0
+        for channel, ts in self.posted_everywhere(ref):
+            try:
+                self._update(channel, ts, text, blocks)
+                edited += 1
+            except SlackApiError as exc:
+                log.warning("could not update an alert message: %s", exc.response.get("error"))
+        return edited
+
+    def _update(self, channel: str, ts: str, text: str, blocks: list[Block]) -> Any:
+        response = self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        now = self.core.clock.now()
+        with self.core.db.session() as session:
+            row = session.scalar(
+                select(SlackAlertMessage).where(SlackAlertMessage.channel == channel, SlackAlertMessage.ts == ts)
+            )
+            if row is not None:
+                row.updated_at = now
+        return response

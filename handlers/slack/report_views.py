@@ -1,0 +1,105 @@
+"""The modals of the report flow: raising a concern (staff), and a DSL's note, question to the sender and close.
+
+Raising a concern: category, what happened, and "stay anonymous" (ticked by default). An anonymous report
+carries nothing about who sent it; its receipt is shown in the modal itself, which Slack does not keep, rather
+than in a DM that would tie the receipt to the sender in Slack's own history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from handlers.slack.blocks import (
+    Block,
+    checkbox,
+    context,
+    divider,
+    escape,
+    header,
+    metadata,
+    modal,
+    mrkdwn_section,
+    plain,
+    text_input,
+    text_sections,
+    when,
+)
+
+REPORT_CALLBACK = "report.submit"
+NOTE_CALLBACK = "report.note"
+ASK_CALLBACK = "report.ask"
+CLOSE_CALLBACK = "report.close"
+TEXT_BLOCK = "text"
+CATEGORY_BLOCK = "category"
+DESCRIPTION_BLOCK = "description"
+ANONYMOUS_BLOCK = "anonymous"
+DESCRIPTION_LIMIT = 3000  # Slack's own limit for a text input
+
+
+def report_modal(categories: Sequence[Any], emergency_notice: str) -> dict[str, Any]:
+    options = [
+        {
+            "text": plain(category.label, 75),
+            "value": category.key[:150],
+            **({"description": plain(category.description, 75)} if category.description else {}),
+        }
+        for category in list(categories)[:100]
+    ]
+    blocks: list[Block] = [
+        mrkdwn_section(f":rotating_light: *{escape(emergency_notice)}*"),
+        {
+            "type": "input",
+            "block_id": CATEGORY_BLOCK,
+            "label": plain("What is it about?"),
+            "element": {"type": "static_select", "action_id": "value", "options": options,
+                        "placeholder": plain("Choose one")},
+        },
+        text_input(DESCRIPTION_BLOCK, "What happened?", max_length=DESCRIPTION_LIMIT,
+                   placeholder="Say what you saw or heard, when and where. Facts, not opinions."),
+        checkbox(ANONYMOUS_BLOCK, "Stay anonymous",
+                 "Nothing about who you are goes with the report. Untick to give your name.", checked=True),
+        context("Reports go only to the Designated Safeguarding Leads (or, if they are involved, the Headteacher)."),
+    ]
+    return modal("Report a concern", blocks, callback_id=REPORT_CALLBACK, submit="Send", close="Cancel")
+
+
+def receipt_modal(sender_text: str) -> dict[str, Any]:
+    return modal("Report sent", [mrkdwn_section(":white_check_mark: *Your report has arrived safely.*"),
+                                 *text_sections(sender_text)])
+
+
+def message_modal(title: str, text: str) -> dict[str, Any]:
+    return modal(title, text_sections(text))
+
+
+def case_action_modal(callback_id: str, code: str) -> dict[str, Any]:
+    titles = {
+        NOTE_CALLBACK: ("Add a note", "Note for the record", "Add note"),
+        ASK_CALLBACK: ("Ask the sender", "Your question (the sender sees this, not your name)", "Send"),
+        CLOSE_CALLBACK: ("Close the case", "Outcome: what was done and why", "Close case"),
+    }
+    title, label, submit = titles[callback_id]
+    blocks: list[Block] = [
+        context(f"Report *{escape(code)}*"),
+        text_input(TEXT_BLOCK, label, max_length=DESCRIPTION_LIMIT),
+    ]
+    return modal(title, blocks, callback_id=callback_id, submit=submit, close="Cancel",
+                 private_metadata=metadata(code=code))
+
+
+def case_modal(case: Any, tz: Any) -> dict[str, Any]:
+    """A DSL's view of a whole case: the report text, then the chronology."""
+    blocks: list[Block] = [
+        header(f"{case.category.label}: {case.code}"),
+        context(f"Status: *{escape(case.status)}* · received {escape(when(case.created_at, tz))}"),
+        *text_sections(case.text),
+        divider(),
+        mrkdwn_section("*Chronology*"),
+    ]
+    for event in case.events:
+        detail = f": {escape(event.detail)}" if event.detail else ""
+        blocks.append(context(f"{escape(when(event.at, tz))} · *{escape(event.actor)}* {escape(event.action)}{detail}"))
+    if not case.chain_ok:
+        blocks.append(mrkdwn_section(":warning: *The chronology's integrity check failed. Tell the Headteacher.*"))
+    return modal("Report", blocks)

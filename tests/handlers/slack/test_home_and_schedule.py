@@ -1,0 +1,99 @@
+"""App Home (acknowledgements, sections, report button, headteacher's overview) and the schedule's buttons."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.handlers.slack.conftest import HEAD, STAFF, SlackWorld
+
+pytest.importorskip("bot.schedule.service")
+
+
+def _person_id(slack: SlackWorld, name: str) -> int:
+    with slack.core.db.session() as session:
+        person = slack.core.people.by_name(session, name)
+        assert person is not None
+        return person.id
+
+
+def _home(slack: SlackWorld, user: str, count: int = 1) -> dict:
+    call = slack.fake.wait_for_call("views.publish", count=count)[count - 1]
+    assert call.params["user_id"] == user
+    view: dict = call.params["view"]
+    assert view["type"] == "home" and len(view["blocks"]) <= 100
+    return view
+
+
+def _buttons(view: dict) -> list[dict]:
+    found = []
+    for block in view["blocks"]:
+        if block.get("accessory", {}).get("type") == "button":
+            found.append(block["accessory"])
+        found += [e for e in block.get("elements", []) if e.get("type") == "button"]
+    return found
+
+
+def test_staff_home_offers_acknowledgement_and_records_it(slack: SlackWorld) -> None:
+    slack.sender.app_home_opened(STAFF)
+    view = _home(slack, STAFF)
+    accept = [b for b in _buttons(view) if b["action_id"] == "ack.accept"]
+    assert accept and accept[0]["text"]["text"].startswith("I have read and accept version ")
+    assert any(b["action_id"] == "report.open" for b in _buttons(view))
+    assert "Reviews and compliance" not in json.dumps(view)
+    slack.sender.block_action(STAFF, "ack.accept", accept[0]["value"], view={"id": "V1", "type": "home"})
+    after = _home(slack, STAFF, count=2)
+    assert not [b for b in _buttons(after) if b["action_id"] == "ack.accept"]
+    statuses = slack.core.schedule.acks.status_for(_person_id(slack, "Jo Teacher"))
+    assert all(s.acknowledged_at is not None for s in statuses)
+
+
+def test_report_button_on_home_opens_the_form(slack: SlackWorld) -> None:
+    pytest.importorskip("bot.reports.service")
+    slack.sender.block_action(STAFF, "report.open", "", view={"id": "V1", "type": "home"})
+    view = slack.fake.wait_for_call("views.open")[0].params["view"]
+    assert view["callback_id"] == "report.submit"
+    anonymous = [b for b in view["blocks"] if b.get("block_id") == "anonymous"][0]
+    assert anonymous["element"]["initial_options"]  # anonymous unless they untick it
+
+
+def test_headteacher_sees_reviews_and_compliance(slack: SlackWorld) -> None:
+    slack.sender.app_home_opened(HEAD)
+    view = _home(slack, HEAD)
+    assert "Reviews and compliance" in json.dumps(view)
+
+
+def test_unknown_user_still_gets_a_home_with_the_report_button(slack: SlackWorld) -> None:
+    slack.sender.app_home_opened("U0VISITOR1")
+    view = _home(slack, "U0VISITOR1")
+    assert any(b["action_id"] == "report.open" for b in _buttons(view))
+
+
+def test_photos_then_done(slack: SlackWorld) -> None:
+    slack.sender.slash_command("/photos", "sports day", STAFF)
+    reply = slack.fake.wait_for_call("response_url")[0]
+    assert "noted" in reply.params["text"]
+    person = str(_person_id(slack, "Jo Teacher"))
+    slack.sender.block_action(STAFF, "photos.done", person, channel="D0STAFF001")
+    done = slack.fake.wait_for_call("response_url", count=2)[1]
+    assert "No more reminders" in done.params["text"]
+
+
+def test_photos_from_someone_unknown_is_refused_kindly(slack: SlackWorld) -> None:
+    slack.sender.slash_command("/photos", "", "U0VISITOR1")
+    reply = slack.fake.wait_for_call("response_url")[0]
+    assert "recognise" in reply.params["text"]
+
+
+def test_review_no_change_is_recorded(slack: SlackWorld) -> None:
+    slack.sender.block_action(HEAD, "review.nochange", "social-media", channel="D0HEAD0001")
+    slack.fake.wait_for_call("response_url")
+    statuses = {s.policy_id: s for s in slack.core.schedule.reviews.status()}
+    assert statuses["social-media"].days_overdue == 0
+
+
+def test_leaver_done_without_a_leave_date_gets_the_schedules_words(slack: SlackWorld) -> None:
+    slack.sender.block_action("U0ADMIN001", "leaver.done", str(_person_id(slack, "Sam Deputy")), channel="D0ADMIN001")
+    reply = slack.fake.wait_for_call("response_url")[0]
+    assert "leave date" in reply.params["text"]

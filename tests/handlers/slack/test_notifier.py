@@ -1,0 +1,86 @@
+"""SlackNotifier: alerts posted to the DSL channel, DMs to user ids, updates in place, and 429s honoured."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.ports import Button, ManualClock, OutboundMessage, Recipient
+from handlers.slack.blocks import ALERT_PREVIEW
+from tests.handlers.slack.conftest import DSL, DSL_CHANNEL, SlackWorld
+
+
+def _alert(kind: str = "report_alert", *, to: str = DSL_CHANNEL, text: str = "Report text", key: str = "") -> \
+        OutboundMessage:
+    return OutboundMessage(
+        key=key or f"report:ABCD-EFGH:{kind}:{to}",
+        recipient=Recipient("slack", to),
+        kind=kind,
+        text=text,
+        title="New report: online safety",
+        fields={"Receipt": "ABCD-EFGH", "Urgency": "urgent"},
+        buttons=(Button("report.ack", "Acknowledge", "ABCD-EFGH", "primary"), Button("report.close", "Close",
+                                                                                   "ABCD-EFGH")),
+        ref="ABCD-EFGH",
+        urgent=True,
+    )
+
+
+def _queue(slack: SlackWorld, message: OutboundMessage) -> None:
+    with slack.core.db.session() as session:
+        slack.core.outbox.enqueue(session, message)
+
+
+def test_alert_then_update_edits_the_same_message(slack: SlackWorld) -> None:
+    _queue(slack, _alert())
+    assert slack.dispatch() == 1
+    posted = slack.fake.ok_calls("chat.postMessage")
+    assert len(posted) == 1 and posted[0].params["channel"] == DSL_CHANNEL
+    _queue(slack, _alert("report_update", text="Acknowledged by Dana Lead", key="report:ABCD-EFGH:update:1"))
+    assert slack.dispatch() == 1
+    assert len(slack.fake.ok_calls("chat.postMessage")) == 1
+    update = slack.fake.ok_calls("chat.update")[0]
+    assert update.params["ts"] == posted[0].params.get("ts") or update.params["channel"] == DSL_CHANNEL
+
+
+def test_urgent_dm_to_a_dsl_opens_the_dm(slack: SlackWorld) -> None:
+    _queue(slack, _alert(to=DSL))
+    assert slack.dispatch() == 1
+    assert slack.fake.ok_calls("conversations.open")[0].params["users"] == DSL
+    assert slack.fake.ok_calls("chat.postMessage")[0].params["channel"] == "D0DSL00001"
+
+
+def test_rate_limited_then_delivered_once(slack: SlackWorld, clock: ManualClock) -> None:
+    slack.fake.rate_limit_next(1, retry_after=7, method="chat.postMessage")
+    _queue(slack, _alert())
+    assert slack.dispatch() == 0  # 429: rescheduled after Retry-After, not lost
+    assert slack.dispatch() == 0  # not yet due
+    clock.advance(dt.timedelta(seconds=8))
+    assert slack.dispatch() == 1
+    assert len(slack.fake.ok_calls("chat.postMessage")) == 1
+    clock.advance(dt.timedelta(minutes=5))
+    assert slack.dispatch() == 0
+    assert len(slack.fake.ok_calls("chat.postMessage")) == 1
+
+
+def test_listener_client_retries_429_in_place(slack: SlackWorld) -> None:
+    slack.fake.rate_limit_next(1, retry_after=0, method="response_url")
+    slack.sender.slash_command("/policy", "can I post photos of pupils?", "U0STAFF001")
+    slack.fake.wait_for_call("response_url")
+
+
+def test_long_report_text_is_cut_with_a_way_to_read_the_rest(slack: SlackWorld) -> None:
+    _queue(slack, _alert(text="word " * 3000))
+    slack.dispatch()
+    blocks = slack.fake.ok_calls("chat.postMessage")[0].params["blocks"]
+    assert len(blocks) <= 50
+    assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in blocks)
+    assert sum(len(b.get("text", {}).get("text", "")) for b in blocks if b["type"] == "section") <= ALERT_PREVIEW + 100
+    ids = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert "report.view" in ids and "report.ack" in ids
+
+
+def test_channel_not_found_is_permanent(slack: SlackWorld) -> None:
+    slack.fake.fail_next("chat.postMessage", "channel_not_found")
+    _queue(slack, _alert())
+    result = slack.core.outbox.dispatch({"slack": slack.notifier})
+    assert result.failed == 1

@@ -1,0 +1,89 @@
+"""Staff questions through Slack: /policy (private answer), @mention and DM (answer in thread), section, feedback."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.handlers.slack.conftest import STAFF, SlackWorld
+
+QUESTION = "a parent sent me a friend request on facebook, can I accept it?"
+
+
+def _text_of(blocks: list[dict]) -> str:
+    parts = []
+    for block in blocks:
+        text = block.get("text")
+        if isinstance(text, dict):
+            parts.append(text.get("text", ""))
+        for element in block.get("elements", []):
+            parts.append(element.get("text", "") if isinstance(element.get("text"), str) else "")
+    return "\n".join(parts)
+
+
+def test_policy_command_is_acked_at_once_and_answered_privately(slack: SlackWorld) -> None:
+    sent = slack.sender.slash_command("/policy", QUESTION, STAFF)
+    assert sent.status == 200
+    assert sent.elapsed < 3
+    call = slack.fake.wait_for_call("response_url")[0]
+    assert call.params["response_type"] == "ephemeral"
+    text = _text_of(call.params["blocks"])
+    assert "Social Media Policy" in text
+    actions = [b for b in call.params["blocks"] if b["type"] == "actions"]
+    ids = [e["action_id"] for e in actions[0]["elements"]]
+    assert "policy.section" in ids[0]
+    assert "feedback.helpful" in ids and "feedback.unhelpful" in ids
+
+
+def test_empty_policy_command_gets_help(slack: SlackWorld) -> None:
+    slack.sender.slash_command("/policy", "   ", STAFF)
+    call = slack.fake.wait_for_call("response_url")[0]
+    assert "/policy" in call.params["text"]
+
+
+def test_mention_is_answered_in_thread(slack: SlackWorld) -> None:
+    sent = slack.sender.app_mention(f"<@U0BOT00001> {QUESTION}", STAFF, channel="C0STAFFRM1")
+    assert sent.status == 200
+    call = slack.fake.wait_for_call("chat.postMessage")[0]
+    assert call.params["channel"] == "C0STAFFRM1"
+    assert call.params["thread_ts"]
+    assert "Social Media Policy" in _text_of(call.params["blocks"])
+
+
+def test_direct_message_is_answered_in_thread(slack: SlackWorld) -> None:
+    slack.sender.direct_message(QUESTION, STAFF)
+    call = slack.fake.wait_for_call("chat.postMessage")[0]
+    assert call.params["channel"] == "D0STAFF001"
+    assert call.params["thread_ts"]
+
+
+def test_user_text_cannot_ping_anyone(slack: SlackWorld) -> None:
+    slack.sender.direct_message("<!channel> @here what about <@U0HEAD0001> and <http://evil|school.uk>?", STAFF)
+    call = slack.fake.wait_for_call("chat.postMessage")[0]
+    rendered = str(call.params["blocks"]) + str(call.params["text"])
+    assert "<!channel>" not in rendered and "<@U0HEAD0001>" not in rendered
+    assert "@here" not in rendered.replace("@\u200bhere", "")
+    assert "<http" not in rendered
+
+
+def test_show_whole_section_opens_a_modal(slack: SlackWorld) -> None:
+    section_id = slack.core.policies.sections()[0][1].id
+    slack.sender.block_action(STAFF, "policy.section", section_id, channel="C0GENERAL1")
+    call = slack.fake.wait_for_call("views.open")[0]
+    assert call.params["view"]["type"] == "modal"
+    assert call.params["trigger_id"].startswith("trigger.")
+
+
+def test_feedback_is_thanked(slack: SlackWorld) -> None:
+    clause = slack.core.policies.clauses()[0].clause.id
+    slack.sender.block_action(STAFF, "feedback.helpful", clause, channel="C0GENERAL1")
+    call = slack.fake.wait_for_call("response_url")[0]
+    assert "Thank you" in call.params["text"]
+
+
+def test_unanswered_question_is_noted_as_a_gap_without_who_asked(slack: SlackWorld) -> None:
+    gaps = pytest.importorskip("bot.qa.gaps")
+    slack.sender.slash_command("/policy", "what time does the school canteen serve lunch?", STAFF)
+    call = slack.fake.wait_for_call("response_url")[0]
+    assert "doesn't cover" in call.params["text"]
+    slack.fake.wait_for(lambda _: gaps.gaps_since(slack.core, None), what="the gap to be noted")
+    assert gaps.gaps_since(slack.core, None) == ["what time does the school canteen serve lunch?"]

@@ -1,0 +1,200 @@
+"""A staff member reports a concern in Slack; the DSLs get the alert and work the case from its buttons."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.outbox import OutboxRow
+from bot.storage import Base
+from tests.handlers.slack.conftest import DSL, DSL_CHANNEL, STAFF, SlackWorld
+
+pytest.importorskip("bot.reports.service")
+
+NOBODY = "U0NOBODY99"
+
+
+def _values(category: str, text: str, anonymous: bool = True) -> dict[str, Any]:
+    return {
+        "category": {"value": {"type": "static_select", "selected_option": {"value": category}}},
+        "description": {"value": {"type": "plain_text_input", "value": text}},
+        "anonymous": {"value": {"type": "checkboxes",
+                                "selected_options": [{"value": "yes"}] if anonymous else []}},
+    }
+
+
+def _report(slack: SlackWorld, text: str = "A pupil showed me messages from an adult asking to meet.",
+            category: str = "online_abuse", anonymous: bool = True, user: str = STAFF) -> str:
+    sent = slack.sender.slash_command("/report", "", user)
+    assert sent.status == 200
+    modal = slack.fake.wait_for_call("views.open")[0].params["view"]
+    assert modal["callback_id"] == "report.submit"
+    submitted = slack.sender.view_submission(user, "report.submit", _values(category, text, anonymous))
+    assert submitted.status == 200
+    answer = submitted.json()
+    assert answer["response_action"] == "update"
+    found = re.search(r"Your receipt code is: ([A-Z0-9-]+)", json.dumps(answer["view"]))
+    assert found, answer
+    return found.group(1)
+
+
+def _case(slack: SlackWorld, code: str) -> Any:
+    actor = slack.core.reports.actor(name="Dana Lead")
+    return slack.core.reports.case(code, actor)
+
+
+def _everything_stored(slack: SlackWorld) -> str:
+    """Every row of every table (outbox payloads decrypted), except the staff list itself."""
+    dump = []
+    with slack.core.db.session() as session:
+        for table in Base.metadata.sorted_tables:
+            if table.name in ("people", "person_roles"):
+                continue
+            dump += [str(tuple(row)) for row in session.execute(select(table)).all()]
+        for row in session.scalars(select(OutboxRow)).all():
+            dump.append(json.dumps(slack.core.outbox.message(row).to_json()))
+    return "\n".join(dump)
+
+
+def test_anonymous_staff_report_carries_no_identity_and_alerts_the_dsl_channel(slack: SlackWorld) -> None:
+    code = _report(slack)
+    stored = _everything_stored(slack)
+    assert STAFF not in stored and "Jo Teacher" not in stored and "D0STAFF001" not in stored
+    assert slack.fake.ok_calls("chat.postMessage") == []  # no DM ties the receipt to the sender
+    slack.dispatch()
+    posted = slack.fake.ok_calls("chat.postMessage")
+    assert [c.params["channel"] for c in posted] == [DSL_CHANNEL]
+    ids = [e["action_id"] for b in posted[0].params["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert ids == ["report.ack", "report.note", "report.ask", "report.close"]
+    assert code in json.dumps(posted[0].params["blocks"])
+    assert _case(slack, code).channel == "slack"
+
+
+def test_named_report_says_who_and_sends_the_receipt_by_dm(slack: SlackWorld) -> None:
+    code = _report(slack, anonymous=False)
+    assert "Jo Teacher" in _case(slack, code).text
+    dm = slack.fake.wait_for_call("chat.postMessage")[0]
+    assert dm.params["channel"] == STAFF and code in dm.params["text"] + json.dumps(dm.params["blocks"])
+
+
+def test_empty_report_is_refused_in_the_form(slack: SlackWorld) -> None:
+    sent = slack.sender.view_submission(STAFF, "report.submit", _values("online_abuse", "   "))
+    body = sent.json()
+    assert body["response_action"] == "errors" and body["errors"]["description"]
+
+
+def test_dsl_acknowledges_and_the_alert_is_updated_in_place(slack: SlackWorld) -> None:
+    code = _report(slack)
+    slack.dispatch()
+    alert = slack.fake.ok_calls("chat.postMessage")[0]
+    sent = slack.sender.block_action(DSL, "report.ack", code, channel=DSL_CHANNEL)
+    assert sent.status == 200
+    reply = slack.fake.wait_for_call("response_url")[0]
+    assert "acknowledged" in reply.params["text"]
+    assert _case(slack, code).status == "acknowledged"
+    slack.dispatch()
+    update = slack.fake.wait_for_call("chat.update")[0]
+    assert update.params["channel"] == DSL_CHANNEL
+    assert len(slack.fake.ok_calls("chat.postMessage")) == 1
+    assert alert is not None
+    ids = [e["action_id"] for b in update.params["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert "report.ack" not in ids
+
+
+@pytest.mark.parametrize(
+    ("action", "words", "status", "event"),
+    [
+        ("report.note", "Spoke to the class teacher.", "in progress", "note"),
+        ("report.ask", "Which day did this happen?", "in progress", "asked the sender"),
+        ("report.close", "Parents informed; police not needed.", "closed", "closed"),
+    ],
+)
+def test_dsl_note_ask_and_close_through_modals(
+    slack: SlackWorld, action: str, words: str, status: str, event: str
+) -> None:
+    code = _report(slack)
+    slack.sender.block_action(DSL, action, code, channel=DSL_CHANNEL)
+    modal = slack.fake.wait_for_call("views.open", count=2)[1].params["view"]
+    assert modal["callback_id"] == action
+    values = {"text": {"value": {"type": "plain_text_input", "value": words}}}
+    sent = slack.sender.view_submission(DSL, action, values, private_metadata=modal["private_metadata"])
+    assert sent.status == 200
+    assert "errors" not in (sent.json() or {})
+    case = _case(slack, code)
+    assert case.status == status
+    assert any(e.action == event and e.detail == words for e in case.events)
+
+
+def test_staff_member_who_is_not_a_dsl_is_refused_and_recorded(slack: SlackWorld) -> None:
+    code = _report(slack)
+    slack.sender.block_action(STAFF, "report.ack", code, channel=DSL_CHANNEL)
+    reply = slack.fake.wait_for_call("response_url")[0]
+    assert reply.params["response_type"] == "ephemeral"
+    assert "not" in reply.params["text"].lower()
+    case = _case(slack, code)
+    assert case.status == "new"
+    assert any(e.action == "refused" and e.actor == "Jo Teacher" for e in case.events)
+
+
+def test_unknown_slack_user_is_refused_and_recorded(slack: SlackWorld) -> None:
+    code = _report(slack)
+    slack.sender.block_action(NOBODY, "report.close", code, channel=DSL_CHANNEL)
+    reply = slack.fake.wait_for_call("response_url")[0]
+    assert "Designated Safeguarding Leads" in reply.params["text"]
+    assert len(slack.fake.ok_calls("views.open")) == 1  # only the reporter's form; no modal for the stranger
+    assert any(e.action == "refused" for e in _case(slack, code).events)
+
+
+def test_non_dsl_modal_submission_is_refused_in_the_form(slack: SlackWorld) -> None:
+    code = _report(slack)
+    values = {"text": {"value": {"type": "plain_text_input", "value": "closing it"}}}
+    sent = slack.sender.view_submission(STAFF, "report.close", values, private_metadata=json.dumps({"code": code}))
+    assert sent.json()["response_action"] == "errors"
+    assert _case(slack, code).status == "new"
+
+
+def test_sender_checks_status_with_the_receipt(slack: SlackWorld) -> None:
+    code = _report(slack)
+    slack.sender.slash_command("/status", code, STAFF)
+    reply = slack.fake.wait_for_call("response_url")[0]
+    assert code in reply.params["text"] or code in json.dumps(reply.params["blocks"])
+    slack.sender.slash_command("/status", "WRONG-CODE", STAFF)
+    wrong = slack.fake.wait_for_call("response_url", count=2)[1]
+    assert "Traceback" not in wrong.params["text"]
+
+
+def test_urgent_report_also_goes_by_dm_to_the_dsls_and_every_copy_is_updated(slack: SlackWorld) -> None:
+    code = _report(slack, category="child_at_risk", text="A child told me they are afraid to go home tonight.")
+    slack.dispatch()
+    channels = sorted(c.params["channel"] for c in slack.fake.ok_calls("chat.postMessage"))
+    assert channels == [DSL_CHANNEL, "D0DSL00001"]  # the channel, and the DSL on the route by DM
+    slack.sender.block_action(DSL, "report.ack", code, channel=DSL_CHANNEL)
+    slack.fake.wait_for_call("response_url")
+    slack.dispatch()
+    updated = sorted(c.params["channel"] for c in slack.fake.ok_calls("chat.update"))
+    assert updated == channels
+    assert len(slack.fake.ok_calls("chat.postMessage")) == len(channels)  # edited in place, nothing new
+
+
+def test_dsl_reads_the_whole_report(slack: SlackWorld) -> None:
+    code = _report(slack, text="Details. " * 400)
+    slack.sender.block_action(DSL, "report.view", code, channel=DSL_CHANNEL)
+    view = slack.fake.wait_for_call("views.open", count=2)[1].params["view"]
+    assert code in json.dumps(view) and len(view["blocks"]) <= 100
+
+
+def test_question_reaches_a_named_reporter_by_dm(slack: SlackWorld) -> None:
+    code = _report(slack, anonymous=False)
+    slack.dispatch()
+    slack.sender.block_action(DSL, "report.ask", code, channel=DSL_CHANNEL)
+    modal = slack.fake.wait_for_call("views.open", count=2)[1].params["view"]
+    values = {"text": {"value": {"type": "plain_text_input", "value": "Which lesson was it?"}}}
+    slack.sender.view_submission(DSL, "report.ask", values, private_metadata=modal["private_metadata"])
+    slack.dispatch()
+    to_reporter = [c for c in slack.fake.ok_calls("chat.postMessage")
+                   if c.params["channel"] == "D0STAFF001" and "Which lesson was it?" in json.dumps(c.params)]
+    assert len(to_reporter) == 1
