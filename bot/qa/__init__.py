@@ -24,11 +24,11 @@ from bot.qa.text import STOP_WORDS, words
 __all__ = ["Answer", "Citation", "QuestionAnswerer", "MAX_QUESTION_CHARS"]
 
 MAX_QUESTION_CHARS = 1000
-ANSWER_THRESHOLD = 0.30  # below this best score the policy does not cover the question
+ANSWER_THRESHOLD = 0.35  # below this best score the policy does not cover the question
 RUNNER_UP_SHARE = 0.80  # a runner-up this close to the best is quoted too
 CLARIFY_SHARE = 0.97  # ... and this close, from a different section, makes us ask which was meant
 OFF_TOPIC_PENALTY = 0.35  # per everyday matter in the question that the matched clause never mentions
-AUDIENCE_PENALTY = 0.75  # a clause written for the other audience is a little less likely to be the answer
+AUDIENCE_PENALTY = 0.6  # a clause written for the other audience is a little less likely to be the answer
 MAX_CITATIONS = 3
 
 _AUDIENCE_OF_ASKER = {"parent": "parents", "staff": "staff"}
@@ -60,6 +60,9 @@ class QuestionAnswerer:
         self.index = ClauseIndex(library)
         self.analyzer = self.index.analyzer
         self._off_topic = [tuple(self.analyzer.stems(p, False)) for p in OFF_TOPIC_PHRASES]
+        # Words that alone never make a question one the policy answers ("lunch" in "my lunch break" does
+        # help find a clause, but "what's for lunch" shares nothing else with it).
+        self._not_specific = GENERIC | STOP_WORDS | {phrase[0] for phrase in self._off_topic if len(phrase) == 1}
 
     # --- people to point to ---
     def _contact(self, key: str, fallback: str) -> str:
@@ -99,7 +102,7 @@ class QuestionAnswerer:
             and runner.ref.clause.kind != best.ref.clause.kind
             and self._covers(runner)
         ):
-            return self._clarify(question, audience, best, runner)
+            return self._clarify(question, audience, best, runner, safeguarding)
         return self._answer(question, audience, chosen, safeguarding)
 
     def _problem_with(self, question: str) -> str | None:
@@ -148,7 +151,7 @@ class QuestionAnswerer:
         """Enough to answer: a good score, sharing at least one specific (not merely framing) idea."""
         if match.score < ANSWER_THRESHOLD:
             return False
-        specific = {t.lstrip(CONCEPT_PREFIX) for t in match.matched} - GENERIC - STOP_WORDS
+        specific = {t.lstrip(CONCEPT_PREFIX) for t in match.matched} - self._not_specific
         return bool(specific)
 
     # --- the replies ---
@@ -164,24 +167,31 @@ class QuestionAnswerer:
         if len(chosen) > 1:
             lines.append("Other parts of the policy that may help are quoted below.")
         if safeguarding:
-            lines.append(
-                f"If you are worried a child may be at risk, please tell {self.contact_for(audience, True)} "
-                "today. If a child is in immediate danger, call 999."
-            )
+            lines.append(self._safeguarding_line(audience))
         return Answer(
             question, True, "\n".join(lines), "answer", [self._citation(m.ref) for m in chosen],
             self.contact_for(audience, safeguarding),
         )
 
-    def _clarify(self, question: str, audience: AskerAudience | None, best: Match, runner: Match) -> Answer:
+    def _safeguarding_line(self, audience: AskerAudience | None) -> str:
+        return (
+            f"If you are worried a child may be at risk, please tell {self.contact_for(audience, True)} "
+            "today. If a child is in immediate danger, call 999."
+        )
+
+    def _clarify(
+        self, question: str, audience: AskerAudience | None, best: Match, runner: Match, safeguarding: bool
+    ) -> Answer:
         a, b = best.ref.section.title, runner.ref.section.title
         text = (
             f"Two parts of the policy could answer that: \u201c{a}\u201d and \u201c{b}\u201d. Both are quoted "
             "below; if neither is what you meant, please ask again with a few more words."
         )
+        if safeguarding:
+            text += "\n" + self._safeguarding_line(audience)
         return Answer(
             question, True, text, "clarify", [self._citation(best.ref), self._citation(runner.ref)],
-            self.contact_for(audience),
+            self.contact_for(audience, safeguarding),
         )
 
     def _refusal(self, question: str, audience: AskerAudience | None, safeguarding: bool) -> Answer:

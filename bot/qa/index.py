@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from bot.policy.loader import ClauseRef, PolicyLibrary
 from bot.qa.analyzer import CONCEPT_PREFIX, Analyzer
 
-EXAMPLE_WEIGHT = 0.6  # share of the score from the nearest example question; the rest from text and topics
+EXAMPLE_WEIGHT = 0.5  # share of the score from the nearest example question
+UNION_WEIGHT = 0.2  # share from how much of the question all its examples together cover; the rest from text
 UNKNOWN_IDF_FACTOR = 0.8  # a word the policy never uses counts as this share of the rarest word's weight
 
 
@@ -35,6 +36,7 @@ class _Entry:
     fields: frozenset[str]  # text and topics
     examples: list[tuple[frozenset[str], float]]  # each example's tokens and its norm
     vocabulary: frozenset[str]  # every word stem of its text, topics and examples
+    everything: frozenset[str] = frozenset()  # every token of its text, topics and examples
 
 
 class ClauseIndex:
@@ -60,9 +62,16 @@ class ClauseIndex:
         self.idf: dict[str, float] = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
         self.unknown_idf = UNKNOWN_IDF_FACTOR * math.log(1 + (n - 0.5) / 1.5)
         self._entries = [
-            _Entry(ref, fields, [(e, self._norm(e)) for e in examples if e], self.vocabulary[ref.clause.id])
+            _Entry(
+                ref,
+                fields,
+                [(e, self._norm(e)) for e in examples if e],
+                self.vocabulary[ref.clause.id],
+                fields.union(*examples),
+            )
             for ref, fields, examples in documents
         ]
+        self._postings()
 
     def weight(self, token: str) -> float:
         return self.idf.get(token, self.unknown_idf)
@@ -76,27 +85,57 @@ class ClauseIndex:
     def known(self, token: str) -> bool:
         return token in self.idf
 
+    def _postings(self) -> None:
+        """Token -> where it occurs, so a search touches only the clauses and examples sharing a token."""
+        self._in_examples: dict[str, list[tuple[int, int]]] = {}
+        self._in_fields: dict[str, list[int]] = {}
+        self._in_everything: dict[str, list[int]] = {}
+        for i, entry in enumerate(self._entries):
+            for j, (example, _) in enumerate(entry.examples):
+                for token in example:
+                    self._in_examples.setdefault(token, []).append((i, j))
+            for token in entry.fields:
+                self._in_fields.setdefault(token, []).append(i)
+            for token in entry.everything:
+                self._in_everything.setdefault(token, []).append(i)
+
     def search(self, tokens: frozenset[str], limit: int = 10) -> list[Match]:
         """Clauses best first, each scored in [0, 1]."""
         if not tokens:
             return []
-        q_norm = self._norm(tokens)
-        q_mass = q_norm**2
-        matches: list[Match] = []
-        for entry in self._entries:
-            best_example = 0.0
-            for example, e_norm in entry.examples:
-                shared = tokens & example
-                if shared:
-                    dot = sum(self.weight(t) ** 2 for t in shared)
-                    best_example = max(best_example, dot / (q_norm * e_norm))
-            covered = tokens & entry.fields
-            coverage = sum(self.weight(t) ** 2 for t in covered) / q_mass
-            score = EXAMPLE_WEIGHT * best_example + (1 - EXAMPLE_WEIGHT) * coverage
-            if score > 0:
-                matched = frozenset(covered | {t for ex, _ in entry.examples for t in ex & tokens})
-                matches.append(Match(entry.ref, score, matched))
-        matches.sort(key=lambda m: -m.score)
+        weights = {t: self.weight(t) ** 2 for t in tokens}
+        q_mass = sum(weights.values())
+        q_norm = math.sqrt(q_mass)
+        example_dot: dict[tuple[int, int], float] = {}
+        field_dot: dict[int, float] = {}
+        union_dot: dict[int, float] = {}
+        matched: dict[int, set[str]] = {}
+        for token, w in weights.items():
+            for key in self._in_examples.get(token, ()):
+                example_dot[key] = example_dot.get(key, 0.0) + w
+            for i in self._in_fields.get(token, ()):
+                field_dot[i] = field_dot.get(i, 0.0) + w
+            for i in self._in_everything.get(token, ()):
+                union_dot[i] = union_dot.get(i, 0.0) + w
+                matched.setdefault(i, set()).add(token)
+        best_example: dict[int, float] = {}
+        for (i, j), dot in example_dot.items():
+            similarity = dot / (q_norm * self._entries[i].examples[j][1])
+            if similarity > best_example.get(i, 0.0):
+                best_example[i] = similarity
+        matches = [
+            Match(
+                self._entries[i].ref,
+                (
+                    EXAMPLE_WEIGHT * best_example.get(i, 0.0)
+                    + UNION_WEIGHT * union / q_mass
+                    + (1 - EXAMPLE_WEIGHT - UNION_WEIGHT) * field_dot.get(i, 0.0) / q_mass
+                ),
+                frozenset(matched[i]),
+            )
+            for i, union in union_dot.items()
+        ]
+        matches.sort(key=lambda m: (-m.score, m.ref.clause.id))
         return matches[:limit]
 
 

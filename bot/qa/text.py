@@ -38,6 +38,8 @@ STOP_WORDS = frozenset(
     wants was wasnt we were what whats when where whether which while who whom whose why will with would
     wouldnt yet you your yours yourself yourselves allowed allow alright fine right okey pls plz u ur im
     hi hey hello thanks thank cheers thx ta yes yeah yep also actually basically still already
+    goes went gone come comes came coming leave
+    gonna wanna gotta cos coz cuz bc tho wot wat bout abt r q pls plz
     """.split()
 )
 
@@ -121,10 +123,14 @@ def _deletes(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
+# Shorter words are too often a real word we do not know ("come" is not a typo of "code").
+MIN_TYPO_LENGTH = 5
+
+
 class SpellingCorrector:
     """Typo tolerance against a known vocabulary (SymSpell-style: precomputed one-letter deletions).
 
-    A word of 4+ letters that is not in the vocabulary is replaced by the most frequent vocabulary word within
+    A word of 5+ letters that is not in the vocabulary is replaced by the most frequent vocabulary word within
     one edit (two for words of 8+ letters); shorter words and real words we know are left alone.
     """
 
@@ -143,7 +149,7 @@ class SpellingCorrector:
         """The vocabulary word meant by `word`, or None when there is no close enough one."""
         if word in self._frequency:
             return word
-        if len(word) < 4 or word in self._protected or word.isdigit():
+        if len(word) < MIN_TYPO_LENGTH or word in self._protected or word.isdigit():
             return None
         limit = 2 if len(word) >= 8 else 1
         candidates: set[str] = set()
@@ -151,6 +157,8 @@ class SpellingCorrector:
             candidates.update(self._by_delete.get(variant, ()))
         best: tuple[int, int, str] | None = None
         for candidate in candidates:
+            if candidate[0] != word[0]:
+                continue  # real words one letter from a policy word mostly differ first: skill/kill, sorry/worry
             distance = damerau_levenshtein(word, candidate, limit)
             if distance <= limit:
                 key = (distance, -self._frequency[candidate], candidate)

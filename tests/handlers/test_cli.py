@@ -1,0 +1,85 @@
+"""The `policybot` command as a newcomer meets it: real processes, a fresh data directory, no tokens."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import __version__
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def policybot(
+    tmp_path: Path, *args: str, stdin: str = "", env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "TELEGRAM_", "DATABASE_URL", "POLICYBOT_"))
+    }
+    env.update({"DATA_DIR": str(tmp_path / "data"), "SCHOOL_FILE": str(REPO / "school.example.yaml")})
+    env.update(env_extra or {})
+    return subprocess.run(
+        [sys.executable, "-m", "handlers.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(REPO)},
+        timeout=60,
+    )
+
+
+def test_version(tmp_path: Path) -> None:
+    result = policybot(tmp_path, "--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"policybot {__version__}"
+
+
+def test_no_command_shows_help(tmp_path: Path) -> None:
+    result = policybot(tmp_path)
+    assert result.returncode == 2 and "COMMAND" in result.stdout
+
+
+def test_people_commands_round_trip(tmp_path: Path) -> None:
+    assert policybot(tmp_path, "people", "add", "Kim New", "--role", "staff", "--slack", "U0KIM").returncode == 0
+    assert policybot(tmp_path, "people", "role", "Kim New", "staff", "deputy_dsl").returncode == 0
+    listing = policybot(tmp_path, "people", "list")
+    assert "Kim New: Deputy Designated Safeguarding Lead, Staff" in listing.stdout
+    assert "Dana Lead: Designated Safeguarding Lead, Staff" in listing.stdout  # from the school file
+
+
+def test_known_errors_are_one_plain_line(tmp_path: Path) -> None:
+    result = policybot(tmp_path, "people", "role", "Nobody Here", "staff")
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "policybot: nobody called 'Nobody Here'; `policybot people list` shows everyone"
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_school_file_stops_start_up_with_file_and_problem(tmp_path: Path) -> None:
+    bad = tmp_path / "school.yaml"
+    bad.write_text("name: [oops")
+    result = subprocess.run(
+        [sys.executable, "-m", "handlers.cli", "people", "list"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO), "DATA_DIR": str(tmp_path), "SCHOOL_FILE": str(bad)},
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert str(bad) in result.stderr and "not valid YAML" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("stdin", ["", "p\n/quit\n"])
+def test_chat_ends_cleanly_without_input(tmp_path: Path, stdin: str) -> None:
+    result = policybot(tmp_path, "chat", stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    assert "Goodbye." in result.stdout

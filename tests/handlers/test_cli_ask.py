@@ -1,0 +1,83 @@
+"""`policybot ask` and `policybot policy ...` as other tools and newcomers use them: real processes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.config import REPO_ROOT
+from tests.handlers.test_cli import policybot
+
+
+def test_ask_quotes_the_policy_and_exits_0(tmp_path: Path) -> None:
+    result = policybot(tmp_path, "ask", "can I put photos of the nativity on facebook?", "--audience", "parent")
+    assert result.returncode == 0, result.stderr
+    assert "include other children as well as their own" in result.stdout
+
+
+def test_ask_json_shape(tmp_path: Path) -> None:
+    result = policybot(tmp_path, "ask", "a pupil sent me a friend request", "--audience", "staff", "--json")
+    data = json.loads(result.stdout)
+    assert set(data) == {"question", "answered", "answer", "citations"} and data["answered"] is True
+    assert set(data["citations"][0]) == {"policy", "section", "clause", "text"}
+
+
+def test_batch_gives_one_line_per_question_in_order(tmp_path: Path) -> None:
+    questions = [
+        {"question": "can I post pics of sports day on insta?", "audience": "parent"},
+        {"question": "what's for lunch today?", "audience": None},
+        {"question": "", "audience": "staff"},
+        {"question": "should I accept a pupil's friend request?", "audience": "staff"},
+    ]
+    lines = [json.dumps(q) for q in questions] + ["this line is not json", '{"audience": "parent"}']
+    batch = tmp_path / "questions.jsonl"
+    batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = policybot(tmp_path, "ask", "--batch", str(batch))
+    assert result.returncode == 0, result.stderr
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(out) == 6
+    assert [o["question"] for o in out[:4]] == [q["question"] for q in questions]
+    assert [o["answered"] for o in out] == [True, False, False, True, False, False]
+    assert out[0]["citations"][0]["text"].startswith("In addition parents should not post images")
+    assert "line 5" in out[4]["answer"] and out[4]["citations"] == []
+
+
+@pytest.mark.parametrize(
+    ("question", "status", "says"),
+    [
+        ("what's the capital of France?", 1, "doesn't cover"),
+        ("   ", 2, "Please type a question"),
+        ("\U0001f600\U0001f600", 2, "emoji"),
+        ("x" * 100_000, 2, "too long"),
+    ],
+)
+def test_ask_bad_or_uncovered_questions(tmp_path: Path, question: str, status: int, says: str) -> None:
+    result = policybot(tmp_path, "ask", question)
+    assert result.returncode == status and says in result.stdout and "Traceback" not in result.stderr
+
+
+def test_policy_check_and_show(tmp_path: Path) -> None:
+    check = policybot(tmp_path, "policy", "check")
+    assert check.returncode == 0 and "social-media" in check.stdout
+    listing = policybot(tmp_path, "policy", "show")
+    assert "staff-key-principles" in listing.stdout
+    section = policybot(tmp_path, "policy", "show", "Key Principles")
+    assert section.returncode == 0 and "[kp-" in section.stdout
+    assert policybot(tmp_path, "policy", "show", "no such section").returncode == 1
+
+
+def test_malformed_policy_fails_check_and_start_up(tmp_path: Path) -> None:
+    policies = tmp_path / "policies"
+    policies.mkdir()
+    text = (REPO_ROOT / "policy_data" / "social-media.yaml").read_text(encoding="utf-8")
+    (policies / "social-media.yaml").write_text(text.replace("kind: principle", "kind: wish", 1), encoding="utf-8")
+    (policies / "broken.yaml").write_text("id: [unclosed\n", encoding="utf-8")
+    env = {"POLICY_DIR": str(policies)}
+    check = policybot(tmp_path, "policy", "check", env_extra=env)
+    run = policybot(tmp_path, "chat", stdin="p\n/quit\n", env_extra=env)
+    assert check.returncode == 1
+    assert "broken.yaml: line 2, column 1: malformed YAML" in check.stderr
+    assert "social-media.yaml: sections[0].clauses[0].kind:" in check.stderr and "sg-commitment" in check.stderr
+    assert run.returncode == 1 and "social-media.yaml" in run.stderr and "Traceback" not in run.stderr

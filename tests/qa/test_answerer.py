@@ -1,0 +1,161 @@
+"""The question answerer: the policy's own words for questions in people's own words, honest refusals, and
+plain messages for input it cannot read."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from bot.config import REPO_ROOT, School
+from bot.policy.loader import load_library
+from bot.qa import MAX_QUESTION_CHARS, QuestionAnswerer
+
+LIBRARY = load_library(REPO_ROOT / "policy_data")
+
+
+@pytest.fixture(scope="module")
+def qa() -> QuestionAnswerer:
+    from bot.config import load_school
+
+    return QuestionAnswerer(LIBRARY, load_school(REPO_ROOT / "school.example.yaml"))
+
+
+@pytest.mark.parametrize(
+    ("question", "audience", "clause"),
+    [
+        ("can I put pictures from the nativity on facebook?", "parent", "inap-images"),
+        ("can i post pics of the nativty on my fb", "parent", "inap-images"),  # typo, slang
+        ("What happens if a parent keeps posting nasty stuff about teachers?", "parent", "proc-refuses"),
+        ("should I accept a friend request from a pupil?", "staff", "friends-reject"),
+        ("what do I do with photos of the kids on my own phone", "staff", "swp-transfer-delete"),
+        ("who do I tell if I think a child is being radicalised", None, "sg-extremism"),
+        ("when is the policy reviewed?", None, "review-cycle"),
+    ],
+)
+def test_paraphrases_find_the_clause(qa: QuestionAnswerer, question: str, audience: str | None, clause: str) -> None:
+    answer = qa.answer(question, audience)  # type: ignore[arg-type]
+    assert answer.answered and answer.outcome in ("answer", "clarify")
+    assert clause in [c.clause for c in answer.citations[:2]]
+
+
+def test_citations_quote_the_policy_word_for_word(qa: QuestionAnswerer) -> None:
+    answer = qa.answer("can I post photos of sports day?", "parent")
+    for citation in answer.citations:
+        ref = LIBRARY.clause(citation.clause)
+        assert citation.text == ref.clause.text
+        assert citation.section == ref.section.title and citation.policy == ref.policy.title
+    assert answer.citations[0].text in answer.text  # the short answer quotes the best clause
+
+
+def test_the_askers_audience_is_preferred(qa: QuestionAnswerer) -> None:
+    staff = qa.answer("can I post photos of pupils on my personal social media?", "staff")
+    parent = qa.answer("can I post photos of pupils on my personal social media?", "parent")
+    assert LIBRARY.clause(staff.citations[0].clause).section.audience in ("staff", "everyone")
+    assert LIBRARY.clause(parent.citations[0].clause).section.audience in ("parents", "everyone")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what time does school start?",
+        "how do I pay for the school trip",
+        "what's the wifi password",
+        "what is the capital of France",
+        "can my child bring a packed lunch",
+    ],
+)
+def test_out_of_scope_is_refused_with_a_person_to_ask(qa: QuestionAnswerer, question: str) -> None:
+    answer = qa.answer(question, "parent")
+    assert not answer.answered and answer.outcome == "refuse" and answer.citations == []
+    assert "doesn't cover" in answer.text and "school office" in answer.text
+
+
+def test_staff_are_pointed_to_the_headteacher(qa: QuestionAnswerer) -> None:
+    assert "Headteacher" in qa.answer("how do I claim overtime?", "staff").text
+
+
+def test_a_worry_about_a_child_points_to_the_dsls(qa: QuestionAnswerer) -> None:
+    answer = qa.answer("a child told me about abuse at home, what do I do", "staff")
+    assert "Designated Safeguarding Leads" in answer.text and "999" in answer.text
+
+
+@pytest.mark.parametrize("greeting", ["hello", "Hi there!", "thanks so much", "good morning"])
+def test_greetings_get_a_greeting(qa: QuestionAnswerer, greeting: str) -> None:
+    answer = qa.answer(greeting, "parent")
+    assert answer.outcome == "greeting" and not answer.answered and "Hello" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        ("", "Please type a question"),
+        ("   \n\t ", "Please type a question"),
+        ("x" * 100_000, "too long"),
+        ("\x00\x01\x02binary\x03\x04", "doesn't look like text"),
+        ("\U0001f600\U0001f44d\U0001f4f8", "emoji"),
+        ("\u041c\u043e\u0436\u043d\u043e \u043b\u0438 \u0444\u043e\u0442\u043e?", "English"),
+    ],
+)
+def test_unreadable_input_gets_a_plain_message(qa: QuestionAnswerer, question: str, says: str) -> None:
+    answer = qa.answer(question, "parent")
+    assert answer.outcome == "invalid" and not answer.answered and says in answer.text
+    assert len(answer.text) < 200
+
+
+def test_a_long_but_allowed_question_still_answers(qa: QuestionAnswerer) -> None:
+    question = ("I was wondering, " * 40 + "can I post photos of the nativity on facebook?")[:MAX_QUESTION_CHARS]
+    assert qa.answer(question, "parent").answered
+
+
+def test_no_network_is_used(qa: QuestionAnswerer, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the answerer tried to use the network")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    QuestionAnswerer(LIBRARY).answer("can I post photos of sports day?", "parent")
+
+
+CLARIFY = """\
+id: trips
+title: Trips Policy
+school: Stokes Wood Primary School
+adopted: 2023-09-01
+review_cycle: annual
+owner: headteacher
+version: "1"
+sections:
+  - id: before
+    title: Before the trip
+    audience: everyone
+    clauses:
+      - id: before-consent
+        kind: rule
+        text: A signed consent form is needed for every trip.
+        topics: [trip form]
+        examples: ["do I need a form for the trip"]
+  - id: after
+    title: After the trip
+    audience: everyone
+    clauses:
+      - id: after-photos
+        kind: guidance
+        text: Trip photos go on the school website.
+        topics: [trip form]
+        examples: ["do I need a form for the trip"]
+"""
+
+
+def test_two_equally_likely_clauses_ask_which_was_meant(tmp_path: Path) -> None:
+    (tmp_path / "trips.yaml").write_text(CLARIFY, encoding="utf-8")
+    answer = QuestionAnswerer(load_library(tmp_path)).answer("do I need a form for the trip?")
+    assert answer.outcome == "clarify" and answer.answered
+    assert {c.clause for c in answer.citations} == {"before-consent", "after-photos"}
+    assert "Before the trip" in answer.text and "After the trip" in answer.text
+
+
+def test_works_without_school_contacts() -> None:
+    answer = QuestionAnswerer(LIBRARY, School(name="A School")).answer("what's the wifi password", "parent")
+    assert "the school office" in answer.text
