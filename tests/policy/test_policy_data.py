@@ -11,8 +11,9 @@ import pytest
 from bot.config import REPO_ROOT
 from bot.policy.loader import PolicyLibrary, load_library
 
-SOURCE_DIR = REPO_ROOT.parent / "shared" / "policy-source"
 POLICY_DIR = REPO_ROOT / "policy_data"
+SOURCE_DIR = POLICY_DIR / "sources"  # the school's documents as received, kept beside the data made from them
+SHARED_SOURCE_DIR = REPO_ROOT.parent / "shared" / "policy-source"
 
 
 def norm(text: str) -> str:
@@ -27,10 +28,14 @@ def library() -> PolicyLibrary:
 def source_text(library: PolicyLibrary) -> str:
     policy = library.policy("social-media")
     assert policy.source
-    path = SOURCE_DIR / policy.source
-    if not path.exists():
-        pytest.skip(f"the policy source {path} is not in this checkout's neighbourhood")
-    return path.read_text(encoding="utf-8")
+    return (SOURCE_DIR / policy.source).read_text(encoding="utf-8")
+
+
+def test_the_kept_source_is_the_schools_document(library: PolicyLibrary) -> None:
+    shared = SHARED_SOURCE_DIR / str(library.policy("social-media").source)
+    if not shared.exists():
+        pytest.skip(f"{shared} is not beside this checkout; the copy in {SOURCE_DIR} is used")
+    assert shared.read_text(encoding="utf-8") == source_text(library)
 
 
 def test_every_clause_is_verbatim_source_text(library: PolicyLibrary) -> None:
