@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -140,6 +140,8 @@ class School(BaseModel):
     reminder_time: dt.time = dt.time(8, 30)
     # "full": alerts carry the report text; "contentless": only category, urgency and receipt.
     alert_contents: Literal["full", "contentless"] = "full"
+    # Replaces the report categories and routes of bot/reports/categories.yaml (same shape); None keeps them.
+    report_categories: list[dict[str, Any]] | None = None
 
     @field_validator("timezone")
     @classmethod

@@ -103,7 +103,18 @@ class Core:
     def prepare(self) -> None:
         """Start-up: bring the schema up to date and load the school's people. Fails loudly on bad data."""
         self.policies  # noqa: B018 - a malformed policy file must stop start-up, with file, path and problem
+        self._check_report_categories()
         self.db.upgrade()
         added = self.people.seed(self.school.people)
         if added:
             log.info("added %d people from the school settings", added)
+
+    def _check_report_categories(self) -> None:
+        """The school's own report categories, if any, must be valid before anyone can report."""
+        from bot.config import ConfigError
+        from bot.reports.categories import CategoryDataError, load_categories
+
+        try:
+            load_categories(self.school.report_categories)
+        except (CategoryDataError, KeyError, TypeError, ValueError) as exc:
+            raise ConfigError(f"{self.settings.resolved_school_file}: report_categories: {exc}") from exc

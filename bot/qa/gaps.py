@@ -35,20 +35,28 @@ class KnowledgeGap(Base):
 def ask(core: Core, question: str, audience: AskerAudience | None, channel: str) -> Answer:
     """Answer a question; a refused one is kept as a knowledge gap. Storage trouble never costs the answer."""
     answer = core.qa.answer(question, audience)
-    if answer.outcome == "refuse":
-        try:
-            with core.db.session() as session, session.begin():
-                session.add(
-                    KnowledgeGap(
-                        question=" ".join(question.split())[:MAX_GAP_CHARS],
-                        audience=audience,
-                        channel=channel,
-                        asked_at=core.clock.now(),
-                    )
-                )
-        except Exception:
-            log.exception("could not record a knowledge gap")
+    record_gap(core, answer, audience, channel)
     return answer
+
+
+def record_gap(core: Core, answer: Answer, audience: AskerAudience | None, channel: str) -> bool:
+    """Keep `answer`'s question if the policy did not cover it. For adapters that reply first and store after."""
+    if answer.outcome != "refuse":
+        return False
+    try:
+        with core.db.session() as session:
+            session.add(
+                KnowledgeGap(
+                    question=" ".join(answer.question.split())[:MAX_GAP_CHARS],
+                    audience=audience,
+                    channel=channel,
+                    asked_at=core.clock.now(),
+                )
+            )
+    except Exception:
+        log.exception("could not record a knowledge gap")
+        return False
+    return True
 
 
 def gaps_since(core: Core, since: dt.datetime | None = None) -> list[str]:

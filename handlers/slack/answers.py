@@ -50,15 +50,9 @@ def note_gap(core: Core, question: str, answer: Any) -> None:
     """Keep a question the policy did not answer (text only, never who asked) for the next policy review."""
     if answer is None or answer.outcome != "refuse":
         return
-    try:
-        from bot.qa.gaps import ask as ask_and_note_gaps
-    except ImportError:  # the gap store is optional; the answer has been given already
-        return
-    try:
-        # The core's own entry point decides what a gap is; answering again costs a few milliseconds.
-        ask_and_note_gaps(core, question, "staff", "slack")
-    except Exception:
-        log.exception("could not note an unanswered question")
+    from bot.qa.gaps import record_gap
+
+    record_gap(core, answer, "staff", "slack")  # never raises: the answer has been given already
 
 
 def whole_section(core: Core, section_id: str) -> dict[str, Any] | None:
