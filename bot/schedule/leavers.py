@@ -48,10 +48,17 @@ class Leavers:
             raise ScheduleError(f"nobody called {person_name_or_id!r}; `policybot people list` shows everyone")
         return person
 
-    def confirm(self, person_name_or_id: str | int, actor_name: str) -> str:
-        """Someone (usually the admin) changed the leaver's passwords: record who and when, stop the prompts."""
+    def confirm(self, person_name_or_id: str | int, actor_name: str, by_person_id: int | None = None) -> str:
+        """Someone (usually the admin) changed the leaver's passwords: record who and when, stop the prompts.
+
+        `by_person_id` is who pressed a button in chat: an admin or the headteacher, the people prompted.
+        """
         now = self.core.clock.now()
         with self.core.db.session() as session:
+            if by_person_id is not None:
+                actor = session.get(Person, by_person_id)
+                if actor is None or not actor.has_role("admin", "headteacher"):
+                    raise ScheduleError("Only the school's admin or the headteacher can confirm passwords were changed.")
             person = self._find(session, person_name_or_id)
             if person.leave_date is None:
                 raise ScheduleError(

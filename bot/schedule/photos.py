@@ -54,7 +54,10 @@ class Photos:
             "(press “Done” on the reminder)."
         )
 
-    def confirm(self, person_id: int) -> str:
+    def confirm(self, person_id: int, by_person_id: int | None = None) -> str:
+        """`person_id` has transferred and deleted their images. Only they can say so (`by_person_id`)."""
+        if by_person_id is not None and by_person_id != person_id:
+            raise ScheduleError("Only the member of staff who took the images can confirm they are transferred.")
         now = self.core.clock.now()
         with self.core.db.session() as session:
             open_records = session.scalars(

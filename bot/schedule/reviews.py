@@ -155,10 +155,28 @@ class Reviews:
 
     # --- recording a review ---
     def mark_reviewed(
-        self, policy_id: str, *, reviewer: str, notes: str = "", new_version: str | None = None
+        self,
+        policy_id: str,
+        *,
+        reviewer: str,
+        notes: str = "",
+        new_version: str | None = None,
+        by_person_id: int | None = None,
     ) -> ReviewStatus:
-        """Record a review (today); "no changes needed" is a review without a new version. Stops the prompts."""
+        """Record a review (today); "no changes needed" is a review without a new version. Stops the prompts.
+
+        `by_person_id` is who pressed a button in chat: only the policy's owner or the chair of governors may
+        record its review. (The server command line is for whoever runs the server, so it passes None.)
+        """
         policy = self._policy(policy_id)
+        if by_person_id is not None:
+            with self.core.db.session() as session:
+                person = session.get(Person, by_person_id)
+                if person is None or not person.has_role(policy.owner, "chair_of_governors"):
+                    raise ScheduleError(
+                        f"Only the {policy.owner.replace('_', ' ')} or the chair of governors can record "
+                        f"a review of the {policy.title}."
+                    )
         reviewer = reviewer.strip()
         if not reviewer:
             raise ScheduleError("please say who reviewed the policy (for example --by 'Alex Head')")

@@ -188,3 +188,31 @@ def test_leaver_prompt_to_admin_until_confirmed(core: Core, clock: ManualClock) 
     assert core.schedule.run_due()["leavers"] == 0
     with pytest.raises(ScheduleError, match="nobody called"):
         core.schedule.leavers.confirm("Nobody Here", "Pat Office")
+
+
+def _person_id(core: Core, name: str) -> int:
+    with core.db.session() as session:
+        person = People.by_name(session, name)
+        assert person is not None
+        return person.id
+
+
+def test_only_the_owner_or_chair_may_record_a_review_from_chat(core: Core) -> None:
+    teacher, head = _person_id(core, "Jo Teacher"), _person_id(core, "Alex Head")
+    with pytest.raises(ScheduleError, match="Only the headteacher or the chair of governors"):
+        core.schedule.reviews.mark_reviewed("social-media", reviewer="Jo Teacher", by_person_id=teacher)
+    assert core.schedule.reviews.status()[0].overdue
+    core.schedule.reviews.mark_reviewed("social-media", reviewer="Alex Head", by_person_id=head)
+    assert not core.schedule.reviews.status()[0].overdue
+
+
+def test_photos_and_passwords_are_confirmed_only_by_the_right_people(core: Core, clock: ManualClock) -> None:
+    teacher, office = _person_id(core, "Jo Teacher"), _person_id(core, "Pat Office")
+    core.schedule.photos.record(teacher)
+    with pytest.raises(ScheduleError, match="Only the member of staff"):
+        core.schedule.photos.confirm(teacher, by_person_id=office)
+    assert "No more reminders" in core.schedule.photos.confirm(teacher, by_person_id=teacher)
+    core.people.set_leave_date("Jo Teacher", clock.now().date())
+    with pytest.raises(ScheduleError, match="admin or the headteacher"):
+        core.schedule.leavers.confirm(teacher, "Jo Teacher", by_person_id=teacher)
+    assert "Recorded" in core.schedule.leavers.confirm(teacher, "Pat Office", by_person_id=office)

@@ -148,13 +148,15 @@ def register(app: App, core: Core) -> None:
             reply = f"Thank you. You have accepted version {version} of the policy; this is recorded with the time."
         elif name in ("review.done", "review.nochange"):
             status = schedule.reviews.mark_reviewed(
-                value, reviewer=person.name,
+                value, reviewer=person.name, by_person_id=person.id,
                 notes="no changes needed" if name == "review.nochange" else "reviewed and updated (Slack)")
             reply = str(getattr(status, "state", "") or "Thank you, the review is recorded.")
         elif name == "photos.done":
-            reply = schedule.photos.confirm(int(value) if value.isdigit() else person.id)
+            reply = schedule.photos.confirm(int(value) if value.isdigit() else person.id, by_person_id=person.id)
         elif name == "leaver.done":
-            reply = schedule.leavers.confirm(int(value) if value.isdigit() else value, person.name)
+            reply = schedule.leavers.confirm(
+                int(value) if value.isdigit() else value, person.name, by_person_id=person.id
+            )
         if (body.get("view") or {}).get("type") == "home":
             publish_home(core, client, presser.user_id)  # the redrawn Home tab shows what was recorded
         elif reply:
