@@ -58,7 +58,9 @@ class Leavers:
             if by_person_id is not None:
                 actor = session.get(Person, by_person_id)
                 if actor is None or not actor.has_role("admin", "headteacher"):
-                    raise ScheduleError("Only the school's admin or the headteacher can confirm passwords were changed.")
+                    raise ScheduleError(
+                        "Only the school's admin or the headteacher can confirm passwords were changed."
+                    )
             person = self._find(session, person_name_or_id)
             if person.leave_date is None:
                 raise ScheduleError(

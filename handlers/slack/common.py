@@ -8,6 +8,7 @@ Nothing here logs a message body or a user id.
 from __future__ import annotations
 
 import logging
+import traceback
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -102,5 +103,6 @@ def kind_error(exc: Exception) -> str:
     if isinstance(exc, ReportError | ScheduleError):
         return str(exc)
     # The type and traceback only: exception messages from deeper down might quote what someone typed.
-    log.error("a Slack request failed: %s", type(exc).__name__, exc_info=exc)
+    where = "".join(traceback.format_tb(exc.__traceback__)[-3:])
+    log.error("a Slack request failed with %s\n%s", type(exc).__name__, where)
     return SOMETHING_WENT_WRONG

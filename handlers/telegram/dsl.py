@@ -21,12 +21,13 @@ def _acknowledge(core: Core, chat_id: int, code: str) -> str:
 
     actor = core.reports.actor(telegram_chat_id=chat_id)
     if actor is None:
+        core.reports.record_refused_attempt(code, "an unrecognised Telegram account", "acknowledge")
         return "Only the school's safeguarding team can acknowledge a report."
     try:
         core.reports.acknowledge(code, actor)
     except ReportError as exc:
         return str(exc)
-    return f"Report {code} acknowledged. Open it in Slack or with `policybot case {code}` to read and act on it."
+    return f"Report {code} acknowledged. Open it in Slack or with `policybot reports show {code}` to read and act on it."
 
 
 async def acknowledge(update: Update, context: Context) -> None:
