@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -206,7 +207,9 @@ class Outbox:
         except DeliveryError as exc:
             return exc
         except Exception as exc:  # a notifier bug must not lose the message: retry it
-            log.exception("notifier %s raised", message.recipient.platform)
+            # Type and place only: an exception's message could quote the text or the address.
+            where = "".join(traceback.format_tb(exc.__traceback__)[-3:])
+            log.error("notifier %s raised %s\n%s", message.recipient.platform, type(exc).__name__, where)
             return DeliveryError(f"{type(exc).__name__}")
         return None
 

@@ -153,6 +153,12 @@ class Reviews:
             if s.overdue and s.next_due is not None
         ]
 
+    # --- who looks after reviews ---
+    def may_oversee(self, person: Person) -> bool:
+        """Who sees every policy's review state and staff compliance: its owners and the chair of governors."""
+        owners = {policy.owner for policy in self._policies()}
+        return person.has_role(*owners, "chair_of_governors")
+
     # --- recording a review ---
     def mark_reviewed(
         self,

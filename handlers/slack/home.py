@@ -35,9 +35,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-OVERSIGHT_ROLES = ("headteacher",)
-
-
 def _value(item: Any, *names: str, default: Any = None) -> Any:
     for name in names:
         if hasattr(item, name):
@@ -149,7 +146,8 @@ def home_view(core: Core, slack_user_id: str) -> dict[str, Any]:
     blocks += [divider(), header("Worried about a child or a colleague?"),
                {**mrkdwn_section("Tell the Designated Safeguarding Leads, anonymously if you wish."),
                 "accessory": button("report.open", "Report a concern", "", "danger")}]
-    if person is not None and person.has_role(*OVERSIGHT_ROLES):
+    schedule = getattr(core, "schedule", None)
+    if person is not None and schedule is not None and schedule.reviews.may_oversee(person):
         blocks += oversight_blocks(core)
     return {"type": "home", "blocks": fit(blocks, VIEW_BLOCKS)}
 

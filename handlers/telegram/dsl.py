@@ -27,7 +27,10 @@ def _acknowledge(core: Core, chat_id: int, code: str) -> str:
         core.reports.acknowledge(code, actor)
     except ReportError as exc:
         return str(exc)
-    return f"Report {code} acknowledged. Open it in Slack or with `policybot reports show {code}` to read and act on it."
+    return (
+        f"Report {code} acknowledged. Open it in Slack or with `policybot reports show {code}` "
+        "to read and act on it."
+    )
 
 
 async def acknowledge(update: Update, context: Context) -> None:
