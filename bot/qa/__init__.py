@@ -29,6 +29,7 @@ RUNNER_UP_SHARE = 0.80  # a runner-up this close to the best is quoted too
 CLARIFY_SHARE = 0.97  # ... and this close, from a different section, makes us ask which was meant
 OFF_TOPIC_PENALTY = 0.35  # per everyday matter in the question that the matched clause never mentions
 AUDIENCE_PENALTY = 0.6  # a clause written for the other audience is a little less likely to be the answer
+CLASSIFIER_WEIGHT = 1.0  # a clause's score grows by this share of the learned classifier's probability for it
 MAX_CITATIONS = 3
 
 _AUDIENCE_OF_ASKER = {"parent": "parents", "staff": "staff"}
@@ -43,6 +44,27 @@ def _looks_binary(text: str) -> bool:
         return True
     controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t")
     return controls > max(2, len(text) // 20)
+
+
+# Everyday words (accents folded) of languages families at an English school often write in, that English
+# rarely uses: when half a question's words are such, it is not in English, even in Latin letters.
+_FOREIGN_WORDS = frozenset(
+    """
+    el los las que por para puedo pueden una del con mis hijo hija fotos escuela colegio es esta puede
+    ich und der die das nicht ist ein eine kann mein meine meinen kind schule darf fotos
+    je les est pas dans mon mes pour avec une des nous vous sur peux puis enfant photos ecole
+    posso sono della di che non il mio mia figlio figlia scuola
+    de en mi tu su al lo se y o
+    czy jest nie moje moja moge sie dziecko szkola zdjecia mam na
+    pot copilul meu mea sunt nu scoala
+    """.split()
+)
+
+
+def _mostly_foreign(text: str) -> bool:
+    ws = words(text)
+    foreign = sum(1 for w in ws if w in _FOREIGN_WORDS)
+    return foreign >= 2 and foreign * 2 >= len(ws)
 
 
 def _mostly_non_latin(text: str) -> bool:
@@ -88,8 +110,11 @@ class QuestionAnswerer:
             return self._greeting(question)
         off_topic = self._off_topic_in(self.analyzer.stems(question))
         matches = self._ranked(frozenset(tokens), audience, off_topic)
-        if not matches or not self._covers(matches[0]):
+        # Whether the policy covers the question is the engine's call (its own best, before the classifier's lift);
+        # which clause answers it is the blend's, among the clauses sharing a specific idea with the question.
+        if not matches or not self._covers(max(matches, key=lambda m: m.score / m.lift)):
             return self._refusal(question, audience, safeguarding)
+        matches = [m for m in matches if self._specific(m)]
         best = matches[0]
         chosen = [best] + [
             m for m in matches[1:MAX_CITATIONS] if m.score >= RUNNER_UP_SHARE * best.score and self._covers(m)
@@ -118,7 +143,7 @@ class QuestionAnswerer:
             )
         if _printable_letters(text) == 0:
             return "I can only read words, not emoji or symbols on their own. Please type your question."
-        if _mostly_non_latin(text):
+        if _mostly_non_latin(text) or _mostly_foreign(text):
             return "Sorry, I can only answer questions in English for now. Please ask the school office for help."
         return None
 
@@ -135,24 +160,32 @@ class QuestionAnswerer:
     ) -> list[Match]:
         wanted = _AUDIENCE_OF_ASKER.get(audience or "")
         ranked = []
+        learned = self.index.classifier.probabilities(tokens) if CLASSIFIER_WEIGHT else {}
         for m in self.index.search(tokens, limit=12):
             factor = 1.0
+            lift = 1.0
             if wanted and m.ref.section.audience not in (wanted, "everyone"):
+                # The classifier cannot tell who is asking, so its lift goes only to clauses written for the asker:
+                # a parent asking in staff words still gets the parents' clause.
                 factor *= AUDIENCE_PENALTY
+            else:
+                lift = 1.0 + CLASSIFIER_WEIGHT * learned.get(m.ref.clause.id, 0.0)
             vocabulary = self.index.vocabulary[m.ref.clause.id]
             for phrase in off_topic:
                 if not set(phrase) <= vocabulary:
                     factor *= OFF_TOPIC_PENALTY
-            ranked.append(Match(m.ref, m.score * factor, m.matched))
+            ranked.append(Match(m.ref, m.score * factor * lift, m.matched, lift))
         ranked.sort(key=lambda m: -m.score)
         return ranked
 
     def _covers(self, match: Match) -> bool:
-        """Enough to answer: a good score, sharing at least one specific (not merely framing) idea."""
-        if match.score < ANSWER_THRESHOLD:
-            return False
-        specific = {t.lstrip(CONCEPT_PREFIX) for t in match.matched} - self._not_specific
-        return bool(specific)
+        """Enough to answer: a good score, sharing at least one specific (not merely framing) idea. The score
+        without the classifier's lift decides: it learned only from questions the policy does cover, so it is
+        sure of itself on questions it has no business answering."""
+        return match.score / match.lift >= ANSWER_THRESHOLD and self._specific(match)
+
+    def _specific(self, match: Match) -> bool:
+        return bool({t.lstrip(CONCEPT_PREFIX) for t in match.matched} - self._not_specific)
 
     # --- the replies ---
     def _citation(self, ref: ClauseRef) -> Citation:

@@ -7,6 +7,8 @@ Each clause is compared with a question two ways, both weighted by how rare a to
 - against its *text and topics* (how much of the question they cover): the way the policy says it.
 A token the policy never uses still weighs in the question's total, so a question about school dinners that
 happens to mention "children" scores low everywhere and is refused.
+A small learned classifier (`bot.qa.classifier`) is trained from the same examples and topics when the index is
+built; the answerer blends its opinion into the ranking.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 
 from bot.policy.loader import ClauseRef, PolicyLibrary
 from bot.qa.analyzer import CONCEPT_PREFIX, Analyzer
+from bot.qa.classifier import ClauseClassifier
 
 EXAMPLE_WEIGHT = 0.5  # share of the score from the nearest example question
 UNION_WEIGHT = 0.2  # share from how much of the question all its examples together cover; the rest from text
@@ -28,6 +31,7 @@ class Match:
     ref: ClauseRef
     score: float
     matched: frozenset[str]  # the question's tokens this clause shares
+    lift: float = 1.0  # how much of `score` the learned classifier added (a factor), so refusal can ignore it
 
 
 @dataclass
@@ -47,6 +51,7 @@ class ClauseIndex:
             texts += [ref.clause.text, *ref.clause.topics, *ref.clause.examples, ref.section.title]
         self.analyzer = Analyzer(texts)
         documents: list[tuple[ClauseRef, frozenset[str], list[frozenset[str]]]] = []
+        training: dict[str, list[frozenset[str]]] = {}
         self.vocabulary: dict[str, frozenset[str]] = {}
         df: Counter[str] = Counter()
         for ref in refs:
@@ -55,6 +60,8 @@ class ClauseIndex:
             )
             examples = [frozenset(self.analyzer.tokens(e, False)) for e in ref.clause.examples]
             documents.append((ref, fields, examples))
+            topics = [frozenset(self.analyzer.tokens(t, False)) for t in ref.clause.topics]
+            training[ref.clause.id] = [t for t in (*examples, *topics) if t]
             all_text = " . ".join((ref.clause.text, *ref.clause.topics, *ref.clause.examples))
             self.vocabulary[ref.clause.id] = frozenset(self.analyzer.stems(all_text, False))
             df.update(fields.union(*examples))
@@ -72,6 +79,7 @@ class ClauseIndex:
             for ref, fields, examples in documents
         ]
         self._postings()
+        self.classifier = ClauseClassifier(training)
 
     def weight(self, token: str) -> float:
         return self.idf.get(token, self.unknown_idf)

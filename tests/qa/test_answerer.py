@@ -96,6 +96,8 @@ def test_greetings_get_a_greeting(qa: QuestionAnswerer, greeting: str) -> None:
         ("\x00\x01\x02binary\x03\x04", "doesn't look like text"),
         ("\U0001f600\U0001f44d\U0001f4f8", "emoji"),
         ("\u041c\u043e\u0436\u043d\u043e \u043b\u0438 \u0444\u043e\u0442\u043e?", "English"),
+        ("\u00bfPuedo publicar fotos de mi hijo en Facebook?", "English"),
+        ("Est-ce que je peux mettre des photos sur Facebook?", "English"),
     ],
 )
 def test_unreadable_input_gets_a_plain_message(qa: QuestionAnswerer, question: str, says: str) -> None:
