@@ -317,3 +317,40 @@ def section_modal(policy_title: str, section_title: str, clause_texts: Sequence[
     for text in clause_texts:
         blocks += text_sections(text)
     return modal("Policy section", blocks)
+
+
+# --- policy reviews ---
+REVIEW_CALLBACK = "review.submit"
+REVIEW_VERSION_BLOCK = "version"
+REVIEW_NOTES_BLOCK = "notes"
+REVIEW_VERSION_LIMIT = 50
+
+
+def review_modal(policy_id: str, title: str, version: str, **where: str) -> dict[str, Any]:
+    """The "Reviewed and updated" modal: the new version (optional) and notes, recorded when sent.
+
+    `where` (e.g. home="1" or channel="D...") rides in the metadata, so the submission can answer in the right place.
+    """
+    blocks: list[Block] = [
+        mrkdwn_section(f"*{escape(title)}*\nCurrent version: *{escape(version)}*"),
+        text_input(
+            REVIEW_VERSION_BLOCK,
+            "New version",
+            multiline=False,
+            max_length=REVIEW_VERSION_LIMIT,
+            placeholder="for example 2.1",
+            optional=True,
+            hint="Leave empty if the version number has not changed.",
+        ),
+        text_input(
+            REVIEW_NOTES_BLOCK,
+            "Notes",
+            max_length=SECTION_LIMIT,
+            placeholder="What changed, and who agreed it",
+            optional=True,
+        ),
+        context("The review is recorded with today's date and your name; the review reminders stop."),
+    ]
+    values = {"policy": policy_id, **{k: v for k, v in where.items() if v}}
+    return modal("Record the review", blocks, callback_id=REVIEW_CALLBACK, submit="Record review",
+                 close="Cancel", private_metadata=metadata(**values))

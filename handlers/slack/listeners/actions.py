@@ -3,7 +3,8 @@
 Report buttons on a DSL alert: Acknowledge, Add note, Ask the sender, Close (the last three open a modal, see
 views.py), and "Read the whole report". The core decides who may act; anyone it refuses gets a private refusal,
 and the refused attempt is recorded in the case's chronology. Schedule buttons (reviews, acknowledgements,
-photos, leavers) go to `core.schedule`.
+photos, leavers) go to `core.schedule`; "Reviewed and updated" first opens a modal for the new version and
+notes (views.py records it), while "no changes needed" is recorded in one press.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from handlers.slack.answers import record_feedback, whole_section
+from handlers.slack.blocks import review_modal
 from handlers.slack.common import NOT_STAFF, UNAVAILABLE, kind_error, service, staff_member, tell
 from handlers.slack.home import publish_home
 from handlers.slack.listeners.commands import open_report_modal
@@ -146,10 +148,20 @@ def register(app: App, core: Core) -> None:
             policy_id, _, version = value.rpartition(":")
             schedule.acks.acknowledge(person.id, policy_id, version)
             reply = f"Thank you. You have accepted version {version} of the policy; this is recorded with the time."
-        elif name in ("review.done", "review.nochange"):
-            status = schedule.reviews.mark_reviewed(
-                value, reviewer=person.name, by_person_id=person.id,
-                notes="no changes needed" if name == "review.nochange" else "reviewed and updated (Slack)")
+        elif name == "review.done":
+            # The new version and notes are asked for in a modal; the core records (and checks) on submit.
+            status = next((s for s in schedule.reviews.status() if s.policy_id == value), None)
+            if status is None:
+                presser.tell("Sorry, I can't find that policy any more.")
+                return
+            home = (body.get("view") or {}).get("type") == "home"
+            view = review_modal(value, status.title, status.version, home="1" if home else "",
+                                channel="" if home else str(presser.channel or ""))
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+            return
+        elif name == "review.nochange":
+            status = schedule.reviews.mark_reviewed(value, reviewer=person.name, by_person_id=person.id,
+                                                    notes="no changes needed")
             reply = str(getattr(status, "state", "") or "Thank you, the review is recorded.")
         elif name == "photos.done":
             reply = schedule.photos.confirm(int(value) if value.isdigit() else person.id, by_person_id=person.id)

@@ -1,4 +1,5 @@
-"""Modal submissions: a staff member's report, and a DSL's note, question to the sender, or closing outcome.
+"""Modal submissions: a staff member's report; a DSL's note, question to the sender, or closing outcome; and a
+policy owner's review ("Reviewed and updated": the new version, if any, and notes).
 
 The core call is made before ack() (it is a quick database write) so that a problem it finds, such as an
 empty description or a refused DSL, is shown in the modal itself, next to the field.
@@ -12,8 +13,17 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from handlers.slack.blocks import read_metadata, state_checked, state_selected, state_value
+from handlers.slack.blocks import (
+    REVIEW_CALLBACK,
+    REVIEW_NOTES_BLOCK,
+    REVIEW_VERSION_BLOCK,
+    read_metadata,
+    state_checked,
+    state_selected,
+    state_value,
+)
 from handlers.slack.common import UNAVAILABLE, kind_error, service, staff_member, tell
+from handlers.slack.home import publish_home
 from handlers.slack.report_views import (
     ASK_CALLBACK,
     CATEGORY_BLOCK,
@@ -35,6 +45,7 @@ DONE = {
     ASK_CALLBACK: "Your question has been sent to the sender of report {code}. Their answer will appear in the case.",
     CLOSE_CALLBACK: "Report {code} is closed.",
 }
+NOT_RECOGNISED = "I don't recognise your Slack account as one of the school's staff."
 
 
 def register(app: App, core: Core) -> None:
@@ -101,3 +112,34 @@ def register(app: App, core: Core) -> None:
 
     for callback_id in (NOTE_CALLBACK, ASK_CALLBACK, CLOSE_CALLBACK):
         case_step(callback_id)
+
+    @app.view(REVIEW_CALLBACK)
+    def review_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        where = read_metadata(view.get("private_metadata"))
+        policy_id = where.get("policy", "")
+        version = state_value(view, REVIEW_VERSION_BLOCK).strip()
+        notes = state_value(view, REVIEW_NOTES_BLOCK).strip()
+        user_id = str(body.get("user", {}).get("id", ""))
+        schedule = service(core, "schedule")
+        if schedule is None:
+            ack(response_action="errors", errors={REVIEW_VERSION_BLOCK: UNAVAILABLE})
+            return
+        person = staff_member(core, user_id)
+        if person is None:
+            ack(response_action="errors", errors={REVIEW_VERSION_BLOCK: NOT_RECOGNISED})
+            return
+        try:
+            status = schedule.reviews.mark_reviewed(
+                policy_id, reviewer=person.name, notes=notes or "reviewed and updated (Slack)",
+                new_version=version or None, by_person_id=person.id,
+            )
+        except Exception as exc:  # the core's words (e.g. only the owner may record it), next to the field
+            ack(response_action="errors", errors={REVIEW_VERSION_BLOCK: kind_error(exc)[:150]})
+            return
+        ack()
+        if where.get("home"):
+            publish_home(core, client, user_id)  # the redrawn Home tab shows the review
+            return
+        recorded = f"version {version}" if version else "no new version"
+        tell(client, user_id, f"Thank you, the review of the {status.title} is recorded ({recorded}). "
+                              f"It is {status.state}.", channel=where.get("channel") or None)

@@ -2,7 +2,8 @@
 
 `FakeSlack` is a threaded `http.server` on 127.0.0.1 (an ephemeral port, one per test) that answers the few Web
 API methods the bot uses, records every call, and can be told to answer 429 with Retry-After for the next N
-calls. slack_sdk's real `WebClient(base_url=fake.base_url)` talks to it; response_url posts land on it too.
+calls, or for every Nth call from now on (`rate_limit_every`). slack_sdk's real
+`WebClient(base_url=fake.base_url)` talks to it; response_url posts land on it too.
 
 `SignedSender` builds the requests Slack would send (slash command, event_callback, block_actions,
 view_submission), signs them the way `slack_sdk.signature.SignatureVerifier` checks, and POSTs them to the app.
@@ -50,6 +51,14 @@ class _RateLimit:
     method: str | None
 
 
+@dataclass
+class _PeriodicRateLimit:
+    every: int
+    retry_after: int
+    method: str | None
+    seen: int = 0
+
+
 class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
@@ -57,6 +66,7 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._views = itertools.count(1)
         self._rate_limits: list[_RateLimit] = []
+        self._every: _PeriodicRateLimit | None = None
         self._errors: dict[str, list[str]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, ts) -> latest params
@@ -112,11 +122,21 @@ class FakeSlack:
         with self._lock:
             self._rate_limits.append(_RateLimit(count, retry_after, method))
 
+    def rate_limit_every(self, every: int, retry_after: int = 0, method: str | None = None) -> None:
+        """From now on every `every`-th call (of `method`, or any) gets 429 with Retry-After; 0 turns it off."""
+        with self._lock:
+            self._every = _PeriodicRateLimit(every, retry_after, method) if every > 0 else None
+
     def fail_next(self, method: str, error: str) -> None:
         with self._lock:
             self._errors.setdefault(method, []).append(error)
 
     # --- inspection ---
+    def rate_limited_calls(self, method: str | None = None) -> list[Call]:
+        """The calls answered with 429."""
+        with self._lock:
+            return [c for c in self.calls if c.status == 429 and (method is None or c.method == method)]
+
     def ok_calls(self, method: str | None = None) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.status == 200 and (method is None or c.method == method)]
@@ -175,6 +195,12 @@ class FakeSlack:
                     limit.remaining -= 1
                     call.status = 429
                     return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(limit.retry_after)}
+            every = self._every
+            if every is not None and (every.method is None or every.method == method):
+                every.seen += 1
+                if every.seen % every.every == 0:
+                    call.status = 429
+                    return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(every.retry_after)}
             errors = self._errors.get(method)
             if errors:
                 call.status = 400

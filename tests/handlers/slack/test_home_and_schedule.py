@@ -97,3 +97,61 @@ def test_leaver_done_without_a_leave_date_gets_the_schedules_words(slack: SlackW
     slack.sender.block_action("U0ADMIN001", "leaver.done", str(_person_id(slack, "Sam Deputy")), channel="D0ADMIN001")
     reply = slack.fake.wait_for_call("response_url")[0]
     assert "leave date" in reply.params["text"]
+
+
+def _review_values(version: str, notes: str) -> dict:
+    return {
+        "version": {"value": {"type": "plain_text_input", "value": version or None}},
+        "notes": {"value": {"type": "plain_text_input", "value": notes or None}},
+    }
+
+
+def _reviews(slack: SlackWorld) -> list:
+    from sqlalchemy import select
+
+    from bot.schedule.models import PolicyReview
+
+    with slack.core.db.session() as session:
+        rows = session.scalars(select(PolicyReview).where(PolicyReview.policy_id == "social-media")).all()
+        return [(r.reviewer, r.new_version, r.notes, r.no_changes) for r in rows]
+
+
+def test_review_done_asks_for_the_new_version_in_a_modal_then_records_it(slack: SlackWorld) -> None:
+    before = _reviews(slack)
+    slack.sender.block_action(HEAD, "review.done", "social-media", channel="D0HEAD0001")
+    view = slack.fake.wait_for_call("views.open")[0].params["view"]
+    assert view["callback_id"] == "review.submit"
+    inputs = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
+    assert set(inputs) == {"version", "notes"} and inputs["version"]["optional"]
+    assert _reviews(slack) == before  # nothing recorded by the press itself
+
+    sent = slack.sender.view_submission(HEAD, view["callback_id"], _review_values("2.1", "Photo rules tightened"),
+                                        private_metadata=view["private_metadata"])
+    assert sent.status == 200 and "errors" not in sent.body
+    assert _reviews(slack)[len(before):] == [("Alex Head", "2.1", "Photo rules tightened", False)]
+    status = {s.policy_id: s for s in slack.core.schedule.reviews.status()}["social-media"]
+    assert status.version == "2.1" and status.days_overdue == 0
+    told = slack.fake.wait_for_call("chat.postMessage")[0]
+    assert told.params["channel"] == "D0HEAD0001" and "version 2.1" in json.dumps(told.params["blocks"])
+
+
+def test_review_done_from_someone_who_may_not_record_it_is_refused_in_the_modal(slack: SlackWorld) -> None:
+    before = _reviews(slack)
+    slack.sender.block_action(STAFF, "review.done", "social-media", channel="D0STAFF001")
+    view = slack.fake.wait_for_call("views.open")[0].params["view"]
+    sent = slack.sender.view_submission(STAFF, view["callback_id"], _review_values("9.9", ""),
+                                        private_metadata=view["private_metadata"])
+    answer = sent.json()
+    assert answer["response_action"] == "errors"
+    assert "headteacher or the chair of governors" in answer["errors"]["version"]
+    assert _reviews(slack) == before
+
+
+def test_review_done_from_the_home_tab_redraws_it(slack: SlackWorld) -> None:
+    slack.sender.block_action(HEAD, "review.done", "social-media", view={"id": "V1", "type": "home"})
+    view = slack.fake.wait_for_call("views.open")[0].params["view"]
+    sent = slack.sender.view_submission(HEAD, view["callback_id"], _review_values("", ""),
+                                        private_metadata=view["private_metadata"])
+    assert sent.status == 200 and "errors" not in sent.body
+    assert _home(slack, HEAD)  # the Home tab is published again, showing the review
+    assert _reviews(slack)[-1] == ("Alex Head", None, "reviewed and updated (Slack)", True)
