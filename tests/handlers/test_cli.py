@@ -83,3 +83,11 @@ def test_chat_ends_cleanly_without_input(tmp_path: Path, stdin: str) -> None:
     result = policybot(tmp_path, "chat", stdin=stdin)
     assert result.returncode == 0, result.stderr
     assert "Goodbye." in result.stdout
+
+
+def test_run_without_tokens_is_the_console_chat_with_scheduler(tmp_path: Path) -> None:
+    result = policybot(tmp_path, "run", stdin="p\ncan I post photos of sports day on facebook?\n/quit\n")
+    assert result.returncode == 0, result.stderr
+    assert "include other children as well as their own" in result.stdout
+    assert "overdue for review" in result.stderr  # flagged at start-up
+    assert (tmp_path / "data").is_dir() and "Traceback" not in result.stderr
