@@ -170,9 +170,8 @@ class QuestionAnswerer:
                 factor *= AUDIENCE_PENALTY
             else:
                 lift = 1.0 + CLASSIFIER_WEIGHT * learned.get(m.ref.clause.id, 0.0)
-            vocabulary = self.index.vocabulary[m.ref.clause.id]
             for phrase in off_topic:
-                if not set(phrase) <= vocabulary:
+                if not self.index.mentions(m.ref.clause.id, phrase):
                     factor *= OFF_TOPIC_PENALTY
             ranked.append(Match(m.ref, m.score * factor * lift, m.matched, lift))
         ranked.sort(key=lambda m: -m.score)

@@ -14,6 +14,7 @@ built; the answerer blends its opinion into the ranking.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -53,6 +54,7 @@ class ClauseIndex:
         documents: list[tuple[ClauseRef, frozenset[str], list[frozenset[str]]]] = []
         training: dict[str, list[frozenset[str]]] = {}
         self.vocabulary: dict[str, frozenset[str]] = {}
+        self.stem_lines: dict[str, str] = {}
         df: Counter[str] = Counter()
         for ref in refs:
             fields = frozenset(
@@ -64,6 +66,11 @@ class ClauseIndex:
             training[ref.clause.id] = [t for t in (*examples, *topics) if t]
             all_text = " . ".join((ref.clause.text, *ref.clause.topics, *ref.clause.examples))
             self.vocabulary[ref.clause.id] = frozenset(self.analyzer.stems(all_text, False))
+            # Each text, topic and example as a line of stems, to find a phrase in its own word order.
+            self.stem_lines[ref.clause.id] = "\n".join(
+                " ".join(self.analyzer.stems(piece, False))
+                for piece in (ref.clause.text, *ref.clause.topics, *ref.clause.examples)
+            )
             df.update(fields.union(*examples))
         n = max(len(refs), 1)
         self.idf: dict[str, float] = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
@@ -89,6 +96,13 @@ class ClauseIndex:
 
     def question_tokens(self, question: str) -> frozenset[str]:
         return frozenset(self.analyzer.tokens(question, True, self.idf.__contains__))
+
+    def mentions(self, clause_id: str, phrase: tuple[str, ...]) -> bool:
+        """Whether the clause's text, topics or examples use this phrase of stems, in this order."""
+        if len(phrase) == 1:
+            return phrase[0] in self.vocabulary[clause_id]
+        pattern = r"(?:^| )" + re.escape(" ".join(phrase)) + r"(?: |$)"
+        return re.search(pattern, self.stem_lines[clause_id], re.M) is not None
 
     def known(self, token: str) -> bool:
         return token in self.idf
