@@ -82,6 +82,10 @@ class QuestionAnswerer:
         self.index = ClauseIndex(library)
         self.analyzer = self.index.analyzer
         self._off_topic = [tuple(self.analyzer.stems(p, False)) for p in OFF_TOPIC_PHRASES]
+        self._off_topic_by_first: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in self._off_topic:
+            if phrase:
+                self._off_topic_by_first.setdefault(phrase[0], []).append(phrase)
         # Words that alone never make a question one the policy answers ("lunch" in "my lunch break" does
         # help find a clause, but "what's for lunch" shares nothing else with it).
         self._not_specific = GENERIC | STOP_WORDS | {phrase[0] for phrase in self._off_topic if len(phrase) == 1}
@@ -148,11 +152,12 @@ class QuestionAnswerer:
         return None
 
     def _off_topic_in(self, stems: list[str]) -> list[tuple[str, ...]]:
-        found = []
-        for phrase in self._off_topic:
-            n = len(phrase)
-            if any(tuple(stems[i : i + n]) == phrase for i in range(len(stems) - n + 1)):
-                found.append(phrase)
+        """The everyday off-topic phrases the question uses (each once, in order of appearance)."""
+        found: list[tuple[str, ...]] = []
+        for i, first in enumerate(stems):
+            for phrase in self._off_topic_by_first.get(first, ()):
+                if tuple(stems[i : i + len(phrase)]) == phrase and phrase not in found:
+                    found.append(phrase)
         return found
 
     def _ranked(

@@ -6,6 +6,7 @@ the policy data alike, so both sides always agree.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -46,7 +47,10 @@ STOP_WORDS = frozenset(
 
 def fold(text: str) -> str:
     """Lower case, curly quotes straightened, accents removed: 'Café’s' -> "cafe's"."""
-    text = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
+    text = text.translate(_APOSTROPHES)
+    if text.isascii():  # nearly always: nothing to strip
+        return text.lower()
+    text = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
 
 
@@ -70,6 +74,7 @@ _KEEP_S = ("ss", "us", "is", "ous")
 _IRREGULAR = {"using": "us", "used": "us", "uses": "us", "use": "us", "children": "child", "kids": "kid"}
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A deliberately light stemmer: plurals, -ing, -ed, -ly and a final -e, so 'posting', 'posts', 'posted'
     and 'post' agree. Over-stemming is harmless as long as both sides use the same function."""
