@@ -42,6 +42,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     "comment": ("comment", "remark", "reply", "respond", "statement", "view", "opinion", "say", "write"),
     "negative": (
+        "blast", "blasting", "roast", "roasting", "tear a strip off", "drag them", "dragging",
+        "snide", "catty", "spiteful", "bitchy", "sneering", "sneer", "cheap shot", "jibe", "jibes",
         "thug", "menace", "brat", "feral", "joke about", "make fun", "mock", "mocking", "funny post about",
         "take the mick", "take the mickey", "wind up",
         "tearing into", "tear into", "laying into", "lay into", "ripping into", "rip into",
@@ -58,6 +60,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     "complaint": ("complaint", "complain", "grievance", "complaining"),
     "concern": (
+        "fobbing me off", "fob me off", "fobbing us off", "brushing me off", "brushed off", "brush me off", "getting nowhere", "going nowhere",
         "disagree", "disagreement", "not sorted", "nothing changed", "nothing has changed", "nothing happened",
         "raging", "gutted", "irritated", "hacked off", "seething", "outraged", "disgusted", "had enough",
         "fobbed off", "won't listen", "not listening", "ignored me", "let down",
@@ -124,12 +127,14 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     "reject": ("reject", "decline", "refuse the request", "ignore", "ignoring", "say no", "turn down", "deny"),
     "expupil": (
+        "year 6 leaver", "year 6 leavers", "year six leaver", "y6 leaver", "gone to secondary", "moved up to secondary", "now at secondary",
         "left last year", "who left", "old student", "used to teach", "who has left", "who have left", "old pupils",
         "former pupils", "ex pupils", "ex-pupil's",
         "ex pupil", "ex-pupil", "expupil", "former pupil", "old pupil", "past pupil", "ex student",
         "former student", "pupils who have left", "alumni", "left the school", "ex-pupils",
     ),
     "child": (
+        "her mates", "his mates", "their mates", "class mates",
         "twins", "twin", "triplets", "stepson", "stepdaughter", "my little boy", "my little girl", "my eldest",
         "my youngest", "my middle one",
         "lad", "little one", "kiddies", "youngster", "classmate", "classmates", "year 1", "year 2", "year 3", "year 4",
@@ -167,6 +172,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "equipment": ("equipment", "ipad", "tablet", "laptop", "computer", "pc", "device", "chromebook",
                   "school device", "whiteboard", "desktop"),
     "contact_details": (
+        "my whatsapp", "my snap", "my username", "my user name", "my handle", "my insta handle", "my gamertag",
         "my number", "my phone number", "my mobile number", "my personal number", "my email", "my personal email",
         "my email address", "personal number", "whatsapp number", "my digits", "my address",
         "my personal mobile number",
@@ -194,12 +200,14 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
                  "passcode"),
     "leave": ("leave", "leaving", "leaver", "quit", "resign", "new job", "moving on", "last day"),
     "private": (
+        "can't find me", "cannot find me", "look me up", "search for me", "find my profile", "find my account",
         "visible to everyone", "visible to anyone", "visible to the public", "anyone can see", "everyone can see",
         "can see my profile", "see my profile", "public profile", "open profile",
         "private", "privacy", "privacy settings", "locked", "lock", "locked down", "hidden", "public",
                 "settings"),
     "logo": ("logo", "badge", "crest", "brand", "branding", "emblem"),
     "confidential": (
+        "ofsted", "budget", "restructure", "restructuring", "test scores", "development plan", "internal emails", "internal email", "unpublished", "not been announced", "before it's announced", "not yet announced",
         "meeting notes", "minutes", "school business", "pupil records", "records", "pupil data", "data breach",
         "private information", "confidential", "sensitive", "business-sensitive", "secret", "gdpr", "data protection",
                      "personal data", "internal", "staff meeting"),
@@ -253,6 +261,11 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "keep tabs", "check up on", "look through", "snoop", "spy on", "go through", "keeping an eye", "keep an eye on",
         "monitor", "check", "supervise", "supervision", "keep an eye", "watch", "track",
                 "screen time", "parental controls", "oversee", "look at"),
+    "widely_used": (
+        "widely used", "everyone uses", "everybody uses", "everyone is on", "everyone's on", "everybody is on",
+        "lots of people use", "most people use", "so many people use", "so popular", "popular", "nowadays",
+        "these days", "common",
+    ),
     "schoolname": (
         "i teach at", "where i teach", "my employer", "employer", "which school", "school name", "school's name",
         "name of the school", "where i work", "work at",
@@ -287,6 +300,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
                       "personal details", "about myself"),
     "publicity": ("publicity", "promotion", "promote", "marketing", "advertise", "advert"),
     "event": (
+        "forest school", "easter bonnet", "bonnet parade", "easter parade", "egg hunt", "fun run", "sponsored walk",
         "harvest", "harvest festival", "christmas play", "nativity play", "tournament", "gala", "award", "awards",
         "graduation", "open day", "class assembly", "school show", "festival", "celebration", "christmas fair",
         "summer fair", "sports event", "school trip", "day out",
@@ -317,6 +331,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "again and again", "repeatedly", "ignore the school", "ignores the school",
     ),
     "school_account": (
+        "school's own twitter", "school's own facebook", "school's own instagram", "school's own page", "school's own account", "school's own social media",
         "the school posted", "school posted", "school has posted", "the school shared", "school shared",
         "the school put",
         "school account", "school accounts", "school page", "school's page", "school facebook", "school's facebook",
@@ -446,6 +461,31 @@ GENERIC = frozenset(
 OFF_TOPIC_PHRASES: tuple[str, ...] = tuple(
     line.strip()
     for line in """
+    school place
+    school places
+    apply for a place
+    marketplace
+    photo package
+    photo packages
+    for sale
+    selling
+    more followers
+    get followers
+    gain followers
+    grow my account
+    more likes
+    cracked
+    repair
+    repaired
+    get it fixed
+    recover
+    restore
+    filter
+    filters
+    look better
+    sent home
+    photocopier
+    notification
     absent
     absence
     attendance
@@ -708,8 +748,6 @@ OFF_TOPIC_PHRASES: tuple[str, ...] = tuple(
     interview
     reference
     what time
-    gate
-    gates
     bring
     special needs
     special educational needs
