@@ -60,7 +60,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     "complaint": ("complaint", "complain", "grievance", "complaining"),
     "concern": (
-        "fobbing me off", "fob me off", "fobbing us off", "brushing me off", "brushed off", "brush me off", "getting nowhere", "going nowhere",
+        "fobbing me off", "fob me off", "fobbing us off", "brushing me off", "brushed off", "brush me off",
+        "getting nowhere", "going nowhere",
         "disagree", "disagreement", "not sorted", "nothing changed", "nothing has changed", "nothing happened",
         "raging", "gutted", "irritated", "hacked off", "seething", "outraged", "disgusted", "had enough",
         "fobbed off", "won't listen", "not listening", "ignored me", "let down",
@@ -127,7 +128,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     "reject": ("reject", "decline", "refuse the request", "ignore", "ignoring", "say no", "turn down", "deny"),
     "expupil": (
-        "year 6 leaver", "year 6 leavers", "year six leaver", "y6 leaver", "gone to secondary", "moved up to secondary", "now at secondary",
+        "year 6 leaver", "year 6 leavers", "year six leaver", "y6 leaver", "gone to secondary",
+        "moved up to secondary", "now at secondary",
         "left last year", "who left", "old student", "used to teach", "who has left", "who have left", "old pupils",
         "former pupils", "ex pupils", "ex-pupil's",
         "ex pupil", "ex-pupil", "expupil", "former pupil", "old pupil", "past pupil", "ex student",
@@ -207,7 +209,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
                 "settings"),
     "logo": ("logo", "badge", "crest", "brand", "branding", "emblem"),
     "confidential": (
-        "ofsted", "budget", "restructure", "restructuring", "test scores", "development plan", "internal emails", "internal email", "unpublished", "not been announced", "before it's announced", "not yet announced",
+        "ofsted", "budget", "restructure", "restructuring", "test scores", "development plan", "internal emails",
+        "internal email", "unpublished", "not been announced", "before it's announced", "not yet announced",
         "meeting notes", "minutes", "school business", "pupil records", "records", "pupil data", "data breach",
         "private information", "confidential", "sensitive", "business-sensitive", "secret", "gdpr", "data protection",
                      "personal data", "internal", "staff meeting"),
@@ -331,7 +334,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "again and again", "repeatedly", "ignore the school", "ignores the school",
     ),
     "school_account": (
-        "school's own twitter", "school's own facebook", "school's own instagram", "school's own page", "school's own account", "school's own social media",
+        "school's own twitter", "school's own facebook", "school's own instagram", "school's own page",
+        "school's own account", "school's own social media",
         "the school posted", "school posted", "school has posted", "the school shared", "school shared",
         "the school put",
         "school account", "school accounts", "school page", "school's page", "school facebook", "school's facebook",
