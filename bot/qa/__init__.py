@@ -18,7 +18,7 @@ from bot.policy.loader import ClauseRef, PolicyLibrary
 from bot.qa.analyzer import CONCEPT_PREFIX
 from bot.qa.answer import Answer, AskerAudience, Citation
 from bot.qa.index import ClauseIndex, Match
-from bot.qa.lexicon import GENERIC, GREETINGS, OFF_TOPIC_PHRASES, SAFEGUARDING_WORDS
+from bot.qa.lexicon import CONCEPTS, GENERIC, GREETINGS, OFF_TOPIC_PHRASES, SAFEGUARDING_WORDS
 from bot.qa.text import STOP_WORDS, words
 
 __all__ = ["Answer", "Citation", "QuestionAnswerer", "MAX_QUESTION_CHARS"]
@@ -88,7 +88,16 @@ class QuestionAnswerer:
                 self._off_topic_by_first.setdefault(phrase[0], []).append(phrase)
         # Words that alone never make a question one the policy answers ("lunch" in "my lunch break" does
         # help find a clause, but "what's for lunch" shares nothing else with it).
-        self._not_specific = GENERIC | STOP_WORDS | {phrase[0] for phrase in self._off_topic if len(phrase) == 1}
+        # The words for the people in a question are framing too: "teacher" says no more than #staff does.
+        framing_words = {
+            stem
+            for concept in ("child", "parent", "staff", "head")
+            for form in CONCEPTS.get(concept, ())
+            for stem in self.analyzer.stems(form, False)
+        }
+        self._not_specific = (
+            GENERIC | STOP_WORDS | framing_words | {phrase[0] for phrase in self._off_topic if len(phrase) == 1}
+        )
 
     # --- people to point to ---
     def _contact(self, key: str, fallback: str) -> str:

@@ -64,6 +64,7 @@ def test_the_askers_audience_is_preferred(qa: QuestionAnswerer) -> None:
         "what's the wifi password",
         "what is the capital of France",
         "can my child bring a packed lunch",
+        "who is my child's teacher?",  # only the people in it match the policy
     ],
 )
 def test_out_of_scope_is_refused_with_a_person_to_ask(qa: QuestionAnswerer, question: str) -> None:
