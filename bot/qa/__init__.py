@@ -116,13 +116,14 @@ class QuestionAnswerer:
         problem = self._problem_with(question)
         if problem is not None:
             return Answer(question, False, problem, "invalid")
-        tokens = self.index.question_tokens(question)
+        stems = self.analyzer.stems(question)
+        tokens = self.index.tokens_for_stems(stems)
         plain = words(question)
         safeguarding = any(w in SAFEGUARDING_WORDS for w in plain)
         if all(w in GREETINGS or w in STOP_WORDS for w in plain):
             return self._greeting(question)
-        off_topic = self._off_topic_in(self.analyzer.stems(question))
-        matches = self._ranked(frozenset(tokens), audience, off_topic)
+        off_topic = self._off_topic_in(stems)
+        matches = self._ranked(tokens, audience, off_topic)
         # Whether the policy covers the question is the engine's call (its own best, before the classifier's lift);
         # which clause answers it is the blend's, among the clauses sharing a specific idea with the question.
         if not matches or not self._covers(max(matches, key=lambda m: m.score / m.lift)):

@@ -40,8 +40,7 @@ class _Entry:
     ref: ClauseRef
     fields: frozenset[str]  # text and topics
     examples: list[tuple[frozenset[str], float]]  # each example's tokens and its norm
-    vocabulary: frozenset[str]  # every word stem of its text, topics and examples
-    everything: frozenset[str] = frozenset()  # every token of its text, topics and examples
+    everything: frozenset[str]  # every token of its text, topics and examples
 
 
 class ClauseIndex:
@@ -60,17 +59,18 @@ class ClauseIndex:
             fields = frozenset(
                 self.analyzer.tokens(" . ".join((ref.clause.text, ref.section.title, *ref.clause.topics)), False)
             )
-            examples = [frozenset(self.analyzer.tokens(e, False)) for e in ref.clause.examples]
+            # Each text, topic and example stemmed once: as tokens for matching, and as a line of stems to find a
+            # phrase in its own word order.
+            text_stems = self.analyzer.stems(ref.clause.text, False)
+            topic_stems = [self.analyzer.stems(t, False) for t in ref.clause.topics]
+            example_stems = [self.analyzer.stems(e, False) for e in ref.clause.examples]
+            examples = [frozenset(self.analyzer.tokens_from_stems(e)) for e in example_stems]
+            topics = [frozenset(self.analyzer.tokens_from_stems(t)) for t in topic_stems]
             documents.append((ref, fields, examples))
-            topics = [frozenset(self.analyzer.tokens(t, False)) for t in ref.clause.topics]
             training[ref.clause.id] = [t for t in (*examples, *topics) if t]
-            all_text = " . ".join((ref.clause.text, *ref.clause.topics, *ref.clause.examples))
-            self.vocabulary[ref.clause.id] = frozenset(self.analyzer.stems(all_text, False))
-            # Each text, topic and example as a line of stems, to find a phrase in its own word order.
-            self.stem_lines[ref.clause.id] = "\n".join(
-                " ".join(self.analyzer.stems(piece, False))
-                for piece in (ref.clause.text, *ref.clause.topics, *ref.clause.examples)
-            )
+            lines = [text_stems, *topic_stems, *example_stems]
+            self.stem_lines[ref.clause.id] = "\n".join(" ".join(line) for line in lines)
+            self.vocabulary[ref.clause.id] = frozenset(stem for line in lines for stem in line)
             df.update(fields.union(*examples))
         n = max(len(refs), 1)
         self.idf: dict[str, float] = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
@@ -80,7 +80,6 @@ class ClauseIndex:
                 ref,
                 fields,
                 [(e, self._norm(e)) for e in examples if e],
-                self.vocabulary[ref.clause.id],
                 fields.union(*examples),
             )
             for ref, fields, examples in documents
@@ -95,7 +94,11 @@ class ClauseIndex:
         return math.sqrt(sum(self.weight(t) ** 2 for t in tokens))
 
     def question_tokens(self, question: str) -> frozenset[str]:
-        return frozenset(self.analyzer.tokens(question, True, self.idf.__contains__))
+        return self.tokens_for_stems(self.analyzer.stems(question))
+
+    def tokens_for_stems(self, stems: list[str]) -> frozenset[str]:
+        """A question's tokens from its (typo-corrected) stems; synonyms the policy never uses add no weight."""
+        return frozenset(self.analyzer.tokens_from_stems(stems, self.idf.__contains__))
 
     def mentions(self, clause_id: str, phrase: tuple[str, ...]) -> bool:
         """Whether the clause's text, topics or examples use this phrase of stems, in this order."""
