@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
@@ -19,6 +20,9 @@ from bot.outbox import PENDING, OutboxRow
 from bot.people import Person, PersonRole
 from bot.ports import Recipient
 from bot.schedule.models import SentReminder
+
+if TYPE_CHECKING:
+    from bot.policy.loader import PolicyLibrary
 
 CANCELLED = "cancelled"  # an outbox row no longer worth sending (e.g. the reminder was already acted on)
 
@@ -123,3 +127,12 @@ def cancel_pending(session: Session, key_prefixes: Iterable[str]) -> int:
 def long_date(day: dt.date) -> str:
     """'Tuesday 20 April 2027': unambiguous for a UK reader."""
     return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def policy_words(policies: PolicyLibrary, clause_id: str, fallback: str) -> str:
+    """A reminder quotes the policy's own words (never a paraphrase): the clause's text when the library has it,
+    else the same words kept beside the reminder, so a renamed clause never stops a reminder going out."""
+    try:
+        return " ".join(policies.clause(clause_id).clause.text.split())
+    except KeyError:
+        return fallback

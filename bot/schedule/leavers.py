@@ -12,7 +12,15 @@ from sqlalchemy.orm import Session
 
 from bot.people import People, Person
 from bot.ports import Button, OutboundMessage
-from bot.schedule.common import ScheduleError, cancel_pending, last_sent, long_date, mark_sent, recipient_for
+from bot.schedule.common import (
+    ScheduleError,
+    cancel_pending,
+    last_sent,
+    long_date,
+    mark_sent,
+    policy_words,
+    recipient_for,
+)
 from bot.schedule.models import LeaverCheck
 from bot.schedule.quiet import QuietHours
 
@@ -32,10 +40,7 @@ class Leavers:
         self.quiet = QuietHours(core.school)
 
     def _rule(self) -> str:
-        try:
-            return " ".join(self.core.policies.clause(POLICY_CLAUSE).clause.text.split())
-        except (KeyError, AttributeError):
-            return FALLBACK_RULE
+        return policy_words(self.core.policies, POLICY_CLAUSE, FALLBACK_RULE)
 
     @staticmethod
     def _find(session: Session, person_name_or_id: str | int) -> Person:

@@ -14,7 +14,15 @@ from sqlalchemy.orm import Session
 
 from bot.people import Person
 from bot.ports import Button, OutboundMessage
-from bot.schedule.common import ScheduleError, cancel_pending, last_sent, long_date, mark_sent, recipient_for
+from bot.schedule.common import (
+    ScheduleError,
+    cancel_pending,
+    last_sent,
+    long_date,
+    mark_sent,
+    policy_words,
+    recipient_for,
+)
 from bot.schedule.models import PhotoRecord
 from bot.schedule.quiet import QuietHours
 
@@ -35,11 +43,7 @@ class Photos:
         self.quiet = QuietHours(core.school)
 
     def _rule(self) -> str:
-        """The policy's own words (quoted, never paraphrased), when the policy library has the clause."""
-        try:
-            return " ".join(self.core.policies.clause(POLICY_CLAUSE).clause.text.split())
-        except (KeyError, AttributeError):
-            return FALLBACK_RULE
+        return policy_words(self.core.policies, POLICY_CLAUSE, FALLBACK_RULE)
 
     def record(self, person_id: int, note: str = "") -> str:
         """Someone has images on a personal phone. `note` is not stored: it could describe pupils."""
