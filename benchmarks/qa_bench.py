@@ -10,7 +10,6 @@ scorer when present. Targets: unseen top-1 >= 95 %, out-of-scope refusal >= 90 %
 
 from __future__ import annotations
 
-import json
 import re
 import statistics
 import subprocess
@@ -21,11 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import question_rows  # noqa: E402
 from bot.config import REPO_ROOT  # noqa: E402
 from bot.policy.loader import load_library  # noqa: E402
 from bot.qa import QuestionAnswerer  # noqa: E402
 
-QUESTIONS = ROOT / "benchmarks" / "qa_questions.jsonl"
 SCORER = ROOT.parent / "shared" / "qa" / "score.py"
 
 
@@ -81,7 +80,7 @@ def cold_start(runs: int = 5) -> float:
 
 
 def main() -> int:
-    rows = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = question_rows()
     start = time.perf_counter()
     qa = QuestionAnswerer(load_library(REPO_ROOT / "policy_data"))
     build_ms = (time.perf_counter() - start) * 1000

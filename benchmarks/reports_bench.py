@@ -25,14 +25,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cryptography.fernet import Fernet  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from bot.config import REPO_ROOT, Settings, load_school  # noqa: E402
+from bot.config import load_school  # noqa: E402
 from bot.core import Core  # noqa: E402
 from bot.outbox import DELIVERED, OutboxRow  # noqa: E402
 from bot.ports import OutboundMessage  # noqa: E402
 from bot.reports.models import ReportRow  # noqa: E402
+from tests.conftest import make_settings  # noqa: E402  (the tests' throw-away bot settings)
 
 TARGET_P99_MS = 1000.0  # 32 senders at once queue for one SQLite writer: p99 is about 32 x one submit
 CATEGORIES = ["child_at_risk", "extremism", "online_abuse", "inappropriate_post", "staff_concern", "other"]
@@ -57,12 +57,9 @@ def main() -> int:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            data_dir=Path(tmp),
+        settings = make_settings(
+            Path(tmp),
             database_url=args.database_url,
-            school_file=REPO_ROOT / "school.example.yaml",
-            POLICYBOT_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         )
         core = Core(settings, school=load_school(settings.resolved_school_file))
         core.prepare()

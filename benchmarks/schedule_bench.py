@@ -30,16 +30,16 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cryptography.fernet import Fernet  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from bot.config import REPO_ROOT, Settings, load_school  # noqa: E402
+from bot.config import REPO_ROOT, load_school  # noqa: E402
 from bot.core import Core  # noqa: E402
 from bot.people import Person, PersonRole  # noqa: E402
 from bot.ports import ManualClock  # noqa: E402
 from handlers.slack import SlackNotifier  # noqa: E402
 from handlers.slack.client import make_web_client  # noqa: E402
+from tests.conftest import make_settings  # noqa: E402  (the tests' throw-away bot settings)
 
 POLICY = REPO_ROOT / "policy_data" / "social-media.yaml"
 TARGET_QUEUE_SECONDS = 2.0
@@ -138,12 +138,9 @@ def main() -> int:
     fake = FakeSlackProcess()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            settings = Settings(
-                _env_file=None,  # type: ignore[call-arg]
-                data_dir=Path(tmp),
+            settings = make_settings(
+                Path(tmp),
                 database_url=args.database_url,
-                school_file=REPO_ROOT / "school.example.yaml",
-                POLICYBOT_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
                 slack_bot_token=SecretStr("xoxb-bench-token"),
                 slack_api_url=fake.base_url,
             )

@@ -18,7 +18,6 @@ answer posted <= 300 ms. The flood's figures are printed too, to show the headro
 from __future__ import annotations
 
 import datetime as dt
-import json
 import multiprocessing as mp
 import statistics
 import sys
@@ -33,13 +32,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import questions as bench_questions  # noqa: E402
+from tests.conftest import make_settings  # noqa: E402  (the tests' throw-away bot settings)
+
 COMMANDS = 500
 PACED_RATE = 100.0  # commands a second in the paced burst
 FLOOD_IN_FLIGHT = 50
 SECRET = "bench-signing-secret"
 ACK_LIMIT = 3.0
 TARGET_P99_MS = 300.0
-QUESTIONS_FILE = ROOT / "benchmarks" / "qa_questions.jsonl"
 FALLBACK_QUESTIONS = [
     "a parent sent me a friend request on facebook, can I accept it?",
     "can I post photos of pupils on my own instagram?",
@@ -48,17 +49,7 @@ FALLBACK_QUESTIONS = [
 
 
 def questions() -> list[str]:
-    found: list[str] = []
-    if QUESTIONS_FILE.exists():
-        for line in QUESTIONS_FILE.read_text(encoding="utf-8").splitlines():
-            try:
-                item = json.loads(line)
-            except ValueError:
-                continue
-            text = item.get("question") if isinstance(item, dict) else None
-            if isinstance(text, str) and text.strip():
-                found.append(text)
-    return found[:200] or FALLBACK_QUESTIONS
+    return bench_questions()[:200] or FALLBACK_QUESTIONS
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -136,10 +127,9 @@ def report(name: str, figures: dict[str, Any]) -> bool:
 
 
 def main() -> int:
-    from cryptography.fernet import Fernet
     from pydantic import SecretStr
 
-    from bot.config import REPO_ROOT, Settings, load_school
+    from bot.config import load_school
     from bot.core import Core
     from bot.ports import ManualClock
     from handlers.slack import create_slack_app
@@ -152,11 +142,8 @@ def main() -> int:
     slack.start()
     base_url = ours.recv()
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None,
-            data_dir=Path(tmp),
-            school_file=REPO_ROOT / "school.example.yaml",
-            POLICYBOT_ENCRYPTION_KEYS=SecretStr(Fernet.generate_key().decode()),
+        settings = make_settings(
+            Path(tmp),
             slack_bot_token=SecretStr("xoxb-bench"),
             slack_signing_secret=SecretStr(SECRET),
             slack_api_url=base_url,

@@ -19,7 +19,6 @@ target and the all-at-once burst does not (its latency is queueing: the last upd
 
 from __future__ import annotations
 
-import json
 import multiprocessing as mp
 import statistics
 import sys
@@ -33,6 +32,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import questions as bench_questions  # noqa: E402
+from tests.conftest import make_settings  # noqa: E402  (the tests' throw-away bot settings)
+
 UPDATES = 1000
 CHATS = 200
 PACED_SECONDS = 20.0
@@ -40,21 +42,11 @@ BATCH_EVERY = 0.05  # seconds between injections in the paced run
 TARGET_P99_MS = 200.0
 TARGET_RSS_MB = 150.0
 TOKEN = "123456:BENCH-TOKEN"
-QUESTIONS_FILE = ROOT / "benchmarks" / "qa_questions.jsonl"
 FALLBACK_QUESTIONS = ["can I post photos of the school play on facebook?", "can I film sports day?"]
 
 
 def questions() -> list[str]:
-    found: list[str] = []
-    if QUESTIONS_FILE.exists():
-        for line in QUESTIONS_FILE.read_text(encoding="utf-8").splitlines():
-            try:
-                item = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(item, dict) and item.get("audience") in (None, "parent") and item.get("question"):
-                found.append(str(item["question"]))
-    return found or FALLBACK_QUESTIONS
+    return bench_questions((None, "parent")) or FALLBACK_QUESTIONS
 
 
 def serve_fake(conn: Connection) -> None:
@@ -152,9 +144,7 @@ def run_once(client: Any, base: str, label: str, updates: list[dict[str, Any]], 
 
 def main() -> int:
     import httpx
-    from cryptography.fernet import Fernet
 
-    from bot.config import REPO_ROOT, Settings
     from bot.core import Core
     from handlers.telegram import TelegramNotifier, create_telegram_app, run_telegram
 
@@ -164,11 +154,8 @@ def main() -> int:
     port = parent.recv()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None,
-            data_dir=Path(tmp),
-            school_file=REPO_ROOT / "school.example.yaml",
-            POLICYBOT_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        settings = make_settings(
+            Path(tmp),
             telegram_bot_token=TOKEN,
             telegram_base_url=f"{base}/bot",
         )
