@@ -4,15 +4,15 @@
 
 The app runs in this process exactly as in production (its HTTP server with signature, timestamp and replay
 checks; bolt; the question answerer; the knowledge-gap store on SQLite). Slack's side runs in a second process,
-as it would be on another machine: the fake Slack Web API that receives each answer on its response_url, and
-the senders of the signed slash commands. Both processes read the same monotonic clock, so "request sent" and
-"answer posted" are comparable.
+as it would be on another machine: the fake Slack Web API and the senders of the signed slash commands. A policy
+question is answered in the acknowledgement itself (as Slack allows for a slash command), so "request -> answer
+posted" is the time until Slack holds the reply carrying the answer.
 
 Two bursts of 500 commands:
 - "paced": 500 commands arriving over 5 seconds (100 a second), the shape of a whole staff asking at once;
 - "flood": 500 commands with 50 always in flight (each sender fires its next one as soon as it is acked).
-Targets (on the paced burst): every command acknowledged within 3 s, every one answered, p99 from request to
-answer posted <= 300 ms. The flood's figures are printed too, to show the headroom.
+Targets (on both): every command acknowledged within 3 s, every one answered, p99 from request to answer
+posted <= 300 ms.
 """
 
 from __future__ import annotations
@@ -58,6 +58,17 @@ def percentile(values: list[float], share: float) -> float:
 
 
 # --- Slack's side (a child process) ---
+def answered(body: str) -> bool:
+    """Whether a reply carries the bot's answer (a quoted clause, or the honest "the policy doesn't cover that")."""
+    import json
+
+    try:
+        reply = json.loads(body)
+    except ValueError:
+        return False
+    return bool(reply.get("blocks")) and bool(reply.get("text"))
+
+
 def slack_side(conn: Connection) -> None:
     from tests.handlers.slack.fake_slack_api import FakeSlack, SignedSender
 
@@ -67,13 +78,11 @@ def slack_side(conn: Connection) -> None:
     sender = SignedSender(url, SECRET, fake)
     asked = questions()
     sender.slash_command("/policy", asked[0], "U0STAFF001")  # warm-up: first answer, imports, connections
-    fake.wait_for_call("response_url", 1, timeout=10)
     counter = iter(range(10_000, 10_000_000))
     lock = threading.Lock()
 
     def burst(mode: str) -> dict[str, Any]:
-        fake.calls.clear()
-        results: dict[str, tuple[float, float, int]] = {}
+        results: dict[int, tuple[float, int, bool]] = {}
 
         def one(n: int, due: float | None = None) -> None:
             if due is not None:
@@ -81,10 +90,9 @@ def slack_side(conn: Connection) -> None:
             with lock:
                 number = next(counter)
             fields = sender.slash_fields("/policy", asked[n % len(asked)], "U0STAFF001", "C0GENERAL1", number)
-            started = time.monotonic()
             sent = sender.form(fields)
             with lock:
-                results[fields["response_url"].rsplit("/", 1)[1]] = (started, sent.elapsed, sent.status)
+                results[number] = (sent.elapsed, sent.status, answered(sent.body))
 
         began = time.monotonic()
         if mode == "paced":
@@ -95,15 +103,11 @@ def slack_side(conn: Connection) -> None:
         else:
             with ThreadPoolExecutor(max_workers=FLOOD_IN_FLIGHT) as pool:
                 list(pool.map(one, range(COMMANDS)))
-        try:
-            fake.wait_for(lambda f: len(f.ok_calls("response_url")) >= COMMANDS, timeout=30, what="every answer")
-        except AssertionError as exc:
-            print(exc)
-        answered = {c.path.rsplit("/", 1)[1]: c.at for c in fake.ok_calls("response_url")}
         return {
             "seconds": time.monotonic() - began,
-            "acks": [(elapsed, status) for _, elapsed, status in results.values()],
-            "latencies": [(answered[k] - v[0]) * 1000 for k, v in results.items() if k in answered],
+            "acks": [(elapsed, status) for elapsed, status, _ in results.values()],
+            "latencies": [elapsed * 1000 for elapsed, status, ok in results.values() if status == 200 and ok],
+            "later": len(fake.ok_calls("response_url")),
         }
 
     conn.send({"paced": burst("paced"), "flood": burst("flood")})
@@ -120,7 +124,8 @@ def report(name: str, figures: dict[str, Any]) -> bool:
     print(f"{name}: {COMMANDS} slash commands in {figures['seconds']:.2f} s")
     print(f"  acknowledged (HTTP 200) within 3 s: {in_time}/{COMMANDS}; ack p50 {statistics.median(ack_ms):.1f} ms, "
           f"p99 {percentile(ack_ms, 0.99):.1f} ms, max {max(ack_ms):.1f} ms")
-    print(f"  answered on response_url:           {len(figures['latencies'])}/{COMMANDS}")
+    print(f"  answered in the acknowledgement:    {len(figures['latencies'])}/{COMMANDS} "
+          f"(later messages on response_url: {figures['later']})")
     print(f"  request -> answer posted:           p50 {statistics.median(latencies):.1f} ms, p99 {p99:.1f} ms, "
           f"max {max(latencies):.1f} ms")
     return in_time == COMMANDS and len(figures["latencies"]) == COMMANDS and p99 <= TARGET_P99_MS
@@ -160,8 +165,8 @@ def main() -> int:
         core.db.dispose()
     slack.join(timeout=10)
     passed = report(f"paced burst ({PACED_RATE:.0f} a second)", figures["paced"])
-    report(f"flood ({FLOOD_IN_FLIGHT} in flight; information only)", figures["flood"])
-    print(f"target on the paced burst: all acked within 3 s, all answered, p99 <= {TARGET_P99_MS:.0f} ms")
+    passed = report(f"flood ({FLOOD_IN_FLIGHT} always in flight)", figures["flood"]) and passed
+    print(f"target on each: all acked within 3 s, all answered, p99 <= {TARGET_P99_MS:.0f} ms")
     print("PASS" if passed else "FAIL")
     return 0 if passed else 1
 

@@ -1,6 +1,8 @@
 """Slash commands: /policy QUESTION, /report, /photos [note], /status CODE.
 
-Each acks at once (Slack's 3-second limit) and does the work afterwards; every answer goes only to the asker.
+Each acks at once (Slack's 3-second limit); every answer goes only to the asker. A policy question is answered
+in the acknowledgement itself (answering takes a few milliseconds and needs no network), so the answer arrives with
+no second request; the other commands ack first and do their slower work afterwards.
 """
 
 from __future__ import annotations
@@ -44,12 +46,11 @@ def open_report_modal(core: Core, client: WebClient, trigger_id: str) -> str | N
 
 def register(app: App, core: Core) -> None:
     @app.command("/policy")
-    def policy(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
-        ack()
+    def policy(ack: Ack, command: dict[str, Any]) -> None:
         question = command.get("text") or ""
         text, blocks, answer = answer_for(core, question)
-        respond(text=text, blocks=blocks, response_type="ephemeral")
-        note_gap(core, question, answer)
+        ack(text=text, blocks=blocks, response_type="ephemeral")
+        note_gap(core, question, answer)  # after the reply has gone: a database write the asker need not wait for
 
     @app.command("/report")
     def report(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:

@@ -70,6 +70,7 @@ class FakeSlack:
         self._errors: dict[str, list[str]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, ts) -> latest params
+        self.socket_mode_url: str | None = None  # what apps.connections.open hands out (a FakeSocketMode's url)
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -233,6 +234,8 @@ class FakeSlack:
             return {**ok, "user": self.users.get(user, {"id": user, "name": user.lower(), "real_name": user})}
         if method == "response_url":
             return ok
+        if method == "apps.connections.open" and self.socket_mode_url:
+            return {**ok, "url": self.socket_mode_url}
         return {"ok": False, "error": "unknown_method"}
 
 
@@ -307,13 +310,16 @@ class SignedSender:
         }
 
     def event(self, event: dict[str, Any], **kwargs: Any) -> Sent:
+        return self.json_body(self.event_payload(event), **kwargs)
+
+    def event_payload(self, event: dict[str, Any]) -> dict[str, Any]:
+        """The event_callback Slack wraps an event in (over HTTP, or inside a Socket Mode envelope)."""
         n = next(self._ids)
-        payload = {
+        return {
             "token": "legacy", "team_id": self.team_id, "api_app_id": "A0APP00001", "event": event,
             "type": "event_callback", "event_id": f"Ev{n:08d}", "event_time": int(time.time()),
             "authorizations": [{"team_id": self.team_id, "user_id": BOT_USER_ID, "is_bot": True}],
         }
-        return self.json_body(payload, **kwargs)
 
     def app_mention(self, text: str, user_id: str, channel: str = "C0GENERAL1") -> Sent:
         ts = f"{int(time.time())}.{next(self._ids):06d}"

@@ -1,7 +1,8 @@
-"""start_slack: HTTP mode with a signing secret (Socket Mode needs Slack itself, so it is not started here)."""
+"""start_slack: HTTP mode with a signing secret, and Socket Mode with an app token (against a local fake link)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from handlers.slack import create_slack_app, start_slack
 from tests.conftest import make_core, make_settings
 from tests.handlers.slack.conftest import SECRET, STAFF
 from tests.handlers.slack.fake_slack_api import FakeSlack, SignedSender
+from tests.handlers.slack.fake_socket_mode import FakeSocketMode
 
 
 def test_http_mode_serves_signed_requests(tmp_path: Path, school: School, clock: ManualClock, fake: FakeSlack) -> None:
@@ -22,8 +24,9 @@ def test_http_mode_serves_signed_requests(tmp_path: Path, school: School, clock:
     try:
         assert stop.mode == "http" and stop.port
         url = f"http://127.0.0.1:{stop.port}/slack/events"
-        assert SignedSender(url, SECRET, fake).slash_command("/policy", "photos?", STAFF).status == 200
-        fake.wait_for_call("response_url")
+        sent = SignedSender(url, SECRET, fake).slash_command("/policy", "photos?", STAFF)
+        assert sent.status == 200
+        assert "Social Media Policy" in sent.body
     finally:
         stop()
         core.db.dispose()
@@ -37,3 +40,36 @@ def test_without_app_token_or_signing_secret_it_says_what_is_missing(
     with pytest.raises(RuntimeError, match="SLACK_APP_TOKEN"):
         start_slack(create_slack_app(core), core)
     core.db.dispose()
+
+
+def test_socket_mode_answers_over_the_websocket(
+    tmp_path: Path, school: School, clock: ManualClock, fake: FakeSlack
+) -> None:
+    link = FakeSocketMode().start()
+    fake.socket_mode_url = link.url
+    settings = make_settings(tmp_path, slack_bot_token="xoxb-t", slack_app_token="xapp-1-test",
+                             slack_api_url=fake.base_url)
+    core = make_core(settings, school, clock)
+    stop = start_slack(create_slack_app(core), core)
+    try:
+        assert stop.mode == "socket"
+        assert fake.ok_calls("apps.connections.open")[0].params.get("app_token") is None  # sent as a header
+        link.wait_connected()
+        sender = SignedSender("http://unused", SECRET, fake)
+
+        # A slash command: the answer comes back in the envelope's acknowledgement.
+        envelope = link.send("slash_commands", sender.slash_fields("/policy", "photos?", STAFF, "C0GENERAL1", 1))
+        reply = link.wait_for_ack(envelope)
+        assert reply["payload"]["response_type"] == "ephemeral"
+        assert "Social Media Policy" in json.dumps(reply["payload"]["blocks"])
+
+        # An @mention: acknowledged at once, answered in the thread through the Web API.
+        mention = {"type": "app_mention", "user": STAFF, "text": "<@U0BOT00001> photos?", "ts": "1.000001",
+                   "channel": "C0STAFFRM1", "event_ts": "1.000001"}
+        link.wait_for_ack(link.send("events_api", sender.event_payload(mention), accepts_response_payload=False))
+        posted = fake.wait_for_call("chat.postMessage")[0]
+        assert posted.params["channel"] == "C0STAFFRM1" and posted.params["thread_ts"] == "1.000001"
+    finally:
+        stop()
+        link.stop()
+        core.db.dispose()
