@@ -25,6 +25,10 @@ from bot.storage import Base, Database
 
 log = logging.getLogger(__name__)
 
+
+class NotConfigured(DeliveryError):
+    """The message's platform has no connection yet: it stays queued until one is configured."""
+
 PENDING, SENDING, DELIVERED, FAILED = "pending", "sending", "delivered", "failed"
 LEASE = dt.timedelta(minutes=2)  # a row claimed by a process that then died is retried after this
 MAX_BACKOFF = dt.timedelta(minutes=15)
@@ -70,6 +74,7 @@ class Outbox:
         self.db = db
         self.vault = vault
         self.clock = clock
+        self._said_unconfigured: set[str] = set()  # platforms already logged as not configured
 
     def enqueue(self, session: Session, message: OutboundMessage, *, not_before: dt.datetime | None = None) -> bool:
         """Queue a message in the caller's transaction. False when its key was already queued."""
@@ -186,8 +191,18 @@ class Outbox:
                     row.next_attempt_at = now + backoff(row.attempts, outcome.retry_after)
                     row.last_error = str(outcome)[:300]
                     result.retried += 1
-                    log.warning("message %s (%s) will be retried: %s", row.key, row.kind, outcome)
+                    self._log_retry(row, outcome)
         return result
+
+    def _log_retry(self, row: OutboxRow, outcome: DeliveryError) -> None:
+        if not isinstance(outcome, NotConfigured):
+            log.warning("message %s (%s) will be retried: %s", row.key, row.kind, outcome)
+        elif row.platform not in self._said_unconfigured:
+            # Expected while a school runs on the console only: say it once, not on every retry.
+            self._said_unconfigured.add(row.platform)
+            log.warning("messages for %s wait until it is configured (first: %s)", row.platform, row.kind)
+        else:
+            log.debug("message %s (%s) waits: %s", row.key, row.kind, outcome)
 
     @staticmethod
     def _deliver_one(
@@ -201,7 +216,7 @@ class Outbox:
         notifier = notifiers.get(message.recipient.platform)
         if notifier is None:
             # Not configured yet: keep it queued, so it goes out once the platform is set up.
-            return DeliveryError(f"no {message.recipient.platform} connection is configured", retry_after=300)
+            return NotConfigured(f"no {message.recipient.platform} connection is configured", retry_after=300)
         try:
             notifier.deliver(message)
         except DeliveryError as exc:

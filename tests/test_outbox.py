@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 
@@ -88,6 +89,20 @@ def test_unconfigured_platform_keeps_the_message(core: Core, clock: ManualClock)
     notifier = FlakyNotifier()
     core.outbox.dispatch({"slack": notifier})
     assert len(notifier.delivered) == 1
+
+
+def test_an_unconfigured_platform_is_logged_once_not_on_every_retry(
+    core: Core, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    with core.db.session() as session:
+        core.outbox.enqueue(session, message("a"))
+        core.outbox.enqueue(session, message("b"))
+    caplog.set_level(logging.DEBUG, logger="bot.outbox")
+    for _ in range(3):
+        assert core.outbox.dispatch({}).retried == 2
+        clock.advance(minutes=10)
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "slack" in warnings[0].getMessage()
 
 
 def test_permanent_failure_stops_retrying(core: Core, clock: ManualClock) -> None:
