@@ -62,6 +62,10 @@ class PolicyLibrary:
     def clauses(self) -> list[ClauseRef]:
         return list(self._clauses.values())
 
+    def not_covered(self) -> list[str]:
+        """Every policy's examples of questions it does not answer."""
+        return [question for policy in self.policies.values() for question in policy.not_covered]
+
     def sections(self) -> list[tuple[Policy, Section]]:
         return [(p, s) for p in self.policies.values() for s in p.sections]
 

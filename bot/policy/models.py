@@ -74,6 +74,9 @@ class Policy(_Strict):
     version: str = Field(min_length=1)
     source: str | None = Field(default=None, description="Where the verbatim text comes from")
     sections: tuple[Section, ...] = Field(min_length=1)
+    # Questions people ask near this policy that it does not answer ("when is school photo day?"): they teach the
+    # answerer to say so honestly instead of quoting a clause that merely shares a word with the question.
+    not_covered: tuple[str, ...] = ()
 
     def clauses(self) -> list[tuple[Section, Clause]]:
         return [(section, clause) for section in self.sections for clause in section.clauses]

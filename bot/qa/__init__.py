@@ -3,7 +3,8 @@
 `QuestionAnswerer.answer(question, audience)` gives one of five outcomes:
 - answer: the best clause (and any close runners-up) quoted word for word, with its section;
 - clarify: two clauses from different parts of the policy are almost equally likely, so ask which was meant;
-- refuse: the policy does not cover it; say so and name the person to ask;
+- refuse: the policy does not cover it (too little in common with any clause, or more like the questions the
+  policy data lists as `not_covered` than like any it answers); say so and name the person to ask;
 - greeting: "hello" gets a hello and a hint;
 - invalid: empty, binary, emoji-only or unreadably long input gets a plain message saying what to send instead.
 Nothing here calls the network: the index is built from `policy_data/` at start-up, in milliseconds.
@@ -17,7 +18,7 @@ from bot.config import School
 from bot.policy.loader import ClauseRef, PolicyLibrary
 from bot.qa.analyzer import CONCEPT_PREFIX
 from bot.qa.answer import Answer, AskerAudience, Citation
-from bot.qa.index import ClauseIndex, Match
+from bot.qa.index import NOT_COVERED, ClauseIndex, Match
 from bot.qa.lexicon import CONCEPTS, GENERIC, GREETINGS, OFF_TOPIC_PHRASES, SAFEGUARDING_WORDS
 from bot.qa.text import STOP_WORDS, words
 
@@ -30,6 +31,11 @@ CLARIFY_SHARE = 0.97  # ... and this close, from a different section, makes us a
 OFF_TOPIC_PENALTY = 0.35  # per everyday matter in the question that the matched clause never mentions
 AUDIENCE_PENALTY = 0.6  # a clause written for the other audience is a little less likely to be the answer
 CLASSIFIER_WEIGHT = 1.0  # a clause's score grows by this share of the learned classifier's probability for it
+# Questions the policy is known not to answer (`not_covered` in policy_data) refuse a question that is this much
+# closer to one of them than to any example of a question the policy does answer, or that the classifier gives at
+# least this probability of being one of them.
+NOT_COVERED_MARGIN = 0.15
+NOT_COVERED_PROBABILITY = 0.25
 MAX_CITATIONS = 3
 
 _AUDIENCE_OF_ASKER = {"parent": "parents", "staff": "staff"}
@@ -126,7 +132,11 @@ class QuestionAnswerer:
         matches = self._ranked(tokens, audience, off_topic)
         # Whether the policy covers the question is the engine's call (its own best, before the classifier's lift);
         # which clause answers it is the blend's, among the clauses sharing a specific idea with the question.
-        if not matches or not self._covers(max(matches, key=lambda m: m.score / m.lift)):
+        if (
+            not matches
+            or not self._covers(max(matches, key=lambda m: m.score / m.lift))
+            or self._like_an_unanswered_question(tokens, matches)
+        ):
             return self._refusal(question, audience, safeguarding)
         matches = [m for m in matches if self._specific(m)]
         best = matches[0]
@@ -188,9 +198,16 @@ class QuestionAnswerer:
             for phrase in off_topic:
                 if not self.index.mentions(m.ref.clause.id, phrase):
                     factor *= OFF_TOPIC_PENALTY
-            ranked.append(Match(m.ref, m.score * factor * lift, m.matched, lift))
+            ranked.append(Match(m.ref, m.score * factor * lift, m.matched, lift, m.example))
         ranked.sort(key=lambda m: -m.score)
         return ranked
+
+    def _like_an_unanswered_question(self, tokens: frozenset[str], matches: list[Match]) -> bool:
+        """Whether the question is more like one the policy is known not to answer than like any it does."""
+        nearest_answered = max(m.example for m in matches)
+        if self.index.classifier.probabilities(tokens).get(NOT_COVERED, 0.0) >= NOT_COVERED_PROBABILITY:
+            return True
+        return self.index.not_covered_similarity(tokens) > nearest_answered + NOT_COVERED_MARGIN
 
     def _covers(self, match: Match) -> bool:
         """Enough to answer: a good score, sharing at least one specific (not merely framing) idea. The score

@@ -72,8 +72,13 @@ class Analyzer:
         """Every word, typo-corrected (questions only) and stemmed, stop words kept (phrases need them)."""
         ws = words(text)
         if correct:
-            ws = [self.correct(w) for w in ws]
+            ws = [self.correct(w) for w in self._without_names(ws)]
         return [stem(w) for w in ws]
+
+    def _without_names(self, ws: list[str]) -> list[str]:
+        """The words without people's names ("mrs jones", "miss patel"): a name says nothing about the policy,
+        and would otherwise be "corrected" into a policy word ("jones" -> "jokes")."""
+        return [w for i, w in enumerate(ws) if not (i and ws[i - 1] in _TITLES and w not in self.known_words)]
 
     def tokens_from_stems(self, stems: list[str], keep: Callable[[str], bool] | None = None) -> list[str]:
         """Concepts and stems. `keep` decides whether a word inside a matched phrase also stays as itself
@@ -101,3 +106,4 @@ class Analyzer:
 
 
 _STOP_STEMS = frozenset(stem(w) for w in STOP_WORDS) | STOP_WORDS
+_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "sir"})

@@ -24,6 +24,7 @@ from bot.qa.classifier import ClauseClassifier
 
 EXAMPLE_WEIGHT = 0.5  # share of the score from the nearest example question
 UNION_WEIGHT = 0.2  # share from how much of the question all its examples together cover; the rest from text
+NOT_COVERED = "(not covered)"  # the classifier's label for questions no policy answers
 UNKNOWN_IDF_FACTOR = 0.8  # a word the policy never uses counts as this share of the rarest word's weight
 
 
@@ -33,6 +34,7 @@ class Match:
     score: float
     matched: frozenset[str]  # the question's tokens this clause shares
     lift: float = 1.0  # how much of `score` the learned classifier added (a factor), so refusal can ignore it
+    example: float = 0.0  # cosine similarity of the question to this clause's nearest example question
 
 
 @dataclass
@@ -85,6 +87,17 @@ class ClauseIndex:
             for ref, fields, examples in documents
         ]
         self._postings()
+        # Questions the policies do not answer, as token sets in the same weighting as the clauses' examples.
+        self._not_covered: list[tuple[frozenset[str], float]] = []
+        self._in_not_covered: dict[str, list[int]] = {}
+        for question in library.not_covered():
+            tokens = self.question_tokens(question)
+            if tokens:
+                for token in tokens:
+                    self._in_not_covered.setdefault(token, []).append(len(self._not_covered))
+                self._not_covered.append((tokens, self._norm(tokens)))
+        if self._not_covered:
+            training[NOT_COVERED] = [tokens for tokens, _ in self._not_covered]
         self.classifier = ClauseClassifier(training)
 
     def weight(self, token: str) -> float:
@@ -124,6 +137,18 @@ class ClauseIndex:
             for token in entry.everything:
                 self._in_everything.setdefault(token, []).append(i)
 
+    def not_covered_similarity(self, tokens: frozenset[str]) -> float:
+        """Cosine similarity of the question to the nearest known question that no policy answers."""
+        if not tokens:
+            return 0.0
+        weights = {t: self.weight(t) ** 2 for t in tokens}
+        q_norm = math.sqrt(sum(weights.values()))
+        dots: dict[int, float] = {}
+        for token, w in weights.items():
+            for j in self._in_not_covered.get(token, ()):
+                dots[j] = dots.get(j, 0.0) + w
+        return max((dot / (q_norm * self._not_covered[j][1]) for j, dot in dots.items()), default=0.0)
+
     def search(self, tokens: frozenset[str], limit: int = 10) -> list[Match]:
         """Clauses best first, each scored in [0, 1]."""
         if not tokens:
@@ -157,6 +182,7 @@ class ClauseIndex:
                     + (1 - EXAMPLE_WEIGHT - UNION_WEIGHT) * field_dot.get(i, 0.0) / q_mass
                 ),
                 frozenset(matched[i]),
+                example=best_example.get(i, 0.0),
             )
             for i, union in union_dot.items()
         ]

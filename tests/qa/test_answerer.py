@@ -121,14 +121,19 @@ def test_no_network_is_used(qa: QuestionAnswerer, monkeypatch: pytest.MonkeyPatc
     QuestionAnswerer(LIBRARY).answer("can I post photos of sports day?", "parent")
 
 
-CLARIFY = """\
-id: trips
-title: Trips Policy
+# The lines every small test policy shares; each test adds its own sections.
+POLICY_HEADER = """\
 school: Stokes Wood Primary School
 adopted: 2023-09-01
 review_cycle: annual
 owner: headteacher
 version: "1"
+"""
+
+CLARIFY = """\
+id: trips
+title: Trips Policy
+""" + POLICY_HEADER + """\
 sections:
   - id: before
     title: Before the trip
@@ -162,3 +167,43 @@ def test_two_equally_likely_clauses_ask_which_was_meant(tmp_path: Path) -> None:
 def test_works_without_school_contacts() -> None:
     answer = QuestionAnswerer(LIBRARY, School(name="A School")).answer("what's the wifi password", "parent")
     assert "the school office" in answer.text
+
+
+NOT_COVERED = """\
+id: photos
+title: Photo Policy
+""" + POLICY_HEADER + """\
+sections:
+  - id: sharing
+    title: Sharing photos
+    audience: parents
+    clauses:
+      - id: no-other-children
+        kind: prohibition
+        text: Parents should not post photos of school events that show other children.
+        topics: [photos, school events, other children]
+        examples: ["can I post photos from the school play", "can i put pics of sports day on facebook"]
+not_covered:
+  - "when is school photo day"
+  - "how much do the class photos cost"
+"""
+
+
+def test_a_question_like_one_the_policy_does_not_answer_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "photos.yaml").write_text(NOT_COVERED, encoding="utf-8")
+    library = load_library(tmp_path)
+    assert library.not_covered() == ["when is school photo day", "how much do the class photos cost"]
+    qa = QuestionAnswerer(library)
+    assert qa.answer("can I post photos from the school play on facebook?", "parent").answered
+    refused = qa.answer("when is the school photo day this year?", "parent")
+    assert not refused.answered and refused.outcome == "refuse"
+    # Without the not-covered examples the same question shares enough words to be answered.
+    (tmp_path / "photos.yaml").write_text(NOT_COVERED.split("not_covered:")[0], encoding="utf-8")
+    assert QuestionAnswerer(load_library(tmp_path)).answer("when is the school photo day this year?", "parent").answered
+
+
+def test_peoples_names_are_not_read_as_policy_words(qa: QuestionAnswerer) -> None:
+    stems = qa.analyzer.stems("someone is slagging off mrs jones and miss patel")
+    assert "jone" not in stems and "jones" not in stems and "patel" not in stems
+    assert not any(s.startswith("jok") for s in stems)  # "jones" is not a typo of "jokes"
+    assert "miss" in qa.analyzer.stems("will my child miss the trip")  # the verb stays

@@ -50,9 +50,9 @@ def test_the_examples_teach_the_classifier() -> None:
 
 
 def test_the_blend_helps_a_paraphrase(qa: QuestionAnswerer, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Word overlap alone picks "outside work" (home, class); the examples say how people ask about keeping
-    photos on their own devices."""
-    question = "can I keep class photos on my laptop at home"
+    """Word overlap alone picks "using personal equipment" (pictures, phone); the examples say how people ask
+    about keeping photos on their own devices, which the "transfer and delete" clause answers."""
+    question = "how long can i keep pictures of pupils on my phone"
     monkeypatch.setattr(qa_module, "CLASSIFIER_WEIGHT", 0.0)
     alone = qa.answer(question, "staff")
     monkeypatch.undo()
