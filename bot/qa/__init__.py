@@ -30,13 +30,17 @@ RUNNER_UP_SHARE = 0.80  # a runner-up this close to the best is quoted too
 CLARIFY_SHARE = 0.97  # ... and this close, from a different section, makes us ask which was meant
 OFF_TOPIC_PENALTY = 0.35  # per everyday matter in the question that the matched clause never mentions
 AUDIENCE_PENALTY = 0.6  # a clause written for the other audience is a little less likely to be the answer
-CLASSIFIER_WEIGHT = 1.0  # a clause's score grows by this share of the learned classifier's probability for it
+CLASSIFIER_WEIGHT = 2.0  # a clause's score grows by this share of the learned classifier's probability for it
 # Questions the policy is known not to answer (`not_covered` in policy_data) refuse a question that is this much
 # closer to one of them than to any example of a question the policy does answer, or that the classifier gives at
 # least this probability of being one of them.
 NOT_COVERED_MARGIN = 0.15
 NOT_COVERED_PROBABILITY = 0.25
 MAX_CITATIONS = 3
+# "What will the school do?" / "what happens if...?" asks for the consequence: a clause saying what follows a breach
+# (kind "sanction") is more likely the answer than the rule that was broken.
+CONSEQUENCE_CONCEPTS = frozenset({CONCEPT_PREFIX + "school_response", CONCEPT_PREFIX + "consequence"})
+CONSEQUENCE_BOOST = 1.5
 
 _AUDIENCE_OF_ASKER = {"parent": "parents", "staff": "staff"}
 
@@ -186,8 +190,9 @@ class QuestionAnswerer:
         wanted = _AUDIENCE_OF_ASKER.get(audience or "")
         ranked = []
         learned = self.index.classifier.probabilities(tokens) if CLASSIFIER_WEIGHT else {}
+        asks_consequence = not tokens.isdisjoint(CONSEQUENCE_CONCEPTS)
         for m in self.index.search(tokens, limit=12):
-            factor = 1.0
+            factor = CONSEQUENCE_BOOST if asks_consequence and m.ref.clause.kind == "sanction" else 1.0
             lift = 1.0
             if wanted and m.ref.section.audience not in (wanted, "everyone"):
                 # The classifier cannot tell who is asking, so its lift goes only to clauses written for the asker:

@@ -229,6 +229,15 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "out of date", "up to date", "current version", "latest version", "when was it written", "adopted", "written",
         "date", "dated", "april 2022", "2022", "how old", "issued", "version",
     ),
+    # Asking what the school will do about something points to its procedures, not to the rule itself.
+    "school_response": (
+        "what will the school do", "what will school do", "what can the school do", "what can school do",
+        "what would the school do", "what would school do", "what does the school do", "what do school do",
+        "what is the school going to do", "what's the school going to do", "whats the school going to do",
+        "what will you do", "what can you do about", "will the school do anything", "will school do anything",
+        "do anything about it", "take action", "what action", "deal with it", "how will the school deal",
+        "how does the school deal", "how will school deal", "how do school deal",
+    ),
     "consequence": (
         "what then", "what next", "repercussions", "comeback",
         "consequence", "happen", "happens", "sanction", "punishment", "punish", "repercussion", "trouble",

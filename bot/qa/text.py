@@ -41,6 +41,7 @@ STOP_WORDS = frozenset(
     hi hey hello thanks thank cheers thx ta yes yeah yep also actually basically still already
     goes went gone come comes came coming leave
     gonna wanna gotta cos coz cuz bc tho wot wat bout abt r q pls plz
+    lol lmao haha hahaha omg omfg tbh btw idk imo imho fyi xx xxx hun hiya ya yh ty tysm
     """.split()
 )
 

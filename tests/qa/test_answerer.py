@@ -207,3 +207,4 @@ def test_peoples_names_are_not_read_as_policy_words(qa: QuestionAnswerer) -> Non
     assert "jone" not in stems and "jones" not in stems and "patel" not in stems
     assert not any(s.startswith("jok") for s in stems)  # "jones" is not a typo of "jokes"
     assert "miss" in qa.analyzer.stems("will my child miss the trip")  # the verb stays
+
