@@ -6,8 +6,9 @@ Accuracy is reported per split of benchmarks/qa_questions.jsonl: `tune` is what 
 developed against; `holdout`, `holdout2`, `holdout3` and `holdout4` were written apart, each before a round of
 data work. `holdout5` and `holdout6` (130 questions each, 35 out of scope) were written by two separate writers
 who saw only the policy document, never the bot's data: `holdout5`'s misses guided the fifth round of data work
-(new example questions per clause, and questions the policy does not cover); `holdout6` was never looked at beyond
-its totals, so it is the honest figure for unseen questions. The dev set shipped beside the scorer
+(new example questions per clause, and questions the policy does not cover); `holdout6` and `holdout7` (150
+questions, 40 out of scope, written the same way later) were never looked at beyond their totals, so they are the
+honest figures for unseen questions. The dev set shipped beside the scorer
 (../shared/qa/dev.jsonl) is run through the real CLI by its own scorer when present. Targets: unseen top-1 >= 95 %,
 out-of-scope refusal >= 90 %, p99 <= 5 ms, cold start <= 1 s.
 """

@@ -34,8 +34,8 @@ CLASSIFIER_WEIGHT = 2.0  # a clause's score grows by this share of the learned c
 # Questions the policy is known not to answer (`not_covered` in policy_data) refuse a question that is this much
 # closer to one of them than to any example of a question the policy does answer, or that the classifier gives at
 # least this probability of being one of them.
-NOT_COVERED_MARGIN = 0.15
-NOT_COVERED_PROBABILITY = 0.25
+NOT_COVERED_MARGIN = 0.1
+NOT_COVERED_PROBABILITY = 0.15
 MAX_CITATIONS = 3
 # "What will the school do?" / "what happens if...?" asks for the consequence: a clause saying what follows a breach
 # (kind "sanction") is more likely the answer than the rule that was broken.
