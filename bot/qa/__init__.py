@@ -43,6 +43,7 @@ CONSEQUENCE_CONCEPTS = frozenset({CONCEPT_PREFIX + "school_response", CONCEPT_PR
 CONSEQUENCE_BOOST = 1.5
 
 _AUDIENCE_OF_ASKER = {"parent": "parents", "staff": "staff"}
+_PEOPLE_OF = {"staff": "staff", "parents": "parent"}  # the concept naming the people a section is written for
 
 
 def _printable_letters(text: str) -> int:
@@ -193,13 +194,14 @@ class QuestionAnswerer:
         asks_consequence = not tokens.isdisjoint(CONSEQUENCE_CONCEPTS)
         for m in self.index.search(tokens, limit=12):
             factor = CONSEQUENCE_BOOST if asks_consequence and m.ref.clause.kind == "sanction" else 1.0
-            lift = 1.0
+            lift = 1.0 + CLASSIFIER_WEIGHT * learned.get(m.ref.clause.id, 0.0)
             if wanted and m.ref.section.audience not in (wanted, "everyone"):
-                # The classifier cannot tell who is asking, so its lift goes only to clauses written for the asker:
-                # a parent asking in staff words still gets the parents' clause.
+                # A clause written for the other audience is less likely. The classifier cannot tell who is asking,
+                # so it lifts such a clause only when the question names those people: a parent asking in staff
+                # words ("pupils") still gets the parents' clause, a parent asking what teachers may do the staff rule.
                 factor *= AUDIENCE_PENALTY
-            else:
-                lift = 1.0 + CLASSIFIER_WEIGHT * learned.get(m.ref.clause.id, 0.0)
+                if CONCEPT_PREFIX + _PEOPLE_OF.get(m.ref.section.audience, "?") not in tokens:
+                    lift = 1.0
             for phrase in off_topic:
                 if not self.index.mentions(m.ref.clause.id, phrase):
                     factor *= OFF_TOPIC_PENALTY
