@@ -563,7 +563,6 @@ OFF_TOPIC_PHRASES: tuple[str, ...] = tuple(
     holidays
     book a
     booking
-    supply teacher
     funeral
     joke
     football
@@ -605,7 +604,6 @@ OFF_TOPIC_PHRASES: tuple[str, ...] = tuple(
     inset day
     coat
     coats
-    lost
     water bottle
     sun cream
     suncream
@@ -633,7 +631,6 @@ OFF_TOPIC_PHRASES: tuple[str, ...] = tuple(
     minibus
     taxi
     transport
-    pta
     raffle
     donation
     donations
