@@ -6,6 +6,7 @@ elsewhere they skip, saying why.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import uuid
@@ -71,6 +72,16 @@ def make_core(settings: Settings, school: School, clock: ManualClock) -> Core:
     core = Core(settings, school=school, clock=clock)
     core.prepare()
     return core
+
+
+@contextlib.contextmanager
+def core_with(tmp_path: Path, school: School, clock: ManualClock, **overrides: object) -> Iterator[Core]:
+    """A prepared core on throw-away settings with these overrides, disposed of afterwards."""
+    core = make_core(make_settings(tmp_path, **overrides), school, clock)
+    try:
+        yield core
+    finally:
+        core.db.dispose()
 
 
 @pytest.fixture

@@ -11,8 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
+from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 
+from bot.config import ConfigError
 from handlers.slack.client import (
     make_web_client,
     quiet_logger,
@@ -34,15 +36,21 @@ def create_slack_app(core: Core, client: WebClient | None = None) -> App:
     settings = core.settings
     web = with_rate_limit_retries(client) if client is not None else make_web_client(settings)
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
-    app = App(
-        client=web,
-        signing_secret=secret,
-        # Socket Mode requests are not signed; HTTP requests are checked (by bolt, and by our server first).
-        request_verification_enabled=bool(secret),
-        process_before_response=False,
-        logger=quiet_logger("handlers.slack.bolt"),
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="slack-listener"),
-    )
+    try:
+        app = App(
+            client=web,
+            signing_secret=secret,
+            # Socket Mode requests are not signed; HTTP requests are checked (by bolt, and by our server first).
+            request_verification_enabled=bool(secret),
+            process_before_response=False,
+            logger=quiet_logger("handlers.slack.bolt"),
+            listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="slack-listener"),
+        )
+    except BoltError as exc:  # bolt checks the token with auth.test as it starts
+        raise ConfigError(
+            "Slack did not accept the bot token (SLACK_BOT_TOKEN). Copy the Bot User OAuth Token again from the "
+            "app's OAuth & Permissions page (it starts with xoxb-), then start the bot again."
+        ) from exc
     app.middleware(retrying_respond_middleware)
     register_listeners(app, core)
     return app

@@ -18,7 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
+from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
+
+from bot.config import ConfigError
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -151,7 +154,15 @@ def start_slack(app: App, core: Core) -> SlackRunner:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
-        handler.connect()
+        try:
+            handler.connect()
+        except SlackApiError as exc:
+            handler.close()
+            raise ConfigError(
+                "Slack refused to open a Socket Mode connection with SLACK_APP_TOKEN "
+                f"({exc.response.get('error', 'error')}). Make an app-level token with the connections:write scope "
+                "on the app's Basic Information page (it starts with xapp-), then start the bot again."
+            ) from exc
         log.info("Slack connected (Socket Mode)")
         return SlackRunner("socket", handler.close)
     if settings.slack_signing_secret is None:

@@ -17,8 +17,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from telegram import Update
+from telegram.error import InvalidToken
 from telegram.ext import Application
 
+from bot.config import ConfigError
 from handlers.telegram.notifier import TelegramNotifier
 
 if TYPE_CHECKING:
@@ -62,7 +64,13 @@ async def serve(
                 loop.add_signal_handler(sig, stopping.set)
     updater = app.updater
     assert updater is not None
-    await app.initialize()
+    try:
+        await app.initialize()
+    except InvalidToken as exc:
+        raise ConfigError(
+            "Telegram did not accept the bot token (TELEGRAM_BOT_TOKEN). Copy it again from @BotFather "
+            "(/mybots, API Token), then start the bot again."
+        ) from exc
     try:
         settings = core.settings
         if settings.telegram_webhook_url:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import School
+from bot.config import ConfigError, School
 from bot.ports import ManualClock
 from handlers.slack import create_slack_app, start_slack
-from tests.conftest import make_core, make_settings
+from tests.conftest import core_with, make_core, make_settings
 from tests.handlers.slack.conftest import SECRET, STAFF
 from tests.handlers.slack.fake_slack_api import FakeSlack, SignedSender
 from tests.handlers.slack.fake_socket_mode import FakeSocketMode
@@ -73,3 +73,17 @@ def test_socket_mode_answers_over_the_websocket(
         stop()
         link.stop()
         core.db.dispose()
+
+
+def test_a_wrong_bot_token_says_what_to_do(tmp_path: Path, school: School, clock: ManualClock, fake: FakeSlack) -> None:
+    fake.fail_next("auth.test", "invalid_auth")
+    with core_with(tmp_path, school, clock, slack_bot_token="xoxb-wrong", slack_signing_secret=SECRET,
+                   slack_api_url=fake.base_url) as core, pytest.raises(ConfigError, match="SLACK_BOT_TOKEN"):
+        create_slack_app(core)
+
+
+def test_a_wrong_app_token_says_what_to_do(tmp_path: Path, school: School, clock: ManualClock, fake: FakeSlack) -> None:
+    fake.fail_next("apps.connections.open", "invalid_auth")
+    tokens = {"slack_bot_token": "xoxb-t", "slack_app_token": "xapp-wrong", "slack_api_url": fake.base_url}
+    with core_with(tmp_path, school, clock, **tokens) as core, pytest.raises(ConfigError, match="SLACK_APP_TOKEN"):
+        start_slack(create_slack_app(core), core)

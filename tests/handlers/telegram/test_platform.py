@@ -9,12 +9,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.config import School
+from bot.config import ConfigError, School
 from bot.ports import DeliveryError, ManualClock, OutboundMessage, Recipient
-from handlers.telegram import texts
+from handlers.telegram import create_telegram_app, run_telegram, texts
 from handlers.telegram.formatting import MAX_MESSAGE, render_text
 from handlers.telegram.guard import RateLimiter
-from tests.conftest import make_core, make_settings
+from tests.conftest import core_with, make_core, make_settings
 from tests.handlers.telegram.conftest import GROUP, OTHER_PARENT, PARENT, TelegramWorld
 from tests.handlers.telegram.fake_telegram import (
     FakeTelegram,
@@ -170,3 +170,9 @@ def test_start_command_in_private_is_not_rate_limited_for_normal_use(telegram: T
         telegram.fake.inject(command(PARENT, "/help"))
     telegram.fake.wait_for_messages(PARENT, 5)
     assert texts.SLOW_DOWN not in telegram.fake.texts(PARENT)
+
+
+def test_a_wrong_token_says_what_to_do(tmp_path: Path, school: School, clock: ManualClock, fake: FakeTelegram) -> None:
+    wrong = {"telegram_bot_token": "654321:WRONG", "telegram_base_url": fake.base_url}
+    with core_with(tmp_path, school, clock, **wrong) as core, pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN"):
+        run_telegram(create_telegram_app(core), core)
