@@ -47,6 +47,7 @@ class _Entry:
 
 class ClauseIndex:
     def __init__(self, library: PolicyLibrary) -> None:
+        self._library = library
         refs = library.clauses()
         texts: list[str] = []
         for ref in refs:
@@ -136,6 +137,20 @@ class ClauseIndex:
                 self._in_fields.setdefault(token, []).append(i)
             for token in entry.everything:
                 self._in_everything.setdefault(token, []).append(i)
+
+    def contradictions(self) -> list[tuple[str, str, str]]:
+        """(not-covered question, clause id, example) where the two read the same to the answerer: the same words
+        once stop words, plurals and synonyms are folded. The answerer cannot tell such a pair apart."""
+        examples: dict[frozenset[str], tuple[str, str]] = {}
+        for entry in self._entries:
+            for example in entry.ref.clause.examples:
+                examples.setdefault(self.question_tokens(example), (entry.ref.clause.id, example))
+        found = []
+        for question in self._library.not_covered():
+            match = examples.get(self.question_tokens(question))
+            if match is not None:
+                found.append((question, *match))
+        return found
 
     def not_covered_similarity(self, tokens: frozenset[str]) -> float:
         """Cosine similarity of the question to the nearest known question that no policy answers."""

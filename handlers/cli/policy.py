@@ -135,6 +135,11 @@ def _check(args: argparse.Namespace) -> int:
         clauses = sum(len(s.clauses) for s in policy.sections)
         print(f"OK  {policy.id}: {policy.title}, version {policy.version}, "
               f"{len(policy.sections)} sections, {clauses} clauses")
+    from bot.qa.index import ClauseIndex
+
+    for question, clause, example in ClauseIndex(library).contradictions():
+        print(f"WARNING  not_covered \"{question}\" reads the same as an example of clause {clause} (\"{example}\"): "
+              "the bot cannot tell them apart, so remove one or reword it.")
     return 0
 
 

@@ -68,6 +68,20 @@ def test_policy_check_and_show(tmp_path: Path) -> None:
     assert policybot(tmp_path, "policy", "show", "no such section").returncode == 1
 
 
+def test_check_warns_of_a_not_covered_question_that_reads_like_an_example(tmp_path: Path) -> None:
+    policies = tmp_path / "policies"
+    policies.mkdir()
+    text = (REPO_ROOT / "policy_data" / "social-media.yaml").read_text(encoding="utf-8")
+    (policies / "social-media.yaml").write_text(
+        text.replace("\nnot_covered:\n", "\nnot_covered:\n  - \"Can I put pictures of the nativity on facebook?\"\n"),
+        encoding="utf-8",
+    )
+    check = policybot(tmp_path, "policy", "check", env_extra={"POLICY_DIR": str(policies)})
+    assert check.returncode == 0
+    assert check.stdout.count("WARNING") == 1 and "inap-images" in check.stdout
+    assert "WARNING" not in policybot(tmp_path, "policy", "check").stdout
+
+
 def test_malformed_policy_fails_check_and_start_up(tmp_path: Path) -> None:
     policies = tmp_path / "policies"
     policies.mkdir()
