@@ -134,13 +134,14 @@ class QuestionAnswerer:
         if all(w in GREETINGS or w in STOP_WORDS for w in plain):
             return self._greeting(question)
         off_topic = self._off_topic_in(stems)
-        matches = self._ranked(tokens, audience, off_topic)
+        learned = self.index.classifier.probabilities(tokens)
+        matches = self._ranked(tokens, audience, off_topic, learned)
         # Whether the policy covers the question is the engine's call (its own best, before the classifier's lift);
         # which clause answers it is the blend's, among the clauses sharing a specific idea with the question.
         if (
             not matches
             or not self._covers(max(matches, key=lambda m: m.score / m.lift))
-            or self._like_an_unanswered_question(tokens, matches)
+            or self._like_an_unanswered_question(tokens, matches, learned)
         ):
             return self._refusal(question, audience, safeguarding)
         matches = [m for m in matches if self._specific(m)]
@@ -186,11 +187,16 @@ class QuestionAnswerer:
         return found
 
     def _ranked(
-        self, tokens: frozenset[str], audience: AskerAudience | None, off_topic: list[tuple[str, ...]]
+        self,
+        tokens: frozenset[str],
+        audience: AskerAudience | None,
+        off_topic: list[tuple[str, ...]],
+        learned: dict[str, float],
     ) -> list[Match]:
+        """The clauses best first: the engine's score, adjusted for who is asking, what the question asks for and
+        everyday matters the clause never mentions, and lifted by the classifier's probability (`learned`)."""
         wanted = _AUDIENCE_OF_ASKER.get(audience or "")
         ranked = []
-        learned = self.index.classifier.probabilities(tokens) if CLASSIFIER_WEIGHT else {}
         asks_consequence = not tokens.isdisjoint(CONSEQUENCE_CONCEPTS)
         for m in self.index.search(tokens, limit=12):
             factor = CONSEQUENCE_BOOST if asks_consequence and m.ref.clause.kind == "sanction" else 1.0
@@ -209,17 +215,19 @@ class QuestionAnswerer:
         ranked.sort(key=lambda m: -m.score)
         return ranked
 
-    def _like_an_unanswered_question(self, tokens: frozenset[str], matches: list[Match]) -> bool:
+    def _like_an_unanswered_question(
+        self, tokens: frozenset[str], matches: list[Match], learned: dict[str, float]
+    ) -> bool:
         """Whether the question is more like one the policy is known not to answer than like any it does."""
-        nearest_answered = max(m.example for m in matches)
-        if self.index.classifier.probabilities(tokens).get(NOT_COVERED, 0.0) >= NOT_COVERED_PROBABILITY:
+        if learned.get(NOT_COVERED, 0.0) >= NOT_COVERED_PROBABILITY:
             return True
+        nearest_answered = max(m.example for m in matches)
         return self.index.not_covered_similarity(tokens) > nearest_answered + NOT_COVERED_MARGIN
 
     def _covers(self, match: Match) -> bool:
         """Enough to answer: a good score, sharing at least one specific (not merely framing) idea. The score
-        without the classifier's lift decides: it learned only from questions the policy does cover, so it is
-        sure of itself on questions it has no business answering."""
+        without the classifier's lift decides: a softmax over the clauses is sure of itself even on questions it
+        has no business answering (its "not covered" label speaks to those, in `_like_an_unanswered_question`)."""
         return match.score / match.lift >= ANSWER_THRESHOLD and self._specific(match)
 
     def _specific(self, match: Match) -> bool:
