@@ -8,7 +8,9 @@ Each clause is compared with a question two ways, both weighted by how rare a to
 A token the policy never uses still weighs in the question's total, so a question about school dinners that
 happens to mention "children" scores low everywhere and is refused.
 A small learned classifier (`bot.qa.classifier`) is trained from the same examples and topics when the index is
-built; the answerer blends its opinion into the ranking.
+built; the answerer blends its opinion into the ranking. Questions the policy data lists as `not_covered` are kept
+the same way, so the answerer can tell how near a question is to one the policy does not answer (and the classifier
+learns them as one more label).
 """
 
 from __future__ import annotations
