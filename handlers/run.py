@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 
 def run(core: Core) -> int:
     core.prepare()
+    # Build the question index now (~0.5 s), not inside the first person's question, and once, not in several
+    # listener threads at the same moment.
+    core.qa  # noqa: B018
     settings = core.settings
     notifiers: dict[str, Notifier] = {}
     stops: list[Callable[[], None]] = []
