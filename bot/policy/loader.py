@@ -139,6 +139,7 @@ def _parse_file(path: Path) -> tuple[Policy | None, list[str]]:
                 f"(also sections[{seen_sections[section.id]}])"
             )
         seen_sections.setdefault(section.id, s_index)
+        earlier: set[str] = set()
         for c_index, clause in enumerate(section.clauses):
             here = f"sections[{s_index}].clauses[{c_index}]"
             if clause.id in seen_clauses:
@@ -146,6 +147,12 @@ def _parse_file(path: Path) -> tuple[Policy | None, list[str]]:
                     f"{name}: {here}.id: duplicate clause id {clause.id!r} (also {seen_clauses[clause.id]})"
                 )
             seen_clauses.setdefault(clause.id, here)
+            if clause.lead_in is not None and clause.lead_in not in earlier:
+                problems.append(
+                    f"{name}: {here}.lead_in: {clause.lead_in!r} is not an earlier clause of section {section.id!r} "
+                    f"(in {clause.id!r})"
+                )
+            earlier.add(clause.id)
     return (None if problems else policy), problems
 
 

@@ -43,6 +43,10 @@ class Clause(_Strict):
     kind: ClauseKind
     topics: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
+    # For an item of a list ("- Posting racist comments;"): the id of the earlier clause in the same section that
+    # introduces the list ("The school considers the following examples to be inappropriate..."). The bot quotes
+    # it before the item, so the item is never read out of context.
+    lead_in: str | None = Field(default=None, pattern=ID_PATTERN)
 
     @field_validator("text")
     @classmethod

@@ -242,7 +242,10 @@ class QuestionAnswerer:
     ) -> Answer:
         best = chosen[0].ref
         lead = f"The {best.policy.title} covers this under \u201c{best.section.title}\u201d. It says:"
-        lines = [lead, f"\u201c{best.clause.text}\u201d"]
+        lines = [lead]
+        if best.clause.lead_in:  # an item of a list: first the words that introduce the list, so it reads in context
+            lines.append(f"\u201c{self.library.clause(best.clause.lead_in).clause.text}\u201d")
+        lines.append(f"\u201c{best.clause.text}\u201d")
         if len(chosen) > 1:
             lines.append("Other parts of the policy that may help are quoted below.")
         if safeguarding:

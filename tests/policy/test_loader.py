@@ -97,3 +97,12 @@ def test_binary_file_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     (tmp_path / "junk.yaml").write_bytes(b"\xff\xfe\x00\x00binary")
     (problem,) = problems(tmp_path)
     assert problem.startswith("junk.yaml:")
+
+
+def test_a_list_item_must_name_an_earlier_clause_of_its_section_as_its_lead_in(tmp_path: Path) -> None:
+    rule = "        kind: rule\n"
+    text = SMALL.format(id="phones", title="P").replace(rule, rule + "        lead_in: phones-intro\n")
+    write(tmp_path, "phones.yaml", text)
+    (problem,) = problems(tmp_path)
+    assert problem.startswith("phones.yaml: sections[0].clauses[0].lead_in:") and "phones-one" in problem
+    assert "'phones-intro' is not an earlier clause" in problem

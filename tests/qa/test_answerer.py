@@ -208,3 +208,33 @@ def test_peoples_names_are_not_read_as_policy_words(qa: QuestionAnswerer) -> Non
     assert not any(s.startswith("jok") for s in stems)  # "jones" is not a typo of "jokes"
     assert "miss" in qa.analyzer.stems("will my child miss the trip")  # the verb stays
 
+
+
+LIST = """\
+id: conduct
+title: Conduct Policy
+""" + POLICY_HEADER + """\
+sections:
+  - id: unacceptable
+    title: Unacceptable posts
+    audience: parents
+    clauses:
+      - id: list-intro
+        kind: statement
+        text: "The school considers the following to be unacceptable:"
+        topics: [unacceptable posts]
+      - id: racist
+        kind: prohibition
+        lead_in: list-intro
+        text: Posting racist comments;
+        topics: [racist comments]
+        examples: ["can I post racist comments"]
+"""
+
+
+def test_a_list_item_is_quoted_after_the_words_that_introduce_the_list(tmp_path: Path) -> None:
+    (tmp_path / "conduct.yaml").write_text(LIST, encoding="utf-8")
+    answer = QuestionAnswerer(load_library(tmp_path)).answer("am I allowed to post racist comments?", "parent")
+    assert answer.citations[0].clause == "racist"
+    intro = answer.text.index("The school considers the following to be unacceptable:")
+    assert intro < answer.text.index("Posting racist comments;")
