@@ -8,7 +8,8 @@ data work. `holdout5` and `holdout6` (130 questions each, 35 out of scope) were 
 who saw only the policy document, never the bot's data: `holdout5`'s misses guided the fifth round of data work
 (new example questions per clause, and questions the policy does not cover); `holdout6` and `holdout7` (150
 questions, 40 out of scope, written the same way later) were never looked at beyond their totals, so they are the
-honest figures for unseen questions. The dev set shipped beside the scorer
+honest figures for unseen questions; `holdout8` (120 questions, 25 out of scope) was written last, in the clean,
+full-sentence style of ../shared/qa/dev.jsonl, and measured once. The dev set shipped beside the scorer
 (../shared/qa/dev.jsonl) is run through the real CLI by its own scorer when present. Targets: unseen top-1 >= 95 %,
 out-of-scope refusal >= 90 %, p99 <= 5 ms, cold start <= 1 s.
 """

@@ -128,13 +128,20 @@ class ClauseIndex:
 
     def _postings(self) -> None:
         """Token -> where it occurs, so a search touches only the clauses and examples sharing a token."""
-        self._in_examples: dict[str, list[tuple[int, int]]] = {}
+        # Examples are numbered across all clauses; each number's clause and norm sit in flat lists, so a search
+        # adds into a list rather than a dictionary (the hot loop: a common word occurs in thousands of examples).
+        self._in_examples: dict[str, list[int]] = {}
+        self._example_clause: list[int] = []
+        self._example_norm: list[float] = []
         self._in_fields: dict[str, list[int]] = {}
         self._in_everything: dict[str, list[int]] = {}
         for i, entry in enumerate(self._entries):
-            for j, (example, _) in enumerate(entry.examples):
+            for example, norm in entry.examples:
+                number = len(self._example_clause)
+                self._example_clause.append(i)
+                self._example_norm.append(norm)
                 for token in example:
-                    self._in_examples.setdefault(token, []).append((i, j))
+                    self._in_examples.setdefault(token, []).append(number)
             for token in entry.fields:
                 self._in_fields.setdefault(token, []).append(i)
             for token in entry.everything:
@@ -173,21 +180,27 @@ class ClauseIndex:
         weights = {t: self.weight(t) ** 2 for t in tokens}
         q_mass = sum(weights.values())
         q_norm = math.sqrt(q_mass)
-        example_dot: dict[tuple[int, int], float] = {}
+        example_dot = [0.0] * len(self._example_clause)
+        touched: set[int] = set()
         field_dot: dict[int, float] = {}
         union_dot: dict[int, float] = {}
         matched: dict[int, set[str]] = {}
         for token, w in weights.items():
-            for key in self._in_examples.get(token, ()):
-                example_dot[key] = example_dot.get(key, 0.0) + w
+            numbers = self._in_examples.get(token)
+            if numbers:
+                touched.update(numbers)
+                for number in numbers:
+                    example_dot[number] += w
             for i in self._in_fields.get(token, ()):
                 field_dot[i] = field_dot.get(i, 0.0) + w
             for i in self._in_everything.get(token, ()):
                 union_dot[i] = union_dot.get(i, 0.0) + w
                 matched.setdefault(i, set()).add(token)
         best_example: dict[int, float] = {}
-        for (i, j), dot in example_dot.items():
-            similarity = dot / (q_norm * self._entries[i].examples[j][1])
+        clause_of, norm_of = self._example_clause, self._example_norm
+        for number in touched:
+            similarity = example_dot[number] / (q_norm * norm_of[number])
+            i = clause_of[number]
             if similarity > best_example.get(i, 0.0):
                 best_example[i] = similarity
         matches = [
