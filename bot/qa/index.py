@@ -49,7 +49,6 @@ class _Entry:
 
 class ClauseIndex:
     def __init__(self, library: PolicyLibrary) -> None:
-        self._library = library
         refs = library.clauses()
         texts: list[str] = []
         for ref in refs:
@@ -91,16 +90,16 @@ class ClauseIndex:
         ]
         self._postings()
         # Questions the policies do not answer, as token sets in the same weighting as the clauses' examples.
-        self._not_covered: list[tuple[frozenset[str], float]] = []
+        self._not_covered: list[tuple[str, frozenset[str], float]] = []
         self._in_not_covered: dict[str, list[int]] = {}
         for question in library.not_covered():
             tokens = self.question_tokens(question)
             if tokens:
                 for token in tokens:
                     self._in_not_covered.setdefault(token, []).append(len(self._not_covered))
-                self._not_covered.append((tokens, self._norm(tokens)))
+                self._not_covered.append((question, tokens, self._norm(tokens)))
         if self._not_covered:
-            training[NOT_COVERED] = [tokens for tokens, _ in self._not_covered]
+            training[NOT_COVERED] = [tokens for _, tokens, _ in self._not_covered]
         self.classifier = ClauseClassifier(training)
 
     def weight(self, token: str) -> float:
@@ -128,8 +127,7 @@ class ClauseIndex:
 
     def _postings(self) -> None:
         """Token -> where it occurs, so a search touches only the clauses and examples sharing a token."""
-        # Examples are numbered across all clauses; each number's clause and norm sit in flat lists, so a search
-        # adds into a list rather than a dictionary (the hot loop: a common word occurs in thousands of examples).
+        # Examples are numbered across all clauses; each number's clause and norm sit in flat lists (see `_dots`).
         self._in_examples: dict[str, list[int]] = {}
         self._example_clause: list[int] = []
         self._example_norm: list[float] = []
@@ -155,8 +153,8 @@ class ClauseIndex:
             for example in entry.ref.clause.examples:
                 examples.setdefault(self.question_tokens(example), (entry.ref.clause.id, example))
         found = []
-        for question in self._library.not_covered():
-            match = examples.get(self.question_tokens(question))
+        for question, tokens, _ in self._not_covered:
+            match = examples.get(tokens)
             if match is not None:
                 found.append((question, *match))
         return found
@@ -165,32 +163,27 @@ class ClauseIndex:
         """Cosine similarity of the question to the nearest known question that no policy answers."""
         if not tokens:
             return 0.0
-        weights = {t: self.weight(t) ** 2 for t in tokens}
+        weights = self._weights(tokens)
         q_norm = math.sqrt(sum(weights.values()))
-        dots: dict[int, float] = {}
-        for token, w in weights.items():
-            for j in self._in_not_covered.get(token, ()):
-                dots[j] = dots.get(j, 0.0) + w
-        return max((dot / (q_norm * self._not_covered[j][1]) for j, dot in dots.items()), default=0.0)
+        dots, touched = _dots(self._in_not_covered, len(self._not_covered), weights)
+        return max((dots[j] / (q_norm * self._not_covered[j][2]) for j in touched), default=0.0)
+
+    def _weights(self, tokens: frozenset[str]) -> dict[str, float]:
+        """Each token's squared weight: a question's side of every cosine here."""
+        return {t: self.weight(t) ** 2 for t in tokens}
 
     def search(self, tokens: frozenset[str], limit: int = 10) -> list[Match]:
         """Clauses best first, each scored in [0, 1]."""
         if not tokens:
             return []
-        weights = {t: self.weight(t) ** 2 for t in tokens}
+        weights = self._weights(tokens)
         q_mass = sum(weights.values())
         q_norm = math.sqrt(q_mass)
-        example_dot = [0.0] * len(self._example_clause)
-        touched: set[int] = set()
+        example_dot, touched = _dots(self._in_examples, len(self._example_clause), weights)
         field_dot: dict[int, float] = {}
         union_dot: dict[int, float] = {}
         matched: dict[int, set[str]] = {}
         for token, w in weights.items():
-            numbers = self._in_examples.get(token)
-            if numbers:
-                touched.update(numbers)
-                for number in numbers:
-                    example_dot[number] += w
             for i in self._in_fields.get(token, ()):
                 field_dot[i] = field_dot.get(i, 0.0) + w
             for i in self._in_everything.get(token, ()):
@@ -218,6 +211,21 @@ class ClauseIndex:
         ]
         matches.sort(key=lambda m: (-m.score, m.ref.clause.id))
         return matches[:limit]
+
+
+def _dots(postings: dict[str, list[int]], size: int, weights: dict[str, float]) -> tuple[list[float], set[int]]:
+    """The question's dot product with each of `size` numbered token sets (`postings`: token -> the numbers of the
+    sets holding it), and the numbers that share at least one token. Added into a flat list, not a dictionary: a
+    common word occurs in thousands of example questions, and this is the answerer's hot loop."""
+    dots = [0.0] * size
+    touched: set[int] = set()
+    for token, w in weights.items():
+        numbers = postings.get(token)
+        if numbers:
+            touched.update(numbers)
+            for number in numbers:
+                dots[number] += w
+    return dots, touched
 
 
 def is_concept(token: str) -> bool:

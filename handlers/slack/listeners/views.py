@@ -22,7 +22,7 @@ from handlers.slack.blocks import (
     state_selected,
     state_value,
 )
-from handlers.slack.common import UNAVAILABLE, kind_error, service, staff_member, tell
+from handlers.slack.common import NOT_STAFF, UNAVAILABLE, kind_error, service, staff_member, tell
 from handlers.slack.home import publish_home
 from handlers.slack.report_views import (
     ASK_CALLBACK,
@@ -45,7 +45,6 @@ DONE = {
     ASK_CALLBACK: "Your question has been sent to the sender of report {code}. Their answer will appear in the case.",
     CLOSE_CALLBACK: "Report {code} is closed.",
 }
-NOT_RECOGNISED = "I don't recognise your Slack account as one of the school's staff."
 
 
 def register(app: App, core: Core) -> None:
@@ -126,7 +125,7 @@ def register(app: App, core: Core) -> None:
             return
         person = staff_member(core, user_id)
         if person is None:
-            ack(response_action="errors", errors={REVIEW_VERSION_BLOCK: NOT_RECOGNISED})
+            ack(response_action="errors", errors={REVIEW_VERSION_BLOCK: NOT_STAFF})
             return
         try:
             status = schedule.reviews.mark_reviewed(
