@@ -105,9 +105,35 @@ class Core:
         self.policies  # noqa: B018 - a malformed policy file must stop start-up, with file, path and problem
         self._check_report_categories()
         self.db.upgrade()
+        self._check_encryption_key()
         added = self.people.seed(self.school.people)
         if added:
             log.info("added %d people from the school settings", added)
+
+    def _check_encryption_key(self) -> None:
+        """The encryption key must open the reports already stored. A database moved to a new machine without its
+        key file would otherwise start with a fresh key: old reports unreadable, new ones under another key."""
+        from sqlalchemy import select
+
+        from bot.config import ConfigError
+        from bot.crypto import VaultError
+        from bot.reports.models import ReportRow
+
+        with self.db.session() as session:
+            newest = session.scalars(select(ReportRow.text).order_by(ReportRow.id.desc()).limit(1)).first()
+        if newest is None:
+            return
+        try:
+            self.vault.decrypt(newest)
+        except VaultError:
+            where = (
+                "POLICYBOT_ENCRYPTION_KEYS" if self.settings.encryption_keys else str(self.settings.resolved_key_file)
+            )
+            raise ConfigError(
+                f"The encryption key ({where}) cannot read the reports already in the database. Put back the key "
+                "this database was set up with (from your backup of the data folder, or the old server), then "
+                "start again. No report has been changed."
+            ) from None
 
     def _check_report_categories(self) -> None:
         """The school's own report categories, if any, must be valid before anyone can report."""

@@ -8,7 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.config import School, Settings
+import pytest
+from cryptography.fernet import Fernet
+from pydantic import SecretStr
+
+from bot.config import ConfigError, School, Settings
 from bot.core import Core
 from bot.outbox import DELIVERED, OutboxRow
 from bot.ports import ManualClock
@@ -41,6 +45,24 @@ def test_a_restart_before_delivery_still_delivers(
     recorders = notifiers()
     deliver_all(restarted, recorders, clock)
     assert [m.ref for m in delivered(recorders)] == [receipt.code]
+    restarted.db.dispose()
+
+
+def test_a_restart_with_another_key_stops_before_anything_is_written(
+    settings: Settings, school: School, clock: ManualClock, core: Core
+) -> None:
+    """The database moved to a new machine without its key: start-up stops and says what to put back, instead of
+    carrying on with a fresh key under which the reports already stored cannot be read."""
+    receipt = core.reports.submit("online_abuse", "Threats to a Year 5 pupil on a gaming site.", channel="console")
+    core.db.dispose()
+    moved = settings.model_copy(update={"encryption_keys": SecretStr(Fernet.generate_key().decode())})
+    with pytest.raises(ConfigError, match="cannot read the reports already in the database") as stopped:
+        make_core(moved, school, clock)
+    assert "POLICYBOT_ENCRYPTION_KEYS" in str(stopped.value)
+    restarted = make_core(settings, school, clock)  # the right key: everything is still there
+    dsl = restarted.reports.actor(name="Dana Lead")
+    assert dsl is not None
+    assert "Threats to a Year 5 pupil" in restarted.reports.case(receipt.code, dsl).text
     restarted.db.dispose()
 
 
