@@ -2,16 +2,14 @@
 
     python benchmarks/qa_bench.py          (or ./dev bench qa)
 
-Accuracy is reported per split of benchmarks/qa_questions.jsonl: `tune` is what the lexicon and examples were
-developed against; `holdout`, `holdout2`, `holdout3` and `holdout4` were written apart, each before a round of
-data work. `holdout5` and `holdout6` (130 questions each, 35 out of scope) were written by two separate writers
-who saw only the policy document, never the bot's data: `holdout5`'s misses guided the fifth round of data work
-(new example questions per clause, and questions the policy does not cover); `holdout6` and `holdout7` (150
-questions, 40 out of scope, written the same way later) were never looked at beyond their totals, so they are the
-honest figures for unseen questions; `holdout8` (120 questions, 25 out of scope) was written last, in the clean,
-full-sentence style of ../shared/qa/dev.jsonl, and measured once. The dev set shipped beside the scorer
-(../shared/qa/dev.jsonl) is run through the real CLI by its own scorer when present. Targets: unseen top-1 >= 95 %,
-out-of-scope refusal >= 90 %, p99 <= 5 ms, cold start <= 1 s.
+Accuracy is reported per split of benchmarks/qa_questions.jsonl, each written apart by a writer who saw only the
+policy document, never the bot's data. `tune` is what the lexicon and examples were first developed against.
+`learnt2`-`learnt5` were once held out too (their figures are in the git history), then copied into the policy data
+as example and not-covered questions, so they now show only that the data was learnt. `holdout6`, `holdout7`,
+`holdout8` and `holdout9` (95-110 in scope and 25-40 out of scope each) have never been looked at beyond their
+totals and never copied into the data: they are the honest figures for unseen questions, summed on the last line.
+The dev set shipped beside the scorer (../shared/qa/dev.jsonl) is run through the real CLI by its own scorer when
+present. Targets: unseen top-1 >= 95 %, out-of-scope refusal >= 90 %, p99 <= 5 ms, cold start <= 1 s.
 """
 
 from __future__ import annotations
@@ -31,6 +29,7 @@ from bot.config import REPO_ROOT  # noqa: E402
 from bot.policy.loader import load_library  # noqa: E402
 from bot.qa import QuestionAnswerer  # noqa: E402
 
+UNSEEN = ("holdout6", "holdout7", "holdout8", "holdout9")  # never looked at, never copied into the data
 SCORER = ROOT.parent / "shared" / "qa" / "score.py"
 
 
@@ -91,11 +90,19 @@ def main() -> int:
     qa = QuestionAnswerer(load_library(REPO_ROOT / "policy_data"))
     build_ms = (time.perf_counter() - start) * 1000
     print(f"index built in {build_ms:.0f} ms")
-    for split, s in accuracy(qa, rows).items():
+    splits = accuracy(qa, rows)
+    for split, s in splits.items():
         n = max(s["n"], 1)
         print(
             f"{split:>9}: top-1 {s['top1']}/{s['n']} = {s['top1'] / n:.1%}, top-3 {s['top3'] / n:.1%}, "
             f"out-of-scope refused {s['refused']}/{s['oos']} = {s['refused'] / max(s['oos'], 1):.1%}"
+        )
+    unseen = [s for split, s in splits.items() if split in UNSEEN]
+    n, oos = sum(s["n"] for s in unseen), sum(s["oos"] for s in unseen)
+    if n:
+        print(
+            f"   unseen: top-1 {sum(s['top1'] for s in unseen)}/{n} = {sum(s['top1'] for s in unseen) / n:.1%}, "
+            f"out-of-scope refused {sum(s['refused'] for s in unseen)}/{oos}"
         )
     p50, p99 = latency(qa, [r["question"] for r in rows])
     print(f"in-process answer latency: p50 {p50:.2f} ms, p99 {p99:.2f} ms")

@@ -44,7 +44,8 @@ class Analyzer:
         self._longest = max(len(k) for k in self._phrases)
         frequency: Counter[str] = Counter()
         for text in vocabulary_texts:
-            frequency.update(w for w in words(text) if w.isalpha())
+            ws = words(text)  # a name after a title ("Mrs Jones" in an example) is no policy word
+            frequency.update(w for i, w in enumerate(ws) if w.isalpha() and not (i and ws[i - 1] in _TITLES))
         for forms in CONCEPTS.values():
             for form in forms:
                 frequency.update(w for w in words(form) if w.isalpha())

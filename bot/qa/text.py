@@ -40,6 +40,7 @@ STOP_WORDS = frozenset(
     wouldnt yet you your yours yourself yourselves allowed allow alright fine right okey pls plz u ur im
     hi hey hello thanks thank cheers thx ta yes yeah yep also actually basically still already
     goes went gone come comes came coming leave
+    today tomorrow tonight yesterday
     gonna wanna gotta cos coz cuz bc tho wot wat bout abt r q pls plz
     lol lmao haha hahaha omg omfg tbh btw idk imo imho fyi xx xxx hun hiya ya yh ty tysm
     """.split()
