@@ -36,6 +36,11 @@ CLASSIFIER_WEIGHT = 2.0  # a clause's score grows by this share of the learned c
 # least this probability of being one of them.
 NOT_COVERED_MARGIN = 0.1
 NOT_COVERED_PROBABILITY = 0.15
+# ... unless the classifier is this sure of one clause (and this unsure the policy leaves the question out): then the
+# clause needs only this score.
+LEARNED_SURE = 0.6
+LEARNED_NOT_COVERED_AT_MOST = 0.05
+LEARNED_THRESHOLD = 0.2
 MAX_CITATIONS = 3
 # "What will the school do?" / "what happens if...?" asks for the consequence: a clause saying what follows a breach
 # (kind "sanction") is more likely the answer than the rule that was broken.
@@ -136,13 +141,13 @@ class QuestionAnswerer:
         off_topic = self._off_topic_in(stems)
         learned = self.index.classifier.probabilities(tokens)
         matches = self._ranked(tokens, audience, off_topic, learned)
-        # Whether the policy covers the question is the engine's call (its own best, before the classifier's lift);
-        # which clause answers it is the blend's, among the clauses sharing a specific idea with the question.
-        if (
-            not matches
-            or not self._covers(max(matches, key=lambda m: m.score / m.lift))
-            or self._like_an_unanswered_question(tokens, matches, learned)
-        ):
+        # Whether the policy covers the question is the engine's call (its own best, before the classifier's lift),
+        # or the classifier's where it is sure; which clause answers it is the blend's, among the clauses sharing a
+        # specific idea with the question.
+        covered = matches and (
+            self._covers(max(matches, key=lambda m: m.score / m.lift)) or self._surely_learned(matches, learned)
+        )
+        if not covered or self._like_an_unanswered_question(tokens, matches, learned):
             return self._refusal(question, audience, safeguarding)
         matches = [m for m in matches if self._specific(m)]
         best = matches[0]
@@ -229,6 +234,19 @@ class QuestionAnswerer:
         without the classifier's lift decides: a softmax over the clauses is sure of itself even on questions it
         has no business answering (its "not covered" label speaks to those, in `_like_an_unanswered_question`)."""
         return match.score / match.lift >= ANSWER_THRESHOLD and self._specific(match)
+
+    def _surely_learned(self, matches: list[Match], learned: dict[str, float]) -> bool:
+        """A long, wordy message scores low everywhere (most of its words are about the asker's day), yet the
+        classifier may be sure which clause it is about and sure it is no question the policy leaves out: then a
+        lower score for that clause is enough."""
+        if learned.get(NOT_COVERED, 0.0) >= LEARNED_NOT_COVERED_AT_MOST:
+            return False
+        return any(
+            learned.get(m.ref.clause.id, 0.0) >= LEARNED_SURE
+            and m.score / m.lift >= LEARNED_THRESHOLD
+            and self._specific(m)
+            for m in matches
+        )
 
     def _specific(self, match: Match) -> bool:
         return bool({t.lstrip(CONCEPT_PREFIX) for t in match.matched} - self._not_specific)

@@ -7,6 +7,7 @@ also stay as stems (minus stop words), so an exact wording still counts a little
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 
@@ -71,7 +72,7 @@ class Analyzer:
 
     def stems(self, text: str, correct: bool = True) -> list[str]:
         """Every word, typo-corrected (questions only) and stemmed, stop words kept (phrases need them)."""
-        ws = words(text)
+        ws = words(_without_pleasantries(text))
         if correct:
             ws = [self.correct(w) for w in self._without_names(ws)]
         return [stem(w) for w in ws]
@@ -104,6 +105,23 @@ class Analyzer:
 
     def tokens(self, text: str, correct: bool = True, keep: Callable[[str], bool] | None = None) -> list[str]:
         return self.tokens_from_stems(self.stems(text, correct), keep)
+
+
+# What a polite message wraps a question in, and which says nothing about it: "Dear office, ...", "Good morning,
+# ...", "... Kind regards, Sam"; and a child's year group ("my son in Year 4"), which no part of the policy turns on.
+_SALUTATION = re.compile(
+    r"^\s*(?:(?:dear\b[^,.!?:;\n]{0,40}[,.!:;\n-]+"  # "Dear Sir or Madam," up to its comma
+    r"|(?:hello|hi|hiya|hey|good\s+(?:morning|afternoon|evening|day))\b"  # "Hi there!", "Good morning all -"
+    r"(?:\s+(?:there|all|everyone|team|again|office|sir|madam))?\s*[,.!:;\n-]*)\s*)+",
+    re.IGNORECASE,
+)
+_SIGN_OFF = re.compile(r"[\s,.!]*\b(?:kind regards|best regards|best wishes|many thanks|thanks in advance)\b.*$",
+                       re.IGNORECASE | re.DOTALL)
+_YEAR_GROUP = re.compile(r"\b(?:year|yr|y)\s?(?:[1-6]|one|two|three|four|five|six)\b", re.IGNORECASE)
+
+
+def _without_pleasantries(text: str) -> str:
+    return _YEAR_GROUP.sub(" ", _SIGN_OFF.sub("", _SALUTATION.sub("", text)))
 
 
 _STOP_STEMS = frozenset(stem(w) for w in STOP_WORDS) | STOP_WORDS

@@ -626,7 +626,9 @@ OFF_TOPIC_PHRASES: tuple[str, ...] = tuple(
     scooter
     bike
     cycle
-    crossing
+    crossing patrol
+    zebra crossing
+    road crossing
     traffic
     minibus
     taxi

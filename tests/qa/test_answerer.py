@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import bot.qa as qa_module
 from bot.config import REPO_ROOT, School
 from bot.policy.loader import load_library
 from bot.qa import MAX_QUESTION_CHARS, QuestionAnswerer
@@ -202,12 +203,49 @@ def test_a_question_like_one_the_policy_does_not_answer_is_refused(tmp_path: Pat
     assert QuestionAnswerer(load_library(tmp_path)).answer("when is the school photo day this year?", "parent").answered
 
 
+def test_a_clause_the_classifier_is_sure_of_needs_a_lower_score(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long message scores low everywhere, most of its words being about the asker's day. Here the usual
+    threshold is raised above the question's score: the classifier's certainty alone lets it through."""
+    (tmp_path / "photos.yaml").write_text(NOT_COVERED, encoding="utf-8")
+    qa = QuestionAnswerer(load_library(tmp_path))
+    question = "After a lovely afternoon at the summer fair with grandma, can I put pics of sports day on facebook?"
+    monkeypatch.setattr(qa_module, "ANSWER_THRESHOLD", 0.9)
+    answer = qa.answer(question, "parent")
+    assert answer.answered and answer.citations[0].clause == "no-other-children"
+    assert not qa.answer("when is the school photo day this year?", "parent").answered  # still not covered
+    monkeypatch.setattr(qa_module, "LEARNED_SURE", 1.01)  # a classifier never that sure: refused
+    assert not qa.answer(question, "parent").answered
+
+
 def test_peoples_names_are_not_read_as_policy_words(qa: QuestionAnswerer) -> None:
     stems = qa.analyzer.stems("someone is slagging off mrs jones and miss patel")
     assert "jone" not in stems and "jones" not in stems and "patel" not in stems
     assert not any(s.startswith("jok") for s in stems)  # "jones" is not a typo of "jokes"
     assert "miss" in qa.analyzer.stems("will my child miss the trip")  # the verb stays
 
+
+
+@pytest.mark.parametrize(
+    ("polite", "plain"),
+    [
+        ("Dear office, what happens if staff break the rules?", "what happens if staff break the rules?"),
+        ("Good morning all - can I post photos of my son?", "can I post photos of my son?"),
+        ("Hi there! My daughter in Year 4 wants to friend her teacher", "My daughter in wants to friend her teacher"),
+        ("can my Y6 post the class photo? Kind regards, Sam", "can my post the class photo?"),
+    ],
+)
+def test_greetings_sign_offs_and_year_groups_are_left_out(qa: QuestionAnswerer, polite: str, plain: str) -> None:
+    """A polite email wraps the question in words that say nothing about it; left in, they dilute every match."""
+    assert qa.analyzer.stems(polite) == qa.analyzer.stems(plain)
+
+
+def test_a_question_is_only_what_follows_a_greeting(qa: QuestionAnswerer) -> None:
+    assert qa.analyzer.stems("Hi can I post photos of sports day, or not?") == qa.analyzer.stems(
+        "can I post photos of sports day, or not?"
+    )
+    assert "high" in qa.analyzer.stems("high time I asked: can I post photos?")
 
 
 LIST = """\
