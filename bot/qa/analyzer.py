@@ -42,7 +42,13 @@ class Analyzer:
                 key = _form_stems(form)
                 if key:
                     self._phrases.setdefault(key, CONCEPT_PREFIX + concept)
-        self._longest = max(len(k) for k in self._phrases)
+        # The lengths of the phrases starting with each stem, longest first: most stems start none, so a text is
+        # scanned in one dictionary look-up per word (start-up tokenises every example question this way).
+        self._sizes_from: dict[str, list[int]] = {}
+        for key in self._phrases:
+            self._sizes_from.setdefault(key[0], []).append(len(key))
+        for sizes in self._sizes_from.values():
+            sizes.sort(reverse=True)
         frequency: Counter[str] = Counter()
         for text in vocabulary_texts:
             ws = words(text)  # a name after a title ("Mrs Jones" in an example) is no policy word
@@ -90,17 +96,19 @@ class Analyzer:
         n = len(stems)
         while i < n:
             matched = 0
-            for size in range(min(self._longest, n - i), 0, -1):
-                concept = self._phrases.get(tuple(stems[i : i + size]))
+            for size in self._sizes_from.get(stems[i], ()):
+                concept = self._phrases.get(tuple(stems[i : i + size])) if i + size <= n else None
                 if concept is not None:
                     out.append(concept)
                     matched = size
                     break
-            step = matched or 1
-            out.extend(
-                s for s in stems[i : i + step] if s not in _STOP_STEMS and (not matched or keep is None or keep(s))
-            )
-            i += step
+            if not matched:
+                if stems[i] not in _STOP_STEMS:
+                    out.append(stems[i])
+                i += 1
+                continue
+            out.extend(s for s in stems[i : i + matched] if s not in _STOP_STEMS and (keep is None or keep(s)))
+            i += matched
         return out
 
     def tokens(self, text: str, correct: bool = True, keep: Callable[[str], bool] | None = None) -> list[str]:
