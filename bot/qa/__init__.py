@@ -30,12 +30,12 @@ RUNNER_UP_SHARE = 0.80  # a runner-up this close to the best is quoted too
 CLARIFY_SHARE = 0.97  # ... and this close, from a different section, makes us ask which was meant
 OFF_TOPIC_PENALTY = 0.35  # per everyday matter in the question that the matched clause never mentions
 AUDIENCE_PENALTY = 0.6  # a clause written for the other audience is a little less likely to be the answer
-CLASSIFIER_WEIGHT = 2.0  # a clause's score grows by this share of the learned classifier's probability for it
+CLASSIFIER_WEIGHT = 3.0  # a clause's score grows by this share of the learned classifier's probability for it
 # Questions the policy is known not to answer (`not_covered` in policy_data) refuse a question that is this much
 # closer to one of them than to any example of a question the policy does answer, or that the classifier gives at
 # least this probability of being one of them.
 NOT_COVERED_MARGIN = 0.1
-NOT_COVERED_PROBABILITY = 0.15
+NOT_COVERED_PROBABILITY = 0.1
 # ... unless the classifier is this sure of one clause (and this unsure the policy leaves the question out): then the
 # clause needs only this score.
 LEARNED_SURE = 0.6

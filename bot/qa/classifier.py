@@ -15,7 +15,7 @@ import math
 from collections.abc import Iterable, Mapping
 
 ALPHA = 0.05  # additive smoothing of each clause's token counts
-TEMPERATURE = 3.0  # log-likelihoods are divided by this before the softmax
+TEMPERATURE = 2.0  # log-likelihoods are divided by this before the softmax
 
 
 class ClauseClassifier:

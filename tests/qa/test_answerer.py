@@ -28,7 +28,8 @@ def qa() -> QuestionAnswerer:
     [
         ("can I put pictures from the nativity on facebook?", "parent", "inap-images"),
         ("can i post pics of the nativty on my fb", "parent", "inap-images"),  # typo, slang
-        ("What happens if a parent keeps posting nasty stuff about teachers?", "parent", "proc-refuses"),
+        ("What happens if a parent keeps posting nasty stuff about teachers after being asked to stop?", "parent",
+         "proc-refuses"),
         ("should I accept a friend request from a pupil?", "staff", "friends-reject"),
         ("what do I do with photos of the kids on my own phone", "staff", "swp-transfer-delete"),
         ("who do I tell if I think a child is being radicalised", None, "sg-extremism"),
