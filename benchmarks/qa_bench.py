@@ -14,10 +14,12 @@ present. Targets: unseen top-1 >= 95 %, out-of-scope refusal >= 90 %, p99 <= 5 m
 
 from __future__ import annotations
 
+import os
 import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -70,18 +72,22 @@ def latency(qa: QuestionAnswerer, questions: list[str], rounds: int = 5) -> tupl
     return statistics.median(timings), timings[int(len(timings) * 0.99) - 1]
 
 
-def cold_start(runs: int = 5) -> float:
-    best = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "handlers.cli", "ask", "can I post photos of sports day?", "--json"],
-            cwd=ROOT,
-            capture_output=True,
-            check=False,
-        )
-        best.append(time.perf_counter() - start)
-    return statistics.median(best)
+def cold_start(runs: int = 5) -> tuple[float, float]:
+    """Seconds for `policybot ask` in a fresh process: the first run in an empty data folder (which builds the
+    question index and keeps it, see bot.qa.cache), then the median of the next `runs`."""
+    timings = []
+    with tempfile.TemporaryDirectory() as data_dir:
+        for _ in range(runs + 1):
+            start = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "handlers.cli", "ask", "can I post photos of sports day?", "--json"],
+                cwd=ROOT,
+                env={**os.environ, "DATA_DIR": data_dir},
+                capture_output=True,
+                check=False,
+            )
+            timings.append(time.perf_counter() - start)
+    return timings[0], statistics.median(timings[1:])
 
 
 def main() -> int:
@@ -106,7 +112,8 @@ def main() -> int:
         )
     p50, p99 = latency(qa, [r["question"] for r in rows])
     print(f"in-process answer latency: p50 {p50:.2f} ms, p99 {p99:.2f} ms")
-    print(f"`policybot ask` cold start (median of 5): {cold_start():.2f} s")
+    first, then = cold_start()
+    print(f"`policybot ask` cold start: {then:.2f} s (median of 5; the first run after a data change {first:.2f} s)")
     if SCORER.exists():
         result = subprocess.run(
             [sys.executable, str(SCORER), "--cmd", f"{sys.executable} -m handlers.cli"],

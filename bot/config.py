@@ -68,6 +68,11 @@ class Settings(BaseSettings):
         return self.key_file or self.data_dir / "policybot.key"
 
     @property
+    def qa_cache_file(self) -> Path:
+        """The question index's tokenised policy data, kept between runs (rebuilt whenever the data changes)."""
+        return self.data_dir / "qa-index.json"
+
+    @property
     def resolved_school_file(self) -> Path:
         if self.school_file:
             return self.school_file

@@ -77,7 +77,7 @@ class Core:
     def qa(self) -> QuestionAnswerer:
         from bot.qa import QuestionAnswerer
 
-        return QuestionAnswerer(self.policies, self.school)
+        return QuestionAnswerer(self.policies, self.school, self.settings.qa_cache_file)
 
     # --- concern reports ---
     @cached_property

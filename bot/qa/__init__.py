@@ -13,6 +13,7 @@ Nothing here calls the network: the index is built from `policy_data/` at start-
 from __future__ import annotations
 
 import unicodedata
+from pathlib import Path
 
 from bot.config import School
 from bot.policy.loader import ClauseRef, PolicyLibrary
@@ -92,10 +93,11 @@ def _mostly_non_latin(text: str) -> bool:
 
 
 class QuestionAnswerer:
-    def __init__(self, library: PolicyLibrary, school: School | None = None) -> None:
+    def __init__(self, library: PolicyLibrary, school: School | None = None, cache_file: Path | None = None) -> None:
+        """`cache_file`: where to keep the tokenised policy data between runs (a faster start), or None."""
         self.library = library
         self.school = school
-        self.index = ClauseIndex(library)
+        self.index = ClauseIndex(library, cache_file)
         self.analyzer = self.index.analyzer
         self._off_topic = [tuple(self.analyzer.stems(p, False)) for p in OFF_TOPIC_PHRASES]
         self._off_topic_by_first: dict[str, list[tuple[str, ...]]] = {}

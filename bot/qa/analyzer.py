@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from functools import cached_property
 
 from bot.qa.lexicon import CONCEPTS, GREETINGS, OFF_TOPIC
 from bot.qa.text import STOP_WORDS, SpellingCorrector, stem, words
@@ -27,6 +28,9 @@ _NOT_TYPOS = frozenset(
 )
 
 
+_PROTECTED = STOP_WORDS | GREETINGS | OFF_TOPIC | _NOT_TYPOS  # real words, never "corrected"
+
+
 def _form_stems(form: str) -> tuple[str, ...]:
     return tuple(stem(w) for w in words(form))
 
@@ -35,7 +39,9 @@ class Analyzer:
     """Turns a question or a piece of policy data into tokens. Build once per library (it holds the
     vocabulary for typo correction) and share it between the index and the questions."""
 
-    def __init__(self, vocabulary_texts: Iterable[str]) -> None:
+    def __init__(self, vocabulary_texts: Iterable[str] = (), frequency: Mapping[str, int] | None = None) -> None:
+        """`vocabulary_texts`: the policy data's texts, whose words are the vocabulary typos are corrected into;
+        or `frequency`, that vocabulary already counted (`self.frequency` of an earlier analyzer of the same data)."""
         self._phrases: dict[tuple[str, ...], str] = {}
         for concept, forms in CONCEPTS.items():
             for form in (concept.replace("_", " "), *forms):
@@ -49,19 +55,24 @@ class Analyzer:
             self._sizes_from.setdefault(key[0], []).append(len(key))
         for sizes in self._sizes_from.values():
             sizes.sort(reverse=True)
-        frequency: Counter[str] = Counter()
-        for text in vocabulary_texts:
-            ws = words(text)  # a name after a title ("Mrs Jones" in an example) is no policy word
-            frequency.update(w for i, w in enumerate(ws) if w.isalpha() and not (i and ws[i - 1] in _TITLES))
-        for forms in CONCEPTS.values():
-            for form in forms:
-                frequency.update(w for w in words(form) if w.isalpha())
-        protected = STOP_WORDS | GREETINGS | OFF_TOPIC | _NOT_TYPOS
-        self.known_words: frozenset[str] = frozenset(frequency) | protected
-        self._corrector = SpellingCorrector(
-            {w: n for w, n in frequency.items() if len(w) >= 4 and w not in STOP_WORDS}, protected
-        )
+        if frequency is None:
+            counted: Counter[str] = Counter()
+            for text in vocabulary_texts:
+                ws = words(text)  # a name after a title ("Mrs Jones" in an example) is no policy word
+                counted.update(w for i, w in enumerate(ws) if w.isalpha() and not (i and ws[i - 1] in _TITLES))
+            for forms in CONCEPTS.values():
+                for form in forms:
+                    counted.update(w for w in words(form) if w.isalpha())
+            frequency = counted
+        self.frequency: dict[str, int] = dict(frequency)
+        self.known_words: frozenset[str] = frozenset(self.frequency) | _PROTECTED
         self._corrections: dict[str, str | None] = {}
+
+    @cached_property
+    def _corrector(self) -> SpellingCorrector:
+        """Built at the first unknown word: a question in the policy's own words never needs it."""
+        vocabulary = {w: n for w, n in self.frequency.items() if len(w) >= 4 and w not in STOP_WORDS}
+        return SpellingCorrector(vocabulary, _PROTECTED)
 
     def correct(self, word: str) -> str:
         """`word`, or the vocabulary word it is a typo of. Four-letter words only by a swap or a substitution."""

@@ -16,11 +16,14 @@ learns them as one more label).
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot.policy.loader import ClauseRef, PolicyLibrary
+from bot.qa import cache
 from bot.qa.analyzer import CONCEPT_PREFIX, Analyzer
 from bot.qa.classifier import ClauseClassifier
 
@@ -48,33 +51,32 @@ class _Entry:
 
 
 class ClauseIndex:
-    def __init__(self, library: PolicyLibrary) -> None:
+    def __init__(self, library: PolicyLibrary, cache_file: Path | None = None) -> None:
+        """`cache_file`: where to keep the tokenised policy data between runs (see `bot.qa.cache`), or None."""
         refs = library.clauses()
-        texts: list[str] = []
-        for ref in refs:
-            texts += [ref.clause.text, *ref.clause.topics, *ref.clause.examples, ref.section.title]
-        self.analyzer = Analyzer(texts)
+        fingerprint = cache.fingerprint(library) if cache_file else ""
+        compiled = cache.load(cache_file, fingerprint) if cache_file else None
+        if compiled is not None and len(compiled["clauses"]) == len(refs):
+            self.analyzer = Analyzer(frequency=compiled["frequency"])
+        else:
+            texts: list[str] = []
+            for ref in refs:
+                texts += [ref.clause.text, *ref.clause.topics, *ref.clause.examples, ref.section.title]
+            self.analyzer = Analyzer(texts)
+            compiled = {"frequency": self.analyzer.frequency, "clauses": [self._compile(ref) for ref in refs]}
         documents: list[tuple[ClauseRef, frozenset[str], list[frozenset[str]]]] = []
         training: dict[str, list[frozenset[str]]] = {}
         self.vocabulary: dict[str, frozenset[str]] = {}
         self.stem_lines: dict[str, str] = {}
         df: Counter[str] = Counter()
-        for ref in refs:
-            fields = frozenset(
-                self.analyzer.tokens(" . ".join((ref.clause.text, ref.section.title, *ref.clause.topics)), False)
-            )
-            # Each text, topic and example stemmed once: as tokens for matching, and as a line of stems to find a
-            # phrase in its own word order.
-            text_stems = self.analyzer.stems(ref.clause.text, False)
-            topic_stems = [self.analyzer.stems(t, False) for t in ref.clause.topics]
-            example_stems = [self.analyzer.stems(e, False) for e in ref.clause.examples]
-            examples = [frozenset(self.analyzer.tokens_from_stems(e)) for e in example_stems]
-            topics = [frozenset(self.analyzer.tokens_from_stems(t)) for t in topic_stems]
+        for ref, data in zip(refs, compiled["clauses"], strict=True):
+            fields = frozenset(data["fields"])
+            examples = [frozenset(e) for e in data["examples"]]
+            topics = [frozenset(t) for t in data["topics"]]
             documents.append((ref, fields, examples))
             training[ref.clause.id] = [t for t in (*examples, *topics) if t]
-            lines = [text_stems, *topic_stems, *example_stems]
-            self.stem_lines[ref.clause.id] = "\n".join(" ".join(line) for line in lines)
-            self.vocabulary[ref.clause.id] = frozenset(stem for line in lines for stem in line)
+            self.stem_lines[ref.clause.id] = data["stem_lines"]
+            self.vocabulary[ref.clause.id] = frozenset(data["stem_lines"].split())
             df.update(fields.union(*examples))
         n = max(len(refs), 1)
         self.idf: dict[str, float] = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
@@ -90,17 +92,37 @@ class ClauseIndex:
         ]
         self._postings()
         # Questions the policies do not answer, as token sets in the same weighting as the clauses' examples.
+        questions = library.not_covered()
+        if "not_covered" not in compiled or len(compiled["not_covered"]) != len(questions):
+            compiled["not_covered"] = [sorted(self.question_tokens(question)) for question in questions]
+            if cache_file:
+                cache.save(cache_file, fingerprint, compiled)
         self._not_covered: list[tuple[str, frozenset[str], float]] = []
         self._in_not_covered: dict[str, list[int]] = {}
-        for question in library.not_covered():
-            tokens = self.question_tokens(question)
+        for question, token_list in zip(questions, compiled["not_covered"], strict=True):
+            tokens = frozenset(token_list)
             if tokens:
                 for token in tokens:
                     self._in_not_covered.setdefault(token, []).append(len(self._not_covered))
                 self._not_covered.append((question, tokens, self._norm(tokens)))
+        self._not_covered_inverse_norm = [1.0 / norm for _, _, norm in self._not_covered]
         if self._not_covered:
             training[NOT_COVERED] = [tokens for _, tokens, _ in self._not_covered]
         self.classifier = ClauseClassifier(training)
+
+    def _compile(self, ref: ClauseRef) -> cache.CompiledClause:
+        """A clause's text, topics and examples as tokens for matching, and as lines of stems to find a phrase in
+        its own word order. Each is stemmed once: this is most of the start-up time, hence the cache."""
+        fields = self.analyzer.tokens(" . ".join((ref.clause.text, ref.section.title, *ref.clause.topics)), False)
+        text_stems = self.analyzer.stems(ref.clause.text, False)
+        topic_stems = [self.analyzer.stems(t, False) for t in ref.clause.topics]
+        example_stems = [self.analyzer.stems(e, False) for e in ref.clause.examples]
+        return {
+            "fields": sorted(set(fields)),
+            "examples": [sorted(set(self.analyzer.tokens_from_stems(e))) for e in example_stems],
+            "topics": [sorted(set(self.analyzer.tokens_from_stems(t))) for t in topic_stems],
+            "stem_lines": "\n".join(" ".join(line) for line in (text_stems, *topic_stems, *example_stems)),
+        }
 
     def weight(self, token: str) -> float:
         return self.idf.get(token, self.unknown_idf)
@@ -127,19 +149,21 @@ class ClauseIndex:
 
     def _postings(self) -> None:
         """Token -> where it occurs, so a search touches only the clauses and examples sharing a token."""
-        # Examples are numbered across all clauses; each number's clause and norm sit in flat lists (see `_dots`).
+        # Examples are numbered across all clauses, clause by clause: each clause's examples are one slice of the
+        # numbers, and each number's 1/norm sits in a flat list (see `_dots` and `search`).
         self._in_examples: dict[str, list[int]] = {}
-        self._example_clause: list[int] = []
-        self._example_norm: list[float] = []
+        self._example_inverse_norm: list[float] = []
+        self._example_slices: list[tuple[int, int]] = []
         self._in_fields: dict[str, list[int]] = {}
         self._in_everything: dict[str, list[int]] = {}
         for i, entry in enumerate(self._entries):
+            start = len(self._example_inverse_norm)
             for example, norm in entry.examples:
-                number = len(self._example_clause)
-                self._example_clause.append(i)
-                self._example_norm.append(norm)
+                number = len(self._example_inverse_norm)
+                self._example_inverse_norm.append(1.0 / norm)
                 for token in example:
                     self._in_examples.setdefault(token, []).append(number)
+            self._example_slices.append((start, len(self._example_inverse_norm)))
             for token in entry.fields:
                 self._in_fields.setdefault(token, []).append(i)
             for token in entry.everything:
@@ -165,8 +189,8 @@ class ClauseIndex:
             return 0.0
         weights = self._weights(tokens)
         q_norm = math.sqrt(sum(weights.values()))
-        dots, touched = _dots(self._in_not_covered, len(self._not_covered), weights)
-        return max((dots[j] / (q_norm * self._not_covered[j][2]) for j in touched), default=0.0)
+        dots = _dots(self._in_not_covered, len(self._not_covered), weights)
+        return max(map(operator.mul, dots, self._not_covered_inverse_norm), default=0.0) / q_norm
 
     def _weights(self, tokens: frozenset[str]) -> dict[str, float]:
         """Each token's squared weight: a question's side of every cosine here."""
@@ -179,53 +203,50 @@ class ClauseIndex:
         weights = self._weights(tokens)
         q_mass = sum(weights.values())
         q_norm = math.sqrt(q_mass)
-        example_dot, touched = _dots(self._in_examples, len(self._example_clause), weights)
+        # Each example's cosine, scaled by the question's norm (the same for all), then the best per clause: examples
+        # are numbered clause by clause, so each clause's are one slice (multiplied and compared in C, not a loop).
+        scaled = list(map(operator.mul, _dots(self._in_examples, len(self._example_inverse_norm), weights),
+                          self._example_inverse_norm))
+        best_example: dict[int, float] = {}
+        for i, (start, end) in enumerate(self._example_slices):
+            if end > start:
+                nearest = max(scaled[start:end])
+                if nearest > 0.0:
+                    best_example[i] = nearest / q_norm
         field_dot: dict[int, float] = {}
         union_dot: dict[int, float] = {}
-        matched: dict[int, set[str]] = {}
         for token, w in weights.items():
             for i in self._in_fields.get(token, ()):
                 field_dot[i] = field_dot.get(i, 0.0) + w
             for i in self._in_everything.get(token, ()):
                 union_dot[i] = union_dot.get(i, 0.0) + w
-                matched.setdefault(i, set()).add(token)
-        best_example: dict[int, float] = {}
-        clause_of, norm_of = self._example_clause, self._example_norm
-        for number in touched:
-            similarity = example_dot[number] / (q_norm * norm_of[number])
-            i = clause_of[number]
-            if similarity > best_example.get(i, 0.0):
-                best_example[i] = similarity
-        matches = [
+        scores = {
+            i: EXAMPLE_WEIGHT * best_example.get(i, 0.0)
+            + UNION_WEIGHT * union / q_mass
+            + (1 - EXAMPLE_WEIGHT - UNION_WEIGHT) * field_dot.get(i, 0.0) / q_mass
+            for i, union in union_dot.items()
+        }
+        ranked = sorted(scores, key=lambda i: (-scores[i], self._entries[i].ref.clause.id))[:limit]
+        return [
             Match(
                 self._entries[i].ref,
-                (
-                    EXAMPLE_WEIGHT * best_example.get(i, 0.0)
-                    + UNION_WEIGHT * union / q_mass
-                    + (1 - EXAMPLE_WEIGHT - UNION_WEIGHT) * field_dot.get(i, 0.0) / q_mass
-                ),
-                frozenset(matched[i]),
+                scores[i],
+                tokens & self._entries[i].everything,
                 example=best_example.get(i, 0.0),
             )
-            for i, union in union_dot.items()
+            for i in ranked
         ]
-        matches.sort(key=lambda m: (-m.score, m.ref.clause.id))
-        return matches[:limit]
 
 
-def _dots(postings: dict[str, list[int]], size: int, weights: dict[str, float]) -> tuple[list[float], set[int]]:
+def _dots(postings: dict[str, list[int]], size: int, weights: dict[str, float]) -> list[float]:
     """The question's dot product with each of `size` numbered token sets (`postings`: token -> the numbers of the
-    sets holding it), and the numbers that share at least one token. Added into a flat list, not a dictionary: a
-    common word occurs in thousands of example questions, and this is the answerer's hot loop."""
+    sets holding it). Added into a flat list, not a dictionary: a common word occurs in thousands of example
+    questions, and this is the answerer's hot loop."""
     dots = [0.0] * size
-    touched: set[int] = set()
     for token, w in weights.items():
-        numbers = postings.get(token)
-        if numbers:
-            touched.update(numbers)
-            for number in numbers:
-                dots[number] += w
-    return dots, touched
+        for number in postings.get(token, ()):
+            dots[number] += w
+    return dots
 
 
 def is_concept(token: str) -> bool:

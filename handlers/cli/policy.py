@@ -65,7 +65,7 @@ def _answerer() -> QuestionAnswerer:
         school = load_school(settings.resolved_school_file)
     except Exception:  # the answer does not need the school file; only the contact names do
         school = None
-    return QuestionAnswerer(load_library(settings.policy_dir), school)
+    return QuestionAnswerer(load_library(settings.policy_dir), school, settings.qa_cache_file)
 
 
 def _ask(args: argparse.Namespace) -> int:
