@@ -27,6 +27,12 @@ __all__ = ["Answer", "Citation", "QuestionAnswerer", "MAX_QUESTION_CHARS"]
 
 MAX_QUESTION_CHARS = 1000
 ANSWER_THRESHOLD = 0.35  # below this best score the policy does not cover the question
+# A long message scores lower everywhere (most of its words tell the asker's story): from SHORT_TOKENS tokens the
+# threshold slides down to LONG_ANSWER_THRESHOLD at LONG_TOKENS. Everyday matters ("my son's football match") in
+# such a message are the story too, so they count against a clause only in a question of OFF_TOPIC_MAX_TOKENS.
+SHORT_TOKENS, LONG_TOKENS = 10, 25
+LONG_ANSWER_THRESHOLD = 0.25
+OFF_TOPIC_MAX_TOKENS = 14
 RUNNER_UP_SHARE = 0.80  # a runner-up this close to the best is quoted too
 CLARIFY_SHARE = 0.97  # ... and this close, from a different section, makes us ask which was meant
 OFF_TOPIC_PENALTY = 0.35  # per everyday matter in the question that the matched clause never mentions
@@ -92,6 +98,14 @@ def _mostly_non_latin(text: str) -> bool:
     return latin < len(letters) / 2
 
 
+def _threshold(size: int) -> float:
+    """The score a question of `size` tokens needs for the policy to cover it."""
+    if size <= SHORT_TOKENS:
+        return ANSWER_THRESHOLD
+    share = min(1.0, (size - SHORT_TOKENS) / (LONG_TOKENS - SHORT_TOKENS))
+    return ANSWER_THRESHOLD + share * (LONG_ANSWER_THRESHOLD - ANSWER_THRESHOLD)
+
+
 class QuestionAnswerer:
     def __init__(self, library: PolicyLibrary, school: School | None = None, cache_file: Path | None = None) -> None:
         """`cache_file`: where to keep the tokenised policy data between runs (a faster start), or None."""
@@ -140,21 +154,25 @@ class QuestionAnswerer:
         safeguarding = any(w in SAFEGUARDING_WORDS for w in plain)
         if all(w in GREETINGS or w in STOP_WORDS for w in plain):
             return self._greeting(question)
-        off_topic = self._off_topic_in(stems)
+        off_topic = self._off_topic_in(stems) if len(tokens) <= OFF_TOPIC_MAX_TOKENS else []
+        threshold = _threshold(len(tokens))
         learned = self.index.classifier.probabilities(tokens)
         matches = self._ranked(tokens, audience, off_topic, learned)
         # Whether the policy covers the question is the engine's call (its own best, before the classifier's lift),
         # or the classifier's where it is sure; which clause answers it is the blend's, among the clauses sharing a
         # specific idea with the question.
         covered = matches and (
-            self._covers(max(matches, key=lambda m: m.score / m.lift)) or self._surely_learned(matches, learned)
+            self._covers(max(matches, key=lambda m: m.score / m.lift), threshold)
+            or self._surely_learned(matches, learned)
         )
         if not covered or self._like_an_unanswered_question(tokens, matches, learned):
             return self._refusal(question, audience, safeguarding)
         matches = [m for m in matches if self._specific(m)]
         best = matches[0]
         chosen = [best] + [
-            m for m in matches[1:MAX_CITATIONS] if m.score >= RUNNER_UP_SHARE * best.score and self._covers(m)
+            m
+            for m in matches[1:MAX_CITATIONS]
+            if m.score >= RUNNER_UP_SHARE * best.score and self._covers(m, threshold)
         ]
         runner = matches[1] if len(matches) > 1 else None
         if (
@@ -162,7 +180,7 @@ class QuestionAnswerer:
             and runner.score >= CLARIFY_SHARE * best.score
             and runner.ref.section.id != best.ref.section.id
             and runner.ref.clause.kind != best.ref.clause.kind
-            and self._covers(runner)
+            and self._covers(runner, threshold)
         ):
             return self._clarify(question, audience, best, runner, safeguarding)
         return self._answer(question, audience, chosen, safeguarding)
@@ -231,11 +249,11 @@ class QuestionAnswerer:
         nearest_answered = max(m.example for m in matches)
         return self.index.not_covered_similarity(tokens) > nearest_answered + NOT_COVERED_MARGIN
 
-    def _covers(self, match: Match) -> bool:
+    def _covers(self, match: Match, threshold: float = ANSWER_THRESHOLD) -> bool:
         """Enough to answer: a good score, sharing at least one specific (not merely framing) idea. The score
         without the classifier's lift decides: a softmax over the clauses is sure of itself even on questions it
         has no business answering (its "not covered" label speaks to those, in `_like_an_unanswered_question`)."""
-        return match.score / match.lift >= ANSWER_THRESHOLD and self._specific(match)
+        return match.score / match.lift >= threshold and self._specific(match)
 
     def _surely_learned(self, matches: list[Match], learned: dict[str, float]) -> bool:
         """A long, wordy message scores low everywhere (most of its words are about the asker's day), yet the

@@ -249,6 +249,27 @@ def test_a_question_is_only_what_follows_a_greeting(qa: QuestionAnswerer) -> Non
     assert "high" in qa.analyzer.stems("high time I asked: can I post photos?")
 
 
+def test_a_long_message_needs_a_lower_score() -> None:
+    """Most words of a long message tell the asker's story, so it scores lower everywhere."""
+    assert qa_module._threshold(6) == qa_module.ANSWER_THRESHOLD
+    assert qa_module.ANSWER_THRESHOLD > qa_module._threshold(18) > qa_module.LONG_ANSWER_THRESHOLD
+    assert qa_module._threshold(25) == qa_module._threshold(60) == qa_module.LONG_ANSWER_THRESHOLD
+
+
+def test_everyday_matters_in_a_long_story_do_not_count_against_a_clause(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "photos.yaml").write_text(NOT_COVERED, encoding="utf-8")
+    qa = QuestionAnswerer(load_library(tmp_path))
+    story = (
+        "My daughter loved the school play so much she talked about it all through lunch, grandma cried, the twins "
+        "sang along, and we clapped for ages afterwards; can I put pics from the school play on facebook?"
+    )
+    assert qa.answer(story, "parent").citations[0].clause == "no-other-children"
+    monkeypatch.setattr(qa_module, "OFF_TOPIC_MAX_TOKENS", 1000)  # "lunch" counted as the question's matter
+    assert not qa.answer(story, "parent").answered
+
+
 LIST = """\
 id: conduct
 title: Conduct Policy
