@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
+from typing import Any
 
 from bot.qa.lexicon import CONCEPTS, GREETINGS, OFF_TOPIC
 from bot.qa.text import STOP_WORDS, SpellingCorrector, stem, words
@@ -39,8 +40,8 @@ class Analyzer:
     """Turns a question or a piece of policy data into tokens. Build once per library (it holds the
     vocabulary for typo correction) and share it between the index and the questions."""
 
-    def __init__(self, vocabulary_texts: Iterable[str] = (), frequency: Mapping[str, int] | None = None) -> None:
-        """`vocabulary_texts`: the policy data's texts, whose words are the vocabulary typos are corrected into;
+    def __init__(self, vocabulary: Iterable[list[str]] = (), frequency: Mapping[str, int] | None = None) -> None:
+        """`vocabulary`: the policy data's texts, `split`, whose words are the vocabulary typos are corrected into;
         or `frequency`, that vocabulary already counted (`self.frequency` of an earlier analyzer of the same data)."""
         self._phrases: dict[tuple[str, ...], str] = {}
         for concept, forms in CONCEPTS.items():
@@ -48,17 +49,17 @@ class Analyzer:
                 key = _form_stems(form)
                 if key:
                     self._phrases.setdefault(key, CONCEPT_PREFIX + concept)
-        # The lengths of the phrases starting with each stem, longest first: most stems start none, so a text is
-        # scanned in one dictionary look-up per word (start-up tokenises every example question this way).
-        self._sizes_from: dict[str, list[int]] = {}
-        for key in self._phrases:
-            self._sizes_from.setdefault(key[0], []).append(len(key))
-        for sizes in self._sizes_from.values():
-            sizes.sort(reverse=True)
+        # The phrases as a trie of stems (a concept under the key "" where a phrase ends): a text is scanned in one
+        # dictionary step per word, however many phrases start with it (start-up scans every example this way).
+        self._trie: dict[str, Any] = {}
+        for key, concept in self._phrases.items():
+            node = self._trie
+            for part in key:
+                node = node.setdefault(part, {})
+            node[""] = concept
         if frequency is None:
             counted: Counter[str] = Counter()
-            for text in vocabulary_texts:
-                ws = words(text)  # a name after a title ("Mrs Jones" in an example) is no policy word
+            for ws in vocabulary:  # a name after a title ("Mrs Jones" in an example) is no policy word
                 counted.update(w for i, w in enumerate(ws) if w.isalpha() and not (i and ws[i - 1] in _TITLES))
             for forms in CONCEPTS.values():
                 for form in forms:
@@ -89,7 +90,10 @@ class Analyzer:
 
     def stems(self, text: str, correct: bool = True) -> list[str]:
         """Every word, typo-corrected (questions only) and stemmed, stop words kept (phrases need them)."""
-        ws = words(_without_pleasantries(text))
+        return self.stems_of(split(text), correct)
+
+    def stems_of(self, ws: list[str], correct: bool = True) -> list[str]:
+        """`stems` of a text already `split`."""
         if correct:
             ws = [self.correct(w) for w in self._without_names(ws)]
         return [stem(w) for w in ws]
@@ -105,19 +109,24 @@ class Analyzer:
         out: list[str] = []
         i = 0
         n = len(stems)
+        trie = self._trie
         while i < n:
-            matched = 0
-            for size in self._sizes_from.get(stems[i], ()):
-                concept = self._phrases.get(tuple(stems[i : i + size])) if i + size <= n else None
-                if concept is not None:
-                    out.append(concept)
-                    matched = size
+            concept, matched = None, 0
+            node = trie.get(stems[i])
+            j = i + 1
+            while node is not None:
+                if "" in node:
+                    concept, matched = node[""], j - i  # the longest phrase starting here wins
+                if j == n:
                     break
-            if not matched:
+                node = node.get(stems[j])
+                j += 1
+            if concept is None:
                 if stems[i] not in _STOP_STEMS:
                     out.append(stems[i])
                 i += 1
                 continue
+            out.append(concept)
             out.extend(s for s in stems[i : i + matched] if s not in _STOP_STEMS and (keep is None or keep(s)))
             i += matched
         return out
@@ -139,8 +148,9 @@ _SIGN_OFF = re.compile(r"[\s,.!]*\b(?:kind regards|best regards|best wishes|many
 _YEAR_GROUP = re.compile(r"\b(?:year|yr|y)\s?(?:[1-6]|one|two|three|four|five|six)\b", re.IGNORECASE)
 
 
-def _without_pleasantries(text: str) -> str:
-    return _YEAR_GROUP.sub(" ", _SIGN_OFF.sub("", _SALUTATION.sub("", text)))
+def split(text: str) -> list[str]:
+    """A text's words, without the pleasantries around a question."""
+    return words(_YEAR_GROUP.sub(" ", _SIGN_OFF.sub("", _SALUTATION.sub("", text))))
 
 
 _STOP_STEMS = frozenset(stem(w) for w in STOP_WORDS) | STOP_WORDS

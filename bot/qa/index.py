@@ -24,7 +24,7 @@ from pathlib import Path
 
 from bot.policy.loader import ClauseRef, PolicyLibrary
 from bot.qa import cache
-from bot.qa.analyzer import CONCEPT_PREFIX, Analyzer
+from bot.qa.analyzer import CONCEPT_PREFIX, Analyzer, split
 from bot.qa.classifier import ClauseClassifier
 
 EXAMPLE_WEIGHT = 0.5  # share of the score from the nearest example question
@@ -62,8 +62,10 @@ class ClauseIndex:
             texts: list[str] = []
             for ref in refs:
                 texts += [ref.clause.text, *ref.clause.topics, *ref.clause.examples, ref.section.title]
-            self.analyzer = Analyzer(texts)
-            compiled = {"frequency": self.analyzer.frequency, "clauses": [self._compile(ref) for ref in refs]}
+            split_texts = {text: split(text) for text in texts}  # each text split into words once
+            self.analyzer = Analyzer(split_texts[text] for text in texts)
+            clauses = [self._compile(ref, split_texts) for ref in refs]
+            compiled = {"frequency": self.analyzer.frequency, "clauses": clauses}
         documents: list[tuple[ClauseRef, frozenset[str], list[frozenset[str]]]] = []
         training: dict[str, list[frozenset[str]]] = {}
         self.vocabulary: dict[str, frozenset[str]] = {}
@@ -110,13 +112,13 @@ class ClauseIndex:
             training[NOT_COVERED] = [tokens for _, tokens, _ in self._not_covered]
         self.classifier = ClauseClassifier(training)
 
-    def _compile(self, ref: ClauseRef) -> cache.CompiledClause:
+    def _compile(self, ref: ClauseRef, split_texts: dict[str, list[str]]) -> cache.CompiledClause:
         """A clause's text, topics and examples as tokens for matching, and as lines of stems to find a phrase in
         its own word order. Each is stemmed once: this is most of the start-up time, hence the cache."""
         fields = self.analyzer.tokens(" . ".join((ref.clause.text, ref.section.title, *ref.clause.topics)), False)
-        text_stems = self.analyzer.stems(ref.clause.text, False)
-        topic_stems = [self.analyzer.stems(t, False) for t in ref.clause.topics]
-        example_stems = [self.analyzer.stems(e, False) for e in ref.clause.examples]
+        text_stems = self.analyzer.stems_of(split_texts[ref.clause.text], False)
+        topic_stems = [self.analyzer.stems_of(split_texts[t], False) for t in ref.clause.topics]
+        example_stems = [self.analyzer.stems_of(split_texts[e], False) for e in ref.clause.examples]
         return {
             "fields": sorted(set(fields)),
             "examples": [sorted(set(self.analyzer.tokens_from_stems(e))) for e in example_stems],

@@ -37,9 +37,9 @@ def compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     original = ClauseIndex._compile
 
-    def spy(self: ClauseIndex, ref):  # type: ignore[no-untyped-def]
+    def spy(self: ClauseIndex, ref, split_texts):  # type: ignore[no-untyped-def]
         seen.append(ref.clause.id)
-        return original(self, ref)
+        return original(self, ref, split_texts)
 
     monkeypatch.setattr(ClauseIndex, "_compile", spy)
     return seen
