@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import Any
 
@@ -40,9 +40,9 @@ class Analyzer:
     """Turns a question or a piece of policy data into tokens. Build once per library (it holds the
     vocabulary for typo correction) and share it between the index and the questions."""
 
-    def __init__(self, vocabulary: Iterable[list[str]] = (), frequency: Mapping[str, int] | None = None) -> None:
-        """`vocabulary`: the policy data's texts, `split`, whose words are the vocabulary typos are corrected into;
-        or `frequency`, that vocabulary already counted (`self.frequency` of an earlier analyzer of the same data)."""
+    def __init__(self, frequency: Mapping[str, int]) -> None:
+        """`frequency`: the policy data's words and how often each occurs (`new_vocabulary`, then `count_words`
+        for each text), the vocabulary typos are corrected into."""
         self._phrases: dict[tuple[str, ...], str] = {}
         for concept, forms in CONCEPTS.items():
             for form in (concept.replace("_", " "), *forms):
@@ -57,14 +57,6 @@ class Analyzer:
             for part in key:
                 node = node.setdefault(part, {})
             node[""] = concept
-        if frequency is None:
-            counted: Counter[str] = Counter()
-            for ws in vocabulary:  # a name after a title ("Mrs Jones" in an example) is no policy word
-                counted.update(w for i, w in enumerate(ws) if w.isalpha() and not (i and ws[i - 1] in _TITLES))
-            for forms in CONCEPTS.values():
-                for form in forms:
-                    counted.update(w for w in words(form) if w.isalpha())
-            frequency = counted
         self.frequency: dict[str, int] = dict(frequency)
         self.known_words: frozenset[str] = frozenset(self.frequency) | _PROTECTED
         self._corrections: dict[str, str | None] = {}
@@ -146,6 +138,21 @@ _SALUTATION = re.compile(
 _SIGN_OFF = re.compile(r"[\s,.!]*\b(?:kind regards|best regards|best wishes|many thanks|thanks in advance)\b.*$",
                        re.IGNORECASE | re.DOTALL)
 _YEAR_GROUP = re.compile(r"\b(?:year|yr|y)\s?(?:[1-6]|one|two|three|four|five|six)\b", re.IGNORECASE)
+
+
+def new_vocabulary() -> Counter[str]:
+    """The vocabulary typos are corrected into, before any policy text is counted in: the lexicon's own words."""
+    frequency: Counter[str] = Counter()
+    for forms in CONCEPTS.values():
+        for form in forms:
+            frequency.update(w for w in words(form) if w.isalpha())
+    return frequency
+
+
+def count_words(frequency: Counter[str], ws: list[str]) -> None:
+    """Count a policy text's words (`split`) into the vocabulary; a name after a title ("Mrs Jones" in an example)
+    is no policy word."""
+    frequency.update(w for i, w in enumerate(ws) if w.isalpha() and not (i and ws[i - 1] in _TITLES))
 
 
 def split(text: str) -> list[str]:

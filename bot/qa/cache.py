@@ -21,20 +21,22 @@ from bot.policy.loader import PolicyLibrary
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2
 
 
 class CompiledClause(TypedDict):
-    fields: list[str]  # tokens of the clause's text, section title and topics
-    examples: list[list[str]]  # tokens of each example question
-    topics: list[list[str]]  # tokens of each topic
+    """Tokens as lines of space-separated tokens (far smaller to load than a list per example)."""
+
+    fields: str  # tokens of the clause's text, section title and topics
+    examples: list[str]  # tokens of each example question
+    topics: list[str]  # tokens of each topic
     stem_lines: str  # the stems of its text, topics and examples, a line each
 
 
 class Compiled(TypedDict, total=False):
     frequency: dict[str, int]  # the vocabulary for typo correction
     clauses: list[CompiledClause]  # in library order
-    not_covered: list[list[str]]  # tokens of each not-covered question, in library order
+    not_covered: list[str]  # tokens of each not-covered question, in library order
 
 
 def fingerprint(library: PolicyLibrary) -> str:

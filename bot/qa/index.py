@@ -18,14 +18,16 @@ from __future__ import annotations
 import math
 import operator
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.policy.loader import ClauseRef, PolicyLibrary
 from bot.qa import cache
-from bot.qa.analyzer import CONCEPT_PREFIX, Analyzer, split
+from bot.qa.analyzer import CONCEPT_PREFIX, Analyzer, count_words, new_vocabulary, split
 from bot.qa.classifier import ClauseClassifier
+from bot.qa.text import stem
 
 EXAMPLE_WEIGHT = 0.5  # share of the score from the nearest example question
 UNION_WEIGHT = 0.2  # share from how much of the question all its examples together cover; the rest from text
@@ -46,7 +48,6 @@ class Match:
 class _Entry:
     ref: ClauseRef
     fields: frozenset[str]  # text and topics
-    examples: list[tuple[frozenset[str], float]]  # each example's tokens and its norm
     everything: frozenset[str]  # every token of its text, topics and examples
 
 
@@ -57,72 +58,69 @@ class ClauseIndex:
         fingerprint = cache.fingerprint(library) if cache_file else ""
         compiled = cache.load(cache_file, fingerprint) if cache_file else None
         if compiled is not None and len(compiled["clauses"]) == len(refs):
-            self.analyzer = Analyzer(frequency=compiled["frequency"])
+            self.analyzer = Analyzer(compiled["frequency"])
         else:
-            texts: list[str] = []
+            # Each text split into words once: counted for the typo corrector's vocabulary, and stemmed.
+            frequency = new_vocabulary()
+            stemmed: dict[str, list[str]] = {}
             for ref in refs:
-                texts += [ref.clause.text, *ref.clause.topics, *ref.clause.examples, ref.section.title]
-            split_texts = {text: split(text) for text in texts}  # each text split into words once
-            self.analyzer = Analyzer(split_texts[text] for text in texts)
-            clauses = [self._compile(ref, split_texts) for ref in refs]
-            compiled = {"frequency": self.analyzer.frequency, "clauses": clauses}
+                for text in (ref.clause.text, *ref.clause.topics, *ref.clause.examples, ref.section.title):
+                    ws = split(text)
+                    count_words(frequency, ws)
+                    stemmed[text] = [stem(w) for w in ws]
+            self.analyzer = Analyzer(frequency)
+            compiled = {"frequency": self.analyzer.frequency, "clauses": [self._compile(r, stemmed) for r in refs]}
         documents: list[tuple[ClauseRef, frozenset[str], list[frozenset[str]]]] = []
         training: dict[str, list[frozenset[str]]] = {}
         self.vocabulary: dict[str, frozenset[str]] = {}
         self.stem_lines: dict[str, str] = {}
         df: Counter[str] = Counter()
         for ref, data in zip(refs, compiled["clauses"], strict=True):
-            fields = frozenset(data["fields"])
-            examples = [frozenset(e) for e in data["examples"]]
-            topics = [frozenset(t) for t in data["topics"]]
+            fields = _token_set(data["fields"])
+            examples = [_token_set(e) for e in data["examples"]]
+            topics = [_token_set(t) for t in data["topics"]]
             documents.append((ref, fields, examples))
             training[ref.clause.id] = [t for t in (*examples, *topics) if t]
             self.stem_lines[ref.clause.id] = data["stem_lines"]
-            self.vocabulary[ref.clause.id] = frozenset(data["stem_lines"].split())
+            self.vocabulary[ref.clause.id] = _token_set(data["stem_lines"])
             df.update(fields.union(*examples))
         n = max(len(refs), 1)
         self.idf: dict[str, float] = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
         self.unknown_idf = UNKNOWN_IDF_FACTOR * math.log(1 + (n - 0.5) / 1.5)
-        self._entries = [
-            _Entry(
-                ref,
-                fields,
-                [(e, self._norm(e)) for e in examples if e],
-                fields.union(*examples),
-            )
-            for ref, fields, examples in documents
-        ]
-        self._postings()
-        # Questions the policies do not answer, as token sets in the same weighting as the clauses' examples.
-        questions = library.not_covered()
-        if "not_covered" not in compiled or len(compiled["not_covered"]) != len(questions):
-            compiled["not_covered"] = [sorted(self.question_tokens(question)) for question in questions]
+        self._entries = [_Entry(ref, fields, fields.union(*examples)) for ref, fields, examples in documents]
+        self._postings(documents)
+        # Questions the policies do not answer, in the same weighting as the clauses' examples (only what the
+        # similarity needs is kept: where each token occurs, and each question's 1/norm).
+        self._not_covered = library.not_covered()
+        if "not_covered" not in compiled or len(compiled["not_covered"]) != len(self._not_covered):
+            compiled["not_covered"] = [" ".join(sorted(self.question_tokens(q))) for q in self._not_covered]
             if cache_file:
                 cache.save(cache_file, fingerprint, compiled)
-        self._not_covered: list[tuple[str, frozenset[str], float]] = []
         self._in_not_covered: dict[str, list[int]] = {}
-        for question, token_list in zip(questions, compiled["not_covered"], strict=True):
-            tokens = frozenset(token_list)
+        self._not_covered_inverse_norm: list[float] = []
+        not_covered_training = []
+        for token_line in compiled["not_covered"]:
+            tokens = _token_set(token_line)
             if tokens:
                 for token in tokens:
-                    self._in_not_covered.setdefault(token, []).append(len(self._not_covered))
-                self._not_covered.append((question, tokens, self._norm(tokens)))
-        self._not_covered_inverse_norm = [1.0 / norm for _, _, norm in self._not_covered]
-        if self._not_covered:
-            training[NOT_COVERED] = [tokens for _, tokens, _ in self._not_covered]
+                    self._in_not_covered.setdefault(token, []).append(len(self._not_covered_inverse_norm))
+                self._not_covered_inverse_norm.append(1.0 / self._norm(tokens))
+                not_covered_training.append(tokens)
+        if not_covered_training:
+            training[NOT_COVERED] = not_covered_training
         self.classifier = ClauseClassifier(training)
 
-    def _compile(self, ref: ClauseRef, split_texts: dict[str, list[str]]) -> cache.CompiledClause:
-        """A clause's text, topics and examples as tokens for matching, and as lines of stems to find a phrase in
-        its own word order. Each is stemmed once: this is most of the start-up time, hence the cache."""
+    def _compile(self, ref: ClauseRef, stemmed: dict[str, list[str]]) -> cache.CompiledClause:
+        """A clause's text, topics and examples as tokens for matching (a line of tokens each), and as lines of
+        stems to find a phrase in its own word order. This is most of the start-up time, hence the cache."""
         fields = self.analyzer.tokens(" . ".join((ref.clause.text, ref.section.title, *ref.clause.topics)), False)
-        text_stems = self.analyzer.stems_of(split_texts[ref.clause.text], False)
-        topic_stems = [self.analyzer.stems_of(split_texts[t], False) for t in ref.clause.topics]
-        example_stems = [self.analyzer.stems_of(split_texts[e], False) for e in ref.clause.examples]
+        text_stems = stemmed[ref.clause.text]
+        topic_stems = [stemmed[t] for t in ref.clause.topics]
+        example_stems = [stemmed[e] for e in ref.clause.examples]
         return {
-            "fields": sorted(set(fields)),
-            "examples": [sorted(set(self.analyzer.tokens_from_stems(e))) for e in example_stems],
-            "topics": [sorted(set(self.analyzer.tokens_from_stems(t))) for t in topic_stems],
+            "fields": " ".join(sorted(set(fields))),
+            "examples": [" ".join(sorted(set(self.analyzer.tokens_from_stems(e)))) for e in example_stems],
+            "topics": [" ".join(sorted(set(self.analyzer.tokens_from_stems(t)))) for t in topic_stems],
             "stem_lines": "\n".join(" ".join(line) for line in (text_stems, *topic_stems, *example_stems)),
         }
 
@@ -149,20 +147,23 @@ class ClauseIndex:
     def known(self, token: str) -> bool:
         return token in self.idf
 
-    def _postings(self) -> None:
+    def _postings(self, documents: list[tuple[ClauseRef, frozenset[str], list[frozenset[str]]]]) -> None:
         """Token -> where it occurs, so a search touches only the clauses and examples sharing a token."""
         # Examples are numbered across all clauses, clause by clause: each clause's examples are one slice of the
-        # numbers, and each number's 1/norm sits in a flat list (see `_dots` and `search`).
+        # numbers, and each number's 1/norm sits in a flat list (see `_dots` and `search`). The examples' token
+        # sets themselves are not kept: a search needs only these.
         self._in_examples: dict[str, list[int]] = {}
         self._example_inverse_norm: list[float] = []
         self._example_slices: list[tuple[int, int]] = []
         self._in_fields: dict[str, list[int]] = {}
         self._in_everything: dict[str, list[int]] = {}
-        for i, entry in enumerate(self._entries):
+        for i, (entry, (_, _, examples)) in enumerate(zip(self._entries, documents, strict=True)):
             start = len(self._example_inverse_norm)
-            for example, norm in entry.examples:
+            for example in examples:
+                if not example:
+                    continue
                 number = len(self._example_inverse_norm)
-                self._example_inverse_norm.append(1.0 / norm)
+                self._example_inverse_norm.append(1.0 / self._norm(example))
                 for token in example:
                     self._in_examples.setdefault(token, []).append(number)
             self._example_slices.append((start, len(self._example_inverse_norm)))
@@ -179,8 +180,8 @@ class ClauseIndex:
             for example in entry.ref.clause.examples:
                 examples.setdefault(self.question_tokens(example), (entry.ref.clause.id, example))
         found = []
-        for question, tokens, _ in self._not_covered:
-            match = examples.get(tokens)
+        for question in self._not_covered:
+            match = examples.get(self.question_tokens(question))
             if match is not None:
                 found.append((question, *match))
         return found
@@ -191,7 +192,7 @@ class ClauseIndex:
             return 0.0
         weights = self._weights(tokens)
         q_norm = math.sqrt(sum(weights.values()))
-        dots = _dots(self._in_not_covered, len(self._not_covered), weights)
+        dots = _dots(self._in_not_covered, len(self._not_covered_inverse_norm), weights)
         return max(map(operator.mul, dots, self._not_covered_inverse_norm), default=0.0) / q_norm
 
     def _weights(self, tokens: frozenset[str]) -> dict[str, float]:
@@ -238,6 +239,11 @@ class ClauseIndex:
             )
             for i in ranked
         ]
+
+
+def _token_set(line: str) -> frozenset[str]:
+    """A line of tokens as a set; the same token is the same string object everywhere (a smaller index)."""
+    return frozenset(map(sys.intern, line.split()))
 
 
 def _dots(postings: dict[str, list[int]], size: int, weights: dict[str, float]) -> list[float]:
