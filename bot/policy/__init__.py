@@ -4,7 +4,7 @@ Kept free of database and platform imports: `policybot ask` loads this on every 
 """
 
 from bot.policy.loader import PolicyDataError, PolicyLibrary, load_library
-from bot.policy.models import Audience, Clause, ClauseKind, Policy, Section
+from bot.policy.models import Audience, Clause, ClauseKind, Policy, Section, readable
 
 __all__ = [
     "Audience",
@@ -15,4 +15,5 @@ __all__ = [
     "PolicyLibrary",
     "Section",
     "load_library",
+    "readable",
 ]

@@ -8,9 +8,19 @@ a clause answers; they are never shown as policy.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+_EMPHASIS = re.compile(r"\*\*(.+?)\*\*")
+
+
+def readable(text: str) -> str:
+    """A clause's words as a person reads them: the source document's emphasis markers left out ("**must not**"
+    -> "must not"). The words are the same; `text` itself keeps the markers, as in the source."""
+    return _EMPHASIS.sub(r"\1", text)
+
 
 Audience = Literal["parents", "staff", "everyone"]
 ClauseKind = Literal[

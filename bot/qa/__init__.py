@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bot.config import School
 from bot.policy.loader import ClauseRef, PolicyLibrary
+from bot.policy.models import readable
 from bot.qa.analyzer import CONCEPT_PREFIX
 from bot.qa.answer import Answer, AskerAudience, Citation
 from bot.qa.index import NOT_COVERED, ClauseIndex, Match
@@ -282,8 +283,8 @@ class QuestionAnswerer:
         lead = f"The {best.policy.title} covers this under \u201c{best.section.title}\u201d. It says:"
         lines = [lead]
         if best.clause.lead_in:  # an item of a list: first the words that introduce the list, so it reads in context
-            lines.append(f"\u201c{self.library.clause(best.clause.lead_in).clause.text}\u201d")
-        lines.append(f"\u201c{best.clause.text}\u201d")
+            lines.append(f"\u201c{readable(self.library.clause(best.clause.lead_in).clause.text)}\u201d")
+        lines.append(f"\u201c{readable(best.clause.text)}\u201d")
         if len(chosen) > 1:
             lines.append("Other parts of the policy that may help are quoted below.")
         if safeguarding:

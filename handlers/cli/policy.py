@@ -148,6 +148,7 @@ def _show(args: argparse.Namespace) -> int:
 
     from bot.config import Settings
     from bot.policy.loader import load_library
+    from bot.policy.models import readable
 
     library = load_library(Settings().policy_dir)
     if not args.section:
@@ -166,7 +167,7 @@ def _show(args: argparse.Namespace) -> int:
     policy, section = found
     print(f"{section.title}  ({policy.title}, for {section.audience})\n")
     for clause in section.clauses:
-        print(textwrap.fill(clause.text, width=100))
+        print(textwrap.fill(readable(clause.text), width=100))
         print(f"    [{clause.id}]\n")
     return 0
 

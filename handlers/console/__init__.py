@@ -9,6 +9,7 @@ import logging
 import textwrap
 from typing import TYPE_CHECKING, Literal
 
+from bot.policy.models import readable
 from bot.ports import DeliveryError, OutboundMessage
 from handlers.console.io import ConsoleIO
 
@@ -32,9 +33,10 @@ def render_answer(answer: Answer) -> str:
     """An answer as plain text: the short answer, then each quoted clause with its section."""
     lines = [answer.text.strip()]
     for citation in answer.citations[:3]:
-        if citation.text in answer.text:
+        words = readable(citation.text)
+        if words in answer.text:
             continue  # already quoted in the answer itself
-        quote = textwrap.fill(citation.text, width=88, initial_indent="    ", subsequent_indent="    ")
+        quote = textwrap.fill(words, width=88, initial_indent="    ", subsequent_indent="    ")
         lines.append(f'\n  From "{citation.section}" ({citation.policy}):\n{quote}')
     return "\n".join(lines)
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.policy.models import readable
 from bot.ports import Button, OutboundMessage
 
 Block = dict[str, Any]
@@ -293,7 +294,7 @@ def answer_blocks(answer: Any) -> list[Block]:
     citations = list(answer.citations)[:5]
     for number, citation in enumerate(citations):
         if not (answer.outcome == "answer" and number == 0):
-            quote = "\n".join("> " + line for line in escape(citation.text).splitlines() or [""])
+            quote = "\n".join("> " + line for line in escape(readable(citation.text)).splitlines() or [""])
             blocks.append(mrkdwn_section(quote))
         blocks.append(context(f"From *{escape(citation.section)}* ({escape(citation.policy)})"))
     if citations:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from telegram import Message, Update
 
+from bot.policy.models import readable
 from handlers.telegram import texts
 from handlers.telegram.common import (
     Context,
@@ -86,7 +87,7 @@ def answer_message(answer: Answer) -> tuple[list[Block], Keyboard]:
     citations = answer.citations[:MAX_CITATIONS]
     for citation in citations:
         blocks.append(bold(f"From “{citation.section}” ({citation.policy}):"))
-        blocks.append(quote(citation.text))
+        blocks.append(quote(readable(citation.text)))
     if answer.contact and answer.contact not in answer.text:
         blocks.append(plain(answer.contact))
     rows: list[list[tuple[str, str]]] = []
@@ -122,7 +123,7 @@ async def show_section(update: Update, context: Context) -> None:
     await answer_callback(update)
     policy, section = found
     blocks = [bold(f"{section.title} ({policy.title})")]
-    blocks += [plain(clause.text) for clause in section.clauses]
+    blocks += [plain(readable(clause.text)) for clause in section.clauses]
     await say_blocks(update, context, blocks)
 
 

@@ -10,6 +10,7 @@ import pytest
 
 import bot.qa as qa_module
 from bot.config import REPO_ROOT, School
+from bot.policy import readable
 from bot.policy.loader import load_library
 from bot.qa import MAX_QUESTION_CHARS, QuestionAnswerer
 
@@ -49,6 +50,15 @@ def test_citations_quote_the_policy_word_for_word(qa: QuestionAnswerer) -> None:
         assert citation.text == ref.clause.text
         assert citation.section == ref.section.title and citation.policy == ref.policy.title
     assert answer.citations[0].text in answer.text  # the short answer quotes the best clause
+
+
+def test_answers_read_without_the_source_documents_emphasis_markers(qa: QuestionAnswerer) -> None:
+    """The source writes "**must not**"; people read "must not". The citation keeps the source's exact text."""
+    answer = qa.answer("should I accept a friend request from a parent?", "staff")
+    assert answer.citations[0].clause == "friends-reject"
+    assert "**" in answer.citations[0].text and "**must not**" in LIBRARY.clause("friends-reject").clause.text
+    assert "**" not in answer.text and "Members of staff must not add either parents" in answer.text
+    assert readable("a **must not** b and **may** c") == "a must not b and may c"
 
 
 def test_the_askers_audience_is_preferred(qa: QuestionAnswerer) -> None:

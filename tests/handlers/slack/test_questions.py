@@ -28,6 +28,7 @@ def test_policy_command_is_answered_privately_in_its_acknowledgement(slack: Slac
     assert reply["response_type"] == "ephemeral"
     text = _text_of(reply["blocks"])
     assert "Social Media Policy" in text
+    assert "staff must not add either parents" in text and "**" not in text  # the source's markers left out
     assert not slack.fake.ok_calls("response_url")  # no second request: the answer came with the ack
     actions = [b for b in reply["blocks"] if b["type"] == "actions"]
     ids = [e["action_id"] for e in actions[0]["elements"]]
