@@ -61,20 +61,7 @@ class ClauseIndex:
         """`cache_file`: where to keep the tokenised policy data between runs (see `bot.qa.cache`), or None."""
         refs = library.clauses()
         fingerprint = cache.fingerprint(library) if cache_file else ""
-        compiled = cache.load(cache_file, fingerprint) if cache_file else None
-        if compiled is not None and len(compiled["clauses"]) == len(refs):
-            self.analyzer = Analyzer(compiled["frequency"])
-        else:
-            # Each text split into words once: counted for the typo corrector's vocabulary, and stemmed.
-            frequency = new_vocabulary()
-            stemmed: dict[str, list[str]] = {}
-            for ref in refs:
-                for text in (ref.clause.text, *ref.clause.topics, *ref.clause.examples, ref.section.title):
-                    ws = split(text)
-                    count_words(frequency, ws)
-                    stemmed[text] = [stem(w) for w in ws]
-            self.analyzer = Analyzer(frequency)
-            compiled = {"frequency": self.analyzer.frequency, "clauses": [self._compile(r, stemmed) for r in refs]}
+        compiled = self._tokenise(refs, cache_file, fingerprint)
         documents: list[tuple[ClauseRef, frozenset[str], list[frozenset[str]]]] = []
         training: dict[str, list[frozenset[str]]] = {}
         self.vocabulary: dict[str, frozenset[str]] = {}
@@ -95,26 +82,44 @@ class ClauseIndex:
         self.unknown_idf = UNKNOWN_IDF_FACTOR * math.log(1 + (n - 0.5) / 1.5)
         self._entries = [_Entry(ref, fields, fields.union(*examples)) for ref, fields, examples in documents]
         self._postings(documents)
-        # Questions the policies do not answer, in the same weighting as the clauses' examples (only what the
-        # similarity needs is kept: where each token occurs, and each question's 1/norm).
+        # Questions the policies do not answer, in the same weighting (so tokenised once the weights are known).
         self._not_covered = library.not_covered()
         if "not_covered" not in compiled or len(compiled["not_covered"]) != len(self._not_covered):
             compiled["not_covered"] = [" ".join(sorted(self.question_tokens(q))) for q in self._not_covered]
             if cache_file:
                 cache.save(cache_file, fingerprint, compiled)
+        not_covered = [tokens for tokens in map(_token_set, compiled["not_covered"]) if tokens]
+        self._not_covered_postings(not_covered)
+        if not_covered:
+            training[NOT_COVERED] = not_covered
+        self.classifier = ClauseClassifier(training)
+
+    def _tokenise(self, refs: list[ClauseRef], cache_file: Path | None, fingerprint: str) -> cache.Compiled:
+        """Every clause's tokens, from the kept copy when it was made from this very data and code; and the
+        analyzer for questions, with the vocabulary typos are corrected into."""
+        compiled = cache.load(cache_file, fingerprint) if cache_file else None
+        if compiled is not None and len(compiled["clauses"]) == len(refs):
+            self.analyzer = Analyzer(compiled["frequency"])
+            return compiled
+        # Each text split into words once: counted for the typo corrector's vocabulary, and stemmed.
+        frequency = new_vocabulary()
+        stemmed: dict[str, list[str]] = {}
+        for ref in refs:
+            for text in (ref.clause.text, *ref.clause.topics, *ref.clause.examples, ref.section.title):
+                ws = split(text)
+                count_words(frequency, ws)
+                stemmed[text] = [stem(w) for w in ws]
+        self.analyzer = Analyzer(frequency)
+        return {"frequency": self.analyzer.frequency, "clauses": [self._compile(ref, stemmed) for ref in refs]}
+
+    def _not_covered_postings(self, questions: list[frozenset[str]]) -> None:
+        """Only what the similarity to not-covered questions needs: where each token occurs, and each 1/norm."""
         self._in_not_covered: dict[str, list[int]] = {}
         self._not_covered_inverse_norm: list[float] = []
-        not_covered_training = []
-        for token_line in compiled["not_covered"]:
-            tokens = _token_set(token_line)
-            if tokens:
-                for token in tokens:
-                    self._in_not_covered.setdefault(token, []).append(len(self._not_covered_inverse_norm))
-                self._not_covered_inverse_norm.append(1.0 / self._norm(tokens))
-                not_covered_training.append(tokens)
-        if not_covered_training:
-            training[NOT_COVERED] = not_covered_training
-        self.classifier = ClauseClassifier(training)
+        for number, tokens in enumerate(questions):
+            for token in tokens:
+                self._in_not_covered.setdefault(token, []).append(number)
+            self._not_covered_inverse_norm.append(1.0 / self._norm(tokens))
 
     def _compile(self, ref: ClauseRef, stemmed: dict[str, list[str]]) -> cache.CompiledClause:
         """A clause's text, topics and examples as tokens for matching (a line of tokens each), and as lines of
