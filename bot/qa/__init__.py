@@ -7,7 +7,8 @@
   policy data lists as `not_covered` than like any it answers); say so and name the person to ask;
 - greeting: "hello" gets a hello and a hint;
 - invalid: empty, binary, emoji-only or unreadably long input gets a plain message saying what to send instead.
-Nothing here calls the network: the index is built from `policy_data/` at start-up, in milliseconds.
+Nothing here calls the network: the index is built from `policy_data/` at start-up (about half a second, or less
+from the copy kept in the data folder, see `bot.qa.cache`).
 """
 
 from __future__ import annotations

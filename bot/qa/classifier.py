@@ -3,7 +3,7 @@ and topics (the analyzer's tokens, as the index sees them).
 
 Multinomial naive Bayes over token presence, with a uniform prior (a clause with many examples is not more
 likely to be asked about for that alone) and a temperature that softens its famously over-confident
-probabilities. Training is counting, so it happens when the index is built, in a few milliseconds, with no
+probabilities. Training is counting, so it happens when the index is built, in tens of milliseconds, with no
 cache, no randomness and no dependencies. The answerer blends the probability into its ranking; it never answers
 on the classifier alone. When the policy data lists questions it does not cover, they are one more label
 (`bot.qa.index.NOT_COVERED`), and a question likely to be one of them is refused.
