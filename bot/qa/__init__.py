@@ -264,10 +264,7 @@ class QuestionAnswerer:
         if learned.get(NOT_COVERED, 0.0) >= LEARNED_NOT_COVERED_AT_MOST:
             return False
         return any(
-            learned.get(m.ref.clause.id, 0.0) >= LEARNED_SURE
-            and m.score / m.lift >= LEARNED_THRESHOLD
-            and self._specific(m)
-            for m in matches
+            learned.get(m.ref.clause.id, 0.0) >= LEARNED_SURE and self._covers(m, LEARNED_THRESHOLD) for m in matches
         )
 
     def _specific(self, match: Match) -> bool:

@@ -82,10 +82,7 @@ class Analyzer:
 
     def stems(self, text: str, correct: bool = True) -> list[str]:
         """Every word, typo-corrected (questions only) and stemmed, stop words kept (phrases need them)."""
-        return self.stems_of(split(text), correct)
-
-    def stems_of(self, ws: list[str], correct: bool = True) -> list[str]:
-        """`stems` of a text already `split`."""
+        ws = split(text)
         if correct:
             ws = [self.correct(w) for w in self._without_names(ws)]
         return [stem(w) for w in ws]

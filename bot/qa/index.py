@@ -89,7 +89,7 @@ class ClauseIndex:
             if cache_file:
                 cache.save(cache_file, fingerprint, compiled)
         not_covered = [tokens for tokens in map(_token_set, compiled["not_covered"]) if tokens]
-        self._not_covered_postings(not_covered)
+        self._in_not_covered, self._not_covered_inverse_norm = self._numbered(not_covered)
         if not_covered:
             training[NOT_COVERED] = not_covered
         self.classifier = ClauseClassifier(training)
@@ -111,15 +111,6 @@ class ClauseIndex:
                 stemmed[text] = [stem(w) for w in ws]
         self.analyzer = Analyzer(frequency)
         return {"frequency": self.analyzer.frequency, "clauses": [self._compile(ref, stemmed) for ref in refs]}
-
-    def _not_covered_postings(self, questions: list[frozenset[str]]) -> None:
-        """Only what the similarity to not-covered questions needs: where each token occurs, and each 1/norm."""
-        self._in_not_covered: dict[str, list[int]] = {}
-        self._not_covered_inverse_norm: list[float] = []
-        for number, tokens in enumerate(questions):
-            for token in tokens:
-                self._in_not_covered.setdefault(token, []).append(number)
-            self._not_covered_inverse_norm.append(1.0 / self._norm(tokens))
 
     def _compile(self, ref: ClauseRef, stemmed: dict[str, list[str]]) -> cache.CompiledClause:
         """A clause's text, topics and examples as tokens for matching (a line of tokens each), and as lines of
@@ -165,27 +156,28 @@ class ClauseIndex:
     def _postings(self, documents: list[tuple[ClauseRef, frozenset[str], list[frozenset[str]]]]) -> None:
         """Token -> where it occurs, so a search touches only the clauses and examples sharing a token."""
         # Examples are numbered across all clauses, clause by clause: each clause's examples are one slice of the
-        # numbers, and each number's 1/norm sits in a flat list (see `_dots` and `search`). The examples' token
-        # sets themselves are not kept: a search needs only these.
-        self._in_examples: dict[str, list[int]] = {}
-        self._example_inverse_norm: list[float] = []
+        # numbers (see `search`). The examples' token sets themselves are not kept: a search needs only these.
+        examples: list[frozenset[str]] = []
         self._example_slices: list[tuple[int, int]] = []
         self._in_fields: dict[str, list[int]] = {}
         self._in_everything: dict[str, list[int]] = {}
-        for i, (entry, (_, _, examples)) in enumerate(zip(self._entries, documents, strict=True)):
-            start = len(self._example_inverse_norm)
-            for example in examples:
-                if not example:
-                    continue
-                number = len(self._example_inverse_norm)
-                self._example_inverse_norm.append(1.0 / self._norm(example))
-                for token in example:
-                    self._in_examples.setdefault(token, []).append(number)
-            self._example_slices.append((start, len(self._example_inverse_norm)))
+        for i, (entry, (_, _, clause_examples)) in enumerate(zip(self._entries, documents, strict=True)):
+            start = len(examples)
+            examples += [example for example in clause_examples if example]
+            self._example_slices.append((start, len(examples)))
             for token in entry.fields:
                 self._in_fields.setdefault(token, []).append(i)
             for token in entry.everything:
                 self._in_everything.setdefault(token, []).append(i)
+        self._in_examples, self._example_inverse_norm = self._numbered(examples)
+
+    def _numbered(self, token_sets: list[frozenset[str]]) -> tuple[dict[str, list[int]], list[float]]:
+        """Token -> the numbers of the sets holding it, and each set's 1/norm: all `_dots` and a cosine need."""
+        postings: dict[str, list[int]] = {}
+        for number, tokens in enumerate(token_sets):
+            for token in tokens:
+                postings.setdefault(token, []).append(number)
+        return postings, [1.0 / self._norm(tokens) for tokens in token_sets]
 
     def contradictions(self) -> list[tuple[str, str, str]]:
         """(not-covered question, clause id, example) where the two read the same to the answerer: the same words
