@@ -28,7 +28,7 @@ from bot.qa.text import STOP_WORDS, words
 __all__ = ["Answer", "Citation", "QuestionAnswerer", "MAX_QUESTION_CHARS"]
 
 MAX_QUESTION_CHARS = 1000
-ANSWER_THRESHOLD = 0.35  # below this best score the policy does not cover the question
+ANSWER_THRESHOLD = 0.37  # below this best score the policy does not cover the question
 # A long message scores lower everywhere (most of its words tell the asker's story): from SHORT_TOKENS tokens the
 # threshold slides down to LONG_ANSWER_THRESHOLD at LONG_TOKENS. Everyday matters ("my son's football match") in
 # such a message are the story too, so they count against a clause only in a question of OFF_TOPIC_MAX_TOKENS.
@@ -43,7 +43,7 @@ CLASSIFIER_WEIGHT = 3.0  # a clause's score grows by this share of the learned c
 # Questions the policy is known not to answer (`not_covered` in policy_data) refuse a question that is this much
 # closer to one of them than to any example of a question the policy does answer, or that the classifier gives at
 # least this probability of being one of them.
-NOT_COVERED_MARGIN = 0.1
+NOT_COVERED_MARGIN = 0.09
 NOT_COVERED_PROBABILITY = 0.1
 # ... unless the classifier is this sure of one clause (and this unsure the policy leaves the question out): then the
 # clause needs only this score.
