@@ -13,6 +13,8 @@ written last: 10-12 and 18 in the shared dev set's clean style, 13 mixing regist
 questions, summed on the "unseen" line.
 The dev set shipped beside the scorer (../shared/qa/dev.jsonl) is run through the real CLI by its own scorer when
 present. Targets: unseen top-1 >= 95 %, out-of-scope refusal >= 90 %, p99 <= 5 ms, cold start <= 1 s.
+To choose between two versions of the answerer without wearing out the unseen sets, compare them first with
+benchmarks/qa_crossval.py (cross-validation on the policy data's own ~11,600 questions).
 """
 
 from __future__ import annotations
