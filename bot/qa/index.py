@@ -174,9 +174,7 @@ class ClauseIndex:
         for number, tokens in enumerate(token_sets):
             for token in tokens:
                 postings.setdefault(token, []).append(number)
-        # A set of words every clause uses evenly weighs nothing and so is like no question (0, not a division by 0).
-        norms = map(self._norm, token_sets)
-        return postings, [1.0 / norm if norm else 0.0 for norm in norms]
+        return postings, [1.0 / self._norm(tokens) for tokens in token_sets]
 
     def contradictions(self) -> list[tuple[str, str, str]]:
         """(not-covered question, clause id, example) where the two read the same to the answerer: the same words
@@ -194,10 +192,10 @@ class ClauseIndex:
 
     def not_covered_similarity(self, tokens: frozenset[str]) -> float:
         """Cosine similarity of the question to the nearest known question that no policy answers."""
+        if not tokens:
+            return 0.0
         weights = self._weights(tokens)
         q_norm = math.sqrt(sum(weights.values()))
-        if not q_norm:  # no words, or only words every clause uses alike
-            return 0.0
         dots = _dots(self._in_not_covered, len(self._not_covered_inverse_norm), weights)
         return max(map(operator.mul, dots, self._not_covered_inverse_norm), default=0.0) / q_norm
 
@@ -207,10 +205,10 @@ class ClauseIndex:
 
     def search(self, tokens: frozenset[str], limit: int = 10) -> list[Match]:
         """Clauses best first, each scored in [0, 1]."""
+        if not tokens:
+            return []
         weights = self._weights(tokens)
         q_mass = sum(weights.values())
-        if not q_mass:  # no words, or only words every clause uses alike: nothing points to any clause
-            return []
         q_norm = math.sqrt(q_mass)
         # Each example's cosine, scaled by the question's norm (the same for all), then the best per clause: examples
         # are numbered clause by clause, so each clause's are one slice (multiplied and compared in C, not a loop).
@@ -254,8 +252,8 @@ def focus_weights(clauses: list[tuple[frozenset[str], list[frozenset[str]]]]) ->
     the entropy of that spread: ln(n) for a token of one clause, 0 for one used evenly by all. Plain inverse document
     frequency would count only how many clauses use a token at all, and with thousands of example questions a few
     stray ones put most words in most clauses ("friend" is in 41 clauses' examples, but mostly in two clauses').
-    A token never weighs less than its inverse document frequency, though: in a small policy whose every clause
-    uses its subject word ("trip"), that word still says the question is about the policy.
+    A token never weighs less than its inverse document frequency, though (always above 0): in a small policy whose
+    every clause uses its subject word ("trip"), that word still says the question is about the policy.
     """
     shares: dict[str, list[float]] = {}
     for fields, examples in clauses:
