@@ -16,7 +16,6 @@ learns them as one more label).
 from __future__ import annotations
 
 import math
-import operator
 import re
 import sys
 from collections import Counter
@@ -86,7 +85,7 @@ class ClauseIndex:
             if cache_file:
                 cache.save(cache_file, fingerprint, compiled)
         not_covered = [tokens for tokens in map(_token_set, compiled["not_covered"]) if tokens]
-        self._in_not_covered, self._not_covered_inverse_norm = self._numbered(not_covered)
+        self._in_not_covered, self._not_covered_count = self._numbered(not_covered), len(not_covered)
         if not_covered:
             training[NOT_COVERED] = not_covered
         self.classifier = ClauseClassifier(training)
@@ -166,15 +165,18 @@ class ClauseIndex:
                 self._in_fields.setdefault(token, []).append(i)
             for token in entry.everything:
                 self._in_everything.setdefault(token, []).append(i)
-        self._in_examples, self._example_inverse_norm = self._numbered(examples)
+        self._in_examples, self._example_count = self._numbered(examples), len(examples)
 
-    def _numbered(self, token_sets: list[frozenset[str]]) -> tuple[dict[str, list[int]], list[float]]:
-        """Token -> the numbers of the sets holding it, and each set's 1/norm: all `_dots` and a cosine need."""
-        postings: dict[str, list[int]] = {}
+    def _numbered(self, token_sets: list[frozenset[str]]) -> dict[str, tuple[list[int], list[float]]]:
+        """Token -> the numbers of the sets holding it, and each such set's 1/norm: all `_cosines` needs."""
+        inverse_norms = [1.0 / self._norm(tokens) for tokens in token_sets]
+        postings: dict[str, tuple[list[int], list[float]]] = {}
         for number, tokens in enumerate(token_sets):
             for token in tokens:
-                postings.setdefault(token, []).append(number)
-        return postings, [1.0 / self._norm(tokens) for tokens in token_sets]
+                numbers, inverses = postings.setdefault(token, ([], []))
+                numbers.append(number)
+                inverses.append(inverse_norms[number])  # the same float object each time: a pointer, not a copy
+        return postings
 
     def contradictions(self) -> list[tuple[str, str, str]]:
         """(not-covered question, clause id, example) where the two read the same to the answerer: the same words
@@ -196,8 +198,7 @@ class ClauseIndex:
             return 0.0
         weights = self._weights(tokens)
         q_norm = math.sqrt(sum(weights.values()))
-        dots = _dots(self._in_not_covered, len(self._not_covered_inverse_norm), weights)
-        return max(map(operator.mul, dots, self._not_covered_inverse_norm), default=0.0) / q_norm
+        return max(_cosines(self._in_not_covered, self._not_covered_count, weights), default=0.0) / q_norm
 
     def _weights(self, tokens: frozenset[str]) -> dict[str, float]:
         """Each token's squared weight: a question's side of every cosine here."""
@@ -211,9 +212,8 @@ class ClauseIndex:
         q_mass = sum(weights.values())
         q_norm = math.sqrt(q_mass)
         # Each example's cosine, scaled by the question's norm (the same for all), then the best per clause: examples
-        # are numbered clause by clause, so each clause's are one slice (multiplied and compared in C, not a loop).
-        scaled = list(map(operator.mul, _dots(self._in_examples, len(self._example_inverse_norm), weights),
-                          self._example_inverse_norm))
+        # are numbered clause by clause, so each clause's are one slice (compared in C, not a loop).
+        scaled = _cosines(self._in_examples, self._example_count, weights)
         best_example: dict[int, float] = {}
         for i, (start, end) in enumerate(self._example_slices):
             if end > start:
@@ -222,8 +222,8 @@ class ClauseIndex:
                     best_example[i] = nearest / q_norm
         # How much of the question's weight each clause's text and topics hold, and its text, topics and examples
         # together: the same dot products over the clauses' own token sets.
-        field_dot = _dots(self._in_fields, len(self._entries), weights, skip=False)
-        union_dot = _dots(self._in_everything, len(self._entries), weights, skip=False)
+        field_dot = _dots(self._in_fields, len(self._entries), weights)
+        union_dot = _dots(self._in_everything, len(self._entries), weights)
         scores = {
             i: EXAMPLE_WEIGHT * best_example.get(i, 0.0)
             + UNION_WEIGHT * union / q_mass
@@ -279,18 +279,30 @@ def _token_set(line: str) -> frozenset[str]:
     return frozenset(map(sys.intern, line.split()))
 
 
-def _dots(postings: dict[str, list[int]], size: int, weights: dict[str, float], skip: bool = True) -> list[float]:
+def _dots(postings: dict[str, list[int]], size: int, weights: dict[str, float]) -> list[float]:
     """The question's dot product with each of `size` numbered token sets (`postings`: token -> the numbers of the
-    sets holding it). Added into a flat list, not a dictionary: a common word occurs in thousands of example
-    questions, and this is the answerer's hot loop."""
+    sets holding it), added into a flat list."""
     dots = [0.0] * size
-    negligible = max(NEGLIGIBLE_WEIGHT, NEGLIGIBLE_SHARE * sum(weights.values())) if skip else 0.0
     for token, w in weights.items():
-        if w < negligible:
-            continue
         for number in postings.get(token, ()):
             dots[number] += w
     return dots
+
+
+def _cosines(postings: dict[str, tuple[list[int], list[float]]], size: int, weights: dict[str, float]) -> list[float]:
+    """The question's cosine similarity, times its norm, with each of `size` numbered token sets (`postings`: token
+    -> the numbers of the sets holding it and their 1/norms, see `ClauseIndex._numbered`). This is the answerer's hot
+    loop: a common word is in thousands of example questions, so it adds into a flat list, each set's 1/norm comes
+    along with its number, and a negligible token is skipped."""
+    cosines = [0.0] * size
+    negligible = max(NEGLIGIBLE_WEIGHT, NEGLIGIBLE_SHARE * sum(weights.values()))
+    for token, w in weights.items():
+        if w < negligible or token not in postings:
+            continue
+        numbers, inverse_norms = postings[token]
+        for number, inverse_norm in zip(numbers, inverse_norms, strict=True):
+            cosines[number] += w * inverse_norm
+    return cosines
 
 
 def is_concept(token: str) -> bool:
