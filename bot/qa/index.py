@@ -125,9 +125,6 @@ class ClauseIndex:
     def weight(self, token: str) -> float:
         return self.weights.get(token, self.unknown_weight)
 
-    def _norm(self, tokens: frozenset[str]) -> float:
-        return math.sqrt(sum(self.weight(t) ** 2 for t in tokens))
-
     def question_tokens(self, question: str) -> frozenset[str]:
         return self.tokens_for_stems(self.analyzer.stems(question))
 
@@ -169,14 +166,14 @@ class ClauseIndex:
 
     def _numbered(self, token_sets: list[frozenset[str]]) -> dict[str, tuple[list[int], list[float]]]:
         """Token -> the numbers of the sets holding it, and each such set's 1/norm: all `_cosines` needs."""
-        inverse_norms = [1.0 / self._norm(tokens) for tokens in token_sets]
-        postings: dict[str, tuple[list[int], list[float]]] = {}
+        squared = self._weights(frozenset().union(*token_sets))
+        inverse_norms = [1.0 / math.sqrt(sum(map(squared.__getitem__, tokens))) for tokens in token_sets]
+        numbers: dict[str, list[int]] = {}
         for number, tokens in enumerate(token_sets):
             for token in tokens:
-                numbers, inverses = postings.setdefault(token, ([], []))
-                numbers.append(number)
-                inverses.append(inverse_norms[number])  # the same float object each time: a pointer, not a copy
-        return postings
+                numbers.setdefault(token, []).append(number)
+        # Each 1/norm is the same float object in every list it is in: a pointer each, not a copy.
+        return {token: (ns, [inverse_norms[n] for n in ns]) for token, ns in numbers.items()}
 
     def contradictions(self) -> list[tuple[str, str, str]]:
         """(not-covered question, clause id, example) where the two read the same to the answerer: the same words
