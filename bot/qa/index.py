@@ -24,7 +24,7 @@ from pathlib import Path
 
 from bot.policy.loader import ClauseRef, PolicyLibrary
 from bot.qa import cache
-from bot.qa.analyzer import CONCEPT_PREFIX, Analyzer, count_words, new_vocabulary, split
+from bot.qa.analyzer import Analyzer, count_words, new_vocabulary, split
 from bot.qa.classifier import ClauseClassifier
 from bot.qa.text import stem
 
@@ -142,9 +142,6 @@ class ClauseIndex:
             pattern = r"(?:^| )" + re.escape(" ".join(phrase)) + r"(?: |$)"
             found = self._mentioned[key] = re.search(pattern, self.stem_lines[clause_id], re.M) is not None
         return found
-
-    def known(self, token: str) -> bool:
-        return token in self.weights
 
     def _postings(self, documents: list[tuple[ClauseRef, frozenset[str], list[frozenset[str]]]]) -> None:
         """Token -> where it occurs, so a search touches only the clauses and examples sharing a token."""
@@ -294,13 +291,11 @@ def _cosines(postings: dict[str, tuple[list[int], list[float]]], size: int, weig
     cosines = [0.0] * size
     negligible = max(NEGLIGIBLE_WEIGHT, NEGLIGIBLE_SHARE * sum(weights.values()))
     for token, w in weights.items():
-        if w < negligible or token not in postings:
+        posting = postings.get(token)
+        if w < negligible or posting is None:
             continue
-        numbers, inverse_norms = postings[token]
+        numbers, inverse_norms = posting
         for number, inverse_norm in zip(numbers, inverse_norms, strict=True):
             cosines[number] += w * inverse_norm
     return cosines
 
-
-def is_concept(token: str) -> bool:
-    return token.startswith(CONCEPT_PREFIX)
