@@ -9,6 +9,7 @@ question should be answered with its own clause first (asked by the audience its
 not-covered one refused. Stricter than the question sets' scoring (one clause is right, not any of a list), and the
 held-out questions' writers also wrote some of the rest, so the figures run a little below and above the unseen
 sets' respectively; what they are for is comparing two versions of the answerer on ~11,600 questions.
+The coverage model (bot/qa/coverage.py) is fitted on these same folds by benchmarks/qa_coverage_fit.py.
 `--misses FILE` writes each miss as a JSON line {"question", "expected", "got"} to read.
 """
 

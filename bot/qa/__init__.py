@@ -3,8 +3,11 @@
 `QuestionAnswerer.answer(question, audience)` gives one of five outcomes:
 - answer: the best clause (and any close runners-up) quoted word for word, with its section;
 - clarify: two clauses from different parts of the policy are almost equally likely, so ask which was meant;
+- topic: a single word the policy uses ("photos?") that could be many questions, some the policy does not
+  answer: quote the parts that use it and ask for a whole question;
 - refuse: the policy does not cover it (too little in common with any clause, or more like the questions the
-  policy data lists as `not_covered` than like any it answers); say so and name the person to ask;
+  policy data lists as `not_covered` than like any it answers: see `bot.qa.coverage`); say so and name the person
+  to ask;
 - greeting: "hello" gets a hello and a hint;
 - invalid: empty, binary, emoji-only or unreadably long input gets a plain message saying what to send instead.
 Nothing here calls the network: the index is built from `policy_data/` at start-up (about half a second, or less
@@ -19,8 +22,10 @@ from pathlib import Path
 from bot.config import School
 from bot.policy.loader import ClauseRef, PolicyLibrary
 from bot.policy.models import readable
+from bot.qa import coverage
 from bot.qa.analyzer import CONCEPT_PREFIX
 from bot.qa.answer import Answer, AskerAudience, Citation
+from bot.qa.coverage import Evidence
 from bot.qa.index import NOT_COVERED, ClauseIndex, Match
 from bot.qa.lexicon import CONCEPTS, GENERIC, GREETINGS, OFF_TOPIC_PHRASES, SAFEGUARDING_WORDS
 from bot.qa.text import STOP_WORDS, words
@@ -28,10 +33,11 @@ from bot.qa.text import STOP_WORDS, words
 __all__ = ["Answer", "Citation", "QuestionAnswerer", "MAX_QUESTION_CHARS"]
 
 MAX_QUESTION_CHARS = 1000
-ANSWER_THRESHOLD = 0.37  # below this best score the policy does not cover the question
-# A long message scores lower everywhere (most of its words tell the asker's story): from SHORT_TOKENS tokens the
+# A runner-up clause is quoted too (or makes us ask which was meant) only with this score before the classifier's
+# lift. A long message scores lower everywhere (most of its words tell the asker's story): from SHORT_TOKENS tokens the
 # threshold slides down to LONG_ANSWER_THRESHOLD at LONG_TOKENS. Everyday matters ("my son's football match") in
 # such a message are the story too, so they count against a clause only in a question of OFF_TOPIC_MAX_TOKENS.
+ANSWER_THRESHOLD = 0.37
 SHORT_TOKENS, LONG_TOKENS = 10, 25
 LONG_ANSWER_THRESHOLD = 0.25
 OFF_TOPIC_MAX_TOKENS = 14
@@ -40,16 +46,6 @@ CLARIFY_SHARE = 0.97  # ... and this close, from a different section, makes us a
 OFF_TOPIC_PENALTY = 0.35  # per everyday matter in the question that the matched clause never mentions
 AUDIENCE_PENALTY = 0.6  # a clause written for the other audience is a little less likely to be the answer
 CLASSIFIER_WEIGHT = 3.0  # a clause's score grows by this share of the learned classifier's probability for it
-# Questions the policy is known not to answer (`not_covered` in policy_data) refuse a question that is this much
-# closer to one of them than to any example of a question the policy does answer, or that the classifier gives at
-# least this probability of being one of them.
-NOT_COVERED_MARGIN = 0.09
-NOT_COVERED_PROBABILITY = 0.1
-# ... unless the classifier is this sure of one clause (and this unsure the policy leaves the question out): then the
-# clause needs only this score.
-LEARNED_SURE = 0.6
-LEARNED_NOT_COVERED_AT_MOST = 0.05
-LEARNED_THRESHOLD = 0.2
 MAX_CITATIONS = 3
 # "What will the school do?" / "what happens if...?" asks for the consequence: a clause saying what follows a breach
 # (kind "sanction") is more likely the answer than the rule that was broken.
@@ -98,6 +94,11 @@ def _mostly_non_latin(text: str) -> bool:
         return False
     latin = sum(1 for ch in letters if unicodedata.name(ch, "").startswith("LATIN"))
     return latin < len(letters) / 2
+
+
+def _one_word(plain: list[str]) -> bool:
+    """Whether the question is a single word (besides greetings and words like "the"): a topic, not a question."""
+    return sum(1 for w in plain if w not in STOP_WORDS and w not in GREETINGS) == 1
 
 
 def _threshold(size: int) -> float:
@@ -151,25 +152,18 @@ class QuestionAnswerer:
         if problem is not None:
             return Answer(question, False, problem, "invalid")
         stems = self.analyzer.stems(question)
-        tokens = self.index.tokens_for_stems(stems)
         plain = words(question)
         safeguarding = any(w in SAFEGUARDING_WORDS for w in plain)
         if all(w in GREETINGS or w in STOP_WORDS for w in plain):
             return self._greeting(question)
-        off_topic = self._off_topic_in(stems) if len(tokens) <= OFF_TOPIC_MAX_TOKENS else []
-        threshold = _threshold(len(tokens))
-        learned = self.index.classifier.probabilities(tokens)
-        matches = self._ranked(tokens, audience, off_topic, learned)
-        # Whether the policy covers the question is the engine's call (its own best, before the classifier's lift),
-        # or the classifier's where it is sure; which clause answers it is the blend's, among the clauses sharing a
-        # specific idea with the question.
-        covered = matches and (
-            self._covers(max(matches, key=lambda m: m.score / m.lift), threshold)
-            or self._surely_learned(matches, learned)
-        )
-        if not covered or self._like_an_unanswered_question(tokens, matches, learned):
+        tokens, matches, evidence = self._assess(stems, audience)
+        # Whether the policy covers the question is the coverage model's call; which clause answers it is the
+        # blend's, among the clauses sharing a specific idea with the question.
+        if evidence is None or coverage.MODEL.probability(evidence) < coverage.COVERED_AT_LEAST:
+            if evidence is not None and evidence.score >= ANSWER_THRESHOLD and _one_word(plain):
+                return self._topic(question, audience, matches, safeguarding)
             return self._refusal(question, audience, safeguarding)
-        matches = [m for m in matches if self._specific(m)]
+        threshold = _threshold(len(tokens))
         best = matches[0]
         chosen = [best] + [
             m
@@ -242,30 +236,39 @@ class QuestionAnswerer:
         ranked.sort(key=lambda m: -m.score)
         return ranked
 
-    def _like_an_unanswered_question(
-        self, tokens: frozenset[str], matches: list[Match], learned: dict[str, float]
-    ) -> bool:
-        """Whether the question is more like one the policy is known not to answer than like any it does."""
-        if learned.get(NOT_COVERED, 0.0) >= NOT_COVERED_PROBABILITY:
-            return True
-        nearest_answered = max(m.example for m in matches)
-        return self.index.not_covered_similarity(tokens) > nearest_answered + NOT_COVERED_MARGIN
+    def evidence(self, question: str, audience: AskerAudience | None = None) -> tuple[Evidence, str] | None:
+        """How the question meets the policy data, and the clause that would answer it if the policy covers it;
+        None for no readable question or one sharing no specific idea with any clause. For fitting the model."""
+        if self._problem_with(question) is not None:
+            return None
+        _, matches, evidence = self._assess(self.analyzer.stems(question), audience)
+        return (evidence, matches[0].ref.clause.id) if evidence is not None else None
+
+    def _assess(
+        self, stems: list[str], audience: AskerAudience | None
+    ) -> tuple[frozenset[str], list[Match], Evidence | None]:
+        """The question's tokens; the clauses sharing a specific (not merely framing) idea with it, best first;
+        and the evidence for the coverage model, None when there is no such clause."""
+        tokens = self.index.tokens_for_stems(stems)
+        off_topic = self._off_topic_in(stems) if len(tokens) <= OFF_TOPIC_MAX_TOKENS else []
+        learned = self.index.classifier.probabilities(tokens)
+        matches = [m for m in self._ranked(tokens, audience, off_topic, learned) if self._specific(m)]
+        if not matches:
+            return tokens, matches, None
+        evidence = Evidence(
+            score=max(m.score / m.lift for m in matches),
+            tokens=len(tokens),
+            learned=max(learned.get(m.ref.clause.id, 0.0) for m in matches),
+            not_covered=learned.get(NOT_COVERED, 0.0),
+            nearest=max(m.example for m in matches),
+            unanswered=self.index.not_covered_similarity(tokens),
+        )
+        return tokens, matches, evidence
 
     def _covers(self, match: Match, threshold: float = ANSWER_THRESHOLD) -> bool:
-        """Enough to answer: a good score, sharing at least one specific (not merely framing) idea. The score
-        without the classifier's lift decides: a softmax over the clauses is sure of itself even on questions it
-        has no business answering (its "not covered" label speaks to those, in `_like_an_unanswered_question`)."""
-        return match.score / match.lift >= threshold and self._specific(match)
-
-    def _surely_learned(self, matches: list[Match], learned: dict[str, float]) -> bool:
-        """A long, wordy message scores low everywhere (most of its words are about the asker's day), yet the
-        classifier may be sure which clause it is about and sure it is no question the policy leaves out: then a
-        lower score for that clause is enough."""
-        if learned.get(NOT_COVERED, 0.0) >= LEARNED_NOT_COVERED_AT_MOST:
-            return False
-        return any(
-            learned.get(m.ref.clause.id, 0.0) >= LEARNED_SURE and self._covers(m, LEARNED_THRESHOLD) for m in matches
-        )
+        """Enough to be quoted beside the best clause: a good score without the classifier's lift (a softmax over
+        the clauses is sure of itself even about clauses a question hardly touches)."""
+        return match.score / match.lift >= threshold
 
     def _specific(self, match: Match) -> bool:
         return bool({t.lstrip(CONCEPT_PREFIX) for t in match.matched} - self._not_specific)
@@ -310,6 +313,29 @@ class QuestionAnswerer:
             text += "\n" + self._safeguarding_line(audience)
         return Answer(
             question, True, text, "clarify", [self._citation(best.ref), self._citation(runner.ref)],
+            self.contact_for(audience, safeguarding),
+        )
+
+    def _topic(
+        self, question: str, audience: AskerAudience | None, matches: list[Match], safeguarding: bool
+    ) -> Answer:
+        """The parts of the policy using the question's one word, one clause per section, and a request for a
+        whole question: the model would not call any of them the answer."""
+        chosen: list[Match] = []
+        for m in matches:
+            if len(chosen) < MAX_CITATIONS and all(c.ref.section.id != m.ref.section.id for c in chosen):
+                chosen.append(m)
+        titles = [f"\u201c{m.ref.section.title}\u201d" for m in chosen]
+        named = ", ".join(titles[:-1]) + " and " + titles[-1] if len(titles) > 1 else titles[0]
+        text = (
+            f"The {chosen[0].ref.policy.title} talks about that in {named}, quoted below. For an exact answer, "
+            "please ask a whole question, for example: \u201cCan I \u2026?\u201d or \u201cWhat should I do if "
+            "\u2026?\u201d"
+        )
+        if safeguarding:
+            text += "\n" + self._safeguarding_line(audience)
+        return Answer(
+            question, False, text, "topic", [self._citation(m.ref) for m in chosen],
             self.contact_for(audience, safeguarding),
         )
 

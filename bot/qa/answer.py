@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Outcome = Literal["answer", "clarify", "refuse", "greeting", "invalid"]
+Outcome = Literal["answer", "clarify", "topic", "refuse", "greeting", "invalid"]
 AskerAudience = Literal["parent", "staff"]
 
 
@@ -28,8 +28,9 @@ class Answer:
     """The reply to one question.
 
     `answered` is true only when the reply quotes the policy as the answer ("answer", and "clarify", which
-    quotes the two candidate clauses and asks which was meant). Refusals, greetings and invalid input carry no
-    citations.
+    quotes the two candidate clauses and asks which was meant). A "topic" (one word the policy uses, like
+    "photos?", rather than a question) quotes the parts of the policy that use it and asks for a whole question,
+    without claiming to answer. Refusals, greetings and invalid input carry no citations.
     """
 
     question: str

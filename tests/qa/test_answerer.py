@@ -3,6 +3,7 @@ plain messages for input it cannot read."""
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import bot.qa as qa_module
 from bot.config import REPO_ROOT, School
 from bot.policy import readable
 from bot.policy.loader import load_library
-from bot.qa import MAX_QUESTION_CHARS, QuestionAnswerer
+from bot.qa import MAX_QUESTION_CHARS, QuestionAnswerer, coverage
 
 LIBRARY = load_library(REPO_ROOT / "policy_data")
 
@@ -83,6 +84,23 @@ def test_out_of_scope_is_refused_with_a_person_to_ask(qa: QuestionAnswerer, ques
     answer = qa.answer(question, "parent")
     assert not answer.answered and answer.outcome == "refuse" and answer.citations == []
     assert "doesn't cover" in answer.text and "school office" in answer.text
+
+
+@pytest.mark.parametrize("word", ["photos?", "WhatsApp", "the facebook"])
+def test_one_word_the_policy_uses_gets_its_parts_and_a_request_for_a_question(qa: QuestionAnswerer, word: str) -> None:
+    """"photos?" could be "can I post photos of sports day?" or "how much are the school photos?": neither a
+    refusal (the policy says plenty about photos) nor one clause as the answer, but the parts that use it."""
+    reply = qa.answer(word, "parent")
+    assert reply.outcome == "topic" and not reply.answered
+    assert "whole question" in reply.text and "Social Media Policy" in reply.text
+    sections = [c.section_id for c in reply.citations]
+    assert 1 <= len(sections) == len(set(sections))
+    assert all(c.text == LIBRARY.clause(c.clause).clause.text for c in reply.citations)
+
+
+@pytest.mark.parametrize("word", ["lunch", "uniform?", "term dates"])
+def test_a_word_the_policy_does_not_use_is_refused(qa: QuestionAnswerer, word: str) -> None:
+    assert qa.answer(word, "parent").outcome == "refuse"
 
 
 def test_staff_are_pointed_to_the_headteacher(qa: QuestionAnswerer) -> None:
@@ -214,20 +232,21 @@ def test_a_question_like_one_the_policy_does_not_answer_is_refused(tmp_path: Pat
     assert QuestionAnswerer(load_library(tmp_path)).answer("when is the school photo day this year?", "parent").answered
 
 
-def test_a_clause_the_classifier_is_sure_of_needs_a_lower_score(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A long message scores low everywhere, most of its words being about the asker's day. Here the usual
-    threshold is raised above the question's score: the classifier's certainty alone lets it through."""
-    (tmp_path / "photos.yaml").write_text(NOT_COVERED, encoding="utf-8")
-    qa = QuestionAnswerer(load_library(tmp_path))
-    question = "After a lovely afternoon at the summer fair with grandma, can I put pics of sports day on facebook?"
-    monkeypatch.setattr(qa_module, "ANSWER_THRESHOLD", 0.9)
-    answer = qa.answer(question, "parent")
-    assert answer.answered and answer.citations[0].clause == "no-other-children"
-    assert not qa.answer("when is the school photo day this year?", "parent").answered  # still not covered
-    monkeypatch.setattr(qa_module, "LEARNED_SURE", 1.01)  # a classifier never that sure: refused
-    assert not qa.answer(question, "parent").answered
+def test_a_long_message_the_classifier_is_sure_of_is_answered(qa: QuestionAnswerer) -> None:
+    """A long message scores low everywhere, most of its words being about the asker's day; the coverage model
+    answers it because the classifier is sure which clause it is about."""
+    story = (
+        "My daughter loved the school play so much she talked about it all through tea, grandma cried, the twins "
+        "sang along, and we clapped for ages afterwards; can I put pics from the school play on facebook?"
+    )
+    answer = qa.answer(story, "parent")
+    assert answer.answered and answer.citations[0].clause == "inap-images"
+    found = qa.evidence(story, "parent")
+    assert found is not None
+    evidence, clause = found
+    assert clause == "inap-images" and evidence.score < qa_module.ANSWER_THRESHOLD
+    unsure = dataclasses.replace(evidence, learned=0.01)  # the same message, had the classifier been unsure
+    assert coverage.MODEL.probability(unsure) < coverage.COVERED_AT_LEAST
 
 
 def test_peoples_names_are_not_read_as_policy_words(qa: QuestionAnswerer) -> None:
@@ -259,7 +278,7 @@ def test_a_question_is_only_what_follows_a_greeting(qa: QuestionAnswerer) -> Non
     assert "high" in qa.analyzer.stems("high time I asked: can I post photos?")
 
 
-def test_a_long_message_needs_a_lower_score() -> None:
+def test_a_runner_up_in_a_long_message_needs_a_lower_score() -> None:
     """Most words of a long message tell the asker's story, so it scores lower everywhere."""
     assert qa_module._threshold(6) == qa_module.ANSWER_THRESHOLD
     assert qa_module.ANSWER_THRESHOLD > qa_module._threshold(18) > qa_module.LONG_ANSWER_THRESHOLD
@@ -276,8 +295,12 @@ def test_everyday_matters_in_a_long_story_do_not_count_against_a_clause(
         "sang along, and we clapped for ages afterwards; can I put pics from the school play on facebook?"
     )
     assert qa.answer(story, "parent").citations[0].clause == "no-other-children"
+    found = qa.evidence(story, "parent")
+    assert found is not None
     monkeypatch.setattr(qa_module, "OFF_TOPIC_MAX_TOKENS", 1000)  # "lunch" counted as the question's matter
-    assert not qa.answer(story, "parent").answered
+    counted = qa.evidence(story, "parent")
+    assert counted is not None
+    assert counted[0].score == pytest.approx(found[0].score * qa_module.OFF_TOPIC_PENALTY)
 
 
 LIST = """\
