@@ -16,6 +16,7 @@ from the copy kept in the data folder, see `bot.qa.cache`).
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from bot.qa.analyzer import CONCEPT_PREFIX
 from bot.qa.answer import Answer, AskerAudience, Citation
 from bot.qa.coverage import Evidence
 from bot.qa.index import NOT_COVERED, ClauseIndex, Match
-from bot.qa.lexicon import CONCEPTS, GENERIC, GREETINGS, OFF_TOPIC_PHRASES, SAFEGUARDING_WORDS
+from bot.qa.lexicon import CONCEPTS, CONCERN_WORDS, GENERIC, GREETINGS, OFF_TOPIC_PHRASES, SAFEGUARDING_WORDS
 from bot.qa.text import STOP_WORDS, words
 
 __all__ = ["Answer", "Citation", "QuestionAnswerer", "MAX_QUESTION_CHARS"]
@@ -151,11 +152,17 @@ class QuestionAnswerer:
         problem = self._problem_with(question)
         if problem is not None:
             return Answer(question, False, problem, "invalid")
-        stems = self.analyzer.stems(question)
         plain = words(question)
-        safeguarding = any(w in SAFEGUARDING_WORDS for w in plain)
         if all(w in GREETINGS or w in STOP_WORDS for w in plain):
             return self._greeting(question)
+        safeguarding = any(w in SAFEGUARDING_WORDS for w in plain)
+        reply = self._reply(question, plain, audience, safeguarding)
+        if safeguarding or any(w in CONCERN_WORDS for w in plain):
+            return self._offer_report(reply, audience)
+        return reply
+
+    def _reply(self, question: str, plain: list[str], audience: AskerAudience | None, safeguarding: bool) -> Answer:
+        stems = self.analyzer.stems(question)
         tokens, matches, evidence = self._assess(stems, audience)
         # Whether the policy covers the question is the coverage model's call; which clause answers it is the
         # blend's, among the clauses sharing a specific idea with the question.
@@ -345,6 +352,20 @@ class QuestionAnswerer:
         if safeguarding:
             text += " If a child is in immediate danger, call 999."
         return Answer(question, False, text, "refuse", [], contact)
+
+    def _offer_report(self, reply: Answer, audience: AskerAudience | None) -> Answer:
+        """A message about a concern also gets the way to report it to the school, anonymously; the adapter adds
+        the button or command. When the policy has no answer, that way is the reply (and points to the DSLs)."""
+        if reply.outcome == "refuse":
+            contact = self.contact_for(audience, True)
+            text = (
+                "The policy doesn't answer that, but if you have a concern you can report it here, anonymously if "
+                f"you wish, and it goes straight to the school's safeguarding team. Or contact {contact}. If a "
+                "child is in immediate danger, call 999."
+            )
+            return dataclasses.replace(reply, text=text, contact=contact, report=True)
+        text = reply.text + "\nTo raise a concern with the school, you can report it here, anonymously if you wish."
+        return dataclasses.replace(reply, text=text, report=True)
 
     def _greeting(self, question: str) -> Answer:
         text = (

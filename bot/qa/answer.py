@@ -39,6 +39,9 @@ class Answer:
     outcome: Outcome
     citations: list[Citation] = field(default_factory=list)
     contact: str | None = None
+    # The message is about a concern ("how do I report...", "my child is being bullied"): the adapter offers its way
+    # to report one (a button, a command). Such a question is never kept as a knowledge gap: it may be a disclosure.
+    report: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {

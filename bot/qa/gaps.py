@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from typing import TYPE_CHECKING
 
 from sqlalchemy import String, func, select
@@ -20,6 +21,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_GAP_CHARS = 500  # a gap is a question, not an essay; longer text is cut
+# What in a question could identify someone is kept out of a gap: e-mail and web addresses, @handles and
+# phone numbers (seven digits or more, however spaced).
+_IDENTIFYING = re.compile(
+    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|(?:https?://|www\.)\S+"
+    r"|@\w+"
+    r"|\+?\d(?:[\s().-]*\d){6,}"
+)
+REMOVED = "[removed]"
 
 
 class KnowledgeGap(Base):
@@ -41,13 +51,13 @@ def ask(core: Core, question: str, audience: AskerAudience | None, channel: str)
 
 def record_gap(core: Core, answer: Answer, audience: AskerAudience | None, channel: str) -> bool:
     """Keep `answer`'s question if the policy did not cover it. For adapters that reply first and store after."""
-    if answer.outcome != "refuse":
-        return False
+    if answer.outcome != "refuse" or answer.report:
+        return False  # a message about a concern may be a disclosure: it is not kept
     try:
         with core.db.session() as session:
             session.add(
                 KnowledgeGap(
-                    question=" ".join(answer.question.split())[:MAX_GAP_CHARS],
+                    question=without_contact_details(" ".join(answer.question.split()))[:MAX_GAP_CHARS],
                     audience=audience,
                     channel=channel,
                     asked_at=core.clock.now(),
@@ -57,6 +67,11 @@ def record_gap(core: Core, answer: Answer, audience: AskerAudience | None, chann
         log.exception("could not record a knowledge gap")
         return False
     return True
+
+
+def without_contact_details(text: str) -> str:
+    """`text` with e-mail and web addresses, @handles and phone numbers replaced by "[removed]"."""
+    return _IDENTIFYING.sub(REMOVED, text)
 
 
 def gaps_since(core: Core, since: dt.datetime | None = None) -> list[str]:

@@ -869,3 +869,14 @@ SAFEGUARDING_WORDS = frozenset(
     predator disclose disclosed disclosure neglect suicide suicidal
     """.split()
 )
+
+# A message about raising a concern ("how do I report this?", "my child is being bullied online"): whatever the
+# policy says, offer the way to report it to the school, anonymously. Safeguarding words count too.
+CONCERN_WORDS = frozenset(
+    """
+    report reporting reported concern concerns concerned worried worry worrying worries bully bullied bullies
+    bullying cyberbully cyberbullied cyberbullying harass harassed harassing harassment threat threats threatened
+    threatening troll trolled trolling blackmail blackmailed stalk stalked stalking safeguarding dsl dsls
+    whistleblow whistleblowing
+    """.split()
+)

@@ -38,6 +38,8 @@ def render_answer(answer: Answer) -> str:
             continue  # already quoted in the answer itself
         quote = textwrap.fill(words, width=88, initial_indent="    ", subsequent_indent="    ")
         lines.append(f'\n  From "{citation.section}" ({citation.policy}):\n{quote}')
+    if answer.report:
+        lines.append("\nType /report to tell the school about a concern.")
     return "\n".join(lines)
 
 

@@ -297,8 +297,8 @@ def answer_blocks(answer: Any) -> list[Block]:
             quote = "\n".join("> " + line for line in escape(readable(citation.text)).splitlines() or [""])
             blocks.append(mrkdwn_section(quote))
         blocks.append(context(f"From *{escape(citation.section)}* ({escape(citation.policy)})"))
+    elements = [button("report.open", "Report a concern", "", "danger")] if answer.report else []
     if citations:
-        elements = []
         seen_sections: set[str] = set()
         for citation in citations:
             if citation.section_id not in seen_sections:
@@ -308,6 +308,7 @@ def answer_blocks(answer: Any) -> list[Block]:
         first = citations[0].clause
         elements.append(button("feedback.helpful", "Helpful", first))
         elements.append(button("feedback.unhelpful", "Not helpful", first))
+    if elements:
         blocks += actions(elements)
     return fit(blocks, MESSAGE_BLOCKS)
 

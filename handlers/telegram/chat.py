@@ -98,6 +98,8 @@ def answer_message(answer: Answer) -> tuple[list[Block], Keyboard]:
         seen.add(citation.section_id)
         label = "Show whole section" if len(citations) == 1 else f"Show “{_short(citation.section)}”"
         rows.append([(label, callback_data(SECTION, citation.section_id))])
+    if answer.report:
+        rows.append([("Report a concern", MENU_REPORT)])
     if citations:
         clause = citations[0].clause
         rows.append([

@@ -331,3 +331,21 @@ def test_a_list_item_is_quoted_after_the_words_that_introduce_the_list(tmp_path:
     assert answer.citations[0].clause == "racist"
     intro = answer.text.index("The school considers the following to be unacceptable:")
     assert intro < answer.text.index("Posting racist comments;")
+
+
+@pytest.mark.parametrize(
+    "question", ["I want to report a concern", "how do I make an anonymous report?", "my child is being bullied online"]
+)
+def test_a_concern_the_policy_does_not_answer_gets_the_way_to_report_it(qa: QuestionAnswerer, question: str) -> None:
+    answer = qa.answer(question, "parent")
+    assert answer.report and not answer.answered and not answer.citations
+    assert "report it here, anonymously" in answer.text and "999" in answer.text
+    assert answer.contact and "dsl@stokeswood.example.sch.uk" in answer.contact  # the DSLs, not the office
+
+
+def test_an_answered_concern_also_offers_the_way_to_report_it(qa: QuestionAnswerer) -> None:
+    answer = qa.answer("who do I tell if I think a child is being radicalised", "staff")
+    assert answer.answered and answer.report
+    assert answer.text.endswith("you can report it here, anonymously if you wish.")
+    plain = qa.answer("can I post photos of sports day?", "parent")
+    assert not plain.report and "report it here" not in plain.text

@@ -23,6 +23,22 @@ def test_refused_questions_become_knowledge_gaps(core: Core, clock: ManualClock)
     assert gaps_since(core, clock.now() - dt.timedelta(days=1)) == ["when is parents evening"]
 
 
+def test_a_message_about_a_concern_is_never_kept(core: Core) -> None:
+    """It may be a disclosure ("my child is being bullied online by ..."): the sender is offered the report instead."""
+    answer = ask(core, "my child is being bullied online", "parent", "telegram")
+    assert answer.report and answer.outcome == "refuse"
+    assert gap_counts(core) == []
+
+
+def test_contact_details_are_not_kept_in_a_gap(core: Core) -> None:
+    ask(core, "can you ring me on 07700 900 123 or mail jo.bloggs@example.com about the wifi?", "parent", "console")
+    ask(core, "is @jobloggs on https://example.com/page the school's wifi?", "parent", "console")
+    assert [q for q, _ in gap_counts(core)] == [
+        "can you ring me on [removed] or mail [removed] about the wifi?",
+        "is [removed] on [removed] the school's wifi?",
+    ]
+
+
 def test_gaps_and_feedback_hold_no_identity(core: Core) -> None:
     for model in (KnowledgeGap, AnswerFeedback):
         columns = {c.name for c in inspect(model).columns}

@@ -121,3 +121,9 @@ def test_the_chat_commands_reach_the_flows(core: Core) -> None:
     io = ScriptedIO(["p", f"/status {code}", "no", "/quit"])
     chat(core, io)
     assert f"Report {code} (Something else)" in io.text
+
+
+def test_a_question_about_a_concern_points_to_report(core: Core) -> None:
+    io = ScriptedIO(["p", "my child is being bullied online", "/quit"])
+    chat(core, io)
+    assert "Type /report to tell the school about a concern." in io.text

@@ -87,3 +87,12 @@ def test_unanswered_question_is_noted_as_a_gap_without_who_asked(slack: SlackWor
     assert "doesn't cover" in reply["text"]
     slack.fake.wait_for(lambda _: gaps.gaps_since(slack.core, None), what="the gap to be noted")
     assert gaps.gaps_since(slack.core, None) == ["what time does the school canteen serve lunch?"]
+
+
+def test_a_concern_gets_a_button_that_opens_the_report_form(slack: SlackWorld) -> None:
+    reply = slack.sender.slash_command("/policy", "how do I report a concern about a child?", STAFF).json()
+    assert "report it here" in _text_of(reply["blocks"])
+    ids = [e["action_id"] for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert "report.open" in ids
+    slack.sender.block_action(STAFF, "report.open", "", channel="D0STAFF001")
+    assert slack.fake.wait_for_call("views.open")[0].params["view"]["callback_id"] == "report.submit"

@@ -46,3 +46,12 @@ def test_a_question_is_answered_with_quoted_clauses_and_buttons(telegram: Telegr
 def test_policy_and_user_text_are_escaped(telegram: TelegramWorld) -> None:
     [text] = telegram.say(message(PARENT, "<b>hello</b> & <script>"))
     assert "<script>" not in text and "<b>hello</b>" not in text
+
+
+def test_a_concern_gets_a_button_that_starts_a_report(telegram: TelegramWorld) -> None:
+    [text] = telegram.say(message(PARENT, "my child is being bullied online"))
+    assert "report it here" in text
+    buttons = [b for row in telegram.fake.sent(PARENT)[-1]["reply_markup"]["inline_keyboard"] for b in row]
+    [report] = [b for b in buttons if b["text"] == "Report a concern"]
+    notice, categories = telegram.say(callback(PARENT, report["callback_data"]), expect=2)
+    assert "999" in notice
