@@ -1,6 +1,7 @@
 """The main job: one process running every configured adapter, the scheduler and the alert dispatcher.
 
-With no tokens it is the console chat (alerts for DSLs print in the same terminal); with SLACK_* and/or
+With no tokens it is the console chat (alerts for DSLs print in the same terminal, so the whole journey can be
+seen; the log goes to data/policybot.log, keeping the conversation readable); with SLACK_* and/or
 TELEGRAM_BOT_TOKEN set, the real adapters start. Telegram, when configured, owns the main thread (its
 library handles signals there); otherwise the console chat or a wait for Ctrl-C does.
 """

@@ -5,18 +5,25 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.core import Core
 
 
-def setup_logging(level: str = "INFO") -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+def setup_logging(level: str = "INFO", file: Path | None = None) -> None:
+    """Log to stderr; or, with `file` (the console chat, whose terminal is the conversation), log there and show
+    only warnings in the terminal."""
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if file is not None:
+        handlers[0].setLevel(logging.WARNING)
+        file.parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(file, encoding="utf-8"))
+    for handler in handlers:
+        handler.setFormatter(fmt)
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), handlers=handlers)
     # Library chatter at INFO would log request URLs; keep it at WARNING.
     for noisy in ("httpx", "httpcore", "telegram", "slack_bolt", "slack_sdk", "apscheduler", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

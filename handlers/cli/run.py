@@ -22,7 +22,9 @@ def _run(args: argparse.Namespace) -> int:
     from handlers.run import run
 
     core = make_core(prepare=False)
-    setup_logging(core.settings.log_level)
+    settings = core.settings
+    console = not (settings.slack_enabled or settings.telegram_enabled)
+    setup_logging(settings.log_level, settings.data_dir / "policybot.log" if console else None)
     return run(core)
 
 

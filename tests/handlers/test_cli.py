@@ -91,3 +91,6 @@ def test_run_without_tokens_is_the_console_chat_with_scheduler(tmp_path: Path) -
     assert "include other children as well as their own" in result.stdout
     assert "overdue for review" in result.stderr  # flagged at start-up
     assert (tmp_path / "data").is_dir() and "Traceback" not in result.stderr
+    # The terminal is the conversation: the log goes to a file, and only warnings show here.
+    assert " INFO " not in result.stderr
+    assert "running the console chat" in (tmp_path / "data" / "policybot.log").read_text()
