@@ -16,6 +16,8 @@ import yaml
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.yamlfile import load_yaml
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_POLICY_DIR = REPO_ROOT / "policy_data"
 SAMPLE_SCHOOL_FILE = REPO_ROOT / "school.example.yaml"
@@ -174,7 +176,7 @@ class School(BaseModel):
 def load_school(path: Path) -> School:
     """Read the school settings file; a problem names the file, the place in it and what is wrong."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"{path}: file not found") from exc
     except yaml.YAMLError as exc:

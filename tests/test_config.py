@@ -39,6 +39,7 @@ def test_sample_school_file_loads(school_file: Path = Path(__file__).parent.pare
         ("- a list", "expected a mapping"),
         ("timezone: Europe/London", "name: Field required"),
         ("name: X\npeople:\n  - {name: A, roles: [wizard]}", "people.0.roles.0"),
+        ("name: X\nholidays:\n  - {name: Christmas, start: 2026-12-21, end: 2026-12-32}", "holidays.0.end"),
     ],
 )
 def test_bad_school_file_says_file_path_problem(tmp_path: Path, content: str, problem: str) -> None:

@@ -15,11 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from bot.policy.models import Clause, Policy, Section
-
-try:  # libyaml's C loader is several times faster; cold start of `policybot ask` matters.
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+from bot.yamlfile import load_yaml
 
 
 class PolicyDataError(Exception):
@@ -107,7 +103,7 @@ def _describe(raw: Any, loc: tuple[int | str, ...]) -> str:
 def _parse_file(path: Path) -> tuple[Policy | None, list[str]]:
     name = path.name
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a safe loader
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         return None, [f"{name}: (file): cannot read: {exc}"]
     except yaml.YAMLError as exc:

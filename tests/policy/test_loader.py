@@ -78,6 +78,12 @@ def test_wrong_type_and_unknown_field(tmp_path: Path) -> None:
     assert any(p.startswith("phones.yaml: colour:") for p in found)
 
 
+def test_an_impossible_date_names_its_field(tmp_path: Path) -> None:
+    write(tmp_path, "phones.yaml", SMALL.format(id="phones", title="P").replace("2023-09-01", "2023-02-30"))
+    (problem,) = problems(tmp_path)
+    assert problem.startswith("phones.yaml: adopted:") and "day value is outside expected range" in problem
+
+
 def test_duplicate_clause_ids_across_files(tmp_path: Path) -> None:
     write(tmp_path, "a.yaml", SMALL.format(id="phones", title="P"))
     write(tmp_path, "b.yaml", SMALL.format(id="phones", title="P").replace("id: phones\n", "id: other\n", 1))
