@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -68,11 +69,18 @@ def run_command(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("\nStopped.", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # Whatever read the output stopped early (`policybot ask --batch FILE | head`): stop quietly, as `cat` does.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error as Python flushes stdout
+        return 141
     except Exception as exc:
         if args.debug:
             raise
         if isinstance(exc, known_errors()):
             print(f"policybot: {exc}", file=sys.stderr)
+            return 1
+        if isinstance(exc, OSError) and exc.filename and exc.strerror:  # a file named on the command line
+            print(f"policybot: {exc.filename}: {exc.strerror}", file=sys.stderr)
             return 1
         print(
             f"policybot: something went wrong ({type(exc).__name__}). "

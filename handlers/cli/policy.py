@@ -2,7 +2,9 @@
 
 `ask` loads only the policy files and the index (no database), so it starts quickly; its `--batch` output
 shape is a contract other tools rely on: one JSON object per input line, in order.
-Exit status of a single `ask`: 0 answered, 1 the policy does not cover it, 2 not a question we could read.
+Exit status of `ask`: 0 answered (for --batch: every line written); 1 no answer from the policy (it does not cover
+the question, or the question was a greeting); 2 not a question we could read (or a batch file we could not read);
+3 the policy data could not be loaded.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ def register_ask(commands: Any) -> None:
         "ask",
         help="ask the policy a question",
         description="Answer a question from the policy, quoting it word for word. "
-        "Exit status: 0 answered, 1 not covered by the policy, 2 not a readable question.",
+        "Exit status: 0 answered, 1 no answer from the policy (not covered, or a greeting), 2 not a readable "
+        "question or batch file, 3 the policy data could not be loaded.",
     )
     ask.add_argument("question", nargs="?", help="the question, in your own words")
     ask.add_argument("--audience", choices=["parent", "staff"], help="who is asking (answers prefer their part)")
@@ -69,12 +72,21 @@ def _answerer() -> QuestionAnswerer:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    if args.batch is not None:
-        return _batch(args.batch)
-    if args.question is None:
-        print('Please give a question, for example: policybot ask "can I post photos of sports day?"', file=sys.stderr)
-        return 2
-    answer = _answerer().answer(args.question, args.audience)
+    from bot.policy.loader import PolicyDataError
+
+    try:
+        if args.batch is not None:
+            return _batch(args.batch)
+        if args.question is None:
+            print('Please give a question, for example: policybot ask "can I post photos of sports day?"',
+                  file=sys.stderr)
+            return 2
+        qa = _answerer()
+    except PolicyDataError as exc:
+        print(f"policybot: the policy data could not be loaded:\n{exc}\nRun `policybot policy check` for details.",
+              file=sys.stderr)
+        return 3
+    answer = qa.answer(args.question, args.audience)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
@@ -91,27 +103,29 @@ def _batch(path: Path) -> int:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError as exc:
         print(f"policybot: cannot read {path}: {exc.strerror}", file=sys.stderr)
-        return 1
+        return 2
     qa = _answerer()
     out = sys.stdout
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
+    for number, line in enumerate(lines, 1):  # one object per line, blank lines too, so outputs pair with inputs
         out.write(json.dumps(_batch_line(qa, line, number), ensure_ascii=False) + "\n")
     out.flush()
     return 0
 
 
 def _batch_line(qa: QuestionAnswerer, line: str, number: int) -> dict[str, Any]:
+    item: Any = None
     try:
         item = json.loads(line)
         question = item["question"]
         audience = item.get("audience")
+        if isinstance(audience, str):
+            audience = audience.strip().lower()
         if not isinstance(question, str) or (audience is not None and audience not in AUDIENCES):
             raise ValueError
     except (ValueError, KeyError, TypeError, AttributeError):
+        echoed = item.get("question") if isinstance(item, dict) else None
         return {
-            "question": None,
+            "question": echoed if isinstance(echoed, str) else None,
             "answered": False,
             "answer": f'line {number} is not {{"question": "...", "audience": "parent"|"staff"|null}}',
             "citations": [],

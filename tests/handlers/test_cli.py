@@ -94,3 +94,9 @@ def test_run_without_tokens_is_the_console_chat_with_scheduler(tmp_path: Path) -
     # The terminal is the conversation: the log goes to a file, and only warnings show here.
     assert " INFO " not in result.stderr
     assert "running the console chat" in (tmp_path / "data" / "policybot.log").read_text()
+
+
+def test_a_file_that_cannot_be_written_is_named_plainly(tmp_path: Path) -> None:
+    result = policybot(tmp_path, "acks", "report", "--csv", str(tmp_path / "no-such-folder" / "acks.csv"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{tmp_path / 'no-such-folder' / 'acks.csv'}: No such file or directory" in result.stderr

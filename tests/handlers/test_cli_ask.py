@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -31,17 +35,48 @@ def test_batch_gives_one_line_per_question_in_order(tmp_path: Path) -> None:
         {"question": "", "audience": "staff"},
         {"question": "should I accept a pupil's friend request?", "audience": "staff"},
     ]
-    lines = [json.dumps(q) for q in questions] + ["this line is not json", '{"audience": "parent"}']
+    lines = [json.dumps(q) for q in questions] + [
+        "this line is not json",
+        '{"audience": "parent"}',
+        "",  # a blank line still gets its line of output, so outputs pair with inputs
+        '{"question": "can a parent take photos at the nativity?", "audience": "Parent"}',
+        '{"question": "what about teachers?", "audience": "governor"}',
+    ]
     batch = tmp_path / "questions.jsonl"
     batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = policybot(tmp_path, "ask", "--batch", str(batch))
     assert result.returncode == 0, result.stderr
     out = [json.loads(line) for line in result.stdout.splitlines()]
-    assert len(out) == 6
+    assert len(out) == 9
     assert [o["question"] for o in out[:4]] == [q["question"] for q in questions]
-    assert [o["answered"] for o in out] == [True, False, False, True, False, False]
+    assert [o["answered"] for o in out] == [True, False, False, True, False, False, False, True, False]
     assert out[0]["citations"][0]["text"].startswith("In addition parents should not post images")
     assert "line 5" in out[4]["answer"] and out[4]["citations"] == []
+    assert "line 7" in out[6]["answer"]
+    assert out[8]["question"] == "what about teachers?" and "line 9" in out[8]["answer"]  # echoed, audience unknown
+
+
+def test_batch_problems_have_their_own_exit_status(tmp_path: Path) -> None:
+    missing = policybot(tmp_path, "ask", "--batch", str(tmp_path / "nope.jsonl"))
+    assert missing.returncode == 2 and "cannot read" in missing.stderr
+    broken = tmp_path / "policies"
+    broken.mkdir()
+    (broken / "broken.yaml").write_text("id: [unclosed\n", encoding="utf-8")
+    unloadable = policybot(tmp_path, "ask", "can I post photos?", env_extra={"POLICY_DIR": str(broken)})
+    assert unloadable.returncode == 3 and "broken.yaml" in unloadable.stderr and "Traceback" not in unloadable.stderr
+
+
+def test_output_cut_short_by_the_reader_ends_quietly(tmp_path: Path) -> None:
+    batch = tmp_path / "questions.jsonl"
+    batch.write_text('{"question": "can I post photos of sports day?", "audience": "parent"}\n' * 2000)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TELEGRAM_", "POLICYBOT_"))}
+    env.update({"DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(REPO_ROOT)})
+    pipeline = subprocess.run(
+        f"{shlex.quote(sys.executable)} -m handlers.cli ask --batch {shlex.quote(str(batch))} | head -1",
+        shell=True, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60,  # noqa: S602 - a fixed command
+    )
+    assert pipeline.stdout.count("\n") == 1 and json.loads(pipeline.stdout)["answered"]
+    assert pipeline.stderr == ""
 
 
 @pytest.mark.parametrize(
