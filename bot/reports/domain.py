@@ -13,6 +13,8 @@ NEW, ACKNOWLEDGED, IN_PROGRESS, CLOSED = "new", "acknowledged", "in progress", "
 SENDER_STATUS = {NEW: "received", ACKNOWLEDGED: "being looked at", IN_PROGRESS: "being looked at", CLOSED: "closed"}
 
 SENDER = "Sender"  # the actor name of the anonymous sender in a chronology
+MAX_TEXT = 20_000  # characters in a report, reply, note, question or outcome
+REPLIED = "replied"  # the sender's reply, as a chronology reads it: "Sender replied"
 SYSTEM = "System"
 
 

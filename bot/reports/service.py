@@ -34,7 +34,9 @@ from bot.reports.domain import (
     ACKNOWLEDGED,
     CLOSED,
     IN_PROGRESS,
+    MAX_TEXT,
     NEW,
+    REPLIED,
     SENDER,
     SENDER_STATUS,
     SYSTEM,
@@ -73,7 +75,6 @@ from bot.storage import Database
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT = 20_000
 ALERT_PREVIEW = 2_800  # alerts quote this much; the whole text is one click away
 CHANNELS = ("telegram", "slack", "console")
 WRITE_ATTEMPTS = 5  # a busy SQLite file or a clashing chronology append is retried, never half-written
@@ -346,7 +347,7 @@ class ReportService:
             if row.status == CLOSED:
                 raise ReportError("This report has just been closed, so it cannot take replies.")
             now = self.clock.now()
-            chronology.append(session, self.vault, row, at=now, actor=SENDER, action="sender replied", detail=body)
+            chronology.append(session, self.vault, row, at=now, actor=SENDER, action=REPLIED, detail=body)
             self._add_files(session, row, files, now)
             category = self._category_of(row)
             note = "The sender has replied" + (f" with {len(files)} picture(s)" if files else "")
@@ -392,7 +393,7 @@ class ReportService:
         for event in events:
             if event.action == "asked the sender":
                 questions.append(QuestionForSender(event.seq, self._detail(event), event.at, answered=False))
-            elif event.action == "sender replied":
+            elif event.action in (REPLIED, "sender replied"):  # the older wording read "Sender sender replied"
                 questions = [QuestionForSender(q.id, q.text, q.asked_at, answered=True) for q in questions]
         category = self._category_of(report)
         status = SENDER_STATUS.get(report.status, "received")
@@ -925,6 +926,15 @@ class ReportService:
                 action="evidence added",
                 detail=f"{clean.filename} ({clean.content_type}, {len(clean.data)} bytes, sha256 {clean.sha256})",
             )
+
+    def text_problem(self, text: str, *, what: str = "report") -> str | None:
+        """What is wrong with `text` as a report (or a reply: `what`), in words for its writer; None if nothing.
+        For adapters to check a description while the sender is still writing it, not only when they send it."""
+        try:
+            self._clean_text(text, what=what)
+        except ReportError as exc:
+            return str(exc)
+        return None
 
     @staticmethod
     def _clean_text(text: str, *, what: str, allow_empty: bool = False) -> str:

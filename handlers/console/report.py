@@ -92,6 +92,10 @@ def run_report_flow(core: Core, io: ConsoleIO) -> Receipt | None:
             described = read_lines(io)
             if described is None:
                 break
+            problem = reports.text_problem(described)
+            if problem:  # said now, not after the sender has read it all back and confirmed
+                io.say(problem)
+                continue
             text, step = described, Step.REVIEW
         elif step is Step.REVIEW:
             assert category is not None

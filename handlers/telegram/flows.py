@@ -28,6 +28,7 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 from telegram.warnings import PTBUserWarning
 
+from bot.reports.domain import MAX_TEXT
 from handlers.telegram import texts
 from handlers.telegram.chat import MENU_REPORT, MENU_STATUS
 from handlers.telegram.common import Context, answer_callback, core_of, in_thread, requester, say, say_blocks
@@ -52,7 +53,6 @@ STATUS = "st:"  # + receipt code: show the status
 REPLY = "sr:"  # + receipt code: answer the school
 FORGET = "sf:"  # + receipt code: stop news in this chat (the school forgets how to reach the sender)
 
-MAX_TEXT_CHARS = 20_000  # the report service refuses longer; say so while the sender can still shorten it
 MAX_FILES = 10
 MAX_FILE_BYTES = 15 * 1024 * 1024
 DRAFT, REPLY_CODE = "report", "reply_code"
@@ -118,7 +118,8 @@ async def add_text(update: Update, context: Context) -> str | None:
     if message is None or not message.text:
         return None
     draft = _draft(context)
-    if sum(len(p) for p in draft["parts"]) + len(message.text) > MAX_TEXT_CHARS:
+    # The report service refuses longer: say so while the sender can still shorten it.
+    if sum(len(p) for p in draft["parts"]) + len(message.text) > MAX_TEXT:
         await say(update, context, texts.TOO_LONG, DESCRIBE_BUTTONS)
         return None
     draft["parts"].append(message.text)

@@ -135,7 +135,7 @@ def test_dsl_journey_and_the_sender_follows_it_anonymously(core: Core, clock: Ma
     assert all(q.answered for q in reports.sender_status(receipt.code, requester="r").questions)
     case = reports.case(receipt.code, dana)
     assert case.status == IN_PROGRESS and case.text == TEXT and case.can_contact_sender
-    assert any(e.action == "sender replied" and e.detail == "Class 4B" for e in case.events)
+    assert any(e.action == "replied" and e.detail == "Class 4B" for e in case.events)
 
     reports.add_note(receipt.code, dana, "Spoke to the class teacher.")
     closed = reports.close(receipt.code, dana, "Referred to children's social care.")

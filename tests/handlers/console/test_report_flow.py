@@ -80,9 +80,10 @@ def test_edit_writes_the_report_again(core: Core) -> None:
 
 
 def test_a_report_too_long_is_explained_and_can_be_rewritten(core: Core) -> None:
-    io = ScriptedIO(["7", "x" * 20_001, "", "yes", "Shorter now.", "", "yes"])
+    io = ScriptedIO(["7", "x" * 20_001, "", "Shorter now.", "", "yes"])
     assert run_report_flow(core, io) is not None
     assert "too long" in io.text and "Traceback" not in io.text
+    assert io.text.count("x" * 20_001) == 1  # as typed; said at once, not read back for review first
     assert reports_stored(core) == 1
 
 
@@ -97,7 +98,7 @@ def test_status_shows_the_question_and_takes_an_answer(core: Core, clock: Manual
     assert "Would you like to answer the school's question?" in io.text
     assert "Your reply has been added" in io.text
     events = core.reports.case(receipt.code, dana).events
-    assert events[-2].action == "sender replied" and events[-2].detail == "The one by the car park."
+    assert events[-2].action == "replied" and events[-2].detail == "The one by the car park."
 
 
 def test_status_with_a_wrong_code_is_kind_and_asks_for_it_when_missing(core: Core) -> None:
