@@ -17,6 +17,7 @@ from the copy kept in the data folder, see `bot.qa.cache`).
 from __future__ import annotations
 
 import dataclasses
+import re
 import unicodedata
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from bot.qa.answer import Answer, AskerAudience, Citation
 from bot.qa.coverage import Evidence
 from bot.qa.index import NOT_COVERED, ClauseIndex, Match
 from bot.qa.lexicon import CONCEPTS, CONCERN_WORDS, GENERIC, GREETINGS, OFF_TOPIC_PHRASES, SAFEGUARDING_WORDS
-from bot.qa.text import STOP_WORDS, words
+from bot.qa.text import STOP_WORDS, fold, words
 
 __all__ = ["Answer", "Citation", "QuestionAnswerer", "MAX_QUESTION_CHARS"]
 
@@ -57,6 +58,10 @@ _AUDIENCE_OF_ASKER = {"parent": "parents", "staff": "staff"}
 _PEOPLE_OF = {"staff": "staff", "parents": "parent"}  # the concept naming the people a section is written for
 
 
+_THANKS = frozenset({"thanks", "thank", "thankyou", "thx", "ty", "ta", "cheers"})
+_GOODBYES = frozenset({"bye", "goodbye"})
+
+
 def _printable_letters(text: str) -> int:
     return sum(1 for ch in text if ch.isalpha())
 
@@ -73,19 +78,26 @@ def _looks_binary(text: str) -> bool:
 _FOREIGN_WORDS = frozenset(
     """
     el los las que por para puedo pueden una del con mis hijo hija fotos escuela colegio es esta puede
-    ich und der die das nicht ist ein eine kann mein meine meinen kind schule darf fotos
-    je les est pas dans mon mes pour avec une des nous vous sur peux puis enfant photos ecole
-    posso sono della di che non il mio mia figlio figlia scuola
-    de en mi tu su al lo se y o
-    czy jest nie moje moja moge sie dziecko szkola zdjecia mam na
-    pot copilul meu mea sunt nu scoala
+    ich und der die das nicht ist ein eine kann mein meine meinen kind schule darf fotos vom von auf mit meinem
+    meiner bilder stellen teilen posten sportfest lehrer lehrerin kinder sohn tochter hochladen online-stellen
+    je les est pas dans mon mes pour avec une des nous vous sur peux puis enfant photos ecole publier
+    posso sono della di che non il mio mia figlio figlia scuola pubblicare foto recita scolastica mettere le
+    insegnante maestra bambino bambini
+    de en mi tu su al lo se y o publicar fotos dia deportivo
+    czy jest nie moje moja moge sie dziecko szkola zdjecia zdjecie mam na mnie moze dodac znajomych publikowac
+    wrzucic dnia sportu nauczyciel nauczycielka syn corka facebooku
+    pot copilul meu mea sunt nu scoala sa postez poze pe pun scolii serbarea fotografii profesorul profesoara
     """.split()
 )
+_WORD_WITH_LETTERS = re.compile(r"\w+")
+# Letters English never uses, but the languages above do (after accents are folded away they would pass for it).
+_FOREIGN_LETTERS = frozenset("ąćęłńśźżăâîșşțţäöüßõñçãêôûœ")
 
 
 def _mostly_foreign(text: str) -> bool:
     ws = words(text)
-    foreign = sum(1 for w in ws if w in _FOREIGN_WORDS)
+    marked = {fold(w) for w in _WORD_WITH_LETTERS.findall(text.lower()) if not _FOREIGN_LETTERS.isdisjoint(w)}
+    foreign = sum(1 for w in ws if w in _FOREIGN_WORDS or w in marked)
     return foreign >= 2 and foreign * 2 >= len(ws)
 
 
@@ -154,7 +166,7 @@ class QuestionAnswerer:
             return Answer(question, False, problem, "invalid")
         plain = words(question)
         if all(w in GREETINGS or w in STOP_WORDS for w in plain):
-            return self._greeting(question)
+            return Answer(question, False, self._greeting(plain), "greeting")
         safeguarding = any(w in SAFEGUARDING_WORDS for w in plain)
         reply = self._reply(question, plain, audience, safeguarding)
         if safeguarding or any(w in CONCERN_WORDS for w in plain):
@@ -202,7 +214,7 @@ class QuestionAnswerer:
         if _printable_letters(text) == 0:
             return "I can only read words, not emoji or symbols on their own. Please type your question."
         if _mostly_non_latin(text) or _mostly_foreign(text):
-            return "Sorry, I can only answer questions in English for now. Please ask the school office for help."
+            return f"Sorry, I can only answer questions in English for now. Please contact {self.contact_for(None)}."
         return None
 
     def _off_topic_in(self, stems: list[str]) -> list[tuple[str, ...]]:
@@ -367,9 +379,14 @@ class QuestionAnswerer:
         text = reply.text + "\nTo raise a concern with the school, you can report it here, anonymously if you wish."
         return dataclasses.replace(reply, text=text, report=True)
 
-    def _greeting(self, question: str) -> Answer:
-        text = (
+    def _greeting(self, plain: list[str]) -> str:
+        """A reply in kind: thanks get "you're welcome", goodbye a goodbye, hello (or "ok") a hello and a hint."""
+        said = set(plain)
+        if said & _THANKS:
+            return "You're welcome! Ask me anything else about the policy whenever you like."
+        if said & _GOODBYES:
+            return "Goodbye, and thank you for asking."
+        return (
             "Hello! Ask me anything about the school's Social Media Policy, in your own words, for example: "
             "\u201cCan I post photos from sports day?\u201d"
         )
-        return Answer(question, False, text, "greeting")

@@ -112,10 +112,14 @@ def test_a_worry_about_a_child_points_to_the_dsls(qa: QuestionAnswerer) -> None:
     assert "Designated Safeguarding Leads" in answer.text and "999" in answer.text
 
 
-@pytest.mark.parametrize("greeting", ["hello", "Hi there!", "thanks so much", "good morning"])
-def test_greetings_get_a_greeting(qa: QuestionAnswerer, greeting: str) -> None:
+@pytest.mark.parametrize(
+    ("greeting", "reply"),
+    [("hello", "Hello"), ("Hi there!", "Hello"), ("good morning", "Hello"), ("ok", "Hello"),
+     ("thanks so much", "You're welcome"), ("ok thank you", "You're welcome"), ("bye!", "Goodbye")],
+)
+def test_greetings_get_a_reply_in_kind(qa: QuestionAnswerer, greeting: str, reply: str) -> None:
     answer = qa.answer(greeting, "parent")
-    assert answer.outcome == "greeting" and not answer.answered and "Hello" in answer.text
+    assert answer.outcome == "greeting" and not answer.answered and answer.text.startswith(reply)
 
 
 @pytest.mark.parametrize(
@@ -129,12 +133,18 @@ def test_greetings_get_a_greeting(qa: QuestionAnswerer, greeting: str) -> None:
         ("\u041c\u043e\u0436\u043d\u043e \u043b\u0438 \u0444\u043e\u0442\u043e?", "English"),
         ("\u00bfPuedo publicar fotos de mi hijo en Facebook?", "English"),
         ("Est-ce que je peux mettre des photos sur Facebook?", "English"),
+        ("Darf ich ein Foto von meiner Tochter auf Instagram posten?", "English"),
+        ("Czy mogę wrzucić zdjęcie syna na Facebooka?", "English"),
+        ("Pot să postez o poză cu fiul meu pe Facebook?", "English"),
+        ("Posso mettere una foto di mio figlio su Facebook?", "English"),
     ],
 )
 def test_unreadable_input_gets_a_plain_message(qa: QuestionAnswerer, question: str, says: str) -> None:
     answer = qa.answer(question, "parent")
     assert answer.outcome == "invalid" and not answer.answered and says in answer.text
     assert len(answer.text) < 200
+    if says == "English":  # someone to help in their language
+        assert "0116 000 0000" in answer.text
 
 
 def test_a_long_but_allowed_question_still_answers(qa: QuestionAnswerer) -> None:
