@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from sqlalchemy import BigInteger, ForeignKey, String, select
+from sqlalchemy import BigInteger, ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from bot.config import PersonEntry, Role
@@ -98,7 +98,13 @@ class People:
 
     @staticmethod
     def by_name(session: Session, name: str) -> Person | None:
-        return session.scalar(select(Person).where(Person.name == name))
+        """The person of that name; failing an exact match, the one whose name differs only in case and spacing."""
+        name = " ".join(name.split())
+        exact = session.scalar(select(Person).where(Person.name == name))
+        if exact is not None:
+            return exact
+        alike = session.scalars(select(Person).where(func.lower(Person.name) == name.lower())).all()
+        return alike[0] if len(alike) == 1 else None
 
     @staticmethod
     def all(session: Session) -> Sequence[Person]:

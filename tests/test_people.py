@@ -21,6 +21,13 @@ def test_school_file_seeds_people_once(core: Core) -> None:
         assert head is not None and head.has_role("headteacher")
 
 
+def test_a_name_is_found_whatever_its_case_and_spacing(core: Core) -> None:
+    with core.db.session() as session:
+        found = People.by_name(session, "  dana   LEAD ")
+        assert found is not None and found.name == "Dana Lead"
+        assert People.by_name(session, "Dana") is None  # part of a name is not enough
+
+
 def test_import_csv_adds_and_updates(core: Core, tmp_path: Path) -> None:
     csv_file = tmp_path / "staff.csv"
     csv_file.write_text(

@@ -67,8 +67,15 @@ class PolicyLibrary:
 
     def section(self, key: str) -> tuple[Policy, Section] | None:
         """A section by exact id, else by title: exact, then the one title containing `key`, else None."""
+        matches = self.sections_matching(key)
+        return matches[0] if len(matches) == 1 else None
+
+    def sections_matching(self, key: str) -> list[tuple[Policy, Section]]:
+        """The sections `key` names: by exact id, exact title, part of a title, or part of an id, the first of
+        these that names exactly one; else the first that names several (so they can be listed); else none."""
         wanted = " ".join(key.lower().split())
         sections = self.sections()
+        several: list[tuple[Policy, Section]] = []
         for matches in (
             [ps for ps in sections if ps[1].id == wanted],
             [ps for ps in sections if ps[1].title.lower() == wanted],
@@ -76,8 +83,9 @@ class PolicyLibrary:
             [ps for ps in sections if wanted and wanted in ps[1].id],
         ):
             if len(matches) == 1:
-                return matches[0]
-        return None
+                return matches
+            several = several or matches
+        return several
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:

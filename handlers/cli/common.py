@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import os
 import sys
@@ -28,6 +29,16 @@ def setup_logging(level: str = "INFO", file: Path | None = None) -> None:
     # Library chatter at INFO would log request URLs; keep it at WARNING.
     for noisy in ("httpx", "httpcore", "telegram", "slack_bolt", "slack_sdk", "apscheduler", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def iso_date(text: str) -> dt.date:
+    """An argparse type: a date written YYYY-MM-DD, or a message saying so (not "invalid fromisoformat value")."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date; please write it as YYYY-MM-DD, for example 2026-09-01"
+        ) from None
 
 
 def make_core(prepare: bool = True) -> Core:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from pathlib import Path
 from typing import Any
+
+from handlers.cli.common import iso_date
 
 
 def register(commands: Any) -> None:
@@ -20,7 +21,7 @@ def register(commands: Any) -> None:
     add.add_argument("--slack", dest="slack_user_id")
     add.add_argument("--telegram", dest="telegram_chat_id", type=int)
     add.add_argument("--email")
-    add.add_argument("--start", dest="start_date", type=dt.date.fromisoformat, help="start date YYYY-MM-DD")
+    add.add_argument("--start", dest="start_date", type=iso_date, help="start date YYYY-MM-DD")
     add.set_defaults(handler=_add)
 
     imp = sub.add_parser("import", help="add or update people from a CSV file")
@@ -34,7 +35,7 @@ def register(commands: Any) -> None:
 
     leave = sub.add_parser("leave", help="record the day someone leaves (passwords are changed that day)")
     leave.add_argument("name")
-    leave.add_argument("--on", dest="day", type=dt.date.fromisoformat, required=True, help="YYYY-MM-DD")
+    leave.add_argument("--on", dest="day", type=iso_date, required=True, help="YYYY-MM-DD")
     leave.set_defaults(handler=_leave)
 
 

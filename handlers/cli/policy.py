@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from handlers.cli.common import iso_date
+
 if TYPE_CHECKING:
     from bot.qa import QuestionAnswerer
 
@@ -33,7 +35,10 @@ def register_ask(commands: Any) -> None:
     ask.add_argument("question", nargs="?", help="the question, in your own words")
     ask.add_argument("--audience", choices=["parent", "staff"], help="who is asking (answers prefer their part)")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
-    ask.add_argument("--batch", type=Path, metavar="FILE", help='JSON lines {"question": ..., "audience": ...}')
+    ask.add_argument(
+        "--batch", type=Path, metavar="FILE",
+        help='JSON lines {"question": ..., "audience": ...}; - reads them from standard input',
+    )
     ask.set_defaults(handler=_ask)
 
 
@@ -51,7 +56,7 @@ def register_policy(commands: Any) -> Any:
     show.set_defaults(handler=_show)
 
     gaps = sub.add_parser("gaps", help="questions the policy could not answer (for the next review)")
-    gaps.add_argument("--since", type=dt.date.fromisoformat, help="only since this date, YYYY-MM-DD")
+    gaps.add_argument("--since", type=iso_date, help="only since this date, YYYY-MM-DD")
     gaps.set_defaults(handler=_gaps)
 
     sub.add_parser("feedback", help='"did this help?" results per clause').set_defaults(handler=_feedback)
@@ -100,7 +105,10 @@ def _ask(args: argparse.Namespace) -> int:
 
 def _batch(path: Path) -> int:
     try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        if str(path) == "-":  # the questions on standard input
+            lines = sys.stdin.read().splitlines()
+        else:
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError as exc:
         print(f"policybot: cannot read {path}: {exc.strerror}", file=sys.stderr)
         return 2
@@ -173,12 +181,16 @@ def _show(args: argparse.Namespace) -> int:
         print('\nShow one with: policybot policy show SECTION  (an id or words from its title)')
         return 0
     key = " ".join(args.section)
-    found = library.section(key)
-    if found is None:
-        print(f"policybot: no single section matches {key!r}. Run `policybot policy show` to list them.",
-              file=sys.stderr)
+    found = library.sections_matching(key)
+    if len(found) != 1:
+        if found:
+            names = "".join(f"\n  {section.id:<28} {section.title}" for _, section in found)
+            print(f"policybot: {key!r} matches {len(found)} sections; please name one:{names}", file=sys.stderr)
+        else:
+            print(f"policybot: no section matches {key!r}. Run `policybot policy show` to list them.",
+                  file=sys.stderr)
         return 1
-    policy, section = found
+    [(policy, section)] = found
     print(f"{section.title}  ({policy.title}, for {section.audience})\n")
     for clause in section.clauses:
         print(textwrap.fill(readable(clause.text), width=100))

@@ -11,9 +11,18 @@ def register(commands: Any) -> None:
         "run",
         help="run the bot: Slack and Telegram when their tokens are set, else the console chat; "
         "with the scheduler and alert delivery",
+        description="Run the bot, the scheduler and alert delivery in one process. With SLACK_BOT_TOKEN (and "
+        "SLACK_APP_TOKEN or SLACK_SIGNING_SECRET) it serves Slack; with TELEGRAM_BOT_TOKEN, Telegram; with "
+        "neither, it is the console chat in this terminal. Settings come from the environment or a .env file: "
+        "see the README. Stop it with Ctrl-C.",
     )
     run.set_defaults(handler=_run)
-    chat = commands.add_parser("chat", help="ask about the policy or report a concern in this terminal")
+    chat = commands.add_parser(
+        "chat",
+        help="ask about the policy or report a concern in this terminal",
+        description="A conversation in this terminal: ask about the policy in your own words, /report a concern "
+        "anonymously, or /status CODE to follow one up. No tokens or server needed. /help lists the commands.",
+    )
     chat.set_defaults(handler=_chat)
 
 

@@ -65,14 +65,16 @@ def chat(core: Core, io: ConsoleIO | None = None) -> None:
         return
     io.say(HELP)
     while True:
-        line = io.ask("\nYou: ")
-        if line is None:
-            io.say("Goodbye.")
-            return
-        text = line.strip()
+        line = io.ask("\nYou: ", cancellable=False)
+        text = (line or "").strip()
         command, _, rest = text.partition(" ")
         command = command.lower()
-        if command == "/help":
+        if line is None or command in ("/quit", "/exit"):
+            io.say("Goodbye.")
+            return
+        if command == "/cancel":
+            io.say("There is nothing to cancel. Ask a question, or type /quit to leave.")
+        elif command == "/help":
             io.say(HELP)
         elif command == "/audience":
             audience = choose_audience(io) or audience

@@ -19,13 +19,14 @@ class ConsoleIO:
     def say(self, text: str) -> None:
         self._write(text)
 
-    def ask(self, prompt: str) -> str | None:
-        """One line from the person; None when they cancel or the input ends."""
+    def ask(self, prompt: str, *, cancellable: bool = True) -> str | None:
+        """One line from the person; None when the input ends, or when they cancel (with `cancellable`; else the
+        caller reads /cancel itself)."""
         try:
             line = self._read(prompt)
         except (EOFError, KeyboardInterrupt):
             return None
-        if line.strip().lower() in CANCEL_WORDS:
+        if cancellable and line.strip().lower() in CANCEL_WORDS:
             return None
         return line
 

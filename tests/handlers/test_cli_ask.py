@@ -93,6 +93,20 @@ def test_ask_bad_or_uncovered_questions(tmp_path: Path, question: str, status: i
     assert result.returncode == status and says in result.stdout and "Traceback" not in result.stderr
 
 
+def test_batch_reads_standard_input(tmp_path: Path) -> None:
+    stdin = '{"question": "can I post photos of sports day?", "audience": "parent"}\n'
+    result = policybot(tmp_path, "ask", "--batch", "-", stdin=stdin)
+    assert result.returncode == 0 and json.loads(result.stdout)["answered"] is True
+
+
+def test_show_lists_the_sections_a_name_could_mean_and_dates_are_explained(tmp_path: Path) -> None:
+    several = policybot(tmp_path, "policy", "show", "parents")
+    assert several.returncode == 1 and "matches 2 sections" in several.stderr
+    assert "parents-appropriate-use" in several.stderr and "parents-inappropriate-use" in several.stderr
+    bad_date = policybot(tmp_path, "policy", "gaps", "--since", "2026-13-01")
+    assert bad_date.returncode == 2 and "'2026-13-01' is not a date; please write it as YYYY-MM-DD" in bad_date.stderr
+
+
 def test_policy_check_and_show(tmp_path: Path) -> None:
     check = policybot(tmp_path, "policy", "check")
     assert check.returncode == 0 and "social-media" in check.stdout

@@ -128,3 +128,9 @@ def test_a_question_about_a_concern_points_to_report(core: Core) -> None:
     io = ScriptedIO(["p", "my child is being bullied online", "/quit"])
     chat(core, io)
     assert "Type /report to tell the school about a concern." in io.text
+
+
+def test_cancel_at_the_question_prompt_does_not_leave(core: Core) -> None:
+    io = ScriptedIO(["p", "/cancel", "can I post photos of sports day?", "/quit"])
+    chat(core, io)
+    assert "nothing to cancel" in io.text and "include other children" in io.text and io.text.endswith("Goodbye.")
