@@ -1,4 +1,4 @@
-"""Load every `*.yaml` in the policy directory into one `PolicyLibrary`, or say exactly what is wrong.
+"""Load every `*.yaml` (or `*.yml`) in the policy directory into one `PolicyLibrary`, or say exactly what is wrong.
 
 Each problem is one line `file: path.to.field: problem`, all problems of all files at once, so whoever edits
 the data can fix everything in one pass. Clause ids are unique across the whole library: a citation names a
@@ -161,8 +161,12 @@ def _parse_file(path: Path) -> tuple[Policy | None, list[str]]:
 
 
 def load_library(policy_dir: Path) -> PolicyLibrary:
-    """Load and validate every `*.yaml` policy file in `policy_dir`; raise `PolicyDataError` listing all problems."""
-    files = sorted(policy_dir.glob("*.yaml")) if policy_dir.is_dir() else []
+    """Load and validate every `*.yaml` or `*.yml` policy file in `policy_dir`; raise `PolicyDataError` listing all
+    problems."""
+    files = sorted(
+        p for p in (policy_dir.iterdir() if policy_dir.is_dir() else ())
+        if p.suffix in (".yaml", ".yml") and not p.name.startswith(".")  # not an editor's hidden copy
+    )
     if not files:
         raise PolicyDataError([f"{policy_dir}: (directory): no *.yaml policy files found"])
     policies: list[Policy] = []

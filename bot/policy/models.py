@@ -65,6 +65,11 @@ class Clause(_Strict):
             raise ValueError("clause text is blank")
         return value
 
+    @property
+    def display(self) -> str:
+        """The clause as shown in a whole section: readable, and an item of a list with its bullet."""
+        return f"\u2022 {readable(self.text)}" if self.lead_in else readable(self.text)
+
 
 class Section(_Strict):
     """A part of the policy under one heading, written for parents, for staff or for everyone."""

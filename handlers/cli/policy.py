@@ -170,7 +170,6 @@ def _show(args: argparse.Namespace) -> int:
 
     from bot.config import Settings
     from bot.policy.loader import load_library
-    from bot.policy.models import readable
 
     library = load_library(Settings().policy_dir)
     if not args.section:
@@ -193,7 +192,8 @@ def _show(args: argparse.Namespace) -> int:
     [(policy, section)] = found
     print(f"{section.title}  ({policy.title}, for {section.audience})\n")
     for clause in section.clauses:
-        print(textwrap.fill(readable(clause.text), width=100))
+        indent = "  " if clause.lead_in else ""
+        print(textwrap.fill(clause.display, width=100, initial_indent=indent, subsequent_indent=indent * 2))
         print(f"    [{clause.id}]\n")
     return 0
 

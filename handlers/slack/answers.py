@@ -10,7 +10,6 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any
 
-from bot.policy.models import readable
 from handlers.slack.blocks import Block, answer_blocks, notification_text, section_modal, text_sections
 from handlers.slack.common import SOMETHING_WENT_WRONG
 
@@ -62,7 +61,7 @@ def whole_section(core: Core, section_id: str) -> dict[str, Any] | None:
     if found is None:
         return None
     policy, section = found
-    return section_modal(policy.title, section.title, [readable(clause.text) for clause in section.clauses])
+    return section_modal(policy.title, section.title, [clause.display for clause in section.clauses])
 
 
 def record_feedback(core: Core, clause_id: str, helpful: bool) -> bool:

@@ -125,7 +125,7 @@ async def show_section(update: Update, context: Context) -> None:
     await answer_callback(update)
     policy, section = found
     blocks = [bold(f"{section.title} ({policy.title})")]
-    blocks += [plain(readable(clause.text)) for clause in section.clauses]
+    blocks += [plain(clause.display) for clause in section.clauses]
     await say_blocks(update, context, blocks)
 
 

@@ -51,7 +51,7 @@ def test_the_shipped_policies_load() -> None:
 
 def test_two_policies_side_by_side(tmp_path: Path) -> None:
     write(tmp_path, "phones.yaml", SMALL.format(id="phones", title="Mobile Phone Policy"))
-    write(tmp_path, "trips.yaml", SMALL.format(id="trips", title="Trips Policy"))
+    write(tmp_path, "trips.yml", SMALL.format(id="trips", title="Trips Policy"))  # .yml is read too
     library = load_library(tmp_path)
     assert sorted(library.policies) == ["phones", "trips"]
     assert library.clause("trips-one").policy.title == "Trips Policy"
@@ -112,3 +112,10 @@ def test_a_list_item_must_name_an_earlier_clause_of_its_section_as_its_lead_in(t
     (problem,) = problems(tmp_path)
     assert problem.startswith("phones.yaml: sections[0].clauses[0].lead_in:") and "phones-one" in problem
     assert "'phones-intro' is not an earlier clause" in problem
+
+
+def test_an_item_of_a_list_shows_with_its_bullet() -> None:
+    library = load_library(REPO_ROOT / "policy_data")
+    item, lead_in = library.clause("inap-racist").clause, library.clause("inap-examples").clause
+    assert item.lead_in == "inap-examples" and item.display == "\u2022 " + item.text
+    assert lead_in.display == lead_in.text
