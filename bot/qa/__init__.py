@@ -46,7 +46,7 @@ OFF_TOPIC_MAX_TOKENS = 14
 RUNNER_UP_SHARE = 0.80  # a runner-up this close to the best is quoted too
 CLARIFY_SHARE = 0.97  # ... and this close, from a different section, makes us ask which was meant
 OFF_TOPIC_PENALTY = 0.35  # per everyday matter in the question that the matched clause never mentions
-AUDIENCE_PENALTY = 0.6  # a clause written for the other audience is a little less likely to be the answer
+AUDIENCE_PENALTY = 0.8  # a clause written for the other audience is a little less likely to be the answer
 CLASSIFIER_WEIGHT = 3.0  # a clause's score grows by this share of the learned classifier's probability for it
 MAX_CITATIONS = 3
 # "What will the school do?" / "what happens if...?" asks for the consequence: a clause saying what follows a breach
@@ -107,11 +107,6 @@ def _mostly_non_latin(text: str) -> bool:
         return False
     latin = sum(1 for ch in letters if unicodedata.name(ch, "").startswith("LATIN"))
     return latin < len(letters) / 2
-
-
-def _one_word(plain: list[str]) -> bool:
-    """Whether the question is a single word (besides greetings and words like "the"): a topic, not a question."""
-    return sum(1 for w in plain if w not in STOP_WORDS and w not in GREETINGS) == 1
 
 
 def _threshold(size: int) -> float:
@@ -179,7 +174,7 @@ class QuestionAnswerer:
         # Whether the policy covers the question is the coverage model's call; which clause answers it is the
         # blend's, among the clauses sharing a specific idea with the question.
         if evidence is None or coverage.MODEL.probability(evidence) < coverage.COVERED_AT_LEAST:
-            if evidence is not None and evidence.score >= ANSWER_THRESHOLD and _one_word(plain):
+            if evidence is not None and evidence.score >= ANSWER_THRESHOLD and self._one_word(plain):
                 return self._topic(question, audience, matches, safeguarding)
             return self._refusal(question, audience, safeguarding)
         threshold = _threshold(len(tokens))
@@ -216,6 +211,17 @@ class QuestionAnswerer:
         if _mostly_non_latin(text) or _mostly_foreign(text):
             return f"Sorry, I can only answer questions in English for now. Please contact {self.contact_for(None)}."
         return None
+
+    def _one_word(self, plain: list[str]) -> bool:
+        """Whether the question is a single specific word (besides greetings before or after it and words like
+        "the"): a topic, not a question. "Parents?" is no topic (it only names people), nor is "parents evening"
+        ("evening" is no greeting in the middle of a question)."""
+        content = [w for w in plain if w not in STOP_WORDS]
+        while content and content[0] in GREETINGS:
+            content.pop(0)
+        while content and content[-1] in GREETINGS:
+            content.pop()
+        return len(content) == 1 and not set(self.analyzer.stems(content[0], False)) <= self._not_specific
 
     def _off_topic_in(self, stems: list[str]) -> list[tuple[str, ...]]:
         """The everyday off-topic phrases the question uses (each once, in order of appearance)."""

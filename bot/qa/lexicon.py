@@ -866,7 +866,8 @@ SAFEGUARDING_WORDS = frozenset(
     """
     abuse abused abusing groom grooming groomed harm harming self-harm danger unsafe risk radicalised
     radicalized radicalisation radicalization extremist exploited exploitation nude nudes sexting sextortion
-    predator disclose disclosed disclosure neglect suicide suicidal
+    predator disclose disclosed disclosure neglect suicide suicidal hurt hurting hurts bruise bruises bruised
+    injury injuries assault assaulted
     """.split()
 )
 

@@ -86,7 +86,7 @@ def test_out_of_scope_is_refused_with_a_person_to_ask(qa: QuestionAnswerer, ques
     assert "doesn't cover" in answer.text and "school office" in answer.text
 
 
-@pytest.mark.parametrize("word", ["photos?", "WhatsApp", "the facebook"])
+@pytest.mark.parametrize("word", ["photos?", "WhatsApp", "the facebook", "good evening, facebook", "photos thanks"])
 def test_one_word_the_policy_uses_gets_its_parts_and_a_request_for_a_question(qa: QuestionAnswerer, word: str) -> None:
     """"photos?" could be "can I post photos of sports day?" or "how much are the school photos?": neither a
     refusal (the policy says plenty about photos) nor one clause as the answer, but the parts that use it."""
@@ -98,8 +98,9 @@ def test_one_word_the_policy_uses_gets_its_parts_and_a_request_for_a_question(qa
     assert all(c.text == LIBRARY.clause(c.clause).clause.text for c in reply.citations)
 
 
-@pytest.mark.parametrize("word", ["lunch", "uniform?", "term dates"])
+@pytest.mark.parametrize("word", ["lunch", "uniform?", "term dates", "parents?", "when is parents evening"])
 def test_a_word_the_policy_does_not_use_is_refused(qa: QuestionAnswerer, word: str) -> None:
+    """Nor is a word that only names people ("parents?"), or a greeting's word inside a question ("evening")."""
     assert qa.answer(word, "parent").outcome == "refuse"
 
 
@@ -351,6 +352,11 @@ def test_a_concern_the_policy_does_not_answer_gets_the_way_to_report_it(qa: Ques
     assert answer.report and not answer.answered and not answer.citations
     assert "report it here, anonymously" in answer.text and "999" in answer.text
     assert answer.contact and "dsl@stokeswood.example.sch.uk" in answer.contact  # the DSLs, not the office
+
+
+def test_a_child_being_hurt_points_to_the_dsls_and_the_report(qa: QuestionAnswerer) -> None:
+    answer = qa.answer("a pupil told me she is being hurt at home what do I do", "staff")
+    assert answer.report and "Designated Safeguarding Leads" in answer.text and "999" in answer.text
 
 
 def test_an_answered_concern_also_offers_the_way_to_report_it(qa: QuestionAnswerer) -> None:
