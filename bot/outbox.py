@@ -30,6 +30,7 @@ class NotConfigured(DeliveryError):
     """The message's platform has no connection yet: it stays queued until one is configured."""
 
 PENDING, SENDING, DELIVERED, FAILED = "pending", "sending", "delivered", "failed"
+SUPERSEDED = "superseded"  # a newer version of the message (same slot) was queued: this one is not sent
 LEASE = dt.timedelta(minutes=2)  # a row claimed by a process that then died is retried after this
 MAX_BACKOFF = dt.timedelta(minutes=15)
 
@@ -42,6 +43,7 @@ class OutboxRow(Base):
     platform: Mapped[str] = mapped_column(String(16))
     kind: Mapped[str] = mapped_column(String(40))
     ref: Mapped[str | None] = mapped_column(String(64), index=True)
+    slot: Mapped[str | None] = mapped_column(String(200), index=True)  # see OutboundMessage.slot
     payload: Mapped[str] = mapped_column(Text)  # encrypted JSON of the OutboundMessage
     status: Mapped[str] = mapped_column(String(12), default=PENDING, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
@@ -81,11 +83,18 @@ class Outbox:
         if session.scalar(select(OutboxRow.id).where(OutboxRow.key == message.key)) is not None:
             return False
         now = self.clock.now()
+        if message.slot:  # older versions still waiting will never be needed
+            session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.slot == message.slot, OutboxRow.status == PENDING)
+                .values(status=SUPERSEDED, last_error="a newer version was queued")
+            )
         row = OutboxRow(
             key=message.key,
             platform=message.recipient.platform,
             kind=message.kind,
             ref=message.ref,
+            slot=message.slot,
             payload=self.vault.encrypt(json.dumps(message.to_json())),
             status=PENDING,
             attempts=0,
@@ -126,6 +135,7 @@ class Outbox:
                     "platform": message.recipient.platform,
                     "kind": message.kind,
                     "ref": message.ref,
+                    "slot": message.slot,
                     "payload": self.vault.encrypt(json.dumps(message.to_json())),
                     "status": PENDING,
                     "attempts": 0,
@@ -175,6 +185,10 @@ class Outbox:
                 row = session.get(OutboxRow, row_id)
                 if row is None or row.status != SENDING:
                     continue
+                if row.slot and self._newer_in_slot(session, row):
+                    # e.g. a card update held back by a retry, after a newer one was queued: never overwrite it
+                    row.status, row.last_error = SUPERSEDED, "a newer version was queued"
+                    continue
                 message = self.message(row)
                 outcome = self._deliver_one(message, notifiers, resolve)
                 now = self.clock.now()
@@ -193,6 +207,11 @@ class Outbox:
                     result.retried += 1
                     self._log_retry(row, outcome)
         return result
+
+    @staticmethod
+    def _newer_in_slot(session: Session, row: OutboxRow) -> bool:
+        newer = select(OutboxRow.id).where(OutboxRow.slot == row.slot, OutboxRow.id > row.id).limit(1)
+        return session.scalar(newer) is not None
 
     def _log_retry(self, row: OutboxRow, outcome: DeliveryError) -> None:
         if not isinstance(outcome, NotConfigured):
@@ -230,4 +249,5 @@ class Outbox:
 
     def pending_count(self) -> int:
         with self.db.session() as session:
-            return len(session.scalars(select(OutboxRow.id).where(OutboxRow.status != DELIVERED)).all())
+            waiting = select(OutboxRow.id).where(OutboxRow.status.not_in((DELIVERED, SUPERSEDED)))
+            return len(session.scalars(waiting).all())

@@ -58,6 +58,9 @@ class OutboundMessage:
     buttons: tuple[Button, ...] = ()
     ref: str | None = None  # what this message is about (e.g. a receipt), for updating it in place later
     urgent: bool = False
+    # Messages with the same slot are versions of one message (a case's card for one recipient): each carries the
+    # whole state, so only the newest is delivered and an older one held back by a retry never overwrites it.
+    slot: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -72,6 +75,7 @@ class OutboundMessage:
             ],
             "ref": self.ref,
             "urgent": self.urgent,
+            "slot": self.slot,
         }
 
     @classmethod
@@ -86,6 +90,7 @@ class OutboundMessage:
             buttons=tuple(Button(**b) for b in data.get("buttons") or ()),
             ref=data.get("ref"),
             urgent=bool(data.get("urgent")),
+            slot=data.get("slot"),
         )
 
 

@@ -167,6 +167,12 @@ class CaseView:
     channel: str = "console"
     extra: dict[str, str] = field(default_factory=dict)
 
+    def acknowledged_text(self, actor: Actor) -> str:
+        """What `actor` is told after pressing Acknowledge: they did it, or who had already."""
+        if self.acknowledged_by in (None, actor.name):
+            return f"You have acknowledged report {self.code}."
+        return f"{self.acknowledged_by} had already acknowledged report {self.code}, so nothing more is needed."
+
 
 class ReportError(Exception):
     """A problem with a report request; str(exc) is a kind message saying what to do next."""

@@ -784,8 +784,8 @@ class ReportService:
         buttons: tuple[Button, ...] = ()
         if report.status != CLOSED:
             ack = (Button("report.ack", "Acknowledge", report.code, "primary"),) if report.status == NEW else ()
-            # A contentless alert needs a way to read the report where the DSL is; a full one quotes it already.
-            view = (Button("report.view", "Open the report", report.code),) if not full else ()
+            # The whole case where the DSL is: all of the text, pictures, notes and the sender's replies.
+            view = (Button("report.view", "Open the report", report.code),)
             buttons = (
                 *ack,
                 *view,
@@ -806,6 +806,9 @@ class ReportService:
                     buttons=buttons,
                     ref=report.code,
                     urgent=category.urgent and kind != "report_update",
+                    # Each update is the whole card: the newest per recipient is the only one worth sending.
+                    slot=f"card:{report.code}:{target.platform}:{target.address}"[:200] if kind == "report_update"
+                    else None,
                 ),
             )
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot.ports import DeliveryError, OutboundMessage, Platform
 from handlers.slack.blocks import Block, notification_text, outbound_blocks
@@ -49,10 +49,16 @@ class SlackNotifier:
             blocks = outbound_blocks(message)
             text = notification_text(message.title or message.text)
             if message.ref and message.kind in UPDATE_KINDS:
-                existing = self.posted(message.ref, channel)
-                if existing:
-                    for ts in existing:
+                edited = False
+                for ts in self.posted(message.ref, channel):
+                    try:
                         self._update(channel, ts, text, blocks)
+                        edited = True
+                    except SlackApiError as exc:
+                        if exc.response.get("error") != "message_not_found":
+                            raise
+                        self.forget(channel, ts)  # deleted in Slack: the card is posted afresh below
+                if edited:
                     return
             response = self.client.chat_postMessage(
                 channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
@@ -115,6 +121,13 @@ class SlackNotifier:
                 session.add(
                     SlackAlertMessage(ref=ref, channel=channel, ts=ts, kind=kind, created_at=now, updated_at=now)
                 )
+
+    def forget(self, channel: str, ts: str) -> None:
+        """Stop keeping a message up to date (it was deleted in Slack)."""
+        with self.core.db.session() as session:
+            session.execute(
+                delete(SlackAlertMessage).where(SlackAlertMessage.channel == channel, SlackAlertMessage.ts == ts)
+            )
 
     def update_everywhere(self, ref: str, text: str, blocks: list[Block]) -> int:
         """Edit every alert message about `ref` to show `blocks`; returns how many were edited."""

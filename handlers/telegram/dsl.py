@@ -24,13 +24,10 @@ def _acknowledge(core: Core, chat_id: int, code: str) -> str:
         core.reports.record_refused_attempt(code, "an unrecognised Telegram account", "acknowledge")
         return "Only the school's safeguarding team can acknowledge a report."
     try:
-        core.reports.acknowledge(code, actor)
+        view = core.reports.acknowledge(code, actor)
     except ReportError as exc:
         return str(exc)
-    return (
-        f"Report {code} acknowledged. Open it in Slack or with `policybot reports show {code}` "
-        "to read and act on it."
-    )
+    return f"{view.acknowledged_text(actor)} Open it in Slack to read and act on it."
 
 
 async def acknowledge(update: Update, context: Context) -> None:

@@ -54,7 +54,9 @@ def test_report_is_stored_encrypted_and_alert_queued_in_the_same_transaction(cor
     assert alert.ref == receipt.code and alert.urgent
     assert TEXT in alert.text  # the school's setting is "full"
     assert alert.fields["Receipt"] == receipt.code
-    assert [b.action for b in alert.buttons] == ["report.ack", "report.note", "report.ask", "report.close"]
+    # "Open the report" too: the whole case, with notes and the sender's replies, where the DSL is
+    actions = [b.action for b in alert.buttons]
+    assert actions == ["report.ack", "report.view", "report.note", "report.ask", "report.close"]
     assert {b.value for b in alert.buttons} == {receipt.code}
     assert alert.key == f"report:{receipt.code}:alert:console:Dana Lead"
 

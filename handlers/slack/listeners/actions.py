@@ -122,8 +122,8 @@ def register(app: App, core: Core) -> None:
             # The core checks the actor's right to act when the modal is sent (and records a refusal there).
             client.views_open(trigger_id=body["trigger_id"], view=case_action_modal(MODAL_ACTIONS[name], code))
         elif name == "report.ack":
-            reports.acknowledge(code, actor)
-            presser.tell(f"You have acknowledged report {code}. The alert will show it in a moment.")
+            view = reports.acknowledge(code, actor)
+            presser.tell(view.acknowledged_text(actor) + " The alert will show it in a moment.")
         elif name == "report.view":
             case = reports.case(code, actor)
             client.views_open(trigger_id=body["trigger_id"], view=case_modal(case, core.school.tz))

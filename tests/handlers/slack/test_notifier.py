@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from bot.ports import Button, ManualClock, OutboundMessage, Recipient
@@ -40,6 +41,40 @@ def test_alert_then_update_edits_the_same_message(slack: SlackWorld) -> None:
     assert len(slack.fake.ok_calls("chat.postMessage")) == 1
     update = slack.fake.ok_calls("chat.update")[0]
     assert update.params["ts"] == posted[0].params.get("ts") or update.params["channel"] == DSL_CHANNEL
+
+
+def test_an_update_held_back_by_a_retry_never_overwrites_a_newer_one(slack: SlackWorld, clock: ManualClock) -> None:
+    """Each update is the whole card: the acknowledged card must not come back over the closed one."""
+    _queue(slack, _alert())
+    slack.dispatch()
+    slot = f"card:ABCD-EFGH:slack:{DSL_CHANNEL}"
+    acknowledged = dataclasses.replace(
+        _alert("report_update", text="Acknowledged", key="report:ABCD-EFGH:update:1"), slot=slot
+    )
+    closed = dataclasses.replace(_alert("report_update", text="Closed", key="report:ABCD-EFGH:update:2"), slot=slot)
+    _queue(slack, acknowledged)
+    slack.fake.rate_limit_next(1, retry_after=1, method="chat.update")
+    assert slack.dispatch() == 0  # the first update waits for its retry...
+    _queue(slack, closed)  # ...while a newer one is queued
+    clock.advance(dt.timedelta(seconds=5))
+    slack.dispatch()
+    clock.advance(dt.timedelta(minutes=5))
+    slack.dispatch()
+    [card] = slack.fake.messages.values()
+    assert "Closed" in str(card["blocks"]) and "Acknowledged" not in str(card["blocks"])
+    assert slack.core.outbox.pending_count() == 0
+
+
+def test_an_update_to_a_deleted_alert_posts_it_again(slack: SlackWorld) -> None:
+    _queue(slack, _alert())
+    slack.dispatch()
+    slack.fake.messages.clear()  # someone deleted the alert in Slack
+    _queue(slack, _alert("report_update", text="Acknowledged by Dana Lead", key="report:ABCD-EFGH:update:1"))
+    assert slack.dispatch() == 1
+    assert len(slack.fake.ok_calls("chat.postMessage")) == 2
+    _queue(slack, _alert("report_update", text="Closed", key="report:ABCD-EFGH:update:2"))
+    assert slack.dispatch() == 1  # and the fresh card is the one kept up to date
+    assert len(slack.fake.ok_calls("chat.postMessage")) == 2 and slack.fake.ok_calls("chat.update")
 
 
 def test_urgent_dm_to_a_dsl_opens_the_dm(slack: SlackWorld) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.outbox import OutboxRow
 from bot.storage import Base
-from tests.handlers.slack.conftest import DSL, DSL_CHANNEL, STAFF, SlackWorld
+from tests.handlers.slack.conftest import DEPUTY, DSL, DSL_CHANNEL, STAFF, SlackWorld
 
 pytest.importorskip("bot.reports.service")
 
@@ -69,7 +69,7 @@ def test_anonymous_staff_report_carries_no_identity_and_alerts_the_dsl_channel(s
     posted = slack.fake.ok_calls("chat.postMessage")
     assert [c.params["channel"] for c in posted] == [DSL_CHANNEL]
     ids = [e["action_id"] for b in posted[0].params["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert ids == ["report.ack", "report.note", "report.ask", "report.close"]
+    assert ids == ["report.ack", "report.view", "report.note", "report.ask", "report.close"]
     assert code in json.dumps(posted[0].params["blocks"])
     assert _case(slack, code).channel == "slack"
 
@@ -103,6 +103,9 @@ def test_dsl_acknowledges_and_the_alert_is_updated_in_place(slack: SlackWorld) -
     assert alert is not None
     ids = [e["action_id"] for b in update.params["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert "report.ack" not in ids
+    slack.sender.block_action(DEPUTY, "report.ack", code, channel=DSL_CHANNEL)  # pressed on an older card
+    late = slack.fake.wait_for_call("response_url", count=2)[1]
+    assert late.params["text"].startswith(f"Dana Lead had already acknowledged report {code}")
 
 
 @pytest.mark.parametrize(
