@@ -145,6 +145,7 @@ def create_telegram_app(core: Core) -> Application[Any, Any, Any, Any, Any, Any]
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     private = filters.ChatType.PRIVATE
     message = filters.UpdateType.MESSAGE & private
+    app.add_handler(TypeHandler(Update, flows.give_held_receipt), group=-2)
     app.add_handler(TypeHandler(Update, guard), group=-1)
     app.add_handler(flows.conversation())
     app.add_handler(CommandHandler("start", chat.start, filters=private))

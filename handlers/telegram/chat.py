@@ -20,6 +20,7 @@ from handlers.telegram.common import (
     core_of,
     in_thread,
     keyboard,
+    report_underway,
     say,
     say_blocks,
 )
@@ -45,19 +46,24 @@ MENU: Keyboard = [
 ]
 
 
+def _underway(context: Context) -> str:
+    """A note for the end of a message when a report is being written, so a question is not added to it unseen."""
+    return "\n\n" + texts.REPORT_UNDERWAY_NOTE if report_underway(context) else ""
+
+
 async def start(update: Update, context: Context) -> None:
-    await say(update, context, texts.welcome(core_of(context).school), MENU)
+    await say(update, context, texts.welcome(core_of(context).school) + _underway(context), MENU)
 
 
 async def help_command(update: Update, context: Context) -> None:
-    await say(update, context, texts.HELP, MENU)
+    await say(update, context, texts.HELP + _underway(context), MENU)
 
 
 async def menu(update: Update, context: Context) -> None:
     await answer_callback(update)
     data = update.callback_query.data if update.callback_query else None
     if data == MENU_ASK:
-        await say(update, context, texts.ASK_PROMPT)
+        await say(update, context, texts.ASK_PROMPT + _underway(context))
     elif data == MENU_CONTACT:
         await say(update, context, contact_text(core_of(context)))
 

@@ -29,6 +29,15 @@ def core_of(context: Context) -> Core:
     return core
 
 
+DRAFT = "report"  # the chat_data key of a report being written
+
+
+def report_underway(context: Context) -> bool:
+    """Whether this chat is in the middle of writing a report (a category chosen, not yet sent or cancelled)."""
+    draft = context.chat_data.get(DRAFT) if context.chat_data is not None else None
+    return isinstance(draft, dict) and draft.get("category") is not None
+
+
 async def in_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """The core is synchronous (SQLAlchemy): run it in a worker thread so one slow call never stalls others."""
     return await asyncio.to_thread(function, *args, **kwargs)

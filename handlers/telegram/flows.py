@@ -19,7 +19,9 @@ messages): making a report, and checking one (with an answer to the school's que
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 import warnings
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +33,17 @@ from telegram.warnings import PTBUserWarning
 from bot.reports.domain import MAX_TEXT
 from handlers.telegram import texts
 from handlers.telegram.chat import MENU_REPORT, MENU_STATUS
-from handlers.telegram.common import Context, answer_callback, core_of, in_thread, requester, say, say_blocks
+from handlers.telegram.common import (
+    DRAFT,
+    Context,
+    answer_callback,
+    core_of,
+    in_thread,
+    report_underway,
+    requester,
+    say,
+    say_blocks,
+)
 from handlers.telegram.formatting import bold, plain, quote
 
 if TYPE_CHECKING:
@@ -55,7 +67,7 @@ FORGET = "sf:"  # + receipt code: stop news in this chat (the school forgets how
 
 MAX_FILES = 10
 MAX_FILE_BYTES = 15 * 1024 * 1024
-DRAFT, REPLY_CODE = "report", "reply_code"
+REPLY_CODE = "reply_code"
 # What the report service can clean of metadata (bot/reports/evidence.py); others are refused at once, while
 # the sender can still describe them in words, rather than at the end.
 PICTURE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp", "image/tiff"})
@@ -81,8 +93,11 @@ def _clear(context: Context) -> None:
 
 
 # --- the report ---
-async def start_report(update: Update, context: Context) -> str:
+async def start_report(update: Update, context: Context) -> str | None:
     await answer_callback(update)
+    if report_underway(context):  # /report or an old "Report a concern" button: never throw the draft away
+        await in_progress(update, context)
+        return None
     core = core_of(context)
     _clear(context)
     _draft(context)
@@ -118,8 +133,7 @@ async def add_text(update: Update, context: Context) -> str | None:
     if message is None or not message.text:
         return None
     draft = _draft(context)
-    # The report service refuses longer: say so while the sender can still shorten it.
-    if sum(len(p) for p in draft["parts"]) + len(message.text) > MAX_TEXT:
+    if _too_long(draft, message.text):
         await say(update, context, texts.TOO_LONG, DESCRIBE_BUTTONS)
         return None
     draft["parts"].append(message.text)
@@ -143,12 +157,26 @@ async def add_file(update: Update, context: Context) -> str | None:
     if len(draft["files"]) >= MAX_FILES:
         await say(update, context, texts.TOO_MANY_FILES, DESCRIBE_BUTTONS)
         return None
+    if message.caption and _too_long(draft, message.caption):
+        await say(update, context, texts.TOO_LONG, DESCRIBE_BUTTONS)
+        return None
     # Only Telegram's file id is kept until the report is sent; the picture is fetched at that moment.
     draft["files"].append({"file_id": file_id, "type": content_type})
     if message.caption:
         draft["parts"].append(message.caption)
     await say(update, context, texts.ADDED, DESCRIBE_BUTTONS)
     return None
+
+
+def _report_text(parts: list[str]) -> str:
+    """The report's text as it will be sent: the messages, a blank line between them."""
+    return "\n\n".join(p for p in parts if p.strip())
+
+
+def _too_long(draft: dict[str, Any], more: str) -> bool:
+    """Whether adding `more` would make the report longer than the report service takes: said while the sender
+    can still choose what to send instead, not at the end."""
+    return len(_report_text([*draft["parts"], more])) > MAX_TEXT
 
 
 def _picture(message: Message) -> tuple[str, str, int] | None:
@@ -188,8 +216,8 @@ async def edited_while_describing(update: Update, context: Context) -> None:
 async def done(update: Update, context: Context) -> str | None:
     await answer_callback(update)
     draft = _draft(context)
-    if not any(p.strip() for p in draft["parts"]) and not draft["files"]:
-        await say(update, context, texts.NEED_DESCRIPTION, DESCRIBE_BUTTONS)
+    if not _report_text(draft["parts"]):  # pictures alone are not a report: a few words say what they show
+        await say(update, context, texts.NEED_WORDS if draft["files"] else texts.NEED_DESCRIPTION, DESCRIBE_BUTTONS)
         return None
     return await _review(update, context)
 
@@ -202,7 +230,7 @@ async def _review(update: Update, context: Context) -> str:
     except Exception:  # noqa: BLE001
         label = str(draft["category"])
     blocks = [bold("Please check your report before it is sent."), plain(f"Concern: {label}")]
-    text = "\n\n".join(p for p in draft["parts"] if p.strip())
+    text = _report_text(draft["parts"])
     if text:
         blocks.append(quote(text))
     if draft["files"]:
@@ -246,7 +274,7 @@ async def keep_choice(update: Update, context: Context) -> str | int:
         receipt = await in_thread(
             core.reports.submit,
             draft["category"],
-            "\n\n".join(p for p in draft["parts"] if p.strip()),
+            _report_text(draft["parts"]),
             channel="telegram",
             attachments=attachments,
             reply_to=reply_to,
@@ -255,8 +283,42 @@ async def keep_choice(update: Update, context: Context) -> str | int:
         await say(update, context, str(exc), REVIEW_BUTTONS)
         return REVIEW
     _clear(context)
-    await say(update, context, receipt.sender_text())
+    await give_receipt(update, context, receipt.sender_text())
     return END
+
+
+# The receipt is the sender's only key to a report that has been stored: if Telegram will not take it, it is tried
+# again, then held in memory (never stored: it would tie this chat to the report) and given with the chat's next
+# message, for up to RECEIPT_HELD_FOR seconds.
+RECEIPT_RETRIES = (1.0, 3.0)
+RECEIPT_HELD_FOR = 3600.0
+HELD_RECEIPTS = "held_receipts"
+
+
+async def give_receipt(update: Update, context: Context, text: str) -> None:
+    for delay in (0.0, *RECEIPT_RETRIES):
+        await asyncio.sleep(delay)
+        try:
+            await say(update, context, text)
+            return
+        except TelegramError as exc:
+            log.warning("could not send a receipt (%s); trying again", type(exc).__name__)
+    chat = update.effective_chat
+    if chat is not None:
+        held: dict[int, tuple[str, float]] = context.application.bot_data.setdefault(HELD_RECEIPTS, {})
+        held[chat.id] = (text, time.monotonic() + RECEIPT_HELD_FOR)
+        log.warning("a receipt is held until the sender's next message")
+
+
+async def give_held_receipt(update: Update, context: Context) -> None:
+    """Before anything else in a chat: the receipt Telegram would not take at the time, if one is held."""
+    chat = update.effective_chat
+    held: dict[int, tuple[str, float]] | None = context.application.bot_data.get(HELD_RECEIPTS)
+    if not held or chat is None or chat.id not in held:
+        return
+    text, until = held.pop(chat.id)
+    if time.monotonic() <= until:
+        await say(update, context, texts.RECEIPT_HELD + "\n\n" + text)
 
 
 async def _fetch(context: Context, files: list[dict[str, str]]) -> list[Attachment]:
@@ -281,13 +343,13 @@ async def cancel(update: Update, context: Context) -> int:
 
 async def in_progress(update: Update, context: Context) -> None:
     """Another command in the middle of a report: keep the draft, say how to finish or stop."""
-    await say(update, context, texts.REPORT_IN_PROGRESS, DESCRIBE_BUTTONS)
+    await say(update, context, texts.REPORT_IN_PROGRESS)
 
 
 # --- checking a report ---
 async def start_status(update: Update, context: Context) -> str | int | None:
     await answer_callback(update)
-    if context.chat_data and context.chat_data.get(DRAFT):
+    if report_underway(context):
         await in_progress(update, context)
         return None
     code = ""
@@ -357,7 +419,7 @@ async def forget_channel(update: Update, context: Context) -> None:
 
 async def start_reply(update: Update, context: Context) -> str | None:
     await answer_callback(update)
-    if context.chat_data and context.chat_data.get(DRAFT):
+    if report_underway(context):
         await in_progress(update, context)
         return None
     query = update.callback_query

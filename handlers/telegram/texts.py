@@ -65,6 +65,9 @@ DESCRIBE = (
 )
 ADDED = "Added. Send more, or press Done when you have finished."
 NEED_DESCRIPTION = "Please tell us what happened before pressing Done: a few words are enough."
+NEED_WORDS = (
+    "Your pictures are kept. Please also write a few words about what happened and what they show, then press Done."
+)
 ONLY_PICTURES = (
     "I can only keep photos and screenshots with a report. Please send a picture, or describe what you saw in words."
 )
@@ -78,10 +81,16 @@ KEEP_CHOICE = (
     "• Keep nothing: you get a receipt code only. It is the only key to your report, so please keep it safe."
 )
 SENDING = "Sending your report..."
+RECEIPT_HELD = "Your report did arrive safely, but we could not show you its receipt at the time. Here it is."
 USE_BUTTONS = "Please choose with the buttons above, or send /cancel to stop. Nothing has been sent yet."
 CANCELLED = "Stopped. Nothing was sent. If a child is in immediate danger, call 999 now."
 REPORT_IN_PROGRESS = (
-    "You are in the middle of making a report. Press Done when you have finished, or send /cancel to stop."
+    "You are in the middle of making a report, and it is kept. Carry on with the buttons above (Done when you have "
+    "written everything), or send /cancel to stop it."
+)
+REPORT_UNDERWAY_NOTE = (
+    "You are still making a report: what you type now is added to it. Press Done to finish it, or send /cancel "
+    "to stop it first."
 )
 FILE_FETCH_FAILED = (
     "I could not fetch one of your pictures from Telegram. Please try Send again in a minute, or /cancel."

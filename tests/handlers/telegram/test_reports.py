@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 from PIL import Image
 from sqlalchemy import text
 
@@ -119,3 +120,54 @@ def test_status_with_a_wrong_code_is_kind(telegram: TelegramWorld) -> None:
     assert "Send the code again" in reply
     [reply] = telegram.say(command(PARENT, "/cancel"))
     assert "Stopped" in reply
+
+
+def test_a_receipt_telegram_would_not_take_is_tried_again_then_given_with_the_next_message(
+    telegram: TelegramWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report is stored before the receipt is sent; a sender must never be left without its only key."""
+    from handlers.telegram import flows
+
+    monkeypatch.setattr(flows, "RECEIPT_RETRIES", (0.0,))
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:online_abuse"))
+    telegram.say(message(PARENT, "Someone is posting threats about a pupil."))
+    telegram.say(callback(PARENT, "r:done"))
+    telegram.say(callback(PARENT, "r:send"))
+    telegram.fake.fail_next(2, method="sendMessage", code=502)  # the first try and its one retry both fail
+    telegram.fake.inject(callback(PARENT, "r:none"))
+    telegram.fake.wait_for(lambda: telegram.app.bot_data.get(flows.HELD_RECEIPTS), what="the receipt held")
+    [later, answer] = telegram.say(message(PARENT, "did my report go through?"), expect=2)
+    assert "did arrive safely" in later and CODE.search(later)
+    assert "Nothing has been sent" not in answer and "Something went wrong" not in answer
+    assert _stored_reports(telegram) == 1
+
+
+def _stored_reports(world: TelegramWorld) -> int:
+    with world.core.db.session() as session:
+        return int(session.execute(text("select count(*) from reports")).scalar_one())
+
+
+def test_a_report_being_written_is_never_thrown_away_by_report_or_a_menu_button(telegram: TelegramWorld) -> None:
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:online_abuse"))
+    telegram.say(message(PARENT, "Someone is posting threats about a pupil."))
+    [again] = telegram.say(command(PARENT, "/report"))
+    assert "middle of making a report" in again and "kept" in again
+    [menu_button] = telegram.say(callback(PARENT, "m:report"))
+    assert "middle of making a report" in menu_button
+    [welcome] = telegram.say(command(PARENT, "/start"))
+    assert "what you type now is added to it" in welcome  # so a question is not added to the report unseen
+    [review] = telegram.say(callback(PARENT, "r:done"))
+    assert "posting threats" in review
+
+
+def test_pictures_need_words_and_a_report_too_long_is_said_while_writing(telegram: TelegramWorld) -> None:
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:online_abuse"))
+    telegram.say(photo(PARENT, telegram.fake.add_file(jpeg(), "photos/file_8.jpg")))
+    [words] = telegram.say(callback(PARENT, "r:done"))
+    assert "pictures are kept" in words and "write a few words" in words
+    for _ in range(5):  # 5 x 4,000 characters, and the blank lines between them, are over 20,000
+        telegram.say(message(PARENT, "x" * 4000))
+    assert "longer than I can take" in telegram.fake.texts(PARENT)[-1]
