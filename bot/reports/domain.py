@@ -77,14 +77,20 @@ class Receipt:
     keeps_reply_channel: bool
     sent_to: str = "the Designated Safeguarding Leads"
 
-    def sender_text(self) -> str:
+    def sender_text(self, *, named: bool = False) -> str:
+        """The receipt as the sender reads it. `named`: they chose to give their name (a member of staff)."""
+        key = (
+            "Please keep this code: it is how you follow your report up."
+            if named
+            else "This code is the only key to your report. We do not know who you are, so nobody can look it "
+            "up for you: please write it down or keep this message."
+        )
         lines = [
             f"Thank you. Your report has arrived safely and has gone to {self.sent_to}.",
             "",
             f"Your receipt code is: {self.code}",
             "",
-            "This code is the only key to your report. We do not know who you are, so nobody can look it "
-            "up for you: please write it down or keep this message.",
+            key,
             f"To see news about your report, or to answer a question from the school, send: /status {self.code}",
         ]
         if self.keeps_reply_channel:

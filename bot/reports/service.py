@@ -854,6 +854,11 @@ class ReportService:
                 text=text,
                 title="News about your report",
                 fields={"Receipt": report.code},
+                # Where the platform has buttons: see the report, and answer the school while it is open.
+                buttons=(
+                    Button("sender.status", "See my report", report.code),
+                    *((Button("sender.reply", "Reply to the school", report.code),) if report.status != CLOSED else ()),
+                ),
                 ref=report.code,
             ),
         )

@@ -177,8 +177,10 @@ def outbound_blocks(message: OutboundMessage) -> list[Block]:
         blocks += text_sections(text)
     if more is not None:
         blocks.append(more)
-    if message.buttons:
-        blocks += actions([button_element(b) for b in message.buttons])
+    # A sender's "see my report" / "reply" are Telegram's buttons; in Slack a sender uses /status CODE.
+    shown = [b for b in message.buttons if not b.action.startswith("sender.")]
+    if shown:
+        blocks += actions([button_element(b) for b in shown])
     return fit(blocks, MESSAGE_BLOCKS)
 
 

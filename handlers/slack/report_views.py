@@ -59,14 +59,22 @@ def report_modal(categories: Sequence[Any], emergency_notice: str) -> dict[str, 
                    placeholder="Say what you saw or heard, when and where. Facts, not opinions."),
         checkbox(ANONYMOUS_BLOCK, "Stay anonymous",
                  "Nothing about who you are goes with the report. Untick to give your name.", checked=True),
-        context("Reports go only to the Designated Safeguarding Leads (or, if they are involved, the Headteacher)."),
+        context("Only the people who deal with concerns see a report: the Designated Safeguarding Leads, the "
+                "Headteacher or, for a concern about the Headteacher, the Chair of Governors."),
     ]
     return modal("Report a concern", blocks, callback_id=REPORT_CALLBACK, submit="Send", close="Cancel")
 
 
-def receipt_modal(sender_text: str) -> dict[str, Any]:
+SLACK_REPLY_HOW = "In Slack, answer with /status {code} followed by your answer."
+
+
+def receipt_modal(sender_text: str, keeps_copy: bool = False) -> dict[str, Any]:
+    """The receipt. `keeps_copy`: it is also sent by direct message (a named report); else this window is the
+    only place it is shown, and Slack keeps no copy of it."""
+    tail = [] if keeps_copy else [context("Slack keeps no copy of this window: please write the code down before "
+                                          "you close it.")]
     return modal("Report sent", [mrkdwn_section(":white_check_mark: *Your report has arrived safely.*"),
-                                 *text_sections(sender_text)])
+                                 *text_sections(sender_text), *tail])
 
 
 def message_modal(title: str, text: str) -> dict[str, Any]:

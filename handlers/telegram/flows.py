@@ -417,15 +417,27 @@ async def forget_channel(update: Update, context: Context) -> None:
     await say(update, context, texts.FORGOTTEN.format(code=code))
 
 
-async def start_reply(update: Update, context: Context) -> str | None:
+async def start_reply(update: Update, context: Context) -> str | int | None:
     await answer_callback(update)
     if report_underway(context):
         await in_progress(update, context)
         return None
+    from bot.reports.domain import ReportError
+
     query = update.callback_query
+    chat = update.effective_chat
     code = (query.data or "").removeprefix(REPLY) if query else ""
+    core = core_of(context)
+    try:  # a button from before the report was closed: say so now, not after the answer is written
+        view = await in_thread(core.reports.sender_status, code, requester=requester(core, chat.id if chat else 0))
+    except ReportError as exc:
+        await say(update, context, str(exc))
+        return END
+    if not view.can_reply:
+        await _send_view(update, context, view)
+        return END
     if context.chat_data is not None:
-        context.chat_data[REPLY_CODE] = code
+        context.chat_data[REPLY_CODE] = view.code
     await say(update, context, texts.WRITE_REPLY)
     return STATUS_REPLY
 

@@ -106,12 +106,10 @@ def reply_markup(message: OutboundMessage) -> dict[str, Any] | None:
     """Buttons that make sense in Telegram: a sender's "check / reply", a DSL's "acknowledge"."""
     from handlers.telegram.flows import REPLY, STATUS
 
-    rows: list[list[dict[str, str]]] = []
-    if message.kind == "sender_update" and message.ref:
-        rows.append([{"text": "See my report", "callback_data": STATUS + message.ref}])
-        rows.append([{"text": "Reply to the school", "callback_data": REPLY + message.ref}])
-    else:
-        for button in message.buttons:
-            if button.action == "report.ack" and button.value:
-                rows.append([{"text": button.label, "callback_data": ACK + button.value}])
+    prefixes = {"sender.status": STATUS, "sender.reply": REPLY, "report.ack": ACK}
+    rows = [
+        [{"text": button.label, "callback_data": prefixes[button.action] + button.value}]
+        for button in message.buttons
+        if button.action in prefixes and button.value
+    ]
     return {"inline_keyboard": rows} if rows else None

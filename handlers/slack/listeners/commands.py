@@ -23,7 +23,7 @@ from handlers.slack.common import (
     service,
     staff_member,
 )
-from handlers.slack.report_views import report_modal
+from handlers.slack.report_views import SLACK_REPLY_HOW, report_modal
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -89,7 +89,7 @@ def register(app: App, core: Core) -> None:
             return
         code, _, reply = (command.get("text") or "").strip().partition(" ")
         if not code:
-            _private(respond, "Please add your receipt code, for example: /status ABCD-EFGH")
+            _private(respond, "Please add your receipt code, for example: /status ACDE-FGHJ-KMNP-RTWX")
             return
         # A keyed hash of the Slack user: a rate-limit bucket for wrong codes, never stored.
         requester = core.vault.mac(f"slack:{command.get('user_id', '')}")
@@ -98,7 +98,10 @@ def register(app: App, core: Core) -> None:
                 view = reports.sender_reply(code, reply.strip(), requester=requester)
                 text = "Thank you, your reply has been added to your report.\n\n" + view.text()
             else:
-                text = reports.sender_status(code, requester=requester).text()
+                view = reports.sender_status(code, requester=requester)
+                text = view.text()
+            if view.can_reply:
+                text += "\n" + SLACK_REPLY_HOW.format(code=view.code)
         except Exception as exc:
             text = kind_error(exc)
         _private(respond, text)

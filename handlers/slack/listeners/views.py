@@ -31,6 +31,7 @@ from handlers.slack.report_views import (
     DESCRIPTION_BLOCK,
     NOTE_CALLBACK,
     REPORT_CALLBACK,
+    SLACK_REPLY_HOW,
     TEXT_BLOCK,
     receipt_modal,
 )
@@ -42,9 +43,16 @@ log = logging.getLogger(__name__)
 
 DONE = {
     NOTE_CALLBACK: "Your note has been added to report {code}.",
-    ASK_CALLBACK: "Your question has been sent to the sender of report {code}. Their answer will appear in the case.",
+    ASK_CALLBACK: "Your question has been sent to the sender of report {code}. Their answer will appear in the case "
+    "(Open the report).",
     CLOSE_CALLBACK: "Report {code} is closed.",
 }
+# The sender kept no way to be reached: the question waits until they check the report with its receipt code.
+ASKED_UNREACHABLE = (
+    "Your question is saved with report {code}. The sender chose to keep no way to be reached, so they will see it "
+    "only when they check their report with its receipt code. Their answer will appear in the case."
+)
+
 
 
 def register(app: App, core: Core) -> None:
@@ -74,9 +82,10 @@ def register(app: App, core: Core) -> None:
             ack(response_action="errors", errors={block: kind_error(exc)[:150]})
             return
         # The receipt is shown in the modal: Slack keeps no copy of it, so nothing ties it to the sender.
-        ack(response_action="update", view=receipt_modal(receipt.sender_text()))
+        text = receipt.sender_text(named=not anonymous) + "\n" + SLACK_REPLY_HOW.format(code=receipt.code)
+        ack(response_action="update", view=receipt_modal(text, keeps_copy=not anonymous))
         if not anonymous:
-            tell(client, user_id, receipt.sender_text())
+            tell(client, user_id, text)
 
     def case_step(callback_id: str) -> None:
         @app.view(callback_id)
@@ -97,17 +106,19 @@ def register(app: App, core: Core) -> None:
                     ack(response_action="errors",
                         errors={TEXT_BLOCK: "Only the Designated Safeguarding Leads can act on a report."})
                     return
+                done = DONE[callback_id]
                 if callback_id == NOTE_CALLBACK:
                     reports.add_note(code, actor, text)
                 elif callback_id == ASK_CALLBACK:
-                    reports.ask_sender(code, actor, text)
+                    if not reports.ask_sender(code, actor, text).can_contact_sender:
+                        done = ASKED_UNREACHABLE
                 else:
                     reports.close(code, actor, text)
             except Exception as exc:
                 ack(response_action="errors", errors={TEXT_BLOCK: kind_error(exc)[:150]})
                 return
             ack()
-            tell(client, user_id, DONE[callback_id].format(code=code))
+            tell(client, user_id, done.format(code=code))
 
     for callback_id in (NOTE_CALLBACK, ASK_CALLBACK, CLOSE_CALLBACK):
         case_step(callback_id)

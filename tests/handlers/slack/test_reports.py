@@ -78,7 +78,20 @@ def test_named_report_says_who_and_sends_the_receipt_by_dm(slack: SlackWorld) ->
     code = _report(slack, anonymous=False)
     assert "Jo Teacher" in _case(slack, code).text
     dm = slack.fake.wait_for_call("chat.postMessage")[0]
-    assert dm.params["channel"] == STAFF and code in dm.params["text"] + json.dumps(dm.params["blocks"])
+    said = dm.params["text"] + json.dumps(dm.params["blocks"])
+    assert dm.params["channel"] == STAFF and code in said
+    assert "We do not know who you are" not in said  # they gave their name
+    assert f"/status {code} followed by your answer" in said
+
+
+def test_asking_a_sender_who_kept_no_way_to_be_reached_says_so(slack: SlackWorld) -> None:
+    code = _report(slack)  # anonymous, from Slack: no reply channel
+    slack.sender.block_action(DSL, "report.ask", code, channel=DSL_CHANNEL)
+    modal = slack.fake.wait_for_call("views.open", count=2)[1].params["view"]
+    values = {"text": {"value": {"type": "plain_text_input", "value": "Which day?"}}}
+    slack.sender.view_submission(DSL, "report.ask", values, private_metadata=modal["private_metadata"])
+    told = slack.fake.wait_for_call("chat.postMessage")[0].params["text"]
+    assert "only when they check their report" in told and "has been sent" not in told
 
 
 def test_empty_report_is_refused_in_the_form(slack: SlackWorld) -> None:

@@ -171,3 +171,17 @@ def test_pictures_need_words_and_a_report_too_long_is_said_while_writing(telegra
     for _ in range(5):  # 5 x 4,000 characters, and the blank lines between them, are over 20,000
         telegram.say(message(PARENT, "x" * 4000))
     assert "longer than I can take" in telegram.fake.texts(PARENT)[-1]
+
+
+def test_a_closed_report_offers_no_reply(telegram: TelegramWorld) -> None:
+    code = make_report(telegram)
+    dsl = telegram.core.reports.actor(name="Dana Lead")
+    assert dsl is not None
+    telegram.core.reports.close(code, dsl, "Spoken to the family.", share_with_sender=True)
+    before = len(telegram.fake.sent(PARENT))
+    telegram.dispatch()
+    news = telegram.fake.wait_for_messages(PARENT, before + 1)[-1]
+    labels = [b["text"] for row in news["reply_markup"]["inline_keyboard"] for b in row]
+    assert "Outcome: Spoken to the family." in news["text"] and labels == ["See my report"]
+    [closed] = telegram.say(callback(PARENT, f"sr:{code}"))  # a reply button from before it was closed
+    assert code in closed and "write your answer" not in closed.lower()
