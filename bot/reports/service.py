@@ -444,6 +444,15 @@ class ReportService:
 
         return self._acting(view)
 
+    def check_access(self, code: str, actor: Actor, action: str) -> None:
+        """Raise AccessDenied (the attempt recorded in the chronology) or ReceiptNotFound unless `actor` may `action`
+        the report: for adapters to refuse at the button, before someone fills in a form they may not send."""
+
+        def check(session: Session) -> None:
+            self._for_handler(session, code, actor, action)
+
+        self._acting(check)
+
     def acknowledge(self, code: str, actor: Actor) -> CaseView:
         def ack(session: Session) -> CaseView:
             report, category, person = self._for_handler(session, code, actor, "acknowledge the report")

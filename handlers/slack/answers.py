@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_MENTION = re.compile(r"<[@!][^>]*>")
+_MENTION = re.compile(r"<[@!#][^>]*>")
+_LINK = re.compile(r"<(?:https?|mailto):[^>|]*(?:\|([^>]*))?>")  # Slack's <url|label>: the label stays
+_BARE = re.compile(r"(?:https?://|www\.)\S+|(?<!\w)@(?:channel|here|everyone)\b", re.IGNORECASE)
 HELP = (
     "Ask me anything about the school's policies in your own words, for example: "
     "/policy a parent sent me a friend request, what should I do?"
@@ -26,8 +28,10 @@ HELP = (
 
 
 def without_mentions(text: str) -> str:
-    """The question in an @mention, without the mention itself (and any other <@...> or <!...>)."""
-    return " ".join(_MENTION.sub(" ", text or "").split())
+    """The question in Slack's text, without mentions (<@...>, <!...>, @channel), links' addresses and bare web
+    addresses: they say nothing about the policy, and cost a good answer ("@channel can I post photos?")."""
+    text = _LINK.sub(lambda m: f" {m.group(1) or ''} ", text or "")
+    return " ".join(_BARE.sub(" ", _MENTION.sub(" ", text)).split())
 
 
 def answer_for(core: Core, question: str) -> tuple[str, list[Block], Any]:
@@ -36,7 +40,8 @@ def answer_for(core: Core, question: str) -> tuple[str, list[Block], Any]:
     The answer comes straight from the question answerer so that posting it never waits on a database write;
     `note_gap` then records an unanswered question, once the person has their reply.
     """
-    if not question.strip():
+    question = without_mentions(question)
+    if not question:
         return HELP, text_sections(HELP), None
     try:
         answer = core.qa.answer(question, "staff")

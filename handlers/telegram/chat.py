@@ -92,10 +92,13 @@ def answer_message(answer: Answer) -> tuple[list[Block], Keyboard]:
     blocks: list[Block] = [plain(answer.text.strip() or texts.ASK_PROMPT)]
     citations = answer.citations[:MAX_CITATIONS]
     for citation in citations:
+        words = readable(citation.text)
+        if words in answer.text:
+            continue  # the answer quotes it already, under its section's name
         blocks.append(bold(f"From “{citation.section}” ({citation.policy}):"))
-        blocks.append(quote(readable(citation.text)))
+        blocks.append(quote(words))
     if answer.contact and answer.contact not in answer.text:
-        blocks.append(plain(answer.contact))
+        blocks.append(plain(f"Any questions about it? Please ask {answer.contact}."))
     rows: list[list[tuple[str, str]]] = []
     seen: set[str] = set()
     for citation in citations:

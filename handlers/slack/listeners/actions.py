@@ -34,7 +34,7 @@ REPORT_ACTIONS = {
     "report.ack": "acknowledge",
     "report.note": "add a note",
     "report.ask": "ask the sender",
-    "report.close": "close",
+    "report.close": "close the report",
     "report.view": "read the report",
 }
 MODAL_ACTIONS = {"report.note": NOTE_CALLBACK, "report.ask": ASK_CALLBACK, "report.close": CLOSE_CALLBACK}
@@ -119,7 +119,14 @@ def register(app: App, core: Core) -> None:
             presser.tell(NOT_A_DSL)
             return
         if name in MODAL_ACTIONS:
-            # The core checks the actor's right to act when the modal is sent (and records a refusal there).
+            # Refused now, not after the form is filled in; the core checks again when it is sent.
+            from bot.reports.domain import AccessDenied, ReportError
+
+            try:
+                reports.check_access(code, actor, REPORT_ACTIONS[name])
+            except ReportError as exc:
+                presser.tell(NOT_A_DSL if isinstance(exc, AccessDenied) else str(exc))
+                return
             client.views_open(trigger_id=body["trigger_id"], view=case_action_modal(MODAL_ACTIONS[name], code))
         elif name == "report.ack":
             view = reports.acknowledge(code, actor)

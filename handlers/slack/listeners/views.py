@@ -24,6 +24,7 @@ from handlers.slack.blocks import (
 )
 from handlers.slack.common import NOT_STAFF, UNAVAILABLE, kind_error, service, staff_member, tell
 from handlers.slack.home import publish_home
+from handlers.slack.listeners.actions import REPORT_ACTIONS
 from handlers.slack.report_views import (
     ASK_CALLBACK,
     CATEGORY_BLOCK,
@@ -102,7 +103,7 @@ def register(app: App, core: Core) -> None:
                 if actor is None:
                     person = staff_member(core, user_id)
                     reports.record_refused_attempt(code, person.name if person else "an unrecognised Slack account",
-                                                   callback_id.removeprefix("report."))
+                                                   REPORT_ACTIONS[callback_id])
                     ack(response_action="errors",
                         errors={TEXT_BLOCK: "Only the Designated Safeguarding Leads can act on a report."})
                     return

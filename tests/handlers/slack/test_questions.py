@@ -96,3 +96,11 @@ def test_a_concern_gets_a_button_that_opens_the_report_form(slack: SlackWorld) -
     assert "report.open" in ids
     slack.sender.block_action(STAFF, "report.open", "", channel="D0STAFF001")
     assert slack.fake.wait_for_call("views.open")[0].params["view"]["callback_id"] == "report.submit"
+
+
+@pytest.mark.parametrize(
+    "noise", ["@channel {q}", "{q} https://example.org/page", "<@U0HEAD0001> {q}", "{q} <https://example.org|this>"]
+)
+def test_mentions_and_links_do_not_cost_the_answer(slack: SlackWorld, noise: str) -> None:
+    reply = slack.sender.slash_command("/policy", noise.format(q=QUESTION), STAFF).json()
+    assert "staff must not add either parents" in _text_of(reply["blocks"])

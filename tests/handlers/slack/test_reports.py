@@ -145,6 +145,15 @@ def test_dsl_note_ask_and_close_through_modals(
     assert any(e.action == event and e.detail == words for e in case.events)
 
 
+def test_someone_who_may_not_act_is_refused_at_the_button_not_after_filling_in_the_form(slack: SlackWorld) -> None:
+    code = _report(slack)
+    slack.sender.block_action(STAFF, "report.note", code, channel=DSL_CHANNEL)
+    told = slack.fake.wait_for_call("response_url")[0].params["text"]
+    assert "Only the Designated Safeguarding Leads" in told
+    assert len(slack.fake.ok_calls("views.open")) == 1  # the report form only: no note form opened
+    assert any(e.action == "refused" and e.detail == "Not allowed to add a note" for e in _case(slack, code).events)
+
+
 def test_staff_member_who_is_not_a_dsl_is_refused_and_recorded(slack: SlackWorld) -> None:
     code = _report(slack)
     slack.sender.block_action(STAFF, "report.ack", code, channel=DSL_CHANNEL)
