@@ -31,6 +31,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 from telegram.warnings import PTBUserWarning
 
 from bot.reports.domain import MAX_TEXT
+from handlers.telegram import chat as chat_flows
 from handlers.telegram import texts
 from handlers.telegram.chat import MENU_REPORT, MENU_STATUS
 from handlers.telegram.common import (
@@ -148,6 +149,10 @@ async def add_file(update: Update, context: Context) -> str | None:
     draft = _draft(context)
     found = _picture(message)
     if found is None:
+        if message.caption and not _too_long(draft, message.caption):  # the words are kept, even if the file is not
+            draft["parts"].append(message.caption)
+            await say(update, context, texts.WORDS_KEPT_NOT_FILE, DESCRIBE_BUTTONS)
+            return None
         await say(update, context, texts.ONLY_PICTURES, DESCRIBE_BUTTONS)
         return None
     file_id, content_type, size = found
@@ -377,6 +382,11 @@ async def _show_status(update: Update, context: Context, typed: str, *, retry: b
     chat = update.effective_chat
     assert chat is not None
     code = normalise(typed)
+    if code is None and retry and len(typed.split()) >= 3:
+        # A sentence, not a mistyped code: the parent has moved on, so answer it rather than keep asking.
+        await say(update, context, texts.NO_CODE_THEN)
+        await chat_flows.question(update, context)
+        return END
     if code is None:
         await say(update, context, texts.NOT_A_CODE + ("\n\nSend the code again, or /cancel." if retry else ""))
         return STATUS_CODE
@@ -389,6 +399,15 @@ async def _show_status(update: Update, context: Context, typed: str, *, retry: b
         await say(update, context, str(exc) + "\n\nSend the code again, or /cancel.")
         return STATUS_CODE
     await _send_view(update, context, view)
+    return END
+
+
+async def leave_status(update: Update, context: Context) -> int:
+    """/start or /help while a receipt code or a reply is awaited: stop waiting for it, and do what was asked."""
+    if context.chat_data is not None:
+        context.chat_data.pop(REPLY_CODE, None)
+    command = (update.message.text or "") if update.message else ""
+    await (chat_flows.help_command if command.startswith("/help") else chat_flows.start)(update, context)
     return END
 
 
@@ -514,9 +533,13 @@ def _conversation(private_message: filters.BaseFilter, text: filters.BaseFilter)
                 CallbackQueryHandler(keep_choice, pattern=f"^({KEEP_HERE}|{KEEP_NOTHING})$"),
                 MessageHandler(private_message & ~filters.COMMAND, use_the_buttons),
             ],
-            STATUS_CODE: [MessageHandler(text, status_code)],
+            STATUS_CODE: [
+                MessageHandler(text, status_code),
+                CommandHandler(["start", "help"], leave_status, filters=private_message),
+            ],
             STATUS_REPLY: [
                 MessageHandler(text, send_reply),
+                CommandHandler(["start", "help"], leave_status, filters=private_message),
                 MessageHandler(private_message & ~filters.COMMAND, reply_not_text),
             ],
         },

@@ -13,7 +13,7 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
 from handlers.telegram import texts
-from handlers.telegram.common import Context, answer_callback, say
+from handlers.telegram.common import Context, answer_callback, report_underway, say
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ async def guard(update: Update, context: Context) -> None:
         if update.callback_query is not None:
             await answer_callback(update, texts.SLOW_DOWN)
         elif warn:
-            await say(update, context, texts.SLOW_DOWN)
+            await say(update, context, texts.SLOW_DOWN_REPORT if report_underway(context) else texts.SLOW_DOWN)
         raise ApplicationHandlerStop
 
 

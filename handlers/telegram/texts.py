@@ -42,6 +42,10 @@ GROUP_ONLY_PRIVATE = (
     "so nothing you send is seen by the group."
 )
 SLOW_DOWN = "You are sending messages very quickly. Please wait a few seconds and try again."
+SLOW_DOWN_REPORT = (
+    "You are sending messages very quickly, so the last ones were not added to your report. Please wait a few "
+    "seconds, then send them again. Everything added before is kept: you will see it when you press Done."
+)
 ASK_PROMPT = 'Type your question in your own words, for example "can I share a photo of the school play?"'
 NOT_TEXT = (
     "I can only read typed messages here. Please type your question, or send /report to tell the school "
@@ -67,6 +71,10 @@ ADDED = "Added. Send more, or press Done when you have finished."
 NEED_DESCRIPTION = "Please tell us what happened before pressing Done: a few words are enough."
 NEED_WORDS = (
     "Your pictures are kept. Please also write a few words about what happened and what they show, then press Done."
+)
+WORDS_KEPT_NOT_FILE = (
+    "I added your words to the report, but not the file: I can only keep photos and screenshots. If the file "
+    "matters, please describe what is in it."
 )
 ONLY_PICTURES = (
     "I can only keep photos and screenshots with a report. Please send a picture, or describe what you saw in words."
@@ -99,6 +107,7 @@ FILE_FETCH_FAILED = (
 # --- status ---
 ASK_CODE = "Please send your receipt code (for example ACDE-FGHJ-KMNP-RTWX). Send /cancel to stop."
 NOT_A_CODE = "That does not look like a receipt code. It has 16 letters and numbers, like ACDE-FGHJ-KMNP-RTWX."
+NO_CODE_THEN = "That is not a receipt code, so I have taken it as a question. To check a report later, send /status."
 WRITE_REPLY = (
     "Please write your answer to the school in one message. It goes to the school with your report, "
     "without your name. Send /cancel to stop."

@@ -176,3 +176,12 @@ def test_a_wrong_token_says_what_to_do(tmp_path: Path, school: School, clock: Ma
     wrong = {"telegram_bot_token": "654321:WRONG", "telegram_base_url": fake.base_url}
     with core_with(tmp_path, school, clock, **wrong) as core, pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN"):
         run_telegram(create_telegram_app(core), core)
+
+
+def test_rate_limited_while_writing_a_report_says_what_was_not_added(telegram: TelegramWorld) -> None:
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:online_abuse"))
+    telegram.app.bot_data["rate_limiter"] = RateLimiter(burst=2, per_second=0.001)
+    for n in range(4):
+        telegram.fake.inject(message(PARENT, f"line {n}"))
+    telegram.fake.wait_for(lambda: texts.SLOW_DOWN_REPORT in telegram.fake.texts(PARENT), what="the warning")

@@ -91,6 +91,10 @@ def test_a_report_in_progress_survives_a_restart(telegram: TelegramWorld) -> Non
     telegram.say(message(PARENT, "A post names a teacher."))
     [refused] = telegram.say(document(PARENT, "FILE9", file_name="notes.pdf", mime_type="application/pdf"))
     assert refused.startswith("I can only keep photos and screenshots")
+    with_words = document(PARENT, "FILE10", file_name="threat.pdf", mime_type="application/pdf")
+    with_words["message"]["caption"] = "He threatened a pupil at the gate."
+    [kept] = telegram.say(with_words)
+    assert kept.startswith("I added your words to the report, but not the file")
     telegram.stop()
     with telegram.core.db.engine.connect() as conn:
         stored = conn.execute(text("SELECT state FROM telegram_conversations")).scalars().all()
@@ -99,6 +103,7 @@ def test_a_report_in_progress_survives_a_restart(telegram: TelegramWorld) -> Non
     telegram.say(message(PARENT, "It was shared on Tuesday."))
     [review] = telegram.say(callback(PARENT, "r:done"))
     assert "A post names a teacher." in review and "It was shared on Tuesday." in review
+    assert "He threatened a pupil at the gate." in review  # a caption survives its refused file, and a restart
     telegram.say(message(PARENT, "And again on Friday."))  # typed on the review screen: added, not a question
     [review] = telegram.say(callback(PARENT, "r:done"))
     assert "And again on Friday." in review
@@ -185,3 +190,17 @@ def test_a_closed_report_offers_no_reply(telegram: TelegramWorld) -> None:
     assert "Outcome: Spoken to the family." in news["text"] and labels == ["See my report"]
     [closed] = telegram.say(callback(PARENT, f"sr:{code}"))  # a reply button from before it was closed
     assert code in closed and "write your answer" not in closed.lower()
+
+
+def test_waiting_for_a_receipt_code_ends_when_the_parent_moves_on(telegram: TelegramWorld) -> None:
+    [ask_code] = telegram.say(command(PARENT, "/status"))
+    assert "receipt code" in ask_code
+    said = telegram.say(message(PARENT, "I don't have it, can I post photos of sports day?"), expect=2)
+    assert "taken it as a question" in said[0] and "include other children" in said[1]
+    [answer] = telegram.say(message(PARENT, "can I post photos of the nativity?"))
+    assert "include other children" in answer  # no longer asked for a code
+    telegram.say(command(PARENT, "/status"))
+    [welcome] = telegram.say(command(PARENT, "/start"))
+    assert "Stokes Wood" in welcome
+    [answer] = telegram.say(message(PARENT, "can I post photos of the nativity?"))
+    assert "include other children" in answer
