@@ -297,12 +297,35 @@ class Acks:
 
     # --- compliance ---
     def compliance(self, policy_id: str | None = None) -> list[ComplianceRow]:
-        """For every open campaign, every member of staff in it today: accepted when, reminders sent."""
+        """For every open campaign, every member of staff in it today: accepted when, reminders sent. A policy with
+        no campaign open shows the same for the version staff are asked to accept anyway (in Slack's App Home), so
+        what the headteacher sees agrees with what staff see."""
         today = self.quiet.today(self.core.clock.now())
         rows: list[ComplianceRow] = []
         with self.core.db.session() as session:
             staff = staff_on(session, today)
-            for campaign in self._open_campaigns(session, policy_id):
+            campaigns = self._open_campaigns(session, policy_id)
+            in_campaign = {c.policy_id for c in campaigns}
+            for other in self._policy_ids(session):
+                current = self._current(session, other) if other not in in_campaign else None
+                if current is None or (policy_id is not None and other != policy_id):
+                    continue
+                version, digest, _ = current
+                acked = self._acknowledged(session, other, digest)
+                rows += [
+                    ComplianceRow(
+                        policy_id=other,
+                        title=self._policy_title(other),
+                        version=version,
+                        person_id=person.id,
+                        name=person.name,
+                        joined_on=person.start_date or today,
+                        acknowledged_at=acked.get(person.id),
+                        reminders_sent=0,
+                    )
+                    for person in staff
+                ]
+            for campaign in campaigns:
                 acked = self._acknowledged(session, campaign.policy_id, campaign.clause_hash)
                 counts = dict(
                     session.execute(

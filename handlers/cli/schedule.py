@@ -107,7 +107,7 @@ def _acks_report(args: argparse.Namespace) -> int:
     acks = make_core().schedule.acks
     rows = acks.compliance(args.policy)
     if not rows:
-        print("No acknowledgement campaign is running. `policybot policy publish FILE` starts one.")
+        print("No members of staff to list yet: `policybot people` adds them.")
     current = None
     for row in rows:
         if (row.policy_id, row.version) != current:

@@ -139,6 +139,14 @@ def test_compliance_csv(core: Core, tmp_path: Path) -> None:
     assert any(line.startswith("social-media,2022.1,Dana Lead,2026-11-25,2026-11-25T10:00:00") for line in lines)
 
 
+def test_compliance_without_a_campaign_shows_the_version_staff_are_asked_to_accept(core: Core) -> None:
+    """Staff can accept the current version from Slack's App Home before any campaign: the headteacher sees it."""
+    assert core.schedule.acks.acknowledge(pid(core, "Jo Teacher"), "social-media", "2022.1")
+    rows = {r.name: r for r in core.schedule.acks.compliance()}
+    assert len(rows) == 5 and {r.version for r in rows.values()} == {"2022.1"}
+    assert rows["Jo Teacher"].acknowledged_at is not None and rows["Dana Lead"].acknowledged_at is None
+
+
 def test_publishing_a_broken_file_says_what_is_wrong(core: Core, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: x\ntitle: [", encoding="utf-8")
