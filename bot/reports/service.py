@@ -358,19 +358,28 @@ class ReportService:
         log.info("report %s: the sender replied", canonical)
         return view
 
-    def forget_reply_channel(self, code: str, *, requester: str) -> None:
-        """The sender asks the school to forget how to reach them; their report stays."""
+    def forget_reply_channel(self, code: str, *, requester: str, asked_from: ReplyAddress | None = None) -> bool:
+        """The sender asks the school to forget how to reach them; their report stays. False when it kept no way.
+        `asked_from`: the chat asking; only the chat the news goes to may stop it (ReportError otherwise)."""
 
-        def forget(session: Session) -> None:
+        def forget(session: Session) -> bool:
             report = self._sender_report(session, code, requester)
             channel = session.scalar(select(ReplyChannelRow).where(ReplyChannelRow.code == report.code))
-            if channel is not None:
-                session.delete(channel)
-                chronology.append(
-                    session, self.vault, report, at=self.clock.now(), actor=SENDER, action="reply channel removed"
-                )
+            if channel is None:
+                return False
+            if asked_from is not None:
+                stored = json.loads(self.vault.decrypt(channel.address))
+                if (stored["platform"], str(stored["address"])) != (asked_from.platform, asked_from.address):
+                    raise ReportError(
+                        "News about this report goes to another chat, so it can only be stopped from there."
+                    )
+            session.delete(channel)
+            chronology.append(
+                session, self.vault, report, at=self.clock.now(), actor=SENDER, action="reply channel removed"
+            )
+            return True
 
-        self._write(forget)
+        return self._write(forget)
 
     def _sender_report(self, session: Session, code: str, requester: str) -> ReportRow:
         wait = self.limiter.blocked_for(requester)
@@ -406,6 +415,9 @@ class ReportService:
             questions=questions,
             closed_outcome=outcome,
             can_reply=report.status != CLOSED,
+            keeps_reply_channel=session.scalar(
+                select(ReplyChannelRow.id).where(ReplyChannelRow.code == report.code)
+            ) is not None,
         )
 
     # ------------------------------------------------------------------ the DSLs' side

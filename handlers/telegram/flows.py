@@ -413,13 +413,14 @@ async def leave_status(update: Update, context: Context) -> int:
 
 async def _send_view(update: Update, context: Context, view: SenderView) -> None:
     buttons = [[("Reply to the school", REPLY + view.code)]] if view.can_reply else []
-    buttons.append([("Stop news in this chat", FORGET + view.code)])
+    if view.keeps_reply_channel:
+        buttons.append([("Stop news in this chat", FORGET + view.code)])
     await say(update, context, view.text(), buttons)
 
 
 async def forget_channel(update: Update, context: Context) -> None:
     """The sender no longer wants news here: the school forgets the reply channel; the report stays."""
-    from bot.reports.domain import ReportError
+    from bot.reports.domain import ReplyAddress, ReportError
 
     query = update.callback_query
     chat = update.effective_chat
@@ -429,11 +430,16 @@ async def forget_channel(update: Update, context: Context) -> None:
     core = core_of(context)
     code = (query.data or "").removeprefix(FORGET)
     try:
-        await in_thread(core.reports.forget_reply_channel, code, requester=requester(core, chat.id))
+        forgotten = await in_thread(
+            core.reports.forget_reply_channel,
+            code,
+            requester=requester(core, chat.id),
+            asked_from=ReplyAddress("telegram", str(chat.id)),
+        )
     except ReportError as exc:
         await say(update, context, str(exc))
         return
-    await say(update, context, texts.FORGOTTEN.format(code=code))
+    await say(update, context, (texts.FORGOTTEN if forgotten else texts.NOTHING_TO_FORGET).format(code=code))
 
 
 async def start_reply(update: Update, context: Context) -> str | int | None:

@@ -113,6 +113,7 @@ WRITE_REPLY = (
     "without your name. Send /cancel to stop."
 )
 REPLY_SENT = "Thank you. Your answer has been added to your report."
+NOTHING_TO_FORGET = "The school already has no way to reach you about report {code}, so no news will come here."
 FORGOTTEN = (
     "Done: the school no longer has a way to reach this chat, and no news will come here. Your report is "
     "unchanged; you can still check it with /status {code}."

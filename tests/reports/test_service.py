@@ -175,8 +175,13 @@ def test_a_sender_who_keeps_nothing_gets_no_messages(core: Core, clock: ManualCl
 def test_the_sender_can_remove_their_reply_channel(core: Core) -> None:
     receipt = core.reports.submit("other", TEXT, channel="telegram", reply_to=ReplyAddress("telegram", "4242"))
     assert core.reports.resolve_reply(Recipient("telegram", f"reply:{receipt.code}")) == Recipient("telegram", "4242")
-    core.reports.forget_reply_channel(receipt.code, requester="r")
+    assert core.reports.sender_status(receipt.code, requester="r").keeps_reply_channel
+    with pytest.raises(ReportError, match="another chat"):  # someone else with the code cannot cut the sender off
+        core.reports.forget_reply_channel(receipt.code, requester="r", asked_from=ReplyAddress("telegram", "99"))
+    assert core.reports.forget_reply_channel(receipt.code, requester="r", asked_from=ReplyAddress("telegram", "4242"))
     assert core.reports.resolve_reply(Recipient("telegram", f"reply:{receipt.code}")) is None
+    assert not core.reports.sender_status(receipt.code, requester="r").keeps_reply_channel
+    assert not core.reports.forget_reply_channel(receipt.code, requester="r")  # nothing left to forget
     with core.db.session() as session:
         assert session.query(ReplyChannelRow).count() == 0
 

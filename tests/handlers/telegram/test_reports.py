@@ -11,7 +11,7 @@ from PIL import Image
 from sqlalchemy import text
 
 from bot.ports import Recipient
-from tests.handlers.telegram.conftest import PARENT, TelegramWorld
+from tests.handlers.telegram.conftest import OTHER_PARENT, PARENT, TelegramWorld
 from tests.handlers.telegram.fake_telegram import callback, command, document, message, photo
 
 CODE = re.compile(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}")
@@ -204,3 +204,17 @@ def test_waiting_for_a_receipt_code_ends_when_the_parent_moves_on(telegram: Tele
     assert "Stokes Wood" in welcome
     [answer] = telegram.say(message(PARENT, "can I post photos of the nativity?"))
     assert "include other children" in answer
+
+
+def test_stop_news_is_offered_only_where_the_news_goes(telegram: TelegramWorld) -> None:
+    code = make_report(telegram)  # "keep me updated here"
+    telegram.say(command(PARENT, f"/status {code}"))
+    labels = [b["text"] for row in telegram.fake.sent(PARENT)[-1]["reply_markup"]["inline_keyboard"] for b in row]
+    assert "Stop news in this chat" in labels
+    [refused] = telegram.say(callback(OTHER_PARENT, f"sf:{code}"), chat_id=OTHER_PARENT)
+    assert "another chat" in refused
+    [stopped] = telegram.say(callback(PARENT, f"sf:{code}"))
+    assert stopped.startswith("Done")
+    telegram.say(command(PARENT, f"/status {code}"))
+    markup = telegram.fake.sent(PARENT)[-1].get("reply_markup") or {"inline_keyboard": []}
+    assert "Stop news in this chat" not in [b["text"] for row in markup["inline_keyboard"] for b in row]
