@@ -190,6 +190,13 @@ class Reviews:
         now = self.core.clock.now()
         today = self.quiet.today(now)
         with self.core.db.session() as session:
+            again = new_version is None and session.scalar(
+                select(PolicyReview.id).where(
+                    PolicyReview.policy_id == policy.id, PolicyReview.reviewed_on == today, PolicyReview.no_changes
+                )
+            )
+            if again:  # "no changes needed" pressed twice (or by both people asked): one review
+                return self._status(session, policy, today)
             session.add(
                 PolicyReview(
                     policy_id=policy.id,

@@ -72,6 +72,15 @@ def test_marking_reviewed_stops_prompts_and_sets_next_due(core: Core, clock: Man
     assert core.schedule.run_due()["reviews"] == 0
 
 
+def test_no_changes_pressed_twice_is_one_review(core: Core) -> None:
+    from bot.schedule.models import PolicyReview
+
+    for _ in range(2):
+        core.schedule.reviews.mark_reviewed("social-media", reviewer="Alex Head", notes="no changes needed")
+    with core.db.session() as session:
+        assert session.query(PolicyReview).count() == 1
+
+
 def test_review_of_unknown_policy_or_without_reviewer_is_refused(core: Core) -> None:
     with pytest.raises(ScheduleError, match="no policy 'nope'"):
         core.schedule.reviews.mark_reviewed("nope", reviewer="Alex Head")

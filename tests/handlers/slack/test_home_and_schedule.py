@@ -88,7 +88,8 @@ def test_photos_from_someone_unknown_is_refused_kindly(slack: SlackWorld) -> Non
 
 def test_review_no_change_is_recorded(slack: SlackWorld) -> None:
     slack.sender.block_action(HEAD, "review.nochange", "social-media", channel="D0HEAD0001")
-    slack.fake.wait_for_call("response_url")
+    reply = slack.fake.wait_for_call("response_url")[0]
+    assert reply.params["text"].startswith("Thank you: the review of the Social Media Policy is recorded.")
     statuses = {s.policy_id: s for s in slack.core.schedule.reviews.status()}
     assert statuses["social-media"].days_overdue == 0
 
