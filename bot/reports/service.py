@@ -731,7 +731,11 @@ class ReportService:
         canonical = normalise(code or "")
         report = self._locked(session, canonical) if canonical else None
         if report is None:
-            raise ReceiptNotFound(f"There is no report with the receipt code {code.strip()!r}.")
+            raise ReceiptNotFound(
+                f"There is no report with the receipt code {canonical}." if canonical
+                else "That is not a report's receipt code (they look like ACDE-FGHJ-KMNP-RTWX): the button or the "
+                "code may be out of date."
+            )
         category = self._category_of(report)
         if not may_handle(person, category, self._conflicts(report)):
             raise _Refused(report.code, person.name, action)

@@ -234,10 +234,10 @@ class Acks:
         now = self.core.clock.now()
         with self.core.db.session() as session:
             if session.get(Person, person_id) is None:
-                raise ScheduleError("I could not find you among the school's staff; please ask the school office")
+                raise ScheduleError("I could not find you among the school's staff. Please ask the school office.")
             current = self._current(session, policy_id)
             if current is None:
-                raise ScheduleError(f"there is no policy {policy_id!r}")
+                raise ScheduleError("That button is out of date: please open the App Home again for the current one.")
             current_version, digest, _ = current
             if version != current_version:
                 known = session.scalar(
@@ -247,8 +247,8 @@ class Acks:
                 )
                 if known != digest:
                     raise ScheduleError(
-                        f"version {version} of the {self._policy_title(policy_id)} has been replaced by version "
-                        f"{current_version}; please read and accept that one instead"
+                        f"Version {version[:20]} of the {self._policy_title(policy_id)} has been replaced by version "
+                        f"{current_version}. Please read and accept that one instead."
                     )
             exists = session.scalar(
                 select(Acknowledgement.id).where(

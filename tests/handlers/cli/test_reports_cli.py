@@ -92,6 +92,9 @@ def test_wrong_codes_and_missing_pictures_are_plain_messages(env: Path, capsys: 
     code = submitted().code
     assert policybot("reports", "show", "ACDE-FGHJ-KMNP-RTWX", "--as", "Dana Lead") == 1
     assert "There is no report with the receipt code" in capsys.readouterr().err
+    assert policybot("reports", "show", "x" * 300, "--as", "Dana Lead") == 1  # a stale or forged value
+    err = capsys.readouterr().err
+    assert "is not a report's receipt code" in err and "x" * 30 not in err
     assert policybot("reports", "evidence", code, "1", "--out", str(env / "x.jpg"), "--as", "Dana Lead") == 1
     err = capsys.readouterr().err
     assert "no number 1" in err and "Traceback" not in err
