@@ -134,6 +134,10 @@ async def add_text(update: Update, context: Context) -> str | None:
     if message is None or not message.text:
         return None
     draft = _draft(context)
+    if draft["parts"] and draft["parts"][-1] == message.text:
+        # Sent again, most likely because our "Added." did not arrive: it is in the report once.
+        await say(update, context, texts.ADDED, DESCRIBE_BUTTONS)
+        return None
     if _too_long(draft, message.text):
         await say(update, context, texts.TOO_LONG, DESCRIBE_BUTTONS)
         return None

@@ -173,8 +173,8 @@ def test_pictures_need_words_and_a_report_too_long_is_said_while_writing(telegra
     telegram.say(photo(PARENT, telegram.fake.add_file(jpeg(), "photos/file_8.jpg")))
     [words] = telegram.say(callback(PARENT, "r:done"))
     assert "pictures are kept" in words and "write a few words" in words
-    for _ in range(5):  # 5 x 4,000 characters, and the blank lines between them, are over 20,000
-        telegram.say(message(PARENT, "x" * 4000))
+    for n in range(5):  # 5 x 4,000 characters, and the blank lines between them, are over 20,000
+        telegram.say(message(PARENT, str(n) + "x" * 3999))
     assert "longer than I can take" in telegram.fake.texts(PARENT)[-1]
 
 
@@ -218,3 +218,12 @@ def test_stop_news_is_offered_only_where_the_news_goes(telegram: TelegramWorld) 
     telegram.say(command(PARENT, f"/status {code}"))
     markup = telegram.fake.sent(PARENT)[-1].get("reply_markup") or {"inline_keyboard": []}
     assert "Stop news in this chat" not in [b["text"] for row in markup["inline_keyboard"] for b in row]
+
+
+def test_a_message_sent_again_after_a_send_error_is_in_the_report_once(telegram: TelegramWorld) -> None:
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:online_abuse"))
+    telegram.say(message(PARENT, "He sent threats on Tuesday."))
+    telegram.say(message(PARENT, "He sent threats on Tuesday."))  # as a parent does when "Added." went missing
+    [review] = telegram.say(callback(PARENT, "r:done"))
+    assert review.count("He sent threats on Tuesday.") == 1
