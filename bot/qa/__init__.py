@@ -62,6 +62,18 @@ _THANKS = frozenset({"thanks", "thank", "thankyou", "thx", "ty", "ta", "cheers"}
 _GOODBYES = frozenset({"bye", "goodbye"})
 
 
+# "Report" in its school sense ("the end of year report", "school reports") is not a concern being raised.
+_SCHOOL_REPORT_BEFORE = frozenset({"school", "year", "annual", "progress", "term", "termly", "written", "child"})
+
+
+def _about_a_concern(plain: list[str]) -> bool:
+    """Whether the message raises (or asks how to raise) a concern, so the way to report one is offered."""
+    for i, w in enumerate(plain):
+        if w in CONCERN_WORDS and not (w == "report" and i and plain[i - 1] in _SCHOOL_REPORT_BEFORE):
+            return True
+    return False
+
+
 def _printable_letters(text: str) -> int:
     return sum(1 for ch in text if ch.isalpha())
 
@@ -164,7 +176,7 @@ class QuestionAnswerer:
             return Answer(question, False, self._greeting(plain), "greeting")
         safeguarding = any(w in SAFEGUARDING_WORDS for w in plain)
         reply = self._reply(question, plain, audience, safeguarding)
-        if safeguarding or any(w in CONCERN_WORDS for w in plain):
+        if safeguarding or _about_a_concern(plain):
             return self._offer_report(reply, audience)
         return reply
 

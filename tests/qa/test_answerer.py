@@ -354,6 +354,12 @@ def test_a_concern_the_policy_does_not_answer_gets_the_way_to_report_it(qa: Ques
     assert answer.contact and "dsl@stokeswood.example.sch.uk" in answer.contact  # the DSLs, not the office
 
 
+@pytest.mark.parametrize("question", ["when is the school report coming out?", "when do we get the end of year report"])
+def test_a_school_report_is_not_a_concern(qa: QuestionAnswerer, question: str) -> None:
+    answer = qa.answer(question, "parent")
+    assert not answer.report and answer.outcome == "refuse" and "school office" in answer.text
+
+
 def test_a_child_being_hurt_points_to_the_dsls_and_the_report(qa: QuestionAnswerer) -> None:
     answer = qa.answer("a pupil told me she is being hurt at home what do I do", "staff")
     assert answer.report and "Designated Safeguarding Leads" in answer.text and "999" in answer.text
