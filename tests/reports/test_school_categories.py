@@ -37,3 +37,11 @@ def test_a_bad_category_stops_start_up(tmp_path: Path, school: School, clock: Ma
     core = Core(make_settings(tmp_path), school=school.model_copy(update={"report_categories": broken}), clock=clock)
     with pytest.raises(ConfigError, match="report_categories"):
         core.prepare()
+
+
+def test_the_shipped_categories_fit_where_they_are_shown() -> None:
+    """Slack shows a category's description under its name in a menu that holds 75 characters."""
+    from bot.reports.categories import load_categories
+
+    categories, _ = load_categories()
+    assert categories and all(len(c.description) <= 75 for c in categories)
