@@ -96,14 +96,13 @@ def oversight_blocks(core: Core) -> list[Block]:
     try:
         for review in schedule.reviews.status():
             overdue = int(_value(review, "days_overdue", default=0) or 0)
-            flag = f":red_circle: *overdue by {overdue} day{'s' if overdue != 1 else ''}*" if overdue > 0 else \
-                ":large_green_circle: up to date"
             title = escape(str(_value(review, "title", "policy_id", default="Policy")))
+            # The state says it once: "OVERDUE by 1,336 days (was due ...)" or "up to date; next review due ...".
             state = escape(str(_value(review, "state", "state_text", default="")))
+            state = state or (f"overdue by {overdue} day{'s' if overdue != 1 else ''}" if overdue > 0 else "up to date")
             policy_id = str(_value(review, "policy_id", default=""))
-            text = f"*{title}* (version {escape(str(_value(review, 'version', default='')))}): {flag}"
-            if state:
-                text += f"\n{state}"
+            icon = ":red_circle:" if overdue > 0 else ":large_green_circle:"
+            text = f"{icon} *{title}* (version {escape(str(_value(review, 'version', default='')))}): {state}"
             block = mrkdwn_section(text)
             blocks.append(block)
             if overdue > 0 and policy_id:

@@ -173,7 +173,10 @@ async def add_file(update: Update, context: Context) -> str | None:
     draft["files"].append({"file_id": file_id, "type": content_type})
     if message.caption:
         draft["parts"].append(message.caption)
-    await say(update, context, texts.ADDED, DESCRIBE_BUTTONS)
+    album = message.media_group_id
+    if album is None or draft.get("album") != album:  # an album of ten pictures is one "Added.", not ten
+        draft["album"] = album
+        await say(update, context, texts.ADDED, DESCRIBE_BUTTONS)
     return None
 
 

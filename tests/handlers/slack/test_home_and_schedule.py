@@ -61,7 +61,10 @@ def test_report_button_on_home_opens_the_form(slack: SlackWorld) -> None:
 def test_headteacher_sees_reviews_and_compliance(slack: SlackWorld) -> None:
     slack.sender.app_home_opened(HEAD)
     view = _home(slack, HEAD)
-    assert "Reviews and compliance" in json.dumps(view)
+    shown = json.dumps(view)
+    assert "Reviews and compliance" in shown
+    assert shown.lower().count("overdue by") == 1  # said once, with the date it was due
+    assert "0 of 5 staff have accepted it" in shown  # no campaign open: the version staff are asked to accept
 
 
 def test_unknown_user_still_gets_a_home_with_the_report_button(slack: SlackWorld) -> None:

@@ -11,6 +11,7 @@ from PIL import Image
 from sqlalchemy import text
 
 from bot.ports import Recipient
+from handlers.telegram import texts
 from tests.handlers.telegram.conftest import OTHER_PARENT, PARENT, TelegramWorld
 from tests.handlers.telegram.fake_telegram import callback, command, document, message, photo
 
@@ -227,3 +228,22 @@ def test_a_message_sent_again_after_a_send_error_is_in_the_report_once(telegram:
     telegram.say(message(PARENT, "He sent threats on Tuesday."))  # as a parent does when "Added." went missing
     [review] = telegram.say(callback(PARENT, "r:done"))
     assert review.count("He sent threats on Tuesday.") == 1
+
+
+def test_an_album_of_pictures_is_one_added(telegram: TelegramWorld) -> None:
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:online_abuse"))
+    telegram.say(message(PARENT, "Screenshots of the group chat."))
+    before = len(telegram.fake.sent(PARENT))
+    for n in range(3):
+        update = photo(PARENT, telegram.fake.add_file(jpeg(), f"photos/album_{n}.jpg"))
+        update["message"]["media_group_id"] = "13579"
+        telegram.fake.inject(update)
+    telegram.fake.wait_for(
+        lambda: len(telegram.app.chat_data[PARENT]["report"]["files"]) == 3
+        and texts.ADDED in telegram.fake.texts(PARENT)[before:],
+        what="the three pictures added",
+    )
+    added = telegram.fake.texts(PARENT)[before:].count(texts.ADDED)
+    [review] = telegram.say(callback(PARENT, "r:done"))
+    assert "3 pictures" in review and added == 1
