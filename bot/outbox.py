@@ -83,12 +83,6 @@ class Outbox:
         if session.scalar(select(OutboxRow.id).where(OutboxRow.key == message.key)) is not None:
             return False
         now = self.clock.now()
-        if message.slot:  # older versions still waiting will never be needed
-            session.execute(
-                update(OutboxRow)
-                .where(OutboxRow.slot == message.slot, OutboxRow.status == PENDING)
-                .values(status=SUPERSEDED, last_error="a newer version was queued")
-            )
         row = OutboxRow(
             key=message.key,
             platform=message.recipient.platform,
@@ -186,7 +180,7 @@ class Outbox:
                 if row is None or row.status != SENDING:
                     continue
                 if row.slot and self._newer_in_slot(session, row):
-                    # e.g. a card update held back by a retry, after a newer one was queued: never overwrite it
+                    # An older version (e.g. a card update held back by a retry): never send it over a newer one
                     row.status, row.last_error = SUPERSEDED, "a newer version was queued"
                     continue
                 message = self.message(row)

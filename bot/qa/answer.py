@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bot.policy.models import readable
+
 Outcome = Literal["answer", "clarify", "topic", "refuse", "greeting", "invalid"]
 AskerAudience = Literal["parent", "staff"]
 
@@ -42,6 +44,12 @@ class Answer:
     # The message is about a concern ("how do I report...", "my child is being bullied"): the adapter offers its way
     # to report one (a button, a command). Such a question is never kept as a knowledge gap: it may be a disclosure.
     report: bool = False
+
+    def to_be_quoted(self, limit: int) -> list[tuple[Citation, str]]:
+        """Of the first `limit` citations, those the answer's text does not already quote, each with its readable
+        words: what an adapter quotes below the answer."""
+        quoted = [(c, readable(c.text)) for c in self.citations[:limit]]
+        return [(c, words) for c, words in quoted if words not in self.text]
 
     def to_json(self) -> dict[str, Any]:
         return {

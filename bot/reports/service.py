@@ -364,12 +364,12 @@ class ReportService:
 
         def forget(session: Session) -> bool:
             report = self._sender_report(session, code, requester)
-            channel = session.scalar(select(ReplyChannelRow).where(ReplyChannelRow.code == report.code))
+            channel = self._reply_channel(session, report.code)
             if channel is None:
                 return False
             if asked_from is not None:
-                stored = json.loads(self.vault.decrypt(channel.address))
-                if (stored["platform"], str(stored["address"])) != (asked_from.platform, asked_from.address):
+                stored = self._reply_address(channel)
+                if (stored.platform, stored.address) != (asked_from.platform, asked_from.address):
                     raise ReportError(
                         "News about this report goes to another chat, so it can only be stopped from there."
                     )
@@ -415,9 +415,7 @@ class ReportService:
             questions=questions,
             closed_outcome=outcome,
             can_reply=report.status != CLOSED,
-            keeps_reply_channel=session.scalar(
-                select(ReplyChannelRow.id).where(ReplyChannelRow.code == report.code)
-            ) is not None,
+            keeps_reply_channel=self._reply_channel(session, report.code) is not None,
         )
 
     # ------------------------------------------------------------------ the DSLs' side
@@ -670,10 +668,16 @@ class ReportService:
             return recipient
         code = recipient.address.removeprefix("reply:")
         with self.db.session() as session:
-            row = session.scalar(select(ReplyChannelRow).where(ReplyChannelRow.code == code))
-            if row is None:
-                return None
-            data = json.loads(self.vault.decrypt(row.address))
+            row = self._reply_channel(session, code)
+            return self._reply_address(row) if row is not None else None
+
+    @staticmethod
+    def _reply_channel(session: Session, code: str) -> ReplyChannelRow | None:
+        """How to reach the sender of report `code`, if they kept a way (the address itself is encrypted)."""
+        return session.scalar(select(ReplyChannelRow).where(ReplyChannelRow.code == code))
+
+    def _reply_address(self, row: ReplyChannelRow) -> Recipient:
+        data = json.loads(self.vault.decrypt(row.address))
         return Recipient(data["platform"], str(data["address"]))
 
     # ------------------------------------------------------------------ key rotation
@@ -809,11 +813,10 @@ class ReportService:
         buttons: tuple[Button, ...] = ()
         if report.status != CLOSED:
             ack = (Button("report.ack", "Acknowledge", report.code, "primary"),) if report.status == NEW else ()
-            # The whole case where the DSL is: all of the text, pictures, notes and the sender's replies.
-            view = (Button("report.view", "Open the report", report.code),)
             buttons = (
                 *ack,
-                *view,
+                # The whole case where the DSL is: all of the text, pictures, notes and the sender's replies.
+                Button("report.view", "Open the report", report.code),
                 Button("report.note", "Add a note", report.code),
                 Button("report.ask", "Ask the sender", report.code),
                 Button("report.close", "Close", report.code),
@@ -867,8 +870,7 @@ class ReportService:
 
     def _queue_sender(self, session: Session, report: ReportRow, seq: int, text: str) -> None:
         """A message to the anonymous sender, addressed by receipt; only if they kept a way to reach them."""
-        has_channel = session.scalar(select(ReplyChannelRow.id).where(ReplyChannelRow.code == report.code))
-        if has_channel is None:
+        if self._reply_channel(session, report.code) is None:
             return
         self.outbox.enqueue(
             session,
@@ -995,7 +997,7 @@ class ReportService:
             AttachmentInfo(a.id, a.filename, a.content_type, a.size, a.sha256)
             for a in self._attachment_rows(session, report)
         ]
-        has_channel = session.scalar(select(ReplyChannelRow.id).where(ReplyChannelRow.code == report.code))
+        has_channel = self._reply_channel(session, report.code)
         extra = {} if check.ok else {"chain_problem": check.problem or ""}
         return CaseView(
             code=report.code,

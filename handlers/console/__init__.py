@@ -9,7 +9,6 @@ import logging
 import textwrap
 from typing import TYPE_CHECKING, Literal
 
-from bot.policy.models import readable
 from bot.ports import DeliveryError, OutboundMessage
 from handlers.console.io import ConsoleIO
 
@@ -32,10 +31,7 @@ Type a question about the policy in your own words, for example "can I post phot
 def render_answer(answer: Answer) -> str:
     """An answer as plain text: the short answer, then each quoted clause with its section."""
     lines = [answer.text.strip()]
-    for citation in answer.citations[:3]:
-        words = readable(citation.text)
-        if words in answer.text:
-            continue  # already quoted in the answer itself
+    for citation, words in answer.to_be_quoted(3):
         quote = textwrap.fill(words, width=88, initial_indent="    ", subsequent_indent="    ")
         lines.append(f'\n  From "{citation.section}" ({citation.policy}):\n{quote}')
     if answer.report:

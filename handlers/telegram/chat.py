@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from telegram import Message, Update
 
-from bot.policy.models import readable
 from handlers.telegram import texts
 from handlers.telegram.common import (
     Context,
@@ -91,10 +90,7 @@ async def question(update: Update, context: Context) -> None:
 def answer_message(answer: Answer) -> tuple[list[Block], Keyboard]:
     blocks: list[Block] = [plain(answer.text.strip() or texts.ASK_PROMPT)]
     citations = answer.citations[:MAX_CITATIONS]
-    for citation in citations:
-        words = readable(citation.text)
-        if words in answer.text:
-            continue  # the answer quotes it already, under its section's name
+    for citation, words in answer.to_be_quoted(MAX_CITATIONS):
         blocks.append(bold(f"From “{citation.section}” ({citation.policy}):"))
         blocks.append(quote(words))
     if answer.contact and answer.contact not in answer.text:

@@ -30,7 +30,6 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 from telegram.warnings import PTBUserWarning
 
-from bot.reports.domain import MAX_TEXT
 from handlers.telegram import chat as chat_flows
 from handlers.telegram import texts
 from handlers.telegram.chat import MENU_REPORT, MENU_STATUS
@@ -138,7 +137,7 @@ async def add_text(update: Update, context: Context) -> str | None:
         # Sent again, most likely because our "Added." did not arrive: it is in the report once.
         await say(update, context, texts.ADDED, DESCRIBE_BUTTONS)
         return None
-    if _too_long(draft, message.text):
+    if _too_long(context, draft, message.text):
         await say(update, context, texts.TOO_LONG, DESCRIBE_BUTTONS)
         return None
     draft["parts"].append(message.text)
@@ -153,7 +152,8 @@ async def add_file(update: Update, context: Context) -> str | None:
     draft = _draft(context)
     found = _picture(message)
     if found is None:
-        if message.caption and not _too_long(draft, message.caption):  # the words are kept, even if the file is not
+        # The words are kept, even if the file is not.
+        if message.caption and not _too_long(context, draft, message.caption):
             draft["parts"].append(message.caption)
             await say(update, context, texts.WORDS_KEPT_NOT_FILE, DESCRIBE_BUTTONS)
             return None
@@ -166,7 +166,7 @@ async def add_file(update: Update, context: Context) -> str | None:
     if len(draft["files"]) >= MAX_FILES:
         await say(update, context, texts.TOO_MANY_FILES, DESCRIBE_BUTTONS)
         return None
-    if message.caption and _too_long(draft, message.caption):
+    if message.caption and _too_long(context, draft, message.caption):
         await say(update, context, texts.TOO_LONG, DESCRIBE_BUTTONS)
         return None
     # Only Telegram's file id is kept until the report is sent; the picture is fetched at that moment.
@@ -185,10 +185,10 @@ def _report_text(parts: list[str]) -> str:
     return "\n\n".join(p for p in parts if p.strip())
 
 
-def _too_long(draft: dict[str, Any], more: str) -> bool:
-    """Whether adding `more` would make the report longer than the report service takes: said while the sender
-    can still choose what to send instead, not at the end."""
-    return len(_report_text([*draft["parts"], more])) > MAX_TEXT
+def _too_long(context: Context, draft: dict[str, Any], more: str) -> bool:
+    """Whether adding `more` would make the report one the report service refuses (too long): said while the
+    sender can still choose what to send instead, not at the end."""
+    return core_of(context).reports.text_problem(_report_text([*draft["parts"], more])) is not None
 
 
 def _picture(message: Message) -> tuple[str, str, int] | None:
