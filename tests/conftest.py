@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -35,6 +37,34 @@ def _pg_unreachable_reason() -> str | None:
             return None
     except Exception as exc:  # any failure to connect is a reason to skip outside CI
         return f"PostgreSQL at {PG_URL} is not reachable ({type(exc).__name__}); set CI=true to require it"
+
+
+def _shared_per_policy_data(name: str, key_of: Any) -> Any:
+    """Core's cached property `name`, built once per test session for each key (the policy files' names, sizes and
+    times, plus whatever else it reads) instead of once per Core. Both are immutable once built, and building the
+    answerer's index takes about a second here: the suite would spend minutes rebuilding the same thing."""
+    build = getattr(Core, name).func
+    built: dict[Any, Any] = {}
+
+    def shared(core: Core) -> Any:
+        folder = core.settings.policy_dir
+        files = tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(folder.glob("*")))
+        key = (str(folder.resolve()), files, key_of(core))
+        if key not in built:
+            built[key] = build(core)
+        return built[key]
+
+    prop = functools.cached_property(shared)
+    prop.__set_name__(Core, name)
+    return prop
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _policy_data_built_once() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Core, "policies", _shared_per_policy_data("policies", lambda core: None))
+        mp.setattr(Core, "qa", _shared_per_policy_data("qa", lambda core: core.school.model_dump_json()))
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from bot import __version__
+from bot.policy.loader import load_library
+from bot.qa import QuestionAnswerer
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+@functools.cache
+def _kept_index() -> bytes:
+    """The question index `policybot` keeps in its data folder (bot.qa.cache), built once for all the processes these
+    tests start: each would otherwise spend a second building it. tests/qa/test_cache.py tests the keeping itself."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "qa-index.json"
+        QuestionAnswerer(load_library(REPO / "policy_data"), cache_file=path)
+        return path.read_bytes()
 
 
 def policybot(
@@ -24,6 +38,10 @@ def policybot(
     }
     env.update({"DATA_DIR": str(tmp_path / "data"), "SCHOOL_FILE": str(REPO / "school.example.yaml")})
     env.update(env_extra or {})
+    kept = Path(env["DATA_DIR"]) / "qa-index.json"
+    if not kept.exists():
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_bytes(_kept_index())
     return subprocess.run(
         [sys.executable, "-m", "handlers.cli", *args],
         input=stdin,
