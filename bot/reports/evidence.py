@@ -11,8 +11,12 @@ import io
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 
 from bot.reports.domain import Attachment, ReportError
+
+# iPhones take HEIC photos; sent "as a file" (to keep the quality) they arrive as HEIC, not JPEG.
+register_heif_opener()
 
 MAX_FILE_BYTES = 15 * 1024 * 1024
 MAX_FILES = 10
@@ -26,6 +30,7 @@ FORMATS = {
     "WEBP": ("PNG", "image/png", "png"),
     "BMP": ("PNG", "image/png", "png"),
     "TIFF": ("PNG", "image/png", "png"),
+    "HEIF": ("JPEG", "image/jpeg", "jpg"),
 }
 
 
@@ -65,7 +70,7 @@ def strip_metadata(attachment: Attachment, number: int) -> CleanFile:
         raise
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
         raise ReportError(
-            "I can only keep photos and screenshots (JPEG, PNG, GIF or WebP), and this file is not one. "
+            "I can only keep photos and screenshots (JPEG, PNG, HEIC, GIF or WebP), and this file is not one. "
             "Please send a picture, or describe what you saw in words."
         ) from exc
     out = io.BytesIO()

@@ -70,7 +70,9 @@ MAX_FILE_BYTES = 15 * 1024 * 1024
 REPLY_CODE = "reply_code"
 # What the report service can clean of metadata (bot/reports/evidence.py); others are refused at once, while
 # the sender can still describe them in words, rather than at the end.
-PICTURE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp", "image/tiff"})
+PICTURE_TYPES = frozenset(
+    {"image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp", "image/tiff", "image/heic", "image/heif"}
+)
 
 DESCRIBE_BUTTONS = [[("Done", DONE), ("Cancel", CANCEL)]]
 REVIEW_BUTTONS = [[("Send it", SEND)], [("Add more", ADD_MORE), ("Cancel", CANCEL)]]

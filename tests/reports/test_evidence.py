@@ -28,6 +28,18 @@ def phone_photo() -> bytes:
     return out.getvalue()
 
 
+def iphone_photo_as_file() -> bytes:
+    """What an iPhone sends "as a file": HEIC, with the camera's make, a GPS position and an orientation tag."""
+    image = Image.new("RGB", (40, 20), (200, 10, 10))
+    exif = Image.Exif()
+    exif[0x010F] = "CanaryPhoneMaker"
+    exif[0x0112] = 6
+    exif.get_ifd(0x8825)[1] = "N"
+    out = io.BytesIO()
+    image.save(out, "HEIF", exif=exif.tobytes())
+    return out.getvalue()
+
+
 def annotated_png() -> bytes:
     info = PngImagePlugin.PngInfo()
     info.add_text("Author", "CanaryAuthorName")
@@ -46,6 +58,16 @@ def test_exif_and_gps_are_stripped_and_the_picture_kept_upright() -> None:
         assert image.size == (20, 40)  # the orientation was applied to the pixels, then the tag dropped
     assert clean.filename == "evidence-1.jpg"  # never the sender's file name
     assert clean.sha256 == hashlib.sha256(clean.data).hexdigest()
+
+
+def test_an_iphone_heic_photo_is_kept_as_a_clean_jpeg() -> None:
+    original = iphone_photo_as_file()
+    assert original[4:12] == b"ftypheic" and b"CanaryPhoneMaker" in original
+    clean = strip_metadata(Attachment("IMG_0042.HEIC", "image/heic", original), 3)
+    assert b"CanaryPhoneMaker" not in clean.data and clean.filename == "evidence-3.jpg"
+    with Image.open(io.BytesIO(clean.data)) as image:
+        assert image.format == "JPEG" and dict(image.getexif()) == {}
+        assert image.size == (20, 40)  # upright, as the phone showed it
 
 
 def test_png_text_chunks_are_stripped() -> None:

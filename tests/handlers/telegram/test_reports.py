@@ -179,6 +179,27 @@ def test_pictures_need_words_and_a_report_too_long_is_said_while_writing(telegra
     assert "longer than I can take" in telegram.fake.texts(PARENT)[-1]
 
 
+def test_an_iphone_photo_sent_as_a_file_reaches_the_dsls(telegram: TelegramWorld) -> None:
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:online_abuse"))
+    telegram.say(message(PARENT, "This was posted about my daughter."))
+    heic = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 40, 40)).save(heic, format="HEIF")
+    file_id = telegram.fake.add_file(heic.getvalue(), "documents/IMG_0042.HEIC")
+    [added] = telegram.say(document(PARENT, file_id, file_name="IMG_0042.HEIC", mime_type="image/heic"))
+    assert "I can only keep" not in added
+    [review] = telegram.say(callback(PARENT, "r:done"))
+    assert "1 picture" in review
+    telegram.say(callback(PARENT, "r:send"))
+    [receipt] = telegram.say(callback(PARENT, "r:none"))
+    found = CODE.search(receipt)
+    assert found, receipt
+    dsl = telegram.core.reports.actor(name="Dana Lead")
+    assert dsl is not None
+    [picture] = telegram.core.reports.case(found.group(0), dsl).attachments
+    assert picture.filename == "evidence-1.jpg"
+
+
 def test_a_closed_report_offers_no_reply(telegram: TelegramWorld) -> None:
     code = make_report(telegram)
     dsl = telegram.core.reports.actor(name="Dana Lead")
