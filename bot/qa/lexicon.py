@@ -280,7 +280,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     "schoolname": (
         "i teach at", "where i teach", "my employer", "employer", "which school", "school name", "school's name",
-        "name of the school", "where i work", "work at",
+        "name of the school", "where i work",
                    "school's name, logo"),
     "name": ("name", "naming", "identify", "named"),
     "forum": ("forum", "school website", "message board", "comment section"),
