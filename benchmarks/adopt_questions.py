@@ -8,7 +8,7 @@ A set has the shape of benchmarks/qa_questions.jsonl and ../shared/qa/dev.jsonl:
 data were written by separate writers from the policy document alone (see benchmarks/question_writers.md),
 each measured before it was adopted. Questions already in the data are skipped. The policy file is edited line by
 line, so its layout and comments stay; run `policybot policy check` afterwards.
-Never adopt holdout6-holdout18 of benchmarks/qa_questions.jsonl: they are the unseen measure.
+Never adopt holdout6-holdout32 of benchmarks/qa_questions.jsonl: they are the unseen measure.
 """
 
 from __future__ import annotations

@@ -10,7 +10,9 @@ as example and not-covered questions, so they now show only that the data was le
 totals and never copied into the data; neither have `holdout10`-`holdout18` (110 in scope and 40 out of scope each,
 written last: 10-12 and 18 in the shared dev set's clean style, 13 mixing registers, 14 long emotional messages,
 15 the policy's look-alike purpose sentences, 16 staff, 17 casual parents). They are the honest figures for unseen
-questions, summed on the "unseen" line.
+questions, summed on the "unseen" line. `holdout19`-`holdout32` (110 and 40 each, see benchmarks/question_writers.md)
+are unseen too, but were written on purpose where the answerer was weakest (long stories, "what happens next",
+purpose sentences), so they are summed apart, on the "weak spots" line.
 The dev set shipped beside the scorer (../shared/qa/dev.jsonl) is run through the real CLI by its own scorer when
 present. Targets: unseen top-1 >= 95 %, out-of-scope refusal >= 90 %, p99 <= 5 ms, cold start <= 1 s.
 To choose between two versions of the answerer without wearing out the unseen sets, compare them first with
@@ -37,6 +39,7 @@ from bot.policy.loader import load_library  # noqa: E402
 from bot.qa import QuestionAnswerer  # noqa: E402
 
 UNSEEN = tuple(f"holdout{n}" for n in range(6, 19))  # never looked at, never copied into the data
+WEAK_SPOTS = tuple(f"holdout{n}" for n in range(19, 33))  # never copied into the data either; written to be hard
 SCORER = ROOT.parent / "shared" / "qa" / "score.py"
 
 
@@ -108,13 +111,15 @@ def main() -> int:
             f"{split:>9}: top-1 {s['top1']}/{s['n']} = {s['top1'] / n:.1%}, top-3 {s['top3'] / n:.1%}, "
             f"out-of-scope refused {s['refused']}/{s['oos']} = {s['refused'] / max(s['oos'], 1):.1%}"
         )
-    unseen = [s for split, s in splits.items() if split in UNSEEN]
-    n, oos = sum(s["n"] for s in unseen), sum(s["oos"] for s in unseen)
-    if n:
-        print(
-            f"   unseen: top-1 {sum(s['top1'] for s in unseen)}/{n} = {sum(s['top1'] for s in unseen) / n:.1%}, "
-            f"out-of-scope refused {sum(s['refused'] for s in unseen)}/{oos}"
-        )
+    for name, group in (("unseen", UNSEEN), ("weak spots", WEAK_SPOTS)):
+        summed = [s for split, s in splits.items() if split in group]
+        n, oos = sum(s["n"] for s in summed), sum(s["oos"] for s in summed)
+        if n:
+            right, refused = sum(s["top1"] for s in summed), sum(s["refused"] for s in summed)
+            print(
+                f"{name:>10}: top-1 {right}/{n} = {right / n:.1%}, "
+                f"out-of-scope refused {refused}/{oos} = {refused / max(oos, 1):.1%}"
+            )
     p50, p99 = latency(qa, [r["question"] for r in rows])
     print(f"in-process answer latency: p50 {p50:.2f} ms, p99 {p99:.2f} ms")
     first, then = cold_start()

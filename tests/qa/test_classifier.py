@@ -55,9 +55,9 @@ def test_the_blend_answers_more_questions_right_than_word_overlap_alone(
     qa: QuestionAnswerer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On the benchmark's questions, blending in the classifier must find the expected clause clearly more often
-    than the word-overlap engine alone (it does: about 6 points more)."""
+    than the word-overlap engine alone (it does: about 6 points more). The first 1,600 are plenty, and quicker."""
     lines = (REPO_ROOT / "benchmarks" / "qa_questions.jsonl").read_text(encoding="utf-8").splitlines()
-    rows = [r for r in map(json.loads, lines) if r["expect"]]
+    rows = [r for r in map(json.loads, lines) if r["expect"]][:1600]
 
     def right() -> int:
         hits = 0
