@@ -36,6 +36,12 @@ class Recipient:
     platform: Platform
     address: str
 
+    @property
+    def has_buttons(self) -> bool:
+        """Whether a message's buttons reach this person (Slack and Telegram). On the console they do not, so
+        a message there names the server command that does the same."""
+        return self.platform != "console"
+
 
 @dataclass(frozen=True)
 class Button:

@@ -150,6 +150,15 @@ class _Refused(Exception):
         self.code, self.who, self.action = code, who, action
 
 
+
+def _how_to_open(code: str, target: Recipient) -> str:
+    """An alert that does not quote the report says how to read it: a DSL in Slack or Telegram is never sent to a
+    server command."""
+    if target.has_buttons:
+        return "Open it with the button below."
+    return f"Open it on the server: policybot reports show {code}"
+
+
 class ReportService:
     def __init__(
         self,
@@ -808,8 +817,6 @@ class ReportService:
             lines += ["", preview]
             if len(body) > ALERT_PREVIEW:
                 lines += ["", "(The report continues: open it to read all of it.)"]
-        else:
-            lines += ["", f"Open it with the buttons below, or on the server: policybot reports show {report.code}"]
         buttons: tuple[Button, ...] = ()
         if report.status != CLOSED:
             ack = (Button("report.ack", "Acknowledge", report.code, "primary"),) if report.status == NEW else ()
@@ -828,7 +835,7 @@ class ReportService:
                     key=f"report:{report.code}:{key_part}:{target.platform}:{target.address}"[:200],
                     recipient=target,
                     kind=kind,
-                    text="\n".join(lines),
+                    text="\n".join(lines if full else [*lines, "", _how_to_open(report.code, target)]),
                     title=title,
                     fields=fields,
                     buttons=buttons,

@@ -50,6 +50,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HEAD_AFTER = 4  # after this many reminders to someone, the headteacher hears who is outstanding
+EVERYONE_ON_HOME = "The bot's Home tab in Slack keeps the count up to date."
+EVERYONE_ON_CLI = "`policybot acks report` shows the full table."
 MAX_CHANGES_LISTED = 12
 
 
@@ -473,25 +475,24 @@ class Acks:
         everyone = [p for p in staff if max(campaign.started_on, p.start_date or campaign.started_on) <= today]
         done = sum(1 for p in everyone if p.id in acked)
         many = len(outstanding) != 1
-        text = "\n".join(
-            [
-                f"{len(outstanding)} member{'s' if many else ''} of staff {'have' if many else 'has'} not accepted "
-                f"the {title}, version {campaign.version}, after {HEAD_AFTER} or more reminders:",
-                *[f"• {p.name}" for p in outstanding],
-                f"Accepted so far: {done} of {len(everyone)}. Reminders continue weekly until each has accepted; "
-                "`policybot acks report` shows the full table.",
-            ]
-        )
+        lines = [
+            f"{len(outstanding)} member{'s' if many else ''} of staff {'have' if many else 'has'} not accepted "
+            f"the {title}, version {campaign.version}, after {HEAD_AFTER} or more reminders:",
+            *[f"• {p.name}" for p in outstanding],
+            f"Accepted so far: {done} of {len(everyone)}. Reminders continue weekly until each has accepted.",
+        ]
         queued = 0
         for head in heads:
+            recipient = recipient_for(head)
+            where = EVERYONE_ON_HOME if recipient.has_buttons else EVERYONE_ON_CLI
             queued += self.core.outbox.enqueue(
                 session,
                 OutboundMessage(
                     key=f"{series}:{seq}:{head.id}",
-                    recipient=recipient_for(head),
+                    recipient=recipient,
                     kind="ack_outstanding",
                     title=f"Not yet accepted: {title} (version {campaign.version})",
-                    text=text,
+                    text="\n".join([*lines, where]),
                     fields={"Outstanding": str(len(outstanding)), "Accepted": f"{done} of {len(everyone)}"},
                     ref=f"ack:{campaign.policy_id}",
                 ),

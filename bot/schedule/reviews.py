@@ -290,20 +290,24 @@ class Reviews:
             lines.append(
                 "You are receiving this as Chair of Governors because the review is more than four weeks overdue."
             )
+        recipient = recipient_for(person)
         if gaps:
             lines.append(f"Questions the bot could not answer since the last review ({len(gaps)}):")
             lines += [f"• {q}" for q in gaps[:MAX_GAPS_LISTED]]
             if len(gaps) > MAX_GAPS_LISTED:
-                lines.append(f"…and {len(gaps) - MAX_GAPS_LISTED} more (`policybot policy gaps`).")
+                more = f"…and {len(gaps) - MAX_GAPS_LISTED} more"
+                lines.append(f"{more}." if recipient.has_buttons else f"{more} (`policybot policy gaps`).")
         else:
             lines.append("The bot has no unanswered questions to report since the last review.")
-        lines.append(
-            "When the review is done, press a button below or run "
-            f"`policybot policy reviewed {policy.id} --by NAME [--version V]`."
-        )
+        if recipient.has_buttons:  # a headteacher in Slack is never sent to a server command
+            lines.append("When the review is done, press one of the buttons below.")
+        else:
+            lines.append(
+                f"When the review is done, run `policybot policy reviewed {policy.id} --by NAME [--version V]`."
+            )
         return OutboundMessage(
             key=key,
-            recipient=recipient_for(person),
+            recipient=recipient,
             kind="review_prompt",
             title=f"Policy review: {policy.title}",
             text="\n".join(lines),

@@ -79,6 +79,14 @@ def test_contentless_alerts_carry_no_report_text(core: Core) -> None:
     assert "bruises" not in alert.text and "bruises" not in str(alert.fields)
     assert receipt.code in alert.text and "A child at risk" in alert.text
     assert "report.view" in [b.action for b in alert.buttons]
+    assert f"Open it on the server: policybot reports show {receipt.code}" in alert.text  # the console has no buttons
+
+
+def test_a_contentless_alert_in_slack_points_to_its_button_not_the_server(slack_core: Core) -> None:
+    slack_core.school.alert_contents = "contentless"
+    slack_core.reports.submit("online_abuse", TEXT, channel="slack")
+    [alert] = alerts(slack_core)
+    assert "Open it with the button below." in alert.text and "policybot" not in alert.text
 
 
 @pytest.mark.parametrize(

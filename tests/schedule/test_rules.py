@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.config import REPO_ROOT
 from bot.core import Core
@@ -58,6 +58,17 @@ def test_overdue_policy_is_flagged_and_prompt_lists_what_to_do(core: Core) -> No
     assert "Health and Safety policies" in prompts[0].text
     assert [b.action for b in prompts[0].buttons] == ["review.done", "review.nochange"]
     assert all(b.value == "social-media" for b in prompts[0].buttons)
+    assert "press one of the buttons below" in prompts[0].text and "policybot" not in prompts[0].text
+
+
+def test_a_headteacher_without_slack_is_given_the_command_instead_of_buttons(core: Core) -> None:
+    from bot.people import Person
+
+    with core.db.session() as session:
+        session.execute(update(Person).where(Person.name == "Alex Head").values(slack_user_id=None))
+    core.schedule.run_due()
+    [prompt] = [m for m in queued(core, "review_prompt") if m.recipient.platform == "console"]
+    assert "run `policybot policy reviewed social-media --by NAME" in prompt.text and "button" not in prompt.text
 
 
 def test_marking_reviewed_stops_prompts_and_sets_next_due(core: Core, clock: ManualClock) -> None:

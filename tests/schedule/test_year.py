@@ -211,6 +211,7 @@ def test_a_year_of_reminders_exact_dates(tmp_path: Path, school: School) -> None
         ["Alex Head", "Pat Office"],
         ["Alex Head", "Kim New"],
     ]
+    assert all("Home tab in Slack" in text and "policybot" not in text for text in lists)  # the head is on Slack
     # Nothing at a weekend or in a holiday, nothing outside 07:00-18:00.
     term = school_with_christmas_2027(school)
     for when in (w for days in EXPECTED.values() for w in days):
