@@ -316,6 +316,27 @@ def answer_blocks(answer: Any) -> list[Block]:
     return fit(blocks, MESSAGE_BLOCKS)
 
 
+FEEDBACK_ACTIONS = ("feedback.helpful", "feedback.unhelpful")
+
+
+def without_feedback_buttons(blocks: Sequence[Block], note: str) -> list[Block]:
+    """An answer's blocks once its "did this help?" has been answered: one vote per answer, so the pair goes (the
+    other buttons stay) and a note says the feedback was taken."""
+    kept: list[Block] = []
+    for block in blocks:
+        if block.get("type") == "actions":
+            elements = [
+                e
+                for e in block.get("elements", [])
+                if str(e.get("action_id", "")).split("#")[0] not in FEEDBACK_ACTIONS
+            ]
+            if not elements:
+                continue
+            block = {**block, "elements": elements}
+        kept.append(block)
+    return [*kept, context(escape(note))]
+
+
 def section_modal(policy_title: str, section_title: str, clause_texts: Sequence[str]) -> dict[str, Any]:
     """The whole section of a policy, word for word, in a modal."""
     blocks: list[Block] = [context(f"*{escape(policy_title)}*"), header(section_title)]

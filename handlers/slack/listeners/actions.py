@@ -18,7 +18,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from handlers.slack.answers import record_feedback, whole_section
-from handlers.slack.blocks import review_modal
+from handlers.slack.blocks import review_modal, without_feedback_buttons
 from handlers.slack.common import NOT_STAFF, UNAVAILABLE, kind_error, service, staff_member, tell
 from handlers.slack.home import publish_home
 from handlers.slack.listeners.commands import open_report_modal
@@ -62,6 +62,17 @@ class Presser:
     def tell(self, text: str) -> None:
         tell(self.client, self.user_id, text, channel=self.channel, respond=self._respond)
 
+    def replace(self, blocks: list[dict[str, Any]], text: str) -> bool:
+        """Replace the message the button was on (through its response_url); False if that could not be done."""
+        if self._respond is None:
+            return False
+        try:
+            self._respond(text=text, blocks=blocks, replace_original=True)
+        except Exception as exc:  # the press is recorded; the thanks is then said privately instead
+            log.warning("could not update the message a button was on: %s", type(exc).__name__)
+            return False
+        return True
+
 
 def register(app: App, core: Core) -> None:
     def handler(
@@ -90,8 +101,13 @@ def register(app: App, core: Core) -> None:
     def feedback(body: dict[str, Any], action: dict[str, Any], client: WebClient, presser: Presser) -> None:
         helpful = base_action(action) == "feedback.helpful"
         record_feedback(core, str(action.get("value") or ""), helpful)
-        presser.tell("Thank you, that helps us improve the answers." if helpful else
-                     "Thank you for saying so. If you still need an answer, please ask the Headteacher.")
+        thanks = ("Thank you, that helps us improve the answers." if helpful else
+                  "Thank you for saying so. If you still need an answer, please ask the Headteacher.")
+        message = body.get("message") or {}
+        answer = message.get("blocks")
+        if answer and presser.replace(without_feedback_buttons(answer, thanks), message.get("text") or thanks):
+            return  # the pair is gone from the answer, so the same answer cannot be counted twice
+        presser.tell(thanks)
 
     app.action(action_id("policy.section"))(handler(show_section))
     app.action(action_id("policy.section.select"))(handler(show_section))

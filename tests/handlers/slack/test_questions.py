@@ -81,6 +81,22 @@ def test_feedback_is_thanked(slack: SlackWorld) -> None:
     assert "Thank you" in call.params["text"]
 
 
+def test_feedback_takes_the_pair_off_the_answer_so_it_counts_once(slack: SlackWorld) -> None:
+    from bot.feedback import feedback_summary
+
+    answer = slack.sender.slash_command("/policy", QUESTION, STAFF).json()
+    [helpful] = [e for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]
+                 if e["action_id"].startswith("feedback.helpful")]
+    slack.sender.block_action(STAFF, "feedback.helpful", helpful["value"], channel="C0GENERAL1",
+                              message={"ts": "1.0", "text": answer["text"], "blocks": answer["blocks"]})
+    call = slack.fake.wait_for_call("response_url")[0]
+    assert call.params["replace_original"] is True
+    ids = [e["action_id"] for b in call.params["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert ids and all(i.startswith("policy.section") for i in ids)  # "show whole section" stays
+    assert "Thank you" in _text_of(call.params["blocks"])
+    assert feedback_summary(slack.core) == [(helpful["value"], 1, 0)]
+
+
 def test_unanswered_question_is_noted_as_a_gap_without_who_asked(slack: SlackWorld) -> None:
     gaps = pytest.importorskip("bot.qa.gaps")
     reply = slack.sender.slash_command("/policy", "what time does the school canteen serve lunch?", STAFF).json()
