@@ -53,6 +53,16 @@ MAX_CITATIONS = 3
 # (kind "sanction") is more likely the answer than the rule that was broken.
 CONSEQUENCE_CONCEPTS = frozenset({CONCEPT_PREFIX + "school_response", CONCEPT_PREFIX + "consequence"})
 CONSEQUENCE_BOOST = 1.5
+# A message of several sentences is mostly its writer's story; the sentence that asks ("can I...?", "what should I
+# do now?") says which clause is wanted. In a message of ASKING_MIN_TOKENS or more, each clause's score grows by this
+# share of how well it answers the asking sentences alone (relative to the best clause for them).
+ASKING_WEIGHT = 1.0
+ASKING_MIN_TOKENS = 10
+_ASKING_WORDS = frozenset(
+    {"can", "could", "may", "should", "shall", "what", "whats", "how", "is", "are", "do", "does", "did", "will",
+     "would", "who", "where", "why", "when", "am", "any", "have", "has"}
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 _AUDIENCE_OF_ASKER = {"parent": "parents", "staff": "staff"}
 _PEOPLE_OF = {"staff": "staff", "parents": "parent"}  # the concept naming the people a section is written for
@@ -72,6 +82,18 @@ def _about_a_concern(plain: list[str]) -> bool:
         if w in CONCERN_WORDS and not (w == "report" and i and plain[i - 1] in _SCHOOL_REPORT_BEFORE):
             return True
     return False
+
+
+def _asking_part(question: str) -> str:
+    """The sentences of a message that ask something (with a question mark, or opening with "can", "what", "should"
+    ...; else the last sentence), or "" when that is the whole message."""
+    sentences = [s.strip() for s in _SENTENCE_END.split(question) if s.strip()]
+    if len(sentences) < 2:
+        return ""
+    firsts = [words(s)[:1] for s in sentences]
+    asking = [s for s, first in zip(sentences, firsts, strict=True) if "?" in s or first and first[0] in _ASKING_WORDS]
+    asking = asking or sentences[-1:]
+    return " ".join(asking) if len(asking) < len(sentences) else ""
 
 
 def _printable_letters(text: str) -> int:
@@ -183,6 +205,8 @@ class QuestionAnswerer:
     def _reply(self, question: str, plain: list[str], audience: AskerAudience | None, safeguarding: bool) -> Answer:
         stems = self.analyzer.stems(question)
         tokens, matches, evidence = self._assess(stems, audience)
+        if len(tokens) >= ASKING_MIN_TOKENS and len(matches) > 1:
+            matches = self._weigh_asking_part(question, matches, audience)
         # Whether the policy covers the question is the coverage model's call; which clause answers it is the
         # blend's, among the clauses sharing a specific idea with the question.
         if evidence is None or coverage.MODEL.probability(evidence) < coverage.COVERED_AT_LEAST:
@@ -234,6 +258,21 @@ class QuestionAnswerer:
         while content and content[-1] in GREETINGS:
             content.pop()
         return len(content) == 1 and not set(self.analyzer.stems(content[0], False)) <= self._not_specific
+
+    def _weigh_asking_part(self, question: str, matches: list[Match], audience: AskerAudience | None) -> list[Match]:
+        """The matches re-ranked by how well each also answers the message's asking sentences (see ASKING_WEIGHT).
+        The lift is kept apart from the score as the classifier's is, so it never decides whether to answer."""
+        part = _asking_part(question)
+        asked = self._assess(self.analyzer.stems(part), audience)[1] if part else []
+        if not asked:
+            return matches
+        best = asked[0].score
+        share = {m.ref.clause.id: m.score / best for m in asked}
+        lifted = []
+        for m in matches:
+            factor = 1.0 + ASKING_WEIGHT * share.get(m.ref.clause.id, 0.0)
+            lifted.append(dataclasses.replace(m, score=m.score * factor, lift=m.lift * factor))
+        return sorted(lifted, key=lambda m: -m.score)
 
     def _off_topic_in(self, stems: list[str]) -> list[tuple[str, ...]]:
         """The everyday off-topic phrases the question uses (each once, in order of appearance)."""

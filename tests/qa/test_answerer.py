@@ -62,6 +62,17 @@ def test_answers_read_without_the_source_documents_emphasis_markers(qa: Question
     assert readable("a **must not** b and **may** c") == "a must not b and may c"
 
 
+def test_in_a_long_message_the_asking_sentence_decides(qa: QuestionAnswerer, monkeypatch: pytest.MonkeyPatch) -> None:
+    story = (
+        "A parent has been messaging me on Facebook about her son's reading and asking for my number. "
+        "She seems nice and I don't want to be rude. Can I give her my mobile?"
+    )
+    assert qa_module._asking_part(story) == "Can I give her my mobile?"
+    assert qa.answer(story, "staff").citations[0].clause == "cc-contact-details-agreed"
+    monkeypatch.setattr(qa_module, "ASKING_WEIGHT", 0.0)  # the story alone reads as contact with parents at large
+    assert qa.answer(story, "staff").citations[0].clause != "cc-contact-details-agreed"
+
+
 def test_the_askers_audience_is_preferred(qa: QuestionAnswerer) -> None:
     staff = qa.answer("can I post photos of pupils on my personal social media?", "staff")
     parent = qa.answer("can I post photos of pupils on my personal social media?", "parent")
