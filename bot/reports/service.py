@@ -229,15 +229,21 @@ class ReportService:
         attachments: Sequence[Attachment] = (),
         reply_to: ReplyAddress | None = None,
         named_people: Sequence[str] = (),
+        reported_by: str | None = None,
     ) -> Receipt:
-        """Store a report and queue its alerts in one transaction; only then is there a receipt to show."""
+        """Store a report and queue its alerts in one transaction; only then is there a receipt to show.
+
+        `reported_by`: the sender's name, when they chose to give it (staff in Slack). It is added to the report for
+        the DSLs to read, but never makes the sender someone the report is about: a DSL or headteacher who reports
+        by name still has their report routed as anyone else's, and can open it."""
         category = self.category(category_key)
         if channel not in CHANNELS:
             raise ReportError("Reports can only arrive through Telegram, Slack or the console.")
         body = self._clean_text(text, what="report")
         files = self._clean_files(attachments, first=1)
+        signed = f"\n\n(Reported by {reported_by}, who chose not to stay anonymous.)" if reported_by else ""
         with self._write_lock:
-            receipt = self._submit(category, body, channel, files, reply_to, named_people)
+            receipt = self._submit(category, body, signed, channel, files, reply_to, named_people)
         log.info("report %s received (%s, %d attachment(s))", receipt.code, category.key, len(files))
         return receipt
 
@@ -245,6 +251,7 @@ class ReportService:
         self,
         category: Category,
         body: str,
+        signed: str,
         channel: str,
         files: list[CleanFile],
         reply_to: ReplyAddress | None,
@@ -254,7 +261,8 @@ class ReportService:
         with self.db.session() as session:
             everyone = self._everyone(session)
         today = self._today()
-        conflicts = find_conflicts(everyone, body, named_people)
+        conflicts = find_conflicts(everyone, body, named_people)  # whom the report names, not who signed it
+        body += signed
         alerted = route_people(everyone, category, conflicts, today)
         named = [p for p in everyone if p.id in conflicts]
         routed = "Alerted: " + (_names(alerted) or "nobody holds the roles on this route")

@@ -89,6 +89,16 @@ def test_a_contentless_alert_in_slack_points_to_its_button_not_the_server(slack_
     assert "Open it with the button below." in alert.text and "policybot" not in alert.text
 
 
+def test_a_headteacher_reporting_by_name_is_not_taken_for_the_subject(core: Core) -> None:
+    receipt = core.reports.submit("staff_concern", TEXT, channel="slack", reported_by="Alex Head")
+    assert {m.recipient.address for m in alerts(core)} == {"Alex Head"}  # not passed to the chair as if conflicted
+    head = core.reports.actor(name="Alex Head")
+    assert head is not None
+    case = core.reports.case(receipt.code, head)  # and the head can open their own report
+    assert case.text.endswith("(Reported by Alex Head, who chose not to stay anonymous.)")
+    assert "Kept away" not in " ".join(e.detail or "" for e in case.events)
+
+
 @pytest.mark.parametrize(
     ("category", "expected"),
     [

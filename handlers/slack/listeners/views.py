@@ -69,15 +69,14 @@ def register(app: App, core: Core) -> None:
         text = state_value(view, DESCRIPTION_BLOCK)
         anonymous = state_checked(view, "anonymous")
         user_id = str(body.get("user", {}).get("id", ""))
-        reply_to = None
+        reply_to, who = None, None
         if not anonymous:
             # The sender chose to give their name: it goes in the report, and questions can reach them here.
             person = staff_member(core, user_id)
             who = person.name if person else "a member of staff whose Slack account the bot does not know"
-            text = f"{text}\n\n(Reported by {who}, who chose not to stay anonymous.)"
             reply_to = ReplyAddress("slack", user_id)
         try:
-            receipt = reports.submit(category, text, channel="slack", reply_to=reply_to)
+            receipt = reports.submit(category, text, channel="slack", reply_to=reply_to, reported_by=who)
         except Exception as exc:
             block = CATEGORY_BLOCK if not category else DESCRIPTION_BLOCK
             ack(response_action="errors", errors={block: kind_error(exc)[:150]})
