@@ -17,7 +17,10 @@ def register(commands: Any) -> None:
 
     add = sub.add_parser("add", help="add or update a person")
     add.add_argument("name")
-    add.add_argument("--role", action="append", dest="roles", help="a role (repeatable); default staff")
+    add.add_argument(
+        "--role", action="append", dest="roles",
+        help="a role (repeatable); default staff for someone new, and unchanged for someone already listed",
+    )
     add.add_argument("--slack", dest="slack_user_id")
     add.add_argument("--telegram", dest="telegram_chat_id", type=int)
     add.add_argument("--email")
@@ -61,17 +64,19 @@ def _add(args: argparse.Namespace) -> int:
     from handlers.cli.common import make_core
 
     core = make_core()
-    entry = PersonEntry(
-        name=args.name,
-        roles=args.roles or ["staff"],
-        slack_user_id=args.slack_user_id,
-        telegram_chat_id=args.telegram_chat_id,
-        email=args.email,
-        start_date=args.start_date,
-    )
     with core.db.session() as session:
+        # Adding a Slack id to someone already listed must not quietly take away their roles (a DSL's, say).
+        existing = core.people.by_name(session, args.name)
+        entry = PersonEntry(
+            name=args.name,
+            roles=args.roles or (sorted(existing.roles) if existing else ["staff"]),
+            slack_user_id=args.slack_user_id,
+            telegram_chat_id=args.telegram_chat_id,
+            email=args.email,
+            start_date=args.start_date,
+        )
         person = core.people.upsert(session, entry)
-        print(f"Saved {person.name} ({', '.join(sorted(person.roles))}).")
+        print(f"{'Updated' if existing else 'Added'} {person.name} ({', '.join(sorted(person.roles))}).")
     return 0
 
 

@@ -69,6 +69,11 @@ def test_people_commands_round_trip(tmp_path: Path) -> None:
     listing = policybot(tmp_path, "people", "list")
     assert "Kim New: Deputy Designated Safeguarding Lead, Staff" in listing.stdout
     assert "Dana Lead: Designated Safeguarding Lead, Staff" in listing.stdout  # from the school file
+    # Giving someone already listed a Slack id, as the README says to, keeps their roles.
+    added = policybot(tmp_path, "people", "add", "Dana Lead", "--slack", "U0DSLNEW01")
+    assert added.stdout.strip() == "Updated Dana Lead (dsl, staff)."
+    listing = policybot(tmp_path, "people", "list")
+    assert "Dana Lead: Designated Safeguarding Lead, Staff  slack U0DSLNEW01" in listing.stdout
 
 
 def test_known_errors_are_one_plain_line(tmp_path: Path) -> None:
