@@ -29,7 +29,15 @@ from bot.qa.analyzer import CONCEPT_PREFIX
 from bot.qa.answer import Answer, AskerAudience, Citation
 from bot.qa.coverage import Evidence
 from bot.qa.index import NOT_COVERED, ClauseIndex, Match
-from bot.qa.lexicon import CONCEPTS, CONCERN_WORDS, GENERIC, GREETINGS, OFF_TOPIC_PHRASES, SAFEGUARDING_WORDS
+from bot.qa.lexicon import (
+    ASKING_WORDS,
+    CONCEPTS,
+    CONCERN_WORDS,
+    GENERIC,
+    GREETINGS,
+    OFF_TOPIC_PHRASES,
+    SAFEGUARDING_WORDS,
+)
 from bot.qa.text import STOP_WORDS, fold, words
 
 __all__ = ["Answer", "Citation", "QuestionAnswerer", "MAX_QUESTION_CHARS"]
@@ -58,10 +66,6 @@ CONSEQUENCE_BOOST = 1.5
 # share of how well it answers the asking sentences alone (relative to the best clause for them).
 ASKING_WEIGHT = 1.0
 ASKING_MIN_TOKENS = 10
-_ASKING_WORDS = frozenset(
-    {"can", "could", "may", "should", "shall", "what", "whats", "how", "is", "are", "do", "does", "did", "will",
-     "would", "who", "where", "why", "when", "am", "any", "have", "has"}
-)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 _AUDIENCE_OF_ASKER = {"parent": "parents", "staff": "staff"}
@@ -91,7 +95,7 @@ def _asking_part(question: str) -> str:
     if len(sentences) < 2:
         return ""
     firsts = [words(s)[:1] for s in sentences]
-    asking = [s for s, first in zip(sentences, firsts, strict=True) if "?" in s or first and first[0] in _ASKING_WORDS]
+    asking = [s for s, first in zip(sentences, firsts, strict=True) if "?" in s or first and first[0] in ASKING_WORDS]
     asking = asking or sentences[-1:]
     return " ".join(asking) if len(asking) < len(sentences) else ""
 

@@ -13,6 +13,9 @@ from sqlalchemy import String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.qa.answer import Answer, AskerAudience
+from bot.qa.lexicon import ASKING_WORDS
+from bot.qa.text import words
+from bot.reports.receipts import find_code
 from bot.storage import Base
 
 if TYPE_CHECKING:
@@ -53,6 +56,8 @@ def record_gap(core: Core, answer: Answer, audience: AskerAudience | None, chann
     """Keep `answer`'s question if the policy did not cover it. For adapters that reply first and store after."""
     if answer.outcome != "refuse" or answer.report:
         return False  # a message about a concern may be a disclosure: it is not kept
+    if not _is_a_question(answer.question):
+        return False
     try:
         with core.db.session() as session:
             session.add(
@@ -67,6 +72,16 @@ def record_gap(core: Core, answer: Answer, audience: AskerAudience | None, chann
         log.exception("could not record a knowledge gap")
         return False
     return True
+
+
+def _is_a_question(text: str) -> bool:
+    """Only questions are gaps. A statement that the policy does not cover is often someone answering the school
+    about their report in the wrong place ("Year 3, it was Jayden's mum"), and a message with a receipt code is
+    about a report: neither is kept, as either could carry details of a case."""
+    if find_code(text) is not None:
+        return False
+    first = words(text)[:1]
+    return "?" in text or bool(first) and first[0] in ASKING_WORDS
 
 
 def without_contact_details(text: str) -> str:

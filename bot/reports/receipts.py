@@ -5,12 +5,18 @@ The alphabet leaves out characters that look or sound alike: 0/O/Q, 1/I/L, 2/Z, 
 
 from __future__ import annotations
 
+import re
 import secrets
 
 ALPHABET = "ACDEFGHJKMNPRTWXY34679"
 GROUPS, GROUP_SIZE = 4, 4
 LENGTH = GROUPS * GROUP_SIZE
 _ALLOWED = frozenset(ALPHABET)
+_SEPARATORS = "-_.\u2010\u2011\u2012\u2013\u2014\u2212"  # hyphens, and the dashes phones and documents put in
+# Four groups of four letters or digits, apart or run together, anywhere in a message ("Your receipt code is: ...").
+_IN_TEXT = re.compile(
+    r"(?<![A-Za-z0-9])(?:[A-Za-z0-9]{4}[\s" + re.escape(_SEPARATORS) + r"]?){3}[A-Za-z0-9]{4}(?![A-Za-z0-9])"
+)
 
 
 def new_code() -> str:
@@ -24,7 +30,26 @@ def format_code(raw: str) -> str:
 
 def normalise(text: str) -> str | None:
     """The canonical form of what someone typed (any case, spaces or dashes), or None if it cannot be a code."""
-    raw = "".join(ch for ch in text.upper() if not ch.isspace() and ch not in "-_.")
+    raw = "".join(ch for ch in text.upper() if not ch.isspace() and ch not in _SEPARATORS)
     if len(raw) != LENGTH or not set(raw) <= _ALLOWED:
         return None
     return format_code(raw)
+
+
+def find_code(text: str) -> str | None:
+    """The first receipt code in a message, whatever else it says ("Your receipt code is: DRYT-9KCG-WMCD-7DE4")."""
+    return code_and_rest(text)[0]
+
+
+def code_and_rest(text: str) -> tuple[str | None, str]:
+    """The first receipt code in a message and the message without it ("DRYT-9KCG-WMCD-7DE4 it was Year 3" ->
+    the code and "it was Year 3"); (None, text) without one. Four ordinary words ("they need what then") are not a
+    code: one in running text has a digit, a dash or capitals."""
+    for match in _IN_TEXT.finditer(text):
+        found = match.group(0)
+        code = normalise(found)
+        looks_like_one = any(ch.isdigit() or ch in _SEPARATORS for ch in found) or found.isupper()
+        if code is not None and looks_like_one:
+            rest = text[: match.start()].rstrip() + " " + text[match.end() :].lstrip(" \t:,.-\u2013\u2014")
+            return code, rest.strip()
+    return None, text

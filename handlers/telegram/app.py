@@ -157,6 +157,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(flows.forget_channel, pattern=f"^{flows.FORGET}"))
     app.add_handler(CallbackQueryHandler(dsl.acknowledge, pattern=f"^{ACK}"))
     app.add_handler(CallbackQueryHandler(chat.stale_button))
+    app.add_handler(MessageHandler(message & filters.REPLY & filters.TEXT & ~filters.COMMAND, flows.answer_by_reply))
     app.add_handler(MessageHandler(message & filters.TEXT & ~filters.COMMAND, chat.question))
     app.add_handler(MessageHandler(message & filters.COMMAND, chat.unknown_command))
     app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & private, chat.edited))

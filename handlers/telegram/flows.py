@@ -385,12 +385,12 @@ async def status_code(update: Update, context: Context) -> str | int:
 
 async def _show_status(update: Update, context: Context, typed: str, *, retry: bool) -> str | int:
     from bot.reports.domain import ReportError, TooManyAttempts
-    from bot.reports.receipts import normalise
+    from bot.reports.receipts import find_code, normalise
 
     core = core_of(context)
     chat = update.effective_chat
     assert chat is not None
-    code = normalise(typed)
+    code = normalise(typed) or find_code(typed)  # the receipt line pasted whole: "Your receipt code is: ..."
     if code is None and retry and len(typed.split()) >= 3:
         # A sentence, not a mistyped code: the parent has moved on, so answer it rather than keep asking.
         await say(update, context, texts.NO_CODE_THEN)
@@ -501,6 +501,29 @@ async def send_reply(update: Update, context: Context) -> str | int:
     await say(update, context, texts.REPLY_SENT)
     await _send_view(update, context, view)
     return END
+
+
+async def answer_by_reply(update: Update, context: Context) -> None:
+    """A reply (swipe or "Reply") to the bot's news about a report, which names its receipt, is an answer to the
+    school: it goes into the report, as "Reply to the school" would. Any other reply is a question."""
+    from bot.reports.domain import ReportError
+    from bot.reports.receipts import find_code
+
+    message, chat = update.message, update.effective_chat
+    quoted = message.reply_to_message if message is not None else None
+    from_bot = quoted is not None and quoted.from_user is not None and quoted.from_user.is_bot
+    code = find_code(quoted.text or quoted.caption or "") if quoted is not None and from_bot else None
+    if message is None or not message.text or chat is None or code is None:
+        await chat_flows.question(update, context)
+        return
+    core = core_of(context)
+    try:
+        view = await in_thread(core.reports.sender_reply, code, message.text, requester=requester(core, chat.id))
+    except ReportError as exc:
+        await say(update, context, str(exc))
+        return
+    await say(update, context, texts.REPLY_SENT)
+    await _send_view(update, context, view)
 
 
 async def reply_not_text(update: Update, context: Context) -> None:

@@ -30,6 +30,16 @@ def test_a_message_about_a_concern_is_never_kept(core: Core) -> None:
     assert gap_counts(core) == []
 
 
+def test_only_questions_are_kept_never_statements_or_receipt_codes(core: Core) -> None:
+    # Someone answering the school about their report in the wrong place, and a pasted receipt: details of a case.
+    ask(core, "Year 3, it was Jayden Brown's mum who posted it on Friday", "parent", "telegram")
+    ask(core, "Your receipt code is: DRYT-9KCG-WMCD-7DE4", "parent", "telegram")
+    ask(core, "dryt 9kcg wmcd 7de4 what's the wifi password?", "staff", "slack")
+    assert gaps_since(core) == []
+    ask(core, "is the wifi password on the website", "parent", "telegram")  # a question without its mark
+    assert gaps_since(core) == ["is the wifi password on the website"]
+
+
 def test_contact_details_are_not_kept_in_a_gap(core: Core) -> None:
     ask(core, "can you ring me on 07700 900 123 or mail jo.bloggs@example.com about the wifi?", "parent", "console")
     ask(core, "is @jobloggs on https://example.com/page the school's wifi?", "parent", "console")

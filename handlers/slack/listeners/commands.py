@@ -91,18 +91,25 @@ def register(app: App, core: Core) -> None:
         if not code:
             _private(respond, "Please add your receipt code, for example: /status ACDE-FGHJ-KMNP-RTWX")
             return
-        # A keyed hash of the Slack user: a rate-limit bucket for wrong codes, never stored.
-        requester = core.vault.mac(f"slack:{command.get('user_id', '')}")
-        try:
-            if reply.strip():
-                view = reports.sender_reply(code, reply.strip(), requester=requester)
-                text = "Thank you, your reply has been added to your report.\n\n" + view.text()
-            else:
-                view = reports.sender_status(code, requester=requester)
-                text = view.text()
-            if view.can_reply:
-                text += "\n" + SLACK_REPLY_HOW.format(code=view.code)
-        except Exception as exc:
-            text = kind_error(exc)
-        _private(respond, text)
+        _private(respond, status_or_reply(core, code, reply, str(command.get("user_id", ""))))
 
+
+
+def status_or_reply(core: Core, code: str, reply: str, user_id: str) -> str:
+    """/status CODE: the report's status; /status CODE ANSWER (or a direct message holding the code): the answer
+    goes into the report first."""
+    reports = core.reports
+    # A keyed hash of the Slack user: a rate-limit bucket for wrong codes, never stored.
+    requester = core.vault.mac(f"slack:{user_id}")
+    try:
+        if reply.strip():
+            view = reports.sender_reply(code, reply.strip(), requester=requester)
+            text = "Thank you, your reply has been added to your report.\n\n" + view.text()
+        else:
+            view = reports.sender_status(code, requester=requester)
+            text = view.text()
+        if view.can_reply:
+            text += "\n" + SLACK_REPLY_HOW.format(code=view.code)
+    except Exception as exc:
+        return kind_error(exc)
+    return text

@@ -8,8 +8,12 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.reports.receipts import code_and_rest
 from handlers.slack.answers import answer_for, note_gap, without_mentions
+from handlers.slack.blocks import notification_text, text_sections
+from handlers.slack.common import service
 from handlers.slack.home import publish_home
+from handlers.slack.listeners.commands import status_or_reply
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -39,6 +43,18 @@ def register(app: App, core: Core) -> None:
     def direct_message(event: dict[str, Any], client: WebClient) -> None:
         # Only people writing to the bot directly; edits, joins, bot messages and channel chatter are ignored.
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return
+        code, rest = code_and_rest(event.get("text") or "")
+        if code is not None and service(core, "reports") is not None:
+            # A receipt code in a direct message is about that report: an answer to the school's question, or a
+            # status check. Never a policy question (it would be kept, with the case's details, as a gap).
+            text = status_or_reply(core, code, rest, str(event.get("user", "")))
+            client.chat_postMessage(
+                channel=event["channel"],
+                thread_ts=event.get("thread_ts") or event["ts"],
+                text=notification_text(text),
+                blocks=text_sections(text),
+            )
             return
         answer_in_thread(event, client)
 

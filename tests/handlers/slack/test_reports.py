@@ -223,3 +223,13 @@ def test_question_reaches_a_named_reporter_by_dm(slack: SlackWorld) -> None:
     to_reporter = [c for c in slack.fake.ok_calls("chat.postMessage")
                    if c.params["channel"] == "D0STAFF001" and "Which lesson was it?" in json.dumps(c.params)]
     assert len(to_reporter) == 1
+    # Answering in the same direct message, with the code, as the question says: it goes into the report.
+    slack.sender.direct_message(f"{code} It was Year 4's swimming lesson.", STAFF)
+    slack.fake.wait_for(
+        lambda f: any("your reply has been added" in json.dumps(c.params) for c in f.ok_calls("chat.postMessage")),
+        what="the reply to be confirmed",
+    )
+    dsl = slack.core.reports.actor(name="Dana Lead")
+    assert dsl is not None
+    events = slack.core.reports.case(code, dsl).events
+    assert any(e.detail == "It was Year 4's swimming lesson." for e in events), [(e.action, e.detail) for e in events]

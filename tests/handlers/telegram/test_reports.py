@@ -200,6 +200,37 @@ def test_an_iphone_photo_sent_as_a_file_reaches_the_dsls(telegram: TelegramWorld
     assert picture.filename == "evidence-1.jpg"
 
 
+def test_a_swipe_reply_to_the_schools_question_answers_it(telegram: TelegramWorld) -> None:
+    from bot.qa.gaps import gaps_since
+
+    code = make_report(telegram)
+    dsl = telegram.core.reports.actor(name="Dana Lead")
+    assert dsl is not None
+    telegram.core.reports.ask_sender(code, dsl, "Which year group is the pupil in?")
+    before = len(telegram.fake.sent(PARENT))
+    telegram.dispatch()
+    news = telegram.fake.wait_for_messages(PARENT, before + 1)[-1]
+    answer = message(PARENT, "Year 3, it was another pupil's mum who posted it on Friday")
+    # What Telegram sends for a swipe-reply: the bot's message, quoted in the parent's.
+    answer["message"]["reply_to_message"] = {
+        "message_id": 9000, "date": answer["message"]["date"], "chat": answer["message"]["chat"],
+        "from": {"id": 1, "is_bot": True, "first_name": "School bot"}, "text": news["text"],
+    }
+    thanks, view = telegram.say(answer, expect=2)
+    assert "Thank you" in thanks and code in view
+    case = telegram.core.reports.case(code, dsl)
+    assert "Year 3, it was another pupil's mum" in " ".join(e.detail or "" for e in case.events)
+    assert gaps_since(telegram.core) == []  # never kept as an unanswered policy question
+
+
+def test_a_pasted_receipt_line_is_read_as_its_code(telegram: TelegramWorld) -> None:
+    code = make_report(telegram)
+    telegram.say(command(PARENT, "/status"))
+    pasted = "Your receipt code is: " + code.replace("-", "\u2013")  # with the dashes some phones put in
+    [status] = telegram.say(message(PARENT, pasted))
+    assert code in status and "arrived safely" in status
+
+
 def test_a_closed_report_offers_no_reply(telegram: TelegramWorld) -> None:
     code = make_report(telegram)
     dsl = telegram.core.reports.actor(name="Dana Lead")
