@@ -77,13 +77,14 @@ class Receipt:
     keeps_reply_channel: bool
     sent_to: str = "the Designated Safeguarding Leads"
 
-    def sender_text(self, *, named: bool = False) -> str:
-        """The receipt as the sender reads it. `named`: they chose to give their name (a member of staff)."""
+    def sender_text(self, *, named: bool = False, kept: bool = True) -> str:
+        """The receipt as the sender reads it. `named`: they chose to give their name (a member of staff).
+        `kept`: the sender can keep the message it is shown in (not Slack's receipt window, which closes for good)."""
         key = (
             "Please keep this code: it is how you follow your report up."
             if named
             else "This code is the only key to your report. We do not know who you are, so nobody can look it "
-            "up for you: please write it down or keep this message."
+            "up for you: please write it down" + (" or keep this message." if kept else " now.")
         )
         lines = [
             f"Thank you. Your report has arrived safely and has gone to {self.sent_to}.",

@@ -534,7 +534,7 @@ class ReportService:
                 report,
                 event.seq,
                 f"The school has a question about your report {report.code}:\n\n{text}\n\n"
-                f"To answer, send: /status {report.code}",
+                + _HOW_TO_ANSWER.get(report.channel, _HOW_TO_ANSWER["console"]).format(code=report.code),
             )
             self._queue_update(session, report, category, f"{person.name} asked the sender a question")
             return self._case_view(session, report, category)
@@ -1079,10 +1079,17 @@ _NOT_FOUND = (
     "and numbers, like ACDE-FGHJ-KMNP-RTWX."
 )
 _NO_ACCESS = "You do not have access to this report. The attempt has been recorded."
+# How a sender answers the school's question, where their news arrives (Telegram's message has the buttons).
+_HOW_TO_ANSWER = {
+    "telegram": "To answer, press \u201cReply to the school\u201d below, or reply to this message.",
+    "slack": "To answer, send: /status {code} followed by your answer.",
+    "console": "To answer, send: /status {code}",
+}
 _SENDER_TEXT = {
-    NEW: "Your report has arrived safely and is waiting for a Designated Safeguarding Lead to open it.",
-    ACKNOWLEDGED: "A member of the school's safeguarding team has opened your report and is looking at it.",
-    IN_PROGRESS: "A member of the school's safeguarding team is looking into your report.",
+    # Neutral about who: a concern about the headteacher goes to the Chair of Governors, not to a DSL.
+    NEW: "Your report has arrived safely and is waiting to be opened by the person it went to.",
+    ACKNOWLEDGED: "The person your report went to has opened it and is looking at it.",
+    IN_PROGRESS: "The school is looking into your report.",
     CLOSED: "The school has finished looking into your report. Thank you for telling us.",
 }
 

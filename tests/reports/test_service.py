@@ -99,6 +99,13 @@ def test_a_headteacher_reporting_by_name_is_not_taken_for_the_subject(core: Core
     assert "Kept away" not in " ".join(e.detail or "" for e in case.events)
 
 
+def test_the_sender_of_a_concern_about_the_head_is_not_told_a_dsl_has_it(core: Core) -> None:
+    receipt = core.reports.submit("headteacher_concern", TEXT, channel="telegram")
+    assert "Chair of Governors" in receipt.sender_text()
+    status = core.reports.sender_status(receipt.code, requester="r").text()
+    assert "Safeguarding" not in status and "arrived safely" in status
+
+
 @pytest.mark.parametrize(
     ("category", "expected"),
     [

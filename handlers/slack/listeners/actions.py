@@ -38,7 +38,7 @@ REPORT_ACTIONS = {
     "report.view": "read the report",
 }
 MODAL_ACTIONS = {"report.note": NOTE_CALLBACK, "report.ask": ASK_CALLBACK, "report.close": CLOSE_CALLBACK}
-NOT_A_DSL = "Only the Designated Safeguarding Leads can act on a report. Your attempt has been recorded."
+NOT_A_DSL = "You cannot do that on this report: only the people it was sent to can. Your attempt has been recorded."
 
 
 def action_id(name: str) -> re.Pattern[str]:

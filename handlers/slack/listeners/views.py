@@ -50,8 +50,8 @@ DONE = {
 }
 # The sender kept no way to be reached: the question waits until they check the report with its receipt code.
 ASKED_UNREACHABLE = (
-    "Your question is saved with report {code}. The sender chose to keep no way to be reached, so they will see it "
-    "only when they check their report with its receipt code. Their answer will appear in the case."
+    "Your question is saved with report {code}. There is no way to reach this sender, so they will see it only "
+    "when they check their report with its receipt code. Their answer will appear in the case."
 )
 
 
@@ -82,7 +82,8 @@ def register(app: App, core: Core) -> None:
             ack(response_action="errors", errors={block: kind_error(exc)[:150]})
             return
         # The receipt is shown in the modal: Slack keeps no copy of it, so nothing ties it to the sender.
-        text = receipt.sender_text(named=not anonymous) + "\n" + SLACK_REPLY_HOW.format(code=receipt.code)
+        text = receipt.sender_text(named=not anonymous, kept=not anonymous)
+        text += "\n" + SLACK_REPLY_HOW.format(code=receipt.code)
         ack(response_action="update", view=receipt_modal(text, keeps_copy=not anonymous))
         if not anonymous:
             tell(client, user_id, text)

@@ -39,6 +39,8 @@ def _report(slack: SlackWorld, text: str = "A pupil showed me messages from an a
     assert answer["response_action"] == "update"
     found = re.search(r"Your receipt code is: ([A-Z0-9-]+)", json.dumps(answer["view"]))
     assert found, answer
+    if anonymous:  # the window is the only copy, and it cannot be kept: nothing may tell them to keep it
+        assert "keep this message" not in json.dumps(answer["view"])
     return found.group(1)
 
 
@@ -149,7 +151,7 @@ def test_someone_who_may_not_act_is_refused_at_the_button_not_after_filling_in_t
     code = _report(slack)
     slack.sender.block_action(STAFF, "report.note", code, channel=DSL_CHANNEL)
     told = slack.fake.wait_for_call("response_url")[0].params["text"]
-    assert "Only the Designated Safeguarding Leads" in told
+    assert "only the people it was sent to can" in told
     assert len(slack.fake.ok_calls("views.open")) == 1  # the report form only: no note form opened
     assert any(e.action == "refused" and e.detail == "Not allowed to add a note" for e in _case(slack, code).events)
 
@@ -169,7 +171,7 @@ def test_unknown_slack_user_is_refused_and_recorded(slack: SlackWorld) -> None:
     code = _report(slack)
     slack.sender.block_action(NOBODY, "report.close", code, channel=DSL_CHANNEL)
     reply = slack.fake.wait_for_call("response_url")[0]
-    assert "Designated Safeguarding Leads" in reply.params["text"]
+    assert "only the people it was sent to can" in reply.params["text"]
     assert len(slack.fake.ok_calls("views.open")) == 1  # only the reporter's form; no modal for the stranger
     assert any(e.action == "refused" for e in _case(slack, code).events)
 
@@ -223,6 +225,7 @@ def test_question_reaches_a_named_reporter_by_dm(slack: SlackWorld) -> None:
     to_reporter = [c for c in slack.fake.ok_calls("chat.postMessage")
                    if c.params["channel"] == "D0STAFF001" and "Which lesson was it?" in json.dumps(c.params)]
     assert len(to_reporter) == 1
+    assert f"/status {code} followed by your answer" in json.dumps(to_reporter[0].params)
     # Answering in the same direct message, with the code, as the question says: it goes into the report.
     slack.sender.direct_message(f"{code} It was Year 4's swimming lesson.", STAFF)
     slack.fake.wait_for(

@@ -210,6 +210,7 @@ def test_a_swipe_reply_to_the_schools_question_answers_it(telegram: TelegramWorl
     before = len(telegram.fake.sent(PARENT))
     telegram.dispatch()
     news = telegram.fake.wait_for_messages(PARENT, before + 1)[-1]
+    assert "or reply to this message" in news["text"]
     answer = message(PARENT, "Year 3, it was another pupil's mum who posted it on Friday")
     # What Telegram sends for a swipe-reply: the bot's message, quoted in the parent's.
     answer["message"]["reply_to_message"] = {
