@@ -867,7 +867,8 @@ SAFEGUARDING_WORDS = frozenset(
     abuse abused abusing groom grooming groomed harm harming self-harm danger unsafe risk radicalised
     radicalized radicalisation radicalization extremist exploited exploitation nude nudes sexting sextortion
     predator disclose disclosed disclosure neglect suicide suicidal hurt hurting hurts bruise bruises bruised
-    injury injuries assault assaulted
+    injury injuries assault assaulted hits hitting smacked smacks slapped slaps punched punches kicked kicks
+    beaten beats strangled choked
     """.split()
 )
 

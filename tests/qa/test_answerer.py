@@ -119,9 +119,14 @@ def test_staff_are_pointed_to_the_headteacher(qa: QuestionAnswerer) -> None:
     assert "Headteacher" in qa.answer("how do I claim overtime?", "staff").text
 
 
-def test_a_worry_about_a_child_points_to_the_dsls(qa: QuestionAnswerer) -> None:
-    answer = qa.answer("a child told me about abuse at home, what do I do", "staff")
-    assert "Designated Safeguarding Leads" in answer.text and "999" in answer.text
+@pytest.mark.parametrize(
+    "disclosure",
+    ["a child told me about abuse at home, what do I do", "a child just told me her step dad hits her, what do I do",
+     "my son came home saying another boy punched him"],
+)
+def test_a_worry_about_a_child_points_to_the_dsls(qa: QuestionAnswerer, disclosure: str) -> None:
+    answer = qa.answer(disclosure, "staff")
+    assert "Designated Safeguarding Leads" in answer.text and "999" in answer.text and answer.report
 
 
 @pytest.mark.parametrize(
