@@ -987,6 +987,16 @@ class ReportService:
         return None
 
     @staticmethod
+    def file_problem(attachment: Attachment) -> str | None:
+        """What is wrong with a picture as evidence, in words for its sender; None if it can be kept. For adapters
+        to leave out one bad picture and send the rest, rather than refuse the whole report."""
+        try:
+            strip_metadata(attachment, 1)
+        except ReportError as exc:
+            return str(exc)
+        return None
+
+    @staticmethod
     def _clean_text(text: str, *, what: str, allow_empty: bool = False) -> str:
         body = (text or "").replace("\r\n", "\n").replace("\x00", "").strip()
         if not body and not allow_empty:

@@ -130,10 +130,26 @@ async def choose_category(update: Update, context: Context) -> str | None:
     return DESCRIBE
 
 
-async def add_text(update: Update, context: Context) -> str | None:
+# A button's word typed instead of pressed ("cancel", "done", "send it") does what the button does; it is not added
+# to the report, where the DSLs would read it and the parent would think they had stopped, finished or sent.
+_TYPED_CANCEL = frozenset({"cancel", "stop", "cancel it", "cancel report", "cancel the report"})
+_TYPED_DONE = frozenset({"done", "finished", "that's all", "thats all", "that's it", "thats it", "i'm done", "im done"})
+_TYPED_SEND = frozenset({"send", "send it", "yes send it", "yes, send it", "send now", "send the report"})
+
+
+def _typed(text: str) -> str:
+    return " ".join(text.lower().replace("\u2019", "'").strip(" .!").split())
+
+
+async def add_text(update: Update, context: Context) -> str | int | None:
     message = update.message
     if message is None or not message.text:
         return None
+    typed = _typed(message.text)
+    if typed in _TYPED_CANCEL:
+        return await cancel(update, context)
+    if typed in _TYPED_DONE:
+        return await done(update, context)
     draft = _draft(context)
     if draft["parts"] and draft["parts"][-1] == message.text:
         # Sent again, most likely because our "Added." did not arrive: it is in the report once.
@@ -203,13 +219,15 @@ def _picture(message: Message) -> tuple[str, str, int] | None:
     return None
 
 
-async def add_after_review(update: Update, context: Context) -> str:
+async def add_after_review(update: Update, context: Context) -> str | int:
     """More text or pictures on the review screen: added to the draft, back to describing."""
     message = update.message
     if message is not None and message.text:
-        await add_text(update, context)
-    else:
-        await add_file(update, context)
+        if _typed(message.text) in _TYPED_SEND:
+            return await confirm(update, context)
+        moved = await add_text(update, context)
+        return DESCRIBE if moved is None else moved
+    await add_file(update, context)
     return DESCRIBE
 
 
@@ -278,11 +296,12 @@ async def keep_choice(update: Update, context: Context) -> str | int:
     core = core_of(context)
     draft = _draft(context)
     reply_to = ReplyAddress("telegram", str(chat.id)) if query.data == KEEP_HERE else None
-    try:
-        attachments = await _fetch(context, draft["files"])
-    except TelegramError as exc:
-        log.warning("could not fetch a report picture from Telegram: %s", type(exc).__name__)
-        await say(update, context, texts.FILE_FETCH_FAILED, REVIEW_BUTTONS)
+    attachments, left_out = await _fetch(context, draft["files"])
+    if left_out:
+        # Each picture that cannot be fetched or kept is left out of the draft, and the parent is told which, so
+        # "Send it" then works: one bad picture must not hold back, or cost, the whole report.
+        draft["files"] = [entry for number, entry in enumerate(draft["files"], start=1) if number not in left_out]
+        await say(update, context, texts.pictures_left_out(sorted(left_out), len(attachments)), REVIEW_BUTTONS)
         return REVIEW
     try:
         receipt = await in_thread(
@@ -335,17 +354,29 @@ async def give_held_receipt(update: Update, context: Context) -> None:
         await say(update, context, texts.RECEIPT_HELD + "\n\n" + text)
 
 
-async def _fetch(context: Context, files: list[dict[str, str]]) -> list[Attachment]:
+async def _fetch(context: Context, files: list[dict[str, str]]) -> tuple[list[Attachment], set[int]]:
+    """The draft's pictures, and the numbers (from 1, in the order sent) of those that could not be fetched from
+    Telegram or cannot be kept as evidence."""
     from bot.reports.domain import Attachment
 
-    attachments = []
+    core = core_of(context)
+    attachments, left_out = [], set()
     for number, entry in enumerate(files, start=1):
-        telegram_file = await context.bot.get_file(entry["file_id"])
-        data = bytes(await telegram_file.download_as_bytearray())
+        try:
+            telegram_file = await context.bot.get_file(entry["file_id"])
+            data = bytes(await telegram_file.download_as_bytearray())
+        except TelegramError as exc:
+            log.warning("could not fetch a report picture from Telegram: %s", type(exc).__name__)
+            left_out.add(number)
+            continue
         extension = "jpg" if entry["type"] == "image/jpeg" else entry["type"].rpartition("/")[2][:5] or "img"
         # A neutral name: a phone's file name can identify its owner.
-        attachments.append(Attachment(f"picture-{number}.{extension}", entry["type"], data))
-    return attachments
+        attachment = Attachment(f"picture-{number}.{extension}", entry["type"], data)
+        if await in_thread(core.reports.file_problem, attachment) is not None:
+            left_out.add(number)
+            continue
+        attachments.append(attachment)
+    return attachments, left_out
 
 
 async def cancel(update: Update, context: Context) -> int:

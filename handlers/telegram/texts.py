@@ -100,9 +100,6 @@ REPORT_UNDERWAY_NOTE = (
     "You are still making a report: what you type now is added to it. Press Done to finish it, or send /cancel "
     "to stop it first."
 )
-FILE_FETCH_FAILED = (
-    "I could not fetch one of your pictures from Telegram. Please try Send again in a minute, or /cancel."
-)
 
 # --- status ---
 ASK_CODE = "Please send your receipt code (for example ACDE-FGHJ-KMNP-RTWX). Send /cancel to stop."
@@ -118,3 +115,15 @@ FORGOTTEN = (
     "Done: the school no longer has a way to reach this chat, and no news will come here. Your report is "
     "unchanged; you can still check it with /status {code}."
 )
+
+
+def pictures_left_out(numbers: list[int], kept: int) -> str:
+    """Some pictures could not be fetched or are not photos the report can keep: they are left out."""
+    which = ", ".join(str(n) for n in numbers[:-1]) + (" and " if len(numbers) > 1 else "") + str(numbers[-1])
+    picture = "Picture" if len(numbers) == 1 else "Pictures"
+    rest = {0: "your words", 1: "the other picture"}.get(kept, f"the other {kept} pictures")
+    return (
+        f"{picture} {which} (in the order you sent them) could not be kept: a file that is not a photo, or one "
+        f"Telegram would not pass on. I have left {'it' if len(numbers) == 1 else 'them'} out. Press Send it to "
+        f"send your report with {rest}, or send the picture again as a photo."
+    )

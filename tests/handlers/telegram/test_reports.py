@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -179,6 +180,17 @@ def test_pictures_need_words_and_a_report_too_long_is_said_while_writing(telegra
     assert "longer than I can take" in telegram.fake.texts(PARENT)[-1]
 
 
+def _send_keeping_nothing(telegram: TelegramWorld) -> Any:
+    """Send it, keep nothing: the case as a DSL sees it."""
+    telegram.say(callback(PARENT, "r:send"))
+    [receipt] = telegram.say(callback(PARENT, "r:none"))
+    found = CODE.search(receipt)
+    assert found, receipt
+    dsl = telegram.core.reports.actor(name="Dana Lead")
+    assert dsl is not None
+    return telegram.core.reports.case(found.group(0), dsl)
+
+
 def test_an_iphone_photo_sent_as_a_file_reaches_the_dsls(telegram: TelegramWorld) -> None:
     telegram.say(command(PARENT, "/report"), expect=2)
     telegram.say(callback(PARENT, "rc:online_abuse"))
@@ -190,14 +202,39 @@ def test_an_iphone_photo_sent_as_a_file_reaches_the_dsls(telegram: TelegramWorld
     assert "I can only keep" not in added
     [review] = telegram.say(callback(PARENT, "r:done"))
     assert "1 picture" in review
-    telegram.say(callback(PARENT, "r:send"))
-    [receipt] = telegram.say(callback(PARENT, "r:none"))
-    found = CODE.search(receipt)
-    assert found, receipt
-    dsl = telegram.core.reports.actor(name="Dana Lead")
-    assert dsl is not None
-    [picture] = telegram.core.reports.case(found.group(0), dsl).attachments
+    [picture] = _send_keeping_nothing(telegram).attachments
     assert picture.filename == "evidence-1.jpg"
+
+
+def test_typed_done_send_and_cancel_do_what_the_buttons_do(telegram: TelegramWorld) -> None:
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:online_abuse"))
+    telegram.say(message(PARENT, "Some kids posted a video of my son at the park."))
+    [review] = telegram.say(message(PARENT, "Done."))
+    assert "Please check your report" in review and "Done" not in review.split("park.")[1].split("Send it")[0]
+    [choice] = telegram.say(message(PARENT, "yes send it"))
+    assert "Keep me updated here" in choice
+    telegram.say(command(PARENT, "/cancel"))
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:online_abuse"))
+    telegram.say(message(PARENT, "Another thing happened."))
+    [cancelled] = telegram.say(message(PARENT, "cancel"))
+    assert cancelled == texts.CANCELLED
+
+
+def test_one_bad_picture_is_left_out_and_the_rest_is_sent(telegram: TelegramWorld) -> None:
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:online_abuse"))
+    telegram.say(message(PARENT, "Someone is posting pictures of the children."))
+    telegram.say(photo(PARENT, telegram.fake.add_file(jpeg(), "photos/file_1.jpg")))
+    broken = telegram.fake.add_file(b"GIF89a not really a picture", "documents/anim.gif")
+    telegram.say(document(PARENT, broken, file_name="anim.gif", mime_type="image/gif"))
+    telegram.say(callback(PARENT, "r:done"))
+    telegram.say(callback(PARENT, "r:send"))
+    [left_out] = telegram.say(callback(PARENT, "r:none"))
+    assert left_out.startswith("Picture 2 (in the order you sent them) could not be kept")
+    assert "Press Send it to send your report with the other picture" in left_out
+    assert len(_send_keeping_nothing(telegram).attachments) == 1
 
 
 def test_a_swipe_reply_to_the_schools_question_answers_it(telegram: TelegramWorld) -> None:
