@@ -32,7 +32,7 @@ from telegram.warnings import PTBUserWarning
 
 from handlers.telegram import chat as chat_flows
 from handlers.telegram import texts
-from handlers.telegram.chat import MENU_REPORT, MENU_STATUS
+from handlers.telegram.chat import MENU_ASK, MENU_REPORT, MENU_STATUS
 from handlers.telegram.common import (
     DRAFT,
     Context,
@@ -442,6 +442,15 @@ async def _show_status(update: Update, context: Context, typed: str, *, retry: b
     return END
 
 
+async def leave_for_question(update: Update, context: Context) -> int:
+    """"Ask about the policy" while a category, a receipt code or an answer to the school is awaited: stop waiting,
+    so the question typed next is answered, not taken as a code or sent to the school as the answer. (While a
+    report is being written, the menu instead warns that what is typed is added to it: see chat.menu.)"""
+    _clear(context)
+    await chat_flows.menu(update, context)
+    return END
+
+
 async def leave_status(update: Update, context: Context) -> int:
     """/start or /help while a receipt code or a reply is awaited: stop waiting for it, and do what was asked."""
     if context.chat_data is not None:
@@ -582,6 +591,7 @@ def _conversation(private_message: filters.BaseFilter, text: filters.BaseFilter)
         states={
             CATEGORY: [
                 CallbackQueryHandler(choose_category, pattern=f"^{CHOOSE}"),
+                CallbackQueryHandler(leave_for_question, pattern=f"^{MENU_ASK}$"),
                 MessageHandler(private_message & ~filters.COMMAND, use_the_buttons),
             ],
             DESCRIBE: [
@@ -604,10 +614,12 @@ def _conversation(private_message: filters.BaseFilter, text: filters.BaseFilter)
             ],
             STATUS_CODE: [
                 MessageHandler(text, status_code),
+                CallbackQueryHandler(leave_for_question, pattern=f"^{MENU_ASK}$"),
                 CommandHandler(["start", "help"], leave_status, filters=private_message),
             ],
             STATUS_REPLY: [
                 MessageHandler(text, send_reply),
+                CallbackQueryHandler(leave_for_question, pattern=f"^{MENU_ASK}$"),
                 CommandHandler(["start", "help"], leave_status, filters=private_message),
                 MessageHandler(private_message & ~filters.COMMAND, reply_not_text),
             ],

@@ -261,6 +261,22 @@ def test_a_swipe_reply_to_the_schools_question_answers_it(telegram: TelegramWorl
     assert gaps_since(telegram.core) == []  # never kept as an unanswered policy question
 
 
+def test_asking_about_the_policy_while_an_answer_is_awaited_is_a_question(telegram: TelegramWorld) -> None:
+    from handlers.telegram.chat import MENU_ASK
+
+    code = make_report(telegram)
+    dsl = telegram.core.reports.actor(name="Dana Lead")
+    assert dsl is not None
+    telegram.core.reports.ask_sender(code, dsl, "Which year group is the pupil in?")
+    telegram.dispatch()
+    telegram.say(callback(PARENT, f"sr:{code}"))  # "Reply to the school", then thinks better of it
+    [prompt] = telegram.say(callback(PARENT, MENU_ASK))
+    assert "Type your question" in prompt
+    [answer] = telegram.say(message(PARENT, "Can I post photos of the school play?"))
+    assert "added to your report" not in answer and "Social Media Policy" in answer
+    assert not [e for e in telegram.core.reports.case(code, dsl).events if e.action == "replied"]
+
+
 def test_a_pasted_receipt_line_is_read_as_its_code(telegram: TelegramWorld) -> None:
     code = make_report(telegram)
     telegram.say(command(PARENT, "/status"))
