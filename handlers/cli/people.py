@@ -99,9 +99,13 @@ def _role(args: argparse.Namespace) -> int:
 def _leave(args: argparse.Namespace) -> int:
     from handlers.cli.common import make_core
 
-    person = make_core().people.set_leave_date(args.name, args.day)
-    print(
-        f"{person.name} leaves on {args.day:%A %d %B %Y}. "
-        "The admin will be reminded that day to change the passwords of the school accounts they could use."
-    )
+    core = make_core()
+    person = core.people.set_leave_date(args.name, args.day)
+    today = core.clock.now().astimezone(core.school.tz).date()
+    day = f"{args.day:%A %d %B %Y}"
+    passwords = "to change the passwords of the school accounts they could use."
+    if args.day < today:  # recorded late: the reminder is due at once, not on a day that has passed
+        print(f"{person.name} left on {day}. The admin will be reminded on the next school day {passwords}")
+    else:
+        print(f"{person.name} leaves on {day}. The admin will be reminded that day {passwords}")
     return 0

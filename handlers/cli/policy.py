@@ -97,7 +97,7 @@ def _ask(args: argparse.Namespace) -> int:
     else:
         from handlers.console import render_answer
 
-        print(render_answer(answer))
+        print(render_answer(answer, "To tell the school about a concern, run `policybot chat` and type /report."))
     if answer.outcome == "invalid":
         return 2
     return 0 if answer.answered else 1

@@ -28,18 +28,20 @@ Type a question about the policy in your own words, for example "can I post phot
   /quit          leave"""
 
 
-def render_answer(answer: Answer) -> str:
-    """An answer as plain text: the short answer, then each quoted clause with its section."""
+def render_answer(answer: Answer, report_how: str = "Type /report to tell the school about a concern.") -> str:
+    """An answer as plain text: the short answer, then each quoted clause with its section. `report_how`: how a
+    concern is reported from where the answer is read (the chat's /report, or `policybot chat` from `ask`)."""
     lines = [answer.text.strip()]
     for citation, words in answer.to_be_quoted(3):
         quote = textwrap.fill(words, width=88, initial_indent="    ", subsequent_indent="    ")
         lines.append(f'\n  From "{citation.section}" ({citation.policy}):\n{quote}')
     if answer.report:
-        lines.append("\nType /report to tell the school about a concern.")
+        lines.append("\n" + report_how)
     return "\n".join(lines)
 
 
-def choose_audience(io: ConsoleIO) -> Audience | None:
+def choose_audience(io: ConsoleIO, held: list[str] | None = None) -> Audience | None:
+    """Parent or staff. A question typed before choosing is kept in `held`, to be answered once we know who asks."""
     while True:
         reply = io.ask("Are you a parent or carer (p), or a member of staff (s)? ")
         if reply is None:
@@ -49,17 +51,27 @@ def choose_audience(io: ConsoleIO) -> Audience | None:
             return "parent"
         if choice in {"s", "staff", "member of staff", "teacher"}:
             return "staff"
-        io.say("Please type p for parent or carer, or s for staff.")
+        if held is not None and len(choice.split()) > 1 and not choice.startswith("/"):
+            held.append(reply.strip())
+            io.say("I will answer that in a moment: the policy says different things to parents and to staff. "
+                   "Please type p for parent or carer, or s for staff.")
+        else:
+            io.say("Please type p for parent or carer, or s for staff.")
 
 
 def chat(core: Core, io: ConsoleIO | None = None) -> None:
     io = io or ConsoleIO()
     io.say(f"Hello! I answer questions about {core.school.name}'s Social Media Policy, quoting it word for word.")
-    audience = choose_audience(io)
+    held: list[str] = []
+    audience = choose_audience(io, held)
     if audience is None:
         io.say("Goodbye.")
         return
     io.say(HELP)
+    if held:
+        from bot.qa.gaps import ask
+
+        io.say(render_answer(ask(core, held[-1], audience, "console")))
     while True:
         line = io.ask("\nYou: ", cancellable=False)
         text = (line or "").strip()

@@ -74,6 +74,9 @@ def test_people_commands_round_trip(tmp_path: Path) -> None:
     assert added.stdout.strip() == "Updated Dana Lead (dsl, staff)."
     listing = policybot(tmp_path, "people", "list")
     assert "Dana Lead: Designated Safeguarding Lead, Staff  slack U0DSLNEW01" in listing.stdout
+    # A leaving date recorded after the day has passed is not promised a reminder "that day".
+    late = policybot(tmp_path, "people", "leave", "Kim New", "--on", "2020-07-17")
+    assert late.stdout.startswith("Kim New left on Friday 17 July 2020. The admin will be reminded on the next school")
 
 
 def test_known_errors_are_one_plain_line(tmp_path: Path) -> None:

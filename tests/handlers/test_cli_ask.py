@@ -21,6 +21,11 @@ def test_ask_quotes_the_policy_and_exits_0(tmp_path: Path) -> None:
     assert "include other children as well as their own" in result.stdout
 
 
+def test_a_concern_asked_on_the_command_line_is_told_where_to_report_it(tmp_path: Path) -> None:
+    result = policybot(tmp_path, "ask", "my child is being bullied online", "--audience", "parent")
+    assert "run `policybot chat` and type /report" in result.stdout and "Type /report" not in result.stdout
+
+
 def test_ask_json_shape(tmp_path: Path) -> None:
     result = policybot(tmp_path, "ask", "a pupil sent me a friend request", "--audience", "staff", "--json")
     data = json.loads(result.stdout)

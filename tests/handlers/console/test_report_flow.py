@@ -134,3 +134,9 @@ def test_cancel_at_the_question_prompt_does_not_leave(core: Core) -> None:
     io = ScriptedIO(["p", "/cancel", "can I post photos of sports day?", "/quit"])
     chat(core, io)
     assert "nothing to cancel" in io.text and "include other children" in io.text and io.text.endswith("Goodbye.")
+
+
+def test_a_question_typed_before_choosing_parent_or_staff_is_answered_after(core: Core) -> None:
+    io = ScriptedIO(["can I post photos of sports day?", "p", "/quit"])
+    chat(core, io)
+    assert "I will answer that in a moment" in io.text and "include other children" in io.text
