@@ -100,6 +100,12 @@ def _asking_part(question: str) -> str:
     return " ".join(asking) if len(asking) < len(sentences) else ""
 
 
+def _names_the_dsls(plain: list[str]) -> bool:
+    return "dsl" in plain or "dsls" in plain or any(
+        a == "designated" and b == "safeguarding" for a, b in zip(plain, plain[1:], strict=False)
+    )
+
+
 def _printable_letters(text: str) -> int:
     return sum(1 for ch in text if ch.isalpha())
 
@@ -203,7 +209,10 @@ class QuestionAnswerer:
         safeguarding = any(w in SAFEGUARDING_WORDS for w in plain)
         reply = self._reply(question, plain, audience, safeguarding)
         if safeguarding or _about_a_concern(plain):
-            return self._offer_report(reply, audience)
+            reply = self._offer_report(reply, audience)
+        if _names_the_dsls(plain) and reply.answered:  # "who is the DSL?": the policy names no one; the school does
+            contact = self.contact_for(audience, True)
+            reply = dataclasses.replace(reply, text=f"{reply.text}\nYou can reach {contact}.", contact=contact)
         return reply
 
     def _reply(self, question: str, plain: list[str], audience: AskerAudience | None, safeguarding: bool) -> Answer:

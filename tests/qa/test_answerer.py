@@ -119,6 +119,12 @@ def test_staff_are_pointed_to_the_headteacher(qa: QuestionAnswerer) -> None:
     assert "Headteacher" in qa.answer("how do I claim overtime?", "staff").text
 
 
+def test_asking_who_the_dsl_is_gives_the_schools_contact(school: School) -> None:
+    qa = QuestionAnswerer(load_library(REPO_ROOT / "policy_data"), school)
+    answer = qa.answer("who is the DSL", "staff")
+    assert answer.text.endswith("You can reach the Designated Safeguarding Leads, dsl@stokeswood.example.sch.uk.")
+
+
 @pytest.mark.parametrize(
     "disclosure",
     ["a child told me about abuse at home, what do I do", "a child just told me her step dad hits her, what do I do",
