@@ -190,12 +190,15 @@ class Reviews:
         now = self.core.clock.now()
         today = self.quiet.today(now)
         with self.core.db.session() as session:
-            again = new_version is None and session.scalar(
+            if new_version is not None and new_version == self._status(session, policy, today).version:
+                new_version = None  # "updated" to the version it already is: no change of version
+            same = PolicyReview.no_changes if new_version is None else PolicyReview.new_version == new_version
+            again = session.scalar(
                 select(PolicyReview.id).where(
-                    PolicyReview.policy_id == policy.id, PolicyReview.reviewed_on == today, PolicyReview.no_changes
+                    PolicyReview.policy_id == policy.id, PolicyReview.reviewed_on == today, same
                 )
             )
-            if again:  # "no changes needed" pressed twice (or by both people asked): one review
+            if again:  # the same review pressed twice, or by both people asked (head and chair): one review
                 return self._status(session, policy, today)
             session.add(
                 PolicyReview(
