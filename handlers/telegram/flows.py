@@ -182,7 +182,10 @@ async def add_file(update: Update, context: Context) -> str | None:
         await say(update, context, texts.FILE_TOO_LARGE, DESCRIBE_BUTTONS)
         return None
     if len(draft["files"]) >= MAX_FILES:
-        await say(update, context, texts.TOO_MANY_FILES, DESCRIBE_BUTTONS)
+        album = message.media_group_id
+        if album is None or draft.get("full_album") != album:  # said once per album, not once per extra picture
+            draft["full_album"] = album
+            await say(update, context, texts.TOO_MANY_FILES, DESCRIBE_BUTTONS)
         return None
     if message.caption and _too_long(context, draft, message.caption):
         await say(update, context, texts.TOO_LONG, DESCRIBE_BUTTONS)

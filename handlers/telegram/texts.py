@@ -81,7 +81,10 @@ ONLY_PICTURES = (
 )
 TOO_MANY_FILES = "That is as many pictures as one report can carry. Please describe anything else in words."
 FILE_TOO_LARGE = "That file is too large. Please send a smaller photo or a screenshot."
-TOO_LONG = "That makes your report longer than I can take. Please shorten it, or /cancel and start again."
+TOO_LONG = (
+    "That message would make your report longer than I can take, so it was not added. Press Done to send what you "
+    "have written so far; once it is sent, you can add the rest with /status and \u201cReply to the school\u201d."
+)
 KEEP_CHOICE = (
     "Would you like to hear back about your report?\n\n"
     "• Keep me updated here: the school can send you news, or a question, in this chat. The way to reach "

@@ -177,7 +177,8 @@ def test_pictures_need_words_and_a_report_too_long_is_said_while_writing(telegra
     assert "pictures are kept" in words and "write a few words" in words
     for n in range(5):  # 5 x 4,000 characters, and the blank lines between them, are over 20,000
         telegram.say(message(PARENT, str(n) + "x" * 3999))
-    assert "longer than I can take" in telegram.fake.texts(PARENT)[-1]
+    too_long = telegram.fake.texts(PARENT)[-1]
+    assert "longer than I can take, so it was not added" in too_long and "Press Done to send" in too_long
 
 
 def _send_keeping_nothing(telegram: TelegramWorld) -> Any:
@@ -353,3 +354,20 @@ def test_an_album_of_pictures_is_one_added(telegram: TelegramWorld) -> None:
     added = telegram.fake.texts(PARENT)[before:].count(texts.ADDED)
     [review] = telegram.say(callback(PARENT, "r:done"))
     assert "3 pictures" in review and added == 1
+
+
+def test_an_album_over_the_picture_limit_says_so_once(telegram: TelegramWorld) -> None:
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:online_abuse"))
+    telegram.say(message(PARENT, "Screenshots of the group chat."))
+    before = len(telegram.fake.sent(PARENT))
+    for n in range(13):  # three more than a report can carry
+        update = photo(PARENT, telegram.fake.add_file(jpeg(), f"photos/big_album_{n}.jpg"))
+        update["message"]["media_group_id"] = "24680"
+        telegram.fake.inject(update)
+    telegram.fake.wait_for(
+        lambda: texts.TOO_MANY_FILES in telegram.fake.texts(PARENT)[before:], what="the limit to be said"
+    )
+    [review] = telegram.say(callback(PARENT, "r:done"))
+    assert "10 pictures" in review
+    assert telegram.fake.texts(PARENT)[before:].count(texts.TOO_MANY_FILES) == 1
