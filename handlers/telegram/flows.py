@@ -520,8 +520,6 @@ async def start_reply(update: Update, context: Context) -> str | int | None:
 
 
 async def send_reply(update: Update, context: Context) -> str | int:
-    from bot.reports.domain import ReportError
-
     message = update.message
     chat = update.effective_chat
     code = context.chat_data.get(REPLY_CODE) if context.chat_data else None
@@ -531,10 +529,21 @@ async def send_reply(update: Update, context: Context) -> str | int:
     if not code:
         await say(update, context, texts.ASK_CODE)
         return STATUS_CODE
+    return await _reply_to_school(update, context, code, message.text)
+
+
+async def _reply_to_school(
+    update: Update, context: Context, code: str, text: str, attachments: list[Attachment] | None = None
+) -> int:
+    """The sender's answer (and pictures) into the report; then the report as it now stands."""
+    from bot.reports.domain import ReportError
+
+    chat = update.effective_chat
+    assert chat is not None
     core = core_of(context)
     try:
         view = await in_thread(
-            core.reports.sender_reply, code, message.text, requester=requester(core, chat.id)
+            core.reports.sender_reply, code, text, requester=requester(core, chat.id), attachments=attachments or ()
         )
     except ReportError as exc:
         _clear(context)
@@ -567,6 +576,21 @@ async def answer_by_reply(update: Update, context: Context) -> None:
         return
     await say(update, context, texts.REPLY_SENT)
     await _send_view(update, context, view)
+
+
+async def send_reply_picture(update: Update, context: Context) -> str | int:
+    """A picture (with or without a caption) as the answer to the school: the report takes pictures in replies."""
+    message, chat = update.message, update.effective_chat
+    code = context.chat_data.get(REPLY_CODE) if context.chat_data else None
+    found = _picture(message) if message is not None else None
+    if message is None or chat is None or not code or found is None:
+        await say(update, context, texts.WRITE_REPLY)
+        return STATUS_REPLY
+    attachments, left_out = await _fetch(context, [{"file_id": found[0], "type": found[1]}])
+    if left_out:
+        await say(update, context, texts.REPLY_PICTURE_NOT_KEPT)
+        return STATUS_REPLY
+    return await _reply_to_school(update, context, code, message.caption or "", attachments)
 
 
 async def reply_not_text(update: Update, context: Context) -> None:
@@ -622,6 +646,7 @@ def _conversation(private_message: filters.BaseFilter, text: filters.BaseFilter)
             ],
             STATUS_REPLY: [
                 MessageHandler(text, send_reply),
+                MessageHandler(private_message & (filters.PHOTO | filters.Document.ALL), send_reply_picture),
                 CallbackQueryHandler(leave_for_question, pattern=f"^{MENU_ASK}$"),
                 CommandHandler(["start", "help"], leave_status, filters=private_message),
                 MessageHandler(private_message & ~filters.COMMAND, reply_not_text),

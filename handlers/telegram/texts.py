@@ -113,6 +113,10 @@ WRITE_REPLY = (
     "without your name. Send /cancel to stop."
 )
 REPLY_SENT = "Thank you. Your answer has been added to your report."
+REPLY_PICTURE_NOT_KEPT = (
+    "I could not keep that picture: it is not a photo I can read, or Telegram would not pass it on. Please send it "
+    "again as a photo, or write your answer in words. Send /cancel to stop."
+)
 NOTHING_TO_FORGET = "The school already has no way to reach you about report {code}, so no news will come here."
 FORGOTTEN = (
     "Done: the school no longer has a way to reach this chat, and no news will come here. Your report is "

@@ -262,20 +262,36 @@ def test_a_swipe_reply_to_the_schools_question_answers_it(telegram: TelegramWorl
     assert gaps_since(telegram.core) == []  # never kept as an unanswered policy question
 
 
-def test_asking_about_the_policy_while_an_answer_is_awaited_is_a_question(telegram: TelegramWorld) -> None:
-    from handlers.telegram.chat import MENU_ASK
-
+def _asked(telegram: TelegramWorld, question: str) -> tuple[str, Any]:
+    """A report kept with a reply channel, and a DSL's question about it delivered to the parent."""
     code = make_report(telegram)
     dsl = telegram.core.reports.actor(name="Dana Lead")
     assert dsl is not None
-    telegram.core.reports.ask_sender(code, dsl, "Which year group is the pupil in?")
+    telegram.core.reports.ask_sender(code, dsl, question)
     telegram.dispatch()
+    return code, dsl
+
+
+def test_asking_about_the_policy_while_an_answer_is_awaited_is_a_question(telegram: TelegramWorld) -> None:
+    from handlers.telegram.chat import MENU_ASK
+
+    code, dsl = _asked(telegram, "Which year group is the pupil in?")
     telegram.say(callback(PARENT, f"sr:{code}"))  # "Reply to the school", then thinks better of it
     [prompt] = telegram.say(callback(PARENT, MENU_ASK))
     assert "Type your question" in prompt
     [answer] = telegram.say(message(PARENT, "Can I post photos of the school play?"))
     assert "added to your report" not in answer and "Social Media Policy" in answer
     assert not [e for e in telegram.core.reports.case(code, dsl).events if e.action == "replied"]
+
+
+def test_a_picture_sent_as_the_answer_to_the_school_is_added(telegram: TelegramWorld) -> None:
+    code, dsl = _asked(telegram, "Do you have a screenshot of the post?")
+    telegram.say(callback(PARENT, f"sr:{code}"))
+    answer = photo(PARENT, telegram.fake.add_file(jpeg(), "photos/answer.jpg"), caption="This is the post.")
+    thanks, _ = telegram.say(answer, expect=2)
+    assert thanks == texts.REPLY_SENT
+    case = telegram.core.reports.case(code, dsl)
+    assert len(case.attachments) == 2 and "This is the post." in " ".join(e.detail or "" for e in case.events)
 
 
 def test_a_pasted_receipt_line_is_read_as_its_code(telegram: TelegramWorld) -> None:
