@@ -29,16 +29,8 @@ from bot.qa.analyzer import CONCEPT_PREFIX
 from bot.qa.answer import Answer, AskerAudience, Citation
 from bot.qa.coverage import Evidence
 from bot.qa.index import NOT_COVERED, ClauseIndex, Match
-from bot.qa.lexicon import (
-    ASKING_WORDS,
-    CONCEPTS,
-    CONCERN_WORDS,
-    GENERIC,
-    GREETINGS,
-    OFF_TOPIC_PHRASES,
-    SAFEGUARDING_WORDS,
-)
-from bot.qa.text import STOP_WORDS, fold, words
+from bot.qa.lexicon import CONCEPTS, CONCERN_WORDS, GENERIC, GREETINGS, OFF_TOPIC_PHRASES, SAFEGUARDING_WORDS
+from bot.qa.text import STOP_WORDS, asks, fold, words
 
 __all__ = ["Answer", "Citation", "QuestionAnswerer", "MAX_QUESTION_CHARS"]
 
@@ -95,9 +87,7 @@ def _asking_part(question: str) -> str:
     sentences = [s.strip() for s in _SENTENCE_END.split(question) if s.strip()]
     if len(sentences) < 2:
         return ""
-    firsts = [words(s)[:1] for s in sentences]
-    asking = [s for s, first in zip(sentences, firsts, strict=True) if "?" in s or first and first[0] in ASKING_WORDS]
-    asking = asking or sentences[-1:]
+    asking = [s for s in sentences if asks(s)] or sentences[-1:]
     return " ".join(asking) if len(asking) < len(sentences) else ""
 
 

@@ -13,8 +13,7 @@ from sqlalchemy import String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.qa.answer import Answer, AskerAudience
-from bot.qa.lexicon import ASKING_WORDS
-from bot.qa.text import words
+from bot.qa.text import asks
 from bot.reports.receipts import find_code
 from bot.storage import Base
 
@@ -78,10 +77,7 @@ def _is_a_question(text: str) -> bool:
     """Only questions are gaps. A statement that the policy does not cover is often someone answering the school
     about their report in the wrong place ("Year 3, it was Jayden's mum"), and a message with a receipt code is
     about a report: neither is kept, as either could carry details of a case."""
-    if find_code(text) is not None:
-        return False
-    first = words(text)[:1]
-    return "?" in text or bool(first) and first[0] in ASKING_WORDS
+    return find_code(text) is None and asks(text)
 
 
 def without_contact_details(text: str) -> str:

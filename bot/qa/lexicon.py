@@ -872,10 +872,8 @@ SAFEGUARDING_WORDS = frozenset(
     """.split()
 )
 
-# A message about raising a concern ("how do I report this?", "my child is being bullied online"): whatever the
-# policy says, offer the way to report it to the school, anonymously. Safeguarding words count too.
-# The words a question opens with ("can I...", "what should..."): a message that opens with none of them and has no
-# question mark is a statement (see bot.qa.gaps and the asking sentences of a long message in bot.qa).
+# The words a question opens with ("can I...", "what should..."): a sentence that opens with none of them and has no
+# question mark is a statement (bot.qa.text.asks).
 ASKING_WORDS = frozenset(
     """
     can could may should shall what whats how is are do does did will would who whom whose where why when am any
@@ -883,6 +881,8 @@ ASKING_WORDS = frozenset(
     """.split()
 )
 
+# A message about raising a concern ("how do I report this?", "my child is being bullied online"): whatever the
+# policy says, offer the way to report it to the school, anonymously. Safeguarding words count too.
 CONCERN_WORDS = frozenset(
     """
     report reporting reported concern concerns concerned worried worry worrying worries bully bullied bullies

@@ -11,6 +11,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from bot.qa.lexicon import ASKING_WORDS
+
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _CONTRACTIONS = {
@@ -69,6 +71,12 @@ def words(text: str) -> list[str]:
         else:
             out.append(word)
     return out
+
+
+def asks(text: str) -> bool:
+    """Whether a sentence asks something: it has a question mark, or opens with "can", "what", "should"..."""
+    first = words(text)[:1]
+    return "?" in text or bool(first) and first[0] in ASKING_WORDS
 
 
 _VOWELS = set("aeiou")

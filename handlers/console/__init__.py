@@ -69,9 +69,7 @@ def chat(core: Core, io: ConsoleIO | None = None) -> None:
         return
     io.say(HELP)
     if held:
-        from bot.qa.gaps import ask
-
-        io.say(render_answer(ask(core, held[-1], audience, "console")))
+        _answer(core, io, held[-1], audience)
     while True:
         line = io.ask("\nYou: ", cancellable=False)
         text = (line or "").strip()
@@ -97,9 +95,13 @@ def chat(core: Core, io: ConsoleIO | None = None) -> None:
         elif command.startswith("/"):
             io.say("I don't know that command. Type /help to see what I can do.")
         else:
-            from bot.qa.gaps import ask
+            _answer(core, io, line, audience)
 
-            io.say(render_answer(ask(core, line, audience, "console")))
+
+def _answer(core: Core, io: ConsoleIO, question: str, audience: Audience) -> None:
+    from bot.qa.gaps import ask
+
+    io.say(render_answer(ask(core, question, audience, "console")))
 
 
 class ConsoleNotifier:

@@ -129,6 +129,11 @@ def actions(elements: Sequence[dict[str, Any]], block_id: str | None = None) -> 
     return blocks
 
 
+def base_action(element: dict[str, Any]) -> str:
+    """An action id without the `#n` suffix `actions` gives a button repeated in one message."""
+    return str(element.get("action_id", "")).split("#", 1)[0]
+
+
 def fields_section(fields: dict[str, str]) -> list[Block]:
     items = [
         {"type": "mrkdwn", "text": clip(f"*{escape(k)}*\n{escape(v)}", FIELD_LIMIT)} for k, v in fields.items()
@@ -325,11 +330,7 @@ def without_feedback_buttons(blocks: Sequence[Block], note: str) -> list[Block]:
     kept: list[Block] = []
     for block in blocks:
         if block.get("type") == "actions":
-            elements = [
-                e
-                for e in block.get("elements", [])
-                if str(e.get("action_id", "")).split("#")[0] not in FEEDBACK_ACTIONS
-            ]
+            elements = [e for e in block.get("elements", []) if base_action(e) not in FEEDBACK_ACTIONS]
             if not elements:
                 continue
             block = {**block, "elements": elements}

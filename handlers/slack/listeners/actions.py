@@ -18,7 +18,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from handlers.slack.answers import record_feedback, whole_section
-from handlers.slack.blocks import review_modal, without_feedback_buttons
+from handlers.slack.blocks import base_action, review_modal, without_feedback_buttons
 from handlers.slack.common import NOT_STAFF, UNAVAILABLE, kind_error, service, staff_member, tell
 from handlers.slack.home import publish_home
 from handlers.slack.listeners.commands import open_report_modal
@@ -44,10 +44,6 @@ NOT_A_DSL = "You cannot do that on this report: only the people it was sent to c
 def action_id(name: str) -> re.Pattern[str]:
     """Matches `name` and the `name#2` variants blocks.actions() makes when a message repeats a button."""
     return re.compile(rf"^{re.escape(name)}(#\d+)?$")
-
-
-def base_action(action: dict[str, Any]) -> str:
-    return str(action.get("action_id", "")).split("#", 1)[0]
 
 
 class Presser:

@@ -22,9 +22,7 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App, core: Core) -> None:
-    def answer_in_thread(event: dict[str, Any], client: WebClient) -> None:
-        question = without_mentions(event.get("text") or "")
-        text, blocks, answer = answer_for(core, question)
+    def reply_in_thread(event: dict[str, Any], client: WebClient, text: str, blocks: list[dict[str, Any]]) -> None:
         client.chat_postMessage(
             channel=event["channel"],
             thread_ts=event.get("thread_ts") or event["ts"],
@@ -33,6 +31,11 @@ def register(app: App, core: Core) -> None:
             unfurl_links=False,
             unfurl_media=False,
         )
+
+    def answer_in_thread(event: dict[str, Any], client: WebClient) -> None:
+        question = without_mentions(event.get("text") or "")
+        text, blocks, answer = answer_for(core, question)
+        reply_in_thread(event, client, text, blocks)
         note_gap(core, question, answer)
 
     @app.event("app_mention")
@@ -49,12 +52,7 @@ def register(app: App, core: Core) -> None:
             # A receipt code in a direct message is about that report: an answer to the school's question, or a
             # status check. Never a policy question (it would be kept, with the case's details, as a gap).
             text = status_or_reply(core, code, rest, str(event.get("user", "")))
-            client.chat_postMessage(
-                channel=event["channel"],
-                thread_ts=event.get("thread_ts") or event["ts"],
-                text=notification_text(text),
-                blocks=text_sections(text),
-            )
+            reply_in_thread(event, client, notification_text(text), text_sections(text))
             return
         answer_in_thread(event, client)
 
