@@ -29,6 +29,7 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from handlers.telegram import chat, dsl, flows, texts
+from handlers.telegram.added import NOTES, AddedNotes
 from handlers.telegram.common import Context, answer_callback, say
 from handlers.telegram.guard import RateLimiter, guard
 from handlers.telegram.notifier import ACK
@@ -138,6 +139,7 @@ def create_telegram_app(core: Core) -> Application[Any, Any, Any, Any, Any, Any]
     )
     app.bot_data["core"] = core
     app.bot_data["rate_limiter"] = RateLimiter()
+    app.bot_data[NOTES] = AddedNotes()
     register(app)
     return app
 

@@ -20,6 +20,7 @@ from handlers.telegram.common import (
     in_thread,
     keyboard,
     report_underway,
+    report_waits_for_keep_choice,
     say,
     say_blocks,
 )
@@ -47,7 +48,9 @@ MENU: Keyboard = [
 
 def _underway(context: Context) -> str:
     """A note for the end of a message when a report is being written, so a question is not added to it unseen."""
-    return "\n\n" + texts.REPORT_UNDERWAY_NOTE if report_underway(context) else ""
+    if not report_underway(context):
+        return ""
+    return "\n\n" + (texts.REPORT_KEEP_NOTE if report_waits_for_keep_choice(context) else texts.REPORT_UNDERWAY_NOTE)
 
 
 async def start(update: Update, context: Context) -> None:

@@ -38,6 +38,15 @@ def report_underway(context: Context) -> bool:
     return isinstance(draft, dict) and draft.get("category") is not None
 
 
+KEEPING = "keeping"  # a draft's flag: written and checked, waiting for the keep choice before it is sent
+
+
+def report_waits_for_keep_choice(context: Context) -> bool:
+    """Whether this chat's report only waits for "Keep me updated here" or "Keep nothing" (typing adds nothing)."""
+    draft = context.chat_data.get(DRAFT) if context.chat_data is not None else None
+    return isinstance(draft, dict) and bool(draft.get(KEEPING))
+
+
 async def in_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """The core is synchronous (SQLAlchemy): run it in a worker thread so one slow call never stalls others."""
     return await asyncio.to_thread(function, *args, **kwargs)

@@ -32,9 +32,11 @@ from telegram.warnings import PTBUserWarning
 
 from handlers.telegram import chat as chat_flows
 from handlers.telegram import texts
+from handlers.telegram.added import added_notes
 from handlers.telegram.chat import MENU_ASK, MENU_REPORT, MENU_STATUS
 from handlers.telegram.common import (
     DRAFT,
+    KEEPING,
     Context,
     answer_callback,
     core_of,
@@ -153,13 +155,13 @@ async def add_text(update: Update, context: Context) -> str | int | None:
     draft = _draft(context)
     if draft["parts"] and draft["parts"][-1] == message.text:
         # Sent again, most likely because our "Added." did not arrive: it is in the report once.
-        await say(update, context, texts.ADDED, DESCRIBE_BUTTONS)
+        await added_notes(context).added(update, context, DESCRIBE_BUTTONS)
         return None
     if _too_long(context, draft, message.text):
         await say(update, context, texts.TOO_LONG, DESCRIBE_BUTTONS)
         return None
     draft["parts"].append(message.text)
-    await say(update, context, texts.ADDED, DESCRIBE_BUTTONS)
+    await added_notes(context).added(update, context, DESCRIBE_BUTTONS)
     return None
 
 
@@ -195,9 +197,9 @@ async def add_file(update: Update, context: Context) -> str | None:
     if message.caption:
         draft["parts"].append(message.caption)
     album = message.media_group_id
-    if album is None or draft.get("album") != album:  # an album of ten pictures is one "Added.", not ten
-        draft["album"] = album
-        await say(update, context, texts.ADDED, DESCRIBE_BUTTONS)
+    first_of_album = album is None or draft.get("album") != album  # an album of ten is one "Added.", not ten
+    draft["album"] = album
+    await added_notes(context).added(update, context, DESCRIBE_BUTTONS, quietly=not first_of_album)
     return None
 
 
@@ -250,6 +252,7 @@ async def edited_while_describing(update: Update, context: Context) -> None:
 
 async def done(update: Update, context: Context) -> str | None:
     await answer_callback(update)
+    added_notes(context).forget(update)
     draft = _draft(context)
     if not _report_text(draft["parts"]):  # pictures alone are not a report: a few words say what they show
         await say(update, context, texts.NEED_WORDS if draft["files"] else texts.NEED_DESCRIPTION, DESCRIBE_BUTTONS)
@@ -284,6 +287,7 @@ async def add_more(update: Update, context: Context) -> str:
 
 async def confirm(update: Update, context: Context) -> str:
     await answer_callback(update)
+    _draft(context)[KEEPING] = True
     await say(update, context, texts.KEEP_CHOICE, KEEP_BUTTONS)
     return KEEP
 
@@ -304,6 +308,7 @@ async def keep_choice(update: Update, context: Context) -> str | int:
         # Each picture that cannot be fetched or kept is left out of the draft, and the parent is told which, so
         # "Send it" then works: one bad picture must not hold back, or cost, the whole report.
         draft["files"] = [entry for number, entry in enumerate(draft["files"], start=1) if number not in left_out]
+        draft.pop(KEEPING, None)
         await say(update, context, texts.pictures_left_out(sorted(left_out), len(attachments)), REVIEW_BUTTONS)
         return REVIEW
     try:
@@ -316,6 +321,7 @@ async def keep_choice(update: Update, context: Context) -> str | int:
             reply_to=reply_to,
         )
     except ReportError as exc:
+        draft.pop(KEEPING, None)
         await say(update, context, str(exc), REVIEW_BUTTONS)
         return REVIEW
     _clear(context)
@@ -384,6 +390,7 @@ async def _fetch(context: Context, files: list[dict[str, str]]) -> tuple[list[At
 
 async def cancel(update: Update, context: Context) -> int:
     await answer_callback(update)
+    added_notes(context).forget(update)
     _clear(context)
     await say(update, context, texts.CANCELLED)
     return END

@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 
 BURST = 20  # an album of 10 photos plus a few lines of description must pass
 REFILL_PER_SECOND = 1.0
+# While a report is being written a message costs a quarter: a parent forwarding thirty messages as evidence must
+# not lose a third of them. The report's own limits (its length, ten pictures) bound what a flood can add.
+REPORT_MESSAGE_COST = 0.25
 MAX_TRACKED_CHATS = 50_000
 
 
@@ -37,7 +40,7 @@ class RateLimiter:
         self.per_second = per_second
         self._buckets: dict[int, _Bucket] = {}
 
-    def allow(self, chat_id: int, now: float | None = None) -> tuple[bool, bool]:
+    def allow(self, chat_id: int, now: float | None = None, cost: float = 1.0) -> tuple[bool, bool]:
         """(allowed, warn): warn is true for the first refusal in a row, so we say "slow down" once."""
         now = time.monotonic() if now is None else now
         bucket = self._buckets.get(chat_id)
@@ -47,8 +50,8 @@ class RateLimiter:
             bucket = self._buckets[chat_id] = _Bucket(float(self.burst), now)
         bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.at) * self.per_second)
         bucket.at = now
-        if bucket.tokens >= 1.0:
-            bucket.tokens -= 1.0
+        if bucket.tokens >= cost:
+            bucket.tokens -= cost
             bucket.warned = False
             return True, False
         warn = not bucket.warned
@@ -69,7 +72,8 @@ async def guard(update: Update, context: Context) -> None:
         await answer_callback(update, texts.STALE_BUTTON)
         raise ApplicationHandlerStop
     limiter: RateLimiter = context.application.bot_data["rate_limiter"]
-    allowed, warn = limiter.allow(chat.id)
+    writing = update.message is not None and report_underway(context)
+    allowed, warn = limiter.allow(chat.id, cost=REPORT_MESSAGE_COST if writing else 1.0)
     if chat.type != ChatType.PRIVATE:
         # In a group: never a report, never an answer, only the pointer to a private chat.
         if update.callback_query is not None:

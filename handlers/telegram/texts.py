@@ -68,6 +68,12 @@ DESCRIBE = (
     "When you have finished, press Done. Send /cancel to stop at any time: nothing is sent until you confirm."
 )
 ADDED = "Added. Send more, or press Done when you have finished."
+
+
+def added_more(count: int) -> str:
+    """The one note for messages that came quickly after the last "Added." (see handlers.telegram.added)."""
+    return f"Added {count} more. Send more, or press Done when you have finished."
+
 NEED_DESCRIPTION = "Please tell us what happened before pressing Done: a few words are enough."
 NEED_WORDS = (
     "Your pictures are kept. Please also write a few words about what happened and what they show, then press Done."
@@ -102,6 +108,10 @@ REPORT_IN_PROGRESS = (
 REPORT_UNDERWAY_NOTE = (
     "You are still making a report: what you type now is added to it. Press Done to finish it, or send /cancel "
     "to stop it first."
+)
+REPORT_KEEP_NOTE = (
+    "Your report is written but not sent yet: please choose with the buttons above whether to hear back, or send "
+    "/cancel to stop it."
 )
 
 # --- status ---

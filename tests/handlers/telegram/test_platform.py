@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from bot.config import ConfigError, School
 from bot.ports import DeliveryError, ManualClock, OutboundMessage, Recipient
 from handlers.telegram import create_telegram_app, run_telegram, texts
+from handlers.telegram.added import NOTES, AddedNotes
 from handlers.telegram.formatting import MAX_MESSAGE, render_text
 from handlers.telegram.guard import RateLimiter
 from tests.conftest import core_with, make_core, make_settings
@@ -182,6 +184,37 @@ def test_rate_limited_while_writing_a_report_says_what_was_not_added(telegram: T
     telegram.say(command(PARENT, "/report"), expect=2)
     telegram.say(callback(PARENT, "rc:online_abuse"))
     telegram.app.bot_data["rate_limiter"] = RateLimiter(burst=2, per_second=0.001)
-    for n in range(4):
+    for n in range(10):  # a message being added to a report costs a quarter: eight pass
         telegram.fake.inject(message(PARENT, f"line {n}"))
     telegram.fake.wait_for(lambda: texts.SLOW_DOWN_REPORT in telegram.fake.texts(PARENT), what="the warning")
+    telegram.app.bot_data["rate_limiter"] = RateLimiter()
+    [review] = telegram.say(callback(PARENT, "r:done"))
+    assert all(f"line {n}" in review for n in range(8)) and "line 8" not in review
+    assert telegram.fake.texts(PARENT).count(texts.SLOW_DOWN_REPORT) == 1
+
+
+def test_forwarded_messages_are_all_kept_with_one_note_for_the_burst(telegram: TelegramWorld) -> None:
+    telegram.app.bot_data[NOTES] = AddedNotes(quiet=0.5)
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:online_abuse"))
+    for n in range(30):  # forwarded at once, as evidence
+        telegram.fake.inject(message(PARENT, f"forwarded {n}"))
+    telegram.fake.wait_for(lambda: texts.added_more(29) in telegram.fake.texts(PARENT), what="the burst's note")
+    [review] = telegram.say(callback(PARENT, "r:done"))
+    assert all(f"forwarded {n}" in review for n in range(30))
+    notes = [t for t in telegram.fake.texts(PARENT) if t.startswith("Added")]
+    assert notes == [texts.ADDED, texts.added_more(29)]
+    assert texts.SLOW_DOWN_REPORT not in telegram.fake.texts(PARENT)
+
+
+def test_a_note_still_waiting_is_not_said_after_done(telegram: TelegramWorld) -> None:
+    telegram.app.bot_data[NOTES] = AddedNotes(quiet=0.5)
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:online_abuse"))
+    telegram.say(message(PARENT, "first"))
+    telegram.fake.inject(message(PARENT, "second, straight after"))
+    [review] = telegram.say(callback(PARENT, "r:done"))
+    assert "second, straight after" in review
+    telegram.say(callback(PARENT, "r:send"))  # the keep choice: a note said now would be out of place
+    time.sleep(0.8)
+    assert not any(t.startswith("Added 1 more") for t in telegram.fake.texts(PARENT))

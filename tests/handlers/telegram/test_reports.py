@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import text
 
 from bot.ports import Recipient
 from handlers.telegram import texts
+from handlers.telegram.added import NOTES
 from tests.handlers.telegram.conftest import OTHER_PARENT, PARENT, TelegramWorld
 from tests.handlers.telegram.fake_telegram import callback, command, document, message, photo
 
@@ -357,6 +359,7 @@ def test_an_album_of_pictures_is_one_added(telegram: TelegramWorld) -> None:
     telegram.say(command(PARENT, "/report"), expect=2)
     telegram.say(callback(PARENT, "rc:online_abuse"))
     telegram.say(message(PARENT, "Screenshots of the group chat."))
+    time.sleep(telegram.app.bot_data[NOTES].quiet)  # a new burst: the album's first picture is said at once
     before = len(telegram.fake.sent(PARENT))
     for n in range(3):
         update = photo(PARENT, telegram.fake.add_file(jpeg(), f"photos/album_{n}.jpg"))
@@ -370,6 +373,18 @@ def test_an_album_of_pictures_is_one_added(telegram: TelegramWorld) -> None:
     added = telegram.fake.texts(PARENT)[before:].count(texts.ADDED)
     [review] = telegram.say(callback(PARENT, "r:done"))
     assert "3 pictures" in review and added == 1
+
+
+def test_an_album_sent_straight_after_words_is_counted_in_one_note(telegram: TelegramWorld) -> None:
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:online_abuse"))
+    telegram.say(message(PARENT, "Screenshots of the group chat."))
+    for n in range(3):
+        update = photo(PARENT, telegram.fake.add_file(jpeg(), f"photos/album_{n}.jpg"))
+        update["message"]["media_group_id"] = "24680"
+        telegram.fake.inject(update)
+    telegram.fake.wait_for(lambda: texts.added_more(3) in telegram.fake.texts(PARENT), what="one note for three")
+    assert [t for t in telegram.fake.texts(PARENT) if t.startswith("Added")] == [texts.ADDED, texts.added_more(3)]
 
 
 def test_an_album_over_the_picture_limit_says_so_once(telegram: TelegramWorld) -> None:
@@ -387,3 +402,18 @@ def test_an_album_over_the_picture_limit_says_so_once(telegram: TelegramWorld) -
     [review] = telegram.say(callback(PARENT, "r:done"))
     assert "10 pictures" in review
     assert telegram.fake.texts(PARENT)[before:].count(texts.TOO_MANY_FILES) == 1
+
+
+def test_help_in_the_middle_of_a_report_says_what_typing_does_at_that_step(telegram: TelegramWorld) -> None:
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:online_abuse"))
+    [describing] = telegram.say(command(PARENT, "/help"))
+    assert describing.endswith(texts.REPORT_UNDERWAY_NOTE)
+    telegram.say(message(PARENT, "Someone posted my child's photo with a nasty comment."))
+    telegram.say(callback(PARENT, "r:done"))
+    telegram.say(callback(PARENT, "r:send"))
+    [keeping] = telegram.say(command(PARENT, "/help"))  # typing is not added here: only a keep choice is asked
+    assert keeping.endswith(texts.REPORT_KEEP_NOTE) and texts.REPORT_UNDERWAY_NOTE not in keeping
+    telegram.say(callback(PARENT, "r:none"))
+    [after] = telegram.say(command(PARENT, "/help"))
+    assert texts.REPORT_KEEP_NOTE not in after and texts.REPORT_UNDERWAY_NOTE not in after
