@@ -13,7 +13,7 @@ import json
 import logging
 import traceback
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import String, Text, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -82,6 +82,8 @@ class Outbox:
         """Queue a message in the caller's transaction. False when its key was already queued."""
         if session.scalar(select(OutboxRow.id).where(OutboxRow.key == message.key)) is not None:
             return False
+        if message.slot and message.ping is None:
+            message = replace(message, ping=self._undelivered_ping(session, message.slot))
         now = self.clock.now()
         row = OutboxRow(
             key=message.key,
@@ -201,6 +203,19 @@ class Outbox:
                     result.retried += 1
                     self._log_retry(row, outcome)
         return result
+
+    def _undelivered_ping(self, session: Session, slot: str) -> str | None:
+        """The ping of an earlier version of a message that has not been delivered yet: the newer version, which
+        supersedes it, must still notify."""
+        waiting = session.scalars(
+            select(OutboxRow).where(OutboxRow.slot == slot, OutboxRow.status.in_((PENDING, SENDING)))
+            .order_by(OutboxRow.id.desc())
+        )
+        for row in waiting:
+            ping = self.message(row).ping
+            if ping:
+                return ping
+        return None
 
     @staticmethod
     def _newer_in_slot(session: Session, row: OutboxRow) -> bool:

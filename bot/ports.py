@@ -67,6 +67,10 @@ class OutboundMessage:
     # Messages with the same slot are versions of one message (a case's card for one recipient): each carries the
     # whole state, so only the newest is delivered and an older one held back by a retry never overwrites it.
     slot: str | None = None
+    # News in a new version of a card (e.g. "the sender has replied"): an adapter that updates a card silently, in
+    # place, also posts this line so the recipient is notified. A newer version of the card queued before this one
+    # was delivered carries it on (see Outbox.enqueue), so it is never lost to a later, quieter update.
+    ping: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -82,6 +86,7 @@ class OutboundMessage:
             "ref": self.ref,
             "urgent": self.urgent,
             "slot": self.slot,
+            "ping": self.ping,
         }
 
     @classmethod
@@ -97,6 +102,7 @@ class OutboundMessage:
             ref=data.get("ref"),
             urgent=bool(data.get("urgent")),
             slot=data.get("slot"),
+            ping=data.get("ping"),
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 
@@ -163,3 +164,20 @@ def test_backoff_grows_and_is_capped() -> None:
     assert backoff(1) < backoff(3) < backoff(6)
     assert backoff(40) == MAX_BACKOFF
     assert backoff(3, retry_after=7) == dt.timedelta(seconds=7)
+
+
+def test_a_newer_version_carries_on_the_news_of_one_it_supersedes(core: Core, clock: ManualClock) -> None:
+    """A card update saying 'the sender replied' must still notify when a quieter update replaced it unsent."""
+    slot = "card:ABCD:slack:C0DSL"
+    replied = dataclasses.replace(message("update:1"), kind="report_update", slot=slot, ping="The sender replied.")
+    acknowledged = dataclasses.replace(message("update:2"), kind="report_update", slot=slot)
+    with core.db.session() as session:
+        core.outbox.enqueue(session, replied)
+        core.outbox.enqueue(session, acknowledged)
+    notifier = FlakyNotifier()
+    run_until_quiet(core.outbox, clock, notifier)
+    assert [(m.key, m.ping) for m in notifier.delivered] == [("update:2", "The sender replied.")]
+    with core.db.session() as session:
+        core.outbox.enqueue(session, dataclasses.replace(message("update:3"), kind="report_update", slot=slot))
+    run_until_quiet(core.outbox, clock, notifier)
+    assert notifier.delivered[-1].ping is None  # news already delivered is not said again

@@ -368,7 +368,7 @@ class ReportService:
             self._add_files(session, row, files, now)
             category = self._category_of(row)
             note = "The sender has replied" + (f" with {len(files)} picture(s)" if files else "")
-            self._queue_update(session, row, category, note)
+            self._queue_update(session, row, category, note, news=True)
             return self._sender_view(session, row)
 
         view = self._write(reply)
@@ -795,6 +795,7 @@ class ReportService:
         status_line: str | None = None,
         body: str | None = None,
         files: int | None = None,
+        ping: str | None = None,
     ) -> None:
         """The case as a card for the people handling it: the same shape for alerts, escalations and updates."""
         if body is None:
@@ -852,11 +853,15 @@ class ReportService:
                     # Each update is the whole card: the newest per recipient is the only one worth sending.
                     slot=f"card:{report.code}:{target.platform}:{target.address}"[:200] if kind == "report_update"
                     else None,
+                    ping=ping,
                 ),
             )
 
-    def _queue_update(self, session: Session, report: ReportRow, category: Category, what: str) -> None:
-        """Tell everyone who has been alerted about this case that it moved (adapters edit their card)."""
+    def _queue_update(
+        self, session: Session, report: ReportRow, category: Category, what: str, *, news: bool = False
+    ) -> None:
+        """Tell everyone who has been alerted about this case that it moved (adapters edit their card). `news`: it
+        moved because of something they have not seen (the sender replied), so they are notified, not only shown."""
         session.flush()
         conflicts, today = self._conflicts(report), self._today()
         everyone = self._everyone(session)
@@ -881,6 +886,7 @@ class ReportService:
             kind="report_update",
             key_part=f"update:{seq}",
             status_line=f"{what}.",
+            ping=f"{what} (report {report.code}). Open the report to read it." if news else None,
         )
 
     def _queue_sender(self, session: Session, report: ReportRow, seq: int, text: str) -> None:

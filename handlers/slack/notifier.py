@@ -49,16 +49,21 @@ class SlackNotifier:
             blocks = outbound_blocks(message)
             text = notification_text(message.title or message.text)
             if message.ref and message.kind in UPDATE_KINDS:
-                edited = False
+                edited: str | None = None
                 for ts in self.posted(message.ref, channel):
                     try:
                         self._update(channel, ts, text, blocks)
-                        edited = True
+                        edited = ts
                     except SlackApiError as exc:
                         if exc.response.get("error") != "message_not_found":
                             raise
                         self.forget(channel, ts)  # deleted in Slack: the card is posted afresh below
                 if edited:
+                    if message.ping:  # an edit notifies nobody: news is also said under the card, and in the channel
+                        self.client.chat_postMessage(
+                            channel=channel, thread_ts=edited, reply_broadcast=True, text=message.ping,
+                            unfurl_links=False, unfurl_media=False,
+                        )
                     return
             response = self.client.chat_postMessage(
                 channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False

@@ -184,6 +184,20 @@ def test_dsl_journey_and_the_sender_follows_it_anonymously(core: Core, clock: Ma
     assert updates[-1].buttons == ()  # a closed case offers no actions
 
 
+def test_only_news_from_the_sender_notifies_those_handling_the_case(core: Core) -> None:
+    """A DSL's own step edits the card quietly; the sender's reply is news, said so the DSLs are notified."""
+    receipt = core.reports.submit("other", TEXT, channel="console")
+    dana = actor(core, "Dana Lead")
+    core.reports.acknowledge(receipt.code, dana)
+    core.reports.ask_sender(receipt.code, dana, "Which class?")
+    assert [m.ping for m in alerts(core) if m.kind == "report_update"] == [None, None]
+    core.reports.sender_reply(receipt.code, "4B", requester="r")
+    news = [m.ping for m in alerts(core) if m.kind == "report_update"][2:]
+    said = f"The sender has replied (report {receipt.code}). Open the report to read it."
+    assert news and all(p == said for p in news)
+    assert "4B" not in str(news)  # the words themselves stay in the case
+
+
 def test_a_shared_outcome_reaches_the_sender(core: Core) -> None:
     receipt = core.reports.submit("other", TEXT, channel="console")
     core.reports.close(receipt.code, actor(core, "Dana Lead"), "We spoke to the family.", share_with_sender=True)

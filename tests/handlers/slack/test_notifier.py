@@ -119,3 +119,23 @@ def test_channel_not_found_is_permanent(slack: SlackWorld) -> None:
     _queue(slack, _alert())
     result = slack.core.outbox.dispatch({"slack": slack.notifier})
     assert result.failed == 1
+
+
+def test_news_in_an_update_is_said_under_the_card_and_in_the_channel(slack: SlackWorld) -> None:
+    """Editing a card notifies nobody: a sender's reply must reach the DSLs as a message they are notified of."""
+    _queue(slack, _alert())
+    slack.dispatch()
+    [card_ts] = [ts for (channel, ts) in slack.fake.messages if channel == DSL_CHANNEL]
+    _queue(slack, _alert("report_update", text="Acknowledged by Dana Lead", key="report:ABCD-EFGH:update:1"))
+    slack.dispatch()
+    assert len(slack.fake.ok_calls("chat.postMessage")) == 1  # a quiet update only edits
+    news = dataclasses.replace(
+        _alert("report_update", text="The sender has replied.", key="report:ABCD-EFGH:update:2"),
+        ping="The sender has replied (report ABCD-EFGH). Open the report to read it.",
+    )
+    _queue(slack, news)
+    assert slack.dispatch() == 1
+    [_, said] = slack.fake.ok_calls("chat.postMessage")
+    assert said.params["thread_ts"] == card_ts and said.params["reply_broadcast"] in (True, "true", "1")
+    assert said.params["text"] == news.ping and said.params["channel"] == DSL_CHANNEL
+    assert len(slack.fake.ok_calls("chat.update")) == 2
