@@ -29,7 +29,17 @@ from bot.qa.analyzer import CONCEPT_PREFIX
 from bot.qa.answer import Answer, AskerAudience, Citation
 from bot.qa.coverage import Evidence
 from bot.qa.index import NOT_COVERED, ClauseIndex, Match
-from bot.qa.lexicon import CONCEPTS, CONCERN_WORDS, GENERIC, GREETINGS, OFF_TOPIC_PHRASES, SAFEGUARDING_WORDS
+from bot.qa.lexicon import (
+    CHILD_WORDS,
+    CONCEPTS,
+    CONCERN_WORDS,
+    CONTACT_WORDS,
+    GENERIC,
+    GREETINGS,
+    OFF_TOPIC_PHRASES,
+    SAFEGUARDING_WORDS,
+    STAFF_WORDS,
+)
 from bot.qa.text import STOP_WORDS, asks, fold, words
 
 __all__ = ["Answer", "Citation", "QuestionAnswerer", "MAX_QUESTION_CHARS"]
@@ -79,6 +89,13 @@ def _about_a_concern(plain: list[str]) -> bool:
         if w in CONCERN_WORDS and not (w == "report" and i and plain[i - 1] in _SCHOOL_REPORT_BEFORE):
             return True
     return False
+
+
+def _staff_in_touch_with_a_child(plain: list[str]) -> bool:
+    """Someone on the staff, a child and a way of being in touch, in one message (see lexicon.STAFF_WORDS)."""
+    said = set(plain)
+    child = bool(said & CHILD_WORDS) or any(a == "year" and b == "old" for a, b in zip(plain, plain[1:], strict=False))
+    return child and bool(said & STAFF_WORDS) and bool(said & CONTACT_WORDS)
 
 
 def _asking_part(question: str) -> str:
@@ -199,7 +216,7 @@ class QuestionAnswerer:
             return Answer(question, False, self._greeting(plain), "greeting")
         safeguarding = any(w in SAFEGUARDING_WORDS for w in plain)
         reply = self._reply(question, plain, audience, safeguarding)
-        if safeguarding or _about_a_concern(plain):
+        if safeguarding or _about_a_concern(plain) or _staff_in_touch_with_a_child(plain):
             reply = self._offer_report(reply, audience)
         if _names_the_dsls(plain) and reply.answered:  # "who is the DSL?": the policy names no one; the school does
             contact = self.contact_for(audience, True)

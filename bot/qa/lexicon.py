@@ -30,7 +30,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "page", "grid", "platform",
     ),
     "message": (
-        "messaged", "dms", "inbox", "drop a message", "texted", "direct messages",
+        "messaged", "dms", "inbox", "drop a message", "texted", "direct messages", "dming", "dmed", "dmd", "dm'ing",
+        "dm'd", "dm'ed",
         "message", "messaging", "dm", "direct message", "pm", "private message", "inbox", "text", "texting",
         "whatsapp", "chat", "communicate", "communication", "contact", "talk to", "speak to", "email", "e-mail",
         "correspond", "send",
@@ -889,5 +890,28 @@ CONCERN_WORDS = frozenset(
     bullying cyberbully cyberbullied cyberbullying harass harassed harassing harassment threat threats threatened
     threatening troll trolled trolling blackmail blackmailed stalk stalked stalking safeguarding dsl dsls
     whistleblow whistleblowing
+    """.split()
+)
+
+# A member of staff in touch with a child online ("his teacher keeps messaging him on Instagram", "one of the TAs
+# follows kids in year 6") is a concern about staff conduct, even when it is asked as a question about the rules: the
+# message names someone on the staff, a child and a way of being in touch, and the way to report it is offered.
+STAFF_WORDS = frozenset(
+    """
+    teacher teachers ta tas staff head headteacher sir miss mr mrs ms coach assistant caretaker governor tutor
+    senco dsl
+    """.split()
+)
+CHILD_WORDS = frozenset(
+    """
+    son sons daughter daughters child children kid kids pupil pupils student students boy boys girl girls
+    """.split()
+)
+CONTACT_WORDS = frozenset(
+    """
+    message messages messaged messaging text texts texted texting dm dms dming dmed dmd chat chats chatted chatting
+    follow follows followed following friend friended friends request requests requested add added adding contact
+    contacts contacted contacting comment comments commented commenting like likes liked liking snapchat whatsapp
+    call calls called calling facetime facetimed
     """.split()
 )

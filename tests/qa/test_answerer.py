@@ -393,3 +393,26 @@ def test_an_answered_concern_also_offers_the_way_to_report_it(qa: QuestionAnswer
     assert answer.text.endswith("you can report it here, anonymously if you wish.")
     plain = qa.answer("can I post photos of sports day?", "parent")
     assert not plain.report and "report it here" not in plain.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "My daughter's teacher keeps messaging her on Instagram. Is that allowed?",
+        "a teacher sent my son a friend request on facebook",
+        "Mr Jones follows my 10 year old on TikTok and comments on her videos",
+    ],
+)
+def test_staff_in_touch_with_a_child_online_is_answered_and_offered_the_report(
+    qa: QuestionAnswerer, question: str
+) -> None:
+    answer = qa.answer(question, "parent")
+    assert answer.answered and answer.report
+    assert answer.text.endswith("you can report it here, anonymously if you wish.")
+
+
+@pytest.mark.parametrize(
+    "question", ["Can I post photos of my kids at sports day?", "can teachers be friends with parents on facebook?"]
+)
+def test_rules_about_staff_or_children_alone_are_not_taken_for_a_concern(qa: QuestionAnswerer, question: str) -> None:
+    assert not qa.answer(question, "parent").report
