@@ -95,9 +95,12 @@ def _addressed_to_bot(update: Update, context: Context) -> bool:
     if message is None:
         return False
     text = message.text or message.caption or ""
-    if text.startswith("/"):
-        return True
     username = context.bot.username
+    if text.startswith("/"):
+        # "/start@other_bot" is for another bot in the group; "/start" and "/start@ours" are for us.
+        command = text.split(maxsplit=1)[0]
+        _, at, addressee = command.partition("@")
+        return not at or bool(username) and addressee.lower() == username.lower()
     if username and f"@{username}".lower() in text.lower():
         return True
     replied = message.reply_to_message
