@@ -186,6 +186,15 @@ class ReportError(Exception):
     """A problem with a report request; str(exc) is a kind message saying what to do next."""
 
 
+class PicturesRefused(ReportError):
+    """Pictures that cannot be kept as evidence (not a picture, too large...): `numbers` are their places, from 1, in
+    the attachments given, so an adapter can leave them out and send the rest. str(exc) is the first one's problem."""
+
+    def __init__(self, message: str, numbers: tuple[int, ...]) -> None:
+        super().__init__(message)
+        self.numbers = numbers
+
+
 class AccessDenied(ReportError):
     pass
 

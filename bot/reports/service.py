@@ -47,6 +47,7 @@ from bot.reports.domain import (
     CaseSummary,
     CaseView,
     Category,
+    PicturesRefused,
     QuestionForSender,
     Receipt,
     ReceiptNotFound,
@@ -993,16 +994,6 @@ class ReportService:
         return None
 
     @staticmethod
-    def file_problem(attachment: Attachment) -> str | None:
-        """What is wrong with a picture as evidence, in words for its sender; None if it can be kept. For adapters
-        to leave out one bad picture and send the rest, rather than refuse the whole report."""
-        try:
-            strip_metadata(attachment, 1)
-        except ReportError as exc:
-            return str(exc)
-        return None
-
-    @staticmethod
     def _clean_text(text: str, *, what: str, allow_empty: bool = False) -> str:
         body = (text or "").replace("\r\n", "\n").replace("\x00", "").strip()
         if not body and not allow_empty:
@@ -1018,7 +1009,16 @@ class ReportService:
     def _clean_files(attachments: Sequence[Attachment], *, first: int) -> list[CleanFile]:
         if len(attachments) > MAX_FILES:
             raise ReportError(f"Please send at most {MAX_FILES} pictures with a report.")
-        return [strip_metadata(a, first + i) for i, a in enumerate(attachments)]
+        cleaned, refused, problem = [], [], ""
+        for i, attachment in enumerate(attachments):
+            try:
+                cleaned.append(strip_metadata(attachment, first + i))
+            except ReportError as exc:
+                refused.append(i + 1)
+                problem = problem or str(exc)
+        if refused:
+            raise PicturesRefused(problem, tuple(refused))
+        return cleaned
 
     def _case_view(self, session: Session, report: ReportRow, category: Category) -> CaseView:
         session.flush()

@@ -298,20 +298,16 @@ async def keep_choice(update: Update, context: Context) -> str | int:
     if query is None or chat is None:
         return KEEP
     await answer_callback(update, texts.SENDING)
-    from bot.reports.domain import ReplyAddress, ReportError
+    from bot.reports.domain import PicturesRefused, ReplyAddress, ReportError
 
     core = core_of(context)
     draft = _draft(context)
     reply_to = ReplyAddress("telegram", str(chat.id)) if query.data == KEEP_HERE else None
-    attachments, left_out = await _fetch(context, draft["files"])
-    if left_out:
-        # Each picture that cannot be fetched or kept is left out of the draft, and the parent is told which, so
-        # "Send it" then works: one bad picture must not hold back, or cost, the whole report.
-        draft["files"] = [entry for number, entry in enumerate(draft["files"], start=1) if number not in left_out]
-        draft.pop(KEEPING, None)
-        await say(update, context, texts.pictures_left_out(sorted(left_out), len(attachments)), REVIEW_BUTTONS)
-        return REVIEW
+    fetched, left_out = await _fetch(context, draft["files"])
+    attachments = [attachment for _, attachment in fetched]
     try:
+        if left_out:
+            raise PicturesRefused("", ())
         receipt = await in_thread(
             core.reports.submit,
             draft["category"],
@@ -320,6 +316,15 @@ async def keep_choice(update: Update, context: Context) -> str | int:
             attachments=attachments,
             reply_to=reply_to,
         )
+    except PicturesRefused as exc:
+        # Each picture that cannot be fetched or kept is left out of the draft, and the parent is told which, so
+        # "Send it" then works: one bad picture must not hold back, or cost, the whole report.
+        left_out |= {fetched[place - 1][0] for place in exc.numbers}
+        draft["files"] = [entry for number, entry in enumerate(draft["files"], start=1) if number not in left_out]
+        draft.pop(KEEPING, None)
+        kept = len(draft["files"])
+        await say(update, context, texts.pictures_left_out(sorted(left_out), kept), REVIEW_BUTTONS)
+        return REVIEW
     except ReportError as exc:
         draft.pop(KEEPING, None)
         await say(update, context, str(exc), REVIEW_BUTTONS)
@@ -363,13 +368,12 @@ async def give_held_receipt(update: Update, context: Context) -> None:
         await say(update, context, texts.RECEIPT_HELD + "\n\n" + text)
 
 
-async def _fetch(context: Context, files: list[dict[str, str]]) -> tuple[list[Attachment], set[int]]:
-    """The draft's pictures, and the numbers (from 1, in the order sent) of those that could not be fetched from
-    Telegram or cannot be kept as evidence."""
+async def _fetch(context: Context, files: list[dict[str, str]]) -> tuple[list[tuple[int, Attachment]], set[int]]:
+    """The draft's pictures, each with its number (from 1, in the order sent), and the numbers of those that could
+    not be fetched from Telegram."""
     from bot.reports.domain import Attachment
 
-    core = core_of(context)
-    attachments, left_out = [], set()
+    fetched, left_out = [], set()
     for number, entry in enumerate(files, start=1):
         try:
             telegram_file = await context.bot.get_file(entry["file_id"])
@@ -380,12 +384,8 @@ async def _fetch(context: Context, files: list[dict[str, str]]) -> tuple[list[At
             continue
         extension = "jpg" if entry["type"] == "image/jpeg" else entry["type"].rpartition("/")[2][:5] or "img"
         # A neutral name: a phone's file name can identify its owner.
-        attachment = Attachment(f"picture-{number}.{extension}", entry["type"], data)
-        if await in_thread(core.reports.file_problem, attachment) is not None:
-            left_out.add(number)
-            continue
-        attachments.append(attachment)
-    return attachments, left_out
+        fetched.append((number, Attachment(f"picture-{number}.{extension}", entry["type"], data)))
+    return fetched, left_out
 
 
 async def cancel(update: Update, context: Context) -> int:
@@ -541,9 +541,9 @@ async def send_reply(update: Update, context: Context) -> str | int:
 
 async def _reply_to_school(
     update: Update, context: Context, code: str, text: str, attachments: list[Attachment] | None = None
-) -> int:
+) -> str | int:
     """The sender's answer (and pictures) into the report; then the report as it now stands."""
-    from bot.reports.domain import ReportError
+    from bot.reports.domain import PicturesRefused, ReportError
 
     chat = update.effective_chat
     assert chat is not None
@@ -552,6 +552,9 @@ async def _reply_to_school(
         view = await in_thread(
             core.reports.sender_reply, code, text, requester=requester(core, chat.id), attachments=attachments or ()
         )
+    except PicturesRefused:
+        await say(update, context, texts.REPLY_PICTURE_NOT_KEPT)
+        return STATUS_REPLY
     except ReportError as exc:
         _clear(context)
         await say(update, context, str(exc))
@@ -593,11 +596,11 @@ async def send_reply_picture(update: Update, context: Context) -> str | int:
     if message is None or chat is None or not code or found is None:
         await say(update, context, texts.WRITE_REPLY)
         return STATUS_REPLY
-    attachments, left_out = await _fetch(context, [{"file_id": found[0], "type": found[1]}])
+    fetched, left_out = await _fetch(context, [{"file_id": found[0], "type": found[1]}])
     if left_out:
         await say(update, context, texts.REPLY_PICTURE_NOT_KEPT)
         return STATUS_REPLY
-    return await _reply_to_school(update, context, code, message.caption or "", attachments)
+    return await _reply_to_school(update, context, code, message.caption or "", [a for _, a in fetched])
 
 
 async def reply_not_text(update: Update, context: Context) -> None:

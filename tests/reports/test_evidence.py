@@ -10,6 +10,7 @@ from PIL import Image, PngImagePlugin
 
 from bot.core import Core
 from bot.reports import Attachment, ReportError
+from bot.reports.domain import PicturesRefused
 from bot.reports.evidence import strip_metadata
 from bot.reports.models import AttachmentRow
 from tests.reports.conftest import actor
@@ -108,3 +109,13 @@ def test_too_many_files_are_refused(core: Core) -> None:
     photo = Attachment("a.jpg", "image/jpeg", phone_photo())
     with pytest.raises(ReportError, match="at most 10"):
         core.reports.submit("other", "Lots of pictures.", channel="console", attachments=[photo] * 11)
+
+
+def test_pictures_that_cannot_be_kept_are_named_by_place_and_nothing_is_stored(core: Core) -> None:
+    good = Attachment("a.jpg", "image/jpeg", phone_photo())
+    bad = Attachment("b.gif", "image/gif", b"GIF89a not really a picture")
+    with pytest.raises(PicturesRefused) as refused:
+        core.reports.submit("other", "Three pictures.", channel="console", attachments=[good, bad, good, bad])
+    assert refused.value.numbers == (2, 4) and "picture" in str(refused.value).lower()
+    with core.db.session() as session:
+        assert session.query(AttachmentRow).count() == 0

@@ -289,6 +289,9 @@ def test_asking_about_the_policy_while_an_answer_is_awaited_is_a_question(telegr
 def test_a_picture_sent_as_the_answer_to_the_school_is_added(telegram: TelegramWorld) -> None:
     code, dsl = _asked(telegram, "Do you have a screenshot of the post?")
     telegram.say(callback(PARENT, f"sr:{code}"))
+    broken = telegram.fake.add_file(b"GIF89a not really a picture", "documents/anim.gif")
+    [not_kept] = telegram.say(document(PARENT, broken, file_name="anim.gif", mime_type="image/gif"))
+    assert not_kept == texts.REPLY_PICTURE_NOT_KEPT  # and the answer is still awaited
     answer = photo(PARENT, telegram.fake.add_file(jpeg(), "photos/answer.jpg"), caption="This is the post.")
     thanks, _ = telegram.say(answer, expect=2)
     assert thanks == texts.REPLY_SENT
