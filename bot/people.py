@@ -182,6 +182,22 @@ class People:
             person.set_roles(roles)
             return person
 
+    def roles_left_empty(self, name: str, day: dt.date) -> list[str]:
+        """The roles (other than staff) that nobody else will hold on `day` once this person has left: the DSLs'
+        and their deputies' count as one. Said when a leave date is recorded, so the school can hand them on."""
+        with self.db.session() as session:
+            person = self.by_name(session, name)
+            if person is None:
+                return []
+            empty: list[str] = []
+            for role in (r for r in ROLES if r in person.roles and r != "staff"):
+                covering = ("dsl", "deputy_dsl") if role in ("dsl", "deputy_dsl") else (role,)
+                if set(covering) & set(empty):
+                    continue
+                if not [p for p in self.with_role(session, *covering, on=day) if p.id != person.id]:
+                    empty.append(role)
+            return empty
+
     def set_leave_date(self, name: str, day: dt.date) -> Person:
         with self.db.session() as session:
             person = self.by_name(session, name)

@@ -102,10 +102,23 @@ def _leave(args: argparse.Namespace) -> int:
     core = make_core()
     person = core.people.set_leave_date(args.name, args.day)
     today = core.clock.now().astimezone(core.school.tz).date()
-    day = f"{args.day:%A %d %B %Y}"
+    from bot.schedule.common import long_date
+
+    day = long_date(args.day)
     passwords = "to change the passwords of the school accounts they could use."
     if args.day < today:  # recorded late: the reminder is due at once, not on a day that has passed
         print(f"{person.name} left on {day}. The admin will be reminded on the next school day {passwords}")
     else:
         print(f"{person.name} leaves on {day}. The admin will be reminded that day {passwords}")
+    from bot.people import ROLE_LABELS
+
+    empty = core.people.roles_left_empty(person.name, args.day)
+    if empty:
+        safeguarding = "a Designated Safeguarding Lead or deputy"
+        labels = ", nor ".join(safeguarding if "dsl" in role else f"the {ROLE_LABELS[role]}" for role in empty)
+        print(
+            f"Please note: from that day nobody else is {labels}. Give "
+            f"{'the role' if len(empty) == 1 else 'those roles'} to someone with `policybot people role NAME ROLE...` "
+            "(list all of their roles, e.g. `staff dsl`)."
+        )
     return 0

@@ -79,6 +79,19 @@ def test_people_commands_round_trip(tmp_path: Path) -> None:
     assert late.stdout.startswith("Kim New left on Friday 17 July 2020. The admin will be reminded on the next school")
 
 
+def test_recording_that_the_last_holder_of_a_role_leaves_says_so(tmp_path: Path) -> None:
+    office = policybot(tmp_path, "people", "leave", "Pat Office", "--on", "2031-07-18")
+    assert "nobody else is the Administrator" in office.stdout and "policybot people role NAME" in office.stdout
+    dsl = policybot(tmp_path, "people", "leave", "Dana Lead", "--on", "2031-07-18")
+    assert "Please note" not in dsl.stdout  # Sam Deputy is still there
+    deputy = policybot(tmp_path, "people", "leave", "Sam Deputy", "--on", "2031-09-01")
+    assert "nobody else is a Designated Safeguarding Lead or deputy." in deputy.stdout
+    head = policybot(tmp_path, "people", "leave", "Alex Head", "--on", "2031-07-18")
+    assert "nobody else is the Headteacher." in head.stdout
+    teacher = policybot(tmp_path, "people", "leave", "Jo Teacher", "--on", "2031-07-18")
+    assert "Please note" not in teacher.stdout
+
+
 def test_known_errors_are_one_plain_line(tmp_path: Path) -> None:
     result = policybot(tmp_path, "people", "role", "Nobody Here", "staff")
     assert result.returncode == 1
