@@ -47,6 +47,9 @@ def _category(raw: Any, where: str) -> Category:
             if set(to).difference(KNOWN_ROLES):
                 raise CategoryDataError(f"{where}: escalation roles must be among {sorted(KNOWN_ROLES)}")
             steps.append(EscalationStep(to=to, minutes=minutes, school_days=days))
+        about = tuple(str(r) for r in raw.get("about") or ())
+        if set(about).difference(KNOWN_ROLES):
+            raise CategoryDataError(f"{where}: about must list roles among {sorted(KNOWN_ROLES)}")
         return Category(
             key=str(raw["key"]),
             label=str(raw["label"]),
@@ -55,6 +58,7 @@ def _category(raw: Any, where: str) -> Category:
             emergency_notice=bool(raw.get("emergency_notice", False)),
             route=route,
             escalation=tuple(steps),
+            about=about,
         )
     except KeyError as exc:
         raise CategoryDataError(f"{where}: missing {exc.args[0]!r}") from exc

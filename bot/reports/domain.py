@@ -50,6 +50,9 @@ class Category:
     emergency_notice: bool
     route: tuple[str, ...]
     escalation: tuple[EscalationStep, ...] = ()
+    # The roles a concern of this kind is about (a concern about the headteacher): whoever holds them is kept away
+    # from it, as if the report named them, even when nobody else on the route is left to take it.
+    about: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -35,17 +35,39 @@ def with_role(everyone: Sequence[Person], *roles: str, on: dt.date | None = None
     return [p for p in everyone if p.has_role(*roles) and (on is None or p.is_current(on))]
 
 
+# How a person is named without their full name: "Mrs Lead", "Mr. Head", "Miss Dana Lead"...
+TITLES = r"(?:mr|mrs|ms|miss|mx|dr|sir|madam|madame|mister|master)\.?"
+
+
 def find_conflicts(everyone: Sequence[Person], text: str, named_people: Sequence[str]) -> set[int]:
-    """People who handle reports and are named: by the sender's choice, or by full name in the text."""
+    """People who handle reports and are named: by the sender's choice, or in the text by their full name, their
+    title and surname ("Mrs Lead") or their first name written with a capital ("Dana").
+
+    A report about someone must never reach them, so this errs on the side of keeping a report away: a pupil who
+    shares a DSL's first name keeps it from that DSL too, and it goes to the others on its route (or the deputies,
+    the headteacher, the chair of governors).
+    """
     named = {n.strip().casefold() for n in named_people if n.strip()}
-    folded = " ".join(text.casefold().split())
+    spaced = " ".join(text.split())
+    folded = spaced.casefold()
     conflicts: set[int] = set()
     for person in with_role(everyone, *HANDLER_ROLES):
-        name = person.name.casefold()
-        in_text = re.search(r"(?<!\w)" + re.escape(" ".join(name.split())) + r"(?!\w)", folded)
-        if name in named or in_text:
+        parts = person.name.split()
+        name = " ".join(parts).casefold()
+        said = _word(re.escape(name), folded)
+        if len(parts) > 1:
+            initial = r"(?:\w\.?\s+)?"  # "Ms D. Lead"
+            said = said or _word(TITLES + r"\s+" + initial + re.escape(parts[-1].casefold()), folded)
+            first = parts[0]
+            if len(first) > 2 and first[0].isupper():  # "Dana", not "dana" or "will" in a sentence
+                said = said or _word(re.escape(first), spaced)
+        if name in named or said:
             conflicts.add(person.id)
     return conflicts
+
+
+def _word(pattern: str, text: str) -> bool:
+    return re.search(r"(?<!\w)" + pattern + r"(?!\w)", text) is not None
 
 
 def route_roles(category: Category, conflicted: Iterable[Person]) -> tuple[str, ...]:
@@ -73,18 +95,28 @@ def escalation_people(
 
 
 def allowed_roles(category: Category, conflicts: set[int]) -> set[str]:
+    """The roles that may open a report of this category: its route and escalation (deputies with the DSLs), and the
+    chair of governors when it names someone who handles reports."""
     roles = set(category.route)
     for step in category.escalation:
         roles.update(step.to)
     if "dsl" in roles:
         roles.add("deputy_dsl")
     if conflicts:
-        roles.update(FALLBACK_ROLES)
+        roles.add("chair_of_governors")
     return roles.intersection(HANDLER_ROLES)
 
 
-def may_handle(person: Person, category: Category, conflicts: set[int]) -> bool:
-    return person.id not in conflicts and person.has_role(*allowed_roles(category, conflicts))
+def may_handle(
+    person: Person, category: Category, conflicts: set[int], everyone: Sequence[Person], today: dt.date
+) -> bool:
+    """Never someone it names or is about; otherwise its roles, or whoever it fell back to because naming people
+    left nobody on its route (a concern about the headteacher stays with the chair, unless there is no chair)."""
+    if person.id in conflicts:
+        return False
+    if person.has_role(*allowed_roles(category, conflicts)):
+        return True
+    return bool(conflicts) and any(p.id == person.id for p in route_people(everyone, category, conflicts, today))
 
 
 def uses_shared_channel(category: Category, conflicts: set[int]) -> bool:

@@ -71,6 +71,7 @@ from bot.reports.routing import (
     route_people,
     sent_to,
     uses_shared_channel,
+    with_role,
 )
 from bot.storage import Database
 
@@ -263,6 +264,7 @@ class ReportService:
             everyone = self._everyone(session)
         today = self._today()
         conflicts = find_conflicts(everyone, body, named_people)  # whom the report names, not who signed it
+        conflicts |= {p.id for p in with_role(everyone, *category.about)} if category.about else set()
         body += signed
         alerted = route_people(everyone, category, conflicts, today)
         named = [p for p in everyone if p.id in conflicts]
@@ -367,6 +369,7 @@ class ReportService:
             now = self.clock.now()
             chronology.append(session, self.vault, row, at=now, actor=SENDER, action=REPLIED, detail=body)
             self._add_files(session, row, files, now)
+            self._keep_away_named(session, row, body, now)
             category = self._category_of(row)
             note = "The sender has replied" + (f" with {len(files)} picture(s)" if files else "")
             self._queue_update(session, row, category, note, news=True)
@@ -447,9 +450,10 @@ class ReportService:
             if not include_closed:
                 query = query.where(ReportRow.status != CLOSED)
             out = []
+            everyone, today = self._everyone(session), self._today()
             for report in session.scalars(query):
                 category = self._category_of(report)
-                if may_handle(person, category, self._conflicts(report)):
+                if may_handle(person, category, self._conflicts(report), everyone, today):
                     out.append(
                         CaseSummary(
                             code=report.code,
@@ -759,7 +763,7 @@ class ReportService:
                 "code may be out of date."
             )
         category = self._category_of(report)
-        if not may_handle(person, category, self._conflicts(report)):
+        if not may_handle(person, category, self._conflicts(report), self._everyone(session), self._today()):
             raise _Refused(report.code, person.name, action)
         return report, category, person
 
@@ -926,6 +930,19 @@ class ReportService:
             code = new_code()
             if session.scalar(select(ReportRow.id).where(ReportRow.code == code)) is None:
                 return code
+
+    def _keep_away_named(self, session: Session, report: ReportRow, text: str, now: dt.datetime) -> None:
+        """A reply that names someone handling reports ("it was Mrs Lead") keeps the case from them from now on, as
+        if the report had named them: they are no longer told of it and can no longer open it."""
+        everyone = self._everyone(session)
+        before = self._conflicts(report)
+        added = find_conflicts(everyone, text, ()) - before
+        if not added:
+            return
+        report.conflicts = self.vault.encrypt(json.dumps(sorted(before | added)))
+        names = _names([p for p in everyone if p.id in added])
+        detail = f"Kept away (named in a reply): {names}"
+        chronology.append(session, self.vault, report, at=now, actor=SYSTEM, action="routed", detail=detail)
 
     def _conflicts(self, report: ReportRow) -> set[int]:
         return {int(i) for i in json.loads(self.vault.decrypt(report.conflicts))}

@@ -51,7 +51,7 @@ class AddedNotes:
             return
         if state is None or (state.waiting is None and now - state.said_at >= self.quiet):
             if len(self._chats) >= MAX_CHATS:
-                self._chats = {key: chat for key, chat in self._chats.items() if chat.waiting is not None}
+                self._chats = {key: kept for key, kept in self._chats.items() if kept.waiting is not None}
             self._chats[chat.id] = _Chat(said_at=now, last_at=now)
             await say(update, context, texts.ADDED, buttons)
             return

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from bot.core import Core
+from bot.outbox import OutboxRow
 from bot.reports import AccessDenied, ReceiptNotFound
 from bot.reports.domain import NEW
 from tests.reports.conftest import actor
@@ -65,6 +66,26 @@ def test_the_headteacher_cannot_open_a_report_about_themself(core: Core) -> None
     with pytest.raises(AccessDenied):
         core.reports.case(receipt.code, actor(core, "Alex Head"))
     assert core.reports.case(receipt.code, actor(core, "Chris Chair")).text == "Alex Head shouted at a pupil."
+
+
+def test_a_concern_about_the_headteacher_stays_with_the_chair(core: Core) -> None:
+    receipt = core.reports.submit("headteacher_concern", "The head teacher grabbed my son's arm.", channel="console")
+    assert [c.code for c in core.reports.open_cases(actor(core, "Chris Chair"))] == [receipt.code]
+    for name in ("Alex Head", "Sam Deputy", "Dana Lead"):  # not the head, and not the staff who answer to the head
+        assert core.reports.open_cases(actor(core, name)) == []
+
+
+def test_with_no_chair_a_concern_about_the_headteacher_never_goes_to_the_head(core: Core) -> None:
+    """Unnamed ("the head teacher..."), the head is still who it is about: it falls back to the deputy DSLs."""
+    core.people.set_leave_date("Chris Chair", dt.date(2026, 1, 1))
+    receipt = core.reports.submit("headteacher_concern", "The head teacher grabbed my son's arm.", channel="console")
+    with core.db.session() as session:
+        alerted = {core.outbox.message(row).recipient.address for row in session.query(OutboxRow)}
+    assert alerted == {"Sam Deputy"}
+    assert "has gone to the Deputy Designated Safeguarding Leads." in receipt.sender_text()
+    assert [c.code for c in core.reports.open_cases(actor(core, "Sam Deputy"))] == [receipt.code]
+    with pytest.raises(AccessDenied):
+        core.reports.case(receipt.code, actor(core, "Alex Head"))
 
 
 def test_a_dsl_who_has_left_has_no_access(core: Core) -> None:

@@ -131,6 +131,37 @@ def test_a_report_naming_the_dsl_goes_around_them(core: Core) -> None:
     assert core.reports.open_cases(dana) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mrs Lead (our DSL) was alone with a pupil and locked the door.",
+        "Dana, the safeguarding lead, shouted at a pupil and grabbed his arm.",
+        "Ms D. Lead follows kids on insta",
+    ],
+)
+def test_a_dsl_named_without_their_full_name_is_kept_away(core: Core, text: str) -> None:
+    receipt = core.reports.submit("child_at_risk", text, channel="console")
+    assert {m.recipient.address for m in alerts(core)} == {"Sam Deputy"}
+    assert core.reports.open_cases(actor(core, "Dana Lead")) == []
+    assert "has gone to the Deputy Designated Safeguarding Leads." in receipt.sender_text()
+
+
+def test_a_reply_naming_a_dsl_keeps_the_case_from_them_from_then_on(core: Core) -> None:
+    text = "An adult at school keeps messaging a Year 5 pupil."
+    receipt = core.reports.submit("child_at_risk", text, channel="console")
+    dana, sam = actor(core, "Dana Lead"), actor(core, "Sam Deputy")
+    core.reports.ask_sender(receipt.code, dana, "Which adult was it?")
+    assert [c.code for c in core.reports.open_cases(sam)] == [receipt.code]
+    core.reports.sender_reply(receipt.code, "It was Mr Deputy.", requester="r")
+    assert core.reports.open_cases(sam) == []
+    with pytest.raises(ReportError):
+        core.reports.close(receipt.code, sam, "Nothing in it.")
+    case = core.reports.case(receipt.code, dana)
+    assert any(e.detail == "Kept away (named in a reply): Sam Deputy" for e in case.events)
+    updates = [m for m in alerts(core) if m.kind == "report_update"]
+    assert updates[-1].recipient.address == "Dana Lead"  # the news of the reply goes to Dana only
+
+
 def test_a_report_naming_the_headteacher_goes_to_the_chair_not_the_head(core: Core) -> None:
     core.reports.submit("inappropriate_post", TEXT, channel="console", named_people=["Alex Head"])
     assert {m.recipient.address for m in alerts(core)} == {"Dana Lead", "Chris Chair"}
