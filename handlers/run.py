@@ -31,9 +31,12 @@ def run(core: Core) -> int:
     notifiers: dict[str, Notifier] = {}
     stops: list[Callable[[], None]] = []
 
-    from handlers.console import ConsoleNotifier
+    from handlers.console import ConsoleNotifier, UnreachableNotifier
 
-    notifiers["console"] = ConsoleNotifier()
+    adapters = settings.slack_enabled or settings.telegram_enabled
+    notifiers["console"] = UnreachableNotifier() if adapters else ConsoleNotifier()
+    if adapters:
+        _warn_if_unreachable(core)
 
     if settings.slack_enabled:
         from handlers.slack import SlackNotifier, create_slack_app, start_slack
@@ -79,6 +82,16 @@ def _wait_for_stop() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopped.set())
     stopped.wait()
+
+
+def _warn_if_unreachable(core: Core) -> None:
+    """Someone who handles reports but can be reached on no platform here would never hear of one: say so now."""
+    for name in core.people.unreachable_handlers(core.settings.slack_enabled, core.settings.telegram_enabled):
+        log.warning(
+            "%s handles concern reports but has no Slack id or Telegram chat, so cannot be alerted: add one with "
+            "`policybot people add NAME --slack U...`",
+            name,
+        )
 
 
 def _warn_if_overdue(core: Core) -> None:

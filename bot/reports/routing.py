@@ -129,22 +129,22 @@ def sent_to(category: Category) -> str:
 
 
 def recipients(settings: Settings, people: Sequence[Person], *, urgent: bool, shared_channel: bool) -> list[Recipient]:
-    """Where to deliver an alert to these people. Without Slack, alerts go to the console under their names."""
+    """Where to deliver an alert to these people. Someone no platform reaches is addressed on the console under their
+    name: printed in the console chat, and only logged as undeliverable when the bot runs on Slack or Telegram."""
     out: list[Recipient] = []
     slack = settings.slack_enabled
     channel = settings.slack_dsl_channel if slack and shared_channel else None
     if channel:
         out.append(Recipient("slack", channel))
     for person in people:
-        reached = False
-        if slack and person.slack_user_id:
-            reached = True
-            if urgent or not channel:
-                out.append(Recipient("slack", person.slack_user_id))
-        if urgent and settings.telegram_enabled and person.telegram_chat_id is not None:
-            reached = True
+        on_slack = slack and bool(person.slack_user_id)
+        if on_slack and (urgent or not channel):
+            out.append(Recipient("slack", str(person.slack_user_id)))
+        # Telegram: urgent alerts for those who asked for them, and every alert for someone not on Slack.
+        on_telegram = settings.telegram_enabled and person.telegram_chat_id is not None
+        if on_telegram and (urgent or not on_slack):
             out.append(Recipient("telegram", str(person.telegram_chat_id)))
-        if not reached and not channel:
+        if not on_slack and not on_telegram and not channel:
             out.append(Recipient("console", person.name))
     return list(dict.fromkeys(out))
 

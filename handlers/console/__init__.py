@@ -119,3 +119,21 @@ class ConsoleNotifier:
             self.io.say(f"\n[{heading} for {message.recipient.address}]{details}\n{message.text}")
         except OSError as exc:
             raise DeliveryError(f"console not writable: {exc}") from exc
+
+
+class UnreachableNotifier:
+    """Where messages for the console go while the bot runs on Slack or Telegram: they are meant for someone with no
+    Slack id or Telegram chat. Printing them would put report text in the service's log (the terminal is the journal
+    there), so each is logged by kind and name only, with what to do, and not retried."""
+
+    platform: Literal["console"] = "console"
+
+    def deliver(self, message: OutboundMessage) -> None:
+        log.warning(
+            "a %s for %s could not be delivered: they have no Slack id or Telegram chat here. Add one with "
+            "`policybot people add NAME --slack U...`; a report can still be read with `policybot reports show`",
+            message.kind.replace("_", " "),
+            message.recipient.address,
+        )
+        raise DeliveryError("nobody to deliver to: no Slack id or Telegram chat", permanent=True)
+

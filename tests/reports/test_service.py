@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from bot.config import PersonEntry, School
 from bot.core import Core
 from bot.outbox import OutboxRow
 from bot.ports import ManualClock, OutboundMessage, Recipient
@@ -11,6 +14,7 @@ from bot.reports import ReplyAddress, ReportError
 from bot.reports.domain import ACKNOWLEDGED, CLOSED, IN_PROGRESS, NEW
 from bot.reports.models import ReplyChannelRow, ReportRow
 from bot.reports.receipts import ALPHABET, normalise
+from tests.conftest import core_with
 from tests.reports.conftest import actor, deliver_all, delivered, notifiers
 
 TEXT = "A boy in Year 4 came in with bruises on his arms again and said his uncle gets angry."
@@ -298,3 +302,17 @@ def test_the_journey_on_postgres(pg_core: Core, clock: ManualClock) -> None:
     assert pg_core.reports.escalate_due() == 0
     export = pg_core.reports.export(receipt.code, dana)
     assert "the hash chain is intact" in export
+
+
+def test_an_alert_reaches_a_dsl_on_telegram_alone_and_nobody_reachable_is_named(
+    tmp_path: Path, school: School, clock: ManualClock
+) -> None:
+    """With Telegram only, a DSL with a Telegram chat gets every alert there (not only urgent ones); one with neither
+    Slack nor Telegram is addressed on the console, and named at start-up as someone who cannot be alerted."""
+    with core_with(tmp_path, school, clock, telegram_bot_token="123:abc") as core:
+        with core.db.session() as session:
+            core.people.upsert(session, PersonEntry(name="Dana Lead", roles=["dsl", "staff"], telegram_chat_id=777))
+        core.reports.submit("other", TEXT, channel="telegram")
+        assert {m.recipient for m in alerts(core)} == {Recipient("telegram", "777")}
+        assert "Dana Lead" not in core.people.unreachable_handlers(slack=False, telegram=True)
+        assert "Alex Head" in core.people.unreachable_handlers(slack=False, telegram=True)
