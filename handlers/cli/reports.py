@@ -17,6 +17,13 @@ if TYPE_CHECKING:
     from bot.reports.domain import CaseView
 
 
+def _print(text: str = "") -> None:
+    """Print for a DSL's terminal: a sender's words never act on it (see handlers.console.io.terminal_safe)."""
+    from handlers.console.io import terminal_safe
+
+    print(terminal_safe(text))
+
+
 def register(commands: Any) -> None:
     acting = argparse.ArgumentParser(add_help=False)
     acting.add_argument("--as", dest="as_name", required=True, metavar="NAME", help="who is acting (full name)")
@@ -81,13 +88,13 @@ def _list(args: argparse.Namespace) -> int:
     core, who = _acting(args)
     cases = core.reports.open_cases(who, include_closed=args.all)
     if not cases:
-        print("No reports." if args.all else "No open reports.")
+        _print("No reports." if args.all else "No open reports.")
     tz = core.school.tz
     for case in cases:
         urgent = "URGENT " if case.category.urgent else ""
         handled = f", acknowledged by {case.acknowledged_by}" if case.acknowledged_by else ""
         escalated = f", escalated {case.escalation_level}x" if case.escalation_level else ""
-        print(
+        _print(
             f"{case.code}  {urgent}{case.category.label}  {case.status}{handled}{escalated}  "
             f"received {case.created_at.astimezone(tz):%a %d %b %H:%M}"
         )
@@ -96,19 +103,19 @@ def _list(args: argparse.Namespace) -> int:
 
 def _print_case(core: Core, view: CaseView) -> None:
     tz = core.school.tz
-    print(f"Report {view.code}: {view.category.label} ({'urgent' if view.category.urgent else 'routine'})")
-    print(f"Status: {view.status}" + (f", acknowledged by {view.acknowledged_by}" if view.acknowledged_by else ""))
-    print(f"Received: {view.created_at.astimezone(tz):%a %d %b %Y %H:%M} through {view.channel}")
+    _print(f"Report {view.code}: {view.category.label} ({'urgent' if view.category.urgent else 'routine'})")
+    _print(f"Status: {view.status}" + (f", acknowledged by {view.acknowledged_by}" if view.acknowledged_by else ""))
+    _print(f"Received: {view.created_at.astimezone(tz):%a %d %b %Y %H:%M} through {view.channel}")
     if view.outcome:
-        print(f"Outcome: {view.outcome}")
-    print("The sender can be sent questions." if view.can_contact_sender else "The sender reads news with /status.")
-    print("\n" + view.text + "\n")
+        _print(f"Outcome: {view.outcome}")
+    _print("The sender can be sent questions." if view.can_contact_sender else "The sender reads news with /status.")
+    _print("\n" + view.text + "\n")
     for number, info in enumerate(view.attachments, start=1):
-        print(f"Picture {number}: {info.filename} ({info.size} bytes, sha256 {info.sha256})")
-    print("Chronology:" if view.chain_ok else f"Chronology (WARNING: {view.extra.get('chain_problem')}):")
+        _print(f"Picture {number}: {info.filename} ({info.size} bytes, sha256 {info.sha256})")
+    _print("Chronology:" if view.chain_ok else f"Chronology (WARNING: {view.extra.get('chain_problem')}):")
     for event in view.events:
         detail = f": {event.detail}" if event.detail else ""
-        print(f"  {event.at.astimezone(tz):%d %b %H:%M}  {event.actor} {event.action}{detail}")
+        _print(f"  {event.at.astimezone(tz):%d %b %H:%M}  {event.actor} {event.action}{detail}")
 
 
 def _show(args: argparse.Namespace) -> int:
@@ -120,14 +127,14 @@ def _show(args: argparse.Namespace) -> int:
 def _ack(args: argparse.Namespace) -> int:
     core, who = _acting(args)
     view = core.reports.acknowledge(args.code, who)
-    print(f"Report {view.code} is acknowledged by {view.acknowledged_by}.")
+    _print(f"Report {view.code} is acknowledged by {view.acknowledged_by}.")
     return 0
 
 
 def _note(args: argparse.Namespace) -> int:
     core, who = _acting(args)
     view = core.reports.add_note(args.code, who, args.text)
-    print(f"Note added to report {view.code}.")
+    _print(f"Note added to report {view.code}.")
     return 0
 
 
@@ -135,14 +142,14 @@ def _ask(args: argparse.Namespace) -> int:
     core, who = _acting(args)
     view = core.reports.ask_sender(args.code, who, args.question)
     where = "It has been sent to them too." if view.can_contact_sender else "They will see it when they check."
-    print(f"Question added to report {view.code}. {where}")
+    _print(f"Question added to report {view.code}. {where}")
     return 0
 
 
 def _close(args: argparse.Namespace) -> int:
     core, who = _acting(args)
     view = core.reports.close(args.code, who, args.outcome, share_with_sender=args.share)
-    print(f"Report {view.code} is closed.")
+    _print(f"Report {view.code} is closed.")
     return 0
 
 
@@ -158,10 +165,10 @@ def _export(args: argparse.Namespace) -> int:
     core, who = _acting(args)
     record = core.reports.export(args.code, who)
     if args.out is None:
-        print(record)
+        _print(record)
     else:
         _write_private(args.out, record.encode("utf-8"))
-        print(f"Wrote the record of report {args.code.upper()} to {args.out}.")
+        _print(f"Wrote the record of report {args.code.upper()} to {args.out}.")
     return 0
 
 
@@ -169,5 +176,5 @@ def _evidence(args: argparse.Namespace) -> int:
     core, who = _acting(args)
     filename, _content_type, data = core.reports.attachment(args.code, who, args.number)
     _write_private(args.out, data)
-    print(f"Saved {filename} to {args.out}.")
+    _print(f"Saved {filename} to {args.out}.")
     return 0

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 
 CANCEL_WORDS = {"/cancel", "/quit", "/exit"}
+# Control characters (but new lines and tabs) and the marks that reverse text's direction: in a terminal a sender's
+# words could otherwise recolour, overwrite or clear what a DSL reads, the chronology included.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with what a terminal would act on, rather than show, replaced by a visible mark."""
+    return _UNSAFE.sub("\ufffd", text)
 
 
 class ConsoleIO:
@@ -14,7 +23,7 @@ class ConsoleIO:
         write: Callable[[str], None] | None = None,
     ) -> None:
         self._read = read or input
-        self._write = write or (lambda text: print(text, flush=True))
+        self._write = write or (lambda text: print(terminal_safe(text), flush=True))
 
     def say(self, text: str) -> None:
         self._write(text)

@@ -76,6 +76,14 @@ def test_a_dsl_handles_a_report_from_the_command_line(env: Path, capsys: pytest.
     assert stat.S_IMODE(out_file.stat().st_mode) == 0o600
 
 
+def test_a_senders_words_cannot_act_on_the_dsls_terminal(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = submitted("\x1b[2J\x1b[31mCleared\x1b[0m and \u202eesrever\u202c text.").code
+    assert policybot("reports", "show", code, "--as", "Dana Lead") == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\u202e" not in out
+    assert "\ufffd[2J\ufffd[31mCleared\ufffd[0m and \ufffdesrever\ufffd text." in out
+
+
 def test_a_non_dsl_is_refused_in_one_plain_line(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = submitted().code
     for argv in (["show", code], ["ack", code], ["close", code, "--outcome", "x"]):
