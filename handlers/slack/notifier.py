@@ -65,6 +65,10 @@ class SlackNotifier:
                             unfurl_links=False, unfurl_media=False,
                         )
                     return
+            elif message.ref and message.kind == "report_alert" and self.posted(message.ref, channel):
+                # The alert was held back (a 429) while a newer state of the case was posted here as its card: the
+                # older alert must not appear under it as a second, out-of-date card.
+                return
             response = self.client.chat_postMessage(
                 channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
             )

@@ -139,3 +139,16 @@ def test_news_in_an_update_is_said_under_the_card_and_in_the_channel(slack: Slac
     assert said.params["thread_ts"] == card_ts and said.params["reply_broadcast"] in (True, "true", "1")
     assert said.params["text"] == news.ping and said.params["channel"] == DSL_CHANNEL
     assert len(slack.fake.ok_calls("chat.update")) == 2
+
+
+def test_an_alert_held_back_never_posts_a_second_card_under_a_newer_one(slack: SlackWorld, clock: ManualClock) -> None:
+    _queue(slack, _alert())
+    slack.fake.rate_limit_next(1, retry_after=30, method="chat.postMessage")
+    assert slack.dispatch() == 0  # the alert waits for its retry...
+    _queue(slack, _alert("report_update", text="Acknowledged by Dana Lead", key="report:ABCD-EFGH:update:1"))
+    assert slack.dispatch() == 1  # ...while the acknowledged card is posted
+    clock.advance(dt.timedelta(seconds=60))
+    assert slack.dispatch() == 1  # the alert is settled, not posted
+    [card] = [params for (channel, _), params in slack.fake.messages.items() if channel == DSL_CHANNEL]
+    assert "Acknowledged by Dana Lead" in str(card["blocks"])
+    assert slack.core.outbox.pending_count() == 0
