@@ -7,10 +7,13 @@ question, posting a reply) carries on afterwards in bolt's thread pool, so every
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 
@@ -27,6 +30,33 @@ if TYPE_CHECKING:
 
 # Enough threads that a burst of slash commands is answered in parallel; the work is short and mostly I/O.
 LISTENER_THREADS = 16
+EVENTS_REMEMBERED = 10_000  # event ids kept to recognise Slack's retries (it retries for up to about an hour)
+
+
+class SeenEvents:
+    """Slack sends an event again when it thinks the first delivery failed (X-Slack-Retry-Num): the same event_id.
+    Acting on it twice would, for instance, add a sender's reply to a report twice and ping the DSLs twice."""
+
+    def __init__(self, size: int = EVENTS_REMEMBERED) -> None:
+        self._size = size
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def first_time(self, event_id: str) -> bool:
+        with self._lock:
+            if event_id in self._seen:
+                return False
+            self._seen[event_id] = None
+            if len(self._seen) > self._size:
+                self._seen.popitem(last=False)
+            return True
+
+    def middleware(self, body: dict[str, Any], next: Callable[[], Any]) -> BoltResponse | None:  # noqa: A002
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if isinstance(event_id, str) and not self.first_time(event_id):
+            return BoltResponse(status=200, body="")  # acknowledged again, and not acted on again
+        next()
+        return None
 
 
 def create_slack_app(core: Core, client: WebClient | None = None) -> App:
@@ -51,6 +81,7 @@ def create_slack_app(core: Core, client: WebClient | None = None) -> App:
             "Slack did not accept the bot token (SLACK_BOT_TOKEN). Copy the Bot User OAuth Token again from the "
             "app's OAuth & Permissions page (it starts with xoxb-), then start the bot again."
         ) from exc
+    app.middleware(SeenEvents().middleware)
     app.middleware(retrying_respond_middleware)
     register_listeners(app, core)
     return app

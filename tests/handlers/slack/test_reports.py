@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
 import pytest
@@ -236,3 +237,25 @@ def test_question_reaches_a_named_reporter_by_dm(slack: SlackWorld) -> None:
     assert dsl is not None
     events = slack.core.reports.case(code, dsl).events
     assert any(e.detail == "It was Year 4's swimming lesson." for e in events), [(e.action, e.detail) for e in events]
+
+
+def test_a_reply_that_slack_sends_again_is_added_once(slack: SlackWorld) -> None:
+    """Slack retries an event it thinks was lost, with the same event_id: the reply is in the report once."""
+    code = _report(slack, anonymous=False)
+    ts = f"{int(time.time())}.000777"
+    event = {"type": "message", "channel_type": "im", "user": STAFF, "text": f"{code} It was the swimming lesson.",
+             "ts": ts, "channel": "D0STAFF001", "event_ts": ts}
+    payload = slack.sender.event_payload(event)
+    assert slack.sender.json_body(payload).status == 200
+    retried = slack.sender.json_body(payload, timestamp=str(int(time.time()) - 1))  # signed afresh, as Slack does
+    assert retried.status == 200
+    slack.fake.wait_for(
+        lambda f: any("your reply has been added" in json.dumps(c.params) for c in f.ok_calls("chat.postMessage")),
+        what="the reply to be confirmed",
+    )
+    time.sleep(0.5)
+    dsl = slack.core.reports.actor(name="Dana Lead")
+    assert dsl is not None
+    replies = [e for e in slack.core.reports.case(code, dsl).events if e.action == "replied"]
+    assert len(replies) == 1
+
