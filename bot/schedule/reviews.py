@@ -194,11 +194,16 @@ class Reviews:
                 new_version = None  # "updated" to the version it already is: no change of version
             same = PolicyReview.no_changes if new_version is None else PolicyReview.new_version == new_version
             again = session.scalar(
-                select(PolicyReview.id).where(
-                    PolicyReview.policy_id == policy.id, PolicyReview.reviewed_on == today, same
-                )
+                select(PolicyReview).where(PolicyReview.policy_id == policy.id, PolicyReview.reviewed_on == today, same)
             )
-            if again:  # the same review pressed twice, or by both people asked (head and chair): one review
+            if again is not None:
+                # The same review pressed twice, or recorded by both people asked (head and chair): one review, which
+                # keeps each reviewer's name and notes (the governors' minute must not be lost).
+                names = [n.strip() for n in again.reviewer.split(";")]
+                if reviewer not in names:
+                    again.reviewer = "; ".join([*names, reviewer])[:200]
+                if notes.strip() and notes.strip() not in again.notes:
+                    again.notes = "\n".join(n for n in (again.notes, notes.strip()) if n)
                 return self._status(session, policy, today)
             session.add(
                 PolicyReview(

@@ -89,9 +89,13 @@ def test_no_changes_pressed_twice_is_one_review(core: Core) -> None:
     for _ in range(2):
         core.schedule.reviews.mark_reviewed("social-media", reviewer="Alex Head", notes="no changes needed")
     # The chair, asked too, records the same review from their own card, "updating" it to the version it is.
-    core.schedule.reviews.mark_reviewed("social-media", reviewer="Chris Chair", new_version="2022.1")
+    core.schedule.reviews.mark_reviewed(
+        "social-media", reviewer="Chris Chair", new_version="2022.1", notes="Approved by governors, minute 12/26"
+    )
     with core.db.session() as session:
-        assert session.query(PolicyReview).count() == 1
+        [review] = session.query(PolicyReview).all()
+        assert review.reviewer == "Alex Head; Chris Chair"  # one review, and nobody's name or minute lost
+        assert review.notes == "no changes needed\nApproved by governors, minute 12/26"
     core.schedule.reviews.mark_reviewed("social-media", reviewer="Chris Chair", new_version="2026.1")
     core.schedule.reviews.mark_reviewed("social-media", reviewer="Alex Head", new_version="2026.1")
     with core.db.session() as session:
