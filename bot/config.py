@@ -13,7 +13,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import yaml
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.yamlfile import load_yaml
@@ -129,6 +129,12 @@ class Holiday(BaseModel):
     start: dt.date
     end: dt.date
 
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> Holiday:
+        if self.end < self.start:
+            raise ValueError(f"the holiday {self.name!r} ends ({self.end}) before it starts ({self.start})")
+        return self
+
 
 class QuietHours(BaseModel):
     """Staff reminders go out only inside these hours on school days."""
@@ -149,6 +155,18 @@ class School(BaseModel):
     alert_contents: Literal["full", "contentless"] = "full"
     # Replaces the report categories and routes of bot/reports/categories.yaml (same shape); None keeps them.
     report_categories: list[dict[str, Any]] | None = None
+
+    @model_validator(mode="after")
+    def _reminders_in_quiet_hours(self) -> School:
+        quiet = self.quiet_hours
+        if quiet.end <= quiet.start:
+            raise ValueError(f"quiet_hours: end ({quiet.end:%H:%M}) must be after start ({quiet.start:%H:%M})")
+        if not quiet.start <= self.reminder_time < quiet.end:
+            raise ValueError(
+                f"reminder_time {self.reminder_time:%H:%M} is outside the hours reminders may be sent "
+                f"({quiet.start:%H:%M}-{quiet.end:%H:%M}, quiet_hours), so none would ever be sent"
+            )
+        return self
 
     @field_validator("timezone")
     @classmethod

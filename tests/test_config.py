@@ -40,6 +40,12 @@ def test_sample_school_file_loads(school_file: Path = Path(__file__).parent.pare
         ("timezone: Europe/London", "name: Field required"),
         ("name: X\npeople:\n  - {name: A, roles: [wizard]}", "people.0.roles.0"),
         ("name: X\nholidays:\n  - {name: Christmas, start: 2026-12-21, end: 2026-12-32}", "holidays.0.end"),
+        (
+            "name: X\nholidays:\n  - {name: Easter, start: 2027-04-10, end: 2027-03-26}",
+            "holidays.0: Value error, the holiday 'Easter' ends (2027-03-26) before it starts (2027-04-10)",
+        ),
+        ('name: X\nreminder_time: "19:30"', "reminder_time 19:30 is outside the hours reminders may be sent"),
+        ('name: X\nquiet_hours: {start: "18:00", end: "07:00"}', "quiet_hours: end (07:00) must be after start"),
     ],
 )
 def test_bad_school_file_says_file_path_problem(tmp_path: Path, content: str, problem: str) -> None:
