@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from pydantic import ValidationError
 from sqlalchemy import BigInteger, ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -31,6 +32,30 @@ ROLE_LABELS: dict[str, str] = {
 
 class PeopleError(Exception):
     """A problem with people data, worded for the person managing it."""
+
+
+def person_entry(**values: object) -> PersonEntry:
+    """A PersonEntry from the command line or a CSV row, with any problem said in plain words (PeopleError)."""
+    roles = values.get("roles")
+    if isinstance(roles, list):  # "Staff", "Deputy DSL" -> staff, deputy_dsl
+        values["roles"] = [str(r).strip().lower().replace(" ", "_").replace("-", "_") for r in roles]
+    if not str(values.get("name") or "").strip():
+        raise PeopleError("a name is needed")
+    try:
+        return PersonEntry.model_validate(values)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field, given = str(error["loc"][0]), error.get("input")
+            if field == "roles":
+                problems.append(f"unknown role {given!r}; roles are {', '.join(ROLES)}")
+            elif field.endswith("_date"):
+                problems.append(f"{field} {given!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-09-01")
+            elif field == "telegram_chat_id":
+                problems.append(f"the Telegram chat id {given!r} is not a number")
+            else:
+                problems.append(f"{field}: {error['msg']}")
+        raise PeopleError("; ".join(problems)) from None
 
 
 class Person(Base):
@@ -120,6 +145,16 @@ class People:
     # --- changes ---
     def upsert(self, session: Session, entry: PersonEntry) -> Person:
         person = self.by_name(session, entry.name)
+        for kind, value, owner in (
+            ("Slack id", entry.slack_user_id, entry.slack_user_id and self.by_slack_id(session, entry.slack_user_id)),
+            (
+                "Telegram chat",
+                entry.telegram_chat_id,
+                entry.telegram_chat_id is not None and self.by_telegram_chat(session, entry.telegram_chat_id),
+            ),
+        ):
+            if isinstance(owner, Person) and owner is not person:
+                raise PeopleError(f"the {kind} {value} already belongs to {owner.name}")
         if person is None:
             person = Person(name=entry.name)
             session.add(person)
@@ -154,21 +189,19 @@ class People:
             try:
                 roles = [r.strip() for r in (row.get("roles") or "staff").split(";") if r.strip()]
                 entries.append(
-                    PersonEntry.model_validate(
-                        {
-                            "name": (row.get("name") or "").strip(),
-                            "roles": roles,
-                            "slack_user_id": (row.get("slack_user_id") or "").strip() or None,
-                            "telegram_chat_id": (row.get("telegram_chat_id") or "").strip() or None,
-                            "email": (row.get("email") or "").strip() or None,
-                            "start_date": (row.get("start_date") or "").strip() or None,
-                        }
+                    person_entry(
+                        name=(row.get("name") or "").strip(),
+                        roles=roles,
+                        slack_user_id=(row.get("slack_user_id") or "").strip() or None,
+                        telegram_chat_id=(row.get("telegram_chat_id") or "").strip() or None,
+                        email=(row.get("email") or "").strip() or None,
+                        start_date=(row.get("start_date") or "").strip() or None,
                     )
                 )
-            except ValueError as exc:
-                raise PeopleError(f"{path}: line {number}: {exc}") from exc
-            if not entries[-1].name:
-                raise PeopleError(f"{path}: line {number}: name is empty")
+            except PeopleError as exc:
+                hint = "" if "name" in (rows[0] if rows else {}) else " (the first line must name the columns: " \
+                    "name, roles, slack_user_id, telegram_chat_id, email, start_date)"
+                raise PeopleError(f"{path}: line {number}: {exc}{hint}") from None
         with self.db.session() as session:
             for entry in entries:
                 self.upsert(session, entry)
@@ -209,7 +242,8 @@ class People:
                     empty.append(role)
             return empty
 
-    def set_leave_date(self, name: str, day: dt.date) -> Person:
+    def set_leave_date(self, name: str, day: dt.date | None) -> Person:
+        """Record the day someone leaves (their first day away), or None: they are not leaving after all."""
         with self.db.session() as session:
             person = self.by_name(session, name)
             if person is None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.core import Core
-from bot.people import People, PeopleError
+from bot.people import People, PeopleError, person_entry
 
 
 def test_school_file_seeds_people_once(core: Core) -> None:
@@ -52,6 +52,40 @@ def test_bad_csv_names_the_line(core: Core, tmp_path: Path) -> None:
         core.people.import_csv(csv_file)
     with core.db.session() as session:
         assert People.by_name(session, "Amy") is None  # nothing half-imported
+
+
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        ("Kim New,staff,01/09/2026", "start_date '01/09/2026' is not a date: write it as YYYY-MM-DD, e.g. 2026-09-01"),
+        ("Kim New,teacher,", "unknown role 'teacher'; roles are staff, dsl, deputy_dsl"),
+    ],
+)
+def test_a_csv_problem_is_said_in_plain_words(core: Core, tmp_path: Path, row: str, problem: str) -> None:
+    csv_file = tmp_path / "staff.csv"
+    csv_file.write_text(f"name,roles,start_date\n{row}\n")
+    with pytest.raises(PeopleError) as error:
+        core.people.import_csv(csv_file)
+    assert f"line 2: {problem}" in str(error.value) and "pydantic" not in str(error.value)
+
+
+def test_a_csv_with_capitalised_roles_and_no_header_is_understood_or_explained(core: Core, tmp_path: Path) -> None:
+    csv_file = tmp_path / "staff.csv"
+    csv_file.write_text("name,roles\nKim New,Staff;Deputy DSL\n")
+    assert core.people.import_csv(csv_file) == 1
+    with core.db.session() as session:
+        kim = People.by_name(session, "Kim New")
+        assert kim is not None and kim.roles == {"staff", "deputy_dsl"}
+    csv_file.write_text("Name,Role\nKim New,staff\n")
+    with pytest.raises(PeopleError, match="the first line must name the columns: name, roles"):
+        core.people.import_csv(csv_file)
+
+
+def test_a_slack_id_or_name_already_taken_is_refused_in_plain_words(core: Core) -> None:
+    with core.db.session() as session, pytest.raises(PeopleError, match="already belongs to Alex Head"):
+        core.people.upsert(session, person_entry(name="Jo Teacher", roles=["staff"], slack_user_id="U0HEAD0001"))
+    with pytest.raises(PeopleError, match="a name is needed"):
+        person_entry(name="  ", roles=["staff"])
 
 
 def test_unknown_role_is_refused(core: Core) -> None:

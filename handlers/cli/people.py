@@ -38,7 +38,9 @@ def register(commands: Any) -> None:
 
     leave = sub.add_parser("leave", help="record the day someone leaves (passwords are changed that day)")
     leave.add_argument("name")
-    leave.add_argument("--on", dest="day", type=iso_date, required=True, help="YYYY-MM-DD")
+    when = leave.add_mutually_exclusive_group(required=True)
+    when.add_argument("--on", dest="day", type=iso_date, help="YYYY-MM-DD: their first day no longer at the school")
+    when.add_argument("--cancel", action="store_true", help="they are not leaving after all (or are back)")
     leave.set_defaults(handler=_leave)
 
 
@@ -60,14 +62,14 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _add(args: argparse.Namespace) -> int:
-    from bot.config import PersonEntry
+    from bot.people import person_entry
     from handlers.cli.common import make_core
 
     core = make_core()
     with core.db.session() as session:
         # Adding a Slack id to someone already listed must not quietly take away their roles (a DSL's, say).
         existing = core.people.by_name(session, args.name)
-        entry = PersonEntry(
+        entry = person_entry(
             name=args.name,
             roles=args.roles or (sorted(existing.roles) if existing else ["staff"]),
             slack_user_id=args.slack_user_id,
@@ -100,6 +102,10 @@ def _leave(args: argparse.Namespace) -> int:
     from handlers.cli.common import make_core
 
     core = make_core()
+    if args.cancel:
+        person = core.people.set_leave_date(args.name, None)
+        print(f"{person.name} is no longer recorded as leaving.")
+        return 0
     person = core.people.set_leave_date(args.name, args.day)
     today = core.clock.now().astimezone(core.school.tz).date()
     from bot.schedule.common import long_date

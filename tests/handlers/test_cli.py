@@ -90,6 +90,9 @@ def test_recording_that_the_last_holder_of_a_role_leaves_says_so(tmp_path: Path)
     assert "nobody else is the Headteacher." in head.stdout
     teacher = policybot(tmp_path, "people", "leave", "Jo Teacher", "--on", "2031-07-18")
     assert "Please note" not in teacher.stdout
+    back = policybot(tmp_path, "people", "leave", "Pat Office", "--cancel")
+    assert back.stdout.strip() == "Pat Office is no longer recorded as leaving."
+    assert "Pat Office: Administrator, Staff  slack U0ADMIN001\n" in policybot(tmp_path, "people", "list").stdout
 
 
 def test_known_errors_are_one_plain_line(tmp_path: Path) -> None:
