@@ -1013,12 +1013,20 @@ class ReportService:
     @staticmethod
     def _clean_text(text: str, *, what: str, allow_empty: bool = False) -> str:
         body = (text or "").replace("\r\n", "\n").replace("\x00", "").strip()
+        from_sender = what in ("report", "reply")  # a note, question or outcome is a DSL's
         if not body and not allow_empty:
-            raise ReportError(f"Your {what} is empty. Please write a few words about what happened.")
+            raise ReportError(
+                f"Your {what} is empty. "
+                + ("Please write a few words about what happened." if from_sender else "Please write it, then save.")
+            )
         if len(body) > MAX_TEXT:
             raise ReportError(
                 f"Your {what} is too long ({len(body):,} characters; the limit is {MAX_TEXT:,}). "
-                "Please shorten it: you can add more afterwards with your receipt code."
+                + (
+                    "Please shorten it: you can add more afterwards with your receipt code."
+                    if from_sender
+                    else "Please shorten it, or split it into two."
+                )
             )
         return body
 

@@ -87,8 +87,9 @@ def test_bad_replies_and_notes_are_refused(core: Core, text: str, message: str) 
     before = counts(core)
     with pytest.raises(ReportError, match=message):
         core.reports.sender_reply(receipt.code, text, requester="r")
-    with pytest.raises(ReportError, match=message):
+    with pytest.raises(ReportError, match=message) as note:
         core.reports.add_note(receipt.code, dana, text)
+    assert "receipt code" not in str(note.value) and "what happened" not in str(note.value)  # a DSL's, not a sender's
     with pytest.raises(ReportError, match=message):
         core.reports.close(receipt.code, dana, text)
     assert counts(core) == before
