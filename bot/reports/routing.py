@@ -138,7 +138,8 @@ def recipients(settings: Settings, people: Sequence[Person], *, urgent: bool, sh
         out.append(Recipient("slack", channel))
     for person in people:
         on_slack = slack and bool(person.slack_user_id)
-        if on_slack and (urgent or not channel):
+        # The shared channel is the DSLs': the headteacher or chair on a route hears by direct message.
+        if on_slack and (urgent or not channel or not person.is_dsl):
             out.append(Recipient("slack", str(person.slack_user_id)))
         # Telegram: urgent alerts for those who asked for them, and every alert for someone not on Slack.
         on_telegram = settings.telegram_enabled and person.telegram_chat_id is not None

@@ -76,6 +76,12 @@ def test_a_routine_report_goes_to_the_channel_only(slack_core: Core) -> None:
     assert {m.recipient for m in alerts(slack_core)} == {Recipient("slack", "C0DSLCHAN")}
 
 
+def test_the_headteacher_on_a_route_hears_by_dm_not_only_in_the_dsls_channel(slack_core: Core) -> None:
+    slack_core.reports.submit("inappropriate_post", TEXT, channel="slack")
+    expected = {Recipient("slack", "C0DSLCHAN"), Recipient("slack", "U0HEAD0001")}
+    assert {m.recipient for m in alerts(slack_core)} == expected
+
+
 def test_contentless_alerts_carry_no_report_text(core: Core) -> None:
     core.school.alert_contents = "contentless"
     receipt = core.reports.submit("child_at_risk", TEXT, channel="console")
