@@ -185,6 +185,10 @@ class CaseView:
         return f"{self.acknowledged_by} had already acknowledged report {self.code}, so nothing more is needed."
 
 
+# What a DSL does to a case, as the chronology names it (adapters name a refused attempt the same way).
+ADD_NOTE, ASK_SENDER, CLOSE_REPORT = "add a note", "ask the sender a question", "close the report"
+
+
 class ReportError(Exception):
     """A problem with a report request; str(exc) is a kind message saying what to do next."""
 

@@ -32,6 +32,9 @@ from bot.reports import chronology
 from bot.reports.categories import load_categories
 from bot.reports.domain import (
     ACKNOWLEDGED,
+    ADD_NOTE,
+    ASK_SENDER,
+    CLOSE_REPORT,
     CLOSED,
     IN_PROGRESS,
     MAX_TEXT,
@@ -77,6 +80,10 @@ from bot.storage import Database
 
 log = logging.getLogger(__name__)
 
+_CLOSED_REFUSALS = {  # what may be done to a case only while it is open, refused at the button once it is closed
+    ASK_SENDER: "Report {code} is closed, so the sender cannot answer questions about it.",
+    CLOSE_REPORT: "Report {code} is already closed.",
+}
 ALERT_PREVIEW = 2_800  # alerts quote this much; the whole text is one click away
 CHANNELS = ("telegram", "slack", "console")
 WRITE_ATTEMPTS = 5  # a busy SQLite file or a clashing chronology append is retried, never half-written
@@ -481,7 +488,9 @@ class ReportService:
         the report: for adapters to refuse at the button, before someone fills in a form they may not send."""
 
         def check(session: Session) -> None:
-            self._for_handler(session, code, actor, action)
+            report, _, _ = self._for_handler(session, code, actor, action)
+            if report.status == CLOSED and action in _CLOSED_REFUSALS:
+                raise ReportError(_CLOSED_REFUSALS[action].format(code=report.code))
 
         self._acting(check)
 
@@ -501,7 +510,7 @@ class ReportService:
         note = self._clean_text(text, what="note")
 
         def add(session: Session) -> CaseView:
-            report, category, person = self._for_handler(session, code, actor, "add a note")
+            report, category, person = self._for_handler(session, code, actor, ADD_NOTE)
             if report.status == NEW:  # writing about it means someone has it in hand
                 self._mark_acknowledged(session, report, category, person)
             if report.status == ACKNOWLEDGED:
@@ -519,9 +528,9 @@ class ReportService:
         text = self._clean_text(question, what="question")
 
         def ask(session: Session) -> CaseView:
-            report, category, person = self._for_handler(session, code, actor, "ask the sender a question")
+            report, category, person = self._for_handler(session, code, actor, ASK_SENDER)
             if report.status == CLOSED:
-                raise ReportError(f"Report {report.code} is closed, so the sender cannot answer questions about it.")
+                raise ReportError(_CLOSED_REFUSALS[ASK_SENDER].format(code=report.code))
             if report.status == NEW:
                 self._mark_acknowledged(session, report, category, person)
             report.status = IN_PROGRESS
@@ -551,9 +560,9 @@ class ReportService:
         text = self._clean_text(outcome, what="outcome")
 
         def close(session: Session) -> CaseView:
-            report, category, person = self._for_handler(session, code, actor, "close the report")
+            report, category, person = self._for_handler(session, code, actor, CLOSE_REPORT)
             if report.status == CLOSED:
-                raise ReportError(f"Report {report.code} is already closed.")
+                raise ReportError(_CLOSED_REFUSALS[CLOSE_REPORT].format(code=report.code))
             now = self.clock.now()
             report.status, report.closed_at = CLOSED, now
             report.outcome, report.outcome_shared = self.vault.encrypt(text), share_with_sender

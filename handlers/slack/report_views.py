@@ -37,7 +37,8 @@ ANONYMOUS_BLOCK = "anonymous"
 DESCRIPTION_LIMIT = 3000  # Slack's own limit for a text input
 
 
-def report_modal(categories: Sequence[Any], emergency_notice: str) -> dict[str, Any]:
+def report_modal(categories: Sequence[Any], emergency_notice: str, description: str = "") -> dict[str, Any]:
+    """The report form; `description`: what was typed after /report, so it need not be typed again."""
     options = [
         {
             "text": plain(category.label, 75),
@@ -56,7 +57,8 @@ def report_modal(categories: Sequence[Any], emergency_notice: str) -> dict[str, 
                         "placeholder": plain("Choose one")},
         },
         text_input(DESCRIPTION_BLOCK, "What happened?", max_length=DESCRIPTION_LIMIT,
-                   placeholder="Say what you saw or heard, when and where. Facts, not opinions."),
+                   placeholder="Say what you saw or heard, when and where. Facts, not opinions.",
+                   initial=description.strip()[:DESCRIPTION_LIMIT] or None),
         checkbox(ANONYMOUS_BLOCK, "Stay anonymous",
                  "Nothing about who you are goes with the report. Untick to give your name.", checked=True),
         context("Only the people who deal with concerns see a report: the Designated Safeguarding Leads, the "

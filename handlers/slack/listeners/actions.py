@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.reports.domain import ADD_NOTE, ASK_SENDER, CLOSE_REPORT
 from handlers.slack.answers import record_feedback, whole_section
 from handlers.slack.blocks import base_action, review_modal, without_feedback_buttons
 from handlers.slack.common import NOT_STAFF, UNAVAILABLE, kind_error, service, staff_member, tell
@@ -32,9 +33,9 @@ log = logging.getLogger(__name__)
 # What the chronology says a refused person tried to do.
 REPORT_ACTIONS = {
     "report.ack": "acknowledge",
-    "report.note": "add a note",
-    "report.ask": "ask the sender",
-    "report.close": "close the report",
+    "report.note": ADD_NOTE,
+    "report.ask": ASK_SENDER,
+    "report.close": CLOSE_REPORT,
     "report.view": "read the report",
 }
 MODAL_ACTIONS = {"report.note": NOTE_CALLBACK, "report.ask": ASK_CALLBACK, "report.close": CLOSE_CALLBACK}

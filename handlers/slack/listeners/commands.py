@@ -35,12 +35,14 @@ def _private(respond: Respond, text: str) -> None:
     respond(text=text[:300], blocks=text_sections(text), response_type="ephemeral")
 
 
-def open_report_modal(core: Core, client: WebClient, trigger_id: str) -> str | None:
-    """Open the report modal; returns a message for the person when it cannot be opened."""
+def open_report_modal(core: Core, client: WebClient, trigger_id: str, description: str = "") -> str | None:
+    """Open the report modal (with `description` already written in it); returns a message for the person when it
+    cannot be opened."""
     reports = service(core, "reports")
     if reports is None:
         return UNAVAILABLE
-    client.views_open(trigger_id=trigger_id, view=report_modal(reports.categories(), reports.emergency_notice()))
+    view = report_modal(reports.categories(), reports.emergency_notice(), description)
+    client.views_open(trigger_id=trigger_id, view=view)
     return None
 
 
@@ -56,7 +58,7 @@ def register(app: App, core: Core) -> None:
     def report(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         try:
-            problem = open_report_modal(core, client, command["trigger_id"])
+            problem = open_report_modal(core, client, command["trigger_id"], command.get("text") or "")
         except Exception:
             log.exception("could not open the report form")
             problem = SOMETHING_WENT_WRONG

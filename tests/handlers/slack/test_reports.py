@@ -177,6 +177,29 @@ def test_unknown_slack_user_is_refused_and_recorded(slack: SlackWorld) -> None:
     assert any(e.action == "refused" for e in _case(slack, code).events)
 
 
+def test_a_closed_case_refuses_ask_and_close_at_the_button_and_takes_notes(slack: SlackWorld) -> None:
+    code = _report(slack)
+    dsl = slack.core.reports.actor(name="Dana Lead")
+    assert dsl is not None
+    slack.core.reports.close(code, dsl, "Dealt with.")
+    forms_before = len(slack.fake.ok_calls("views.open"))
+    slack.sender.block_action(DSL, "report.ask", code, channel=DSL_CHANNEL)
+    slack.sender.block_action(DSL, "report.close", code, channel=DSL_CHANNEL)
+    said = [c.params["text"] for c in slack.fake.wait_for_call("response_url", count=2)]
+    assert set(said) == {f"Report {code} is closed, so the sender cannot answer questions about it.",
+                         f"Report {code} is already closed."}
+    slack.sender.block_action(DSL, "report.note", code, channel=DSL_CHANNEL)  # a note may still be added
+    slack.fake.wait_for_call("views.open", count=forms_before + 1)
+    assert len(slack.fake.ok_calls("views.open")) == forms_before + 1
+
+
+def test_words_typed_after_report_are_already_in_the_form(slack: SlackWorld) -> None:
+    slack.sender.slash_command("/report", "  A parent filmed the nativity and posted it  ", STAFF)
+    modal = slack.fake.wait_for_call("views.open")[0].params["view"]
+    [description] = [b for b in modal["blocks"] if b.get("block_id") == "description"]
+    assert description["element"]["initial_value"] == "A parent filmed the nativity and posted it"
+
+
 def test_non_dsl_modal_submission_is_refused_in_the_form(slack: SlackWorld) -> None:
     code = _report(slack)
     values = {"text": {"value": {"type": "plain_text_input", "value": "closing it"}}}
