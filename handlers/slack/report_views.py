@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from handlers.slack.blocks import (
+    VIEW_BLOCKS,
     Block,
     checkbox,
     context,
@@ -98,8 +99,14 @@ def case_action_modal(callback_id: str, code: str) -> dict[str, Any]:
                  private_metadata=metadata(code=code))
 
 
+CONTEXT_DETAIL = 2_800  # a chronology entry longer than this is shown in sections, not one context line
+
+
 def case_modal(case: Any, tz: Any) -> dict[str, Any]:
-    """A DSL's view of a whole case: the report text, then the chronology."""
+    """A DSL's view of a whole case: the report text, then the chronology, newest last. Each entry is shown whole
+    (a long reply in as many sections as it needs); when the window cannot hold them all, the oldest give way, and
+    who has opened the case is counted rather than listed, so the newest, such as the reply a DSL was told of, shows.
+    """
     blocks: list[Block] = [
         header(f"{case.category.label}: {case.code}"),
         context(f"Status: *{escape(case.status)}* · received {escape(when(case.created_at, tz))}"),
@@ -107,9 +114,30 @@ def case_modal(case: Any, tz: Any) -> dict[str, Any]:
         divider(),
         mrkdwn_section("*Chronology*"),
     ]
+    entries: list[list[Block]] = []
+    opened = 0
     for event in case.events:
-        detail = f": {escape(event.detail)}" if event.detail else ""
-        blocks.append(context(f"{escape(when(event.at, tz))} · *{escape(event.actor)}* {escape(event.action)}{detail}"))
+        if event.action == "opened":
+            opened += 1
+            continue
+        line = f"{escape(when(event.at, tz))} · *{escape(event.actor)}* {escape(event.action)}"
+        detail = event.detail or ""
+        if len(detail) <= CONTEXT_DETAIL:
+            entries.append([context(line + (f": {escape(detail)}" if detail else ""))])
+        else:
+            entries.append([context(line + ":"), *text_sections(detail)])
+    tail: list[Block] = []
+    if opened:
+        tail.append(context(f"Opened {opened} time{'s' if opened != 1 else ''} in all."))
     if not case.chain_ok:
-        blocks.append(mrkdwn_section(":warning: *The chronology's integrity check failed. Tell the Headteacher.*"))
-    return modal("Report", blocks)
+        tail.append(mrkdwn_section(":warning: *The chronology's integrity check failed. Tell the Headteacher.*"))
+    room = VIEW_BLOCKS - len(blocks) - len(tail) - 1
+    shown: list[Block] = []
+    for count, entry in enumerate(reversed(entries)):
+        if len(shown) + len(entry) > room:
+            earlier = len(entries) - count
+            shown.insert(0, context(f"_{earlier} earlier entr{'ies' if earlier != 1 else 'y'} not shown here: "
+                                    f"`policybot reports export {case.code}` has the whole record._"))
+            break
+        shown[:0] = entry
+    return modal("Report", blocks + shown + tail)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from zoneinfo import ZoneInfo
+
 import pytest
 
+from bot.reports.domain import CaseEvent, CaseView, Category
 from handlers.slack.blocks import (
     SECTION_LIMIT,
+    VIEW_BLOCKS,
     actions,
     button,
     escape,
@@ -14,6 +20,7 @@ from handlers.slack.blocks import (
     split_text,
     text_sections,
 )
+from handlers.slack.report_views import case_modal
 
 
 @pytest.mark.parametrize(
@@ -55,3 +62,28 @@ def test_fit_keeps_the_buttons_and_says_it_was_cut() -> None:
 def test_repeated_buttons_get_unique_action_ids() -> None:
     block = actions([button("policy.section", "A", "a"), button("policy.section", "B", "b")])[0]
     assert [e["action_id"] for e in block["elements"]] == ["policy.section", "policy.section#1"]
+
+
+def _case(events: list[tuple[str, str | None]]) -> CaseView:
+    at = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
+    category = Category("child_at_risk", "A child at risk", "", True, True, ("dsl",))
+    return CaseView(
+        code="ACDE-FGHJ-KMNP-RTWX", category=category, status="in progress", created_at=at, text="The report.",
+        attachments=[], acknowledged_by=None, outcome=None,
+        events=[CaseEvent(n, at, "Sender" if a == "replied" else "Dana Lead", a, d) for n, (a, d) in enumerate(events)],
+    )
+
+
+def test_a_case_shows_its_newest_entries_whole_and_counts_who_opened_it() -> None:
+    long_reply = "It was on Tuesday. " * 400  # 7,600 characters
+    events = [("reported", None)] + [("opened", None)] * 150 + [("added a note", f"note {n}") for n in range(95)]
+    events += [("replied", long_reply)]
+    view = case_modal(_case(events), ZoneInfo("Europe/London"))
+    shown = json.dumps(view["blocks"])
+    assert len(view["blocks"]) <= VIEW_BLOCKS and "too long to show" not in shown
+    at = next(i for i, b in enumerate(view["blocks"]) if "replied" in json.dumps(b))
+    reply = "".join(b["text"]["text"] for b in view["blocks"][at + 1 :] if b["type"] == "section")
+    assert "".join(reply.split()) == "".join(long_reply.split())  # all of it, in sections
+    assert "note 94" in shown and "note 0\"" not in shown  # the oldest give way to the newest
+    assert "earlier entries not shown here: `policybot reports export ACDE-FGHJ-KMNP-RTWX`" in shown
+    assert "Opened 150 times in all." in shown
