@@ -271,6 +271,30 @@ class Acks:
                     cancel_pending(session, [f"ack:{campaign.id}:{person_id}:"])
         return True
 
+    def record_for(self, name: str, policy_id: str | None = None) -> str:
+        """Record, for someone who cannot use the buttons (no Slack account), that they read and accepted the current
+        version, e.g. on paper; said back in words. `policy_id` may be left out while there is one policy."""
+        policies = self.core.policies.policies
+        if policy_id is None:
+            if len(policies) != 1:
+                raise ScheduleError(f"please say which policy with --policy ({', '.join(sorted(policies))})")
+            policy_id = next(iter(policies))
+        if policy_id not in policies:
+            raise ScheduleError(f"there is no policy {policy_id!r}; the policies are: {', '.join(sorted(policies))}")
+        with self.core.db.session() as session:
+            person = People.by_name(session, name)
+            if person is None:
+                raise ScheduleError(f"nobody called {name!r}; `policybot people list` shows everyone")
+            person_id, person_name = person.id, person.name
+            current = self._current(session, policy_id)
+        if current is None:
+            raise ScheduleError(f"the {self._policy_title(policy_id)} has no version for staff to accept yet")
+        version = current[0]
+        title = self._policy_title(policy_id)
+        if not self.acknowledge(person_id, policy_id, version):
+            return f"{person_name} had already accepted version {version} of the {title}."
+        return f"Recorded that {person_name} has read and accepts version {version} of the {title}."
+
     @staticmethod
     def _acknowledged(session: Session, policy_id: str, digest: str) -> dict[int, dt.datetime]:
         rows = session.execute(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,13 @@ def register(commands: Any) -> None:
     when.add_argument("--on", dest="day", type=iso_date, help="YYYY-MM-DD: their first day no longer at the school")
     when.add_argument("--cancel", action="store_true", help="they are not leaving after all (or are back)")
     leave.set_defaults(handler=_leave)
+
+    changed = sub.add_parser(
+        "passwords-changed", help="record that a leaver's passwords were changed (stops the daily reminder)"
+    )
+    changed.add_argument("name", help="the person who left")
+    changed.add_argument("--by", dest="by", required=True, metavar="NAME", help="who changed them")
+    changed.set_defaults(handler=_passwords_changed)
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -127,4 +135,16 @@ def _leave(args: argparse.Namespace) -> int:
             f"{'the role' if len(empty) == 1 else 'those roles'} to someone with `policybot people role NAME ROLE...` "
             "(list all of their roles, e.g. `staff dsl`)."
         )
+    return 0
+
+
+def _passwords_changed(args: argparse.Namespace) -> int:
+    from bot.schedule.common import ScheduleError
+    from handlers.cli.common import make_core
+
+    try:
+        print(make_core().schedule.leavers.confirm(args.name, args.by))
+    except ScheduleError as exc:
+        print(f"policybot: {exc}", file=sys.stderr)
+        return 1
     return 0

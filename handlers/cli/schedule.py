@@ -39,6 +39,12 @@ def register(commands: Any) -> None:
     report.add_argument("--policy", help="only this policy id")
     report.add_argument("--csv", type=Path, metavar="FILE", help="also write the table to this CSV file")
     report.set_defaults(handler=_acks_report)
+    record = sub.add_parser(
+        "record", help="record that someone without Slack has read and accepted the current version (e.g. on paper)"
+    )
+    record.add_argument("name")
+    record.add_argument("--policy", help="the policy id (needed only when there are several)")
+    record.set_defaults(handler=_acks_record)
 
     schedule = commands.add_parser("schedule", help="the scheduler's jobs, by hand")
     schedule_sub = schedule.add_subparsers(dest="schedule_command", metavar="ACTION", required=True)
@@ -46,6 +52,17 @@ def register(commands: Any) -> None:
         "run-due", help="queue whatever is due now, once (for cron or debugging); `policybot run` delivers it"
     )
     run_due.set_defaults(handler=_run_due)
+
+
+def _acks_record(args: argparse.Namespace) -> int:
+    from bot.schedule.common import ScheduleError
+    from handlers.cli.common import make_core
+
+    try:
+        print(make_core().schedule.acks.record_for(args.name, args.policy))
+    except ScheduleError as exc:
+        return _fail(exc)
+    return 0
 
 
 def _fail(exc: Exception) -> int:
@@ -104,7 +121,8 @@ def _publish(args: argparse.Namespace) -> int:
 def _acks_report(args: argparse.Namespace) -> int:
     from handlers.cli.common import make_core
 
-    acks = make_core().schedule.acks
+    core = make_core()
+    acks, tz = core.schedule.acks, core.school.tz
     rows = acks.compliance(args.policy)
     if not rows:
         print("No members of staff to list yet: `policybot people` adds them.")
@@ -115,7 +133,8 @@ def _acks_report(args: argparse.Namespace) -> int:
             done = sum(1 for r in rows if (r.policy_id, r.version) == current and r.acknowledged_at)
             total = sum(1 for r in rows if (r.policy_id, r.version) == current)
             print(f"{row.title} version {row.version}: {done} of {total} accepted")
-        when = f"accepted {row.acknowledged_at:%Y-%m-%d %H:%M} UTC" if row.acknowledged_at else "NOT YET"
+        accepted = row.acknowledged_at.astimezone(tz) if row.acknowledged_at else None  # the school's own time
+        when = f"accepted {accepted:%Y-%m-%d %H:%M %Z}" if accepted else "NOT YET"
         print(f"  {row.name:<30} {when:<32} reminders sent: {row.reminders_sent}")
     if args.csv:
         count = acks.write_csv(args.csv, args.policy)

@@ -53,3 +53,23 @@ def test_mistakes_get_one_plain_line(cli: Path, capsys: pytest.CaptureFixture[st
     missing = cli / "missing.yaml"
     assert main(["policy", "publish", str(missing)]) == 1
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_staff_without_slack_are_recorded_from_the_command_line(cli: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A paper sign-off, and passwords changed for a leaver: both stop their reminders without a Slack button."""
+    assert main(["policy", "publish", str(POLICY)]) == 0
+    capsys.readouterr()
+    assert main(["acks", "record", "jo teacher"]) == 0
+    assert capsys.readouterr().out.strip() == (
+        "Recorded that Jo Teacher has read and accepts version 2022.1 of the Social Media Policy."
+    )
+    assert main(["acks", "report"]) == 0
+    out = capsys.readouterr().out
+    assert "1 of 5 accepted" in out and "NOT YET" not in next(line for line in out.splitlines() if "Jo Teacher" in line)
+
+    assert main(["people", "passwords-changed", "Jo Teacher", "--by", "Pat Office"]) == 1
+    assert "has no leave date" in capsys.readouterr().err
+    assert main(["people", "leave", "Jo Teacher", "--on", "2026-07-17"]) == 0
+    capsys.readouterr()
+    assert main(["people", "passwords-changed", "Jo Teacher", "--by", "Pat Office"]) == 0
+    assert "Recorded that the passwords Jo Teacher could use have been changed." in capsys.readouterr().out
