@@ -81,13 +81,31 @@ def describe_changes(policy: Policy, old: Mapping[str, str], new: Mapping[str, s
         if clause_id not in old:
             lines.append(f"New in {where}: {_shorten(text)}")
         elif old[clause_id] != text:
-            lines.append(f"Changed in {where}: {_shorten(text)}")
+            lines.append(f"Changed in {where}: {_changed_part(old[clause_id], text)}")
     lines += [f"Removed: {_shorten(text)}" for clause_id, text in old.items() if clause_id not in new]
     return lines
 
 
 def _shorten(text: str, limit: int = 140) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _changed_part(before: str, after: str, limit: int = 140, around: int = 6) -> str:
+    """The new wording where it differs from the old, with a few words either side: a long clause cut from its
+    start would hide a change at its end."""
+    if len(after) <= limit:
+        return after
+    old, new = before.split(), after.split()
+    start = 0
+    while start < min(len(old), len(new)) and old[start] == new[start]:
+        start += 1
+    end = 0
+    while end < min(len(old), len(new)) - start and old[-1 - end] == new[-1 - end]:
+        end += 1
+    first, last = max(0, start - around), min(len(new), len(new) - end + around)
+    part = " ".join(new[first:last])
+    part = ("…" if first > 0 else "") + part + ("…" if last < len(new) else "")
+    return _shorten(part, limit)
 
 
 @dataclass(frozen=True)

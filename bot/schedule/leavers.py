@@ -21,7 +21,7 @@ from bot.schedule.common import (
     policy_words,
     recipient_for,
 )
-from bot.schedule.models import LeaverCheck
+from bot.schedule.models import LeaverCheck, PhotoRecord
 from bot.schedule.quiet import QuietHours
 
 if TYPE_CHECKING:
@@ -121,6 +121,17 @@ class Leavers:
                 f"The policy says: “{self._rule()}” "
                 "Press “Done” once they are changed; until then I will remind you each school day."
             )
+            photos = session.scalars(
+                select(PhotoRecord.recorded_on).where(
+                    PhotoRecord.person_id == leaver.id, PhotoRecord.confirmed_at.is_(None)
+                )
+            ).all()
+            if photos:  # their own reminders stop when they leave: the pictures must not leave with them
+                text += (
+                    f"\n\nAlso: {leaver.name} has not confirmed that the pictures of pupils on their own phone or "
+                    f"camera (recorded on {long_date(min(photos))}) were moved to the school's system and deleted. "
+                    "Please make sure that is done before they go."
+                )
             for admin in admins:
                 queued += self.core.outbox.enqueue(
                     session,

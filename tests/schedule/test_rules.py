@@ -217,6 +217,7 @@ def test_leaver_prompt_to_admin_until_confirmed(core: Core, clock: ManualClock) 
     assert core.schedule.run_due()["leavers"] == 1
     [prompt] = queued(core, "leaver_passwords")
     assert prompt.recipient.address == "U0ADMIN001" and "Jo Teacher" in prompt.text
+    assert "pictures of pupils" not in prompt.text  # none were recorded
     assert prompt.buttons[0].action == "leaver.done"
     clock.advance(days=1)
     assert core.schedule.run_due()["leavers"] == 1
@@ -226,6 +227,15 @@ def test_leaver_prompt_to_admin_until_confirmed(core: Core, clock: ManualClock) 
     assert core.schedule.run_due()["leavers"] == 0
     with pytest.raises(ScheduleError, match="nobody called"):
         core.schedule.leavers.confirm("Nobody Here", "Pat Office")
+
+
+def test_a_leaver_with_pupils_pictures_on_their_phone_is_flagged_to_the_admin(core: Core) -> None:
+    core.schedule.photos.record(pid(core, "Jo Teacher"))
+    core.people.set_leave_date("Jo Teacher", dt.date(2026, 11, 25))
+    core.schedule.run_due()
+    [prompt] = queued(core, "leaver_passwords")
+    assert "has not confirmed that the pictures of pupils on their own phone" in prompt.text
+    assert "Wednesday 25 November 2026" in prompt.text
 
 
 def _person_id(core: Core, name: str) -> int:
@@ -254,3 +264,16 @@ def test_photos_and_passwords_are_confirmed_only_by_the_right_people(core: Core,
     with pytest.raises(ScheduleError, match="admin or the headteacher"):
         core.schedule.leavers.confirm(teacher, "Jo Teacher", by_person_id=teacher)
     assert "Recorded" in core.schedule.leavers.confirm(teacher, "Pat Office", by_person_id=office)
+
+
+def test_a_change_is_described_where_it_is_not_from_the_clauses_start(core: Core) -> None:
+    from bot.schedule.acks import describe_changes
+
+    policy = core.policies.policies["social-media"]
+    [(section, clause)] = [(s, c) for s, c in policy.clauses() if c.id == "sg-commitment"]
+    edited = clause.text.replace("protection and support.", "protection, support and early help.")
+    assert len(edited) > 140 and edited != clause.text
+    [line] = describe_changes(policy, {clause.id: clause.text}, {clause.id: edited})
+    assert line.startswith(f"Changed in “{section.title}”: …") and "protection, support and early help." in line
+    short = {"x": "Short rule."}
+    assert describe_changes(policy, short, {"x": "Short rule, changed."}) == ["Changed in “”: Short rule, changed."]
