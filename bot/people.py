@@ -177,6 +177,21 @@ class People:
                     count += 1
         return count
 
+    def differing_from(self, entries: Iterable[PersonEntry]) -> list[str]:
+        """The names in the school file whose roles, ids or dates there differ from the people table: the file only
+        adds people the table does not have yet, so such a change in it has not taken effect."""
+        differing = []
+        with self.db.session() as session:
+            for entry in entries:
+                person = self.by_name(session, entry.name)
+                if person is None:
+                    continue
+                listed = (set(entry.roles), entry.slack_user_id, entry.telegram_chat_id, entry.leave_date)
+                stored = (set(person.roles), person.slack_user_id, person.telegram_chat_id, person.leave_date)
+                if any(want is not None and want != have for want, have in zip(listed, stored, strict=True)):
+                    differing.append(person.name)
+        return differing
+
     def import_csv(self, path: Path) -> int:
         """CSV columns: name, roles (separated by ';'), slack_user_id, telegram_chat_id, email, start_date."""
         try:

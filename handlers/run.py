@@ -52,6 +52,7 @@ def run(core: Core) -> int:
     scheduler = build_scheduler(core, notifiers, core.reports.resolve_reply)
     scheduler.start()
     _warn_if_overdue(core)
+    _warn_if_school_file_differs(core)
     try:
         if settings.telegram_enabled:
             from handlers.telegram import TelegramNotifier, create_telegram_app, run_telegram
@@ -91,6 +92,16 @@ def _warn_if_unreachable(core: Core) -> None:
             "%s handles concern reports but has no Slack id or Telegram chat, so cannot be alerted: add one with "
             "`policybot people add NAME --slack U...`",
             name,
+        )
+
+
+def _warn_if_school_file_differs(core: Core) -> None:
+    differing = core.people.differing_from(core.school.people)
+    if differing:
+        log.warning(
+            "the school file's entries for %s differ from the people table and have not taken effect (the file only "
+            "adds new people): make the change with `policybot people add|role|leave`",
+            ", ".join(differing),
         )
 
 

@@ -99,3 +99,17 @@ def test_leaver_is_not_current_from_leave_date(core: Core) -> None:
     person = core.people.set_leave_date("Jo Teacher", dt.date(2026, 12, 18))
     assert person.is_current(dt.date(2026, 12, 17))
     assert not person.is_current(dt.date(2026, 12, 18))
+
+
+def test_a_change_in_the_school_file_after_the_first_run_is_pointed_out(core: Core) -> None:
+    """The file only adds new people, so a new role or leave date written there later does nothing: say so."""
+    assert core.people.differing_from(core.school.people) == []
+    changed = [
+        e.model_copy(update={"roles": ["staff", "deputy_dsl"], "leave_date": dt.date(2027, 7, 23)})
+        if e.name == "Jo Teacher" else e
+        for e in core.school.people
+    ]
+    assert core.people.differing_from(changed) == ["Jo Teacher"]
+    core.people.set_roles("Jo Teacher", ["staff", "deputy_dsl"])
+    core.people.set_leave_date("Jo Teacher", dt.date(2027, 7, 23))
+    assert core.people.differing_from(changed) == []

@@ -66,6 +66,12 @@ def _list(args: argparse.Namespace) -> int:
             extra = f"  (leaves {person.leave_date})" if person.leave_date else ""
             slack = f"  slack {person.slack_user_id}" if person.slack_user_id else ""
             print(f"{person.name}: {roles}{slack}{extra}")
+    differing = core.people.differing_from(core.school.people)
+    if differing:
+        print(
+            f"\nNote: the school file says something else for {', '.join(differing)}. This list is what counts: the "
+            "file only adds people who are not here yet. Make the change with `policybot people add|role|leave`."
+        )
     return 0
 
 
