@@ -114,7 +114,14 @@ def _publish(args: argparse.Namespace) -> int:
     for line in result.changes:
         print(f"  - {line}")
     if args.file.resolve().parent != core.settings.policy_dir.resolve():
-        print(f"Note: the bot answers questions from {core.settings.policy_dir}; copy the file there if it is new.")
+        answering = core.policies.policies.get(result.policy_id)
+        if answering is None:
+            print(f"Note: the bot answers questions from {core.settings.policy_dir}: copy {args.file} there, then "
+                  "restart the bot, so it can answer questions about this policy.")
+        elif answering.version != result.version:
+            print(f"Important: the bot still answers questions from version {answering.version}, in "
+                  f"{core.settings.policy_dir}. Copy {args.file} over that policy's file there, then restart the bot, "
+                  "so staff are asked to accept the same text the bot quotes.")
     return 0
 
 

@@ -73,3 +73,13 @@ def test_staff_without_slack_are_recorded_from_the_command_line(cli: Path, capsy
     capsys.readouterr()
     assert main(["people", "passwords-changed", "Jo Teacher", "--by", "Pat Office"]) == 0
     assert "Recorded that the passwords Jo Teacher could use have been changed." in capsys.readouterr().out
+
+
+def test_publishing_an_edited_copy_says_the_bot_still_quotes_the_old_text(
+    cli: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copy = cli / "social-media.yaml"
+    copy.write_text(POLICY.read_text(encoding="utf-8").replace('version: "2022.1"', 'version: "2026.1"', 1))
+    assert main(["policy", "publish", str(copy)]) == 0
+    out = capsys.readouterr().out
+    assert "Important: the bot still answers questions from version 2022.1" in out and "Copy " in out
