@@ -39,6 +39,7 @@ REPORT_ACTIONS = {
     "report.view": "read the report",
 }
 MODAL_ACTIONS = {"report.note": NOTE_CALLBACK, "report.ask": ASK_CALLBACK, "report.close": CLOSE_CALLBACK}
+UNKNOWN_BUTTON = "That button is out of date, so it does nothing now. Please use the newest message, or the App Home."
 NOT_A_DSL = "You cannot do that on this report: only the people it was sent to can. Your attempt has been recorded."
 
 
@@ -196,3 +197,11 @@ def register(app: App, core: Core) -> None:
 
     for name in ("ack.accept", "review.done", "review.nochange", "photos.done", "leaver.done"):
         app.action(action_id(name))(handler(on_schedule))
+
+    # Last: a button none of the above knows (on a message from an older version of the bot, or forged) has its
+    # spinner stopped and is said to be out of date, instead of Slack's bare warning sign.
+    def unknown_button(body: dict[str, Any], action: dict[str, Any], client: WebClient, presser: Presser) -> None:
+        log.info("a button this version does not know was pressed")
+        presser.tell(UNKNOWN_BUTTON)
+
+    app.action(re.compile(".+"))(handler(unknown_button))

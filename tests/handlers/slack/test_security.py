@@ -43,3 +43,11 @@ def test_unknown_path_is_not_found(slack: SlackWorld) -> None:
         urllib.request.urlopen(urllib.request.Request(url, data=b"x", method="POST"), timeout=5)  # noqa: S310
     except urllib.error.HTTPError as exc:
         assert exc.code == 404
+
+
+def test_a_button_this_version_does_not_know_is_said_to_be_out_of_date(slack: SlackWorld) -> None:
+    from handlers.slack.listeners.actions import UNKNOWN_BUTTON
+
+    sent = slack.sender.block_action(STAFF, "retired.button", "x", channel="C0GENERAL1")
+    assert sent.status == 200  # not Slack's bare warning sign
+    assert slack.fake.wait_for_call("response_url")[0].params["text"] == UNKNOWN_BUTTON
