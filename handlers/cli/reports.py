@@ -78,9 +78,17 @@ def _acting(args: argparse.Namespace) -> tuple[Core, Actor]:
     core = make_core()
     who = core.reports.actor(name=args.as_name)
     if who is None:
-        raise AccessDenied(
-            f"nobody called {args.as_name!r} works at the school now; `policybot people list` shows everyone"
-        )
+        from bot.people import People
+
+        with core.db.session() as session:
+            listed = People.by_name(session, args.as_name)
+            if listed is None:
+                problem = f"nobody called {args.as_name!r} is listed; `policybot people list` shows everyone"
+            elif listed.start_date is not None and listed.start_date > core.clock.now().date():
+                problem = f"{listed.name} starts at the school on {listed.start_date}, and cannot act on reports before"
+            else:
+                problem = f"{listed.name} left the school on {listed.leave_date}, so can no longer act on reports"
+        raise AccessDenied(problem)
     return core, who
 
 

@@ -6,6 +6,7 @@ Run in-process through the real argument parser and error handling, against a da
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import stat
 from pathlib import Path
@@ -74,6 +75,17 @@ def test_a_dsl_handles_a_report_from_the_command_line(env: Path, capsys: pytest.
     record = out_file.read_text()
     assert "the hash chain is intact" in record and "Police investigating." in record and "Told the police." in record
     assert stat.S_IMODE(out_file.stat().st_mode) == 0o600
+
+
+def test_someone_who_left_is_told_so_not_that_they_are_unknown(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    core = Core(Settings())
+    core.prepare()
+    core.people.set_leave_date("Sam Deputy", dt.date(2026, 1, 9))
+    core.db.dispose()
+    assert policybot("reports", "list", "--as", "Sam Deputy") == 1
+    assert "Sam Deputy left the school on 2026-01-09, so can no longer act on reports" in capsys.readouterr().err
+    assert policybot("reports", "list", "--as", "Nobody Here") == 1
+    assert "nobody called 'Nobody Here' is listed" in capsys.readouterr().err
 
 
 def test_a_senders_words_cannot_act_on_the_dsls_terminal(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
