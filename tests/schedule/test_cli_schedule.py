@@ -46,6 +46,12 @@ def test_status_review_publish_and_report(cli: Path, capsys: pytest.CaptureFixtu
     assert csv_file.read_text(encoding="utf-8").count("\n") == 6
 
 
+def test_a_review_to_the_current_version_needs_no_change(cli: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["policy", "reviewed", "social-media", "--by", "Alex Head", "--version", "2022.1"]) == 0
+    out = capsys.readouterr().out
+    assert "(no changes needed)" in out and "new version" not in out and "policy publish" not in out
+
+
 def test_mistakes_get_one_plain_line(cli: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["policy", "reviewed", "nope", "--by", "Alex Head"]) == 1
     err = capsys.readouterr().err
