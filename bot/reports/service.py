@@ -84,6 +84,12 @@ _CLOSED_REFUSALS = {  # what may be done to a case only while it is open, refuse
     ASK_SENDER: "Report {code} is closed, so the sender cannot answer questions about it.",
     CLOSE_REPORT: "Report {code} is already closed.",
 }
+ROUTE_ROLE_LABELS = {
+    "dsl": "Designated Safeguarding Lead",
+    "deputy_dsl": "Deputy DSL",
+    "headteacher": "Headteacher",
+    "chair_of_governors": "Chair of Governors",
+}
 ALERT_PREVIEW = 2_800  # alerts quote this much; the whole text is one click away
 CHANNELS = ("telegram", "slack", "console")
 WRITE_ATTEMPTS = 5  # a busy SQLite file or a clashing chronology append is retried, never half-written
@@ -196,6 +202,13 @@ class ReportService:
     # ------------------------------------------------------------------ categories
     def categories(self) -> list[Category]:
         return list(self._categories)
+
+    def handlers(self) -> list[tuple[str, str]]:
+        """(name, role) of everyone who may be alerted about reports today: for a form to ask whether the concern is
+        about one of them (then passed to `submit` as `named_people`, so it is kept from them)."""
+        with self.db.session() as session:
+            people = with_role(self._everyone(session), *HANDLER_ROLES, on=self._today())
+            return [(p.name, ROUTE_ROLE_LABELS[next(r for r in HANDLER_ROLES if p.has_role(r))]) for p in people]
 
     def category(self, key: str) -> Category:
         found = self._by_key.get(key)

@@ -279,6 +279,12 @@ def state_selected(view: dict[str, Any], block_id: str) -> str:
     return str(option.get("value") or "")
 
 
+def state_selected_all(view: dict[str, Any], block_id: str) -> list[str]:
+    """The values chosen in a multi-select of a submitted view (none when it was left empty)."""
+    element = view.get("state", {}).get("values", {}).get(block_id, {}).get("value", {})
+    return [str(o.get("value")) for o in element.get("selected_options") or [] if o.get("value")]
+
+
 def state_checked(view: dict[str, Any], block_id: str) -> bool:
     element = view.get("state", {}).get("values", {}).get(block_id, {}).get("value", {})
     return any(o.get("value") == "yes" for o in element.get("selected_options") or [])

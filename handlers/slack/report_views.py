@@ -38,8 +38,11 @@ ANONYMOUS_BLOCK = "anonymous"
 DESCRIPTION_LIMIT = 3000  # Slack's own limit for a text input
 
 
-def report_modal(categories: Sequence[Any], emergency_notice: str, description: str = "") -> dict[str, Any]:
-    """The report form; `description`: what was typed after /report, so it need not be typed again."""
+def report_modal(
+    categories: Sequence[Any], emergency_notice: str, description: str = "", handlers: Sequence[tuple[str, str]] = ()
+) -> dict[str, Any]:
+    """The report form; `description`: what was typed after /report, so it need not be typed again; `handlers`:
+    (name, role) of the people reports go to, so the sender can say the concern is about one of them."""
     options = [
         {
             "text": plain(category.label, 75),
@@ -60,12 +63,32 @@ def report_modal(categories: Sequence[Any], emergency_notice: str, description: 
         text_input(DESCRIPTION_BLOCK, "What happened?", max_length=DESCRIPTION_LIMIT,
                    placeholder="Say what you saw or heard, when and where. Facts, not opinions.",
                    initial=description.strip()[:DESCRIPTION_LIMIT] or None),
+        *([about_block(handlers)] if handlers else []),
         checkbox(ANONYMOUS_BLOCK, "Stay anonymous",
                  "Nothing about who you are goes with the report. Untick to give your name.", checked=True),
         context("Only the people who deal with concerns see a report: the Designated Safeguarding Leads, the "
                 "Headteacher or, for a concern about the Headteacher, the Chair of Governors."),
     ]
     return modal("Report a concern", blocks, callback_id=REPORT_CALLBACK, submit="Send", close="Cancel")
+
+
+ABOUT_BLOCK = "about"
+
+
+def about_block(handlers: Sequence[tuple[str, str]]) -> Block:
+    """"Is it about one of these people?": those chosen never see the report (see ReportService.submit)."""
+    options = [
+        {"text": plain(f"{name} ({role})", 75), "value": name[:150]} for name, role in list(handlers)[:100]
+    ]
+    return {
+        "type": "input",
+        "block_id": ABOUT_BLOCK,
+        "optional": True,
+        "label": plain("Is it about one of these people?"),
+        "hint": plain("Anyone you choose here will not see your report or hear about it."),
+        "element": {"type": "multi_static_select", "action_id": "value", "options": options,
+                    "placeholder": plain("Leave empty if not")},
+    }
 
 
 SLACK_REPLY_HOW = "In Slack, answer with /status {code} followed by your answer."

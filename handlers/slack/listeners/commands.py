@@ -41,7 +41,7 @@ def open_report_modal(core: Core, client: WebClient, trigger_id: str, descriptio
     reports = service(core, "reports")
     if reports is None:
         return UNAVAILABLE
-    view = report_modal(reports.categories(), reports.emergency_notice(), description)
+    view = report_modal(reports.categories(), reports.emergency_notice(), description, reports.handlers())
     client.views_open(trigger_id=trigger_id, view=view)
     return None
 

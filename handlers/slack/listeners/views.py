@@ -20,12 +20,14 @@ from handlers.slack.blocks import (
     read_metadata,
     state_checked,
     state_selected,
+    state_selected_all,
     state_value,
 )
 from handlers.slack.common import NOT_STAFF, UNAVAILABLE, kind_error, service, staff_member, tell
 from handlers.slack.home import publish_home
 from handlers.slack.listeners.actions import REPORT_ACTIONS
 from handlers.slack.report_views import (
+    ABOUT_BLOCK,
     ASK_CALLBACK,
     CATEGORY_BLOCK,
     CLOSE_CALLBACK,
@@ -75,8 +77,11 @@ def register(app: App, core: Core) -> None:
             person = staff_member(core, user_id)
             who = person.name if person else "a member of staff whose Slack account the bot does not know"
             reply_to = ReplyAddress("slack", user_id)
+        about = state_selected_all(view, ABOUT_BLOCK)
         try:
-            receipt = reports.submit(category, text, channel="slack", reply_to=reply_to, reported_by=who)
+            receipt = reports.submit(
+                category, text, channel="slack", reply_to=reply_to, reported_by=who, named_people=about
+            )
         except Exception as exc:
             block = CATEGORY_BLOCK if not category else DESCRIPTION_BLOCK
             ack(response_action="errors", errors={block: kind_error(exc)[:150]})

@@ -200,6 +200,25 @@ def test_words_typed_after_report_are_already_in_the_form(slack: SlackWorld) -> 
     assert description["element"]["initial_value"] == "A parent filmed the nativity and posted it"
 
 
+def test_the_form_asks_whom_the_concern_is_about_and_keeps_it_from_them(slack: SlackWorld) -> None:
+    """'The DSL shouted at a pupil' names nobody: the sender can say which of the people reports go to it is about."""
+    slack.sender.slash_command("/report", "", STAFF)
+    modal = slack.fake.wait_for_call("views.open")[0].params["view"]
+    [about] = [b for b in modal["blocks"] if b.get("block_id") == "about"]
+    labels = [o["text"]["text"] for o in about["element"]["options"]]
+    assert "Dana Lead (Designated Safeguarding Lead)" in labels and "Jo Teacher (Staff)" not in str(labels)
+    assert about["optional"] is True
+    values = _values("child_at_risk", "The DSL shouted at a pupil and grabbed his arm.")
+    values["about"] = {"value": {"type": "multi_static_select", "selected_options": [{"value": "Dana Lead"}]}}
+    submitted = slack.sender.view_submission(STAFF, "report.submit", values)
+    assert submitted.json()["response_action"] == "update"
+    with slack.core.db.session() as session:
+        targets = {slack.core.outbox.message(row).recipient.address for row in session.scalars(select(OutboxRow))}
+    assert targets == {"U0DSL00002"}  # the deputy, by DM: not Dana, and not the channel she is in
+    dana = slack.core.reports.actor(name="Dana Lead")
+    assert dana is not None and slack.core.reports.open_cases(dana) == []
+
+
 def test_non_dsl_modal_submission_is_refused_in_the_form(slack: SlackWorld) -> None:
     code = _report(slack)
     values = {"text": {"value": {"type": "plain_text_input", "value": "closing it"}}}
