@@ -71,6 +71,9 @@ def known_errors() -> tuple[type[BaseException], ...]:
         errors.append(ReportError)
     except ImportError:
         pass
+    from bot.schedule.common import ScheduleError
+
+    errors.append(ScheduleError)
     return tuple(errors)
 
 

@@ -7,7 +7,6 @@ Thin wrappers over `core.schedule`; the rules (due dates, campaigns, reminders) 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -55,20 +54,10 @@ def register(commands: Any) -> None:
 
 
 def _acks_record(args: argparse.Namespace) -> int:
-    from bot.schedule.common import ScheduleError
     from handlers.cli.common import make_core
 
-    try:
-        print(make_core().schedule.acks.record_for(args.name, args.policy))
-    except ScheduleError as exc:
-        return _fail(exc)
+    print(make_core().schedule.acks.record_for(args.name, args.policy))
     return 0
-
-
-def _fail(exc: Exception) -> int:
-    """A ScheduleError is written for the person at the keyboard: one plain line, no traceback."""
-    print(f"policybot: {exc}", file=sys.stderr)
-    return 1
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -84,17 +73,12 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _reviewed(args: argparse.Namespace) -> int:
-    from bot.schedule.common import ScheduleError, long_date
+    from bot.schedule.common import long_date
     from handlers.cli.common import make_core
 
     reviews = make_core().schedule.reviews
     before = {s.policy_id: s.version for s in reviews.status()}.get(args.policy)
-    try:
-        status = reviews.mark_reviewed(
-            args.policy, reviewer=args.reviewer, notes=args.notes, new_version=args.new_version
-        )
-    except ScheduleError as exc:
-        return _fail(exc)
+    status = reviews.mark_reviewed(args.policy, reviewer=args.reviewer, notes=args.notes, new_version=args.new_version)
     if args.new_version and args.new_version.strip() == before:
         args.new_version = None  # "updated" to the version it already is: recorded as no change
     change = f"new version {args.new_version}" if args.new_version else "no changes needed"
@@ -106,14 +90,10 @@ def _reviewed(args: argparse.Namespace) -> int:
 
 
 def _publish(args: argparse.Namespace) -> int:
-    from bot.schedule.common import ScheduleError
     from handlers.cli.common import make_core
 
     core = make_core()
-    try:
-        result = core.schedule.acks.publish(args.file)
-    except ScheduleError as exc:
-        return _fail(exc)
+    result = core.schedule.acks.publish(args.file)
     print(result.message)
     for line in result.changes:
         print(f"  - {line}")
