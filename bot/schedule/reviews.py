@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -43,6 +43,7 @@ class ReviewStatus:
     next_due: dt.date | None  # None: reviewed "as required"
     days_overdue: int  # 0 when not overdue
     state: str  # one line for a person, e.g. "overdue by 1,334 days (due Saturday 1 April 2023)"
+    new_version: str | None = None  # from mark_reviewed: the new version the review recorded (None: no changes)
 
     @property
     def overdue(self) -> bool:
@@ -204,7 +205,7 @@ class Reviews:
                     again.reviewer = "; ".join([*names, reviewer])[:200]
                 if notes.strip() and notes.strip() not in again.notes:
                     again.notes = "\n".join(n for n in (again.notes, notes.strip()) if n)
-                return self._status(session, policy, today)
+                return replace(self._status(session, policy, today), new_version=new_version)
             session.add(
                 PolicyReview(
                     policy_id=policy.id,
@@ -219,7 +220,7 @@ class Reviews:
             session.flush()
             # Prompts already queued but not yet delivered are about a review that is now done.
             cancel_pending(session, [f"review:{policy.id}:"])
-            return self._status(session, policy, today)
+            return replace(self._status(session, policy, today), new_version=new_version)
 
     # --- prompts ---
     def run_due(self, session: Session, now: dt.datetime) -> int:

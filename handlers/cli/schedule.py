@@ -76,15 +76,13 @@ def _reviewed(args: argparse.Namespace) -> int:
     from bot.schedule.common import long_date
     from handlers.cli.common import make_core
 
-    reviews = make_core().schedule.reviews
-    before = {s.policy_id: s.version for s in reviews.status()}.get(args.policy)
-    status = reviews.mark_reviewed(args.policy, reviewer=args.reviewer, notes=args.notes, new_version=args.new_version)
-    if args.new_version and args.new_version.strip() == before:
-        args.new_version = None  # "updated" to the version it already is: recorded as no change
-    change = f"new version {args.new_version}" if args.new_version else "no changes needed"
+    status = make_core().schedule.reviews.mark_reviewed(
+        args.policy, reviewer=args.reviewer, notes=args.notes, new_version=args.new_version
+    )
+    change = f"new version {status.new_version}" if status.new_version else "no changes needed"
     due = f"; next review due {long_date(status.next_due)}" if status.next_due else ""
     print(f"Recorded the review of the {status.title} by {args.reviewer} ({change}){due}.")
-    if args.new_version:
+    if status.new_version:
         print("When the new text is in the policy file, run `policybot policy publish FILE` to ask staff to read it.")
     return 0
 
