@@ -230,17 +230,6 @@ class People:
             person.set_roles(roles)
             return person
 
-    def unreachable_handlers(self, slack: bool, telegram: bool, on: dt.date | None = None) -> list[str]:
-        """The names of people who handle reports (DSLs, deputies, headteacher, chair) that no platform in use can
-        reach: alerts meant for them could only go to the console."""
-        with self.db.session() as session:
-            handlers = self.with_role(session, "dsl", "deputy_dsl", "headteacher", "chair_of_governors", on=on)
-            return [
-                p.name
-                for p in handlers
-                if not (slack and p.slack_user_id) and not (telegram and p.telegram_chat_id is not None)
-            ]
-
     def roles_left_empty(self, name: str, day: dt.date) -> list[str]:
         """The roles (other than staff) that nobody else will hold on `day` once this person has left: the DSLs'
         and their deputies' count as one. Said when a leave date is recorded, so the school can hand them on."""

@@ -128,6 +128,14 @@ def sent_to(category: Category) -> str:
     return " and ".join(names)
 
 
+def reachable_on(settings: Settings, person: Person) -> tuple[bool, bool]:
+    """(on Slack, on Telegram): whether each platform in use can reach this person."""
+    return (
+        settings.slack_enabled and bool(person.slack_user_id),
+        settings.telegram_enabled and person.telegram_chat_id is not None,
+    )
+
+
 def recipients(settings: Settings, people: Sequence[Person], *, urgent: bool, shared_channel: bool) -> list[Recipient]:
     """Where to deliver an alert to these people. Someone no platform reaches is addressed on the console under their
     name: printed in the console chat, and only logged as undeliverable when the bot runs on Slack or Telegram."""
@@ -137,12 +145,11 @@ def recipients(settings: Settings, people: Sequence[Person], *, urgent: bool, sh
     if channel:
         out.append(Recipient("slack", channel))
     for person in people:
-        on_slack = slack and bool(person.slack_user_id)
+        on_slack, on_telegram = reachable_on(settings, person)
         # The shared channel is the DSLs': the headteacher or chair on a route hears by direct message.
         if on_slack and (urgent or not channel or not person.is_dsl):
             out.append(Recipient("slack", str(person.slack_user_id)))
         # Telegram: urgent alerts for those who asked for them, and every alert for someone not on Slack.
-        on_telegram = settings.telegram_enabled and person.telegram_chat_id is not None
         if on_telegram and (urgent or not on_slack):
             out.append(Recipient("telegram", str(person.telegram_chat_id)))
         if not on_slack and not on_telegram and not channel:

@@ -70,6 +70,7 @@ from bot.reports.routing import (
     escalation_people,
     find_conflicts,
     may_handle,
+    reachable_on,
     recipients,
     route_people,
     sent_to,
@@ -202,6 +203,13 @@ class ReportService:
     # ------------------------------------------------------------------ categories
     def categories(self) -> list[Category]:
         return list(self._categories)
+
+    def unreachable_handlers(self) -> list[str]:
+        """The names of people who handle reports (DSLs, deputies, headteacher, chair) that no platform in use can
+        reach: alerts meant for them could only go to the console."""
+        with self.db.session() as session:
+            people = with_role(self._everyone(session), *HANDLER_ROLES)
+            return [p.name for p in people if not any(reachable_on(self.settings, p))]
 
     def handlers(self) -> list[tuple[str, str]]:
         """(name, role) of everyone who may be alerted about reports today: for a form to ask whether the concern is

@@ -320,5 +320,5 @@ def test_an_alert_reaches_a_dsl_on_telegram_alone_and_nobody_reachable_is_named(
             core.people.upsert(session, PersonEntry(name="Dana Lead", roles=["dsl", "staff"], telegram_chat_id=777))
         core.reports.submit("other", TEXT, channel="telegram")
         assert {m.recipient for m in alerts(core)} == {Recipient("telegram", "777")}
-        assert "Dana Lead" not in core.people.unreachable_handlers(slack=False, telegram=True)
-        assert "Alex Head" in core.people.unreachable_handlers(slack=False, telegram=True)
+        assert "Dana Lead" not in core.reports.unreachable_handlers()
+        assert "Alex Head" in core.reports.unreachable_handlers()
