@@ -304,30 +304,29 @@ async def keep_choice(update: Update, context: Context) -> str | int:
     draft = _draft(context)
     reply_to = ReplyAddress("telegram", str(chat.id)) if query.data == KEEP_HERE else None
     fetched, left_out = await _fetch(context, draft["files"])
-    attachments = [attachment for _, attachment in fetched]
-    try:
-        if left_out:
-            raise PicturesRefused("", ())
-        receipt = await in_thread(
-            core.reports.submit,
-            draft["category"],
-            _report_text(draft["parts"]),
-            channel="telegram",
-            attachments=attachments,
-            reply_to=reply_to,
-        )
-    except PicturesRefused as exc:
+    receipt = None
+    if not left_out:
+        try:
+            receipt = await in_thread(
+                core.reports.submit,
+                draft["category"],
+                _report_text(draft["parts"]),
+                channel="telegram",
+                attachments=[attachment for _, attachment in fetched],
+                reply_to=reply_to,
+            )
+        except PicturesRefused as exc:
+            left_out = {fetched[place - 1][0] for place in exc.numbers}
+        except ReportError as exc:
+            draft.pop(KEEPING, None)
+            await say(update, context, str(exc), REVIEW_BUTTONS)
+            return REVIEW
+    if receipt is None:
         # Each picture that cannot be fetched or kept is left out of the draft, and the parent is told which, so
         # "Send it" then works: one bad picture must not hold back, or cost, the whole report.
-        left_out |= {fetched[place - 1][0] for place in exc.numbers}
         draft["files"] = [entry for number, entry in enumerate(draft["files"], start=1) if number not in left_out]
         draft.pop(KEEPING, None)
-        kept = len(draft["files"])
-        await say(update, context, texts.pictures_left_out(sorted(left_out), kept), REVIEW_BUTTONS)
-        return REVIEW
-    except ReportError as exc:
-        draft.pop(KEEPING, None)
-        await say(update, context, str(exc), REVIEW_BUTTONS)
+        await say(update, context, texts.pictures_left_out(sorted(left_out), len(draft["files"])), REVIEW_BUTTONS)
         return REVIEW
     _clear(context)
     await give_receipt(update, context, receipt.sender_text())
