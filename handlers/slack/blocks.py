@@ -267,27 +267,29 @@ def read_metadata(raw: str | None) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
+def _state_element(view: dict[str, Any], block_id: str) -> dict[str, Any]:
+    """What a submitted view holds for an input block's element (its action_id is always "value")."""
+    element: dict[str, Any] = view.get("state", {}).get("values", {}).get(block_id, {}).get("value", {})
+    return element
+
+
 def state_value(view: dict[str, Any], block_id: str) -> str:
     """The text typed into an input block of a submitted view ('' when empty)."""
-    element = view.get("state", {}).get("values", {}).get(block_id, {}).get("value", {})
-    return str(element.get("value") or "")
+    return str(_state_element(view, block_id).get("value") or "")
 
 
 def state_selected(view: dict[str, Any], block_id: str) -> str:
-    element = view.get("state", {}).get("values", {}).get(block_id, {}).get("value", {})
-    option = element.get("selected_option") or {}
+    option = _state_element(view, block_id).get("selected_option") or {}
     return str(option.get("value") or "")
 
 
 def state_selected_all(view: dict[str, Any], block_id: str) -> list[str]:
-    """The values chosen in a multi-select of a submitted view (none when it was left empty)."""
-    element = view.get("state", {}).get("values", {}).get(block_id, {}).get("value", {})
-    return [str(o.get("value")) for o in element.get("selected_options") or [] if o.get("value")]
+    """The values chosen in a multi-select (or checkboxes) of a submitted view (none when it was left empty)."""
+    return [str(o.get("value")) for o in _state_element(view, block_id).get("selected_options") or [] if o.get("value")]
 
 
 def state_checked(view: dict[str, Any], block_id: str) -> bool:
-    element = view.get("state", {}).get("values", {}).get(block_id, {}).get("value", {})
-    return any(o.get("value") == "yes" for o in element.get("selected_options") or [])
+    return "yes" in state_selected_all(view, block_id)
 
 
 def long_text_modal(title: str, intro: str, text: str, tail: Iterable[Block] = ()) -> dict[str, Any]:
