@@ -72,6 +72,9 @@ class ReplyAddress:
     address: str
 
 
+FOLLOW_UP = "To see news about your report, or to answer a question from the school, send: /status {code}"
+
+
 @dataclass(frozen=True)
 class Receipt:
     code: str
@@ -80,9 +83,11 @@ class Receipt:
     keeps_reply_channel: bool
     sent_to: str = "the Designated Safeguarding Leads"
 
-    def sender_text(self, *, named: bool = False, kept: bool = True) -> str:
+    def sender_text(self, *, named: bool = False, kept: bool = True, follow_up: str | None = None) -> str:
         """The receipt as the sender reads it. `named`: they chose to give their name (a member of staff).
-        `kept`: the sender can keep the message it is shown in (not Slack's receipt window, which closes for good)."""
+        `kept`: the sender can keep the message it is shown in (not Slack's receipt window, which closes for good).
+        `follow_up`: how to check the report and answer the school on this platform, where that differs from the
+        plain "/status CODE"; `{code}` is filled in."""
         key = (
             "Please keep this code: it is how you follow your report up."
             if named
@@ -95,7 +100,7 @@ class Receipt:
             f"Your receipt code is: {self.code}",
             "",
             key,
-            f"To see news about your report, or to answer a question from the school, send: /status {self.code}",
+            (follow_up or FOLLOW_UP).format(code=self.code),
         ]
         if self.keeps_reply_channel:
             lines.append("If the school has a question for you, it will also come to you here.")

@@ -92,6 +92,9 @@ def about_block(handlers: Sequence[tuple[str, str]]) -> Block:
 
 
 SLACK_REPLY_HOW = "In Slack, answer with /status {code} followed by your answer."
+# The receipt says it once: how to check the report, and how to answer in Slack.
+SLACK_FOLLOW_UP = ("To see news about your report, send: /status {code}\n"
+                   "To answer a question from the school, send /status {code} followed by your answer.")
 
 
 def receipt_modal(sender_text: str, keeps_copy: bool = False) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from handlers.slack.report_views import (
     DESCRIPTION_BLOCK,
     NOTE_CALLBACK,
     REPORT_CALLBACK,
-    SLACK_REPLY_HOW,
+    SLACK_FOLLOW_UP,
     TEXT_BLOCK,
     receipt_modal,
 )
@@ -87,8 +87,7 @@ def register(app: App, core: Core) -> None:
             ack(response_action="errors", errors={block: kind_error(exc)[:150]})
             return
         # The receipt is shown in the modal: Slack keeps no copy of it, so nothing ties it to the sender.
-        text = receipt.sender_text(named=not anonymous, kept=not anonymous)
-        text += "\n" + SLACK_REPLY_HOW.format(code=receipt.code)
+        text = receipt.sender_text(named=not anonymous, kept=not anonymous, follow_up=SLACK_FOLLOW_UP)
         ack(response_action="update", view=receipt_modal(text, keeps_copy=not anonymous))
         if not anonymous:
             tell(client, user_id, text)

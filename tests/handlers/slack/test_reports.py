@@ -85,6 +85,10 @@ def test_named_report_says_who_and_sends_the_receipt_by_dm(slack: SlackWorld) ->
     assert dm.params["channel"] == STAFF and code in said
     assert "We do not know who you are" not in said  # they gave their name
     assert f"/status {code} followed by your answer" in said
+    # how to answer the school is said once, the Slack way
+    lines = [line for block in dm.params["blocks"] for line in block.get("text", {}).get("text", "").splitlines()]
+    how_to_answer = [line for line in lines if "/status" in line and "answer" in line]
+    assert len(how_to_answer) == 1 and "followed by your answer" in how_to_answer[0]
 
 
 def test_asking_a_sender_who_kept_no_way_to_be_reached_says_so(slack: SlackWorld) -> None:
