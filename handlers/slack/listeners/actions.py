@@ -39,6 +39,7 @@ REPORT_ACTIONS = {
     "report.view": "read the report",
 }
 MODAL_ACTIONS = {"report.note": NOTE_CALLBACK, "report.ask": ASK_CALLBACK, "report.close": CLOSE_CALLBACK}
+POLICY_GONE = "Sorry, I can't find that policy any more. The App Home shows the policies there are now."
 UNKNOWN_BUTTON = "That button is out of date, so it does nothing now. Please use the newest message, or the App Home."
 NOT_A_DSL = "You cannot do that on this report: only the people it was sent to can. Your attempt has been recorded."
 
@@ -169,12 +170,12 @@ def register(app: App, core: Core) -> None:
             policy_id, _, version = value.rpartition(":")
             schedule.acks.acknowledge(person.id, policy_id, version)
             reply = f"Thank you. You have accepted version {version} of the policy; this is recorded with the time."
+        elif name.startswith("review.") and value not in core.policies.policies:
+            presser.tell(POLICY_GONE)  # a policy since removed (or a forged button)
+            return
         elif name == "review.done":
             # The new version and notes are asked for in a modal; the core records (and checks) on submit.
-            status = next((s for s in schedule.reviews.status() if s.policy_id == value), None)
-            if status is None:
-                presser.tell("Sorry, I can't find that policy any more.")
-                return
+            status = next(s for s in schedule.reviews.status() if s.policy_id == value)
             home = (body.get("view") or {}).get("type") == "home"
             view = review_modal(value, status.title, status.version, home="1" if home else "",
                                 channel="" if home else str(presser.channel or ""))

@@ -97,6 +97,14 @@ def test_review_no_change_is_recorded(slack: SlackWorld) -> None:
     assert statuses["social-media"].days_overdue == 0
 
 
+@pytest.mark.parametrize("action", ["review.nochange", "review.done"])
+def test_review_button_for_a_policy_that_is_not_there_says_so_plainly(slack: SlackWorld, action: str) -> None:
+    slack.sender.block_action(HEAD, action, "social_media", channel="D0HEAD0001")  # an old or forged button
+    said = slack.fake.wait_for_call("response_url")[0].params["text"]
+    assert "can't find that policy" in said and "social_media" not in said
+    assert _reviews(slack) == [] and slack.fake.ok_calls("views.open") == []
+
+
 def test_leaver_done_without_a_leave_date_gets_the_schedules_words(slack: SlackWorld) -> None:
     slack.sender.block_action("U0ADMIN001", "leaver.done", str(_person_id(slack, "Sam Deputy")), channel="D0ADMIN001")
     reply = slack.fake.wait_for_call("response_url")[0]
