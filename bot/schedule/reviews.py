@@ -115,6 +115,17 @@ class Reviews:
             candidates.append((reviewed.recorded_at, reviewed.new_version))
         return max(candidates)[1] if candidates else policy.version
 
+    @staticmethod
+    def _unpublished(session: Session, policy: Policy, version: str) -> bool:
+        """A version a review named that was never published: staff have not been asked to read it, and the bot
+        still quotes the policy file's text."""
+        if version == policy.version:
+            return False
+        published = session.scalar(
+            select(PolicyVersion.id).where(PolicyVersion.policy_id == policy.id, PolicyVersion.version == version)
+        )
+        return published is None
+
     def _status(self, session: Session, policy: Policy, today: dt.date) -> ReviewStatus:
         review = self._last_review(session, policy.id)
         last = review.reviewed_on if review else policy.adopted
@@ -130,10 +141,14 @@ class Reviews:
         else:
             days = (due - today).days
             state = f"up to date; next review due {long_date(due)} (in {days} day{'s' if days != 1 else ''})"
+        version = self.current_version(session, policy)
+        if self._unpublished(session, policy, version):
+            state += (f". Version {version} is not published yet: staff have not been asked to read it. When its "
+                      "text is in the policy file, run `policybot policy publish FILE`")
         return ReviewStatus(
             policy_id=policy.id,
             title=policy.title,
-            version=self.current_version(session, policy),
+            version=version,
             last_reviewed=last,
             next_due=due,
             days_overdue=overdue,

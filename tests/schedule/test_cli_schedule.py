@@ -46,6 +46,16 @@ def test_status_review_publish_and_report(cli: Path, capsys: pytest.CaptureFixtu
     assert csv_file.read_text(encoding="utf-8").count("\n") == 6
 
 
+def test_a_new_version_named_at_review_is_not_up_to_date_until_published(
+    cli: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["policy", "reviewed", "social-media", "--by", "Alex Head", "--version", "2026.1"]) == 0
+    capsys.readouterr()
+    assert main(["policy", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "version 2026.1" in out and "not published yet" in out and "policy publish" in out
+
+
 def test_a_review_to_the_current_version_needs_no_change(cli: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["policy", "reviewed", "social-media", "--by", "Alex Head", "--version", "2022.1"]) == 0
     out = capsys.readouterr().out
