@@ -138,6 +138,8 @@ class ComplianceRow:
     joined_on: dt.date
     acknowledged_at: dt.datetime | None
     reminders_sent: int
+    reminded: bool = True  # staff are reminded until they accept (a campaign is open: the version was published)
+    recorded_by: str | None = None  # who recorded the acceptance for them (on paper); None: they did it themselves
 
 
 class Acks:
@@ -153,6 +155,15 @@ class Acks:
         policy, problems = _parse_file(path)
         if policy is None:
             raise ScheduleError("\n".join(problems) or f"{path}: not a policy file")
+        loaded = self.core.policies.policies
+        if policy.id not in loaded:
+            # A mistyped id would start a campaign for a policy the bot does not know, which nothing could end.
+            known = ", ".join(sorted(loaded)) or "none"
+            raise ScheduleError(
+                f"{path.name} is for a policy with the id {policy.id!r}, which the bot does not have (it has: "
+                f"{known}). If the id is mistyped, correct it in the file. If this is a new policy, first put the "
+                f"file in {self.core.settings.policy_dir} and restart the bot, then publish it."
+            )
         texts = clause_texts(policy)
         digest = clause_hash(texts)
         now = self.core.clock.now()
@@ -249,8 +260,9 @@ class Acks:
             return None
         return policy.version, clause_hash(clause_texts(policy)), []
 
-    def acknowledge(self, person_id: int, policy_id: str, version: str) -> bool:
-        """Record that a member of staff read and accepts `version`. False when they already had."""
+    def acknowledge(self, person_id: int, policy_id: str, version: str, recorded_by: str | None = None) -> bool:
+        """Record that a member of staff read and accepts `version`. False when they already had. `recorded_by`:
+        who recorded it for them (an acceptance on paper), kept with it."""
         now = self.core.clock.now()
         with self.core.db.session() as session:
             if session.get(Person, person_id) is None:
@@ -281,7 +293,8 @@ class Acks:
                 return False
             session.add(
                 Acknowledgement(
-                    person_id=person_id, policy_id=policy_id, version=version, clause_hash=digest, acknowledged_at=now
+                    person_id=person_id, policy_id=policy_id, version=version, clause_hash=digest, acknowledged_at=now,
+                    recorded_by=recorded_by,
                 )
             )
             for campaign in self._open_campaigns(session, policy_id):
@@ -289,9 +302,13 @@ class Acks:
                     cancel_pending(session, [f"ack:{campaign.id}:{person_id}:"])
         return True
 
-    def record_for(self, name: str, policy_id: str | None = None) -> str:
+    def record_for(self, name: str, policy_id: str | None = None, *, by: str) -> str:
         """Record, for someone who cannot use the buttons (no Slack account), that they read and accepted the current
-        version, e.g. on paper; said back in words. `policy_id` may be left out while there is one policy."""
+        version, e.g. on paper; said back in words. `by`: who records it, kept with it. `policy_id` may be left out
+        while there is one policy."""
+        by = by.strip()
+        if not by:
+            raise ScheduleError("please say who is recording it (for example --by 'Pat Office')")
         policies = self.core.policies.policies
         if policy_id is None:
             if len(policies) != 1:
@@ -309,9 +326,19 @@ class Acks:
             raise ScheduleError(f"the {self._policy_title(policy_id)} has no version for staff to accept yet")
         version = current[0]
         title = self._policy_title(policy_id)
-        if not self.acknowledge(person_id, policy_id, version):
+        if not self.acknowledge(person_id, policy_id, version, recorded_by=by[:200]):
             return f"{person_name} had already accepted version {version} of the {title}."
         return f"Recorded that {person_name} has read and accepts version {version} of the {title}."
+
+    @staticmethod
+    def _recorded_by(session: Session, policy_id: str, digest: str) -> dict[int, str | None]:
+        """By person, who recorded their (earliest: its time is the one shown) acceptance for them; None: nobody."""
+        rows = session.execute(
+            select(Acknowledgement.person_id, Acknowledgement.recorded_by)
+            .where(Acknowledgement.policy_id == policy_id, Acknowledgement.clause_hash == digest)
+            .order_by(Acknowledgement.acknowledged_at.desc())
+        ).all()
+        return {person_id: by for person_id, by in rows}  # the earliest is written last
 
     @staticmethod
     def _acknowledged(session: Session, policy_id: str, digest: str) -> dict[int, dt.datetime]:
@@ -356,6 +383,7 @@ class Acks:
                     continue
                 version, digest, _ = current
                 acked = self._acknowledged(session, other, digest)
+                recorders = self._recorded_by(session, other, digest)
                 rows += [
                     ComplianceRow(
                         policy_id=other,
@@ -366,11 +394,14 @@ class Acks:
                         joined_on=person.start_date or today,
                         acknowledged_at=acked.get(person.id),
                         reminders_sent=0,
+                        reminded=False,
+                        recorded_by=recorders.get(person.id),
                     )
                     for person in staff
                 ]
             for campaign in campaigns:
                 acked = self._acknowledged(session, campaign.policy_id, campaign.clause_hash)
+                recorders = self._recorded_by(session, campaign.policy_id, campaign.clause_hash)
                 counts = dict(
                     session.execute(
                         select(SentReminder.series, func.count())
@@ -389,6 +420,7 @@ class Acks:
                             joined_on=max(campaign.started_on, person.start_date or campaign.started_on),
                             acknowledged_at=acked.get(person.id),
                             reminders_sent=counts.get(f"ack:{campaign.id}:{person.id}", 0),
+                            recorded_by=recorders.get(person.id),
                         )
                     )
         return rows
@@ -397,7 +429,9 @@ class Acks:
         rows = self.compliance(policy_id)
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
-            writer.writerow(["policy", "version", "name", "joined", "acknowledged_at", "reminders_sent"])
+            writer.writerow(
+                ["policy", "version", "name", "joined", "acknowledged_at", "reminders_sent", "recorded_by"]
+            )
             for row in rows:
                 writer.writerow(
                     [
@@ -407,6 +441,7 @@ class Acks:
                         row.joined_on.isoformat(),
                         row.acknowledged_at.isoformat(timespec="seconds") if row.acknowledged_at else "",
                         row.reminders_sent,
+                        row.recorded_by or "",
                     ]
                 )
         return len(rows)

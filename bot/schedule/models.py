@@ -73,6 +73,8 @@ class Acknowledgement(Base):
     version: Mapped[str] = mapped_column(String(40))
     clause_hash: Mapped[str] = mapped_column(String(64))
     acknowledged_at: Mapped[dt.datetime]
+    # Who recorded it for them (a paper acceptance, `policybot acks record`); None: they pressed the button themselves.
+    recorded_by: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
 class SentReminder(Base):

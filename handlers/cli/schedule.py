@@ -42,6 +42,7 @@ def register(commands: Any) -> None:
         "record", help="record that someone without Slack has read and accepted the current version (e.g. on paper)"
     )
     record.add_argument("name")
+    record.add_argument("--by", required=True, metavar="NAME", help="who is recording it (kept with it)")
     record.add_argument("--policy", help="the policy id (needed only when there are several)")
     record.set_defaults(handler=_acks_record)
 
@@ -56,7 +57,7 @@ def register(commands: Any) -> None:
 def _acks_record(args: argparse.Namespace) -> int:
     from handlers.cli.common import make_core
 
-    print(make_core().schedule.acks.record_for(args.name, args.policy))
+    print(make_core().schedule.acks.record_for(args.name, args.policy, by=args.by))
     return 0
 
 
@@ -96,11 +97,8 @@ def _publish(args: argparse.Namespace) -> int:
     for line in result.changes:
         print(f"  - {line}")
     if args.file.resolve().parent != core.settings.policy_dir.resolve():
-        answering = core.policies.policies.get(result.policy_id)
-        if answering is None:
-            print(f"Note: the bot answers questions from {core.settings.policy_dir}: copy {args.file} there, then "
-                  "restart the bot, so it can answer questions about this policy.")
-        elif answering.version != result.version:
+        answering = core.policies.policy(result.policy_id)  # publish refuses a policy the bot does not have
+        if answering.version != result.version:
             print(f"Important: the bot still answers questions from version {answering.version}, in "
                   f"{core.settings.policy_dir}. Copy {args.file} over that policy's file there, then restart the bot, "
                   "so staff are asked to accept the same text the bot quotes.")
@@ -122,8 +120,13 @@ def _acks_report(args: argparse.Namespace) -> int:
             done = sum(1 for r in rows if (r.policy_id, r.version) == current and r.acknowledged_at)
             total = sum(1 for r in rows if (r.policy_id, r.version) == current)
             print(f"{row.title} version {row.version}: {done} of {total} accepted")
+            if not row.reminded:
+                print("  Nobody is reminded about this version: it has not been published. "
+                      "`policybot policy publish FILE` asks staff to read and accept it.")
         accepted = row.acknowledged_at.astimezone(tz) if row.acknowledged_at else None  # the school's own time
         when = f"accepted {accepted:%Y-%m-%d %H:%M %Z}" if accepted else "NOT YET"
+        if accepted and row.recorded_by:
+            when += f", recorded by {row.recorded_by}"
         print(f"  {row.name:<30} {when:<32} reminders sent: {row.reminders_sent}")
     if args.csv:
         count = acks.write_csv(args.csv, args.policy)

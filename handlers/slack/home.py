@@ -127,6 +127,8 @@ def compliance_lines(rows: Sequence[Any]) -> list[str]:
         if waiting:
             shown = ", ".join(waiting[:10]) + (f" and {len(waiting) - 10} more" if len(waiting) > 10 else "")
             line += f". Not yet: {shown}"
+        if not getattr(members[0], "reminded", True):
+            line += ". It has not been published, so nobody is reminded to accept it"
         lines.append(line + ".")
     return lines or ["No acknowledgement campaign is open."]
 

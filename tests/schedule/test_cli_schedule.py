@@ -71,17 +71,32 @@ def test_mistakes_get_one_plain_line(cli: Path, capsys: pytest.CaptureFixture[st
     assert "Traceback" not in capsys.readouterr().err
 
 
+def test_acks_report_before_any_publish_says_nobody_is_reminded(cli: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["acks", "report"]) == 0
+    assert "Nobody is reminded about this version" in capsys.readouterr().out
+    assert main(["policy", "publish", str(POLICY)]) == 0
+    capsys.readouterr()
+    assert main(["acks", "report"]) == 0
+    out = capsys.readouterr().out
+    assert "0 of 5 accepted" in out and "Nobody is reminded" not in out
+
+
 def test_staff_without_slack_are_recorded_from_the_command_line(cli: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A paper sign-off, and passwords changed for a leaver: both stop their reminders without a Slack button."""
     assert main(["policy", "publish", str(POLICY)]) == 0
     capsys.readouterr()
-    assert main(["acks", "record", "jo teacher"]) == 0
+    assert main(["acks", "record", "jo teacher", "--by", " "]) == 1
+    assert "who is recording it" in capsys.readouterr().err
+    assert main(["acks", "record", "jo teacher", "--by", "Pat Office"]) == 0
     assert capsys.readouterr().out.strip() == (
         "Recorded that Jo Teacher has read and accepts version 2022.1 of the Social Media Policy."
     )
-    assert main(["acks", "report"]) == 0
+    csv_file = cli / "acks.csv"
+    assert main(["acks", "report", "--csv", str(csv_file)]) == 0
     out = capsys.readouterr().out
-    assert "1 of 5 accepted" in out and "NOT YET" not in next(line for line in out.splitlines() if "Jo Teacher" in line)
+    jo = next(line for line in out.splitlines() if "Jo Teacher" in line)
+    assert "1 of 5 accepted" in out and "NOT YET" not in jo and "recorded by Pat Office" in jo
+    assert "Jo Teacher" in next(line for line in csv_file.read_text().splitlines() if "Pat Office" in line)
 
     assert main(["people", "passwords-changed", "Jo Teacher", "--by", "Pat Office"]) == 1
     assert "has no leave date" in capsys.readouterr().err

@@ -15,6 +15,7 @@ from bot.outbox import OutboxRow
 from bot.people import People
 from bot.ports import ManualClock, OutboundMessage
 from bot.schedule.common import CANCELLED, ScheduleError
+from bot.schedule.models import AckCampaign
 
 POLICY = REPO_ROOT / "policy_data" / "social-media.yaml"
 
@@ -165,7 +166,7 @@ def test_compliance_csv(core: Core, tmp_path: Path) -> None:
     out = tmp_path / "acks.csv"
     assert core.schedule.acks.write_csv(out) == 5
     lines = out.read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "policy,version,name,joined,acknowledged_at,reminders_sent"
+    assert lines[0] == "policy,version,name,joined,acknowledged_at,reminders_sent,recorded_by"
     assert any(line.startswith("social-media,2022.1,Dana Lead,2026-11-25,2026-11-25T10:00:00") for line in lines)
 
 
@@ -182,6 +183,17 @@ def test_publishing_a_broken_file_says_what_is_wrong(core: Core, tmp_path: Path)
     bad.write_text("id: x\ntitle: [", encoding="utf-8")
     with pytest.raises(ScheduleError, match="bad.yaml"):
         core.schedule.acks.publish(bad)
+
+
+def test_publishing_a_policy_the_bot_does_not_have_starts_nothing(core: Core, tmp_path: Path) -> None:
+    mistyped = tmp_path / "mistyped.yaml"
+    mistyped.write_text(POLICY.read_text(encoding="utf-8").replace("id: social-media", "id: social-meda", 1),
+                        encoding="utf-8")
+    with pytest.raises(ScheduleError, match="'social-meda'.*it has: social-media"):
+        core.schedule.acks.publish(mistyped)
+    core.schedule.acks.publish(POLICY)
+    with core.db.session() as session:
+        assert session.scalars(select(AckCampaign.policy_id)).all() == ["social-media"]
 
 
 def test_no_staff_reminders_outside_hours_or_at_weekends(core: Core, clock: ManualClock) -> None:

@@ -65,6 +65,7 @@ def test_headteacher_sees_reviews_and_compliance(slack: SlackWorld) -> None:
     assert "Reviews and compliance" in shown
     assert shown.lower().count("overdue by") == 1  # said once, with the date it was due
     assert "0 of 5 staff have accepted it" in shown  # no campaign open: the version staff are asked to accept
+    assert "nobody is reminded" in shown  # ... and it has not been published
 
 
 def test_unknown_user_still_gets_a_home_with_the_report_button(slack: SlackWorld) -> None:
