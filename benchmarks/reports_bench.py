@@ -92,7 +92,7 @@ def main() -> int:
         while True:
             with ThreadPoolExecutor(4) as pool:
                 results = list(
-                    pool.map(lambda _: core.outbox.dispatch(notifiers, reports.resolve_reply, 200), range(4))
+                    pool.map(lambda _: core.outbox.dispatch(notifiers, reports.resolve_recipient, 200), range(4))
                 )
             if not any(r.delivered or r.retried for r in results):
                 break

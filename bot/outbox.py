@@ -236,10 +236,11 @@ class Outbox:
     def _deliver_one(
         message: OutboundMessage, notifiers: Mapping[str, Notifier], resolve: Resolver | None
     ) -> DeliveryError | None:
-        if message.recipient.address.startswith("reply:"):
-            target = resolve(message.recipient) if resolve else None
-            if target is None:
-                return DeliveryError("the sender keeps no reply channel", permanent=True)
+        # The resolver turns an address into the one to use now ("reply:CODE" into the sender's chat); None: nowhere.
+        target = resolve(message.recipient) if resolve else message.recipient
+        if target is None or target.address.startswith("reply:"):
+            return DeliveryError("the sender keeps no reply channel", permanent=True)
+        if target != message.recipient:
             message = OutboundMessage(**{**message.__dict__, "recipient": target})
         notifier = notifiers.get(message.recipient.platform)
         if notifier is None:

@@ -49,7 +49,7 @@ def run(core: Core) -> int:
 
     from scheduler import build_scheduler
 
-    scheduler = build_scheduler(core, notifiers, core.reports.resolve_reply)
+    scheduler = build_scheduler(core, notifiers, core.reports.resolve_recipient)
     scheduler.start()
     _warn_if_overdue(core)
     _warn_if_school_file_differs(core)

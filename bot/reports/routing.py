@@ -4,7 +4,8 @@ Rules (the roles themselves come from the categories data):
 - A report goes to everyone holding a role on its route; "dsl" means the Designated Safeguarding Leads, whose
   deputies may also open the report and hear about it on escalation.
 - People named in a report never hear about it and cannot open it; if that leaves nobody, it goes to the
-  deputies, then the headteacher, then the chair of governors. A report naming anyone who handles reports
+  deputies, then the headteacher, then the chair of governors. (One that names them all is not taken: the sender
+  is told to go outside the school, to the `local_authority` contact.) A report naming anyone who handles reports
   may also be opened by the chair of governors, who is alerted when the headteacher is named.
 - A shared DSL channel is used only for a report with no conflicts; a conflicted one goes by direct message.
 """

@@ -296,6 +296,11 @@ class ReportService:
         body += signed
         alerted = route_people(everyone, category, conflicts, today)
         named = [p for p in everyone if p.id in conflicts]
+        if not alerted:
+            # Stored, it would be a report nobody can read, with a receipt saying it had gone to someone.
+            log.error("a %s report was refused: %s", category.key,
+                      "it names everyone who handles reports" if named else "nobody holds a role that handles reports")
+            raise ReportError(self._nobody_to_receive(named))
         routed = "Alerted: " + (_names(alerted) or "nobody holds the roles on this route")
         if named:
             routed += f". Kept away (named in the report): {_names(named)}"
@@ -365,6 +370,30 @@ class ReportService:
             keeps_reply_channel=plan.sealed_reply is not None,
             sent_to=plan.sent_to,
         )
+
+    def _nobody_to_receive(self, named: Sequence[Person]) -> str:
+        """Why a report cannot be sent to anyone at the school, and whom to contact instead."""
+        outside = self.school.contact("local_authority")
+        office = self.school.contact("office")
+        if named:
+            lines = [
+                f"Your report names, or is about, everyone at the school who receives reports ({_roles_phrase(named)})."
+                " A report never goes to anyone it names, so this one cannot be sent to any of them. Nothing has been "
+                "sent.",
+                "Please contact "
+                + (outside.describe() if outside else "your local authority's children's services and ask for the "
+                   "Local Authority Designated Officer (LADO)") + ".",
+                "If you named some of them only in passing (\"I told ...\"), you can leave their names out and "
+                "send it again.",
+            ]
+        else:
+            lines = [
+                "The school has not yet set up who receives reports, so this report cannot be sent. Nothing has been "
+                "sent.",
+                "Please contact " + (office.describe() if office else "the school office") + ".",
+            ]
+        lines.append("If a child is in immediate danger, call 999.")
+        return "\n".join(lines)
 
     def sender_status(self, code: str, *, requester: str) -> SenderView:
         """What the anonymous sender may see: status, questions from the school, outcome if shared."""
@@ -714,8 +743,19 @@ class ReportService:
         return created + dt.timedelta(minutes=minutes)
 
     # ------------------------------------------------------------------ outbox resolver
-    def resolve_reply(self, recipient: Recipient) -> Recipient | None:
-        """The outbox's resolver: "reply:CODE" becomes the sender's real address only at delivery time."""
+    def resolve_recipient(self, recipient: Recipient) -> Recipient | None:
+        """The outbox's resolver, at delivery time: "reply:CODE" becomes the sender's real address; a message queued
+        for someone on the console (while no platform reached them, e.g. a report made in the console chat before
+        Slack was set up) goes to them on Slack, else Telegram, once one reaches them."""
+        if recipient.platform == "console":
+            with self.db.session() as session:
+                person = People.by_name(session, recipient.address)
+                on_slack, on_telegram = reachable_on(self.settings, person) if person else (False, False)
+            if person is not None and on_slack:
+                return Recipient("slack", str(person.slack_user_id))
+            if person is not None and on_telegram:
+                return Recipient("telegram", str(person.telegram_chat_id))
+            return recipient
         if not recipient.address.startswith("reply:"):
             return recipient
         code = recipient.address.removeprefix("reply:")

@@ -44,7 +44,7 @@ def delivered(recorders: dict[str, RecordingNotifier]) -> list[OutboundMessage]:
 def deliver_all(core: Core, recorders: dict[str, RecordingNotifier], clock: ManualClock, rounds: int = 12) -> None:
     """Run the dispatcher until nothing is due, moving the clock past each backoff."""
     for _ in range(rounds):
-        core.outbox.dispatch(recorders, core.reports.resolve_reply)  # type: ignore[arg-type]
+        core.outbox.dispatch(recorders, core.reports.resolve_recipient)  # type: ignore[arg-type]
         if core.outbox.pending_count() == 0:
             return
         clock.advance(minutes=16)

@@ -27,7 +27,7 @@ def test_five_failures_then_success_delivers_exactly_once(core: Core, clock: Man
     receipt = core.reports.submit("child_at_risk", "A pupil disclosed something worrying.", channel="console")
     console = RecordingNotifier("console", failures=5)
     for _ in range(20):
-        core.outbox.dispatch({"console": console}, core.reports.resolve_reply)
+        core.outbox.dispatch({"console": console}, core.reports.resolve_recipient)
         clock.advance(minutes=16)
     assert console.calls == 6
     assert [m.key for m in console.delivered] == [f"report:{receipt.code}:alert:console:Dana Lead"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from bot.config import PersonEntry, School
 from bot.core import Core
@@ -14,7 +15,7 @@ from bot.reports import ReplyAddress, ReportError
 from bot.reports.domain import ACKNOWLEDGED, CLOSED, IN_PROGRESS, NEW
 from bot.reports.models import ReplyChannelRow, ReportRow
 from bot.reports.receipts import ALPHABET, normalise
-from tests.conftest import core_with
+from tests.conftest import core_with, make_core
 from tests.reports.conftest import actor, deliver_all, delivered, notifiers
 
 TEXT = "A boy in Year 4 came in with bruises on his arms again and said his uncle gets angry."
@@ -179,6 +180,36 @@ def test_a_report_naming_the_headteacher_goes_to_the_chair_not_the_head(core: Co
     assert len(core.reports.open_cases(actor(core, "Chris Chair"))) == 1
 
 
+def _stored(core: Core) -> int:
+    with core.db.session() as session:
+        return session.query(ReportRow).count() + session.query(OutboxRow).count()
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("I told Dana, Sam, Mr Head and Chris Chair and nobody did anything.", []),
+    ("Someone at school is posting pictures of pupils.", ["Dana Lead", "Sam Deputy", "Alex Head", "Chris Chair"]),
+])
+def test_a_report_naming_everyone_who_receives_reports_is_refused_with_where_to_go(
+    core: Core, text: str, named: list[str]
+) -> None:
+    """Stored, it would reach nobody and nobody could open it, with a receipt saying it had gone to the DSLs."""
+    with pytest.raises(ReportError) as refused:
+        core.reports.submit("child_at_risk", text, channel="console", named_people=named)
+    said = str(refused.value)
+    assert "cannot be sent" in said and "Nothing has been sent" in said and "999" in said
+    assert "Local Authority Designated Officer (LADO), 0116 000 0001" in said  # the school file's outside contact
+    assert "Dana" not in said  # roles, not names
+    assert _stored(core) == 0
+
+
+def test_a_report_with_nobody_set_up_to_receive_it_is_refused_with_the_office(core: Core) -> None:
+    for name in ("Dana Lead", "Sam Deputy", "Alex Head", "Chris Chair"):
+        core.people.set_roles(name, ["staff"])
+    with pytest.raises(ReportError, match="(?s)has not yet set up who receives reports.*0116 000 0000"):
+        core.reports.submit("other", TEXT, channel="console")
+    assert _stored(core) == 0
+
+
 def test_a_conflicted_report_never_uses_the_shared_channel(slack_core: Core) -> None:
     slack_core.reports.submit("online_abuse", "Dana Lead ignored my complaint.", channel="slack")
     assert {m.recipient for m in alerts(slack_core)} == {Recipient("slack", "U0DSL00002")}
@@ -254,12 +285,13 @@ def test_a_sender_who_keeps_nothing_gets_no_messages(core: Core, clock: ManualCl
 
 def test_the_sender_can_remove_their_reply_channel(core: Core) -> None:
     receipt = core.reports.submit("other", TEXT, channel="telegram", reply_to=ReplyAddress("telegram", "4242"))
-    assert core.reports.resolve_reply(Recipient("telegram", f"reply:{receipt.code}")) == Recipient("telegram", "4242")
+    reply = Recipient("telegram", f"reply:{receipt.code}")
+    assert core.reports.resolve_recipient(reply) == Recipient("telegram", "4242")
     assert core.reports.sender_status(receipt.code, requester="r").keeps_reply_channel
     with pytest.raises(ReportError, match="another chat"):  # someone else with the code cannot cut the sender off
         core.reports.forget_reply_channel(receipt.code, requester="r", asked_from=ReplyAddress("telegram", "99"))
     assert core.reports.forget_reply_channel(receipt.code, requester="r", asked_from=ReplyAddress("telegram", "4242"))
-    assert core.reports.resolve_reply(Recipient("telegram", f"reply:{receipt.code}")) is None
+    assert core.reports.resolve_recipient(Recipient("telegram", f"reply:{receipt.code}")) is None
     assert not core.reports.sender_status(receipt.code, requester="r").keeps_reply_channel
     assert not core.reports.forget_reply_channel(receipt.code, requester="r")  # nothing left to forget
     with core.db.session() as session:
@@ -294,7 +326,8 @@ def test_key_rotation_re_encrypts_everything_and_keeps_the_chain(core: Core) -> 
         core.__dict__.pop(name, None)
     view = core.reports.case(receipt.code, dana)
     assert view.text == TEXT and view.chain_ok and view.outcome == "Done."
-    assert core.reports.resolve_reply(Recipient("telegram", f"reply:{receipt.code}")) == Recipient("telegram", "4242")
+    reply = Recipient("telegram", f"reply:{receipt.code}")
+    assert core.reports.resolve_recipient(reply) == Recipient("telegram", "4242")
 
 
 @pytest.mark.postgres
@@ -322,3 +355,25 @@ def test_an_alert_reaches_a_dsl_on_telegram_alone_and_nobody_reachable_is_named(
         assert {m.recipient for m in alerts(core)} == {Recipient("telegram", "777")}
         assert "Dana Lead" not in core.reports.unreachable_handlers()
         assert "Alex Head" in core.reports.unreachable_handlers()
+
+
+def test_alerts_queued_before_slack_was_set_up_go_out_on_slack_once_it_is(
+    core: Core, tmp_path: Path, school: School, clock: ManualClock
+) -> None:
+    """A report made in the console chat while trying the bot out: its alerts wait for the console, and must reach the
+    DSLs when the bot next runs with Slack (they were failed for good as undeliverable)."""
+    receipt = core.reports.submit("child_at_risk", TEXT, channel="console")
+    assert {m.recipient for m in alerts(core)} == {Recipient("console", "Dana Lead")}
+    core.db.dispose()
+    with_slack = core.settings.model_copy(
+        update={"slack_bot_token": SecretStr("xoxb-test"), "slack_app_token": SecretStr("xapp-test")}
+    )
+    later = make_core(with_slack, school, clock)
+    try:
+        recorders = notifiers()
+        del recorders["console"]  # as under `policybot run` with Slack: the console reaches nobody
+        deliver_all(later, recorders, clock)
+        assert [m.recipient for m in delivered(recorders)] == [Recipient("slack", "U0DSL00001")]
+        assert receipt.code in delivered(recorders)[0].text
+    finally:
+        later.db.dispose()

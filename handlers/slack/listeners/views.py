@@ -36,6 +36,7 @@ from handlers.slack.report_views import (
     REPORT_CALLBACK,
     SLACK_FOLLOW_UP,
     TEXT_BLOCK,
+    message_modal,
     receipt_modal,
 )
 
@@ -56,6 +57,9 @@ ASKED_UNREACHABLE = (
     "when they check their report with its receipt code. Their answer will appear in the case."
 )
 
+
+
+FIELD_ERROR_LIMIT = 150  # an error shown under a form field is kept this short
 
 
 def register(app: App, core: Core) -> None:
@@ -83,8 +87,13 @@ def register(app: App, core: Core) -> None:
                 category, text, channel="slack", reply_to=reply_to, reported_by=who, named_people=about
             )
         except Exception as exc:
+            said = kind_error(exc)
+            if len(said) > FIELD_ERROR_LIMIT:
+                # Too long to show under a field: shown in a window over the form, which is kept to edit or close.
+                ack(response_action="push", view=message_modal("Not sent", said))
+                return
             block = CATEGORY_BLOCK if not category else DESCRIPTION_BLOCK
-            ack(response_action="errors", errors={block: kind_error(exc)[:150]})
+            ack(response_action="errors", errors={block: said})
             return
         # The receipt is shown in the modal: Slack keeps no copy of it, so nothing ties it to the sender.
         text = receipt.sender_text(named=not anonymous, kept=not anonymous, follow_up=SLACK_FOLLOW_UP)

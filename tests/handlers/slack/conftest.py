@@ -38,7 +38,7 @@ class SlackWorld:
     def dispatch(self) -> int:
         """Deliver what the core queued, as the scheduler's dispatcher does."""
         reports = getattr(self.core, "reports", None)
-        resolve = reports.resolve_reply if reports is not None else None
+        resolve = reports.resolve_recipient if reports is not None else None
         return self.core.outbox.dispatch({"slack": self.notifier}, resolve).delivered
 
 

@@ -223,6 +223,19 @@ def test_the_form_asks_whom_the_concern_is_about_and_keeps_it_from_them(slack: S
     assert dana is not None and slack.core.reports.open_cases(dana) == []
 
 
+def test_a_report_about_everyone_who_receives_reports_is_explained_over_the_form(slack: SlackWorld) -> None:
+    """Too long for a field's error, the refusal opens over the form, which stays (nothing typed is lost)."""
+    everyone = ["Dana Lead", "Sam Deputy", "Alex Head", "Chris Chair"]
+    values = _values("child_at_risk", "They all knew and did nothing.")
+    values["about"] = {"value": {"type": "multi_static_select", "selected_options": [{"value": n} for n in everyone]}}
+    answer = slack.sender.view_submission(STAFF, "report.submit", values).json()
+    assert answer["response_action"] == "push"
+    shown = json.dumps(answer["view"])
+    assert "cannot be sent" in shown and "LADO" in shown and "999" in shown
+    with slack.core.db.session() as session:
+        assert session.scalars(select(OutboxRow)).all() == []
+
+
 def test_non_dsl_modal_submission_is_refused_in_the_form(slack: SlackWorld) -> None:
     code = _report(slack)
     values = {"text": {"value": {"type": "plain_text_input", "value": "closing it"}}}

@@ -69,7 +69,7 @@ class TelegramWorld:
     def dispatch(self) -> int:
         """Deliver what the core queued, as the scheduler's dispatcher does."""
         assert self.notifier is not None
-        result = self.core.outbox.dispatch({"telegram": self.notifier}, self.core.reports.resolve_reply)
+        result = self.core.outbox.dispatch({"telegram": self.notifier}, self.core.reports.resolve_recipient)
         return result.delivered
 
     def say(self, update: dict[str, Any], chat_id: int = PARENT, expect: int = 1) -> list[str]:

@@ -75,7 +75,7 @@ def test_report_with_photo_then_status_question_and_answer(telegram: TelegramWor
 
     [forgotten] = telegram.say(callback(PARENT, f"sf:{code}"))
     assert "no longer has a way to reach this chat" in forgotten
-    assert core.reports.resolve_reply(Recipient("telegram", f"reply:{code}")) is None
+    assert core.reports.resolve_recipient(Recipient("telegram", f"reply:{code}")) is None
 
 
 def test_nothing_identifying_is_stored(telegram: TelegramWorld) -> None:
