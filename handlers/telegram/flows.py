@@ -300,6 +300,10 @@ async def keep_choice(update: Update, context: Context) -> str | int:
     await answer_callback(update, texts.SENDING)
     from bot.reports.domain import PicturesRefused, ReplyAddress, ReportError
 
+    if not isinstance((context.chat_data or {}).get(DRAFT), dict):
+        # This report was sent: the bot stopped after storing it, before the conversation's end was kept.
+        await say(update, context, texts.ALREADY_SENT)
+        return END
     core = core_of(context)
     draft = _draft(context)
     reply_to = ReplyAddress("telegram", str(chat.id)) if query.data == KEEP_HERE else None
@@ -330,7 +334,22 @@ async def keep_choice(update: Update, context: Context) -> str | int:
         return REVIEW
     _clear(context)
     await give_receipt(update, context, receipt.sender_text())
+    await _keep_ended(context, chat.id)
     return END
+
+
+async def _keep_ended(context: Context, chat_id: int) -> None:
+    """Write now, not at the next persistence run, that this chat's report was sent (its draft gone, its conversation
+    over): a bot stopped in between would otherwise offer the sent report's buttons again, and store it twice. After
+    the receipt, not before: a receipt lost to a stop is worse than a report stored twice."""
+    persistence = context.application.persistence
+    if persistence is None:
+        return
+    try:
+        await persistence.update_chat_data(chat_id, dict(context.chat_data or {}))
+        await persistence.update_conversation(CONVERSATION, (chat_id,), None)
+    except Exception:  # the periodic run writes it soon anyway; the receipt must not wait on this
+        log.exception("could not record at once that a report was sent")
 
 
 # The receipt is the sender's only key to a report that has been stored: if Telegram will not take it, it is tried

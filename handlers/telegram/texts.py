@@ -98,6 +98,10 @@ KEEP_CHOICE = (
     "• Keep nothing: you get a receipt code only. It is the only key to your report, so please keep it safe."
 )
 SENDING = "Sending your report..."
+ALREADY_SENT = (
+    "This report has already been sent, and its receipt code was given in a message above. To check it, send "
+    "/status followed by the code. If no receipt code reached you, please send the report again with /report."
+)
 RECEIPT_HELD = "Your report did arrive safely, but we could not show you its receipt at the time. Here it is."
 USE_BUTTONS = "Please choose with the buttons above, or send /cancel to stop. Nothing has been sent yet."
 CANCELLED = "Stopped. Nothing was sent. If a child is in immediate danger, call 999 now."

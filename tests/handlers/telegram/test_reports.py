@@ -120,6 +120,22 @@ def test_a_report_in_progress_survives_a_restart(telegram: TelegramWorld) -> Non
     telegram.start()
 
 
+def test_a_sent_report_is_not_sent_twice_after_a_stop_that_kept_its_keep_step(telegram: TelegramWorld) -> None:
+    """The bot stopped after the report was stored but before its conversation's end was written: the Keep buttons
+    still show, and pressing one must not store the report again."""
+    from handlers.telegram.flows import CONVERSATION, KEEP
+    from handlers.telegram.persistence import DatabasePersistence
+
+    make_report(telegram)
+    telegram.stop()
+    DatabasePersistence(telegram.core)._save_conversation(CONVERSATION, (PARENT,), KEEP)
+    telegram.start()
+    [said] = telegram.say(callback(PARENT, "r:none"))
+    assert said == texts.ALREADY_SENT
+    with telegram.core.db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM reports")).scalar() == 1
+
+
 def test_status_with_a_wrong_code_is_kind(telegram: TelegramWorld) -> None:
     [reply] = telegram.say(command(PARENT, "/status hello"))
     assert "does not look like a receipt code" in reply
