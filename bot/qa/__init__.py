@@ -30,6 +30,7 @@ from bot.qa.answer import Answer, AskerAudience, Citation
 from bot.qa.coverage import Evidence
 from bot.qa.index import NOT_COVERED, ClauseIndex, Match
 from bot.qa.lexicon import (
+    ADULT_WORDS,
     CHILD_WORDS,
     CONCEPTS,
     CONCERN_WORDS,
@@ -91,11 +92,34 @@ def _about_a_concern(plain: list[str]) -> bool:
     return False
 
 
-def _staff_in_touch_with_a_child(plain: list[str]) -> bool:
-    """Someone on the staff, a child and a way of being in touch, in one message (see lexicon.STAFF_WORDS)."""
+# "How do I check on my report?", "any news on my report?": the sender's own report, not the policy.
+_REPORT_NOUNS = frozenset({"report", "concern"})
+_FOLLOWING_UP = frozenset(
+    "check checking status happening happened update updates news progress heard hear outcome looked".split()
+)
+CHECK_A_REPORT = (
+    "To check a report you made, send /status followed by its receipt code, for example: /status ACDE-FGHJ-KMNP-RTWX. "
+    "The code is the only key to your report: nobody at the school can look it up for you."
+)
+
+
+def _checking_own_report(plain: list[str]) -> bool:
+    if len(plain) > 12:  # a longer message about a concern is the concern itself
+        return False
+    said = set(plain)  # not "any news on my son's school report?" (_about_a_concern leaves that sense out)
+    return "my" in said and bool(said & _REPORT_NOUNS) and bool(said & _FOLLOWING_UP) and _about_a_concern(plain)
+
+
+def _in_touch_with_a_child(plain: list[str]) -> str | None:
+    """Who is in touch with a child, when a message names someone on the staff ("staff") or another adult ("adult"),
+    a child and a way of being in touch (see lexicon.STAFF_WORDS); None when it does not."""
     said = set(plain)
     child = bool(said & CHILD_WORDS) or any(a == "year" and b == "old" for a, b in zip(plain, plain[1:], strict=False))
-    return child and bool(said & STAFF_WORDS) and bool(said & CONTACT_WORDS)
+    if not child or not said & CONTACT_WORDS:
+        return None
+    if said & STAFF_WORDS:
+        return "staff"
+    return "adult" if said & ADULT_WORDS else None
 
 
 def _asking_part(question: str) -> str:
@@ -215,9 +239,13 @@ class QuestionAnswerer:
         if all(w in GREETINGS or w in STOP_WORDS for w in plain):
             return Answer(question, False, self._greeting(plain), "greeting")
         safeguarding = any(w in SAFEGUARDING_WORDS for w in plain)
-        reply = self._reply(question, plain, audience, safeguarding)
-        if safeguarding or _about_a_concern(plain) or _staff_in_touch_with_a_child(plain):
-            reply = self._offer_report(reply, audience)
+        if _checking_own_report(plain) and not safeguarding:
+            return Answer(question, False, CHECK_A_REPORT, "refuse")
+        in_touch = _in_touch_with_a_child(plain)
+        # Someone on the staff in touch with a pupil is answered by what the policy asks of staff, whoever asks.
+        reply = self._reply(question, plain, "staff" if in_touch == "staff" else audience, safeguarding)
+        if safeguarding or in_touch or _about_a_concern(plain):
+            reply = self._offer_report(reply, audience, first=safeguarding or in_touch is not None)
         if _names_the_dsls(plain) and reply.answered:  # "who is the DSL?": the policy names no one; the school does
             contact = self.contact_for(audience, True)
             reply = dataclasses.replace(reply, text=f"{reply.text}\nYou can reach {contact}.", contact=contact)
@@ -231,7 +259,11 @@ class QuestionAnswerer:
         # Whether the policy covers the question is the coverage model's call; which clause answers it is the
         # blend's, among the clauses sharing a specific idea with the question.
         if evidence is None or coverage.MODEL.probability(evidence) < coverage.COVERED_AT_LEAST:
-            if evidence is not None and evidence.score >= ANSWER_THRESHOLD and self._one_word(plain):
+            # One word is a topic ("photos?"), but "report" (or "I want to report something") is a wish to report.
+            wants_to_report = any(w.startswith("report") for w in plain)
+            if evidence is not None and evidence.score >= ANSWER_THRESHOLD and self._one_word(plain) and not (
+                wants_to_report
+            ):
                 return self._topic(question, audience, matches, safeguarding)
             return self._refusal(question, audience, safeguarding)
         threshold = _threshold(len(tokens))
@@ -446,16 +478,25 @@ class QuestionAnswerer:
             text += " If a child is in immediate danger, call 999."
         return Answer(question, False, text, "refuse", [], contact)
 
-    def _offer_report(self, reply: Answer, audience: AskerAudience | None) -> Answer:
+    def _offer_report(self, reply: Answer, audience: AskerAudience | None, first: bool = False) -> Answer:
         """A message about a concern also gets the way to report it to the school, anonymously; the adapter adds
-        the button or command. When the policy has no answer, that way is the reply (and points to the DSLs)."""
-        if reply.outcome == "refuse":
+        the button or command. When the policy has no answer, that way is the reply (and points to the DSLs).
+        `first`: the message reads as harm to a child, or an adult in touch with one: the way to report it, the DSLs
+        and 999 come before what the policy says (unless the clause quoted says what to do, and 999, itself)."""
+        if reply.outcome == "refuse" or (first and "999" not in reply.text):
             contact = self.contact_for(audience, True)
-            text = (
-                "The policy doesn't answer that, but if you have a concern you can report it here, anonymously if "
-                f"you wish, and it goes straight to the school's safeguarding team. Or contact {contact}. If a "
-                "child is in immediate danger, call 999."
-            )
+            if reply.outcome == "refuse":
+                text = (
+                    "The policy doesn't answer that, but if you have a concern you can report it here, anonymously "
+                    f"if you wish, and it goes straight to the school's safeguarding team. Or contact {contact}. If "
+                    "a child is in immediate danger, call 999."
+                )
+            else:
+                text = (
+                    "If a child is in immediate danger, call 999. If you are worried about a child, you can report "
+                    "it here, anonymously if you wish, and it goes straight to the school's safeguarding team; or "
+                    f"contact {contact}.\n" + reply.text
+                )
             return dataclasses.replace(reply, text=text, contact=contact, report=True)
         text = reply.text + "\nTo raise a concern with the school, you can report it here, anonymously if you wish."
         return dataclasses.replace(reply, text=text, report=True)

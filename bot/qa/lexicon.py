@@ -902,6 +902,13 @@ STAFF_WORDS = frozenset(
     senco dsl
     """.split()
 )
+# An adult outside the staff in touch with a child ("a man from the after school club sent her messages", "someone
+# online keeps messaging my son") is a safeguarding concern in the same way.
+ADULT_WORDS = frozenset(
+    """
+    man men woman women adult adults stranger strangers someone somebody guy guys
+    """.split()
+)
 CHILD_WORDS = frozenset(
     """
     son sons daughter daughters child children kid kids pupil pupils student students boy boys girl girls

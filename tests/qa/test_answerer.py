@@ -408,7 +408,27 @@ def test_staff_in_touch_with_a_child_online_is_answered_and_offered_the_report(
 ) -> None:
     answer = qa.answer(question, "parent")
     assert answer.answered and answer.report
-    assert answer.text.endswith("you can report it here, anonymously if you wish.")
+    # the way to report it, and 999, come before the policy's words
+    assert answer.text.startswith("If a child is in immediate danger, call 999.")
+    assert answer.text.index("report it here") < answer.text.index("It says:")
+
+
+def test_staff_in_touch_with_a_pupil_is_answered_with_what_the_policy_asks_of_staff(qa: QuestionAnswerer) -> None:
+    """A parent's account of it is answered from the staff's rules, not from what parents should do."""
+    answer = qa.answer("A teacher has been messaging my son on snapchat late at night", "parent")
+    assert answer.citations[0].clause == "kp-no-contact-pupils"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["my daughter told me a man from the after school club sent her messages",
+     "someone I don't know keeps messaging my son on snapchat"],
+)
+def test_another_adult_in_touch_with_a_child_is_offered_the_report_and_the_dsls(
+    qa: QuestionAnswerer, question: str
+) -> None:
+    answer = qa.answer(question, "parent")
+    assert answer.report and "999" in answer.text and "Designated Safeguarding Leads" in answer.text
 
 
 @pytest.mark.parametrize(
@@ -416,3 +436,21 @@ def test_staff_in_touch_with_a_child_online_is_answered_and_offered_the_report(
 )
 def test_rules_about_staff_or_children_alone_are_not_taken_for_a_concern(qa: QuestionAnswerer, question: str) -> None:
     assert not qa.answer(question, "parent").report
+
+
+@pytest.mark.parametrize(
+    "question", ["how do I check on my report?", "any news on my report", "what's happening with my concern"]
+)
+def test_asking_after_ones_own_report_is_told_how_to_check_it(qa: QuestionAnswerer, question: str) -> None:
+    answer = qa.answer(question, "parent")
+    assert not answer.answered and "/status" in answer.text and not answer.report
+
+
+@pytest.mark.parametrize("question", ["report", "I want to report something"])
+def test_a_wish_to_report_is_offered_the_report_not_quotes(qa: QuestionAnswerer, question: str) -> None:
+    answer = qa.answer(question, "parent")
+    assert answer.report and answer.citations == [] and "report it here" in answer.text
+
+
+def test_news_of_a_school_report_is_not_taken_for_a_concern(qa: QuestionAnswerer) -> None:
+    assert "/status" not in qa.answer("any news on my son's school report?", "parent").text
