@@ -30,6 +30,7 @@ from telegram.request import HTTPXRequest
 
 from handlers.telegram import chat, dsl, flows, texts
 from handlers.telegram.added import NOTES, AddedNotes
+from handlers.telegram.awaiting import AWAITING, AwaitingAnswers
 from handlers.telegram.common import Context, answer_callback, say
 from handlers.telegram.guard import RateLimiter, guard
 from handlers.telegram.notifier import ACK
@@ -140,6 +141,7 @@ def create_telegram_app(core: Core) -> Application[Any, Any, Any, Any, Any, Any]
     app.bot_data["core"] = core
     app.bot_data["rate_limiter"] = RateLimiter()
     app.bot_data[NOTES] = AddedNotes()
+    app.bot_data[AWAITING] = AwaitingAnswers()
     register(app)
     return app
 
@@ -158,9 +160,11 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(chat.feedback, pattern=f"^({chat.HELPFUL}|{chat.NOT_HELPFUL})[:#]"))
     app.add_handler(CallbackQueryHandler(flows.forget_channel, pattern=f"^{flows.FORGET}"))
     app.add_handler(CallbackQueryHandler(dsl.acknowledge, pattern=f"^{ACK}"))
+    app.add_handler(CallbackQueryHandler(flows.held_is_the_answer, pattern=f"^{flows.IS_ANSWER}$"))
+    app.add_handler(CallbackQueryHandler(flows.held_is_a_question, pattern=f"^{flows.IS_QUESTION}$"))
     app.add_handler(CallbackQueryHandler(chat.stale_button))
     app.add_handler(MessageHandler(message & filters.REPLY & filters.TEXT & ~filters.COMMAND, flows.answer_by_reply))
-    app.add_handler(MessageHandler(message & filters.TEXT & ~filters.COMMAND, chat.question))
+    app.add_handler(MessageHandler(message & filters.TEXT & ~filters.COMMAND, flows.typed))
     app.add_handler(MessageHandler(message & filters.COMMAND, chat.unknown_command))
     app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & private, chat.edited))
     app.add_handler(MessageHandler(message, chat.not_text))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from telegram import Message, Update
 
 from handlers.telegram import texts
+from handlers.telegram.awaiting import awaiting_answers
 from handlers.telegram.common import (
     Context,
     Keyboard,
@@ -65,6 +66,8 @@ async def menu(update: Update, context: Context) -> None:
     await answer_callback(update)
     data = update.callback_query.data if update.callback_query else None
     if data == MENU_ASK:
+        if update.effective_chat is not None:  # "ask about the policy": what is typed next is a question
+            awaiting_answers(context).done(update.effective_chat.id)
         await say(update, context, texts.ASK_PROMPT + _underway(context))
     elif data == MENU_CONTACT:
         await say(update, context, contact_text(core_of(context)))
@@ -82,10 +85,14 @@ async def question(update: Update, context: Context) -> None:
     message = update.message
     if message is None or not message.text:
         return
+    await answer_question(update, context, message.text)
+
+
+async def answer_question(update: Update, context: Context, text: str) -> None:
     from bot.qa.gaps import ask
 
     core = core_of(context)
-    answer = await in_thread(ask, core, message.text, "parent", "telegram")
+    answer = await in_thread(ask, core, text, "parent", "telegram")
     blocks, buttons = answer_message(answer)
     await say_blocks(update, context, blocks, buttons)
 

@@ -33,6 +33,7 @@ from telegram.warnings import PTBUserWarning
 from handlers.telegram import chat as chat_flows
 from handlers.telegram import texts
 from handlers.telegram.added import added_notes
+from handlers.telegram.awaiting import awaiting_answers
 from handlers.telegram.chat import MENU_ASK, MENU_REPORT, MENU_STATUS
 from handlers.telegram.common import (
     DRAFT,
@@ -66,6 +67,8 @@ KEEP_HERE, KEEP_NOTHING = "r:keep", "r:none"
 STATUS = "st:"  # + receipt code: show the status
 REPLY = "sr:"  # + receipt code: answer the school
 FORGET = "sf:"  # + receipt code: stop news in this chat (the school forgets how to reach the sender)
+IS_ANSWER, IS_QUESTION = "ta:yes", "ta:no"  # a message typed after news: the answer to the school, or a question
+HELD = "held_answer"  # chat_data: the message typed after news, while the parent says which it is
 
 MAX_FILES = 10
 MAX_FILE_BYTES = 15 * 1024 * 1024
@@ -94,6 +97,7 @@ def _clear(context: Context) -> None:
     if context.chat_data is not None:
         context.chat_data.pop(DRAFT, None)
         context.chat_data.pop(REPLY_CODE, None)
+        context.chat_data.pop(HELD, None)
 
 
 # --- the report ---
@@ -475,6 +479,8 @@ async def leave_for_question(update: Update, context: Context) -> int:
     so the question typed next is answered, not taken as a code or sent to the school as the answer. (While a
     report is being written, the menu instead warns that what is typed is added to it: see chat.menu.)"""
     _clear(context)
+    if update.effective_chat is not None:
+        awaiting_answers(context).done(update.effective_chat.id)
     await chat_flows.menu(update, context)
     return END
 
@@ -578,9 +584,62 @@ async def _reply_to_school(
         await say(update, context, str(exc))
         return END
     _clear(context)
+    awaiting_answers(context).done(chat.id)
     await say(update, context, texts.REPLY_SENT)
     await _send_view(update, context, view)
     return END
+
+
+# --- a message typed outside any flow ---
+async def typed(update: Update, context: Context) -> None:
+    """Text with no report or check under way. A receipt code in it shows that report ("what's happening with
+    ACDE-...?"). Soon after news of an open report reached this chat it may be the answer to the school, so the
+    parent is asked which it is (the message is held meanwhile). Anything else is a policy question."""
+    from bot.reports.receipts import find_code
+
+    message, chat = update.message, update.effective_chat
+    text = message.text or "" if message is not None else ""
+    if chat is None or not text:
+        return
+    if find_code(text):
+        await _show_status(update, context, text, retry=False)
+        return
+    code = awaiting_answers(context).code_for(chat.id)
+    if code is None or context.chat_data is None:
+        await chat_flows.question(update, context)
+        return
+    held = context.chat_data.get(HELD)
+    if isinstance(held, dict) and held.get("code") == code:  # a second message before a button: one answer
+        text = f"{held['text']}\n{text}"
+    context.chat_data[HELD] = {"code": code, "text": text}
+    await say(update, context, texts.IS_IT_THE_ANSWER.format(code=code),
+              [[("Yes, send it to the school", IS_ANSWER)], [("No, it is a question", IS_QUESTION)]])
+
+
+async def held_is_the_answer(update: Update, context: Context) -> None:
+    await answer_callback(update)
+    if report_underway(context):  # an old button pressed while a report is being written: keep both
+        await in_progress(update, context)
+        return
+    held = (context.chat_data or {}).pop(HELD, None)
+    chat = update.effective_chat
+    if not isinstance(held, dict) or chat is None:
+        await say(update, context, texts.STALE_BUTTON)
+        return
+    awaiting_answers(context).done(chat.id)
+    await _reply_to_school(update, context, str(held["code"]), str(held["text"]))
+
+
+async def held_is_a_question(update: Update, context: Context) -> None:
+    await answer_callback(update)
+    held = (context.chat_data or {}).pop(HELD, None)
+    chat = update.effective_chat
+    if chat is not None:
+        awaiting_answers(context).done(chat.id)
+    if isinstance(held, dict):
+        await chat_flows.answer_question(update, context, str(held["text"]))
+    else:
+        await say(update, context, texts.STALE_BUTTON)
 
 
 async def answer_by_reply(update: Update, context: Context) -> None:

@@ -20,6 +20,7 @@ from handlers.telegram.formatting import Block, bold, plain, render
 
 if TYPE_CHECKING:
     from bot.core import Core
+    from handlers.telegram.awaiting import AwaitingAnswers
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,9 @@ ACK = "d:ack:"  # + receipt code: a DSL acknowledges from Telegram
 class TelegramNotifier:
     platform: Platform = "telegram"
 
-    def __init__(self, core: Core, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self, core: Core, client: httpx.Client | None = None, awaiting: AwaitingAnswers | None = None
+    ) -> None:
         from handlers.telegram.app import base_urls
 
         token = core.settings.telegram_bot_token
@@ -40,6 +43,7 @@ class TelegramNotifier:
         self._url = f"{base_urls(core)[0]}{token.get_secret_value()}/sendMessage"
         self._client = client or httpx.Client(timeout=TIMEOUT)
         self._lock = threading.Lock()  # httpx.Client is thread-safe, but one dispatcher at a time keeps order
+        self.awaiting = awaiting  # told of news of an open report, so what the sender types next may be the answer
 
     def close(self) -> None:
         self._client.close()
@@ -63,6 +67,8 @@ class TelegramNotifier:
                 if markup and number == len(parts) - 1:
                     params["reply_markup"] = markup
                 self._send(params, message.kind)
+        if self.awaiting is not None and message.ref and any(b.action == "sender.reply" for b in message.buttons):
+            self.awaiting.news_sent(chat_id, message.ref)
 
     def _send(self, params: dict[str, Any], kind: str) -> None:
         try:

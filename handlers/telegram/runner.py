@@ -21,6 +21,7 @@ from telegram.error import InvalidToken
 from telegram.ext import Application
 
 from bot.config import ConfigError
+from handlers.telegram.awaiting import AWAITING
 from handlers.telegram.notifier import TelegramNotifier
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ async def serve(
         else:
             await updater.start_polling(timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES)
         await app.start()
-        notifier = TelegramNotifier(core)
+        notifier = TelegramNotifier(core, awaiting=app.bot_data.get(AWAITING))
         if on_ready is not None:
             on_ready(notifier)
         while not stopping.is_set() and not stop.is_set():

@@ -127,6 +127,7 @@ WRITE_REPLY = (
     "without your name. Send /cancel to stop."
 )
 REPLY_SENT = "Thank you. Your answer has been added to your report."
+IS_IT_THE_ANSWER = "Is this your answer to the school about report {code}?"
 REPLY_PICTURE_NOT_KEPT = (
     "I could not keep that picture: it is not a photo I can read, or Telegram would not pass it on. Please send it "
     "again as a photo, or write your answer in words. Send /cancel to stop."

@@ -78,6 +78,35 @@ def test_report_with_photo_then_status_question_and_answer(telegram: TelegramWor
     assert core.reports.resolve_recipient(Recipient("telegram", f"reply:{code}")) is None
 
 
+def test_an_answer_typed_after_the_schools_question_is_not_taken_for_a_policy_question(
+    telegram: TelegramWorld,
+) -> None:
+    code, dsl = _asked(telegram, "Did you keep the screenshots?")
+    [asked] = telegram.say(message(PARENT, "Yes I kept them all"))
+    assert asked == texts.IS_IT_THE_ANSWER.format(code=code)
+    [asked] = telegram.say(message(PARENT, "and the video"))  # before a button: joins the first
+    thanks, view = telegram.say(callback(PARENT, "ta:yes"), expect=2)
+    assert thanks == texts.REPLY_SENT and code in view
+    case = telegram.core.reports.case(code, dsl)
+    assert any("Yes I kept them all\nand the video" in (e.detail or "") for e in case.events)
+    [answer] = telegram.say(message(PARENT, "can I post photos of sports day?"))  # answered: questions again
+    assert "Social Media Policy" in answer
+
+
+def test_a_question_typed_after_news_is_answered_when_the_parent_says_so(telegram: TelegramWorld) -> None:
+    code, dsl = _asked(telegram, "Which class?")
+    telegram.say(message(PARENT, "can I post photos of sports day?"))
+    [answer] = telegram.say(callback(PARENT, "ta:no"))
+    assert "Social Media Policy" in answer
+    assert not any("sports day" in (e.detail or "") for e in telegram.core.reports.case(code, dsl).events)
+
+
+def test_a_receipt_code_in_a_message_shows_that_report(telegram: TelegramWorld) -> None:
+    code = make_report(telegram, keep="r:none")
+    [view] = telegram.say(message(PARENT, f"what's happening with my report {code.lower()}?"))
+    assert view.startswith(f"Report {code}")
+
+
 def test_nothing_identifying_is_stored(telegram: TelegramWorld) -> None:
     make_report(telegram, keep="r:none")
     with telegram.core.db.engine.connect() as conn:

@@ -1,0 +1,58 @@
+"""Which chats were just sent news of an open report, so the next thing typed there may be the answer to the school.
+
+A parent who reads "The school asks: which day was it?" types the answer as an ordinary message; it must not be
+taken for a policy question (and lost). The news names its receipt, so the bot asks once: "Is this your answer?"
+
+Kept in memory only, never stored (it ties a chat to a report), and for ANSWER_WINDOW: after a restart, or a day
+later, a typed message is a question again, and the news's own "Reply to the school" button still works.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from handlers.telegram.common import Context
+
+ANSWER_WINDOW = 24 * 3600.0  # seconds after the news during which a typed message may be the answer
+MAX_CHATS = 10_000
+AWAITING = "awaiting_answers"  # the bot_data key of the application's AwaitingAnswers
+
+
+class AwaitingAnswers:
+    """Chat id -> (receipt code, when the news went). Written by the outbox's thread, read by the bot's loop."""
+
+    def __init__(self, window: float = ANSWER_WINDOW) -> None:
+        self.window = window
+        self._chats: dict[int, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def news_sent(self, chat_id: int, code: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if len(self._chats) >= MAX_CHATS:
+                self._chats = {k: v for k, v in self._chats.items() if now - v[1] < self.window}
+            self._chats[chat_id] = (code, now)
+
+    def code_for(self, chat_id: int) -> str | None:
+        """The report whose news this chat was sent lately, if any."""
+        with self._lock:
+            found = self._chats.get(chat_id)
+            if found is None:
+                return None
+            if time.monotonic() - found[1] >= self.window:
+                del self._chats[chat_id]
+                return None
+            return found[0]
+
+    def done(self, chat_id: int) -> None:
+        """Answered, or said not to be an answer: the next message is a question again."""
+        with self._lock:
+            self._chats.pop(chat_id, None)
+
+
+def awaiting_answers(context: Context) -> AwaitingAnswers:
+    found: AwaitingAnswers = context.application.bot_data.setdefault(AWAITING, AwaitingAnswers())
+    return found
