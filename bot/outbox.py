@@ -56,6 +56,9 @@ class OutboxRow(Base):
 # Turns a recipient the outbox may not hold in the clear (an anonymous reply channel) into a real address,
 # at the moment of delivery. None means "no longer deliverable" (e.g. the sender chose to keep nothing).
 Resolver = Callable[[Recipient], Recipient | None]
+# Told of a message that failed for good, in the transaction that marks it failed: may queue others in its place
+# (a card the DSLs' channel refused goes to each DSL directly). Returns how many it queued.
+Reroute = Callable[[Session, OutboundMessage, str], int]
 
 
 @dataclass
@@ -77,6 +80,7 @@ class Outbox:
         self.vault = vault
         self.clock = clock
         self._said_unconfigured: set[str] = set()  # platforms already logged as not configured
+        self.reroutes: list[Reroute] = []  # see Reroute: the report service registers its own
 
     def enqueue(self, session: Session, message: OutboundMessage, *, not_before: dt.datetime | None = None) -> bool:
         """Queue a message in the caller's transaction. False when its key was already queued."""
@@ -196,6 +200,8 @@ class Outbox:
                     row.status, row.last_error = FAILED, str(outcome)[:300]
                     result.failed += 1
                     log.error("message %s (%s) could not be delivered: %s", row.key, row.kind, outcome)
+                    for reroute in self.reroutes:
+                        reroute(session, message, str(outcome))
                 else:
                     row.status = PENDING
                     row.next_attempt_at = now + backoff(row.attempts, outcome.retry_after)

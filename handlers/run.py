@@ -43,9 +43,11 @@ def run(core: Core) -> int:
 
         slack_app = create_slack_app(core)
         # Its own client: a 429 becomes a DeliveryError with Retry-After, so the outbox reschedules the alert.
-        notifiers["slack"] = SlackNotifier(core)
+        notifiers["slack"] = slack_notifier = SlackNotifier(core)
         stops.append(start_slack(slack_app, core))
         log.info("Slack is connected")
+        if problem := slack_notifier.dsl_channel_problem():
+            log.warning(problem)
 
     from scheduler import build_scheduler
 

@@ -15,7 +15,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TypeVar
 
@@ -196,6 +196,7 @@ class ReportService:
         self._categories, self._notice = load_categories(getattr(school, "report_categories", None))
         self._by_key = {c.key: c for c in self._categories}
         self.limiter = limiter or WrongCodeLimiter(clock, vault.mac)
+        outbox.reroutes.append(self.reroute_refused_card)
         # SQLite has one writer at a time and its busy-wait is unfair under many threads (a few waiters starve
         # for seconds); queueing our own writers on a lock keeps every submit's wait short and fair enough.
         self._write_lock: AbstractContextManager[object] = _FairLock() if db.url.startswith("sqlite") else nullcontext()
@@ -771,6 +772,39 @@ class ReportService:
     def _reply_address(self, row: ReplyChannelRow) -> Recipient:
         data = json.loads(self.vault.decrypt(row.address))
         return Recipient(data["platform"], str(data["address"]))
+
+    def reroute_refused_card(self, session: Session, message: OutboundMessage, error: str) -> int:
+        """A card the DSLs' shared channel refused for good (the bot was removed from it, or it was archived) goes
+        to each DSL by direct message instead, so no concern is left with nobody alerted. (An urgent card's direct
+        messages already queued are not queued twice: they share the key.)"""
+        channel = self.settings.slack_dsl_channel
+        if not channel or message.recipient != Recipient("slack", channel) or not message.ref:
+            return 0
+        report = session.scalar(select(ReportRow).where(ReportRow.code == message.ref))
+        if report is None:
+            return 0
+        conflicts, today, everyone = self._conflicts(report), self._today(), self._everyone(session)
+        people: list[Person] = []
+        for role in ("dsl", "deputy_dsl"):
+            people = [p for p in with_role(everyone, role, on=today) if p.id not in conflicts and p.slack_user_id]
+            if people:
+                break
+        prefix = message.key.removesuffix(f":slack:{channel}")
+        queued = 0
+        for person in people:
+            address = str(person.slack_user_id)
+            queued += self.outbox.enqueue(session, replace(
+                message,
+                key=f"{prefix}:slack:{address}"[:200],
+                recipient=Recipient("slack", address),
+                slot=f"card:{report.code}:slack:{address}"[:200] if message.slot else None,
+            ))
+        log.error(
+            "the DSL channel refused a %s for good (%s): it goes to %d DSL(s) by direct message instead. Invite the "
+            "bot to the channel (/invite @policybot), or set SLACK_DSL_CHANNEL to one it is in",
+            message.kind.replace("_", " "), error, len(people),
+        )
+        return queued
 
     # ------------------------------------------------------------------ key rotation
     def rotate(self, vault: Vault) -> int:

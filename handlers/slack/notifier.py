@@ -87,6 +87,25 @@ class SlackNotifier:
         log.warning("slack delivery of a %s message failed: %s", message.kind, error)
         return error
 
+    def dsl_channel_problem(self) -> str | None:
+        """Why alerts cannot be posted to SLACK_DSL_CHANNEL, for the start-up log; None when they can (or Slack
+        cannot be asked just now). A card the channel refuses goes to the DSLs by direct message instead."""
+        channel = self.core.settings.slack_dsl_channel
+        if not channel:
+            return None
+        try:
+            info = self.client.conversations_info(channel=channel)
+        except SlackApiError as exc:
+            return (f"Slack will not show the bot the DSL channel {channel} ({exc.response.get('error', 'error')}): "
+                    "check SLACK_DSL_CHANNEL is the channel's id (C... from its details), and that the app has the "
+                    "groups:read scope. Until then alerts go to the DSLs by direct message.")
+        except OSError:
+            return None
+        if not (info.get("channel") or {}).get("is_member"):
+            return (f"The bot is not in the DSL channel {channel}: invite it (type /invite @policybot in the "
+                    "channel). Until then alerts go to the DSLs by direct message.")
+        return None
+
     # --- addresses ---
     def channel_for(self, address: str) -> str:
         """A channel id for posting: user ids are turned into their DM channel (cached)."""

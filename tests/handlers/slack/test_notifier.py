@@ -152,3 +152,13 @@ def test_an_alert_held_back_never_posts_a_second_card_under_a_newer_one(slack: S
     [card] = [params for (channel, _), params in slack.fake.messages.items() if channel == DSL_CHANNEL]
     assert "Acknowledged by Dana Lead" in str(card["blocks"])
     assert slack.core.outbox.pending_count() == 0
+
+
+def test_start_up_says_when_the_bot_is_not_in_the_dsl_channel(slack: SlackWorld) -> None:
+    assert slack.notifier.dsl_channel_problem() is None
+    slack.fake.left.add(DSL_CHANNEL)
+    problem = slack.notifier.dsl_channel_problem()
+    assert problem is not None and "/invite @policybot" in problem and DSL_CHANNEL in problem
+    slack.fake.fail_next("conversations.info", "channel_not_found")
+    problem = slack.notifier.dsl_channel_problem()
+    assert problem is not None and "channel_not_found" in problem and "SLACK_DSL_CHANNEL" in problem

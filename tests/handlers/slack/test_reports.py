@@ -77,6 +77,18 @@ def test_anonymous_staff_report_carries_no_identity_and_alerts_the_dsl_channel(s
     assert _case(slack, code).channel == "slack"
 
 
+def test_a_card_the_dsl_channel_refuses_for_good_goes_to_the_dsl_by_dm(slack: SlackWorld) -> None:
+    """The bot was removed from the DSLs' channel: a routine concern must still reach someone."""
+    code = _report(slack)
+    slack.fake.fail_next("chat.postMessage", "not_in_channel")
+    assert slack.dispatch() == 0
+    assert slack.dispatch() == 1
+    [posted] = slack.fake.ok_calls("chat.postMessage")
+    dm = slack.fake.ok_calls("conversations.open")[0].params["users"]
+    assert dm == DSL and code in json.dumps(posted.params["blocks"])
+    assert slack.dispatch() == 0  # once: nothing else was queued
+
+
 def test_named_report_says_who_and_sends_the_receipt_by_dm(slack: SlackWorld) -> None:
     code = _report(slack, anonymous=False)
     assert "Jo Teacher" in _case(slack, code).text
