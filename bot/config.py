@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
+            # "postgres://" (as Heroku and others write it) is what SQLAlchemy calls "postgresql://"
+            if self.database_url.startswith("postgres://"):
+                return "postgresql://" + self.database_url.removeprefix("postgres://")
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'policybot.db').resolve()}"
 

@@ -66,3 +66,8 @@ def test_unknown_timezone_is_explained(tmp_path: Path) -> None:
     path.write_text("name: X\ntimezone: Mars/Olympus")
     with pytest.raises(ConfigError, match="unknown timezone 'Mars/Olympus'"):
         load_school(path)
+
+
+def test_a_postgres_url_as_heroku_writes_it_is_understood(tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, data_dir=tmp_path, database_url="postgres://postgres@127.0.0.1/test")  # type: ignore[call-arg]
+    assert settings.resolved_database_url == "postgresql://postgres@127.0.0.1/test"

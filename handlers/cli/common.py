@@ -96,9 +96,27 @@ def run_command(args: argparse.Namespace) -> int:
         if isinstance(exc, OSError) and exc.filename and exc.strerror:  # a file named on the command line
             print(f"policybot: {exc.filename}: {exc.strerror}", file=sys.stderr)
             return 1
+        database = database_problem(exc)
+        if database:
+            print(f"policybot: {database}", file=sys.stderr)
+            return 1
         print(
             f"policybot: something went wrong ({type(exc).__name__}). "
             "Run the same command with --debug for details, or ask whoever looks after the bot.",
             file=sys.stderr,
         )
         return 1
+
+
+def database_problem(exc: BaseException) -> str | None:
+    """What to do when the database cannot be reached or DATABASE_URL cannot be read; None for anything else."""
+    from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
+
+    if isinstance(exc, NoSuchModuleError | ArgumentError):
+        return ("DATABASE_URL is not a database address policybot can use. Write it like "
+                "postgresql://USER@HOST/DATABASE, or leave it out for the built-in SQLite file.")
+    if isinstance(exc, OperationalError | InterfaceError):
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()
+        return ("the database cannot be reached" + (f" ({reason[0][:200]})" if reason else "")
+                + ". Check DATABASE_URL, and that the database server is running.")
+    return None

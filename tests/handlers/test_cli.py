@@ -142,3 +142,16 @@ def test_a_file_that_cannot_be_written_is_named_plainly(tmp_path: Path) -> None:
     result = policybot(tmp_path, "acks", "report", "--csv", str(tmp_path / "no-such-folder" / "acks.csv"))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"{tmp_path / 'no-such-folder' / 'acks.csv'}: No such file or directory" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("postgresql://postgres@127.0.0.1:1/test", "the database cannot be reached ("),
+        ("mysql+nosuchdriver://x@h/db", "DATABASE_URL is not a database address policybot can use"),
+        ("not a url", "DATABASE_URL is not a database address policybot can use"),
+    ],
+)
+def test_a_database_that_cannot_be_used_is_said_plainly(tmp_path: Path, url: str, said: str) -> None:
+    result = policybot(tmp_path, "people", "list", env_extra={"DATABASE_URL": url})
+    assert result.returncode == 1 and said in result.stderr and "Traceback" not in result.stderr

@@ -75,6 +75,9 @@ def test_a_dsl_handles_a_report_from_the_command_line(env: Path, capsys: pytest.
     record = out_file.read_text()
     assert "the hash chain is intact" in record and "Police investigating." in record and "Told the police." in record
     assert stat.S_IMODE(out_file.stat().st_mode) == 0o600
+    out_file.chmod(0o644)  # written over, a file others could read becomes the owner's only
+    assert policybot("reports", "export", code, "--out", str(out_file), "--as", "Dana Lead") == 0
+    assert stat.S_IMODE(out_file.stat().st_mode) == 0o600
 
 
 def test_someone_who_left_is_told_so_not_that_they_are_unknown(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
