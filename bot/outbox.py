@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.crypto import Vault
 from bot.ports import Clock, DeliveryError, Notifier, OutboundMessage, Recipient
+from bot.reports.receipts import redact  # receipt codes in message keys never reach the log
 from bot.storage import Base, Database
 
 log = logging.getLogger(__name__)
@@ -199,7 +200,7 @@ class Outbox:
                 elif outcome.permanent:
                     row.status, row.last_error = FAILED, str(outcome)[:300]
                     result.failed += 1
-                    log.error("message %s (%s) could not be delivered: %s", row.key, row.kind, outcome)
+                    log.error("message %s (%s) could not be delivered: %s", redact(row.key), row.kind, outcome)
                     for reroute in self.reroutes:
                         reroute(session, message, str(outcome))
                 else:
@@ -230,13 +231,13 @@ class Outbox:
 
     def _log_retry(self, row: OutboxRow, outcome: DeliveryError) -> None:
         if not isinstance(outcome, NotConfigured):
-            log.warning("message %s (%s) will be retried: %s", row.key, row.kind, outcome)
+            log.warning("message %s (%s) will be retried: %s", redact(row.key), row.kind, outcome)
         elif row.platform not in self._said_unconfigured:
             # Expected while a school runs on the console only: say it once, not on every retry.
             self._said_unconfigured.add(row.platform)
             log.warning("messages for %s wait until it is configured (first: %s)", row.platform, row.kind)
         else:
-            log.debug("message %s (%s) waits: %s", row.key, row.kind, outcome)
+            log.debug("message %s (%s) waits: %s", redact(row.key), row.kind, outcome)
 
     @staticmethod
     def _deliver_one(

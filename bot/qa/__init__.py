@@ -163,11 +163,13 @@ _FOREIGN_WORDS = frozenset(
     czy jest nie moje moja moge sie dziecko szkola zdjecia zdjecie mam na mnie moze dodac znajomych publikowac
     wrzucic dnia sportu nauczyciel nauczycielka syn corka facebooku
     pot copilul meu mea sunt nu scoala sa postez poze pe pun scolii serbarea fotografii profesorul profesoara
+    ga gaf gallaf alla roi rhoi lluniau llun ysgol ysgol'r plentyn mhlentyn mhlant plant fy ydy ydw ydych mae
+    beth sut yr ar yn dydd mabolgampau fabolgampau athro athrawes postio cyfryngau cymdeithasol ffrind gyda
     """.split()
 )
 _WORD_WITH_LETTERS = re.compile(r"\w+")
 # Letters English never uses, but the languages above do (after accents are folded away they would pass for it).
-_FOREIGN_LETTERS = frozenset("ąćęłńśźżăâîșşțţäöüßõñçãêôûœ")
+_FOREIGN_LETTERS = frozenset("ąćęłńśźżăâîșşțţäöüßõñçãêôûœŵŷ")
 
 
 def _mostly_foreign(text: str) -> bool:

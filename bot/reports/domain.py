@@ -124,7 +124,7 @@ class SenderView:
     questions: list[QuestionForSender]
     closed_outcome: str | None
     can_reply: bool
-    keeps_reply_channel: bool = False  # the school can send news (to the chat the sender chose)
+    keeps_reply_channel: bool = False  # the school can send news (to the chat asking, when the asker gave it)
 
     def text(self) -> str:
         """The whole view as one message for the sender."""

@@ -62,7 +62,7 @@ from bot.reports.domain import (
 from bot.reports.evidence import MAX_FILES, CleanFile, strip_metadata
 from bot.reports.models import AttachmentRow, ReplyChannelRow, ReportEventRow, ReportRow
 from bot.reports.ratelimit import WrongCodeLimiter
-from bot.reports.receipts import new_code, normalise
+from bot.reports.receipts import new_code, normalise, redact
 from bot.reports.routing import (
     HANDLER_ROLES,
     ROUTE_NAMES,
@@ -229,6 +229,11 @@ class ReportService:
     def emergency_notice(self) -> str:
         return self._notice
 
+    def emergency_reminder(self) -> str:
+        """The notice's first sentence, said again once an urgent category is chosen (the whole notice came just
+        before, with the categories)."""
+        return "Before you go on: " + self._notice.split(". ")[0].rstrip(".") + "."
+
     # ------------------------------------------------------------------ who is acting
     def actor(
         self,
@@ -275,7 +280,7 @@ class ReportService:
         signed = f"\n\n(Reported by {reported_by}, who chose not to stay anonymous.)" if reported_by else ""
         with self._write_lock:
             receipt = self._submit(category, body, signed, channel, files, reply_to, named_people)
-        log.info("report %s received (%s, %d attachment(s))", receipt.code, category.key, len(files))
+        log.info("report %s received (%s, %d attachment(s))", redact(receipt.code), category.key, len(files))
         return receipt
 
     def _submit(
@@ -396,14 +401,21 @@ class ReportService:
         lines.append("If a child is in immediate danger, call 999.")
         return "\n".join(lines)
 
-    def sender_status(self, code: str, *, requester: str) -> SenderView:
-        """What the anonymous sender may see: status, questions from the school, outcome if shared."""
+    def sender_status(self, code: str, *, requester: str, asked_from: ReplyAddress | None = None) -> SenderView:
+        """What the anonymous sender may see: status, questions from the school, outcome if shared. `asked_from`:
+        the chat asking, so the view says whether the school's news comes to it (see SenderView)."""
         with self.db.session() as session:
             report = self._sender_report(session, code, requester)
-            return self._sender_view(session, report)
+            return self._sender_view(session, report, asked_from)
 
     def sender_reply(
-        self, code: str, text: str, *, requester: str, attachments: Sequence[Attachment] = ()
+        self,
+        code: str,
+        text: str,
+        *,
+        requester: str,
+        attachments: Sequence[Attachment] = (),
+        asked_from: ReplyAddress | None = None,
     ) -> SenderView:
         """More information from the sender, perhaps answering a question. Closed reports take no replies."""
         with self.db.session() as session:
@@ -431,10 +443,10 @@ class ReportService:
             category = self._category_of(row)
             note = "The sender has replied" + (f" with {len(files)} picture(s)" if files else "")
             self._queue_update(session, row, category, note, news=True)
-            return self._sender_view(session, row)
+            return self._sender_view(session, row, asked_from)
 
         view = self._write(reply)
-        log.info("report %s: the sender replied", canonical)
+        log.info("report %s: the sender replied", redact(canonical))
         return view
 
     def forget_reply_channel(self, code: str, *, requester: str, asked_from: ReplyAddress | None = None) -> bool:
@@ -475,7 +487,7 @@ class ReportService:
             raise ReceiptNotFound(_NOT_FOUND)
         return report
 
-    def _sender_view(self, session: Session, report: ReportRow) -> SenderView:
+    def _sender_view(self, session: Session, report: ReportRow, asked_from: ReplyAddress | None = None) -> SenderView:
         events = self._events(session, report)
         questions: list[QuestionForSender] = []
         for event in events:
@@ -494,8 +506,16 @@ class ReportService:
             questions=questions,
             closed_outcome=outcome,
             can_reply=report.status != CLOSED,
-            keeps_reply_channel=self._reply_channel(session, report.code) is not None,
+            keeps_reply_channel=self._news_goes_to(session, report.code, asked_from),
         )
+
+    def _news_goes_to(self, session: Session, code: str, asked_from: ReplyAddress | None) -> bool:
+        """Whether the school can send the sender news: at all, or (given the chat asking) to that chat."""
+        channel = self._reply_channel(session, code)
+        if channel is None or asked_from is None:
+            return channel is not None
+        stored = self._reply_address(channel)
+        return (stored.platform, stored.address) == (asked_from.platform, asked_from.address)
 
     # ------------------------------------------------------------------ the DSLs' side
     def open_cases(self, actor: Actor, *, include_closed: bool = False) -> list[CaseSummary]:
@@ -628,7 +648,7 @@ class ReportService:
             return self._case_view(session, report, category)
 
         view = self._acting(close)
-        log.info("report %s closed", view.code)
+        log.info("report %s closed", redact(view.code))
         return view
 
     def attachment(self, code: str, actor: Actor, number: int) -> tuple[str, str, bytes]:
@@ -667,13 +687,12 @@ class ReportService:
         return self._acting(build)
 
     def record_refused_attempt(self, code: str, who: str, action: str) -> None:
-        """Someone tried to do what their role does not allow: it goes in the report's chronology."""
+        """Someone tried to do what their role does not allow: it goes in the report's chronology, and in the log
+        (the only record when there is no such report: they are not told whether there is)."""
         canonical = normalise(code or "")
-        if canonical is None:
-            return
 
-        def record(session: Session) -> None:
-            report = self._locked(session, canonical)
+        def record(session: Session) -> bool:
+            report = self._locked(session, canonical) if canonical is not None else None
             if report is not None:
                 chronology.append(
                     session,
@@ -684,9 +703,12 @@ class ReportService:
                     action="refused",
                     detail=f"Not allowed to {action}",
                 )
+            return report is not None
 
-        self._write(record)
-        log.warning("report %s: a refused attempt to %s was recorded", canonical, action)
+        found = self._write(record)
+        which = redact(canonical) if canonical else repr(code[:40])
+        log.warning("%s was refused when trying to %s report %s%s", who[:200], action, which,
+                    "" if found else " (there is no such report)")
 
     # ------------------------------------------------------------------ scheduler
     def escalate_due(self) -> int:
@@ -735,7 +757,7 @@ class ReportService:
             )
             done += 1
         if done:
-            log.info("report %s escalated to level %d", report.code, report.escalation_level)
+            log.info("report %s escalated to level %d", redact(report.code), report.escalation_level)
         return done
 
     def _due_at(self, created: dt.datetime, minutes: int, school_days: int) -> dt.datetime:

@@ -80,9 +80,7 @@ def run_report_flow(core: Core, io: ConsoleIO) -> Receipt | None:
             if category is None:
                 break
             if category.emergency_notice:
-                # The whole notice was shown above; here, its first sentence again, where it matters most.
-                first = reports.emergency_notice().split(". ")[0].rstrip(".")
-                io.say(f"Before you go on: {first}.")
+                io.say(reports.emergency_reminder())
             step = Step.DESCRIBE
         elif step is Step.DESCRIBE:
             io.say(

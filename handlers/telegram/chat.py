@@ -144,6 +144,10 @@ async def show_section(update: Update, context: Context) -> None:
     await say_blocks(update, context, blocks)
 
 
+VOTED = "voted_answers"  # bot_data: the answers (chat id, message id) already voted on
+MAX_VOTES_REMEMBERED = 10_000
+
+
 async def feedback(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
@@ -158,6 +162,17 @@ async def feedback(update: Update, context: Context) -> None:
         return
     from bot.feedback import record_feedback
 
+    # One vote per answer: a second tap that arrives before the buttons are taken away counts for nothing. (Kept
+    # in memory only, and forgotten oldest first.)
+    voted: dict[tuple[int, int], None] = context.application.bot_data.setdefault(VOTED, {})
+    answer_key = (query.message.chat.id, query.message.message_id) if query.message is not None else None
+    if answer_key is not None and answer_key in voted:
+        await answer_callback(update, "Thank you for telling us.")
+        return
+    if answer_key is not None:
+        voted[answer_key] = None
+        if len(voted) > MAX_VOTES_REMEMBERED:
+            del voted[next(iter(voted))]
     stored = await in_thread(record_feedback, core, "telegram", clause_id, helpful)
     await answer_callback(update, "Thank you for telling us." if stored else texts.STALE_BUTTON)
     if stored and query.message is not None:

@@ -50,7 +50,7 @@ from handlers.telegram.common import (
 from handlers.telegram.formatting import bold, plain, quote
 
 if TYPE_CHECKING:
-    from bot.reports.domain import Attachment, SenderView
+    from bot.reports.domain import Attachment, ReplyAddress, SenderView
 
 log = logging.getLogger(__name__)
 
@@ -130,8 +130,8 @@ async def choose_category(update: Update, context: Context) -> str | None:
     await answer_callback(update)
     _draft(context)["category"] = category.key
     intro = f"You chose: {category.label}."
-    if category.emergency_notice:
-        intro += "\n\n" + core.reports.emergency_notice()
+    if category.emergency_notice:  # the whole notice came with the categories: its first sentence again
+        intro += "\n\n" + core.reports.emergency_reminder()
     await say(update, context, intro + "\n\n" + texts.DESCRIBE, DESCRIBE_BUTTONS)
     return DESCRIBE
 
@@ -255,18 +255,29 @@ async def edited_while_describing(update: Update, context: Context) -> None:
 
 
 async def done(update: Update, context: Context) -> str | None:
+    draft = _draft(context)
+    if draft.get(REVIEWED) == _size(draft):  # "Done" pressed twice: the review screen above is still current
+        await answer_callback(update, texts.REVIEW_ABOVE)
+        return None
     await answer_callback(update)
     added_notes(context).forget(update)
-    draft = _draft(context)
     if not _report_text(draft["parts"]):  # pictures alone are not a report: a few words say what they show
         await say(update, context, texts.NEED_WORDS if draft["files"] else texts.NEED_DESCRIPTION, DESCRIBE_BUTTONS)
         return None
     return await _review(update, context)
 
 
+REVIEWED = "reviewed"  # a draft's size (messages and pictures) when its review screen was last shown
+
+
+def _size(draft: dict[str, Any]) -> int:
+    return len(draft["parts"]) + len(draft["files"])
+
+
 async def _review(update: Update, context: Context) -> str:
     core = core_of(context)
     draft = _draft(context)
+    draft[REVIEWED] = _size(draft)
     try:
         label = core.reports.category(draft["category"]).label
     except Exception:  # noqa: BLE001
@@ -285,6 +296,7 @@ async def _review(update: Update, context: Context) -> str:
 
 async def add_more(update: Update, context: Context) -> str:
     await answer_callback(update)
+    _draft(context).pop(REVIEWED, None)  # "Done" shows the review again, even with nothing added
     await say(update, context, "Please send what you would like to add, then press Done.", DESCRIBE_BUTTONS)
     return DESCRIBE
 
@@ -413,8 +425,11 @@ async def _fetch(context: Context, files: list[dict[str, str]]) -> tuple[list[tu
 async def cancel(update: Update, context: Context) -> int:
     await answer_callback(update)
     added_notes(context).forget(update)
+    stopped = texts.CANCELLED if isinstance((context.chat_data or {}).get(DRAFT), dict) else (
+        texts.ANSWER_CANCELLED if (context.chat_data or {}).get(REPLY_CODE) else texts.CHECK_CANCELLED
+    )
     _clear(context)
-    await say(update, context, texts.CANCELLED)
+    await say(update, context, stopped)
     return END
 
 
@@ -463,7 +478,9 @@ async def _show_status(update: Update, context: Context, typed: str, *, retry: b
         await say(update, context, texts.NOT_A_CODE + ("\n\nSend the code again, or /cancel." if retry else ""))
         return STATUS_CODE
     try:
-        view = await in_thread(core.reports.sender_status, code, requester=requester(core, chat.id))
+        view = await in_thread(
+            core.reports.sender_status, code, requester=requester(core, chat.id), asked_from=_here(chat.id)
+        )
     except TooManyAttempts as exc:
         await say(update, context, str(exc))
         return END
@@ -492,6 +509,13 @@ async def leave_status(update: Update, context: Context) -> int:
     command = (update.message.text or "") if update.message else ""
     await (chat_flows.help_command if command.startswith("/help") else chat_flows.start)(update, context)
     return END
+
+
+def _here(chat_id: int) -> ReplyAddress:
+    """This chat as a report's reply channel would be stored: to ask whether the school's news comes here."""
+    from bot.reports.domain import ReplyAddress
+
+    return ReplyAddress("telegram", str(chat_id))
 
 
 async def _send_view(update: Update, context: Context, view: SenderView) -> None:
@@ -574,7 +598,8 @@ async def _reply_to_school(
     core = core_of(context)
     try:
         view = await in_thread(
-            core.reports.sender_reply, code, text, requester=requester(core, chat.id), attachments=attachments or ()
+            core.reports.sender_reply, code, text, requester=requester(core, chat.id), attachments=attachments or (),
+            asked_from=_here(chat.id),
         )
     except PicturesRefused:
         await say(update, context, texts.REPLY_PICTURE_NOT_KEPT)
@@ -603,6 +628,9 @@ async def typed(update: Update, context: Context) -> None:
         return
     if find_code(text):
         await _show_status(update, context, text, retry=False)
+        return
+    if _typed(text) in _TYPED_CANCEL:  # "stop" with nothing under way
+        await chat_flows.nothing_to_cancel(update, context)
         return
     code = awaiting_answers(context).code_for(chat.id)
     if code is None or context.chat_data is None:
@@ -657,7 +685,9 @@ async def answer_by_reply(update: Update, context: Context) -> None:
         return
     core = core_of(context)
     try:
-        view = await in_thread(core.reports.sender_reply, code, message.text, requester=requester(core, chat.id))
+        view = await in_thread(
+            core.reports.sender_reply, code, message.text, requester=requester(core, chat.id), asked_from=_here(chat.id)
+        )
     except ReportError as exc:
         await say(update, context, str(exc))
         return

@@ -98,6 +98,7 @@ KEEP_CHOICE = (
     "• Keep nothing: you get a receipt code only. It is the only key to your report, so please keep it safe."
 )
 SENDING = "Sending your report..."
+REVIEW_ABOVE = "Your report is shown above: press Send it, or Add more."
 ALREADY_SENT = (
     "This report has already been sent, and its receipt code was given in a message above. To check it, send "
     "/status followed by the code. If no receipt code reached you, please send the report again with /report."
@@ -105,6 +106,8 @@ ALREADY_SENT = (
 RECEIPT_HELD = "Your report did arrive safely, but we could not show you its receipt at the time. Here it is."
 USE_BUTTONS = "Please choose with the buttons above, or send /cancel to stop. Nothing has been sent yet."
 CANCELLED = "Stopped. Nothing was sent. If a child is in immediate danger, call 999 now."
+ANSWER_CANCELLED = "Stopped. Nothing was added to your report."
+CHECK_CANCELLED = "Stopped. Type a question, or send /help."
 REPORT_IN_PROGRESS = (
     "You are in the middle of making a report, and it is kept. Carry on with the buttons above (Done when you have "
     "written everything), or send /cancel to stop it."

@@ -160,6 +160,7 @@ def test_greetings_get_a_reply_in_kind(qa: QuestionAnswerer, greeting: str, repl
         ("Czy mogę wrzucić zdjęcie syna na Facebooka?", "English"),
         ("Pot să postez o poză cu fiul meu pe Facebook?", "English"),
         ("Posso mettere una foto di mio figlio su Facebook?", "English"),
+        ("Ga i roi lluniau o fabolgampau'r ysgol ar Facebook?", "English"),  # Welsh
     ],
 )
 def test_unreadable_input_gets_a_plain_message(qa: QuestionAnswerer, question: str, says: str) -> None:

@@ -377,3 +377,24 @@ def test_alerts_queued_before_slack_was_set_up_go_out_on_slack_once_it_is(
         assert receipt.code in delivered(recorders)[0].text
     finally:
         later.db.dispose()
+
+
+def test_a_refused_look_at_a_code_that_does_not_exist_is_still_recorded(
+    core: Core, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The refusal says the attempt is recorded, and does not say whether the report exists: the log records it."""
+    with pytest.raises(ReportError, match="has been recorded"):
+        core.reports.case("ACDE-FGHJ-KMNP-RTWX", actor(core, "Jo Teacher"))
+    assert "Jo Teacher was refused when trying to" in caplog.text and "ACDE-…" in caplog.text
+
+
+def test_receipt_codes_never_reach_the_log_whole(
+    core: Core, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A code is its sender's only key: whoever reads the logs sees its first group, enough to tell cases apart."""
+    caplog.set_level("DEBUG")
+    receipt = core.reports.submit("child_at_risk", TEXT, channel="console")
+    core.reports.sender_reply(receipt.code, "More detail.", requester="r")
+    deliver_all(core, notifiers(failures=1), clock)
+    core.reports.close(receipt.code, actor(core, "Dana Lead"), "Done.")
+    assert receipt.code[:4] + "-…" in caplog.text and receipt.code not in caplog.text

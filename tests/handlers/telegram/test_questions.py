@@ -33,11 +33,13 @@ def test_a_question_is_answered_with_quoted_clauses_and_buttons(telegram: Telegr
     [whole] = telegram.say(callback(PARENT, section))
     assert whole.startswith("<b>")
 
-    telegram.fake.inject(callback(PARENT, helpful, message_id=1))
+    not_helpful = helpful.replace("f1", "f0", 1)
+    # a double tap, then a change of mind, before the buttons are taken away: one vote
+    telegram.fake.inject(*(callback(PARENT, vote, message_id=1) for vote in (helpful, helpful, not_helpful)))
     thanks = "Thank you for telling us."
     telegram.fake.wait_for(
-        lambda: any(c.params.get("text") == thanks for c in telegram.fake.calls("answerCallbackQuery")),
-        what="the thank-you",
+        lambda: sum(c.params.get("text") == thanks for c in telegram.fake.calls("answerCallbackQuery")) == 3,
+        what="the thank-yous",
     )
     with telegram.core.db.session() as session:
         rows = session.scalars(select(AnswerFeedback)).all()

@@ -107,6 +107,32 @@ def test_a_receipt_code_in_a_message_shows_that_report(telegram: TelegramWorld) 
     assert view.startswith(f"Report {code}")
 
 
+def test_done_pressed_twice_shows_the_review_once_and_an_urgent_category_repeats_only_the_999_line(
+    telegram: TelegramWorld,
+) -> None:
+    notice, _ = telegram.say(command(PARENT, "/report"), expect=2)
+    [describe] = telegram.say(callback(PARENT, "rc:child_at_risk"))
+    assert "call 999" in describe and "NSPCC" in notice and "NSPCC" not in describe
+    telegram.say(message(PARENT, "A pupil told me something worrying."))
+    [review] = telegram.say(callback(PARENT, "r:done"))
+    assert "Please check your report" in review
+    before, answered = len(telegram.fake.sent(PARENT)), len(telegram.fake.calls("answerCallbackQuery"))
+    telegram.say(callback(PARENT, "r:done"), expect=0)
+    [toast] = telegram.fake.wait_for_call("answerCallbackQuery", answered + 1)[answered:]
+    assert toast.params.get("text") == texts.REVIEW_ABOVE and len(telegram.fake.sent(PARENT)) == before
+    telegram.say(callback(PARENT, "r:more"))
+    [review] = telegram.say(callback(PARENT, "r:done"))  # after "Add more", shown again even with nothing added
+    assert "Please check your report" in review
+
+
+def test_stopping_says_what_was_stopped(telegram: TelegramWorld) -> None:
+    telegram.say(command(PARENT, "/status"))
+    assert telegram.say(command(PARENT, "/cancel")) == [texts.CHECK_CANCELLED]  # no report was being sent
+    assert telegram.say(message(PARENT, "stop")) == [texts.NOTHING_TO_CANCEL]  # not a policy question
+    telegram.say(command(PARENT, "/report"), expect=2)
+    assert telegram.say(command(PARENT, "/cancel")) == [texts.CANCELLED]
+
+
 def test_nothing_identifying_is_stored(telegram: TelegramWorld) -> None:
     make_report(telegram, keep="r:none")
     with telegram.core.db.engine.connect() as conn:
@@ -385,7 +411,10 @@ def test_stop_news_is_offered_only_where_the_news_goes(telegram: TelegramWorld) 
     telegram.say(command(PARENT, f"/status {code}"))
     labels = [b["text"] for row in telegram.fake.sent(PARENT)[-1]["reply_markup"]["inline_keyboard"] for b in row]
     assert "Stop news in this chat" in labels
-    [refused] = telegram.say(callback(OTHER_PARENT, f"sf:{code}"), chat_id=OTHER_PARENT)
+    telegram.say(command(OTHER_PARENT, f"/status {code}"), chat_id=OTHER_PARENT)  # another chat with the code
+    markup = telegram.fake.sent(OTHER_PARENT)[-1].get("reply_markup") or {"inline_keyboard": []}
+    assert "Stop news in this chat" not in [b["text"] for row in markup["inline_keyboard"] for b in row]
+    [refused] = telegram.say(callback(OTHER_PARENT, f"sf:{code}"), chat_id=OTHER_PARENT)  # an old button
     assert "another chat" in refused
     [stopped] = telegram.say(callback(PARENT, f"sf:{code}"))
     assert stopped.startswith("Done")
