@@ -6,6 +6,7 @@ Every error's message is written for the person who will read it: short, kind, a
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 # Report statuses as stored, and as the anonymous sender hears them.
@@ -217,3 +218,14 @@ class ReceiptNotFound(ReportError):
 
 class TooManyAttempts(ReportError):
     pass
+
+
+def about_question(labels: Sequence[str]) -> str:
+    """Asked when a report names a role that handles reports (ReportService.mentioned_roles): a concern about
+    someone never goes to them, and only the sender knows whether "the headteacher" is who it is about."""
+    named = " and ".join(f"the {label}" for label in labels)
+    if len(labels) == 1:
+        return (f"Your report mentions {named}. Is your concern about them? If it is, your report will not go to "
+                "them: it goes to others at the school who handle concerns.")
+    return (f"Your report mentions {named}. Is your concern about one of them? If it is, your report will not go to "
+            "the one you choose: it goes to others at the school who handle concerns.")

@@ -58,13 +58,39 @@ def find_conflicts(everyone: Sequence[Person], text: str, named_people: Sequence
         said = _word(re.escape(name), folded)
         if len(parts) > 1:
             initial = r"(?:\w\.?\s+)?"  # "Ms D. Lead"
-            said = said or _word(TITLES + r"\s+" + initial + re.escape(parts[-1].casefold()), folded)
+            surname = re.escape(parts[-1].casefold())
+            said = said or _word(TITLES + r"\s+" + initial + surname, folded)
+            # "D. Lead", "D Lead": their own initial and surname
+            said = said or _word(re.escape(parts[0][0].casefold()) + r"\.?\s+" + surname, folded)
             first = parts[0]
-            if len(first) > 2 and first[0].isupper():  # "Dana", not "dana" or "will" in a sentence
-                said = said or _word(re.escape(first), spaced)
+            if len(first) > 2 and first[0].isupper():  # "Dana" or "DANA", not "dana" or "will" in a sentence
+                said = said or _word(re.escape(first), spaced) or _word(re.escape(first.upper()), spaced)
         if name in named or said:
             conflicts.add(person.id)
     return conflicts
+
+
+# How a report names a role rather than a person ("the headteacher grabbed my son"). Deputies first: "deputy DSL"
+# is not also "DSL".
+ROLE_WORDS = {
+    "deputy_dsl": r"deputy (?:designated )?safeguarding lead|deputy dsl",
+    "dsl": r"(?:designated )?safeguarding lead|dsl",
+    "headteacher": r"head ?teacher|head ?master|head ?mistress|head of school|principal|the head(?! of (?!school))",
+    "chair_of_governors": r"chair of (?:the )?governors|chair of the governing body",
+}
+
+
+def roles_mentioned(text: str) -> list[str]:
+    """The roles handling reports that a text names by their role, in HANDLER_ROLES order."""
+    folded = " ".join(text.split()).casefold()
+    found: set[str] = set()
+    for role, pattern in ROLE_WORDS.items():
+        hits = [m for m in re.finditer(r"(?<!\w)(?:" + pattern + r")(?!\w)", folded)]
+        if role == "dsl":  # not the "dsl" of a "deputy dsl" already counted
+            hits = [m for m in hits if not folded[: m.start()].rstrip().endswith(("deputy", "deputy designated"))]
+        if hits:
+            found.add(role)
+    return [role for role in HANDLER_ROLES if role in found]
 
 
 def _word(pattern: str, text: str) -> bool:

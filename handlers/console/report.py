@@ -54,18 +54,43 @@ def read_lines(io: ConsoleIO, prompt: str = "> ") -> str | None:
         lines.append(line.rstrip())
 
 
+def choose_number(io: ConsoleIO, count: int, also: frozenset[str] = frozenset()) -> int | str | None:
+    """A number from 1 to `count` typed at the prompt (asked again until it is one), or a word in `also`; None if
+    the person stopped."""
+    while True:
+        reply = io.ask(f"Type a number from 1 to {count}: ")
+        if reply is None:
+            return None
+        choice = reply.strip().rstrip(".")
+        if choice.isdigit() and 1 <= int(choice) <= count:
+            return int(choice)
+        if choice.lower() in also:
+            return choice.lower()
+        io.say(f"Please type just the number, from 1 to {count}.")
+
+
 def choose_category(core: Core, io: ConsoleIO) -> Category | None:
     categories = core.reports.categories()
     menu = "\n".join(f"  {n}. {c.label}: {c.description}" for n, c in enumerate(categories, start=1))
     io.say(f"What is your worry about?\n{menu}")
-    while True:
-        reply = io.ask(f"Type a number from 1 to {len(categories)}: ")
-        if reply is None:
-            return None
-        choice = reply.strip().rstrip(".")
-        if choice.isdigit() and 1 <= int(choice) <= len(categories):
-            return categories[int(choice) - 1]
-        io.say(f"Please type just the number, from 1 to {len(categories)}.")
+    chosen = choose_number(io, len(categories))
+    return categories[chosen - 1] if isinstance(chosen, int) else None
+
+
+def ask_whom_about(core: Core, io: ConsoleIO, text: str) -> list[str] | None:
+    """When the report names a role that handles reports ("the headteacher grabbed..."), whether it is about them:
+    the names to keep it from ([] when not); None if the person stopped."""
+    from bot.reports.domain import about_question
+
+    mentioned = core.reports.mentioned_roles(text)
+    if not mentioned:
+        return []
+    choices = [f"  {n}. Yes, about the {label}" for n, (label, _) in enumerate(mentioned, start=1)]
+    io.say("\n".join([about_question([label for label, _ in mentioned]), *choices, f"  {len(mentioned) + 1}. No"]))
+    chosen = choose_number(io, len(mentioned) + 1, frozenset(NO))
+    if chosen is None:
+        return None
+    return mentioned[chosen - 1][1] if isinstance(chosen, int) and chosen <= len(mentioned) else []
 
 
 def run_report_flow(core: Core, io: ConsoleIO) -> Receipt | None:
@@ -74,6 +99,7 @@ def run_report_flow(core: Core, io: ConsoleIO) -> Receipt | None:
     io.say(INTRO)
     io.say(reports.emergency_notice())
     step, category, text = Step.CHOOSE, None, ""
+    kept_from: list[str] = []
     while True:
         if step is Step.CHOOSE:
             category = choose_category(core, io)
@@ -94,10 +120,14 @@ def run_report_flow(core: Core, io: ConsoleIO) -> Receipt | None:
             if problem:  # said now, not after the sender has read it all back and confirmed
                 io.say(problem)
                 continue
+            kept_from = ask_whom_about(core, io, described)
+            if kept_from is None:
+                break
             text, step = described, Step.REVIEW
         elif step is Step.REVIEW:
             assert category is not None
-            io.say(f"Here is your report.\n  Kind of concern: {category.label}\n\n{text}")
+            about = f"\n  It will not be sent to: {', '.join(kept_from)}" if kept_from else ""
+            io.say(f"Here is your report.\n  Kind of concern: {category.label}{about}\n\n{text}")
             reply = io.ask("Send it to the school? Type yes to send, edit to write it again, or no to stop: ")
             if reply is None:
                 break
@@ -113,7 +143,7 @@ def run_report_flow(core: Core, io: ConsoleIO) -> Receipt | None:
         else:
             assert category is not None
             try:
-                receipt = reports.submit(category.key, text, channel="console")
+                receipt = reports.submit(category.key, text, channel="console", named_people=kept_from)
             except ReportError as exc:
                 io.say(str(exc))
                 step = Step.DESCRIBE

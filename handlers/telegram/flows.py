@@ -55,8 +55,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CONVERSATION = "flows"
-CATEGORY, DESCRIBE, REVIEW, KEEP, STATUS_CODE, STATUS_REPLY = (
-    "category", "describe", "review", "keep", "status_code", "status_reply",
+CATEGORY, DESCRIBE, ABOUT, REVIEW, KEEP, STATUS_CODE, STATUS_REPLY = (
+    "category", "describe", "about", "review", "keep", "status_code", "status_reply",
 )
 END = ConversationHandler.END
 
@@ -67,6 +67,7 @@ KEEP_HERE, KEEP_NOTHING = "r:keep", "r:none"
 STATUS = "st:"  # + receipt code: show the status
 REPLY = "sr:"  # + receipt code: answer the school
 FORGET = "sf:"  # + receipt code: stop news in this chat (the school forgets how to reach the sender)
+ABOUT_ROLE, ABOUT_NONE = "ra:", "ra:no"  # + the place of a role in the draft's MENTIONED: the concern is about them
 IS_ANSWER, IS_QUESTION = "ta:yes", "ta:no"  # a message typed after news: the answer to the school, or a question
 HELD = "held_answer"  # chat_data: the message typed after news, while the parent says which it is
 
@@ -264,6 +265,37 @@ async def done(update: Update, context: Context) -> str | None:
     if not _report_text(draft["parts"]):  # pictures alone are not a report: a few words say what they show
         await say(update, context, texts.NEED_WORDS if draft["files"] else texts.NEED_DESCRIPTION, DESCRIBE_BUTTONS)
         return None
+    # "The headteacher grabbed my son": a role named in the report may be who it is about; only the parent knows.
+    from bot.reports.domain import about_question
+
+    # Asked once, and again only if more added to the report names another role.
+    mentioned = await in_thread(core_of(context).reports.mentioned_roles, _report_text(draft["parts"]))
+    listed = [[label, names] for label, names in mentioned]
+    if listed and listed != draft.get(MENTIONED):
+        draft[MENTIONED] = listed
+        labels = [label for label, _ in mentioned]
+        rows = [[(f"Yes, about the {label}", f"{ABOUT_ROLE}{place}")] for place, label in enumerate(labels)]
+        await say(update, context, about_question(labels), [*rows, [("No", ABOUT_NONE)]])
+        return ABOUT
+    return await _review(update, context)
+
+
+MENTIONED = "mentioned"  # a draft's [role label, names] for the roles its text names, once the parent was asked
+KEPT_FROM = "kept_from"  # a draft's names of the people the parent said the concern is about
+
+
+async def about_choice(update: Update, context: Context) -> str | None:
+    await answer_callback(update)
+    query = update.callback_query
+    draft = _draft(context)
+    chosen = (query.data or "").removeprefix(ABOUT_ROLE) if query else ""
+    mentioned = draft.get(MENTIONED) or []
+    if chosen.isdigit() and int(chosen) < len(mentioned):
+        label, names = mentioned[int(chosen)]
+        draft[KEPT_FROM] = list(names)
+        draft["kept_from_label"] = label
+    else:
+        draft.pop(KEPT_FROM, None)
     return await _review(update, context)
 
 
@@ -289,6 +321,8 @@ async def _review(update: Update, context: Context) -> str:
     if draft["files"]:
         count = len(draft["files"])
         blocks.append(plain(f"With {count} picture{'s' if count != 1 else ''}."))
+    if draft.get(KEPT_FROM):
+        blocks.append(plain(f"It will not be sent to the {draft.get('kept_from_label', 'person it is about')}."))
     blocks.append(plain("Nothing has been sent yet."))
     await say_blocks(update, context, blocks, REVIEW_BUTTONS)
     return REVIEW
@@ -334,6 +368,7 @@ async def keep_choice(update: Update, context: Context) -> str | int:
                 channel="telegram",
                 attachments=[attachment for _, attachment in fetched],
                 reply_to=reply_to,
+                named_people=draft.get(KEPT_FROM) or (),
             )
         except PicturesRefused as exc:
             left_out = {fetched[place - 1][0] for place in exc.numbers}
@@ -745,6 +780,10 @@ def _conversation(private_message: filters.BaseFilter, text: filters.BaseFilter)
                 CommandHandler("done", done, filters=private_message),
                 MessageHandler(filters.UpdateType.EDITED_MESSAGE, edited_while_describing),
                 MessageHandler(private_message & ~filters.COMMAND, not_for_report),
+            ],
+            ABOUT: [
+                CallbackQueryHandler(about_choice, pattern=f"^{ABOUT_ROLE}"),
+                MessageHandler(private_message & ~filters.COMMAND, use_the_buttons),
             ],
             REVIEW: [
                 CallbackQueryHandler(confirm, pattern=f"^{SEND}$"),

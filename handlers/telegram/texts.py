@@ -152,3 +152,4 @@ def pictures_left_out(numbers: list[int], kept: int) -> str:
         f"Telegram would not pass on. I have left {'it' if len(numbers) == 1 else 'them'} out. Press Send it to "
         f"send your report with {rest}, or send the picture again as a photo."
     )
+

@@ -148,6 +148,8 @@ def test_a_report_naming_the_dsl_goes_around_them(core: Core) -> None:
         "Mrs Lead (our DSL) was alone with a pupil and locked the door.",
         "Dana, the safeguarding lead, shouted at a pupil and grabbed his arm.",
         "Ms D. Lead follows kids on insta",
+        "D. Lead shouted at my son in the playground.",
+        "DANA SHOUTED AT MY SON IN THE PLAYGROUND",
     ],
 )
 def test_a_dsl_named_without_their_full_name_is_kept_away(core: Core, text: str) -> None:
@@ -398,3 +400,22 @@ def test_receipt_codes_never_reach_the_log_whole(
     deliver_all(core, notifiers(failures=1), clock)
     core.reports.close(receipt.code, actor(core, "Dana Lead"), "Done.")
     assert receipt.code[:4] + "-…" in caplog.text and receipt.code not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("text", "roles"),
+    [
+        ("The headteacher grabbed my son by the arm.", ["headteacher"]),
+        ("I told the deputy DSL and the head, nothing happened", ["deputy_dsl", "headteacher"]),
+        ("The designated safeguarding lead shouted at a pupil", ["dsl"]),
+        ("The chair of governors ignored my email", ["chair_of_governors"]),
+        ("The head of year 6 posted a photo of my child", []),  # not the headteacher
+        ("A boy in Year 4 has bruises", []),
+    ],
+)
+def test_roles_named_in_a_report_are_found_to_ask_about(core: Core, text: str, roles: list[str]) -> None:
+    from bot.reports.routing import roles_mentioned
+
+    assert roles_mentioned(text) == roles
+    labels = [label for label, names in core.reports.mentioned_roles(text) if names]
+    assert len(labels) == len(roles)

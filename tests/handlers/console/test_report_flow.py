@@ -8,6 +8,7 @@ import pytest
 
 from bot.core import Core
 from bot.ports import ManualClock
+from bot.reports import ReportError
 from bot.reports.models import ReportRow
 from handlers.console import chat
 from handlers.console.io import ScriptedIO
@@ -52,6 +53,18 @@ def test_a_parent_reports_end_to_end(core: Core) -> None:
     view = core.reports.case(receipt.code, core.reports.actor(name="Dana Lead"))  # type: ignore[arg-type]
     assert view.text == "My son says a boy in his class has no lunch most days\nand has bruises on his arms."
     assert view.channel == "console"
+
+
+def test_a_report_naming_a_role_asks_whether_it_is_about_them(core: Core) -> None:
+    io = ScriptedIO([CHILD_AT_RISK, "The headteacher grabbed my son by the arm.", "", "3", "1", "yes"])
+    receipt = run_report_flow(core, io)
+    assert receipt is not None
+    assert "Your report mentions the Headteacher. Is your concern about them?" in io.text
+    assert "Please type just the number, from 1 to 2." in io.text and "It will not be sent to: Alex Head" in io.text
+    head = core.reports.actor(name="Alex Head")
+    assert head is not None
+    with pytest.raises(ReportError):
+        core.reports.case(receipt.code, head)
 
 
 @pytest.mark.parametrize(

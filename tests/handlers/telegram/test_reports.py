@@ -13,6 +13,8 @@ from PIL import Image
 from sqlalchemy import text
 
 from bot.ports import Recipient
+from bot.reports import ReportError
+from bot.reports.domain import about_question
 from handlers.telegram import texts
 from handlers.telegram.added import NOTES
 from tests.handlers.telegram.conftest import OTHER_PARENT, PARENT, TelegramWorld
@@ -131,6 +133,24 @@ def test_stopping_says_what_was_stopped(telegram: TelegramWorld) -> None:
     assert telegram.say(message(PARENT, "stop")) == [texts.NOTHING_TO_CANCEL]  # not a policy question
     telegram.say(command(PARENT, "/report"), expect=2)
     assert telegram.say(command(PARENT, "/cancel")) == [texts.CANCELLED]
+
+
+def test_a_report_naming_a_role_asks_whether_it_is_about_them_and_keeps_it_from_them(telegram: TelegramWorld) -> None:
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:child_at_risk"))
+    telegram.say(message(PARENT, "The headteacher grabbed my son by the arm."))
+    [asked] = telegram.say(callback(PARENT, "r:done"))
+    assert asked == about_question(["Headteacher"])
+    [review] = telegram.say(callback(PARENT, "ra:0"))
+    assert "It will not be sent to the Headteacher." in review
+    telegram.say(callback(PARENT, "r:send"))
+    [receipt] = telegram.say(callback(PARENT, "r:none"))
+    code = CODE.search(receipt)
+    assert code is not None
+    head = telegram.core.reports.actor(name="Alex Head")
+    assert head is not None
+    with pytest.raises(ReportError):
+        telegram.core.reports.case(code.group(0), head)
 
 
 def test_nothing_identifying_is_stored(telegram: TelegramWorld) -> None:
