@@ -148,6 +148,32 @@ def _typed(text: str) -> str:
     return " ".join(text.lower().replace("\u2019", "'").strip(" .!").split())
 
 
+def _forwarded(update: Update, context: Context, what: str = "message") -> str:
+    """For a forwarded message, a line saying so, with who first sent it and when, so the DSLs can tell evidence from
+    the sender's own words (Telegram gives the origin; the sender's own name is never written)."""
+    from telegram import MessageOriginChannel, MessageOriginChat, MessageOriginHiddenUser, MessageOriginUser
+
+    message, me = update.message, update.effective_user
+    origin = message.forward_origin if message is not None else None
+    if origin is None:
+        return ""
+    who: str | None = None
+    if isinstance(origin, MessageOriginUser):
+        if me is None or origin.sender_user.id != me.id:
+            user = origin.sender_user
+            who = user.full_name + (f" (@{user.username})" if user.username else "")
+    elif isinstance(origin, MessageOriginHiddenUser):
+        if me is None or origin.sender_user_name != me.full_name:
+            who = f"{origin.sender_user_name} (an account that hides its details)"
+    elif isinstance(origin, MessageOriginChat):
+        who = origin.sender_chat.title or "a group"
+    elif isinstance(origin, MessageOriginChannel):
+        who = f"the channel {origin.chat.title}" if origin.chat.title else "a channel"
+    sent = origin.date.astimezone(core_of(context).school.tz).strftime("%d %b %Y %H:%M")
+    source = f"first sent by {who}" if who else "one of the sender's own, first sent"
+    return f"[Forwarded {what}, {source} on {sent}]"
+
+
 async def add_text(update: Update, context: Context) -> str | int | None:
     message = update.message
     if message is None or not message.text:
@@ -158,14 +184,15 @@ async def add_text(update: Update, context: Context) -> str | int | None:
     if typed in _TYPED_DONE:
         return await done(update, context)
     draft = _draft(context)
-    if draft["parts"] and draft["parts"][-1] == message.text:
+    marked = "\n".join(filter(None, [_forwarded(update, context), message.text]))
+    if draft["parts"] and draft["parts"][-1] == marked:
         # Sent again, most likely because our "Added." did not arrive: it is in the report once.
         await added_notes(context).added(update, context, DESCRIBE_BUTTONS)
         return None
-    if _too_long(context, draft, message.text):
+    if _too_long(context, draft, marked):
         await say(update, context, texts.TOO_LONG, DESCRIBE_BUTTONS)
         return None
-    draft["parts"].append(message.text)
+    draft["parts"].append(marked)
     await added_notes(context).added(update, context, DESCRIBE_BUTTONS)
     return None
 
@@ -199,8 +226,10 @@ async def add_file(update: Update, context: Context) -> str | None:
         return None
     # Only Telegram's file id is kept until the report is sent; the picture is fetched at that moment.
     draft["files"].append({"file_id": file_id, "type": content_type})
-    if message.caption:
-        draft["parts"].append(message.caption)
+    said = "\n".join(filter(None, [_forwarded(update, context, f"picture (number {len(draft['files'])})"),
+                                    message.caption]))
+    if said:
+        draft["parts"].append(said)
     album = message.media_group_id
     first_of_album = album is None or draft.get("album") != album  # an album of ten is one "Added.", not ten
     draft["album"] = album

@@ -153,6 +153,27 @@ def test_a_report_naming_a_role_asks_whether_it_is_about_them_and_keeps_it_from_
         telegram.core.reports.case(code.group(0), head)
 
 
+def _forwarded(text: str, origin: dict[str, Any]) -> dict[str, Any]:
+    update = message(PARENT, text)
+    update["message"]["forward_origin"] = {**origin, "date": 1700000000}  # 14 Nov 2023 22:13 UTC
+    return update
+
+
+def test_forwarded_evidence_says_who_first_sent_it_but_never_the_sender(telegram: TelegramWorld) -> None:
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:online_abuse"))
+    troll = {"id": 555, "is_bot": False, "first_name": "Troll", "last_name": "Face", "username": "trolly"}
+    telegram.say(_forwarded("You will regret this", {"type": "user", "sender_user": troll}))
+    telegram.say(_forwarded("Watch your back", {"type": "hidden_user", "sender_user_name": "Anon Ymous"}))
+    me = {"id": PARENT, "is_bot": False, "first_name": "Parent"}
+    telegram.say(_forwarded("Please stop messaging my son", {"type": "user", "sender_user": me}))
+    [review] = telegram.say(callback(PARENT, "r:done"))
+    assert "[Forwarded message, first sent by Troll Face (@trolly) on 14 Nov 2023 22:13]" in review
+    assert "first sent by Anon Ymous (an account that hides its details)" in review
+    assert "[Forwarded message, one of the sender's own, first sent on 14 Nov 2023 22:13]" in review
+    assert "Parent" not in review.replace("Parents", "")
+
+
 def test_nothing_identifying_is_stored(telegram: TelegramWorld) -> None:
     make_report(telegram, keep="r:none")
     with telegram.core.db.engine.connect() as conn:
