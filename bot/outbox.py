@@ -33,6 +33,7 @@ class NotConfigured(DeliveryError):
 PENDING, SENDING, DELIVERED, FAILED = "pending", "sending", "delivered", "failed"
 SUPERSEDED = "superseded"  # a newer version of the message (same slot) was queued: this one is not sent
 LEASE = dt.timedelta(minutes=2)  # a row claimed by a process that then died is retried after this
+CLAIM_BATCH = 10  # rows claimed at a time by one dispatcher
 MAX_BACKOFF = dt.timedelta(minutes=15)
 
 
@@ -179,9 +180,24 @@ class Outbox:
     def dispatch(
         self, notifiers: Mapping[str, Notifier], resolve: Resolver | None = None, limit: int = 100
     ) -> DispatchResult:
-        """Deliver what is due. Safe to run from several threads or processes at once."""
+        """Deliver what is due (up to `limit` messages). Safe to run from several threads or processes at once.
+
+        Rows are claimed CLAIM_BATCH at a time, not all at once: a process that dies holds back only the few it had
+        claimed (until their lease ends), not an urgent alert it never got to."""
         result = DispatchResult()
-        for row_id in self._claim(limit):
+        done = 0
+        while done < limit:
+            batch = self._claim(min(CLAIM_BATCH, limit - done))
+            if not batch:
+                break
+            done += len(batch)
+            self._deliver_batch(batch, notifiers, resolve, result)
+        return result
+
+    def _deliver_batch(
+        self, batch: list[int], notifiers: Mapping[str, Notifier], resolve: Resolver | None, result: DispatchResult
+    ) -> None:
+        for row_id in batch:
             with self.db.session() as session:
                 row = session.get(OutboxRow, row_id)
                 if row is None or row.status != SENDING:
@@ -209,7 +225,6 @@ class Outbox:
                     row.last_error = str(outcome)[:300]
                     result.retried += 1
                     self._log_retry(row, outcome)
-        return result
 
     def _undelivered_ping(self, session: Session, slot: str) -> str | None:
         """The ping of an earlier version of a message that has not been delivered yet: the newer version, which

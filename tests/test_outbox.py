@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
@@ -124,6 +125,28 @@ def test_a_claim_by_a_dead_process_is_retried_after_its_lease(core: Core, clock:
     assert core.outbox.dispatch({"slack": notifier}).delivered == 0
     clock.advance(minutes=3)
     assert core.outbox.dispatch({"slack": notifier}).delivered == 1
+
+
+def test_a_dispatcher_that_dies_holds_back_only_the_few_it_claimed(core: Core) -> None:
+    """Claimed in small batches: a process that dies mid-round leaves the rest (an urgent alert among them) to the
+    next dispatcher at once, not after the lease."""
+    from bot.outbox import CLAIM_BATCH
+
+    with core.db.session() as session:
+        for n in range(CLAIM_BATCH * 3):
+            core.outbox.enqueue(session, message(key=f"m{n}"))
+
+    class Dies:
+        platform = "slack"
+        calls = 0
+
+        def deliver(self, msg: OutboundMessage) -> None:
+            Dies.calls += 1
+            raise KeyboardInterrupt  # the process stops in the middle of its first delivery
+
+    with contextlib.suppress(KeyboardInterrupt):
+        core.outbox.dispatch({"slack": Dies()})
+    assert core.outbox.dispatch({"slack": FlakyNotifier()}).delivered == CLAIM_BATCH * 2
 
 
 def test_reply_recipients_are_resolved_only_at_delivery(core: Core) -> None:

@@ -81,8 +81,7 @@ def test_a_card_the_dsl_channel_refuses_for_good_goes_to_the_dsl_by_dm(slack: Sl
     """The bot was removed from the DSLs' channel: a routine concern must still reach someone."""
     code = _report(slack)
     slack.fake.fail_next("chat.postMessage", "not_in_channel")
-    assert slack.dispatch() == 0
-    assert slack.dispatch() == 1
+    assert slack.dispatch() == 1  # the channel refused it; the direct message in its place went in the same round
     [posted] = slack.fake.ok_calls("chat.postMessage")
     dm = slack.fake.ok_calls("conversations.open")[0].params["users"]
     assert dm == DSL and code in json.dumps(posted.params["blocks"])
