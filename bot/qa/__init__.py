@@ -40,6 +40,7 @@ from bot.qa.lexicon import (
     OFF_TOPIC_PHRASES,
     SAFEGUARDING_WORDS,
     STAFF_WORDS,
+    WATCHING_WORDS,
 )
 from bot.qa.text import STOP_WORDS, asks, fold, words
 
@@ -115,11 +116,11 @@ def _in_touch_with_a_child(plain: list[str]) -> str | None:
     a child and a way of being in touch (see lexicon.STAFF_WORDS); None when it does not."""
     said = set(plain)
     child = bool(said & CHILD_WORDS) or any(a == "year" and b == "old" for a, b in zip(plain, plain[1:], strict=False))
-    if not child or not said & CONTACT_WORDS:
+    if not child:
         return None
-    if said & STAFF_WORDS:
+    if said & STAFF_WORDS and said & CONTACT_WORDS:
         return "staff"
-    return "adult" if said & ADULT_WORDS else None
+    return "adult" if said & ADULT_WORDS and said & (CONTACT_WORDS | WATCHING_WORDS) else None
 
 
 def _asking_part(question: str) -> str:
@@ -244,10 +245,13 @@ class QuestionAnswerer:
         if _checking_own_report(plain) and not safeguarding:
             return Answer(question, False, CHECK_A_REPORT, "refuse")
         in_touch = _in_touch_with_a_child(plain)
-        # Someone on the staff in touch with a pupil is answered by what the policy asks of staff, whoever asks.
-        reply = self._reply(question, plain, "staff" if in_touch == "staff" else audience, safeguarding)
+        # Told that someone is in touch with a child ("a teacher has been messaging my son"), not asked whether one
+        # may be ("can I message my son's teacher?"): a staff member's is answered by what the policy asks of staff,
+        # whoever tells it, and the way to report it comes first.
+        told = in_touch is not None and not asks(question)
+        reply = self._reply(question, plain, "staff" if told and in_touch == "staff" else audience, safeguarding)
         if safeguarding or in_touch or _about_a_concern(plain):
-            reply = self._offer_report(reply, audience, first=safeguarding or in_touch is not None)
+            reply = self._offer_report(reply, audience, first=safeguarding or told)
         if _names_the_dsls(plain) and reply.answered:  # "who is the DSL?": the policy names no one; the school does
             contact = self.contact_for(audience, True)
             reply = dataclasses.replace(reply, text=f"{reply.text}\nYou can reach {contact}.", contact=contact)

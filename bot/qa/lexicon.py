@@ -909,6 +909,8 @@ ADULT_WORDS = frozenset(
     man men woman women adult adults stranger strangers someone somebody guy guys
     """.split()
 )
+# ... or watching one: "a man outside the gate was filming children"
+WATCHING_WORDS = frozenset("film films filming filmed photographing photographed recording recorded".split())
 CHILD_WORDS = frozenset(
     """
     son sons daughter daughters child children kid kids pupil pupils student students boy boys girl girls

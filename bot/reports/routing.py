@@ -80,12 +80,17 @@ ROLE_WORDS = {
 }
 
 
+_NOT_THE_ROLE_BEFORE = (" on", " over", " to", " in", "assistant", "deputy")
+
+
 def roles_mentioned(text: str) -> list[str]:
     """The roles handling reports that a text names by their role, in HANDLER_ROLES order."""
     folded = " ".join(text.split()).casefold()
     found: set[str] = set()
     for role, pattern in ROLE_WORDS.items():
-        hits = [m for m in re.finditer(r"(?<!\w)(?:" + pattern + r")(?!\w)", folded)]
+        # not "hit him on the head", nor an assistant or deputy head (who does not receive reports)
+        hits = [m for m in re.finditer(r"(?<!\w)(?:" + pattern + r")(?!\w)", folded)
+                if not folded[: m.start()].rstrip().endswith(_NOT_THE_ROLE_BEFORE)]
         if role == "dsl":  # not the "dsl" of a "deputy dsl" already counted
             hits = [m for m in hits if not folded[: m.start()].rstrip().endswith(("deputy", "deputy designated"))]
         if hits:

@@ -220,9 +220,9 @@ class ReportService:
             people = with_role(self._everyone(session), *HANDLER_ROLES, on=self._today())
             return [(p.name, ROUTE_ROLE_LABELS[next(r for r in HANDLER_ROLES if p.has_role(r))]) for p in people]
 
-    def mentioned_roles(self, text: str) -> list[tuple[str, list[str]]]:
-        """(role label, names) for each role handling reports that `text` names by role ("the headteacher grabbed my
-        son"), held by someone today: a form asks whether the concern is about them, as a mention of a role alone
+    def mentioned_roles(self, text: str) -> list[tuple[str, str, list[str]]]:
+        """(role, label, names) for each role handling reports that `text` names by role ("the headteacher grabbed
+        my son"), held by someone today: a form asks whether the concern is about them, as a mention of a role alone
         cannot say ("I told the DSL" is not about the DSL). Names chosen are passed to `submit` as `named_people`."""
         roles = roles_mentioned(text)
         if not roles:
@@ -230,8 +230,8 @@ class ReportService:
         with self.db.session() as session:
             everyone = self._everyone(session)
         today = self._today()
-        found = [(ROUTE_ROLE_LABELS[role], [p.name for p in with_role(everyone, role, on=today)]) for role in roles]
-        return [(label, names) for label, names in found if names]
+        found = [(role, [p.name for p in with_role(everyone, role, on=today)]) for role in roles]
+        return [(role, ROUTE_ROLE_LABELS[role], names) for role, names in found if names]
 
     def category(self, key: str) -> Category:
         found = self._by_key.get(key)
@@ -403,8 +403,8 @@ class ReportService:
                 "Please contact "
                 + (outside.describe() if outside else "your local authority's children's services and ask for the "
                    "Local Authority Designated Officer (LADO)") + ".",
-                "If you named some of them only in passing (\"I told ...\"), you can leave their names out and "
-                "send it again.",
+                "If you named some of them only in passing (\"I told ...\"), you can stop this report and make it "
+                "again without their names.",
             ]
         else:
             lines = [

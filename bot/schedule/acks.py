@@ -221,7 +221,8 @@ class Acks:
                     started_at=now,
                 )
             )
-            staff = len(staff_on(session, today))
+            accepted = self._acknowledged(session, policy.id, digest)  # on paper, before it was published
+            staff = sum(1 for person in staff_on(session, today) if person.id not in accepted)
         what = f"{len(changes)} clause change{'s' if len(changes) != 1 else ''}" if previous else "first publication"
         return PublishResult(
             policy.id, policy.title, policy.version, True, changes, staff,

@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import os
 import sys
+import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -112,7 +113,9 @@ def database_problem(exc: BaseException) -> str | None:
     """What to do when the database cannot be reached or DATABASE_URL cannot be read; None for anything else."""
     from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
 
-    if isinstance(exc, NoSuchModuleError | ArgumentError):
+    if isinstance(exc, NoSuchModuleError | ArgumentError) or (
+        isinstance(exc, ModuleNotFoundError) and "sqlalchemy" in "".join(traceback.format_tb(exc.__traceback__))
+    ):  # a dialect it does not know, or one whose driver is not installed (mysql://): SQLite and PostgreSQL are
         return ("DATABASE_URL is not a database address policybot can use. Write it like "
                 "postgresql://USER@HOST/DATABASE, or leave it out for the built-in SQLite file.")
     if isinstance(exc, OperationalError | InterfaceError):

@@ -69,7 +69,7 @@ def _status(args: argparse.Namespace) -> int:
         print("No policies loaded.")
     for s in statuses:
         flag = "OVERDUE  " if s.overdue else ""
-        print(f"{flag}{s.title} [{s.policy_id}] version {s.version}: {s.state}; last reviewed {s.last_reviewed}")
+        print(f"{flag}{s.title} [{s.policy_id}] version {s.version}, last reviewed {s.last_reviewed}: {s.state}")
     return 0
 
 
@@ -125,9 +125,8 @@ def _acks_report(args: argparse.Namespace) -> int:
                       "`policybot policy publish FILE` asks staff to read and accept it.")
         accepted = row.acknowledged_at.astimezone(tz) if row.acknowledged_at else None  # the school's own time
         when = f"accepted {accepted:%Y-%m-%d %H:%M %Z}" if accepted else "NOT YET"
-        if accepted and row.recorded_by:
-            when += f", recorded by {row.recorded_by}"
-        print(f"  {row.name:<30} {when:<32} reminders sent: {row.reminders_sent}")
+        by = f"  recorded by {row.recorded_by}" if accepted and row.recorded_by else ""
+        print(f"  {row.name:<30} {when:<32} reminders sent: {row.reminders_sent}{by}")
     if args.csv:
         count = acks.write_csv(args.csv, args.policy)
         print(f"Wrote {count} rows to {args.csv}.")

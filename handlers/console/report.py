@@ -85,12 +85,12 @@ def ask_whom_about(core: Core, io: ConsoleIO, text: str) -> list[str] | None:
     mentioned = core.reports.mentioned_roles(text)
     if not mentioned:
         return []
-    choices = [f"  {n}. Yes, about the {label}" for n, (label, _) in enumerate(mentioned, start=1)]
-    io.say("\n".join([about_question([label for label, _ in mentioned]), *choices, f"  {len(mentioned) + 1}. No"]))
+    choices = [f"  {n}. Yes, about the {label}" for n, (_, label, _) in enumerate(mentioned, start=1)]
+    io.say("\n".join([about_question([label for _, label, _ in mentioned]), *choices, f"  {len(mentioned) + 1}. No"]))
     chosen = choose_number(io, len(mentioned) + 1, frozenset(NO))
     if chosen is None:
         return None
-    return mentioned[chosen - 1][1] if isinstance(chosen, int) and chosen <= len(mentioned) else []
+    return mentioned[chosen - 1][2] if isinstance(chosen, int) and chosen <= len(mentioned) else []
 
 
 def run_report_flow(core: Core, io: ConsoleIO) -> Receipt | None:

@@ -3,8 +3,10 @@
 A parent who reads "The school asks: which day was it?" types the answer as an ordinary message; it must not be
 taken for a policy question (and lost). The news names its receipt, so the bot asks once: "Is this your answer?"
 
-Kept in memory only, never stored (it ties a chat to a report), and for ANSWER_WINDOW: after a restart, or a day
-later, a typed message is a question again, and the news's own "Reply to the school" button still works.
+Which chat was sent news of which report is kept in memory only, never stored, and for ANSWER_WINDOW: after a
+restart, or a day later, a typed message is a question again, and the news's own "Reply to the school" button still
+works. A message held while the parent answers "Is this your answer?" is kept with the chat's other unfinished
+business (a draft report): encrypted, in the chat's saved data, and gone once the parent has said which it is.
 """
 
 from __future__ import annotations

@@ -68,8 +68,8 @@ STATUS = "st:"  # + receipt code: show the status
 REPLY = "sr:"  # + receipt code: answer the school
 FORGET = "sf:"  # + receipt code: stop news in this chat (the school forgets how to reach the sender)
 ABOUT_ROLE, ABOUT_NONE = "ra:", "ra:no"  # + the place of a role in the draft's MENTIONED: the concern is about them
-IS_ANSWER, IS_QUESTION = "ta:yes", "ta:no"  # a message typed after news: the answer to the school, or a question
-HELD = "held_answer"  # chat_data: the message typed after news, while the parent says which it is
+IS_ANSWER, IS_QUESTION = "ta:y:", "ta:n:"  # + receipt code: a message typed after news is the answer, or not
+HELD = "held_answers"  # chat_data: receipt code -> what was typed after its news, until the parent says which it is
 
 MAX_FILES = 10
 MAX_FILE_BYTES = 15 * 1024 * 1024
@@ -98,7 +98,6 @@ def _clear(context: Context) -> None:
     if context.chat_data is not None:
         context.chat_data.pop(DRAFT, None)
         context.chat_data.pop(REPLY_CODE, None)
-        context.chat_data.pop(HELD, None)
 
 
 # --- the report ---
@@ -286,31 +285,46 @@ async def edited_while_describing(update: Update, context: Context) -> None:
 
 async def done(update: Update, context: Context) -> str | None:
     draft = _draft(context)
-    if draft.get(REVIEWED) == _size(draft):  # "Done" pressed twice: the review screen above is still current
-        await answer_callback(update, texts.REVIEW_ABOVE)
-        return None
+    if draft.get(REVIEWED) == _size(draft):  # "Done" again on the review: the review screen above is still current
+        if update.callback_query is not None:
+            await answer_callback(update, texts.REVIEW_ABOVE)
+        else:
+            await say(update, context, texts.REVIEW_ABOVE)
+        return REVIEW
     await answer_callback(update)
     added_notes(context).forget(update)
     if not _report_text(draft["parts"]):  # pictures alone are not a report: a few words say what they show
         await say(update, context, texts.NEED_WORDS if draft["files"] else texts.NEED_DESCRIPTION, DESCRIBE_BUTTONS)
         return None
     # "The headteacher grabbed my son": a role named in the report may be who it is about; only the parent knows.
-    from bot.reports.domain import about_question
-
     # Asked once, and again only if more added to the report names another role.
     mentioned = await in_thread(core_of(context).reports.mentioned_roles, _report_text(draft["parts"]))
-    listed = [[label, names] for label, names in mentioned]
+    listed = [[role, label, names] for role, label, names in mentioned]
     if listed and listed != draft.get(MENTIONED):
         draft[MENTIONED] = listed
-        labels = [label for label, _ in mentioned]
-        rows = [[(f"Yes, about the {label}", f"{ABOUT_ROLE}{place}")] for place, label in enumerate(labels)]
-        await say(update, context, about_question(labels), [*rows, [("No", ABOUT_NONE)]])
-        return ABOUT
+        draft[KEPT_FROM] = {}
+        return await _ask_about(update, context, draft)
     return await _review(update, context)
 
 
-MENTIONED = "mentioned"  # a draft's [role label, names] for the roles its text names, once the parent was asked
-KEPT_FROM = "kept_from"  # a draft's names of the people the parent said the concern is about
+MENTIONED = "mentioned"  # a draft's [role, label, names] for the roles its text names, once the parent was asked
+KEPT_FROM = "kept_from"  # a draft's {role label: names} the parent said the concern is about
+
+
+async def _ask_about(update: Update, context: Context, draft: dict[str, Any]) -> str:
+    """Which of the roles the report names it is about: one button each (by role, so an older button still means
+    the same role), until the parent says none or no more."""
+    from bot.reports.domain import about_question
+
+    chosen = draft.get(KEPT_FROM) or {}
+    left = [(role, label) for role, label, _ in draft[MENTIONED] if label not in chosen]
+    rows = [[(f"Yes, about the {label}", f"{ABOUT_ROLE}{role}")] for role, label in left]
+    if chosen:
+        said = texts.about_another(list(chosen), [label for _, label in left])
+        await say(update, context, said, [*rows, [("No, that is all", ABOUT_NONE)]])
+    else:
+        await say(update, context, about_question([label for _, label in left]), [*rows, [("No", ABOUT_NONE)]])
+    return ABOUT
 
 
 async def about_choice(update: Update, context: Context) -> str | None:
@@ -318,13 +332,15 @@ async def about_choice(update: Update, context: Context) -> str | None:
     query = update.callback_query
     draft = _draft(context)
     chosen = (query.data or "").removeprefix(ABOUT_ROLE) if query else ""
-    mentioned = draft.get(MENTIONED) or []
-    if chosen.isdigit() and int(chosen) < len(mentioned):
-        label, names = mentioned[int(chosen)]
-        draft[KEPT_FROM] = list(names)
-        draft["kept_from_label"] = label
-    else:
-        draft.pop(KEPT_FROM, None)
+    found = [(label, names) for role, label, names in draft.get(MENTIONED) or [] if role == chosen]
+    if chosen != ABOUT_NONE.removeprefix(ABOUT_ROLE) and not found:
+        await say(update, context, texts.STALE_BUTTON)  # from a question about roles the report no longer names
+        return None
+    if found:
+        label, names = found[0]
+        draft.setdefault(KEPT_FROM, {})[label] = list(names)
+        if any(label not in draft[KEPT_FROM] for _, label, _ in draft[MENTIONED]):
+            return await _ask_about(update, context, draft)
     return await _review(update, context)
 
 
@@ -351,7 +367,7 @@ async def _review(update: Update, context: Context) -> str:
         count = len(draft["files"])
         blocks.append(plain(f"With {count} picture{'s' if count != 1 else ''}."))
     if draft.get(KEPT_FROM):
-        blocks.append(plain(f"It will not be sent to the {draft.get('kept_from_label', 'person it is about')}."))
+        blocks.append(plain(f"It will not be sent to {texts.the_roles(list(draft[KEPT_FROM]))}."))
     blocks.append(plain("Nothing has been sent yet."))
     await say_blocks(update, context, blocks, REVIEW_BUTTONS)
     return REVIEW
@@ -397,7 +413,7 @@ async def keep_choice(update: Update, context: Context) -> str | int:
                 channel="telegram",
                 attachments=[attachment for _, attachment in fetched],
                 reply_to=reply_to,
-                named_people=draft.get(KEPT_FROM) or (),
+                named_people=[name for names in (draft.get(KEPT_FROM) or {}).values() for name in names],
             )
         except PicturesRefused as exc:
             left_out = {fetched[place - 1][0] for place in exc.numbers}
@@ -489,9 +505,13 @@ async def _fetch(context: Context, files: list[dict[str, str]]) -> tuple[list[tu
 async def cancel(update: Update, context: Context) -> int:
     await answer_callback(update)
     added_notes(context).forget(update)
-    stopped = texts.CANCELLED if isinstance((context.chat_data or {}).get(DRAFT), dict) else (
-        texts.ANSWER_CANCELLED if (context.chat_data or {}).get(REPLY_CODE) else texts.CHECK_CANCELLED
-    )
+    data = context.chat_data or {}
+    if isinstance(data.get(DRAFT), dict):
+        stopped = texts.CANCELLED
+    elif data.get(REPLY_CODE) or data.pop(HELD, None):
+        stopped = texts.ANSWER_CANCELLED
+    else:
+        stopped = texts.CHECK_CANCELLED
     _clear(context)
     await say(update, context, stopped)
     return END
@@ -693,45 +713,74 @@ async def typed(update: Update, context: Context) -> None:
     if find_code(text):
         await _show_status(update, context, text, retry=False)
         return
-    if _typed(text) in _TYPED_CANCEL:  # "stop" with nothing under way
-        await chat_flows.nothing_to_cancel(update, context)
+    if _typed(text) in _TYPED_CANCEL:  # "stop": a held message is let go; otherwise there is nothing under way
+        await cancel_outside_a_flow(update, context)
         return
     code = awaiting_answers(context).code_for(chat.id)
     if code is None or context.chat_data is None:
         await chat_flows.question(update, context)
         return
-    held = context.chat_data.get(HELD)
-    if isinstance(held, dict) and held.get("code") == code:  # a second message before a button: one answer
-        text = f"{held['text']}\n{text}"
-    context.chat_data[HELD] = {"code": code, "text": text}
+    held: dict[str, str] = context.chat_data.setdefault(HELD, {})
+    held[code] = f"{held[code]}\n{text}" if code in held else text  # a second message before a button: one answer
     await say(update, context, texts.IS_IT_THE_ANSWER.format(code=code),
-              [[("Yes, send it to the school", IS_ANSWER)], [("No, it is a question", IS_QUESTION)]])
+              [[("Yes, send it to the school", IS_ANSWER + code)], [("No, it is a question", IS_QUESTION + code)]])
 
 
-async def held_is_the_answer(update: Update, context: Context) -> None:
+async def cancel_outside_a_flow(update: Update, context: Context) -> None:
+    """/cancel (or "stop") with no report or check under way: messages held after news are let go."""
+    chat = update.effective_chat
+    if context.chat_data is not None and context.chat_data.pop(HELD, None):
+        if chat is not None:
+            awaiting_answers(context).done(chat.id)
+        await say(update, context, texts.ANSWER_CANCELLED)
+    else:
+        await chat_flows.nothing_to_cancel(update, context)
+
+
+def _take_held(update: Update, context: Context, prefix: str) -> tuple[str, str] | None:
+    """The receipt code a held-message button is about, and the message held for it (taken out)."""
+    query = update.callback_query
+    code = (query.data or "").removeprefix(prefix) if query else ""
+    held = (context.chat_data or {}).get(HELD)
+    if not isinstance(held, dict) or code not in held:
+        return None
+    text = str(held.pop(code))
+    if not held and context.chat_data is not None:
+        context.chat_data.pop(HELD, None)
+    return code, text
+
+
+# The two buttons work in or out of a flow (as the conversation's fallbacks too): a report being written stays as it
+# is; a wait for a receipt code or an answer ends, as the parent has moved on to this.
+async def held_is_the_answer(update: Update, context: Context) -> int | None:
     await answer_callback(update)
     if report_underway(context):  # an old button pressed while a report is being written: keep both
         await in_progress(update, context)
-        return
-    held = (context.chat_data or {}).pop(HELD, None)
-    chat = update.effective_chat
-    if not isinstance(held, dict) or chat is None:
+        return None
+    held, chat = _take_held(update, context, IS_ANSWER), update.effective_chat
+    if held is None or chat is None:
         await say(update, context, texts.STALE_BUTTON)
-        return
+        return END
     awaiting_answers(context).done(chat.id)
-    await _reply_to_school(update, context, str(held["code"]), str(held["text"]))
+    await _reply_to_school(update, context, *held)
+    return END
 
 
-async def held_is_a_question(update: Update, context: Context) -> None:
+async def held_is_a_question(update: Update, context: Context) -> int | None:
     await answer_callback(update)
-    held = (context.chat_data or {}).pop(HELD, None)
-    chat = update.effective_chat
+    if report_underway(context):
+        await in_progress(update, context)
+        return None
+    held, chat = _take_held(update, context, IS_QUESTION), update.effective_chat
     if chat is not None:
         awaiting_answers(context).done(chat.id)
-    if isinstance(held, dict):
-        await chat_flows.answer_question(update, context, str(held["text"]))
-    else:
+    if held is None:
         await say(update, context, texts.STALE_BUTTON)
+        return END
+    if context.chat_data is not None:
+        context.chat_data.pop(REPLY_CODE, None)
+    await chat_flows.answer_question(update, context, held[1])
+    return END
 
 
 async def answer_by_reply(update: Update, context: Context) -> None:
@@ -840,6 +889,8 @@ def _conversation(private_message: filters.BaseFilter, text: filters.BaseFilter)
         fallbacks=[
             CommandHandler("cancel", cancel),
             CallbackQueryHandler(cancel, pattern=f"^{CANCEL}$"),
+            CallbackQueryHandler(held_is_the_answer, pattern=f"^{IS_ANSWER}"),
+            CallbackQueryHandler(held_is_a_question, pattern=f"^{IS_QUESTION}"),
         ],
         name=CONVERSATION,
         persistent=True,

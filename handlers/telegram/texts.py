@@ -153,3 +153,13 @@ def pictures_left_out(numbers: list[int], kept: int) -> str:
         f"send your report with {rest}, or send the picture again as a photo."
     )
 
+
+
+def the_roles(labels: list[str]) -> str:
+    named = [f"the {label}" for label in labels]
+    return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+
+
+def about_another(chosen: list[str], left: list[str]) -> str:
+    return (f"Your report will not go to {the_roles(chosen)}. Is it also about {the_roles(left)}? If it is, press "
+            "the button; if not, press No.")

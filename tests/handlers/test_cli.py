@@ -149,6 +149,7 @@ def test_a_file_that_cannot_be_written_is_named_plainly(tmp_path: Path) -> None:
     [
         ("postgresql://postgres@127.0.0.1:1/test", "the database cannot be reached ("),
         ("mysql+nosuchdriver://x@h/db", "DATABASE_URL is not a database address policybot can use"),
+        ("mysql://x@h/db", "DATABASE_URL is not a database address policybot can use"),  # its driver not installed
         ("not a url", "DATABASE_URL is not a database address policybot can use"),
     ],
 )

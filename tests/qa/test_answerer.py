@@ -397,21 +397,33 @@ def test_an_answered_concern_also_offers_the_way_to_report_it(qa: QuestionAnswer
 
 
 @pytest.mark.parametrize(
-    "question",
+    ("question", "told"),
     [
-        "My daughter's teacher keeps messaging her on Instagram. Is that allowed?",
-        "a teacher sent my son a friend request on facebook",
-        "Mr Jones follows my 10 year old on TikTok and comments on her videos",
+        ("My daughter's teacher keeps messaging her on Instagram. Is that allowed?", False),
+        ("a teacher sent my son a friend request on facebook", True),
+        ("Mr Jones follows my 10 year old on TikTok and comments on her videos", True),
     ],
 )
 def test_staff_in_touch_with_a_child_online_is_answered_and_offered_the_report(
-    qa: QuestionAnswerer, question: str
+    qa: QuestionAnswerer, question: str, told: bool
 ) -> None:
     answer = qa.answer(question, "parent")
     assert answer.answered and answer.report
-    # the way to report it, and 999, come before the policy's words
-    assert answer.text.startswith("If a child is in immediate danger, call 999.")
-    assert answer.text.index("report it here") < answer.text.index("It says:")
+    if told:  # told that it happened: the way to report it, and 999, come before the policy's words
+        assert answer.text.startswith("If a child is in immediate danger, call 999.")
+        assert answer.text.index("report it here") < answer.text.index("It says:")
+    else:  # asked whether it is allowed: the policy's answer first, the way to report it after
+        assert answer.text.endswith("you can report it here, anonymously if you wish.")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Can I send a message to my son's class teacher?", "Can I add my child's teacher as a friend on Facebook?",
+     "Is it ok for my son's football coach to message him about matches?"],
+)
+def test_asking_whether_someone_may_be_in_touch_is_not_met_with_999(qa: QuestionAnswerer, question: str) -> None:
+    answer = qa.answer(question, "parent")
+    assert answer.answered and not answer.text.startswith("If a child is in immediate danger")
 
 
 def test_staff_in_touch_with_a_pupil_is_answered_with_what_the_policy_asks_of_staff(qa: QuestionAnswerer) -> None:
@@ -423,7 +435,8 @@ def test_staff_in_touch_with_a_pupil_is_answered_with_what_the_policy_asks_of_st
 @pytest.mark.parametrize(
     "question",
     ["my daughter told me a man from the after school club sent her messages",
-     "someone I don't know keeps messaging my son on snapchat"],
+     "someone I don't know keeps messaging my son on snapchat",
+     "A man outside the gate was filming children"],
 )
 def test_another_adult_in_touch_with_a_child_is_offered_the_report_and_the_dsls(
     qa: QuestionAnswerer, question: str

@@ -71,6 +71,15 @@ def test_mistakes_get_one_plain_line(cli: Path, capsys: pytest.CaptureFixture[st
     assert "Traceback" not in capsys.readouterr().err
 
 
+def test_publish_counts_only_staff_who_have_not_accepted_that_text(
+    cli: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["acks", "record", "Jo Teacher", "--by", "Pat Office"]) == 0  # on paper, before the publish
+    capsys.readouterr()
+    assert main(["policy", "publish", str(POLICY)]) == 0
+    assert "4 members of staff will be asked to read and accept it" in capsys.readouterr().out
+
+
 def test_acks_report_before_any_publish_says_nobody_is_reminded(cli: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["acks", "report"]) == 0
     assert "Nobody is reminded about this version" in capsys.readouterr().out

@@ -87,7 +87,7 @@ def test_an_answer_typed_after_the_schools_question_is_not_taken_for_a_policy_qu
     [asked] = telegram.say(message(PARENT, "Yes I kept them all"))
     assert asked == texts.IS_IT_THE_ANSWER.format(code=code)
     [asked] = telegram.say(message(PARENT, "and the video"))  # before a button: joins the first
-    thanks, view = telegram.say(callback(PARENT, "ta:yes"), expect=2)
+    thanks, view = telegram.say(callback(PARENT, f"ta:y:{code}"), expect=2)
     assert thanks == texts.REPLY_SENT and code in view
     case = telegram.core.reports.case(code, dsl)
     assert any("Yes I kept them all\nand the video" in (e.detail or "") for e in case.events)
@@ -98,9 +98,32 @@ def test_an_answer_typed_after_the_schools_question_is_not_taken_for_a_policy_qu
 def test_a_question_typed_after_news_is_answered_when_the_parent_says_so(telegram: TelegramWorld) -> None:
     code, dsl = _asked(telegram, "Which class?")
     telegram.say(message(PARENT, "can I post photos of sports day?"))
-    [answer] = telegram.say(callback(PARENT, "ta:no"))
+    [answer] = telegram.say(callback(PARENT, f"ta:n:{code}"))
     assert "Social Media Policy" in answer
+    _asked(telegram, "Which day?")  # a new report, asked about; the parent types, then thinks better of it
+    telegram.say(message(PARENT, "Tuesday I think"))
+    assert telegram.say(message(PARENT, "stop")) == [texts.ANSWER_CANCELLED]
     assert not any("sports day" in (e.detail or "") for e in telegram.core.reports.case(code, dsl).events)
+
+
+def test_an_answer_held_after_news_survives_a_report_begun_meanwhile_and_goes_to_its_own_report(
+    telegram: TelegramWorld,
+) -> None:
+    first, dsl = _asked(telegram, "Which class?")
+    telegram.say(message(PARENT, "Class 4B"))
+    second, _ = _asked(telegram, "Which day?")
+    telegram.say(message(PARENT, "Tuesday"))
+    telegram.say(command(PARENT, "/status"))  # waiting for a code...
+    thanks, _ = telegram.say(callback(PARENT, f"ta:y:{first}"), expect=2)  # ...ends with the answer sent
+    assert thanks == texts.REPLY_SENT
+    assert any((e.detail or "") == "Class 4B" for e in telegram.core.reports.case(first, dsl).events)
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(command(PARENT, "/cancel"))
+    thanks, _ = telegram.say(callback(PARENT, f"ta:y:{second}"), expect=2)  # kept through a report begun and stopped
+    assert thanks == texts.REPLY_SENT
+    assert any((e.detail or "") == "Tuesday" for e in telegram.core.reports.case(second, dsl).events)
+    [answer] = telegram.say(message(PARENT, "can I post photos of sports day?"))
+    assert "Social Media Policy" in answer
 
 
 def test_a_receipt_code_in_a_message_shows_that_report(telegram: TelegramWorld) -> None:
@@ -141,7 +164,7 @@ def test_a_report_naming_a_role_asks_whether_it_is_about_them_and_keeps_it_from_
     telegram.say(message(PARENT, "The headteacher grabbed my son by the arm."))
     [asked] = telegram.say(callback(PARENT, "r:done"))
     assert asked == about_question(["Headteacher"])
-    [review] = telegram.say(callback(PARENT, "ra:0"))
+    [review] = telegram.say(callback(PARENT, "ra:headteacher"))
     assert "It will not be sent to the Headteacher." in review
     telegram.say(callback(PARENT, "r:send"))
     [receipt] = telegram.say(callback(PARENT, "r:none"))
@@ -172,6 +195,35 @@ def test_forwarded_evidence_says_who_first_sent_it_but_never_the_sender(telegram
     assert "first sent by Anon Ymous (an account that hides its details)" in review
     assert "[Forwarded message, one of the sender's own, first sent on 14 Nov 2023 22:13]" in review
     assert "Parent" not in review.replace("Parents", "")
+
+
+def test_a_report_about_two_roles_is_kept_from_both_and_old_buttons_keep_their_meaning(
+    telegram: TelegramWorld,
+) -> None:
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:child_at_risk"))
+    telegram.say(message(PARENT, "The chair of governors shouted at my daughter."))
+    telegram.say(callback(PARENT, "r:done"))
+    telegram.say(callback(PARENT, "ra:chair_of_governors"))
+    telegram.say(callback(PARENT, "r:more"))
+    telegram.say(message(PARENT, "The headteacher was told and did nothing."))
+    [asked] = telegram.say(callback(PARENT, "r:done"))  # names another role: asked again, about both
+    assert asked == about_question(["Headteacher", "Chair of Governors"])
+    [more] = telegram.say(callback(PARENT, "ra:chair_of_governors"))  # the first question's button, pressed again
+    assert "Your report will not go to the Chair of Governors. Is it also about the Headteacher?" in more
+    [review] = telegram.say(callback(PARENT, "ra:headteacher"))
+    assert "It will not be sent to the Chair of Governors and the Headteacher." in review
+    [typed_done] = telegram.say(message(PARENT, "done"))  # typed on the review screen: it stays
+    assert typed_done == texts.REVIEW_ABOVE
+    telegram.say(callback(PARENT, "r:send"))
+    [receipt] = telegram.say(callback(PARENT, "r:none"))
+    code = CODE.search(receipt)
+    assert code is not None
+    for name in ("Alex Head", "Chris Chair"):
+        person = telegram.core.reports.actor(name=name)
+        assert person is not None
+        with pytest.raises(ReportError):
+            telegram.core.reports.case(code.group(0), person)
 
 
 def test_nothing_identifying_is_stored(telegram: TelegramWorld) -> None:
