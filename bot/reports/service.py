@@ -403,8 +403,8 @@ class ReportService:
                 "Please contact "
                 + (outside.describe() if outside else "your local authority's children's services and ask for the "
                    "Local Authority Designated Officer (LADO)") + ".",
-                "If you named some of them only in passing (\"I told ...\"), you can stop this report and make it "
-                "again without their names.",
+                "If you named or chose some of them only in passing (\"I told ...\"), send the report again "
+                "without them.",
             ]
         else:
             lines = [
@@ -811,8 +811,8 @@ class ReportService:
 
     def reroute_refused_card(self, session: Session, message: OutboundMessage, error: str) -> int:
         """A card the DSLs' shared channel refused for good (the bot was removed from it, or it was archived) goes
-        to each DSL by direct message instead, so no concern is left with nobody alerted. (An urgent card's direct
-        messages already queued are not queued twice: they share the key.)"""
+        to each DSL and deputy DSL by direct message instead, so no concern is left with nobody alerted. (An urgent
+        card's direct messages already queued are not queued twice: they share the key.)"""
         channel = self.settings.slack_dsl_channel
         if not channel or message.recipient != Recipient("slack", channel) or not message.ref:
             return 0
@@ -820,11 +820,9 @@ class ReportService:
         if report is None:
             return 0
         conflicts, today, everyone = self._conflicts(report), self._today(), self._everyone(session)
-        people: list[Person] = []
-        for role in ("dsl", "deputy_dsl"):
-            people = [p for p in with_role(everyone, role, on=today) if p.id not in conflicts and p.slack_user_id]
-            if people:
-                break
+        # The DSLs and their deputies: whoever may be reading the channel, so one away does not leave it unread.
+        people = [p for p in with_role(everyone, "dsl", "deputy_dsl", on=today)
+                  if p.id not in conflicts and p.slack_user_id]
         prefix = message.key.removesuffix(f":slack:{channel}")
         queued = 0
         for person in people:
@@ -836,8 +834,8 @@ class ReportService:
                 slot=f"card:{report.code}:slack:{address}"[:200] if message.slot else None,
             ))
         log.error(
-            "the DSL channel refused a %s for good (%s): it goes to %d DSL(s) by direct message instead. Invite the "
-            "bot to the channel (/invite @policybot), or set SLACK_DSL_CHANNEL to one it is in",
+            "the DSL channel refused a %s for good (%s): it goes to %d DSL(s) and deputies by direct message instead. "
+            "Invite the bot to the channel (/invite @policybot), or set SLACK_DSL_CHANNEL to one it is in",
             message.kind.replace("_", " "), error, len(people),
         )
         return queued

@@ -78,19 +78,34 @@ def choose_category(core: Core, io: ConsoleIO) -> Category | None:
 
 
 def ask_whom_about(core: Core, io: ConsoleIO, text: str) -> list[str] | None:
-    """When the report names a role that handles reports ("the headteacher grabbed..."), whether it is about them:
-    the names to keep it from ([] when not); None if the person stopped."""
+    """When the report names roles that handle reports ("the headteacher grabbed..."), which of them it is about: the
+    names to keep it from ([] when none); None if the person stopped."""
     from bot.reports.domain import about_question
 
     mentioned = core.reports.mentioned_roles(text)
     if not mentioned:
         return []
+    count = len(mentioned)
     choices = [f"  {n}. Yes, about the {label}" for n, (_, label, _) in enumerate(mentioned, start=1)]
-    io.say("\n".join([about_question([label for _, label, _ in mentioned]), *choices, f"  {len(mentioned) + 1}. No"]))
-    chosen = choose_number(io, len(mentioned) + 1, frozenset(NO))
-    if chosen is None:
-        return None
-    return mentioned[chosen - 1][2] if isinstance(chosen, int) and chosen <= len(mentioned) else []
+    io.say("\n".join([about_question([label for _, label, _ in mentioned]), *choices, f"  {count + 1}. No"]))
+    hint = "Type 1 or 2" if count == 1 else f"Type the numbers of all it is about (for example 1 3), or {count + 1}"
+    while True:
+        reply = io.ask(f"{hint}: ")
+        if reply is None:
+            return None
+        answer = reply.strip().lower().rstrip(".")
+        if answer in {"stop", "cancel", "/cancel"}:
+            return None
+        if answer in NO - {"stop"} or answer == str(count + 1):
+            return []
+        if count == 1 and (answer in YES or answer.startswith("yes")):
+            return mentioned[0][2]
+        numbers = answer.replace(",", " ").replace("and", " ").split()
+        if answer == "all":
+            numbers = [str(n) for n in range(1, count + 1)]
+        if numbers and all(n.isdigit() and 1 <= int(n) <= count for n in numbers):
+            return [name for n in sorted(set(numbers)) for name in mentioned[int(n) - 1][2]]
+        io.say(f"Please type {'1 or 2' if count == 1 else f'numbers from 1 to {count + 1}'}.")
 
 
 def run_report_flow(core: Core, io: ConsoleIO) -> Receipt | None:

@@ -96,12 +96,19 @@ class SlackNotifier:
         try:
             info = self.client.conversations_info(channel=channel)
         except SlackApiError as exc:
-            return (f"Slack will not show the bot the DSL channel {channel} ({exc.response.get('error', 'error')}): "
-                    "check SLACK_DSL_CHANNEL is the channel's id (C... from its details), and that the app has the "
-                    "groups:read scope. Until then alerts go to the DSLs by direct message.")
+            error = str(exc.response.get("error", "error"))
+            if error not in ("channel_not_found", "missing_scope", "not_in_channel"):
+                return None  # rate limited, a bad token (said elsewhere) or an outage: nothing known about the channel
+            return (f"Slack will not show the bot the DSL channel {channel} ({error}): check SLACK_DSL_CHANNEL is "
+                    "the channel's id (C... from its details), and that the app has the groups:read scope. Until "
+                    "then alerts go to the DSLs by direct message.")
         except OSError:
             return None
-        if not (info.get("channel") or {}).get("is_member"):
+        found = info.get("channel") or {}
+        if found.get("is_archived"):
+            return (f"The DSL channel {channel} is archived: unarchive it, or set SLACK_DSL_CHANNEL to another. "
+                    "Until then alerts go to the DSLs by direct message.")
+        if not found.get("is_member"):
             return (f"The bot is not in the DSL channel {channel}: invite it (type /invite @policybot in the "
                     "channel). Until then alerts go to the DSLs by direct message.")
         return None

@@ -70,6 +70,7 @@ class FakeSlack:
         self._errors: dict[str, list[str]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.left: set[str] = set()  # channels the bot is not a member of (conversations.info)
+        self.archived: set[str] = set()  # channels archived (conversations.info)
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, ts) -> latest params
         self.socket_mode_url: str | None = None  # what apps.connections.open hands out (a FakeSocketMode's url)
         fake = self
@@ -232,7 +233,8 @@ class FakeSlack:
             return {**ok, "view": {**view, "id": view_id, "hash": f"h{time.monotonic_ns()}"}}
         if method == "conversations.info":
             channel = str(params.get("channel"))
-            return {**ok, "channel": {"id": channel, "is_private": True, "is_member": channel not in self.left}}
+            return {**ok, "channel": {"id": channel, "is_private": True, "is_member": channel not in self.left,
+                                      "is_archived": channel in self.archived}}
         if method == "users.info":
             user = str(params.get("user"))
             return {**ok, "user": self.users.get(user, {"id": user, "name": user.lower(), "real_name": user})}

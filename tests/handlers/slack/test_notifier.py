@@ -162,3 +162,9 @@ def test_start_up_says_when_the_bot_is_not_in_the_dsl_channel(slack: SlackWorld)
     slack.fake.fail_next("conversations.info", "channel_not_found")
     problem = slack.notifier.dsl_channel_problem()
     assert problem is not None and "channel_not_found" in problem and "SLACK_DSL_CHANNEL" in problem
+    slack.fake.left.clear()
+    slack.fake.archived.add(DSL_CHANNEL)  # an archived channel keeps its members
+    problem = slack.notifier.dsl_channel_problem()
+    assert problem is not None and "archived" in problem
+    slack.fake.fail_next("conversations.info", "ratelimited")
+    assert slack.notifier.dsl_channel_problem() is None  # nothing known about the channel: no wrong advice

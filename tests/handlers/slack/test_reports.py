@@ -77,14 +77,14 @@ def test_anonymous_staff_report_carries_no_identity_and_alerts_the_dsl_channel(s
     assert _case(slack, code).channel == "slack"
 
 
-def test_a_card_the_dsl_channel_refuses_for_good_goes_to_the_dsl_by_dm(slack: SlackWorld) -> None:
+def test_a_card_the_dsl_channel_refuses_for_good_goes_to_the_dsls_by_dm(slack: SlackWorld) -> None:
     """The bot was removed from the DSLs' channel: a routine concern must still reach someone."""
     code = _report(slack)
     slack.fake.fail_next("chat.postMessage", "not_in_channel")
-    assert slack.dispatch() == 1  # the channel refused it; the direct message in its place went in the same round
-    [posted] = slack.fake.ok_calls("chat.postMessage")
-    dm = slack.fake.ok_calls("conversations.open")[0].params["users"]
-    assert dm == DSL and code in json.dumps(posted.params["blocks"])
+    assert slack.dispatch() == 2  # the channel refused it; the DSL's and the deputy's DMs went in the same round
+    posted = slack.fake.ok_calls("chat.postMessage")
+    dms = {call.params["users"] for call in slack.fake.ok_calls("conversations.open")}
+    assert dms == {DSL, DEPUTY} and all(code in json.dumps(p.params["blocks"]) for p in posted)
     assert slack.dispatch() == 0  # once: nothing else was queued
 
 
