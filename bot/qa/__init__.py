@@ -96,12 +96,23 @@ def _about_a_concern(plain: list[str]) -> bool:
 # "How do I check on my report?", "any news on my report?": the sender's own report, not the policy.
 _REPORT_NOUNS = frozenset({"report", "concern"})
 _FOLLOWING_UP = frozenset(
-    "check checking status happening happened update updates news progress heard hear outcome looked".split()
+    "check checking status happening happened update updates news progress heard hear outcome look looks looked "
+    "read seen".split()
 )
 CHECK_A_REPORT = (
     "To check a report you made, send /status followed by its receipt code, for example: /status ACDE-FGHJ-KMNP-RTWX. "
     "The code is the only key to your report: nobody at the school can look it up for you."
 )
+
+
+# "His teacher hit him", "the coach touched my son": words too common to count alone ("hit like on the post"), but
+# with a person after them a child may have been hurt.
+_HURT_VERBS = frozenset({"hit", "touched", "touching", "grabbed", "pushed", "shoved"})
+_HURT_OBJECTS = frozenset({"him", "her", "them", "me", "my", "his", "our", "their", "pupils", "children", "kids"})
+
+
+def _hurt_someone(plain: list[str]) -> bool:
+    return any(a in _HURT_VERBS and b in _HURT_OBJECTS for a, b in zip(plain, plain[1:], strict=False))
 
 
 def _checking_own_report(plain: list[str]) -> bool:
@@ -241,7 +252,7 @@ class QuestionAnswerer:
         plain = words(question)
         if all(w in GREETINGS or w in STOP_WORDS for w in plain):
             return Answer(question, False, self._greeting(plain), "greeting")
-        safeguarding = any(w in SAFEGUARDING_WORDS for w in plain)
+        safeguarding = any(w in SAFEGUARDING_WORDS for w in plain) or _hurt_someone(plain)
         if _checking_own_report(plain) and not safeguarding:
             return Answer(question, False, CHECK_A_REPORT, "refuse")
         in_touch = _in_touch_with_a_child(plain)
@@ -251,7 +262,8 @@ class QuestionAnswerer:
         told = in_touch is not None and not asks(question)
         reply = self._reply(question, plain, "staff" if told and in_touch == "staff" else audience, safeguarding)
         if safeguarding or in_touch or _about_a_concern(plain):
-            reply = self._offer_report(reply, audience, first=safeguarding or told)
+            # Told of harm, or of someone in touch with a child (not asked about the rules): what to do comes first.
+            reply = self._offer_report(reply, audience, first=(safeguarding or told) and not asks(question))
         if _names_the_dsls(plain) and reply.answered:  # "who is the DSL?": the policy names no one; the school does
             contact = self.contact_for(audience, True)
             reply = dataclasses.replace(reply, text=f"{reply.text}\nYou can reach {contact}.", contact=contact)
@@ -489,7 +501,12 @@ class QuestionAnswerer:
         the button or command. When the policy has no answer, that way is the reply (and points to the DSLs).
         `first`: the message reads as harm to a child, or an adult in touch with one: the way to report it, the DSLs
         and 999 come before what the policy says (unless the clause quoted says what to do, and 999, itself)."""
-        if reply.outcome == "refuse" or (first and "999" not in reply.text):
+        if first and reply.outcome != "refuse":
+            # the safeguarding line the answer ends with says what the lead-in below says
+            reply = dataclasses.replace(
+                reply, text=reply.text.replace("\n" + self._safeguarding_line(audience), "")
+            )
+        if reply.outcome == "refuse" or first:
             contact = self.contact_for(audience, True)
             if reply.outcome == "refuse":
                 text = (

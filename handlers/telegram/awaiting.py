@@ -24,35 +24,39 @@ AWAITING = "awaiting_answers"  # the bot_data key of the application's AwaitingA
 
 
 class AwaitingAnswers:
-    """Chat id -> (receipt code, when the news went). Written by the outbox's thread, read by the bot's loop."""
+    """Chat id -> {receipt code: when its news went}. Written by the outbox's thread, read by the bot's loop."""
 
     def __init__(self, window: float = ANSWER_WINDOW) -> None:
         self.window = window
-        self._chats: dict[int, tuple[str, float]] = {}
+        self._chats: dict[int, dict[str, float]] = {}
         self._lock = threading.Lock()
 
     def news_sent(self, chat_id: int, code: str) -> None:
         now = time.monotonic()
         with self._lock:
             if len(self._chats) >= MAX_CHATS:
-                self._chats = {k: v for k, v in self._chats.items() if now - v[1] < self.window}
-            self._chats[chat_id] = (code, now)
+                self._chats = {k: v for k, v in self._chats.items() if any(now - t < self.window for t in v.values())}
+            self._chats.setdefault(chat_id, {})[code] = now
 
     def code_for(self, chat_id: int) -> str | None:
-        """The report whose news this chat was sent lately, if any."""
+        """The report whose news reached this chat most lately, of those still waiting for an answer."""
+        now = time.monotonic()
         with self._lock:
-            found = self._chats.get(chat_id)
-            if found is None:
+            waiting = {code: at for code, at in self._chats.get(chat_id, {}).items() if now - at < self.window}
+            if not waiting:
+                self._chats.pop(chat_id, None)
                 return None
-            if time.monotonic() - found[1] >= self.window:
-                del self._chats[chat_id]
-                return None
-            return found[0]
+            self._chats[chat_id] = waiting
+            return max(waiting, key=lambda code: waiting[code])
 
-    def done(self, chat_id: int) -> None:
-        """Answered, or said not to be an answer: the next message is a question again."""
+    def done(self, chat_id: int, code: str | None = None) -> None:
+        """That report was answered, or the message was not its answer (None: the parent moved on from them all):
+        the next message is a question again, unless another report's news still waits."""
         with self._lock:
-            self._chats.pop(chat_id, None)
+            if code is None:
+                self._chats.pop(chat_id, None)
+            else:
+                self._chats.get(chat_id, {}).pop(code, None)
 
 
 def awaiting_answers(context: Context) -> AwaitingAnswers:

@@ -302,7 +302,9 @@ async def done(update: Update, context: Context) -> str | None:
     listed = [[role, label, names] for role, label, names in mentioned]
     if listed and listed != draft.get(MENTIONED):
         draft[MENTIONED] = listed
-        draft[KEPT_FROM] = {}
+        # earlier choices stand (for roles still named); only roles not yet answered for are asked about
+        still = {label for _, label, _ in listed}
+        draft[KEPT_FROM] = {label: names for label, names in (draft.get(KEPT_FROM) or {}).items() if label in still}
         return await _ask_about(update, context, draft)
     return await _review(update, context)
 
@@ -505,10 +507,10 @@ async def _fetch(context: Context, files: list[dict[str, str]]) -> tuple[list[tu
 async def cancel(update: Update, context: Context) -> int:
     await answer_callback(update)
     added_notes(context).forget(update)
-    data = context.chat_data or {}
+    data = context.chat_data or {}  # (a message held after news stays: this stops only the flow under way)
     if isinstance(data.get(DRAFT), dict):
         stopped = texts.CANCELLED
-    elif data.get(REPLY_CODE) or data.pop(HELD, None):
+    elif data.get(REPLY_CODE):
         stopped = texts.ANSWER_CANCELLED
     else:
         stopped = texts.CHECK_CANCELLED
@@ -693,7 +695,7 @@ async def _reply_to_school(
         await say(update, context, str(exc))
         return END
     _clear(context)
-    awaiting_answers(context).done(chat.id)
+    awaiting_answers(context).done(chat.id, code)
     await say(update, context, texts.REPLY_SENT)
     await _send_view(update, context, view)
     return END
@@ -761,7 +763,6 @@ async def held_is_the_answer(update: Update, context: Context) -> int | None:
     if held is None or chat is None:
         await say(update, context, texts.STALE_BUTTON)
         return END
-    awaiting_answers(context).done(chat.id)
     await _reply_to_school(update, context, *held)
     return END
 
@@ -772,8 +773,8 @@ async def held_is_a_question(update: Update, context: Context) -> int | None:
         await in_progress(update, context)
         return None
     held, chat = _take_held(update, context, IS_QUESTION), update.effective_chat
-    if chat is not None:
-        awaiting_answers(context).done(chat.id)
+    if chat is not None and held is not None:
+        awaiting_answers(context).done(chat.id, held[0])
     if held is None:
         await say(update, context, texts.STALE_BUTTON)
         return END

@@ -436,7 +436,8 @@ def test_staff_in_touch_with_a_pupil_is_answered_with_what_the_policy_asks_of_st
     "question",
     ["my daughter told me a man from the after school club sent her messages",
      "someone I don't know keeps messaging my son on snapchat",
-     "A man outside the gate was filming children"],
+     "A man outside the gate was filming children",
+     "my son told me his teacher hit him"],
 )
 def test_another_adult_in_touch_with_a_child_is_offered_the_report_and_the_dsls(
     qa: QuestionAnswerer, question: str
@@ -453,7 +454,9 @@ def test_rules_about_staff_or_children_alone_are_not_taken_for_a_concern(qa: Que
 
 
 @pytest.mark.parametrize(
-    "question", ["how do I check on my report?", "any news on my report", "what's happening with my concern"]
+    "question",
+    ["how do I check on my report?", "any news on my report", "what's happening with my concern",
+     "has anyone read my report yet?"],
 )
 def test_asking_after_ones_own_report_is_told_how_to_check_it(qa: QuestionAnswerer, question: str) -> None:
     answer = qa.answer(question, "parent")
@@ -468,3 +471,10 @@ def test_a_wish_to_report_is_offered_the_report_not_quotes(qa: QuestionAnswerer,
 
 def test_news_of_a_school_report_is_not_taken_for_a_concern(qa: QuestionAnswerer) -> None:
     assert "/status" not in qa.answer("any news on my son's school report?", "parent").text
+
+
+def test_being_told_a_child_was_hurt_leads_with_what_to_do_not_a_rule(qa: QuestionAnswerer) -> None:
+    answer = qa.answer("my son told me his teacher hit him", "parent")
+    assert answer.report and answer.text.startswith("If a child is in immediate danger, call 999.")
+    assert answer.text.count("999") == 1
+    assert not qa.answer("can I hit like on the school's facebook post?", "parent").text.startswith("If a child")

@@ -113,15 +113,20 @@ def test_an_answer_held_after_news_survives_a_report_begun_meanwhile_and_goes_to
     telegram.say(message(PARENT, "Class 4B"))
     second, _ = _asked(telegram, "Which day?")
     telegram.say(message(PARENT, "Tuesday"))
+    telegram.say(command(PARENT, "/status"))  # a check begun and stopped keeps what is held
+    telegram.say(command(PARENT, "/cancel"))
     telegram.say(command(PARENT, "/status"))  # waiting for a code...
     thanks, _ = telegram.say(callback(PARENT, f"ta:y:{first}"), expect=2)  # ...ends with the answer sent
     assert thanks == texts.REPLY_SENT
     assert any((e.detail or "") == "Class 4B" for e in telegram.core.reports.case(first, dsl).events)
     telegram.say(command(PARENT, "/report"), expect=2)
     telegram.say(command(PARENT, "/cancel"))
+    [asked] = telegram.say(message(PARENT, "Wednesday actually"))  # B still waits for its answer after A's
+    assert asked == texts.IS_IT_THE_ANSWER.format(code=second)
     thanks, _ = telegram.say(callback(PARENT, f"ta:y:{second}"), expect=2)  # kept through a report begun and stopped
     assert thanks == texts.REPLY_SENT
-    assert any((e.detail or "") == "Tuesday" for e in telegram.core.reports.case(second, dsl).events)
+    events = telegram.core.reports.case(second, dsl).events
+    assert any((e.detail or "") == "Tuesday\nWednesday actually" for e in events)
     [answer] = telegram.say(message(PARENT, "can I post photos of sports day?"))
     assert "Social Media Policy" in answer
 
@@ -207,11 +212,17 @@ def test_a_report_about_two_roles_is_kept_from_both_and_old_buttons_keep_their_m
     telegram.say(callback(PARENT, "ra:chair_of_governors"))
     telegram.say(callback(PARENT, "r:more"))
     telegram.say(message(PARENT, "The headteacher was told and did nothing."))
-    [asked] = telegram.say(callback(PARENT, "r:done"))  # names another role: asked again, about both
-    assert asked == about_question(["Headteacher", "Chair of Governors"])
+    [asked] = telegram.say(callback(PARENT, "r:done"))  # names another role: asked about it, the choice stands
+    assert asked.startswith("Your report will not go to the Chair of Governors. Is it also about the Headteacher?")
     [more] = telegram.say(callback(PARENT, "ra:chair_of_governors"))  # the first question's button, pressed again
     assert "Your report will not go to the Chair of Governors. Is it also about the Headteacher?" in more
     [review] = telegram.say(callback(PARENT, "ra:headteacher"))
+    assert "It will not be sent to the Chair of Governors and the Headteacher." in review
+    telegram.say(callback(PARENT, "r:more"))
+    telegram.say(message(PARENT, "I also told the DSL about it."))
+    [asked] = telegram.say(callback(PARENT, "r:done"))  # only the new role is asked about; the choices stand
+    assert "Is it also about the Designated Safeguarding Lead?" in asked
+    [review] = telegram.say(callback(PARENT, "ra:no"))
     assert "It will not be sent to the Chair of Governors and the Headteacher." in review
     [typed_done] = telegram.say(message(PARENT, "done"))  # typed on the review screen: it stays
     assert typed_done == texts.REVIEW_ABOVE
