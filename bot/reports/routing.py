@@ -89,11 +89,9 @@ def roles_mentioned(text: str) -> list[str]:
     found: set[str] = set()
     for role, pattern in ROLE_WORDS.items():
         # not "hit him on the head", nor an assistant or deputy head (who does not receive reports)
-        hits = [m for m in re.finditer(r"(?<!\w)(?:" + pattern + r")(?!\w)", folded)
-                if not folded[: m.start()].rstrip().endswith(_NOT_THE_ROLE_BEFORE)]
-        if role == "dsl":  # not the "dsl" of a "deputy dsl" already counted
-            hits = [m for m in hits if not folded[: m.start()].rstrip().endswith(("deputy", "deputy designated"))]
-        if hits:
+        # (the "dsl" of a "deputy dsl" is a deputy's too: "deputy" before it, as before "deputy head")
+        if any(not folded[: m.start()].rstrip().endswith(_NOT_THE_ROLE_BEFORE)
+               for m in re.finditer(r"(?<!\w)(?:" + pattern + r")(?!\w)", folded)):
             found.add(role)
     return [role for role in HANDLER_ROLES if role in found]
 

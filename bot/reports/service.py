@@ -79,6 +79,7 @@ from bot.reports.routing import (
     with_role,
 )
 from bot.storage import Database
+from bot.wording import and_list
 
 log = logging.getLogger(__name__)
 
@@ -823,15 +824,15 @@ class ReportService:
         # The DSLs and their deputies: whoever may be reading the channel, so one away does not leave it unread.
         people = [p for p in with_role(everyone, "dsl", "deputy_dsl", on=today)
                   if p.id not in conflicts and p.slack_user_id]
-        prefix = message.key.removesuffix(f":slack:{channel}")
+        key_part = message.key.removeprefix(f"report:{report.code}:").removesuffix(f":slack:{channel}")
         queued = 0
         for person in people:
-            address = str(person.slack_user_id)
+            target = Recipient("slack", str(person.slack_user_id))
             queued += self.outbox.enqueue(session, replace(
                 message,
-                key=f"{prefix}:slack:{address}"[:200],
-                recipient=Recipient("slack", address),
-                slot=f"card:{report.code}:slack:{address}"[:200] if message.slot else None,
+                key=_card_key(report.code, key_part, target),
+                recipient=target,
+                slot=_card_slot(report.code, target) if message.slot else None,
             ))
         log.error(
             "the DSL channel refused a %s for good (%s): it goes to %d DSL(s) and deputies by direct message instead. "
@@ -984,7 +985,7 @@ class ReportService:
             self.outbox.enqueue(
                 session,
                 OutboundMessage(
-                    key=f"report:{report.code}:{key_part}:{target.platform}:{target.address}"[:200],
+                    key=_card_key(report.code, key_part, target),
                     recipient=target,
                     kind=kind,
                     text="\n".join(lines if full else [*lines, "", _how_to_open(report.code, target)]),
@@ -994,8 +995,7 @@ class ReportService:
                     ref=report.code,
                     urgent=category.urgent and kind != "report_update",
                     # Each update is the whole card: the newest per recipient is the only one worth sending.
-                    slot=f"card:{report.code}:{target.platform}:{target.address}"[:200] if kind == "report_update"
-                    else None,
+                    slot=_card_slot(report.code, target) if kind == "report_update" else None,
                     ping=ping,
                 ),
             )
@@ -1277,12 +1277,22 @@ def _names(people: Sequence[Person]) -> str:
     return ", ".join(p.name for p in people)
 
 
+def _card_key(code: str, key_part: str, target: Recipient) -> str:
+    """The outbox key of a case's card for one recipient ("report:CODE:alert:slack:U..."): queued once each."""
+    return f"report:{code}:{key_part}:{target.platform}:{target.address}"[:200]
+
+
+def _card_slot(code: str, target: Recipient) -> str:
+    """The slot of a case's card for one recipient: of its updates, only the newest is sent."""
+    return f"card:{code}:{target.platform}:{target.address}"[:200]
+
+
 def _roles_phrase(people: Sequence[Person]) -> str:
     """Who a report routed around a named person went to, by role (the sender is told roles, never names)."""
     names = [phrase for role, phrase in ROUTE_NAMES.items() if any(p.has_role(role) for p in people)]
     if not names:
         return "the school's safeguarding team"
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return and_list(names)
 
 
 def _local(at: dt.datetime, school: School) -> str:

@@ -332,14 +332,14 @@ class Acks:
         return f"Recorded that {person_name} has read and accepts version {version} of the {title}."
 
     @staticmethod
-    def _recorded_by(session: Session, policy_id: str, digest: str) -> dict[int, str | None]:
-        """By person, who recorded their (earliest: its time is the one shown) acceptance for them; None: nobody."""
+    def _acceptances(session: Session, policy_id: str, digest: str) -> dict[int, tuple[dt.datetime, str | None]]:
+        """By person, their earliest acceptance of this text: when, and who recorded it for them (None: they did)."""
         rows = session.execute(
-            select(Acknowledgement.person_id, Acknowledgement.recorded_by)
+            select(Acknowledgement.person_id, Acknowledgement.acknowledged_at, Acknowledgement.recorded_by)
             .where(Acknowledgement.policy_id == policy_id, Acknowledgement.clause_hash == digest)
             .order_by(Acknowledgement.acknowledged_at.desc())
         ).all()
-        return {person_id: by for person_id, by in rows}  # the earliest is written last
+        return {person_id: (when, by) for person_id, when, by in rows}  # the earliest is written last
 
     @staticmethod
     def _acknowledged(session: Session, policy_id: str, digest: str) -> dict[int, dt.datetime]:
@@ -383,8 +383,7 @@ class Acks:
                 if current is None or (policy_id is not None and other != policy_id):
                     continue
                 version, digest, _ = current
-                acked = self._acknowledged(session, other, digest)
-                recorders = self._recorded_by(session, other, digest)
+                accepted = self._acceptances(session, other, digest)
                 rows += [
                     ComplianceRow(
                         policy_id=other,
@@ -393,16 +392,15 @@ class Acks:
                         person_id=person.id,
                         name=person.name,
                         joined_on=person.start_date or today,
-                        acknowledged_at=acked.get(person.id),
+                        acknowledged_at=accepted.get(person.id, (None, None))[0],
                         reminders_sent=0,
                         reminded=False,
-                        recorded_by=recorders.get(person.id),
+                        recorded_by=accepted.get(person.id, (None, None))[1],
                     )
                     for person in staff
                 ]
             for campaign in campaigns:
-                acked = self._acknowledged(session, campaign.policy_id, campaign.clause_hash)
-                recorders = self._recorded_by(session, campaign.policy_id, campaign.clause_hash)
+                accepted = self._acceptances(session, campaign.policy_id, campaign.clause_hash)
                 counts = dict(
                     session.execute(
                         select(SentReminder.series, func.count())
@@ -419,9 +417,9 @@ class Acks:
                             person_id=person.id,
                             name=person.name,
                             joined_on=max(campaign.started_on, person.start_date or campaign.started_on),
-                            acknowledged_at=acked.get(person.id),
+                            acknowledged_at=accepted.get(person.id, (None, None))[0],
                             reminders_sent=counts.get(f"ack:{campaign.id}:{person.id}", 0),
-                            recorded_by=recorders.get(person.id),
+                            recorded_by=accepted.get(person.id, (None, None))[1],
                         )
                     )
         return rows
