@@ -43,6 +43,7 @@ from bot.qa.lexicon import (
     WATCHING_WORDS,
 )
 from bot.qa.text import STOP_WORDS, asks, fold, words
+from bot.wording import and_list
 
 __all__ = ["Answer", "Citation", "QuestionAnswerer", "MAX_QUESTION_CHARS"]
 
@@ -476,7 +477,7 @@ class QuestionAnswerer:
             if len(chosen) < MAX_CITATIONS and all(c.ref.section.id != m.ref.section.id for c in chosen):
                 chosen.append(m)
         titles = [f"\u201c{m.ref.section.title}\u201d" for m in chosen]
-        named = ", ".join(titles[:-1]) + " and " + titles[-1] if len(titles) > 1 else titles[0]
+        named = and_list(titles)
         text = (
             f"The {chosen[0].ref.policy.title} talks about that in {named}, quoted below. For an exact answer, "
             "please ask a whole question, for example: \u201cCan I \u2026?\u201d or \u201cWhat should I do if "

@@ -95,10 +95,10 @@ def chat(core: Core, io: ConsoleIO | None = None) -> None:
             run_status_flow(core, io, rest.strip())
         elif command.startswith("/"):
             io.say("I don't know that command. Type /help to see what I can do.")
-        elif find_code(text):  # a receipt code typed without /status: that report, as on Telegram
+        elif code := find_code(text):  # a receipt code typed without /status: that report, as on Telegram
             from handlers.console.report import run_status_flow
 
-            run_status_flow(core, io, str(find_code(text)))
+            run_status_flow(core, io, code)
         else:
             _answer(core, io, line, audience)
 

@@ -54,27 +54,18 @@ def read_lines(io: ConsoleIO, prompt: str = "> ") -> str | None:
         lines.append(line.rstrip())
 
 
-def choose_number(io: ConsoleIO, count: int, also: frozenset[str] = frozenset()) -> int | str | None:
-    """A number from 1 to `count` typed at the prompt (asked again until it is one), or a word in `also`; None if
-    the person stopped."""
-    while True:
-        reply = io.ask(f"Type a number from 1 to {count}: ")
-        if reply is None:
-            return None
-        choice = reply.strip().rstrip(".")
-        if choice.isdigit() and 1 <= int(choice) <= count:
-            return int(choice)
-        if choice.lower() in also:
-            return choice.lower()
-        io.say(f"Please type just the number, from 1 to {count}.")
-
-
 def choose_category(core: Core, io: ConsoleIO) -> Category | None:
     categories = core.reports.categories()
     menu = "\n".join(f"  {n}. {c.label}: {c.description}" for n, c in enumerate(categories, start=1))
     io.say(f"What is your worry about?\n{menu}")
-    chosen = choose_number(io, len(categories))
-    return categories[chosen - 1] if isinstance(chosen, int) else None
+    while True:
+        reply = io.ask(f"Type a number from 1 to {len(categories)}: ")
+        if reply is None:
+            return None
+        choice = reply.strip().rstrip(".")
+        if choice.isdigit() and 1 <= int(choice) <= len(categories):
+            return categories[int(choice) - 1]
+        io.say(f"Please type just the number, from 1 to {len(categories)}.")
 
 
 def ask_whom_about(core: Core, io: ConsoleIO, text: str) -> list[str] | None:

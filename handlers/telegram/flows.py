@@ -395,7 +395,7 @@ async def keep_choice(update: Update, context: Context) -> str | int:
     if query is None or chat is None:
         return KEEP
     await answer_callback(update, texts.SENDING)
-    from bot.reports.domain import PicturesRefused, ReplyAddress, ReportError
+    from bot.reports.domain import PicturesRefused, ReportError
 
     if not isinstance((context.chat_data or {}).get(DRAFT), dict):
         # This report was sent: the bot stopped after storing it, before the conversation's end was kept.
@@ -403,7 +403,7 @@ async def keep_choice(update: Update, context: Context) -> str | int:
         return END
     core = core_of(context)
     draft = _draft(context)
-    reply_to = ReplyAddress("telegram", str(chat.id)) if query.data == KEEP_HERE else None
+    reply_to = _here(chat.id) if query.data == KEEP_HERE else None
     fetched, left_out = await _fetch(context, draft["files"])
     receipt = None
     if not left_out:
@@ -598,7 +598,8 @@ async def leave_status(update: Update, context: Context) -> int:
 
 
 def _here(chat_id: int) -> ReplyAddress:
-    """This chat as a report's reply channel would be stored: to ask whether the school's news comes here."""
+    """This chat as a report's reply channel: the one kept for "keep me updated here", and the asker compared with
+    it (whether the school's news comes here)."""
     from bot.reports.domain import ReplyAddress
 
     return ReplyAddress("telegram", str(chat_id))
@@ -613,7 +614,7 @@ async def _send_view(update: Update, context: Context, view: SenderView) -> None
 
 async def forget_channel(update: Update, context: Context) -> None:
     """The sender no longer wants news here: the school forgets the reply channel; the report stays."""
-    from bot.reports.domain import ReplyAddress, ReportError
+    from bot.reports.domain import ReportError
 
     query = update.callback_query
     chat = update.effective_chat
@@ -627,7 +628,7 @@ async def forget_channel(update: Update, context: Context) -> None:
             core.reports.forget_reply_channel,
             code,
             requester=requester(core, chat.id),
-            asked_from=ReplyAddress("telegram", str(chat.id)),
+            asked_from=_here(chat.id),
         )
     except ReportError as exc:
         await say(update, context, str(exc))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.wording import and_list
+
 if TYPE_CHECKING:
     from bot.config import School
 
@@ -155,9 +157,9 @@ def pictures_left_out(numbers: list[int], kept: int) -> str:
 
 
 
+
 def the_roles(labels: list[str]) -> str:
-    named = [f"the {label}" for label in labels]
-    return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    return and_list([f"the {label}" for label in labels])
 
 
 def about_another(chosen: list[str], left: list[str]) -> str:

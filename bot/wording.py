@@ -1,0 +1,12 @@
+"""Small pieces of English shared by the messages people read."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def and_list(items: Sequence[str]) -> str:
+    """"A", "A and B", "A, B and C"."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
