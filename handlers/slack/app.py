@@ -1,21 +1,27 @@
 """`create_slack_app`: builds the bolt App from the core and registers the listeners. No work at import time.
 
 Listeners are grouped by kind in `handlers/slack/listeners/` (commands, events, actions, views), each with a
-`register(app, core)`. Bolt answers Slack as soon as a listener calls ack(); the slow work (answering a
-question, posting a reply) carries on afterwards in bolt's thread pool, so every request is acked within 3 s.
+`register(app, core, later)`. A listener runs in the thread that received the request and calls ack() first;
+Slack's answer goes back as soon as the listener returns, so whatever needs Slack's Web API or can wait (posting a
+reply, opening a form, redrawing the Home tab) is handed to `later`, a small pool of threads. Every request is thus
+acked within 3 s, and at once: with bolt's other mode (process_before_response=False) each request waited, in
+steps of 10 ms, for its listener to run in a pool, and under a burst those waits alone kept the CPU busy.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, ParamSpec
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.config import ConfigError
 from handlers.slack.client import (
@@ -28,8 +34,11 @@ from handlers.slack.client import (
 if TYPE_CHECKING:
     from bot.core import Core
 
-# Enough threads that a burst of slash commands is answered in parallel; the work is short and mostly I/O.
-LISTENER_THREADS = 16
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
+
+# Enough threads for the work after ack() of a burst of requests; the work is short and mostly Slack's Web API.
+LATER_THREADS = 16
 EVENTS_REMEMBERED = 10_000  # event ids kept to recognise Slack's retries (it retries for up to about an hour)
 
 
@@ -59,6 +68,25 @@ class SeenEvents:
         return None
 
 
+class Later:
+    """Runs a listener's work after its ack() on a small pool of threads; a failure there is logged (the kind of
+    error, never the request) and goes no further, as Slack has had its answer."""
+
+    def __init__(self, threads: int = LATER_THREADS) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="slack-later")
+
+    def __call__(self, work: Callable[P, object], /, *args: P.args, **kwargs: P.kwargs) -> None:
+        self._pool.submit(self._run, partial(work, *args, **kwargs))
+
+    @staticmethod
+    def _run(work: Callable[[], object]) -> None:
+        try:
+            work()
+        except Exception as exc:
+            log.error("Slack work after an acknowledgement failed (%s)", type(exc).__name__,
+                      exc_info=not isinstance(exc, SlackApiError))
+
+
 def create_slack_app(core: Core, client: WebClient | None = None) -> App:
     """The Slack app for this school. `client` (a WebClient) is for tests and other Slack hosts."""
     from handlers.slack.listeners import register_listeners
@@ -72,9 +100,8 @@ def create_slack_app(core: Core, client: WebClient | None = None) -> App:
             signing_secret=secret,
             # Socket Mode requests are not signed; HTTP requests are checked (by bolt, and by our server first).
             request_verification_enabled=bool(secret),
-            process_before_response=False,
+            process_before_response=True,  # listeners ack first and hand slow work to `later`
             logger=quiet_logger("handlers.slack.bolt"),
-            listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="slack-listener"),
         )
     except BoltError as exc:  # bolt checks the token with auth.test as it starts
         raise ConfigError(
@@ -83,5 +110,5 @@ def create_slack_app(core: Core, client: WebClient | None = None) -> App:
         ) from exc
     app.middleware(SeenEvents().middleware)
     app.middleware(retrying_respond_middleware)
-    register_listeners(app, core)
+    register_listeners(app, core, Later())
     return app

@@ -10,10 +10,9 @@ from handlers.slack.listeners import actions, commands, events, views
 
 if TYPE_CHECKING:
     from bot.core import Core
+    from handlers.slack.app import Later
 
 
-def register_listeners(app: App, core: Core) -> None:
-    commands.register(app, core)
-    events.register(app, core)
-    actions.register(app, core)
-    views.register(app, core)
+def register_listeners(app: App, core: Core, later: Later) -> None:
+    for kind in (commands, events, actions, views):
+        kind.register(app, core, later)

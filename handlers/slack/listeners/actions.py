@@ -27,6 +27,7 @@ from handlers.slack.report_views import ASK_CALLBACK, CLOSE_CALLBACK, NOTE_CALLB
 
 if TYPE_CHECKING:
     from bot.core import Core
+    from handlers.slack.app import Later
 
 log = logging.getLogger(__name__)
 
@@ -73,14 +74,16 @@ class Presser:
         return True
 
 
-def register(app: App, core: Core) -> None:
+def register(app: App, core: Core, later: Later) -> None:
     def handler(
         work: Callable[[dict[str, Any], dict[str, Any], WebClient, Presser], None],
     ) -> Callable[..., None]:
         def listener(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
                      respond: Respond) -> None:
             ack()
-            presser = Presser(body, client, respond)
+            later(press, body, action, client, Presser(body, client, respond))
+
+        def press(body: dict[str, Any], action: dict[str, Any], client: WebClient, presser: Presser) -> None:
             try:
                 work(body, action, client, presser)
             except Exception as exc:

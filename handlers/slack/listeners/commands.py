@@ -1,8 +1,8 @@
 """Slash commands: /policy QUESTION, /report, /photos [note], /status CODE.
 
 Each acks at once (Slack's 3-second limit); every answer goes only to the asker. A policy question is answered
-in the acknowledgement itself (answering takes a few milliseconds and needs no network), so the answer arrives with
-no second request; the other commands ack first and do their slower work afterwards.
+in the acknowledgement itself (answering takes a millisecond or two and needs no network), so the answer arrives
+with no second request; the other commands ack first and hand their slower work to `later`.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from handlers.slack.report_views import SLACK_REPLY_HOW, report_modal
 
 if TYPE_CHECKING:
     from bot.core import Core
+    from handlers.slack.app import Later
 
 log = logging.getLogger(__name__)
 
@@ -46,17 +47,20 @@ def open_report_modal(core: Core, client: WebClient, trigger_id: str, descriptio
     return None
 
 
-def register(app: App, core: Core) -> None:
+def register(app: App, core: Core, later: Later) -> None:
     @app.command("/policy")
     def policy(ack: Ack, command: dict[str, Any]) -> None:
         question = command.get("text") or ""
         text, blocks, answer = answer_for(core, question)
         ack(text=text, blocks=blocks, response_type="ephemeral")
-        note_gap(core, question, answer)  # after the reply has gone: a database write the asker need not wait for
+        later(note_gap, core, question, answer)  # a database write the asker need not wait for
 
     @app.command("/report")
     def report(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
+        later(open_report_form, client, respond, command)
+
+    def open_report_form(client: WebClient, respond: Respond, command: dict[str, Any]) -> None:
         try:
             problem = open_report_modal(core, client, command["trigger_id"], command.get("text") or "")
         except Exception:
@@ -68,6 +72,9 @@ def register(app: App, core: Core) -> None:
     @app.command("/photos")
     def photos(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         ack()
+        later(record_photos, respond, command)
+
+    def record_photos(respond: Respond, command: dict[str, Any]) -> None:
         schedule = service(core, "schedule")
         person = staff_member(core, command.get("user_id"))
         if person is None:
@@ -85,6 +92,9 @@ def register(app: App, core: Core) -> None:
     @app.command("/status")
     def status(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         ack()
+        later(report_status, respond, command)
+
+    def report_status(respond: Respond, command: dict[str, Any]) -> None:
         reports = service(core, "reports")
         if reports is None:
             _private(respond, UNAVAILABLE)
@@ -94,7 +104,6 @@ def register(app: App, core: Core) -> None:
             _private(respond, "Please add your receipt code, for example: /status ACDE-FGHJ-KMNP-RTWX")
             return
         _private(respond, status_or_reply(core, code, reply, str(command.get("user_id", ""))))
-
 
 
 def status_or_reply(core: Core, code: str, reply: str, user_id: str) -> str:

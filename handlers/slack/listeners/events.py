@@ -17,11 +17,12 @@ from handlers.slack.listeners.commands import status_or_reply
 
 if TYPE_CHECKING:
     from bot.core import Core
+    from handlers.slack.app import Later
 
 log = logging.getLogger(__name__)
 
 
-def register(app: App, core: Core) -> None:
+def register(app: App, core: Core, later: Later) -> None:
     def reply_in_thread(event: dict[str, Any], client: WebClient, text: str, blocks: list[dict[str, Any]]) -> None:
         client.chat_postMessage(
             channel=event["channel"],
@@ -38,15 +39,19 @@ def register(app: App, core: Core) -> None:
         reply_in_thread(event, client, text, blocks)
         note_gap(core, question, answer)
 
+    # Bolt acks an event when its listener returns: each hands its work to `later`.
     @app.event("app_mention")
     def mentioned(event: dict[str, Any], client: WebClient) -> None:
-        answer_in_thread(event, client)
+        later(answer_in_thread, event, client)
 
     @app.event("message")
     def direct_message(event: dict[str, Any], client: WebClient) -> None:
         # Only people writing to the bot directly; edits, joins, bot messages and channel chatter are ignored.
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
+        later(answer_direct_message, event, client)
+
+    def answer_direct_message(event: dict[str, Any], client: WebClient) -> None:
         code, rest = code_and_rest(event.get("text") or "")
         if code is not None and service(core, "reports") is not None:
             # A receipt code in a direct message is about that report: an answer to the school's question, or a
@@ -59,4 +64,4 @@ def register(app: App, core: Core) -> None:
     @app.event("app_home_opened")
     def home_opened(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") == "home":
-            publish_home(core, client, event["user"])
+            later(publish_home, core, client, event["user"])

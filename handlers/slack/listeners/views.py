@@ -42,6 +42,7 @@ from handlers.slack.report_views import (
 
 if TYPE_CHECKING:
     from bot.core import Core
+    from handlers.slack.app import Later
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ ASKED_UNREACHABLE = (
 FIELD_ERROR_LIMIT = 150  # an error shown under a form field is kept this short
 
 
-def register(app: App, core: Core) -> None:
+def register(app: App, core: Core, later: Later) -> None:
     @app.view(REPORT_CALLBACK)
     def report_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         reports = service(core, "reports")
@@ -99,7 +100,7 @@ def register(app: App, core: Core) -> None:
         text = receipt.sender_text(named=not anonymous, kept=not anonymous, follow_up=SLACK_FOLLOW_UP)
         ack(response_action="update", view=receipt_modal(text, keeps_copy=not anonymous))
         if not anonymous:
-            tell(client, user_id, text)
+            later(tell, client, user_id, text)
 
     def case_step(callback_id: str) -> None:
         @app.view(callback_id)
@@ -132,7 +133,7 @@ def register(app: App, core: Core) -> None:
                 ack(response_action="errors", errors={TEXT_BLOCK: kind_error(exc)[:150]})
                 return
             ack()
-            tell(client, user_id, done.format(code=code))
+            later(tell, client, user_id, done.format(code=code))
 
     for callback_id in (NOTE_CALLBACK, ASK_CALLBACK, CLOSE_CALLBACK):
         case_step(callback_id)
@@ -162,8 +163,8 @@ def register(app: App, core: Core) -> None:
             return
         ack()
         if where.get("home"):
-            publish_home(core, client, user_id)  # the redrawn Home tab shows the review
+            later(publish_home, core, client, user_id)  # the redrawn Home tab shows the review
             return
         recorded = f"version {version}" if version else "no new version"
-        tell(client, user_id, f"Thank you, the review of the {status.title} is recorded ({recorded}). "
-                              f"It is {status.state}.", channel=where.get("channel") or None)
+        later(tell, client, user_id, f"Thank you, the review of the {status.title} is recorded ({recorded}). "
+                                     f"It is {status.state}.", channel=where.get("channel") or None)

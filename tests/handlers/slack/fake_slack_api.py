@@ -68,6 +68,7 @@ class FakeSlack:
         self._rate_limits: list[_RateLimit] = []
         self._every: _PeriodicRateLimit | None = None
         self._errors: dict[str, list[str]] = {}
+        self._slow: dict[str, float] = {}  # method -> seconds each call takes to be answered
         self.users: dict[str, dict[str, Any]] = {}
         self.left: set[str] = set()  # channels the bot is not a member of (conversations.info)
         self.archived: set[str] = set()  # channels archived (conversations.info)
@@ -130,6 +131,11 @@ class FakeSlack:
         with self._lock:
             self._every = _PeriodicRateLimit(every, retry_after, method) if every > 0 else None
 
+    def slow(self, method: str, seconds: float) -> None:
+        """From now on each call of `method` is answered only after `seconds` (a Slack having a bad day)."""
+        with self._lock:
+            self._slow[method] = seconds
+
     def fail_next(self, method: str, error: str) -> None:
         with self._lock:
             self._errors.setdefault(method, []).append(error)
@@ -190,6 +196,9 @@ class FakeSlack:
         else:
             return 404, {"ok": False, "error": "unknown_path"}, {}
         params = self._parse(path, content_type, body)
+        with self._lock:
+            delay = self._slow.get(method, 0.0)
+        time.sleep(delay)
         with self._lock:
             call = Call(method, params, time.monotonic(), path=url_path)
             self.calls.append(call)

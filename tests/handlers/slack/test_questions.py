@@ -36,6 +36,34 @@ def test_policy_command_is_answered_privately_in_its_acknowledgement(slack: Slac
     assert "feedback.helpful" in ids and "feedback.unhelpful" in ids
 
 
+SLOW_SLACK = 1.5  # seconds Slack's Web API takes to answer in the test below
+
+
+@pytest.mark.parametrize(
+    ("request_kind", "method"),
+    [("mention", "chat.postMessage"), ("direct message", "chat.postMessage"), ("/report", "views.open"),
+     ("button", "views.open"), ("home", "views.publish")],
+)
+def test_a_request_is_acknowledged_at_once_however_slow_slack_is(
+    slack: SlackWorld, request_kind: str, method: str
+) -> None:
+    # The work a request needs from Slack's Web API happens after Slack has had its acknowledgement: a slow Web
+    # API (or its 429s) never holds the acknowledgement back towards Slack's 3-second limit.
+    slack.fake.slow(method, SLOW_SLACK)
+    send = {
+        "mention": lambda: slack.sender.app_mention(f"<@U0BOT00001> {QUESTION}", STAFF),
+        "direct message": lambda: slack.sender.direct_message(QUESTION, STAFF),
+        "/report": lambda: slack.sender.slash_command("/report", "", STAFF),
+        "button": lambda: slack.sender.block_action(
+            STAFF, "policy.section", slack.core.policies.sections()[0][1].id, channel="C0GENERAL1"),
+        "home": lambda: slack.sender.app_home_opened(STAFF),
+    }[request_kind]
+    sent = send()
+    assert sent.status == 200
+    assert sent.elapsed < SLOW_SLACK / 2
+    slack.fake.wait_for_call(method)  # and the work is still done
+
+
 def test_empty_policy_command_gets_help(slack: SlackWorld) -> None:
     reply = slack.sender.slash_command("/policy", "   ", STAFF).json()
     assert "/policy" in reply["text"]
