@@ -7,6 +7,9 @@ PostgreSQL is tested. Every table of every part of the bot hangs off `Base` here
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +17,8 @@ from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -50,11 +55,29 @@ class Base(DeclarativeBase):
     type_annotation_map = {dt.datetime: UTCDateTime()}
 
 
+def keep_private(database: Path) -> None:
+    """A SQLite file (and the folder the bot makes for it) readable by the bot's own user only. Its plain columns say
+    which reports exist, their categories and who handled them; SQLite gives its -wal and -shm files the same mode.
+    A file made by an earlier version with wider permissions is narrowed."""
+    if not database.parent.exists():
+        database.parent.mkdir(mode=0o700, parents=True)
+    if not database.exists():
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))
+        return
+    mode = stat.S_IMODE(database.stat().st_mode)
+    if mode & 0o077:
+        try:
+            database.chmod(mode & 0o700)
+        except OSError:
+            log.warning("The database file %s can be read by other users of this computer, and the bot could not "
+                        "change that: run `chmod 600` on it.", database)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
+        path = url.split("///", 1)[1] if "///" in url else ""  # "sqlite://" alone is a database in memory
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            keep_private(Path(path))
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
