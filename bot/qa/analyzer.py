@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import Any
 
-from bot.qa.lexicon import CONCEPTS, GREETINGS, OFF_TOPIC
+from bot.qa.lexicon import ALSO_MEANS, CONCEPTS, GREETINGS, OFF_TOPIC
 from bot.qa.text import STOP_WORDS, SpellingCorrector, stem, words
 
 CONCEPT_PREFIX = "#"
@@ -43,20 +43,21 @@ class Analyzer:
     def __init__(self, frequency: Mapping[str, int]) -> None:
         """`frequency`: the policy data's words and how often each occurs (`new_vocabulary`, then `count_words`
         for each text), the vocabulary typos are corrected into."""
-        self._phrases: dict[tuple[str, ...], str] = {}
+        self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
         for concept, forms in CONCEPTS.items():
             for form in (concept.replace("_", " "), *forms):
                 key = _form_stems(form)
                 if key:
-                    self._phrases.setdefault(key, CONCEPT_PREFIX + concept)
+                    also = tuple(CONCEPT_PREFIX + other for other in ALSO_MEANS.get(form, ()))
+                    self._phrases.setdefault(key, (CONCEPT_PREFIX + concept, *also))
         # The phrases as a trie of stems (a concept under the key "" where a phrase ends): a text is scanned in one
         # dictionary step per word, however many phrases start with it (start-up scans every example this way).
         self._trie: dict[str, Any] = {}
-        for key, concept in self._phrases.items():
+        for key, concepts in self._phrases.items():
             node = self._trie
             for part in key:
                 node = node.setdefault(part, {})
-            node[""] = concept
+            node[""] = concepts
         self.frequency: dict[str, int] = dict(frequency)
         self.known_words: frozenset[str] = frozenset(self.frequency) | _PROTECTED
         self._corrections: dict[str, str | None] = {}
@@ -100,22 +101,22 @@ class Analyzer:
         n = len(stems)
         trie = self._trie
         while i < n:
-            concept, matched = None, 0
+            concepts, matched = None, 0
             node = trie.get(stems[i])
             j = i + 1
             while node is not None:
                 if "" in node:
-                    concept, matched = node[""], j - i  # the longest phrase starting here wins
+                    concepts, matched = node[""], j - i  # the longest phrase starting here wins
                 if j == n:
                     break
                 node = node.get(stems[j])
                 j += 1
-            if concept is None:
+            if concepts is None:
                 if stems[i] not in _STOP_STEMS:
                     out.append(stems[i])
                 i += 1
                 continue
-            out.append(concept)
+            out.extend(concepts)
             out.extend(s for s in stems[i : i + matched] if s not in _STOP_STEMS and (keep is None or keep(s)))
             i += matched
         return out

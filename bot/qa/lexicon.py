@@ -10,7 +10,8 @@ from __future__ import annotations
 
 CONCEPTS: dict[str, tuple[str, ...]] = {
     "image": (
-        "boomerang", "live stream", "livestream", "go live", "going live", "in shot", "timelapse",
+        "boomerang", "live stream", "livestream", "go live", "going live", "stream", "streaming", "broadcast",
+        "broadcasting", "in shot", "timelapse",
         "album", "albums", "photo album",
         "pics", "screenshot", "screen shot", "photographs", "vids", "filmed", "snaps",
         "image", "photo", "photograph", "photography", "pic", "piccy", "piccies", "pik", "picture", "foto",
@@ -455,6 +456,12 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "count", "counted", "classed as", "class as", "apply to me", "cover me", "include me", "count as", "counts as",
         "mean by", "definition", "include", "includes", "apply to",
                    "applies to", "cover", "covers"),
+}
+
+# Forms that mean a second concept as well as their own: to livestream the nativity is to post images of it.
+ALSO_MEANS: dict[str, tuple[str, ...]] = {
+    form: ("post",) for form in ("live stream", "livestream", "go live", "going live", "stream", "streaming",
+                                 "broadcast", "broadcasting")
 }
 
 # Words that only frame a question or name the setting: never enough, alone, to answer from the policy

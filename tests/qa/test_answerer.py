@@ -30,6 +30,7 @@ def qa() -> QuestionAnswerer:
     [
         ("can I put pictures from the nativity on facebook?", "parent", "inap-images"),
         ("can i post pics of the nativty on my fb", "parent", "inap-images"),  # typo, slang
+        ("As a parent can I broadcast the school play on facebook live?", "parent", "inap-images"),  # live is posting
         ("What happens if a parent keeps posting nasty stuff about teachers after being asked to stop?", "parent",
          "proc-refuses"),
         ("should I accept a friend request from a pupil?", "staff", "friends-reject"),
