@@ -35,6 +35,8 @@ class ReportRow(Base):
     outcome_shared: Mapped[bool] = mapped_column(default=False)
     closed_at: Mapped[dt.datetime | None]
     escalation_level: Mapped[int] = mapped_column(default=0)
+    # When escalation is timed from, if not created_at: the moment a case went back to being unacknowledged.
+    escalation_start: Mapped[dt.datetime | None]
     head_hash: Mapped[str] = mapped_column(String(64))  # hash of the newest event: a deleted last event shows
 
 

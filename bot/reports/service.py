@@ -454,9 +454,12 @@ class ReportService:
             now = self.clock.now()
             chronology.append(session, self.vault, row, at=now, actor=SENDER, action=REPLIED, detail=body)
             self._add_files(session, row, files, now)
-            self._keep_away_named(session, row, body, now)
             category = self._category_of(row)
+            taken_from = self._keep_away_named(session, row, category, body, now)
             note = "The sender has replied" + (f" with {len(files)} picture(s)" if files else "")
+            if taken_from:
+                note += (f", naming {taken_from}, who had acknowledged this case. It is kept from them now, so it is "
+                         "with you: please acknowledge it")
             self._queue_update(session, row, category, note, news=True)
             return self._sender_view(session, row, asked_from)
 
@@ -731,15 +734,20 @@ class ReportService:
         now = self.clock.now()
         with self.db.session() as session:
             waiting = session.execute(
-                select(ReportRow.code, ReportRow.category, ReportRow.created_at, ReportRow.escalation_level).where(
-                    ReportRow.status == NEW
-                )
+                select(
+                    ReportRow.code,
+                    ReportRow.category,
+                    ReportRow.created_at,
+                    ReportRow.escalation_start,
+                    ReportRow.escalation_level,
+                ).where(ReportRow.status == NEW)
             ).all()
         total = 0
-        for code, key, created_at, level in waiting:
+        for code, key, created_at, start, level in waiting:
             # Decide from plain columns first: the write (and its lock) is only for a report whose step is due.
             steps = self._by_key[key].escalation if key in self._by_key else ()
-            if level >= len(steps) or now < self._due_at(created_at, steps[level].minutes, steps[level].school_days):
+            since = start or created_at
+            if level >= len(steps) or now < self._due_at(since, steps[level].minutes, steps[level].school_days):
                 continue
             total += self._write(partial(self._escalate_one, code=code, now=now))
         return total
@@ -753,7 +761,7 @@ class ReportService:
         done = 0
         while report.escalation_level < len(category.escalation):
             step = category.escalation[report.escalation_level]
-            if now < self._due_at(report.created_at, step.minutes, step.school_days):
+            if now < self._due_at(report.escalation_start or report.created_at, step.minutes, step.school_days):
                 break
             report.escalation_level += 1
             people = escalation_people(self._everyone(session), step, conflicts, self._today())
@@ -1069,18 +1077,56 @@ class ReportService:
             if session.scalar(select(ReportRow.id).where(ReportRow.code == code)) is None:
                 return code
 
-    def _keep_away_named(self, session: Session, report: ReportRow, text: str, now: dt.datetime) -> None:
+    def _keep_away_named(
+        self, session: Session, report: ReportRow, category: Category, text: str, now: dt.datetime
+    ) -> str | None:
         """A reply that names someone handling reports ("it was Mrs Lead") keeps the case from them from now on, as
-        if the report had named them: they are no longer told of it and can no longer open it."""
+        if the report had named them: they are no longer told of it and can no longer open it.
+
+        If they had acknowledged it, nobody left has it in hand: it is unacknowledged again, and its escalation
+        starts again from now, so the others are chased as for a new report. Returns that person's name, for the
+        others' card. A case shown in the DSL channel is shown there no more (a named DSL may be reading it)."""
         everyone = self._everyone(session)
         before = self._conflicts(report)
         added = find_conflicts(everyone, text, ()) - before
         if not added:
-            return
+            return None
         report.conflicts = self.vault.encrypt(json.dumps(sorted(before | added)))
-        names = _names([p for p in everyone if p.id in added])
-        detail = f"Kept away (named in a reply): {names}"
+        named = [p for p in everyone if p.id in added]
+        detail = f"Kept away (named in a reply): {_names(named)}"
+        taken_from = report.acknowledged_by if report.status != CLOSED else None
+        if taken_from not in {p.name for p in named}:
+            taken_from = None
+        if taken_from:
+            report.status, report.acknowledged_at, report.acknowledged_by = NEW, None, None
+            report.escalation_start = now
+            detail += f". {taken_from} had acknowledged it: it is unacknowledged again, and escalates again from now"
         chronology.append(session, self.vault, report, at=now, actor=SYSTEM, action="routed", detail=detail)
+        if uses_shared_channel(category, before) and not uses_shared_channel(category, before | added):
+            self._queue_moved_card(session, report, category)
+        return taken_from
+
+    def _queue_moved_card(self, session: Session, report: ReportRow, category: Category) -> None:
+        """The DSL channel's card of a case that now goes by direct message: its last update, without buttons, so
+        nobody there takes it for a case still to be handled there. It says where, not why."""
+        channel = self.settings.slack_dsl_channel
+        if not (self.settings.slack_enabled and channel):
+            return
+        target = Recipient("slack", channel)
+        self.outbox.enqueue(
+            session,
+            OutboundMessage(
+                key=_card_key(report.code, "moved", target),
+                recipient=target,
+                kind="report_update",
+                text=f"Receipt {report.code}. This case has moved to direct messages with the people handling it. "
+                "Nothing more about it will be shown here.",
+                title=f"Concern {report.code}: {category.label}",
+                fields={"Receipt": report.code, "Category": category.label},
+                ref=report.code,
+                slot=_card_slot(report.code, target),
+            ),
+        )
 
     def _conflicts(self, report: ReportRow) -> set[int]:
         return {int(i) for i in json.loads(self.vault.decrypt(report.conflicts))}

@@ -175,6 +175,51 @@ def test_a_reply_naming_a_dsl_keeps_the_case_from_them_from_then_on(core: Core) 
     assert updates[-1].recipient.address == "Dana Lead"  # the news of the reply goes to Dana only
 
 
+def test_a_reply_naming_who_acknowledged_the_case_gives_it_back_to_the_others(core: Core, clock: ManualClock) -> None:
+    """Dana acknowledged it, then the sender names her: it must not stay "acknowledged by Dana" with nobody able to
+    act on it. It is unacknowledged again, the deputy's card says why it is now theirs, and escalation restarts."""
+    receipt = core.reports.submit("child_at_risk", "A child told me an adult at school hurt her.", channel="console")
+    dana, sam = actor(core, "Dana Lead"), actor(core, "Sam Deputy")
+    clock.advance(minutes=2)
+    core.reports.acknowledge(receipt.code, dana)
+    clock.advance(minutes=28)
+    core.reports.sender_reply(receipt.code, "The adult was Mrs Lead.", requester="r")
+    case = core.reports.case(receipt.code, sam)
+    assert (case.status, case.acknowledged_by) == (NEW, None)
+    assert case.events[-2].detail == (
+        "Kept away (named in a reply): Dana Lead. Dana Lead had acknowledged it: it is unacknowledged again, and "
+        "escalates again from now"
+    )
+    card = [m for m in alerts(core) if m.kind == "report_update"][-1]
+    assert card.recipient.address == "Sam Deputy"
+    assert card.text.startswith("The sender has replied, naming Dana Lead, who had acknowledged this case. It is "
+                                "kept from them now, so it is with you: please acknowledge it.")
+    assert "Acknowledged by" not in card.fields and card.buttons[0].label == "Acknowledge"
+    # The escalation clock starts again from the reply: the headteacher has an hour from now, not from the report.
+    assert core.reports.escalate_due() == 0
+    clock.advance(minutes=59)
+    core.reports.escalate_due()
+    assert not [m for m in alerts(core) if m.kind == "report_escalation" and m.recipient.address == "Alex Head"]
+    clock.advance(minutes=1)
+    core.reports.escalate_due()
+    assert [m for m in alerts(core) if m.kind == "report_escalation" and m.recipient.address == "Alex Head"]
+
+
+def test_a_case_named_in_a_reply_leaves_the_dsl_channel_with_a_last_card(slack_core: Core) -> None:
+    """The channel's card would otherwise stay "acknowledged", with working buttons, for a case now handled by
+    direct message. Its last update says where the case went, not why: a named DSL may be reading the channel."""
+    receipt = slack_core.reports.submit("online_abuse", "Messages from an adult to a pupil.", channel="slack")
+    slack_core.reports.acknowledge(receipt.code, actor(slack_core, "Dana Lead"))
+    slack_core.reports.sender_reply(receipt.code, "It was Mrs Lead who sent them.", requester="r")
+    to_channel = [m for m in alerts(slack_core) if m.recipient == Recipient("slack", "C0DSLCHAN")]
+    last = to_channel[-1]
+    assert last.kind == "report_update" and last.buttons == ()
+    assert "moved to direct messages" in last.text and "Lead" not in last.text
+    assert last.slot == to_channel[-2].slot  # it replaces the card there
+    slack_core.reports.add_note(receipt.code, actor(slack_core, "Sam Deputy"), "Called the LADO.")
+    assert [m for m in alerts(slack_core) if m.recipient == Recipient("slack", "C0DSLCHAN")][-1] == last
+
+
 def test_a_report_naming_the_headteacher_goes_to_the_chair_not_the_head(core: Core) -> None:
     core.reports.submit("inappropriate_post", TEXT, channel="console", named_people=["Alex Head"])
     assert {m.recipient.address for m in alerts(core)} == {"Dana Lead", "Chris Chair"}

@@ -329,3 +329,23 @@ def test_a_reply_that_slack_sends_again_is_added_once(slack: SlackWorld) -> None
     replies = [e for e in slack.core.reports.case(code, dsl).events if e.action == "replied"]
     assert len(replies) == 1
 
+
+
+def _buttons(blocks: list[dict[str, Any]]) -> list[str]:
+    return [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+def test_a_case_taken_from_who_acknowledged_it_moves_to_the_deputy_and_leaves_the_channel(slack: SlackWorld) -> None:
+    code = _report(slack, category="child_at_risk", text="A child told me an adult at school hurt her.")
+    slack.dispatch()
+    slack.sender.block_action(DSL, "report.ack", code, channel=DSL_CHANNEL)
+    slack.fake.wait_for_call("response_url")
+    slack.dispatch()
+    slack.core.reports.sender_reply(code, "The adult was Mrs Lead.", requester="r")
+    slack.dispatch()
+    last = {c.params["channel"]: c.params for c in slack.fake.ok_calls("chat.update")}
+    assert "moved to direct messages" in json.dumps(last[DSL_CHANNEL]) and not _buttons(last[DSL_CHANNEL]["blocks"])
+    to_sam = [c.params for c in slack.fake.ok_calls("chat.postMessage") if c.params["channel"] == "D0DSL00002"]
+    assert len(to_sam) == 1 and "report.ack" in _buttons(to_sam[0]["blocks"])
+    said = json.dumps(to_sam[0]["blocks"])
+    assert "who had acknowledged this case" in said and "Acknowledged by" not in said
