@@ -94,6 +94,7 @@ ROUTE_ROLE_LABELS = {
     "chair_of_governors": "Chair of Governors",
 }
 ALERT_PREVIEW = 2_800  # alerts quote this much; the whole text is one click away
+OUTCOME_PREVIEW = 1_000  # a closed case's card quotes this much of its outcome, before the report's text
 CHANNELS = ("telegram", "slack", "console")
 WRITE_ATTEMPTS = 5  # a busy SQLite file or a clashing chronology append is retried, never half-written
 
@@ -971,21 +972,25 @@ class ReportService:
         if report.acknowledged_by:
             fields["Acknowledged by"] = report.acknowledged_by
         lines = [status_line] if status_line else []
-        lines.append(f"Receipt {report.code}. {category.label} ({urgency}), received {fields['Received']}.")
         full = self.school.alert_contents == "full"
+        if report.status == CLOSED and report.outcome:
+            lines.append(self._outcome_line(report) if full else "The outcome is in the report.")
+        lines.append(f"Receipt {report.code}. {category.label} ({urgency}), received {fields['Received']}.")
         if full:
             preview = body if len(body) <= ALERT_PREVIEW else body[:ALERT_PREVIEW].rstrip() + " [...]"
             lines += ["", preview]
             if len(body) > ALERT_PREVIEW:
                 lines += ["", "(The report continues: open it to read all of it.)"]
-        buttons: tuple[Button, ...] = ()
+        ack = (Button("report.ack", "Acknowledge", report.code, "primary"),) if report.status == NEW else ()
+        # A closed case is still read where the DSL is, and still takes notes (a late call from a parent, say).
+        buttons: tuple[Button, ...] = (
+            *ack,
+            # The whole case where the DSL is: all of the text, pictures, notes and the sender's replies.
+            Button("report.view", "Open the report", report.code),
+            Button("report.note", "Add a note", report.code),
+        )
         if report.status != CLOSED:
-            ack = (Button("report.ack", "Acknowledge", report.code, "primary"),) if report.status == NEW else ()
-            buttons = (
-                *ack,
-                # The whole case where the DSL is: all of the text, pictures, notes and the sender's replies.
-                Button("report.view", "Open the report", report.code),
-                Button("report.note", "Add a note", report.code),
+            buttons += (
                 Button("report.ask", "Ask the sender", report.code),
                 Button("report.close", "Close", report.code),
             )
@@ -1007,6 +1012,13 @@ class ReportService:
                     ping=ping,
                 ),
             )
+
+    def _outcome_line(self, report: ReportRow) -> str:
+        """A closed case's outcome on its card, before the report's text (which a long report's card cuts short)."""
+        outcome = self.vault.decrypt(report.outcome or "")
+        if len(outcome) <= OUTCOME_PREVIEW:
+            return f"Outcome: {outcome}"
+        return f"Outcome: {outcome[:OUTCOME_PREVIEW].rstrip()} [...] (open the report to read all of it)"
 
     def _queue_update(
         self, session: Session, report: ReportRow, category: Category, what: str, *, news: bool = False

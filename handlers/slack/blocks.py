@@ -176,7 +176,7 @@ def outbound_blocks(message: OutboundMessage) -> list[Block]:
     more: Block | None = None
     if message.ref and message.kind.startswith("report_") and len(text) > ALERT_PREVIEW:
         text = clip(text, ALERT_PREVIEW)
-        if not any(b.action == "report.view" for b in message.buttons):  # a closed case's card has no buttons
+        if not any(b.action == "report.view" for b in message.buttons):  # a card without its buttons
             more = actions([button("report.view", "Read the whole report", message.ref)])[0]
     if text.strip():
         blocks += text_sections(text)

@@ -100,6 +100,25 @@ def test_a_contentless_alert_in_slack_points_to_its_button_not_the_server(slack_
     assert "Open it with the button below." in alert.text and "policybot" not in alert.text
 
 
+def test_a_closed_contentless_card_keeps_its_button_and_keeps_the_outcome_in_the_report(slack_core: Core) -> None:
+    slack_core.school.alert_contents = "contentless"
+    receipt = slack_core.reports.submit("online_abuse", TEXT, channel="slack")
+    slack_core.reports.close(receipt.code, actor(slack_core, "Dana Lead"), "Spoke to the parents; it has stopped.")
+    card = alerts(slack_core)[-1]
+    assert "The outcome is in the report." in card.text and "parents" not in card.text
+    assert "Open it with the button below." in card.text
+    assert "report.view" in [b.action for b in card.buttons]
+
+
+def test_a_long_outcome_is_shown_before_the_report_and_cut_short(core: Core) -> None:
+    receipt = core.reports.submit("other", "Details. " * 400, channel="console")
+    core.reports.close(receipt.code, actor(core, "Dana Lead"), "Done. " * 300)
+    card = alerts(core)[-1].text.splitlines()
+    assert card[0] == "Closed by Dana Lead."
+    assert card[1].startswith("Outcome: Done.") and card[1].endswith("[...] (open the report to read all of it)")
+    assert len(card[1]) < 1_100
+
+
 def test_a_headteacher_reporting_by_name_is_not_taken_for_the_subject(core: Core) -> None:
     receipt = core.reports.submit("staff_concern", TEXT, channel="slack", reported_by="Alex Head")
     assert {m.recipient.address for m in alerts(core)} == {"Alex Head"}  # not passed to the chair as if conflicted
@@ -300,7 +319,9 @@ def test_dsl_journey_and_the_sender_follows_it_anonymously(core: Core, clock: Ma
     assert "referred" not in " ".join(m.text.lower() for m in to_sender)
     updates = [m for m in delivered(recorders) if m.kind == "report_update"]
     assert updates and all(m.ref == receipt.code for m in updates)
-    assert updates[-1].buttons == ()  # a closed case offers no actions
+    # A closed case can still be read and noted where the DSL is, and its card says how it ended.
+    assert [b.action for b in updates[-1].buttons] == ["report.view", "report.note"]
+    assert "Outcome: Referred to children's social care." in updates[-1].text
 
 
 def test_only_news_from_the_sender_notifies_those_handling_the_case(core: Core) -> None:

@@ -349,3 +349,15 @@ def test_a_case_taken_from_who_acknowledged_it_moves_to_the_deputy_and_leaves_th
     assert len(to_sam) == 1 and "report.ack" in _buttons(to_sam[0]["blocks"])
     said = json.dumps(to_sam[0]["blocks"])
     assert "who had acknowledged this case" in said and "Acknowledged by" not in said
+
+
+def test_a_closed_card_can_still_be_opened_and_noted_and_shows_the_outcome(slack: SlackWorld) -> None:
+    code = _report(slack)
+    slack.dispatch()
+    dsl = slack.core.reports.actor(name="Dana Lead")
+    assert dsl is not None
+    slack.core.reports.close(code, dsl, "Parents informed; the messages have stopped.")
+    slack.dispatch()
+    card = slack.fake.ok_calls("chat.update")[-1].params
+    assert _buttons(card["blocks"]) == ["report.view", "report.note"]
+    assert "Outcome: Parents informed; the messages have stopped." in json.dumps(card["blocks"])
