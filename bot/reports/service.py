@@ -39,6 +39,7 @@ from bot.reports.domain import (
     IN_PROGRESS,
     MAX_TEXT,
     NEW,
+    REFUSED,
     REPLIED,
     SENDER,
     SENDER_STATUS,
@@ -719,7 +720,7 @@ class ReportService:
                     report,
                     at=self.clock.now(),
                     actor=who[:200],
-                    action="refused",
+                    action=REFUSED,
                     detail=f"Not allowed to {action}",
                 )
             return report is not None

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.reports.domain import REFUSED
 from handlers.slack.blocks import (
+    SECTION_LIMIT,
     VIEW_BLOCKS,
     Block,
     checkbox,
@@ -125,13 +127,11 @@ def case_action_modal(callback_id: str, code: str) -> dict[str, Any]:
                  private_metadata=metadata(code=code))
 
 
-CONTEXT_DETAIL = 2_800  # a chronology entry longer than this is shown in sections, not one context line
-
-
 def case_modal(case: Any, tz: Any) -> dict[str, Any]:
     """A DSL's view of a whole case: the report text, then the chronology, newest last. Each entry is shown whole
-    (a long reply in as many sections as it needs); when the window cannot hold them all, the oldest give way, and
-    who has opened the case is counted rather than listed, so the newest, such as the reply a DSL was told of, shows.
+    (a long reply in as many sections as it needs); when the window cannot hold them all, the oldest give way.
+    Who has opened the case, and who tried to act on it without access, are counted rather than listed, so that
+    neither pushes the newest entries, such as the reply a DSL was told of, out of the window.
     """
     blocks: list[Block] = [
         header(f"{case.category.label}: {case.code}"),
@@ -142,19 +142,27 @@ def case_modal(case: Any, tz: Any) -> dict[str, Any]:
     ]
     entries: list[list[Block]] = []
     opened = 0
+    refused: dict[str, int] = {}
     for event in case.events:
         if event.action == "opened":
             opened += 1
             continue
+        if event.action == REFUSED:
+            refused[event.actor] = refused.get(event.actor, 0) + 1
+            continue
         line = f"{escape(when(event.at, tz))} · *{escape(event.actor)}* {escape(event.action)}"
         detail = event.detail or ""
-        if len(detail) <= CONTEXT_DETAIL:
-            entries.append([context(line + (f": {escape(detail)}" if detail else ""))])
+        whole = line + (f": {escape(detail)}" if detail else "")
+        if len(whole) <= SECTION_LIMIT:  # measured escaped: "&" becomes "&amp;", and a context line is cut, silently
+            entries.append([context(whole)])
         else:
             entries.append([context(line + ":"), *text_sections(detail)])
     tail: list[Block] = []
     if opened:
-        tail.append(context(f"Opened {opened} time{'s' if opened != 1 else ''} in all."))
+        tail.append(context(f"Opened {_times(opened)} in all."))
+    if refused:
+        tried = "; ".join(f"{escape(who)}, {_times(count)}" for who, count in refused.items())
+        tail.append(context(f"Tried to open it or act on it without access (each attempt is recorded): {tried}."))
     if not case.chain_ok:
         tail.append(mrkdwn_section(":warning: *The chronology's integrity check failed. Tell the Headteacher.*"))
     room = VIEW_BLOCKS - len(blocks) - len(tail) - 1
@@ -162,8 +170,14 @@ def case_modal(case: Any, tz: Any) -> dict[str, Any]:
     for count, entry in enumerate(reversed(entries)):
         if len(shown) + len(entry) > room:
             earlier = len(entries) - count
-            shown.insert(0, context(f"_{earlier} earlier entr{'ies' if earlier != 1 else 'y'} not shown here: "
-                                    f"`policybot reports export {case.code}` has the whole record._"))
+            # A DSL in Slack cannot run server commands: the whole record is exported by whoever runs the server.
+            shown.insert(0, context(f"_{earlier} earlier entr{'ies are' if earlier != 1 else 'y is'} not shown "
+                                    "here. For the whole record, ask whoever looks after the bot's server for an "
+                                    f"export of report {case.code}._"))
             break
         shown[:0] = entry
     return modal("Report", blocks + shown + tail)
+
+
+def _times(count: int) -> str:
+    return {1: "once", 2: "twice"}.get(count, f"{count} times")

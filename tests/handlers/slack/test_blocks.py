@@ -85,5 +85,23 @@ def test_a_case_shows_its_newest_entries_whole_and_counts_who_opened_it() -> Non
     reply = "".join(b["text"]["text"] for b in view["blocks"][at + 1 :] if b["type"] == "section")
     assert "".join(reply.split()) == "".join(long_reply.split())  # all of it, in sections
     assert "note 94" in shown and "note 0\"" not in shown  # the oldest give way to the newest
-    assert "earlier entries not shown here: `policybot reports export ACDE-FGHJ-KMNP-RTWX`" in shown
+    assert "earlier entries are not shown here. For the whole record, ask whoever looks after the bot's server" in shown
+    assert "policybot" not in shown  # a server command, which a DSL in Slack cannot run
     assert "Opened 150 times in all." in shown
+
+
+def test_a_note_that_grows_when_escaped_is_shown_whole() -> None:
+    """2,700 characters, but "&" is five once escaped: measured before escaping, the context line was cut."""
+    note = "Mum & Dad < school > gate. " * 100
+    view = case_modal(_case([("reported", None), ("note", note), ("note", "the last one")]), ZoneInfo("Europe/London"))
+    said = "".join(e["text"] for b in view["blocks"] if b["type"] == "context" for e in b["elements"])
+    said += "".join(b["text"]["text"] for b in view["blocks"] if b["type"] == "section")
+    assert said.count("Mum &amp; Dad &lt; school &gt; gate.") == 100 and "…" not in said
+
+
+def test_refused_attempts_are_counted_and_do_not_push_notes_out() -> None:
+    events = [("reported", None), ("note", "the first note")] + [("refused", "Not allowed to read the report")] * 120
+    view = case_modal(_case(events), ZoneInfo("Europe/London"))
+    shown = json.dumps(view["blocks"])
+    assert "the first note" in shown and "not shown here" not in shown
+    assert "without access (each attempt is recorded): Dana Lead, 120 times." in shown
