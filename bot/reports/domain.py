@@ -31,7 +31,16 @@ class EscalationStep:
     def describe(self) -> str:
         if self.school_days:
             return f"{self.school_days} working day{'s' if self.school_days != 1 else ''}"
-        return f"{self.minutes} minutes"
+        return duration(self.minutes)
+
+
+def duration(minutes: int) -> str:
+    """A wait as people say it: "15 minutes", "1 hour", "1 hour 10 minutes", "2 hours"."""
+    hours, rest = divmod(minutes, 60)
+    parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
+    if rest or not hours:
+        parts.append(f"{rest} minute{'s' if rest != 1 else ''}")
+    return " ".join(parts)
 
 
 @dataclass(frozen=True)

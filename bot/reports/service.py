@@ -51,6 +51,7 @@ from bot.reports.domain import (
     CaseSummary,
     CaseView,
     Category,
+    EscalationStep,
     PicturesRefused,
     QuestionForSender,
     Receipt,
@@ -59,6 +60,7 @@ from bot.reports.domain import (
     ReportError,
     SenderView,
     TooManyAttempts,
+    duration,
 )
 from bot.reports.evidence import MAX_FILES, CleanFile, strip_metadata
 from bot.reports.models import AttachmentRow, ReplyChannelRow, ReportEventRow, ReportRow
@@ -759,16 +761,24 @@ class ReportService:
         if report is None or report.status != NEW:
             return 0
         category = self._category_of(report)
-        conflicts = self._conflicts(report)
+        conflicts, everyone, today = self._conflicts(report), self._everyone(session), self._today()
+        start = report.escalation_start or report.created_at
+        # Who has the case already (those it went to, those earlier steps reached) gets no second card: their card
+        # is kept up to date, and a deputy it fell back to is on the deputies' step too.
+        has_it = {p.id for p in route_people(everyone, category, conflicts, today)}
+        for earlier in category.escalation[: report.escalation_level]:
+            has_it |= {p.id for p in escalation_people(everyone, earlier, conflicts, today)}
         done = 0
         while report.escalation_level < len(category.escalation):
             step = category.escalation[report.escalation_level]
-            if now < self._due_at(report.escalation_start or report.created_at, step.minutes, step.school_days):
+            if now < self._due_at(start, step.minutes, step.school_days):
                 break
             report.escalation_level += 1
-            people = escalation_people(self._everyone(session), step, conflicts, self._today())
-            alerted = _names(people) or "nobody holds those roles"
-            detail = f"Not acknowledged after {step.describe()}. Alerted: {alerted}"
+            reached = escalation_people(everyone, step, conflicts, today)
+            people = [p for p in reached if p.id not in has_it]
+            has_it |= {p.id for p in reached}
+            waited = self._waited(step, start, now) + (" since it was passed on" if report.escalation_start else "")
+            detail = f"Not acknowledged after {waited}. Alerted: {_alerted_on_escalation(people, reached)}"
             chronology.append(session, self.vault, report, at=now, actor=SYSTEM, action="escalated", detail=detail)
             targets = recipients(self.settings, people, urgent=category.urgent, shared_channel=False)
             self._queue_card(
@@ -778,12 +788,20 @@ class ReportService:
                 targets,
                 kind="report_escalation",
                 key_part=f"escalation:{report.escalation_level}",
-                status_line=f"Not yet acknowledged after {step.describe()}.",
+                status_line=f"Not yet acknowledged after {waited}.",
             )
             done += 1
         if done:
             log.info("report %s escalated to level %d", redact(report.code), report.escalation_level)
         return done
+
+    @staticmethod
+    def _waited(step: EscalationStep, start: dt.datetime, now: dt.datetime) -> str:
+        """How long the case has waited, as the chronology says it: the real wait, so that steps a late check runs
+        together do not each claim their own time (school days are said as such)."""
+        if step.school_days:
+            return step.describe()
+        return duration(max(step.minutes, int((now - start).total_seconds() // 60)))
 
     def _due_at(self, created: dt.datetime, minutes: int, school_days: int) -> dt.datetime:
         if school_days:
@@ -1334,6 +1352,14 @@ _SENDER_TEXT = {
 
 def _names(people: Sequence[Person]) -> str:
     return ", ".join(p.name for p in people)
+
+
+def _alerted_on_escalation(people: Sequence[Person], reached: Sequence[Person]) -> str:
+    if people:
+        return _names(people)
+    if reached:
+        return f"nobody new ({_names(reached)} already {'has' if len(reached) == 1 else 'have'} it)"
+    return "nobody holds those roles"
 
 
 def _card_key(code: str, key_part: str, target: Recipient) -> str:

@@ -34,7 +34,7 @@ def test_urgent_escalates_to_deputies_then_headteacher(core: Core, clock: Manual
     events = core.reports.case(receipt.code, actor(core, "Dana Lead")).events
     assert [e.detail for e in events if e.action == "escalated"] == [
         "Not acknowledged after 15 minutes. Alerted: Sam Deputy",
-        "Not acknowledged after 60 minutes. Alerted: Alex Head",
+        "Not acknowledged after 1 hour. Alerted: Alex Head",
     ]
 
 
@@ -47,9 +47,31 @@ def test_acknowledged_reports_do_not_escalate(core: Core, clock: ManualClock) ->
 
 
 def test_a_late_scheduler_catches_up_in_one_run(core: Core, clock: ManualClock) -> None:
-    core.reports.submit("extremism", "Worrying leaflets in the playground.", channel="console")
-    clock.advance(hours=3)
+    receipt = core.reports.submit("extremism", "Worrying leaflets in the playground.", channel="console")
+    clock.advance(hours=1, minutes=10)
     assert core.reports.escalate_due() == 2
+    # Both steps say how long it really waited, not each its own time ("after 60 minutes", twice).
+    events = core.reports.case(receipt.code, actor(core, "Dana Lead")).events
+    assert [e.detail for e in events if e.action == "escalated"] == [
+        "Not acknowledged after 1 hour 10 minutes. Alerted: Sam Deputy",
+        "Not acknowledged after 1 hour 10 minutes. Alerted: Alex Head",
+    ]
+
+
+def test_a_deputy_who_already_has_the_case_gets_no_second_card(core: Core, clock: ManualClock) -> None:
+    """A report naming the DSL falls back to the deputy: the deputies' step must not send them the same case again."""
+    receipt = core.reports.submit("child_at_risk", "Dana Lead grabbed a pupil hard.", channel="console")
+    clock.advance(minutes=15)
+    assert core.reports.escalate_due() == 1
+    assert escalations(core) == []
+    clock.advance(minutes=45)
+    core.reports.escalate_due()
+    assert escalations(core) == [("Alex Head", "2")]
+    events = core.reports.case(receipt.code, actor(core, "Sam Deputy")).events
+    assert [e.detail for e in events if e.action == "escalated"] == [
+        "Not acknowledged after 15 minutes. Alerted: nobody new (Sam Deputy already has it)",
+        "Not acknowledged after 1 hour. Alerted: Alex Head",
+    ]
 
 
 def test_urgent_escalation_ignores_quiet_hours(core: Core, clock: ManualClock) -> None:
