@@ -599,11 +599,12 @@ class ReportService:
         return self._acting(ack)
 
     def add_note(self, code: str, actor: Actor, text: str) -> CaseView:
-        """A note for the record (also how a correction is made: a new note, never an edit)."""
-        note = self._clean_text(text, what="note")
+        """A note for the record (also how a correction is made: a new note, never an edit). Access is checked
+        before the text, here as in ask_sender and close: a refused attempt is recorded whatever the form held."""
 
         def add(session: Session) -> CaseView:
             report, category, person = self._for_handler(session, code, actor, ADD_NOTE)
+            note = self._clean_text(text, what="note")
             if report.status == NEW:  # writing about it means someone has it in hand
                 self._mark_acknowledged(session, report, category, person)
             if report.status == ACKNOWLEDGED:
@@ -618,12 +619,12 @@ class ReportService:
 
     def ask_sender(self, code: str, actor: Actor, question: str) -> CaseView:
         """A question the sender sees with /status CODE, and is sent if they kept a reply channel."""
-        text = self._clean_text(question, what="question")
 
         def ask(session: Session) -> CaseView:
             report, category, person = self._for_handler(session, code, actor, ASK_SENDER)
             if report.status == CLOSED:
                 raise ReportError(_CLOSED_REFUSALS[ASK_SENDER].format(code=report.code))
+            text = self._clean_text(question, what="question")
             if report.status == NEW:
                 self._mark_acknowledged(session, report, category, person)
             report.status = IN_PROGRESS
@@ -650,12 +651,12 @@ class ReportService:
 
     def close(self, code: str, actor: Actor, outcome: str, *, share_with_sender: bool = False) -> CaseView:
         """Close with an outcome for the record. The sender hears only that it is closed, unless shared."""
-        text = self._clean_text(outcome, what="outcome")
 
         def close(session: Session) -> CaseView:
             report, category, person = self._for_handler(session, code, actor, CLOSE_REPORT)
             if report.status == CLOSED:
                 raise ReportError(_CLOSED_REFUSALS[CLOSE_REPORT].format(code=report.code))
+            text = self._clean_text(outcome, what="outcome")
             now = self.clock.now()
             report.status, report.closed_at = CLOSED, now
             report.outcome, report.outcome_shared = self.vault.encrypt(text), share_with_sender

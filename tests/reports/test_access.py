@@ -46,6 +46,18 @@ def test_a_non_dsl_cannot_see_acknowledge_or_close(core: Core, name: str) -> Non
     assert "Not allowed to close the report" in {e.detail for e in refused}
 
 
+@pytest.mark.parametrize("text", ["", "   ", "x" * 20_001])
+def test_a_forged_empty_or_overlong_form_from_a_non_dsl_is_refused_and_recorded(core: Core, text: str) -> None:
+    """Access comes before the text: told "your outcome is empty", the attempt would go unrecorded."""
+    receipt = core.reports.submit("child_at_risk", TEXT, channel="console")
+    jo = actor(core, "Jo Teacher")
+    for attempt in (core.reports.add_note, core.reports.ask_sender, core.reports.close):
+        with pytest.raises(AccessDenied, match="do not have access"):
+            attempt(receipt.code, jo, text)
+    refused = [e for e in core.reports.case(receipt.code, actor(core, "Dana Lead")).events if e.action == "refused"]
+    assert [e.actor for e in refused] == ["Jo Teacher"] * 3
+
+
 def test_a_non_dsl_learns_nothing_about_unknown_codes(core: Core) -> None:
     with pytest.raises(AccessDenied):
         core.reports.case("ACDE-FGHJ-KMNP-RTWX", actor(core, "Jo Teacher"))
