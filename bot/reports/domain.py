@@ -167,6 +167,13 @@ class CaseEvent:
     action: str
     detail: str | None
 
+    def as_read(self) -> tuple[str, str | None]:
+        """The action and detail as they read after the actor's name. A refused attempt reads "tried to open the
+        report (not allowed)": as stored ("refused: Not allowed to ...") it reads as if the actor refused."""
+        if self.action == REFUSED and (self.detail or "").startswith("Not allowed to "):
+            return f"tried to {(self.detail or '').removeprefix('Not allowed to ')} (not allowed)", None
+        return self.action, self.detail
+
 
 @dataclass(frozen=True)
 class CaseSummary:

@@ -326,7 +326,10 @@ class ReportService:
             log.error("a %s report was refused: %s", category.key,
                       "it names everyone who handles reports" if named else "nobody holds a role that handles reports")
             raise ReportError(self._nobody_to_receive(named))
-        routed = "Alerted: " + (_names(alerted) or "nobody holds the roles on this route")
+        targets = recipients(
+            self.settings, alerted, urgent=category.urgent, shared_channel=uses_shared_channel(category, conflicts)
+        )
+        routed = "Alerted: " + self._alerted_where(alerted, targets, urgent=category.urgent)
         if named:
             routed += f". Kept away (named in the report): {_names(named)}"
         plan = _Plan(
@@ -340,12 +343,20 @@ class ReportService:
             channel=channel,
             files=files,
             routed=routed,
-            targets=recipients(
-                self.settings, alerted, urgent=category.urgent, shared_channel=uses_shared_channel(category, conflicts)
-            ),
+            targets=targets,
             sent_to=sent_to(category) if not conflicts else _roles_phrase(alerted),
         )
         return self._write(partial(self._store, plan=plan))
+
+    def _alerted_where(self, alerted: Sequence[Person], targets: Sequence[Recipient], *, urgent: bool) -> str:
+        """Who was alerted, as the chronology says it: an alert posted in the DSL channel is said to be, not put
+        down to the DSLs by name as if each had been sent it; those also sent it themselves are named."""
+        channel = Recipient("slack", self.settings.slack_dsl_channel or "")
+        if channel not in targets:
+            return _names(alerted)
+        direct = [p for p in alerted
+                  if set(recipients(self.settings, [p], urgent=urgent, shared_channel=True)) - {channel}]
+        return "the DSL channel" + (f", and {_names(direct)} directly" if direct else "")
 
     def _store(self, session: Session, *, plan: _Plan) -> Receipt:
         now, category = self.clock.now(), plan.category
@@ -730,8 +741,8 @@ class ReportService:
 
         found = self._write(record)
         which = redact(canonical) if canonical else repr(code[:40])
-        log.warning("%s was refused when trying to %s report %s%s", who[:200], action, which,
-                    "" if found else " (there is no such report)")
+        log.warning("%s was refused when trying to %s (report %s%s)", who[:200], action, which,
+                    "" if found else ": there is no such report")
 
     # ------------------------------------------------------------------ scheduler
     def escalate_due(self) -> int:
@@ -927,8 +938,8 @@ class ReportService:
         if report is None:
             raise ReceiptNotFound(
                 f"There is no report with the receipt code {canonical}." if canonical
-                else "That is not a report's receipt code (they look like ACDE-FGHJ-KMNP-RTWX): the button or the "
-                "code may be out of date."
+                else "That is not a report's receipt code: they look like ACDE-FGHJ-KMNP-RTWX. Please check it and "
+                "try again."
             )
         category = self._category_of(report)
         if not may_handle(person, category, self._conflicts(report), self._everyone(session), self._today()):

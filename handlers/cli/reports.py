@@ -122,8 +122,8 @@ def _print_case(core: Core, view: CaseView) -> None:
         _print(f"Picture {number}: {info.filename} ({info.size} bytes, sha256 {info.sha256})")
     _print("Chronology:" if view.chain_ok else f"Chronology (WARNING: {view.extra.get('chain_problem')}):")
     for event in view.events:
-        detail = f": {event.detail}" if event.detail else ""
-        _print(f"  {event.at.astimezone(tz):%d %b %H:%M}  {event.actor} {event.action}{detail}")
+        action, detail = event.as_read()
+        _print(f"  {event.at.astimezone(tz):%d %b %H:%M}  {event.actor} {action}{f': {detail}' if detail else ''}")
 
 
 def _show(args: argparse.Namespace) -> int:

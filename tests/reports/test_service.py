@@ -73,8 +73,16 @@ def test_with_slack_an_urgent_alert_goes_to_the_channel_and_each_dsl(slack_core:
 
 
 def test_a_routine_report_goes_to_the_channel_only(slack_core: Core) -> None:
-    slack_core.reports.submit("online_abuse", TEXT, channel="slack")
+    receipt = slack_core.reports.submit("online_abuse", TEXT, channel="slack")
     assert {m.recipient for m in alerts(slack_core)} == {Recipient("slack", "C0DSLCHAN")}
+    routed = slack_core.reports.case(receipt.code, actor(slack_core, "Dana Lead")).events[1]
+    assert routed.detail == "Alerted: the DSL channel"  # not "Alerted: Dana Lead", who was sent nothing herself
+
+
+def test_the_chronology_says_who_was_alerted_directly_besides_the_channel(slack_core: Core) -> None:
+    receipt = slack_core.reports.submit("child_at_risk", TEXT, channel="slack")
+    routed = slack_core.reports.case(receipt.code, actor(slack_core, "Dana Lead")).events[1]
+    assert routed.detail == "Alerted: the DSL channel, and Dana Lead directly"
 
 
 def test_the_headteacher_on_a_route_hears_by_dm_not_only_in_the_dsls_channel(slack_core: Core) -> None:
@@ -453,7 +461,9 @@ def test_a_refused_look_at_a_code_that_does_not_exist_is_still_recorded(
     """The refusal says the attempt is recorded, and does not say whether the report exists: the log records it."""
     with pytest.raises(ReportError, match="has been recorded"):
         core.reports.case("ACDE-FGHJ-KMNP-RTWX", actor(core, "Jo Teacher"))
-    assert "Jo Teacher was refused when trying to" in caplog.text and "ACDE-…" in caplog.text
+    assert "Jo Teacher was refused when trying to open the report (report ACDE-…: there is no such report)" in (
+        caplog.text
+    )
 
 
 def test_receipt_codes_never_reach_the_log_whole(

@@ -109,6 +109,9 @@ def test_a_non_dsl_is_refused_in_one_plain_line(env: Path, capsys: pytest.Captur
     assert "Only the people who handle concern reports can see them." in capsys.readouterr().err
     assert policybot("reports", "show", code, "--as", "Nobody Known") == 1
     assert "nobody called 'Nobody Known'" in capsys.readouterr().err
+    assert policybot("reports", "show", code, "--as", "Dana Lead") == 0
+    out = capsys.readouterr().out
+    assert "Jo Teacher tried to open the report (not allowed)" in out and "refused" not in out
 
 
 def test_wrong_codes_and_missing_pictures_are_plain_messages(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -118,6 +121,7 @@ def test_wrong_codes_and_missing_pictures_are_plain_messages(env: Path, capsys: 
     assert policybot("reports", "show", "x" * 300, "--as", "Dana Lead") == 1  # a stale or forged value
     err = capsys.readouterr().err
     assert "is not a report's receipt code" in err and "x" * 30 not in err
+    assert "button" not in err  # the command line has none
     assert policybot("reports", "evidence", code, "1", "--out", str(env / "x.jpg"), "--as", "Dana Lead") == 1
     err = capsys.readouterr().err
     assert "no number 1" in err and "Traceback" not in err
