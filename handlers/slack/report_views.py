@@ -112,7 +112,12 @@ def message_modal(title: str, text: str) -> dict[str, Any]:
     return modal(title, text_sections(text))
 
 
+SHARE_BLOCK = "share"
+
+
 def case_action_modal(callback_id: str, code: str) -> dict[str, Any]:
+    """A DSL's note, question to the sender, or closing outcome. Who will read it is said on each form: a note is
+    never the sender's; an outcome is theirs only if the DSL ticks the box (as `policybot reports close --share`)."""
     titles = {
         NOTE_CALLBACK: ("Add a note", "Note for the record", "Add note"),
         ASK_CALLBACK: ("Ask the sender", "Your question (the sender sees this, not your name)", "Send"),
@@ -123,6 +128,12 @@ def case_action_modal(callback_id: str, code: str) -> dict[str, Any]:
         context(f"Report *{escape(code)}*"),
         text_input(TEXT_BLOCK, label, max_length=DESCRIPTION_LIMIT),
     ]
+    if callback_id == NOTE_CALLBACK:
+        blocks.append(context("Notes are private: only the people handling this report see them, never the sender."))
+    elif callback_id == CLOSE_CALLBACK:
+        blocks.append(checkbox(SHARE_BLOCK, "Share the outcome with the sender",
+                               "They can then read it with their receipt code. If not ticked, they are told only "
+                               "that the report is closed.", checked=False))
     return modal(title, blocks, callback_id=callback_id, submit=submit, close="Cancel",
                  private_metadata=metadata(code=code))
 

@@ -34,6 +34,7 @@ from handlers.slack.report_views import (
     DESCRIPTION_BLOCK,
     NOTE_CALLBACK,
     REPORT_CALLBACK,
+    SHARE_BLOCK,
     SLACK_FOLLOW_UP,
     TEXT_BLOCK,
     message_modal,
@@ -52,6 +53,7 @@ DONE = {
     "(Open the report).",
     CLOSE_CALLBACK: "Report {code} is closed.",
 }
+CLOSED_SHARED = "Report {code} is closed. The sender can read the outcome with their receipt code."
 # The sender kept no way to be reached: the question waits until they check the report with its receipt code.
 ASKED_UNREACHABLE = (
     "Your question is saved with report {code}. There is no way to reach this sender, so they will see it only "
@@ -128,7 +130,9 @@ def register(app: App, core: Core, later: Later) -> None:
                     if not reports.ask_sender(code, actor, text).can_contact_sender:
                         done = ASKED_UNREACHABLE
                 else:
-                    reports.close(code, actor, text)
+                    share = state_checked(view, SHARE_BLOCK)
+                    reports.close(code, actor, text, share_with_sender=share)
+                    done = CLOSED_SHARED if share else done
             except Exception as exc:
                 ack(response_action="errors", errors={TEXT_BLOCK: kind_error(exc)[:150]})
                 return

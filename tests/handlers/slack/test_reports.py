@@ -361,3 +361,26 @@ def test_a_closed_card_can_still_be_opened_and_noted_and_shows_the_outcome(slack
     card = slack.fake.ok_calls("chat.update")[-1].params
     assert _buttons(card["blocks"]) == ["report.view", "report.note"]
     assert "Outcome: Parents informed; the messages have stopped." in json.dumps(card["blocks"])
+
+
+@pytest.mark.parametrize("share", [True, False])
+def test_the_close_form_can_share_the_outcome_with_the_sender(slack: SlackWorld, share: bool) -> None:
+    code = _report(slack)
+    slack.sender.block_action(DSL, "report.close", code, channel=DSL_CHANNEL)
+    modal = slack.fake.wait_for_call("views.open", count=2)[1].params["view"]
+    assert "Share the outcome with the sender" in json.dumps(modal["blocks"])
+    values: dict[str, Any] = {
+        "text": {"value": {"type": "plain_text_input", "value": "Spoke to both families; it has stopped."}},
+        "share": {"value": {"type": "checkboxes", "selected_options": [{"value": "yes"}] if share else []}},
+    }
+    sent = slack.sender.view_submission(DSL, "report.close", values, private_metadata=modal["private_metadata"])
+    assert "errors" not in (sent.json() or {})
+    seen = slack.core.reports.sender_status(code, requester="test").closed_outcome
+    assert seen == ("Spoke to both families; it has stopped." if share else None)
+
+
+def test_the_note_form_says_notes_are_private(slack: SlackWorld) -> None:
+    code = _report(slack)
+    slack.sender.block_action(DSL, "report.note", code, channel=DSL_CHANNEL)
+    modal = slack.fake.wait_for_call("views.open", count=2)[1].params["view"]
+    assert "Notes are private" in json.dumps(modal["blocks"]) and "share" not in json.dumps(modal["blocks"])
