@@ -519,6 +519,7 @@ class Acks:
                 ),
             ),
             ref=f"ack:{campaign.policy_id}",
+            slot=f"ack:{campaign.id}:{person.id}",  # held back (Slack down): only the newest reminder goes out
         )
 
     def _tell_headteacher(
@@ -571,6 +572,7 @@ class Acks:
                     text="\n".join([*lines, where]),
                     fields={"Outstanding": str(len(outstanding)), "Accepted": f"{done} of {len(everyone)}"},
                     ref=f"ack:{campaign.policy_id}",
+                    slot=f"{series}:{head.id}",  # a newer list replaces one not yet delivered
                 ),
             )
         return queued

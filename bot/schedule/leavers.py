@@ -144,6 +144,7 @@ class Leavers:
                         fields={"Leaver": leaver.name, "Leave date": long_date(leaver.leave_date)},
                         buttons=(Button("leaver.done", "Done: passwords changed", str(leaver.id), "primary"),),
                         ref=f"leaver:{leaver.id}",
+                        slot=f"leaver:{leaver.id}:{admin.id}",  # held back (Slack down): only the newest goes out
                     ),
                 )
         return queued

@@ -112,6 +112,7 @@ class Photos:
                     ),
                     buttons=(Button("photos.done", "Done: transferred and deleted", str(person_id), "primary"),),
                     ref=f"photos:{person_id}",
+                    slot=series,  # held back (Slack down): one reminder, not one per day missed
                 ),
             )
         return queued

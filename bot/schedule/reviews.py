@@ -341,4 +341,5 @@ class Reviews:
                 Button("review.nochange", "Reviewed: no changes needed", policy.id),
             ),
             ref=f"review:{policy.id}",
+            slot=f"review:{policy.id}:{person.id}",  # held back (Slack down): only the newest prompt goes out
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -289,3 +290,47 @@ def test_a_change_is_described_where_it_is_not_from_the_clauses_start(core: Core
     assert line.startswith(f"Changed in “{section.title}”: …") and "protection, support and early help." in line
     short = {"x": "Short rule."}
     assert describe_changes(policy, short, {"x": "Short rule, changed."}) == ["Changed in “”: Short rule, changed."]
+
+
+# --- delivery held back (Slack not connected, an outage, retries) ---
+class Recorder:
+    def __init__(self, platform: str) -> None:
+        self.platform = platform
+        self.delivered: list[OutboundMessage] = []
+
+    def deliver(self, message: OutboundMessage) -> None:
+        self.delivered.append(message)
+
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def run_school_days(
+    core: Core, clock: ManualClock, first: dt.date, last: dt.date, notifiers: dict[str, Recorder]
+) -> None:
+    """The minute job and the dispatcher at a few moments of every day, as the scheduler would run them."""
+    day = first
+    while day <= last:
+        for at in (dt.time(8, 30), dt.time(15, 30), dt.time(17, 59)):
+            clock.set(dt.datetime.combine(day, at, tzinfo=LONDON))
+            core.schedule.run_due()
+            core.outbox.dispatch(notifiers)  # type: ignore[arg-type]
+        day += dt.timedelta(days=1)
+
+
+def test_reminders_held_back_arrive_as_one_the_newest(core: Core, clock: ManualClock) -> None:
+    """Three ack reminders queued while Slack was not connected: once it is, each person gets the newest only."""
+    clock.set(dt.datetime(2026, 11, 25, 8, 0, tzinfo=LONDON))
+    core.schedule.acks.publish(POLICY)
+    core.schedule.photos.record(pid(core, "Jo Teacher"))
+    console_only = {"console": Recorder("console")}
+    run_school_days(core, clock, dt.date(2026, 11, 25), dt.date(2026, 12, 2), console_only)  # day 0, 3 and 7
+    slack = Recorder("slack")
+    clock.set(dt.datetime(2026, 12, 3, 10, 0, tzinfo=LONDON))  # Slack is connected on Thursday morning
+    core.outbox.dispatch({"slack": slack})
+    jo = [m for m in slack.delivered if m.recipient.address == "U0STAFF001"]
+    assert [m.kind for m in jo] == ["ack_reminder", "photos_reminder"]
+    assert "This is reminder 3;" in jo[0].text
+    assert "U0ADMIN001" in [m.recipient.address for m in slack.delivered]
+    heads = [m.kind for m in slack.delivered if m.recipient.address == "U0HEAD0001"]
+    assert heads.count("review_prompt") == 1 and heads.count("ack_reminder") == 1
