@@ -57,8 +57,10 @@ class Core:
     @cached_property
     def outbox(self) -> Outbox:
         from bot.outbox import Outbox
+        from bot.schedule.quiet import QuietHours
 
-        return Outbox(self.db, self.vault, self.clock)
+        # Routine staff reminders are delivered only in the school's messaging hours; alerts at any hour.
+        return Outbox(self.db, self.vault, self.clock, hours=QuietHours(self.school))
 
     @cached_property
     def people(self) -> People:

@@ -4,6 +4,10 @@ backoff until delivered, so a confirmed report's alerts survive Slack outages an
 
 Payloads are encrypted at rest: an alert may carry report text. Each row has a unique idempotency key, so the
 same message is queued, and delivered, once.
+
+Routine staff reminders are delivered only inside the school's messaging hours (`MessagingHours`): one held back
+by a Slack outage or by retries waits for the next school morning rather than arriving late on a Saturday night.
+Everything else, safeguarding alerts above all, goes out day and night, and before any routine message waiting.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ import logging
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
-from sqlalchemy import String, Text, insert, select, update
+from sqlalchemy import Select, String, Text, case, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -63,6 +68,14 @@ Resolver = Callable[[Recipient], Recipient | None]
 Reroute = Callable[[Session, OutboundMessage, str], int]
 
 
+class MessagingHours(Protocol):
+    """When routine messages may be delivered: the school's messaging hours (bot.schedule.quiet.QuietHours)."""
+
+    routine_kinds: frozenset[str]  # kinds of message that wait for the messaging hours (never safeguarding alerts)
+
+    def staff_may_be_messaged(self, now: dt.datetime) -> bool: ...
+
+
 @dataclass
 class DispatchResult:
     delivered: int = 0
@@ -77,10 +90,11 @@ def backoff(attempts: int, retry_after: float | None = None) -> dt.timedelta:
 
 
 class Outbox:
-    def __init__(self, db: Database, vault: Vault, clock: Clock) -> None:
+    def __init__(self, db: Database, vault: Vault, clock: Clock, hours: MessagingHours | None = None) -> None:
         self.db = db
         self.vault = vault
         self.clock = clock
+        self.hours = hours  # None: every message goes out at any hour
         self._said_unconfigured: set[str] = set()  # platforms already logged as not configured
         self.reroutes: list[Reroute] = []  # see Reroute: the report service registers its own
 
@@ -153,16 +167,14 @@ class Outbox:
         return OutboundMessage.from_json(json.loads(self.vault.decrypt(row.payload)))
 
     def _claim(self, limit: int) -> list[int]:
-        """Mark up to `limit` due rows as being sent by us; a lease lets a dead process's rows be retried."""
+        """Mark up to `limit` due rows as being sent by us; a lease lets a dead process's rows be retried.
+
+        Routine messages come after all others (a backlog of reminders released at 07:00 never holds up an alert),
+        and outside the messaging hours they are not claimed at all: they stay queued, unchanged, until then."""
         now = self.clock.now()
         claimed: list[int] = []
         with self.db.session() as session:
-            due = session.scalars(
-                select(OutboxRow.id)
-                .where(OutboxRow.status.in_((PENDING, SENDING)), OutboxRow.next_attempt_at <= now)
-                .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
-                .limit(limit)
-            ).all()
+            due = session.scalars(self._due(now).limit(limit)).all()
             for row_id in due:
                 taken = session.execute(
                     update(OutboxRow)
@@ -176,6 +188,16 @@ class Outbox:
                 if taken.rowcount:  # type: ignore[attr-defined]
                     claimed.append(row_id)
         return claimed
+
+    def _due(self, now: dt.datetime) -> Select[int]:
+        """The rows that may be sent now, in the order to send them."""
+        query = select(OutboxRow.id).where(OutboxRow.status.in_((PENDING, SENDING)), OutboxRow.next_attempt_at <= now)
+        if self.hours is None:
+            return query.order_by(OutboxRow.next_attempt_at, OutboxRow.id)
+        routine = self.hours.routine_kinds
+        if not self.hours.staff_may_be_messaged(now):
+            query = query.where(OutboxRow.kind.not_in(routine))
+        return query.order_by(case((OutboxRow.kind.in_(routine), 1), else_=0), OutboxRow.next_attempt_at, OutboxRow.id)
 
     def dispatch(
         self, notifiers: Mapping[str, Notifier], resolve: Resolver | None = None, limit: int = 100

@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 
 import pytest
+from sqlalchemy import select
 
 from bot.core import Core
 from bot.outbox import DELIVERED, FAILED, Outbox, OutboxRow
@@ -204,3 +205,52 @@ def test_a_newer_version_carries_on_the_news_of_one_it_supersedes(core: Core, cl
         core.outbox.enqueue(session, dataclasses.replace(message("update:3"), kind="report_update", slot=slot))
     run_until_quiet(core.outbox, clock, notifier)
     assert notifier.delivered[-1].ping is None  # news already delivered is not said again
+
+
+class Hours:
+    """The school's messaging hours, as the outbox sees them: open or not, and which kinds wait for them."""
+
+    routine_kinds = frozenset({"ack_reminder"})
+
+    def __init__(self) -> None:
+        self.open = False
+
+    def staff_may_be_messaged(self, now: dt.datetime) -> bool:
+        return self.open
+
+
+def test_routine_reminders_wait_for_the_messaging_hours_but_alerts_never_do(core: Core, clock: ManualClock) -> None:
+    hours = Hours()
+    outbox = Outbox(core.db, core.vault, clock, hours=hours)
+    reminder = dataclasses.replace(message("ack:1:1:0", "U0STAFF"), kind="ack_reminder")
+    with core.db.session() as session:
+        outbox.enqueue(session, reminder)
+        outbox.enqueue(session, message())
+    notifier = FlakyNotifier()
+    outbox.dispatch({"slack": notifier})
+    assert [m.kind for m in notifier.delivered] == ["report_alert"]
+    clock.advance(hours=10)
+    outbox.dispatch({"slack": notifier})
+    assert len(notifier.delivered) == 1  # still outside the hours: it waits, without using up attempts
+    hours.open = True
+    outbox.dispatch({"slack": notifier})
+    assert [m.kind for m in notifier.delivered] == ["report_alert", "ack_reminder"]
+    with core.db.session() as session:
+        assert session.scalars(select(OutboxRow.attempts).where(OutboxRow.kind == "ack_reminder")).one() == 1
+
+
+def test_an_alert_goes_before_a_backlog_of_reminders(core: Core, clock: ManualClock) -> None:
+    """At 07:00 a weekend's held-back reminders become due at once: an alert queued then does not wait behind them."""
+    hours = Hours()
+    hours.open = True
+    outbox = Outbox(core.db, core.vault, clock, hours=hours)
+    with core.db.session() as session:
+        for n in range(30):
+            outbox.enqueue(session, dataclasses.replace(message(f"ack:1:{n}:0", "U0STAFF"), kind="ack_reminder"))
+    clock.advance(days=2)
+    with core.db.session() as session:
+        outbox.enqueue(session, message())
+    notifier = FlakyNotifier()
+    outbox.dispatch({"slack": notifier}, limit=1)
+    assert [m.kind for m in notifier.delivered] == ["report_alert"]
+

@@ -10,9 +10,15 @@ import datetime as dt
 
 from bot.config import School
 
+# What the scheduled rules queue: routine staff messages. The outbox delivers these only inside the messaging hours,
+# so one held back (Slack down, retries) waits for the next school day's window instead of arriving at night.
+ROUTINE_KINDS = frozenset({"ack_reminder", "ack_outstanding", "review_prompt", "photos_reminder", "leaver_passwords"})
+
 
 class QuietHours:
-    """The school's rules for when staff reminders may go out."""
+    """The school's rules for when staff reminders may go out (queued, and delivered: see bot.outbox)."""
+
+    routine_kinds = ROUTINE_KINDS
 
     def __init__(self, school: School) -> None:
         self.school = school

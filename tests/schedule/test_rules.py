@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,7 @@ from bot.people import People
 from bot.ports import ManualClock, OutboundMessage
 from bot.schedule.common import CANCELLED, ScheduleError
 from bot.schedule.models import AckCampaign
+from bot.schedule.quiet import ROUTINE_KINDS
 
 POLICY = REPO_ROOT / "policy_data" / "social-media.yaml"
 
@@ -334,3 +336,28 @@ def test_reminders_held_back_arrive_as_one_the_newest(core: Core, clock: ManualC
     assert "U0ADMIN001" in [m.recipient.address for m in slack.delivered]
     heads = [m.kind for m in slack.delivered if m.recipient.address == "U0HEAD0001"]
     assert heads.count("review_prompt") == 1 and heads.count("ack_reminder") == 1
+
+
+def test_reminders_held_back_wait_for_the_messaging_hours(core: Core, clock: ManualClock) -> None:
+    """Two weeks of reminders queued while only the console ran, then Slack connected at 23:10 on a Saturday:
+    nothing arrives that night; on Monday at 07:00 each person gets one reminder, the newest."""
+    clock.set(dt.datetime(2026, 11, 25, 8, 0, tzinfo=LONDON))
+    core.schedule.acks.publish(POLICY)
+    core.schedule.photos.record(pid(core, "Jo Teacher"))
+    core.people.set_leave_date("Sam Deputy", dt.date(2026, 12, 4))
+    run_school_days(core, clock, dt.date(2026, 11, 25), dt.date(2026, 12, 11), {"console": Recorder("console")})
+    with core.db.session() as session:  # every kind of staff reminder is held: the rules queue nothing else
+        assert set(session.scalars(select(OutboxRow.kind))) == ROUTINE_KINDS
+    slack = Recorder("slack")
+    clock.set(dt.datetime(2026, 12, 12, 23, 10, tzinfo=LONDON))
+    assert core.outbox.dispatch({"slack": slack}).delivered == 0
+    clock.set(dt.datetime(2026, 12, 14, 6, 59, tzinfo=LONDON))
+    assert core.outbox.dispatch({"slack": slack}).delivered == 0
+    clock.set(dt.datetime(2026, 12, 14, 7, 0, tzinfo=LONDON))
+    core.outbox.dispatch({"slack": slack})
+    per_person = Counter((m.recipient.address, m.kind) for m in slack.delivered)
+    assert set(per_person.values()) == {1}
+    assert per_person[("U0HEAD0001", "review_prompt")] == per_person[("U0HEAD0001", "ack_outstanding")] == 1
+    assert per_person[("U0ADMIN001", "leaver_passwords")] == per_person[("U0STAFF001", "photos_reminder")] == 1
+    [jo] = [m for m in slack.delivered if m.recipient.address == "U0STAFF001" and m.kind == "ack_reminder"]
+    assert "This is reminder 4;" in jo.text
