@@ -1,5 +1,8 @@
 """Leavers: on a member of staff's leave date the admin is asked to change the passwords of the school accounts
 they could use, every school day until someone confirms it is done (the policy says "immediately").
+
+A leave date that is not a school day (a weekend, the first day of the summer holiday) is asked about on the last
+school day before it: no reminder goes out in a holiday, and six weeks later would be far from "immediately".
 """
 
 from __future__ import annotations
@@ -85,13 +88,31 @@ class Leavers:
             name = person.name
         return f"Thank you, {actor_name}. Recorded that the passwords {name} could use have been changed."
 
+    def first_prompt_day(self, leave_date: dt.date) -> dt.date:
+        """The day the admin is first asked about someone leaving on `leave_date`: the last school day on or before
+        it, or, when that has passed (a date recorded late), the next day reminders go out."""
+        now = self.core.clock.now()
+        day = leave_date
+        for _ in range(400):  # a school year never has more than a few weeks off in a row
+            if self.quiet.is_school_day(day):
+                break
+            day -= dt.timedelta(days=1)
+        today = self.quiet.today(now)
+        if day > today:
+            return day
+        window_closed = self.quiet.local(now).time().replace(tzinfo=None) >= self.core.school.quiet_hours.end
+        return self.quiet.next_school_day(today + dt.timedelta(days=1) if window_closed else today)
+
     def run_due(self, session: Session, now: dt.datetime) -> int:
-        """On and after each leave date, every school day at reminder time, until confirmed."""
+        """From the last school day on or before each leave date, every school day at reminder time, until
+        confirmed."""
         if not self.quiet.reached(now, self.core.school.reminder_time):
             return 0
         today = self.quiet.today(now)
+        # A leave date before the next school day is today's to ask about: today is the last school day before it.
+        before = self.quiet.next_school_day(today + dt.timedelta(days=1))
         leavers = session.scalars(
-            select(Person).where(Person.leave_date.is_not(None), Person.leave_date <= today).order_by(Person.id)
+            select(Person).where(Person.leave_date.is_not(None), Person.leave_date < before).order_by(Person.id)
         ).all()
         queued = 0
         for leaver in leavers:
@@ -115,9 +136,10 @@ class Leavers:
                 continue
             seq = previous.seq + 1 if previous else 0
             mark_sent(session, series, seq, now, today)
-            left = "leaves today" if leaver.leave_date == today else f"left on {long_date(leaver.leave_date)}"
             text = (
-                f"{leaver.name} {left}. Please change the passwords of the school accounts they had access to. "
+                f"{leaver.name} {self._leaves(leaver.leave_date, today)} "
+                "Please change the passwords of the school accounts they had access to"
+                f"{' as they go' if leaver.leave_date > today else ''}. "
                 f"The policy says: “{self._rule()}” "
                 "Press “Done” once they are changed; until then I will remind you each school day."
             )
@@ -130,7 +152,7 @@ class Leavers:
                 text += (
                     f"\n\nAlso: {leaver.name} has not confirmed that the pictures of pupils on their own phone or "
                     f"camera (recorded on {long_date(min(photos))}) were moved to the school's system and deleted. "
-                    "Please make sure that is done before they go."
+                    f"Please make sure that is done{' before they go' if leaver.leave_date >= today else ''}."
                 )
             for admin in admins:
                 queued += self.core.outbox.enqueue(
@@ -148,3 +170,12 @@ class Leavers:
                     ),
                 )
         return queued
+
+    @staticmethod
+    def _leaves(leave_date: dt.date, today: dt.date) -> str:
+        """When they leave, as the admin reads it today: asked before a leave date that is no school day, it says so."""
+        if leave_date == today:
+            return "leaves today."
+        if leave_date < today:
+            return f"left on {long_date(leave_date)}."
+        return f"leaves on {long_date(leave_date)}, before the next school day, so I am asking you now."

@@ -125,10 +125,15 @@ def _leave(args: argparse.Namespace) -> int:
 
     day = long_date(args.day)
     passwords = "to change the passwords of the school accounts they could use."
-    if args.day < today:  # recorded late: the reminder is due at once, not on a day that has passed
-        print(f"{person.name} left on {day}. The admin will be reminded on the next school day {passwords}")
+    asked = core.schedule.leavers.first_prompt_day(args.day)
+    when = "today" if asked == today else "that day" if asked == args.day else f"on {long_date(asked)}"
+    if args.day < today:  # recorded late: asked today, or on the next school day, not on a day that has passed
+        print(f"{person.name} left on {day}. The admin will be asked {when} {passwords}")
+    elif today <= asked < args.day:  # a weekend or holiday: asked on the last school day before it
+        print(f"{person.name} leaves on {day}, which is not a school day, so the admin will be asked {when} "
+              f"{passwords}")
     else:
-        print(f"{person.name} leaves on {day}. The admin will be reminded that day {passwords}")
+        print(f"{person.name} leaves on {day}. The admin will be asked {when} {passwords}")
     from bot.people import ROLE_LABELS
 
     empty = core.people.roles_left_empty(person.name, args.day)

@@ -21,6 +21,7 @@ from bot.schedule.models import AckCampaign
 from bot.schedule.quiet import ROUTINE_KINDS
 
 POLICY = REPO_ROOT / "policy_data" / "social-media.yaml"
+LONDON = ZoneInfo("Europe/London")
 
 
 def pid(core: Core, name: str) -> int:
@@ -244,6 +245,51 @@ def test_leaver_prompt_to_admin_until_confirmed(core: Core, clock: ManualClock) 
         core.schedule.leavers.confirm("Nobody Here", "Pat Office")
 
 
+def test_a_leave_date_in_the_holiday_is_asked_about_on_the_last_school_day_before(
+    core: Core, clock: ManualClock
+) -> None:
+    """Leaving on the first day of the summer holiday: the admin is asked on the last day of term, not six weeks
+    later on the first day back, and told when they leave."""
+    core.people.set_leave_date("Jo Teacher", dt.date(2027, 7, 22))
+    clock.set(dt.datetime(2027, 7, 1, 9, 0, tzinfo=LONDON))
+    assert core.schedule.leavers.first_prompt_day(dt.date(2027, 7, 22)) == dt.date(2027, 7, 21)
+    clock.set(dt.datetime(2027, 7, 20, 8, 30, tzinfo=LONDON))
+    assert core.schedule.run_due()["leavers"] == 0
+    clock.set(dt.datetime(2027, 7, 21, 8, 30, tzinfo=LONDON))
+    assert core.schedule.run_due()["leavers"] == 1
+    [prompt] = queued(core, "leaver_passwords")
+    assert prompt.text.startswith(
+        "Jo Teacher leaves on Thursday 22 July 2027, before the next school day, so I am asking you now. "
+        "Please change the passwords of the school accounts they had access to as they go."
+    )
+    clock.set(dt.datetime(2027, 9, 2, 8, 30, tzinfo=LONDON))  # first day back, not yet confirmed
+    core.schedule.run_due()
+    assert queued(core, "leaver_passwords")[-1].text.startswith("Jo Teacher left on Thursday 22 July 2027.")
+
+
+def test_a_leave_date_at_the_weekend_is_asked_about_on_the_friday(core: Core, clock: ManualClock) -> None:
+    core.people.set_leave_date("Jo Teacher", dt.date(2026, 11, 28))  # a Saturday
+    assert core.schedule.leavers.first_prompt_day(dt.date(2026, 11, 28)) == dt.date(2026, 11, 27)
+    assert core.schedule.run_due()["leavers"] == 0  # Wednesday
+    clock.set(dt.datetime(2026, 11, 27, 8, 30, tzinfo=LONDON))
+    assert core.schedule.run_due()["leavers"] == 1
+
+
+def test_a_leave_date_recorded_late_is_asked_about_today_or_the_next_school_day(
+    core: Core, clock: ManualClock
+) -> None:
+    leavers = core.schedule.leavers
+    past = dt.date(2026, 11, 2)
+    clock.set(dt.datetime(2026, 11, 25, 10, 0, tzinfo=LONDON))  # a Wednesday, in the messaging hours
+    assert leavers.first_prompt_day(past) == dt.date(2026, 11, 25)
+    clock.set(dt.datetime(2026, 11, 25, 7, 0, tzinfo=LONDON))  # before the reminder time: still today
+    assert leavers.first_prompt_day(past) == dt.date(2026, 11, 25)
+    clock.set(dt.datetime(2026, 11, 25, 19, 0, tzinfo=LONDON))  # the evening: tomorrow
+    assert leavers.first_prompt_day(past) == dt.date(2026, 11, 26)
+    clock.set(dt.datetime(2026, 11, 28, 10, 0, tzinfo=LONDON))  # a Saturday: Monday
+    assert leavers.first_prompt_day(past) == dt.date(2026, 11, 30)
+
+
 def test_a_leaver_with_pupils_pictures_on_their_phone_is_flagged_to_the_admin(core: Core) -> None:
     core.schedule.photos.record(pid(core, "Jo Teacher"))
     core.people.set_leave_date("Jo Teacher", dt.date(2026, 11, 25))
@@ -303,8 +349,6 @@ class Recorder:
     def deliver(self, message: OutboundMessage) -> None:
         self.delivered.append(message)
 
-
-LONDON = ZoneInfo("Europe/London")
 
 
 def run_school_days(
