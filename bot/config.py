@@ -154,6 +154,8 @@ class School(BaseModel):
     holidays: list[Holiday] = []
     quiet_hours: QuietHours = QuietHours()
     reminder_time: dt.time = dt.time(8, 30)
+    # When staff are reminded of pupils' images on their own phones: after the children have gone home.
+    end_of_day: dt.time = dt.time(15, 30)
     # "full": alerts carry the report text; "contentless": only category, urgency and receipt.
     alert_contents: Literal["full", "contentless"] = "full"
     # Replaces the report categories and routes of bot/reports/categories.yaml (same shape); None keeps them.
@@ -168,6 +170,12 @@ class School(BaseModel):
             raise ValueError(
                 f"reminder_time {self.reminder_time:%H:%M} is outside the hours reminders may be sent "
                 f"({quiet.start:%H:%M}-{quiet.end:%H:%M}, quiet_hours), so none would ever be sent"
+            )
+        if not quiet.start <= self.end_of_day < quiet.end:
+            raise ValueError(
+                f"end_of_day {self.end_of_day:%H:%M} (when staff are reminded of pupils' images on their phones) is "
+                f"outside the hours reminders may be sent ({quiet.start:%H:%M}-{quiet.end:%H:%M}, quiet_hours), "
+                "so none would ever be sent; set end_of_day to a time inside them"
             )
         return self
 

@@ -46,6 +46,10 @@ def test_sample_school_file_loads(school_file: Path = Path(__file__).parent.pare
         ),
         ('name: X\nreminder_time: "19:30"', "reminder_time 19:30 is outside the hours reminders may be sent"),
         ('name: X\nquiet_hours: {start: "18:00", end: "07:00"}', "quiet_hours: end (07:00) must be after start"),
+        (  # the photos reminder at 15:30 would never go out
+            'name: X\nquiet_hours: {start: "07:00", end: "15:00"}',
+            "end_of_day 15:30 (when staff are reminded of pupils' images on their phones) is outside the hours",
+        ),
     ],
 )
 def test_bad_school_file_says_file_path_problem(tmp_path: Path, content: str, problem: str) -> None:

@@ -1,12 +1,14 @@
 """Images of pupils on a personal phone: the policy wants them moved to the school system and deleted.
 
 `/photos` records that someone has such images; at the end of each school day they are reminded, once a day,
-until they confirm the images are transferred and deleted. Only the fact is stored, never the images.
+until they confirm the images are transferred and deleted (the reminder's button, or `/photos done`). Only the fact
+is stored, never the images.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -29,12 +31,26 @@ from bot.schedule.quiet import QuietHours
 if TYPE_CHECKING:
     from bot.core import Core
 
-END_OF_DAY = dt.time(15, 30)  # after the children have gone home, inside the staff messaging hours
 POLICY_CLAUSE = "swp-transfer-delete"
 FALLBACK_RULE = (
     "The image or recording should then be transferred to the school's system at the earliest convenience and "
     "deleted from the staff's equipment."
 )
+
+
+# `/photos done`, `/photos moved and deleted`: the note says the images are dealt with (it is only such words, so
+# "sports day, will be moved tomorrow" still records new images).
+DONE_WORDS = frozenset({"done", "deleted", "moved", "transferred", "uploaded", "removed", "finished"})
+SMALL_WORDS = frozenset(
+    "all and now i i've ive have has them it they are were the my these those photos photo images pictures videos "
+    "recordings to onto school school's system drive from phone camera".split()
+)
+
+
+def says_done(note: str) -> bool:
+    """True for 'done', 'all done', 'moved to the school drive and deleted'; False for anything else."""
+    words = re.findall(r"[a-z']+", note.lower())
+    return any(w in DONE_WORDS for w in words) and all(w in DONE_WORDS or w in SMALL_WORDS for w in words)
 
 
 class Photos:
@@ -45,6 +61,13 @@ class Photos:
     def _rule(self) -> str:
         return policy_words(self.core.policies, POLICY_CLAUSE, FALLBACK_RULE)
 
+    def command(self, person_id: int, note: str = "") -> str:
+        """`/photos NOTE`: 'done' (or 'deleted', 'moved'...) confirms the person's open entries; anything else
+        records new images."""
+        if says_done(note):
+            return self.confirm(person_id, by_person_id=person_id)
+        return self.record(person_id, note=note)
+
     def record(self, person_id: int, note: str = "") -> str:
         """Someone has images on a personal phone. `note` is not stored: it could describe pupils."""
         now = self.core.clock.now()
@@ -52,11 +75,20 @@ class Photos:
             if session.get(Person, person_id) is None:
                 raise ScheduleError("I could not find you among the school's staff; please ask the school office")
             session.add(PhotoRecord(person_id=person_id, recorded_at=now, recorded_on=self.quiet.today(now)))
+        first = self.first_reminder_day(now)
+        when = "today" if first == self.quiet.today(now) else long_date(first)
         return (
             f"Thank you, noted. The policy says: “{self._rule()}” "
-            "I will remind you at the end of each school day until you tell me it is done "
-            "(press “Done” on the reminder)."
+            f"I will remind you at the end of each school day, from {when}, until you tell me it is done "
+            "(press “Done” on the reminder, or send /photos done)."
         )
+
+    def first_reminder_day(self, recorded_at: dt.datetime) -> dt.date:
+        """Images recorded before today's end-of-day reminder are reminded about today; later, the next school day."""
+        day = self.quiet.today(recorded_at)
+        if recorded_at >= self.quiet.at_local(day, self.core.school.end_of_day):
+            day += dt.timedelta(days=1)
+        return self.quiet.next_school_day(day)
 
     def confirm(self, person_id: int, by_person_id: int | None = None) -> str:
         """`person_id` has transferred and deleted their images. Only they can say so (`by_person_id`)."""
@@ -76,12 +108,14 @@ class Photos:
 
     def run_due(self, session: Session, now: dt.datetime) -> int:
         """Each school day from the end of the day: one reminder per person with images still on their phone."""
-        if not self.quiet.reached(now, END_OF_DAY):
+        end_of_day = self.core.school.end_of_day
+        if not self.quiet.reached(now, end_of_day):
             return 0
         today = self.quiet.today(now)
+        # Recorded after today's reminder time (at 15:45, say): first reminded the next school day, not a minute later.
         rows = session.execute(
             select(PhotoRecord.person_id, PhotoRecord.recorded_on)
-            .where(PhotoRecord.confirmed_at.is_(None), PhotoRecord.recorded_at <= now)
+            .where(PhotoRecord.confirmed_at.is_(None), PhotoRecord.recorded_at < self.quiet.at_local(today, end_of_day))
             .order_by(PhotoRecord.recorded_on)
         ).all()
         first_day: dict[int, dt.date] = {}

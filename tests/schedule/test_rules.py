@@ -11,7 +11,7 @@ import pytest
 import yaml
 from sqlalchemy import select, update
 
-from bot.config import REPO_ROOT
+from bot.config import REPO_ROOT, School
 from bot.core import Core
 from bot.outbox import OutboxRow
 from bot.people import People
@@ -19,6 +19,7 @@ from bot.ports import ManualClock, OutboundMessage
 from bot.schedule.common import CANCELLED, ScheduleError
 from bot.schedule.models import AckCampaign
 from bot.schedule.quiet import ROUTINE_KINDS
+from tests.conftest import core_with
 
 POLICY = REPO_ROOT / "policy_data" / "social-media.yaml"
 LONDON = ZoneInfo("Europe/London")
@@ -226,6 +227,45 @@ def test_photos_reminded_at_end_of_day_until_confirmed(core: Core, clock: Manual
     assert queued(core, "photos_reminder") == []
     clock.advance(days=1)
     assert core.schedule.run_due()["photos"] == 0
+
+
+def test_photos_done_confirms_instead_of_recording_new_images(core: Core, clock: ManualClock) -> None:
+    jo = pid(core, "Jo Teacher")
+    core.schedule.photos.command(jo, "sports day")
+    assert "No more reminders" in core.schedule.photos.command(jo, "done")
+    for note in ("Deleted", "moved to the school drive and deleted", "all done!"):
+        assert "nothing more to do" in core.schedule.photos.command(jo, note)
+    clock.set(dt.datetime(2026, 11, 25, 15, 30, tzinfo=LONDON))
+    assert core.schedule.run_due()["photos"] == 0  # nothing open: 'done' recorded nothing new
+    assert "noted" in core.schedule.photos.command(jo, "sports day, will be moved tomorrow")
+    assert "noted" in core.schedule.photos.command(jo, "not deleted yet")
+
+
+def test_images_recorded_after_the_end_of_day_reminder_are_reminded_the_next_school_day(
+    core: Core, clock: ManualClock
+) -> None:
+    jo = pid(core, "Jo Teacher")
+    clock.set(dt.datetime(2026, 11, 27, 15, 45, tzinfo=LONDON))  # a Friday, after the 15:30 reminder
+    reply = core.schedule.photos.record(jo)
+    assert "at the end of each school day, from Monday 30 November 2026, until" in reply
+    clock.set(dt.datetime(2026, 11, 27, 15, 46, tzinfo=LONDON))
+    assert core.schedule.run_due()["photos"] == 0
+    clock.set(dt.datetime(2026, 11, 30, 15, 30, tzinfo=LONDON))
+    assert core.schedule.run_due()["photos"] == 1
+    clock.set(dt.datetime(2026, 12, 1, 10, 0, tzinfo=LONDON))
+    assert "from today, until" in core.schedule.photos.record(jo)
+
+
+def test_photos_are_reminded_at_the_schools_end_of_day(
+    tmp_path: Path, school: School, clock: ManualClock
+) -> None:
+    late = school.model_copy(update={"end_of_day": dt.time(16, 15)})
+    with core_with(tmp_path, late, clock) as core:
+        core.schedule.photos.record(pid(core, "Jo Teacher"))
+        clock.set(dt.datetime(2026, 11, 25, 15, 30, tzinfo=LONDON))
+        assert core.schedule.run_due()["photos"] == 0
+        clock.set(dt.datetime(2026, 11, 25, 16, 15, tzinfo=LONDON))
+        assert core.schedule.run_due()["photos"] == 1
 
 
 def test_leaver_prompt_to_admin_until_confirmed(core: Core, clock: ManualClock) -> None:

@@ -1,4 +1,4 @@
-"""Slash commands: /policy QUESTION, /report, /photos [note], /status CODE.
+"""Slash commands: /policy QUESTION, /report, /photos [note | done], /status CODE.
 
 Each acks at once (Slack's 3-second limit); every answer goes only to the asker. A policy question is answered
 in the acknowledgement itself (answering takes a millisecond or two and needs no network), so the answer arrives
@@ -84,7 +84,7 @@ def register(app: App, core: Core, later: Later) -> None:
             _private(respond, UNAVAILABLE)
             return
         try:
-            reply = schedule.photos.record(person.id, note=(command.get("text") or "").strip())
+            reply = schedule.photos.command(person.id, (command.get("text") or "").strip())
         except Exception as exc:
             reply = kind_error(exc)
         _private(respond, reply)

@@ -84,6 +84,14 @@ def test_photos_then_done(slack: SlackWorld) -> None:
     assert "No more reminders" in done.params["text"]
 
 
+def test_photos_done_as_a_command(slack: SlackWorld) -> None:
+    slack.sender.slash_command("/photos", "sports day", STAFF)
+    slack.fake.wait_for_call("response_url")
+    slack.sender.slash_command("/photos", "done", STAFF)
+    done = slack.fake.wait_for_call("response_url", count=2)[1]
+    assert "No more reminders" in done.params["text"]
+
+
 def test_photos_from_someone_unknown_is_refused_kindly(slack: SlackWorld) -> None:
     slack.sender.slash_command("/photos", "", "U0VISITOR1")
     reply = slack.fake.wait_for_call("response_url")[0]
