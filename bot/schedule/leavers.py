@@ -148,12 +148,16 @@ class Leavers:
                     PhotoRecord.person_id == leaver.id, PhotoRecord.confirmed_at.is_(None)
                 )
             ).all()
+            buttons = [Button("leaver.done", "Done: passwords changed", str(leaver.id), "primary")]
             if photos:  # their own reminders stop when they leave: the pictures must not leave with them
                 text += (
                     f"\n\nAlso: {leaver.name} has not confirmed that the pictures of pupils on their own phone or "
                     f"camera (recorded on {long_date(min(photos))}) were moved to the school's system and deleted. "
-                    f"Please make sure that is done{' before they go' if leaver.leave_date >= today else ''}."
+                    f"Please make sure that is done{' before they go' if leaver.leave_date >= today else ''}, "
+                    "then press “Done: pictures deleted”."
                 )
+                # Once they have left they can no longer confirm it themselves (see Photos.confirm).
+                buttons.append(Button("photos.done", "Done: pictures deleted", str(leaver.id)))
             for admin in admins:
                 queued += self.core.outbox.enqueue(
                     session,
@@ -164,7 +168,7 @@ class Leavers:
                         title=f"Leaver: change passwords for {leaver.name}",
                         text=text,
                         fields={"Leaver": leaver.name, "Leave date": long_date(leaver.leave_date)},
-                        buttons=(Button("leaver.done", "Done: passwords changed", str(leaver.id), "primary"),),
+                        buttons=tuple(buttons),
                         ref=f"leaver:{leaver.id}",
                         slot=f"leaver:{leaver.id}:{admin.id}",  # held back (Slack down): only the newest goes out
                     ),

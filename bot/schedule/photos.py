@@ -2,7 +2,8 @@
 
 `/photos` records that someone has such images; at the end of each school day they are reminded, once a day,
 until they confirm the images are transferred and deleted (the reminder's button, or `/photos done`). Only the fact
-is stored, never the images.
+is stored, never the images. Once someone is leaving, the admin or the headteacher may confirm it for them: the
+leaver's own reminders stop on their leave date, and the admin's password prompt asks about the pictures too.
 """
 
 from __future__ import annotations
@@ -91,20 +92,40 @@ class Photos:
         return self.quiet.next_school_day(day)
 
     def confirm(self, person_id: int, by_person_id: int | None = None) -> str:
-        """`person_id` has transferred and deleted their images. Only they can say so (`by_person_id`)."""
-        if by_person_id is not None and by_person_id != person_id:
-            raise ScheduleError("Only the member of staff who took the images can confirm they are transferred.")
+        """`person_id` has transferred and deleted their images. Only they can say so (`by_person_id`), or, once
+        they are leaving, the admin or the headteacher (whom the leaver's password prompt asks about them)."""
         now = self.core.clock.now()
         with self.core.db.session() as session:
+            owner = session.get(Person, person_id)
+            for_someone_else = by_person_id is not None and by_person_id != person_id
+            if for_someone_else and not self._may_confirm_for(session, owner, by_person_id):
+                raise ScheduleError(
+                    "Only the member of staff who took the images can confirm they are transferred "
+                    "(or, once they are leaving, the school's admin or the headteacher)."
+                )
             open_records = session.scalars(
                 select(PhotoRecord).where(PhotoRecord.person_id == person_id, PhotoRecord.confirmed_at.is_(None))
             ).all()
             for record in open_records:
                 record.confirmed_at = now
             cancel_pending(session, [f"photos:{person_id}:"])
+            name = owner.name if owner else "they"
         if not open_records:
             return "Thank you. There were no images waiting to be transferred, so there is nothing more to do."
+        if for_someone_else:
+            return f"Thank you. Recorded that the pictures on {name}'s own equipment were moved and deleted."
         return "Thank you for transferring the images to the school system and deleting them. No more reminders."
+
+    @staticmethod
+    def _may_confirm_for(session: Session, owner: Person | None, by_person_id: int | None) -> bool:
+        """The admin or the headteacher, for someone with a leave date: after it, they can no longer say so."""
+        actor = session.get(Person, by_person_id) if by_person_id is not None else None
+        return (
+            owner is not None
+            and owner.leave_date is not None
+            and actor is not None
+            and actor.has_role("admin", "headteacher")
+        )
 
     def run_due(self, session: Session, now: dt.datetime) -> int:
         """Each school day from the end of the day: one reminder per person with images still on their phone."""

@@ -268,6 +268,28 @@ def test_photos_are_reminded_at_the_schools_end_of_day(
         assert core.schedule.run_due()["photos"] == 1
 
 
+def test_a_leavers_pictures_can_be_confirmed_by_the_admin_from_the_password_prompt(
+    core: Core, clock: ManualClock
+) -> None:
+    jo, office = pid(core, "Jo Teacher"), pid(core, "Pat Office")
+    core.schedule.photos.record(jo)
+    with pytest.raises(ScheduleError, match="Only the member of staff"):
+        core.schedule.photos.confirm(jo, by_person_id=office)  # not leaving: only Jo may say so
+    core.people.set_leave_date("Jo Teacher", dt.date(2026, 11, 26))
+    clock.set(dt.datetime(2026, 11, 26, 8, 30, tzinfo=LONDON))
+    core.schedule.run_due()
+    [prompt] = queued(core, "leaver_passwords")
+    [_, photos] = prompt.buttons
+    assert (photos.action, photos.value) == ("photos.done", str(jo)) and "“Done: pictures deleted”" in prompt.text
+    with pytest.raises(ScheduleError, match="admin or the headteacher"):
+        core.schedule.photos.confirm(jo, by_person_id=pid(core, "Dana Lead"))
+    reply = core.schedule.photos.confirm(int(photos.value), by_person_id=office)
+    assert reply == "Thank you. Recorded that the pictures on Jo Teacher's own equipment were moved and deleted."
+    clock.set(dt.datetime(2026, 11, 27, 8, 30, tzinfo=LONDON))
+    core.schedule.run_due()
+    assert "pictures of pupils" not in queued(core, "leaver_passwords")[-1].text
+
+
 def test_leaver_prompt_to_admin_until_confirmed(core: Core, clock: ManualClock) -> None:
     core.people.set_leave_date("Jo Teacher", dt.date(2026, 11, 25))
     assert core.schedule.run_due()["leavers"] == 1
