@@ -8,6 +8,10 @@ Reminders are DMs on school days at the school's reminder time: day 0, 3 and 7 a
 (its start, or their start date for a new starter), then weekly. A day that falls in a weekend or holiday moves
 to the next school day, and missed ones are not stacked up. After someone's fourth reminder the headteacher gets
 the list of who is still outstanding. Leavers drop out on their leave date; everything stops once accepted.
+
+Someone with no Slack id cannot be reminded: the reminder's button is the way to accept, and the console has none
+(while the bot runs on Slack it cannot even be delivered). So they get no reminders; the headteacher is told once
+per campaign that they cannot be asked, and their acceptance is recorded on paper (`policybot acks record`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,6 +46,7 @@ from bot.schedule.common import (
 )
 from bot.schedule.models import AckCampaign, Acknowledgement, PolicyVersion, SentReminder
 from bot.schedule.quiet import QuietHours
+from bot.wording import and_list, counted
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -62,6 +67,26 @@ def reminder_index(days: int) -> int:
     if days < 7:
         return 1
     return 1 + days // 7
+
+
+def no_slack_lines(names: list[str], what: str, *, on_slack: bool) -> list[str]:
+    """Who cannot be asked to accept `what` (no Slack id), and how their acceptance gets recorded instead.
+    `on_slack`: the reader is in Slack, so the server commands are for whoever runs the bot, not for them."""
+    them = f"{and_list(names)} {'has' if len(names) == 1 else 'have'} no Slack account known to the bot"
+    lines = [f"{them}, so the bot cannot ask them to read and accept {what}."]
+    if on_slack:
+        lines.append(
+            "When they have read it (on paper, say), whoever runs the bot records it (`policybot acks record`). "
+            "If they do use Slack, their Slack id can be added instead (`policybot people add NAME --slack U...`) "
+            "and the bot will ask them."
+        )
+    else:
+        lines.append(
+            "When they have read it (on paper, say), record it with `policybot acks record NAME --by YOUR NAME`. "
+            "If they do use Slack, add their Slack id instead with `policybot people add NAME --slack U...` and the "
+            "bot will ask them."
+        )
+    return lines
 
 
 def clause_texts(policy: Policy) -> dict[str, str]:
@@ -115,8 +140,9 @@ class PublishResult:
     version: str
     campaign_started: bool
     changes: list[str]
-    staff_count: int  # members of staff asked to acknowledge (0 when no campaign started)
+    staff_count: int  # members of staff asked to acknowledge, by Slack DM (0 when no campaign started)
     message: str
+    not_asked: list[str] = field(default_factory=list)  # staff with no Slack id: accepted on paper instead
 
 
 @dataclass(frozen=True)
@@ -140,6 +166,7 @@ class ComplianceRow:
     reminders_sent: int
     reminded: bool = True  # staff are reminded until they accept (a campaign is open: the version was published)
     recorded_by: str | None = None  # who recorded the acceptance for them (on paper); None: they did it themselves
+    on_slack: bool = True  # False: no Slack id, so never reminded; their acceptance is recorded on paper
 
 
 class Acks:
@@ -222,12 +249,18 @@ class Acks:
                 )
             )
             accepted = self._acknowledged(session, policy.id, digest)  # on paper, before it was published
-            staff = sum(1 for person in staff_on(session, today) if person.id not in accepted)
-        what = f"{len(changes)} clause change{'s' if len(changes) != 1 else ''}" if previous else "first publication"
+            waiting = [person for person in staff_on(session, today) if person.id not in accepted]
+        asked = sum(1 for person in waiting if person.slack_user_id)
+        not_asked = [person.name for person in waiting if not person.slack_user_id]
+        what = counted(len(changes), "clause change") if previous else "first publication"
+        message = (
+            f"Published version {policy.version} of the {policy.title} ({what}). {counted(asked, 'member')} of "
+            "staff will be asked to read and accept it, by direct message on school days until they do."
+        )
+        if not_asked:
+            message += " " + " ".join(no_slack_lines(not_asked, "it", on_slack=False))
         return PublishResult(
-            policy.id, policy.title, policy.version, True, changes, staff,
-            f"Published version {policy.version} of the {policy.title} ({what}). {staff} members of staff will be "
-            "asked to read and accept it, by direct message on school days until they do.",
+            policy.id, policy.title, policy.version, True, changes, asked, message, not_asked
         )  # fmt: skip
 
     @staticmethod
@@ -396,6 +429,7 @@ class Acks:
                         reminders_sent=0,
                         reminded=False,
                         recorded_by=accepted.get(person.id, (None, None))[1],
+                        on_slack=bool(person.slack_user_id),
                     )
                     for person in staff
                 ]
@@ -420,6 +454,7 @@ class Acks:
                             acknowledged_at=accepted.get(person.id, (None, None))[0],
                             reminders_sent=counts.get(f"ack:{campaign.id}:{person.id}", 0),
                             recorded_by=accepted.get(person.id, (None, None))[1],
+                            on_slack=bool(person.slack_user_id),
                         )
                     )
         return rows
@@ -461,6 +496,7 @@ class Acks:
             sent = last_sent_by_prefix(session, f"ack:{campaign.id}:")
             changes: list[str] = json.loads(campaign.changes)
             reached_head_after: list[StaffMember] = []
+            not_on_slack: list[StaffMember] = []
             marks: list[tuple[str, int]] = []
             messages: list[OutboundMessage] = []
             published = long_date(campaign.started_on)
@@ -469,6 +505,9 @@ class Acks:
                     continue
                 joined = max(campaign.started_on, person.start_date or campaign.started_on)
                 if joined > today:
+                    continue
+                if not person.slack_user_id:
+                    not_on_slack.append(person)  # a reminder would reach nobody: the headteacher hears instead
                     continue
                 series = f"ack:{campaign.id}:{person.id}"
                 previous = sent.get(series)
@@ -485,6 +524,8 @@ class Acks:
             queued += self.core.outbox.enqueue_many(session, messages)
             if reached_head_after:
                 queued += self._tell_headteacher(session, campaign, staff, acked, sent, reached_head_after, now)
+            if not_on_slack:
+                queued += self._tell_headteacher_not_asked(session, campaign, not_on_slack, now)
         return queued
 
     def _reminder(
@@ -540,6 +581,8 @@ class Acks:
             for p in staff
             if p.id not in acked and (p.id in newly_ids or _count(sent.get(f"ack:{campaign.id}:{p.id}")) >= HEAD_AFTER)
         ]
+        joined = [p for p in staff if max(campaign.started_on, p.start_date or campaign.started_on) <= today]
+        not_asked = [p.name for p in joined if p.id not in acked and not p.slack_user_id]
         heads = People.with_role(session, "headteacher", on=today)
         if not heads:
             log.warning("no headteacher to tell about outstanding acknowledgements of %s", campaign.policy_id)
@@ -549,7 +592,7 @@ class Acks:
         seq = previous.seq + 1 if previous else 0
         mark_sent(session, series, seq, now, today)
         title = self._policy_title(campaign.policy_id)
-        everyone = [p for p in staff if max(campaign.started_on, p.start_date or campaign.started_on) <= today]
+        everyone = joined
         done = sum(1 for p in everyone if p.id in acked)
         many = len(outstanding) != 1
         lines = [
@@ -562,6 +605,7 @@ class Acks:
         for head in heads:
             recipient = recipient_for(head)
             where = EVERYONE_ON_HOME if recipient.has_buttons else EVERYONE_ON_CLI
+            paper = no_slack_lines(not_asked, "it", on_slack=recipient.has_buttons) if not_asked else []
             queued += self.core.outbox.enqueue(
                 session,
                 OutboundMessage(
@@ -569,10 +613,49 @@ class Acks:
                     recipient=recipient,
                     kind="ack_outstanding",
                     title=f"Not yet accepted: {title} (version {campaign.version})",
-                    text="\n".join([*lines, where]),
+                    text="\n".join([*lines, *paper, where]),
                     fields={"Outstanding": str(len(outstanding)), "Accepted": f"{done} of {len(everyone)}"},
                     ref=f"ack:{campaign.policy_id}",
                     slot=f"{series}:{head.id}",  # a newer list replaces one not yet delivered
+                ),
+            )
+        return queued
+
+    def _tell_headteacher_not_asked(
+        self, session: Session, campaign: AckCampaign, not_on_slack: list[StaffMember], now: dt.datetime
+    ) -> int:
+        """Tell the headteacher, once per person and campaign, who cannot be asked to accept (no Slack id)."""
+        told = last_sent_by_prefix(session, f"ack-noslack:{campaign.id}:")
+        new = [p for p in not_on_slack if f"ack-noslack:{campaign.id}:{p.id}" not in told]
+        if not new:
+            return 0
+        today = self.quiet.today(now)
+        heads = People.with_role(session, "headteacher", on=today)
+        if not heads:
+            log.warning("no headteacher to tell who cannot be asked to accept %s", campaign.policy_id)
+            return 0
+        mark_sent_many(session, [(f"ack-noslack:{campaign.id}:{p.id}", 0) for p in new], now, today)
+        series = f"ack-noslack:{campaign.id}"
+        previous = last_sent(session, series)
+        seq = previous.seq + 1 if previous else 0
+        mark_sent(session, series, seq, now, today)
+        title = self._policy_title(campaign.policy_id)
+        queued = 0
+        for head in heads:
+            recipient = recipient_for(head)
+            lines = no_slack_lines(
+                [p.name for p in new], f"the {title}, version {campaign.version}", on_slack=recipient.has_buttons
+            )
+            queued += self.core.outbox.enqueue(
+                session,
+                OutboundMessage(
+                    key=f"{series}:{seq}:{head.id}",
+                    recipient=recipient,
+                    kind="ack_not_asked",
+                    title=f"Cannot be asked in Slack: {title} (version {campaign.version})",
+                    text="\n".join(lines),
+                    fields={"Policy": title, "Version": campaign.version},
+                    ref=f"ack:{campaign.policy_id}",
                 ),
             )
         return queued

@@ -126,6 +126,10 @@ def _acks_report(args: argparse.Namespace) -> int:
         accepted = row.acknowledged_at.astimezone(tz) if row.acknowledged_at else None  # the school's own time
         when = f"accepted {accepted:%Y-%m-%d %H:%M %Z}" if accepted else "NOT YET"
         by = f"  recorded by {row.recorded_by}" if accepted and row.recorded_by else ""
+        if not accepted and row.reminded and not row.on_slack:  # reminders could reach nobody: none are sent
+            print(f"  {row.name:<30} {when:<32} no Slack id, so not reminded: when they have read it, "
+                  f"`policybot acks record \"{row.name}\" --by YOUR NAME`")
+            continue
         print(f"  {row.name:<30} {when:<32} reminders sent: {row.reminders_sent}{by}")
     if args.csv:
         count = acks.write_csv(args.csv, args.policy)

@@ -122,7 +122,9 @@ def compliance_lines(rows: Sequence[Any]) -> list[str]:
         grouped.setdefault((str(row.title), str(row.version)), []).append(row)
     lines = []
     for (title, version), members in grouped.items():
-        waiting = sorted(str(r.name) for r in members if r.acknowledged_at is None)
+        # Someone with no Slack id is never reminded (their acceptance is recorded on paper): the head should know.
+        waiting = sorted(str(r.name) + ("" if getattr(r, "on_slack", True) else " (no Slack account)")
+                         for r in members if r.acknowledged_at is None)
         line = f"{title} version {version}: {len(members) - len(waiting)} of {len(members)} staff have accepted it"
         if waiting:
             shown = ", ".join(waiting[:10]) + (f" and {len(waiting) - 10} more" if len(waiting) > 10 else "")

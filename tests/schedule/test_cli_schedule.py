@@ -123,3 +123,17 @@ def test_publishing_an_edited_copy_says_the_bot_still_quotes_the_old_text(
     assert main(["policy", "publish", str(copy)]) == 0
     out = capsys.readouterr().out
     assert "Important: the bot still answers questions from version 2022.1" in out and "Copy " in out
+
+
+def test_staff_without_slack_are_named_at_publish_and_in_the_report(
+    cli: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["people", "add", "Terry Assistant"]) == 0
+    assert main(["policy", "publish", str(POLICY)]) == 0
+    out = capsys.readouterr().out
+    assert "5 members of staff will be asked" in out and "Terry Assistant has no Slack account" in out
+    assert main(["schedule", "run-due"]) == 0
+    capsys.readouterr()
+    assert main(["acks", "report"]) == 0
+    terry = next(line for line in capsys.readouterr().out.splitlines() if "Terry Assistant" in line)
+    assert "no Slack id, so not reminded" in terry and 'policybot acks record "Terry Assistant"' in terry

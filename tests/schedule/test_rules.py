@@ -165,6 +165,43 @@ def test_changed_clauses_start_a_campaign_whose_reminder_shows_the_change(
     assert "Chris Chair" not in rows  # not staff
 
 
+def add_staff(core: Core, name: str, slack_user_id: str | None = None, start: dt.date | None = None) -> int:
+    from bot.config import PersonEntry
+
+    with core.db.session() as session:
+        core.people.upsert(
+            session, PersonEntry(name=name, roles=["staff"], slack_user_id=slack_user_id, start_date=start)
+        )
+    return pid(core, name)
+
+
+def test_staff_without_slack_are_not_reminded_into_the_void_and_the_head_is_told_once(
+    core: Core, clock: ManualClock
+) -> None:
+    """A reminder to someone with no Slack id reaches nobody (and has no button they could press): none is sent,
+    nothing counts as a reminder, and the headteacher is told plainly how their acceptance gets recorded."""
+    add_staff(core, "Terry Assistant")
+    result = core.schedule.acks.publish(POLICY)
+    assert result.staff_count == 5 and result.not_asked == ["Terry Assistant"]
+    assert "5 members of staff will be asked" in result.message
+    assert "Terry Assistant has no Slack account known to the bot" in result.message
+    assert "`policybot acks record NAME --by YOUR NAME`" in result.message
+    for _ in range(30):  # six weeks of school days
+        core.schedule.run_due()
+        clock.advance(days=1)
+    assert [m for m in queued(core) if m.recipient.platform == "console"] == []
+    [told] = queued(core, "ack_not_asked")
+    assert told.recipient.address == "U0HEAD0001"
+    assert told.text.startswith("Terry Assistant has no Slack account known to the bot, so the bot cannot ask them")
+    assert "whoever runs the bot records it (`policybot acks record`)" in told.text
+    outstanding = queued(core, "ack_outstanding")[0].text
+    assert "• Terry Assistant" not in outstanding  # not among those who ignored four reminders
+    assert "Terry Assistant has no Slack account known to the bot" in outstanding
+    rows = {r.name: r for r in core.schedule.acks.compliance()}
+    assert rows["Terry Assistant"].reminders_sent == 0 and not rows["Terry Assistant"].on_slack
+    assert rows["Jo Teacher"].reminders_sent >= 4 and rows["Jo Teacher"].on_slack
+
+
 def test_compliance_csv(core: Core, tmp_path: Path) -> None:
     core.schedule.acks.publish(POLICY)
     core.schedule.acks.acknowledge(pid(core, "Dana Lead"), "social-media", "2022.1")

@@ -176,3 +176,21 @@ def test_review_done_from_the_home_tab_redraws_it(slack: SlackWorld) -> None:
     assert sent.status == 200 and "errors" not in sent.body
     assert _home(slack, HEAD)  # the Home tab is published again, showing the review
     assert _reviews(slack)[-1] == ("Alex Head", None, "reviewed and updated (Slack)", True)
+
+
+def test_compliance_names_who_is_not_on_slack() -> None:
+    """Someone with no Slack id is never reminded: the headteacher sees why they are still waiting."""
+    import datetime as dt
+
+    from bot.schedule.acks import ComplianceRow
+    from handlers.slack.home import compliance_lines
+
+    def row(name: str, on_slack: bool = True, accepted: bool = False) -> ComplianceRow:
+        when = dt.datetime(2026, 11, 25, 10, tzinfo=dt.UTC) if accepted else None
+        return ComplianceRow("social-media", "Social Media Policy", "2022.1", len(name), name,
+                             dt.date(2026, 11, 25), when, 0, on_slack=on_slack)
+
+    [line] = compliance_lines([row("Jo Teacher", accepted=True), row("Terry Assistant", on_slack=False),
+                               row("Dana Lead")])
+    assert line == ("Social Media Policy version 2022.1: 1 of 3 staff have accepted it. "
+                    "Not yet: Dana Lead, Terry Assistant (no Slack account).")

@@ -1,0 +1,14 @@
+"""The small pieces of English the messages share."""
+
+from __future__ import annotations
+
+from bot.wording import and_list, counted
+
+
+def test_a_count_agrees_with_its_noun() -> None:
+    assert [counted(n, "member") for n in (0, 1, 2)] == ["0 members", "1 member", "2 members"]
+    assert counted(1, "day") == "1 day" and counted(3, "person", "people") == "3 people"
+
+
+def test_and_list() -> None:
+    assert [and_list(items) for items in ([], ["A"], ["A", "B"], ["A", "B", "C"])] == ["", "A", "A and B", "A, B and C"]
