@@ -4,10 +4,12 @@ Publishing a version whose clause texts differ from the last published one start
 publication always does). A version with the same clause texts (say only the review date moved) needs no new
 acknowledgement: an acknowledgement counts for every version with the same clause hash.
 
-Reminders are DMs on school days at the school's reminder time: day 0, 3 and 7 after someone joins the campaign
-(its start, or their start date for a new starter), then weekly. A day that falls in a weekend or holiday moves
-to the next school day, and missed ones are not stacked up. After someone's fourth reminder the headteacher gets
-the list of who is still outstanding. Leavers drop out on their leave date; everything stops once accepted.
+Reminders are DMs on school days at the school's reminder time. The first goes on the first school day someone is
+in the campaign (its start, or their start date for a new starter); the next ones 3 and 7 days after that first
+one, then weekly. A day that falls in a weekend or holiday moves to the next school day, missed ones are not
+stacked up, and two reminders are at least 3 school days (or a week) apart: a campaign published on a Saturday
+does not remind on Monday and again on Tuesday. After someone's fourth reminder the headteacher gets the list of
+who is still outstanding. Leavers drop out on their leave date; everything stops once accepted.
 
 Someone with no Slack id cannot be reminded: the reminder's button is the way to accept, and the console has none
 (while the bot runs on Slack it cannot even be delivered). So they get no reminders; the headteacher is told once
@@ -21,7 +23,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,18 +57,30 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HEAD_AFTER = 4  # after this many reminders to someone, the headteacher hears who is outstanding
+MIN_GAP_SCHOOL_DAYS = 3  # a reminder follows the last one to the same person by at least this many school days
 EVERYONE_ON_HOME = "The bot's Home tab in Slack keeps the count up to date."
 EVERYONE_ON_CLI = "`policybot acks report` shows the full table."
 MAX_CHANGES_LISTED = 12
 
 
 def reminder_index(days: int) -> int:
-    """Which reminder `days` after joining belongs to: day 0 -> 0, day 3 -> 1, day 7 -> 2, then one a week."""
+    """Which reminder `days` after someone's first one belongs to: day 0 -> 0, day 3 -> 1, day 7 -> 2, then one a
+    week."""
     if days < 3:
         return 0
     if days < 7:
         return 1
     return 1 + days // 7
+
+
+def reminder_due(first: dt.date, last: dt.date, today: dt.date, school_days_since: Callable[[dt.date], int]) -> bool:
+    """Whether someone whose first reminder went on `first` and latest on `last` is due another today: today
+    belongs to a later reminder than `last` did (counted from their own first one, not from the campaign's start,
+    which for someone who joined late or a campaign published at a weekend bunched them up), and it is at least
+    MIN_GAP_SCHOOL_DAYS school days after `last` (or a week: the first day back after a holiday is no bunching)."""
+    if reminder_index((today - first).days) <= reminder_index((last - first).days):
+        return False
+    return (today - last).days >= 7 or school_days_since(last) >= MIN_GAP_SCHOOL_DAYS
 
 
 def no_slack_lines(names: list[str], what: str, *, on_slack: bool) -> list[str]:
@@ -490,10 +504,12 @@ class Acks:
             return 0
         today = self.quiet.today(now)
         staff = staff_on(session, today)
+        school_days_since = self._school_days_counter(today)
         queued = 0
         for campaign in campaigns:
             acked = self._acknowledged(session, campaign.policy_id, campaign.clause_hash)
             sent = last_sent_by_prefix(session, f"ack:{campaign.id}:")
+            firsts = self._first_reminders(session, campaign.id)
             changes: list[str] = json.loads(campaign.changes)
             reached_head_after: list[StaffMember] = []
             not_on_slack: list[StaffMember] = []
@@ -511,8 +527,9 @@ class Acks:
                     continue
                 series = f"ack:{campaign.id}:{person.id}"
                 previous = sent.get(series)
-                index = reminder_index((today - joined).days)
-                if previous is not None and reminder_index((previous.sent_on - joined).days) >= index:
+                if previous is not None and not reminder_due(
+                    firsts.get(series, previous.sent_on), previous.sent_on, today, school_days_since
+                ):
                     continue
                 seq = previous.seq + 1 if previous else 0
                 marks.append((series, seq))
@@ -527,6 +544,29 @@ class Acks:
             if not_on_slack:
                 queued += self._tell_headteacher_not_asked(session, campaign, not_on_slack, now)
         return queued
+
+    @staticmethod
+    def _first_reminders(session: Session, campaign_id: int) -> dict[str, dt.date]:
+        """The day of each person's first reminder in a campaign, by series (one query for thousands of staff)."""
+        rows = session.execute(
+            select(SentReminder.series, SentReminder.sent_on).where(
+                SentReminder.series.startswith(f"ack:{campaign_id}:", autoescape=True), SentReminder.seq == 0
+            )
+        ).all()
+        return {series: sent_on for series, sent_on in rows}
+
+    def _school_days_counter(self, today: dt.date) -> Callable[[dt.date], int]:
+        """School days after a day, up to and including today; remembered per day, as thousands of staff share a
+        few days of last reminder."""
+        known: dict[dt.date, int] = {}
+
+        def since(day: dt.date) -> int:
+            if day not in known:
+                span = range(1, max(0, (today - day).days) + 1)
+                known[day] = sum(1 for n in span if self.quiet.is_school_day(day + dt.timedelta(days=n)))
+            return known[day]
+
+        return since
 
     def _reminder(
         self, campaign: AckCampaign, person: StaffMember, seq: int, changes: list[str], published: str, *, key: str

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -200,6 +201,68 @@ def test_staff_without_slack_are_not_reminded_into_the_void_and_the_head_is_told
     rows = {r.name: r for r in core.schedule.acks.compliance()}
     assert rows["Terry Assistant"].reminders_sent == 0 and not rows["Terry Assistant"].on_slack
     assert rows["Jo Teacher"].reminders_sent >= 4 and rows["Jo Teacher"].on_slack
+
+
+def reminder_days(core: Core, clock: ManualClock, first: dt.date, last: dt.date, address: str) -> list[str]:
+    """Run the schedule at 08:30 (GMT: the same in London) each day from `first` to `last`; the days `address` was
+    reminded, as 'Mon 30 Nov'."""
+    day = first
+    while day <= last:
+        clock.set(dt.datetime.combine(day, dt.time(8, 30), tzinfo=dt.UTC))
+        core.schedule.run_due()
+        day += dt.timedelta(days=1)
+    with core.db.session() as session:
+        rows = session.scalars(select(OutboxRow).where(OutboxRow.kind == "ack_reminder").order_by(OutboxRow.id))
+        return [
+            f"{row.created_at:%a} {row.created_at.day} {row.created_at:%b}"
+            for row in rows
+            if core.outbox.message(row).recipient.address == address
+        ]
+
+
+def test_a_campaign_published_at_a_weekend_does_not_remind_on_consecutive_days(
+    core: Core, clock: ManualClock
+) -> None:
+    clock.set(dt.datetime(2026, 11, 28, 10, 0, tzinfo=dt.UTC))  # Saturday
+    core.schedule.acks.publish(POLICY)
+    # Counted from Monday's first reminder: day 3 Thursday; day 7 (Monday) is only 2 school days after Thursday.
+    days = reminder_days(core, clock, dt.date(2026, 11, 28), dt.date(2026, 12, 18), "U0STAFF001")
+    assert days == ["Mon 30 Nov", "Thu 3 Dec", "Tue 8 Dec", "Mon 14 Dec"]
+
+
+def test_someone_added_to_an_open_campaign_is_reminded_from_their_own_first_reminder(
+    core: Core, clock: ManualClock
+) -> None:
+    """Kim (no start date) joins twenty days into a campaign: her reminders are spaced from her first one, and the
+    headteacher hears of her after her fourth, not four school days after she was added."""
+    core.schedule.acks.publish(POLICY)
+    for name in ("Alex Head", "Dana Lead", "Jo Teacher", "Pat Office", "Sam Deputy"):
+        core.schedule.acks.acknowledge(pid(core, name), "social-media", "2022.1")
+    clock.set(dt.datetime(2026, 12, 15, 8, 0, tzinfo=dt.UTC))
+    add_staff(core, "Kim New", "U0KIM0001")
+    days = reminder_days(core, clock, dt.date(2026, 12, 15), dt.date(2027, 1, 13), "U0KIM0001")
+    # Christmas holiday 21 Dec-1 Jan: the first day back is two weeks after the last reminder, so no bunching.
+    assert days == ["Tue 15 Dec", "Fri 18 Dec", "Mon 4 Jan", "Thu 7 Jan", "Tue 12 Jan"]
+    [told] = queued(core, "ack_outstanding")
+    with core.db.session() as session:
+        row = session.scalars(select(OutboxRow).where(OutboxRow.kind == "ack_outstanding")).one()
+        assert row.created_at.date() == dt.date(2027, 1, 7)
+    assert "• Kim New" in told.text
+
+
+def test_reminders_are_counted_from_the_first_and_kept_apart() -> None:
+    from bot.schedule.acks import reminder_due
+
+    def school_days(n: int) -> Callable[[dt.date], int]:
+        return lambda _day: n
+
+    monday = dt.date(2026, 11, 30)
+    assert not reminder_due(monday, monday, monday + dt.timedelta(days=2), school_days(2))
+    assert reminder_due(monday, monday, monday + dt.timedelta(days=3), school_days(3))
+    thursday = monday + dt.timedelta(days=3)
+    assert not reminder_due(monday, thursday, monday + dt.timedelta(days=7), school_days(2))  # too close
+    assert reminder_due(monday, thursday, monday + dt.timedelta(days=8), school_days(3))
+    assert reminder_due(monday, thursday, monday + dt.timedelta(days=21), school_days(1))  # back from a holiday
 
 
 def test_compliance_csv(core: Core, tmp_path: Path) -> None:

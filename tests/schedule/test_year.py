@@ -160,10 +160,11 @@ OVERDUE_2026 = ["2026-11-25 10:00", *at("08:30", "2026-11-30", "2026-12-07", "20
 # 13 January is four weeks overdue: the Chair of Governors is told too.
 DUE_2027 = at("08:30", "2027-11-16", "2027-12-09", "2027-12-16", "2028-01-04", "2028-01-06", "2028-01-13")
 
-# Campaign from Wednesday 10 March: day 0; day 3 is a Saturday -> Monday 15th; day 7 Wed 17th; day 14 Wed 24th
-# (GMT). Clocks go forward on 28 March; Easter holiday 29 Mar-9 Apr. The missed reminder goes on the first day
-# back (Mon 12 Apr), then the weekly Wednesdays resume (BST, still 08:30 local).
-CAMPAIGN = at("08:30", "2027-03-10", "2027-03-15", "2027-03-17", "2027-03-24", "2027-04-12", "2027-04-14")
+# Campaign from Wednesday 10 March: day 0; day 3 is a Saturday -> Monday 15th; day 7 (Wed 17th) is only 2 school
+# days after that, so Thu 18th; day 14 Wed 24th (GMT). Clocks go forward on 28 March; Easter holiday 29 Mar-9 Apr.
+# The missed reminder goes on the first day back (Mon 12 Apr); Wed 14th would be 2 school days later, so Thu 15th;
+# then the weekly Wednesdays resume (BST, still 08:30 local).
+CAMPAIGN = at("08:30", "2027-03-10", "2027-03-15", "2027-03-18", "2027-03-24", "2027-04-12", "2027-04-15")
 
 EXPECTED: dict[str, list[str]] = {
     "review_prompt Alex Head": OVERDUE_2026 + DUE_2027,
@@ -198,7 +199,7 @@ def test_a_year_of_reminders_exact_dates(tmp_path: Path, school: School) -> None
             f"{row.created_at:%Y-%m-%d %H:%M}"
             for row in session.scalars(select(OutboxRow).where(OutboxRow.kind == "ack_reminder")).all()
         }
-    assert {"2027-03-24 08:30", "2027-04-14 07:30"} <= utc_times
+    assert {"2027-03-24 08:30", "2027-04-15 07:30"} <= utc_times
     # The headteacher's lists name exactly who has had four or more reminders and not accepted.
     with core.db.session() as session:
         lists = [
