@@ -1,9 +1,11 @@
 """Annual (or other cycle) policy reviews: when each policy is due, prompts to its owner, and recording a review.
 
 The due date is the last review (or the adoption date) plus the policy's cycle. The owner (the headteacher) is
-prompted 30 and 7 days before, on the day, then weekly while overdue; from four weeks overdue the Chair of
-Governors gets each prompt too. Prompts are staff messages: school days only, at the school's reminder time, so
-a prompt whose day falls in a holiday goes out on the first school day after it (missed ones are not stacked up).
+prompted 30 and 7 days before, on the day, then weekly while overdue, a week after the last prompt (not in weeks
+from the due date, which put a prompt found overdue on a Wednesday and the next on the Monday); from four weeks
+overdue the Chair of Governors gets each prompt too. Prompts are staff messages: school days only, at the school's
+reminder time, so a prompt whose day falls in a holiday goes out on the first school day after it (missed ones
+are not stacked up).
 """
 
 from __future__ import annotations
@@ -58,14 +60,25 @@ def add_years(day: dt.date, years: int) -> dt.date:
 
 
 def prompt_index(due: dt.date, day: dt.date) -> int | None:
-    """Which prompt `day` belongs to: 0 = 30 days before, 1 = 7 days before, 2 = due day, 3.. = weekly after."""
+    """Which prompt `day` belongs to: 0 = 30 days before, 1 = 7 days before, 2 = the due day or after it."""
     if day < due - dt.timedelta(days=BEFORE_DAYS[0]):
         return None
     if day < due - dt.timedelta(days=BEFORE_DAYS[1]):
         return 0
     if day < due:
         return 1
-    return 2 + (day - due).days // 7
+    return 2
+
+
+def prompt_due(due: dt.date, day: dt.date, last: dt.date | None) -> bool:
+    """Whether a prompt is due on `day`, the last one having gone on `last` (None: none yet): the first of each
+    stage (30 days before, 7 days before, due), then, once due, a week after the last prompt."""
+    index = prompt_index(due, day)
+    if index is None:
+        return False
+    if last is None or index > (prompt_index(due, last) or 0):
+        return True
+    return index == 2 and (day - last).days >= 7
 
 
 class Reviews:
@@ -249,13 +262,10 @@ class Reviews:
             due = status.next_due
             if due is None:
                 continue
-            index = prompt_index(due, today)
-            if index is None:
-                continue
             series = f"review:{policy.id}:{due.isoformat()}"
             previous = last_sent(session, series)
-            if previous is not None and (prompt_index(due, previous.sent_on) or 0) >= index:
-                continue  # this prompt (or a later one) already went out
+            if not prompt_due(due, today, previous.sent_on if previous else None):
+                continue  # not yet, or this prompt already went out
             seq = previous.seq + 1 if previous else 0
             owners = People.with_role(session, policy.owner, on=today)
             chairs = People.with_role(session, "chair_of_governors", on=today) if today >= due + CHAIR_AFTER else []

@@ -109,6 +109,25 @@ def test_no_changes_pressed_twice_is_one_review(core: Core) -> None:
         assert session.query(PolicyReview).count() == 2
 
 
+def test_overdue_review_prompts_are_a_week_after_the_last_one(core: Core, clock: ManualClock) -> None:
+    """Found years overdue on a Wednesday: the next prompt is the next Wednesday, not the Monday (the due date,
+    1 April 2023, was a Saturday)."""
+    from bot.schedule.reviews import prompt_due
+
+    days = []
+    for offset in range(15):
+        clock.set(dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC) + dt.timedelta(days=offset))
+        if core.schedule.run_due()["reviews"]:
+            days.append(f"{clock.now():%a %d}")
+    assert days == ["Wed 25", "Wed 02", "Wed 09"]
+    due = dt.date(2027, 12, 16)
+    thirty_before = dt.date(2027, 11, 16)
+    assert prompt_due(due, thirty_before, None) and not prompt_due(due, dt.date(2027, 11, 17), thirty_before)
+    assert prompt_due(due, due, dt.date(2027, 12, 9))  # the due day follows the 7-days-before prompt
+    assert not prompt_due(due, dt.date(2028, 1, 6), dt.date(2028, 1, 4))  # back from a holiday: a week from it
+    assert prompt_due(due, dt.date(2028, 1, 11), dt.date(2028, 1, 4))
+
+
 def test_review_of_unknown_policy_or_without_reviewer_is_refused(core: Core) -> None:
     with pytest.raises(ScheduleError, match="no policy 'nope'"):
         core.schedule.reviews.mark_reviewed("nope", reviewer="Alex Head")

@@ -27,7 +27,7 @@ from tests.conftest import make_core, make_settings
 LONDON = ZoneInfo("Europe/London")
 TICKS = (dt.time(6, 59), dt.time(8, 30), dt.time(15, 30), dt.time(18, 30))
 FIRST = dt.date(2026, 11, 25)  # a Wednesday; the policy (adopted April 2022) is years overdue for review
-LAST = dt.date(2028, 1, 13)
+LAST = dt.date(2028, 1, 18)
 
 
 def local(day: str, at: str) -> dt.datetime:
@@ -154,11 +154,13 @@ def at(time: str, *days: str) -> list[str]:
     return [f"{day} {time}" for day in days]
 
 
-OVERDUE_2026 = ["2026-11-25 10:00", *at("08:30", "2026-11-30", "2026-12-07", "2026-12-14")]
+# Years overdue when the bot first starts (Wednesday 25 November): a prompt then, and weekly from it (Wednesdays)
+# until the review is recorded on 16 December, after that morning's prompt.
+OVERDUE_2026 = ["2026-11-25 10:00", *at("08:30", "2026-12-02", "2026-12-09", "2026-12-16")]
 # Due 16 Dec 2027: 30 days before (Tue), 7 days before (Thu), on the day (Thu); weekly after, but 23 and 30
-# December are holidays, so Tuesday 4 January (first school day) carries the missed one, then Thursdays;
-# 13 January is four weeks overdue: the Chair of Governors is told too.
-DUE_2027 = at("08:30", "2027-11-16", "2027-12-09", "2027-12-16", "2028-01-04", "2028-01-06", "2028-01-13")
+# December are holidays, so Tuesday 4 January (first school day) carries the missed one, then weekly from it
+# (Tuesdays); Tuesday 18 January is the first prompt from four weeks overdue: the Chair of Governors is told too.
+DUE_2027 = at("08:30", "2027-11-16", "2027-12-09", "2027-12-16", "2028-01-04", "2028-01-11", "2028-01-18")
 
 # Campaign from Wednesday 10 March: day 0; day 3 is a Saturday -> Monday 15th; day 7 (Wed 17th) is only 2 school
 # days after that, so Thu 18th; day 14 Wed 24th (GMT). Clocks go forward on 28 March; Easter holiday 29 Mar-9 Apr.
@@ -168,7 +170,7 @@ CAMPAIGN = at("08:30", "2027-03-10", "2027-03-15", "2027-03-18", "2027-03-24", "
 
 EXPECTED: dict[str, list[str]] = {
     "review_prompt Alex Head": OVERDUE_2026 + DUE_2027,
-    "review_prompt Chris Chair": OVERDUE_2026 + at("08:30", "2028-01-13"),
+    "review_prompt Chris Chair": OVERDUE_2026 + at("08:30", "2028-01-18"),
     "ack_reminder Dana Lead": CAMPAIGN[:1],  # accepted at noon on day 0
     "ack_reminder Jo Teacher": CAMPAIGN[:2],
     "ack_reminder Sam Deputy": CAMPAIGN[:3],  # left on Friday 19 March: no more reminders
