@@ -219,12 +219,10 @@ class Reviews:
         now = self.core.clock.now()
         today = self.quiet.today(now)
         with self.core.db.session() as session:
-            if new_version is not None and new_version == self._status(session, policy, today).version:
+            again = self._same_review(session, policy, new_version, today)
+            if again is None and new_version == self._status(session, policy, today).version:
                 new_version = None  # "updated" to the version it already is: no change of version
-            same = PolicyReview.no_changes if new_version is None else PolicyReview.new_version == new_version
-            again = session.scalar(
-                select(PolicyReview).where(PolicyReview.policy_id == policy.id, PolicyReview.reviewed_on == today, same)
-            )
+                again = self._same_review(session, policy, None, today)
             if again is not None:
                 # The same review pressed twice, or recorded by both people asked (head and chair): one review, which
                 # keeps each reviewer's name and notes (the governors' minute must not be lost).
@@ -249,6 +247,26 @@ class Reviews:
             # Prompts already queued but not yet delivered are about a review that is now done.
             cancel_pending(session, [f"review:{policy.id}:"])
             return replace(self._status(session, policy, today), new_version=new_version)
+
+    def _same_review(
+        self, session: Session, policy: Policy, new_version: str | None, today: dt.date
+    ) -> PolicyReview | None:
+        """The review already recorded that this recording is part of: one with the same outcome today, or the last
+        review when it named this same new version and the next review's prompts have not begun (the chair
+        recording the version the head recorded, at the governors' meeting: one review, not a second one with
+        "no changes" that would also move the next due date)."""
+        same = PolicyReview.no_changes if new_version is None else PolicyReview.new_version == new_version
+        today_review = session.scalar(
+            select(PolicyReview).where(PolicyReview.policy_id == policy.id, PolicyReview.reviewed_on == today, same)
+        )
+        if today_review is not None or new_version is None:
+            return today_review
+        last = self._last_review(session, policy.id)
+        if last is None or last.new_version != new_version:
+            return None
+        years = CYCLE_YEARS.get(policy.review_cycle)
+        next_prompt = add_years(last.reviewed_on, years) - dt.timedelta(days=BEFORE_DAYS[0]) if years else None
+        return last if next_prompt is None or today < next_prompt else None
 
     # --- prompts ---
     def run_due(self, session: Session, now: dt.datetime) -> int:

@@ -128,6 +128,31 @@ def test_overdue_review_prompts_are_a_week_after_the_last_one(core: Core, clock:
     assert prompt_due(due, dt.date(2028, 1, 11), dt.date(2028, 1, 4))
 
 
+def test_the_chair_recording_the_heads_new_version_joins_the_heads_review(core: Core, clock: ManualClock) -> None:
+    """The head records "reviewed and updated" to 2027.1; the chair, co-signing, records 2027.1 too (the same day,
+    or at the governors' meeting weeks later): one review with both names and notes, not a second one marked "no
+    changes needed" that also moves the next due date."""
+    from bot.schedule.models import PolicyReview
+
+    reviews = core.schedule.reviews
+    reviews.mark_reviewed("social-media", reviewer="Alex Head", new_version="2027.1", notes="rewrote section 3")
+    status = reviews.mark_reviewed("social-media", reviewer="Chris Chair", new_version="2027.1", notes="agreed at FGB")
+    assert status.new_version == "2027.1" and status.next_due == dt.date(2027, 11, 25)
+    clock.advance(days=20)
+    reviews.mark_reviewed("social-media", reviewer="Dana Lead", new_version="2027.1", notes="minute 4/26")
+    with core.db.session() as session:
+        [review] = session.query(PolicyReview).all()
+        assert (review.reviewer, review.new_version, review.no_changes) == (
+            "Alex Head; Chris Chair; Dana Lead", "2027.1", False
+        )
+        assert review.notes == "rewrote section 3\nagreed at FGB\nminute 4/26"
+    clock.set(dt.datetime(2027, 11, 1, 10, tzinfo=dt.UTC))  # the next review's prompts have begun
+    status = reviews.mark_reviewed("social-media", reviewer="Alex Head", new_version="2027.1")
+    assert status.new_version is None and status.next_due == dt.date(2028, 11, 1)  # a new review: no changes
+    with core.db.session() as session:
+        assert [r.no_changes for r in session.query(PolicyReview).order_by(PolicyReview.id)] == [False, True]
+
+
 def test_review_of_unknown_policy_or_without_reviewer_is_refused(core: Core) -> None:
     with pytest.raises(ScheduleError, match="no policy 'nope'"):
         core.schedule.reviews.mark_reviewed("nope", reviewer="Alex Head")
