@@ -46,6 +46,7 @@ class ReviewStatus:
     days_overdue: int  # 0 when not overdue
     state: str  # one line for a person, e.g. "overdue by 1,334 days (due Saturday 1 April 2023)"
     new_version: str | None = None  # from mark_reviewed: the new version the review recorded (None: no changes)
+    unpublished: bool = False  # `version` (named by a review) is not published: staff have not been asked to read it
 
     @property
     def overdue(self) -> bool:
@@ -155,9 +156,11 @@ class Reviews:
             days = (due - today).days
             state = f"up to date; next review due {long_date(due)} (in {days} day{'s' if days != 1 else ''})"
         version = self.current_version(session, policy)
-        if self._unpublished(session, policy, version):
-            state += (f". Version {version} is not published yet: staff have not been asked to read it. When its "
-                      "text is in the policy file, run `policybot policy publish FILE`")
+        unpublished = self._unpublished(session, policy, version)
+        if unpublished:
+            # Read in Slack as well as at the server: the command itself is the command line's to add.
+            state += (f". Version {version} is not published yet: staff have not been asked to read it. Whoever "
+                      "runs the bot publishes it once its text is in the policy file")
         return ReviewStatus(
             policy_id=policy.id,
             title=policy.title,
@@ -166,6 +169,7 @@ class Reviews:
             next_due=due,
             days_overdue=overdue,
             state=state,
+            unpublished=unpublished,
         )
 
     def status(self) -> list[ReviewStatus]:

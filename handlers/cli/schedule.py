@@ -70,6 +70,8 @@ def _status(args: argparse.Namespace) -> int:
     for s in statuses:
         flag = "OVERDUE  " if s.overdue else ""
         print(f"{flag}{s.title} [{s.policy_id}] version {s.version}, last reviewed {s.last_reviewed}: {s.state}")
+        if s.unpublished:
+            print(f"  When version {s.version}'s text is in the policy file, run `policybot policy publish FILE`.")
     return 0
 
 

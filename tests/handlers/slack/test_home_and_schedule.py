@@ -154,6 +154,11 @@ def test_review_done_asks_for_the_new_version_in_a_modal_then_records_it(slack: 
     assert status.version == "2.1" and status.days_overdue == 0
     told = slack.fake.wait_for_call("chat.postMessage")[0]
     assert told.params["channel"] == "D0HEAD0001" and "version 2.1" in json.dumps(told.params["blocks"])
+    # The new version is not published yet: said without sending the head to a server command, here and on Home.
+    assert "Whoever runs the bot publishes it" in told.params["text"] and "policybot" not in json.dumps(told.params)
+    slack.sender.app_home_opened(HEAD)
+    home = json.dumps(_home(slack, HEAD))
+    assert "Version 2.1 is not published yet" in home and "policybot" not in home
 
 
 def test_review_done_from_someone_who_may_not_record_it_is_refused_in_the_modal(slack: SlackWorld) -> None:
