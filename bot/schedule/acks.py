@@ -422,6 +422,9 @@ class Acks:
         today = self.quiet.today(self.core.clock.now())
         rows: list[ComplianceRow] = []
         with self.core.db.session() as session:
+            known = self._policy_ids(session)
+            if policy_id is not None and policy_id not in known:  # else "nobody to list", which misleads
+                raise ScheduleError(f"there is no policy {policy_id!r}; the policies are: {', '.join(known)}")
             staff = staff_on(session, today)
             campaigns = self._open_campaigns(session, policy_id)
             in_campaign = {c.policy_id for c in campaigns}

@@ -66,6 +66,9 @@ def test_mistakes_get_one_plain_line(cli: Path, capsys: pytest.CaptureFixture[st
     assert main(["policy", "reviewed", "nope", "--by", "Alex Head"]) == 1
     err = capsys.readouterr().err
     assert err.strip() == "policybot: there is no policy 'nope'; the policies are: social-media"
+    assert main(["acks", "report", "--policy", "nope"]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == "policybot: there is no policy 'nope'; the policies are: social-media"
     missing = cli / "missing.yaml"
     assert main(["policy", "publish", str(missing)]) == 1
     assert "Traceback" not in capsys.readouterr().err
