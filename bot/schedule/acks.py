@@ -289,6 +289,17 @@ class Acks:
         return policy.title if policy else policy_id
 
     # --- acknowledging ---
+    @staticmethod
+    def _not_staff(person: Person, today: dt.date) -> str | None:
+        """Why `person` is not asked to accept the policies (None: they are): acceptance is asked of current staff
+        only, the same people the reminders and the compliance table count. (A starter who has not started yet
+        may accept early.)"""
+        if not person.has_role("staff"):
+            return "is not a member of staff"
+        if person.leave_date is not None and person.leave_date <= today:
+            return f"left on {long_date(person.leave_date)}"
+        return None
+
     def _current(self, session: Session, policy_id: str) -> tuple[str, str, list[str]] | None:
         """(version, clause hash, changes) staff must accept now: the open campaign, else the policy file."""
         campaigns = self._open_campaigns(session, policy_id)
@@ -313,8 +324,14 @@ class Acks:
         who recorded it for them (an acceptance on paper), kept with it."""
         now = self.core.clock.now()
         with self.core.db.session() as session:
-            if session.get(Person, person_id) is None:
+            person = session.get(Person, person_id)
+            if person is None:
                 raise ScheduleError("I could not find you among the school's staff. Please ask the school office.")
+            if self._not_staff(person, self.quiet.today(now)) is not None:  # e.g. a leaver pressing an old button
+                raise ScheduleError(
+                    "Only current members of staff are asked to accept the policies, so there is nothing to record "
+                    "for you. If you are on the staff, please ask the school office to add you."
+                )
             current = self._current(session, policy_id)
             if current is None:
                 raise ScheduleError("That button is out of date: please open the App Home again for the current one.")
@@ -369,6 +386,13 @@ class Acks:
             if person is None:
                 raise ScheduleError(f"nobody called {name!r}; `policybot people list` shows everyone")
             person_id, person_name = person.id, person.name
+            why = self._not_staff(person, self.quiet.today(self.core.clock.now()))
+            if why is not None:
+                raise ScheduleError(
+                    f"{person_name} {why}, and only current staff are asked to accept the policies, so there is "
+                    "nothing to record. If they are on the staff, `policybot people role NAME staff ...` gives them "
+                    "the staff role (with their other roles)."
+                )
             current = self._current(session, policy_id)
         if current is None:
             raise ScheduleError(f"the {self._policy_title(policy_id)} has no version for staff to accept yet")
@@ -398,9 +422,13 @@ class Acks:
         return {person_id: when for person_id, when in rows}
 
     def status_for(self, person_id: int) -> list[AckStatus]:
-        """Every policy, the version this person must accept, and whether (when) they have."""
+        """Every policy, the version this person must accept, and whether (when) they have. Nothing for someone who
+        is not current staff (the chair of governors, a leaver): they are never asked to accept."""
         result: list[AckStatus] = []
         with self.core.db.session() as session:
+            person = session.get(Person, person_id)
+            if person is None or self._not_staff(person, self.quiet.today(self.core.clock.now())) is not None:
+                return []
             for policy_id in self._policy_ids(session):
                 current = self._current(session, policy_id)
                 if current is None:

@@ -309,6 +309,23 @@ def test_reminders_are_counted_from_the_first_and_kept_apart() -> None:
     assert reminder_due(monday, thursday, monday + dt.timedelta(days=21), school_days(1))  # back from a holiday
 
 
+def test_acceptance_is_for_current_staff_only(core: Core) -> None:
+    """The chair and leavers are never reminded nor counted: recording an acceptance for them would vanish from
+    every report, so it is refused, saying why; they have nothing to accept in Slack either."""
+    acks = core.schedule.acks
+    acks.publish(POLICY)
+    with pytest.raises(ScheduleError, match="Chris Chair is not a member of staff, and only current staff"):
+        acks.record_for("Chris Chair", by="Pat Office")
+    core.people.set_leave_date("Jo Teacher", dt.date(2026, 11, 20))
+    with pytest.raises(ScheduleError, match="Jo Teacher left on Friday 20 November 2026"):
+        acks.record_for("Jo Teacher", by="Pat Office")
+    assert acks.status_for(pid(core, "Chris Chair")) == [] and acks.status_for(pid(core, "Jo Teacher")) == []
+    with pytest.raises(ScheduleError, match="Only current members of staff"):
+        acks.acknowledge(pid(core, "Chris Chair"), "social-media", "2022.1")
+    assert [s.policy_id for s in acks.status_for(pid(core, "Dana Lead"))] == ["social-media"]
+    assert "Recorded that Dana Lead" in acks.record_for("Dana Lead", by="Pat Office")
+
+
 def test_compliance_csv(core: Core, tmp_path: Path) -> None:
     core.schedule.acks.publish(POLICY)
     core.schedule.acks.acknowledge(pid(core, "Dana Lead"), "social-media", "2022.1")

@@ -49,6 +49,14 @@ def test_staff_home_offers_acknowledgement_and_records_it(slack: SlackWorld) -> 
     assert all(s.acknowledged_at is not None for s in statuses)
 
 
+def test_the_chair_is_not_offered_an_acceptance(slack: SlackWorld) -> None:
+    """Chairs are never reminded nor counted: their Home shows nothing to accept, and no button."""
+    slack.sender.app_home_opened("U0CHAIR001")
+    view = _home(slack, "U0CHAIR001")
+    assert not [b for b in _buttons(view) if b["action_id"] == "ack.accept"]
+    assert "not yet acknowledged" not in json.dumps(view) and "Nothing for you to acknowledge" in json.dumps(view)
+
+
 def test_report_button_on_home_opens_the_form(slack: SlackWorld) -> None:
     pytest.importorskip("bot.reports.service")
     slack.sender.block_action(STAFF, "report.open", "", view={"id": "V1", "type": "home"})
