@@ -109,7 +109,7 @@ def test_two_schedulers_on_postgres_send_each_message_once(
 
         # Without the lock (both think they lead), the unique keys still let each reminder through once:
         # both processes run the rules at the same moment, days later, in parallel.
-        clock.advance(days=6)  # Tuesday 1 December: day-3 reminders and the weekly review prompt are due
+        clock.advance(days=7)  # Wednesday 2 December: the day-7 reminders and the weekly review prompt are due
         barrier = threading.Barrier(2)
         counts: list[dict[str, int]] = []
 
