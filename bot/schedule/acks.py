@@ -666,14 +666,15 @@ class Acks:
         everyone = joined
         done = sum(1 for p in everyone if p.id in acked)
         many = len(outstanding) != 1
-        lines = [
-            f"{len(outstanding)} member{'s' if many else ''} of staff {'have' if many else 'has'} not accepted "
-            f"the {title}, version {campaign.version}, after {HEAD_AFTER} or more reminders:",
-            *[f"• {p.name}" for p in outstanding],
-            f"Accepted so far: {done} of {len(everyone)}. Reminders continue weekly until each has accepted.",
-        ]
+        heading = (
+            f"{counted(len(outstanding), 'member')} of staff {'have' if many else 'has'} not accepted "
+            f"the {title}, version {campaign.version}, after {HEAD_AFTER} or more reminders:"
+        )
+        tail = f"Accepted so far: {done} of {len(everyone)}. Reminders continue weekly until each has accepted."
         queued = 0
         for head in heads:
+            # The headteacher is staff too, and may be on their own list: said to them as "you".
+            lines = [heading, *[f"• {p.name}{' (you)' if p.id == head.id else ''}" for p in outstanding], tail]
             recipient = recipient_for(head)
             where = EVERYONE_ON_HOME if recipient.has_buttons else EVERYONE_ON_CLI
             paper = no_slack_lines(not_asked, "it", on_slack=recipient.has_buttons) if not_asked else []

@@ -23,6 +23,7 @@ from bot.ports import Button, OutboundMessage
 from bot.schedule.common import ScheduleError, cancel_pending, last_sent, long_date, mark_sent, recipient_for
 from bot.schedule.models import PolicyReview, PolicyVersion
 from bot.schedule.quiet import QuietHours
+from bot.wording import counted
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -149,12 +150,12 @@ class Reviews:
         if due is None:
             state = "reviewed as required (no fixed date)"
         elif overdue:
-            state = f"OVERDUE by {overdue} day{'s' if overdue != 1 else ''} (was due {long_date(due)})"
+            state = f"OVERDUE by {counted(overdue, 'day')} (was due {long_date(due)})"
         elif due == today:
             state = "due for review today"
         else:
             days = (due - today).days
-            state = f"up to date; next review due {long_date(due)} (in {days} day{'s' if days != 1 else ''})"
+            state = f"up to date; next review due {long_date(due)} (in {counted(days, 'day')})"
         version = self.current_version(session, policy)
         unpublished = self._unpublished(session, policy, version)
         if unpublished:
@@ -332,12 +333,12 @@ class Reviews:
         name = f"the {policy.title} (version {status.version})"
         if today < due:
             days = (due - today).days
-            when = f"{name} is due for its {cycle} review on {long_date(due)}, in {days} days."
+            when = f"{name} is due for its {cycle} review on {long_date(due)}, in {counted(days, 'day')}."
         elif today == due:
             when = f"{name} is due for its {cycle} review today, {long_date(due)}."
         else:
-            late = status.days_overdue
-            when = f"{name} was due for its {cycle} review on {long_date(due)} and is now {late} days overdue."
+            late = counted(status.days_overdue, "day")
+            when = f"{name} was due for its {cycle} review on {long_date(due)} and is now {late} overdue."
         lines = [when[0].upper() + when[1:]]
         if policy.reviewed_with:
             lines.append(f"The policy says it is reviewed with the {policy.reviewed_with}.")
@@ -369,7 +370,7 @@ class Reviews:
             text="\n".join(lines),
             fields={"Policy": policy.title, "Version": status.version, "Due": long_date(due)},
             buttons=(
-                Button("review.done", "Mark as reviewed", policy.id, "primary"),
+                Button("review.done", "Reviewed and updated", policy.id, "primary"),  # as on the App Home
                 Button("review.nochange", "Reviewed: no changes needed", policy.id),
             ),
             ref=f"review:{policy.id}",

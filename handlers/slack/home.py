@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.wording import counted
 from handlers.slack.blocks import (
     VIEW_BLOCKS,
     Block,
@@ -99,7 +100,7 @@ def oversight_blocks(core: Core) -> list[Block]:
             title = escape(str(_value(review, "title", "policy_id", default="Policy")))
             # The state says it once: "OVERDUE by 1,336 days (was due ...)" or "up to date; next review due ...".
             state = escape(str(_value(review, "state", "state_text", default="")))
-            state = state or (f"overdue by {overdue} day{'s' if overdue != 1 else ''}" if overdue > 0 else "up to date")
+            state = state or (f"overdue by {counted(overdue, 'day')}" if overdue > 0 else "up to date")
             policy_id = str(_value(review, "policy_id", default=""))
             icon = ":red_circle:" if overdue > 0 else ":large_green_circle:"
             text = f"{icon} *{title}* (version {escape(str(_value(review, 'version', default='')))}): {state}"

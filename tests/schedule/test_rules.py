@@ -64,6 +64,8 @@ def test_overdue_policy_is_flagged_and_prompt_lists_what_to_do(core: Core) -> No
     assert [m.recipient.address for m in prompts] == ["U0HEAD0001", "U0CHAIR001"]
     assert "Health and Safety policies" in prompts[0].text
     assert [b.action for b in prompts[0].buttons] == ["review.done", "review.nochange"]
+    # The same words as the App Home's buttons; and "1 day", never "1 days".
+    assert [b.label for b in prompts[0].buttons] == ["Reviewed and updated", "Reviewed: no changes needed"]
     assert all(b.value == "social-media" for b in prompts[0].buttons)
     assert "press one of the buttons below" in prompts[0].text and "policybot" not in prompts[0].text
 
@@ -151,6 +153,14 @@ def test_the_chair_recording_the_heads_new_version_joins_the_heads_review(core: 
     assert status.new_version is None and status.next_due == dt.date(2028, 11, 1)  # a new review: no changes
     with core.db.session() as session:
         assert [r.no_changes for r in session.query(PolicyReview).order_by(PolicyReview.id)] == [False, True]
+
+
+def test_a_prompt_one_day_overdue_says_1_day(core: Core, clock: ManualClock) -> None:
+    core.schedule.reviews.mark_reviewed("social-media", reviewer="Alex Head")  # next due Thursday 25 November 2027
+    clock.set(dt.datetime(2027, 11, 26, 8, 30, tzinfo=dt.UTC))
+    core.schedule.run_due()
+    assert "and is now 1 day overdue." in queued(core, "review_prompt")[-1].text
+    assert core.schedule.reviews.status()[0].state.startswith("OVERDUE by 1 day (")
 
 
 def test_review_of_unknown_policy_or_without_reviewer_is_refused(core: Core) -> None:
@@ -324,6 +334,13 @@ def test_acceptance_is_for_current_staff_only(core: Core) -> None:
         acks.acknowledge(pid(core, "Chris Chair"), "social-media", "2022.1")
     assert [s.policy_id for s in acks.status_for(pid(core, "Dana Lead"))] == ["social-media"]
     assert "Recorded that Dana Lead" in acks.record_for("Dana Lead", by="Pat Office")
+
+
+def test_publishing_to_one_member_of_staff_says_member(core: Core) -> None:
+    for name in ("Alex Head", "Dana Lead", "Jo Teacher", "Pat Office"):
+        core.schedule.acks.record_for(name, by="Pat Office")  # on paper, before it was published
+    result = core.schedule.acks.publish(POLICY)
+    assert "(first publication). 1 member of staff will be asked to read and accept it" in result.message
 
 
 def test_compliance_csv(core: Core, tmp_path: Path) -> None:

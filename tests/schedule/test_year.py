@@ -211,8 +211,8 @@ def test_a_year_of_reminders_exact_dates(tmp_path: Path, school: School) -> None
             )
         ]
     assert [[line[2:] for line in text.splitlines() if line.startswith("• ")] for text in lists] == [
-        ["Alex Head", "Pat Office"],
-        ["Alex Head", "Kim New"],
+        ["Alex Head (you)", "Pat Office"],  # the list goes to Alex, the headteacher
+        ["Alex Head (you)", "Kim New"],
     ]
     assert all("Home tab in Slack" in text and "policybot" not in text for text in lists)  # the head is on Slack
     # Nothing at a weekend or in a holiday, nothing outside 07:00-18:00.
