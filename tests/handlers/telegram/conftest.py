@@ -17,8 +17,11 @@ from bot.config import School
 from bot.core import Core
 from bot.ports import ManualClock
 from handlers.telegram import TelegramNotifier, create_telegram_app, run_telegram
+from handlers.telegram.added import NOTES, AddedNotes
 from tests.conftest import make_core, make_settings
 from tests.handlers.telegram.fake_telegram import FakeTelegram
+
+TEST_QUIET = 0.5  # seconds: see TelegramWorld.start
 
 PARENT = 424242
 OTHER_PARENT = 515151
@@ -39,6 +42,9 @@ class TelegramWorld:
         ready = threading.Event()
         self._stop = threading.Event()
         app = self.app = create_telegram_app(self.core)
+        # A burst of messages is one "Added" note once they stop for this long: 2 s in use, shorter here, where
+        # every test that adds a second message would otherwise wait it out (test_platform tests the pacing).
+        app.bot_data[NOTES] = AddedNotes(quiet=TEST_QUIET)
 
         def on_ready(notifier: TelegramNotifier) -> None:
             self.notifier = notifier

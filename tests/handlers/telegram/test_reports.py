@@ -17,6 +17,7 @@ from bot.reports import ReportError
 from bot.reports.domain import about_question
 from handlers.telegram import texts
 from handlers.telegram.added import NOTES
+from handlers.telegram.guard import RateLimiter
 from tests.handlers.telegram.conftest import OTHER_PARENT, PARENT, TelegramWorld
 from tests.handlers.telegram.fake_telegram import callback, command, document, message, photo
 
@@ -109,6 +110,8 @@ def test_a_question_typed_after_news_is_answered_when_the_parent_says_so(telegra
 def test_an_answer_held_after_news_survives_a_report_begun_meanwhile_and_goes_to_its_own_report(
     telegram: TelegramWorld,
 ) -> None:
+    # A long conversation, sent far faster than a person types: the per-chat rate limit is not what is tested here.
+    telegram.app.bot_data["rate_limiter"] = RateLimiter(burst=100)
     first, dsl = _asked(telegram, "Which class?")
     telegram.say(message(PARENT, "Class 4B"))
     second, _ = _asked(telegram, "Which day?")
