@@ -68,6 +68,7 @@ class Person(Base):
     telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     start_date: Mapped[dt.date | None]
     leave_date: Mapped[dt.date | None]
+    away_until: Mapped[dt.date | None]  # away (leave, illness) up to and including this day: not alerted meanwhile
     role_rows: Mapped[list[PersonRole]] = relationship(
         back_populates="person", cascade="all, delete-orphan", lazy="selectin"
     )
@@ -82,6 +83,9 @@ class Person(Base):
     @property
     def is_dsl(self) -> bool:
         return self.has_role("dsl", "deputy_dsl")
+
+    def is_away(self, day: dt.date) -> bool:
+        return self.away_until is not None and day <= self.away_until
 
     def is_current(self, day: dt.date) -> bool:
         started = self.start_date is None or self.start_date <= day
@@ -245,6 +249,15 @@ class People:
                 if not [p for p in self.with_role(session, *covering, on=day) if p.id != person.id]:
                     empty.append(role)
             return empty
+
+    def set_away(self, name: str, until: dt.date | None) -> Person:
+        """Record that someone is away up to and including `until` (None: they are back)."""
+        with self.db.session() as session:
+            person = self.by_name(session, name)
+            if person is None:
+                raise PeopleError(f"nobody called {name!r}; `policybot people list` shows everyone")
+            person.away_until = until
+            return person
 
     def set_leave_date(self, name: str, day: dt.date | None) -> Person:
         """Record the day someone leaves (their first day away), or None: they are not leaving after all."""

@@ -8,6 +8,9 @@ Rules (the roles themselves come from the categories data):
   is told to go outside the school, to the `local_authority` contact.) A report naming anyone who handles reports
   may also be opened by the chair of governors, who is alerted when the headteacher is named.
 - A shared DSL channel is used only for a report with no conflicts; a conflicted one goes by direct message.
+- Someone recorded as away (`policybot people away`) is not alerted, nor chased on escalation, while anyone else
+  can be: a concern for the DSLs while both are away goes to their deputies. If everyone it could go to is away, it
+  still goes to them: an alert read late is better than one nobody gets. The DSL channel is unaffected.
 """
 
 from __future__ import annotations
@@ -108,20 +111,26 @@ def route_roles(category: Category, conflicted: Iterable[Person]) -> tuple[str, 
 
 
 def route_people(everyone: Sequence[Person], category: Category, conflicts: set[int], today: dt.date) -> list[Person]:
-    """Everyone alerted when the report arrives."""
+    """Everyone alerted when the report arrives: its route, else the first fallback role anyone holds; those at work
+    first (see the module's rules on being away)."""
     conflicted = [p for p in everyone if p.id in conflicts]
-    people = _without(with_role(everyone, *route_roles(category, conflicted), on=today), conflicts)
-    for role in FALLBACK_ROLES:
-        if people:
-            break
-        people = _without(with_role(everyone, role, on=today), conflicts)
-    return people
+    roles = [route_roles(category, conflicted), *((role,) for role in FALLBACK_ROLES)]
+    candidates = [_without(with_role(everyone, *these, on=today), conflicts) for these in roles]
+    for people in candidates:
+        if at_work(people, today):
+            return at_work(people, today)
+    return next((people for people in candidates if people), [])
 
 
 def escalation_people(
     everyone: Sequence[Person], step: EscalationStep, conflicts: set[int], today: dt.date
 ) -> list[Person]:
-    return _without(with_role(everyone, *step.to, on=today), conflicts)
+    people = _without(with_role(everyone, *step.to, on=today), conflicts)
+    return at_work(people, today) or people
+
+
+def at_work(people: Sequence[Person], today: dt.date) -> list[Person]:
+    return [p for p in people if not p.is_away(today)]
 
 
 def allowed_roles(category: Category, conflicts: set[int]) -> set[str]:

@@ -70,6 +70,7 @@ from bot.reports.routing import (
     HANDLER_ROLES,
     ROUTE_NAMES,
     add_school_days,
+    allowed_roles,
     escalation_people,
     find_conflicts,
     may_handle,
@@ -218,6 +219,28 @@ class ReportService:
             people = with_role(self._everyone(session), *HANDLER_ROLES)
             return [p.name for p in people if not any(reachable_on(self.settings, p))]
 
+    def while_away(self, name: str) -> str | None:
+        """Where new reports go while `name` is away (see routing's rules), for whoever records it; None when they
+        handle no reports."""
+        with self.db.session() as session:
+            everyone, today = self._everyone(session), self._today()
+            person = next((p for p in everyone if p.name == name), None)
+            if person is None or not person.has_role(*HANDLER_ROLES):
+                return None
+            going: dict[tuple[str, ...], list[str]] = {}
+            for category in self._categories:
+                if person.has_role(*allowed_roles(category, set())):
+                    names = tuple(p.name for p in route_people(everyone, category, set(), today))
+                    going.setdefault(names, []).append(_in_a_sentence(category.label))
+        lines = []
+        for names, labels in going.items():
+            what = f"new reports of {and_list(labels)}"
+            if name in names:
+                lines.append(f"{what} still go to {and_list(list(names))}: nobody else at work can take them.")
+            else:
+                lines.append(f"{what} go to {and_list(list(names)) or 'nobody'}.")
+        return " ".join(line[0].upper() + line[1:] for line in lines) or None
+
     def handlers(self) -> list[tuple[str, str]]:
         """(name, role) of everyone who may be alerted about reports today: for a form to ask whether the concern is
         about one of them (then passed to `submit` as `named_people`, so it is kept from them)."""
@@ -344,7 +367,9 @@ class ReportService:
             files=files,
             routed=routed,
             targets=targets,
-            sent_to=sent_to(category) if not conflicts else _roles_phrase(alerted),
+            # Told by role: the route's, unless it went around someone (named in it, or away) to others.
+            sent_to=sent_to(category) if alerted == with_role(everyone, *category.route, on=today)
+            else _roles_phrase(alerted),
         )
         return self._write(partial(self._store, plan=plan))
 
@@ -1364,6 +1389,11 @@ _SENDER_TEXT = {
 
 def _names(people: Sequence[Person]) -> str:
     return ", ".join(p.name for p in people)
+
+
+def _in_a_sentence(label: str) -> str:
+    """"A child at risk" as it reads inside a sentence ("a child at risk"); "PREVENT" stays as it is."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() or label[1:2] == " " else label
 
 
 def _alerted_on_escalation(people: Sequence[Person], reached: Sequence[Person]) -> str:

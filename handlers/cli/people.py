@@ -1,4 +1,4 @@
-"""`policybot people list|add|import|role|leave`: the school's people and their roles."""
+"""`policybot people list|add|import|role|leave|away`: the school's people and their roles."""
 
 from __future__ import annotations
 
@@ -43,6 +43,15 @@ def register(commands: Any) -> None:
     when.add_argument("--cancel", action="store_true", help="they are not leaving after all (or are back)")
     leave.set_defaults(handler=_leave)
 
+    away = sub.add_parser(
+        "away", help="record that someone is away (leave, illness): reports go to others who can take them meanwhile"
+    )
+    away.add_argument("name")
+    until = away.add_mutually_exclusive_group(required=True)
+    until.add_argument("--until", dest="day", type=iso_date, help="YYYY-MM-DD: their last day away")
+    until.add_argument("--back", action="store_true", help="they are back")
+    away.set_defaults(handler=_away)
+
     changed = sub.add_parser(
         "passwords-changed", help="record that a leaver's passwords were changed (stops the daily reminder)"
     )
@@ -56,6 +65,7 @@ def _list(args: argparse.Namespace) -> int:
     from handlers.cli.common import make_core
 
     core = make_core()
+    today = core.clock.now().astimezone(core.school.tz).date()
     with core.db.session() as session:
         everyone = People.all(session)
         if not everyone:
@@ -63,6 +73,8 @@ def _list(args: argparse.Namespace) -> int:
         for person in everyone:
             roles = ", ".join(ROLE_LABELS[r] for r in sorted(person.roles)) or "no role"
             extra = f"  (leaves {person.leave_date})" if person.leave_date else ""
+            if person.away_until and person.away_until >= today:
+                extra += f"  (away until {person.away_until})"
             slack = f"  slack {person.slack_user_id}" if person.slack_user_id else ""
             print(f"{person.name}: {roles}{slack}{extra}")
     differing = core.people.differing_from(core.school.people)
@@ -145,6 +157,26 @@ def _leave(args: argparse.Namespace) -> int:
             f"{'the role' if len(empty) == 1 else 'those roles'} to someone with `policybot people role NAME ROLE...` "
             "(list all of their roles, e.g. `staff dsl`)."
         )
+    return 0
+
+
+def _away(args: argparse.Namespace) -> int:
+    from bot.schedule.common import long_date
+    from handlers.cli.common import make_core
+
+    core = make_core()
+    if args.back:
+        person = core.people.set_away(args.name, None)
+        print(f"{person.name} is back: reports reach them again.")
+        return 0
+    today = core.clock.now().astimezone(core.school.tz).date()
+    if args.day < today:
+        print(f"{long_date(args.day)} has passed: give their last day away, or use --back.")
+        return 1
+    person = core.people.set_away(args.name, args.day)
+    print(f"{person.name} is away until {long_date(args.day)}, that day included.")
+    going = core.reports.while_away(person.name)
+    print(f"Meanwhile: {going}" if going else "They receive no reports, so nothing else changes.")
     return 0
 
 

@@ -169,3 +169,13 @@ def test_a_file_that_cannot_be_written_is_named_plainly(tmp_path: Path) -> None:
 def test_a_database_that_cannot_be_used_is_said_plainly(tmp_path: Path, url: str, said: str) -> None:
     result = policybot(tmp_path, "people", "list", env_extra={"DATABASE_URL": url})
     assert result.returncode == 1 and said in result.stderr and "Traceback" not in result.stderr
+
+
+def test_someone_away_is_shown_with_where_reports_go_meanwhile(tmp_path: Path) -> None:
+    away = policybot(tmp_path, "people", "away", "Dana Lead", "--until", "2099-01-02")
+    assert away.returncode == 0
+    assert away.stdout.startswith("Dana Lead is away until Friday 2 January 2099, that day included.\nMeanwhile: New")
+    assert "go to Sam Deputy" in away.stdout
+    [dana] = [line for line in policybot(tmp_path, "people", "list").stdout.splitlines() if line.startswith("Dana")]
+    assert dana.endswith("  (away until 2099-01-02)")
+    assert policybot(tmp_path, "people", "away", "Dana Lead", "--until", "2001-01-01").returncode == 1

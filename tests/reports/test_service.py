@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -497,3 +498,29 @@ def test_roles_named_in_a_report_are_found_to_ask_about(core: Core, text: str, r
     assert roles_mentioned(text) == roles
     labels = [label for _, label, names in core.reports.mentioned_roles(text) if names]
     assert len(labels) == len(roles)
+
+
+def test_a_dsl_away_is_not_alerted_while_a_deputy_can_be(core: Core, clock: ManualClock) -> None:
+    today = clock.now().astimezone(core.school.tz).date()
+    core.people.set_away("Dana Lead", today + dt.timedelta(days=3))
+    assert core.reports.while_away("Dana Lead") == (
+        "New reports of a child at risk, extremism or radicalisation, online abuse or cyber-bullying and something "
+        "else go to Sam Deputy. New reports of an inappropriate post about the school go to Alex Head."
+    )
+    receipt = core.reports.submit("child_at_risk", TEXT, channel="console")
+    assert {m.recipient.address for m in alerts(core)} == {"Sam Deputy"}
+    assert "Deputy Designated Safeguarding Leads" in receipt.sender_text()  # where it went, exactly
+    assert [c.code for c in core.reports.open_cases(actor(core, "Dana Lead"))] == [receipt.code]  # still theirs
+    clock.advance(days=4)  # back: alerted again
+    core.reports.submit("extremism", TEXT, channel="console")
+    assert "Dana Lead" in {m.recipient.address for m in alerts(core)[1:]}
+
+
+def test_when_everyone_who_could_take_a_report_is_away_it_still_reaches_them(core: Core, clock: ManualClock) -> None:
+    today = clock.now().astimezone(core.school.tz).date()
+    for name in ("Dana Lead", "Sam Deputy", "Alex Head", "Chris Chair"):
+        core.people.set_away(name, today)
+    assert "still go to Dana Lead: nobody else at work can take them" in (core.reports.while_away("Dana Lead") or "")
+    core.reports.submit("child_at_risk", TEXT, channel="console")
+    assert {m.recipient.address for m in alerts(core)} == {"Dana Lead"}
+    assert core.reports.while_away("Jo Teacher") is None
