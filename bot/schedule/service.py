@@ -50,8 +50,11 @@ class ScheduleService:
         return Leavers(self.core)
 
     def run_due(self) -> dict[str, int]:
-        """Queue everything due now; returns messages queued per rule (and report escalations)."""
+        """Queue everything due now; returns messages queued per rule (and report escalations). Escalations come
+        first, and a rule that fails is logged and skipped: a fault in a reminder never holds up a safeguarding
+        escalation, nor the other reminders (each is tried again a minute later)."""
         now = self.core.clock.now()
+        escalations = self._escalate_reports()
         rules: dict[str, Callable[[Session, dt.datetime], int]] = {
             "reviews": self.reviews.run_due,
             "acks": self.acks.run_due,
@@ -63,7 +66,7 @@ class ScheduleService:
         if self.quiet.staff_may_be_messaged(now):
             for name, rule in rules.items():
                 counts[name] = self._run_rule(name, rule, now)
-        counts["escalations"] = self._escalate_reports()
+        counts["escalations"] = escalations
         return counts
 
     def _run_rule(self, name: str, rule: Callable[[Session, dt.datetime], int], now: dt.datetime) -> int:
@@ -76,6 +79,9 @@ class ScheduleService:
             return 0
         except OperationalError as exc:  # e.g. SQLite busy; the next run (a minute later) picks it up
             log.warning("%s reminders postponed: %s", name, exc.__class__.__name__)
+            return 0
+        except Exception:  # a fault in one rule (bad data, a bug): the others, and escalations, still run
+            log.exception("%s reminders failed; they are tried again at the next run", name)
             return 0
 
     def _escalate_reports(self) -> int:

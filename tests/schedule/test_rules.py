@@ -647,3 +647,20 @@ def test_reminders_held_back_wait_for_the_messaging_hours(core: Core, clock: Man
     assert per_person[("U0ADMIN001", "leaver_passwords")] == per_person[("U0STAFF001", "photos_reminder")] == 1
     [jo] = [m for m in slack.delivered if m.recipient.address == "U0STAFF001" and m.kind == "ack_reminder"]
     assert "This is reminder 4;" in jo.text
+
+
+def test_a_failing_reminder_rule_holds_up_neither_escalations_nor_the_other_rules(
+    core: Core, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock.set(dt.datetime(2026, 11, 25, 8, 0, tzinfo=LONDON))
+    core.schedule.acks.publish(POLICY)
+    core.reports.submit("child_at_risk", "A pupil said she is afraid to go home.", channel="console")
+
+    def broken(session: object, now: object) -> int:
+        raise ValueError("a fault in the photos rule")
+
+    monkeypatch.setattr(core.schedule.photos, "run_due", broken)
+    clock.set(dt.datetime(2026, 11, 25, 8, 30, tzinfo=LONDON))
+    counts = core.schedule.run_due()
+    assert counts["escalations"] == 1 and counts["photos"] == 0  # the deputies, 15 minutes on
+    assert counts["acks"] > 0  # the rule after the broken one still ran
