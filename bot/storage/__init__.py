@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -75,8 +76,9 @@ def keep_private(database: Path) -> None:
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[1] if "///" in url else ""  # "sqlite://" alone is a database in memory
-        if path and path != ":memory:":
+        parsed = make_url(url)
+        path = parsed.database or ""  # none for "sqlite://", a database in memory; the query string is not the path
+        if path and path != ":memory:" and not parsed.query.get("uri"):
             keep_private(Path(path))
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 

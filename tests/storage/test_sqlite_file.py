@@ -23,6 +23,13 @@ def test_a_new_database_and_its_folder_are_private(tmp_path: Path) -> None:
     db.dispose()
 
 
+def test_a_url_with_a_query_string_makes_the_database_it_names_private(tmp_path: Path) -> None:
+    database = tmp_path / "db" / "policybot.db"
+    Database(f"sqlite:///{database}?timeout=30").dispose()
+    assert _mode(database) == 0o600
+    assert [p.name for p in database.parent.iterdir()] == ["policybot.db"]  # no stray "policybot.db?timeout=30"
+
+
 def test_an_existing_world_readable_database_is_narrowed(tmp_path: Path) -> None:
     database = tmp_path / "policybot.db"
     database.touch()
