@@ -17,7 +17,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.outbox import PENDING, OutboxRow
-from bot.people import Person, PersonRole
+from bot.people import People, Person, PersonRole
 from bot.ports import Recipient
 from bot.schedule.models import SentReminder
 
@@ -54,6 +54,18 @@ def staff_on(session: Session, day: dt.date, role: str = "staff") -> list[StaffM
         .order_by(Person.name)
     ).all()
     return [StaffMember(*row) for row in rows]
+
+
+def find_person(session: Session, name_or_id: str | int) -> Person:
+    """Someone named on the command line (or by a button's value): by id, else by name."""
+    person: Person | None = None
+    if isinstance(name_or_id, int) or str(name_or_id).strip().isdigit():
+        person = session.get(Person, int(name_or_id))
+    if person is None:
+        person = People.by_name(session, str(name_or_id).strip())
+    if person is None:
+        raise ScheduleError(f"nobody called {name_or_id!r}; `policybot people list` shows everyone")
+    return person
 
 
 def recipient_for(person: Person | StaffMember) -> Recipient:

@@ -1,23 +1,27 @@
-"""Leavers: on a member of staff's leave date the admin is asked to change the passwords of the school accounts
+"""Leavers: on a member of staff's last school day the admin is asked to change the passwords of the school accounts
 they could use, every school day until someone confirms it is done (the policy says "immediately").
 
-A leave date that is not a school day (a weekend, the first day of the summer holiday) is asked about on the last
-school day before it: no reminder goes out in a holiday, and six weeks later would be far from "immediately".
+The leave date is their first day away, so the admin is asked on the last school day before it: the day they go,
+while they can still confirm their own pictures (see Photos), and never six weeks later across a holiday. Pictures
+of pupils still on their own phone are asked about with the passwords, and on their own once the passwords are done,
+until someone confirms them: the leaver's own reminders stop on their leave date.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.people import People, Person
-from bot.ports import Button, OutboundMessage
+from bot.ports import Button, OutboundMessage, Recipient
 from bot.schedule.common import (
     ScheduleError,
     cancel_pending,
+    find_person,
     last_sent,
     long_date,
     mark_sent,
@@ -25,6 +29,8 @@ from bot.schedule.common import (
     recipient_for,
 )
 from bot.schedule.models import LeaverCheck, PhotoRecord
+from bot.schedule.photos import FALLBACK_RULE as PHOTOS_RULE
+from bot.schedule.photos import POLICY_CLAUSE as PHOTOS_CLAUSE
 from bot.schedule.quiet import QuietHours
 
 if TYPE_CHECKING:
@@ -45,16 +51,17 @@ class Leavers:
     def _rule(self) -> str:
         return policy_words(self.core.policies, POLICY_CLAUSE, FALLBACK_RULE)
 
+    def _photos_rule(self) -> str:
+        return policy_words(self.core.policies, PHOTOS_CLAUSE, PHOTOS_RULE)
+
     @staticmethod
-    def _find(session: Session, person_name_or_id: str | int) -> Person:
-        person: Person | None = None
-        if isinstance(person_name_or_id, int) or str(person_name_or_id).strip().isdigit():
-            person = session.get(Person, int(person_name_or_id))
-        if person is None:
-            person = People.by_name(session, str(person_name_or_id).strip())
-        if person is None:
-            raise ScheduleError(f"nobody called {person_name_or_id!r}; `policybot people list` shows everyone")
-        return person
+    def open_photos_since(session: Session, person_id: int) -> dt.date | None:
+        """The day of the oldest pictures of pupils the person has not confirmed moved and deleted (None: none)."""
+        return session.scalar(
+            select(func.min(PhotoRecord.recorded_on)).where(
+                PhotoRecord.person_id == person_id, PhotoRecord.confirmed_at.is_(None)
+            )
+        )
 
     def confirm(self, person_name_or_id: str | int, actor_name: str, by_person_id: int | None = None) -> str:
         """Someone (usually the admin) changed the leaver's passwords: record who and when, stop the prompts.
@@ -69,7 +76,7 @@ class Leavers:
                     raise ScheduleError(
                         "Only the school's admin or the headteacher can confirm passwords were changed."
                     )
-            person = self._find(session, person_name_or_id)
+            person = find_person(session, person_name_or_id)
             if person.leave_date is None:
                 raise ScheduleError(
                     f"{person.name} has no leave date; record it first with "
@@ -80,23 +87,49 @@ class Leavers:
                 check = LeaverCheck(person_id=person.id, leave_date=person.leave_date)
                 session.add(check)
             elif check.confirmed_at is not None and check.leave_date == person.leave_date:
-                return f"The passwords {person.name} could use were already confirmed changed by {check.confirmed_by}."
+                return (
+                    f"The passwords {person.name} could use were already confirmed changed by {check.confirmed_by}."
+                    + self._pictures_outstanding(session, person, in_chat=by_person_id is not None)
+                )
             check.leave_date = person.leave_date
             check.confirmed_at = now
             check.confirmed_by = actor_name.strip()[:200] or "unknown"
             cancel_pending(session, [f"leaver:{person.id}:"])
-            name = person.name
-        return f"Thank you, {actor_name}. Recorded that the passwords {name} could use have been changed."
+            return (
+                f"Thank you, {actor_name}. Recorded that the passwords {person.name} could use have been changed."
+                + self._pictures_outstanding(session, person, in_chat=by_person_id is not None)
+            )
 
-    def first_prompt_day(self, leave_date: dt.date) -> dt.date:
-        """The day the admin is first asked about someone leaving on `leave_date`: the last school day on or before
-        it, or, when that has passed (a date recorded late), the next day reminders go out."""
-        now = self.core.clock.now()
-        day = leave_date
+    def _pictures_outstanding(self, session: Session, person: Person, *, in_chat: bool) -> str:
+        """Said with the passwords' confirmation: the pictures are a separate thing, still to be done."""
+        since = self.open_photos_since(session, person.id)
+        if since is None:
+            return ""
+        how = (
+            "press “Done: pictures deleted” on my reminder"
+            if in_chat
+            else f"run `policybot people pictures-deleted \"{person.name}\" --by YOUR NAME`"
+        )
+        return (
+            f" Still outstanding: the pictures of pupils on {person.name}'s own phone or camera (recorded on "
+            f"{long_date(since)}) are not yet confirmed moved to the school's system and deleted. I will keep "
+            f"reminding you each school day; once that is done, {how}."
+        )
+
+    def last_school_day(self, leave_date: dt.date) -> dt.date:
+        """Their last day at work: the last school day before their leave date (their first day away)."""
+        day = leave_date - dt.timedelta(days=1)
         for _ in range(400):  # a school year never has more than a few weeks off in a row
             if self.quiet.is_school_day(day):
                 break
             day -= dt.timedelta(days=1)
+        return day
+
+    def first_prompt_day(self, leave_date: dt.date) -> dt.date:
+        """The day the admin is first asked about someone leaving on `leave_date`: their last school day, or, when
+        that has passed (a date recorded late), the next day reminders go out."""
+        now = self.core.clock.now()
+        day = self.last_school_day(leave_date)
         today = self.quiet.today(now)
         if day > today:
             return day
@@ -104,15 +137,15 @@ class Leavers:
         return self.quiet.next_school_day(today + dt.timedelta(days=1) if window_closed else today)
 
     def run_due(self, session: Session, now: dt.datetime) -> int:
-        """From the last school day on or before each leave date, every school day at reminder time, until
-        confirmed."""
+        """From each leaver's last school day, every school day at reminder time: the passwords until confirmed,
+        and the pictures still on their own phone until confirmed (on their own once the passwords are done)."""
         if not self.quiet.reached(now, self.core.school.reminder_time):
             return 0
         today = self.quiet.today(now)
-        # A leave date before the next school day is today's to ask about: today is the last school day before it.
+        # A leave date up to the next school day is today's to ask about: today is their last school day.
         before = self.quiet.next_school_day(today + dt.timedelta(days=1))
         leavers = session.scalars(
-            select(Person).where(Person.leave_date.is_not(None), Person.leave_date < before).order_by(Person.id)
+            select(Person).where(Person.leave_date.is_not(None), Person.leave_date <= before).order_by(Person.id)
         ).all()
         queued = 0
         for leaver in leavers:
@@ -123,7 +156,9 @@ class Leavers:
                 session.add(check)
             elif check.leave_date != leaver.leave_date:  # a new leave date: a new round of password changes
                 check.leave_date, check.confirmed_at, check.confirmed_by = leaver.leave_date, None, None
-            if check.confirmed_at is not None:
+            passwords_done = check.confirmed_at is not None
+            photos_since = self.open_photos_since(session, leaver.id)
+            if passwords_done and photos_since is None:
                 continue
             series = f"leaver:{leaver.id}:{leaver.leave_date.isoformat()}"
             previous = last_sent(session, series)
@@ -136,50 +171,84 @@ class Leavers:
                 continue
             seq = previous.seq + 1 if previous else 0
             mark_sent(session, series, seq, now, today)
-            text = (
-                f"{leaver.name} {self._leaves(leaver.leave_date, today)} "
-                "Please change the passwords of the school accounts they had access to"
-                f"{' as they go' if leaver.leave_date > today else ''}. "
-                f"The policy says: “{self._rule()}” "
-                "Press “Done” once they are changed; until then I will remind you each school day."
-            )
-            photos = session.scalars(
-                select(PhotoRecord.recorded_on).where(
-                    PhotoRecord.person_id == leaver.id, PhotoRecord.confirmed_at.is_(None)
-                )
-            ).all()
-            buttons = [Button("leaver.done", "Done: passwords changed", str(leaver.id), "primary")]
-            if photos:  # their own reminders stop when they leave: the pictures must not leave with them
-                text += (
-                    f"\n\nAlso: {leaver.name} has not confirmed that the pictures of pupils on their own phone or "
-                    f"camera (recorded on {long_date(min(photos))}) were moved to the school's system and deleted. "
-                    f"Please make sure that is done{' before they go' if leaver.leave_date >= today else ''}, "
-                    "then press “Done: pictures deleted”."
-                )
-                # Once they have left they can no longer confirm it themselves (see Photos.confirm).
-                buttons.append(Button("photos.done", "Done: pictures deleted", str(leaver.id)))
             for admin in admins:
-                queued += self.core.outbox.enqueue(
-                    session,
-                    OutboundMessage(
-                        key=f"{series}:{seq}:{admin.id}",
-                        recipient=recipient_for(admin),
-                        kind="leaver_passwords",
-                        title=f"Leaver: change passwords for {leaver.name}",
-                        text=text,
-                        fields={"Leaver": leaver.name, "Leave date": long_date(leaver.leave_date)},
-                        buttons=tuple(buttons),
-                        ref=f"leaver:{leaver.id}",
-                        slot=f"leaver:{leaver.id}:{admin.id}",  # held back (Slack down): only the newest goes out
-                    ),
-                )
+                message = self._prompt(
+                    leaver, today, passwords_done, photos_since,
+                    recipient=recipient_for(admin),
+                    key=f"{series}:{seq}:{admin.id}",
+                    slot=f"leaver:{leaver.id}:{admin.id}",  # held back (Slack down): only the newest goes out
+                )  # fmt: skip
+                queued += self.core.outbox.enqueue(session, message)
         return queued
 
-    @staticmethod
-    def _leaves(leave_date: dt.date, today: dt.date) -> str:
-        """When they leave, as the admin reads it today: asked before a leave date that is no school day, it says so."""
-        if leave_date == today:
-            return "leaves today."
-        if leave_date < today:
-            return f"left on {long_date(leave_date)}."
-        return f"leaves on {long_date(leave_date)}, before the next school day, so I am asking you now."
+    def _prompt(
+        self,
+        leaver: Person,
+        today: dt.date,
+        passwords_done: bool,
+        photos_since: dt.date | None,
+        *,
+        recipient: Recipient,
+        key: str,
+        slot: str,
+    ) -> OutboundMessage:
+        """The admin's prompt: the passwords (and the pictures, if any), or the pictures alone once the passwords are
+        done. An admin on the console has no buttons: they are given the command that does the same."""
+        assert leaver.leave_date is not None
+        name, leave_date = leaver.name, leaver.leave_date
+        going = leave_date > today
+        buttons: list[Button] = []
+        if not passwords_done:
+            done = (
+                "Press “Done: passwords changed” once they are changed"
+                if recipient.has_buttons
+                else f"Once they are changed, run `policybot people passwords-changed \"{name}\" --by YOUR NAME`"
+            )
+            text = (
+                f"{name} {self._leaves(leave_date, today)} "
+                "Please change the passwords of the school accounts they had access to"
+                f"{' as they go' if going else ''}. The policy says: “{self._rule()}” "
+                f"{done}; until then I will remind you each school day."
+            )
+            title = f"Leaver: change passwords for {name}"
+            buttons.append(Button("leaver.done", "Done: passwords changed", str(leaver.id), "primary"))
+        else:
+            text = f"{name} {self._leaves(leave_date, today)} The passwords are done, thank you."
+            title = f"Leaver: pictures on {name}'s own phone"
+        if photos_since is not None:  # their own reminders stop when they leave: the pictures must not leave with them
+            # Once they have left they can no longer confirm it themselves (see Photos.confirm).
+            check = (
+                "Please make sure that is done before they go"
+                if going
+                else "They can no longer confirm it themselves: please check with them that it is done"
+            )
+            done = (
+                "then press “Done: pictures deleted”"
+                if recipient.has_buttons
+                else f"then run `policybot people pictures-deleted \"{name}\" --by YOUR NAME`"
+            )
+            text += (
+                f"\n\n{'Also: ' if not passwords_done else ''}{name} has not confirmed that the pictures of pupils on "
+                f"their own phone or camera (recorded on {long_date(photos_since)}) were moved to the school's system "
+                f"and deleted. The policy says: “{self._photos_rule()}” {check}, {done}"
+                f"{'' if not passwords_done else '; until then I will remind you each school day'}."
+            )
+            button = Button("photos.done", "Done: pictures deleted", str(leaver.id))
+            buttons.append(button if buttons else replace(button, style="primary"))
+        return OutboundMessage(
+            key=key,
+            recipient=recipient,
+            kind="leaver_passwords",
+            title=title,
+            text=text,
+            fields={"Leaver": name, "Leave date": long_date(leave_date)},
+            buttons=tuple(buttons),
+            ref=f"leaver:{leaver.id}",
+            slot=slot,
+        )
+
+    def _leaves(self, leave_date: dt.date, today: dt.date) -> str:
+        """When they leave, as the admin reads it today: asked on their last school day, or after they have gone."""
+        if leave_date > today:
+            return f"leaves after today: it is their last school day (their leave date is {long_date(leave_date)})."
+        return f"left on {long_date(leave_date)}."

@@ -100,6 +100,8 @@ class PhotoRecord(Base):
     recorded_at: Mapped[dt.datetime]
     recorded_on: Mapped[dt.date] = mapped_column(Date)
     confirmed_at: Mapped[dt.datetime | None]
+    # Who confirmed it: the member of staff, or (once they are leaving) the admin or headteacher who did.
+    confirmed_by: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
 class LeaverCheck(Base):

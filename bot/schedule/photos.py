@@ -2,8 +2,9 @@
 
 `/photos` records that someone has such images; at the end of each school day they are reminded, once a day,
 until they confirm the images are transferred and deleted (the reminder's button, or `/photos done`). Only the fact
-is stored, never the images. Once someone is leaving, the admin or the headteacher may confirm it for them: the
-leaver's own reminders stop on their leave date, and the admin's password prompt asks about the pictures too.
+is stored, never the images. Once someone is leaving, the admin or the headteacher may confirm it for them (the
+prompt's button, or `policybot people pictures-deleted`): the leaver's own reminders stop on their leave date, and
+the admin's leaver prompt asks about the pictures until they are confirmed.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from bot.ports import Button, OutboundMessage
 from bot.schedule.common import (
     ScheduleError,
     cancel_pending,
+    find_person,
     last_sent,
     long_date,
     mark_sent,
     policy_words,
     recipient_for,
 )
-from bot.schedule.models import PhotoRecord
+from bot.schedule.models import LeaverCheck, PhotoRecord
 from bot.schedule.quiet import QuietHours
 
 if TYPE_CHECKING:
@@ -103,18 +105,54 @@ class Photos:
                     "Only the member of staff who took the images can confirm they are transferred "
                     "(or, once they are leaving, the school's admin or the headteacher)."
                 )
-            open_records = session.scalars(
-                select(PhotoRecord).where(PhotoRecord.person_id == person_id, PhotoRecord.confirmed_at.is_(None))
-            ).all()
-            for record in open_records:
-                record.confirmed_at = now
-            cancel_pending(session, [f"photos:{person_id}:"])
+            actor = session.get(Person, by_person_id) if by_person_id is not None else owner
+            open_records = self._close(session, person_id, now, actor.name if actor else "unknown")
             name = owner.name if owner else "they"
         if not open_records:
             return "Thank you. There were no images waiting to be transferred, so there is nothing more to do."
         if for_someone_else:
             return f"Thank you. Recorded that the pictures on {name}'s own equipment were moved and deleted."
         return "Thank you for transferring the images to the school system and deleting them. No more reminders."
+
+    def confirm_for_leaver(self, person_name_or_id: str | int, actor_name: str) -> str:
+        """`policybot people pictures-deleted NAME --by NAME`: the admin (or headteacher) confirms a leaver's pictures
+        without Slack. Only for someone leaving: anyone else confirms their own (their reminder, or /photos done)."""
+        now = self.core.clock.now()
+        actor_name = actor_name.strip()[:200]
+        if not actor_name:
+            raise ScheduleError("please say who checked the pictures were deleted (for example --by 'Pat Office')")
+        with self.core.db.session() as session:
+            owner = find_person(session, person_name_or_id)
+            if owner.leave_date is None:
+                raise ScheduleError(
+                    f"{owner.name} is not recorded as leaving, so only they can confirm their pictures were moved and "
+                    "deleted (the “Done” button on their reminder, or /photos done in Slack)."
+                )
+            open_records = self._close(session, owner.id, now, actor_name)
+            name = owner.name
+        if not open_records:
+            return f"There were no pictures of pupils waiting to be deleted from {name}'s own equipment: nothing to do."
+        return (
+            f"Thank you, {actor_name}. Recorded that the pictures on {name}'s own equipment were moved to the school's "
+            "system and deleted. No more reminders about them."
+        )
+
+    @staticmethod
+    def _close(session: Session, person_id: int, now: dt.datetime, by: str) -> list[PhotoRecord]:
+        """Confirm the person's open entries and withdraw reminders about them not yet delivered."""
+        open_records = list(
+            session.scalars(
+                select(PhotoRecord).where(PhotoRecord.person_id == person_id, PhotoRecord.confirmed_at.is_(None))
+            ).all()
+        )
+        for record in open_records:
+            record.confirmed_at, record.confirmed_by = now, by[:200]
+        cancel_pending(session, [f"photos:{person_id}:"])
+        check = session.get(LeaverCheck, person_id)
+        if check is not None and check.confirmed_at is not None:
+            # The passwords are done too: a leaver prompt still queued is about these pictures alone.
+            cancel_pending(session, [f"leaver:{person_id}:"])
+        return open_records
 
     @staticmethod
     def _may_confirm_for(session: Session, owner: Person | None, by_person_id: int | None) -> bool:

@@ -1,4 +1,5 @@
-"""`policybot people list|add|import|role|leave|away`: the school's people and their roles."""
+"""`policybot people list|add|import|role|leave|away|passwords-changed|pictures-deleted`: the school's people,
+their roles, and a leaver's passwords and pictures confirmed by an admin without Slack."""
 
 from __future__ import annotations
 
@@ -36,7 +37,9 @@ def register(commands: Any) -> None:
     role.add_argument("roles", nargs="+")
     role.set_defaults(handler=_role)
 
-    leave = sub.add_parser("leave", help="record the day someone leaves (passwords are changed that day)")
+    leave = sub.add_parser(
+        "leave", help="record the day someone leaves (the admin is asked to change passwords on their last school day)"
+    )
     leave.add_argument("name")
     when = leave.add_mutually_exclusive_group(required=True)
     when.add_argument("--on", dest="day", type=iso_date, help="YYYY-MM-DD: their first day no longer at the school")
@@ -58,6 +61,14 @@ def register(commands: Any) -> None:
     changed.add_argument("name", help="the person who left")
     changed.add_argument("--by", dest="by", required=True, metavar="NAME", help="who changed them")
     changed.set_defaults(handler=_passwords_changed)
+
+    pictures = sub.add_parser(
+        "pictures-deleted",
+        help="record that a leaver's pictures of pupils were moved off their own phone and deleted (stops reminders)",
+    )
+    pictures.add_argument("name", help="the person who is leaving or has left")
+    pictures.add_argument("--by", dest="by", required=True, metavar="NAME", help="who checked they were deleted")
+    pictures.set_defaults(handler=_pictures_deleted)
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -137,15 +148,16 @@ def _leave(args: argparse.Namespace) -> int:
 
     day = long_date(args.day)
     passwords = "to change the passwords of the school accounts they could use."
-    asked = core.schedule.leavers.first_prompt_day(args.day)
-    when = "today" if asked == today else "that day" if asked == args.day else f"on {long_date(asked)}"
-    if args.day < today:  # recorded late: asked today, or on the next school day, not on a day that has passed
+    leavers = core.schedule.leavers
+    asked, last = leavers.first_prompt_day(args.day), leavers.last_school_day(args.day)
+    when = "today" if asked == today else f"on {long_date(asked)}"
+    if args.day <= today:  # recorded late: asked today, or on the next school day, not on a day that has passed
         print(f"{person.name} left on {day}. The admin will be asked {when} {passwords}")
-    elif today <= asked < args.day:  # a weekend or holiday: asked on the last school day before it
-        print(f"{person.name} leaves on {day}, which is not a school day, so the admin will be asked {when} "
-              f"{passwords}")
-    else:
-        print(f"{person.name} leaves on {day}. The admin will be asked {when} {passwords}")
+    elif asked == last:  # the leave date is their first day away: asked on their last school day
+        print(f"{person.name} leaves on {day}, their first day away. The admin will be asked {when}, their last "
+              f"school day, {passwords}")
+    else:  # recorded after the reminders of their last school day
+        print(f"{person.name} leaves on {day}, their first day away. The admin will be asked {when} {passwords}")
     from bot.people import ROLE_LABELS
 
     empty = core.people.roles_left_empty(person.name, args.day)
@@ -184,4 +196,11 @@ def _passwords_changed(args: argparse.Namespace) -> int:
     from handlers.cli.common import make_core
 
     print(make_core().schedule.leavers.confirm(args.name, args.by))
+    return 0
+
+
+def _pictures_deleted(args: argparse.Namespace) -> int:
+    from handlers.cli.common import make_core
+
+    print(make_core().schedule.photos.confirm_for_leaver(args.name, args.by))
     return 0

@@ -83,12 +83,12 @@ def test_people_commands_round_trip(tmp_path: Path) -> None:
         r"Kim New left on Friday 17 July 2020\. The admin will be asked (today|on \w+day \d+ \w+ \d{4}) to change",
         late.stdout,
     )
-    # A leave date in a holiday: asked on the last school day before it (the example school's summer holiday).
+    # A leave date is their first day away: asked on their last school day (here before the summer holiday).
     summer = policybot(tmp_path, "people", "leave", "Kim New", "--on", "2027-07-22")
     if dt.date.today() < dt.date(2027, 7, 21):
         assert summer.stdout.startswith(
-            "Kim New leaves on Thursday 22 July 2027, which is not a school day, so the admin will be asked on "
-            "Wednesday 21 July 2027 to change the passwords"
+            "Kim New leaves on Thursday 22 July 2027, their first day away. The admin will be asked on "
+            "Wednesday 21 July 2027, their last school day, to change the passwords"
         )
 
 

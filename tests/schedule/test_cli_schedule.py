@@ -118,6 +118,15 @@ def test_staff_without_slack_are_recorded_from_the_command_line(cli: Path, capsy
     assert "Recorded that the passwords Jo Teacher could use have been changed." in capsys.readouterr().out
 
 
+def test_a_leavers_pictures_are_confirmed_without_slack(cli: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["people", "pictures-deleted", "Jo Teacher", "--by", "Pat Office"]) == 1
+    assert "Jo Teacher is not recorded as leaving" in capsys.readouterr().err
+    assert main(["people", "leave", "Jo Teacher", "--on", "2026-07-17"]) == 0
+    capsys.readouterr()
+    assert main(["people", "pictures-deleted", "Jo Teacher", "--by", "Pat Office"]) == 0
+    assert "no pictures of pupils waiting to be deleted from Jo Teacher's" in capsys.readouterr().out
+
+
 def test_publishing_an_edited_copy_says_the_bot_still_quotes_the_old_text(
     cli: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -17,8 +17,8 @@ from bot.core import Core
 from bot.outbox import OutboxRow
 from bot.people import People
 from bot.ports import ManualClock, OutboundMessage
-from bot.schedule.common import CANCELLED, ScheduleError
-from bot.schedule.models import AckCampaign
+from bot.schedule.common import CANCELLED, ScheduleError, long_date
+from bot.schedule.models import AckCampaign, PhotoRecord
 from bot.schedule.quiet import ROUTINE_KINDS
 from tests.conftest import core_with
 
@@ -499,7 +499,7 @@ def test_a_leave_date_in_the_holiday_is_asked_about_on_the_last_school_day_befor
     assert core.schedule.run_due()["leavers"] == 1
     [prompt] = queued(core, "leaver_passwords")
     assert prompt.text.startswith(
-        "Jo Teacher leaves on Thursday 22 July 2027, before the next school day, so I am asking you now. "
+        "Jo Teacher leaves after today: it is their last school day (their leave date is Thursday 22 July 2027). "
         "Please change the passwords of the school accounts they had access to as they go."
     )
     clock.set(dt.datetime(2027, 9, 2, 8, 30, tzinfo=LONDON))  # first day back, not yet confirmed
@@ -507,12 +507,38 @@ def test_a_leave_date_in_the_holiday_is_asked_about_on_the_last_school_day_befor
     assert queued(core, "leaver_passwords")[-1].text.startswith("Jo Teacher left on Thursday 22 July 2027.")
 
 
-def test_a_leave_date_at_the_weekend_is_asked_about_on_the_friday(core: Core, clock: ManualClock) -> None:
-    core.people.set_leave_date("Jo Teacher", dt.date(2026, 11, 28))  # a Saturday
-    assert core.schedule.leavers.first_prompt_day(dt.date(2026, 11, 28)) == dt.date(2026, 11, 27)
-    assert core.schedule.run_due()["leavers"] == 0  # Wednesday
-    clock.set(dt.datetime(2026, 11, 27, 8, 30, tzinfo=LONDON))
+@pytest.mark.parametrize(
+    ("leave_date", "last_day"),
+    [
+        (dt.date(2026, 11, 27), dt.date(2026, 11, 26)),  # a Friday: their last day is the Thursday
+        (dt.date(2026, 11, 28), dt.date(2026, 11, 27)),  # a Saturday: the Friday
+        (dt.date(2026, 11, 30), dt.date(2026, 11, 27)),  # a Monday: the same Friday, as for the Saturday
+    ],
+)
+def test_the_admin_is_first_asked_on_the_leavers_last_school_day(
+    core: Core, clock: ManualClock, leave_date: dt.date, last_day: dt.date
+) -> None:
+    """The leave date is their first day away: asked the day before it they are still there, so they can still
+    confirm their own pictures, and the prompt never says "before they go" once they have gone."""
+    jo = pid(core, "Jo Teacher")
+    core.schedule.photos.record(jo)
+    core.people.set_leave_date("Jo Teacher", leave_date)
+    assert core.schedule.leavers.first_prompt_day(leave_date) == last_day
+    clock.set(dt.datetime.combine(last_day - dt.timedelta(days=1), dt.time(8, 30), tzinfo=LONDON))
+    assert core.schedule.run_due()["leavers"] == 0
+    clock.set(dt.datetime.combine(last_day, dt.time(8, 30), tzinfo=LONDON))
     assert core.schedule.run_due()["leavers"] == 1
+    [prompt] = queued(core, "leaver_passwords")
+    assert prompt.text.startswith(f"Jo Teacher leaves after today: it is their last school day (their leave date is "
+                                  f"{long_date(leave_date)}).")
+    assert "before they go" in prompt.text
+    assert "No more reminders" in core.schedule.photos.confirm(jo, by_person_id=jo)  # they are still here today
+    core.schedule.photos.record(jo)
+    clock.set(dt.datetime.combine(leave_date + dt.timedelta(days=3), dt.time(8, 30), tzinfo=LONDON))
+    assert core.schedule.run_due()["leavers"] == 1
+    later = queued(core, "leaver_passwords")[-1].text
+    assert later.startswith(f"Jo Teacher left on {long_date(leave_date)}.")
+    assert "before they go" not in later and "They can no longer confirm it themselves" in later
 
 
 def test_a_leave_date_recorded_late_is_asked_about_today_or_the_next_school_day(
@@ -528,6 +554,64 @@ def test_a_leave_date_recorded_late_is_asked_about_today_or_the_next_school_day(
     assert leavers.first_prompt_day(past) == dt.date(2026, 11, 26)
     clock.set(dt.datetime(2026, 11, 28, 10, 0, tzinfo=LONDON))  # a Saturday: Monday
     assert leavers.first_prompt_day(past) == dt.date(2026, 11, 30)
+
+
+def test_a_leavers_pictures_are_asked_about_until_confirmed_after_the_passwords(
+    core: Core, clock: ManualClock
+) -> None:
+    """Passwords confirmed on the leave date, pictures not: the pictures are still asked about (alone) each school day
+    until someone confirms them, and the passwords' reply says they are outstanding."""
+    jo, office = pid(core, "Jo Teacher"), pid(core, "Pat Office")
+    clock.set(dt.datetime(2026, 11, 23, 10, 0, tzinfo=LONDON))
+    core.schedule.photos.record(jo)
+    core.people.set_leave_date("Jo Teacher", dt.date(2026, 11, 27))  # a Friday, their first day away
+    clock.set(dt.datetime(2026, 11, 27, 8, 30, tzinfo=LONDON))
+    core.schedule.run_due()
+    reply = core.schedule.leavers.confirm(jo, "Pat Office", by_person_id=office)
+    assert reply.startswith("Thank you, Pat Office. Recorded that the passwords Jo Teacher could use have been changed")
+    assert "Still outstanding: the pictures of pupils on Jo Teacher's own phone" in reply
+    assert "press “Done: pictures deleted”" in reply
+    for day in (30, 1):  # Monday, then Tuesday
+        clock.set(dt.datetime(2026, 12 if day == 1 else 11, day, 8, 30, tzinfo=LONDON))
+        assert core.schedule.run_due()["leavers"] == 1
+        prompt = queued(core, "leaver_passwords")[-1]
+        assert prompt.title == "Leaver: pictures on Jo Teacher's own phone"
+        assert [b.label for b in prompt.buttons] == ["Done: pictures deleted"]
+        assert "change the passwords" not in prompt.text and "Monday 23 November 2026" in prompt.text
+    assert "Jo Teacher's own equipment were moved" in core.schedule.photos.confirm(jo, by_person_id=office)
+    assert queued(core, "leaver_passwords") == []  # the one not yet delivered is withdrawn
+    clock.set(dt.datetime(2026, 12, 2, 8, 30, tzinfo=LONDON))
+    assert core.schedule.run_due()["leavers"] == 0
+
+
+def test_an_admin_on_the_console_is_given_the_commands_not_buttons(core: Core, clock: ManualClock) -> None:
+    with core.db.session() as session:
+        office = People.by_name(session, "Pat Office")
+        assert office is not None
+        office.slack_user_id = None
+    core.schedule.photos.record(pid(core, "Jo Teacher"))
+    core.people.set_leave_date("Jo Teacher", dt.date(2026, 11, 25))
+    core.schedule.run_due()
+    [prompt] = queued(core, "leaver_passwords")
+    assert prompt.recipient.platform == "console" and "press" not in prompt.text.lower()
+    assert 'run `policybot people passwords-changed "Jo Teacher" --by YOUR NAME`' in prompt.text
+    assert 'run `policybot people pictures-deleted "Jo Teacher" --by YOUR NAME`' in prompt.text
+    reply = core.schedule.leavers.confirm("Jo Teacher", "Pat Office")
+    assert 'run `policybot people pictures-deleted "Jo Teacher" --by YOUR NAME`' in reply
+
+
+def test_a_leavers_pictures_are_confirmed_from_the_command_line(core: Core) -> None:
+    jo = pid(core, "Jo Teacher")
+    core.schedule.photos.record(jo)
+    with pytest.raises(ScheduleError, match="Jo Teacher is not recorded as leaving"):
+        core.schedule.photos.confirm_for_leaver("Jo Teacher", "Pat Office")
+    core.people.set_leave_date("Jo Teacher", dt.date(2026, 11, 25))
+    reply = core.schedule.photos.confirm_for_leaver("jo teacher", "Pat Office")
+    assert reply.startswith("Thank you, Pat Office. Recorded that the pictures on Jo Teacher's own equipment")
+    with core.db.session() as session:
+        [record] = session.scalars(select(PhotoRecord)).all()
+        assert record.confirmed_at is not None and record.confirmed_by == "Pat Office"
+    assert "nothing to do" in core.schedule.photos.confirm_for_leaver("Jo Teacher", "Pat Office")
 
 
 def test_a_leaver_with_pupils_pictures_on_their_phone_is_flagged_to_the_admin(core: Core) -> None:

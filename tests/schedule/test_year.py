@@ -180,8 +180,9 @@ EXPECTED: dict[str, list[str]] = {
     "ack_reminder Kim New": at("08:30", "2027-03-22", "2027-03-25", "2027-04-12", "2027-04-19", "2027-04-26"),
     # After someone's fourth reminder the headteacher gets the outstanding list.
     "ack_outstanding Alex Head": at("08:30", "2027-03-24", "2027-04-19"),
-    # Sam leaves Friday 19 March: the admin is asked that day and each school day until Pat confirms on Tuesday.
-    "leaver_passwords Pat Office": at("08:30", "2027-03-19", "2027-03-22", "2027-03-23"),
+    # Sam's leave date is Friday 19 March, their first day away: the admin is asked on Thursday 18th, their last
+    # school day, and each school day until Pat confirms on Tuesday.
+    "leaver_passwords Pat Office": at("08:30", "2027-03-18", "2027-03-19", "2027-03-22", "2027-03-23"),
     # Images recorded Wed 20 Oct: end of each school day; half term 25-29 Oct; clocks go back 31 Oct (GMT).
     "photos_reminder Jo Teacher": at("15:30", "2027-10-20", "2027-10-21", "2027-10-22", "2027-11-01"),
 }
