@@ -146,6 +146,20 @@ class QuietHours(BaseModel):
     end: dt.time = dt.time(18, 0)
 
 
+DEFAULT_END_OF_DAY = dt.time(15, 30)
+
+
+def fitted_end_of_day(quiet: QuietHours) -> dt.time:
+    """The default end_of_day moved inside quiet hours that end before it: half an hour before they end (never
+    before they start), so a school file that worked before end_of_day existed still starts."""
+    if quiet.start <= DEFAULT_END_OF_DAY < quiet.end:
+        return DEFAULT_END_OF_DAY
+    end = quiet.end.hour * 60 + quiet.end.minute
+    start = quiet.start.hour * 60 + quiet.start.minute
+    minutes = max(start, end - 30)
+    return dt.time(minutes // 60, minutes % 60)
+
+
 class School(BaseModel):
     name: str
     timezone: str = "Europe/London"
@@ -154,8 +168,9 @@ class School(BaseModel):
     holidays: list[Holiday] = []
     quiet_hours: QuietHours = QuietHours()
     reminder_time: dt.time = dt.time(8, 30)
-    # When staff are reminded of pupils' images on their own phones: after the children have gone home.
-    end_of_day: dt.time = dt.time(15, 30)
+    # When staff are reminded of pupils' images on their own phones: after the children have gone home. Not given
+    # and outside quiet_hours (a file from before it existed): half an hour before they end (see below).
+    end_of_day: dt.time = DEFAULT_END_OF_DAY
     # "full": alerts carry the report text; "contentless": only category, urgency and receipt.
     alert_contents: Literal["full", "contentless"] = "full"
     # Replaces the report categories and routes of bot/reports/categories.yaml (same shape); None keeps them.
@@ -171,7 +186,9 @@ class School(BaseModel):
                 f"reminder_time {self.reminder_time:%H:%M} is outside the hours reminders may be sent "
                 f"({quiet.start:%H:%M}-{quiet.end:%H:%M}, quiet_hours), so none would ever be sent"
             )
-        if not quiet.start <= self.end_of_day < quiet.end:
+        if "end_of_day" not in self.model_fields_set:
+            self.end_of_day = fitted_end_of_day(quiet)
+        elif not quiet.start <= self.end_of_day < quiet.end:  # only a time the school chose is refused
             raise ValueError(
                 f"end_of_day {self.end_of_day:%H:%M} (when staff are reminded of pupils' images on their phones) is "
                 f"outside the hours reminders may be sent ({quiet.start:%H:%M}-{quiet.end:%H:%M}, quiet_hours), "

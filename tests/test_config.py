@@ -47,7 +47,7 @@ def test_sample_school_file_loads(school_file: Path = Path(__file__).parent.pare
         ('name: X\nreminder_time: "19:30"', "reminder_time 19:30 is outside the hours reminders may be sent"),
         ('name: X\nquiet_hours: {start: "18:00", end: "07:00"}', "quiet_hours: end (07:00) must be after start"),
         (  # the photos reminder at 15:30 would never go out
-            'name: X\nquiet_hours: {start: "07:00", end: "15:00"}',
+            'name: X\nquiet_hours: {start: "07:00", end: "15:00"}\nend_of_day: "15:30"',
             "end_of_day 15:30 (when staff are reminded of pupils' images on their phones) is outside the hours",
         ),
     ],
@@ -58,6 +58,25 @@ def test_bad_school_file_says_file_path_problem(tmp_path: Path, content: str, pr
     with pytest.raises(ConfigError) as info:
         load_school(path)
     assert str(path) in str(info.value) and problem in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("quiet_hours", "end_of_day"),
+    [
+        ('{start: "07:00", end: "18:00"}', dt.time(15, 30)),  # inside: the default
+        ('{start: "07:00", end: "15:00"}', dt.time(14, 30)),  # half an hour before they end
+        ('{start: "07:00", end: "07:20"}', dt.time(7, 0)),  # never before they start
+        ('{start: "16:00", end: "19:00"}', dt.time(18, 30)),
+    ],
+)
+def test_a_school_file_from_before_end_of_day_still_starts(
+    tmp_path: Path, quiet_hours: str, end_of_day: dt.time
+) -> None:
+    """A file that worked before end_of_day existed must not stop the bot (safeguarding alerts included) after an
+    upgrade: the default moves inside its quiet hours; only a time the school chose itself is refused."""
+    path = tmp_path / "school.yaml"
+    path.write_text(f'name: X\nquiet_hours: {quiet_hours}\nreminder_time: "{end_of_day:%H:%M}"')
+    assert load_school(path).end_of_day == end_of_day
 
 
 def test_missing_school_file(tmp_path: Path) -> None:
