@@ -41,19 +41,28 @@ FALLBACK_RULE = (
 )
 
 
-# `/photos done`, `/photos moved and deleted`: the note says the images are dealt with (it is only such words, so
-# "sports day, will be moved tomorrow" still records new images).
-DONE_WORDS = frozenset({"done", "deleted", "moved", "transferred", "uploaded", "removed", "finished"})
-SMALL_WORDS = frozenset(
-    "all and now i i've ive have has them it they are were the my these those photos photo images pictures videos "
-    "recordings to onto school school's system drive from phone camera".split()
+# `/photos done`, `/photos moved to OneDrive and deleted`, `/photos yes done, thanks`: the note says the images are
+# dealt with. People say it in many ways, so any done word will do, unless the note also has a word saying there are
+# images still to deal with (a number, "took", "some", "will", "tomorrow", "not"...): "sports day photos, will move
+# them tomorrow" and "not deleted yet" record new images.
+DONE_WORDS = frozenset(
+    "done deleted moved transferred uploaded removed finished cleared wiped erased gone sorted".split()
+)
+STILL_TO_DO_WORDS = frozenset(
+    "took taken take taking some few more new another several lots couple will i'll going gonna tomorrow later "
+    "tonight soon next need needs yet not still until when never cannot dont didnt havent hasnt cant wont".split()
 )
 
 
 def says_done(note: str) -> bool:
-    """True for 'done', 'all done', 'moved to the school drive and deleted'; False for anything else."""
-    words = re.findall(r"[a-z']+", note.lower())
-    return any(w in DONE_WORDS for w in words) and all(w in DONE_WORDS or w in SMALL_WORDS for w in words)
+    """True for 'done, thanks', 'moved to OneDrive and deleted', 'have been deleted'; False for a note about
+    images still to deal with, such as 'took 12 at sports day' or 'sports day, will be moved tomorrow'."""
+    if re.search(r"\d", note):  # "3 photos", "took 12": a count is new images
+        return False
+    words = re.findall(r"[a-z']+", note.lower().replace("’", "'"))
+    if any(w in STILL_TO_DO_WORDS or w.endswith("n't") for w in words):
+        return False
+    return any(w in DONE_WORDS for w in words)
 
 
 class Photos:
@@ -69,7 +78,10 @@ class Photos:
         records new images."""
         if says_done(note):
             return self.confirm(person_id, by_person_id=person_id)
-        return self.record(person_id, note=note)
+        reply = self.record(person_id, note=note)
+        if any(w in DONE_WORDS for w in re.findall(r"[a-z']+", note.lower())):  # "moved" among words of new images
+            reply += " If you meant that your images are already moved and deleted, send /photos done."
+        return reply
 
     def record(self, person_id: int, note: str = "") -> str:
         """Someone has images on a personal phone. `note` is not stored: it could describe pupils."""

@@ -419,6 +419,32 @@ def test_photos_done_confirms_instead_of_recording_new_images(core: Core, clock:
     assert "noted" in core.schedule.photos.command(jo, "not deleted yet")
 
 
+DONE_NOTES = [
+    "done, thanks", "yes done", "ok done", "moved to OneDrive and deleted", "moved to the school server and deleted",
+    "deleted from my personal phone", "have been deleted", "photos deleted from my iPad",
+    "transferred to the shared drive", "I’ve deleted them",
+]
+NEW_IMAGES_NOTES = [
+    "sports day photos, will move them tomorrow", "took 12 at the swimming gala", "haven't deleted them yet",
+    "have some more from the trip, deleted the blurry ones", "new photos from the nativity",
+]
+
+
+@pytest.mark.parametrize("note", DONE_NOTES)
+def test_the_ways_people_say_their_images_are_done_confirm_them(core: Core, note: str) -> None:
+    jo = pid(core, "Jo Teacher")
+    core.schedule.photos.record(jo)
+    assert "No more reminders" in core.schedule.photos.command(jo, note)
+    assert "nothing more to do" in core.schedule.photos.command(jo, note)  # nothing open: nothing new recorded
+
+
+@pytest.mark.parametrize("note", NEW_IMAGES_NOTES)
+def test_a_note_about_images_still_to_deal_with_records_them(core: Core, note: str) -> None:
+    reply = core.schedule.photos.command(pid(core, "Jo Teacher"), note)
+    assert reply.startswith("Thank you, noted.")
+    assert ("If you meant" in reply) == ("delete" in note)  # a done word among them: how to say done instead
+
+
 def test_images_recorded_after_the_end_of_day_reminder_are_reminded_the_next_school_day(
     core: Core, clock: ManualClock
 ) -> None:
