@@ -23,7 +23,7 @@ from bot.ports import Button, OutboundMessage
 from bot.schedule.common import ScheduleError, cancel_pending, last_sent, long_date, mark_sent, recipient_for
 from bot.schedule.models import PolicyReview, PolicyVersion
 from bot.schedule.quiet import QuietHours
-from bot.wording import counted
+from bot.wording import and_list, counted
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -48,6 +48,8 @@ class ReviewStatus:
     state: str  # one line for a person, e.g. "overdue by 1,334 days (due Saturday 1 April 2023)"
     new_version: str | None = None  # from mark_reviewed: the new version the review recorded (None: no changes)
     unpublished: bool = False  # `version` (named by a review) is not published: staff have not been asked to read it
+    # From mark_reviewed: the review this recording was added to, e.g. "Alex Head recorded on Monday 23 November 2026"
+    joined: str | None = None
 
     @property
     def overdue(self) -> bool:
@@ -232,11 +234,17 @@ class Reviews:
                 # The same review pressed twice, or recorded by both people asked (head and chair): one review, which
                 # keeps each reviewer's name and notes (the governors' minute must not be lost).
                 names = [n.strip() for n in again.reviewer.split(";")]
+                joined = None
                 if reviewer not in names:
+                    joined = f"{and_list(names)} recorded on {long_date(again.reviewed_on)}"
                     again.reviewer = "; ".join([*names, reviewer])[:200]
                 if notes.strip() and notes.strip() not in again.notes:
                     again.notes = "\n".join(n for n in (again.notes, notes.strip()) if n)
-                return replace(self._status(session, policy, today), new_version=new_version)
+                status = self._status(session, policy, today)
+                if joined:  # read in the chat reply, "It is now {state}."
+                    status = replace(status, state=f"{status.state}. This was added to the review {joined}: one "
+                                                   "review, with both names")
+                return replace(status, new_version=again.new_version, joined=joined)
             session.add(
                 PolicyReview(
                     policy_id=policy.id,
@@ -257,17 +265,17 @@ class Reviews:
         self, session: Session, policy: Policy, new_version: str | None, today: dt.date
     ) -> PolicyReview | None:
         """The review already recorded that this recording is part of: one with the same outcome today, or the last
-        review when it named this same new version and the next review's prompts have not begun (the chair
-        recording the version the head recorded, at the governors' meeting: one review, not a second one with
-        "no changes" that would also move the next due date)."""
+        review while the next review's prompts have not begun, when this names the same new version or none ("no
+        changes needed": the chair co-signing at the governors' meeting what the head recorded). One review, not a
+        second one that would also move the next due date. A new version after a "no changes" review is a new one."""
         same = PolicyReview.no_changes if new_version is None else PolicyReview.new_version == new_version
         today_review = session.scalar(
             select(PolicyReview).where(PolicyReview.policy_id == policy.id, PolicyReview.reviewed_on == today, same)
         )
-        if today_review is not None or new_version is None:
+        if today_review is not None:
             return today_review
         last = self._last_review(session, policy.id)
-        if last is None or last.new_version != new_version:
+        if last is None or (new_version is not None and last.new_version != new_version):
             return None
         years = CYCLE_YEARS.get(policy.review_cycle)
         next_prompt = add_years(last.reviewed_on, years) - dt.timedelta(days=BEFORE_DAYS[0]) if years else None

@@ -84,9 +84,14 @@ def _reviewed(args: argparse.Namespace) -> int:
     )
     change = f"new version {status.new_version}" if status.new_version else "no changes needed"
     due = f"; next review due {long_date(status.next_due)}" if status.next_due else ""
-    print(f"Recorded the review of the {status.title} by {args.reviewer} ({change}){due}.")
-    if status.new_version:
-        print("When the new text is in the policy file, run `policybot policy publish FILE` to ask staff to read it.")
+    if status.joined:  # the head's review, co-signed by the chair: one review, not a second
+        print(f"Added {args.reviewer} to the review of the {status.title} that {status.joined} ({change}): one "
+              f"review, with both names and notes{due}.")
+    else:
+        print(f"Recorded the review of the {status.title} by {args.reviewer} ({change}){due}.")
+    if status.unpublished:
+        print(f"When version {status.version}'s text is in the policy file, run `policybot policy publish FILE` to "
+              "ask staff to read it.")
     return 0
 
 

@@ -149,3 +149,20 @@ def test_staff_without_slack_are_named_at_publish_and_in_the_report(
     assert main(["acks", "report"]) == 0
     terry = next(line for line in capsys.readouterr().out.splitlines() if "Terry Assistant" in line)
     assert "no Slack id, so not reminded" in terry and 'policybot acks record "Terry Assistant"' in terry
+
+
+def test_the_chair_recording_the_published_version_joins_the_heads_review(
+    cli: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["policy", "reviewed", "social-media", "--by", "Alex Head", "--version", "2027.1"]) == 0
+    out = capsys.readouterr().out
+    assert "(new version 2027.1)" in out and "When version 2027.1's text is in the policy file, run" in out
+    copy = cli / "social-media.yaml"
+    copy.write_text(POLICY.read_text(encoding="utf-8").replace('version: "2022.1"', 'version: "2027.1"', 1))
+    assert main(["policy", "publish", str(copy)]) == 0
+    capsys.readouterr()
+    assert main(["policy", "reviewed", "social-media", "--by", "Chris Chair", "--version", "2027.1"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Added Chris Chair to the review of the Social Media Policy that Alex Head recorded on ")
+    assert "(new version 2027.1): one review, with both names and notes; next review due" in out
+    assert "policy publish" not in out  # it is published

@@ -155,6 +155,31 @@ def test_the_chair_recording_the_heads_new_version_joins_the_heads_review(core: 
         assert [r.no_changes for r in session.query(PolicyReview).order_by(PolicyReview.id)] == [False, True]
 
 
+@pytest.mark.parametrize("head_version", ["2027.1", None])
+def test_the_chair_saying_no_changes_later_joins_the_heads_review(
+    core: Core, clock: ManualClock, head_version: str | None
+) -> None:
+    """The head records the review (a new version, or no changes) on 23 November; the chair presses "no changes
+    needed" on their card on 3 December: one review with both names and notes, the next due date unmoved."""
+    from bot.schedule.models import PolicyReview
+
+    reviews = core.schedule.reviews
+    clock.set(dt.datetime(2026, 11, 23, 10, 0, tzinfo=LONDON))
+    reviews.mark_reviewed("social-media", reviewer="Alex Head", new_version=head_version, notes="rewrote s3",
+                          by_person_id=pid(core, "Alex Head"))
+    clock.set(dt.datetime(2026, 12, 3, 18, 30, tzinfo=LONDON))
+    status = reviews.mark_reviewed("social-media", reviewer="Chris Chair", notes="no changes needed",
+                                   by_person_id=pid(core, "Chris Chair"))
+    assert status.next_due == dt.date(2027, 11, 23) and status.new_version == head_version
+    assert status.joined == "Alex Head recorded on Monday 23 November 2026"
+    assert status.state.endswith("This was added to the review Alex Head recorded on Monday 23 November 2026: one "
+                                 "review, with both names")
+    with core.db.session() as session:
+        [review] = session.query(PolicyReview).all()
+        assert (review.reviewer, review.new_version) == ("Alex Head; Chris Chair", head_version)
+        assert review.notes == "rewrote s3\nno changes needed"
+
+
 def test_a_prompt_one_day_overdue_says_1_day(core: Core, clock: ManualClock) -> None:
     core.schedule.reviews.mark_reviewed("social-media", reviewer="Alex Head")  # next due Thursday 25 November 2027
     clock.set(dt.datetime(2027, 11, 26, 8, 30, tzinfo=dt.UTC))
