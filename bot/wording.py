@@ -13,5 +13,5 @@ def and_list(items: Sequence[str]) -> str:
 
 
 def counted(count: int, singular: str, plural: str | None = None) -> str:
-    """"1 member", "2 members", "0 members": a count with its noun agreeing (`plural` when not just + "s")."""
-    return f"{count} {singular if count == 1 else plural or singular + 's'}"
+    """"1 member", "2 members", "1,336 days": a count with its noun agreeing (`plural` when not just + "s")."""
+    return f"{count:,} {singular if count == 1 else plural or singular + 's'}"

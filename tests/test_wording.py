@@ -8,6 +8,7 @@ from bot.wording import and_list, counted
 def test_a_count_agrees_with_its_noun() -> None:
     assert [counted(n, "member") for n in (0, 1, 2)] == ["0 members", "1 member", "2 members"]
     assert counted(1, "day") == "1 day" and counted(3, "person", "people") == "3 people"
+    assert counted(1336, "day") == "1,336 days"
 
 
 def test_and_list() -> None:

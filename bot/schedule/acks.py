@@ -388,10 +388,15 @@ class Acks:
             person_id, person_name = person.id, person.name
             why = self._not_staff(person, self.quiet.today(self.core.clock.now()))
             if why is not None:
+                if person.has_role("staff"):  # a leaver: the fix is their leave date, not their roles
+                    fix = (f"If they have not left after all, `policybot people leave \"{person_name}\" --cancel` "
+                           "keeps them on the staff.")
+                else:
+                    fix = ("If they are on the staff, `policybot people role NAME staff ...` gives them the staff "
+                           "role (with their other roles).")
                 raise ScheduleError(
                     f"{person_name} {why}, and only current staff are asked to accept the policies, so there is "
-                    "nothing to record. If they are on the staff, `policybot people role NAME staff ...` gives them "
-                    "the staff role (with their other roles)."
+                    f"nothing to record. {fix}"
                 )
             current = self._current(session, policy_id)
         if current is None:

@@ -184,7 +184,8 @@ class Reviews:
         """One line per overdue policy, for the start-up log and App Home."""
         return [
             f"{s.title} (version {s.version}) is overdue for review: due {long_date(s.next_due)}, "
-            f"{s.days_overdue} days ago. When reviewed, run `policybot policy reviewed {s.policy_id} --by NAME`."
+            f"{counted(s.days_overdue, 'day')} ago. When reviewed, run "
+            f"`policybot policy reviewed {s.policy_id} --by NAME`."
             for s in self.status()
             if s.overdue and s.next_due is not None
         ]

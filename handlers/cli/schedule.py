@@ -67,9 +67,8 @@ def _status(args: argparse.Namespace) -> int:
     statuses = make_core().schedule.reviews.status()
     if not statuses:
         print("No policies loaded.")
-    for s in statuses:
-        flag = "OVERDUE  " if s.overdue else ""
-        print(f"{flag}{s.title} [{s.policy_id}] version {s.version}, last reviewed {s.last_reviewed}: {s.state}")
+    for s in statuses:  # an overdue one says "OVERDUE by ..." in its state: once is enough
+        print(f"{s.title} [{s.policy_id}] version {s.version}, last reviewed {s.last_reviewed}: {s.state}")
         if s.unpublished:
             print(f"  When version {s.version}'s text is in the policy file, run `policybot policy publish FILE`.")
     return 0

@@ -3,6 +3,7 @@ data directory (the real clock: assertions do not depend on today's date)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,9 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_status_review_publish_and_report(cli: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["policy", "status"]) == 0
-    assert "Social Media Policy [social-media] version 2022.1" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert out.startswith("Social Media Policy [social-media] version 2022.1, last reviewed 2022-04-01: OVERDUE by ")
+    assert out.count("OVERDUE") == 1 and re.search(r"OVERDUE by \d,\d{3} days", out)  # once, 1,336 days
 
     assert main(["policy", "reviewed", "social-media", "--by", "Alex Head", "--notes", "checked"]) == 0
     assert "Recorded the review of the Social Media Policy by Alex Head (no changes needed)" in capsys.readouterr().out

@@ -59,6 +59,7 @@ def test_overdue_policy_is_flagged_and_prompt_lists_what_to_do(core: Core) -> No
     assert status.overdue and status.next_due == dt.date(2023, 4, 1) and status.version == "2022.1"
     [warning] = core.schedule.reviews.overdue_warnings()
     assert "Social Media Policy" in warning and "policybot policy reviewed social-media" in warning
+    assert "due Saturday 1 April 2023, 1,334 days ago." in warning
     core.schedule.run_due()
     prompts = queued(core, "review_prompt")
     assert [m.recipient.address for m in prompts] == ["U0HEAD0001", "U0CHAIR001"]
@@ -349,11 +350,15 @@ def test_acceptance_is_for_current_staff_only(core: Core) -> None:
     every report, so it is refused, saying why; they have nothing to accept in Slack either."""
     acks = core.schedule.acks
     acks.publish(POLICY)
-    with pytest.raises(ScheduleError, match="Chris Chair is not a member of staff, and only current staff"):
+    with pytest.raises(ScheduleError, match="Chris Chair is not a member of staff, and only current staff") as chair:
         acks.record_for("Chris Chair", by="Pat Office")
+    assert "`policybot people role NAME staff ...`" in str(chair.value)
     core.people.set_leave_date("Jo Teacher", dt.date(2026, 11, 20))
-    with pytest.raises(ScheduleError, match="Jo Teacher left on Friday 20 November 2026"):
+    with pytest.raises(ScheduleError, match="Jo Teacher left on Friday 20 November 2026") as leaver:
         acks.record_for("Jo Teacher", by="Pat Office")
+    assert str(leaver.value).endswith(  # the fix for a leaver is their leave date, not their roles
+        'If they have not left after all, `policybot people leave "Jo Teacher" --cancel` keeps them on the staff.'
+    )
     assert acks.status_for(pid(core, "Chris Chair")) == [] and acks.status_for(pid(core, "Jo Teacher")) == []
     with pytest.raises(ScheduleError, match="Only current members of staff"):
         acks.acknowledge(pid(core, "Chris Chair"), "social-media", "2022.1")
