@@ -250,7 +250,8 @@ class Acks:
             changes = describe_changes(policy, json.loads(previous.clauses), texts) if previous else []
             for campaign in self._open_campaigns(session, policy.id):
                 campaign.closed_at = now
-                cancel_pending(session, [f"ack:{campaign.id}:"])
+                # Everything still queued about the old version: reminders, and the head's held-back lists.
+                cancel_pending(session, [f"{kind}:{campaign.id}:" for kind in ("ack", "ack-head", "ack-noslack")])
             session.add(
                 AckCampaign(
                     policy_id=policy.id,

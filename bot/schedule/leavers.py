@@ -28,7 +28,7 @@ from bot.schedule.common import (
     policy_words,
     recipient_for,
 )
-from bot.schedule.models import LeaverCheck, PhotoRecord
+from bot.schedule.models import AckCampaign, LeaverCheck, PhotoRecord
 from bot.schedule.photos import FALLBACK_RULE as PHOTOS_RULE
 from bot.schedule.photos import POLICY_CLAUSE as PHOTOS_CLAUSE
 from bot.schedule.quiet import QuietHours
@@ -62,6 +62,21 @@ class Leavers:
                 PhotoRecord.person_id == person_id, PhotoRecord.confirmed_at.is_(None)
             )
         )
+
+    def set_leave_date(self, name: str, day: dt.date | None) -> Person:
+        """Record the day someone leaves (their first day away), or None: they are not leaving after all. What is
+        queued and no longer true is withdrawn: the admin's prompts about another leave date (or none), and, once
+        they have left, their reminders to accept a policy (held back, they would reach someone who has gone)."""
+        today = self.quiet.today(self.core.clock.now())
+        with self.core.db.session() as session:
+            person = find_person(session, name)
+            stale = [f"leaver:{person.id}:"] if person.leave_date != day else []
+            if day is not None and day <= today:
+                campaigns = session.scalars(select(AckCampaign.id)).all()
+                stale += [f"ack:{campaign}:{person.id}:" for campaign in campaigns]
+            person.leave_date = day
+            cancel_pending(session, stale)
+            return person
 
     def confirm(self, person_name_or_id: str | int, actor_name: str, by_person_id: int | None = None) -> str:
         """Someone (usually the admin) changed the leaver's passwords: record who and when, stop the prompts.

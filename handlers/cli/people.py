@@ -139,10 +139,10 @@ def _leave(args: argparse.Namespace) -> int:
 
     core = make_core()
     if args.cancel:
-        person = core.people.set_leave_date(args.name, None)
+        person = core.schedule.leavers.set_leave_date(args.name, None)
         print(f"{person.name} is no longer recorded as leaving.")
         return 0
-    person = core.people.set_leave_date(args.name, args.day)
+    person = core.schedule.leavers.set_leave_date(args.name, args.day)
     today = core.clock.now().astimezone(core.school.tz).date()
     from bot.schedule.common import long_date
 

@@ -283,6 +283,37 @@ def test_staff_without_slack_are_not_reminded_into_the_void_and_the_head_is_told
     assert rows["Jo Teacher"].reminders_sent >= 4 and rows["Jo Teacher"].on_slack
 
 
+def test_a_new_version_withdraws_everything_still_queued_about_the_old_one(
+    core: Core, clock: ManualClock, tmp_path: Path
+) -> None:
+    """Held back (Slack down), the head's lists about the old version would arrive after the new one is published."""
+    add_staff(core, "Terry Assistant")
+    core.schedule.acks.publish(POLICY)
+    for _ in range(30):  # six weeks, nothing delivered
+        core.schedule.run_due()
+        clock.advance(days=1)
+    assert queued(core, "ack_not_asked") and queued(core, "ack_outstanding")
+    core.schedule.acks.publish(new_version(tmp_path, "2026.1", {"leavers-passwords": "Changed."}))
+    assert [m.kind for m in queued(core) if m.kind.startswith("ack")] == []
+
+
+def test_leaving_or_not_leaving_withdraws_what_is_queued_and_no_longer_true(core: Core, clock: ManualClock) -> None:
+    leavers = core.schedule.leavers
+    core.schedule.acks.publish(POLICY)
+    core.schedule.run_due()
+    assert [m.recipient.address for m in queued(core, "ack_reminder")].count("U0STAFF001") == 1
+    leavers.set_leave_date("Jo Teacher", dt.date(2026, 12, 11))  # still here: still asked to accept it
+    assert [m.recipient.address for m in queued(core, "ack_reminder")].count("U0STAFF001") == 1
+    leavers.set_leave_date("Jo Teacher", dt.date(2026, 11, 25))  # today: gone, so not reminded
+    assert "U0STAFF001" not in [m.recipient.address for m in queued(core, "ack_reminder")]
+    core.schedule.run_due()
+    assert len(queued(core, "leaver_passwords")) == 1
+    leavers.set_leave_date("Jo Teacher", dt.date(2026, 11, 25))  # the same date again: the prompt stands
+    assert len(queued(core, "leaver_passwords")) == 1
+    person = leavers.set_leave_date("jo teacher", None)  # not leaving after all
+    assert person.leave_date is None and queued(core, "leaver_passwords") == []
+
+
 def reminder_days(core: Core, clock: ManualClock, first: dt.date, last: dt.date, address: str) -> list[str]:
     """Run the schedule at 08:30 (GMT: the same in London) each day from `first` to `last`; the days `address` was
     reminded, as 'Mon 30 Nov'."""
