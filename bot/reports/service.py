@@ -100,6 +100,7 @@ ROUTE_ROLE_LABELS = {
 ALERT_PREVIEW = 2_800  # alerts quote this much; the whole text is one click away
 OUTCOME_PREVIEW = 1_000  # a closed case's card quotes this much of its outcome, before the report's text
 CHANNELS = ("telegram", "slack", "console")
+MOVED = "moved"  # the key part of the DSL channel's last card of a case that left it (see _queue_moved_card)
 WRITE_ATTEMPTS = 5  # a busy SQLite file or a clashing chronology append is retried, never half-written
 
 T = TypeVar("T")
@@ -878,9 +879,18 @@ class ReportService:
     def reroute_refused_card(self, session: Session, message: OutboundMessage, error: str) -> int:
         """A card the DSLs' shared channel refused for good (the bot was removed from it, or it was archived) goes
         to each DSL and deputy DSL by direct message instead, so no concern is left with nobody alerted. (An urgent
-        card's direct messages already queued are not queued twice: they share the key.)"""
+        card's direct messages already queued are not queued twice: they share the key.)
+
+        The channel's "moved" card is not rerouted: it only tells the channel that a case left it, and in each DSL's
+        card slot it would replace the case itself ("it is with you: please acknowledge it") with a card that has
+        no buttons."""
         channel = self.settings.slack_dsl_channel
         if not channel or message.recipient != Recipient("slack", channel) or not message.ref:
+            return 0
+        if message.key == _card_key(message.ref, MOVED, message.recipient):
+            log.warning("the DSL channel refused the last card of a case now handled by direct message (%s): its "
+                        "old card there may still show buttons. Invite the bot to the channel (/invite @policybot)",
+                        error)
             return 0
         report = session.scalar(select(ReportRow).where(ReportRow.code == message.ref))
         if report is None:
@@ -1184,7 +1194,7 @@ class ReportService:
         self.outbox.enqueue(
             session,
             OutboundMessage(
-                key=_card_key(report.code, "moved", target),
+                key=_card_key(report.code, MOVED, target),
                 recipient=target,
                 kind="report_update",
                 text=f"Receipt {report.code}. This case has moved to direct messages with the people handling it. "

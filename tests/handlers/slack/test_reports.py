@@ -351,6 +351,25 @@ def test_a_case_taken_from_who_acknowledged_it_moves_to_the_deputy_and_leaves_th
     assert "who had acknowledged this case" in said and "Acknowledged by" not in said
 
 
+def test_a_moved_card_the_channel_refuses_is_not_sent_to_the_deputy_in_place_of_the_case(slack: SlackWorld) -> None:
+    """The bot is removed from the DSL channel just as a case leaves it: the channel's "moved" card must not be
+    rerouted to the deputy by DM, where it took the place of their card asking them to acknowledge the case."""
+    code = _report(slack, category="online_abuse", text="Messages from an adult to a pupil.")
+    slack.dispatch()
+    slack.sender.block_action(DSL, "report.ack", code, channel=DSL_CHANNEL)
+    slack.fake.wait_for_call("response_url")
+    slack.dispatch()
+    slack.core.reports.sender_reply(code, "It was Mrs Lead who sent them.", requester="r")
+    slack.fake.fail_next("chat.update", "not_in_channel")
+    for _ in range(3):
+        slack.dispatch()
+    to_sam = [c.params for c in slack.fake.ok_calls() if c.method in ("chat.postMessage", "chat.update")
+              and c.params["channel"] == "D0DSL00002"]
+    assert to_sam and all("moved to direct messages" not in json.dumps(p) for p in to_sam)
+    assert "report.ack" in _buttons(to_sam[-1]["blocks"])
+    assert "it is with you: please acknowledge it" in json.dumps(to_sam[-1]["blocks"])
+
+
 def test_a_closed_card_can_still_be_opened_and_noted_and_shows_the_outcome(slack: SlackWorld) -> None:
     code = _report(slack)
     slack.dispatch()
