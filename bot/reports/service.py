@@ -100,6 +100,9 @@ ROUTE_ROLE_LABELS = {
 ALERT_PREVIEW = 2_800  # alerts quote this much; the whole text is one click away
 OUTCOME_PREVIEW = 1_000  # a closed case's card quotes this much of its outcome, before the report's text
 CHANNELS = ("telegram", "slack", "console")
+# A case given back to the others after its acknowledger was named: the chronology says so, and escalation counts
+# its steps again from there (see _steps_reached).
+ESCALATES_AGAIN = "escalates again from now"
 MOVED = "moved"  # the key part of the DSL channel's last card of a case that left it (see _queue_moved_card)
 WRITE_ATTEMPTS = 5  # a busy SQLite file or a clashing chronology append is retried, never half-written
 
@@ -801,10 +804,11 @@ class ReportService:
         category = self._category_of(report)
         conflicts, everyone, today = self._conflicts(report), self._everyone(session), self._today()
         start = report.escalation_start or report.created_at
-        # Who has the case already (those it went to, those earlier steps reached) gets no second card: their card
-        # is kept up to date, and a deputy it fell back to is on the deputies' step too.
+        # Who has the case already (those it went to, those earlier steps reached, in this run or one before it was
+        # given back) gets no second card: their card is kept up to date, and a deputy it fell back to is on the
+        # deputies' step too. They are reminded on it instead, so each step still chases someone.
         has_it = {p.id for p in route_people(everyone, category, conflicts, today)}
-        for earlier in category.escalation[: report.escalation_level]:
+        for earlier in category.escalation[: self._steps_reached(session, report)]:
             has_it |= {p.id for p in escalation_people(everyone, earlier, conflicts, today)}
         done = 0
         while report.escalation_level < len(category.escalation):
@@ -814,19 +818,33 @@ class ReportService:
             report.escalation_level += 1
             reached = escalation_people(everyone, step, conflicts, today)
             people = [p for p in reached if p.id not in has_it]
+            reminded = [p for p in reached if p.id in has_it]
             has_it |= {p.id for p in reached}
             waited = self._waited(step, start, now) + (" since it was passed on" if report.escalation_start else "")
-            detail = f"Not acknowledged after {waited}. Alerted: {_alerted_on_escalation(people, reached)}"
-            chronology.append(session, self.vault, report, at=now, actor=SYSTEM, action="escalated", detail=detail)
-            targets = recipients(self.settings, people, urgent=category.urgent, shared_channel=False)
+            detail = f"Not acknowledged after {waited}. Alerted: {_alerted_on_escalation(people, reminded)}"
+            event = chronology.append(
+                session, self.vault, report, at=now, actor=SYSTEM, action="escalated", detail=detail
+            )
             self._queue_card(
                 session,
                 report,
                 category,
-                targets,
+                recipients(self.settings, people, urgent=category.urgent, shared_channel=False),
                 kind="report_escalation",
-                key_part=f"escalation:{report.escalation_level}",
+                # A run after the case was given back has keys of its own: a key is queued only once.
+                key_part=f"escalation:{report.escalation_level}"
+                + (f":{event.seq}" if report.escalation_start else ""),
                 status_line=f"Not yet acknowledged after {waited}.",
+            )
+            self._queue_card(
+                session,
+                report,
+                category,
+                recipients(self.settings, reminded, urgent=category.urgent, shared_channel=False) if reminded else [],
+                kind="report_update",
+                key_part=f"update:{event.seq}",
+                status_line=f"Still not acknowledged after {waited}.",
+                ping=f"Report {report.code} is still not acknowledged after {waited}: please acknowledge it.",
             )
             done += 1
         if done:
@@ -1100,7 +1118,7 @@ class ReportService:
         targets = recipients(
             self.settings, people, urgent=urgent, shared_channel=uses_shared_channel(category, conflicts)
         )
-        for step in category.escalation[: report.escalation_level]:
+        for step in category.escalation[: self._steps_reached(session, report)]:
             targets += recipients(
                 self.settings, escalation_people(everyone, step, conflicts, today), urgent=urgent, shared_channel=False
             )
@@ -1162,8 +1180,9 @@ class ReportService:
         if the report had named them: they are no longer told of it and can no longer open it.
 
         If they had acknowledged it, nobody left has it in hand: it is unacknowledged again, and its escalation
-        starts again from now, so the others are chased as for a new report. Returns that person's name, for the
-        others' card. A case shown in the DSL channel is shown there no more (a named DSL may be reading it)."""
+        starts again from its first step, from now, so the others are chased as for a new report (those who already
+        have it are reminded, see _escalate_one). Returns that person's name, for the others' card. A case shown in
+        the DSL channel is shown there no more (a named DSL may be reading it)."""
         everyone = self._everyone(session)
         before = self._conflicts(report)
         added = find_conflicts(everyone, text, ()) - before
@@ -1177,12 +1196,27 @@ class ReportService:
             taken_from = None
         if taken_from:
             report.status, report.acknowledged_at, report.acknowledged_by = NEW, None, None
-            report.escalation_start = now
-            detail += f". {taken_from} had acknowledged it: it is unacknowledged again, and escalates again from now"
+            report.escalation_start, report.escalation_level = now, 0
+            detail += f". {taken_from} had acknowledged it: it is unacknowledged again, and {ESCALATES_AGAIN}"
         chronology.append(session, self.vault, report, at=now, actor=SYSTEM, action="routed", detail=detail)
         if uses_shared_channel(category, before) and not uses_shared_channel(category, before | added):
             self._queue_moved_card(session, report, category)
         return taken_from
+
+    def _steps_reached(self, session: Session, report: ReportRow) -> int:
+        """How many of the case's escalation steps have reached people, in any run of its escalation: a case given
+        back (see _keep_away_named) escalates again from its first step, while those the earlier run reached still
+        have its card, kept up to date, and are not sent it twice."""
+        if report.escalation_start is None:
+            return report.escalation_level
+        level = most = 0
+        for event in self._events(session, report):
+            if event.action == "escalated":
+                level += 1
+            elif event.action == "routed" and ESCALATES_AGAIN in self._detail(event):
+                level = 0
+            most = max(most, level)
+        return max(most, report.escalation_level)
 
     def _queue_moved_card(self, session: Session, report: ReportRow, category: Category) -> None:
         """The DSL channel's card of a case that now goes by direct message: its last update, without buttons, so
@@ -1406,12 +1440,15 @@ def _in_a_sentence(label: str) -> str:
     return label[:1].lower() + label[1:] if label[1:2].islower() or label[1:2] == " " else label
 
 
-def _alerted_on_escalation(people: Sequence[Person], reached: Sequence[Person]) -> str:
-    if people:
-        return _names(people)
-    if reached:
-        return f"nobody new ({_names(reached)} already {'has' if len(reached) == 1 else 'have'} it)"
-    return "nobody holds those roles"
+def _alerted_on_escalation(people: Sequence[Person], reminded: Sequence[Person]) -> str:
+    """Who an escalation step sent the case to, and who it reminded because they had it already."""
+    if not people and not reminded:
+        return "nobody holds those roles"
+    said = _names(people) if people else "nobody new"
+    if reminded:
+        one = len(reminded) == 1
+        said += f" ({_names(reminded)} already {'has' if one else 'have'} it, and {'was' if one else 'were'} reminded)"
+    return said
 
 
 def _card_key(code: str, key_part: str, target: Recipient) -> str:

@@ -8,7 +8,7 @@ import datetime as dt
 
 from bot.core import Core
 from bot.outbox import OutboxRow
-from bot.ports import ManualClock
+from bot.ports import ManualClock, OutboundMessage
 from tests.reports.conftest import actor
 
 
@@ -69,9 +69,72 @@ def test_a_deputy_who_already_has_the_case_gets_no_second_card(core: Core, clock
     assert escalations(core) == [("Alex Head", "2")]
     events = core.reports.case(receipt.code, actor(core, "Sam Deputy")).events
     assert [e.detail for e in events if e.action == "escalated"] == [
-        "Not acknowledged after 15 minutes. Alerted: nobody new (Sam Deputy already has it)",
+        "Not acknowledged after 15 minutes. Alerted: nobody new (Sam Deputy already has it, and was reminded)",
         "Not acknowledged after 1 hour. Alerted: Alex Head",
     ]
+    # Reminded on the card they have, not sent a second one: the step still chases someone.
+    reminders = [m for m in updates(core) if m.ping and "still not acknowledged" in m.ping]
+    assert [m.recipient.address for m in reminders] == ["Sam Deputy"] and reminders[0].buttons[0].label == "Acknowledge"
+
+
+def updates(core: Core) -> list[OutboundMessage]:
+    with core.db.session() as session:
+        rows = session.query(OutboxRow).filter_by(kind="report_update").order_by(OutboxRow.id).all()
+        return [core.outbox.message(r) for r in rows]
+
+
+def test_a_case_given_back_after_a_late_acknowledgement_chases_everyone_again(core: Core, clock: ManualClock) -> None:
+    """Dana acknowledged only after both steps had run; then the sender names her. Escalation restarts from its
+    first step: those who have the case already are reminded at each step's time, not sent it again, and the
+    chronology says so."""
+    receipt = core.reports.submit("child_at_risk", "A child told me an adult at school hurt her.", channel="console")
+    clock.advance(minutes=90)
+    core.reports.escalate_due()
+    core.reports.acknowledge(receipt.code, actor(core, "Dana Lead"))
+    clock.advance(minutes=10)
+    core.reports.sender_reply(receipt.code, "The adult was Mrs Lead.", requester="r")
+    # Both who had it are told it is theirs now.
+    assert {m.recipient.address for m in updates(core) if "please acknowledge it" in m.text} == {
+        "Sam Deputy", "Alex Head"}
+    before = len(updates(core))
+    clock.advance(minutes=14)
+    assert core.reports.escalate_due() == 0
+    clock.advance(minutes=1)
+    assert core.reports.escalate_due() == 1
+    clock.advance(minutes=45)
+    assert core.reports.escalate_due() == 1
+    clock.advance(days=2)
+    assert core.reports.escalate_due() == 0
+    assert escalations(core) == [("Sam Deputy", "1"), ("Alex Head", "2")]  # no second card for anyone
+    reminders = updates(core)[before:]
+    assert [m.recipient.address for m in reminders] == ["Sam Deputy", "Alex Head"]
+    assert all(m.ping and "still not acknowledged" in m.ping and m.buttons[0].label == "Acknowledge"
+               for m in reminders)
+    events = core.reports.case(receipt.code, actor(core, "Sam Deputy")).events
+    assert [e.detail for e in events if e.action == "escalated"][2:] == [
+        "Not acknowledged after 15 minutes since it was passed on. Alerted: nobody new (Sam Deputy already has it, "
+        "and was reminded)",
+        "Not acknowledged after 1 hour since it was passed on. Alerted: nobody new (Alex Head already has it, and "
+        "was reminded)",
+    ]
+
+
+def test_a_routine_case_given_back_the_next_day_is_chased_again_a_school_day_later(
+    core: Core, clock: ManualClock
+) -> None:
+    clock.set(dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC))  # a Monday
+    receipt = core.reports.submit("online_abuse", "Messages from an adult to a pupil.", channel="console")
+    clock.advance(hours=26)
+    core.reports.escalate_due()
+    core.reports.acknowledge(receipt.code, actor(core, "Dana Lead"))
+    core.reports.sender_reply(receipt.code, "It was Mrs Lead who sent them.", requester="r")
+    before = len(updates(core))
+    clock.advance(hours=23)
+    assert core.reports.escalate_due() == 0
+    clock.advance(hours=1)
+    assert core.reports.escalate_due() == 1
+    assert {m.recipient.address for m in updates(core)[before:]} == {"Sam Deputy", "Alex Head"}
+    assert len(escalations(core)) == 2  # the first run's cards only
 
 
 def test_urgent_escalation_ignores_quiet_hours(core: Core, clock: ManualClock) -> None:
