@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import School, Settings
 from bot.crypto import Vault
-from bot.outbox import Outbox
+from bot.outbox import Outbox, OutboxRow
 from bot.people import People, Person
 from bot.ports import Button, Clock, OutboundMessage, Recipient
 from bot.reports import chronology
@@ -103,6 +103,9 @@ CHANNELS = ("telegram", "slack", "console")
 # A case given back to the others after its acknowledger was named: the chronology says so, and escalation counts
 # its steps again from there (see _steps_reached).
 ESCALATES_AGAIN = "escalates again from now"
+# The last card of someone now kept from a case: honest, and the same whatever the reason (it may be about them).
+WITHDRAWN = "This case is now with others at the school who handle concerns. Nothing more about it will be shown here."
+CARD_KINDS = ("report_alert", "report_escalation", "report_update")
 MOVED = "moved"  # the key part of the DSL channel's last card of a case that left it (see _queue_moved_card)
 WRITE_ATTEMPTS = 5  # a busy SQLite file or a clashing chronology append is retried, never half-written
 
@@ -1182,7 +1185,8 @@ class ReportService:
         If they had acknowledged it, nobody left has it in hand: it is unacknowledged again, and its escalation
         starts again from its first step, from now, so the others are chased as for a new report (those who already
         have it are reminded, see _escalate_one). Returns that person's name, for the others' card. A case shown in
-        the DSL channel is shown there no more (a named DSL may be reading it)."""
+        the DSL channel is shown there no more (a named DSL may be reading it), and the named people's own cards get
+        a last update without the report or its buttons."""
         everyone = self._everyone(session)
         before = self._conflicts(report)
         added = find_conflicts(everyone, text, ()) - before
@@ -1201,6 +1205,7 @@ class ReportService:
         chronology.append(session, self.vault, report, at=now, actor=SYSTEM, action="routed", detail=detail)
         if uses_shared_channel(category, before) and not uses_shared_channel(category, before | added):
             self._queue_moved_card(session, report, category)
+        self._queue_kept_away_cards(session, report, category, named)
         return taken_from
 
     def _steps_reached(self, session: Session, report: ReportRow) -> int:
@@ -1217,6 +1222,34 @@ class ReportService:
                 level = 0
             most = max(most, level)
         return max(most, report.escalation_level)
+
+    def _queue_kept_away_cards(
+        self, session: Session, report: ReportRow, category: Category, named: Sequence[Person]
+    ) -> None:
+        """The last update of each card a person now kept from the case was sent (by DM, on Telegram): without the
+        report or buttons, whose presses would only be refused and recorded. It says where the case is, not why:
+        it may be about them. Nobody who was never sent a card is sent one now."""
+        carded = set(session.scalars(
+            select(OutboxRow.key).where(OutboxRow.ref == report.code, OutboxRow.kind.in_(CARD_KINDS))
+        ))
+        for person in named:
+            for target in _own_addresses(person):
+                suffix = f":{target.platform}:{target.address}"
+                if not any(key.startswith(f"report:{report.code}:") and key.endswith(suffix) for key in carded):
+                    continue
+                self.outbox.enqueue(
+                    session,
+                    OutboundMessage(
+                        key=_card_key(report.code, "withdrawn", target),
+                        recipient=target,
+                        kind="report_update",
+                        text=f"Receipt {report.code}. {WITHDRAWN}",
+                        title=f"Concern {report.code}: {category.label}",
+                        fields={"Receipt": report.code, "Category": category.label},
+                        ref=report.code,
+                        slot=_card_slot(report.code, target),
+                    ),
+                )
 
     def _queue_moved_card(self, session: Session, report: ReportRow, category: Category) -> None:
         """The DSL channel's card of a case that now goes by direct message: its last update, without buttons, so
@@ -1459,6 +1492,15 @@ def _card_key(code: str, key_part: str, target: Recipient) -> str:
 def _card_slot(code: str, target: Recipient) -> str:
     """The slot of a case's card for one recipient: of its updates, only the newest is sent."""
     return f"card:{code}:{target.platform}:{target.address}"[:200]
+
+
+def _own_addresses(person: Person) -> list[Recipient]:
+    """Everywhere a card about a case may have been sent to this person alone."""
+    return [
+        *([Recipient("slack", person.slack_user_id)] if person.slack_user_id else []),
+        *([Recipient("telegram", str(person.telegram_chat_id))] if person.telegram_chat_id is not None else []),
+        Recipient("console", person.name),
+    ]
 
 
 def _roles_phrase(people: Sequence[Person]) -> str:

@@ -248,6 +248,24 @@ def test_a_case_named_in_a_reply_leaves_the_dsl_channel_with_a_last_card(slack_c
     assert [m for m in alerts(slack_core) if m.recipient == Recipient("slack", "C0DSLCHAN")][-1] == last
 
 
+def test_the_card_of_whoever_a_reply_names_loses_the_report_and_its_buttons(slack_core: Core) -> None:
+    """Dana's own DM card of an urgent case stayed live after a reply named her: it still showed the report, and
+    its buttons only recorded refusals ("tried ... without access: Dana Lead, 3 times"). Its last update says where
+    the case is, not why. Someone named who was never sent the case is sent nothing now."""
+    text = "A child told me an adult at school hurt her."
+    receipt = slack_core.reports.submit("child_at_risk", text, channel="slack")
+    slack_core.reports.acknowledge(receipt.code, actor(slack_core, "Dana Lead"))
+    slack_core.reports.sender_reply(receipt.code, "The adult was Mrs Lead, or maybe Mr Head.", requester="r")
+    dana = [m for m in alerts(slack_core) if m.recipient == Recipient("slack", "U0DSL00001")]
+    last = dana[-1]
+    assert last.kind == "report_update" and last.buttons == () and last.slot == dana[-2].slot
+    assert "now with others at the school who handle concerns" in last.text
+    assert "hurt" not in last.text and "Mrs Lead" not in last.text and "named" not in last.text
+    assert not [m for m in alerts(slack_core) if m.recipient.address == "U0HEAD0001"]  # never had it: told nothing
+    slack_core.reports.add_note(receipt.code, actor(slack_core, "Sam Deputy"), "Called the LADO.")
+    assert [m for m in alerts(slack_core) if m.recipient == Recipient("slack", "U0DSL00001")][-1] == last
+
+
 def test_a_report_naming_the_headteacher_goes_to_the_chair_not_the_head(core: Core) -> None:
     core.reports.submit("inappropriate_post", TEXT, channel="console", named_people=["Alex Head"])
     assert {m.recipient.address for m in alerts(core)} == {"Dana Lead", "Chris Chair"}

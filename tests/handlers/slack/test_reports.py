@@ -349,6 +349,10 @@ def test_a_case_taken_from_who_acknowledged_it_moves_to_the_deputy_and_leaves_th
     assert len(to_sam) == 1 and "report.ack" in _buttons(to_sam[0]["blocks"])
     said = json.dumps(to_sam[0]["blocks"])
     assert "who had acknowledged this case" in said and "Acknowledged by" not in said
+    # Dana's own DM card is edited too: no report text, and no buttons whose presses would only be refused.
+    dana = last["D0DSL00001"]
+    assert not _buttons(dana["blocks"]) and "hurt her" not in json.dumps(dana)
+    assert "now with others at the school who handle concerns" in json.dumps(dana["blocks"])
 
 
 def test_a_moved_card_the_channel_refuses_is_not_sent_to_the_deputy_in_place_of_the_case(slack: SlackWorld) -> None:
