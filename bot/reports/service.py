@@ -563,11 +563,14 @@ class ReportService:
         category = self._category_of(report)
         status = SENDER_STATUS.get(report.status, "received")
         outcome = self.vault.decrypt(report.outcome) if report.outcome and report.outcome_shared else None
+        # Given back after its reply named who had it: not "waiting to be opened by the person it went to", a step
+        # back from "opened" for a sender who was told so. Never who has it now, nor why.
+        passed_on = report.status == NEW and report.escalation_start is not None
         return SenderView(
             code=report.code,
             category_label=category.label,
             status=status,
-            status_text=_SENDER_TEXT[report.status],
+            status_text=_PASSED_ON if passed_on else _SENDER_TEXT[report.status],
             questions=questions,
             closed_outcome=outcome,
             can_reply=report.status != CLOSED,
@@ -1462,6 +1465,7 @@ _SENDER_TEXT = {
     IN_PROGRESS: "The school is looking into your report.",
     CLOSED: "The school has finished looking into your report. Thank you for telling us.",
 }
+_PASSED_ON = "Your report is with someone else at the school now, and is waiting for them to open it."
 
 
 def _names(people: Sequence[Person]) -> str:

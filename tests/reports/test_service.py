@@ -266,6 +266,17 @@ def test_the_card_of_whoever_a_reply_names_loses_the_report_and_its_buttons(slac
     assert [m for m in alerts(slack_core) if m.recipient == Recipient("slack", "U0DSL00001")][-1] == last
 
 
+def test_a_sender_whose_reply_gave_the_case_to_others_is_not_told_it_went_backwards(core: Core) -> None:
+    receipt = core.reports.submit("child_at_risk", "A child told me an adult at school hurt her.", channel="console")
+    core.reports.acknowledge(receipt.code, actor(core, "Dana Lead"))
+    assert "opened it" in core.reports.sender_status(receipt.code, requester="r").status_text
+    view = core.reports.sender_reply(receipt.code, "The adult was Mrs Lead.", requester="r")
+    assert view.status_text == "Your report is with someone else at the school now, and is waiting for them to open it."
+    assert "Lead" not in view.text() and "named" not in view.text()
+    core.reports.acknowledge(receipt.code, actor(core, "Sam Deputy"))
+    assert "opened it" in core.reports.sender_status(receipt.code, requester="r").status_text
+
+
 def test_a_report_naming_the_headteacher_goes_to_the_chair_not_the_head(core: Core) -> None:
     core.reports.submit("inappropriate_post", TEXT, channel="console", named_people=["Alex Head"])
     assert {m.recipient.address for m in alerts(core)} == {"Dana Lead", "Chris Chair"}
