@@ -35,8 +35,12 @@ class EscalationStep:
 
 
 def duration(minutes: int) -> str:
-    """A wait as people say it: "15 minutes", "1 hour", "1 hour 10 minutes", "2 hours"."""
+    """A wait as people say it: "15 minutes", "1 hour", "1 hour 10 minutes", "2 hours"; a wait of two days or more
+    in days and hours ("2 days 22 hours"), its minutes left out: nobody reads "70 hours" as nearly three days."""
     hours, rest = divmod(minutes, 60)
+    if hours >= 48:
+        days, hours = divmod(hours, 24)
+        return " ".join([f"{days} days", *([f"{hours} hour{'s' if hours != 1 else ''}"] if hours else [])])
     parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
     if rest or not hours:
         parts.append(f"{rest} minute{'s' if rest != 1 else ''}")
@@ -210,6 +214,7 @@ class CaseView:
 
 # What a DSL does to a case, as the chronology names it (adapters name a refused attempt the same way).
 ADD_NOTE, ASK_SENDER, CLOSE_REPORT = "add a note", "ask the sender a question", "close the report"
+ACKNOWLEDGE, OPEN_REPORT = "acknowledge the report", "open the report"
 
 
 class ReportError(Exception):

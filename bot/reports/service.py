@@ -31,6 +31,7 @@ from bot.ports import Button, Clock, OutboundMessage, Recipient
 from bot.reports import chronology
 from bot.reports.categories import load_categories
 from bot.reports.domain import (
+    ACKNOWLEDGE,
     ACKNOWLEDGED,
     ADD_NOTE,
     ASK_SENDER,
@@ -39,6 +40,7 @@ from bot.reports.domain import (
     IN_PROGRESS,
     MAX_TEXT,
     NEW,
+    OPEN_REPORT,
     REFUSED,
     REPLIED,
     SENDER,
@@ -616,7 +618,7 @@ class ReportService:
         """The whole case for a DSL: decrypted text, evidence list, chronology. Opening it is recorded."""
 
         def view(session: Session) -> CaseView:
-            report, category, person = self._for_handler(session, code, actor, "open the report")
+            report, category, person = self._for_handler(session, code, actor, OPEN_REPORT)
             chronology.append(session, self.vault, report, at=self.clock.now(), actor=person.name, action="opened")
             return self._case_view(session, report, category)
 
@@ -635,7 +637,7 @@ class ReportService:
 
     def acknowledge(self, code: str, actor: Actor) -> CaseView:
         def ack(session: Session) -> CaseView:
-            report, category, person = self._for_handler(session, code, actor, "acknowledge the report")
+            report, category, person = self._for_handler(session, code, actor, ACKNOWLEDGE)
             if report.status == CLOSED:
                 raise ReportError(f"Report {report.code} is already closed.")
             if report.status == NEW:

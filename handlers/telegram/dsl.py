@@ -17,11 +17,11 @@ if TYPE_CHECKING:
 
 
 def _acknowledge(core: Core, chat_id: int, code: str) -> str:
-    from bot.reports.domain import ReportError
+    from bot.reports.domain import ACKNOWLEDGE, ReportError
 
     actor = core.reports.actor(telegram_chat_id=chat_id)
     if actor is None:
-        core.reports.record_refused_attempt(code, "an unrecognised Telegram account", "acknowledge")
+        core.reports.record_refused_attempt(code, "an unrecognised Telegram account", ACKNOWLEDGE)
         return "Only the school's safeguarding team can acknowledge a report."
     try:
         view = core.reports.acknowledge(code, actor)

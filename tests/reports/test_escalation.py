@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from bot.core import Core
 from bot.outbox import OutboxRow
 from bot.ports import ManualClock, OutboundMessage
+from bot.reports.domain import duration
 from tests.reports.conftest import actor
 
 
@@ -171,3 +174,21 @@ def test_escalation_avoids_a_named_deputy(core: Core, clock: ManualClock) -> Non
     clock.advance(minutes=45)
     core.reports.escalate_due()
     assert escalations(core) == [("Alex Head", "2")]
+
+
+@pytest.mark.parametrize(
+    ("minutes", "said"),
+    [(15, "15 minutes"), (60, "1 hour"), (70, "1 hour 10 minutes"), (47 * 60 + 59, "47 hours 59 minutes"),
+     (48 * 60, "2 days"), (70 * 60 + 5, "2 days 22 hours"), (73 * 60, "3 days 1 hour")],
+)
+def test_a_long_wait_is_said_in_days(minutes: int, said: str) -> None:
+    assert duration(minutes) == said
+
+
+def test_a_case_waiting_for_days_says_so_in_days(core: Core, clock: ManualClock) -> None:
+    receipt = core.reports.submit("child_at_risk", "A child is scared to go home.", channel="console")
+    clock.advance(hours=70)
+    core.reports.escalate_due()
+    events = core.reports.case(receipt.code, actor(core, "Dana Lead")).events
+    assert [e.detail for e in events if e.action == "escalated"][0] == (
+        "Not acknowledged after 2 days 22 hours. Alerted: Sam Deputy")

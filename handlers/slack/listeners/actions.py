@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.reports.domain import ADD_NOTE, ASK_SENDER, CLOSE_REPORT
+from bot.reports.domain import ACKNOWLEDGE, ADD_NOTE, ASK_SENDER, CLOSE_REPORT, OPEN_REPORT
 from handlers.slack.answers import record_feedback, whole_section
 from handlers.slack.blocks import base_action, review_modal, without_feedback_buttons
 from handlers.slack.common import NOT_STAFF, UNAVAILABLE, kind_error, service, staff_member, tell
@@ -31,13 +31,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# What the chronology says a refused person tried to do.
+# What the chronology says a refused person tried to do: in the core's words, so every refusal reads alike.
 REPORT_ACTIONS = {
-    "report.ack": "acknowledge",
+    "report.ack": ACKNOWLEDGE,
     "report.note": ADD_NOTE,
     "report.ask": ASK_SENDER,
     "report.close": CLOSE_REPORT,
-    "report.view": "read the report",
+    "report.view": OPEN_REPORT,
 }
 MODAL_ACTIONS = {"report.note": NOTE_CALLBACK, "report.ask": ASK_CALLBACK, "report.close": CLOSE_CALLBACK}
 POLICY_GONE = "Sorry, I can't find that policy any more. The App Home shows the policies there are now."

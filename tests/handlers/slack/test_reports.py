@@ -180,7 +180,13 @@ def test_staff_member_who_is_not_a_dsl_is_refused_and_recorded(slack: SlackWorld
     assert "not" in reply.params["text"].lower()
     case = _case(slack, code)
     assert case.status == "new"
-    assert any(e.action == "refused" and e.actor == "Jo Teacher" for e in case.events)
+    # In the core's own words, as a refusal it records reads: "tried to acknowledge the report (not allowed)".
+    refused = [e.as_read()[0] for e in case.events if e.action == "refused" and e.actor == "Jo Teacher"]
+    assert refused == ["tried to acknowledge the report (not allowed)"]
+    slack.sender.block_action(STAFF, "report.view", code, channel=DSL_CHANNEL)
+    slack.fake.wait_for_call("response_url", count=2)
+    refused = [e.as_read()[0] for e in _case(slack, code).events if e.action == "refused"]
+    assert refused[-1] == "tried to open the report (not allowed)"
 
 
 def test_unknown_slack_user_is_refused_and_recorded(slack: SlackWorld) -> None:
