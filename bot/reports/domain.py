@@ -201,15 +201,29 @@ class CaseView:
     acknowledged_by: str | None
     outcome: str | None
     can_contact_sender: bool = False
+    outcome_shared: bool = False  # the closing DSL let the sender read the outcome
     chain_ok: bool = True
     channel: str = "console"
     extra: dict[str, str] = field(default_factory=dict)
+
+    def outcome_label(self) -> str:
+        return outcome_label(self.outcome_shared)
 
     def acknowledged_text(self, actor: Actor) -> str:
         """What `actor` is told after pressing Acknowledge: they did it, or who had already."""
         if self.acknowledged_by in (None, actor.name):
             return f"You have acknowledged report {self.code}."
         return f"{self.acknowledged_by} had already acknowledged report {self.code}, so nothing more is needed."
+
+
+def outcome_sharing(shared: bool) -> str:
+    """Whether the sender may read a closed case's outcome, said wherever the outcome is shown to those handling
+    it: they need to know what the sender was told."""
+    return f"{'shared' if shared else 'not shared'} with the sender"
+
+
+def outcome_label(shared: bool) -> str:
+    return f"Outcome ({outcome_sharing(shared)})"
 
 
 # What a DSL does to a case, as the chronology names it (adapters name a refused attempt the same way).

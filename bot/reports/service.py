@@ -63,6 +63,8 @@ from bot.reports.domain import (
     SenderView,
     TooManyAttempts,
     duration,
+    outcome_label,
+    outcome_sharing,
 )
 from bot.reports.evidence import MAX_FILES, CleanFile, strip_metadata
 from bot.reports.models import AttachmentRow, ReplyChannelRow, ReportEventRow, ReportRow
@@ -1066,7 +1068,8 @@ class ReportService:
         lines = [status_line] if status_line else []
         full = self.school.alert_contents == "full"
         if report.status == CLOSED and report.outcome:
-            lines.append(self._outcome_line(report) if full else "The outcome is in the report.")
+            lines.append(self._outcome_line(report) if full
+                         else f"The outcome ({outcome_sharing(report.outcome_shared)}) is in the report.")
         lines.append(f"Receipt {report.code}. {category.label} ({urgency}), received {fields['Received']}.")
         if full:
             preview = body if len(body) <= ALERT_PREVIEW else body[:ALERT_PREVIEW].rstrip() + " [...]"
@@ -1108,9 +1111,10 @@ class ReportService:
     def _outcome_line(self, report: ReportRow) -> str:
         """A closed case's outcome on its card, before the report's text (which a long report's card cuts short)."""
         outcome = self.vault.decrypt(report.outcome or "")
+        label = outcome_label(report.outcome_shared)
         if len(outcome) <= OUTCOME_PREVIEW:
-            return f"Outcome: {outcome}"
-        return f"Outcome: {outcome[:OUTCOME_PREVIEW].rstrip()} [...] (open the report to read all of it)"
+            return f"{label}: {outcome}"
+        return f"{label}: {outcome[:OUTCOME_PREVIEW].rstrip()} [...] (open the report to read all of it)"
 
     def _queue_update(
         self, session: Session, report: ReportRow, category: Category, what: str, *, news: bool = False
@@ -1400,6 +1404,7 @@ class ReportService:
             acknowledged_by=report.acknowledged_by,
             outcome=self.vault.decrypt(report.outcome) if report.outcome else None,
             can_contact_sender=has_channel is not None,
+            outcome_shared=report.outcome_shared,
             chain_ok=check.ok,
             channel=report.channel,
             extra=extra,

@@ -115,7 +115,7 @@ def _print_case(core: Core, view: CaseView) -> None:
     _print(f"Status: {view.status}" + (f", acknowledged by {view.acknowledged_by}" if view.acknowledged_by else ""))
     _print(f"Received: {view.created_at.astimezone(tz):%a %d %b %Y %H:%M} through {view.channel}")
     if view.outcome:
-        _print(f"Outcome: {view.outcome}")
+        _print(f"{view.outcome_label()}: {view.outcome}")
     _print("The sender can be sent questions." if view.can_contact_sender else "The sender reads news with /status.")
     _print("\n" + view.text + "\n")
     for number, info in enumerate(view.attachments, start=1):

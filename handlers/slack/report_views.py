@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.reports.domain import REFUSED
+from bot.reports.domain import REFUSED, outcome_sharing
 from handlers.slack.blocks import (
     SECTION_LIMIT,
     VIEW_BLOCKS,
@@ -146,7 +146,8 @@ def case_modal(case: Any, tz: Any) -> dict[str, Any]:
     """
     blocks: list[Block] = [
         header(f"{case.category.label}: {case.code}"),
-        context(f"Status: *{escape(case.status)}* · received {escape(when(case.created_at, tz))}"),
+        context(f"Status: *{escape(case.status)}* · received {escape(when(case.created_at, tz))}"
+                + (f" · outcome {outcome_sharing(case.outcome_shared)}" if case.outcome is not None else "")),
         *text_sections(case.text),
         divider(),
         mrkdwn_section("*Chronology*"),

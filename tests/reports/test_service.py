@@ -114,7 +114,7 @@ def test_a_closed_contentless_card_keeps_its_button_and_keeps_the_outcome_in_the
     receipt = slack_core.reports.submit("online_abuse", TEXT, channel="slack")
     slack_core.reports.close(receipt.code, actor(slack_core, "Dana Lead"), "Spoke to the parents; it has stopped.")
     card = alerts(slack_core)[-1]
-    assert "The outcome is in the report." in card.text and "parents" not in card.text
+    assert "The outcome (not shared with the sender) is in the report." in card.text and "parents" not in card.text
     assert "Open it with the button below." in card.text
     assert "report.view" in [b.action for b in card.buttons]
 
@@ -124,7 +124,8 @@ def test_a_long_outcome_is_shown_before_the_report_and_cut_short(core: Core) -> 
     core.reports.close(receipt.code, actor(core, "Dana Lead"), "Done. " * 300)
     card = alerts(core)[-1].text.splitlines()
     assert card[0] == "Closed by Dana Lead."
-    assert card[1].startswith("Outcome: Done.") and card[1].endswith("[...] (open the report to read all of it)")
+    assert card[1].startswith("Outcome (not shared with the sender): Done.")
+    assert card[1].endswith("[...] (open the report to read all of it)")
     assert len(card[1]) < 1_100
 
 
@@ -359,7 +360,7 @@ def test_dsl_journey_and_the_sender_follows_it_anonymously(core: Core, clock: Ma
     assert updates and all(m.ref == receipt.code for m in updates)
     # A closed case can still be read and noted where the DSL is, and its card says how it ended.
     assert [b.action for b in updates[-1].buttons] == ["report.view", "report.note"]
-    assert "Outcome: Referred to children's social care." in updates[-1].text
+    assert "Outcome (not shared with the sender): Referred to children's social care." in updates[-1].text
 
 
 def test_only_news_from_the_sender_notifies_those_handling_the_case(core: Core) -> None:
@@ -380,6 +381,10 @@ def test_a_shared_outcome_reaches_the_sender(core: Core) -> None:
     receipt = core.reports.submit("other", TEXT, channel="console")
     core.reports.close(receipt.code, actor(core, "Dana Lead"), "We spoke to the family.", share_with_sender=True)
     assert core.reports.sender_status(receipt.code, requester="r").closed_outcome == "We spoke to the family."
+    # Those handling it see that the sender was told.
+    assert "Outcome (shared with the sender): We spoke to the family." in alerts(core)[-1].text
+    assert core.reports.case(receipt.code, actor(core, "Sam Deputy")).outcome_label() == (
+        "Outcome (shared with the sender)")
 
 
 def test_a_sender_who_keeps_nothing_gets_no_messages(core: Core, clock: ManualClock) -> None:

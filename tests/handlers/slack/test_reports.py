@@ -389,7 +389,11 @@ def test_a_closed_card_can_still_be_opened_and_noted_and_shows_the_outcome(slack
     slack.dispatch()
     card = slack.fake.ok_calls("chat.update")[-1].params
     assert _buttons(card["blocks"]) == ["report.view", "report.note"]
-    assert "Outcome: Parents informed; the messages have stopped." in json.dumps(card["blocks"])
+    assert "Outcome (not shared with the sender): Parents informed; the messages have stopped." in json.dumps(
+        card["blocks"])
+    slack.sender.block_action(DSL, "report.view", code, channel=DSL_CHANNEL)
+    window = json.dumps(slack.fake.wait_for_call("views.open", count=2)[-1].params["view"]["blocks"])
+    assert "Status: *closed*" in window and "outcome not shared with the sender" in window
 
 
 @pytest.mark.parametrize("share", [True, False])
