@@ -111,6 +111,7 @@ ESCALATES_AGAIN = "escalates again from now"
 WITHDRAWN = "This case is now with others at the school who handle concerns. Nothing more about it will be shown here."
 CARD_KINDS = ("report_alert", "report_escalation", "report_update")
 MOVED = "moved"  # the key part of the DSL channel's last card of a case that left it (see _queue_moved_card)
+SAME_REPLY_WINDOW = dt.timedelta(minutes=10)  # the same reply again within this is taken as sent twice
 WRITE_ATTEMPTS = 5  # a busy SQLite file or a clashing chronology append is retried, never half-written
 
 T = TypeVar("T")
@@ -503,6 +504,8 @@ class ReportService:
             if row.status == CLOSED:
                 raise ReportError("This report has just been closed, so it cannot take replies.")
             now = self.clock.now()
+            if not files and self._just_replied(session, row, body, now):
+                raise ReportError(_ALREADY_REPLIED)
             chronology.append(session, self.vault, row, at=now, actor=SENDER, action=REPLIED, detail=body)
             self._add_files(session, row, files, now)
             category = self._category_of(row)
@@ -517,6 +520,18 @@ class ReportService:
         view = self._write(reply)
         log.info("report %s: the sender replied", redact(canonical))
         return view
+
+    def _just_replied(self, session: Session, report: ReportRow, body: str, now: dt.datetime) -> bool:
+        """Whether the sender's newest reply is this same text, sent moments ago: sent again because its
+        confirmation never reached them, it would be in the report twice, and everyone told of it twice."""
+        last = session.scalar(
+            select(ReportEventRow)
+            .where(ReportEventRow.report_id == report.id, ReportEventRow.action == REPLIED)
+            .order_by(ReportEventRow.seq.desc())
+        )
+        if last is None or now - last.at > SAME_REPLY_WINDOW:
+            return False
+        return self._detail(last) == body
 
     def forget_reply_channel(self, code: str, *, requester: str, asked_from: ReplyAddress | None = None) -> bool:
         """The sender asks the school to forget how to reach them; their report stays. False when it kept no way.
@@ -1457,6 +1472,9 @@ class ReportService:
 _NOT_FOUND = (
     "I could not find a report with that receipt code. Please check it: it is four groups of four letters "
     "and numbers, like ACDE-FGHJ-KMNP-RTWX."
+)
+_ALREADY_REPLIED = (
+    "That reply is already in your report: it arrived a moment ago, so there is no need to send it again."
 )
 _NO_ACCESS = "You do not have access to this report. The attempt has been recorded."
 # How a sender answers the school's question, where their news arrives (Telegram's message has the buttons).

@@ -278,6 +278,22 @@ def test_a_sender_whose_reply_gave_the_case_to_others_is_not_told_it_went_backwa
     assert "opened it" in core.reports.sender_status(receipt.code, requester="r").status_text
 
 
+def test_the_same_reply_sent_again_moments_later_is_not_added_twice(core: Core, clock: ManualClock) -> None:
+    """A sender whose confirmation never arrived sends their reply again: the report must not hold it twice, nor
+    everyone handling it be told twice. The same words later on are a new reply."""
+    receipt = core.reports.submit("child_at_risk", "A child told me an adult at school hurt her.", channel="console")
+    core.reports.sender_reply(receipt.code, "It happened on Tuesday.", requester="r")
+    told = len(alerts(core))
+    clock.advance(minutes=3)
+    with pytest.raises(ReportError, match="That reply is already in your report"):
+        core.reports.sender_reply(receipt.code, " It happened on Tuesday. ", requester="r")
+    assert len(alerts(core)) == told
+    clock.advance(minutes=11)
+    core.reports.sender_reply(receipt.code, "It happened on Tuesday.", requester="r")
+    events = core.reports.case(receipt.code, actor(core, "Dana Lead")).events
+    assert [e.detail for e in events if e.action == "replied"] == ["It happened on Tuesday."] * 2
+
+
 def test_a_report_naming_the_headteacher_goes_to_the_chair_not_the_head(core: Core) -> None:
     core.reports.submit("inappropriate_post", TEXT, channel="console", named_people=["Alex Head"])
     assert {m.recipient.address for m in alerts(core)} == {"Dana Lead", "Chris Chair"}
