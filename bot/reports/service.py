@@ -104,14 +104,15 @@ ROUTE_ROLE_LABELS = {
 ALERT_PREVIEW = 2_800  # alerts quote this much; the whole text is one click away
 OUTCOME_PREVIEW = 1_000  # a closed case's card quotes this much of its outcome, before the report's text
 CHANNELS = ("telegram", "slack", "console")
-# A case given back to the others after its acknowledger was named: the chronology says so, and escalation counts
-# its steps again from there (see _steps_reached).
+# A case given back to the others after its acknowledger was named: the chronology says so, and escalation runs
+# its steps again from there (those who already have the case are reminded, see _holders).
 ESCALATES_AGAIN = "escalates again from now"
 # The last card of someone now kept from a case: honest, and the same whatever the reason (it may be about them).
 WITHDRAWN = "This case is now with others at the school who handle concerns. Nothing more about it will be shown here."
 CARD_KINDS = ("report_alert", "report_escalation", "report_update")
 MOVED = "moved"  # the key part of the DSL channel's last card of a case that left it (see _queue_moved_card)
 SAME_REPLY_WINDOW = dt.timedelta(minutes=10)  # the same reply again within this is taken as sent twice
+ASKED_SENDER = "asked the sender"  # a DSL's question to the sender, as the chronology reads it
 WRITE_ATTEMPTS = 5  # a busy SQLite file or a clashing chronology append is retried, never half-written
 
 T = TypeVar("T")
@@ -524,12 +525,14 @@ class ReportService:
     def _just_replied(self, session: Session, report: ReportRow, body: str, now: dt.datetime) -> bool:
         """Whether the sender's newest reply is this same text, sent moments ago: sent again because its
         confirmation never reached them, it would be in the report twice, and everyone told of it twice."""
+        # The newest exchange with the sender: after a question from the school, the same words ("Yes") answer it.
         last = session.scalar(
             select(ReportEventRow)
-            .where(ReportEventRow.report_id == report.id, ReportEventRow.action == REPLIED)
+            .where(ReportEventRow.report_id == report.id, ReportEventRow.action.in_((REPLIED, ASKED_SENDER)))
             .order_by(ReportEventRow.seq.desc())
+            .limit(1)
         )
-        if last is None or now - last.at > SAME_REPLY_WINDOW:
+        if last is None or last.action != REPLIED or now - last.at > SAME_REPLY_WINDOW:
             return False
         return self._detail(last) == body
 
@@ -575,7 +578,7 @@ class ReportService:
         events = self._events(session, report)
         questions: list[QuestionForSender] = []
         for event in events:
-            if event.action == "asked the sender":
+            if event.action == ASKED_SENDER:
                 questions.append(QuestionForSender(event.seq, self._detail(event), event.at, answered=False))
             elif event.action in (REPLIED, "sender replied"):  # the older wording read "Sender sender replied"
                 questions = [QuestionForSender(q.id, q.text, q.asked_at, answered=True) for q in questions]
@@ -699,7 +702,7 @@ class ReportService:
                 report,
                 at=self.clock.now(),
                 actor=person.name,
-                action="asked the sender",
+                action=ASKED_SENDER,
                 detail=text,
             )
             self._queue_sender(
@@ -832,9 +835,7 @@ class ReportService:
         # Who has the case already (those it went to, those earlier steps reached, in this run or one before it was
         # given back) gets no second card: their card is kept up to date, and a deputy it fell back to is on the
         # deputies' step too. They are reminded on it instead, so each step still chases someone.
-        has_it = {p.id for p in route_people(everyone, category, conflicts, today)}
-        for earlier in category.escalation[: self._steps_reached(session, report)]:
-            has_it |= {p.id for p in escalation_people(everyone, earlier, conflicts, today)}
+        has_it = self._holders(session, report, category, conflicts, everyone)
         done = 0
         while report.escalation_level < len(category.escalation):
             step = category.escalation[report.escalation_level]
@@ -1145,10 +1146,10 @@ class ReportService:
         targets = recipients(
             self.settings, people, urgent=urgent, shared_channel=uses_shared_channel(category, conflicts)
         )
-        for step in category.escalation[: self._steps_reached(session, report)]:
-            targets += recipients(
-                self.settings, escalation_people(everyone, step, conflicts, today), urgent=urgent, shared_channel=False
-            )
+        # And every card already sent (an escalation's, or one sent while someone on the route was away), except
+        # those of people now kept from the case, and the DSL channel's once the case has left it.
+        kept = self._kept_addresses(report, category, conflicts, everyone)
+        targets += [target for target in self._carded(session, report) if target not in kept]
         seq = session.scalar(
             select(ReportEventRow.seq).where(ReportEventRow.report_id == report.id).order_by(ReportEventRow.seq.desc())
         )
@@ -1232,20 +1233,33 @@ class ReportService:
         self._queue_kept_away_cards(session, report, category, named)
         return taken_from
 
-    def _steps_reached(self, session: Session, report: ReportRow) -> int:
-        """How many of the case's escalation steps have reached people, in any run of its escalation: a case given
-        back (see _keep_away_named) escalates again from its first step, while those the earlier run reached still
-        have its card, kept up to date, and are not sent it twice."""
-        if report.escalation_start is None:
-            return report.escalation_level
-        level = most = 0
-        for event in self._events(session, report):
-            if event.action == "escalated":
-                level += 1
-            elif event.action == "routed" and ESCALATES_AGAIN in self._detail(event):
-                level = 0
-            most = max(most, level)
-        return max(most, report.escalation_level)
+    def _carded(self, session: Session, report: ReportRow) -> list[Recipient]:
+        """Every address a card of this case was queued for, oldest first (the DSL channel included)."""
+        rows = session.scalars(
+            select(OutboxRow).where(OutboxRow.ref == report.code, OutboxRow.kind.in_(CARD_KINDS)).order_by(OutboxRow.id)
+        )
+        return list(dict.fromkeys(self.outbox.message(row).recipient for row in rows))
+
+    def _kept_addresses(
+        self, report: ReportRow, category: Category, conflicts: set[int], everyone: Sequence[Person]
+    ) -> set[Recipient]:
+        """Where the case's cards must go no more: the people kept from it, and the DSL channel once it has left."""
+        kept = {address for p in everyone if p.id in conflicts for address in _own_addresses(p)}
+        if self.settings.slack_dsl_channel and not uses_shared_channel(category, conflicts):
+            kept.add(Recipient("slack", self.settings.slack_dsl_channel))
+        return kept
+
+    def _holders(
+        self, session: Session, report: ReportRow, category: Category, conflicts: set[int], everyone: Sequence[Person]
+    ) -> set[int]:
+        """Who has the case: everyone sent a card of it (not who the route would pick today: someone away then, or
+        back since, may not have it), and the DSLs when the DSL channel has it."""
+        carded = set(self._carded(session, report)) - self._kept_addresses(report, category, conflicts, everyone)
+        holders = {p.id for p in everyone if p.id not in conflicts and carded & set(_own_addresses(p))}
+        channel = self.settings.slack_dsl_channel
+        if channel and Recipient("slack", channel) in carded:
+            holders |= {p.id for p in with_role(everyone, "dsl") if p.id not in conflicts}
+        return holders
 
     def _queue_kept_away_cards(
         self, session: Session, report: ReportRow, category: Category, named: Sequence[Person]

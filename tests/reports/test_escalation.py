@@ -192,3 +192,38 @@ def test_a_case_waiting_for_days_says_so_in_days(core: Core, clock: ManualClock)
     events = core.reports.case(receipt.code, actor(core, "Dana Lead")).events
     assert [e.detail for e in events if e.action == "escalated"][0] == (
         "Not acknowledged after 2 days 22 hours. Alerted: Sam Deputy")
+
+
+def _today(core: Core, clock: ManualClock) -> dt.date:
+    return clock.now().astimezone(core.school.tz).date()
+
+
+def test_who_has_a_case_is_who_was_sent_it_not_who_the_route_picks_today(core: Core, clock: ManualClock) -> None:
+    # Dana away when it arrives: Sam is sent it. Dana back, the first step (the deputies) reminds Sam on his card,
+    # rather than sending him the case a second time.
+    core.people.set_away("Dana Lead", _today(core, clock))
+    receipt = core.reports.submit("child_at_risk", "A pupil is afraid to go home.", channel="console")
+    clock.advance(days=1)
+    assert core.reports.escalate_due() == 2 and escalations(core) == [("Alex Head", "2")]
+    events = core.reports.case(receipt.code, actor(core, "Sam Deputy")).events
+    first = next(e.detail or "" for e in events if e.action == "escalated")
+    assert first.endswith("Alerted: nobody new (Sam Deputy already has it, and was reminded)")
+
+
+def test_a_dsl_away_after_the_alert_leaves_the_deputy_to_be_sent_the_case(core: Core, clock: ManualClock) -> None:
+    core.reports.submit("child_at_risk", "A pupil is afraid to go home.", channel="console")
+    core.people.set_away("Dana Lead", _today(core, clock) + dt.timedelta(days=5))
+    clock.advance(minutes=15)
+    assert core.reports.escalate_due() == 1
+    assert escalations(core) == [("Sam Deputy", "1")]  # a card of his own, not a reminder of one he never had
+
+
+def test_an_update_reaches_the_card_of_whoever_was_sent_the_case(core: Core, clock: ManualClock) -> None:
+    core.people.set_away("Dana Lead", _today(core, clock))
+    receipt = core.reports.submit("child_at_risk", "A pupil is afraid to go home.", channel="console")
+    clock.advance(days=1)  # Dana is back; Sam, who was sent it, acknowledges
+    core.reports.acknowledge(receipt.code, actor(core, "Sam Deputy"))
+    with core.db.session() as session:
+        rows = session.query(OutboxRow).filter_by(kind="report_update").all()
+        updated = {core.outbox.message(r).recipient.address for r in rows}
+    assert "Sam Deputy" in updated

@@ -294,6 +294,18 @@ def test_the_same_reply_sent_again_moments_later_is_not_added_twice(core: Core, 
     assert [e.detail for e in events if e.action == "replied"] == ["It happened on Tuesday."] * 2
 
 
+def test_the_same_words_answering_a_new_question_are_a_new_reply(core: Core, clock: ManualClock) -> None:
+    receipt = core.reports.submit("child_at_risk", "A child told me an adult at school hurt her.", channel="console")
+    sam = actor(core, "Sam Deputy")
+    core.reports.ask_sender(receipt.code, sam, "Was it at school?")
+    core.reports.sender_reply(receipt.code, "Yes", requester="r")
+    clock.advance(minutes=2)
+    core.reports.ask_sender(receipt.code, sam, "Did anyone else see it?")
+    core.reports.sender_reply(receipt.code, "Yes", requester="r")
+    events = core.reports.case(receipt.code, actor(core, "Dana Lead")).events
+    assert [e.detail for e in events if e.action == "replied"] == ["Yes", "Yes"]
+
+
 def test_a_report_naming_the_headteacher_goes_to_the_chair_not_the_head(core: Core) -> None:
     core.reports.submit("inappropriate_post", TEXT, channel="console", named_people=["Alex Head"])
     assert {m.recipient.address for m in alerts(core)} == {"Dana Lead", "Chris Chair"}
