@@ -139,11 +139,21 @@ class Holiday(BaseModel):
         return self
 
 
+def unquoted_time(value: object) -> object:
+    """A time written without quotes in the school file (`end_of_day: 15:30`): YAML reads it as a number of minutes
+    (930), which pydantic would take for seconds since midnight. Read back as the time it was written as."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        return dt.time(value // 60, value % 60)
+    return value
+
+
 class QuietHours(BaseModel):
     """Staff reminders go out only inside these hours on school days."""
 
     start: dt.time = dt.time(7, 0)
     end: dt.time = dt.time(18, 0)
+
+    _unquoted = field_validator("start", "end", mode="before")(unquoted_time)
 
 
 DEFAULT_END_OF_DAY = dt.time(15, 30)
@@ -195,6 +205,8 @@ class School(BaseModel):
                 "so none would ever be sent; set end_of_day to a time inside them"
             )
         return self
+
+    _unquoted = field_validator("reminder_time", "end_of_day", mode="before")(unquoted_time)
 
     @field_validator("timezone")
     @classmethod

@@ -79,6 +79,15 @@ def test_a_school_file_from_before_end_of_day_still_starts(
     assert load_school(path).end_of_day == end_of_day
 
 
+def test_times_written_without_quotes_are_read_as_written(tmp_path: Path) -> None:
+    # YAML reads 15:30 as 930 (minutes): taken as seconds, it was 00:15:30, and a comparison with a zoned time failed.
+    path = tmp_path / "school.yaml"
+    path.write_text("name: X\nquiet_hours: {start: 7:00, end: 18:00}\nreminder_time: 8:30\nend_of_day: 15:30\n")
+    school = load_school(path)
+    assert (school.quiet_hours.start, school.quiet_hours.end) == (dt.time(7), dt.time(18))
+    assert (school.reminder_time, school.end_of_day) == (dt.time(8, 30), dt.time(15, 30))
+
+
 def test_missing_school_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="file not found"):
         load_school(tmp_path / "nope.yaml")
