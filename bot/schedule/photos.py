@@ -50,14 +50,15 @@ DONE_WORDS = frozenset(
 )
 STILL_TO_DO_WORDS = frozenset(
     "took taken take taking some few more new another several lots couple will i'll going gonna tomorrow later "
-    "tonight soon next need needs yet not still until when never cannot dont didnt havent hasnt cant wont".split()
+    "tonight soon next need needs yet not still until when never cannot dont didnt havent hasnt cant wont "
+    "almost nearly partly partially half most except apart but left remaining rest how what mean".split()
 )
 
 
 def says_done(note: str) -> bool:
     """True for 'done, thanks', 'moved to OneDrive and deleted', 'have been deleted'; False for a note about
     images still to deal with, such as 'took 12 at sports day' or 'sports day, will be moved tomorrow'."""
-    if re.search(r"\d", note):  # "3 photos", "took 12": a count is new images
+    if re.search(r"[\d?]", note):  # "3 photos", "took 12": a count is new images; "done?" is a question
         return False
     words = re.findall(r"[a-z']+", note.lower().replace("’", "'"))
     if any(w in STILL_TO_DO_WORDS or w.endswith("n't") for w in words):

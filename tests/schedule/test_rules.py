@@ -499,6 +499,18 @@ def test_the_ways_people_say_their_images_are_done_confirm_them(core: Core, note
     assert "nothing more to do" in core.schedule.photos.command(jo, note)  # nothing open: nothing new recorded
 
 
+@pytest.mark.parametrize(
+    "note", ["almost done", "done except the video", "deleted most of them", "uploaded the photos, videos remaining",
+             "done?", "how do I mark these done"],
+)
+def test_half_done_or_a_question_does_not_stop_the_reminders(core: Core, note: str) -> None:
+    jo = pid(core, "Jo Teacher")
+    core.schedule.photos.record(jo)
+    assert "No more reminders" not in core.schedule.photos.command(jo, note)
+    with core.db.session() as session:
+        assert session.scalar(select(PhotoRecord).where(PhotoRecord.confirmed_at.is_not(None))) is None
+
+
 @pytest.mark.parametrize("note", NEW_IMAGES_NOTES)
 def test_a_note_about_images_still_to_deal_with_records_them(core: Core, note: str) -> None:
     reply = core.schedule.photos.command(pid(core, "Jo Teacher"), note)
