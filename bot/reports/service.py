@@ -74,7 +74,6 @@ from bot.reports.routing import (
     HANDLER_ROLES,
     ROUTE_NAMES,
     add_school_days,
-    allowed_roles,
     escalation_people,
     find_conflicts,
     may_handle,
@@ -241,10 +240,13 @@ class ReportService:
             if person is None or not person.has_role(*HANDLER_ROLES):
                 return None
             going: dict[tuple[str, ...], list[str]] = {}
+            escalated = False
             for category in self._categories:
-                if person.has_role(*allowed_roles(category, set())):
-                    names = tuple(p.name for p in route_people(everyone, category, set(), today))
+                if person.has_role(*category.route):
+                    about = {p.id for p in with_role(everyone, *category.about)}  # never the people it is about
+                    names = tuple(p.name for p in route_people(everyone, category, about, today))
                     going.setdefault(names, []).append(_in_a_sentence(category.label))
+                escalated |= any(person.has_role(*step.to) for step in category.escalation)
         lines = []
         for names, labels in going.items():
             what = f"new reports of {and_list(labels)}"
@@ -252,6 +254,9 @@ class ReportService:
                 lines.append(f"{what} still go to {and_list(list(names))}: nobody else at work can take them.")
             else:
                 lines.append(f"{what} go to {and_list(list(names)) or 'nobody'}.")
+        if escalated:
+            lines.append("a report nobody has acknowledged in time still reaches them where nobody else at work "
+                         "holds their role.")
         return " ".join(line[0].upper() + line[1:] for line in lines) or None
 
     def handlers(self) -> list[tuple[str, str]]:
@@ -845,9 +850,13 @@ class ReportService:
             reached = escalation_people(everyone, step, conflicts, today)
             people = [p for p in reached if p.id not in has_it]
             reminded = [p for p in reached if p.id in has_it]
+            named = not reached and bool(escalation_people(everyone, step, set(), today))
+            if not reached:  # the step's roles are held by nobody, or only by people it names: chase who has it
+                reminded = [p for p in everyone if p.id in has_it]
             has_it |= {p.id for p in reached}
             waited = self._waited(step, start, now) + (" since it was passed on" if report.escalation_start else "")
-            detail = f"Not acknowledged after {waited}. Alerted: {_alerted_on_escalation(people, reminded)}"
+            alerted = _alerted_on_escalation(people, reminded, named=named)
+            detail = f"Not acknowledged after {waited}. Alerted: {alerted}"
             event = chronology.append(
                 session, self.vault, report, at=now, actor=SYSTEM, action="escalated", detail=detail
             )
@@ -1516,11 +1525,17 @@ def _in_a_sentence(label: str) -> str:
     return label[:1].lower() + label[1:] if label[1:2].islower() or label[1:2] == " " else label
 
 
-def _alerted_on_escalation(people: Sequence[Person], reminded: Sequence[Person]) -> str:
-    """Who an escalation step sent the case to, and who it reminded because they had it already."""
-    if not people and not reminded:
+def _alerted_on_escalation(people: Sequence[Person], reminded: Sequence[Person], *, named: bool = False) -> str:
+    """Who an escalation step sent the case to, and who it reminded because they had it already. `named`: the
+    step's roles are held only by people the report names."""
+    if people:
+        said = _names(people)
+    elif named:
+        said = "nobody else: the report names whoever holds those roles"
+    elif reminded:
+        said = "nobody new"
+    else:
         return "nobody holds those roles"
-    said = _names(people) if people else "nobody new"
     if reminded:
         one = len(reminded) == 1
         said += f" ({_names(reminded)} already {'has' if one else 'have'} it, and {'was' if one else 'were'} reminded)"

@@ -227,3 +227,18 @@ def test_an_update_reaches_the_card_of_whoever_was_sent_the_case(core: Core, clo
         rows = session.query(OutboxRow).filter_by(kind="report_update").all()
         updated = {core.outbox.message(r).recipient.address for r in rows}
     assert "Sam Deputy" in updated
+
+
+def test_a_step_whose_roles_the_report_names_still_chases_whoever_has_the_case(core: Core, clock: ManualClock) -> None:
+    core.people.set_away("Dana Lead", _today(core, clock))
+    receipt = core.reports.submit("child_at_risk", "Sam Deputy shouted at a pupil.", channel="console")
+    clock.advance(minutes=15)  # the deputies' step: Sam is named, so nobody new; Alex, who has it, is reminded
+    assert core.reports.escalate_due() == 1
+    events = core.reports.case(receipt.code, actor(core, "Alex Head")).events
+    step = next(e.detail or "" for e in events if e.action == "escalated")
+    assert step.endswith("nobody else: the report names whoever holds those roles (Alex Head already has it, and was "
+                         "reminded)")
+    with core.db.session() as session:
+        reminders = [core.outbox.message(r) for r in session.query(OutboxRow).filter_by(kind="report_update")]
+    assert [m.recipient.address for m in reminders] == ["Alex Head"] and "please acknowledge it" in (
+        reminders[0].ping or "")
