@@ -92,6 +92,6 @@ class ScheduleService:
             return 0  # the reports service is not part of this build yet
         try:
             return int(reports.escalate_due() or 0)
-        except Exception:  # the reminders above are already committed; the next run retries the escalations
+        except Exception:  # logged; the next run (a minute later) retries the escalations, then the reminders run
             log.exception("report escalations failed")
             return 0

@@ -179,7 +179,8 @@ def _away(args: argparse.Namespace) -> int:
     core = make_core()
     if args.back:
         person = core.people.set_away(args.name, None)
-        print(f"{person.name} is back: reports reach them again.")
+        again = " Reports reach them again." if core.reports.while_away(person.name) else ""
+        print(f"{person.name} is back.{again}")
         return 0
     today = core.clock.now().astimezone(core.school.tz).date()
     if args.day < today:

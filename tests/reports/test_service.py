@@ -586,3 +586,16 @@ def test_when_everyone_who_could_take_a_report_is_away_it_still_reaches_them(cor
     core.reports.submit("child_at_risk", TEXT, channel="console")
     assert {m.recipient.address for m in alerts(core)} == {"Dana Lead"}
     assert core.reports.while_away("Jo Teacher") is None
+
+
+def test_being_away_is_explained_for_escalations_too(core: Core, clock: ManualClock) -> None:
+    today = clock.now().astimezone(core.school.tz).date()
+    core.people.set_away("Sam Deputy", today)
+    assert core.reports.while_away("Sam Deputy") == (
+        "A report nobody has acknowledged in time still reaches them where nobody else at work holds their role."
+    )
+    core.people.set_away("Chris Chair", today)  # with the deputy away too: still the chair, never the head
+    assert (core.reports.while_away("Chris Chair") or "").startswith(
+        "New reports of a concern about the headteacher still go to Chris Chair: nobody else at work can take them.")
+    core.reports.submit("headteacher_concern", TEXT, channel="console")
+    assert {m.recipient.address for m in alerts(core)} == {"Chris Chair"}
