@@ -151,6 +151,25 @@ class Leavers:
         window_closed = self.quiet.local(now).time().replace(tzinfo=None) >= self.core.school.quiet_hours.end
         return self.quiet.next_school_day(today + dt.timedelta(days=1) if window_closed else today)
 
+    @staticmethod
+    def _asked(session: Session, leaver: Person, day: dt.date) -> list[Person]:
+        """Who is asked to change a leaver's passwords: the admin, or, failing one (the admin is the leaver), the
+        headteacher."""
+        for role in ("admin", "headteacher"):
+            people = [p for p in People.with_role(session, role, on=day) if p.id != leaver.id]
+            if people:
+                return people
+        return []
+
+    def who_is_asked(self, name: str, day: dt.date) -> str:
+        """How the command line names who will be asked on `day`: "the admin", "the headteacher", or nobody."""
+        with self.core.db.session() as session:
+            leaver = find_person(session, name)
+            asked = self._asked(session, leaver, day)
+            if not asked:
+                return "nobody (there is no admin or headteacher to ask)"
+            return "the admin" if asked[0].has_role("admin") else "the headteacher"
+
     def run_due(self, session: Session, now: dt.datetime) -> int:
         """From each leaver's last school day, every school day at reminder time: the passwords until confirmed,
         and the pictures still on their own phone until confirmed (on their own once the passwords are done)."""
@@ -179,9 +198,7 @@ class Leavers:
             previous = last_sent(session, series)
             if previous is not None and previous.sent_on >= today:
                 continue
-            admins = [p for p in People.with_role(session, "admin", on=today) if p.id != leaver.id]
-            if not admins:  # someone must change them: the headteacher, failing an admin
-                admins = [p for p in People.with_role(session, "headteacher", on=today) if p.id != leaver.id]
+            admins = self._asked(session, leaver, today)
             if not admins:
                 continue
             seq = previous.seq + 1 if previous else 0

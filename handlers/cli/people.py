@@ -151,13 +151,15 @@ def _leave(args: argparse.Namespace) -> int:
     leavers = core.schedule.leavers
     asked, last = leavers.first_prompt_day(args.day), leavers.last_school_day(args.day)
     when = "today" if asked == today else f"on {long_date(asked)}"
+    who = leavers.who_is_asked(person.name, asked)
+    who = who[0].upper() + who[1:]
     if args.day <= today:  # recorded late: asked today, or on the next school day, not on a day that has passed
-        print(f"{person.name} left on {day}. The admin will be asked {when} {passwords}")
+        print(f"{person.name} left on {day}. {who} will be asked {when} {passwords}")
     elif asked == last:  # the leave date is their first day away: asked on their last school day
-        print(f"{person.name} leaves on {day}, their first day away. The admin will be asked {when}, their last "
+        print(f"{person.name} leaves on {day}, their first day away. {who} will be asked {when}, their last "
               f"school day, {passwords}")
     else:  # recorded after the reminders of their last school day
-        print(f"{person.name} leaves on {day}, their first day away. The admin will be asked {when} {passwords}")
+        print(f"{person.name} leaves on {day}, their first day away. {who} will be asked {when} {passwords}")
     from bot.people import ROLE_LABELS
 
     empty = core.people.roles_left_empty(person.name, args.day)

@@ -95,6 +95,7 @@ def test_people_commands_round_trip(tmp_path: Path) -> None:
 def test_recording_that_the_last_holder_of_a_role_leaves_says_so(tmp_path: Path) -> None:
     office = policybot(tmp_path, "people", "leave", "Pat Office", "--on", "2031-07-18")
     assert "nobody else is the Administrator" in office.stdout and "policybot people role NAME" in office.stdout
+    assert "The headteacher will be asked" in office.stdout  # the admin is the one leaving
     dsl = policybot(tmp_path, "people", "leave", "Dana Lead", "--on", "2031-07-18")
     assert "Please note" not in dsl.stdout  # Sam Deputy is still there
     deputy = policybot(tmp_path, "people", "leave", "Sam Deputy", "--on", "2031-09-01")
