@@ -676,7 +676,7 @@ class Acks:
             f"{counted(len(outstanding), 'member')} of staff {'have' if many else 'has'} not accepted "
             f"the {title}, version {campaign.version}, after {HEAD_AFTER} or more reminders:"
         )
-        tail = f"Accepted so far: {done} of {len(everyone)}. Reminders continue weekly until each has accepted."
+        tail = f"Accepted so far: {done:,} of {len(everyone):,}. Reminders continue weekly until each has accepted."
         queued = 0
         for head in heads:
             # The headteacher is staff too, and may be on their own list: said to them as "you".
@@ -692,7 +692,7 @@ class Acks:
                     kind="ack_outstanding",
                     title=f"Not yet accepted: {title} (version {campaign.version})",
                     text="\n".join([*lines, *paper, where]),
-                    fields={"Outstanding": str(len(outstanding)), "Accepted": f"{done} of {len(everyone)}"},
+                    fields={"Outstanding": f"{len(outstanding):,}", "Accepted": f"{done:,} of {len(everyone):,}"},
                     ref=f"ack:{campaign.policy_id}",
                     slot=f"{series}:{head.id}",  # a newer list replaces one not yet delivered
                 ),

@@ -126,9 +126,9 @@ def compliance_lines(rows: Sequence[Any]) -> list[str]:
         # Someone with no Slack id is never reminded (their acceptance is recorded on paper): the head should know.
         waiting = sorted(str(r.name) + ("" if getattr(r, "on_slack", True) else " (no Slack account)")
                          for r in members if r.acknowledged_at is None)
-        line = f"{title} version {version}: {len(members) - len(waiting)} of {len(members)} staff have accepted it"
+        line = f"{title} version {version}: {len(members) - len(waiting):,} of {len(members):,} staff have accepted it"
         if waiting:
-            shown = ", ".join(waiting[:10]) + (f" and {len(waiting) - 10} more" if len(waiting) > 10 else "")
+            shown = ", ".join(waiting[:10]) + (f" and {len(waiting) - 10:,} more" if len(waiting) > 10 else "")
             line += f". Not yet: {shown}"
         if not getattr(members[0], "reminded", True):
             line += ". It has not been published, so nobody is reminded to accept it"

@@ -207,3 +207,6 @@ def test_compliance_names_who_is_not_on_slack() -> None:
                                row("Dana Lead")])
     assert line == ("Social Media Policy version 2022.1: 1 of 3 staff have accepted it. "
                     "Not yet: Dana Lead, Terry Assistant (no Slack account).")
+    [big] = compliance_lines([row(f"Staff {n:04d}", accepted=n < 1200) for n in range(1500)])
+    assert big.startswith("Social Media Policy version 2022.1: 1,200 of 1,500 staff have accepted it. Not yet: ")
+    assert big.endswith(" and 290 more.")
