@@ -32,6 +32,7 @@ class ScheduleService:
     def __init__(self, core: Core) -> None:
         self.core = core
         self.quiet = QuietHours(core.school)
+        self.failed: list[str] = []  # the rules (and "escalations") that failed in the last run_due, logged
 
     @cached_property
     def reviews(self) -> Reviews:
@@ -54,6 +55,7 @@ class ScheduleService:
         first, and a rule that fails is logged and skipped: a fault in a reminder never holds up a safeguarding
         escalation, nor the other reminders (each is tried again a minute later)."""
         now = self.core.clock.now()
+        self.failed = []
         escalations = self._escalate_reports()
         rules: dict[str, Callable[[Session, dt.datetime], int]] = {
             "reviews": self.reviews.run_due,
@@ -82,6 +84,7 @@ class ScheduleService:
             return 0
         except Exception:  # a fault in one rule (bad data, a bug): the others, and escalations, still run
             log.exception("%s reminders failed; they are tried again at the next run", name)
+            self.failed.append(name)
             return 0
 
     def _escalate_reports(self) -> int:
@@ -94,4 +97,5 @@ class ScheduleService:
             return int(reports.escalate_due() or 0)
         except Exception:  # logged; the next run (a minute later) retries the escalations, then the reminders run
             log.exception("report escalations failed")
+            self.failed.append("escalations")
             return 0

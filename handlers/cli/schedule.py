@@ -146,6 +146,10 @@ def _acks_report(args: argparse.Namespace) -> int:
 def _run_due(args: argparse.Namespace) -> int:
     from handlers.cli.common import make_core
 
-    counts = make_core().schedule.run_due()
+    schedule = make_core().schedule
+    counts = schedule.run_due()
     print("Queued: " + ", ".join(f"{name} {count}" for name, count in counts.items()) + ".")
+    if schedule.failed:  # the rest ran; the log has the error
+        print(f"Failed: {', '.join(schedule.failed)}. The log has the error; the next run tries again.")
+        return 1
     return 0

@@ -847,3 +847,4 @@ def test_a_failing_reminder_rule_holds_up_neither_escalations_nor_the_other_rule
     counts = core.schedule.run_due()
     assert counts["escalations"] == 1 and counts["photos"] == 0  # the deputies, 15 minutes on
     assert counts["acks"] > 0  # the rule after the broken one still ran
+    assert core.schedule.failed == ["photos"]
