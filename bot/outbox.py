@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import logging
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -36,6 +36,7 @@ class NotConfigured(DeliveryError):
     """The message's platform has no connection yet: it stays queued until one is configured."""
 
 PENDING, SENDING, DELIVERED, FAILED = "pending", "sending", "delivered", "failed"
+CANCELLED = "cancelled"  # an outbox row no longer worth sending (e.g. the reminder was already acted on)
 SUPERSEDED = "superseded"  # a newer version of the message (same slot) was queued: this one is not sent
 LEASE = dt.timedelta(minutes=2)  # a row claimed by a process that then died is retried after this
 CLAIM_BATCH = 10  # rows claimed at a time by one dispatcher
@@ -87,6 +88,19 @@ def backoff(attempts: int, retry_after: float | None = None) -> dt.timedelta:
     if retry_after is not None:
         return dt.timedelta(seconds=max(0.0, retry_after))
     return min(dt.timedelta(seconds=2 ** min(attempts, 12)), MAX_BACKOFF)
+
+
+def withdraw_pending(session: Session, key_prefixes: Iterable[str]) -> int:
+    """Stop queued, not yet sent messages that are no longer needed (the reminder was acted on)."""
+    cancelled = 0
+    for prefix in key_prefixes:
+        result = session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.key.startswith(prefix, autoescape=True), OutboxRow.status == PENDING)
+            .values(status=CANCELLED, last_error="no longer needed")
+        )
+        cancelled += result.rowcount  # type: ignore[attr-defined]
+    return cancelled
 
 
 class Outbox:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import School, Settings
 from bot.crypto import Vault
-from bot.outbox import Outbox, OutboxRow
+from bot.outbox import Outbox, OutboxRow, withdraw_pending
 from bot.people import People, Person
 from bot.ports import Button, Clock, OutboundMessage, Recipient
 from bot.reports import chronology
@@ -109,6 +109,7 @@ ESCALATES_AGAIN = "escalates again from now"
 # The last card of someone now kept from a case: honest, and the same whatever the reason (it may be about them).
 WITHDRAWN = "This case is now with others at the school who handle concerns. Nothing more about it will be shown here."
 CARD_KINDS = ("report_alert", "report_escalation", "report_update")
+REMINDER = "reminder"  # the key part of an escalation step's reminder on a card someone already has
 MOVED = "moved"  # the key part of the DSL channel's last card of a case that left it (see _queue_moved_card)
 SAME_REPLY_WINDOW = dt.timedelta(minutes=10)  # the same reply again within this is taken as sent twice
 ASKED_SENDER = "asked the sender"  # a DSL's question to the sender, as the chronology reads it
@@ -877,7 +878,7 @@ class ReportService:
                 category,
                 recipients(self.settings, reminded, urgent=category.urgent, shared_channel=False) if reminded else [],
                 kind="report_update",
-                key_part=f"update:{event.seq}",
+                key_part=f"{REMINDER}:{event.seq}",  # withdrawn, if still waiting, once the case is acknowledged
                 status_line=f"Still not acknowledged after {waited}.",
                 ping=f"Report {report.code} is still not acknowledged after {waited}: please acknowledge it.",
             )
@@ -1046,6 +1047,8 @@ class ReportService:
         return session.scalar(select(ReportRow).where(ReportRow.code == code).with_for_update())
 
     def _mark_acknowledged(self, session: Session, report: ReportRow, category: Category, person: Person) -> None:
+        # A reminder to acknowledge it, still waiting (Slack down), is not sent, nor carried by the next card.
+        withdraw_pending(session, [f"report:{report.code}:{REMINDER}:"])
         now = self.clock.now()
         report.status, report.acknowledged_at, report.acknowledged_by = ACKNOWLEDGED, now, person.name
         event = chronology.append(session, self.vault, report, at=now, actor=person.name, action="acknowledged")

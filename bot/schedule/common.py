@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from bot.outbox import PENDING, OutboxRow
+from bot.outbox import withdraw_pending
 from bot.people import People, Person, PersonRole
 from bot.ports import Recipient
 from bot.schedule.models import SentReminder
@@ -24,7 +24,9 @@ from bot.schedule.models import SentReminder
 if TYPE_CHECKING:
     from bot.policy.loader import PolicyLibrary
 
-CANCELLED = "cancelled"  # an outbox row no longer worth sending (e.g. the reminder was already acted on)
+
+
+cancel_pending = withdraw_pending  # the rules' name for it: a reminder acted on is not sent
 
 
 class ScheduleError(Exception):
@@ -121,19 +123,6 @@ def mark_sent_many(session: Session, series_seqs: Iterable[tuple[str, int]], now
     rows = [{"series": series, "seq": seq, "sent_on": today, "sent_at": now} for series, seq in series_seqs]
     if rows:
         session.execute(insert(SentReminder), rows)
-
-
-def cancel_pending(session: Session, key_prefixes: Iterable[str]) -> int:
-    """Stop queued, not yet sent messages that are no longer needed (the reminder was acted on)."""
-    cancelled = 0
-    for prefix in key_prefixes:
-        result = session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.key.startswith(prefix, autoescape=True), OutboxRow.status == PENDING)
-            .values(status=CANCELLED, last_error="no longer needed")
-        )
-        cancelled += result.rowcount  # type: ignore[attr-defined]
-    return cancelled
 
 
 def long_date(day: dt.date) -> str:

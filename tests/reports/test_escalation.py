@@ -242,3 +242,18 @@ def test_a_step_whose_roles_the_report_names_still_chases_whoever_has_the_case(c
         reminders = [core.outbox.message(r) for r in session.query(OutboxRow).filter_by(kind="report_update")]
     assert [m.recipient.address for m in reminders] == ["Alex Head"] and "please acknowledge it" in (
         reminders[0].ping or "")
+
+
+def test_a_reminder_still_waiting_when_the_case_is_acknowledged_is_withdrawn(core: Core, clock: ManualClock) -> None:
+    core.people.set_away("Dana Lead", _today(core, clock))
+    receipt = core.reports.submit("child_at_risk", "A pupil is afraid to go home.", channel="console")
+    clock.advance(minutes=15)
+    core.reports.escalate_due()  # Sam, who has it, is reminded; nothing is delivered yet (Slack down, say)
+    core.reports.acknowledge(receipt.code, actor(core, "Sam Deputy"))
+    with core.db.session() as session:
+        rows = session.query(OutboxRow).filter_by(kind="report_update").order_by(OutboxRow.id).all()
+        sams = [(row.status, core.outbox.message(row)) for row in rows
+                if core.outbox.message(row).recipient.address == "Sam Deputy"]
+    assert [status for status, _ in sams] == ["cancelled", "pending"]
+    acknowledged = sams[-1][1]
+    assert "Acknowledged by Sam Deputy" in acknowledged.text and not acknowledged.ping  # no "please acknowledge it"

@@ -14,10 +14,10 @@ from sqlalchemy import select, update
 
 from bot.config import REPO_ROOT, School
 from bot.core import Core
-from bot.outbox import OutboxRow
+from bot.outbox import CANCELLED, OutboxRow
 from bot.people import People
 from bot.ports import ManualClock, OutboundMessage
-from bot.schedule.common import CANCELLED, ScheduleError, long_date
+from bot.schedule.common import ScheduleError, long_date
 from bot.schedule.models import AckCampaign, PhotoRecord
 from bot.schedule.quiet import ROUTINE_KINDS
 from tests.conftest import core_with
