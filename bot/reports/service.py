@@ -74,6 +74,7 @@ from bot.reports.routing import (
     HANDLER_ROLES,
     ROUTE_NAMES,
     add_school_days,
+    at_work,
     escalation_people,
     find_conflicts,
     may_handle,
@@ -849,14 +850,19 @@ class ReportService:
                 break
             report.escalation_level += 1
             reached = escalation_people(everyone, step, conflicts, today)
+            holders_at_work = [p for p in at_work(everyone, today) if p.id in has_it]
+            # Those who hold the step's roles are all away, and someone at work has the case: chase them instead.
+            away = bool(reached) and not at_work(reached, today) and bool(holders_at_work)
+            if away:
+                reached = []
             people = [p for p in reached if p.id not in has_it]
             reminded = [p for p in reached if p.id in has_it]
-            named = not reached and bool(escalation_people(everyone, step, set(), today))
-            if not reached:  # the step's roles are held by nobody, or only by people it names: chase who has it
-                reminded = [p for p in everyone if p.id in has_it]
+            named = not reached and not away and bool(escalation_people(everyone, step, set(), today))
+            if not reached:  # the step's roles are held by nobody, only by people it names, or only by people away
+                reminded = holders_at_work or [p for p in everyone if p.id in has_it]
             has_it |= {p.id for p in reached}
             waited = self._waited(step, start, now) + (" since it was passed on" if report.escalation_start else "")
-            alerted = _alerted_on_escalation(people, reminded, named=named)
+            alerted = _alerted_on_escalation(people, reminded, named=named, away=away)
             detail = f"Not acknowledged after {waited}. Alerted: {alerted}"
             event = chronology.append(
                 session, self.vault, report, at=now, actor=SYSTEM, action="escalated", detail=detail
@@ -1528,13 +1534,17 @@ def _in_a_sentence(label: str) -> str:
     return label[:1].lower() + label[1:] if label[1:2].islower() or label[1:2] == " " else label
 
 
-def _alerted_on_escalation(people: Sequence[Person], reminded: Sequence[Person], *, named: bool = False) -> str:
+def _alerted_on_escalation(
+    people: Sequence[Person], reminded: Sequence[Person], *, named: bool = False, away: bool = False
+) -> str:
     """Who an escalation step sent the case to, and who it reminded because they had it already. `named`: the
-    step's roles are held only by people the report names."""
+    step's roles are held only by people the report names; `away`: only by people away."""
     if people:
         said = _names(people)
     elif named:
         said = "nobody else: the report names whoever holds those roles"
+    elif away:
+        said = "nobody else: whoever holds those roles is away"
     elif reminded:
         said = "nobody new"
     else:

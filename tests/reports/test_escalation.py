@@ -257,3 +257,18 @@ def test_a_reminder_still_waiting_when_the_case_is_acknowledged_is_withdrawn(cor
     assert [status for status, _ in sams] == ["cancelled", "pending"]
     acknowledged = sams[-1][1]
     assert "Acknowledged by Sam Deputy" in acknowledged.text and not acknowledged.ping  # no "please acknowledge it"
+
+
+def test_a_step_whose_role_holders_are_all_away_chases_whoever_has_the_case_at_work(
+    core: Core, clock: ManualClock
+) -> None:
+    today = _today(core, clock)
+    for name in ("Dana Lead", "Sam Deputy"):
+        core.people.set_away(name, today + dt.timedelta(days=2))
+    receipt = core.reports.submit("child_at_risk", "A pupil is afraid to go home.", channel="console")  # to Alex
+    clock.advance(minutes=15)  # the deputies' step: Sam is away, Alex has it at work
+    assert core.reports.escalate_due() == 1
+    assert escalations(core) == []  # no card to Sam, who is away
+    events = core.reports.case(receipt.code, actor(core, "Alex Head")).events
+    step = next(e.detail or "" for e in events if e.action == "escalated")
+    assert step.endswith("nobody else: whoever holds those roles is away (Alex Head already has it, and was reminded)")
