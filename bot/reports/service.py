@@ -87,7 +87,7 @@ from bot.reports.routing import (
     with_role,
 )
 from bot.storage import Database
-from bot.wording import and_list
+from bot.wording import and_list, upper_first
 
 log = logging.getLogger(__name__)
 
@@ -259,7 +259,7 @@ class ReportService:
         if escalated:
             lines.append("a report nobody has acknowledged in time still reaches them where nobody else at work "
                          "holds their role.")
-        return " ".join(line[0].upper() + line[1:] for line in lines) or None
+        return " ".join(upper_first(line) for line in lines) or None
 
     def handlers(self) -> list[tuple[str, str]]:
         """(name, role) of everyone who may be alerted about reports today: for a form to ask whether the concern is
@@ -1285,27 +1285,11 @@ class ReportService:
         """The last update of each card a person now kept from the case was sent (by DM, on Telegram): without the
         report or buttons, whose presses would only be refused and recorded. It says where the case is, not why:
         it may be about them. Nobody who was never sent a card is sent one now."""
-        carded = set(session.scalars(
-            select(OutboxRow.key).where(OutboxRow.ref == report.code, OutboxRow.kind.in_(CARD_KINDS))
-        ))
+        carded = set(self._carded(session, report))
         for person in named:
             for target in _own_addresses(person):
-                suffix = f":{target.platform}:{target.address}"
-                if not any(key.startswith(f"report:{report.code}:") and key.endswith(suffix) for key in carded):
-                    continue
-                self.outbox.enqueue(
-                    session,
-                    OutboundMessage(
-                        key=_card_key(report.code, "withdrawn", target),
-                        recipient=target,
-                        kind="report_update",
-                        text=f"Receipt {report.code}. {WITHDRAWN}",
-                        title=f"Concern {report.code}: {category.label}",
-                        fields={"Receipt": report.code, "Category": category.label},
-                        ref=report.code,
-                        slot=_card_slot(report.code, target),
-                    ),
-                )
+                if target in carded:
+                    self._queue_last_card(session, report, category, target, "withdrawn", WITHDRAWN)
 
     def _queue_moved_card(self, session: Session, report: ReportRow, category: Category) -> None:
         """The DSL channel's card of a case that now goes by direct message: its last update, without buttons, so
@@ -1313,15 +1297,21 @@ class ReportService:
         channel = self.settings.slack_dsl_channel
         if not (self.settings.slack_enabled and channel):
             return
-        target = Recipient("slack", channel)
+        moved = ("This case has moved to direct messages with the people handling it. Nothing more about it will be "
+                 "shown here.")
+        self._queue_last_card(session, report, category, Recipient("slack", channel), MOVED, moved)
+
+    def _queue_last_card(
+        self, session: Session, report: ReportRow, category: Category, target: Recipient, key_part: str, text: str
+    ) -> None:
+        """A card's last update, in its slot: only the receipt and `text`, no report and no buttons."""
         self.outbox.enqueue(
             session,
             OutboundMessage(
-                key=_card_key(report.code, MOVED, target),
+                key=_card_key(report.code, key_part, target),
                 recipient=target,
                 kind="report_update",
-                text=f"Receipt {report.code}. This case has moved to direct messages with the people handling it. "
-                "Nothing more about it will be shown here.",
+                text=f"Receipt {report.code}. {text}",
                 title=f"Concern {report.code}: {category.label}",
                 fields={"Receipt": report.code, "Category": category.label},
                 ref=report.code,
