@@ -226,11 +226,16 @@ class People:
                 self.upsert(session, entry)
         return len(entries)
 
+    @classmethod
+    def _named(cls, session: Session, name: str) -> Person:
+        person = cls.by_name(session, name)
+        if person is None:
+            raise PeopleError(f"nobody called {name!r}; `policybot people list` shows everyone")
+        return person
+
     def set_roles(self, name: str, roles: Iterable[str]) -> Person:
         with self.db.session() as session:
-            person = self.by_name(session, name)
-            if person is None:
-                raise PeopleError(f"nobody called {name!r}; `policybot people list` shows everyone")
+            person = self._named(session, name)
             person.set_roles(roles)
             return person
 
@@ -253,17 +258,13 @@ class People:
     def set_away(self, name: str, until: dt.date | None) -> Person:
         """Record that someone is away up to and including `until` (None: they are back)."""
         with self.db.session() as session:
-            person = self.by_name(session, name)
-            if person is None:
-                raise PeopleError(f"nobody called {name!r}; `policybot people list` shows everyone")
+            person = self._named(session, name)
             person.away_until = until
             return person
 
     def set_leave_date(self, name: str, day: dt.date | None) -> Person:
         """Record the day someone leaves (their first day away), or None: they are not leaving after all."""
         with self.db.session() as session:
-            person = self.by_name(session, name)
-            if person is None:
-                raise PeopleError(f"nobody called {name!r}; `policybot people list` shows everyone")
+            person = self._named(session, name)
             person.leave_date = day
             return person

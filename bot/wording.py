@@ -15,3 +15,8 @@ def and_list(items: Sequence[str]) -> str:
 def counted(count: int, singular: str, plural: str | None = None) -> str:
     """"1 member", "2 members", "1,336 days": a count with its noun agreeing (`plural` when not just + "s")."""
     return f"{count:,} {singular if count == 1 else plural or singular + 's'}"
+
+
+def upper_first(text: str) -> str:
+    """The text with its first letter a capital, the rest as it was ("a report..." at the start of a sentence)."""
+    return text[:1].upper() + text[1:]

@@ -669,14 +669,13 @@ class Acks:
         seq = previous.seq + 1 if previous else 0
         mark_sent(session, series, seq, now, today)
         title = self._policy_title(campaign.policy_id)
-        everyone = joined
-        done = sum(1 for p in everyone if p.id in acked)
+        done = sum(1 for p in joined if p.id in acked)
         many = len(outstanding) != 1
         heading = (
             f"{counted(len(outstanding), 'member')} of staff {'have' if many else 'has'} not accepted "
             f"the {title}, version {campaign.version}, after {HEAD_AFTER} or more reminders:"
         )
-        tail = f"Accepted so far: {done:,} of {len(everyone):,}. Reminders continue weekly until each has accepted."
+        tail = f"Accepted so far: {done:,} of {len(joined):,}. Reminders continue weekly until each has accepted."
         queued = 0
         for head in heads:
             # The headteacher is staff too, and may be on their own list: said to them as "you".
@@ -692,7 +691,7 @@ class Acks:
                     kind="ack_outstanding",
                     title=f"Not yet accepted: {title} (version {campaign.version})",
                     text="\n".join([*lines, *paper, where]),
-                    fields={"Outstanding": f"{len(outstanding):,}", "Accepted": f"{done:,} of {len(everyone):,}"},
+                    fields={"Outstanding": f"{len(outstanding):,}", "Accepted": f"{done:,} of {len(joined):,}"},
                     ref=f"ack:{campaign.policy_id}",
                     slot=f"{series}:{head.id}",  # a newer list replaces one not yet delivered
                 ),

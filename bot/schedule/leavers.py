@@ -133,12 +133,7 @@ class Leavers:
 
     def last_school_day(self, leave_date: dt.date) -> dt.date:
         """Their last day at work: the last school day before their leave date (their first day away)."""
-        day = leave_date - dt.timedelta(days=1)
-        for _ in range(400):  # a school year never has more than a few weeks off in a row
-            if self.quiet.is_school_day(day):
-                break
-            day -= dt.timedelta(days=1)
-        return day
+        return self.quiet.previous_school_day(leave_date - dt.timedelta(days=1))
 
     def first_prompt_day(self, leave_date: dt.date) -> dt.date:
         """The day the admin is first asked about someone leaving on `leave_date`: their last school day, or, when

@@ -47,10 +47,17 @@ class QuietHours:
 
     def next_school_day(self, day: dt.date) -> dt.date:
         """`day` itself when it is a school day, else the first school day after it."""
+        return self._school_day_from(day, dt.timedelta(days=1))
+
+    def previous_school_day(self, day: dt.date) -> dt.date:
+        """`day` itself when it is a school day, else the last school day before it."""
+        return self._school_day_from(day, dt.timedelta(days=-1))
+
+    def _school_day_from(self, day: dt.date, step: dt.timedelta) -> dt.date:
         for _ in range(400):  # a school year never has more than a few weeks off in a row
             if self.is_school_day(day):
                 return day
-            day += dt.timedelta(days=1)
+            day += step
         return day
 
     def at_local(self, day: dt.date, at: dt.time) -> dt.datetime:

@@ -23,7 +23,7 @@ from bot.ports import Button, OutboundMessage
 from bot.schedule.common import ScheduleError, cancel_pending, last_sent, long_date, mark_sent, recipient_for
 from bot.schedule.models import PolicyReview, PolicyVersion
 from bot.schedule.quiet import QuietHours
-from bot.wording import and_list, counted
+from bot.wording import and_list, counted, upper_first
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -348,7 +348,7 @@ class Reviews:
         else:
             late = counted(status.days_overdue, "day")
             when = f"{name} was due for its {cycle} review on {long_date(due)} and is now {late} overdue."
-        lines = [when[0].upper() + when[1:]]
+        lines = [upper_first(when)]
         if policy.reviewed_with:
             lines.append(f"The policy says it is reviewed with the {policy.reviewed_with}.")
         lines.append(f"Last reviewed: {long_date(status.last_reviewed)}.")

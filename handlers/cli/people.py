@@ -145,14 +145,14 @@ def _leave(args: argparse.Namespace) -> int:
     person = core.schedule.leavers.set_leave_date(args.name, args.day)
     today = core.clock.now().astimezone(core.school.tz).date()
     from bot.schedule.common import long_date
+    from bot.wording import upper_first
 
     day = long_date(args.day)
     passwords = "to change the passwords of the school accounts they could use."
     leavers = core.schedule.leavers
     asked, last = leavers.first_prompt_day(args.day), leavers.last_school_day(args.day)
     when = "today" if asked == today else f"on {long_date(asked)}"
-    who = leavers.who_is_asked(person.name, asked)
-    who = who[0].upper() + who[1:]
+    who = upper_first(leavers.who_is_asked(person.name, asked))
     if args.day <= today:  # recorded late: asked today, or on the next school day, not on a day that has passed
         print(f"{person.name} left on {day}. {who} will be asked {when} {passwords}")
     elif asked == last:  # the leave date is their first day away: asked on their last school day
