@@ -21,6 +21,7 @@ from bot.schedule.common import ScheduleError, long_date
 from bot.schedule.models import AckCampaign, PhotoRecord
 from bot.schedule.quiet import ROUTINE_KINDS
 from tests.conftest import core_with
+from tests.reports.conftest import RecordingNotifier
 
 POLICY = REPO_ROOT / "policy_data" / "social-media.yaml"
 LONDON = ZoneInfo("Europe/London")
@@ -764,18 +765,9 @@ def test_a_change_is_described_where_it_is_not_from_the_clauses_start(core: Core
 
 
 # --- delivery held back (Slack not connected, an outage, retries) ---
-class Recorder:
-    def __init__(self, platform: str) -> None:
-        self.platform = platform
-        self.delivered: list[OutboundMessage] = []
-
-    def deliver(self, message: OutboundMessage) -> None:
-        self.delivered.append(message)
-
-
 
 def run_school_days(
-    core: Core, clock: ManualClock, first: dt.date, last: dt.date, notifiers: dict[str, Recorder]
+    core: Core, clock: ManualClock, first: dt.date, last: dt.date, notifiers: dict[str, RecordingNotifier]
 ) -> None:
     """The minute job and the dispatcher at a few moments of every day, as the scheduler would run them."""
     day = first
@@ -792,10 +784,10 @@ def test_reminders_held_back_arrive_as_one_the_newest(core: Core, clock: ManualC
     clock.set(dt.datetime(2026, 11, 25, 8, 0, tzinfo=LONDON))
     core.schedule.acks.publish(POLICY)
     core.schedule.photos.record(pid(core, "Jo Teacher"))
-    console_only = {"console": Recorder("console")}
+    console_only = {"console": RecordingNotifier("console")}
     # Reminders on Wed 25 Nov and Mon 30 Nov (day 3 was a Saturday; day 7, Wed 2 Dec, is too soon after Monday).
     run_school_days(core, clock, dt.date(2026, 11, 25), dt.date(2026, 12, 2), console_only)
-    slack = Recorder("slack")
+    slack = RecordingNotifier("slack")
     clock.set(dt.datetime(2026, 12, 3, 10, 0, tzinfo=LONDON))  # Slack is connected on Thursday morning
     core.outbox.dispatch({"slack": slack})
     jo = [m for m in slack.delivered if m.recipient.address == "U0STAFF001"]
@@ -814,10 +806,11 @@ def test_reminders_held_back_wait_for_the_messaging_hours(core: Core, clock: Man
     core.schedule.photos.record(pid(core, "Jo Teacher"))
     core.people.set_leave_date("Sam Deputy", dt.date(2026, 12, 4))
     add_staff(core, "Terry Assistant")  # no Slack id: the head is told he cannot be asked
-    run_school_days(core, clock, dt.date(2026, 11, 25), dt.date(2026, 12, 11), {"console": Recorder("console")})
+    console_only = {"console": RecordingNotifier("console")}
+    run_school_days(core, clock, dt.date(2026, 11, 25), dt.date(2026, 12, 11), console_only)
     with core.db.session() as session:  # every kind of staff reminder is held: the rules queue nothing else
         assert set(session.scalars(select(OutboxRow.kind))) == ROUTINE_KINDS
-    slack = Recorder("slack")
+    slack = RecordingNotifier("slack")
     clock.set(dt.datetime(2026, 12, 12, 23, 10, tzinfo=LONDON))
     assert core.outbox.dispatch({"slack": slack}).delivered == 0
     clock.set(dt.datetime(2026, 12, 14, 6, 59, tzinfo=LONDON))
