@@ -322,8 +322,10 @@ def test_a_reply_that_slack_sends_again_is_added_once(slack: SlackWorld) -> None
     event = {"type": "message", "channel_type": "im", "user": STAFF, "text": f"{code} It was the swimming lesson.",
              "ts": ts, "channel": "D0STAFF001", "event_ts": ts}
     payload = slack.sender.event_payload(event)
-    assert slack.sender.json_body(payload).status == 200
-    retried = slack.sender.json_body(payload, timestamp=str(int(time.time()) - 1))  # signed afresh, as Slack does
+    first = int(time.time())
+    assert slack.sender.json_body(payload, timestamp=str(first)).status == 200
+    # Signed afresh, as Slack does: a different timestamp (not the first one again should the clock tick meanwhile).
+    retried = slack.sender.json_body(payload, timestamp=str(first + 1))
     assert retried.status == 200
     slack.fake.wait_for(
         lambda f: any("your reply has been added" in json.dumps(c.params) for c in f.ok_calls("chat.postMessage")),
