@@ -50,6 +50,8 @@ class ReviewStatus:
     unpublished: bool = False  # `version` (named by a review) is not published: staff have not been asked to read it
     # From mark_reviewed: the review this recording was added to, e.g. "Alex Head recorded on Monday 23 November 2026"
     joined: str | None = None
+    # From mark_reviewed: the day this same reviewer had already recorded this review (a repeat records nothing new)
+    already_on: dt.date | None = None
 
     @property
     def overdue(self) -> bool:
@@ -239,9 +241,11 @@ class Reviews:
                 if reviewer not in names:
                     joined = f"{and_list(names)} recorded on {long_date(again.reviewed_on)}"
                     again.reviewer = "; ".join([*names, reviewer])[:200]
-                if notes.strip() and notes.strip() not in again.notes:
+                added_notes = bool(notes.strip()) and notes.strip() not in again.notes
+                if added_notes:
                     again.notes = "\n".join(n for n in (again.notes, notes.strip()) if n)
-                status = self._status(session, policy, today)
+                already_on = again.reviewed_on if not joined and not added_notes else None
+                status = replace(self._status(session, policy, today), already_on=already_on)
                 if joined:  # read in the chat reply, "It is now {state}."
                     status = replace(status, state=f"{status.state}. This was added to the review {joined}: one "
                                                    "review, with both names")

@@ -68,9 +68,9 @@ def _status(args: argparse.Namespace) -> int:
     if not statuses:
         print("No policies loaded.")
     for s in statuses:  # an overdue one says "OVERDUE by ..." in its state: once is enough
-        print(f"{s.title} [{s.policy_id}] version {s.version}, last reviewed {s.last_reviewed}: {s.state}")
+        print(f"{s.title} [{s.policy_id}] version {s.version}, last reviewed {s.last_reviewed}: {s.state}.")
         if s.unpublished:
-            print(f"  When version {s.version}'s text is in the policy file, run `policybot policy publish FILE`.")
+            print("  To publish it: `policybot policy publish FILE`.")
     return 0
 
 
@@ -86,6 +86,9 @@ def _reviewed(args: argparse.Namespace) -> int:
     if status.joined:  # the head's review, co-signed by the chair: one review, not a second
         print(f"Added {args.reviewer} to the review of the {status.title} that {status.joined} ({change}): one "
               f"review, with both names and notes{due}.")
+    elif status.already_on:
+        print(f"Already recorded: the review of the {status.title} by {args.reviewer} on "
+              f"{long_date(status.already_on)} ({change}); nothing more to do{due}.")
     else:
         print(f"Recorded the review of the {status.title} by {args.reviewer} ({change}){due}.")
     if status.unpublished:

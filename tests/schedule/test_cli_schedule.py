@@ -32,6 +32,10 @@ def test_status_review_publish_and_report(cli: Path, capsys: pytest.CaptureFixtu
 
     assert main(["policy", "reviewed", "social-media", "--by", "Alex Head", "--notes", "checked"]) == 0
     assert "Recorded the review of the Social Media Policy by Alex Head (no changes needed)" in capsys.readouterr().out
+    assert main(["policy", "reviewed", "social-media", "--by", "Alex Head"]) == 0  # typed again: nothing new
+    out = capsys.readouterr().out
+    assert out.startswith("Already recorded: the review of the Social Media Policy by Alex Head on ")
+    assert "Recorded" not in out
     assert main(["policy", "status"]) == 0
     out = capsys.readouterr().out
     assert "up to date" in out and "OVERDUE" not in out
@@ -57,6 +61,7 @@ def test_a_new_version_named_at_review_is_not_up_to_date_until_published(
     assert main(["policy", "status"]) == 0
     out = capsys.readouterr().out
     assert "version 2026.1" in out and "not published yet" in out and "policy publish" in out
+    assert out.count("in the policy file") == 1  # said once, then the command
 
 
 def test_a_review_to_the_current_version_needs_no_change(cli: Path, capsys: pytest.CaptureFixture[str]) -> None:

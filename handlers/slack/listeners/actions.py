@@ -187,7 +187,8 @@ def register(app: App, core: Core, later: Later) -> None:
         elif name == "review.nochange":
             status = schedule.reviews.mark_reviewed(value, reviewer=person.name, by_person_id=person.id,
                                                     notes="no changes needed")
-            reply = f"Thank you: the review of the {status.title} is recorded. It is now {status.state}."
+            done = "was already recorded" if status.already_on else "is recorded"
+            reply = f"Thank you: the review of the {status.title} {done}. It is now {status.state}."
         elif name == "photos.done":
             reply = schedule.photos.confirm(int(value) if value.isdigit() else person.id, by_person_id=person.id)
         elif name == "leaver.done":

@@ -112,6 +112,10 @@ def test_review_no_change_is_recorded(slack: SlackWorld) -> None:
     assert reply.params["text"].startswith("Thank you: the review of the Social Media Policy is recorded.")
     statuses = {s.policy_id: s for s in slack.core.schedule.reviews.status()}
     assert statuses["social-media"].days_overdue == 0
+    slack.sender.block_action(HEAD, "review.nochange", "social-media", channel="D0HEAD0001")  # the old prompt, again
+    again = slack.fake.wait_for_call("response_url", count=2)[1]
+    assert again.params["text"].startswith("Thank you: the review of the Social Media Policy was already recorded.")
+    assert len(_reviews(slack)) == 1
 
 
 @pytest.mark.parametrize("action", ["review.nochange", "review.done"])
