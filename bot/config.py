@@ -118,13 +118,21 @@ class Contact(BaseModel):
 class PersonEntry(BaseModel):
     """A member of the school community as listed in the settings file (imported into the people table)."""
 
-    name: str
+    # The limits are the people table's columns (PostgreSQL enforces them; SQLite would take anything).
+    name: str = Field(max_length=200)
     roles: list[Role] = ["staff"]
-    slack_user_id: str | None = None
-    telegram_chat_id: int | None = None
-    email: str | None = None
+    slack_user_id: str | None = Field(default=None, max_length=64)
+    telegram_chat_id: int | None = Field(default=None, ge=-(2**63), lt=2**63)
+    email: str | None = Field(default=None, max_length=320)
     start_date: dt.date | None = None
     leave_date: dt.date | None = None
+
+    @field_validator("name", "slack_user_id", "email")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        if value is not None and "\x00" in value:  # PostgreSQL refuses it; it is never part of a real name
+            raise ValueError("contains a NUL character, which cannot be stored: please retype it")
+        return value
 
 
 class Holiday(BaseModel):

@@ -30,6 +30,9 @@ ROLE_LABELS: dict[str, str] = {
 }
 
 
+_FIELD_WORDS = {"name": "name", "slack_user_id": "Slack id", "email": "email address"}
+
+
 class PeopleError(Exception):
     """A problem with people data, worded for the person managing it."""
 
@@ -51,8 +54,15 @@ def person_entry(**values: object) -> PersonEntry:
                 problems.append(f"unknown role {given!r}; roles are {', '.join(ROLES)}")
             elif field.endswith("_date"):
                 problems.append(f"{field} {given!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-09-01")
+            elif field == "telegram_chat_id" and error["type"].startswith(("greater_than", "less_than")):
+                problems.append(f"the Telegram chat id {given!r} is too long: a chat id is a number such as 123456789")
             elif field == "telegram_chat_id":
                 problems.append(f"the Telegram chat id {given!r} is not a number")
+            elif error["type"] == "string_too_long":
+                limit = error.get("ctx", {}).get("max_length")
+                problems.append(f"the {_FIELD_WORDS.get(field, field)} is too long: at most {limit} characters, please")
+            elif error["type"] == "value_error":
+                problems.append(f"the {_FIELD_WORDS.get(field, field)} {error.get('ctx', {}).get('error')}")
             else:
                 problems.append(f"{field}: {error['msg']}")
         raise PeopleError("; ".join(problems)) from None

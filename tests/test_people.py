@@ -59,6 +59,8 @@ def test_bad_csv_names_the_line(core: Core, tmp_path: Path) -> None:
     [
         ("Kim New,staff,01/09/2026", "start_date '01/09/2026' is not a date: write it as YYYY-MM-DD, e.g. 2026-09-01"),
         ("Kim New,teacher,", "unknown role 'teacher'; roles are staff, dsl, deputy_dsl"),
+        ("K" * 201 + ",staff,", "the name is too long: at most 200 characters, please"),
+        ("Kim\x00 New,staff,", "the name contains a NUL character, which cannot be stored: please retype it"),
     ],
 )
 def test_a_csv_problem_is_said_in_plain_words(core: Core, tmp_path: Path, row: str, problem: str) -> None:
@@ -67,6 +69,21 @@ def test_a_csv_problem_is_said_in_plain_words(core: Core, tmp_path: Path, row: s
     with pytest.raises(PeopleError) as error:
         core.people.import_csv(csv_file)
     assert f"line 2: {problem}" in str(error.value) and "pydantic" not in str(error.value)
+
+
+def test_what_the_database_cannot_store_is_refused_before_it_is_written(any_core: Core) -> None:
+    # PostgreSQL enforces the columns' lengths (SQLite does not): a plain refusal, not a database error.
+    for values, problem in (
+        ({"slack_user_id": "U" * 65}, "the Slack id is too long: at most 64 characters"),
+        ({"email": "a" * 320 + "@x.org"}, "the email address is too long: at most 320 characters"),
+        ({"telegram_chat_id": 10**20}, "the Telegram chat id 100000000000000000000 is too long"),
+    ):
+        with pytest.raises(PeopleError, match=problem):
+            person_entry(name="Kim New", roles=["staff"], **values)
+    with any_core.db.session() as session:
+        any_core.people.upsert(session, person_entry(name="K" * 200, roles=["staff"], slack_user_id="U" * 64))
+    with any_core.db.session() as session:
+        assert People.by_name(session, "K" * 200) is not None
 
 
 def test_a_csv_with_capitalised_roles_and_no_header_is_understood_or_explained(core: Core, tmp_path: Path) -> None:
