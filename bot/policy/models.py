@@ -39,6 +39,7 @@ ReviewCycle = Literal["annual", "biennial", "triennial", "as required"]
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 MAX_CLAUSE_CHARS = 800
+MAX_VERSION_CHARS = 40
 
 
 class _Strict(BaseModel):
@@ -48,7 +49,7 @@ class _Strict(BaseModel):
 class Clause(_Strict):
     """One quotable point of a policy: a sentence, a bullet, or a few sentences that only make sense together."""
 
-    id: str = Field(pattern=ID_PATTERN)
+    id: str = Field(pattern=ID_PATTERN, max_length=80)  # kept with answer feedback (a column of 80)
     text: str = Field(min_length=1, max_length=MAX_CLAUSE_CHARS)
     kind: ClauseKind
     topics: tuple[str, ...] = ()
@@ -83,14 +84,15 @@ class Section(_Strict):
 
 
 class Policy(_Strict):
-    id: str = Field(pattern=ID_PATTERN)
-    title: str = Field(min_length=1)
+    # id, title and version are kept with each published version, review and acknowledgement: the columns' sizes
+    id: str = Field(pattern=ID_PATTERN, max_length=64)
+    title: str = Field(min_length=1, max_length=300)
     school: str = Field(min_length=1)
     adopted: dt.date
     review_cycle: ReviewCycle
     reviewed_with: str | None = None
     owner: str = Field(min_length=1, description="The role that owns the policy, e.g. headteacher")
-    version: str = Field(min_length=1)
+    version: str = Field(min_length=1, max_length=MAX_VERSION_CHARS)
     source: str | None = Field(default=None, description="Where the verbatim text comes from")
     sections: tuple[Section, ...] = Field(min_length=1)
     # Questions people ask near this policy that it does not answer ("when is school photo day?"): they teach the

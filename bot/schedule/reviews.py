@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.people import People, Person
+from bot.policy.models import MAX_VERSION_CHARS
 from bot.ports import Button, OutboundMessage
 from bot.schedule.common import ScheduleError, cancel_pending, last_sent, long_date, mark_sent, recipient_for
 from bot.schedule.models import PolicyReview, PolicyVersion
@@ -226,6 +227,11 @@ class Reviews:
         if not reviewer:
             raise ScheduleError("please say who reviewed the policy (for example --by 'Alex Head')")
         new_version = (new_version or "").strip() or None
+        if new_version is not None and len(new_version) > MAX_VERSION_CHARS:
+            raise ScheduleError(
+                f"that version is too long: write it as the policy file does, in at most {MAX_VERSION_CHARS} "
+                "characters (for example --version 2026.1), and put anything else in --notes"
+            )
         now = self.core.clock.now()
         today = self.quiet.today(now)
         with self.core.db.session() as session:

@@ -84,6 +84,14 @@ def test_an_impossible_date_names_its_field(tmp_path: Path) -> None:
     assert problem.startswith("phones.yaml: adopted:") and "day value is outside expected range" in problem
 
 
+def test_a_version_title_or_id_longer_than_the_database_holds_is_a_problem(tmp_path: Path) -> None:
+    text = SMALL.format(id="phones", title="T" * 301).replace('version: "1"', f'version: "{"1" * 41}"')
+    write(tmp_path, "phones.yaml", text.replace("id: phones-one", f"id: {'c' * 81}"))
+    found = problems(tmp_path)
+    assert [p.split(":")[1].strip() for p in found] == ["title", "version", "sections[0].clauses[0].id"]
+    assert all("at most" in p for p in found)
+
+
 def test_duplicate_clause_ids_across_files(tmp_path: Path) -> None:
     write(tmp_path, "a.yaml", SMALL.format(id="phones", title="P"))
     write(tmp_path, "b.yaml", SMALL.format(id="phones", title="P").replace("id: phones\n", "id: other\n", 1))

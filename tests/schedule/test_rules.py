@@ -197,6 +197,14 @@ def test_review_of_unknown_policy_or_without_reviewer_is_refused(core: Core) -> 
         core.schedule.reviews.mark_reviewed("social-media", reviewer=" ")
 
 
+def test_a_new_version_longer_than_the_database_holds_is_refused_in_plain_words(any_core: Core) -> None:
+    with pytest.raises(ScheduleError, match="that version is too long: .* at most 40 characters"):
+        any_core.schedule.reviews.mark_reviewed(
+            "social-media", reviewer="Alex Head", new_version="2026.1 - revised after the governors' spring meeting"
+        )
+    assert any_core.schedule.reviews.mark_reviewed("social-media", reviewer="Alex Head", new_version="2" * 40)
+
+
 def test_review_prompt_lists_knowledge_gaps(core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
     import bot.qa.gaps as gaps  # the lead's module
 
