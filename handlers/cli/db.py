@@ -5,7 +5,12 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.core import Core
+    from scheduler import Leadership
 
 
 def register(commands: Any) -> None:
@@ -28,13 +33,39 @@ def _upgrade(args: argparse.Namespace) -> int:
 
 
 def _rotate_key(args: argparse.Namespace) -> int:
+    from handlers.cli.common import make_core
+
+    core = make_core()
+    leadership = _bot_not_running(core)
+    if leadership is None:
+        print(
+            "policybot: the bot is running on this database. Stop it first (for example `systemctl stop policybot`), "
+            "run this again, then start it: a running bot keeps the keys it started with, so it could not read "
+            "what this re-encrypts, nor deliver the alerts waiting in its queue.",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        return _rotate(core)
+    finally:
+        leadership.release()
+
+
+def _bot_not_running(core: Core) -> Leadership | None:
+    """The scheduler's lead, held while the keys change; None if a running bot holds it (PostgreSQL). With SQLite
+    there is one process and no such lock: the README says to stop the bot first."""
+    from scheduler import Leadership
+
+    leadership = Leadership(core.db.engine)
+    return leadership if leadership.is_leader() else None
+
+
+def _rotate(core: Core) -> int:
     from sqlalchemy import select
 
     from bot.crypto import Vault, add_key_to_file, load_or_create_keys
     from bot.outbox import OutboxRow
-    from handlers.cli.common import make_core
 
-    core = make_core()
     settings = core.settings
     if settings.encryption_keys is not None:
         # Keys from the environment cannot be written here: the operator puts the new key first, then runs this.
