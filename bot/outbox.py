@@ -24,7 +24,7 @@ from sqlalchemy import Select, String, Text, case, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from bot.crypto import Vault
+from bot.crypto import Vault, VaultError
 from bot.ports import Clock, DeliveryError, Notifier, OutboundMessage, Recipient
 from bot.reports.receipts import redact  # receipt codes in message keys never reach the log
 from bot.storage import Base, Database
@@ -242,7 +242,17 @@ class Outbox:
                     # An older version (e.g. a card update held back by a retry): never send it over a newer one
                     row.status, row.last_error = SUPERSEDED, "a newer version was queued"
                     continue
-                message = self.message(row)
+                try:
+                    message = self.message(row)
+                except VaultError:
+                    # Encrypted under a key this process does not have (the key was rotated while it ran): kept, to
+                    # be sent once the bot restarts with the new key, and never in the way of the messages after it.
+                    row.status, row.last_error = PENDING, "cannot decrypt: wrong or missing key"
+                    row.next_attempt_at = self.clock.now() + MAX_BACKOFF
+                    log.error("message %s (%s) cannot be decrypted with this process's keys; restart the bot if "
+                              "the key was changed", redact(row.key), row.kind)
+                    result.retried += 1
+                    continue
                 outcome = self._deliver_one(message, notifiers, resolve)
                 now = self.clock.now()
                 row.attempts += 1

@@ -8,10 +8,12 @@ import datetime as dt
 import logging
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from bot.core import Core
-from bot.outbox import DELIVERED, FAILED, Outbox, OutboxRow
+from bot.crypto import Vault
+from bot.outbox import DELIVERED, FAILED, PENDING, Outbox, OutboxRow
 from bot.ports import DeliveryError, ManualClock, OutboundMessage, Recipient
 
 
@@ -53,6 +55,20 @@ def test_delivers_once_after_five_failures(core: Core, clock: ManualClock) -> No
     with core.db.session() as session:
         row = session.query(OutboxRow).one()
         assert (row.status, row.attempts) == (DELIVERED, 6)
+
+
+def test_a_message_this_process_cannot_decrypt_waits_and_holds_up_nothing(core: Core, clock: ManualClock) -> None:
+    with core.db.session() as session:
+        assert core.outbox.enqueue(session, message("alert:1"))
+        assert core.outbox.enqueue(session, message("alert:2"))
+        first = session.scalars(select(OutboxRow).where(OutboxRow.key == "alert:1")).one()
+        first.payload = Vault([Fernet.generate_key()]).encrypt("{}")  # re-encrypted under a key it does not have
+    notifier = FlakyNotifier()
+    core.outbox.dispatch({"slack": notifier})
+    assert [m.key for m in notifier.delivered] == ["alert:2"]
+    with core.db.session() as session:
+        row = session.scalars(select(OutboxRow).where(OutboxRow.key == "alert:1")).one()
+        assert row.status == PENDING and "cannot decrypt" in (row.last_error or "")
 
 
 def test_same_key_is_queued_once(core: Core) -> None:
