@@ -142,8 +142,14 @@ class People:
         exact = session.scalar(select(Person).where(Person.name == name))
         if exact is not None:
             return exact
-        alike = session.scalars(select(Person).where(func.lower(Person.name) == name.lower())).all()
-        return alike[0] if len(alike) == 1 else None
+        if name.isascii():
+            alike = session.scalars(select(Person).where(func.lower(Person.name) == name.lower())).all()
+            return alike[0] if len(alike) == 1 else None
+        # SQLite's lower() changes only A to Z ("Élodie Martin" was not found as "élodie martin"): compared here.
+        wanted = name.casefold()
+        rows = session.execute(select(Person.id, Person.name))
+        ids = [i for i, n in rows if n.casefold() == wanted]
+        return session.get(Person, ids[0]) if len(ids) == 1 else None
 
     @staticmethod
     def all(session: Session) -> Sequence[Person]:

@@ -28,6 +28,15 @@ def test_a_name_is_found_whatever_its_case_and_spacing(core: Core) -> None:
         assert People.by_name(session, "Dana") is None  # part of a name is not enough
 
 
+def test_a_name_with_an_accented_capital_is_found_whatever_its_case(any_core: Core) -> None:
+    with any_core.db.session() as session:
+        any_core.people.upsert(session, person_entry(name="Élodie Martin", roles=["staff"]))
+    with any_core.db.session() as session:
+        for typed in ("élodie martin", "ÉLODIE  MARTIN"):
+            found = People.by_name(session, typed)
+            assert found is not None and found.name == "Élodie Martin"
+
+
 def test_import_csv_adds_and_updates(core: Core, tmp_path: Path) -> None:
     csv_file = tmp_path / "staff.csv"
     csv_file.write_text(
