@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.reports.receipts import code_and_rest, normalise
 from handlers.slack.answers import answer_for, note_gap
 from handlers.slack.blocks import text_sections
 from handlers.slack.common import (
@@ -99,11 +100,24 @@ def register(app: App, core: Core, later: Later) -> None:
         if reports is None:
             _private(respond, UNAVAILABLE)
             return
-        code, _, reply = (command.get("text") or "").strip().partition(" ")
+        code, reply = code_and_reply((command.get("text") or "").strip())
         if not code:
             _private(respond, "Please add your receipt code, for example: /status ACDE-FGHJ-KMNP-RTWX")
             return
         _private(respond, status_or_reply(core, code, reply, str(command.get("user_id", ""))))
+
+
+def code_and_reply(text: str) -> tuple[str, str]:
+    """/status's receipt code and any answer after it. The code may be typed as it was read out, in lower case or
+    with spaces ("drty 9kcg wmcd 7de4"); whatever cannot be a code is passed on as typed, to be said unknown."""
+    whole = normalise(text)
+    if whole is not None:
+        return whole, ""
+    found, rest = code_and_rest(text)
+    if found is not None:
+        return found, rest
+    code, _, reply = text.partition(" ")
+    return code, reply
 
 
 def status_or_reply(core: Core, code: str, reply: str, user_id: str) -> str:

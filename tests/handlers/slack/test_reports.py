@@ -271,6 +271,18 @@ def test_sender_checks_status_with_the_receipt(slack: SlackWorld) -> None:
     assert "Traceback" not in wrong.params["text"]
 
 
+def test_status_takes_the_code_as_it_was_read_out_in_lower_case_with_spaces(slack: SlackWorld) -> None:
+    code = _report(slack)
+    spoken = code.lower().replace("-", " ")
+    slack.sender.slash_command("/status", spoken, STAFF)
+    reply = slack.fake.wait_for_call("response_url")[0].params["text"]
+    assert reply.startswith(f"Report {code}"), reply
+    slack.sender.slash_command("/status", f"{spoken} It was Year 4.", STAFF)
+    answered = slack.fake.wait_for_call("response_url", count=2)[1].params["text"]
+    assert answered.startswith("Thank you, your reply has been added"), answered
+    assert any(e.detail == "It was Year 4." for e in _case(slack, code).events)
+
+
 def test_urgent_report_also_goes_by_dm_to_the_dsls_and_every_copy_is_updated(slack: SlackWorld) -> None:
     code = _report(slack, category="child_at_risk", text="A child told me they are afraid to go home tonight.")
     slack.dispatch()
