@@ -171,8 +171,12 @@ def register(app: App, core: Core, later: Later) -> None:
         reply: str | None = None
         if name == "ack.accept":
             policy_id, _, version = value.rpartition(":")
-            schedule.acks.acknowledge(person.id, policy_id, version)
-            reply = f"Thank you. You have accepted version {version} of the policy; this is recorded with the time."
+            policy = core.policies.policies.get(policy_id)
+            title = f"the {policy.title}" if policy is not None else "the policy"
+            if schedule.acks.acknowledge(person.id, policy_id, version):
+                reply = f"Thank you. You have accepted version {version} of {title}; this is recorded with the time."
+            else:  # a second press, or the reminder's button after the Home tab's
+                reply = f"You had already accepted version {version} of {title}, so there is nothing more to do."
         elif name.startswith("review.") and value not in core.policies.policies:
             presser.tell(POLICY_GONE)  # a policy since removed (or a forged button)
             return

@@ -49,6 +49,18 @@ def test_staff_home_offers_acknowledgement_and_records_it(slack: SlackWorld) -> 
     assert all(s.acknowledged_at is not None for s in statuses)
 
 
+def test_accepting_from_the_reminder_twice_says_it_was_already_recorded(slack: SlackWorld) -> None:
+    """The reminder's button stays on the message: a second press must not read as a second acceptance."""
+    slack.sender.block_action(STAFF, "ack.accept", "social-media:2022.1", channel="D0STAFF001")
+    first = slack.fake.wait_for_call("response_url")[0].params["text"]
+    assert first == ("Thank you. You have accepted version 2022.1 of the Social Media Policy; this is recorded with "
+                     "the time.")
+    slack.sender.block_action(STAFF, "ack.accept", "social-media:2022.1", channel="D0STAFF001")
+    second = slack.fake.wait_for_call("response_url", count=2)[1].params["text"]
+    assert second == ("You had already accepted version 2022.1 of the Social Media Policy, so there is nothing more "
+                      "to do.")
+
+
 def test_the_chair_is_not_offered_an_acceptance(slack: SlackWorld) -> None:
     """Chairs are never reminded nor counted: their Home shows nothing to accept, and no button."""
     slack.sender.app_home_opened("U0CHAIR001")
