@@ -10,7 +10,7 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any
 
-from handlers.slack.blocks import Block, answer_blocks, notification_text, section_modal, text_sections
+from handlers.slack.blocks import Block, answer_blocks, notification_text, section_modal, text_sections, unescape
 from handlers.slack.common import SOMETHING_WENT_WRONG
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ def without_mentions(text: str) -> str:
     """The question in Slack's text, without mentions (<@...>, <!...>, @channel), links' addresses and bare web
     addresses: they say nothing about the policy, and cost a good answer ("@channel can I post photos?")."""
     text = _LINK.sub(lambda m: f" {m.group(1) or ''} ", text or "")
-    return " ".join(_BARE.sub(" ", _MENTION.sub(" ", text)).split())
+    return unescape(" ".join(_BARE.sub(" ", _MENTION.sub(" ", text)).split()))
 
 
 def answer_for(core: Core, question: str) -> tuple[str, list[Block], Any]:

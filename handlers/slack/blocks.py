@@ -42,6 +42,11 @@ def escape(text: str) -> str:
     return _BROADCAST.sub("@\u200b", text)
 
 
+def unescape(text: str) -> str:
+    """What someone typed, from the text Slack sends: Slack sends their &, < and > as &amp;, &lt; and &gt;."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
 

@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 
 from bot.reports.receipts import code_and_rest, normalise
 from handlers.slack.answers import answer_for, note_gap
-from handlers.slack.blocks import text_sections
+from handlers.slack.blocks import text_sections, unescape
 from handlers.slack.common import (
     NOT_STAFF,
     SOMETHING_WENT_WRONG,
@@ -63,7 +63,7 @@ def register(app: App, core: Core, later: Later) -> None:
 
     def open_report_form(client: WebClient, respond: Respond, command: dict[str, Any]) -> None:
         try:
-            problem = open_report_modal(core, client, command["trigger_id"], command.get("text") or "")
+            problem = open_report_modal(core, client, command["trigger_id"], unescape(command.get("text") or ""))
         except Exception:
             log.exception("could not open the report form")
             problem = SOMETHING_WENT_WRONG
@@ -100,7 +100,7 @@ def register(app: App, core: Core, later: Later) -> None:
         if reports is None:
             _private(respond, UNAVAILABLE)
             return
-        code, reply = code_and_reply((command.get("text") or "").strip())
+        code, reply = code_and_reply(unescape(command.get("text") or "").strip())
         if not code:
             _private(respond, "Please add your receipt code, for example: /status ACDE-FGHJ-KMNP-RTWX")
             return

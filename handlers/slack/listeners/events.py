@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot.reports.receipts import code_and_rest
 from handlers.slack.answers import answer_for, note_gap, without_mentions
-from handlers.slack.blocks import notification_text, text_sections
+from handlers.slack.blocks import notification_text, text_sections, unescape
 from handlers.slack.common import service
 from handlers.slack.home import publish_home
 from handlers.slack.listeners.commands import status_or_reply
@@ -52,7 +52,7 @@ def register(app: App, core: Core, later: Later) -> None:
         later(answer_direct_message, event, client)
 
     def answer_direct_message(event: dict[str, Any], client: WebClient) -> None:
-        code, rest = code_and_rest(event.get("text") or "")
+        code, rest = code_and_rest(unescape(event.get("text") or ""))
         if code is not None and service(core, "reports") is not None:
             # A receipt code in a direct message is about that report: an answer to the school's question, or a
             # status check. Never a policy question (it would be kept, with the case's details, as a gap).

@@ -133,6 +133,13 @@ def test_unanswered_question_is_noted_as_a_gap_without_who_asked(slack: SlackWor
     assert gaps.gaps_since(slack.core, None) == ["what time does the school canteen serve lunch?"]
 
 
+def test_a_gap_is_noted_as_typed_not_as_slack_sends_an_ampersand(slack: SlackWorld) -> None:
+    gaps = pytest.importorskip("bot.qa.gaps")
+    slack.sender.slash_command("/policy", "when do the canteen &amp; the library open?", STAFF)
+    slack.fake.wait_for(lambda _: gaps.gaps_since(slack.core, None), what="the gap to be noted")
+    assert gaps.gaps_since(slack.core, None) == ["when do the canteen & the library open?"]
+
+
 def test_a_concern_gets_a_button_that_opens_the_report_form(slack: SlackWorld) -> None:
     reply = slack.sender.slash_command("/policy", "how do I report a concern about a child?", STAFF).json()
     assert "report it here" in _text_of(reply["blocks"])

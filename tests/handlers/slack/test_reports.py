@@ -283,6 +283,21 @@ def test_status_takes_the_code_as_it_was_read_out_in_lower_case_with_spaces(slac
     assert any(e.detail == "It was Year 4." for e in _case(slack, code).events)
 
 
+def test_what_slack_sends_as_amp_lt_and_gt_is_kept_as_the_sender_typed_it(slack: SlackWorld) -> None:
+    """Slack sends a typed &, < and > as &amp;, &lt; and &gt;: the report keeps what was typed."""
+    code = _report(slack)
+    slack.sender.slash_command("/status", f"{code} Year 3 &amp; Year 4, fewer than &lt;10 pupils", STAFF)
+    slack.fake.wait_for_call("response_url")
+    slack.sender.direct_message(f"{code} It was Sam &amp; Alex", STAFF)
+    slack.fake.wait_for(lambda f: len(f.ok_calls("chat.postMessage")) >= 1, what="the reply to be confirmed")
+    details = [e.detail for e in _case(slack, code).events]
+    assert "Year 3 & Year 4, fewer than <10 pupils" in details and "It was Sam & Alex" in details, details
+    slack.sender.slash_command("/report", "a post &amp; a photo", STAFF)
+    form = slack.fake.wait_for_call("views.open", count=2)[1].params["view"]
+    [description] = [b for b in form["blocks"] if b.get("block_id") == "description"]
+    assert description["element"]["initial_value"] == "a post & a photo"
+
+
 def test_urgent_report_also_goes_by_dm_to_the_dsls_and_every_copy_is_updated(slack: SlackWorld) -> None:
     code = _report(slack, category="child_at_risk", text="A child told me they are afraid to go home tonight.")
     slack.dispatch()
