@@ -21,6 +21,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# A picture or file sent by direct message is never read nor kept: said, so nobody believes it reached anyone.
+FILES_LEFT_OUT = (
+    "I can only read words, so I have not looked at the picture or file you sent. To ask about the policy, type "
+    "your question. To report a concern, use /report and describe in words what it shows."
+)
+FILES_LEFT_OUT_OF_REPORT = (
+    "The picture or file you sent has not been added to your report: in Slack only words can be. Please describe "
+    "in words what it shows."
+)
+
 
 def register(app: App, core: Core, later: Later) -> None:
     def reply_in_thread(event: dict[str, Any], client: WebClient, text: str, blocks: list[dict[str, Any]]) -> None:
@@ -46,20 +56,29 @@ def register(app: App, core: Core, later: Later) -> None:
 
     @app.event("message")
     def direct_message(event: dict[str, Any], client: WebClient) -> None:
-        # Only people writing to the bot directly; edits, joins, bot messages and channel chatter are ignored.
-        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+        # Only people writing to the bot directly (with a picture or file too); edits, joins, bot messages and
+        # channel chatter are ignored.
+        if event.get("channel_type") != "im" or event.get("subtype") not in (None, "file_share") or event.get("bot_id"):
             return
         later(answer_direct_message, event, client)
 
     def answer_direct_message(event: dict[str, Any], client: WebClient) -> None:
-        code, rest = code_and_rest(unescape(event.get("text") or ""))
+        text = unescape(event.get("text") or "")
+        attached = bool(event.get("files")) or event.get("subtype") == "file_share"
+        if attached and not text.strip():
+            reply_in_thread(event, client, notification_text(FILES_LEFT_OUT), text_sections(FILES_LEFT_OUT))
+            return
+        code, rest = code_and_rest(text)
         if code is not None and service(core, "reports") is not None:
             # A receipt code in a direct message is about that report: an answer to the school's question, or a
             # status check. Never a policy question (it would be kept, with the case's details, as a gap).
-            text = status_or_reply(core, code, rest, str(event.get("user", "")))
-            reply_in_thread(event, client, notification_text(text), text_sections(text))
+            said = status_or_reply(core, code, rest, str(event.get("user", "")))
+            said = f"{FILES_LEFT_OUT_OF_REPORT}\n\n{said}" if attached else said
+            reply_in_thread(event, client, notification_text(said), text_sections(said))
             return
         answer_in_thread(event, client)
+        if attached:
+            reply_in_thread(event, client, notification_text(FILES_LEFT_OUT), text_sections(FILES_LEFT_OUT))
 
     @app.event("app_home_opened")
     def home_opened(event: dict[str, Any], client: WebClient) -> None:

@@ -140,6 +140,33 @@ def test_a_gap_is_noted_as_typed_not_as_slack_sends_an_ampersand(slack: SlackWor
     assert gaps.gaps_since(slack.core, None) == ["when do the canteen & the library open?"]
 
 
+def _file_share(slack: SlackWorld, text: str) -> None:
+    slack.sender.event({"type": "message", "subtype": "file_share", "channel_type": "im", "user": STAFF, "text": text,
+                        "files": [{"id": "F0PICTURE1", "name": "screenshot.png"}], "ts": "1700000001.000001",
+                        "channel": "D0STAFF001", "event_ts": "1700000001.000001"})
+
+
+def test_a_picture_sent_by_direct_message_is_answered_not_met_with_silence(slack: SlackWorld) -> None:
+    _file_share(slack, "")
+    said = slack.fake.wait_for_call("chat.postMessage")[0].params
+    assert said["thread_ts"] == "1700000001.000001"
+    assert "I can only read words" in said["text"] and "/report" in said["text"]
+    _file_share(slack, QUESTION)
+    replies = slack.fake.wait_for_call("chat.postMessage", count=3)[1:]
+    assert "staff must not add either parents" in _text_of(replies[0].params["blocks"])
+    assert "I can only read words" in replies[1].params["text"]
+
+
+def test_a_picture_sent_with_a_receipt_code_is_said_to_be_left_out_of_the_report(slack: SlackWorld) -> None:
+    from tests.handlers.slack.test_reports import _report
+
+    code = _report(slack)
+    _file_share(slack, f"{code} this is the post")
+    said = slack.fake.wait_for_call("chat.postMessage")[0].params["text"]
+    assert said.startswith("The picture or file you sent has not been added to your report"), said
+    assert "your reply has been added" in said
+
+
 def test_a_concern_gets_a_button_that_opens_the_report_form(slack: SlackWorld) -> None:
     reply = slack.sender.slash_command("/policy", "how do I report a concern about a child?", STAFF).json()
     assert "report it here" in _text_of(reply["blocks"])
