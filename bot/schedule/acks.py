@@ -346,7 +346,7 @@ class Acks:
                 if known != digest:
                     raise ScheduleError(
                         f"Version {version[:20]} of the {self._policy_title(policy_id)} has been replaced by version "
-                        f"{current_version}. Please read and accept that one instead."
+                        f"{current_version}. Please read and accept that one instead: it is on the App Home."
                     )
             exists = session.scalar(
                 select(Acknowledgement.id).where(
