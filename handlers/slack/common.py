@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.reports.domain import ReportError
-from bot.schedule.common import ScheduleError
+from bot.schedule.common import ScheduleError, long_date
 from handlers.slack.blocks import escape, notification_text, text_sections
 
 if TYPE_CHECKING:
@@ -66,6 +66,27 @@ def staff_member(core: Core, slack_user_id: str | None) -> StaffMember | None:
         if person is None or not person.is_current(core.clock.now().astimezone(core.school.tz).date()):
             return None
         return StaffMember(person.id, person.name, person.roles)
+
+
+def records_say(core: Core, slack_user_id: str | None) -> str | None:
+    """For someone the school knows but who is not on the staff today, why not ("The school's records say you left
+    on ..."); None for a Slack account the school does not know."""
+    if not slack_user_id:
+        return None
+    today = core.clock.now().astimezone(core.school.tz).date()
+    with core.db.session() as session:
+        person = core.people.by_slack_id(session, slack_user_id)
+        if person is None or person.is_current(today):
+            return None
+        if person.start_date is not None and person.start_date > today:
+            return f"The school's records say you start on {long_date(person.start_date)}"
+        return f"The school's records say you left on {long_date(person.leave_date)}" if person.leave_date else None
+
+
+def not_staff(core: Core, slack_user_id: str | None) -> str:
+    """Why someone cannot do what only staff can, in words for them: they left, have not started, or are unknown."""
+    said = records_say(core, slack_user_id)
+    return f"{said}, so I can't do that. If that is wrong, please ask the school office." if said else NOT_STAFF
 
 
 def tell(

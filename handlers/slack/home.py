@@ -29,7 +29,7 @@ from handlers.slack.blocks import (
     plain,
     when,
 )
-from handlers.slack.common import StaffMember, service, staff_member
+from handlers.slack.common import StaffMember, records_say, service, staff_member
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -139,7 +139,10 @@ def compliance_lines(rows: Sequence[Any]) -> list[str]:
 def home_view(core: Core, slack_user_id: str) -> dict[str, Any]:
     person = staff_member(core, slack_user_id)
     blocks: list[Block] = [header(f"{core.school.name}: policies")]
-    if person is None:
+    said = records_say(core, slack_user_id) if person is None else None
+    if said:  # a leaver, or a starter before their first day
+        blocks.append(mrkdwn_section(f"{escape(said)}. You can still read the policy and report a concern."))
+    elif person is None:
         blocks.append(mrkdwn_section(
             "I don't recognise your Slack account as one of the school's staff. You can still read the policy "
             "and report a concern; to see your acknowledgements, ask the school office to add you."))

@@ -20,7 +20,7 @@ from slack_sdk import WebClient
 from bot.reports.domain import ACKNOWLEDGE, ADD_NOTE, ASK_SENDER, CLOSE_REPORT, OPEN_REPORT
 from handlers.slack.answers import record_feedback, whole_section
 from handlers.slack.blocks import base_action, review_modal, without_feedback_buttons
-from handlers.slack.common import NOT_STAFF, UNAVAILABLE, kind_error, service, staff_member, tell
+from handlers.slack.common import UNAVAILABLE, kind_error, not_staff, service, staff_member, tell
 from handlers.slack.home import publish_home
 from handlers.slack.listeners.commands import open_report_modal
 from handlers.slack.report_views import ASK_CALLBACK, CLOSE_CALLBACK, NOTE_CALLBACK, case_action_modal, case_modal
@@ -162,7 +162,7 @@ def register(app: App, core: Core, later: Later) -> None:
         schedule = service(core, "schedule")
         person = staff_member(core, presser.user_id)
         if person is None:
-            presser.tell(NOT_STAFF)
+            presser.tell(not_staff(core, presser.user_id))
             return
         if schedule is None:
             presser.tell(UNAVAILABLE)

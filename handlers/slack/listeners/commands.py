@@ -17,10 +17,10 @@ from bot.reports.receipts import code_and_rest, normalise
 from handlers.slack.answers import answer_for, note_gap
 from handlers.slack.blocks import text_sections, unescape
 from handlers.slack.common import (
-    NOT_STAFF,
     SOMETHING_WENT_WRONG,
     UNAVAILABLE,
     kind_error,
+    not_staff,
     service,
     staff_member,
 )
@@ -79,7 +79,7 @@ def register(app: App, core: Core, later: Later) -> None:
         schedule = service(core, "schedule")
         person = staff_member(core, command.get("user_id"))
         if person is None:
-            _private(respond, NOT_STAFF)
+            _private(respond, not_staff(core, command.get("user_id")))
             return
         if schedule is None:
             _private(respond, UNAVAILABLE)

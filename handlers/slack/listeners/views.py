@@ -23,7 +23,7 @@ from handlers.slack.blocks import (
     state_selected_all,
     state_value,
 )
-from handlers.slack.common import NOT_STAFF, UNAVAILABLE, kind_error, service, staff_member, tell
+from handlers.slack.common import UNAVAILABLE, kind_error, not_staff, service, staff_member, tell
 from handlers.slack.home import publish_home
 from handlers.slack.listeners.actions import REPORT_ACTIONS
 from handlers.slack.report_views import (
@@ -155,7 +155,7 @@ def register(app: App, core: Core, later: Later) -> None:
             return
         person = staff_member(core, user_id)
         if person is None:
-            ack(response_action="errors", errors={REVIEW_VERSION_BLOCK: NOT_STAFF})
+            ack(response_action="errors", errors={REVIEW_VERSION_BLOCK: not_staff(core, user_id)})
             return
         try:
             status = schedule.reviews.mark_reviewed(

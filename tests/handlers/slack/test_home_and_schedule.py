@@ -94,6 +94,25 @@ def test_unknown_user_still_gets_a_home_with_the_report_button(slack: SlackWorld
     assert any(b["action_id"] == "report.open" for b in _buttons(view))
 
 
+def test_a_leaver_and_a_starter_are_told_what_the_records_say_not_to_ask_to_be_added(slack: SlackWorld) -> None:
+    import datetime as dt
+
+    from bot.config import PersonEntry
+
+    today = slack.core.clock.now().date()
+    slack.core.people.seed([
+        PersonEntry(name="Lee Leaver", slack_user_id="U0LEAVER01", leave_date=today - dt.timedelta(days=2)),
+        PersonEntry(name="Sky Starter", slack_user_id="U0STARTER1", start_date=today + dt.timedelta(days=5)),
+    ])
+    slack.sender.app_home_opened("U0LEAVER01")
+    home = json.dumps(_home(slack, "U0LEAVER01"))
+    assert "The school's records say you left on Monday 23 November 2026." in home and "add you" not in home
+    slack.sender.slash_command("/photos", "trip", "U0STARTER1")
+    said = slack.fake.wait_for_call("response_url")[0].params["text"]
+    assert said == ("The school's records say you start on Monday 30 November 2026, so I can't do that. If that is "
+                    "wrong, please ask the school office.")
+
+
 def test_photos_then_done(slack: SlackWorld) -> None:
     slack.sender.slash_command("/photos", "sports day", STAFF)
     reply = slack.fake.wait_for_call("response_url")[0]
