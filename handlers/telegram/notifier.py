@@ -101,7 +101,9 @@ class TelegramNotifier:
 def message_blocks(message: OutboundMessage) -> list[Block]:
     blocks: list[Block] = []
     if message.title:
-        blocks.append(bold(("URGENT: " if message.urgent else "") + message.title))
+        # "URGENT: " unless the title says so already (a new urgent case's "Urgent concern: ...")
+        flagged = message.urgent and not message.title.lower().startswith("urgent")
+        blocks.append(bold(("URGENT: " if flagged else "") + message.title))
     blocks += [plain(p) for p in message.text.split("\n\n") if p.strip()]
     if message.fields:
         blocks.append(plain("\n".join(f"{name}: {value}" for name, value in message.fields.items())))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -14,7 +15,7 @@ from bot.config import ConfigError, School
 from bot.ports import DeliveryError, ManualClock, OutboundMessage, Recipient
 from handlers.telegram import create_telegram_app, run_telegram, texts
 from handlers.telegram.added import NOTES, AddedNotes
-from handlers.telegram.formatting import MAX_MESSAGE, render_text
+from handlers.telegram.formatting import MAX_MESSAGE, render, render_text
 from handlers.telegram.guard import RateLimiter
 from tests.conftest import core_with, make_core, make_settings
 from tests.handlers.telegram.conftest import GROUP, OTHER_PARENT, PARENT, TelegramWorld
@@ -174,6 +175,16 @@ def test_notifier_delivers_and_classifies_failures(telegram: TelegramWorld) -> N
     with pytest.raises(DeliveryError) as down:
         notifier.deliver(_alert(str(PARENT)))
     assert not down.value.permanent
+
+
+def test_an_urgent_alert_says_urgent_once() -> None:
+    from handlers.telegram.notifier import message_blocks
+
+    alert = replace(_alert("1"), title="Urgent concern: A child at risk")
+    [title, *_] = render(message_blocks(alert))
+    assert title.startswith("<b>Urgent concern: A child at risk</b>") and "URGENT" not in title
+    [title, *_] = render(message_blocks(replace(_alert("1"), title="Not yet acknowledged: A child at risk")))
+    assert title.startswith("<b>URGENT: Not yet acknowledged")
 
 
 def test_start_command_in_private_is_not_rate_limited_for_normal_use(telegram: TelegramWorld) -> None:
