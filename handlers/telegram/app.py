@@ -167,6 +167,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(MessageHandler(message & filters.TEXT & ~filters.COMMAND, flows.typed))
     app.add_handler(MessageHandler(message & filters.COMMAND, chat.unknown_command))
     app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & private, chat.edited))
+    app.add_handler(MessageHandler(message & (filters.PHOTO | filters.Document.ALL), flows.picture_outside_a_flow))
     app.add_handler(MessageHandler(message, chat.not_text))
     app.add_error_handler(on_error)
 

@@ -810,6 +810,25 @@ async def answer_by_reply(update: Update, context: Context) -> None:
     await _send_view(update, context, view)
 
 
+async def picture_outside_a_flow(update: Update, context: Context) -> None:
+    """A picture sent with no report or answer under way. Just after the school's question (or as a swipe reply to
+    its news) it is most likely the screenshot the school asked for: point to "Reply to the school" for that report,
+    rather than to /report, which would make a second report of it."""
+    from bot.reports.receipts import find_code
+
+    message, chat = update.message, update.effective_chat
+    quoted = message.reply_to_message if message is not None else None
+    from_bot = quoted is not None and quoted.from_user is not None and quoted.from_user.is_bot
+    code = find_code(quoted.text or quoted.caption or "") if quoted is not None and from_bot else None
+    if code is None and chat is not None:
+        code = awaiting_answers(context).code_for(chat.id)
+    if message is None or code is None or _picture(message) is None:
+        await chat_flows.not_text(update, context)
+        return
+    buttons = [[("Reply to the school", REPLY + code)]]
+    await say(update, context, texts.PICTURE_FOR_THE_SCHOOL.format(code=code), buttons)
+
+
 async def send_reply_picture(update: Update, context: Context) -> str | int:
     """A picture (with or without a caption) as the answer to the school: the report takes pictures in replies."""
     message, chat = update.message, update.effective_chat

@@ -137,6 +137,10 @@ REPLY_PICTURE_NOT_KEPT = (
     "I could not keep that picture: it is not a photo I can read, or Telegram would not pass it on. Please send it "
     "again as a photo, or write your answer in words. Send /cancel to stop."
 )
+PICTURE_FOR_THE_SCHOOL = (
+    "Is this picture for the school, about report {code}? If it is, press \u201cReply to the school\u201d below, "
+    "then send it again. Nothing has been sent yet."
+)
 NOTHING_TO_FORGET = "The school already has no way to reach you about report {code}, so no news will come here."
 FORGOTTEN = (
     "Done: the school no longer has a way to reach this chat, and no news will come here. Your report is "

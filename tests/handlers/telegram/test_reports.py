@@ -477,6 +477,24 @@ def test_a_picture_sent_as_the_answer_to_the_school_is_added(telegram: TelegramW
     assert len(case.attachments) == 2 and "This is the post." in " ".join(e.detail or "" for e in case.events)
 
 
+def test_a_picture_sent_straight_after_the_schools_question_points_to_reply_not_to_a_new_report(
+    telegram: TelegramWorld,
+) -> None:
+    code, dsl = _asked(telegram, "Can you send a screenshot of the post?")
+    screenshot = photo(PARENT, telegram.fake.add_file(jpeg(), "photos/answer.jpg"), caption="here it is")
+    [pointer] = telegram.say(screenshot)
+    assert pointer == texts.PICTURE_FOR_THE_SCHOOL.format(code=code) and "/report" not in pointer
+    buttons = [b["callback_data"] for row in telegram.fake.sent(PARENT)[-1]["reply_markup"]["inline_keyboard"]
+               for b in row]
+    assert buttons == [f"sr:{code}"]
+    telegram.say(callback(PARENT, f"sr:{code}"))
+    thanks, _ = telegram.say(screenshot, expect=2)
+    assert thanks == texts.REPLY_SENT
+    assert len(telegram.core.reports.case(code, dsl).attachments) == 2
+    # answered: a picture now is not taken for that report's any more
+    assert telegram.say(photo(PARENT, telegram.fake.add_file(jpeg(), "photos/later.jpg"))) == [texts.NOT_TEXT]
+
+
 def test_a_pasted_receipt_line_is_read_as_its_code(telegram: TelegramWorld) -> None:
     code = make_report(telegram)
     telegram.say(command(PARENT, "/status"))
