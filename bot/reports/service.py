@@ -1405,6 +1405,15 @@ class ReportService:
             )
         return body
 
+    def refused_pictures(self, attachments: Sequence[Attachment]) -> tuple[int, ...]:
+        """The places (from 1) of the pictures a report could not keep, found without storing anything, so a sender
+        can be told of them all at once."""
+        try:
+            self._clean_files(attachments, first=1)
+        except PicturesRefused as exc:
+            return exc.numbers
+        return ()
+
     @staticmethod
     def _clean_files(attachments: Sequence[Attachment], *, first: int) -> list[CleanFile]:
         if len(attachments) > MAX_FILES:

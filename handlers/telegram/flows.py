@@ -224,7 +224,9 @@ async def add_file(update: Update, context: Context) -> str | None:
         await say(update, context, texts.TOO_LONG, DESCRIBE_BUTTONS)
         return None
     # Only Telegram's file id is kept until the report is sent; the picture is fetched at that moment.
-    draft["files"].append({"file_id": file_id, "type": content_type})
+    # "n": its place in the order sent, which a message about a picture left out names (the list itself shrinks)
+    draft[PICTURES_SENT] = draft.get(PICTURES_SENT, len(draft["files"])) + 1
+    draft["files"].append({"file_id": file_id, "type": content_type, "n": draft[PICTURES_SENT]})
     said = "\n".join(filter(None, [_forwarded(update, context, f"picture (number {len(draft['files'])})"),
                                     message.caption]))
     if said:
@@ -234,6 +236,9 @@ async def add_file(update: Update, context: Context) -> str | None:
     draft["album"] = album
     await added_notes(context).added(update, context, DESCRIBE_BUTTONS, quietly=not first_of_album)
     return None
+
+
+PICTURES_SENT = "pictures_sent"  # a draft's count of the pictures added to it, those left out since included
 
 
 def _report_text(parts: list[str]) -> str:
@@ -405,6 +410,9 @@ async def keep_choice(update: Update, context: Context) -> str | int:
     draft = _draft(context)
     reply_to = _here(chat.id) if query.data == KEEP_HERE else None
     fetched, left_out = await _fetch(context, draft["files"])
+    if left_out and fetched:  # the others are checked now too, so every picture left out is named at once
+        refused = await in_thread(core.reports.refused_pictures, [attachment for _, attachment in fetched])
+        left_out |= {fetched[place - 1][0] for place in refused}
     receipt = None
     if not left_out:
         try:
@@ -426,9 +434,11 @@ async def keep_choice(update: Update, context: Context) -> str | int:
     if receipt is None:
         # Each picture that cannot be fetched or kept is left out of the draft, and the parent is told which, so
         # "Send it" then works: one bad picture must not hold back, or cost, the whole report.
-        draft["files"] = [entry for number, entry in enumerate(draft["files"], start=1) if number not in left_out]
+        files = list(enumerate(draft["files"], start=1))
+        sent_as = sorted(int(entry.get("n", number)) for number, entry in files if number in left_out)
+        draft["files"] = [entry for number, entry in files if number not in left_out]
         draft.pop(KEEPING, None)
-        await say(update, context, texts.pictures_left_out(sorted(left_out), len(draft["files"])), REVIEW_BUTTONS)
+        await say(update, context, texts.pictures_left_out(sent_as, len(draft["files"])), REVIEW_BUTTONS)
         return REVIEW
     _clear(context)
     await give_receipt(update, context, receipt.sender_text())

@@ -117,5 +117,7 @@ def test_pictures_that_cannot_be_kept_are_named_by_place_and_nothing_is_stored(c
     with pytest.raises(PicturesRefused) as refused:
         core.reports.submit("other", "Three pictures.", channel="console", attachments=[good, bad, good, bad])
     assert refused.value.numbers == (2, 4) and "picture" in str(refused.value).lower()
+    assert core.reports.refused_pictures([good, bad, good, bad]) == (2, 4)  # found without sending the report
+    assert core.reports.refused_pictures([good]) == ()
     with core.db.session() as session:
         assert session.query(AttachmentRow).count() == 0

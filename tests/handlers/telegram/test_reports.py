@@ -418,6 +418,27 @@ def test_one_bad_picture_is_left_out_and_the_rest_is_sent(telegram: TelegramWorl
     assert len(_send_keeping_nothing(telegram).attachments) == 1
 
 
+def test_every_picture_left_out_is_named_at_once_by_its_place_as_sent(telegram: TelegramWorld) -> None:
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:online_abuse"))
+    telegram.say(message(PARENT, "Someone is posting pictures of the children."))
+    telegram.say(photo(PARENT, "GONE"))  # Telegram no longer has it
+    telegram.say(photo(PARENT, telegram.fake.add_file(jpeg(), "photos/file_1.jpg")))
+    broken = telegram.fake.add_file(b"GIF89a not really a picture", "documents/anim.gif")
+    telegram.say(document(PARENT, broken, file_name="anim.gif", mime_type="image/gif"))
+    telegram.say(callback(PARENT, "r:done"))
+    telegram.say(callback(PARENT, "r:send"))
+    [left_out] = telegram.say(callback(PARENT, "r:none"))
+    assert left_out.startswith("Pictures 1 and 3 (in the order you sent them) could not be kept")
+    assert "with the other picture" in left_out
+    telegram.say(photo(PARENT, telegram.fake.add_file(b"not a picture", "photos/file_2.jpg")))  # sent again, badly
+    telegram.say(callback(PARENT, "r:done"))
+    telegram.say(callback(PARENT, "r:send"))
+    [left_out] = telegram.say(callback(PARENT, "r:none"))
+    assert left_out.startswith("Picture 4 (in the order you sent them)")
+    assert len(_send_keeping_nothing(telegram).attachments) == 1
+
+
 def test_a_swipe_reply_to_the_schools_question_answers_it(telegram: TelegramWorld) -> None:
     from bot.qa.gaps import gaps_since
 
