@@ -571,7 +571,8 @@ async def _show_status(update: Update, context: Context, typed: str, *, retry: b
         await chat_flows.question(update, context)
         return END
     if code is None:
-        await say(update, context, texts.NOT_A_CODE + ("\n\nSend the code again, or /cancel." if retry else ""))
+        # The bot now waits for the code, so the message always says to send it again (or stop).
+        await say(update, context, texts.not_a_code(typed) + "\n\nSend the code again, or /cancel.")
         return STATUS_CODE
     try:
         view = await in_thread(

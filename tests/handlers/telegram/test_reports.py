@@ -300,7 +300,10 @@ def test_a_sent_report_is_not_sent_twice_after_a_stop_that_kept_its_keep_step(te
 
 def test_status_with_a_wrong_code_is_kind(telegram: TelegramWorld) -> None:
     [reply] = telegram.say(command(PARENT, "/status hello"))
-    assert "does not look like a receipt code" in reply
+    assert "does not look like a receipt code" in reply and "Send the code again, or /cancel" in reply
+    [reply] = telegram.say(message(PARENT, "ACD0-FGHJ-KMNP-RTWS"))  # sixteen: an O read as a zero, an S for a 5
+    assert "16 letters" not in reply and "receipt codes never have 0 or S in them" in reply
+    assert "Send the code again" in reply
     [reply] = telegram.say(command(PARENT, "/status"))
     assert "receipt code" in reply
     [reply] = telegram.say(message(PARENT, "ACDE-FGHJ-KMNP-RTWX"))
