@@ -207,7 +207,7 @@ async def edited(update: Update, context: Context) -> None:
 
 
 async def unknown_command(update: Update, context: Context) -> None:
-    await say(update, context, texts.UNKNOWN_COMMAND)
+    await say(update, context, texts.UNKNOWN_COMMAND + _underway(context))
 
 
 async def nothing_to_cancel(update: Update, context: Context) -> None:

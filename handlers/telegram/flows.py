@@ -43,6 +43,7 @@ from handlers.telegram.common import (
     core_of,
     in_thread,
     report_underway,
+    report_waits_for_keep_choice,
     requester,
     say,
     say_blocks,
@@ -530,8 +531,10 @@ async def cancel(update: Update, context: Context) -> int:
 
 
 async def in_progress(update: Update, context: Context) -> None:
-    """Another command in the middle of a report: keep the draft, say how to finish or stop."""
-    await say(update, context, texts.REPORT_IN_PROGRESS)
+    """Another command in the middle of a report: keep the draft, say how to finish or stop (once it is written,
+    the buttons above are the keep choice, not Done)."""
+    await say(update, context, texts.REPORT_KEEP_NOTE if report_waits_for_keep_choice(context) else
+              texts.REPORT_IN_PROGRESS)
 
 
 # --- checking a report ---

@@ -635,11 +635,14 @@ def test_help_in_the_middle_of_a_report_says_what_typing_does_at_that_step(teleg
     telegram.say(callback(PARENT, "rc:online_abuse"))
     [describing] = telegram.say(command(PARENT, "/help"))
     assert describing.endswith(texts.REPORT_UNDERWAY_NOTE)
+    [unknown] = telegram.say(command(PARENT, "/photos"))
+    assert unknown.startswith("I do not know that command") and unknown.endswith(texts.REPORT_UNDERWAY_NOTE)
     telegram.say(message(PARENT, "Someone posted my child's photo with a nasty comment."))
     telegram.say(callback(PARENT, "r:done"))
     telegram.say(callback(PARENT, "r:send"))
     [keeping] = telegram.say(command(PARENT, "/help"))  # typing is not added here: only a keep choice is asked
     assert keeping.endswith(texts.REPORT_KEEP_NOTE) and texts.REPORT_UNDERWAY_NOTE not in keeping
+    assert telegram.say(command(PARENT, "/status")) == [texts.REPORT_KEEP_NOTE]  # not "Done when you have written"
     telegram.say(callback(PARENT, "r:none"))
     [after] = telegram.say(command(PARENT, "/help"))
     assert texts.REPORT_KEEP_NOTE not in after and texts.REPORT_UNDERWAY_NOTE not in after
