@@ -137,6 +137,43 @@ async def choose_category(update: Update, context: Context) -> str | None:
     return DESCRIBE
 
 
+async def change_category(update: Update, context: Context) -> str | None:
+    """A category pressed again while describing ("Something else" was really "A child at risk"): the report's
+    category changes and what has been sent is kept, rather than the button being refused as stale."""
+    said = await _change_category(update, context)
+    if said is not None:
+        await say(update, context, said + "\n\n" + texts.SEND_MORE, DESCRIBE_BUTTONS)
+    return None
+
+
+async def change_category_on_review(update: Update, context: Context) -> str | None:
+    """The same on the review screen, or at the keep choice: the review is shown again, with the new category."""
+    said = await _change_category(update, context)
+    if said is None:
+        return None
+    _draft(context).pop(KEEPING, None)
+    await say(update, context, said)
+    return await _review(update, context)
+
+
+async def _change_category(update: Update, context: Context) -> str | None:
+    """The draft's category changed to the one pressed, and what to tell the parent; None for a removed category."""
+    query = update.callback_query
+    core = core_of(context)
+    key = (query.data or "").removeprefix(CHOOSE) if query else ""
+    try:
+        category = core.reports.category(key)
+    except Exception:  # noqa: BLE001 - a category removed since the keyboard was sent
+        await answer_callback(update, texts.STALE_BUTTON)
+        return None
+    await answer_callback(update)
+    _draft(context)["category"] = category.key
+    said = texts.category_changed(category.label)
+    if category.emergency_notice:
+        said += "\n\n" + core.reports.emergency_reminder()
+    return said
+
+
 # A button's word typed instead of pressed ("cancel", "done", "send it") does what the button does; it is not added
 # to the report, where the DSLs would read it and the parent would think they had stopped, finished or sent.
 _TYPED_CANCEL = frozenset({"cancel", "stop", "cancel it", "cancel report", "cancel the report"})
@@ -383,7 +420,9 @@ async def _review(update: Update, context: Context) -> str:
 
 async def add_more(update: Update, context: Context) -> str:
     await answer_callback(update)
-    _draft(context).pop(REVIEWED, None)  # "Done" shows the review again, even with nothing added
+    draft = _draft(context)
+    draft.pop(REVIEWED, None)  # "Done" shows the review again, even with nothing added
+    draft.pop(KEEPING, None)  # pressed on the review after "Send it": not sent, so more can still be added
     await say(update, context, "Please send what you would like to add, then press Done.", DESCRIBE_BUTTONS)
     return DESCRIBE
 
@@ -888,6 +927,7 @@ def _conversation(private_message: filters.BaseFilter, text: filters.BaseFilter)
             ],
             DESCRIBE: [
                 MessageHandler(text, add_text),
+                CallbackQueryHandler(change_category, pattern=f"^{CHOOSE}"),
                 MessageHandler(private_message & (filters.PHOTO | filters.Document.ALL), add_file),
                 CallbackQueryHandler(done, pattern=f"^{DONE}$"),
                 CommandHandler("done", done, filters=private_message),
@@ -902,10 +942,13 @@ def _conversation(private_message: filters.BaseFilter, text: filters.BaseFilter)
                 CallbackQueryHandler(confirm, pattern=f"^{SEND}$"),
                 CallbackQueryHandler(add_more, pattern=f"^{ADD_MORE}$"),
                 CallbackQueryHandler(done, pattern=f"^{DONE}$"),
+                CallbackQueryHandler(change_category_on_review, pattern=f"^{CHOOSE}"),
                 MessageHandler(text | (private_message & (filters.PHOTO | filters.Document.ALL)), add_after_review),
             ],
             KEEP: [
                 CallbackQueryHandler(keep_choice, pattern=f"^({KEEP_HERE}|{KEEP_NOTHING})$"),
+                CallbackQueryHandler(add_more, pattern=f"^{ADD_MORE}$"),
+                CallbackQueryHandler(change_category_on_review, pattern=f"^{CHOOSE}"),
                 MessageHandler(private_message & ~filters.COMMAND, use_the_buttons),
             ],
             STATUS_CODE: [

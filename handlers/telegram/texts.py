@@ -70,6 +70,13 @@ DESCRIBE = (
     "When you have finished, press Done. Send /cancel to stop at any time: nothing is sent until you confirm."
 )
 ADDED = "Added. Send more, or press Done when you have finished."
+SEND_MORE = "Send more, or press Done when you have finished."
+
+
+def category_changed(label: str) -> str:
+    return f"Your concern is now: {label}. Everything you have sent so far is kept."
+
+
 
 
 def added_more(count: int) -> str:

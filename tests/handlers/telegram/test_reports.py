@@ -442,6 +442,27 @@ def test_every_picture_left_out_is_named_at_once_by_its_place_as_sent(telegram: 
     assert len(_send_keeping_nothing(telegram).attachments) == 1
 
 
+def test_the_category_can_be_changed_and_more_added_until_the_report_is_sent(telegram: TelegramWorld) -> None:
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:other"))
+    telegram.say(message(PARENT, "A man at pick-up was filming the children."))
+    [changed] = telegram.say(callback(PARENT, "rc:child_at_risk"))  # it was really this
+    assert changed.startswith(texts.category_changed("A child at risk")) and "999" in changed
+    assert changed.endswith(texts.SEND_MORE)
+    [review] = telegram.say(callback(PARENT, "r:done"))
+    assert "Concern: A child at risk" in review and "filming the children" in review
+    changed, review = telegram.say(callback(PARENT, "rc:online_abuse"), expect=2)  # the old keyboard, on the review
+    assert changed == texts.category_changed("Online abuse or cyber-bullying")
+    assert "Concern: Online abuse or cyber-bullying" in review
+    telegram.say(callback(PARENT, "r:send"))
+    [more] = telegram.say(callback(PARENT, "r:more"))  # the review's "Add more", after "Send it": nothing sent yet
+    assert "send what you would like to add" in more
+    telegram.say(message(PARENT, "He posted it on a local group."))
+    telegram.say(callback(PARENT, "r:done"))
+    case = _send_keeping_nothing(telegram)
+    assert case.category.key == "online_abuse" and "filming" in case.text and "local group" in case.text
+
+
 def test_a_swipe_reply_to_the_schools_question_answers_it(telegram: TelegramWorld) -> None:
     from bot.qa.gaps import gaps_since
 
