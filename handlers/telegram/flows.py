@@ -599,7 +599,18 @@ async def status_code(update: Update, context: Context) -> str | int:
     return await _show_status(update, context, message.text or "" if message else "", retry=True)
 
 
-async def _show_status(update: Update, context: Context, typed: str, *, retry: bool) -> str | int:
+def _told_something(words: str) -> bool:
+    """Whether the words sent with a receipt code tell the school something ("ACDE-... I forgot to say, it was a Year 3
+    boy"), rather than ask after the report ("any news on ACDE-...?")."""
+    return len(words.split()) >= ANSWER_WORDS and not words.rstrip().endswith("?")
+
+
+ANSWER_WORDS = 4  # fewer words with a code ("status of", "any news on") only ask after the report
+
+
+async def _show_status(update: Update, context: Context, typed: str, *, retry: bool, words: str = "") -> str | int:
+    """The report `typed` names. `words`: what else came with the code; if it tells the school something, the
+    parent is asked whether it is their answer, rather than it being dropped unseen."""
     from bot.reports.domain import ReportError, TooManyAttempts
     from bot.reports.receipts import find_code, normalise
 
@@ -627,6 +638,8 @@ async def _show_status(update: Update, context: Context, typed: str, *, retry: b
         await say(update, context, str(exc) + "\n\nSend the code again, or /cancel.")
         return STATUS_CODE
     await _send_view(update, context, view)
+    if view.can_reply and _told_something(words):
+        await _hold_and_ask(update, context, view.code, words)
     return END
 
 
@@ -760,14 +773,15 @@ async def typed(update: Update, context: Context) -> None:
     """Text with no report or check under way. A receipt code in it shows that report ("what's happening with
     ACDE-...?"). Soon after news of an open report reached this chat it may be the answer to the school, so the
     parent is asked which it is (the message is held meanwhile). Anything else is a policy question."""
-    from bot.reports.receipts import find_code
+    from bot.reports.receipts import code_and_rest
 
     message, chat = update.message, update.effective_chat
     text = message.text or "" if message is not None else ""
     if chat is None or not text:
         return
-    if find_code(text):
-        await _show_status(update, context, text, retry=False)
+    found, rest = code_and_rest(text)
+    if found:
+        await _show_status(update, context, text, retry=False, words=rest)
         return
     if _typed(text) in _TYPED_CANCEL:  # "stop": a held message is let go; otherwise there is nothing under way
         await cancel_outside_a_flow(update, context)
@@ -775,6 +789,13 @@ async def typed(update: Update, context: Context) -> None:
     code = awaiting_answers(context).code_for(chat.id)
     if code is None or context.chat_data is None:
         await chat_flows.question(update, context)
+        return
+    await _hold_and_ask(update, context, code, text)
+
+
+async def _hold_and_ask(update: Update, context: Context, code: str, text: str) -> None:
+    """Keep `text` until the parent says whether it is their answer to the school about report `code`."""
+    if context.chat_data is None:
         return
     held: dict[str, str] = context.chat_data.setdefault(HELD, {})
     held[code] = f"{held[code]}\n{text}" if code in held else text  # a second message before a button: one answer

@@ -138,6 +138,19 @@ def test_a_receipt_code_in_a_message_shows_that_report(telegram: TelegramWorld) 
     code = make_report(telegram, keep="r:none")
     [view] = telegram.say(message(PARENT, f"what's happening with my report {code.lower()}?"))
     assert view.startswith(f"Report {code}")
+    assert len(telegram.say(message(PARENT, f"any news on {code}"), expect=1)) == 1  # asking after it: no more
+
+
+def test_words_sent_with_a_receipt_code_are_offered_to_the_school_not_dropped(telegram: TelegramWorld) -> None:
+    code = make_report(telegram, keep="r:none")
+    view, asked = telegram.say(message(PARENT, f"{code} I forgot to say, it was a Year 3 boy"), expect=2)
+    assert view.startswith(f"Report {code}") and asked == texts.IS_IT_THE_ANSWER.format(code=code)
+    thanks, _ = telegram.say(callback(PARENT, f"ta:y:{code}"), expect=2)
+    assert thanks == texts.REPLY_SENT
+    dsl = telegram.core.reports.actor(name="Dana Lead")
+    assert dsl is not None
+    replies = [e.detail or "" for e in telegram.core.reports.case(code, dsl).events if e.action == "replied"]
+    assert replies == ["I forgot to say, it was a Year 3 boy"]
 
 
 def test_done_pressed_twice_shows_the_review_once_and_an_urgent_category_repeats_only_the_999_line(
