@@ -601,23 +601,26 @@ async def status_code(update: Update, context: Context) -> str | int:
 
 def _told_something(words: str) -> bool:
     """Whether the words sent with a receipt code tell the school something ("ACDE-... I forgot to say, it was a Year 3
-    boy"), rather than ask after the report ("any news on ACDE-...?")."""
-    return len(words.split()) >= ANSWER_WORDS and not words.rstrip().endswith("?")
+    boy"), rather than ask after the report ("any news on ACDE-...?") or be the receipt itself, pasted back ("Your
+    receipt code is: ACDE-...")."""
+    return len(words.split()) >= ANSWER_WORDS and not words.rstrip().endswith("?") and "receipt" not in words.lower()
 
 
 ANSWER_WORDS = 4  # fewer words with a code ("status of", "any news on") only ask after the report
 
 
-async def _show_status(update: Update, context: Context, typed: str, *, retry: bool, words: str = "") -> str | int:
-    """The report `typed` names. `words`: what else came with the code; if it tells the school something, the
-    parent is asked whether it is their answer, rather than it being dropped unseen."""
+async def _show_status(update: Update, context: Context, typed: str, *, retry: bool) -> str | int:
+    """The report `typed` names. If the words with the code tell the school something, the parent is asked whether
+    they are their answer, rather than the words being dropped unseen."""
     from bot.reports.domain import ReportError, TooManyAttempts
-    from bot.reports.receipts import find_code, normalise
+    from bot.reports.receipts import code_and_rest, normalise
 
     core = core_of(context)
     chat = update.effective_chat
     assert chat is not None
-    code = normalise(typed) or find_code(typed)  # the receipt line pasted whole: "Your receipt code is: ..."
+    code, words = normalise(typed), ""
+    if code is None:  # the receipt line pasted whole ("Your receipt code is: ..."), or a code with words
+        code, words = code_and_rest(typed)
     if code is None and retry and len(typed.split()) >= 3:
         # A sentence, not a mistyped code: the parent has moved on, so answer it rather than keep asking.
         await say(update, context, texts.NO_CODE_THEN)
@@ -773,15 +776,14 @@ async def typed(update: Update, context: Context) -> None:
     """Text with no report or check under way. A receipt code in it shows that report ("what's happening with
     ACDE-...?"). Soon after news of an open report reached this chat it may be the answer to the school, so the
     parent is asked which it is (the message is held meanwhile). Anything else is a policy question."""
-    from bot.reports.receipts import code_and_rest
+    from bot.reports.receipts import find_code
 
     message, chat = update.message, update.effective_chat
     text = message.text or "" if message is not None else ""
     if chat is None or not text:
         return
-    found, rest = code_and_rest(text)
-    if found:
-        await _show_status(update, context, text, retry=False, words=rest)
+    if find_code(text):
+        await _show_status(update, context, text, retry=False)
         return
     if _typed(text) in _TYPED_CANCEL:  # "stop": a held message is let go; otherwise there is nothing under way
         await cancel_outside_a_flow(update, context)

@@ -138,7 +138,13 @@ def test_a_receipt_code_in_a_message_shows_that_report(telegram: TelegramWorld) 
     code = make_report(telegram, keep="r:none")
     [view] = telegram.say(message(PARENT, f"what's happening with my report {code.lower()}?"))
     assert view.startswith(f"Report {code}")
-    assert len(telegram.say(message(PARENT, f"any news on {code}"), expect=1)) == 1  # asking after it: no more
+    # Asking after it, or pasting the receipt back: the report only.
+    receipt = [t for t in telegram.fake.texts(PARENT) if t.startswith("Thank you. Your report has arrived")][-1]
+    for said in (f"any news on {code}", f"Your receipt code is: {code}", receipt):
+        before = len(telegram.fake.sent(PARENT))
+        telegram.say(message(PARENT, said))
+        telegram.say(command(PARENT, "/cancel"))  # a marker: whatever came before it is all the bot said
+        assert len(telegram.fake.sent(PARENT)) == before + 2, said
 
 
 def test_words_sent_with_a_receipt_code_are_offered_to_the_school_not_dropped(telegram: TelegramWorld) -> None:
@@ -151,6 +157,8 @@ def test_words_sent_with_a_receipt_code_are_offered_to_the_school_not_dropped(te
     assert dsl is not None
     replies = [e.detail or "" for e in telegram.core.reports.case(code, dsl).events if e.action == "replied"]
     assert replies == ["I forgot to say, it was a Year 3 boy"]
+    view, asked = telegram.say(command(PARENT, f"/status {code} it happened on the bus home"), expect=2)
+    assert view.startswith(f"Report {code}") and asked == texts.IS_IT_THE_ANSWER.format(code=code)
 
 
 def test_done_pressed_twice_shows_the_review_once_and_an_urgent_category_repeats_only_the_999_line(
