@@ -71,6 +71,9 @@ class OutboundMessage:
     # place, also posts this line so the recipient is notified. A newer version of the card queued before this one
     # was delivered carries it on (see Outbox.enqueue), so it is never lost to a later, quieter update.
     ping: str | None = None
+    # The message asks its recipient something (the school's question to a sender): what they type next may be
+    # their answer. News that only tells them something does not make their next message one.
+    asks: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -87,6 +90,7 @@ class OutboundMessage:
             "urgent": self.urgent,
             "slot": self.slot,
             "ping": self.ping,
+            "asks": self.asks,
         }
 
     @classmethod
@@ -103,6 +107,7 @@ class OutboundMessage:
             urgent=bool(data.get("urgent")),
             slot=data.get("slot"),
             ping=data.get("ping"),
+            asks=bool(data.get("asks")),
         )
 
 

@@ -718,6 +718,7 @@ class ReportService:
                 event.seq,
                 f"The school has a question about your report {report.code}:\n\n{text}\n\n"
                 + _HOW_TO_ANSWER.get(report.channel, _HOW_TO_ANSWER["console"]).format(code=report.code),
+                asks=True,
             )
             self._queue_update(session, report, category, f"{person.name} asked the sender a question")
             return self._case_view(session, report, category)
@@ -1182,8 +1183,9 @@ class ReportService:
             ping=f"{what} (report {report.code}). Open the report to read it." if news else None,
         )
 
-    def _queue_sender(self, session: Session, report: ReportRow, seq: int, text: str) -> None:
-        """A message to the anonymous sender, addressed by receipt; only if they kept a way to reach them."""
+    def _queue_sender(self, session: Session, report: ReportRow, seq: int, text: str, *, asks: bool = False) -> None:
+        """A message to the anonymous sender, addressed by receipt; only if they kept a way to reach them. `asks`: it
+        is the school's question, so what the sender types next may be the answer."""
         if self._reply_channel(session, report.code) is None:
             return
         self.outbox.enqueue(
@@ -1201,6 +1203,7 @@ class ReportService:
                     *((Button("sender.reply", "Reply to the school", report.code),) if report.status != CLOSED else ()),
                 ),
                 ref=report.code,
+                asks=asks,
             ),
         )
 

@@ -1,7 +1,8 @@
-"""Which chats were just sent news of an open report, so the next thing typed there may be the answer to the school.
+"""Which chats were just sent the school's question about a report, so the next thing typed there may be the answer.
 
 A parent who reads "The school asks: which day was it?" types the answer as an ordinary message; it must not be
 taken for a policy question (and lost). The news names its receipt, so the bot asks once: "Is this your answer?"
+News that asks nothing ("your report has been opened") does not make the next message an answer.
 
 Which chat was sent news of which report is kept in memory only, never stored, and for ANSWER_WINDOW: after a
 restart, or a day later, a typed message is a question again, and the news's own "Reply to the school" button still

@@ -774,7 +774,7 @@ async def _reply_to_school(
 # --- a message typed outside any flow ---
 async def typed(update: Update, context: Context) -> None:
     """Text with no report or check under way. A receipt code in it shows that report ("what's happening with
-    ACDE-...?"). Soon after news of an open report reached this chat it may be the answer to the school, so the
+    ACDE-...?"). Soon after the school's question about a report reached this chat it may be the answer, so the
     parent is asked which it is (the message is held meanwhile). Anything else is a policy question."""
     from bot.reports.receipts import find_code
 

@@ -43,7 +43,7 @@ class TelegramNotifier:
         self._url = f"{base_urls(core)[0]}{token.get_secret_value()}/sendMessage"
         self._client = client or httpx.Client(timeout=TIMEOUT)
         self._lock = threading.Lock()  # httpx.Client is thread-safe, but one dispatcher at a time keeps order
-        self.awaiting = awaiting  # told of news of an open report, so what the sender types next may be the answer
+        self.awaiting = awaiting  # told of the school's question, so what the sender types next may be the answer
 
     def close(self) -> None:
         self._client.close()
@@ -67,7 +67,7 @@ class TelegramNotifier:
                 if markup and number == len(parts) - 1:
                     params["reply_markup"] = markup
                 self._send(params, message.kind)
-        if self.awaiting is not None and message.ref and any(b.action == "sender.reply" for b in message.buttons):
+        if self.awaiting is not None and message.ref and message.asks:
             self.awaiting.news_sent(chat_id, message.ref)
 
     def _send(self, params: dict[str, Any], kind: str) -> None:

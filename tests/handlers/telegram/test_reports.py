@@ -96,6 +96,18 @@ def test_an_answer_typed_after_the_schools_question_is_not_taken_for_a_policy_qu
     assert "Social Media Policy" in answer
 
 
+def test_news_that_asks_nothing_does_not_make_the_next_message_an_answer(telegram: TelegramWorld) -> None:
+    code = make_report(telegram)
+    dsl = telegram.core.reports.actor(name="Dana Lead")
+    assert dsl is not None
+    telegram.core.reports.acknowledge(code, dsl)  # "Your report has been opened and is being looked at."
+    before = len(telegram.fake.sent(PARENT))
+    telegram.dispatch()
+    assert "has been opened" in telegram.fake.wait_for_messages(PARENT, before + 1)[-1]["text"]
+    [thanks] = telegram.say(message(PARENT, "Thank you so much!"))
+    assert thanks != texts.IS_IT_THE_ANSWER.format(code=code) and "welcome" in thanks
+
+
 def test_a_question_typed_after_news_is_answered_when_the_parent_says_so(telegram: TelegramWorld) -> None:
     code, dsl = _asked(telegram, "Which class?")
     telegram.say(message(PARENT, "can I post photos of sports day?"))
