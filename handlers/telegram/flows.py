@@ -322,6 +322,11 @@ async def not_for_report(update: Update, context: Context) -> None:
     await say(update, context, texts.ONLY_PICTURES, DESCRIBE_BUTTONS)
 
 
+async def not_for_report_on_review(update: Update, context: Context) -> None:
+    """The same on the review screen, with its own buttons (not the advice to start a report with /report)."""
+    await say(update, context, texts.ONLY_PICTURES, REVIEW_BUTTONS)
+
+
 async def edited_while_describing(update: Update, context: Context) -> None:
     await say(update, context, texts.EDITED, DESCRIBE_BUTTONS)
 
@@ -967,6 +972,7 @@ def _conversation(private_message: filters.BaseFilter, text: filters.BaseFilter)
                 CallbackQueryHandler(done, pattern=f"^{DONE}$"),
                 CallbackQueryHandler(change_category_on_review, pattern=f"^{CHOOSE}"),
                 MessageHandler(text | (private_message & (filters.PHOTO | filters.Document.ALL)), add_after_review),
+                MessageHandler(private_message & ~filters.COMMAND, not_for_report_on_review),
             ],
             KEEP: [
                 CallbackQueryHandler(keep_choice, pattern=f"^({KEEP_HERE}|{KEEP_NOTHING})$"),

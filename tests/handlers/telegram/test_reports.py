@@ -19,7 +19,7 @@ from handlers.telegram import texts
 from handlers.telegram.added import NOTES
 from handlers.telegram.guard import RateLimiter
 from tests.handlers.telegram.conftest import OTHER_PARENT, PARENT, TelegramWorld
-from tests.handlers.telegram.fake_telegram import callback, command, document, message, photo
+from tests.handlers.telegram.fake_telegram import callback, command, document, message, photo, sticker, voice
 
 CODE = re.compile(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}")
 
@@ -494,6 +494,18 @@ def test_the_category_can_be_changed_and_more_added_until_the_report_is_sent(tel
     telegram.say(callback(PARENT, "r:done"))
     case = _send_keeping_nothing(telegram)
     assert case.category.key == "online_abuse" and "filming" in case.text and "local group" in case.text
+
+
+def test_a_sticker_or_voice_note_on_the_review_says_what_a_report_takes(telegram: TelegramWorld) -> None:
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:other"))
+    telegram.say(message(PARENT, "The side gate was left open at pick-up."))
+    telegram.say(callback(PARENT, "r:done"))
+    for update in (sticker(PARENT), voice(PARENT)):
+        assert telegram.say(update) == [texts.ONLY_PICTURES]  # not "send /report", mid-report
+        buttons = [b["callback_data"] for row in telegram.fake.sent(PARENT)[-1]["reply_markup"]["inline_keyboard"]
+                   for b in row]
+        assert buttons == ["r:send", "r:more", "r:cancel"]
 
 
 def test_a_swipe_reply_to_the_schools_question_answers_it(telegram: TelegramWorld) -> None:
