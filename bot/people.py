@@ -213,32 +213,38 @@ class People:
         return differing
 
     def import_csv(self, path: Path) -> int:
-        """CSV columns: name, roles (separated by ';'), slack_user_id, telegram_chat_id, email, start_date."""
+        """CSV columns: name, roles (separated by ';'), slack_user_id, telegram_chat_id, email, start_date. A row whose
+        roles are blank keeps the roles of someone already listed (a list of emails must not take away a DSL's role);
+        someone new is staff."""
         try:
             with path.open(newline="", encoding="utf-8-sig") as handle:
                 rows = list(csv.DictReader(handle))
         except (OSError, UnicodeDecodeError, csv.Error) as exc:
             raise PeopleError(f"{path}: cannot read the CSV file: {exc}") from exc
-        entries = []
+        entries: list[tuple[PersonEntry, bool]] = []
         for number, row in enumerate(rows, start=2):
             try:
-                roles = [r.strip() for r in (row.get("roles") or "staff").split(";") if r.strip()]
-                entries.append(
+                roles = [r.strip() for r in (row.get("roles") or "").split(";") if r.strip()]
+                entries.append((
                     person_entry(
                         name=(row.get("name") or "").strip(),
-                        roles=roles,
+                        roles=roles or ["staff"],
                         slack_user_id=(row.get("slack_user_id") or "").strip() or None,
                         telegram_chat_id=(row.get("telegram_chat_id") or "").strip() or None,
                         email=(row.get("email") or "").strip() or None,
                         start_date=(row.get("start_date") or "").strip() or None,
-                    )
-                )
+                    ),
+                    bool(roles),
+                ))
             except PeopleError as exc:
                 hint = "" if "name" in (rows[0] if rows else {}) else " (the first line must name the columns: " \
                     "name, roles, slack_user_id, telegram_chat_id, email, start_date)"
                 raise PeopleError(f"{path}: line {number}: {exc}{hint}") from None
         with self.db.session() as session:
-            for entry in entries:
+            for entry, roles_given in entries:
+                existing = self.by_name(session, entry.name)
+                if existing is not None and not roles_given:
+                    entry = entry.model_copy(update={"roles": sorted(existing.roles)})
                 self.upsert(session, entry)
         return len(entries)
 

@@ -107,6 +107,16 @@ def test_a_csv_with_capitalised_roles_and_no_header_is_understood_or_explained(c
         core.people.import_csv(csv_file)
 
 
+def test_a_csv_without_roles_keeps_the_roles_of_people_already_listed(core: Core, tmp_path: Path) -> None:
+    csv_file = tmp_path / "emails.csv"
+    csv_file.write_text("name,email\nDana Lead,dana@example.org\nKim New,kim@example.org\n")
+    assert core.people.import_csv(csv_file) == 2
+    with core.db.session() as session:
+        dana, kim = People.by_name(session, "Dana Lead"), People.by_name(session, "Kim New")
+        assert dana is not None and dana.roles == {"dsl", "staff"} and dana.email == "dana@example.org"
+        assert kim is not None and kim.roles == {"staff"}
+
+
 def test_a_slack_id_or_name_already_taken_is_refused_in_plain_words(core: Core) -> None:
     with core.db.session() as session, pytest.raises(PeopleError, match="already belongs to Alex Head"):
         core.people.upsert(session, person_entry(name="Jo Teacher", roles=["staff"], slack_user_id="U0HEAD0001"))
