@@ -31,6 +31,15 @@ ROLE_LABELS: dict[str, str] = {
 
 
 _FIELD_WORDS = {"name": "name", "slack_user_id": "Slack id", "email": "email address"}
+CSV_COLUMNS = ("name", "roles", "slack_user_id", "telegram_chat_id", "email", "start_date")
+_CSV_ALIASES = {"role": "roles", "slack": "slack_user_id", "slack_id": "slack_user_id", "telegram": "telegram_chat_id",
+                "telegram_id": "telegram_chat_id", "start": "start_date", "e_mail": "email"}
+
+
+def _column(heading: str) -> str:
+    """A CSV heading as the column it names: "Name" -> name, "Slack user id" -> slack_user_id, "Role" -> roles."""
+    key = "_".join(heading.strip().lower().replace("-", " ").split())
+    return _CSV_ALIASES.get(key, key)
 
 
 class PeopleError(Exception):
@@ -213,39 +222,58 @@ class People:
         return differing
 
     def import_csv(self, path: Path) -> int:
-        """CSV columns: name, roles (separated by ';'), slack_user_id, telegram_chat_id, email, start_date. A row whose
-        roles are blank keeps the roles of someone already listed (a list of emails must not take away a DSL's role);
-        someone new is staff."""
+        """CSV columns: name, roles (separated by ';'), slack_user_id, telegram_chat_id, email, start_date. Headings
+        are read whatever their case and spacing ("Name", "Slack user id"). A row whose roles are blank keeps the
+        roles of someone already listed (a list of emails must not take away a DSL's role); someone new is staff."""
         try:
             with path.open(newline="", encoding="utf-8-sig") as handle:
-                rows = list(csv.DictReader(handle))
-        except (OSError, UnicodeDecodeError, csv.Error) as exc:
-            raise PeopleError(f"{path}: cannot read the CSV file: {exc}") from exc
-        entries: list[tuple[PersonEntry, bool]] = []
-        for number, row in enumerate(rows, start=2):
+                reader = csv.reader(handle, strict=True)
+                header = [_column(heading) for heading in next(reader, [])]
+                rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+        except OSError as exc:
+            raise PeopleError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+        except UnicodeDecodeError:
+            raise PeopleError(
+                f"{path} is not saved as UTF-8 text. In Excel, choose File > Save As > "
+                "\"CSV UTF-8 (Comma delimited)\", then import that file."
+            ) from None
+        except csv.Error as exc:
+            raise PeopleError(f"{path}: line {reader.line_num}: cannot read it as CSV ({exc})") from None
+        columns = ", ".join(CSV_COLUMNS)
+        if "name" not in header:
+            raise PeopleError(f"{path}: the first line must name the columns, separated by commas: {columns} "
+                              "(only name is needed)")
+        unknown = [heading for heading in header if heading and heading not in CSV_COLUMNS]
+        if unknown:
+            raise PeopleError(f"{path}: policybot does not know the column {', '.join(map(repr, unknown))}; the "
+                              f"columns are {columns}. Rename it, or remove it from the file.")
+        if not rows:
+            raise PeopleError(f"{path}: nobody to import: the file has no rows under its first line")
+        entries: list[tuple[int, PersonEntry, bool]] = []
+        for number, cells in rows:
+            row = {heading: cell.strip() for heading, cell in zip(header, cells, strict=False) if heading}
             try:
-                roles = [r.strip() for r in (row.get("roles") or "").split(";") if r.strip()]
-                entries.append((
-                    person_entry(
-                        name=(row.get("name") or "").strip(),
-                        roles=roles or ["staff"],
-                        slack_user_id=(row.get("slack_user_id") or "").strip() or None,
-                        telegram_chat_id=(row.get("telegram_chat_id") or "").strip() or None,
-                        email=(row.get("email") or "").strip() or None,
-                        start_date=(row.get("start_date") or "").strip() or None,
-                    ),
-                    bool(roles),
-                ))
+                roles = [r.strip() for r in row.get("roles", "").split(";") if r.strip()]
+                entry = person_entry(
+                    name=row.get("name", ""),
+                    roles=roles or ["staff"],
+                    slack_user_id=row.get("slack_user_id") or None,
+                    telegram_chat_id=row.get("telegram_chat_id") or None,
+                    email=row.get("email") or None,
+                    start_date=row.get("start_date") or None,
+                )
             except PeopleError as exc:
-                hint = "" if "name" in (rows[0] if rows else {}) else " (the first line must name the columns: " \
-                    "name, roles, slack_user_id, telegram_chat_id, email, start_date)"
-                raise PeopleError(f"{path}: line {number}: {exc}{hint}") from None
+                raise PeopleError(f"{path}: line {number}: {exc}") from None
+            entries.append((number, entry, bool(roles)))
         with self.db.session() as session:
-            for entry, roles_given in entries:
+            for number, entry, roles_given in entries:
                 existing = self.by_name(session, entry.name)
                 if existing is not None and not roles_given:
                     entry = entry.model_copy(update={"roles": sorted(existing.roles)})
-                self.upsert(session, entry)
+                try:
+                    self.upsert(session, entry)
+                except PeopleError as exc:
+                    raise PeopleError(f"{path}: line {number}: {exc}. Nobody was imported.") from None
         return len(entries)
 
     @classmethod

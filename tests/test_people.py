@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -102,9 +103,18 @@ def test_a_csv_with_capitalised_roles_and_no_header_is_understood_or_explained(c
     with core.db.session() as session:
         kim = People.by_name(session, "Kim New")
         assert kim is not None and kim.roles == {"staff", "deputy_dsl"}
-    csv_file.write_text("Name,Role\nKim New,staff\n")
-    with pytest.raises(PeopleError, match="the first line must name the columns: name, roles"):
+    csv_file.write_text("Kim New,staff\n")
+    with pytest.raises(PeopleError, match="the first line must name the columns, separated by commas: name, roles"):
         core.people.import_csv(csv_file)
+
+
+def test_a_csv_as_a_spreadsheet_saves_it_is_read(core: Core, tmp_path: Path) -> None:
+    csv_file = tmp_path / "staff.csv"  # Excel's headings, a BOM, blank lines and the empty rows it leaves at the end
+    csv_file.write_bytes(b"\xef\xbb\xbfName, Role ,Slack user id\r\n\r\nKim New,Staff,U0NEW00001\r\n,,\r\n,,\r\n")
+    assert core.people.import_csv(csv_file) == 1
+    with core.db.session() as session:
+        kim = People.by_name(session, "Kim New")
+        assert kim is not None and kim.roles == {"staff"} and kim.slack_user_id == "U0NEW00001"
 
 
 def test_a_csv_without_roles_keeps_the_roles_of_people_already_listed(core: Core, tmp_path: Path) -> None:
@@ -115,6 +125,30 @@ def test_a_csv_without_roles_keeps_the_roles_of_people_already_listed(core: Core
         dana, kim = People.by_name(session, "Dana Lead"), People.by_name(session, "Kim New")
         assert dana is not None and dana.roles == {"dsl", "staff"} and dana.email == "dana@example.org"
         assert kim is not None and kim.roles == {"staff"}
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"", "the first line must name the columns"),
+        (b"- {name: Kim New}\n", "the first line must name the columns"),  # a YAML list, say
+        (b"name;roles\nKim New;staff\n", "the first line must name the columns, separated by commas"),
+        (b"name,roles\n", "nobody to import"),
+        (b"name,phone\nKim New,0116\n", "does not know the column 'phone'"),
+        (b"name,roles\nB\xe9a Smith,staff\n", 'is not saved as UTF-8 text. In Excel, choose File > Save As'),
+        (b"name,roles\n\nKim New,staff\nAmy,wizard\n", "line 4: unknown role 'wizard'"),
+        (b"name,slack_user_id\nKim New,\nAmy,U0HEAD0001\n", "line 3: the Slack id U0HEAD0001 already belongs to"),
+    ],
+)
+def test_a_csv_that_cannot_be_imported_says_why_and_imports_nobody(
+    core: Core, tmp_path: Path, content: bytes, problem: str
+) -> None:
+    csv_file = tmp_path / "staff.csv"
+    csv_file.write_bytes(content)
+    with pytest.raises(PeopleError, match=re.escape(problem)):
+        core.people.import_csv(csv_file)
+    with core.db.session() as session:
+        assert People.by_name(session, "Kim New") is None
 
 
 def test_a_slack_id_or_name_already_taken_is_refused_in_plain_words(core: Core) -> None:

@@ -28,7 +28,12 @@ def register(commands: Any) -> None:
     add.add_argument("--start", dest="start_date", type=iso_date, help="start date YYYY-MM-DD")
     add.set_defaults(handler=_add)
 
-    imp = sub.add_parser("import", help="add or update people from a CSV file")
+    imp = sub.add_parser(
+        "import", help="add or update people from a CSV file",
+        description="Add or update people from a CSV file saved as UTF-8. Its first line names the columns: name, "
+        "roles (several separated by ';', e.g. staff;dsl), slack_user_id, telegram_chat_id, email, start_date "
+        "(YYYY-MM-DD). Only name is needed; blank roles keep the roles of someone already listed.",
+    )
     imp.add_argument("file", type=Path)
     imp.set_defaults(handler=_import)
 
@@ -122,7 +127,7 @@ def _import(args: argparse.Namespace) -> int:
     from handlers.cli.common import make_core
 
     count = make_core().people.import_csv(args.file)
-    print(f"Imported {count} people from {args.file}.")
+    print(f"Imported {count} {'person' if count == 1 else 'people'} from {args.file}.")
     return 0
 
 

@@ -109,6 +109,16 @@ def test_recording_that_the_last_holder_of_a_role_leaves_says_so(tmp_path: Path)
     assert "Pat Office: Administrator, Staff  slack U0ADMIN001\n" in policybot(tmp_path, "people", "list").stdout
 
 
+def test_people_import_says_how_many_and_what_the_file_needs(tmp_path: Path) -> None:
+    (tmp_path / "new.csv").write_text("Name,Email\nKim New,kim@example.org\n")
+    assert policybot(tmp_path, "people", "import", "new.csv").stdout == "Imported 1 person from new.csv.\n"
+    (tmp_path / "excel.csv").write_bytes(b"name\nZo\xeb New\n")  # Excel's plain "CSV" on Windows
+    refused = policybot(tmp_path, "people", "import", "excel.csv")
+    assert refused.returncode == 1 and 'Save As > "CSV UTF-8 (Comma delimited)"' in refused.stderr
+    helped = policybot(tmp_path, "people", "import", "-h")
+    assert "name, roles (several separated by ';'" in " ".join(helped.stdout.split())
+
+
 def test_known_errors_are_one_plain_line(tmp_path: Path) -> None:
     result = policybot(tmp_path, "people", "role", "Nobody Here", "staff")
     assert result.returncode == 1
