@@ -134,6 +134,12 @@ class PersonEntry(BaseModel):
             raise ValueError("contains a NUL character, which cannot be stored: please retype it")
         return value
 
+    @field_validator("name")
+    @classmethod
+    def _spaced_once(cls, name: str) -> str:
+        """A name typed with stray spaces is the same person: stored as typed, it would be a second one beside them."""
+        return " ".join(name.split())
+
 
 class Holiday(BaseModel):
     name: str

@@ -38,6 +38,13 @@ def test_a_name_with_an_accented_capital_is_found_whatever_its_case(any_core: Co
             assert found is not None and found.name == "Élodie Martin"
 
 
+def test_a_name_typed_with_extra_spaces_is_the_same_person(core: Core) -> None:
+    with core.db.session() as session:
+        kim = core.people.upsert(session, person_entry(name="  Kim   New ", roles=["staff"]))
+        assert kim.name == "Kim New"
+        assert core.people.upsert(session, person_entry(name="Kim New", roles=["staff", "dsl"])) is kim
+
+
 def test_import_csv_adds_and_updates(core: Core, tmp_path: Path) -> None:
     csv_file = tmp_path / "staff.csv"
     csv_file.write_text(
