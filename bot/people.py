@@ -46,11 +46,16 @@ class PeopleError(Exception):
     """A problem with people data, worded for the person managing it."""
 
 
+def role_key(role: str) -> str:
+    """A role as typed, as the role it names: "Staff", "Deputy DSL", "deputy-dsl" -> staff, deputy_dsl."""
+    return "_".join(role.strip().lower().replace("-", " ").split())
+
+
 def person_entry(**values: object) -> PersonEntry:
     """A PersonEntry from the command line or a CSV row, with any problem said in plain words (PeopleError)."""
     roles = values.get("roles")
-    if isinstance(roles, list):  # "Staff", "Deputy DSL" -> staff, deputy_dsl
-        values["roles"] = [str(r).strip().lower().replace(" ", "_").replace("-", "_") for r in roles]
+    if isinstance(roles, list):
+        values["roles"] = [role_key(str(r)) for r in roles]
     if not str(values.get("name") or "").strip():
         raise PeopleError("a name is needed")
     try:
@@ -286,7 +291,7 @@ class People:
     def set_roles(self, name: str, roles: Iterable[str]) -> Person:
         with self.db.session() as session:
             person = self._named(session, name)
-            person.set_roles(roles)
+            person.set_roles(role_key(role) for role in roles)
             return person
 
     def roles_left_empty(self, name: str, day: dt.date) -> list[str]:

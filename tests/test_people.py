@@ -172,6 +172,10 @@ def test_unknown_role_is_refused(core: Core) -> None:
         core.people.set_roles("Nobody", ["staff"])
 
 
+def test_roles_are_set_as_they_are_added_whatever_their_case(core: Core) -> None:
+    assert core.people.set_roles("jo teacher", ["Staff", "Deputy-DSL"]).roles == {"staff", "deputy_dsl"}
+
+
 def test_leaver_is_not_current_from_leave_date(core: Core) -> None:
     person = core.people.set_leave_date("Jo Teacher", dt.date(2026, 12, 18))
     assert person.is_current(dt.date(2026, 12, 17))
