@@ -9,6 +9,9 @@ CANCEL_WORDS = {"/cancel", "/quit", "/exit"}
 # Control characters (but new lines and tabs) and the marks that reverse text's direction: in a terminal a sender's
 # words could otherwise recolour, overwrite or clear what a DSL reads, the chronology included.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# What Python makes of bytes typed in another encoding than UTF-8 (a terminal set to Latin-1): text that cannot be
+# stored or encrypted as it is.
+_UNDECODED = re.compile("[\ud800-\udfff]")
 
 
 def terminal_safe(text: str) -> str:
@@ -35,6 +38,7 @@ class ConsoleIO:
             line = self._read(prompt)
         except (EOFError, KeyboardInterrupt):
             return None
+        line = _UNDECODED.sub("\ufffd", line)  # a report with them would be lost as it is sent
         if cancellable and line.strip().lower() in CANCEL_WORDS:
             return None
         return line

@@ -55,6 +55,14 @@ def test_a_parent_reports_end_to_end(core: Core) -> None:
     assert view.channel == "console"
 
 
+def test_a_report_typed_in_a_terminal_not_set_to_utf8_is_sent(core: Core) -> None:
+    typed = b"Caf\xe9 owner films the pupils at the gate".decode("utf-8", "surrogateescape")  # as Python reads it
+    receipt = run_report_flow(core, ScriptedIO([CHILD_AT_RISK, typed, "", "yes"]))
+    assert receipt is not None
+    view = core.reports.case(receipt.code, core.reports.actor(name="Dana Lead"))  # type: ignore[arg-type]
+    assert view.text == "Caf\ufffd owner films the pupils at the gate"
+
+
 def test_a_report_naming_several_roles_can_be_kept_from_several(core: Core) -> None:
     text = "The DSL and the headteacher both ignored my complaint."
     io = ScriptedIO([CHILD_AT_RISK, text, "", "1 2", "yes"])
