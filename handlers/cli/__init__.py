@@ -6,6 +6,8 @@ this file only wires them. Modules import heavy libraries inside their command f
 from __future__ import annotations
 
 import argparse
+import re
+import sys
 from collections.abc import Sequence
 
 from bot import __version__
@@ -35,8 +37,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    typed = list(sys.argv[1:] if argv is None else argv)
+    # Bytes the terminal sent in another encoding than UTF-8 (Zoë typed in a Latin-1 terminal): Python keeps them as
+    # lone surrogates, which no database, file or encryption takes.
+    garbled = next((arg for arg in typed if re.search("[\ud800-\udfff]", arg)), None)
+    if garbled is not None:
+        shown = re.sub("[\ud800-\udfff]", "\ufffd", garbled)
+        print(f"policybot: the terminal did not send {shown!r} as UTF-8 text, so it cannot be read. Set the terminal's "
+              "character encoding to UTF-8, then run the command again.", file=sys.stderr)
+        return 2
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(typed)
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2

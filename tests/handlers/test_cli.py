@@ -119,6 +119,16 @@ def test_people_import_says_how_many_and_what_the_file_needs(tmp_path: Path) -> 
     assert "name, roles (several separated by ';'" in " ".join(helped.stdout.split())
 
 
+def test_a_name_the_terminal_did_not_send_as_utf8_is_refused_in_plain_words(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from handlers.cli import main
+
+    assert main(["people", "add", b"Zo\xeb New".decode("utf-8", "surrogateescape")]) == 2
+    said = capsys.readouterr().err
+    assert said.startswith("policybot: the terminal did not send 'Zo\ufffd New' as UTF-8 text")
+
+
 def test_known_errors_are_one_plain_line(tmp_path: Path) -> None:
     result = policybot(tmp_path, "people", "role", "Nobody Here", "staff")
     assert result.returncode == 1
