@@ -45,12 +45,13 @@ def register(commands: Any) -> None:
 
     note = sub.add_parser("note", parents=[acting], help="add a note to the record (corrections too)")
     note.add_argument("code")
-    note.add_argument("text")
+    # The words typed without quotes are one note, not a list of unrecognised arguments.
+    note.add_argument("text", nargs="+", help="the note, in quotes or not")
     note.set_defaults(handler=_note)
 
     ask = sub.add_parser("ask", parents=[acting], help="ask the anonymous sender a question")
     ask.add_argument("code")
-    ask.add_argument("question")
+    ask.add_argument("question", nargs="+", help="the question, in quotes or not")
     ask.set_defaults(handler=_ask)
 
     close = sub.add_parser("close", parents=[acting], help="close a report with its outcome")
@@ -141,14 +142,14 @@ def _ack(args: argparse.Namespace) -> int:
 
 def _note(args: argparse.Namespace) -> int:
     core, who = _acting(args)
-    view = core.reports.add_note(args.code, who, args.text)
+    view = core.reports.add_note(args.code, who, " ".join(args.text))
     _print(f"Note added to report {view.code}.")
     return 0
 
 
 def _ask(args: argparse.Namespace) -> int:
     core, who = _acting(args)
-    view = core.reports.ask_sender(args.code, who, args.question)
+    view = core.reports.ask_sender(args.code, who, " ".join(args.question))
     where = "It has been sent to them too." if view.can_contact_sender else "They will see it when they check."
     _print(f"Question added to report {view.code}. {where}")
     return 0

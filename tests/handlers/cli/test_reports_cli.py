@@ -188,3 +188,13 @@ def test_a_parent_reports_in_policybot_chat_and_a_dsl_sees_it(tmp_path: Path) ->
     assert listing.returncode == 0, listing.stderr
     assert match.group(1) in listing.stdout and "URGENT A child at risk" in listing.stdout
     assert "hungry" not in chat.stderr + listing.stderr  # nothing of the report in the logs
+
+
+def test_a_note_or_question_typed_without_quotes_is_taken_whole(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = submitted().code
+    assert policybot("reports", "note", "--as", "Dana Lead", code, "Spoke", "to", "the", "class", "teacher") == 0
+    assert policybot("reports", "ask", code, "Which", "app?", "--as", "Dana Lead") == 0
+    capsys.readouterr()
+    assert policybot("reports", "show", code, "--as", "Dana Lead") == 0
+    out = capsys.readouterr().out
+    assert "Dana Lead note: Spoke to the class teacher" in out and "Dana Lead asked the sender: Which app?" in out
