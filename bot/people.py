@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from bot.config import PersonEntry, Role
 from bot.storage import Base, Database
+from bot.wording import or_list
 
 ROLES: tuple[Role, ...] = ("staff", "dsl", "deputy_dsl", "headteacher", "chair_of_governors", "admin")
 ROLE_LABELS: dict[str, str] = {
@@ -282,10 +284,22 @@ class People:
         return len(entries)
 
     @classmethod
+    def not_found(cls, session: Session, name: str) -> str:
+        """What to say when nobody is called `name`: whom it may have meant (a first name alone, a slip of a key)."""
+        typed = " ".join(name.split()).lower()
+        names = [person.name for person in cls.all(session)]
+        meant = [n for n in names if typed and set(typed.split()) <= set(n.lower().split())]
+        if not meant:
+            lowered = {n.lower(): n for n in names}
+            meant = [lowered[n] for n in difflib.get_close_matches(typed, list(lowered), n=3, cutoff=0.8)]
+        hint = f"did you mean {or_list(meant)}? " if meant else ""
+        return f"nobody called {name!r}; {hint}`policybot people list` shows everyone"
+
+    @classmethod
     def _named(cls, session: Session, name: str) -> Person:
         person = cls.by_name(session, name)
         if person is None:
-            raise PeopleError(f"nobody called {name!r}; `policybot people list` shows everyone")
+            raise PeopleError(cls.not_found(session, name))
         return person
 
     def set_roles(self, name: str, roles: Iterable[str]) -> Person:

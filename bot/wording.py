@@ -12,6 +12,13 @@ def and_list(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def or_list(items: Sequence[str]) -> str:
+    """"A", "A or B", "A, B or C"."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " or " + items[-1]
+
+
 def counted(count: int, singular: str, plural: str | None = None) -> str:
     """"1 member", "2 members", "1,336 days": a count with its noun agreeing (`plural` when not just + "s")."""
     return f"{count:,} {singular if count == 1 else plural or singular + 's'}"

@@ -176,6 +176,28 @@ def test_roles_are_set_as_they_are_added_whatever_their_case(core: Core) -> None
     assert core.people.set_roles("jo teacher", ["Staff", "Deputy-DSL"]).roles == {"staff", "deputy_dsl"}
 
 
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("Jo", "did you mean Jo Teacher? "),
+        ("dana", "did you mean Dana Lead? "),
+        ("Sam Deptuy", "did you mean Sam Deputy? "),
+        ("Nobody Here", ""),
+    ],
+)
+def test_a_name_not_found_says_whom_it_may_mean(core: Core, typed: str, meant: str) -> None:
+    with pytest.raises(PeopleError) as error:
+        core.people.set_away(typed, None)
+    assert str(error.value) == f"nobody called {typed!r}; {meant}`policybot people list` shows everyone"
+
+
+def test_two_people_of_one_first_name_are_both_offered(core: Core) -> None:
+    with core.db.session() as session:
+        core.people.upsert(session, person_entry(name="Jo Smith", roles=["staff"]))
+    with pytest.raises(PeopleError, match="did you mean Jo Smith or Jo Teacher?"):
+        core.people.set_roles("jo", ["staff"])
+
+
 def test_leaver_is_not_current_from_leave_date(core: Core) -> None:
     person = core.people.set_leave_date("Jo Teacher", dt.date(2026, 12, 18))
     assert person.is_current(dt.date(2026, 12, 17))

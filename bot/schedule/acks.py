@@ -385,7 +385,7 @@ class Acks:
         with self.core.db.session() as session:
             person = People.by_name(session, name)
             if person is None:
-                raise ScheduleError(f"nobody called {name!r}; `policybot people list` shows everyone")
+                raise ScheduleError(People.not_found(session, name))
             person_id, person_name = person.id, person.name
             why = self._not_staff(person, self.quiet.today(self.core.clock.now()))
             if why is not None:

@@ -66,7 +66,7 @@ def find_person(session: Session, name_or_id: str | int) -> Person:
     if person is None:
         person = People.by_name(session, str(name_or_id).strip())
     if person is None:
-        raise ScheduleError(f"nobody called {name_or_id!r}; `policybot people list` shows everyone")
+        raise ScheduleError(People.not_found(session, str(name_or_id)))
     return person
 
 

@@ -84,7 +84,7 @@ def _acting(args: argparse.Namespace) -> tuple[Core, Actor]:
         with core.db.session() as session:
             listed = People.by_name(session, args.as_name)
             if listed is None:
-                problem = f"nobody called {args.as_name!r} is listed; `policybot people list` shows everyone"
+                problem = People.not_found(session, args.as_name)
             elif listed.start_date is not None and listed.start_date > core.clock.now().date():
                 problem = f"{listed.name} starts at the school on {listed.start_date}, and cannot act on reports before"
             else:

@@ -88,7 +88,9 @@ def test_someone_who_left_is_told_so_not_that_they_are_unknown(env: Path, capsys
     assert policybot("reports", "list", "--as", "Sam Deputy") == 1
     assert "Sam Deputy left the school on 2026-01-09, so can no longer act on reports" in capsys.readouterr().err
     assert policybot("reports", "list", "--as", "Nobody Here") == 1
-    assert "nobody called 'Nobody Here' is listed" in capsys.readouterr().err
+    assert "nobody called 'Nobody Here'; `policybot people list`" in capsys.readouterr().err
+    assert policybot("reports", "list", "--as", "Dana") == 1
+    assert "nobody called 'Dana'; did you mean Dana Lead? `policybot people list`" in capsys.readouterr().err
 
 
 def test_a_senders_words_cannot_act_on_the_dsls_terminal(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
