@@ -25,10 +25,12 @@ def _print(text: str = "") -> None:
 
 
 def register(commands: Any) -> None:
+    # --as is taken before the action too (`reports --as NAME list`); not given at either place, _acting asks for it.
     acting = argparse.ArgumentParser(add_help=False)
-    acting.add_argument("--as", dest="as_name", required=True, metavar="NAME", help="who is acting (full name)")
+    acting.add_argument("--as", dest="as_name", default=argparse.SUPPRESS, metavar="NAME",
+                        help="who is acting (full name): needed")
 
-    reports = commands.add_parser("reports", help="concern reports, for the safeguarding leads")
+    reports = commands.add_parser("reports", parents=[acting], help="concern reports, for the safeguarding leads")
     sub = reports.add_subparsers(dest="reports_command", metavar="ACTION", required=True)
 
     listing = sub.add_parser("list", parents=[acting], help="open reports you may handle")
@@ -76,6 +78,8 @@ def _acting(args: argparse.Namespace) -> tuple[Core, Actor]:
     from bot.reports import AccessDenied
     from handlers.cli.common import make_core
 
+    if not getattr(args, "as_name", None):
+        raise AccessDenied("please say who you are with --as and your full name, e.g. --as 'Dana Lead'")
     core = make_core()
     who = core.reports.actor(name=args.as_name)
     if who is None:

@@ -93,6 +93,18 @@ def test_someone_who_left_is_told_so_not_that_they_are_unknown(env: Path, capsys
     assert "nobody called 'Dana'; did you mean Dana Lead? `policybot people list`" in capsys.readouterr().err
 
 
+def test_who_is_acting_may_be_said_before_the_action_but_must_be_said(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = submitted().code
+    assert policybot("reports", "--as", "Dana Lead", "list") == 0
+    assert code in capsys.readouterr().out
+    assert policybot("reports", "list") == 1
+    assert capsys.readouterr().err == (
+        "policybot: please say who you are with --as and your full name, e.g. --as 'Dana Lead'\n"
+    )
+
+
 def test_a_senders_words_cannot_act_on_the_dsls_terminal(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = submitted("\x1b[2J\x1b[31mCleared\x1b[0m and \u202eesrever\u202c text.").code
     assert policybot("reports", "show", code, "--as", "Dana Lead") == 0
