@@ -27,6 +27,10 @@ Type a question about the policy in your own words, for example "can I post phot
   /audience      switch between parent or carer and staff
   /help          this help
   /quit          leave"""
+# What someone new to the chat types without the slash: "quit" is not a question about staff leaving (the policy's
+# passwords clause), nor "status" one about comments on the school.
+PLAIN_COMMANDS = {"quit": "/quit", "exit": "/quit", "bye": "/quit", "goodbye": "/quit", "help": "/help",
+                  "report": "/report", "status": "/status"}
 
 
 def render_answer(answer: Answer, report_how: str = "Type /report to tell the school about a concern.") -> str:
@@ -76,6 +80,8 @@ def chat(core: Core, io: ConsoleIO | None = None) -> None:
         text = (line or "").strip()
         command, _, rest = text.partition(" ")
         command = command.lower()
+        if not rest:
+            command = PLAIN_COMMANDS.get(command.rstrip(".!?"), command)
         if line is None or command in ("/quit", "/exit"):
             io.say("Goodbye.")
             return

@@ -169,6 +169,14 @@ def test_the_chat_commands_reach_the_flows(core: Core) -> None:
     assert f"Report {code} (Something else)" in io.text
 
 
+def test_a_command_typed_without_its_slash_is_the_command(core: Core) -> None:
+    io = ScriptedIO(["p", "Help", "status", "/cancel", "quit", "can I post photos of sports day?"])
+    chat(core, io)
+    assert io.text.count("/report        tell the school") == 2  # after choosing, then for "Help"
+    assert "What is your receipt code?" in io.text and "passwords" not in io.text
+    assert io.text.endswith("Goodbye.") and "include other children" not in io.text
+
+
 def test_a_question_about_a_concern_points_to_report(core: Core) -> None:
     io = ScriptedIO(["p", "my child is being bullied online", "/quit"])
     chat(core, io)
