@@ -12,6 +12,7 @@ import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 _EMPHASIS = re.compile(r"\*\*(.+?)\*\*")
 
@@ -98,6 +99,15 @@ class Policy(_Strict):
     # Questions people ask near this policy that it does not answer ("when is school photo day?"): they teach the
     # answerer to say so honestly instead of quoting a clause that merely shares a word with the question.
     not_covered: tuple[str, ...] = ()
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_in_quotes(cls, value: object) -> object:
+        """`version: 2026.2` without quotes is a number to YAML (and 2026.10 would be 2026.1): say to quote it."""
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise PydanticCustomError("version_unquoted", 'write the version in quotes, e.g. version: "{value}"',
+                                      {"value": value})
+        return value
 
     def clauses(self) -> list[tuple[Section, Clause]]:
         return [(section, clause) for section in self.sections for clause in section.clauses]

@@ -92,6 +92,11 @@ def test_a_version_title_or_id_longer_than_the_database_holds_is_a_problem(tmp_p
     assert all("at most" in p for p in found)
 
 
+def test_a_version_written_without_quotes_is_asked_for_in_quotes(tmp_path: Path) -> None:
+    write(tmp_path, "phones.yaml", SMALL.format(id="phones", title="P").replace('version: "1"', "version: 2026.2"))
+    assert problems(tmp_path) == ['phones.yaml: version: write the version in quotes, e.g. version: "2026.2"']
+
+
 def test_duplicate_clause_ids_across_files(tmp_path: Path) -> None:
     write(tmp_path, "a.yaml", SMALL.format(id="phones", title="P"))
     write(tmp_path, "b.yaml", SMALL.format(id="phones", title="P").replace("id: phones\n", "id: other\n", 1))
