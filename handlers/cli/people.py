@@ -22,8 +22,10 @@ def register(commands: Any) -> None:
         "--role", action="append", dest="roles",
         help="a role (repeatable); default staff for someone new, and unchanged for someone already listed",
     )
-    add.add_argument("--slack", dest="slack_user_id")
-    add.add_argument("--telegram", dest="telegram_chat_id", type=int)
+    add.add_argument("--slack", dest="slack_user_id", metavar="U...",
+                     help="their Slack member id (in Slack: their profile, the ⋮ menu, Copy member ID)")
+    # Checked with the rest of the entry, so a mistake is said as plainly as in a CSV file.
+    add.add_argument("--telegram", dest="telegram_chat_id", metavar="CHAT_ID", help="their Telegram chat id, a number")
     add.add_argument("--email")
     add.add_argument("--start", dest="start_date", type=iso_date, help="start date YYYY-MM-DD")
     add.set_defaults(handler=_add)

@@ -129,6 +129,12 @@ def test_a_name_the_terminal_did_not_send_as_utf8_is_refused_in_plain_words(
     assert said.startswith("policybot: the terminal did not send 'Zo\ufffd New' as UTF-8 text")
 
 
+def test_a_telegram_chat_id_that_is_not_a_number_is_said_plainly(tmp_path: Path) -> None:
+    result = policybot(tmp_path, "people", "add", "Dana Lead", "--telegram", "@danalead")
+    assert (result.returncode, result.stderr) == (1, "policybot: the Telegram chat id '@danalead' is not a number\n")
+    assert policybot(tmp_path, "people", "add", "Dana Lead", "--telegram", "-1001234").returncode == 0
+
+
 def test_known_errors_are_one_plain_line(tmp_path: Path) -> None:
     result = policybot(tmp_path, "people", "role", "Nobody Here", "staff")
     assert result.returncode == 1
