@@ -140,7 +140,10 @@ def _show(args: argparse.Namespace) -> int:
 def _ack(args: argparse.Namespace) -> int:
     core, who = _acting(args)
     view = core.reports.acknowledge(args.code, who)
-    _print(f"Report {view.code} is acknowledged by {view.acknowledged_by}.")
+    if view.acknowledged_by != who.name:  # a colleague has it in hand already: this changed nothing
+        _print(f"Report {view.code} was already acknowledged by {view.acknowledged_by}; nothing changed.")
+    else:
+        _print(f"Report {view.code} is acknowledged by {view.acknowledged_by}.")
     return 0
 
 

@@ -212,3 +212,12 @@ def test_a_note_or_question_typed_without_quotes_is_taken_whole(env: Path, capsy
     assert policybot("reports", "show", code, "--as", "Dana Lead") == 0
     out = capsys.readouterr().out
     assert "Dana Lead note: Spoke to the class teacher" in out and "Dana Lead asked the sender: Which app?" in out
+
+
+def test_acknowledging_a_report_a_colleague_has_in_hand_says_so(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = submitted().code
+    assert policybot("reports", "ack", code, "--as", "Dana Lead") == 0
+    assert policybot("reports", "ack", code, "--as", "Sam Deputy") == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"Report {code} was already acknowledged by Dana Lead; nothing changed."
+    )
