@@ -324,6 +324,16 @@ class People:
                     empty.append(role)
             return empty
 
+    def away_until(self, name: str) -> dt.date | None:
+        """The last day `name` is recorded as away, None if never (PeopleError if nobody is called that)."""
+        with self.db.session() as session:
+            return self._named(session, name).away_until
+
+    def leave_date(self, name: str) -> dt.date | None:
+        """The day `name` is recorded as leaving, None if not (PeopleError if nobody is called that)."""
+        with self.db.session() as session:
+            return self._named(session, name).leave_date
+
     def set_away(self, name: str, until: dt.date | None) -> Person:
         """Record that someone is away up to and including `until` (None: they are back)."""
         with self.db.session() as session:

@@ -146,8 +146,10 @@ def _leave(args: argparse.Namespace) -> int:
 
     core = make_core()
     if args.cancel:
+        was = core.people.leave_date(args.name)
         person = core.schedule.leavers.set_leave_date(args.name, None)
-        print(f"{person.name} is no longer recorded as leaving.")
+        print(f"{person.name} is no longer recorded as leaving." if was else
+              f"{person.name} was not recorded as leaving; nothing changed.")
         return 0
     person = core.schedule.leavers.set_leave_date(args.name, args.day)
     today = core.clock.now().astimezone(core.school.tz).date()
@@ -186,12 +188,16 @@ def _away(args: argparse.Namespace) -> int:
     from handlers.cli.common import make_core
 
     core = make_core()
+    today = core.clock.now().astimezone(core.school.tz).date()
     if args.back:
+        was = core.people.away_until(args.name)
         person = core.people.set_away(args.name, None)
+        if was is None or was < today:
+            print(f"{person.name} was not recorded as away; nothing changed.")
+            return 0
         again = " Reports reach them again." if core.reports.while_away(person.name) else ""
         print(f"{person.name} is back.{again}")
         return 0
-    today = core.clock.now().astimezone(core.school.tz).date()
     if args.day < today:
         print(f"{long_date(args.day)} has passed: give their last day away, or use --back.")
         return 1

@@ -106,6 +106,10 @@ def test_recording_that_the_last_holder_of_a_role_leaves_says_so(tmp_path: Path)
     assert "Please note" not in teacher.stdout
     back = policybot(tmp_path, "people", "leave", "Pat Office", "--cancel")
     assert back.stdout.strip() == "Pat Office is no longer recorded as leaving."
+    again = policybot(tmp_path, "people", "leave", "Pat Office", "--cancel")
+    assert again.stdout.strip() == "Pat Office was not recorded as leaving; nothing changed."
+    not_away = policybot(tmp_path, "people", "away", "Sam Deputy", "--back")
+    assert not_away.stdout.strip() == "Sam Deputy was not recorded as away; nothing changed."
     assert "Pat Office: Administrator, Staff  slack U0ADMIN001\n" in policybot(tmp_path, "people", "list").stdout
 
 
