@@ -100,8 +100,9 @@ _FOLLOWING_UP = frozenset(
     "check checking status happening happened update updates news progress heard hear outcome look looks looked "
     "read seen".split()
 )
+# Said the same on every platform: a receipt code sent privately is that report's status on each of them.
 CHECK_A_REPORT = (
-    "To check a report you made, send /status followed by its receipt code, for example: /status ACDE-FGHJ-KMNP-RTWX. "
+    "To check a report you made, send me its receipt code in a private message, for example: ACDE-FGHJ-KMNP-RTWX. "
     "The code is the only key to your report: nobody at the school can look it up for you."
 )
 

@@ -55,6 +55,21 @@ def code_and_rest(text: str) -> tuple[str | None, str]:
     return None, text
 
 
+ANSWER_WORDS = 4  # fewer words with a code ("status of", "any news on") only ask after the report
+
+
+def asks_after(words: str) -> bool:
+    """Whether the words sent with a receipt code ask after the report ("any news on ACDE-...?") or are the receipt
+    itself, pasted back ("Your receipt code is: ACDE-...")."""
+    return words.rstrip().endswith("?") or "receipt" in words.lower()
+
+
+def tells_something(words: str) -> bool:
+    """Whether the words sent with a receipt code tell the school something ("ACDE-... I forgot to say, it was a Year 3
+    boy"): enough of them, and not asking after the report."""
+    return len(words.split()) >= ANSWER_WORDS and not asks_after(words)
+
+
 _FORMATTED = re.compile(r"\b([" + ALPHABET + r"]{4})(?:-[" + ALPHABET + r"]{4}){3}\b")
 
 

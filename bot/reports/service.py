@@ -1514,7 +1514,7 @@ _NO_ACCESS = "You do not have access to this report. The attempt has been record
 # How a sender answers the school's question, where their news arrives (Telegram's message has the buttons).
 _HOW_TO_ANSWER = {
     "telegram": "To answer, press \u201cReply to the school\u201d below, or reply to this message.",
-    "slack": "To answer, send: /status {code} followed by your answer.",
+    "slack": "To answer, send: /checkreport {code} followed by your answer.",  # Slack's /status is its own
     "console": "To answer, send: /status {code}",
 }
 _SENDER_TEXT = {

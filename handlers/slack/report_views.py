@@ -93,10 +93,12 @@ def about_block(handlers: Sequence[tuple[str, str]]) -> Block:
     }
 
 
-SLACK_REPLY_HOW = "In Slack, answer with /status {code} followed by your answer."
+# Not /status: that is Slack's own command, which would set the sender's Slack status, for all to see, to the code.
+STATUS_COMMAND = "/checkreport"
+SLACK_REPLY_HOW = f"In Slack, answer with {STATUS_COMMAND} {{code}} followed by your answer."
 # The receipt says it once: how to check the report, and how to answer in Slack.
-SLACK_FOLLOW_UP = ("To see news about your report, send: /status {code}\n"
-                   "To answer a question from the school, send /status {code} followed by your answer.")
+SLACK_FOLLOW_UP = (f"To see news about your report, send: {STATUS_COMMAND} {{code}}\n"
+                   f"To answer a question from the school, send {STATUS_COMMAND} {{code}} followed by your answer.")
 
 
 def receipt_modal(sender_text: str, keeps_copy: bool = False) -> dict[str, Any]:

@@ -604,21 +604,11 @@ async def status_code(update: Update, context: Context) -> str | int:
     return await _show_status(update, context, message.text or "" if message else "", retry=True)
 
 
-def _told_something(words: str) -> bool:
-    """Whether the words sent with a receipt code tell the school something ("ACDE-... I forgot to say, it was a Year 3
-    boy"), rather than ask after the report ("any news on ACDE-...?") or be the receipt itself, pasted back ("Your
-    receipt code is: ACDE-...")."""
-    return len(words.split()) >= ANSWER_WORDS and not words.rstrip().endswith("?") and "receipt" not in words.lower()
-
-
-ANSWER_WORDS = 4  # fewer words with a code ("status of", "any news on") only ask after the report
-
-
 async def _show_status(update: Update, context: Context, typed: str, *, retry: bool) -> str | int:
     """The report `typed` names. If the words with the code tell the school something, the parent is asked whether
     they are their answer, rather than the words being dropped unseen."""
     from bot.reports.domain import ReportError, TooManyAttempts
-    from bot.reports.receipts import code_and_rest, normalise
+    from bot.reports.receipts import code_and_rest, normalise, tells_something
 
     core = core_of(context)
     chat = update.effective_chat
@@ -646,7 +636,7 @@ async def _show_status(update: Update, context: Context, typed: str, *, retry: b
         await say(update, context, str(exc) + "\n\nSend the code again, or /cancel.")
         return STATUS_CODE
     await _send_view(update, context, view)
-    if view.can_reply and _told_something(words):
+    if view.can_reply and tells_something(words):
         await _hold_and_ask(update, context, view.code, words)
     return END
 

@@ -77,8 +77,6 @@ def category_changed(label: str) -> str:
     return f"Your concern is now: {label}. Everything you have sent so far is kept."
 
 
-
-
 def added_more(count: int) -> str:
     """The one note for messages that came quickly after the last "Added." (see handlers.telegram.added)."""
     return f"Added {count} more. Send more, or press Done when you have finished."
@@ -180,8 +178,6 @@ def pictures_left_out(numbers: list[int], kept: int) -> str:
         f"Telegram would not pass on. I have left {'it' if len(numbers) == 1 else 'them'} out. Press Send it to "
         f"send your report with {rest}, or send the picture again as a photo."
     )
-
-
 
 
 def the_roles(labels: list[str]) -> str:

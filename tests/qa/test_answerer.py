@@ -13,7 +13,7 @@ import bot.qa as qa_module
 from bot.config import REPO_ROOT, School
 from bot.policy import readable
 from bot.policy.loader import load_library
-from bot.qa import MAX_QUESTION_CHARS, QuestionAnswerer, coverage
+from bot.qa import CHECK_A_REPORT, MAX_QUESTION_CHARS, QuestionAnswerer, coverage
 
 LIBRARY = load_library(REPO_ROOT / "policy_data")
 
@@ -461,7 +461,8 @@ def test_rules_about_staff_or_children_alone_are_not_taken_for_a_concern(qa: Que
 )
 def test_asking_after_ones_own_report_is_told_how_to_check_it(qa: QuestionAnswerer, question: str) -> None:
     answer = qa.answer(question, "parent")
-    assert not answer.answered and "/status" in answer.text and not answer.report
+    assert not answer.answered and answer.text == CHECK_A_REPORT and not answer.report
+    assert "send me its receipt code in a private message" in answer.text  # works the same on every platform
 
 
 @pytest.mark.parametrize("question", ["report", "I want to report something"])
@@ -471,7 +472,7 @@ def test_a_wish_to_report_is_offered_the_report_not_quotes(qa: QuestionAnswerer,
 
 
 def test_news_of_a_school_report_is_not_taken_for_a_concern(qa: QuestionAnswerer) -> None:
-    assert "/status" not in qa.answer("any news on my son's school report?", "parent").text
+    assert CHECK_A_REPORT not in qa.answer("any news on my son's school report?", "parent").text
 
 
 def test_being_told_a_child_was_hurt_leads_with_what_to_do_not_a_rule(qa: QuestionAnswerer) -> None:

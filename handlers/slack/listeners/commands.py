@@ -1,4 +1,4 @@
-"""Slash commands: /policy QUESTION, /report, /photos [note | done], /status CODE.
+"""Slash commands: /policy QUESTION, /report, /photos [note | done], /checkreport CODE.
 
 Each acks at once (Slack's 3-second limit); every answer goes only to the asker. A policy question is answered
 in the acknowledgement itself (answering takes a millisecond or two and needs no network), so the answer arrives
@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 
 from bot.reports.receipts import code_and_rest, normalise
 from handlers.slack.answers import answer_for, note_gap
-from handlers.slack.blocks import text_sections, unescape
+from handlers.slack.blocks import clip, text_sections, unescape
 from handlers.slack.common import (
     SOMETHING_WENT_WRONG,
     UNAVAILABLE,
@@ -24,7 +24,7 @@ from handlers.slack.common import (
     service,
     staff_member,
 )
-from handlers.slack.report_views import SLACK_REPLY_HOW, report_modal
+from handlers.slack.report_views import SLACK_REPLY_HOW, STATUS_COMMAND, report_modal
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -90,7 +90,7 @@ def register(app: App, core: Core, later: Later) -> None:
             reply = kind_error(exc)
         _private(respond, reply)
 
-    @app.command("/status")
+    @app.command(STATUS_COMMAND)
     def status(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         ack()
         later(report_status, respond, command)
@@ -102,13 +102,17 @@ def register(app: App, core: Core, later: Later) -> None:
             return
         code, reply = code_and_reply(unescape(command.get("text") or "").strip())
         if not code:
-            _private(respond, "Please add your receipt code, for example: /status ACDE-FGHJ-KMNP-RTWX")
+            _private(respond, f"Please add your receipt code, for example: {STATUS_COMMAND} ACDE-FGHJ-KMNP-RTWX")
             return
         _private(respond, status_or_reply(core, code, reply, str(command.get("user_id", ""))))
 
 
+NOT_ADDED = (f"I have not added \u201c{{words}}\u201d to your report. If it is your answer to the school, send: "
+             f"{STATUS_COMMAND} {{code}} {{words}}")
+
+
 def code_and_reply(text: str) -> tuple[str, str]:
-    """/status's receipt code and any answer after it. The code may be typed as it was read out, in lower case or
+    """/checkreport's receipt code and any answer after it. The code may be typed as it was read out, in lower case or
     with spaces ("drty 9kcg wmcd 7de4"); whatever cannot be a code is passed on as typed, to be said unknown."""
     whole = normalise(text)
     if whole is not None:
@@ -120,9 +124,10 @@ def code_and_reply(text: str) -> tuple[str, str]:
     return code, reply
 
 
-def status_or_reply(core: Core, code: str, reply: str, user_id: str) -> str:
-    """/status CODE: the report's status; /status CODE ANSWER (or a direct message holding the code): the answer
-    goes into the report first."""
+def status_or_reply(core: Core, code: str, reply: str, user_id: str, *, not_added: str = "") -> str:
+    """/checkreport CODE: the report's status; /checkreport CODE ANSWER (or a direct message holding the code): the
+    answer goes into the report first. `not_added`: words sent with the code that were not taken for an answer (they
+    asked after the report, or were too few to tell): the sender is told how to add them if they were one."""
     reports = core.reports
     # A keyed hash of the Slack user: a rate-limit bucket for wrong codes, never stored.
     requester = core.vault.mac(f"slack:{user_id}")
@@ -133,7 +138,9 @@ def status_or_reply(core: Core, code: str, reply: str, user_id: str) -> str:
         else:
             view = reports.sender_status(code, requester=requester)
             text = view.text()
-        if view.can_reply:
+        if view.can_reply and not_added.strip():
+            text += "\n" + NOT_ADDED.format(words=clip(not_added.strip(), 200), code=view.code)
+        elif view.can_reply:
             text += "\n" + SLACK_REPLY_HOW.format(code=view.code)
     except Exception as exc:
         return kind_error(exc)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.reports.receipts import code_and_rest
+from bot.reports.receipts import asks_after, code_and_rest, tells_something
 from handlers.slack.answers import answer_for, note_gap, without_mentions
 from handlers.slack.blocks import notification_text, text_sections, unescape
 from handlers.slack.common import service
@@ -71,8 +71,11 @@ def register(app: App, core: Core, later: Later) -> None:
         code, rest = code_and_rest(text)
         if code is not None and service(core, "reports") is not None:
             # A receipt code in a direct message is about that report: an answer to the school's question, or a
-            # status check. Never a policy question (it would be kept, with the case's details, as a gap).
-            said = status_or_reply(core, code, rest, str(event.get("user", "")))
+            # status check. Never a policy question (it would be kept, with the case's details, as a gap). Words that
+            # only ask after it ("any news on CODE?", "CODE yes") are not added; the sender is told how to add them.
+            told = tells_something(rest)
+            said = status_or_reply(core, code, rest if told else "", str(event.get("user", "")),
+                                   not_added="" if told or asks_after(rest) else rest)
             said = f"{FILES_LEFT_OUT_OF_REPORT}\n\n{said}" if attached else said
             reply_in_thread(event, client, notification_text(said), text_sections(said))
             return

@@ -99,7 +99,7 @@ def test_rate_limited_then_delivered_once(slack: SlackWorld, clock: ManualClock)
 
 def test_listener_client_retries_429_in_place(slack: SlackWorld) -> None:
     slack.fake.rate_limit_next(1, retry_after=0, method="response_url")
-    slack.sender.slash_command("/status", "", "U0STAFF001")  # answered later, on the response_url
+    slack.sender.slash_command("/checkreport", "", "U0STAFF001")  # answered later, on the response_url
     assert "receipt code" in slack.fake.wait_for_call("response_url")[0].params["text"]
 
 

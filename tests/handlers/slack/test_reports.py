@@ -95,10 +95,10 @@ def test_named_report_says_who_and_sends_the_receipt_by_dm(slack: SlackWorld) ->
     said = dm.params["text"] + json.dumps(dm.params["blocks"])
     assert dm.params["channel"] == STAFF and code in said
     assert "We do not know who you are" not in said  # they gave their name
-    assert f"/status {code} followed by your answer" in said
+    assert f"/checkreport {code} followed by your answer" in said
     # how to answer the school is said once, the Slack way
     lines = [line for block in dm.params["blocks"] for line in block.get("text", {}).get("text", "").splitlines()]
-    how_to_answer = [line for line in lines if "/status" in line and "answer" in line]
+    how_to_answer = [line for line in lines if "/checkreport" in line and "answer" in line]
     assert len(how_to_answer) == 1 and "followed by your answer" in how_to_answer[0]
 
 
@@ -263,10 +263,10 @@ def test_non_dsl_modal_submission_is_refused_in_the_form(slack: SlackWorld) -> N
 
 def test_sender_checks_status_with_the_receipt(slack: SlackWorld) -> None:
     code = _report(slack)
-    slack.sender.slash_command("/status", code, STAFF)
+    slack.sender.slash_command("/checkreport", code, STAFF)
     reply = slack.fake.wait_for_call("response_url")[0]
     assert code in reply.params["text"] or code in json.dumps(reply.params["blocks"])
-    slack.sender.slash_command("/status", "WRONG-CODE", STAFF)
+    slack.sender.slash_command("/checkreport", "WRONG-CODE", STAFF)
     wrong = slack.fake.wait_for_call("response_url", count=2)[1]
     assert "Traceback" not in wrong.params["text"]
 
@@ -274,10 +274,10 @@ def test_sender_checks_status_with_the_receipt(slack: SlackWorld) -> None:
 def test_status_takes_the_code_as_it_was_read_out_in_lower_case_with_spaces(slack: SlackWorld) -> None:
     code = _report(slack)
     spoken = code.lower().replace("-", " ")
-    slack.sender.slash_command("/status", spoken, STAFF)
+    slack.sender.slash_command("/checkreport", spoken, STAFF)
     reply = slack.fake.wait_for_call("response_url")[0].params["text"]
     assert reply.startswith(f"Report {code}"), reply
-    slack.sender.slash_command("/status", f"{spoken} It was Year 4.", STAFF)
+    slack.sender.slash_command("/checkreport", f"{spoken} It was Year 4.", STAFF)
     answered = slack.fake.wait_for_call("response_url", count=2)[1].params["text"]
     assert answered.startswith("Thank you, your reply has been added"), answered
     assert any(e.detail == "It was Year 4." for e in _case(slack, code).events)
@@ -286,7 +286,7 @@ def test_status_takes_the_code_as_it_was_read_out_in_lower_case_with_spaces(slac
 def test_what_slack_sends_as_amp_lt_and_gt_is_kept_as_the_sender_typed_it(slack: SlackWorld) -> None:
     """Slack sends a typed &, < and > as &amp;, &lt; and &gt;: the report keeps what was typed."""
     code = _report(slack)
-    slack.sender.slash_command("/status", f"{code} Year 3 &amp; Year 4, fewer than &lt;10 pupils", STAFF)
+    slack.sender.slash_command("/checkreport", f"{code} Year 3 &amp; Year 4, fewer than &lt;10 pupils", STAFF)
     slack.fake.wait_for_call("response_url")
     slack.sender.direct_message(f"{code} It was Sam &amp; Alex", STAFF)
     slack.fake.wait_for(lambda f: len(f.ok_calls("chat.postMessage")) >= 1, what="the reply to be confirmed")
@@ -329,7 +329,7 @@ def test_question_reaches_a_named_reporter_by_dm(slack: SlackWorld) -> None:
     to_reporter = [c for c in slack.fake.ok_calls("chat.postMessage")
                    if c.params["channel"] == "D0STAFF001" and "Which lesson was it?" in json.dumps(c.params)]
     assert len(to_reporter) == 1
-    assert f"/status {code} followed by your answer" in json.dumps(to_reporter[0].params)
+    assert f"/checkreport {code} followed by your answer" in json.dumps(to_reporter[0].params)
     # Answering in the same direct message, with the code, as the question says: it goes into the report.
     slack.sender.direct_message(f"{code} It was Year 4's swimming lesson.", STAFF)
     slack.fake.wait_for(
@@ -364,6 +364,26 @@ def test_a_reply_that_slack_sends_again_is_added_once(slack: SlackWorld) -> None
     replies = [e for e in slack.core.reports.case(code, dsl).events if e.action == "replied"]
     assert len(replies) == 1
 
+
+@pytest.mark.parametrize("said", ["any news on {code}?", "{code} yes"])
+def test_words_with_a_code_that_only_ask_after_it_are_not_added(slack: SlackWorld, said: str) -> None:
+    """"Any news on CODE?" shows the report and is not sent to the school as an answer; a short "CODE yes" might be
+    one, so the sender is shown how to send it as one."""
+    code = _report(slack, anonymous=False)
+    slack.sender.direct_message(said.format(code=code), STAFF)
+    reply = slack.fake.wait_for(
+        lambda f: [c for c in f.ok_calls("chat.postMessage")
+                   if c.params.get("channel") == "D0STAFF001" and "waiting to be opened" in json.dumps(c.params)],
+        what="the report's status",
+    )[0]
+    shown = json.dumps(reply.params, ensure_ascii=False)
+    if said.endswith("?"):
+        assert "I have not added" not in shown
+    else:
+        assert "I have not added \u201cyes\u201d to your report" in shown and f"/checkreport {code} yes" in shown
+    dsl = slack.core.reports.actor(name="Dana Lead")
+    assert dsl is not None
+    assert not [e for e in slack.core.reports.case(code, dsl).events if e.action == "replied"]
 
 
 def _buttons(blocks: list[dict[str, Any]]) -> list[str]:
