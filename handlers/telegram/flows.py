@@ -120,27 +120,17 @@ async def start_report(update: Update, context: Context) -> str | None:
 
 
 async def choose_category(update: Update, context: Context) -> str | None:
-    query = update.callback_query
-    core = core_of(context)
-    key = (query.data or "").removeprefix(CHOOSE) if query else ""
-    try:
-        category = core.reports.category(key)
-    except Exception:  # noqa: BLE001 - a category removed since the keyboard was sent
-        await answer_callback(update, texts.STALE_BUTTON)
+    said = await _set_category(update, context, "You chose: {label}.")
+    if said is None:
         return None
-    await answer_callback(update)
-    _draft(context)["category"] = category.key
-    intro = f"You chose: {category.label}."
-    if category.emergency_notice:  # the whole notice came with the categories: its first sentence again
-        intro += "\n\n" + core.reports.emergency_reminder()
-    await say(update, context, intro + "\n\n" + texts.DESCRIBE, DESCRIBE_BUTTONS)
+    await say(update, context, said + "\n\n" + texts.DESCRIBE, DESCRIBE_BUTTONS)
     return DESCRIBE
 
 
 async def change_category(update: Update, context: Context) -> str | None:
     """A category pressed again while describing ("Something else" was really "A child at risk"): the report's
     category changes and what has been sent is kept, rather than the button being refused as stale."""
-    said = await _change_category(update, context)
+    said = await _set_category(update, context, texts.CATEGORY_CHANGED)
     if said is not None:
         await say(update, context, said + "\n\n" + texts.SEND_MORE, DESCRIBE_BUTTONS)
     return None
@@ -148,7 +138,7 @@ async def change_category(update: Update, context: Context) -> str | None:
 
 async def change_category_on_review(update: Update, context: Context) -> str | None:
     """The same on the review screen, or at the keep choice: the review is shown again, with the new category."""
-    said = await _change_category(update, context)
+    said = await _set_category(update, context, texts.CATEGORY_CHANGED)
     if said is None:
         return None
     _draft(context).pop(KEEPING, None)
@@ -156,8 +146,9 @@ async def change_category_on_review(update: Update, context: Context) -> str | N
     return await _review(update, context)
 
 
-async def _change_category(update: Update, context: Context) -> str | None:
-    """The draft's category changed to the one pressed, and what to tell the parent; None for a removed category."""
+async def _set_category(update: Update, context: Context, said: str) -> str | None:
+    """The draft's category set to the one pressed, and what to tell the parent (`said`, with the category's
+    {label}); None for a category removed since the keyboard was sent."""
     query = update.callback_query
     core = core_of(context)
     key = (query.data or "").removeprefix(CHOOSE) if query else ""
@@ -168,8 +159,8 @@ async def _change_category(update: Update, context: Context) -> str | None:
         return None
     await answer_callback(update)
     _draft(context)["category"] = category.key
-    said = texts.category_changed(category.label)
-    if category.emergency_notice:
+    said = said.format(label=category.label)
+    if category.emergency_notice:  # the whole notice came with the categories: its first sentence again
         said += "\n\n" + core.reports.emergency_reminder()
     return said
 

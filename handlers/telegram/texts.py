@@ -73,8 +73,7 @@ ADDED = "Added. Send more, or press Done when you have finished."
 SEND_MORE = "Send more, or press Done when you have finished."
 
 
-def category_changed(label: str) -> str:
-    return f"Your concern is now: {label}. Everything you have sent so far is kept."
+CATEGORY_CHANGED = "Your concern is now: {label}. Everything you have sent so far is kept."
 
 
 def added_more(count: int) -> str:

@@ -480,12 +480,12 @@ def test_the_category_can_be_changed_and_more_added_until_the_report_is_sent(tel
     telegram.say(callback(PARENT, "rc:other"))
     telegram.say(message(PARENT, "A man at pick-up was filming the children."))
     [changed] = telegram.say(callback(PARENT, "rc:child_at_risk"))  # it was really this
-    assert changed.startswith(texts.category_changed("A child at risk")) and "999" in changed
+    assert changed.startswith(texts.CATEGORY_CHANGED.format(label="A child at risk")) and "999" in changed
     assert changed.endswith(texts.SEND_MORE)
     [review] = telegram.say(callback(PARENT, "r:done"))
     assert "Concern: A child at risk" in review and "filming the children" in review
     changed, review = telegram.say(callback(PARENT, "rc:online_abuse"), expect=2)  # the old keyboard, on the review
-    assert changed == texts.category_changed("Online abuse or cyber-bullying")
+    assert changed == texts.CATEGORY_CHANGED.format(label="Online abuse or cyber-bullying")
     assert "Concern: Online abuse or cyber-bullying" in review
     telegram.say(callback(PARENT, "r:send"))
     [more] = telegram.say(callback(PARENT, "r:more"))  # the review's "Add more", after "Send it": nothing sent yet
