@@ -742,6 +742,7 @@ class ReportService:
             message = f"The school has finished looking into your report {report.code}. Thank you for telling us."
             if share_with_sender:
                 message += f"\n\nOutcome: {text}"
+            message += f"\n\n{AFTER_CLOSING}"
             self._queue_sender(session, report, event.seq, message)
             self._queue_update(session, report, category, f"Closed by {person.name}")
             return self._case_view(session, report, category)
@@ -1395,7 +1396,7 @@ class ReportService:
         if not body and not allow_empty:
             raise ReportError(
                 f"Your {what} is empty. "
-                + ("Please write a few words about what happened." if from_sender else "Please write it, then save.")
+                + ("Please write a few words about what happened." if from_sender else "Please write it, then retry.")
             )
         if len(body) > MAX_TEXT:
             raise ReportError(
@@ -1517,12 +1518,14 @@ _HOW_TO_ANSWER = {
     "slack": "To answer, send: /checkreport {code} followed by your answer.",  # Slack's /status is its own
     "console": "To answer, send: /status {code}",
 }
+# A closed report takes no more replies: what to do if there is more to tell.
+AFTER_CLOSING = "If something new happens, or you think of more, please make a new report."
 _SENDER_TEXT = {
     # Neutral about who: a concern about the headteacher goes to the Chair of Governors, not to a DSL.
     NEW: "Your report has arrived safely and is waiting to be opened by the person it went to.",
     ACKNOWLEDGED: "The person your report went to has opened it and is looking at it.",
     IN_PROGRESS: "The school is looking into your report.",
-    CLOSED: "The school has finished looking into your report. Thank you for telling us.",
+    CLOSED: f"The school has finished looking into your report. Thank you for telling us. {AFTER_CLOSING}",
 }
 _PASSED_ON = "Your report is with someone else at the school now, and is waiting for them to open it."
 

@@ -382,7 +382,9 @@ def test_dsl_journey_and_the_sender_follows_it_anonymously(core: Core, clock: Ma
     to_sender = [m for m in delivered(recorders) if m.kind == "sender_update"]
     assert {m.recipient for m in to_sender} == {Recipient("telegram", "4242")}
     assert any("Which class is he in?" in m.text for m in to_sender)
-    assert any("finished looking into your report" in m.text for m in to_sender)
+    assert any("finished looking into your report" in m.text and "please make a new report" in m.text
+               for m in to_sender)  # what to do if there is more to tell: a closed report takes no replies
+    assert "please make a new report" in reports.sender_status(receipt.code, requester="r").text()
     assert "referred" not in " ".join(m.text.lower() for m in to_sender)
     updates = [m for m in delivered(recorders) if m.kind == "report_update"]
     assert updates and all(m.ref == receipt.code for m in updates)
