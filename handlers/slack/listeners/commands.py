@@ -24,7 +24,7 @@ from handlers.slack.common import (
     service,
     staff_member,
 )
-from handlers.slack.report_views import SLACK_REPLY_HOW, STATUS_COMMAND, report_modal
+from handlers.slack.report_views import DESCRIPTION_LIMIT, SLACK_REPLY_HOW, STATUS_COMMAND, report_modal
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -62,13 +62,16 @@ def register(app: App, core: Core, later: Later) -> None:
         later(open_report_form, client, respond, command)
 
     def open_report_form(client: WebClient, respond: Respond, command: dict[str, Any]) -> None:
+        typed = unescape(command.get("text") or "").strip()
         try:
-            problem = open_report_modal(core, client, command["trigger_id"], unescape(command.get("text") or ""))
+            problem = open_report_modal(core, client, command["trigger_id"], typed)
         except Exception:
             log.exception("could not open the report form")
             problem = SOMETHING_WENT_WRONG
         if problem:
             _private(respond, problem)
+        elif len(typed) > DESCRIPTION_LIMIT:  # the form holds the first part only: nothing is dropped unsaid
+            _private(respond, FORM_HOLDS_PART.format(limit=DESCRIPTION_LIMIT, command=STATUS_COMMAND))
 
     @app.command("/photos")
     def photos(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
@@ -107,6 +110,10 @@ def register(app: App, core: Core, later: Later) -> None:
         _private(respond, status_or_reply(core, code, reply, str(command.get("user_id", ""))))
 
 
+FORM_HOLDS_PART = (
+    "The report form holds {limit:,} characters, so it has only the first {limit:,} of what you typed. Send the "
+    "report, then add the rest with {command} and your receipt code, followed by the rest."
+)
 NOT_ADDED = (f"I have not added \u201c{{words}}\u201d to your report. If it is your answer to the school, send: "
              f"{STATUS_COMMAND} {{code}} {{words}}")
 

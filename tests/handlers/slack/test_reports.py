@@ -221,6 +221,16 @@ def test_words_typed_after_report_are_already_in_the_form(slack: SlackWorld) -> 
     assert description["element"]["initial_value"] == "A parent filmed the nativity and posted it"
 
 
+def test_words_too_long_for_the_form_say_how_to_add_the_rest(slack: SlackWorld) -> None:
+    typed = "The parent's post said: " + "a long account of what happened. " * 120  # ~4,000 characters
+    slack.sender.slash_command("/report", typed, STAFF)
+    modal = slack.fake.wait_for_call("views.open")[0].params["view"]
+    [description] = [b for b in modal["blocks"] if b.get("block_id") == "description"]
+    assert len(description["element"]["initial_value"]) == 3000
+    told = slack.fake.wait_for_call("response_url")[0].params["text"]
+    assert "only the first 3,000" in told and "/checkreport" in told
+
+
 def test_the_form_asks_whom_the_concern_is_about_and_keeps_it_from_them(slack: SlackWorld) -> None:
     """'The DSL shouted at a pupil' names nobody: the sender can say which of the people reports go to it is about."""
     slack.sender.slash_command("/report", "", STAFF)
