@@ -65,6 +65,7 @@ def _rotate(core: Core) -> int:
 
     from bot.crypto import Vault, add_key_to_file, load_or_create_keys
     from bot.outbox import OutboxRow
+    from handlers.telegram.models import TelegramChatData, TelegramConversation  # plain tables: PTB is not loaded
 
     settings = core.settings
     if settings.encryption_keys is not None:
@@ -81,6 +82,13 @@ def _rotate(core: Core) -> int:
         for row in session.scalars(select(OutboxRow)):
             row.payload = vault.rotate(row.payload)
             count += 1
+        # Telegram flows in progress: read at start-up, so a value left under a removed key would stop the bot.
+        for conversation in session.scalars(select(TelegramConversation)):
+            conversation.key_enc = vault.rotate(conversation.key_enc)
+            count += 1
+        for chat in session.scalars(select(TelegramChatData)):
+            chat.chat_enc, chat.data_enc = vault.rotate(chat.chat_enc), vault.rotate(chat.data_enc)
+            count += 2
     print(
         f"Re-encrypted {count} stored values under {where}. The old keys still read older backups: "
         "remove them only when no backup made before today is kept."

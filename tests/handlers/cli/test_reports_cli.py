@@ -169,6 +169,39 @@ def test_rotate_key_re_encrypts_reports_under_the_new_key(
     core.db.dispose()
 
 
+def test_rotate_key_re_encrypts_telegram_flows_in_progress(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A parent's half-written report in Telegram is read at start-up: once the old key is removed, it must still
+    open, or the bot would not start."""
+    import asyncio
+
+    from handlers.cli import db
+    from handlers.telegram.persistence import DatabasePersistence
+
+    monkeypatch.delenv("POLICYBOT_ENCRYPTION_KEYS")  # keys in the key file, created on first run
+    core = Core(Settings())
+    core.prepare()
+    persistence = DatabasePersistence(core)
+    asyncio.run(persistence.update_conversation("report", (4242, 4242), "describe"))
+    asyncio.run(persistence.update_chat_data(4242, {"draft": "He comes in hungry."}))
+    core.db.dispose()
+
+    parser = argparse.ArgumentParser(prog="policybot")
+    parser.add_argument("--debug", action="store_true")
+    db.register(parser.add_subparsers(dest="command"))
+    assert common.run_command(parser.parse_args(["db", "rotate-key"])) == 0
+    assert "Re-encrypted" in capsys.readouterr().out
+
+    key_file = env / "data" / "policybot.key"
+    key_file.write_text(key_file.read_text().splitlines()[0] + "\n")  # the old key removed
+    core = Core(Settings())
+    persistence = DatabasePersistence(core)
+    assert asyncio.run(persistence.get_conversations("report")) == {(4242, 4242): "describe"}
+    assert asyncio.run(persistence.get_chat_data()) == {4242: {"draft": "He comes in hungry."}}
+    core.db.dispose()
+
+
 def test_a_parent_reports_in_policybot_chat_and_a_dsl_sees_it(tmp_path: Path) -> None:
     """The real `policybot` entry point, as a newcomer meets it: a report typed into the chat, then listed."""
     import re
