@@ -103,6 +103,15 @@ def no_slack_lines(names: list[str], what: str, *, on_slack: bool) -> list[str]:
     return lines
 
 
+def is_older(version: str, than: str) -> bool:
+    """Whether `version` comes before `than` as dotted numbers ("2021.1" < "2026.1", "2026.2" < "2026.10"). Versions
+    that are not dotted numbers ("Spring 2026") cannot be ordered: never older by this test."""
+    try:
+        return tuple(int(part) for part in version.split(".")) < tuple(int(part) for part in than.split("."))
+    except ValueError:
+        return False
+
+
 def clause_texts(policy: Policy) -> dict[str, str]:
     return {clause.id: " ".join(clause.text.split()) for _, clause in policy.clauses()}
 
@@ -189,6 +198,9 @@ class Acks:
         self.quiet = QuietHours(core.school)
 
     # --- publishing ---
+    def _day(self, version: PolicyVersion) -> str:
+        return long_date(self.quiet.today(version.published_at))
+
     def publish(self, path: Path) -> PublishResult:
         """Record a new version from a policy YAML file; start a campaign unless its clause texts are unchanged."""
         from bot.policy.loader import _parse_file
@@ -210,11 +222,31 @@ class Acks:
         now = self.core.clock.now()
         today = self.quiet.today(now)
         with self.core.db.session() as session:
+            previous = session.scalar(
+                select(PolicyVersion)
+                .where(PolicyVersion.policy_id == policy.id)
+                .order_by(PolicyVersion.published_at.desc(), PolicyVersion.id.desc())
+                .limit(1)
+            )
             same = session.scalar(
                 select(PolicyVersion).where(
                     PolicyVersion.policy_id == policy.id, PolicyVersion.version == policy.version
                 )
             )
+            # An old file published by mistake would ask every member of staff to accept the old text again.
+            if previous is not None and same is not None and same.id != previous.id:
+                raise ScheduleError(
+                    f"Version {policy.version} of the {policy.title} was published on {self._day(same)}, before "
+                    f"version {previous.version} (published on {self._day(previous)}). Nothing was published. Check "
+                    "you have the newest policy file; if this text is meant to replace version "
+                    f"{previous.version}, give it a new version number in the file."
+                )
+            if previous is not None and is_older(policy.version, previous.version):
+                raise ScheduleError(
+                    f"Version {policy.version} of the {policy.title} is older than version {previous.version}, "
+                    f"which was published on {self._day(previous)}. Nothing was published. Check you have the "
+                    "newest policy file."
+                )
             if same is not None:
                 if same.clause_hash != digest:
                     raise ScheduleError(
@@ -225,12 +257,6 @@ class Acks:
                     policy.id, policy.title, policy.version, False, [], 0,
                     f"Version {policy.version} of the {policy.title} was already published; nothing to do.",
                 )  # fmt: skip
-            previous = session.scalar(
-                select(PolicyVersion)
-                .where(PolicyVersion.policy_id == policy.id)
-                .order_by(PolicyVersion.published_at.desc(), PolicyVersion.id.desc())
-                .limit(1)
-            )
             session.add(
                 PolicyVersion(
                     policy_id=policy.id,

@@ -255,6 +255,43 @@ def test_changed_clauses_start_a_campaign_whose_reminder_shows_the_change(
     assert "Chris Chair" not in rows  # not staff
 
 
+def test_an_older_version_is_refused_and_staff_are_not_asked_to_accept_it(
+    core: Core, tmp_path: Path, clock: ManualClock
+) -> None:
+    acks = core.schedule.acks
+    acks.publish(POLICY)  # 2022.1
+    clock.advance(days=1)
+    assert acks.publish(new_version(tmp_path, "2026.1", {"leavers-passwords": "Changed."})).campaign_started
+    on = long_date(clock.now().date())
+    clock.advance(days=1)
+    with pytest.raises(ScheduleError) as refused:
+        acks.publish(new_version(tmp_path, "2021.1", {"leavers-passwords": "Old."}))
+    assert str(refused.value) == (
+        f"Version 2021.1 of the Social Media Policy is older than version 2026.1, which was published on {on}. "
+        "Nothing was published. Check you have the newest policy file."
+    )
+    with pytest.raises(ScheduleError, match=r"^Version 2022\.1 .* was published on .*, before version 2026\.1 "):
+        acks.publish(POLICY)  # published before, now replaced: its text is not asked for again
+    with pytest.raises(ScheduleError, match="older than version 2026.1"):
+        acks.publish(new_version(tmp_path, "2026.0.9", {"leavers-passwords": "Old."}))
+    current = new_version(tmp_path, "2026.1", {"leavers-passwords": "Changed."})
+    assert "already published" in acks.publish(current).message  # the current one: as before
+    newer = new_version(tmp_path, "2026.10", {"leavers-passwords": "Newer."})  # after 2026.1, as numbers
+    assert acks.publish(newer).campaign_started
+    with core.db.session() as session:
+        assert session.scalars(select(AckCampaign.version).order_by(AckCampaign.id)).all() == [
+            "2022.1", "2026.1", "2026.10"
+        ]
+
+
+def test_versions_that_are_not_numbers_are_refused_only_when_published_before(core: Core, tmp_path: Path) -> None:
+    acks = core.schedule.acks
+    assert acks.publish(new_version(tmp_path, "Spring 2026", {"leavers-passwords": "Spring."})).campaign_started
+    assert acks.publish(new_version(tmp_path, "Autumn 2025", {"leavers-passwords": "Autumn."})).campaign_started
+    with pytest.raises(ScheduleError, match="before version Autumn 2025"):
+        acks.publish(new_version(tmp_path, "Spring 2026", {"leavers-passwords": "Spring."}))
+
+
 def add_staff(core: Core, name: str, slack_user_id: str | None = None, start: dt.date | None = None) -> int:
     from bot.config import PersonEntry
 
