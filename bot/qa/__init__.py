@@ -254,7 +254,13 @@ class QuestionAnswerer:
         plain = words(question)
         if all(w in GREETINGS or w in STOP_WORDS for w in plain):
             return Answer(question, False, self._greeting(plain), "greeting")
-        safeguarding = any(w in SAFEGUARDING_WORDS for w in plain) or _hurt_someone(plain)
+        hurt = _hurt_someone(plain)
+        safeguarding = any(w in SAFEGUARDING_WORDS for w in plain) or hurt
+        if hurt and not asks(question):
+            # Told that a child was hurt ("his teacher hit him"): a social media policy has nothing to say to that,
+            # and a clause that shares its words ("making allegations about staff ... is inappropriate") could read
+            # as a reason not to tell. What to do, and how to tell the school, is the whole reply.
+            return self._told_of_harm(question, audience)
         if _checking_own_report(plain) and not safeguarding:
             return Answer(question, False, CHECK_A_REPORT, "refuse")
         in_touch = _in_touch_with_a_child(plain)
@@ -497,6 +503,15 @@ class QuestionAnswerer:
         if safeguarding:
             text += " If a child is in immediate danger, call 999."
         return Answer(question, False, text, "refuse", [], contact)
+
+    def _told_of_harm(self, question: str, audience: AskerAudience | None) -> Answer:
+        contact = self.contact_for(audience, True)
+        text = (
+            "I'm sorry to hear that. If a child is in immediate danger, call 999. Please tell the school: you can "
+            "report it here, anonymously if you wish, and it goes straight to the school's safeguarding team; or "
+            f"contact {contact}."
+        )
+        return Answer(question, False, text, "refuse", [], contact, report=True)
 
     def _offer_report(self, reply: Answer, audience: AskerAudience | None, first: bool = False) -> Answer:
         """A message about a concern also gets the way to report it to the school, anonymously; the adapter adds

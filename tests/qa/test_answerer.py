@@ -475,8 +475,13 @@ def test_news_of_a_school_report_is_not_taken_for_a_concern(qa: QuestionAnswerer
     assert CHECK_A_REPORT not in qa.answer("any news on my son's school report?", "parent").text
 
 
-def test_being_told_a_child_was_hurt_leads_with_what_to_do_not_a_rule(qa: QuestionAnswerer) -> None:
-    answer = qa.answer("my son told me his teacher hit him", "parent")
-    assert answer.report and answer.text.startswith("If a child is in immediate danger, call 999.")
-    assert answer.text.count("999") == 1
+@pytest.mark.parametrize(
+    "told", ["my son told me his teacher hit him", "Mr Brown in Oak class touched my daughter Lily"]
+)
+def test_being_told_a_child_was_hurt_says_what_to_do_and_quotes_no_rule(qa: QuestionAnswerer, told: str) -> None:
+    """No clause that merely shares its words ("making allegations about staff ... is inappropriate"): it could read
+    as a reason not to tell the school."""
+    answer = qa.answer(told, "parent")
+    assert answer.report and "If a child is in immediate danger, call 999." in answer.text
+    assert answer.text.count("999") == 1 and answer.citations == [] and "Designated Safeguarding Leads" in answer.text
     assert not qa.answer("can I hit like on the school's facebook post?", "parent").text.startswith("If a child")
