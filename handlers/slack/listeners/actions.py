@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from handlers.slack.app import Later
 
 log = logging.getLogger(__name__)
+FEEDBACK_REMEMBERED = 10_000  # answers whose feedback press is remembered (see first_press)
 
 # What the chronology says a refused person tried to do: in the core's words, so every refusal reads alike.
 REPORT_ACTIONS = {
@@ -100,8 +103,30 @@ def register(app: App, core: Core, later: Later) -> None:
             return
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
+    # Answers whose "did this help?" was pressed, when the pair cannot be taken off them: a /policy answer is only
+    # for its asker, and Slack sends no copy of such a message with the press. Kept in memory only, by the message's
+    # time stamp and channel (nothing about who pressed), for the last FEEDBACK_REMEMBERED answers.
+    pressed: OrderedDict[tuple[str, str], None] = OrderedDict()
+    pressed_lock = threading.Lock()
+
+    def first_press(body: dict[str, Any]) -> bool:
+        container = body.get("container") or {}
+        key = (str(container.get("message_ts") or ""), str(container.get("channel_id") or ""))
+        if body.get("message") or not key[0]:
+            return True  # the pair comes off the message itself (below)
+        with pressed_lock:
+            if key in pressed:
+                return False
+            pressed[key] = None
+            while len(pressed) > FEEDBACK_REMEMBERED:
+                pressed.popitem(last=False)
+        return True
+
     def feedback(body: dict[str, Any], action: dict[str, Any], client: WebClient, presser: Presser) -> None:
         helpful = base_action(action) == "feedback.helpful"
+        if not first_press(body):
+            presser.tell("You have already told us about this answer. Thank you.")
+            return
         record_feedback(core, str(action.get("value") or ""), helpful)
         thanks = ("Thank you, that helps us improve the answers." if helpful else
                   "Thank you for saying so. If you still need an answer, please ask the Headteacher.")

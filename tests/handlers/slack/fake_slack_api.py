@@ -360,8 +360,11 @@ class SignedSender:
         message_ts: str | None = None,
         message: dict[str, Any] | None = None,
         view: dict[str, Any] | None = None,
+        ephemeral: bool = False,
         **kwargs: Any,
     ) -> Sent:
+        """A button pressed on a message (or a view). `ephemeral`: on a message only its reader sees (a /policy
+        answer), of which Slack sends no copy with the press."""
         n = next(self._ids)
         payload: dict[str, Any] = {
             "type": "block_actions", "team": {"id": self.team_id, "domain": "school"},
@@ -376,9 +379,10 @@ class SignedSender:
             payload["view"] = view
         elif channel is not None:
             payload["container"] = {"type": "message", "channel_id": channel, "message_ts": message_ts or "1.0",
-                                    "is_ephemeral": False}
+                                    "is_ephemeral": ephemeral}
             payload["channel"] = {"id": channel, "name": "dsl"}
-            payload["message"] = message or {"ts": message_ts or "1.0", "text": ""}
+            if not ephemeral:
+                payload["message"] = message or {"ts": message_ts or "1.0", "text": ""}
         return self.form({"payload": json.dumps(payload)}, **kwargs)
 
     def view_submission(

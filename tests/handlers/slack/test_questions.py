@@ -125,6 +125,22 @@ def test_feedback_takes_the_pair_off_the_answer_so_it_counts_once(slack: SlackWo
     assert feedback_summary(slack.core) == [(helpful["value"], 1, 0)]
 
 
+def test_feedback_on_a_private_answer_counts_once(slack: SlackWorld) -> None:
+    """A /policy answer is seen by its asker only: Slack sends no copy of it with the press, so the pair stays on
+    it. A second press on the same answer is thanked but not counted again."""
+    from bot.feedback import feedback_summary
+
+    clause = slack.core.policies.clauses()[0].clause.id
+    for n, action in enumerate(["feedback.helpful", "feedback.helpful", "feedback.unhelpful"], start=1):
+        sent = slack.sender.block_action(STAFF, action, clause, channel="C0GENERAL1",
+                                         message_ts="1700000000.000100", ephemeral=True)
+        assert sent.status == 200
+        slack.fake.wait_for_call("response_url", count=n)
+    said = [c.params["text"] for c in slack.fake.ok_calls("response_url")]
+    assert "already told us" in said[1] and "already told us" in said[2]
+    assert feedback_summary(slack.core) == [(clause, 1, 0)]
+
+
 def test_unanswered_question_is_noted_as_a_gap_without_who_asked(slack: SlackWorld) -> None:
     gaps = pytest.importorskip("bot.qa.gaps")
     reply = slack.sender.slash_command("/policy", "what time does the school canteen serve lunch?", STAFF).json()
