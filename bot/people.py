@@ -286,14 +286,36 @@ class People:
     @classmethod
     def not_found(cls, session: Session, name: str) -> str:
         """What to say when nobody is called `name`: whom it may have meant (a first name alone, a slip of a key)."""
+        meant = cls.may_mean(session, name)
+        hint = f"did you mean {or_list(meant)}? " if meant else ""
+        return f"nobody called {name!r}; {hint}`policybot people list` shows everyone"
+
+    @classmethod
+    def may_mean(cls, session: Session, name: str) -> list[str]:
+        """The people someone typing `name` may have meant: those whose name holds every word of it, or else those
+        a slip of a key away."""
         typed = " ".join(name.split()).lower()
         names = [person.name for person in cls.all(session)]
         meant = [n for n in names if typed and set(typed.split()) <= set(n.lower().split())]
         if not meant:
             lowered = {n.lower(): n for n in names}
             meant = [lowered[n] for n in difflib.get_close_matches(typed, list(lowered), n=3, cutoff=0.8)]
-        hint = f"did you mean {or_list(meant)}? " if meant else ""
-        return f"nobody called {name!r}; {hint}`policybot people list` shows everyone"
+        return meant
+
+    @classmethod
+    def who_records(cls, session: Session, name: str) -> str:
+        """The name to keep for whoever records something (`--by`): a listed person's name as listed; a name that is
+        not listed but close to one ("Alex Hed") is refused as a likely slip (PeopleError); anyone else (a governor
+        not on the list) as typed."""
+        typed = " ".join(name.split())
+        person = cls.by_name(session, typed)
+        if person is not None:
+            return person.name
+        meant = cls.may_mean(session, typed)
+        if meant:
+            raise PeopleError(f"nobody called {typed!r} is listed: did you mean {or_list(meant)}? Please give the "
+                              "name as `policybot people list` shows it")
+        return typed
 
     @classmethod
     def _named(cls, session: Session, name: str) -> Person:

@@ -401,6 +401,8 @@ class Acks:
         by = by.strip()
         if not by:
             raise ScheduleError("please say who is recording it (for example --by 'Pat Office')")
+        with self.core.db.session() as session:
+            by = People.who_records(session, by)
         policies = self.core.policies.policies
         if policy_id is None:
             if len(policies) != 1:

@@ -53,6 +53,7 @@ class ReviewStatus:
     joined: str | None = None
     # From mark_reviewed: the day this same reviewer had already recorded this review (a repeat records nothing new)
     already_on: dt.date | None = None
+    recorded_by: str = ""  # From mark_reviewed: the reviewer's name as recorded (as the list of people spells it)
 
     @property
     def overdue(self) -> bool:
@@ -226,6 +227,8 @@ class Reviews:
         reviewer = reviewer.strip()
         if not reviewer:
             raise ScheduleError("please say who reviewed the policy (for example --by 'Alex Head')")
+        with self.core.db.session() as session:
+            reviewer = People.who_records(session, reviewer)  # "Alex Hed" is refused: "did you mean Alex Head?"
         new_version = (new_version or "").strip() or None
         if new_version is not None and len(new_version) > MAX_VERSION_CHARS:
             raise ScheduleError(
@@ -255,7 +258,7 @@ class Reviews:
                 if joined:  # read in the chat reply, "It is now {state}."
                     status = replace(status, state=f"{status.state}. This was added to the review {joined}: one "
                                                    "review, with both names")
-                return replace(status, new_version=again.new_version, joined=joined)
+                return replace(status, new_version=again.new_version, joined=joined, recorded_by=reviewer)
             session.add(
                 PolicyReview(
                     policy_id=policy.id,
@@ -270,7 +273,7 @@ class Reviews:
             session.flush()
             # Prompts already queued but not yet delivered are about a review that is now done.
             cancel_pending(session, [f"review:{policy.id}:"])
-            return replace(self._status(session, policy, today), new_version=new_version)
+            return replace(self._status(session, policy, today), new_version=new_version, recorded_by=reviewer)
 
     def _same_review(
         self, session: Session, policy: Policy, new_version: str | None, today: dt.date

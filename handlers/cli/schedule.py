@@ -84,13 +84,13 @@ def _reviewed(args: argparse.Namespace) -> int:
     change = f"new version {status.new_version}" if status.new_version else "no changes needed"
     due = f"; next review due {long_date(status.next_due)}" if status.next_due else ""
     if status.joined:  # the head's review, co-signed by the chair: one review, not a second
-        print(f"Added {args.reviewer} to the review of the {status.title} that {status.joined} ({change}): one "
+        print(f"Added {status.recorded_by} to the review of the {status.title} that {status.joined} ({change}): one "
               f"review, with both names and notes{due}.")
     elif status.already_on:
-        print(f"Already recorded: the review of the {status.title} by {args.reviewer} on "
+        print(f"Already recorded: the review of the {status.title} by {status.recorded_by} on "
               f"{long_date(status.already_on)} ({change}); nothing more to do{due}.")
     else:
-        print(f"Recorded the review of the {status.title} by {args.reviewer} ({change}){due}.")
+        print(f"Recorded the review of the {status.title} by {status.recorded_by} ({change}){due}.")
     if status.unpublished:
         print(f"When version {status.version}'s text is in the policy file, run `policybot policy publish FILE` to "
               "ask staff to read it.")

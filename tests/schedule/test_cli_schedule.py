@@ -174,3 +174,18 @@ def test_the_chair_recording_the_published_version_joins_the_heads_review(
     assert out.startswith("Added Chris Chair to the review of the Social Media Policy that Alex Head recorded on ")
     assert "(new version 2027.1): one review, with both names and notes; next review due" in out
     assert "policy publish" not in out  # it is published
+
+
+def test_who_records_a_review_is_a_listed_name_or_one_not_close_to_any(
+    cli: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["policy", "reviewed", "social-media", "--by", "Alex Hed"]) != 0  # a slip of a key
+    assert "did you mean Alex Head?" in capsys.readouterr().err
+    assert main(["policy", "reviewed", "social-media", "--by", "alex head"]) == 0
+    assert "by Alex Head" in capsys.readouterr().out  # kept as the list spells it
+    assert main(["acks", "record", "Jo Teacher", "--by", "Pat Ofice"]) != 0
+    assert "did you mean Pat Office?" in capsys.readouterr().err
+    assert main(["acks", "record", "Jo Teacher", "--by", "Mrs Ruth Okafor"]) == 0  # a governor not on the list
+    capsys.readouterr()
+    assert main(["acks", "report"]) == 0
+    assert "recorded by Mrs Ruth Okafor" in capsys.readouterr().out
