@@ -108,21 +108,33 @@ class Core:
         self._check_report_categories()
         self.db.upgrade()
         self._check_encryption_key()
+        self._seal_plain_gaps()
         added = self.people.seed(self.school.people)
         if added:
             log.info("added %d people from the school settings", added)
 
     def _check_encryption_key(self) -> None:
-        """The encryption key must open the reports already stored. A database moved to a new machine without its
-        key file would otherwise start with a fresh key: old reports unreadable, new ones under another key."""
+        """The encryption key must open the reports already stored (or, with none yet, the unanswered questions). A
+        database moved to a new machine without its key file would otherwise start with a fresh key: old reports
+        unreadable, new ones under another key."""
         from sqlalchemy import select
 
         from bot.config import ConfigError
         from bot.crypto import VaultError
+        from bot.qa.gaps import KnowledgeGap
         from bot.reports.models import ReportRow
 
+        what = "reports"
         with self.db.session() as session:
             newest = session.scalars(select(ReportRow.text).order_by(ReportRow.id.desc()).limit(1)).first()
+            if newest is None:
+                what = "unanswered questions"
+                newest = session.scalars(
+                    select(KnowledgeGap.question_enc)
+                    .where(KnowledgeGap.question_enc.is_not(None))
+                    .order_by(KnowledgeGap.id.desc())
+                    .limit(1)
+                ).first()
         if newest is None:
             return
         try:
@@ -132,10 +144,18 @@ class Core:
                 "POLICYBOT_ENCRYPTION_KEYS" if self.settings.encryption_keys else str(self.settings.resolved_key_file)
             )
             raise ConfigError(
-                f"The encryption key ({where}) cannot read the reports already in the database. Put back the key "
+                f"The encryption key ({where}) cannot read the {what} already in the database. Put back the key "
                 "this database was set up with (from your backup of the data folder, or the old server), then "
-                "start again. No report has been changed."
+                "start again. No report or question has been changed."
             ) from None
+
+    def _seal_plain_gaps(self) -> None:
+        """Unanswered questions kept in plain text by an older version are encrypted now (a migration has no key)."""
+        from bot.qa.gaps import seal_plain_gaps
+
+        sealed = seal_plain_gaps(self)
+        if sealed:
+            log.info("encrypted %d unanswered questions kept in plain text by an older version", sealed)
 
     def _check_report_categories(self) -> None:
         """The school's own report categories, if any, must be valid before anyone can report."""

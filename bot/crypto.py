@@ -1,4 +1,4 @@
-"""Encryption at rest for report text, notes, replies, evidence and reply addresses.
+"""Encryption at rest for report text, notes, replies, evidence, reply addresses and unanswered questions.
 
 Fernet keys come from POLICYBOT_ENCRYPTION_KEYS (comma separated, newest first) or from a key file that is
 created on first run with 0600 permissions. Rotation adds a new key in front; `Vault.rotate` re-encrypts a token

@@ -1,5 +1,8 @@
 """Knowledge gaps: questions the policy could not answer, kept (text only, never who asked) for the policy
 owner's next review. `ask` is what every adapter calls: answer, and remember the question if unanswered.
+
+The question is encrypted at rest like report text: it often names someone ("I am Jane Smith, Tom's mum in year
+2..."). Rows written before that (plain text in `question`) are sealed at start-up by `seal_plain_gaps`.
 """
 
 from __future__ import annotations
@@ -7,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections import Counter
 from typing import TYPE_CHECKING
 
-from sqlalchemy import String, func, select
+from sqlalchemy import String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.qa.answer import Answer, AskerAudience
@@ -19,6 +23,7 @@ from bot.storage import Base
 
 if TYPE_CHECKING:
     from bot.core import Core
+    from bot.crypto import Vault
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +43,8 @@ class KnowledgeGap(Base):
     __tablename__ = "knowledge_gaps"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    question: Mapped[str] = mapped_column(String(MAX_GAP_CHARS))
+    question_enc: Mapped[str | None] = mapped_column(Text)  # None only in a row not sealed yet
+    question: Mapped[str | None] = mapped_column(String(MAX_GAP_CHARS))  # plain text of older versions, until sealed
     audience: Mapped[str | None] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(16))
     asked_at: Mapped[dt.datetime] = mapped_column(index=True)
@@ -61,7 +67,9 @@ def record_gap(core: Core, answer: Answer, audience: AskerAudience | None, chann
         with core.db.session() as session:
             session.add(
                 KnowledgeGap(
-                    question=without_contact_details(" ".join(answer.question.split()))[:MAX_GAP_CHARS],
+                    question_enc=core.vault.encrypt(
+                        without_contact_details(" ".join(answer.question.split()))[:MAX_GAP_CHARS]
+                    ),
                     audience=audience,
                     channel=channel,
                     asked_at=core.clock.now(),
@@ -91,10 +99,31 @@ def gaps_since(core: Core, since: dt.datetime | None = None) -> list[str]:
 
 
 def gap_counts(core: Core, since: dt.datetime | None = None) -> list[tuple[str, int]]:
-    """Each distinct unanswered question with how often it was asked."""
+    """Each distinct unanswered question with how often it was asked. Counted after decrypting: a school has
+    hundreds of gaps a year, not millions."""
     with core.db.session() as session:
-        query = select(KnowledgeGap.question, func.count()).group_by(KnowledgeGap.question)
+        query = select(KnowledgeGap.question_enc, KnowledgeGap.question)
         if since is not None:
             query = query.where(KnowledgeGap.asked_at >= since)
-        rows = session.execute(query.order_by(func.count().desc(), KnowledgeGap.question)).all()
-    return [(question, int(count)) for question, count in rows]
+        rows = session.execute(query).all()
+    counts = Counter(core.vault.decrypt(sealed) if sealed is not None else plain or "" for sealed, plain in rows)
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def seal_plain_gaps(core: Core) -> int:
+    """Encrypt the questions an older version kept in plain text, and clear the plain text. Run at start-up (the
+    migration has no key); a no-op once done. Returns how many were sealed."""
+    with core.db.session() as session:
+        plain = session.scalars(select(KnowledgeGap).where(KnowledgeGap.question.is_not(None))).all()
+        for gap in plain:
+            gap.question_enc, gap.question = core.vault.encrypt(gap.question or ""), None
+    return len(plain)
+
+
+def rotate_gaps(core: Core, vault: Vault) -> int:
+    """Re-encrypt every stored question under `vault`'s newest key. Returns how many were rewritten."""
+    with core.db.session() as session:
+        sealed = session.scalars(select(KnowledgeGap).where(KnowledgeGap.question_enc.is_not(None))).all()
+        for gap in sealed:
+            gap.question_enc = vault.rotate(gap.question_enc or "")
+    return len(sealed)

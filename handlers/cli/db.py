@@ -18,7 +18,9 @@ def register(commands: Any) -> None:
     sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     upgrade = sub.add_parser("upgrade", help="apply database migrations")
     upgrade.set_defaults(handler=_upgrade)
-    rotate = sub.add_parser("rotate-key", help="add a new encryption key and re-encrypt stored reports with it")
+    rotate = sub.add_parser(
+        "rotate-key", help="add a new encryption key and re-encrypt stored reports and questions with it"
+    )
     rotate.set_defaults(handler=_rotate_key)
 
 
@@ -65,6 +67,7 @@ def _rotate(core: Core) -> int:
 
     from bot.crypto import Vault, add_key_to_file, load_or_create_keys
     from bot.outbox import OutboxRow
+    from bot.qa.gaps import rotate_gaps
     from handlers.telegram.models import TelegramChatData, TelegramConversation  # plain tables: PTB is not loaded
 
     settings = core.settings
@@ -78,6 +81,7 @@ def _rotate(core: Core) -> int:
         where = f"a new key, now first in {settings.resolved_key_file}"
     vault = Vault(keys)
     count = core.reports.rotate(vault)
+    count += rotate_gaps(core, vault)  # unanswered questions may name someone
     with core.db.session() as session:  # queued messages may carry report text too
         for row in session.scalars(select(OutboxRow)):
             row.payload = vault.rotate(row.payload)

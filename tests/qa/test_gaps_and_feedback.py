@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import inspect, select
+from sqlalchemy import insert, inspect, select, text
 
 from bot.core import Core
 from bot.feedback import AnswerFeedback, feedback_summary, record_feedback
 from bot.ports import ManualClock
-from bot.qa.gaps import KnowledgeGap, ask, gap_counts, gaps_since
+from bot.qa.gaps import KnowledgeGap, ask, gap_counts, gaps_since, seal_plain_gaps
 
 
 def test_refused_questions_become_knowledge_gaps(core: Core, clock: ManualClock) -> None:
@@ -47,6 +47,54 @@ def test_contact_details_are_not_kept_in_a_gap(core: Core) -> None:
         "can you ring me on [removed] or mail [removed] about the wifi?",
         "is [removed] on [removed] the school's wifi?",
     ]
+
+
+def test_a_gap_is_stored_encrypted_never_as_plain_text(core: Core) -> None:
+    """The question itself often names someone: it is encrypted at rest like report text."""
+    question = "I am Jane Smith, mum of Tom in year 2. Is the school disco on friday?"
+    ask(core, question, "parent", "telegram")
+    assert gap_counts(core) == [(question, 1)]
+    with core.db.engine.connect() as conn:
+        rows = conn.execute(text("SELECT question, question_enc FROM knowledge_gaps")).all()
+    assert len(rows) == 1 and rows[0].question is None
+    assert "Jane" not in rows[0].question_enc and "disco" not in rows[0].question_enc
+    assert core.vault.decrypt(rows[0].question_enc) == question
+
+
+def test_a_plain_text_gap_of_an_older_version_is_sealed_at_start_up_and_still_counted(
+    core: Core, clock: ManualClock
+) -> None:
+    ask(core, "when is parents evening", "parent", "console")
+    with core.db.engine.begin() as conn:  # as an older version left it
+        conn.execute(
+            insert(KnowledgeGap).values(
+                question="when is parents evening", audience="parent", channel="slack", asked_at=clock.now()
+            )
+        )
+    assert gap_counts(core) == [("when is parents evening", 2)]  # read before it is sealed, too
+    core.prepare()  # the next start-up
+    with core.db.engine.connect() as conn:
+        rows = conn.execute(text("SELECT question, question_enc FROM knowledge_gaps")).all()
+    assert [row.question for row in rows] == [None, None]
+    assert {core.vault.decrypt(row.question_enc) for row in rows} == {"when is parents evening"}
+    assert gap_counts(core) == [("when is parents evening", 2)]
+    assert seal_plain_gaps(core) == 0  # nothing left to do
+
+
+def test_gaps_are_counted_most_asked_first_then_alphabetically(core: Core, clock: ManualClock) -> None:
+    for question in ("is the pool open?", "can we bring cake?", "is the pool open?", "any parking?"):
+        ask(core, question, "parent", "console")
+    assert gap_counts(core) == [("is the pool open?", 2), ("any parking?", 1), ("can we bring cake?", 1)]
+    clock.advance(days=1)
+    ask(core, "can we bring cake?", "parent", "console")
+    assert gaps_since(core, clock.now()) == ["can we bring cake?"]
+
+
+def test_a_long_gap_is_cut_before_it_is_encrypted(core: Core) -> None:
+    """Fernet text is longer than its input: the column holds it whole, the question is still cut at 500."""
+    ask(core, f"is {'x' * 600} on the menu?", "parent", "console")
+    [(kept, _)] = gap_counts(core)
+    assert len(kept) == 500 and kept.startswith("is xxx")
 
 
 def test_gaps_and_feedback_hold_no_identity(core: Core) -> None:

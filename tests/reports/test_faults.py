@@ -66,6 +66,22 @@ def test_a_restart_with_another_key_stops_before_anything_is_written(
     restarted.db.dispose()
 
 
+def test_a_restart_with_another_key_stops_too_when_only_unanswered_questions_are_stored(
+    settings: Settings, school: School, clock: ManualClock, core: Core
+) -> None:
+    """No report yet, but questions encrypted under the old key: a fresh key would leave them unreadable."""
+    from bot.qa.gaps import ask, gap_counts
+
+    ask(core, "is the school disco on friday?", "parent", "telegram")
+    core.db.dispose()
+    moved = settings.model_copy(update={"encryption_keys": SecretStr(Fernet.generate_key().decode())})
+    with pytest.raises(ConfigError, match="cannot read the unanswered questions already in the database"):
+        make_core(moved, school, clock)
+    restarted = make_core(settings, school, clock)
+    assert gap_counts(restarted) == [("is the school disco on friday?", 1)]
+    restarted.db.dispose()
+
+
 def test_a_killed_process_loses_nothing(settings: Settings, school: School, clock: ManualClock, core: Core) -> None:
     """A real process submits, prints the receipt and is killed (SIGKILL) before any delivery."""
     script = (

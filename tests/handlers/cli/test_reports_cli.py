@@ -202,6 +202,34 @@ def test_rotate_key_re_encrypts_telegram_flows_in_progress(
     core.db.dispose()
 
 
+def test_rotate_key_re_encrypts_unanswered_questions(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A question often names someone, so it is encrypted like report text, and must still open once the old key
+    is removed."""
+    from bot.qa.gaps import ask, gap_counts
+    from handlers.cli import db
+
+    monkeypatch.delenv("POLICYBOT_ENCRYPTION_KEYS")  # keys in the key file, created on first run
+    core = Core(Settings())
+    core.prepare()
+    ask(core, "I am Jane Smith, mum of Tom in year 2. Is the school disco on friday?", "parent", "telegram")
+    core.db.dispose()
+
+    parser = argparse.ArgumentParser(prog="policybot")
+    parser.add_argument("--debug", action="store_true")
+    db.register(parser.add_subparsers(dest="command"))
+    assert common.run_command(parser.parse_args(["db", "rotate-key"])) == 0
+    assert "Re-encrypted 1 stored values" in capsys.readouterr().out
+
+    key_file = env / "data" / "policybot.key"
+    key_file.write_text(key_file.read_text().splitlines()[0] + "\n")  # the old key removed
+    core = Core(Settings())
+    core.prepare()
+    assert gap_counts(core) == [("I am Jane Smith, mum of Tom in year 2. Is the school disco on friday?", 1)]
+    core.db.dispose()
+
+
 def test_a_parent_reports_in_policybot_chat_and_a_dsl_sees_it(tmp_path: Path) -> None:
     """The real `policybot` entry point, as a newcomer meets it: a report typed into the chat, then listed."""
     import re

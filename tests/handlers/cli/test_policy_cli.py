@@ -1,0 +1,59 @@
+"""`policybot policy gaps`: the questions the policy could not answer, for the policy owner's review."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import column, table
+
+from bot.config import REPO_ROOT, Settings
+from bot.core import Core
+from bot.qa.gaps import ask
+from bot.storage import UTCDateTime
+from handlers.cli import common, policy
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "TELEGRAM_", "DATABASE_URL", "POLICYBOT_")):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SCHOOL_FILE", str(REPO_ROOT / "school.example.yaml"))
+    monkeypatch.setenv("POLICYBOT_ENCRYPTION_KEYS", Fernet.generate_key().decode())
+    return tmp_path
+
+
+def policybot(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="policybot")
+    parser.add_argument("--debug", action="store_true")
+    policy.register_policy(parser.add_subparsers(dest="command"))
+    return common.run_command(parser.parse_args(list(argv)))
+
+
+def test_gaps_are_listed_and_counted_whether_kept_encrypted_or_by_an_older_version(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    core = Core(Settings())
+    core.prepare()
+    for question in ("is the school disco on friday?", "is the school disco on friday?", "when is sports day?"):
+        ask(core, question, "parent", "telegram")
+    older = table("knowledge_gaps", column("question"), column("channel"), column("asked_at", UTCDateTime()))
+    with core.db.engine.begin() as conn:  # plain text, as a version before encryption left it
+        conn.execute(older.insert().values(question="when is sports day?", channel="slack", asked_at=core.clock.now()))
+    core.db.dispose()
+
+    assert policybot("policy", "gaps") == 0
+    out = capsys.readouterr().out
+    assert out.splitlines() == [
+        "Questions the policy could not answer (times asked):",
+        "     2  is the school disco on friday?",
+        "     2  when is sports day?",
+    ]
+    assert policybot("policy", "gaps", "--since", "2999-01-01") == 0
+    assert capsys.readouterr().out == "No unanswered questions since 2999-01-01.\n"
