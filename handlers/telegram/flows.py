@@ -746,8 +746,9 @@ async def _reply_to_school(
     except PicturesRefused:
         await say(update, context, texts.REPLY_PICTURE_NOT_KEPT)
         return STATUS_REPLY
-    except ReportError as exc:
+    except ReportError as exc:  # closed meanwhile, say: what is typed next is not asked about it again
         _clear(context)
+        awaiting_answers(context).done(chat.id, code)
         await say(update, context, str(exc))
         return END
     _clear(context)

@@ -67,8 +67,12 @@ class TelegramNotifier:
                 if markup and number == len(parts) - 1:
                     params["reply_markup"] = markup
                 self._send(params, message.kind)
-        if self.awaiting is not None and message.ref and message.asks:
-            self.awaiting.news_sent(chat_id, message.ref)
+        if self.awaiting is not None and message.ref:
+            if message.asks:
+                self.awaiting.news_sent(chat_id, message.ref)
+            elif not any(button.action == "sender.reply" for button in message.buttons):
+                # News of a closed report (it offers no reply): its question no longer waits for an answer.
+                self.awaiting.done(chat_id, message.ref)
 
     def _send(self, params: dict[str, Any], kind: str) -> None:
         try:

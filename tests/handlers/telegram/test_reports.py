@@ -712,3 +712,18 @@ def test_help_in_the_middle_of_a_report_says_what_typing_does_at_that_step(teleg
     telegram.say(callback(PARENT, "r:none"))
     [after] = telegram.say(command(PARENT, "/help"))
     assert texts.REPORT_KEEP_NOTE not in after and texts.REPORT_UNDERWAY_NOTE not in after
+
+
+def test_after_a_report_is_closed_what_the_parent_types_is_not_taken_for_its_answer(telegram: TelegramWorld) -> None:
+    code, dsl = _asked(telegram, "Which year group?")
+    telegram.core.reports.close(code, dsl, "Spoken to the family.", share_with_sender=True)
+    telegram.dispatch()  # the news that it is closed, with no "Reply to the school"
+    [answer] = telegram.say(message(PARENT, "can I post photos of sports day?"))
+    assert answer != texts.IS_IT_THE_ANSWER.format(code=code) and "Social Media Policy" in answer
+    second, _ = _asked(telegram, "Which day?")
+    telegram.say(message(PARENT, "Tuesday"))
+    telegram.core.reports.close(second, dsl, "Dealt with.")  # closed before the parent's "yes", its news not yet sent
+    [closed] = telegram.say(callback(PARENT, f"ta:y:{second}"))
+    assert "closed" in closed and "make a new report" in closed
+    [answer] = telegram.say(message(PARENT, "can I post photos of sports day?"))  # not asked about again
+    assert answer != texts.IS_IT_THE_ANSWER.format(code=second) and "Social Media Policy" in answer
