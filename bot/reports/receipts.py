@@ -64,9 +64,12 @@ def asks_after(words: str) -> bool:
     return words.rstrip().endswith("?") or "receipt" in words.lower()
 
 
-def tells_something(words: str) -> bool:
+def tells_something(words: str, *, asked: bool = False) -> bool:
     """Whether the words sent with a receipt code tell the school something ("ACDE-... I forgot to say, it was a Year 3
-    boy"): enough of them, and not asking after the report."""
+    boy"): enough of them, and not asking after the report. `asked`: the school has a question waiting for an answer,
+    so any words but the receipt pasted back may be it, however short or unsure ("ACDE-... Year 3", "... Tuesday?")."""
+    if asked:
+        return bool(words.strip()) and "receipt" not in words.lower()
     return len(words.split()) >= ANSWER_WORDS and not asks_after(words)
 
 

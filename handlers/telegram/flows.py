@@ -627,7 +627,8 @@ async def _show_status(update: Update, context: Context, typed: str, *, retry: b
         await say(update, context, str(exc) + "\n\nSend the code again, or /cancel.")
         return STATUS_CODE
     await _send_view(update, context, view)
-    if view.can_reply and tells_something(words):
+    asked = any(not question.answered for question in view.questions)
+    if view.can_reply and tells_something(words, asked=asked):
         await _hold_and_ask(update, context, view.code, words)
     return END
 

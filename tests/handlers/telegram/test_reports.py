@@ -727,3 +727,19 @@ def test_after_a_report_is_closed_what_the_parent_types_is_not_taken_for_its_ans
     assert "closed" in closed and "make a new report" in closed
     [answer] = telegram.say(message(PARENT, "can I post photos of sports day?"))  # not asked about again
     assert answer != texts.IS_IT_THE_ANSWER.format(code=second) and "Social Media Policy" in answer
+
+
+def test_a_short_or_unsure_answer_sent_with_the_code_is_offered_while_the_school_waits_for_one(
+    telegram: TelegramWorld,
+) -> None:
+    code, dsl = _asked(telegram, "Which year group?")
+    for said, words in ((f"{code.lower()} Year 3", "Year 3"), (f"/status {code} Tuesday I think?", "Tuesday I think?")):
+        if words.startswith("Tuesday"):
+            telegram.core.reports.ask_sender(code, dsl, "Which day was it?")
+        view, asked = telegram.say(message(PARENT, said), expect=2)
+        assert view.startswith(f"Report {code}") and asked == texts.IS_IT_THE_ANSWER.format(code=code)
+        telegram.say(callback(PARENT, f"ta:y:{code}"), expect=2)
+        assert [e.detail for e in telegram.core.reports.case(code, dsl).events if e.action == "replied"][-1] == words
+    telegram.say(message(PARENT, f"{code} yes"))  # answered now: a short word with the code only shows the report
+    telegram.say(command(PARENT, "/cancel"))
+    assert telegram.fake.texts(PARENT)[-1] == texts.NOTHING_TO_CANCEL
