@@ -881,6 +881,12 @@ async def picture_outside_a_flow(update: Update, context: Context) -> None:
     from bot.reports.receipts import find_code
 
     message, chat = update.message, update.effective_chat
+    album = _album(update)
+    answered = _albums(context).get(album) if album is not None else None
+    if answered is not None:
+        if answered:  # the rest of an album whose first picture answered the school: the same answer
+            await _add_to_album_answer(update, context, answered)
+        return  # (or of an album already pointed to "Reply to the school": said once, not once a picture)
     quoted = message.reply_to_message if message is not None else None
     from_bot = quoted is not None and quoted.from_user is not None and quoted.from_user.is_bot
     code = find_code(quoted.text or quoted.caption or "") if quoted is not None and from_bot else None
@@ -889,8 +895,58 @@ async def picture_outside_a_flow(update: Update, context: Context) -> None:
     if message is None or code is None or _picture(message) is None:
         await chat_flows.not_text(update, context)
         return
+    if album is not None:
+        _albums(context)[album] = ""
     buttons = [[("Reply to the school", REPLY + code)]]
     await say(update, context, texts.PICTURE_FOR_THE_SCHOOL.format(code=code), buttons)
+
+
+# An album reaches the bot as one message per picture. Once its first picture has answered the school (or been
+# pointed to "Reply to the school"), the others follow it there, rather than each being met as a picture out of the
+# blue. Chat and album id -> the receipt code answered ("" for pointed), in memory only, the newest MAX_ALBUMS.
+ALBUMS = "album_answers"
+MAX_ALBUMS = 1000
+
+
+def _album(update: Update) -> tuple[int, str] | None:
+    message, chat = update.message, update.effective_chat
+    if message is None or chat is None or not message.media_group_id:
+        return None
+    return chat.id, message.media_group_id
+
+
+def _albums(context: Context) -> dict[tuple[int, str], str]:
+    albums: dict[tuple[int, str], str] = context.application.bot_data.setdefault(ALBUMS, {})
+    while len(albums) > MAX_ALBUMS:
+        del albums[next(iter(albums))]
+    return albums
+
+
+async def _add_to_album_answer(update: Update, context: Context, code: str) -> None:
+    """Another picture of an album sent as the answer to the school: into the report too, quietly (the parent was
+    thanked for the answer already); a picture that cannot be kept is said, with the way to send it again."""
+    from bot.reports.domain import PicturesRefused, ReportError
+
+    message, chat = update.message, update.effective_chat
+    found = _picture(message) if message is not None else None
+    if message is None or chat is None or found is None:
+        return
+    core = core_of(context)
+    fetched, _ = await _fetch(context, [{"file_id": found[0], "type": found[1]}])
+    try:
+        if fetched:
+            await in_thread(
+                core.reports.sender_reply, code, message.caption or "", requester=requester(core, chat.id),
+                attachments=[fetched[0][1]], asked_from=_here(chat.id),
+            )
+            return
+    except PicturesRefused:
+        pass
+    except ReportError as exc:  # closed meanwhile, say: said once for the album
+        _albums(context)[(chat.id, message.media_group_id or "")] = ""
+        await say(update, context, str(exc))
+        return
+    await say(update, context, texts.ALBUM_PICTURE_NOT_KEPT, [[("Reply to the school", REPLY + code)]])
 
 
 async def send_reply_picture(update: Update, context: Context) -> str | int:
@@ -905,7 +961,11 @@ async def send_reply_picture(update: Update, context: Context) -> str | int:
     if left_out:
         await say(update, context, texts.REPLY_PICTURE_NOT_KEPT)
         return STATUS_REPLY
-    return await _reply_to_school(update, context, code, message.caption or "", [a for _, a in fetched])
+    state = await _reply_to_school(update, context, code, message.caption or "", [a for _, a in fetched])
+    album = _album(update)
+    if album is not None and state == END:  # the album's other pictures go to the same answer
+        _albums(context)[album] = code
+    return state
 
 
 async def reply_not_text(update: Update, context: Context) -> None:

@@ -156,6 +156,10 @@ REPLY_PICTURE_NOT_KEPT = (
     "I could not keep that picture: it is not a photo I can read, or Telegram would not pass it on. Please send it "
     "again as a photo, or write your answer in words. Send /cancel to stop."
 )
+ALBUM_PICTURE_NOT_KEPT = (
+    "I could not keep one of the pictures in your answer: it is not a photo I can read, or Telegram would not pass it "
+    "on. The others are in your report. To send it again, press “Reply to the school”, then send it as a photo."
+)
 PICTURE_FOR_THE_SCHOOL = (
     "Is this picture for the school, about report {code}? If it is, press \u201cReply to the school\u201d below, "
     "then send it again. Nothing has been sent yet."

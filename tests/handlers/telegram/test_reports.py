@@ -743,3 +743,37 @@ def test_a_short_or_unsure_answer_sent_with_the_code_is_offered_while_the_school
     telegram.say(message(PARENT, f"{code} yes"))  # answered now: a short word with the code only shows the report
     telegram.say(command(PARENT, "/cancel"))
     assert telegram.fake.texts(PARENT)[-1] == texts.NOTHING_TO_CANCEL
+
+
+def _album_of(telegram: TelegramWorld, count: int, album: str) -> list[dict[str, Any]]:
+    updates = []
+    for n in range(count):
+        file_id = telegram.fake.add_file(jpeg(), f"photos/{album}_{n}.jpg")
+        update = photo(PARENT, file_id, caption="these" if n == 0 else None)
+        update["message"]["media_group_id"] = album
+        updates.append(update)
+    return updates
+
+
+def test_an_album_sent_as_the_answer_to_the_school_is_added_whole(telegram: TelegramWorld) -> None:
+    code, dsl = _asked(telegram, "Can you send the screenshots?")
+    before = len(telegram.fake.sent(PARENT))
+    for update in _album_of(telegram, 3, "4321"):  # before "Reply to the school": pointed to it once, not thrice
+        telegram.fake.inject(update)
+    telegram.fake.wait_for_messages(PARENT, before + 1)
+    telegram.say(command(PARENT, "/cancel"))  # a marker: everything before it has been handled
+    assert telegram.fake.texts(PARENT)[before:-1] == [texts.PICTURE_FOR_THE_SCHOOL.format(code=code)]
+    telegram.say(callback(PARENT, f"sr:{code}"))
+    for update in _album_of(telegram, 3, "8765"):
+        telegram.fake.inject(update)
+    telegram.fake.wait_for(lambda: len(telegram.core.reports.case(code, dsl).attachments) == 4, what="all three kept")
+    telegram.say(command(PARENT, "/cancel"))
+    said = telegram.fake.texts(PARENT)
+    assert texts.NOT_TEXT not in said and said.count(texts.REPLY_SENT) == 1
+    telegram.say(callback(PARENT, f"sr:{code}"))  # an album whose second picture cannot be kept: said, with the way
+    album = _album_of(telegram, 2, "999")
+    album[1]["message"]["photo"][-1]["file_id"] = "GONE"
+    telegram.fake.inject(album[0])
+    [thanks, _, not_kept] = telegram.say(album[1], expect=3)
+    assert thanks == texts.REPLY_SENT and not_kept == texts.ALBUM_PICTURE_NOT_KEPT
+    assert len(telegram.core.reports.case(code, dsl).attachments) == 5
