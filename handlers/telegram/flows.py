@@ -211,6 +211,10 @@ async def add_text(update: Update, context: Context) -> str | int | None:
         return await cancel(update, context)
     if typed in _TYPED_DONE:
         return await done(update, context)
+    code = _news_replied_to(message)
+    if code is not None:  # a swipe reply to the school's news about an earlier report: its answer, not this report's
+        await _answer_while_writing(update, context, code, message.text)
+        return None
     draft = _draft(context)
     marked = "\n".join(filter(None, [_forwarded(update, context), message.text]))
     if draft["parts"] and draft["parts"][-1] == marked:
@@ -223,6 +227,34 @@ async def add_text(update: Update, context: Context) -> str | int | None:
     draft["parts"].append(marked)
     await added_notes(context).added(update, context, DESCRIBE_BUTTONS)
     return None
+
+
+def _news_replied_to(message: Message | None) -> str | None:
+    """The receipt code of the bot's message this one replies to (a swipe reply to news about a report), if any."""
+    from bot.reports.receipts import find_code
+
+    quoted = message.reply_to_message if message is not None else None
+    if quoted is None or quoted.from_user is None or not quoted.from_user.is_bot:
+        return None
+    return find_code(quoted.text or quoted.caption or "")
+
+
+async def _answer_while_writing(update: Update, context: Context, code: str, text: str) -> None:
+    """The answer to the school about report `code`, sent while another report is being written, which is kept."""
+    from bot.reports.domain import ReportError
+
+    chat = update.effective_chat
+    assert chat is not None
+    core = core_of(context)
+    try:
+        await in_thread(
+            core.reports.sender_reply, code, text, requester=requester(core, chat.id), asked_from=_here(chat.id)
+        )
+    except ReportError as exc:
+        await say(update, context, f"{exc}\n\n{texts.NOT_ADDED_TO_THIS_REPORT}", DESCRIBE_BUTTONS)
+        return
+    awaiting_answers(context).done(chat.id, code)
+    await say(update, context, texts.ANSWERED_WHILE_WRITING.format(code=code), DESCRIBE_BUTTONS)
 
 
 async def add_file(update: Update, context: Context) -> str | None:
@@ -853,12 +885,9 @@ async def answer_by_reply(update: Update, context: Context) -> None:
     """A reply (swipe or "Reply") to the bot's news about a report, which names its receipt, is an answer to the
     school: it goes into the report, as "Reply to the school" would. Any other reply is a question."""
     from bot.reports.domain import ReportError
-    from bot.reports.receipts import find_code
 
     message, chat = update.message, update.effective_chat
-    quoted = message.reply_to_message if message is not None else None
-    from_bot = quoted is not None and quoted.from_user is not None and quoted.from_user.is_bot
-    code = find_code(quoted.text or quoted.caption or "") if quoted is not None and from_bot else None
+    code = _news_replied_to(message)
     if message is None or not message.text or chat is None or code is None:
         await chat_flows.question(update, context)
         return
@@ -878,7 +907,6 @@ async def picture_outside_a_flow(update: Update, context: Context) -> None:
     """A picture sent with no report or answer under way. Just after the school's question (or as a swipe reply to
     its news) it is most likely the screenshot the school asked for: point to "Reply to the school" for that report,
     rather than to /report, which would make a second report of it."""
-    from bot.reports.receipts import find_code
 
     message, chat = update.message, update.effective_chat
     album = _album(update)
@@ -887,9 +915,7 @@ async def picture_outside_a_flow(update: Update, context: Context) -> None:
         if answered:  # the rest of an album whose first picture answered the school: the same answer
             await _add_to_album_answer(update, context, answered)
         return  # (or of an album already pointed to "Reply to the school": said once, not once a picture)
-    quoted = message.reply_to_message if message is not None else None
-    from_bot = quoted is not None and quoted.from_user is not None and quoted.from_user.is_bot
-    code = find_code(quoted.text or quoted.caption or "") if quoted is not None and from_bot else None
+    code = _news_replied_to(message)
     if code is None and chat is not None:
         code = awaiting_answers(context).code_for(chat.id)
     if message is None or code is None or _picture(message) is None:

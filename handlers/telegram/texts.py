@@ -151,6 +151,14 @@ WRITE_REPLY = (
     "without your name. Send /cancel to stop."
 )
 REPLY_SENT = "Thank you. Your answer has been added to your report."
+ANSWERED_WHILE_WRITING = (
+    "Thank you. Your answer has gone to the school with your earlier report {code}. It is not part of the report you "
+    "are writing now, which is kept: send more, or press Done when you have finished."
+)
+NOT_ADDED_TO_THIS_REPORT = (
+    "It has not been added to the report you are writing now, which is kept: send more, or press Done when you have "
+    "finished."
+)
 IS_IT_THE_ANSWER = "Is this your answer to the school about report {code}?"
 REPLY_PICTURE_NOT_KEPT = (
     "I could not keep that picture: it is not a photo I can read, or Telegram would not pass it on. Please send it "

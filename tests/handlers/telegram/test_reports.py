@@ -777,3 +777,28 @@ def test_an_album_sent_as_the_answer_to_the_school_is_added_whole(telegram: Tele
     [thanks, _, not_kept] = telegram.say(album[1], expect=3)
     assert thanks == texts.REPLY_SENT and not_kept == texts.ALBUM_PICTURE_NOT_KEPT
     assert len(telegram.core.reports.case(code, dsl).attachments) == 5
+
+
+def test_a_swipe_reply_to_the_schools_question_while_writing_another_report_answers_it(
+    telegram: TelegramWorld,
+) -> None:
+    code = make_report(telegram)
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:other"))
+    telegram.say(message(PARENT, "The side gate was left open."))
+    dsl = telegram.core.reports.actor(name="Dana Lead")
+    assert dsl is not None
+    telegram.core.reports.ask_sender(code, dsl, "Which year group?")
+    before = len(telegram.fake.sent(PARENT))
+    telegram.dispatch()
+    news = telegram.fake.wait_for_messages(PARENT, before + 1)[-1]
+    answer = message(PARENT, "Year 3")
+    answer["message"]["reply_to_message"] = {
+        "message_id": 9000, "date": answer["message"]["date"], "chat": answer["message"]["chat"],
+        "from": {"id": 1, "is_bot": True, "first_name": "School bot"}, "text": news["text"],
+    }
+    [thanks] = telegram.say(answer)
+    assert thanks == texts.ANSWERED_WHILE_WRITING.format(code=code)
+    assert [e.detail for e in telegram.core.reports.case(code, dsl).events if e.action == "replied"] == ["Year 3"]
+    [review] = telegram.say(callback(PARENT, "r:done"))  # the report being written goes on, without it
+    assert "side gate" in review and "Year 3" not in review
