@@ -8,6 +8,7 @@ Nothing here logs a message body or a user id.
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.reports.domain import ReportError
 from bot.schedule.common import ScheduleError, long_date
-from handlers.slack.blocks import escape, notification_text, text_sections
+from handlers.slack.blocks import escape, notification_text, text_sections, unescape
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -66,6 +67,26 @@ def staff_member(core: Core, slack_user_id: str | None) -> StaffMember | None:
         if person is None or not person.is_current(core.clock.now().astimezone(core.school.tz).date()):
             return None
         return StaffMember(person.id, person.name, person.roles)
+
+
+# How Slack writes a mention in the text it sends: <@U123>, <@U123|name>, <#C123|channel>, <!here>.
+_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
+_OTHER_MENTION = re.compile(r"<([#!])(?:[^>|]*\|)?([^>|]*)>")
+
+
+def typed_text(core: Core, text: str) -> str:
+    """What someone typed, from the text Slack sends: a mention of a colleague as their name ("@Dana Lead"), as the
+    DSLs read it and as a report names someone it must be kept from; a channel or @here as its name."""
+
+    def person(match: re.Match[str]) -> str:
+        with core.db.session() as session:
+            found = core.people.by_slack_id(session, match.group(1))
+            name = found.name if found is not None else None
+        return "@" + (name or match.group(2) or match.group(1))
+
+    text = _USER_MENTION.sub(person, text or "")
+    text = _OTHER_MENTION.sub(lambda m: ("#" if m.group(1) == "#" else "@") + m.group(2), text)
+    return unescape(text)
 
 
 def records_say(core: Core, slack_user_id: str | None) -> str | None:

@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 
 from bot.reports.receipts import code_and_rest, normalise
 from handlers.slack.answers import answer_for, note_gap
-from handlers.slack.blocks import clip, text_sections, unescape
+from handlers.slack.blocks import clip, text_sections
 from handlers.slack.common import (
     SOMETHING_WENT_WRONG,
     UNAVAILABLE,
@@ -23,6 +23,7 @@ from handlers.slack.common import (
     not_staff,
     service,
     staff_member,
+    typed_text,
 )
 from handlers.slack.report_views import DESCRIPTION_LIMIT, SLACK_REPLY_HOW, STATUS_COMMAND, report_modal
 
@@ -62,7 +63,7 @@ def register(app: App, core: Core, later: Later) -> None:
         later(open_report_form, client, respond, command)
 
     def open_report_form(client: WebClient, respond: Respond, command: dict[str, Any]) -> None:
-        typed = unescape(command.get("text") or "").strip()
+        typed = typed_text(core, command.get("text") or "").strip()
         try:
             problem = open_report_modal(core, client, command["trigger_id"], typed)
         except Exception:
@@ -103,7 +104,7 @@ def register(app: App, core: Core, later: Later) -> None:
         if reports is None:
             _private(respond, UNAVAILABLE)
             return
-        code, reply = code_and_reply(unescape(command.get("text") or "").strip())
+        code, reply = code_and_reply(typed_text(core, command.get("text") or "").strip())
         if not code:
             _private(respond, f"Please add your receipt code, for example: {STATUS_COMMAND} ACDE-FGHJ-KMNP-RTWX")
             return

@@ -10,8 +10,8 @@ from slack_sdk import WebClient
 
 from bot.reports.receipts import asks_after, code_and_rest, tells_something
 from handlers.slack.answers import answer_for, note_gap, without_mentions
-from handlers.slack.blocks import notification_text, text_sections, unescape
-from handlers.slack.common import service
+from handlers.slack.blocks import notification_text, text_sections
+from handlers.slack.common import service, typed_text
 from handlers.slack.home import publish_home
 from handlers.slack.listeners.commands import status_or_reply
 
@@ -63,7 +63,7 @@ def register(app: App, core: Core, later: Later) -> None:
         later(answer_direct_message, event, client)
 
     def answer_direct_message(event: dict[str, Any], client: WebClient) -> None:
-        text = unescape(event.get("text") or "")
+        text = typed_text(core, event.get("text") or "")
         attached = bool(event.get("files")) or event.get("subtype") == "file_share"
         if attached and not text.strip():
             reply_in_thread(event, client, notification_text(FILES_LEFT_OUT), text_sections(FILES_LEFT_OUT))

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.outbox import OutboxRow
+from bot.reports.domain import AccessDenied
 from bot.storage import Base
 from tests.handlers.slack.conftest import DEPUTY, DSL, DSL_CHANNEL, STAFF, SlackWorld
 
@@ -48,6 +49,10 @@ def _report(slack: SlackWorld, text: str = "A pupil showed me messages from an a
 def _case(slack: SlackWorld, code: str) -> Any:
     actor = slack.core.reports.actor(name="Dana Lead")
     return slack.core.reports.case(code, actor)
+
+
+def _case_as(slack: SlackWorld, code: str, name: str) -> Any:
+    return slack.core.reports.case(code, slack.core.reports.actor(name=name))
 
 
 def _everything_stored(slack: SlackWorld) -> str:
@@ -306,6 +311,23 @@ def test_what_slack_sends_as_amp_lt_and_gt_is_kept_as_the_sender_typed_it(slack:
     form = slack.fake.wait_for_call("views.open", count=2)[1].params["view"]
     [description] = [b for b in form["blocks"] if b.get("block_id") == "description"]
     assert description["element"]["initial_value"] == "a post & a photo"
+
+
+def test_a_reply_naming_a_dsl_with_a_slack_mention_keeps_the_case_from_them(slack: SlackWorld) -> None:
+    """Slack sends "@Dana Lead" typed in a message as <@U0DSL00001>: the DSLs read her name, and the case is kept
+    from her as from a reply naming her in words."""
+    code = _report(slack)
+    slack.core.reports.acknowledge(code, slack.core.reports.actor(name="Dana Lead"))
+    slack.sender.direct_message(f"{code} it was <@{DSL}> who added him to the group, and <@U0NOBODY9|pat>", STAFF)
+    slack.fake.wait_for(lambda f: len(f.ok_calls("chat.postMessage")) >= 1, what="the reply to be confirmed")
+    sam = slack.core.reports.actor(name="Sam Deputy")
+    details = [e.detail for e in slack.core.reports.case(code, sam).events]
+    assert "it was @Dana Lead who added him to the group, and @pat" in details, details
+    with pytest.raises(AccessDenied):
+        _case(slack, code)  # Dana Lead's
+    slack.sender.slash_command("/checkreport", f"{code} and <@{DEPUTY}|sam> saw it", STAFF)
+    slack.fake.wait_for_call("response_url")
+    assert "and @Sam Deputy saw it" in [e.detail for e in _case_as(slack, code, "Alex Head").events]
 
 
 def test_urgent_report_also_goes_by_dm_to_the_dsls_and_every_copy_is_updated(slack: SlackWorld) -> None:
