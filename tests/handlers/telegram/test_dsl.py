@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from bot.config import PersonEntry
-from bot.ports import Button, OutboundMessage, Recipient
+from pathlib import Path
+
+from bot.config import PersonEntry, School
+from bot.ports import Button, ManualClock, OutboundMessage, Recipient
+from handlers.telegram.dsl import _acknowledge
+from tests.conftest import core_with
 from tests.handlers.telegram.conftest import PARENT, TelegramWorld
 from tests.handlers.telegram.fake_telegram import callback
 
@@ -39,3 +43,25 @@ def test_a_dsl_acknowledges_an_alert_from_telegram(telegram: TelegramWorld) -> N
     dsl = core.reports.actor(name="Dana Lead")
     assert dsl is not None
     assert core.reports.case(receipt.code, dsl).acknowledged_by == "Dana Lead"
+
+
+def test_a_dsl_not_on_slack_is_not_sent_to_slack_to_read_the_case(telegram: TelegramWorld) -> None:
+    """Without Slack (here it is not set up), acknowledging from Telegram says where the case can be read."""
+    core = telegram.core
+    with core.db.session() as session:
+        core.people.upsert(session, PersonEntry(name="Dana Lead", roles=["dsl", "staff"], slack_user_id="U0DSL00001",
+                                                telegram_chat_id=DSL_CHAT))
+    receipt = core.reports.submit("child_at_risk", "A pupil said they are scared to go home.", channel="telegram")
+    [done] = telegram.say(callback(DSL_CHAT, f"d:ack:{receipt.code}"), chat_id=DSL_CHAT)
+    assert done.startswith(f"You have acknowledged report {receipt.code}.")
+    assert "Slack" not in done and f'policybot reports show {receipt.code} --as "Dana Lead"' in done
+
+
+def test_a_dsl_on_slack_too_is_sent_there_to_read_the_case(tmp_path: Path, school: School, clock: ManualClock) -> None:
+    with core_with(tmp_path, school, clock, slack_bot_token="xoxb-test", slack_signing_secret="s") as core:
+        with core.db.session() as session:
+            core.people.upsert(session, PersonEntry(name="Dana Lead", roles=["dsl"], slack_user_id="U0DSL00001",
+                                                    telegram_chat_id=DSL_CHAT))
+        receipt = core.reports.submit("child_at_risk", "A pupil said they are scared to go home.", channel="telegram")
+        said = _acknowledge(core, DSL_CHAT, receipt.code)
+    assert said.endswith("Open it in Slack to read and act on it.")
