@@ -1494,9 +1494,10 @@ class ReportService:
         lines += ["", f"Chronology ({len(view.events)} events; the hash chain is {verdict}):"]
         for event in view.events:
             stored = rows.get(event.seq)
-            lines.append(f"  {event.seq:>3}. {_local(event.at, tz)}  {event.actor}: {event.action}")
-            if event.detail:
-                lines += ["       " + line for line in event.detail.splitlines()]
+            action, detail = event.as_read()  # a refused attempt reads "tried to ... (not allowed)"
+            lines.append(f"  {event.seq:>3}. {_local(event.at, tz)}  {event.actor}: {action}")
+            if detail:
+                lines += ["       " + line for line in detail.splitlines()]
             if stored is not None:
                 lines.append(f"       hash {stored.hash}")
         lines += ["", f"Head hash: {report.head_hash}", ""]

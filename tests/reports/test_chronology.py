@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from bot.core import Core
+from bot.reports.domain import AccessDenied
 from bot.reports.models import ReportEventRow, ReportRow
 from tests.reports.conftest import actor
 
@@ -34,6 +35,16 @@ def test_an_intact_chain_verifies(core: Core) -> None:
         "acknowledged",
         "note",
     ]
+
+
+def test_the_export_says_who_tried_to_act_without_access_as_the_case_view_does(core: Core) -> None:
+    """Stored as "refused: Not allowed to ...", it read in the export as if Jo Teacher had refused something."""
+    code = made_case(core)
+    with pytest.raises(AccessDenied):
+        core.reports.case(code, actor(core, "Jo Teacher"))
+    export = core.reports.export(code, actor(core, "Dana Lead"))
+    assert "Jo Teacher: tried to open the report (not allowed)" in export
+    assert "Jo Teacher: refused" not in export and "Not allowed to" not in export
 
 
 def _edit_note(core: Core, code: str) -> None:
