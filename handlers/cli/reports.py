@@ -169,6 +169,11 @@ def _close(args: argparse.Namespace) -> int:
     return 0
 
 
+def _into_folder(out: Path, filename: str) -> Path:
+    """--out names a file, or a folder to put the file in under its own name (as `cp` takes either)."""
+    return out / Path(filename).name if out.is_dir() else out
+
+
 def _write_private(path: Path, data: bytes) -> None:
     """Records and evidence are sensitive: the file is readable by its owner only."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -184,14 +189,22 @@ def _export(args: argparse.Namespace) -> int:
     if args.out is None:
         _print(record)
     else:
-        _write_private(args.out, record.encode("utf-8"))
-        _print(f"Wrote the record of report {args.code.upper()} to {args.out}.")
+        from bot.reports.receipts import normalise
+
+        code = normalise(args.code) or args.code.upper()
+        out = _into_folder(args.out, f"report-{code}.txt")
+        _write_private(out, record.encode("utf-8"))
+        _print(f"Wrote the record of report {code} to {out}.")
     return 0
 
 
 def _evidence(args: argparse.Namespace) -> int:
     core, who = _acting(args)
     filename, _content_type, data = core.reports.attachment(args.code, who, args.number)
-    _write_private(args.out, data)
-    _print(f"Saved {filename} to {args.out}.")
+    from bot.reports.receipts import normalise
+
+    # In a folder, named by its report too: every report's first picture is "evidence-1".
+    out = _into_folder(args.out, f"report-{normalise(args.code) or args.code.upper()}-{filename}")
+    _write_private(out, data)
+    _print(f"Saved {filename} to {out}.")
     return 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import os
 import stat
 from pathlib import Path
@@ -16,7 +17,7 @@ from cryptography.fernet import Fernet
 
 from bot.config import REPO_ROOT, Settings
 from bot.core import Core
-from bot.reports import Receipt
+from bot.reports import Attachment, Receipt
 from handlers.cli import common, reports
 
 
@@ -139,6 +140,33 @@ def test_wrong_codes_and_missing_pictures_are_plain_messages(env: Path, capsys: 
     assert policybot("reports", "evidence", code, "1", "--out", str(env / "x.jpg"), "--as", "Dana Lead") == 1
     err = capsys.readouterr().err
     assert "no number 1" in err and "Traceback" not in err
+
+
+def test_evidence_and_export_given_a_folder_are_saved_in_it(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    core = Core(Settings())
+    core.prepare()
+    picture = Attachment("photo.png", "image/png", _png())
+    code = core.reports.submit("online_abuse", "A screenshot.", channel="console", attachments=[picture]).code
+    core.db.dispose()
+    folder = env / "case-files"
+    folder.mkdir()
+    assert policybot("reports", "evidence", code, "1", "--out", str(folder), "--as", "Dana Lead") == 0
+    [saved] = list(folder.iterdir())
+    assert saved.name.startswith(f"report-{code}-")  # not every report's "evidence-1", written over
+    assert f"to {saved}." in capsys.readouterr().out and stat.S_IMODE(saved.stat().st_mode) == 0o600
+    typed = code.lower().replace("-", "")  # as it may be typed: the record is named and said by its receipt code
+    assert policybot("reports", "export", typed, "--out", str(folder), "--as", "Dana Lead") == 0
+    record = folder / f"report-{code}.txt"
+    assert "the hash chain is intact" in record.read_text()
+    assert capsys.readouterr().out.strip() == f"Wrote the record of report {code} to {record}."
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 40, 40)).save(out, format="PNG")
+    return out.getvalue()
 
 
 def test_rotate_key_re_encrypts_reports_under_the_new_key(
