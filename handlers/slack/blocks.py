@@ -30,6 +30,7 @@ BUTTON_VALUE = 2000
 HEADER_TEXT = 150
 MODAL_TITLE = 24
 ALERT_PREVIEW = 2800  # report text shown inside an alert; the rest is one press away
+CUT_SHORT = "(The report continues: open it to read all of it.)"
 NOTIFICATION_TEXT = 300  # the `text` of a message, used in phone notifications
 
 # Words Slack may turn into a broadcast even without angle brackets.
@@ -180,7 +181,8 @@ def outbound_blocks(message: OutboundMessage) -> list[Block]:
     text = message.text
     more: Block | None = None
     if message.ref and message.kind.startswith("report_") and len(text) > ALERT_PREVIEW:
-        text = clip(text, ALERT_PREVIEW)
+        # Cut here, the card's own last line (that the report goes on) would be cut with it: said again.
+        text = clip(text, ALERT_PREVIEW - len(CUT_SHORT) - 2) + "\n\n" + CUT_SHORT
         if not any(b.action == "report.view" for b in message.buttons):  # a card without its buttons
             more = actions([button("report.view", "Read the whole report", message.ref)])[0]
     if text.strip():

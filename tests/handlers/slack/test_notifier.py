@@ -168,3 +168,14 @@ def test_start_up_says_when_the_bot_is_not_in_the_dsl_channel(slack: SlackWorld)
     assert problem is not None and "archived" in problem
     slack.fake.fail_next("conversations.info", "ratelimited")
     assert slack.notifier.dsl_channel_problem() is None  # nothing known about the channel: no wrong advice
+
+
+def test_a_long_reports_card_still_says_the_report_goes_on(slack: SlackWorld) -> None:
+    """The core's card quotes the start of a long report and says it continues; Slack's own cut must not drop that."""
+    text = "The boy in Year 6 has been sending messages every night. " * 300
+    slack.core.reports.submit("online_abuse", text, channel="console")
+    slack.dispatch()
+    blocks = slack.fake.ok_calls("chat.postMessage")[0].params["blocks"]
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section" and "text" in b]
+    assert sections[-1].endswith("(The report continues: open it to read all of it.)")
+    assert sum(len(s) for s in sections) <= ALERT_PREVIEW + 100
