@@ -121,7 +121,9 @@ def _print_case(core: Core, view: CaseView) -> None:
     _print(f"Received: {view.created_at.astimezone(tz):%a %d %b %Y %H:%M} through {view.channel}")
     if view.outcome:
         _print(f"{view.outcome_label()}: {view.outcome}")
-    _print("The sender can be sent questions." if view.can_contact_sender else "The sender reads news with /status.")
+    if view.status != "closed":  # a closed report takes no questions
+        _print("A question to the sender also reaches them where they reported." if view.can_contact_sender else
+               "The sender kept no way to be reached: they see a question when they check the report with its code.")
     _print("\n" + view.text + "\n")
     for number, info in enumerate(view.attachments, start=1):
         _print(f"Picture {number}: {info.filename} ({info.size} bytes, sha256 {info.sha256})")

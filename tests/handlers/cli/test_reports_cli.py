@@ -57,6 +57,7 @@ def test_a_dsl_handles_a_report_from_the_command_line(env: Path, capsys: pytest.
     assert policybot("reports", "show", code.lower(), "--as", "Dana Lead") == 0
     out = capsys.readouterr().out
     assert "A pupil said an adult online asked to meet them." in out and "Sender reported" in out
+    assert "they see a question when they check the report with its code" in out and "/status" not in out
 
     assert policybot("reports", "ack", code, "--as", "Dana Lead") == 0
     assert "acknowledged by Dana Lead" in capsys.readouterr().out
@@ -70,6 +71,8 @@ def test_a_dsl_handles_a_report_from_the_command_line(env: Path, capsys: pytest.
     assert "No open reports." in capsys.readouterr().out
     assert policybot("reports", "list", "--all", "--as", "Dana Lead") == 0
     assert code in capsys.readouterr().out
+    assert policybot("reports", "show", code, "--as", "Dana Lead") == 0
+    assert "question" not in capsys.readouterr().out  # closed: the sender can be asked nothing more
 
     out_file = env / "exports" / "record.txt"
     assert policybot("reports", "export", code, "--out", str(out_file), "--as", "Dana Lead") == 0
