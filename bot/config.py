@@ -13,10 +13,10 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import yaml
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.yamlfile import load_yaml
+from bot.yamlfile import line_of, load_yaml, located, ordinal, plain_problem, syntax_problem
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_POLICY_DIR = REPO_ROOT / "policy_data"
@@ -98,7 +98,13 @@ class Settings(BaseSettings):
 Role = Literal["staff", "dsl", "deputy_dsl", "headteacher", "chair_of_governors", "admin"]
 
 
-class Contact(BaseModel):
+class _Entry(BaseModel):
+    """A part of the school file: a setting it does not know is a misspelt one, refused rather than ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Contact(_Entry):
     """Someone the bot can point people to: 'please speak to the school office on ...'."""
 
     title: str
@@ -115,7 +121,7 @@ class Contact(BaseModel):
         return ", ".join(parts)
 
 
-class PersonEntry(BaseModel):
+class PersonEntry(_Entry):
     """A member of the school community as listed in the settings file (imported into the people table)."""
 
     # The limits are the people table's columns (PostgreSQL enforces them; SQLite would take anything).
@@ -141,7 +147,7 @@ class PersonEntry(BaseModel):
         return " ".join(name.split())
 
 
-class Holiday(BaseModel):
+class Holiday(_Entry):
     name: str
     start: dt.date
     end: dt.date
@@ -158,10 +164,13 @@ def unquoted_time(value: object) -> object:
     (930), which pydantic would take for seconds since midnight. Read back as the time it was written as."""
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
         return dt.time(value // 60, value % 60)
+    if isinstance(value, float | int) and not isinstance(value, bool):  # 8.30 is 8.3 to YAML, and 8.3 s to pydantic
+        typed = f"{value:.2f}" if isinstance(value, float) else f"{value // 60}:{value % 60:02d}"  # 25:00 is 1500
+        raise ValueError(f'{typed} is not a time: write it with a colon, in quotes, e.g. "08:30" or "15:30"')
     return value
 
 
-class QuietHours(BaseModel):
+class QuietHours(_Entry):
     """Staff reminders go out only inside these hours on school days."""
 
     start: dt.time = dt.time(7, 0)
@@ -184,7 +193,7 @@ def fitted_end_of_day(quiet: QuietHours) -> dt.time:
     return dt.time(minutes // 60, minutes % 60)
 
 
-class School(BaseModel):
+class School(_Entry):
     name: str
     timezone: str = "Europe/London"
     contacts: dict[str, Contact] = {}
@@ -228,8 +237,23 @@ class School(BaseModel):
         try:
             ZoneInfo(value)
         except (KeyError, ValueError) as exc:
-            raise ValueError(f"unknown timezone {value!r} (for example Europe/London)") from exc
+            raise ValueError(f"{value!r} is not a timezone name: write it as Region/City, e.g. Europe/London") from exc
         return value
+
+    @field_validator("people")
+    @classmethod
+    def _listed_once(cls, people: list[PersonEntry]) -> list[PersonEntry]:
+        """Someone listed twice would be added once, from the first entry, and the second ignored without a word."""
+        first: dict[str, int] = {}
+        for number, person in enumerate(people, 1):
+            key = person.name.casefold()
+            if key in first:
+                raise ValueError(
+                    f"{person.name} is listed twice (the {ordinal(first[key])} and the {ordinal(number)} person): "
+                    "keep one entry, with all their roles in it"
+                )
+            first[key] = number
+        return people
 
     @cached_property
     def tz(self) -> ZoneInfo:
@@ -245,20 +269,57 @@ class School(BaseModel):
         return day.weekday() < 5 and not self.is_holiday(day)
 
 
+# Which is the right word for what a field holds, in "'dls' is not a role".
+_NOUNS = {"roles": "a role", "alert_contents": "a choice for alert_contents"}
+_LISTS = {"people": "person", "holidays": "holiday"}
+
+
+def _where(raw: Any, loc: tuple[int | str, ...]) -> str:
+    """The entry a problem is in, as the school office would find it: "the 2nd person (Dana Lead)"."""
+    if len(loc) >= 2 and loc[0] in _LISTS and isinstance(loc[1], int):
+        entries = raw.get(loc[0])
+        entry = entries[loc[1]] if isinstance(entries, list) and loc[1] < len(entries) else None
+        name = entry.get("name") if isinstance(entry, dict) else None
+        return f"the {ordinal(loc[1] + 1)} {_LISTS[str(loc[0])]}" + (f" ({name})" if isinstance(name, str) else "")
+    if len(loc) >= 2 and loc[0] == "contacts":
+        return f"the contact {loc[1]}"
+    return str(loc[0]) if len(loc) >= 2 else ""
+
+
+def _known_fields() -> set[str]:
+    return {name for model in (School, Contact, PersonEntry, Holiday, QuietHours) for name in model.model_fields}
+
+
 def load_school(path: Path) -> School:
-    """Read the school settings file; a problem names the file, the place in it and what is wrong."""
+    """Read the school settings file; a problem names the file, the line and entry, what is wrong and how to write
+    it right, for the school office (not a programmer)."""
     try:
-        raw = load_yaml(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: file not found") from exc
+        raise ConfigError(f"{path}: file not found. Copy school.example.yaml to that name and edit it.") from exc
+    except IsADirectoryError as exc:
+        raise ConfigError(f"{path}: this is a folder: SCHOOL_FILE should name the school settings file") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: cannot be read as text: save it as plain text (UTF-8) and try again") from exc
+    try:
+        raw = load_yaml(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+        line, problem = syntax_problem(exc, text)
+        raise ConfigError(f"{path}{f', line {line}' if line else ''}: {problem}") from exc
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+        raise ConfigError(
+            f"{path}: {'the file is empty' if raw is None else 'this is not a school settings file'}: it should "
+            "have one setting per line, starting with  name: (the school's name), as in school.example.yaml"
+        )
     try:
         return School.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors()
-        )
-        raise ConfigError(f"{path}: {problems}") from exc
+        found: list[tuple[int, str]] = []
+        for err in exc.errors():
+            line = line_of(text, err["loc"]) if err["loc"] else None
+            problem = plain_problem(err, _NOUNS, _known_fields())
+            found.append((line or 0, located(line, _where(raw, err["loc"]), err["loc"], problem)))
+        problems = [problem for _, problem in sorted(found, key=lambda item: item[0])]
+        if len(problems) == 1:
+            raise ConfigError(f"{path}{', ' if problems[0].startswith('line ') else ': '}{problems[0]}") from exc
+        raise ConfigError(f"{path} has {len(problems)} problems:" + "".join(f"\n  {p}" for p in problems)) from exc

@@ -35,20 +35,27 @@ def test_sample_school_file_loads(school_file: Path = Path(__file__).parent.pare
 @pytest.mark.parametrize(
     ("content", "problem"),
     [
-        ("name: [unclosed", "not valid YAML"),
-        ("- a list", "expected a mapping"),
-        ("timezone: Europe/London", "name: Field required"),
-        ("name: X\npeople:\n  - {name: A, roles: [wizard]}", "people.0.roles.0"),
-        ("name: X\nholidays:\n  - {name: Christmas, start: 2026-12-21, end: 2026-12-32}", "holidays.0.end"),
+        ("name: [unclosed", ", line 1: a list in [ ] is not closed"),
+        ("- a list", ": this is not a school settings file: it should have one setting per line, starting with  name:"),
+        ("", ": the file is empty"),
+        ("timezone: Europe/London", ": name is missing: add it, as  name: ..."),
+        (
+            "name: X\npeople:\n  - {name: A, roles: [wizard]}",
+            ", line 3, the 1st person (A), roles: 'wizard' is not a role: write one of staff, dsl, deputy_dsl,",
+        ),
+        (
+            "name: X\nholidays:\n  - {name: Christmas, start: 2026-12-21, end: 2026-12-32}",
+            ", line 3, the 1st holiday (Christmas), end: '2026-12-32' is not a real date: check the day and the month",
+        ),
         (
             "name: X\nholidays:\n  - {name: Easter, start: 2027-04-10, end: 2027-03-26}",
-            "holidays.0: Value error, the holiday 'Easter' ends (2027-03-26) before it starts (2027-04-10)",
+            ", line 3, the 1st holiday (Easter): the holiday 'Easter' ends (2027-03-26) before it starts (2027-04-10)",
         ),
-        ('name: X\nreminder_time: "19:30"', "reminder_time 19:30 is outside the hours reminders may be sent"),
-        ('name: X\nquiet_hours: {start: "18:00", end: "07:00"}', "quiet_hours: end (07:00) must be after start"),
+        ('name: X\nreminder_time: "19:30"', ": reminder_time 19:30 is outside the hours reminders may be sent"),
+        ('name: X\nquiet_hours: {start: "18:00", end: "07:00"}', ": quiet_hours: end (07:00) must be after start"),
         (  # the photos reminder at 15:30 would never go out
             'name: X\nquiet_hours: {start: "07:00", end: "15:00"}\nend_of_day: "15:30"',
-            "end_of_day 15:30 (when staff are reminded of pupils' images on their phones) is outside the hours",
+            ": end_of_day 15:30 (when staff are reminded of pupils' images on their phones) is outside the hours",
         ),
     ],
 )
@@ -57,7 +64,7 @@ def test_bad_school_file_says_file_path_problem(tmp_path: Path, content: str, pr
     path.write_text(content)
     with pytest.raises(ConfigError) as info:
         load_school(path)
-    assert str(path) in str(info.value) and problem in str(info.value)
+    assert str(info.value).startswith(str(path)) and str(path) + problem in str(info.value)
 
 
 @pytest.mark.parametrize(
@@ -88,6 +95,62 @@ def test_times_written_without_quotes_are_read_as_written(tmp_path: Path) -> Non
     assert (school.reminder_time, school.end_of_day) == (dt.time(8, 30), dt.time(15, 30))
 
 
+SAMPLE = (Path(__file__).parent.parent / "school.example.yaml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [  # the school file as someone edits it in Notepad: file, line, entry, what is wrong and how to write it
+        ("  office:", "\toffice:", ", line 8: a tab is used to indent this line: indent with spaces instead"),
+        ("timezone: Europe", "timezone Europe", ", line 5: a colon is missing: write each setting as  name: value"),
+        ("    title: the school office", "   title: the school office",
+         ", line 10: this line is indented differently from the lines around it"),
+        ("timezone:", "timezon:", ", line 5: 'timezon' is not a setting this file knows: did you mean 'timezone'?"),
+        ("slack_user_id: U0STAFF001", "slack_id: U0STAFF001",
+         ", line 52, the 6th person (Jo Teacher): 'slack_id' is not a setting this file knows: did you mean"),
+        ("alert_contents: full", "alert_contents: full\nalert_contents: contentless",
+         ", line 31: 'alert_contents' is written twice (lines 30 and 31): keep only one"),
+        ("name: Stokes Wood Primary School", "name:", ", line 4: name is blank: write it after the colon"),
+        ('reminder_time: "08:30"', "reminder_time: 8.30",
+         ', line 34, reminder_time: 8.30 is not a time: write it with a colon, in quotes, e.g. "08:30"'),
+        ('reminder_time: "08:30"', "reminder_time: 8:30am", ", line 34, reminder_time: '8:30am' is not a time"),
+        ("start: 2026-12-21", "start: 21/12/2026", ", line 39, the 1st holiday (Christmas holiday), start: "
+         "'21/12/2026' is not a date: write it as YYYY-MM-DD (for 21/12/2026: 2026-12-21)"),
+        ("Dana Lead, roles: [dsl", "Dana Lead, roles: [dls",
+         ", line 48, the 2nd person (Dana Lead), roles: 'dls' is not a role: write one of staff, dsl,"),
+        ("    title: the Headteacher", "    name: Alex Head",
+         ", line 12, the contact headteacher: title is missing: add it, as  title: ..."),
+        ("Jo Teacher", "Dana Lead", ", line 46, people: Dana Lead is listed twice (the 2nd and the 6th person): "
+         "keep one entry, with all their roles in it"),
+        ("slack_user_id: U0STAFF001", "telegram_chat_id: abc",
+         ", line 52, the 6th person (Jo Teacher), telegram_chat_id: 'abc' is not a whole number"),
+    ],
+)
+def test_a_school_file_broken_in_notepad_says_line_entry_and_how_to_write_it(
+    tmp_path: Path, old: str, new: str, problem: str
+) -> None:
+    assert old in SAMPLE
+    path = tmp_path / "school.yaml"
+    path.write_text(SAMPLE.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_school(path)
+    assert str(info.value).startswith(str(path) + problem)
+    assert "Input should" not in str(info.value) and "<unicode string>" not in str(info.value)
+
+
+def test_several_problems_are_listed_in_the_order_of_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "school.yaml"
+    path.write_text("name: X\ntimezon: Europe/London\nreminder_time: 8.30\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_school(path)
+    assert str(info.value).splitlines() == [
+        f"{path} has 2 problems:",
+        "  line 2: 'timezon' is not a setting this file knows: did you mean 'timezone'? check its spelling, or "
+        "remove it",
+        '  line 3, reminder_time: 8.30 is not a time: write it with a colon, in quotes, e.g. "08:30" or "15:30"',
+    ]
+
+
 def test_missing_school_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="file not found"):
         load_school(tmp_path / "nope.yaml")
@@ -96,7 +159,7 @@ def test_missing_school_file(tmp_path: Path) -> None:
 def test_unknown_timezone_is_explained(tmp_path: Path) -> None:
     path = tmp_path / "school.yaml"
     path.write_text("name: X\ntimezone: Mars/Olympus")
-    with pytest.raises(ConfigError, match="unknown timezone 'Mars/Olympus'"):
+    with pytest.raises(ConfigError, match="line 2: 'Mars/Olympus' is not a timezone name: write it as Region/City"):
         load_school(path)
 
 
