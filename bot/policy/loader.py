@@ -1,9 +1,8 @@
 """Load every `*.yaml` (or `*.yml`) in the policy directory into one `PolicyLibrary`, or say exactly what is wrong.
 
-Each problem is one line `file: path.to.field: problem`, all problems of all files at once, so whoever edits
-the data can fix everything in one pass. Clause ids are unique across the whole library: a citation names a
-clause by id alone.
-"""
+Each problem is one line `file, line N, section S, clause C: what is wrong and how to write it`, all problems of
+all files at once, so whoever edits the data can fix everything in one pass. Clause ids are unique across the
+whole library: a citation names a clause by id alone."""
 
 from __future__ import annotations
 
@@ -15,15 +14,19 @@ import yaml
 from pydantic import ValidationError
 
 from bot.policy.models import Clause, Policy, Section
-from bot.yamlfile import load_yaml
+from bot.yamlfile import line_of, load_yaml, located, ordinal, plain_problem, syntax_problem
 
 
 class PolicyDataError(Exception):
-    """The policy data is invalid. `problems` holds one `file: path.to.field: problem` line per problem."""
+    """The policy data is invalid. `problems` holds one `file, line N, section S, clause C: problem` line per
+    problem; the message names the folder too (`folder`), as start-up shows it alone."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], folder: Path | None = None) -> None:
         self.problems = problems
-        super().__init__("\n".join(problems))
+        self.folder = folder
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        head = [f"{count} in the policy files in {folder}:"] if folder is not None else []
+        super().__init__("\n  ".join(head + problems))
 
 
 @dataclass(frozen=True)
@@ -88,39 +91,64 @@ class PolicyLibrary:
         return several
 
 
-def _field_path(loc: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or "(top)"
+# Which is the right word for what a field holds, in "'rules' is not a kind of clause".
+_NOUNS = {"kind": "a kind of clause", "audience": "an audience", "review_cycle": "a review cycle"}
 
 
-def _describe(raw: Any, loc: tuple[int | str, ...]) -> str:
-    """Name the section/clause an error sits in by its id, when it has one: easier to find than an index."""
-    node, named = raw, ""
-    for part in loc:
+def _where(raw: Any, loc: tuple[int | str, ...]) -> str:
+    """The section and clause a problem is in, by id when they have one: "section safeguarding, clause sg-x"."""
+    names: list[str] = []
+    node = raw
+    for depth, part in enumerate(loc):
         try:
             node = node[part]
         except (KeyError, IndexError, TypeError):
             break
-        if isinstance(part, int) and isinstance(node, dict) and isinstance(node.get("id"), str):
-            named = node["id"]
-    return f" (in {named!r})" if named else ""
+        if isinstance(part, int) and depth > 0 and loc[depth - 1] in ("sections", "clauses"):
+            kind = "section" if loc[depth - 1] == "sections" else "clause"
+            named = node.get("id") if isinstance(node, dict) else None
+            names.append(f"{kind} {named}" if isinstance(named, str) else f"the {ordinal(part + 1)} {kind}")
+    return ", ".join(names)
 
 
-def _parse_file(path: Path) -> tuple[Policy | None, list[str]]:
-    name = path.name
+def _known_fields() -> set[str]:
+    return {name for model in (Policy, Section, Clause) for name in model.model_fields}
+
+
+def _unreadable(label: str, exc: Exception) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return f"{label}: there is no such file: check the file's name and folder"
+    if isinstance(exc, IsADirectoryError):
+        return f"{label}: this is a folder, not a policy file: give the file's name, e.g. policy_data/social-media.yaml"
+    if isinstance(exc, PermissionError):
+        return f"{label}: this computer account is not allowed to read the file: ask whoever looks after the bot"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"{label}: cannot be read as text: save it as plain text (UTF-8) and try again"
+    return f"{label}: cannot be read ({getattr(exc, 'strerror', None) or exc})"
+
+
+def _parse_file(path: Path, label: str | None = None) -> tuple[Policy | None, list[str]]:
+    """The policy in `path`, or the problems with it, each starting with `label` (the path as given by default)."""
+    name = label or str(path)
     try:
-        raw = load_yaml(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw = load_yaml(text)
     except (OSError, UnicodeDecodeError) as exc:
-        return None, [f"{name}: (file): cannot read: {exc}"]
+        return None, [_unreadable(name, exc)]
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
-        problem = getattr(exc, "problem", None) or str(exc)
-        return None, [f"{name}: {where}: malformed YAML: {problem}"]
+        line, problem = syntax_problem(exc, text)
+        return None, [f"{name}{f', line {line}' if line else ''}: {problem}"]
     if not isinstance(raw, dict):
-        return None, [f"{name}: (top): expected a mapping with the policy's fields, got {type(raw).__name__}"]
+        return None, [
+            f"{name}: {'the file is empty' if raw is None else 'this is not a policy file'}: it should have the "
+            "policy's fields, one per line (id:, title:, school:, ... then sections:), as in "
+            "policy_data/social-media.yaml"
+        ]
+
+    def at(loc: tuple[int | str, ...], problem: str) -> str:
+        said = located(line_of(text, loc), _where(raw, loc), loc, problem)
+        return f"{name}{', ' if said != problem else ': '}{said}"
+
     try:
         policy = Policy.model_validate(raw)
     except ValidationError as exc:
@@ -132,30 +160,28 @@ def _parse_file(path: Path) -> tuple[Policy | None, list[str]]:
                 len(o["loc"]) > len(err["loc"]) and o["loc"][: len(err["loc"])] == err["loc"] for o in errors
             ))
         ]
-        return None, [f"{name}: {_field_path(err['loc'])}: {err['msg']}{_describe(raw, err['loc'])}" for err in real]
+        return None, [at(err["loc"], plain_problem(err, _NOUNS, _known_fields())) for err in real]
     problems: list[str] = []
     seen_sections: dict[str, int] = {}
-    seen_clauses: dict[str, str] = {}
+    seen_clauses: dict[str, tuple[int, int]] = {}
     for s_index, section in enumerate(policy.sections):
         if section.id in seen_sections:
-            problems.append(
-                f"{name}: sections[{s_index}].id: duplicate section id {section.id!r} "
-                f"(also sections[{seen_sections[section.id]}])"
-            )
+            first = line_of(text, ("sections", seen_sections[section.id], "id"))
+            problems.append(at(("sections", s_index, "id"), f"the section id {section.id!r} is used twice (also on "
+                               f"line {first}): give each section its own id"))
         seen_sections.setdefault(section.id, s_index)
         earlier: set[str] = set()
         for c_index, clause in enumerate(section.clauses):
-            here = f"sections[{s_index}].clauses[{c_index}]"
+            here = ("sections", s_index, "clauses", c_index)
             if clause.id in seen_clauses:
-                problems.append(
-                    f"{name}: {here}.id: duplicate clause id {clause.id!r} (also {seen_clauses[clause.id]})"
-                )
-            seen_clauses.setdefault(clause.id, here)
+                first = line_of(text, ("sections", *seen_clauses[clause.id][:1], "clauses",
+                                       *seen_clauses[clause.id][1:], "id"))
+                problems.append(at((*here, "id"), f"the clause id {clause.id!r} is used twice (also on line "
+                                   f"{first}): give each clause its own id"))
+            seen_clauses.setdefault(clause.id, (s_index, c_index))
             if clause.lead_in is not None and clause.lead_in not in earlier:
-                problems.append(
-                    f"{name}: {here}.lead_in: {clause.lead_in!r} is not an earlier clause of section {section.id!r} "
-                    f"(in {clause.id!r})"
-                )
+                problems.append(at((*here, "lead_in"), f"lead_in {clause.lead_in!r} is not a clause before this "
+                                   f"one in section {section.id}: write the id of the clause that introduces the list"))
             earlier.add(clause.id)
     return (None if problems else policy), problems
 
@@ -168,28 +194,31 @@ def load_library(policy_dir: Path) -> PolicyLibrary:
         if p.suffix in (".yaml", ".yml") and not p.name.startswith(".")  # not an editor's hidden copy
     )
     if not files:
-        raise PolicyDataError([f"{policy_dir}: (directory): no *.yaml policy files found"])
+        there = "there are no policy files (*.yaml) in this folder" if policy_dir.is_dir() else (
+            "there is no such folder: check POLICY_DIR")
+        raise PolicyDataError([f"{policy_dir}: {there}"])
     policies: list[Policy] = []
     problems: list[str] = []
     policy_files: dict[str, str] = {}
     clause_files: dict[str, str] = {}
     for path in files:
-        policy, file_problems = _parse_file(path)
+        policy, file_problems = _parse_file(path, path.name)
         problems += file_problems
         if policy is None:
             continue
         if policy.id in policy_files:
-            problems.append(f"{path.name}: id: duplicate policy id {policy.id!r} (also in {policy_files[policy.id]})")
+            problems.append(f"{path.name}: the policy id {policy.id!r} is also the id of the policy in "
+                            f"{policy_files[policy.id]}: give each policy its own id")
             continue
         policy_files[policy.id] = path.name
         for section, clause in policy.clauses():
             if clause.id in clause_files:
                 problems.append(
-                    f"{path.name}: sections.{section.id}.clauses.{clause.id}: clause id {clause.id!r} "
-                    f"is already used in {clause_files[clause.id]}"
+                    f"{path.name}, section {section.id}: the clause id {clause.id!r} is already used in "
+                    f"{clause_files[clause.id]}: give each clause its own id"
                 )
             clause_files.setdefault(clause.id, path.name)
         policies.append(policy)
     if problems:
-        raise PolicyDataError(problems)
+        raise PolicyDataError(problems, policy_dir)
     return PolicyLibrary(policies)

@@ -60,62 +60,76 @@ def test_two_policies_side_by_side(tmp_path: Path) -> None:
 def test_malformed_yaml_names_file_and_line(tmp_path: Path) -> None:
     write(tmp_path, "broken.yaml", "id: x\nsections: [\n  - oops: : :\n")
     (problem,) = problems(tmp_path)
-    assert problem.startswith("broken.yaml: line ") and "malformed YAML" in problem
+    assert problem.startswith("broken.yaml, line 3: ") and "<unicode string>" not in problem
 
 
 def test_missing_field_names_the_path_and_clause(tmp_path: Path) -> None:
     write(tmp_path, "phones.yaml", SMALL.format(id="phones", title="P").replace("        kind: rule\n", ""))
     (problem,) = problems(tmp_path)
-    assert problem.startswith("phones.yaml: sections[0].clauses[0].kind:")
-    assert "phones-one" in problem
+    assert problem == (
+        "phones.yaml, line 13, section phones-general, clause phones-one: kind is missing: add it, as  kind: ..."
+    )
 
 
 def test_wrong_type_and_unknown_field(tmp_path: Path) -> None:
     text = SMALL.format(id="phones", title="P").replace("adopted: 2023-09-01", "adopted: someday\ncolour: red")
     write(tmp_path, "phones.yaml", text)
     found = problems(tmp_path)
-    assert any(p.startswith("phones.yaml: adopted:") for p in found)
-    assert any(p.startswith("phones.yaml: colour:") for p in found)
+    assert found == [
+        "phones.yaml, line 4, adopted: 'someday' is not a date: write it as YYYY-MM-DD (e.g. 2026-12-25 for 25 "
+        "December 2026)",
+        "phones.yaml, line 5: 'colour' is not a setting this file knows: check its spelling, or remove it",
+    ]
 
 
 def test_an_impossible_date_names_its_field(tmp_path: Path) -> None:
     write(tmp_path, "phones.yaml", SMALL.format(id="phones", title="P").replace("2023-09-01", "2023-02-30"))
     (problem,) = problems(tmp_path)
-    assert problem.startswith("phones.yaml: adopted:") and "day value is outside expected range" in problem
+    assert problem == (
+        "phones.yaml, line 4, adopted: '2023-02-30' is not a real date: check the day and the month "
+        "(written YYYY-MM-DD)"
+    )
 
 
 def test_a_version_title_or_id_longer_than_the_database_holds_is_a_problem(tmp_path: Path) -> None:
     text = SMALL.format(id="phones", title="T" * 301).replace('version: "1"', f'version: "{"1" * 41}"')
     write(tmp_path, "phones.yaml", text.replace("id: phones-one", f"id: {'c' * 81}"))
     found = problems(tmp_path)
-    assert [p.split(":")[1].strip() for p in found] == ["title", "version", "sections[0].clauses[0].id"]
-    assert all("at most" in p for p in found)
+    assert [p.split(":")[0] for p in found] == [
+        "phones.yaml, line 2", "phones.yaml, line 7", "phones.yaml, line 13, section phones-general, clause " + "c" * 81
+    ]
+    assert all("is too long: at most" in p for p in found)
 
 
 def test_a_version_written_without_quotes_is_asked_for_in_quotes(tmp_path: Path) -> None:
     write(tmp_path, "phones.yaml", SMALL.format(id="phones", title="P").replace('version: "1"', "version: 2026.2"))
-    assert problems(tmp_path) == ['phones.yaml: version: write the version in quotes, e.g. version: "2026.2"']
+    assert problems(tmp_path) == ['phones.yaml, line 7: write the version in quotes, e.g. version: "2026.2"']
 
 
 def test_duplicate_clause_ids_across_files(tmp_path: Path) -> None:
     write(tmp_path, "a.yaml", SMALL.format(id="phones", title="P"))
     write(tmp_path, "b.yaml", SMALL.format(id="phones", title="P").replace("id: phones\n", "id: other\n", 1))
     found = problems(tmp_path)
-    assert any("phones-one" in p and "b.yaml" in p for p in found)
+    assert found == ["b.yaml, section phones-general: the clause id 'phones-one' is already used in a.yaml: give each "
+                     "clause its own id"]
 
 
 def test_not_a_mapping_and_empty_directory(tmp_path: Path) -> None:
     write(tmp_path, "list.yaml", "- just\n- a list\n")
-    assert problems(tmp_path) == ["list.yaml: (top): expected a mapping with the policy's fields, got list"]
+    assert problems(tmp_path) == [
+        "list.yaml: this is not a policy file: it should have the policy's fields, one per line (id:, title:, "
+        "school:, ... then sections:), as in policy_data/social-media.yaml"
+    ]
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert "no *.yaml policy files" in problems(empty)[0]
+    assert problems(empty) == [f"{empty}: there are no policy files (*.yaml) in this folder"]
+    assert problems(tmp_path / "nope") == [f"{tmp_path / 'nope'}: there is no such folder: check POLICY_DIR"]
 
 
 def test_binary_file_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     (tmp_path / "junk.yaml").write_bytes(b"\xff\xfe\x00\x00binary")
     (problem,) = problems(tmp_path)
-    assert problem.startswith("junk.yaml:")
+    assert problem == "junk.yaml: cannot be read as text: save it as plain text (UTF-8) and try again"
 
 
 def test_a_list_item_must_name_an_earlier_clause_of_its_section_as_its_lead_in(tmp_path: Path) -> None:
@@ -123,8 +137,10 @@ def test_a_list_item_must_name_an_earlier_clause_of_its_section_as_its_lead_in(t
     text = SMALL.format(id="phones", title="P").replace(rule, rule + "        lead_in: phones-intro\n")
     write(tmp_path, "phones.yaml", text)
     (problem,) = problems(tmp_path)
-    assert problem.startswith("phones.yaml: sections[0].clauses[0].lead_in:") and "phones-one" in problem
-    assert "'phones-intro' is not an earlier clause" in problem
+    assert problem == (
+        "phones.yaml, line 15, section phones-general, clause phones-one: lead_in 'phones-intro' is not a clause "
+        "before this one in section phones-general: write the id of the clause that introduces the list"
+    )
 
 
 def test_an_item_of_a_list_shows_with_its_bullet() -> None:
@@ -132,3 +148,50 @@ def test_an_item_of_a_list_shows_with_its_bullet() -> None:
     item, lead_in = library.clause("inap-racist").clause, library.clause("inap-examples").clause
     assert item.lead_in == "inap-examples" and item.display == "\u2022 " + item.text
     assert lead_in.display == lead_in.text
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [  # a policy file as someone edits it in Notepad
+        ("      - id: phones-one", "      - id: Phones_One", "phones.yaml, line 13, section phones-general, clause "
+         "Phones_One: 'Phones_One' cannot be an id: use lower-case letters, digits and dashes only, e.g. "
+         "photos-consent"),
+        ("        kind: rule", "\tkind: rule", "phones.yaml, line 14: a tab is used to indent this line"),
+        ("        kind: rule", "        kind rule", "phones.yaml, line 14: a colon is missing"),
+        ("        kind: rule", "        knd: rule", "phones.yaml, line 14, section phones-general, clause phones-one: "
+         "'knd' is not a setting this file knows: did you mean 'kind'?"),
+        ("        kind: rule", "        kind: rules", "phones.yaml, line 14, section phones-general, clause "
+         "phones-one: 'rules' is not a kind of clause: write one of principle, rule,"),
+        ("adopted: 2023-09-01", "adopted: 01/09/2023",
+         "phones.yaml, line 4, adopted: '01/09/2023' is not a date: write it as YYYY-MM-DD (for 01/09/2023: "
+         "2023-09-01)"),
+        ("    title: General", "    title:", "phones.yaml, line 10, section phones-general: title is blank"),
+        ("review_cycle: annual", "review_cycle: annual\nreview_cycle: annually",
+         "phones.yaml, line 6: 'review_cycle' is written twice (lines 5 and 6): keep only one"),
+    ],
+)
+def test_a_policy_file_broken_in_notepad_says_line_clause_and_how_to_write_it(
+    tmp_path: Path, old: str, new: str, problem: str
+) -> None:
+    text = SMALL.format(id="phones", title="P")
+    assert old in text
+    write(tmp_path, "phones.yaml", text.replace(old, new, 1))
+    assert any(found.startswith(problem) for found in problems(tmp_path))  # a misspelt kind: kind is missing too
+
+
+def test_the_message_at_start_up_names_the_folder(tmp_path: Path) -> None:
+    write(tmp_path, "phones.yaml", '"just text"\n')
+    with pytest.raises(PolicyDataError) as caught:
+        load_library(tmp_path)
+    assert str(caught.value).startswith(f"1 problem in the policy files in {tmp_path}:\n  phones.yaml: this is not")
+
+
+def test_a_file_to_publish_is_named_as_given() -> None:
+    from bot.policy.loader import _parse_file
+
+    assert _parse_file(Path("/tmp"))[1] == [
+        "/tmp: this is a folder, not a policy file: give the file's name, e.g. policy_data/social-media.yaml"
+    ]
+    assert _parse_file(Path("/nowhere/new.yaml"))[1] == [
+        "/nowhere/new.yaml: there is no such file: check the file's name and folder"
+    ]
