@@ -55,6 +55,39 @@ def policybot(
     )
 
 
+class InProcess:
+    """`policybot` run in this process (`handlers.cli.main`), for tests of many quick commands: each real process
+    costs a second of start-up. The same fresh data directory and environment as `policybot`."""
+
+    def __init__(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+        for name in list(os.environ):
+            if name.startswith(("SLACK_", "TELEGRAM_", "DATABASE_URL", "POLICYBOT_")):
+                monkeypatch.delenv(name)
+        monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+        monkeypatch.setenv("SCHOOL_FILE", str(REPO / "school.example.yaml"))
+        monkeypatch.chdir(tmp_path)
+        kept = tmp_path / "data" / "qa-index.json"
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_bytes(_kept_index())
+        self.capsys = capsys
+
+    def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
+        from handlers.cli import main
+
+        self.capsys.readouterr()
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse's own exits (-h, a usage error)
+            code = exc.code if isinstance(exc.code, int) else 1
+        out = self.capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), code, out.out, out.err)
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> InProcess:
+    return InProcess(tmp_path, monkeypatch, capsys)
+
+
 def test_version(tmp_path: Path) -> None:
     result = policybot(tmp_path, "--version")
     assert result.returncode == 0 and result.stdout.strip() == f"policybot {__version__}"
@@ -65,26 +98,26 @@ def test_no_command_shows_help(tmp_path: Path) -> None:
     assert result.returncode == 2 and "COMMAND" in result.stdout
 
 
-def test_people_commands_round_trip(tmp_path: Path) -> None:
-    assert policybot(tmp_path, "people", "add", "Kim New", "--role", "staff", "--slack", "U0KIM").returncode == 0
-    assert policybot(tmp_path, "people", "role", "Kim New", "staff", "deputy_dsl").returncode == 0
-    listing = policybot(tmp_path, "people", "list")
+def test_people_commands_round_trip(tmp_path: Path, run: InProcess) -> None:
+    assert run("people", "add", "Kim New", "--role", "staff", "--slack", "U0KIM").returncode == 0
+    assert run("people", "role", "Kim New", "staff", "deputy_dsl").returncode == 0
+    listing = run("people", "list")
     assert "Kim New: Deputy Designated Safeguarding Lead, Staff" in listing.stdout
     assert "Dana Lead: Designated Safeguarding Lead, Staff" in listing.stdout  # from the school file
     # Giving someone already listed a Slack id, as the README says to, keeps their roles.
-    added = policybot(tmp_path, "people", "add", "Dana Lead", "--slack", "U0DSLNEW01")
+    added = run("people", "add", "Dana Lead", "--slack", "U0DSLNEW01")
     assert added.stdout.strip() == "Updated Dana Lead (dsl, staff)."
-    listing = policybot(tmp_path, "people", "list")
+    listing = run("people", "list")
     assert "Dana Lead: Designated Safeguarding Lead, Staff  slack U0DSLNEW01" in listing.stdout
     # A leaving date recorded after the day has passed is not promised a reminder "that day", nor "on the next
     # school day" when it is today (the clock here is the real one: either may be true).
-    late = policybot(tmp_path, "people", "leave", "Kim New", "--on", "2020-07-17")
+    late = run("people", "leave", "Kim New", "--on", "2020-07-17")
     assert re.match(
         r"Kim New left on Friday 17 July 2020\. The admin will be asked (today|on \w+day \d+ \w+ \d{4}) to change",
         late.stdout,
     )
     # A leave date is their first day away: asked on their last school day (here before the summer holiday).
-    summer = policybot(tmp_path, "people", "leave", "Kim New", "--on", "2027-07-22")
+    summer = run("people", "leave", "Kim New", "--on", "2027-07-22")
     if dt.date.today() < dt.date(2027, 7, 21):
         assert summer.stdout.startswith(
             "Kim New leaves on Thursday 22 July 2027, their first day away. The admin will be asked on "
@@ -92,34 +125,34 @@ def test_people_commands_round_trip(tmp_path: Path) -> None:
         )
 
 
-def test_recording_that_the_last_holder_of_a_role_leaves_says_so(tmp_path: Path) -> None:
-    office = policybot(tmp_path, "people", "leave", "Pat Office", "--on", "2031-07-18")
+def test_recording_that_the_last_holder_of_a_role_leaves_says_so(tmp_path: Path, run: InProcess) -> None:
+    office = run("people", "leave", "Pat Office", "--on", "2031-07-18")
     assert "nobody else is the Administrator" in office.stdout and "policybot people role NAME" in office.stdout
     assert "The headteacher will be asked" in office.stdout  # the admin is the one leaving
-    dsl = policybot(tmp_path, "people", "leave", "Dana Lead", "--on", "2031-07-18")
+    dsl = run("people", "leave", "Dana Lead", "--on", "2031-07-18")
     assert "Please note" not in dsl.stdout  # Sam Deputy is still there
-    deputy = policybot(tmp_path, "people", "leave", "Sam Deputy", "--on", "2031-09-01")
+    deputy = run("people", "leave", "Sam Deputy", "--on", "2031-09-01")
     assert "nobody else is a Designated Safeguarding Lead or deputy." in deputy.stdout
-    head = policybot(tmp_path, "people", "leave", "Alex Head", "--on", "2031-07-18")
+    head = run("people", "leave", "Alex Head", "--on", "2031-07-18")
     assert "nobody else is the Headteacher." in head.stdout
-    teacher = policybot(tmp_path, "people", "leave", "Jo Teacher", "--on", "2031-07-18")
+    teacher = run("people", "leave", "Jo Teacher", "--on", "2031-07-18")
     assert "Please note" not in teacher.stdout
-    back = policybot(tmp_path, "people", "leave", "Pat Office", "--cancel")
+    back = run("people", "leave", "Pat Office", "--cancel")
     assert back.stdout.strip() == "Pat Office is no longer recorded as leaving."
-    again = policybot(tmp_path, "people", "leave", "Pat Office", "--cancel")
+    again = run("people", "leave", "Pat Office", "--cancel")
     assert again.stdout.strip() == "Pat Office was not recorded as leaving; nothing changed."
-    not_away = policybot(tmp_path, "people", "away", "Sam Deputy", "--back")
+    not_away = run("people", "away", "Sam Deputy", "--back")
     assert not_away.stdout.strip() == "Sam Deputy was not recorded as away; nothing changed."
-    assert "Pat Office: Administrator, Staff  slack U0ADMIN001\n" in policybot(tmp_path, "people", "list").stdout
+    assert "Pat Office: Administrator, Staff  slack U0ADMIN001\n" in run("people", "list").stdout
 
 
-def test_people_import_says_how_many_and_what_the_file_needs(tmp_path: Path) -> None:
+def test_people_import_says_how_many_and_what_the_file_needs(tmp_path: Path, run: InProcess) -> None:
     (tmp_path / "new.csv").write_text("Name,Email\nKim New,kim@example.org\n")
-    assert policybot(tmp_path, "people", "import", "new.csv").stdout == "Imported 1 person from new.csv.\n"
+    assert run("people", "import", "new.csv").stdout == "Imported 1 person from new.csv.\n"
     (tmp_path / "excel.csv").write_bytes(b"name\nZo\xeb New\n")  # Excel's plain "CSV" on Windows
-    refused = policybot(tmp_path, "people", "import", "excel.csv")
+    refused = run("people", "import", "excel.csv")
     assert refused.returncode == 1 and 'Save As > "CSV UTF-8 (Comma delimited)"' in refused.stderr
-    helped = policybot(tmp_path, "people", "import", "-h")
+    helped = run("people", "import", "-h")
     assert "name, roles (several separated by ';'" in " ".join(helped.stdout.split())
 
 
@@ -133,10 +166,10 @@ def test_a_name_the_terminal_did_not_send_as_utf8_is_refused_in_plain_words(
     assert said.startswith("policybot: the terminal did not send 'Zo\ufffd New' as UTF-8 text")
 
 
-def test_a_telegram_chat_id_that_is_not_a_number_is_said_plainly(tmp_path: Path) -> None:
-    result = policybot(tmp_path, "people", "add", "Dana Lead", "--telegram", "@danalead")
+def test_a_telegram_chat_id_that_is_not_a_number_is_said_plainly(tmp_path: Path, run: InProcess) -> None:
+    result = run("people", "add", "Dana Lead", "--telegram", "@danalead")
     assert (result.returncode, result.stderr) == (1, "policybot: the Telegram chat id '@danalead' is not a number\n")
-    assert policybot(tmp_path, "people", "add", "Dana Lead", "--telegram", "-1001234").returncode == 0
+    assert run("people", "add", "Dana Lead", "--telegram", "-1001234").returncode == 0
 
 
 def test_known_errors_are_one_plain_line(tmp_path: Path) -> None:
@@ -202,11 +235,11 @@ def test_a_database_that_cannot_be_used_is_said_plainly(tmp_path: Path, url: str
     assert result.returncode == 1 and said in result.stderr and "Traceback" not in result.stderr
 
 
-def test_someone_away_is_shown_with_where_reports_go_meanwhile(tmp_path: Path) -> None:
-    away = policybot(tmp_path, "people", "away", "Dana Lead", "--until", "2099-01-02")
+def test_someone_away_is_shown_with_where_reports_go_meanwhile(tmp_path: Path, run: InProcess) -> None:
+    away = run("people", "away", "Dana Lead", "--until", "2099-01-02")
     assert away.returncode == 0
     assert away.stdout.startswith("Dana Lead is away until Friday 2 January 2099, that day included.\nMeanwhile: New")
     assert "go to Sam Deputy" in away.stdout
-    [dana] = [line for line in policybot(tmp_path, "people", "list").stdout.splitlines() if line.startswith("Dana")]
+    [dana] = [line for line in run("people", "list").stdout.splitlines() if line.startswith("Dana")]
     assert dana.endswith("  (away until 2099-01-02)")
-    assert policybot(tmp_path, "people", "away", "Dana Lead", "--until", "2001-01-01").returncode == 1
+    assert run("people", "away", "Dana Lead", "--until", "2001-01-01").returncode == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -41,16 +42,26 @@ def queued(core: Core, kind: str | None = None) -> list[OutboundMessage]:
     return [m for m in messages if kind is None or m.kind == kind]
 
 
+@functools.cache
+def _policy_data() -> str:
+    return POLICY.read_text(encoding="utf-8")
+
+
+# libyaml's loader and dumper when present: the policy file holds thousands of example questions.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def new_version(tmp_path: Path, version: str, change: dict[str, str] | None = None) -> Path:
     """A copy of the policy file with another version number and, optionally, some clause texts changed."""
-    data = yaml.safe_load(POLICY.read_text(encoding="utf-8"))
+    data = yaml.load(_policy_data(), Loader=_Loader)  # noqa: S506 - a safe loader
     data["version"] = version
     for section in data["sections"]:
         for clause in section["clauses"]:
             if change and clause["id"] in change:
                 clause["text"] = change[clause["id"]]
     path = tmp_path / f"social-media-{version}.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    path.write_text(yaml.dump(data, Dumper=_Dumper, allow_unicode=True), encoding="utf-8")
     return path
 
 
