@@ -13,24 +13,11 @@ import stat
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
 
 from bot.config import REPO_ROOT, Settings
 from bot.core import Core
 from bot.reports import Attachment, Receipt
 from handlers.cli import common, reports
-
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in list(os.environ):
-        if name.startswith(("SLACK_", "TELEGRAM_", "DATABASE_URL", "POLICYBOT_")):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("SCHOOL_FILE", str(REPO_ROOT / "school.example.yaml"))
-    monkeypatch.setenv("POLICYBOT_ENCRYPTION_KEYS", Fernet.generate_key().decode())
-    return tmp_path
 
 
 def policybot(*argv: str) -> int:
