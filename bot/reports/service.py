@@ -257,7 +257,7 @@ class ReportService:
             else:
                 lines.append(f"{what} go to {and_list(list(names)) or 'nobody'}.")
         if escalated:
-            lines.append("a report nobody has acknowledged in time still reaches them where nobody else at work "
+            lines.append(f"a report nobody acknowledges in time goes on to {name} only where nobody else at work "
                          "holds their role.")
         return " ".join(upper_first(line) for line in lines) or None
 

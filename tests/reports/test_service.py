@@ -594,7 +594,7 @@ def test_being_away_is_explained_for_escalations_too(core: Core, clock: ManualCl
     today = clock.now().astimezone(core.school.tz).date()
     core.people.set_away("Sam Deputy", today)
     assert core.reports.while_away("Sam Deputy") == (
-        "A report nobody has acknowledged in time still reaches them where nobody else at work holds their role."
+        "A report nobody acknowledges in time goes on to Sam Deputy only where nobody else at work holds their role."
     )
     core.people.set_away("Chris Chair", today)  # with the deputy away too: still the chair, never the head
     assert (core.reports.while_away("Chris Chair") or "").startswith(
