@@ -9,6 +9,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from bot.config import REPO_ROOT
+from handlers.cli import build_parser, common
 
 
 @pytest.fixture
@@ -21,3 +22,15 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SCHOOL_FILE", str(REPO_ROOT / "school.example.yaml"))
     monkeypatch.setenv("POLICYBOT_ENCRYPTION_KEYS", Fernet.generate_key().decode())
     return tmp_path
+
+
+def policybot(*argv: str) -> int:
+    """`policybot ARGS...` in this process, through the real parser and error handling (what `main` adds is checked
+    in tests/handlers/test_cli.py)."""
+    return common.run_command(build_parser().parse_args(list(argv)))
+
+
+def keep_only_the_newest_key(data_dir: Path) -> None:
+    """The key file with the older keys removed, as an operator may do once no older backup is kept."""
+    key_file = data_dir / "policybot.key"
+    key_file.write_text(key_file.read_text().splitlines()[0] + "\n")

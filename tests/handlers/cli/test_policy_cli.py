@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import pytest
@@ -12,14 +11,7 @@ from bot.config import Settings
 from bot.core import Core
 from bot.qa.gaps import ask
 from bot.storage import UTCDateTime
-from handlers.cli import common, policy
-
-
-def policybot(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="policybot")
-    parser.add_argument("--debug", action="store_true")
-    policy.register_policy(parser.add_subparsers(dest="command"))
-    return common.run_command(parser.parse_args(list(argv)))
+from tests.handlers.cli.conftest import policybot
 
 
 def test_gaps_are_listed_and_counted_whether_kept_encrypted_or_by_an_older_version(

@@ -5,7 +5,6 @@ Run in-process through the real argument parser and error handling, against a da
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import io
 import os
@@ -17,14 +16,7 @@ import pytest
 from bot.config import REPO_ROOT, Settings
 from bot.core import Core
 from bot.reports import Attachment, Receipt
-from handlers.cli import common, reports
-
-
-def policybot(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="policybot")
-    parser.add_argument("--debug", action="store_true")
-    reports.register(parser.add_subparsers(dest="command"))
-    return common.run_command(parser.parse_args(list(argv)))
+from tests.handlers.cli.conftest import keep_only_the_newest_key, policybot
 
 
 def submitted(text: str = "A pupil said an adult online asked to meet them.") -> Receipt:
@@ -164,17 +156,13 @@ def test_rotate_key_re_encrypts_reports_under_the_new_key(
 ) -> None:
     from bot.crypto import Vault, _read_keys
     from bot.reports.models import ReportRow
-    from handlers.cli import db
 
     monkeypatch.delenv("POLICYBOT_ENCRYPTION_KEYS")  # keys in the key file, created on first run
     code = submitted("Rotate me.").code
     key_file = env / "data" / "policybot.key"
     old_keys = _read_keys(key_file.read_text())
 
-    parser = argparse.ArgumentParser(prog="policybot")
-    parser.add_argument("--debug", action="store_true")
-    db.register(parser.add_subparsers(dest="command"))
-    assert common.run_command(parser.parse_args(["db", "rotate-key"])) == 0
+    assert policybot("db", "rotate-key") == 0
     assert "Re-encrypted" in capsys.readouterr().out
 
     keys = _read_keys(key_file.read_text())
@@ -194,7 +182,6 @@ def test_rotate_key_re_encrypts_telegram_flows_in_progress(
     open, or the bot would not start."""
     import asyncio
 
-    from handlers.cli import db
     from handlers.telegram.persistence import DatabasePersistence
 
     monkeypatch.delenv("POLICYBOT_ENCRYPTION_KEYS")  # keys in the key file, created on first run
@@ -205,14 +192,10 @@ def test_rotate_key_re_encrypts_telegram_flows_in_progress(
     asyncio.run(persistence.update_chat_data(4242, {"draft": "He comes in hungry."}))
     core.db.dispose()
 
-    parser = argparse.ArgumentParser(prog="policybot")
-    parser.add_argument("--debug", action="store_true")
-    db.register(parser.add_subparsers(dest="command"))
-    assert common.run_command(parser.parse_args(["db", "rotate-key"])) == 0
+    assert policybot("db", "rotate-key") == 0
     assert "Re-encrypted" in capsys.readouterr().out
 
-    key_file = env / "data" / "policybot.key"
-    key_file.write_text(key_file.read_text().splitlines()[0] + "\n")  # the old key removed
+    keep_only_the_newest_key(env / "data")
     core = Core(Settings())
     persistence = DatabasePersistence(core)
     assert asyncio.run(persistence.get_conversations("report")) == {(4242, 4242): "describe"}
@@ -226,7 +209,6 @@ def test_rotate_key_re_encrypts_unanswered_questions(
     """A question often names someone, so it is encrypted like report text, and must still open once the old key
     is removed."""
     from bot.qa.gaps import ask, gap_counts
-    from handlers.cli import db
 
     monkeypatch.delenv("POLICYBOT_ENCRYPTION_KEYS")  # keys in the key file, created on first run
     core = Core(Settings())
@@ -234,14 +216,10 @@ def test_rotate_key_re_encrypts_unanswered_questions(
     ask(core, "I am Jane Smith, mum of Tom in year 2. Is the school disco on friday?", "parent", "telegram")
     core.db.dispose()
 
-    parser = argparse.ArgumentParser(prog="policybot")
-    parser.add_argument("--debug", action="store_true")
-    db.register(parser.add_subparsers(dest="command"))
-    assert common.run_command(parser.parse_args(["db", "rotate-key"])) == 0
+    assert policybot("db", "rotate-key") == 0
     assert "Re-encrypted 1 stored values" in capsys.readouterr().out
 
-    key_file = env / "data" / "policybot.key"
-    key_file.write_text(key_file.read_text().splitlines()[0] + "\n")  # the old key removed
+    keep_only_the_newest_key(env / "data")
     core = Core(Settings())
     core.prepare()
     assert gap_counts(core) == [("I am Jane Smith, mum of Tom in year 2. Is the school disco on friday?", 1)]
