@@ -6,6 +6,7 @@ Services are built on first use so that a quick `policybot ask` loads only what 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -101,6 +102,10 @@ class Core:
         from bot.schedule.service import ScheduleService
 
         return ScheduleService(self)
+
+    def today(self) -> dt.date:
+        """Today's date at the school (its timezone, not the server's)."""
+        return self.clock.now().astimezone(self.school.tz).date()
 
     def prepare(self) -> None:
         """Start-up: bring the schema up to date and load the school's people. Fails loudly on bad data."""

@@ -83,7 +83,7 @@ def _list(args: argparse.Namespace) -> int:
     from handlers.cli.common import make_core
 
     core = make_core()
-    today = core.clock.now().astimezone(core.school.tz).date()
+    today = core.today()
     with core.db.session() as session:
         everyone = People.all(session)
         if not everyone:
@@ -152,7 +152,7 @@ def _leave(args: argparse.Namespace) -> int:
               f"{person.name} was not recorded as leaving; nothing changed.")
         return 0
     person = core.schedule.leavers.set_leave_date(args.name, args.day)
-    today = core.clock.now().astimezone(core.school.tz).date()
+    today = core.today()
     from bot.schedule.common import long_date
     from bot.wording import upper_first
 
@@ -188,7 +188,7 @@ def _away(args: argparse.Namespace) -> int:
     from handlers.cli.common import make_core
 
     core = make_core()
-    today = core.clock.now().astimezone(core.school.tz).date()
+    today = core.today()
     if args.back:
         was = core.people.away_until(args.name)
         person = core.people.set_away(args.name, None)

@@ -171,6 +171,13 @@ def _close(args: argparse.Namespace) -> int:
     return 0
 
 
+def _as_written(code: str) -> str:
+    """A receipt code as the school writes it, whatever case or spacing it was typed in."""
+    from bot.reports.receipts import normalise
+
+    return normalise(code) or code.upper()
+
+
 def _into_folder(out: Path, filename: str) -> Path:
     """--out names a file, or a folder to put the file in under its own name (as `cp` takes either)."""
     return out / Path(filename).name if out.is_dir() else out
@@ -191,9 +198,7 @@ def _export(args: argparse.Namespace) -> int:
     if args.out is None:
         _print(record)
     else:
-        from bot.reports.receipts import normalise
-
-        code = normalise(args.code) or args.code.upper()
+        code = _as_written(args.code)
         out = _into_folder(args.out, f"report-{code}.txt")
         _write_private(out, record.encode("utf-8"))
         _print(f"Wrote the record of report {code} to {out}.")
@@ -203,10 +208,8 @@ def _export(args: argparse.Namespace) -> int:
 def _evidence(args: argparse.Namespace) -> int:
     core, who = _acting(args)
     filename, _content_type, data = core.reports.attachment(args.code, who, args.number)
-    from bot.reports.receipts import normalise
-
     # In a folder, named by its report too: every report's first picture is "evidence-1".
-    out = _into_folder(args.out, f"report-{normalise(args.code) or args.code.upper()}-{filename}")
+    out = _into_folder(args.out, f"report-{_as_written(args.code)}-{filename}")
     _write_private(out, data)
     _print(f"Saved {filename} to {out}.")
     return 0

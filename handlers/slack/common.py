@@ -64,7 +64,7 @@ def staff_member(core: Core, slack_user_id: str | None) -> StaffMember | None:
         return None
     with core.db.session() as session:
         person = core.people.by_slack_id(session, slack_user_id)
-        if person is None or not person.is_current(core.clock.now().astimezone(core.school.tz).date()):
+        if person is None or not person.is_current(core.today()):
             return None
         return StaffMember(person.id, person.name, person.roles)
 
@@ -94,7 +94,7 @@ def records_say(core: Core, slack_user_id: str | None) -> str | None:
     on ..."); None for a Slack account the school does not know."""
     if not slack_user_id:
         return None
-    today = core.clock.now().astimezone(core.school.tz).date()
+    today = core.today()
     with core.db.session() as session:
         person = core.people.by_slack_id(session, slack_user_id)
         if person is None or person.is_current(today):
