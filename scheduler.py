@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -37,8 +36,9 @@ log = logging.getLogger(__name__)
 RUN_DUE_EVERY = dt.timedelta(minutes=1)
 DISPATCH_EVERY = dt.timedelta(seconds=5)
 JOBS_TABLE = "scheduler_jobs"
-# One number for every policybot process on a database: whoever holds this advisory lock leads.
-LOCK_KEY = zlib.crc32(b"policybot.scheduler.leader")
+# Whoever holds this advisory lock leads. Its number is taken from the schema policybot's tables are in, so two
+# installations in different schemas of one database (a trial beside the real one, say) each have their own lead.
+LOCK_KEY = "hashtext('policybot.scheduler.leader:' || current_schema())"
 
 
 class Leadership:
@@ -64,7 +64,7 @@ class Leadership:
                     self._close()
             connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
             try:
-                taken = bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}).scalar())
+                taken = bool(connection.execute(text(f"SELECT pg_try_advisory_lock({LOCK_KEY})")).scalar())
             except Exception:
                 connection.close()
                 raise
@@ -79,7 +79,7 @@ class Leadership:
         with self._lock:
             if self._connection is not None:
                 try:
-                    self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
+                    self._connection.execute(text(f"SELECT pg_advisory_unlock({LOCK_KEY})"))
                 except Exception:  # closing the connection frees the lock anyway
                     log.debug("advisory unlock failed", exc_info=True)
                 self._close()

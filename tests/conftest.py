@@ -129,6 +129,13 @@ def core(settings: Settings, school: School, clock: ManualClock) -> Iterator[Cor
 @pytest.fixture
 def pg_url(pg_available: None) -> Iterator[str]:
     """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
+    with pg_schema() as url:
+        yield url
+
+
+@contextlib.contextmanager
+def pg_schema() -> Iterator[str]:
+    """A URL for a fresh schema in the test database, dropped on leaving."""
     import sqlalchemy as sa
 
     schema = f"pb_{uuid.uuid4().hex[:12]}"

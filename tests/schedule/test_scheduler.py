@@ -10,14 +10,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
 
 import scheduler
 from bot.config import REPO_ROOT, School
 from bot.core import Core
 from bot.outbox import DELIVERED, OutboxRow
 from bot.ports import ManualClock, OutboundMessage
-from tests.conftest import make_core, make_settings
+from tests.conftest import make_core, make_settings, pg_schema
 
 POLICY = REPO_ROOT / "policy_data" / "social-media.yaml"
 
@@ -79,6 +79,26 @@ def test_jobs_run_at_start_deliver_and_survive_a_restart(sqlite_core: Core) -> N
 
 def test_a_job_for_a_stopped_scheduler_does_nothing(sqlite_core: Core) -> None:
     assert scheduler.run_due("nobody") == {} and scheduler.dispatch("nobody") == 0
+
+
+@pytest.mark.postgres
+def test_each_schema_of_a_postgres_database_has_its_own_lead(pg_url: str) -> None:
+    """Two processes on one installation share one lead; a second installation in another schema of the same
+    database (a trial beside the real one) leads its own, instead of never running its reminders."""
+    with pg_schema() as other_url:
+        engines = [create_engine(url) for url in (pg_url, pg_url, other_url)]
+        first, same_schema, other_schema = (scheduler.Leadership(engine) for engine in engines)
+        try:
+            assert first.is_leader()
+            assert not same_schema.is_leader()
+            assert other_schema.is_leader()
+            first.release()
+            assert same_schema.is_leader()  # the lead is free again once its holder lets go
+        finally:
+            for leadership in (first, same_schema, other_schema):
+                leadership.release()
+            for engine in engines:
+                engine.dispose()
 
 
 @pytest.mark.postgres
