@@ -35,6 +35,10 @@ class DatabasePersistence(BasePersistence[dict[str, Any], ChatData, dict[str, An
         )
         self.core = core
         self._stored_chats: set[str] = set()  # macs of chats with a row, so an empty update costs no query
+        # Writes go to the database one at a time, in the order they were asked for. Each runs in a thread: without
+        # this, PTB's periodic run (a copy taken while a report was being sent) could finish after the write that
+        # records the report as sent, bring its draft and Keep buttons back, and let it be sent twice.
+        self._writes = asyncio.Lock()
 
     # --- keys ---
     def _conversation_mac(self, name: str, key: ConversationKey) -> str:
@@ -85,7 +89,8 @@ class DatabasePersistence(BasePersistence[dict[str, Any], ChatData, dict[str, An
 
     # --- writing (PTB calls these for what changed, every `update_interval` and at shutdown) ---
     async def update_conversation(self, name: str, key: ConversationKey, new_state: object | None) -> None:
-        await asyncio.to_thread(self._save_conversation, name, key, new_state)
+        async with self._writes:
+            await asyncio.to_thread(self._save_conversation, name, key, new_state)
 
     def _save_conversation(self, name: str, key: ConversationKey, new_state: object | None) -> None:
         mac = self._conversation_mac(name, key)
@@ -113,7 +118,8 @@ class DatabasePersistence(BasePersistence[dict[str, Any], ChatData, dict[str, An
     async def update_chat_data(self, chat_id: int, data: ChatData) -> None:
         if not data and self._chat_mac(chat_id) not in self._stored_chats:
             return  # a chat that only asked questions: nothing to write, nothing to delete
-        await asyncio.to_thread(self._save_chat_data, chat_id, data)
+        async with self._writes:
+            await asyncio.to_thread(self._save_chat_data, chat_id, data)
 
     def _save_chat_data(self, chat_id: int, data: ChatData) -> None:
         mac = self._chat_mac(chat_id)
