@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 
@@ -27,3 +28,8 @@ def counted(count: int, singular: str, plural: str | None = None) -> str:
 def upper_first(text: str) -> str:
     """The text with its first letter a capital, the rest as it was ("a report..." at the start of a sentence)."""
     return text[:1].upper() + text[1:]
+
+
+def long_date(day: dt.date) -> str:
+    """'Tuesday 20 April 2027': unambiguous for a UK reader."""
+    return f"{day:%A} {day.day} {day:%B %Y}"

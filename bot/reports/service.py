@@ -87,7 +87,7 @@ from bot.reports.routing import (
     with_role,
 )
 from bot.storage import Database
-from bot.wording import and_list, upper_first
+from bot.wording import and_list, long_date, upper_first
 
 log = logging.getLogger(__name__)
 
@@ -316,6 +316,22 @@ class ReportService:
             if person is None or not person.is_current(self._today()):
                 return None
             return Actor(person_id=person.id, name=person.name, roles=person.roles)
+
+    def actor_named(self, name: str) -> Actor:
+        """The current member of staff called `name` (the command line's --as). AccessDenied says why not, worded
+        for them: nobody of that name (and whom they may have meant), not started yet, or left."""
+        actor = self.actor(name=name)
+        if actor is not None:
+            return actor
+        with self.db.session() as session:
+            person = People.by_name(session, name.strip())
+            if person is None:
+                raise AccessDenied(People.not_found(session, name.strip()))
+            if person.start_date is not None and person.start_date > self._today():
+                raise AccessDenied(f"{person.name} starts at the school on {long_date(person.start_date)}, and "
+                                   "cannot act on reports before then")
+            left = f" on {long_date(person.leave_date)}" if person.leave_date else ""
+            raise AccessDenied(f"{person.name} left the school{left}, so can no longer act on reports")
 
     # ------------------------------------------------------------------ the sender's side
     def submit(

@@ -40,7 +40,6 @@ from bot.schedule.common import (
     cancel_pending,
     last_sent,
     last_sent_by_prefix,
-    long_date,
     mark_sent,
     mark_sent_many,
     recipient_for,
@@ -48,7 +47,7 @@ from bot.schedule.common import (
 )
 from bot.schedule.models import AckCampaign, Acknowledgement, PolicyVersion, SentReminder
 from bot.schedule.quiet import QuietHours
-from bot.wording import and_list, counted
+from bot.wording import and_list, counted, long_date
 
 if TYPE_CHECKING:
     from bot.core import Core

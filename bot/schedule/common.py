@@ -125,11 +125,6 @@ def mark_sent_many(session: Session, series_seqs: Iterable[tuple[str, int]], now
         session.execute(insert(SentReminder), rows)
 
 
-def long_date(day: dt.date) -> str:
-    """'Tuesday 20 April 2027': unambiguous for a UK reader."""
-    return f"{day:%A} {day.day} {day:%B %Y}"
-
-
 def policy_words(policies: PolicyLibrary, clause_id: str, fallback: str) -> str:
     """A reminder quotes the policy's own words (never a paraphrase): the clause's text when the library has it,
     else the same words kept beside the reminder, so a renamed clause never stops a reminder going out."""

@@ -23,7 +23,6 @@ from bot.schedule.common import (
     cancel_pending,
     find_person,
     last_sent,
-    long_date,
     mark_sent,
     policy_words,
     recipient_for,
@@ -32,6 +31,7 @@ from bot.schedule.models import AckCampaign, LeaverCheck, PhotoRecord
 from bot.schedule.photos import FALLBACK_RULE as PHOTOS_RULE
 from bot.schedule.photos import POLICY_CLAUSE as PHOTOS_CLAUSE
 from bot.schedule.quiet import QuietHours
+from bot.wording import long_date
 
 if TYPE_CHECKING:
     from bot.core import Core

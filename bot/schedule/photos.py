@@ -23,13 +23,13 @@ from bot.schedule.common import (
     cancel_pending,
     find_person,
     last_sent,
-    long_date,
     mark_sent,
     policy_words,
     recipient_for,
 )
 from bot.schedule.models import LeaverCheck, PhotoRecord
 from bot.schedule.quiet import QuietHours
+from bot.wording import long_date
 
 if TYPE_CHECKING:
     from bot.core import Core

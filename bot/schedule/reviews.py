@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 from bot.people import People, Person
 from bot.policy.models import MAX_VERSION_CHARS
 from bot.ports import Button, OutboundMessage
-from bot.schedule.common import ScheduleError, cancel_pending, last_sent, long_date, mark_sent, recipient_for
+from bot.schedule.common import ScheduleError, cancel_pending, last_sent, mark_sent, recipient_for
 from bot.schedule.models import PolicyReview, PolicyVersion
 from bot.schedule.quiet import QuietHours
-from bot.wording import and_list, counted, upper_first
+from bot.wording import and_list, counted, long_date, upper_first
 
 if TYPE_CHECKING:
     from bot.core import Core

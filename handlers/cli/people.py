@@ -153,8 +153,7 @@ def _leave(args: argparse.Namespace) -> int:
         return 0
     person = core.schedule.leavers.set_leave_date(args.name, args.day)
     today = core.today()
-    from bot.schedule.common import long_date
-    from bot.wording import upper_first
+    from bot.wording import long_date, upper_first
 
     day = long_date(args.day)
     passwords = "to change the passwords of the school accounts they could use."
@@ -184,7 +183,7 @@ def _leave(args: argparse.Namespace) -> int:
 
 
 def _away(args: argparse.Namespace) -> int:
-    from bot.schedule.common import long_date
+    from bot.wording import long_date
     from handlers.cli.common import make_core
 
     core = make_core()

@@ -81,19 +81,7 @@ def _acting(args: argparse.Namespace) -> tuple[Core, Actor]:
     if not getattr(args, "as_name", None):
         raise AccessDenied("please say who you are with --as and your full name, e.g. --as 'Dana Lead'")
     core = make_core()
-    who = core.reports.actor(name=args.as_name)
-    if who is None:
-        from bot.people import People
-
-        with core.db.session() as session:
-            listed = People.by_name(session, args.as_name)
-            if listed is None:
-                problem = People.not_found(session, args.as_name)
-            elif listed.start_date is not None and listed.start_date > core.clock.now().date():
-                problem = f"{listed.name} starts at the school on {listed.start_date}, and cannot act on reports before"
-            else:
-                problem = f"{listed.name} left the school on {listed.leave_date}, so can no longer act on reports"
-        raise AccessDenied(problem)
+    who = core.reports.actor_named(args.as_name)
     return core, who
 
 

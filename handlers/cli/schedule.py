@@ -75,7 +75,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _reviewed(args: argparse.Namespace) -> int:
-    from bot.schedule.common import long_date
+    from bot.wording import long_date
     from handlers.cli.common import make_core
 
     status = make_core().schedule.reviews.mark_reviewed(

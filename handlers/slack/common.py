@@ -17,7 +17,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.reports.domain import ReportError
-from bot.schedule.common import ScheduleError, long_date
+from bot.schedule.common import ScheduleError
+from bot.wording import long_date
 from handlers.slack.blocks import escape, notification_text, text_sections, unescape
 
 if TYPE_CHECKING:

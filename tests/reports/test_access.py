@@ -8,6 +8,8 @@ import pytest
 
 from bot.core import Core
 from bot.outbox import OutboxRow
+from bot.people import PersonEntry
+from bot.ports import ManualClock
 from bot.reports import AccessDenied, ReceiptNotFound
 from bot.reports.domain import NEW
 from tests.reports.conftest import actor
@@ -107,6 +109,26 @@ def test_a_dsl_who_has_left_has_no_access(core: Core) -> None:
     with pytest.raises(AccessDenied):
         core.reports.case(receipt.code, dana)
     assert core.reports.actor(name="Dana Lead") is None
+
+
+def test_acting_by_name_says_why_someone_cannot(core: Core, clock: ManualClock) -> None:
+    """The command line's --as: a new starter, a leaver and a slip of the name each hear why, in words."""
+    with core.db.session() as session:
+        core.people.upsert(session, PersonEntry(name="Nia New", roles=["dsl"], start_date=dt.date(2027, 7, 1)))
+    core.people.set_leave_date("Sam Deputy", dt.date(2026, 11, 20))
+    with pytest.raises(AccessDenied, match="Nia New starts at the school on Thursday 1 July 2027, and cannot act"):
+        core.reports.actor_named("Nia New")
+    with pytest.raises(AccessDenied, match="Sam Deputy left the school on Friday 20 November 2026, so can no longer"):
+        core.reports.actor_named("Sam Deputy")
+    with pytest.raises(AccessDenied, match="nobody called 'Dana'; did you mean Dana Lead?"):
+        core.reports.actor_named("Dana")
+    assert core.reports.actor_named(" Dana Lead ") == actor(core, "Dana Lead")
+    # Her first day by the school's clock: a quarter past midnight in London (BST) is still 30 June in UTC.
+    clock.set(dt.datetime(2027, 6, 30, 22, 45, tzinfo=dt.UTC))
+    with pytest.raises(AccessDenied, match="starts at the school"):
+        core.reports.actor_named("Nia New")
+    clock.set(dt.datetime(2027, 6, 30, 23, 15, tzinfo=dt.UTC))
+    assert core.reports.actor_named("Nia New").name == "Nia New"
 
 
 def test_staff_are_recognised_by_slack_id_but_senders_are_not(core: Core) -> None:

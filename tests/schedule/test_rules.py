@@ -18,9 +18,10 @@ from bot.core import Core
 from bot.outbox import CANCELLED, OutboxRow
 from bot.people import People
 from bot.ports import ManualClock, OutboundMessage
-from bot.schedule.common import ScheduleError, long_date
+from bot.schedule.common import ScheduleError
 from bot.schedule.models import AckCampaign, PhotoRecord
 from bot.schedule.quiet import ROUTINE_KINDS
+from bot.wording import long_date
 from tests.conftest import core_with
 from tests.reports.conftest import RecordingNotifier
 

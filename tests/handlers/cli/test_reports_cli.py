@@ -69,7 +69,7 @@ def test_someone_who_left_is_told_so_not_that_they_are_unknown(env: Path, capsys
     core.people.set_leave_date("Sam Deputy", dt.date(2026, 1, 9))
     core.db.dispose()
     assert policybot("reports", "list", "--as", "Sam Deputy") == 1
-    assert "Sam Deputy left the school on 2026-01-09, so can no longer act on reports" in capsys.readouterr().err
+    assert "Sam Deputy left the school on Friday 9 January 2026, so can no longer act" in capsys.readouterr().err
     assert policybot("reports", "list", "--as", "Nobody Here") == 1
     assert "nobody called 'Nobody Here'; `policybot people list`" in capsys.readouterr().err
     assert policybot("reports", "list", "--as", "Dana") == 1
