@@ -256,6 +256,14 @@ class TooManyAttempts(ReportError):
     pass
 
 
+class EscalationFailed(Exception):
+    """Some due reports could not be escalated (each logged); `escalated` steps were taken for the others."""
+
+    def __init__(self, failed: int, escalated: int) -> None:
+        super().__init__(f"{failed} report(s) could not be escalated; they are tried again at the next run")
+        self.failed, self.escalated = failed, escalated
+
+
 def about_question(labels: Sequence[str]) -> str:
     """Asked when a report names a role that handles reports (ReportService.mentioned_roles): a concern about
     someone never goes to them, and only the sender knows whether "the headteacher" is who it is about."""

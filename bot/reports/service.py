@@ -53,6 +53,7 @@ from bot.reports.domain import (
     CaseSummary,
     CaseView,
     Category,
+    EscalationFailed,
     EscalationStep,
     PicturesRefused,
     QuestionForSender,
@@ -838,16 +839,24 @@ class ReportService:
                     ReportRow.created_at,
                     ReportRow.escalation_start,
                     ReportRow.escalation_level,
-                ).where(ReportRow.status == NEW)
+                ).where(ReportRow.status == NEW).order_by(ReportRow.id)  # the longest waiting first
             ).all()
-        total = 0
+        total, failed = 0, 0
         for code, key, created_at, start, level in waiting:
             # Decide from plain columns first: the write (and its lock) is only for a report whose step is due.
             steps = self._by_key[key].escalation if key in self._by_key else ()
             since = start or created_at
             if level >= len(steps) or now < self._due_at(since, steps[level].minutes, steps[level].school_days):
                 continue
-            total += self._write(partial(self._escalate_one, code=code, now=now))
+            try:
+                total += self._write(partial(self._escalate_one, code=code, now=now))
+            except Exception as exc:  # one report's fault must not hold up the escalation of every report after it
+                failed += 1
+                # The type only, and the code cut short: an exception's message may quote the report.
+                log.error("report %s could not be escalated (%s); it is tried again at the next run",
+                          redact(code), type(exc).__name__)
+        if failed:
+            raise EscalationFailed(failed, total)
         return total
 
     def _escalate_one(self, session: Session, *, code: str, now: dt.datetime) -> int:

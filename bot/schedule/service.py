@@ -93,8 +93,14 @@ class ScheduleService:
             reports = self.core.reports
         except (AttributeError, ImportError):
             return 0  # the reports service is not part of this build yet
+        from bot.reports.domain import EscalationFailed
+
         try:
             return int(reports.escalate_due() or 0)
+        except EscalationFailed as exc:  # each report that failed is logged; the others were escalated
+            log.error("%s", exc)
+            self.failed.append("escalations")
+            return exc.escalated
         except Exception:  # logged; the next run (a minute later) retries the escalations, then the reminders run
             log.exception("report escalations failed")
             self.failed.append("escalations")

@@ -272,3 +272,29 @@ def test_a_step_whose_role_holders_are_all_away_chases_whoever_has_the_case_at_w
     events = core.reports.case(receipt.code, actor(core, "Alex Head")).events
     step = next(e.detail or "" for e in events if e.action == "escalated")
     assert step.endswith("nobody else: whoever holds those roles is away (Alex Head already has it, and was reminded)")
+
+
+def test_a_report_that_cannot_be_escalated_holds_up_none_after_it(
+    core: Core, clock: ManualClock, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A fault in one report (bad data, a bug) is logged and retried; the urgent report after it still escalates,
+    and the run says it failed, as a reminder rule that fails does."""
+    broken = core.reports.submit("child_at_risk", "The first pupil is afraid to go home.", channel="console")
+    core.reports.submit("child_at_risk", "A second pupil is afraid to go home.", channel="console")
+    escalate_one = core.reports._escalate_one
+
+    def fails_for_the_first(session: object, *, code: str, now: dt.datetime) -> int:
+        if code == broken.code:
+            raise ValueError(f"a fault quoting {broken.code}")
+        return escalate_one(session, code=code, now=now)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(core.reports, "_escalate_one", fails_for_the_first)
+    clock.advance(minutes=15)
+    counts = core.schedule.run_due()
+    assert counts["escalations"] == 1 and core.schedule.failed == ["escalations"]
+    assert escalations(core) == [("Sam Deputy", "1")]  # the second report's
+    assert "could not be escalated (ValueError)" in caplog.text and broken.code not in caplog.text
+
+    monkeypatch.undo()  # fixed: the next run escalates the first one too
+    assert core.schedule.run_due()["escalations"] == 1 and core.schedule.failed == []
+    assert escalations(core) == [("Sam Deputy", "1"), ("Sam Deputy", "1")]
