@@ -234,43 +234,65 @@ class Outbox:
         self, batch: list[int], notifiers: Mapping[str, Notifier], resolve: Resolver | None, result: DispatchResult
     ) -> None:
         for row_id in batch:
+            message = self._to_deliver(row_id, result)
+            if message is None:
+                continue
+            # No session (nor its connection and transaction) is held while a platform is called: Slack or Telegram
+            # can take seconds, and the notifier writes to the database itself. The row's lease keeps it ours.
+            outcome = self._deliver_one(message, notifiers, resolve)
             with self.db.session() as session:
                 row = session.get(OutboxRow, row_id)
-                if row is None or row.status != SENDING:
-                    continue
-                if row.slot and self._newer_in_slot(session, row):
-                    # An older version (e.g. a card update held back by a retry): never send it over a newer one
-                    row.status, row.last_error = SUPERSEDED, "a newer version was queued"
-                    continue
-                try:
-                    message = self.message(row)
-                except VaultError:
-                    # Encrypted under a key this process does not have (the key was rotated while it ran): kept, to
-                    # be sent once the bot restarts with the new key, and never in the way of the messages after it.
-                    row.status, row.last_error = PENDING, "cannot decrypt: wrong or missing key"
-                    row.next_attempt_at = self.clock.now() + MAX_BACKOFF
-                    log.error("message %s (%s) cannot be decrypted with this process's keys; restart the bot if "
-                              "the key was changed", redact(row.key), row.kind)
-                    result.retried += 1
-                    continue
-                outcome = self._deliver_one(message, notifiers, resolve)
-                now = self.clock.now()
-                row.attempts += 1
-                if outcome is None:
-                    row.status, row.delivered_at, row.last_error = DELIVERED, now, None
-                    result.delivered += 1
-                elif outcome.permanent:
-                    row.status, row.last_error = FAILED, str(outcome)[:300]
-                    result.failed += 1
-                    log.error("message %s (%s) could not be delivered: %s", redact(row.key), row.kind, outcome)
-                    for reroute in self.reroutes:
-                        reroute(session, message, str(outcome))
-                else:
-                    row.status = PENDING
-                    row.next_attempt_at = now + backoff(row.attempts, outcome.retry_after)
-                    row.last_error = str(outcome)[:300]
-                    result.retried += 1
-                    self._log_retry(row, outcome)
+                if row is not None:
+                    self._record(session, row, message, outcome, result)
+
+    def _to_deliver(self, row_id: int, result: DispatchResult) -> OutboundMessage | None:
+        """The message of a row claimed for delivery, or None when it is not to be sent (now)."""
+        with self.db.session() as session:
+            row = session.get(OutboxRow, row_id)
+            if row is None or row.status != SENDING:
+                return None
+            if row.slot and self._newer_in_slot(session, row):
+                # An older version (e.g. a card update held back by a retry): never send it over a newer one
+                row.status, row.last_error = SUPERSEDED, "a newer version was queued"
+                return None
+            try:
+                return self.message(row)
+            except VaultError:
+                # Encrypted under a key this process does not have (the key was rotated while it ran): kept, to
+                # be sent once the bot restarts with the new key, and never in the way of the messages after it.
+                row.status, row.last_error = PENDING, "cannot decrypt: wrong or missing key"
+                row.next_attempt_at = self.clock.now() + MAX_BACKOFF
+                log.error("message %s (%s) cannot be decrypted with this process's keys; restart the bot if "
+                          "the key was changed", redact(row.key), row.kind)
+                result.retried += 1
+                return None
+
+    def _record(
+        self,
+        session: Session,
+        row: OutboxRow,
+        message: OutboundMessage,
+        outcome: DeliveryError | None,
+        result: DispatchResult,
+    ) -> None:
+        """What came of a delivery, in the row (and any reroute, in the same transaction)."""
+        now = self.clock.now()
+        row.attempts += 1
+        if outcome is None:
+            row.status, row.delivered_at, row.last_error = DELIVERED, now, None
+            result.delivered += 1
+        elif outcome.permanent:
+            row.status, row.last_error = FAILED, str(outcome)[:300]
+            result.failed += 1
+            log.error("message %s (%s) could not be delivered: %s", redact(row.key), row.kind, outcome)
+            for reroute in self.reroutes:
+                reroute(session, message, str(outcome))
+        else:
+            row.status = PENDING
+            row.next_attempt_at = now + backoff(row.attempts, outcome.retry_after)
+            row.last_error = str(outcome)[:300]
+            result.retried += 1
+            self._log_retry(row, outcome)
 
     def _undelivered_ping(self, session: Session, slot: str) -> str | None:
         """The ping of an earlier version of a message that has not been delivered yet: the newer version, which

@@ -100,6 +100,26 @@ def test_payload_is_encrypted_at_rest(core: Core) -> None:
         assert core.outbox.message(row).text == "secret words"
 
 
+def test_no_database_connection_is_held_while_a_platform_is_called(any_core: Core, clock: ManualClock) -> None:
+    """Slack or Telegram can take seconds: meanwhile no connection (on PostgreSQL a transaction left open) is held
+    from the pool for the dispatcher, for each of a delivered, a retried and a refused message."""
+    held: list[int] = []
+
+    class Watching(FlakyNotifier):
+        def deliver(self, message: OutboundMessage) -> None:
+            held.append(any_core.db.engine.pool.checkedout())  # type: ignore[attr-defined]
+            super().deliver(message)
+
+    with any_core.db.session() as session:
+        for n in (1, 2, 3):
+            any_core.outbox.enqueue(session, message(f"alert:{n}"))
+    assert any_core.outbox.dispatch({"slack": Watching(failures=1)}).delivered == 2
+    clock.advance(minutes=1)  # past the retried one's backoff
+    refusing = Watching(failures=1, error=DeliveryError("refused", permanent=True))
+    assert any_core.outbox.dispatch({"slack": refusing}).failed == 1
+    assert held == [0, 0, 0, 0]
+
+
 def test_unconfigured_platform_keeps_the_message(core: Core, clock: ManualClock) -> None:
     with core.db.session() as session:
         core.outbox.enqueue(session, message())
