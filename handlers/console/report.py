@@ -9,6 +9,7 @@ All rules (validation, routing, storage) are the core's; this file only talks.
 
 from __future__ import annotations
 
+import logging
 from enum import Enum, auto
 from typing import TYPE_CHECKING
 
@@ -22,7 +23,10 @@ INTRO = (
     "You can tell the school about a worry here. I will not ask who you are, and the report does not record it.\n"
     "Nothing is sent until you confirm. Type /cancel at any time to stop."
 )
+log = logging.getLogger(__name__)
+
 CANCELLED = "Cancelled. Nothing was sent."
+NOT_SENT = "Sorry, something went wrong on our side and your {what} was not sent. It is kept here to send again."
 YES = {"y", "yes", "send", "ok", "confirm"}
 NO = {"n", "no", "stop"}
 EDIT = {"e", "edit", "change", "again"}
@@ -154,6 +158,10 @@ def run_report_flow(core: Core, io: ConsoleIO) -> Receipt | None:
                 io.say(str(exc))
                 step = Step.DESCRIBE
                 continue
+            except Exception as exc:  # e.g. the database busy or unreachable: the report is kept to send again
+                _not_sent(io, exc, "report")
+                step = Step.REVIEW
+                continue
             io.say(receipt.sender_text())
             return receipt
     io.say(CANCELLED)
@@ -187,9 +195,23 @@ def run_status_flow(core: Core, io: ConsoleIO, code: str = "") -> None:
     if text is None:
         io.say(CANCELLED)
         return
-    try:
-        reports.sender_reply(view.code, text, requester=requester)
-    except ReportError as exc:
-        io.say(str(exc))
-        return
+    while True:
+        try:
+            reports.sender_reply(view.code, text, requester=requester)
+            break
+        except ReportError as exc:
+            io.say(str(exc))
+            return
+        except Exception as exc:  # e.g. the database busy or unreachable: the reply is kept to send again
+            _not_sent(io, exc, "reply")
+            again = io.ask("Try again? Type yes or no: ")
+            if again is None or again.strip().lower() not in YES:
+                io.say(CANCELLED)
+                return
     io.say("Thank you. Your reply has been added to your report and the school has been told.")
+
+
+def _not_sent(io: ConsoleIO, exc: Exception, what: str) -> None:
+    # The kind of fault only: its message could quote what was typed.
+    log.error("a console %s could not be sent (%s)", what, type(exc).__name__)
+    io.say(NOT_SENT.format(what=what))

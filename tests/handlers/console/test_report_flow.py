@@ -193,3 +193,34 @@ def test_a_question_typed_before_choosing_parent_or_staff_is_answered_after(core
     io = ScriptedIO(["can I post photos of sports day?", "p", "/quit"])
     chat(core, io)
     assert "I will answer that in a moment" in io.text and "include other children" in io.text
+
+
+def test_a_report_or_reply_the_database_could_not_take_is_kept_to_send_again(
+    core: Core, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A busy or unreachable database is said kindly, and what was typed is not lost with a traceback."""
+    from sqlalchemy.exc import OperationalError
+
+    for name in ("submit", "sender_reply"):
+        real = getattr(core.reports, name)
+        failures = iter([OperationalError("INSERT ... a pupil's name", {}, Exception("database is locked"))])
+
+        def once(*args: object, _real: object = real, _failures: object = failures, **kwargs: object) -> object:
+            for failure in _failures:  # type: ignore[attr-defined]
+                raise failure
+            return _real(*args, **kwargs)  # type: ignore[operator]
+
+        monkeypatch.setattr(core.reports, name, once)
+    io = ScriptedIO([CHILD_AT_RISK, "A boy in Year 4 has bruises.", "", "yes", "yes"])
+    receipt = run_report_flow(core, io)
+    assert receipt is not None and reports_stored(core) == 1
+    assert "your report was not sent. It is kept here to send again." in io.text
+    assert io.text.count("Here is your report.") == 2
+
+    io = ScriptedIO(["yes", "It was on Tuesday.", "", "yes"])
+    run_status_flow(core, io, receipt.code)
+    assert "your reply was not sent. It is kept here to send again." in io.text
+    assert "Your reply has been added to your report" in io.text
+    view = core.reports.case(receipt.code, core.reports.actor(name="Dana Lead"))  # type: ignore[arg-type]
+    assert "It was on Tuesday." in " ".join(e.detail or "" for e in view.events)
+    assert "(OperationalError)" in caplog.text and "pupil" not in caplog.text
