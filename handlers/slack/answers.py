@@ -6,17 +6,15 @@ asked); this module only turns it into blocks. If the question answerer fails, t
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import TYPE_CHECKING, Any
 
 from handlers.slack.blocks import Block, answer_blocks, notification_text, section_modal, text_sections, unescape
-from handlers.slack.common import SOMETHING_WENT_WRONG
+from handlers.slack.common import kind_error
 
 if TYPE_CHECKING:
     from bot.core import Core
 
-log = logging.getLogger(__name__)
 
 _MENTION = re.compile(r"<[@!#][^>]*>")
 _LINK = re.compile(r"<(?:https?|mailto):[^>|]*(?:\|([^>]*))?>")  # Slack's <url|label>: the label stays
@@ -45,9 +43,11 @@ def answer_for(core: Core, question: str) -> tuple[str, list[Block], Any]:
         return HELP, text_sections(HELP), None
     try:
         answer = core.qa.answer(question, "staff")
-    except Exception:  # a bug in answering must reach the person as an apology, not a traceback
-        log.exception("answering a question failed")
-        return SOMETHING_WENT_WRONG, text_sections(SOMETHING_WENT_WRONG), None
+    except Exception as exc:  # a bug in answering must reach the person as an apology, not a traceback
+        # Logged by kind and place only (kind_error): the fault's message may quote the question, which can be a
+        # disclosure ("a parent hit their child, what do I do?").
+        said = kind_error(exc)
+        return said, text_sections(said), None
     return notification_text(answer.text), answer_blocks(answer), answer
 
 

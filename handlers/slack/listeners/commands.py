@@ -17,7 +17,6 @@ from bot.reports.receipts import code_and_rest, normalise
 from handlers.slack.answers import answer_for, note_gap
 from handlers.slack.blocks import clip, text_sections
 from handlers.slack.common import (
-    SOMETHING_WENT_WRONG,
     UNAVAILABLE,
     kind_error,
     not_staff,
@@ -66,9 +65,8 @@ def register(app: App, core: Core, later: Later) -> None:
         typed = typed_text(core, command.get("text") or "").strip()
         try:
             problem = open_report_modal(core, client, command["trigger_id"], typed)
-        except Exception:
-            log.exception("could not open the report form")
-            problem = SOMETHING_WENT_WRONG
+        except Exception as exc:  # logged by kind and place only: what was typed after /report is report text
+            problem = kind_error(exc)
         if problem:
             _private(respond, problem)
         elif len(typed) > DESCRIPTION_LIMIT:  # the form holds the first part only: nothing is dropped unsaid

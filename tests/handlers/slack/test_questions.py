@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core import Core
 from tests.handlers.slack.conftest import STAFF, SlackWorld
 
 QUESTION = "a parent sent me a friend request on facebook, can I accept it?"
@@ -198,3 +199,21 @@ def test_a_concern_gets_a_button_that_opens_the_report_form(slack: SlackWorld) -
 def test_mentions_and_links_do_not_cost_the_answer(slack: SlackWorld, noise: str) -> None:
     reply = slack.sender.slash_command("/policy", noise.format(q=QUESTION), STAFF).json()
     assert "staff must not add either parents" in _text_of(reply["blocks"])
+
+
+def test_a_fault_in_answering_is_an_apology_and_keeps_the_question_out_of_the_log(
+    core: Core, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A question can be a disclosure: the log names the kind of fault and where, never what it quoted."""
+    from handlers.slack.answers import answer_for
+
+    question = "Jayden's dad hit him at pick-up, what do I do?"
+
+    class Broken:
+        def answer(self, text: str, audience: str) -> None:
+            raise ValueError(f"could not read {text!r}")
+
+    monkeypatch.setattr(core, "qa", Broken())
+    text, blocks, answer = answer_for(core, question)
+    assert answer is None and text.startswith("Sorry, something went wrong on our side.")
+    assert "ValueError" in caplog.text and "Jayden" not in caplog.text
