@@ -15,6 +15,11 @@ if TYPE_CHECKING:
     from bot.core import Core
 
 
+# Library chatter kept at WARNING whatever LOG_LEVEL says: at INFO the HTTP clients log request URLs (a Bot API URL
+# holds the token), and at DEBUG Pillow logs every tag of a picture it opens, a sender's GPS position and camera too.
+QUIET_LIBRARIES = ("httpx", "httpcore", "telegram", "slack_bolt", "slack_sdk", "apscheduler", "alembic", "PIL")
+
+
 def setup_logging(level: str = "INFO", file: Path | None = None) -> None:
     """Log to stderr; or, with `file` (the console chat, whose terminal is the conversation), log there and show
     only warnings in the terminal."""
@@ -27,8 +32,7 @@ def setup_logging(level: str = "INFO", file: Path | None = None) -> None:
     for handler in handlers:
         handler.setFormatter(fmt)
     logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), handlers=handlers)
-    # Library chatter at INFO would log request URLs; keep it at WARNING.
-    for noisy in ("httpx", "httpcore", "telegram", "slack_bolt", "slack_sdk", "apscheduler", "alembic"):
+    for noisy in QUIET_LIBRARIES:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
