@@ -299,6 +299,11 @@ def state_checked(view: dict[str, Any], block_id: str) -> bool:
     return "yes" in state_selected_all(view, block_id)
 
 
+def state_present(view: dict[str, Any], block_id: str) -> bool:
+    """Whether a submitted view holds a state for this input block at all (an unticked box's is still there)."""
+    return bool(_state_element(view, block_id))
+
+
 def long_text_modal(title: str, intro: str, text: str, tail: Iterable[Block] = ()) -> dict[str, Any]:
     """A modal holding a long text, split over as many sections as it needs."""
     blocks: list[Block] = [mrkdwn_section(intro)] if intro else []

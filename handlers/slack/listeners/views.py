@@ -19,6 +19,7 @@ from handlers.slack.blocks import (
     REVIEW_VERSION_BLOCK,
     read_metadata,
     state_checked,
+    state_present,
     state_selected,
     state_selected_all,
     state_value,
@@ -76,7 +77,9 @@ def register(app: App, core: Core, later: Later) -> None:
 
         category = state_selected(view, CATEGORY_BLOCK)
         text = state_value(view, DESCRIPTION_BLOCK)
-        anonymous = state_checked(view, "anonymous")
+        # Named only when the form says so: a submission without the box's state (a form from another version) stays
+        # anonymous rather than signing someone's report with their name.
+        anonymous = state_checked(view, "anonymous") or not state_present(view, "anonymous")
         user_id = str(body.get("user", {}).get("id", ""))
         reply_to, who = None, None
         if not anonymous:

@@ -107,6 +107,18 @@ def test_named_report_says_who_and_sends_the_receipt_by_dm(slack: SlackWorld) ->
     assert len(how_to_answer) == 1 and "followed by your answer" in how_to_answer[0]
 
 
+def test_a_form_that_holds_no_anonymity_choice_stays_anonymous(slack: SlackWorld) -> None:
+    """Only an unticked "Stay anonymous" signs a report: a form without the box (another version's) never does."""
+    values = _values("online_abuse", "A pupil showed me messages from an adult.")
+    del values["anonymous"]
+    answer = slack.sender.view_submission(STAFF, "report.submit", values).json()
+    found = re.search(r"Your receipt code is: ([A-Z0-9-]+)", json.dumps(answer["view"]))
+    assert found, answer
+    assert "Jo Teacher" not in _case(slack, found.group(1)).text
+    assert STAFF not in _everything_stored(slack)
+    assert slack.fake.ok_calls("chat.postMessage") == []  # no receipt by DM to tie it to them
+
+
 def test_asking_a_sender_who_kept_no_way_to_be_reached_says_so(slack: SlackWorld) -> None:
     code = _report(slack)  # anonymous, from Slack: no reply channel
     slack.sender.block_action(DSL, "report.ask", code, channel=DSL_CHANNEL)
