@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import School, Settings
 from bot.crypto import Vault
-from bot.outbox import Outbox, OutboxRow, withdraw_pending
+from bot.outbox import PENDING, SENDING, Outbox, OutboxRow, withdraw_pending
 from bot.people import People, Person
 from bot.ports import Button, Clock, OutboundMessage, Recipient
 from bot.reports import chronology
@@ -582,6 +582,40 @@ class ReportService:
             return True
 
         return self._write(forget)
+
+    def forget_closed_reply_channels(self) -> int:
+        """Forget how to reach the senders of closed reports once the news of the closing has gone (or failed for
+        good): nothing more is ever sent to them, and a sender's chat address is kept no longer than it is used.
+        Run by the minute job; returns how many were forgotten."""
+
+        def forget(session: Session) -> int:
+            closed = session.execute(
+                select(ReplyChannelRow, ReportRow)
+                .join(ReportRow, ReportRow.code == ReplyChannelRow.code)
+                .where(ReportRow.status == CLOSED)
+            ).all()
+            forgotten = 0
+            for channel, report in closed:
+                waiting = session.scalar(
+                    select(OutboxRow.id)
+                    .where(
+                        OutboxRow.key.startswith(f"report:{report.code}:sender:", autoescape=True),
+                        OutboxRow.status.in_((PENDING, SENDING)),
+                    )
+                    .limit(1)
+                )
+                if waiting is not None:
+                    continue
+                session.delete(channel)
+                chronology.append(session, self.vault, report, at=self.clock.now(), actor=SYSTEM,
+                                  action="reply channel removed", detail="The report is closed.")
+                forgotten += 1
+            return forgotten
+
+        forgotten = self._write(forget)
+        if forgotten:
+            log.info("forgot how to reach the senders of %d closed report(s)", forgotten)
+        return forgotten
 
     def _sender_report(self, session: Session, code: str, requester: str) -> ReportRow:
         wait = self.limiter.blocked_for(requester)

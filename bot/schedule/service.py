@@ -96,12 +96,18 @@ class ScheduleService:
         from bot.reports.domain import EscalationFailed
 
         try:
-            return int(reports.escalate_due() or 0)
+            escalated = int(reports.escalate_due() or 0)
         except EscalationFailed as exc:  # each report that failed is logged; the others were escalated
             log.error("%s", exc)
             self.failed.append("escalations")
-            return exc.escalated
+            escalated = exc.escalated
         except Exception:  # logged; the next run (a minute later) retries the escalations, then the reminders run
             log.exception("report escalations failed")
             self.failed.append("escalations")
-            return 0
+            escalated = 0
+        try:
+            reports.forget_closed_reply_channels()
+        except Exception:  # logged; tried again a minute later
+            log.exception("forgetting the senders of closed reports failed")
+            self.failed.append("reply channels")
+        return escalated

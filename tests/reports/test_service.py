@@ -348,6 +348,30 @@ def test_a_conflicted_report_never_uses_the_shared_channel(slack_core: Core) -> 
     assert {m.recipient for m in alerts(slack_core)} == {Recipient("slack", "U0DSL00002")}
 
 
+def test_a_closed_reports_sender_is_forgotten_once_the_news_of_its_closing_has_gone(
+    core: Core, clock: ManualClock
+) -> None:
+    reports, dana = core.reports, actor(core, "Dana Lead")
+    closing = reports.submit("other", TEXT, channel="telegram", reply_to=ReplyAddress("telegram", "4242"))
+    still_open = reports.submit("other", TEXT, channel="telegram", reply_to=ReplyAddress("telegram", "4343"))
+    reports.close(closing.code, dana, "Spoken to the family.", share_with_sender=True)
+    core.schedule.run_due()  # the news of the closing has not gone yet: the address is still needed for it
+    assert reports.resolve_recipient(Recipient("telegram", f"reply:{closing.code}")) == Recipient("telegram", "4242")
+
+    recorders = notifiers()
+    deliver_all(core, recorders, clock)
+    assert any("Spoken to the family." in m.text for m in delivered(recorders))
+    core.schedule.run_due()
+    assert reports.resolve_recipient(Recipient("telegram", f"reply:{closing.code}")) is None
+    assert reports.resolve_recipient(Recipient("telegram", f"reply:{still_open.code}")) == Recipient("telegram", "4343")
+    assert reports.sender_status(closing.code, requester="r").closed_outcome == "Spoken to the family."
+    case = reports.case(closing.code, dana)
+    assert case.chain_ok and not case.can_contact_sender
+    assert [(e.actor, e.detail) for e in case.events if e.action == "reply channel removed"] == [
+        ("System", "The report is closed.")
+    ]
+
+
 def test_dsl_journey_and_the_sender_follows_it_anonymously(core: Core, clock: ManualClock) -> None:
     reports = core.reports
     receipt = reports.submit("child_at_risk", TEXT, channel="telegram", reply_to=ReplyAddress("telegram", "4242"))
