@@ -134,20 +134,31 @@ def status_or_reply(core: Core, code: str, reply: str, user_id: str, *, not_adde
     """/checkreport CODE: the report's status; /checkreport CODE ANSWER (or a direct message holding the code): the
     answer goes into the report first. `not_added`: words sent with the code that were not taken for an answer (they
     asked after the report, or were too few to tell): the sender is told how to add them if they were one."""
+    return checked_report(core, code, reply, user_id, not_added=not_added)[0]
+
+
+def checked_report(
+    core: Core, code: str, reply: str, user_id: str, *, not_added: str = ""
+) -> tuple[str, bool | None]:
+    """`status_or_reply`'s text, and whether the report's news comes to this Slack user (they gave their name: only
+    then is the report already tied to them in Slack); None when no report was shown (a wrong code, say)."""
+    from bot.reports.domain import ReplyAddress
+
     reports = core.reports
     # A keyed hash of the Slack user: a rate-limit bucket for wrong codes, never stored.
     requester = core.vault.mac(f"slack:{user_id}")
+    here = ReplyAddress("slack", user_id)
     try:
         if reply.strip():
-            view = reports.sender_reply(code, reply.strip(), requester=requester)
+            view = reports.sender_reply(code, reply.strip(), requester=requester, asked_from=here)
             text = "Thank you, your reply has been added to your report.\n\n" + view.text()
         else:
-            view = reports.sender_status(code, requester=requester)
+            view = reports.sender_status(code, requester=requester, asked_from=here)
             text = view.text()
         if view.can_reply and not_added.strip():
             text += "\n" + NOT_ADDED.format(words=clip(not_added.strip(), 200), code=view.code)
         elif view.can_reply:
             text += "\n" + SLACK_REPLY_HOW.format(code=view.code)
     except Exception as exc:
-        return kind_error(exc)
-    return text
+        return kind_error(exc), None
+    return text, view.keeps_reply_channel

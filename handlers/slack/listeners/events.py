@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.reports.receipts import asks_after, code_and_rest, tells_something
 from handlers.slack.answers import answer_for, note_gap, without_mentions
 from handlers.slack.blocks import notification_text, text_sections
 from handlers.slack.common import service, typed_text
 from handlers.slack.home import publish_home
-from handlers.slack.listeners.commands import status_or_reply
+from handlers.slack.listeners.commands import checked_report
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -29,6 +30,13 @@ FILES_LEFT_OUT = (
 FILES_LEFT_OUT_OF_REPORT = (
     "The picture or file you sent has not been added to your report: in Slack only words can be. Please describe "
     "in words what it shows."
+)
+
+# A receipt code sent here, for a report the sender did not give their name to: this conversation is kept by Slack.
+KEPT_BY_SLACK = (
+    "Only you can see this answer, and Slack does not keep it. Your message above stays in Slack "
+    "with your name, and ties you to this report: you may want to delete it. To check your report without leaving a "
+    "trace, send: /checkreport {code}"
 )
 
 
@@ -74,10 +82,21 @@ def register(app: App, core: Core, later: Later) -> None:
             # status check. Never a policy question (it would be kept, with the case's details, as a gap). Words that
             # only ask after it ("any news on CODE?", "CODE yes") are not added; the sender is told how to add them.
             told = tells_something(rest)
-            said = status_or_reply(core, code, rest if told else "", str(event.get("user", "")),
-                                   not_added="" if told or asks_after(rest) else rest)
+            user_id = str(event.get("user", ""))
+            said, named = checked_report(core, code, rest if told else "", user_id,
+                                         not_added="" if told or asks_after(rest) else rest)
             said = f"{FILES_LEFT_OUT_OF_REPORT}\n\n{said}" if attached else said
-            reply_in_thread(event, client, notification_text(said), text_sections(said))
+            if named is not False:  # a report they gave their name to (its news comes here anyway), or none shown
+                reply_in_thread(event, client, notification_text(said), text_sections(said))
+                return
+            # Perhaps an anonymous report: Slack keeps this conversation under the sender's name, so the report
+            # is shown only to them, for now, and they are told how to check it without leaving a trace.
+            said = f"{said}\n\n{KEPT_BY_SLACK.format(code=code)}"
+            try:
+                client.chat_postEphemeral(channel=event["channel"], user=user_id, text=notification_text(said),
+                                          blocks=text_sections(said))
+            except SlackApiError as exc:
+                log.warning("could not answer a receipt code privately: %s", exc.response.get("error"))
             return
         answer_in_thread(event, client)
         if attached:

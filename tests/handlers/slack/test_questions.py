@@ -179,7 +179,7 @@ def test_a_picture_sent_with_a_receipt_code_is_said_to_be_left_out_of_the_report
 
     code = _report(slack)
     _file_share(slack, f"{code} this is the post")
-    said = slack.fake.wait_for_call("chat.postMessage")[0].params["text"]
+    said = slack.fake.wait_for_call("chat.postEphemeral")[0].params["text"]  # an anonymous report's: privately
     assert said.startswith("The picture or file you sent has not been added to your report"), said
     assert "your reply has been added" in said
 

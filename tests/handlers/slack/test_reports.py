@@ -316,7 +316,7 @@ def test_what_slack_sends_as_amp_lt_and_gt_is_kept_as_the_sender_typed_it(slack:
     slack.sender.slash_command("/checkreport", f"{code} Year 3 &amp; Year 4, fewer than &lt;10 pupils", STAFF)
     slack.fake.wait_for_call("response_url")
     slack.sender.direct_message(f"{code} It was Sam &amp; Alex", STAFF)
-    slack.fake.wait_for(lambda f: len(f.ok_calls("chat.postMessage")) >= 1, what="the reply to be confirmed")
+    slack.fake.wait_for(lambda f: len(f.ok_calls("chat.postEphemeral")) >= 1, what="the reply to be confirmed")
     details = [e.detail for e in _case(slack, code).events]
     assert "Year 3 & Year 4, fewer than <10 pupils" in details and "It was Sam & Alex" in details, details
     slack.sender.slash_command("/report", "a post &amp; a photo", STAFF)
@@ -331,7 +331,7 @@ def test_a_reply_naming_a_dsl_with_a_slack_mention_keeps_the_case_from_them(slac
     code = _report(slack)
     slack.core.reports.acknowledge(code, slack.core.reports.actor(name="Dana Lead"))
     slack.sender.direct_message(f"{code} it was <@{DSL}> who added him to the group, and <@U0NOBODY9|pat>", STAFF)
-    slack.fake.wait_for(lambda f: len(f.ok_calls("chat.postMessage")) >= 1, what="the reply to be confirmed")
+    slack.fake.wait_for(lambda f: len(f.ok_calls("chat.postEphemeral")) >= 1, what="the reply to be confirmed")
     sam = slack.core.reports.actor(name="Sam Deputy")
     details = [e.detail for e in slack.core.reports.case(code, sam).events]
     assert "it was @Dana Lead who added him to the group, and @pat" in details, details
@@ -407,6 +407,21 @@ def test_a_reply_that_slack_sends_again_is_added_once(slack: SlackWorld) -> None
     assert dsl is not None
     replies = [e for e in slack.core.reports.case(code, dsl).events if e.action == "replied"]
     assert len(replies) == 1
+
+
+def test_a_receipt_code_sent_by_direct_message_for_an_anonymous_report_is_answered_privately(
+    slack: SlackWorld,
+) -> None:
+    """Slack keeps a direct message under its sender's name: the report is shown only to them, not kept beside
+    their message, and they are told how to check it without leaving a trace."""
+    code = _report(slack)
+    slack.sender.direct_message(f"{code} It was in the Year 4 swimming lesson.", STAFF)
+    private = slack.fake.wait_for_call("chat.postEphemeral")[0].params
+    said = json.dumps(private)
+    assert private["user"] == STAFF and "your reply has been added" in said and f"/checkreport {code}" in said
+    assert "you may want to delete it" in said
+    assert slack.fake.ok_calls("chat.postMessage") == []  # nothing kept in the conversation
+    assert any(e.detail == "It was in the Year 4 swimming lesson." for e in _case(slack, code).events)
 
 
 @pytest.mark.parametrize("said", ["any news on {code}?", "{code} yes"])
