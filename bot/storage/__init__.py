@@ -75,12 +75,14 @@ def keep_private(database: Path) -> None:
 
 
 def make_engine(url: str) -> Engine:
+    """`hide_parameters`: a database error's message (logged by the jobs that carry on after one) leaves out the
+    values of its statement, which may be a receipt code, the key to a sender's report."""
     if url.startswith("sqlite"):
         parsed = make_url(url)
         path = parsed.database or ""  # none for "sqlite://", a database in memory; the query string is not the path
         if path and path != ":memory:" and not parsed.query.get("uri"):
             keep_private(Path(path))
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -93,7 +95,7 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 class Database:
