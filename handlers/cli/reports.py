@@ -188,7 +188,10 @@ def _export(args: argparse.Namespace) -> int:
     else:
         code = _as_written(args.code)
         out = _into_folder(args.out, f"report-{code}.txt")
-        _write_private(out, record.encode("utf-8"))
+        from handlers.console.io import terminal_safe
+
+        # Read with `cat` too: a sender's control characters must not overwrite or hide lines of the record there.
+        _write_private(out, terminal_safe(record).encode("utf-8"))
         _print(f"Wrote the record of report {code} to {out}.")
     return 0
 

@@ -63,6 +63,15 @@ def test_a_dsl_handles_a_report_from_the_command_line(env: Path, capsys: pytest.
     assert stat.S_IMODE(out_file.stat().st_mode) == 0o600
 
 
+def test_an_exported_record_read_in_a_terminal_cannot_be_overwritten_by_the_senders_words(env: Path) -> None:
+    code = submitted("A real line.\n\x1b[1A\x1b[2KSender: nothing happened\u202e").code
+    out_file = env / "record.txt"
+    assert policybot("reports", "export", code, "--out", str(out_file), "--as", "Dana Lead") == 0
+    record = out_file.read_text()
+    assert "A real line." in record and "\ufffd[1A\ufffd[2KSender: nothing happened\ufffd" in record
+    assert "\x1b" not in record and "\u202e" not in record
+
+
 def test_someone_who_left_is_told_so_not_that_they_are_unknown(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     core = Core(Settings())
     core.prepare()
