@@ -59,6 +59,7 @@ def slack(tmp_path: Path, school: School, clock: ManualClock, fake: FakeSlack) -
         slack_dsl_channel=DSL_CHANNEL,
     )
     core = make_core(settings, school, clock)
+    core.qa  # noqa: B018 - built before serving, as `policybot run` does: the first question must not pay for it
     app = create_slack_app(core, make_web_client(settings))
     runner = start_http(app, 0, SECRET, host="127.0.0.1")
     assert runner.url is not None
