@@ -7,6 +7,7 @@ file (name, timezone, contacts, people, holidays, report routes). Nothing else i
 from __future__ import annotations
 
 import datetime as dt
+import errno
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -25,6 +26,19 @@ SAMPLE_SCHOOL_FILE = REPO_ROOT / "school.example.yaml"
 
 class ConfigError(Exception):
     """A configuration problem worded for the person running the bot: file, where, what is wrong."""
+
+
+def cannot_listen(exc: OSError, port: int, variable: str, what: str) -> ConfigError:
+    """A port the bot could not listen on (Slack's HTTP mode, Telegram's webhook), said for whoever runs it."""
+    if exc.errno == errno.EADDRINUSE:
+        why = ("another program is already using it; perhaps policybot is already running (see "
+               f"`systemctl status policybot`). Stop the other program, or set {variable} to a free port")
+    elif exc.errno == errno.EACCES:
+        why = (f"ports below 1024 need administrator rights. Set {variable} to 1024 or above (a web server in front "
+               "can forward the public port to it)")
+    else:
+        why = f"{exc.strerror or exc}. Check {variable}"
+    return ConfigError(f"{what} cannot listen on port {port} ({variable}): {why}, then start the bot again.")
 
 
 class Settings(BaseSettings):

@@ -21,7 +21,7 @@ from slack_bolt.request import BoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 
-from bot.config import ConfigError
+from bot.config import ConfigError, cannot_listen
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -132,7 +132,10 @@ def start_http(
     app: App, port: int, signing_secret: str, host: str = "0.0.0.0"  # noqa: S104 - Slack must reach it
 ) -> SlackRunner:
     guard = ReplayGuard()
-    server = _Server((host, port), _handler_class(app, guard, signing_secret))
+    try:
+        server = _Server((host, port), _handler_class(app, guard, signing_secret))
+    except OSError as exc:
+        raise cannot_listen(exc, port, "PORT", "Slack (HTTP mode)") from exc
     # A short poll interval: stopping (tests, restarts) then takes milliseconds rather than half a second.
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="slack-http",
                               daemon=True)

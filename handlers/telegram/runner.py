@@ -20,7 +20,7 @@ from telegram import Update
 from telegram.error import InvalidToken
 from telegram.ext import Application
 
-from bot.config import ConfigError
+from bot.config import ConfigError, cannot_listen
 from handlers.telegram.awaiting import AWAITING
 from handlers.telegram.notifier import TelegramNotifier
 
@@ -76,14 +76,19 @@ async def serve(
         settings = core.settings
         if settings.telegram_webhook_url:
             path = urllib.parse.urlsplit(settings.telegram_webhook_url).path.lstrip("/")
-            await updater.start_webhook(
-                listen="0.0.0.0",
-                port=settings.telegram_webhook_port,
-                url_path=path,
-                webhook_url=settings.telegram_webhook_url,
-                secret_token=webhook_secret(core),
-                allowed_updates=Update.ALL_TYPES,
-            )
+            try:
+                await updater.start_webhook(
+                    listen="0.0.0.0",
+                    port=settings.telegram_webhook_port,
+                    url_path=path,
+                    webhook_url=settings.telegram_webhook_url,
+                    secret_token=webhook_secret(core),
+                    allowed_updates=Update.ALL_TYPES,
+                )
+            except OSError as exc:
+                raise cannot_listen(
+                    exc, settings.telegram_webhook_port, "TELEGRAM_WEBHOOK_PORT", "Telegram (webhook mode)"
+                ) from exc
             log.info("Telegram webhook listening on port %d", settings.telegram_webhook_port)
         else:
             await updater.start_polling(timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,14 @@ def test_a_wrong_app_token_says_what_to_do(tmp_path: Path, school: School, clock
     tokens = {"slack_bot_token": "xoxb-t", "slack_app_token": "xapp-wrong", "slack_api_url": fake.base_url}
     with core_with(tmp_path, school, clock, **tokens) as core, pytest.raises(ConfigError, match="SLACK_APP_TOKEN"):
         start_slack(create_slack_app(core), core)
+
+
+def test_a_port_already_in_use_says_so(tmp_path: Path, school: School, clock: ManualClock, fake: FakeSlack) -> None:
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with core_with(tmp_path, school, clock, slack_bot_token="xoxb-t", slack_signing_secret=SECRET,
+                       slack_api_url=fake.base_url, port=port) as core, \
+                pytest.raises(ConfigError, match=f"port {port} \\(PORT\\): another program is already using it"):
+            start_slack(create_slack_app(core), core)

@@ -133,6 +133,20 @@ def webhook(tmp_path: Path, school: School, clock: ManualClock, fake: FakeTelegr
     core.db.dispose()
 
 
+def test_a_webhook_port_already_in_use_says_so(
+    tmp_path: Path, school: School, clock: ManualClock, fake: FakeTelegram
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        hook = {"telegram_bot_token": fake.token, "telegram_base_url": fake.base_url, "telegram_webhook_port": port,
+                "telegram_webhook_url": f"http://127.0.0.1:{port}/telegram-hook"}
+        with core_with(tmp_path, school, clock, **hook) as core, \
+                pytest.raises(ConfigError, match=f"port {port} \\(TELEGRAM_WEBHOOK_PORT\\): another program"):
+            run_telegram(create_telegram_app(core), core)
+
+
 def test_webhook_refuses_a_wrong_secret_token(webhook: TelegramWorld) -> None:
     fake = webhook.fake
     assert fake.state.webhook_secret == "right-secret"
