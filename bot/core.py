@@ -129,6 +129,7 @@ class Core:
         from bot.qa.gaps import KnowledgeGap
         from bot.reports.models import ReportRow
 
+        vault = self.vault  # a key file that cannot be read, or holds no key, says so itself (even with no reports)
         what = "reports"
         with self.db.session() as session:
             newest = session.scalars(select(ReportRow.text).order_by(ReportRow.id.desc()).limit(1)).first()
@@ -143,7 +144,7 @@ class Core:
         if newest is None:
             return
         try:
-            self.vault.decrypt(newest)
+            vault.decrypt(newest)
         except VaultError:
             where = (
                 "POLICYBOT_ENCRYPTION_KEYS" if self.settings.encryption_keys else str(self.settings.resolved_key_file)

@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
+import stat
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+from bot.yamlfile import ordinal
+
+log = logging.getLogger(__name__)
 
 
 class VaultError(Exception):
@@ -23,19 +29,68 @@ def _read_keys(text: str) -> list[bytes]:
     return [k.strip().encode() for k in text.replace("\n", ",").split(",") if k.strip()]
 
 
-def load_or_create_keys(key_file: Path, env_keys: str | None) -> list[bytes]:
-    if env_keys:
-        return _read_keys(env_keys)
-    if key_file.exists():
-        keys = _read_keys(key_file.read_text())
-        if keys:
-            return keys
-    key_file.parent.mkdir(parents=True, exist_ok=True)
+def _valid(keys: list[bytes], where: str) -> list[bytes]:
+    """The keys, if each is a Fernet key; else a message naming where they came from and what to do."""
+    for number, key in enumerate(keys, 1):
+        try:
+            Fernet(key)
+        except ValueError:
+            which = f" (the {ordinal(number)} key)" if len(keys) > 1 else ""
+            raise VaultError(
+                f"{where} holds something that is not an encryption key{which}: each key is "
+                "44 letters, digits, - and _, ending in =, one per line. Put back the key from your backup of the "
+                "data folder (or the school's password manager), then start again."
+            ) from None
+    return keys
+
+
+def _keep_key_private(key_file: Path) -> None:
+    """A key file others on this computer can read would let them read every report: narrowed to the bot's user."""
+    mode = stat.S_IMODE(key_file.stat().st_mode)
+    if mode & 0o077:
+        try:
+            key_file.chmod(0o600)
+        except OSError:
+            log.warning("The key file %s can be read by other users of this computer, and the bot could not change "
+                        "that: run `chmod 600 %s`.", key_file, key_file)
+            return
+        log.warning("The key file %s could be read by other users of this computer; it is now readable by the bot's "
+                    "own user only. If someone may have copied it, make a new key with `policybot db rotate-key`.",
+                    key_file)
+
+
+def _write_new_key(key_file: Path, exclusive: bool) -> bytes:
     key = Fernet.generate_key()
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    target = key_file if exclusive else key_file.with_suffix(".tmp")
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
+    fd = os.open(target, flags, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(key.decode() + "\n")
-    return [key]
+    if not exclusive:
+        target.replace(key_file)
+    return key
+
+
+def load_or_create_keys(key_file: Path, env_keys: str | None) -> list[bytes]:
+    if env_keys:
+        return _valid(_read_keys(env_keys), "POLICYBOT_ENCRYPTION_KEYS")
+    if key_file.exists():
+        try:
+            _keep_key_private(key_file)
+            text = key_file.read_text()
+        except PermissionError:
+            raise VaultError(
+                f"The key file {key_file} cannot be read by the user the bot runs as. Make that user its owner "
+                f"(for example `chown policybot {key_file}`, then `chmod 600 {key_file}`) and start again."
+            ) from None
+        keys = _read_keys(text)
+        if keys:
+            return _valid(keys, f"The key file {key_file}")
+        # An empty file (a copy that went wrong, say): a new key is written into it. If the database already holds
+        # reports, start-up then says that this key cannot read them, and nothing is changed.
+        return [_write_new_key(key_file, exclusive=False)]
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    return [_write_new_key(key_file, exclusive=True)]
 
 
 def add_key_to_file(key_file: Path) -> None:

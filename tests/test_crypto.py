@@ -8,7 +8,11 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from bot.config import School
+from bot.core import Core
 from bot.crypto import Vault, VaultError, add_key_to_file, load_or_create_keys
+from bot.ports import ManualClock
+from tests.conftest import make_settings
 
 
 def test_key_file_is_created_private(tmp_path: Path) -> None:
@@ -54,3 +58,53 @@ def test_mac_is_stable_and_reveals_nothing() -> None:
     vault = Vault([Fernet.generate_key()])
     assert vault.mac("telegram:12345") == vault.mac("telegram:12345")
     assert "12345" not in vault.mac("telegram:12345")
+
+
+def test_an_empty_key_file_gets_a_new_key_not_file_exists(tmp_path: Path) -> None:
+    key_file = tmp_path / "policybot.key"
+    key_file.write_text("")
+    keys = load_or_create_keys(key_file, None)
+    assert len(keys) == 1 and key_file.read_text().strip() == keys[0].decode()
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("from_env", [False, True])
+def test_a_key_that_is_not_a_key_says_where_it_came_from(tmp_path: Path, from_env: bool) -> None:
+    key_file = tmp_path / "policybot.key"
+    if not from_env:
+        key_file.write_text("not-a-key\n")
+    where = "POLICYBOT_ENCRYPTION_KEYS" if from_env else str(key_file)
+    with pytest.raises(VaultError, match=f"{where} holds something that is not an encryption key.*backup"):
+        load_or_create_keys(key_file, "not-a-key" if from_env else None)
+
+
+def test_a_key_file_others_can_read_is_narrowed_and_said(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    key_file = tmp_path / "policybot.key"
+    keys = load_or_create_keys(key_file, None)
+    key_file.chmod(0o644)
+    assert load_or_create_keys(key_file, None) == keys
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert "could be read by other users" in caplog.text and "rotate-key" in caplog.text
+
+
+def test_an_unreadable_key_file_says_whose_it_must_be(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    key_file = tmp_path / "policybot.key"
+    load_or_create_keys(key_file, None)
+
+    def refused(self: Path, *args: object, **kwargs: object) -> str:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_text", refused)
+    with pytest.raises(VaultError, match="cannot be read by the user the bot runs as.*chown"):
+        load_or_create_keys(key_file, None)
+
+
+def test_start_up_stops_on_a_key_that_is_not_a_key_before_any_report(
+    tmp_path: Path, school: School, clock: ManualClock
+) -> None:
+    """With no reports yet the key used to be read only at the first report, which then failed in front of a parent."""
+    settings = make_settings(tmp_path, POLICYBOT_ENCRYPTION_KEYS="pasted-the-wrong-thing")
+    core = Core(settings, school=school, clock=clock)
+    with pytest.raises(VaultError, match="POLICYBOT_ENCRYPTION_KEYS holds something that is not an encryption key"):
+        core.prepare()
+    core.db.dispose()
