@@ -69,8 +69,10 @@ class Settings(BaseSettings):
 
     scheduler_enabled: bool = True
 
+    # A variable left empty (`SLACK_BOT_TOKEN=` in a .env made from a template) is not set: otherwise an empty token
+    # would start Slack and fail, and an empty PORT would stop start-up.
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True, env_ignore_empty=True
     )
 
     @property

@@ -24,6 +24,15 @@ def test_tokens_switch_adapters_on(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert settings.slack_enabled and settings.telegram_enabled
 
 
+def test_variables_left_empty_in_env_file_are_not_set(tmp_path: Path) -> None:
+    """A .env made from a template keeps the lines it does not use, empty: Slack must not start on an empty token."""
+    env_file = tmp_path / ".env"
+    env_file.write_text("TELEGRAM_BOT_TOKEN=123:abc\nSLACK_BOT_TOKEN=\nSLACK_SIGNING_SECRET=\nPORT=\n")
+    settings = Settings(_env_file=env_file)  # type: ignore[call-arg]
+    assert settings.telegram_enabled and not settings.slack_enabled
+    assert settings.slack_bot_token is None and settings.port == 3000
+
+
 def test_sample_school_file_loads(school_file: Path = Path(__file__).parent.parent / "school.example.yaml") -> None:
     school = load_school(school_file)
     assert school.timezone == "Europe/London"
