@@ -111,6 +111,32 @@ class Settings(BaseSettings):
         return self.telegram_bot_token is not None
 
 
+def read_settings() -> Settings:
+    """The settings from the environment and .env; a value that cannot be used names its variable and how to write
+    it (not pydantic's "Input should be a valid integer")."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else ""
+            info = Settings.model_fields.get(field)
+            variable = (info.alias if info is not None and info.alias else field).upper()
+            kind = info.annotation if info is not None else None
+            if kind is int:
+                how = f"should be a whole number, for example {variable}={info.default if info else 3000}"
+            elif kind is bool:
+                how = "should be true or false"
+            else:
+                how = str(err["msg"])
+            shown = f"={err['input']!r}" if kind in (int, bool) else ""  # never echo a token or a key
+            problems.append(f"{variable}{shown} {how}")
+        raise ConfigError(
+            "A setting in .env (or the environment) cannot be used: " + "; ".join(problems)
+            + ". Correct it, then start again."
+        ) from None
+
+
 Role = Literal["staff", "dsl", "deputy_dsl", "headteacher", "chair_of_governors", "admin"]
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, Settings, load_school
+from bot.config import ConfigError, Settings, load_school, read_settings
 
 
 def test_defaults_need_no_tokens(tmp_path: Path) -> None:
@@ -31,6 +31,17 @@ def test_variables_left_empty_in_env_file_are_not_set(tmp_path: Path) -> None:
     settings = Settings(_env_file=env_file)  # type: ignore[call-arg]
     assert settings.telegram_enabled and not settings.slack_enabled
     assert settings.slack_bot_token is None and settings.port == 3000
+
+
+def test_a_setting_that_cannot_be_used_names_its_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("TELEGRAM_WEBHOOK_PORT=eighty\nSLACK_BOT_TOKEN=xoxb-secret\n")
+    with pytest.raises(ConfigError) as caught:
+        read_settings()
+    assert str(caught.value) == (
+        "A setting in .env (or the environment) cannot be used: TELEGRAM_WEBHOOK_PORT='eighty' should be a whole "
+        "number, for example TELEGRAM_WEBHOOK_PORT=8443. Correct it, then start again."
+    )
 
 
 def test_sample_school_file_loads(school_file: Path = Path(__file__).parent.parent / "school.example.yaml") -> None:

@@ -48,10 +48,10 @@ def iso_date(text: str) -> dt.date:
 
 def make_core(prepare: bool = True) -> Core:
     """Settings from the environment, the school file, the database migrated and people seeded."""
-    from bot.config import Settings
+    from bot.config import read_settings
     from bot.core import Core
 
-    core = Core(Settings())
+    core = Core(read_settings())
     if prepare:
         core.prepare()
     return core

@@ -25,10 +25,10 @@ def register(commands: Any) -> None:
 
 
 def _upgrade(args: argparse.Namespace) -> int:
-    from bot.config import Settings
+    from bot.config import read_settings
     from bot.storage import Database
 
-    settings = Settings()
+    settings = read_settings()
     Database(settings.resolved_database_url).upgrade()
     print("The database is up to date.")
     return 0

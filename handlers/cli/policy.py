@@ -64,11 +64,11 @@ def register_policy(commands: Any) -> Any:
 
 
 def _answerer() -> QuestionAnswerer:
-    from bot.config import Settings, load_school
+    from bot.config import load_school, read_settings
     from bot.policy.loader import load_library
     from bot.qa import QuestionAnswerer
 
-    settings = Settings()
+    settings = read_settings()
     try:
         school = load_school(settings.resolved_school_file)
     except Exception:  # the answer does not need the school file; only the contact names do
@@ -142,10 +142,10 @@ def _batch_line(qa: QuestionAnswerer, line: str, number: int) -> dict[str, Any]:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from bot.config import Settings
+    from bot.config import read_settings
     from bot.policy.loader import PolicyDataError, load_library
 
-    directory = args.dir or Settings().policy_dir
+    directory = args.dir or read_settings().policy_dir
     try:
         library = load_library(directory)
     except PolicyDataError as exc:
@@ -168,10 +168,10 @@ def _check(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace) -> int:
     import textwrap
 
-    from bot.config import Settings
+    from bot.config import read_settings
     from bot.policy.loader import load_library
 
-    library = load_library(Settings().policy_dir)
+    library = load_library(read_settings().policy_dir)
     if not args.section:
         for policy in library.policies.values():
             print(f"{policy.title} ({policy.school}), version {policy.version}, adopted {policy.adopted:%B %Y}")
