@@ -115,7 +115,7 @@ def run_command(args: argparse.Namespace) -> int:
 
 def database_problem(exc: BaseException) -> str | None:
     """What to do when the database cannot be reached or DATABASE_URL cannot be read; None for anything else."""
-    from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
+    from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError, ProgrammingError
 
     if isinstance(exc, NoSuchModuleError | ArgumentError) or (
         isinstance(exc, ModuleNotFoundError) and "sqlalchemy" in "".join(traceback.format_tb(exc.__traceback__))
@@ -126,4 +126,14 @@ def database_problem(exc: BaseException) -> str | None:
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()
         return ("the database cannot be reached" + (f" ({reason[0][:200]})" if reason else "")
                 + ". Check DATABASE_URL, and that the database server is running.")
+    if isinstance(exc, ProgrammingError):
+        state = getattr(exc.orig, "sqlstate", None)
+        reason = str(exc.orig).strip().splitlines()[0][:200] if str(exc.orig).strip() else ""
+        if state == "42501":  # insufficient_privilege: PostgreSQL 15 lets only a database's owner create in public
+            return (f"the database user in DATABASE_URL may not create or change policybot's tables ({reason}). Make "
+                    "that user the owner of the database (ALTER DATABASE name OWNER TO user), or grant it CREATE on "
+                    "the schema, then start again.")
+        if state == "3F000":  # invalid_schema_name: a search_path naming a schema that does not exist
+            return ("the schema DATABASE_URL names (search_path) does not exist in that database. Create it "
+                    "(CREATE SCHEMA name) or correct DATABASE_URL, then start again.")
     return None

@@ -235,6 +235,26 @@ def test_a_database_that_cannot_be_used_is_said_plainly(tmp_path: Path, url: str
     assert result.returncode == 1 and said in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        ("InsufficientPrivilege", "the database user in DATABASE_URL may not create or change policybot's tables "
+                                  "(permission denied for schema public). Make that user the owner"),
+        ("InvalidSchemaName", "the schema DATABASE_URL names (search_path) does not exist in that database"),
+    ],
+)
+def test_a_database_user_without_rights_or_a_missing_schema_is_said_plainly(error: str, said: str) -> None:
+    """PostgreSQL 15 lets only a database's owner create tables in public: the usual first-deployment stumble."""
+    import psycopg.errors
+    from sqlalchemy.exc import ProgrammingError
+
+    from handlers.cli.common import database_problem
+
+    orig = getattr(psycopg.errors, error)("permission denied for schema public")
+    problem = database_problem(ProgrammingError("CREATE TABLE alembic_version ...", {}, orig))
+    assert problem is not None and said in problem
+
+
 def test_someone_away_is_shown_with_where_reports_go_meanwhile(tmp_path: Path, run: InProcess) -> None:
     away = run("people", "away", "Dana Lead", "--until", "2099-01-02")
     assert away.returncode == 0
