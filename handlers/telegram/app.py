@@ -55,6 +55,29 @@ CONNECTIONS = 8  # httpcore checks every pooled connection on each request: more
 
 
 
+class UnreadUpdateFilter(logging.Filter):
+    """python-telegram-bot logs an update it cannot read (a newer Bot API, say) in full, at CRITICAL, so past any
+    level: sender's id, name, username and text, a report's words among them. Logged here without the content."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "Received data was" in str(record.msg):
+            error = record.exc_info[1] if record.exc_info else None
+            record.msg = (
+                "Telegram sent an update this version cannot read (%s), so it was not processed; its content is not "
+                "logged. If this keeps happening, upgrade policybot (git pull, then restart it)."
+            )
+            record.args = (type(error).__name__ if error else "unknown",)
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.ERROR, "ERROR"
+        return True
+
+
+def quiet_unread_updates() -> None:
+    updater_log = logging.getLogger("telegram.ext.Updater")
+    if not any(isinstance(f, UnreadUpdateFilter) for f in updater_log.filters):
+        updater_log.addFilter(UnreadUpdateFilter())
+
+
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Concurrent across chats, strictly in order within a chat (a description's messages stay in order)."""
 
@@ -124,6 +147,7 @@ def create_telegram_app(core: Core) -> Application[Any, Any, Any, Any, Any, Any]
     base_url, base_file_url = base_urls(core)
     # httpx logs every request's URL at INFO, and a Bot API URL carries the bot's token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    quiet_unread_updates()
     bot = TolerantBot(
         token.get_secret_value(),
         base_url=base_url,

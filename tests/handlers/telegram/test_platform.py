@@ -163,6 +163,20 @@ def test_webhook_refuses_a_wrong_secret_token(webhook: TelegramWorld) -> None:
     assert len(fake.sent(PARENT)) == 1
 
 
+def test_an_update_it_cannot_read_is_logged_without_its_content(
+    webhook: TelegramWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    """python-telegram-bot would log the whole update: who sent it and what they wrote (perhaps a report)."""
+    unreadable = message(PARENT, "Mr Smith posted a photo of Year 4")  # no update_id: it cannot be read
+    unreadable["message"]["from"]["username"] = "jane_parent"
+    sent = httpx.post(webhook.fake.state.webhook_url, json=unreadable,
+                      headers={"X-Telegram-Bot-Api-Secret-Token": "right-secret"})
+    assert sent.status_code == 400
+    assert "cannot read (TypeError)" in caplog.text
+    for secret in (str(PARENT), "jane_parent", "Mr Smith", "Traceback"):
+        assert secret not in caplog.text
+
+
 def _alert(address: str, text: str = "News") -> OutboundMessage:
     return OutboundMessage(key="k", recipient=Recipient("telegram", address), kind="report_alert", text=text,
                            title="A new concern", urgent=True)
