@@ -31,12 +31,14 @@ PERMANENT_ERRORS = frozenset(
         "is_archived",
         "user_not_found",
         "users_not_found",
-        "account_inactive",
         "user_disabled",
         "cannot_dm_bot",
         "restricted_action",
     }
 )
+# The bot token itself refused (revoked, app uninstalled, workspace gone): the person running the bot must act; the
+# message waits and is retried meanwhile. (account_inactive is the token's account, never the addressee's.)
+TOKEN_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"})
 
 
 def quiet_logger(name: str) -> logging.Logger:
@@ -87,6 +89,12 @@ def delivery_error(exc: Exception) -> DeliveryError:
                 seconds = 1.0
             return DeliveryError("slack rate limit", retry_after=seconds)
         error = str(response.get("error") or f"http {response.status_code}")
+        if error in TOKEN_ERRORS:
+            return DeliveryError(
+                f"Slack no longer accepts the bot token ({error}): it may have been revoked or the app removed. Put "
+                "the app's current Bot User OAuth Token (xoxb-...) in SLACK_BOT_TOKEN and restart the bot; messages "
+                "wait meanwhile"
+            )
         return DeliveryError(f"slack error: {error}", permanent=error in PERMANENT_ERRORS)
     return DeliveryError(f"slack unreachable: {type(exc).__name__}")
 

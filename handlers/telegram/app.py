@@ -15,6 +15,7 @@ from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 from telegram import Update
+from telegram.error import InvalidToken
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -33,7 +34,7 @@ from handlers.telegram.added import NOTES, AddedNotes
 from handlers.telegram.awaiting import AWAITING, AwaitingAnswers
 from handlers.telegram.common import Context, answer_callback, say
 from handlers.telegram.guard import RateLimiter, guard
-from handlers.telegram.notifier import ACK
+from handlers.telegram.notifier import ACK, REVOKED
 from handlers.telegram.persistence import DatabasePersistence
 
 if TYPE_CHECKING:
@@ -199,6 +200,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 async def on_error(update: object, context: Context) -> None:
     """Log where it broke, never what was said or who said it; tell the person kindly."""
     error = context.error
+    if isinstance(error, InvalidToken):  # revoked while running: what to do, not where in the library it broke
+        log.error("%s.", REVOKED)
+        return  # nothing can be said to the chat either
     if error is not None:
         where = "".join(traceback.format_tb(error.__traceback__)[-3:])
         log.error("telegram update failed with %s\n%s", type(error).__name__, where)

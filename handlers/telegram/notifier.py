@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 ACK = "d:ack:"  # + receipt code: a DSL acknowledges from Telegram
+REVOKED = ("Telegram no longer accepts the bot token (TELEGRAM_BOT_TOKEN): it may have been revoked in @BotFather. Put "
+           "the current token in TELEGRAM_BOT_TOKEN and restart the bot; messages wait meanwhile")
 
 
 class TelegramNotifier:
@@ -90,6 +92,8 @@ class TelegramNotifier:
         if code == 429:
             retry_after = float((body.get("parameters") or {}).get("retry_after") or 1)
             raise self._logged(kind, DeliveryError(f"rate limited: {description}", retry_after=retry_after))
+        if code == 401:
+            raise self._logged(kind, DeliveryError(REVOKED))
         if code in (400, 403):
             # Blocked by the user, chat deleted, or a message Telegram will never take: retrying cannot help.
             raise self._logged(kind, DeliveryError(f"refused by Telegram: {description}", permanent=True))

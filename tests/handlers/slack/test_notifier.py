@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+import pytest
+
 from bot.ports import Button, ManualClock, OutboundMessage, Recipient
 from handlers.slack.blocks import ALERT_PREVIEW
 from tests.handlers.slack.conftest import DSL, DSL_CHANNEL, SlackWorld
@@ -119,6 +121,17 @@ def test_channel_not_found_is_permanent(slack: SlackWorld) -> None:
     _queue(slack, _alert())
     result = slack.core.outbox.dispatch({"slack": slack.notifier})
     assert result.failed == 1
+
+
+def test_a_revoked_token_says_what_to_do_and_the_alert_waits(
+    slack: SlackWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    slack.fake.fail_next("chat.postMessage", "account_inactive")  # the app's token, not the addressee
+    _queue(slack, _alert())
+    result = slack.core.outbox.dispatch({"slack": slack.notifier})
+    assert result.failed == 0 and result.delivered == 0
+    assert "Slack no longer accepts the bot token (account_inactive)" in caplog.text
+    assert "SLACK_BOT_TOKEN" in caplog.text
 
 
 def test_news_in_an_update_is_said_under_the_card_and_in_the_channel(slack: SlackWorld) -> None:

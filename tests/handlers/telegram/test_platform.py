@@ -199,10 +199,23 @@ def test_notifier_delivers_and_classifies_failures(telegram: TelegramWorld) -> N
     with pytest.raises(DeliveryError) as bad:
         notifier.deliver(_alert("reply:ACDE"))
     assert bad.value.permanent
+    fake.fail_next(method="sendMessage", code=401, description="Unauthorized")
+    with pytest.raises(DeliveryError) as revoked:
+        notifier.deliver(_alert(str(PARENT)))
+    assert "TELEGRAM_BOT_TOKEN" in str(revoked.value) and not revoked.value.permanent
     fake.fail_next(method="sendMessage", code=500)
     with pytest.raises(DeliveryError) as down:
         notifier.deliver(_alert(str(PARENT)))
     assert not down.value.permanent
+
+
+def test_a_token_revoked_while_running_is_said_without_a_traceback(
+    telegram: TelegramWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    telegram.fake.fail_next(method="sendMessage", code=401, description="Unauthorized")
+    telegram.fake.inject(command(PARENT, "/help"))
+    telegram.fake.wait_for(lambda: "TELEGRAM_BOT_TOKEN" in caplog.text, what="the revoked token logged")
+    assert "Telegram no longer accepts the bot token" in caplog.text and "File " not in caplog.text
 
 
 def test_an_urgent_alert_says_urgent_once() -> None:
