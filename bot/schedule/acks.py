@@ -8,8 +8,10 @@ Reminders are DMs on school days at the school's reminder time. The first goes o
 in the campaign (its start, or their start date for a new starter); the next ones 3 and 7 days after that first
 one, then weekly. A day that falls in a weekend or holiday moves to the next school day, missed ones are not
 stacked up, and two reminders are at least 3 school days (or a week) apart: a campaign published on a Saturday
-does not remind on Monday and again on Tuesday. After someone's fourth reminder the headteacher gets the list of
-who is still outstanding. Leavers drop out on their leave date; everything stops once accepted.
+does not remind on Monday and again on Tuesday. Someone recorded as away (long leave, `policybot people away`) is
+not reminded meanwhile; their reminders go on from their first school day back. After someone's fourth reminder
+the headteacher gets the list of who is still outstanding. Leavers drop out on their leave date; everything stops
+once accepted.
 
 Someone with no Slack id cannot be reminded: the reminder's button is the way to accept, and the console has none
 (while the bot runs on Slack it cannot even be delivered). So they get no reminders; the headteacher is told once
@@ -589,6 +591,8 @@ class Acks:
                 if not person.slack_user_id:
                     not_on_slack.append(person)  # a reminder would reach nobody: the headteacher hears instead
                     continue
+                if person.is_away(today):
+                    continue  # on leave: reminded again from their first school day back, not nagged meanwhile
                 series = f"ack:{campaign.id}:{person.id}"
                 previous = sent.get(series)
                 if previous is not None and not reminder_due(

@@ -41,12 +41,16 @@ class StaffMember:
     name: str
     slack_user_id: str | None
     start_date: dt.date | None
+    away_until: dt.date | None = None  # on leave (`policybot people away`) up to and including this day
+
+    def is_away(self, day: dt.date) -> bool:
+        return self.away_until is not None and day <= self.away_until
 
 
 def staff_on(session: Session, day: dt.date, role: str = "staff") -> list[StaffMember]:
     """Everyone holding `role` who has started and not left on `day`, by name (one light query)."""
     rows = session.execute(
-        select(Person.id, Person.name, Person.slack_user_id, Person.start_date)
+        select(Person.id, Person.name, Person.slack_user_id, Person.start_date, Person.away_until)
         .join(PersonRole, PersonRole.person_id == Person.id)
         .where(
             PersonRole.role == role,

@@ -203,7 +203,11 @@ def _away(args: argparse.Namespace) -> int:
     person = core.people.set_away(args.name, args.day)
     print(f"{person.name} is away until {long_date(args.day)}, that day included.")
     going = core.reports.while_away(person.name)
-    print(f"Meanwhile: {going}" if going else "They receive no reports, so nothing else changes.")
+    staff = person.has_role("staff")
+    print(f"Meanwhile: {going}" if going else f"They receive no reports{'' if staff else ', so nothing else changes'}.")
+    if staff:
+        print("They are not reminded to read and accept the policies while away: the reminders go on when they are "
+              "back.")
     return 0
 
 

@@ -260,6 +260,7 @@ def test_someone_away_is_shown_with_where_reports_go_meanwhile(tmp_path: Path, r
     assert away.returncode == 0
     assert away.stdout.startswith("Dana Lead is away until Friday 2 January 2099, that day included.\nMeanwhile: New")
     assert "go to Sam Deputy" in away.stdout
+    assert "They are not reminded to read and accept the policies while away" in away.stdout
     [dana] = [line for line in run("people", "list").stdout.splitlines() if line.startswith("Dana")]
     assert dana.endswith("  (away until 2099-01-02)")
     assert run("people", "away", "Dana Lead", "--until", "2001-01-01").returncode == 1

@@ -419,6 +419,21 @@ def test_someone_added_to_an_open_campaign_is_reminded_from_their_own_first_remi
     assert "• Kim New" in told.text
 
 
+def test_staff_on_long_leave_are_not_reminded_until_they_are_back(core: Core, clock: ManualClock) -> None:
+    """Jo goes on leave after her first reminder, until Friday 11 December: no reminders meanwhile (each one said
+    'reminder 5, 6...' to someone on maternity leave), then one on her first school day back, and on from it."""
+    core.schedule.acks.publish(POLICY)
+    core.schedule.run_due()  # Wednesday 25 November: everyone's first reminder
+    core.people.set_away("Jo Teacher", dt.date(2026, 12, 11))
+    days = reminder_days(core, clock, dt.date(2026, 11, 26), dt.date(2026, 12, 18), "U0STAFF001")
+    assert days == ["Wed 25 Nov", "Mon 14 Dec", "Thu 17 Dec"]
+    jo = [m.text for m in queued(core, "ack_reminder") if m.recipient.address == "U0STAFF001"]
+    assert "This is reminder 2;" in jo[1]
+    # Everyone else is reminded as before.
+    sam = reminder_days(core, clock, dt.date(2026, 12, 19), dt.date(2026, 12, 18), "U0DSL00002")
+    assert sam == ["Wed 25 Nov", "Mon 30 Nov", "Thu 3 Dec", "Wed 9 Dec", "Wed 16 Dec"]
+
+
 def test_reminders_are_counted_from_the_first_and_kept_apart() -> None:
     from bot.schedule.acks import reminder_due
 
