@@ -3,9 +3,10 @@
 The due date is the last review (or the adoption date) plus the policy's cycle. The owner (the headteacher) is
 prompted 30 and 7 days before, on the day, then weekly while overdue, a week after the last prompt (not in weeks
 from the due date, which put a prompt found overdue on a Wednesday and the next on the Monday); from four weeks
-overdue the Chair of Governors gets each prompt too. Prompts are staff messages: school days only, at the school's
-reminder time, so a prompt whose day falls in a holiday goes out on the first school day after it (missed ones
-are not stacked up).
+overdue the Chair of Governors gets each prompt too (counted from the first school day on or after the due date, so
+a review due in a holiday gives the owner four weeks of term, as any other). Prompts are staff messages: school
+days only, at the school's reminder time, so a prompt whose day falls in a holiday goes out on the first school day
+after it (missed ones are not stacked up).
 """
 
 from __future__ import annotations
@@ -313,7 +314,10 @@ class Reviews:
                 continue  # not yet, or this prompt already went out
             seq = previous.seq + 1 if previous else 0
             owners = People.with_role(session, policy.owner, on=today)
-            chairs = People.with_role(session, "chair_of_governors", on=today) if today >= due + CHAIR_AFTER else []
+            # Four weeks from the first school day the owner could be told it is overdue: a review due in the summer
+            # holiday is not the chair's on the first day back, when the owner hears it is overdue for the first time.
+            chair_from = self.quiet.next_school_day(due) + CHAIR_AFTER
+            chairs = People.with_role(session, "chair_of_governors", on=today) if today >= chair_from else []
             if not owners and not chairs:
                 log.warning("no one holds the role %r to prompt about reviewing %s", policy.owner, policy.id)
                 continue
@@ -367,7 +371,7 @@ class Reviews:
         lines.append(f"Last reviewed: {long_date(status.last_reviewed)}.")
         if as_chair:
             lines.append(
-                "You are receiving this as Chair of Governors because the review is more than four weeks overdue."
+                "You are receiving this as Chair of Governors because the review is four weeks or more overdue."
             )
         recipient = recipient_for(person)
         if gaps:

@@ -144,6 +144,29 @@ def test_overdue_review_prompts_are_a_week_after_the_last_one(core: Core, clock:
     assert prompt_due(due, dt.date(2028, 1, 11), dt.date(2028, 1, 4))
 
 
+def test_a_review_due_in_the_summer_holiday_reaches_the_chair_four_weeks_into_term(
+    core: Core, clock: ManualClock
+) -> None:
+    """Reviewed on Wednesday 5 August 2026, due Thursday 5 August 2027, in the summer holiday (22 July-1 September).
+    The head first hears it is overdue on the first day back, Thursday 2 September; the chair was told the same
+    morning (28 days after the due date), before the head had any chance to do it. Now four weeks into term."""
+    clock.set(dt.datetime(2026, 8, 5, 10, 0, tzinfo=LONDON))
+    core.schedule.reviews.mark_reviewed("social-media", reviewer="Alex Head")
+    day = dt.date(2027, 8, 30)
+    while day <= dt.date(2027, 10, 8):
+        clock.set(dt.datetime.combine(day, dt.time(8, 30), tzinfo=LONDON))
+        core.schedule.run_due()
+        day += dt.timedelta(days=1)
+    with core.db.session() as session:
+        rows = session.scalars(select(OutboxRow).where(OutboxRow.kind == "review_prompt").order_by(OutboxRow.id))
+        sent = [(core.outbox.message(row).recipient.address, row.created_at.astimezone(LONDON)) for row in rows]
+    head = [f"{when:%a %d %b}" for who, when in sent if who == "U0HEAD0001"]
+    chair = [f"{when:%a %d %b}" for who, when in sent if who == "U0CHAIR001"]
+    assert head == ["Thu 02 Sep", "Thu 09 Sep", "Thu 16 Sep", "Thu 23 Sep", "Thu 30 Sep", "Thu 07 Oct"]
+    assert chair == ["Thu 30 Sep", "Thu 07 Oct"]
+    assert "because the review is four weeks or more overdue" in queued(core, "review_prompt")[-1].text
+
+
 def test_the_chair_recording_the_heads_new_version_joins_the_heads_review(core: Core, clock: ManualClock) -> None:
     """The head records "reviewed and updated" to 2027.1; the chair, co-signing, records 2027.1 too (the same day,
     or at the governors' meeting weeks later): one review with both names and notes, not a second one marked "no
