@@ -1,7 +1,8 @@
 """Annual (or other cycle) policy reviews: when each policy is due, prompts to its owner, and recording a review.
 
 The due date is the last review (or the adoption date) plus the policy's cycle. The owner (the headteacher) is
-prompted 30 and 7 days before, on the day, then weekly while overdue, a week after the last prompt (not in weeks
+prompted 30 and 7 days before, on the day, then weekly while overdue (an owner recorded as away is prompted on
+their first school day back), a week after the last prompt (not in weeks
 from the due date, which put a prompt found overdue on a Wednesday and the next on the Monday); from four weeks
 overdue the Chair of Governors gets each prompt too (counted from the first school day on or after the due date, so
 a review due in a holiday gives the owner four weeks of term, as any other). Prompts are staff messages: school
@@ -313,14 +314,16 @@ class Reviews:
             if not prompt_due(due, today, previous.sent_on if previous else None):
                 continue  # not yet, or this prompt already went out
             seq = previous.seq + 1 if previous else 0
-            owners = People.with_role(session, policy.owner, on=today)
+            # An owner away (leave, illness) is prompted on their first school day back; the chair's prompts go on.
+            owners = [p for p in People.with_role(session, policy.owner, on=today) if not p.is_away(today)]
             # Four weeks from the first school day the owner could be told it is overdue: a review due in the summer
             # holiday is not the chair's on the first day back, when the owner hears it is overdue for the first time.
             chair_from = self.quiet.next_school_day(due) + CHAIR_AFTER
             chairs = People.with_role(session, "chair_of_governors", on=today) if today >= chair_from else []
             if not owners and not chairs:
-                log.warning("no one holds the role %r to prompt about reviewing %s", policy.owner, policy.id)
-                continue
+                if not People.with_role(session, policy.owner, on=today):
+                    log.warning("no one holds the role %r to prompt about reviewing %s", policy.owner, policy.id)
+                continue  # (or they are away: the prompt waits for them)
             gaps = self._gaps(session, status.last_reviewed)
             mark_sent(session, series, seq, now, today)
             for person, as_chair in [(p, False) for p in owners] + [(p, True) for p in chairs]:

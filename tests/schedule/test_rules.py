@@ -167,6 +167,25 @@ def test_a_review_due_in_the_summer_holiday_reaches_the_chair_four_weeks_into_te
     assert "because the review is four weeks or more overdue" in queued(core, "review_prompt")[-1].text
 
 
+def test_a_head_away_is_prompted_to_review_on_their_first_day_back(core: Core, clock: ManualClock) -> None:
+    """Due Thursday 5 August 2027: the 30-days-before prompt (Tuesday 6 July) found the head away until Friday 9 July,
+    and was the only prompt before the summer holiday. It now waits for Monday 12 July, their first day back."""
+    clock.set(dt.datetime(2026, 8, 5, 10, 0, tzinfo=LONDON))
+    core.schedule.reviews.mark_reviewed("social-media", reviewer="Alex Head")
+    core.people.set_away("Alex Head", dt.date(2027, 7, 9))
+    day = dt.date(2027, 7, 1)
+    while day <= dt.date(2027, 7, 21):
+        clock.set(dt.datetime.combine(day, dt.time(8, 30), tzinfo=LONDON))
+        core.schedule.run_due()
+        day += dt.timedelta(days=1)
+    with core.db.session() as session:
+        rows = session.scalars(select(OutboxRow).where(OutboxRow.kind == "review_prompt"))
+        sent = [f"{row.created_at.astimezone(LONDON):%a %d %b}" for row in rows]
+    assert sent == ["Mon 12 Jul"]
+    [prompt] = queued(core, "review_prompt")
+    assert "is due for its annual review on Thursday 5 August 2027, in 24 days." in prompt.text
+
+
 def test_the_chair_recording_the_heads_new_version_joins_the_heads_review(core: Core, clock: ManualClock) -> None:
     """The head records "reviewed and updated" to 2027.1; the chair, co-signing, records 2027.1 too (the same day,
     or at the governors' meeting weeks later): one review with both names and notes, not a second one marked "no
