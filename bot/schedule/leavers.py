@@ -148,13 +148,16 @@ class Leavers:
 
     @staticmethod
     def _asked(session: Session, leaver: Person, day: dt.date) -> list[Person]:
-        """Who is asked to change a leaver's passwords: the admin, or, failing one (the admin is the leaver), the
-        headteacher."""
-        for role in ("admin", "headteacher"):
-            people = [p for p in People.with_role(session, role, on=day) if p.id != leaver.id]
-            if people:
-                return people
-        return []
+        """Who is asked to change a leaver's passwords: the admin, or, failing one at work (the admin is the leaver,
+        or away), the headteacher: "immediately" cannot wait for someone on leave. With both away, they are asked
+        all the same."""
+        roles = ("admin", "headteacher")
+        holders = [[p for p in People.with_role(session, role, on=day) if p.id != leaver.id] for role in roles]
+        for people in holders:
+            at_work = [p for p in people if not p.is_away(day)]
+            if at_work:
+                return at_work
+        return next((people for people in holders if people), [])
 
     def who_is_asked(self, name: str, day: dt.date) -> str:
         """How the command line names who will be asked on `day`: "the admin", "the headteacher", or nobody."""

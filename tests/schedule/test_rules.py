@@ -699,6 +699,21 @@ def test_leaver_prompt_to_admin_until_confirmed(core: Core, clock: ManualClock) 
         core.schedule.leavers.confirm("Nobody Here", "Pat Office")
 
 
+def test_with_the_admin_away_the_headteacher_is_asked_about_a_leavers_passwords(core: Core, clock: ManualClock) -> None:
+    """The policy says "immediately": a prompt to an admin on leave waited for weeks. The head is asked instead, and
+    the admin again once back."""
+    core.people.set_away("Pat Office", dt.date(2026, 11, 26))
+    core.people.set_leave_date("Jo Teacher", dt.date(2026, 11, 25))
+    assert core.schedule.leavers.who_is_asked("Jo Teacher", dt.date(2026, 11, 25)) == "the headteacher"
+    core.schedule.run_due()
+    clock.advance(days=2)  # Friday 27 November: Pat is back
+    core.schedule.run_due()
+    assert [m.recipient.address for m in queued(core, "leaver_passwords")] == ["U0HEAD0001", "U0ADMIN001"]
+    core.people.set_away("Alex Head", dt.date(2026, 12, 31))
+    core.people.set_away("Pat Office", dt.date(2026, 12, 31))  # both away: asked all the same, not nobody
+    assert core.schedule.leavers.who_is_asked("Jo Teacher", dt.date(2026, 11, 30)) == "the admin"
+
+
 def test_a_leave_date_in_the_holiday_is_asked_about_on_the_last_school_day_before(
     core: Core, clock: ManualClock
 ) -> None:
