@@ -281,9 +281,10 @@ class Reviews:
         self, session: Session, policy: Policy, new_version: str | None, today: dt.date
     ) -> PolicyReview | None:
         """The review already recorded that this recording is part of: one with the same outcome today, or the last
-        review while the next review's prompts have not begun, when this names the same new version or none ("no
-        changes needed": the chair co-signing at the governors' meeting what the head recorded). One review, not a
-        second one that would also move the next due date. A new version after a "no changes" review is a new one."""
+        review in the first half of its cycle, before the next review's prompts begin, when this names the same new
+        version or none ("no changes needed": the chair co-signing at the governors' meeting what the head
+        recorded). One review, not a second one that would also move the next due date. A new version after a "no
+        changes" review is a new one."""
         same = PolicyReview.no_changes if new_version is None else PolicyReview.new_version == new_version
         today_review = session.scalar(
             select(PolicyReview).where(PolicyReview.policy_id == policy.id, PolicyReview.reviewed_on == today, same)
@@ -294,8 +295,13 @@ class Reviews:
         if last is None or (new_version is not None and last.new_version != new_version):
             return None
         years = CYCLE_YEARS.get(policy.review_cycle)
-        next_prompt = add_years(last.reviewed_on, years) - dt.timedelta(days=BEFORE_DAYS[0]) if years else None
-        return last if next_prompt is None or today < next_prompt else None
+        if not years:
+            return last
+        # Co-signing comes within a term or so; later in the cycle it is the next review done early (at the June
+        # governors' meeting for one due in August): recorded as a new review, not "already recorded" last year.
+        next_prompt = add_years(last.reviewed_on, years) - dt.timedelta(days=BEFORE_DAYS[0])
+        halfway = last.reviewed_on + (add_years(last.reviewed_on, years) - last.reviewed_on) / 2
+        return last if today < min(next_prompt, halfway) else None
 
     # --- prompts ---
     def run_due(self, session: Session, now: dt.datetime) -> int:

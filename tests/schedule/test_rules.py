@@ -211,6 +211,23 @@ def test_the_chair_recording_the_heads_new_version_joins_the_heads_review(core: 
         assert [r.no_changes for r in session.query(PolicyReview).order_by(PolicyReview.id)] == [False, True]
 
 
+def test_a_review_done_early_late_in_the_cycle_is_a_new_review(core: Core, clock: ManualClock) -> None:
+    """Reviewed on 5 August 2026, due 5 August 2027; the head reviews it early, at the governors' meeting on Monday
+    28 June 2027. It was said to be 'Already recorded ... on Wednesday 5 August 2026; nothing more to do', the due
+    date stayed in August and the prompts came in July all the same."""
+    from bot.schedule.models import PolicyReview
+
+    reviews = core.schedule.reviews
+    clock.set(dt.datetime(2026, 8, 5, 10, 0, tzinfo=LONDON))
+    reviews.mark_reviewed("social-media", reviewer="Alex Head")
+    clock.set(dt.datetime(2027, 6, 28, 18, 0, tzinfo=LONDON))
+    status = reviews.mark_reviewed("social-media", reviewer="Alex Head")
+    assert status.already_on is None and status.joined is None
+    assert status.next_due == dt.date(2028, 6, 28)
+    with core.db.session() as session:
+        assert session.query(PolicyReview).count() == 2
+
+
 @pytest.mark.parametrize("head_version", ["2027.1", None])
 def test_the_chair_saying_no_changes_later_joins_the_heads_review(
     core: Core, clock: ManualClock, head_version: str | None
