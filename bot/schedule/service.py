@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.schedule.acks import Acks
+from bot.schedule.common import long_date
 from bot.schedule.leavers import Leavers
 from bot.schedule.photos import Photos
 from bot.schedule.quiet import QuietHours
@@ -70,6 +71,26 @@ class ScheduleService:
                 counts[name] = self._run_rule(name, rule, now)
         counts["escalations"] = escalations
         return counts
+
+    def not_now(self) -> str | None:
+        """Why no staff reminder can go out at this moment (None: they can), for whoever runs the schedule by hand:
+        "Queued: reviews 0, acks 0..." on a Saturday, or at 07:45, reads as if nothing were due."""
+        school = self.core.school
+        local = self.quiet.local(self.core.clock.now())
+        today, now = local.date(), local.time().replace(tzinfo=None)
+        window = school.quiet_hours
+        times = f"{school.reminder_time:%H:%M} (pictures on phones at {school.end_of_day:%H:%M})"
+        if self.quiet.is_school_day(today) and now < school.reminder_time:
+            return f"Staff reminders go out on school days from {times}: today's have not started yet."
+        if self.quiet.is_school_day(today) and now < window.end:
+            return None
+        following = long_date(self.quiet.next_school_day(today + dt.timedelta(days=1)))
+        if self.quiet.is_school_day(today):
+            why = f"it is after {window.end:%H:%M}, when staff are no longer sent reminders"
+        else:
+            holiday = next((h.name for h in school.holidays if h.start <= today <= h.end), None)
+            why = f"{long_date(today)} is not a school day ({holiday or 'a weekend'})"
+        return f"No staff reminders now: {why}. They next go out on {following}, from {times}."
 
     def _run_rule(self, name: str, rule: Callable[[Session, dt.datetime], int], now: dt.datetime) -> int:
         try:

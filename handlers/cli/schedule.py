@@ -152,6 +152,9 @@ def _run_due(args: argparse.Namespace) -> int:
     schedule = make_core().schedule
     counts = schedule.run_due()
     print("Queued: " + ", ".join(f"{name} {count}" for name, count in counts.items()) + ".")
+    why = schedule.not_now()
+    if why:
+        print(why)
     if schedule.failed:  # the rest ran; the log has the error
         print(f"Failed: {', '.join(schedule.failed)}. The log has the error; the next run tries again.")
         return 1

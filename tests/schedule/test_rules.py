@@ -583,6 +583,25 @@ def test_no_staff_reminders_outside_hours_or_at_weekends(core: Core, clock: Manu
 
 
 # --- photos and leavers ---
+def test_running_the_schedule_by_hand_says_why_no_reminders_go_out_now(core: Core, clock: ManualClock) -> None:
+    """`policybot schedule run-due` on a Saturday said only "Queued: reviews 0, acks 0, ...", as if nothing were due."""
+    said = {}
+    for when in ("2026-11-28 10:00", "2026-11-30 07:45", "2026-11-30 10:00", "2026-11-30 18:30", "2026-12-24 09:00"):
+        clock.set(dt.datetime.fromisoformat(when).replace(tzinfo=LONDON))
+        said[when] = core.schedule.not_now()
+    assert said == {
+        "2026-11-28 10:00": "No staff reminders now: Saturday 28 November 2026 is not a school day (a weekend). They "
+        "next go out on Monday 30 November 2026, from 08:30 (pictures on phones at 15:30).",
+        "2026-11-30 07:45": "Staff reminders go out on school days from 08:30 (pictures on phones at 15:30): today's "
+        "have not started yet.",
+        "2026-11-30 10:00": None,
+        "2026-11-30 18:30": "No staff reminders now: it is after 18:00, when staff are no longer sent reminders. They "
+        "next go out on Tuesday 1 December 2026, from 08:30 (pictures on phones at 15:30).",
+        "2026-12-24 09:00": "No staff reminders now: Thursday 24 December 2026 is not a school day (Christmas "
+        "holiday). They next go out on Monday 4 January 2027, from 08:30 (pictures on phones at 15:30).",
+    }
+
+
 def test_photos_reminded_at_end_of_day_until_confirmed(core: Core, clock: ManualClock) -> None:
     jo = pid(core, "Jo Teacher")
     reply = core.schedule.photos.record(jo, note="sports day")
