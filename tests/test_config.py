@@ -50,6 +50,8 @@ def test_sample_school_file_loads(school_file: Path = Path(__file__).parent.pare
     assert school.is_school_day(dt.date(2026, 11, 25))
     assert not school.is_school_day(dt.date(2026, 11, 28))  # Saturday
     assert not school.is_school_day(dt.date(2026, 12, 23))  # Christmas holiday
+    # Bank holidays in term time: no reminders on Good Friday or the early May bank holiday.
+    assert not school.is_school_day(dt.date(2027, 3, 26)) and not school.is_school_day(dt.date(2027, 5, 3))
 
 
 @pytest.mark.parametrize(
@@ -127,7 +129,7 @@ SAMPLE = (Path(__file__).parent.parent / "school.example.yaml").read_text(encodi
          ", line 10: this line is indented differently from the lines around it"),
         ("timezone:", "timezon:", ", line 5: 'timezon' is not a setting this file knows: did you mean 'timezone'?"),
         ("slack_user_id: U0STAFF001", "slack_id: U0STAFF001",
-         ", line 52, the 6th person (Jo Teacher): 'slack_id' is not a setting this file knows: did you mean"),
+         ", line 53, the 6th person (Jo Teacher): 'slack_id' is not a setting this file knows: did you mean"),
         ("alert_contents: full", "alert_contents: full\nalert_contents: contentless",
          ", line 31: 'alert_contents' is written twice (lines 30 and 31): keep only one"),
         ("name: Stokes Wood Primary School", "name:", ", line 4: name is blank: write it after the colon"),
@@ -137,13 +139,13 @@ SAMPLE = (Path(__file__).parent.parent / "school.example.yaml").read_text(encodi
         ("start: 2026-12-21", "start: 21/12/2026", ", line 39, the 1st holiday (Christmas holiday), start: "
          "'21/12/2026' is not a date: write it as YYYY-MM-DD (for 21/12/2026: 2026-12-21)"),
         ("Dana Lead, roles: [dsl", "Dana Lead, roles: [dls",
-         ", line 48, the 2nd person (Dana Lead), roles: 'dls' is not a role: write one of staff, dsl,"),
+         ", line 49, the 2nd person (Dana Lead), roles: 'dls' is not a role: write one of staff, dsl,"),
         ("    title: the Headteacher", "    name: Alex Head",
          ", line 12, the contact headteacher: title is missing: add it, as  title: ..."),
-        ("Jo Teacher", "Dana Lead", ", line 46, people: Dana Lead is listed twice (the 2nd and the 6th person): "
+        ("Jo Teacher", "Dana Lead", ", line 47, people: Dana Lead is listed twice (the 2nd and the 6th person): "
          "keep one entry, with all their roles in it"),
         ("slack_user_id: U0STAFF001", "telegram_chat_id: abc",
-         ", line 52, the 6th person (Jo Teacher), telegram_chat_id: 'abc' is not a whole number"),
+         ", line 53, the 6th person (Jo Teacher), telegram_chat_id: 'abc' is not a whole number"),
     ],
 )
 def test_a_school_file_broken_in_notepad_says_line_entry_and_how_to_write_it(

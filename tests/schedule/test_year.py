@@ -163,7 +163,7 @@ OVERDUE_2026 = ["2026-11-25 10:00", *at("08:30", "2026-12-02", "2026-12-09", "20
 DUE_2027 = at("08:30", "2027-11-16", "2027-12-09", "2027-12-16", "2028-01-04", "2028-01-11", "2028-01-18")
 
 # Campaign from Wednesday 10 March: day 0; day 3 is a Saturday -> Monday 15th; day 7 (Wed 17th) is only 2 school
-# days after that, so Thu 18th; day 14 Wed 24th (GMT). Clocks go forward on 28 March; Easter holiday 29 Mar-9 Apr.
+# days after that, so Thu 18th; day 14 Wed 24th (GMT). Clocks go forward on 28 March; Easter holiday 26 Mar-9 Apr.
 # The missed reminder goes on the first day back (Mon 12 Apr); Wed 14th would be 2 school days later, so Thu 15th;
 # then the weekly Wednesdays resume (BST, still 08:30 local).
 CAMPAIGN = at("08:30", "2027-03-10", "2027-03-15", "2027-03-18", "2027-03-24", "2027-04-12", "2027-04-15")
