@@ -6,8 +6,9 @@ their first school day back), a week after the last prompt (not in weeks
 from the due date, which put a prompt found overdue on a Wednesday and the next on the Monday); from four weeks
 overdue the Chair of Governors gets each prompt too (counted from the first school day on or after the due date, so
 a review due in a holiday gives the owner four weeks of term, as any other). Prompts are staff messages: school
-days only, at the school's reminder time, so a prompt whose day falls in a holiday goes out on the first school day
-after it (missed ones are not stacked up).
+days only, at the school's reminder time: one before the due date whose day falls in a weekend or holiday goes out
+on the last school day before it (a review due in the summer holiday is prompted before the school breaks up), the
+due day's and the overdue ones on the first school day after it (missed ones are not stacked up).
 """
 
 from __future__ import annotations
@@ -69,24 +70,28 @@ def add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
-def prompt_index(due: dt.date, day: dt.date) -> int | None:
+Before = tuple[dt.date, dt.date]  # the days the 30-days-before and 7-days-before prompts go
+
+
+def prompt_index(due: dt.date, day: dt.date, before: Before | None = None) -> int | None:
     """Which prompt `day` belongs to: 0 = 30 days before, 1 = 7 days before, 2 = the due day or after it."""
-    if day < due - dt.timedelta(days=BEFORE_DAYS[0]):
+    before = before or (due - dt.timedelta(days=BEFORE_DAYS[0]), due - dt.timedelta(days=BEFORE_DAYS[1]))
+    if day < before[0]:
         return None
-    if day < due - dt.timedelta(days=BEFORE_DAYS[1]):
+    if day < before[1]:
         return 0
     if day < due:
         return 1
     return 2
 
 
-def prompt_due(due: dt.date, day: dt.date, last: dt.date | None) -> bool:
+def prompt_due(due: dt.date, day: dt.date, last: dt.date | None, before: Before | None = None) -> bool:
     """Whether a prompt is due on `day`, the last one having gone on `last` (None: none yet): the first of each
     stage (30 days before, 7 days before, due), then, once due, a week after the last prompt."""
-    index = prompt_index(due, day)
+    index = prompt_index(due, day, before)
     if index is None:
         return False
-    if last is None or index > (prompt_index(due, last) or 0):
+    if last is None or index > (prompt_index(due, last, before) or 0):
         return True
     return index == 2 and (day - last).days >= 7
 
@@ -317,7 +322,14 @@ class Reviews:
                 continue
             series = f"review:{policy.id}:{due.isoformat()}"
             previous = last_sent(session, series)
-            if not prompt_due(due, today, previous.sent_on if previous else None):
+            # A prompt before the due date that falls in a holiday goes on the last school day before it: after the
+            # holiday it would come too late, or a day before the next one (a review due on 10 September was
+            # prompted "in 8 days" on the first day back and "in 7 days" the next morning).
+            before = (
+                self.quiet.previous_school_day(due - dt.timedelta(days=BEFORE_DAYS[0])),
+                self.quiet.previous_school_day(due - dt.timedelta(days=BEFORE_DAYS[1])),
+            )
+            if not prompt_due(due, today, previous.sent_on if previous else None, before):
                 continue  # not yet, or this prompt already went out
             seq = previous.seq + 1 if previous else 0
             # An owner away (leave, illness) is prompted on their first school day back; the chair's prompts go on.

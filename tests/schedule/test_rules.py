@@ -167,6 +167,37 @@ def test_a_review_due_in_the_summer_holiday_reaches_the_chair_four_weeks_into_te
     assert "because the review is four weeks or more overdue" in queued(core, "review_prompt")[-1].text
 
 
+@pytest.mark.parametrize(
+    ("reviewed", "expected"),
+    [
+        # Due Thursday 5 August, in the summer holiday (22 July-1 September): 7 days before is in it, so the head is
+        # told on the last day of term, not first "28 days overdue" on the first day back.
+        ("2026-08-05", ["Tue 06 Jul: in 30 days", "Wed 21 Jul: in 15 days", "Thu 02 Sep: 28 days overdue",
+                        "Thu 09 Sep: 35 days overdue"]),
+        # Due Friday 10 September: 30 days before is in the holiday. It went on the first day back ("in 8 days"),
+        # and the 7-days-before prompt the next morning.
+        ("2026-09-10", ["Wed 21 Jul: in 51 days", "Fri 03 Sep: in 7 days", "Fri 10 Sep: today"]),
+    ],
+)
+def test_prompts_before_a_review_due_around_the_summer_holiday_go_before_it(
+    core: Core, clock: ManualClock, reviewed: str, expected: list[str]
+) -> None:
+    import re
+
+    clock.set(dt.datetime.combine(dt.date.fromisoformat(reviewed), dt.time(10), tzinfo=LONDON))
+    core.schedule.reviews.mark_reviewed("social-media", reviewer="Alex Head")
+    day = dt.date(2027, 7, 1)
+    while day <= dt.date(2027, 9, 10):
+        clock.set(dt.datetime.combine(day, dt.time(8, 30), tzinfo=LONDON))
+        core.schedule.run_due()
+        day += dt.timedelta(days=1)
+    with core.db.session() as session:
+        rows = session.scalars(select(OutboxRow).where(OutboxRow.kind == "review_prompt").order_by(OutboxRow.id))
+        sent = [(row.created_at.astimezone(LONDON), core.outbox.message(row).text) for row in rows]
+    said = [re.search(r"in \d+ days|today|\d+ days overdue", text) for _, text in sent]
+    assert [f"{when:%a %d %b}: {m.group() if m else ''}" for (when, _), m in zip(sent, said, strict=True)] == expected
+
+
 def test_a_head_away_is_prompted_to_review_on_their_first_day_back(core: Core, clock: ManualClock) -> None:
     """Due Thursday 5 August 2027: the 30-days-before prompt (Tuesday 6 July) found the head away until Friday 9 July,
     and was the only prompt before the summer holiday. It now waits for Monday 12 July, their first day back."""
@@ -181,8 +212,8 @@ def test_a_head_away_is_prompted_to_review_on_their_first_day_back(core: Core, c
     with core.db.session() as session:
         rows = session.scalars(select(OutboxRow).where(OutboxRow.kind == "review_prompt"))
         sent = [f"{row.created_at.astimezone(LONDON):%a %d %b}" for row in rows]
-    assert sent == ["Mon 12 Jul"]
-    [prompt] = queued(core, "review_prompt")
+    assert sent == ["Mon 12 Jul", "Wed 21 Jul"]  # (then the 7-days-before prompt, on the last day of term)
+    prompt = queued(core, "review_prompt")[0]
     assert "is due for its annual review on Thursday 5 August 2027, in 24 days." in prompt.text
 
 
