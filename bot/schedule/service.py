@@ -17,11 +17,11 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.schedule.acks import Acks
-from bot.schedule.common import long_date
 from bot.schedule.leavers import Leavers
 from bot.schedule.photos import Photos
 from bot.schedule.quiet import QuietHours
 from bot.schedule.reviews import Reviews
+from bot.wording import long_date
 
 if TYPE_CHECKING:
     from bot.core import Core
