@@ -44,6 +44,12 @@ def _column(heading: str) -> str:
     return _CSV_ALIASES.get(key, key)
 
 
+def starts_again(start_date: dt.date | None, leave_date: dt.date | None) -> bool:
+    """Whether a start date given for someone with a leave date means they are back (re-hired): it is on or after
+    the leave date (their first day away). Their leave date then no longer holds."""
+    return start_date is not None and leave_date is not None and start_date >= leave_date
+
+
 class PeopleError(Exception):
     """A problem with people data, worded for the person managing it."""
 
@@ -199,6 +205,8 @@ class People:
         person.telegram_chat_id = entry.telegram_chat_id or person.telegram_chat_id
         person.start_date = entry.start_date or person.start_date
         person.leave_date = entry.leave_date or person.leave_date
+        if entry.leave_date is None and starts_again(entry.start_date, person.leave_date):
+            person.leave_date = None  # re-hired: the old leave date would count them as gone, never reminded
         person.set_roles(entry.roles)
         session.flush()
         return person

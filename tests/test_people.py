@@ -204,6 +204,19 @@ def test_leaver_is_not_current_from_leave_date(core: Core) -> None:
     assert not person.is_current(dt.date(2026, 12, 18))
 
 
+def test_a_leaver_hired_again_is_current_from_their_new_start_date(core: Core) -> None:
+    """Jo left in July; `people add "Jo Teacher" --start 2026-09-01` kept the old leave date, so Jo counted as gone
+    (never reminded, missing from the acceptance table). A start date before the leave date is only a correction."""
+    core.people.set_leave_date("Jo Teacher", dt.date(2026, 7, 22))
+    with core.db.session() as session:
+        core.people.upsert(session, person_entry(name="Jo Teacher", roles=["staff"], start_date="2026-06-01"))
+    assert core.people.leave_date("Jo Teacher") == dt.date(2026, 7, 22)
+    with core.db.session() as session:
+        jo = core.people.upsert(session, person_entry(name="Jo Teacher", roles=["staff"], start_date="2026-09-01"))
+        assert jo.leave_date is None and jo.is_current(dt.date(2026, 11, 25))
+    assert "Jo Teacher" in {r.name for r in core.schedule.acks.compliance()}
+
+
 def test_a_change_in_the_school_file_after_the_first_run_is_pointed_out(core: Core) -> None:
     """The file only adds new people, so a new role or leave date written there later does nothing: say so."""
     assert core.people.differing_from(core.school.people) == []

@@ -120,8 +120,14 @@ def _add(args: argparse.Namespace) -> int:
             email=args.email,
             start_date=args.start_date,
         )
+        was_leaving = existing.leave_date if existing else None
         person = core.people.upsert(session, entry)
         print(f"{'Updated' if existing else 'Added'} {person.name} ({', '.join(sorted(person.roles))}).")
+        if was_leaving and person.leave_date is None and person.start_date:
+            from bot.wording import long_date
+
+            print(f"{person.name} was recorded as leaving on {long_date(was_leaving)}. Starting again on "
+                  f"{long_date(person.start_date)}, they are no longer recorded as leaving.")
     return 0
 
 

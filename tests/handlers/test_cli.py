@@ -123,6 +123,13 @@ def test_people_commands_round_trip(tmp_path: Path, run: InProcess) -> None:
             "Kim New leaves on Thursday 22 July 2027, their first day away. The admin will be asked on "
             "Wednesday 21 July 2027, their last school day, to change the passwords"
         )
+    # Hired again: the start date clears the leave date, and says so.
+    again = run("people", "add", "Kim New", "--start", "2027-09-02")
+    assert again.stdout.splitlines()[1] == (
+        "Kim New was recorded as leaving on Thursday 22 July 2027. Starting again on Thursday 2 September 2027, "
+        "they are no longer recorded as leaving."
+    )
+    assert "Kim New: Deputy Designated Safeguarding Lead, Staff  slack U0KIM\n" in run("people", "list").stdout
 
 
 def test_recording_that_the_last_holder_of_a_role_leaves_says_so(tmp_path: Path, run: InProcess) -> None:
