@@ -33,3 +33,8 @@ def upper_first(text: str) -> str:
 def long_date(day: dt.date) -> str:
     """'Tuesday 20 April 2027': unambiguous for a UK reader."""
     return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def long_date_time(moment: dt.datetime) -> str:
+    """'Friday 27 November 2026 at 16:48': `moment` as given (convert it to the school's time zone first)."""
+    return f"{long_date(moment.date())} at {moment:%H:%M}"

@@ -13,3 +13,12 @@ def test_a_count_agrees_with_its_noun() -> None:
 
 def test_and_list() -> None:
     assert [and_list(items) for items in ([], ["A"], ["A", "B"], ["A", "B", "C"])] == ["", "A", "A and B", "A, B and C"]
+
+
+def test_a_date_and_time_in_the_long_form() -> None:
+    import datetime as dt
+
+    from bot.wording import long_date_time
+
+    assert long_date_time(dt.datetime(2026, 11, 27, 16, 48)) == "Friday 27 November 2026 at 16:48"
+    assert long_date_time(dt.datetime(2027, 1, 4, 9, 5)) == "Monday 4 January 2027 at 09:05"

@@ -104,6 +104,12 @@ def no_slack_lines(names: list[str], what: str, *, on_slack: bool) -> list[str]:
     return lines
 
 
+def spreadsheet_text(cell: str) -> str:
+    """A typed text (a name) for a CSV cell, with a leading apostrophe when it starts as a formula would (= + - @, or a
+    tab or carriage return): a spreadsheet opening the file shows it as text instead of running it."""
+    return f"'{cell}" if cell.startswith(("=", "+", "-", "@", "\t", "\r")) else cell
+
+
 def is_older(version: str, than: str) -> bool:
     """Whether `version` comes before `than` as dotted numbers ("2021.1" < "2026.1", "2026.2" < "2026.10"). Versions
     that are not dotted numbers ("Spring 2026") cannot be ordered: never older by this test."""
@@ -540,22 +546,27 @@ class Acks:
         return rows
 
     def write_csv(self, path: Path, policy_id: str | None = None) -> int:
+        """The compliance table as CSV: dates ISO, times ISO in the school's time zone (as the table shows them),
+        and names kept from being read as spreadsheet formulas."""
         rows = self.compliance(policy_id)
+        tz = self.core.school.tz
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(
                 ["policy", "version", "name", "joined", "acknowledged_at", "reminders_sent", "recorded_by"]
             )
             for row in rows:
+                when = row.acknowledged_at
+                accepted = when.astimezone(tz).isoformat(timespec="seconds") if when else ""
                 writer.writerow(
                     [
-                        row.policy_id,
-                        row.version,
-                        row.name,
+                        spreadsheet_text(row.policy_id),
+                        spreadsheet_text(row.version),
+                        spreadsheet_text(row.name),
                         row.joined_on.isoformat(),
-                        row.acknowledged_at.isoformat(timespec="seconds") if row.acknowledged_at else "",
+                        accepted,
                         row.reminders_sent,
-                        row.recorded_by or "",
+                        spreadsheet_text(row.recorded_by or ""),
                     ]
                 )
         return len(rows)

@@ -80,6 +80,7 @@ def register(commands: Any) -> None:
 
 def _list(args: argparse.Namespace) -> int:
     from bot.people import ROLE_LABELS, People
+    from bot.wording import long_date
     from handlers.cli.common import make_core
 
     core = make_core()
@@ -90,9 +91,11 @@ def _list(args: argparse.Namespace) -> int:
             print("Nobody yet. Add people with `policybot people add NAME --role staff`.")
         for person in everyone:
             roles = ", ".join(ROLE_LABELS[r] for r in sorted(person.roles)) or "no role"
-            extra = f"  (leaves {person.leave_date})" if person.leave_date else ""
+            extra = ""
+            if person.leave_date:
+                extra = f"  ({'left' if person.leave_date <= today else 'leaves'} on {long_date(person.leave_date)})"
             if person.away_until and person.away_until >= today:
-                extra += f"  (away until {person.away_until})"
+                extra += f"  (away until {long_date(person.away_until)})"
             slack = f"  slack {person.slack_user_id}" if person.slack_user_id else ""
             print(f"{person.name}: {roles}{slack}{extra}")
     differing = core.people.differing_from(core.school.people)

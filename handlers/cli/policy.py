@@ -208,7 +208,9 @@ def _gaps(args: argparse.Namespace) -> int:
     )
     rows = gap_counts(core, since)
     if not rows:
-        print("No unanswered questions" + (f" since {args.since}." if args.since else " yet."))
+        from bot.wording import long_date
+
+        print("No unanswered questions" + (f" since {long_date(args.since)}." if args.since else " yet."))
         return 0
     print("Questions the policy could not answer (times asked):")
     for question, count in rows:

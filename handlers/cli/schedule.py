@@ -62,13 +62,15 @@ def _acks_record(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from bot.wording import long_date
     from handlers.cli.common import make_core
 
     statuses = make_core().schedule.reviews.status()
     if not statuses:
         print("No policies loaded.")
     for s in statuses:  # an overdue one says "OVERDUE by ..." in its state: once is enough
-        print(f"{s.title} [{s.policy_id}] version {s.version}, last reviewed {s.last_reviewed}: {s.state}.")
+        print(f"{s.title} [{s.policy_id}] version {s.version}, last reviewed {long_date(s.last_reviewed)}: "
+              f"{s.state}.")
         if s.unpublished:
             print("  To publish it: `policybot policy publish FILE`.")
     return 0
@@ -115,6 +117,7 @@ def _publish(args: argparse.Namespace) -> int:
 
 
 def _acks_report(args: argparse.Namespace) -> int:
+    from bot.wording import long_date_time
     from handlers.cli.common import make_core
 
     core = make_core()
@@ -133,13 +136,13 @@ def _acks_report(args: argparse.Namespace) -> int:
                 print("  Nobody is reminded about this version: it has not been published. "
                       "`policybot policy publish FILE` asks staff to read and accept it.")
         accepted = row.acknowledged_at.astimezone(tz) if row.acknowledged_at else None  # the school's own time
-        when = f"accepted {accepted:%Y-%m-%d %H:%M %Z}" if accepted else "NOT YET"
+        when = f"accepted {long_date_time(accepted)}" if accepted else "NOT YET"
         by = f"  recorded by {row.recorded_by}" if accepted and row.recorded_by else ""
         if not accepted and row.reminded and not row.on_slack:  # reminders could reach nobody: none are sent
-            print(f"  {row.name:<30} {when:<32} no Slack id, so not reminded: when they have read it, "
+            print(f"  {row.name:<30} {when:<45} no Slack id, so not reminded: when they have read it, "
                   f"`policybot acks record \"{row.name}\" --by YOUR NAME`")
             continue
-        print(f"  {row.name:<30} {when:<32} reminders sent: {row.reminders_sent}{by}")
+        print(f"  {row.name:<30} {when:<45} reminders sent: {row.reminders_sent}{by}")
     if args.csv:
         count = acks.write_csv(args.csv, args.policy)
         print(f"Wrote {count} rows to {args.csv}.")

@@ -269,5 +269,10 @@ def test_someone_away_is_shown_with_where_reports_go_meanwhile(tmp_path: Path, r
     assert "go to Sam Deputy" in away.stdout
     assert "They are not reminded to read and accept the policies while away" in away.stdout
     [dana] = [line for line in run("people", "list").stdout.splitlines() if line.startswith("Dana")]
-    assert dana.endswith("  (away until 2099-01-02)")
+    assert dana.endswith("  (away until Friday 2 January 2099)")
+    run("people", "leave", "Jo Teacher", "--on", "2099-07-17")
+    run("people", "leave", "Pat Office", "--on", "2020-07-17")
+    listed = run("people", "list").stdout
+    assert "Jo Teacher: Staff  slack U0STAFF001  (leaves on Friday 17 July 2099)\n" in listed
+    assert "Pat Office: Administrator, Staff  slack U0ADMIN001  (left on Friday 17 July 2020)\n" in listed
     assert run("people", "away", "Dana Lead", "--until", "2001-01-01").returncode == 1

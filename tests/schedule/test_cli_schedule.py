@@ -27,7 +27,9 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_status_review_publish_and_report(cli: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["policy", "status"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Social Media Policy [social-media] version 2022.1, last reviewed 2022-04-01: OVERDUE by ")
+    assert out.startswith(
+        "Social Media Policy [social-media] version 2022.1, last reviewed Friday 1 April 2022: OVERDUE by "
+    )
     assert out.count("OVERDUE") == 1 and re.search(r"OVERDUE by \d,\d{3} days", out)  # once, 1,336 days
 
     assert main(["policy", "reviewed", "social-media", "--by", "Alex Head", "--notes", "checked"]) == 0
@@ -116,6 +118,8 @@ def test_staff_without_slack_are_recorded_from_the_command_line(cli: Path, capsy
     out = capsys.readouterr().out
     jo = next(line for line in out.splitlines() if "Jo Teacher" in line)
     assert "1 of 5 accepted" in out and "NOT YET" not in jo and "recorded by Pat Office" in jo
+    # The school's own time, as the messages write it ("accepted 2026-11-27 16:48 GMT" read as a code).
+    assert re.search(r"  accepted [A-Z][a-z]+day \d{1,2} [A-Z][a-z]+ \d{4} at \d\d:\d\d +reminders sent: 0", jo)
     assert "Jo Teacher" in next(line for line in csv_file.read_text().splitlines() if "Pat Office" in line)
 
     assert main(["people", "passwords-changed", "Jo Teacher", "--by", "Pat Office"]) == 1

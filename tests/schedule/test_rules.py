@@ -577,6 +577,25 @@ def test_compliance_csv(core: Core, tmp_path: Path) -> None:
     assert any(line.startswith("social-media,2022.1,Dana Lead,2026-11-25,2026-11-25T10:00:00") for line in lines)
 
 
+def test_compliance_csv_is_in_school_time_and_names_are_never_formulas(core: Core, clock: ManualClock,
+                                                                       tmp_path: Path) -> None:
+    """The table said 17:48 BST where the file said 16:48+00:00; and a name typed as a formula ran in Excel."""
+    add_staff(core, "=HYPERLINK(\"http://x.example\",\"Kim\")", "U0KIM0001")
+    add_staff(core, "@Lee", "U0LEE0001")
+    clock.set(dt.datetime(2027, 6, 10, 16, 48, tzinfo=dt.UTC))  # 17:48 in London (BST)
+    core.schedule.acks.publish(POLICY)
+    core.schedule.acks.acknowledge(pid(core, "Dana Lead"), "social-media", "2022.1")
+    core.schedule.acks.record_for("@Lee", by="-Pat")
+    out = tmp_path / "acks.csv"
+    core.schedule.acks.write_csv(out)
+    import csv
+
+    rows = {row["name"]: row for row in csv.DictReader(out.open(encoding="utf-8"))}
+    assert rows["Dana Lead"]["acknowledged_at"] == "2027-06-10T17:48:00+01:00"
+    assert rows["'@Lee"]["recorded_by"] == "'-Pat"
+    assert "'=HYPERLINK(\"http://x.example\",\"Kim\")" in rows
+
+
 def test_compliance_without_a_campaign_shows_the_version_staff_are_asked_to_accept(core: Core) -> None:
     """Staff can accept the current version from Slack's App Home before any campaign: the headteacher sees it."""
     assert core.schedule.acks.acknowledge(pid(core, "Jo Teacher"), "social-media", "2022.1")

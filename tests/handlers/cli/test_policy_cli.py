@@ -34,4 +34,4 @@ def test_gaps_are_listed_and_counted_whether_kept_encrypted_or_by_an_older_versi
         "     2  when is sports day?",
     ]
     assert policybot("policy", "gaps", "--since", "2999-01-01") == 0
-    assert capsys.readouterr().out == "No unanswered questions since 2999-01-01.\n"
+    assert capsys.readouterr().out == "No unanswered questions since Tuesday 1 January 2999.\n"
