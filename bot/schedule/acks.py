@@ -297,19 +297,30 @@ class Acks:
                 )
             )
             accepted = self._acknowledged(session, policy.id, digest)  # on paper, before it was published
-            waiting = [person for person in staff_on(session, today) if person.id not in accepted]
+            # Counted on the day the first reminders go: published in the summer holiday, someone leaving before the
+            # first day back is never asked (and a starter from that day is).
+            first = self.first_reminder_day(now)
+            waiting = [person for person in staff_on(session, first) if person.id not in accepted]
         asked = sum(1 for person in waiting if person.slack_user_id)
         not_asked = [person.name for person in waiting if not person.slack_user_id]
         what = counted(len(changes), "clause change") if previous else "first publication"
+        start = "" if first == today else f" from {long_date(first)}"
         message = (
             f"Published version {policy.version} of the {policy.title} ({what}). {counted(asked, 'member')} of "
-            "staff will be asked to read and accept it, by direct message on school days until they do."
+            f"staff will be asked to read and accept it, by direct message on school days{start} until they do."
         )
         if not_asked:
             message += " " + " ".join(no_slack_lines(not_asked, "it", on_slack=False))
         return PublishResult(
             policy.id, policy.title, policy.version, True, changes, asked, message, not_asked
         )  # fmt: skip
+
+    def first_reminder_day(self, published_at: dt.datetime) -> dt.date:
+        """The day the first reminders of a campaign published at `published_at` go out: that day when it is a school
+        day whose messaging hours have not ended, else the next school day."""
+        today = self.quiet.today(published_at)
+        ended = self.quiet.local(published_at).time().replace(tzinfo=None) >= self.core.school.quiet_hours.end
+        return self.quiet.next_school_day(today + dt.timedelta(days=1) if ended else today)
 
     @staticmethod
     def _open_campaigns(session: Session, policy_id: str | None = None) -> list[AckCampaign]:

@@ -567,6 +567,26 @@ def test_publishing_to_one_member_of_staff_says_member(core: Core) -> None:
     assert "(first publication). 1 member of staff will be asked to read and accept it" in result.message
 
 
+def test_a_version_published_in_the_summer_holiday_counts_only_staff_asked_on_the_first_day_back(
+    core: Core, clock: ManualClock
+) -> None:
+    """Published on Wednesday 28 July 2027: Jo and Pat leave at the end of August, before the first day back
+    (Thursday 2 September), so are never asked; Kim starts on 1 September and is asked that day. It said 5 (counting
+    Jo and Pat, not Kim)."""
+    core.people.set_leave_date("Jo Teacher", dt.date(2027, 9, 1))
+    core.people.set_leave_date("Pat Office", dt.date(2027, 8, 31))
+    add_staff(core, "Kim New", "U0KIM0001", start=dt.date(2027, 9, 1))
+    clock.set(dt.datetime(2027, 7, 28, 10, 0, tzinfo=LONDON))
+    result = core.schedule.acks.publish(POLICY)
+    assert result.staff_count == 4
+    assert ("4 members of staff will be asked to read and accept it, by direct message on school days from Thursday "
+            "2 September 2027 until they do.") in result.message
+    clock.set(dt.datetime(2027, 9, 2, 8, 30, tzinfo=LONDON))
+    core.schedule.run_due()
+    asked = {m.recipient.address for m in queued(core, "ack_reminder")}
+    assert len(asked) == result.staff_count and "U0KIM0001" in asked and "U0STAFF001" not in asked
+
+
 def test_compliance_csv(core: Core, tmp_path: Path) -> None:
     core.schedule.acks.publish(POLICY)
     core.schedule.acks.acknowledge(pid(core, "Dana Lead"), "social-media", "2022.1")
