@@ -11,7 +11,8 @@ stacked up, and two reminders are at least 3 school days (or a week) apart: a ca
 does not remind on Monday and again on Tuesday. Someone recorded as away (long leave, `policybot people away`) is
 not reminded meanwhile; their reminders go on from their first school day back. After someone's fourth reminder
 the headteacher gets the list of who is still outstanding. Leavers drop out on their leave date; everything stops
-once accepted.
+once accepted. A headteacher recorded as away gets their lists (this one, and who cannot be asked, below) on their
+first school day back, as review prompts wait for an owner who is away: the school has no deputy head role.
 
 Someone with no Slack id cannot be reminded: the reminder's button is the way to accept, and the console has none
 (while the bot runs on Slack it cannot even be delivered). So they get no reminders; the headteacher is told once
@@ -629,11 +630,28 @@ class Acks:
             # One insert each for thousands of staff; the unique (series, seq) still stops a second sender.
             mark_sent_many(session, marks, now, today)
             queued += self.core.outbox.enqueue_many(session, messages)
-            if reached_head_after:
+            if reached_head_after or self._head_list_owed(session, campaign.id):
                 queued += self._tell_headteacher(session, campaign, staff, acked, sent, reached_head_after, now)
             if not_on_slack:
                 queued += self._tell_headteacher_not_asked(session, campaign, not_on_slack, now)
         return queued
+
+    @staticmethod
+    def _head_list_owed(session: Session, campaign_id: int) -> bool:
+        """Whether someone has had their fourth reminder since the headteacher's last list (held back while the head
+        was away): the list goes on their first school day back."""
+        fourth = session.scalar(
+            select(func.max(SentReminder.sent_at)).where(
+                SentReminder.series.startswith(f"ack:{campaign_id}:", autoescape=True),
+                SentReminder.seq == HEAD_AFTER - 1,
+            )
+        )
+        if fourth is None:
+            return False
+        told = session.scalar(
+            select(func.max(SentReminder.sent_at)).where(SentReminder.series == f"ack-head:{campaign_id}")
+        )
+        return told is None or fourth > told
 
     @staticmethod
     def _first_reminders(session: Session, campaign_id: int) -> dict[str, dt.date]:
@@ -703,7 +721,8 @@ class Acks:
         newly: list[StaffMember],
         now: dt.datetime,
     ) -> int:
-        """The list of staff who have had four or more reminders and not yet accepted."""
+        """The list of staff who have had four or more reminders and not yet accepted. A headteacher recorded as away
+        gets it on their first school day back (`newly` is then empty: those reminded while they were away)."""
         today = self.quiet.today(now)
         newly_ids = {p.id for p in newly}
         outstanding = [
@@ -711,12 +730,18 @@ class Acks:
             for p in staff
             if p.id not in acked and (p.id in newly_ids or _count(sent.get(f"ack:{campaign.id}:{p.id}")) >= HEAD_AFTER)
         ]
+        if not outstanding:  # all who were held back for an away head have accepted since
+            return 0
         joined = [p for p in staff if max(campaign.started_on, p.start_date or campaign.started_on) <= today]
         not_asked = [p.name for p in joined if p.id not in acked and not p.slack_user_id]
         heads = People.with_role(session, "headteacher", on=today)
         if not heads:
-            log.warning("no headteacher to tell about outstanding acknowledgements of %s", campaign.policy_id)
+            if newly:  # said when it happens, not every school day after
+                log.warning("no headteacher to tell about outstanding acknowledgements of %s", campaign.policy_id)
             return 0
+        heads = [head for head in heads if not head.is_away(today)]
+        if not heads:
+            return 0  # away (leave, illness): the list waits for their first school day back, as review prompts do
         series = f"ack-head:{campaign.id}"
         previous = last_sent(session, series)
         seq = previous.seq + 1 if previous else 0
@@ -764,6 +789,9 @@ class Acks:
         if not heads:
             log.warning("no headteacher to tell who cannot be asked to accept %s", campaign.policy_id)
             return 0
+        heads = [head for head in heads if not head.is_away(today)]
+        if not heads:
+            return 0  # away: told on their first school day back (nobody is marked as told meanwhile)
         mark_sent_many(session, [(f"ack-noslack:{campaign.id}:{p.id}", 0) for p in new], now, today)
         series = f"ack-noslack:{campaign.id}"
         previous = last_sent(session, series)

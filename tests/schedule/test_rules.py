@@ -524,6 +524,26 @@ def test_staff_on_long_leave_are_not_reminded_until_they_are_back(core: Core, cl
     assert sam == ["Wed 25 Nov", "Mon 30 Nov", "Thu 3 Dec", "Wed 9 Dec", "Wed 16 Dec"]
 
 
+def test_a_headteacher_away_gets_the_lists_of_who_has_not_accepted_on_their_first_day_back(
+    core: Core, clock: ManualClock
+) -> None:
+    """Alex is away until Friday 11 December. Staff had their fourth reminder on Wednesday 9 December, and Terry (no
+    Slack) could not be asked from the start: both lists went to Alex while away, and never again. They now wait for
+    Monday 14 December."""
+    add_staff(core, "Terry Assistant")
+    core.people.set_away("Alex Head", dt.date(2026, 12, 11))
+    core.schedule.acks.publish(POLICY)
+    reminder_days(core, clock, dt.date(2026, 11, 25), dt.date(2026, 12, 18), "U0STAFF001")
+    with core.db.session() as session:
+        rows = session.scalars(select(OutboxRow).where(OutboxRow.kind.in_(("ack_outstanding", "ack_not_asked"))))
+        sent = sorted(f"{row.kind} {row.created_at:%a} {row.created_at.day} {row.created_at:%b}" for row in rows)
+    assert sent == ["ack_not_asked Mon 14 Dec", "ack_outstanding Mon 14 Dec"]
+    [told] = queued(core, "ack_outstanding")
+    assert told.recipient.address == "U0HEAD0001"
+    assert "• Jo Teacher" in told.text and "• Terry Assistant" not in told.text
+    assert "Terry Assistant has no Slack account known to the bot" in queued(core, "ack_not_asked")[0].text
+
+
 def test_reminders_are_counted_from_the_first_and_kept_apart() -> None:
     from bot.schedule.acks import reminder_due
 
