@@ -1,7 +1,8 @@
 """Images of pupils on a personal phone: the policy wants them moved to the school system and deleted.
 
 `/photos` records that someone has such images; at the end of each school day they are reminded, once a day,
-until they confirm the images are transferred and deleted (the reminder's button, or `/photos done`). Only the fact
+until they confirm the images are transferred and deleted (the reminder's button, or `/photos done`); not while they
+are recorded as away (long leave), as with the acknowledgement reminders. Only the fact
 is stored, never the images. Once someone is leaving, the admin or the headteacher may confirm it for them (the
 prompt's button, or `policybot people pictures-deleted`): the leaver's own reminders stop on their leave date, and
 the admin's leaver prompt asks about the pictures until they are confirmed.
@@ -196,8 +197,8 @@ class Photos:
         queued = 0
         for person_id, since in first_day.items():
             person = session.get(Person, person_id)
-            if person is None or not person.is_current(today):
-                continue
+            if person is None or not person.is_current(today) or person.is_away(today):
+                continue  # away (long leave): reminded again from their first school day back, not every day meanwhile
             series = f"photos:{person_id}"
             previous = last_sent(session, series)
             if previous is not None and previous.sent_on >= today:

@@ -709,6 +709,20 @@ def test_photos_reminded_at_end_of_day_until_confirmed(core: Core, clock: Manual
     assert core.schedule.run_due()["photos"] == 0
 
 
+def test_photos_are_not_reminded_while_someone_is_away(core: Core, clock: ManualClock) -> None:
+    """Jo goes on long leave until Friday 4 December with images still on her phone: no reminder each school day
+    meanwhile; they go on from her first school day back."""
+    core.schedule.photos.record(pid(core, "Jo Teacher"), note="sports day")
+    core.people.set_away("Jo Teacher", dt.date(2026, 12, 4))
+    day, reminded = dt.date(2026, 11, 25), []
+    while day <= dt.date(2026, 12, 8):
+        clock.set(dt.datetime.combine(day, dt.time(15, 30), tzinfo=LONDON))
+        if core.schedule.run_due()["photos"]:
+            reminded.append(f"{day:%a} {day.day}")
+        day += dt.timedelta(days=1)
+    assert reminded == ["Mon 7", "Tue 8"]
+
+
 def test_photos_done_confirms_instead_of_recording_new_images(core: Core, clock: ManualClock) -> None:
     jo = pid(core, "Jo Teacher")
     core.schedule.photos.command(jo, "sports day")
