@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from sqlalchemy import Select, String, Text, case, insert, select, update
+from sqlalchemy import Select, String, Text, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -348,6 +348,7 @@ class Outbox:
         return None
 
     def pending_count(self) -> int:
+        """Messages still to be delivered (queued, or being sent): not those failed for good or withdrawn."""
         with self.db.session() as session:
-            waiting = select(OutboxRow.id).where(OutboxRow.status.not_in((DELIVERED, SUPERSEDED)))
-            return len(session.scalars(waiting).all())
+            waiting = select(func.count()).where(OutboxRow.status.in_((PENDING, SENDING)))
+            return session.scalar(waiting) or 0

@@ -152,6 +152,21 @@ def test_permanent_failure_stops_retrying(core: Core, clock: ManualClock) -> Non
     assert notifier.calls == 1
     with core.db.session() as session:
         assert session.query(OutboxRow).one().status == FAILED
+    assert core.outbox.pending_count() == 0  # nothing left to deliver: dispatching until 0 no longer spins
+
+
+def test_pending_counts_only_what_is_still_to_be_delivered(core: Core) -> None:
+    from bot.outbox import withdraw_pending
+
+    with core.db.session() as session:
+        for key in ("alert:1", "reminder:2", "alert:3"):
+            core.outbox.enqueue(session, message(key))
+    assert core.outbox.pending_count() == 3
+    with core.db.session() as session:
+        withdraw_pending(session, ["reminder:"])  # acted on: never to be sent
+    assert core.outbox.pending_count() == 2
+    core.outbox.dispatch({"slack": FlakyNotifier(failures=1, error=DeliveryError("gone", permanent=True))})
+    assert core.outbox.pending_count() == 0
 
 
 def test_a_claim_by_a_dead_process_is_retried_after_its_lease(core: Core, clock: ManualClock) -> None:
