@@ -49,6 +49,7 @@ class Leadership:
         self.shared = engine.dialect.name == "postgresql"
         self._connection: Connection | None = None
         self._lock = threading.Lock()
+        self._following = False  # said once that another process leads, not at every tick
 
     def is_leader(self) -> bool:
         """Check (and if free, take) the lead. Cheap enough to call on every tick."""
@@ -70,8 +71,13 @@ class Leadership:
                 raise
             if not taken:
                 connection.close()
+                if not self._following:
+                    log.info("another policybot process on this database runs the scheduled jobs (reminders and "
+                             "message delivery); this one answers people and takes over if that one stops")
+                    self._following = True
                 return False
             self._connection = connection
+            self._following = False
             log.info("this process now runs the scheduled jobs")
             return True
 

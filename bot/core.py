@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from bot.qa import QuestionAnswerer
     from bot.reports.service import ReportService
     from bot.schedule.service import ScheduleService
-    from bot.storage import Database
+    from bot.storage import Database, RunLock
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ class Core:
         self.clock: Clock = clock or SystemClock()
         if database is not None:
             self.__dict__["db"] = database
+        self._run_lock: RunLock | None = None
 
     # --- foundations ---
     @cached_property
@@ -106,6 +107,31 @@ class Core:
     def today(self) -> dt.date:
         """Today's date at the school (its timezone, not the server's)."""
         return self.clock.now().astimezone(self.school.tz).date()
+
+    def claim_run(self) -> None:
+        """Only one process may run the bot on a SQLite database: a second would deliver every queued message again
+        and take Telegram's updates from the first. PostgreSQL allows several: the advisory lock in scheduler.py
+        picks the one that runs the schedule and delivers."""
+        from bot.config import ConfigError
+        from bot.storage import RunLock, sqlite_file
+
+        database = sqlite_file(self.db.url)  # self.db first: it makes the data folder, private
+        if database is None:
+            return
+        lock = RunLock(database)
+        holder = lock.acquire(self.clock.now().astimezone(self.school.tz))
+        if holder is not None:
+            raise ConfigError(
+                f"the bot is already running on this database ({database}): {holder}. A second one would send "
+                "every message twice. Stop that one first (`systemctl stop policybot`, or Ctrl-C in the terminal "
+                "it runs in), or leave it running and do not start another."
+            )
+        self._run_lock = lock
+
+    def release_run(self) -> None:
+        if self._run_lock is not None:
+            self._run_lock.release()
+            self._run_lock = None
 
     def prepare(self) -> None:
         """Start-up: bring the schema up to date and load the school's people. Fails loudly on bad data."""

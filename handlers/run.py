@@ -23,6 +23,14 @@ log = logging.getLogger(__name__)
 
 
 def run(core: Core) -> int:
+    core.claim_run()  # before anything else, the schema upgrade included
+    try:
+        return _run(core)
+    finally:
+        core.release_run()
+
+
+def _run(core: Core) -> int:
     core.prepare()
     # Build the question index now (~0.5 s), not inside the first person's question, and once, not in several
     # listener threads at the same moment.

@@ -7,6 +7,7 @@ PostgreSQL is tested. Every table of every part of the bot hangs off `Base` here
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import logging
 import os
 import stat
@@ -74,14 +75,52 @@ def keep_private(database: Path) -> None:
                         "change that: run `chmod 600` on it.", database)
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite database URL; None for PostgreSQL or a database in memory."""
+    if not url.startswith("sqlite"):
+        return None
+    parsed = make_url(url)
+    path = parsed.database or ""  # none for "sqlite://", a database in memory; the query string is not the path
+    return Path(path) if path and path != ":memory:" and not parsed.query.get("uri") else None
+
+
+class RunLock:
+    """One `policybot run` per SQLite database: a second would deliver every queued message again and take Telegram's
+    updates from the first. An exclusive lock (flock) on a file beside the database, held for the process's life:
+    the system frees it when the process ends, however it ends (a crash, `kill -9`), so a stale file never blocks.
+    The file holds the holder's process id and start time, for the message the next one gives."""
+
+    def __init__(self, database: Path) -> None:
+        self.path = database.with_name(database.name + ".run-lock")
+        self._fd: int | None = None
+
+    def acquire(self, started: dt.datetime) -> str | None:
+        """Take the lock; None if taken, else what the file says about the process holding it."""
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.read(fd, 200).decode("utf-8", "replace").strip()
+            os.close(fd)
+            return holder or "another process"
+        os.ftruncate(fd, 0)
+        os.write(fd, f"process {os.getpid()}, started {started:%d %B %Y at %H:%M}\n".encode())
+        self._fd = fd
+        return None
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing frees the lock; the file stays, harmless
+            self._fd = None
+
+
 def make_engine(url: str) -> Engine:
     """`hide_parameters`: a database error's message (logged by the jobs that carry on after one) leaves out the
     values of its statement, which may be a receipt code, the key to a sender's report."""
     if url.startswith("sqlite"):
-        parsed = make_url(url)
-        path = parsed.database or ""  # none for "sqlite://", a database in memory; the query string is not the path
-        if path and path != ":memory:" and not parsed.query.get("uri"):
-            keep_private(Path(path))
+        database = sqlite_file(url)
+        if database is not None:
+            keep_private(database)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")

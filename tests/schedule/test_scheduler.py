@@ -4,6 +4,7 @@ and against PostgreSQL, two schedulers on one database send each message once (l
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -99,6 +100,26 @@ def test_each_schema_of_a_postgres_database_has_its_own_lead(pg_url: str) -> Non
                 leadership.release()
             for engine in engines:
                 engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_second_process_on_postgres_says_once_that_another_leads(
+    pg_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two processes are allowed on PostgreSQL: the one that does not lead says so, once, not at every tick."""
+    engines = [create_engine(pg_url) for _ in range(2)]
+    leader, follower = (scheduler.Leadership(engine) for engine in engines)
+    try:
+        assert leader.is_leader()
+        with caplog.at_level(logging.INFO, logger="scheduler"):
+            assert not any(follower.is_leader() for _ in range(3))
+        said = [r for r in caplog.records if r.levelno == logging.INFO and "another policybot process" in r.message]
+        assert len(said) == 1 and "runs the scheduled jobs" in said[0].message
+    finally:
+        for leadership in (leader, follower):
+            leadership.release()
+        for engine in engines:
+            engine.dispose()
 
 
 @pytest.mark.postgres
