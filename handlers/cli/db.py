@@ -9,8 +9,9 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from bot.core import Core
-    from scheduler import Leadership
 
 
 def register(commands: Any) -> None:
@@ -38,8 +39,8 @@ def _rotate_key(args: argparse.Namespace) -> int:
     from handlers.cli.common import make_core
 
     core = make_core()
-    leadership = _bot_not_running(core)
-    if leadership is None:
+    release = _bot_not_running(core)
+    if release is None:
         print(
             "policybot: the bot is running on this database. Stop it first (for example `systemctl stop policybot`), "
             "run this again, then start it: a running bot keeps the keys it started with, so it could not read "
@@ -50,16 +51,29 @@ def _rotate_key(args: argparse.Namespace) -> int:
     try:
         return _rotate(core)
     finally:
-        leadership.release()
+        release()
 
 
-def _bot_not_running(core: Core) -> Leadership | None:
-    """The scheduler's lead, held while the keys change; None if a running bot holds it (PostgreSQL). With SQLite
-    there is one process and no such lock: the README says to stop the bot first."""
+def _bot_not_running(core: Core) -> Callable[[], None] | None:
+    """Hold the database's run while the keys change, so the bot cannot start meanwhile: the run lock (SQLite) and
+    the scheduler's lead (PostgreSQL). Returns what lets go of them; None if a running bot holds them."""
+    from bot.config import ConfigError
     from scheduler import Leadership
 
+    try:
+        core.claim_run()
+    except ConfigError:
+        return None
     leadership = Leadership(core.db.engine)
-    return leadership if leadership.is_leader() else None
+    if not leadership.is_leader():
+        core.release_run()
+        return None
+
+    def release() -> None:
+        leadership.release()
+        core.release_run()
+
+    return release
 
 
 def _rotate(core: Core) -> int:

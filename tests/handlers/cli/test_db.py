@@ -1,4 +1,4 @@
-"""`policybot db rotate-key` on PostgreSQL while the bot runs on the same database."""
+"""`policybot db rotate-key` while the bot runs on the same database (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -40,3 +40,24 @@ def test_rotate_key_refuses_while_the_bot_runs_and_changes_nothing(
         text = session.query(ReportRow).one().text
     assert core.vault.decrypt(text) == "Rotate me."  # the running bot's keys still open it
     core.db.dispose()
+
+
+def test_rotate_key_refuses_while_the_bot_runs_on_sqlite_too(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("POLICYBOT_ENCRYPTION_KEYS")
+    running = Core(Settings())
+    running.prepare()
+    running.reports.submit("child_at_risk", "Rotate me.", channel="console")
+    key_file = env / "data" / "policybot.key"
+    keys_before = key_file.read_text()
+    running.claim_run()  # `policybot run` holds the database's run lock
+    try:
+        assert policybot("db", "rotate-key") == 1
+    finally:
+        running.release_run()
+    assert "the bot is running on this database. Stop it first" in capsys.readouterr().err
+    assert key_file.read_text() == keys_before
+    assert policybot("db", "rotate-key") == 0  # once it has stopped
+    assert key_file.read_text() != keys_before
+    running.db.dispose()
