@@ -53,8 +53,12 @@ class Core:
     def vault(self) -> Vault:
         from bot.crypto import Vault, load_or_create_keys
 
-        env_keys = self.settings.encryption_keys.get_secret_value() if self.settings.encryption_keys else None
-        return Vault(load_or_create_keys(self.settings.resolved_key_file, env_keys))
+        settings = self.settings
+        env_keys = settings.encryption_keys.get_secret_value() if settings.encryption_keys else None
+        keys = load_or_create_keys(
+            settings.resolved_key_file, env_keys, stored=self._sealed_kind, chosen=settings.key_file is not None
+        )
+        return Vault(keys)
 
     @cached_property
     def outbox(self) -> Outbox:
@@ -148,27 +152,14 @@ class Core:
         """The encryption key must open the reports already stored (or, with none yet, the unanswered questions). A
         database moved to a new machine without its key file would otherwise start with a fresh key: old reports
         unreadable, new ones under another key."""
-        from sqlalchemy import select
-
         from bot.config import ConfigError
         from bot.crypto import VaultError
-        from bot.qa.gaps import KnowledgeGap
-        from bot.reports.models import ReportRow
 
         vault = self.vault  # a key file that cannot be read, or holds no key, says so itself (even with no reports)
-        what = "reports"
-        with self.db.session() as session:
-            newest = session.scalars(select(ReportRow.text).order_by(ReportRow.id.desc()).limit(1)).first()
-            if newest is None:
-                what = "unanswered questions"
-                newest = session.scalars(
-                    select(KnowledgeGap.question_enc)
-                    .where(KnowledgeGap.question_enc.is_not(None))
-                    .order_by(KnowledgeGap.id.desc())
-                    .limit(1)
-                ).first()
-        if newest is None:
+        sealed = self._newest_sealed()
+        if sealed is None:
             return
+        what, newest = sealed
         try:
             vault.decrypt(newest)
         except VaultError:
@@ -180,6 +171,32 @@ class Core:
                 "this database was set up with (from your backup of the data folder, or the old server), then "
                 "start again. No report or question has been changed."
             ) from None
+
+    def _newest_sealed(self) -> tuple[str, str] | None:
+        """The newest value stored encrypted, and what it is: a report's text or, with no reports yet, an unanswered
+        question. None when nothing is (a new database, or one whose tables are not made yet)."""
+        from sqlalchemy import inspect, select
+
+        from bot.qa.gaps import KnowledgeGap
+        from bot.reports.models import ReportRow
+
+        if not inspect(self.db.engine).has_table(ReportRow.__tablename__):
+            return None
+        with self.db.session() as session:
+            newest = session.scalars(select(ReportRow.text).order_by(ReportRow.id.desc()).limit(1)).first()
+            if newest is not None:
+                return "reports", newest
+            question = session.scalars(
+                select(KnowledgeGap.question_enc)
+                .where(KnowledgeGap.question_enc.is_not(None))
+                .order_by(KnowledgeGap.id.desc())
+                .limit(1)
+            ).first()
+        return None if question is None else ("unanswered questions", question)
+
+    def _sealed_kind(self) -> str | None:
+        sealed = self._newest_sealed()
+        return sealed[0] if sealed else None
 
     def _seal_plain_gaps(self) -> None:
         """Unanswered questions kept in plain text by an older version are encrypted now (a migration has no key)."""

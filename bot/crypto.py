@@ -12,6 +12,7 @@ import hmac
 import logging
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -71,7 +72,19 @@ def _write_new_key(key_file: Path, exclusive: bool) -> bytes:
     return key
 
 
-def load_or_create_keys(key_file: Path, env_keys: str | None) -> list[bytes]:
+def load_or_create_keys(
+    key_file: Path,
+    env_keys: str | None,
+    *,
+    stored: Callable[[], str | None] = lambda: None,
+    chosen: bool = False,
+) -> list[bytes]:
+    """The keys from POLICYBOT_ENCRYPTION_KEYS, else from the key file; a new key file on first run.
+
+    `stored` says what the database already holds encrypted ("reports", say), if anything: a new key could never read
+    it, so a key file missing (or empty) then is one to put back, not to make. `chosen`: KEY_FILE names the file, so
+    its folder is not made (a typing mistake there would otherwise leave a new folder and key somewhere unexpected).
+    """
     if env_keys:
         return _valid(_read_keys(env_keys), "POLICYBOT_ENCRYPTION_KEYS")
     if key_file.exists():
@@ -86,11 +99,29 @@ def load_or_create_keys(key_file: Path, env_keys: str | None) -> list[bytes]:
         keys = _read_keys(text)
         if keys:
             return _valid(keys, f"The key file {key_file}")
-        # An empty file (a copy that went wrong, say): a new key is written into it. If the database already holds
-        # reports, start-up then says that this key cannot read them, and nothing is changed.
-        return [_write_new_key(key_file, exclusive=False)]
-    key_file.parent.mkdir(parents=True, exist_ok=True)
+        _refuse_a_new_key(key_file, "is empty", stored, chosen)
+        return [_write_new_key(key_file, exclusive=False)]  # a copy that went wrong, before anything was stored
+    _refuse_a_new_key(key_file, "is missing", stored, chosen)
+    if not key_file.parent.is_dir():
+        if chosen:
+            raise VaultError(
+                f"The folder {key_file.parent} does not exist, so the key file {key_file} (KEY_FILE) cannot be there. "
+                "Correct KEY_FILE, or leave it out to keep the key in the data folder, then start again."
+            )
+        key_file.parent.mkdir(mode=0o700, parents=True)
     return [_write_new_key(key_file, exclusive=True)]
+
+
+def _refuse_a_new_key(key_file: Path, what: str, stored: Callable[[], str | None], chosen: bool) -> None:
+    held = stored()
+    if held:
+        mistyped = " (or correct KEY_FILE, if it is mistyped)" if chosen else ""
+        raise VaultError(
+            f"The key file {key_file}{' (KEY_FILE)' if chosen else ''} {what}, but the database already holds {held} "
+            f"encrypted with the key it held. Put that file back at {key_file} from your backup of the data folder "
+            f"(or copy the key from the school's password manager into it){mistyped}, then start again. No new key "
+            "was made and nothing was changed."
+        )
 
 
 def add_key_to_file(key_file: Path) -> None:

@@ -108,3 +108,14 @@ def test_start_up_stops_on_a_key_that_is_not_a_key_before_any_report(
     with pytest.raises(VaultError, match="POLICYBOT_ENCRYPTION_KEYS holds something that is not an encryption key"):
         core.prepare()
     core.db.dispose()
+
+
+def test_a_key_file_in_a_folder_that_does_not_exist_is_refused_when_named_by_key_file(tmp_path: Path) -> None:
+    """KEY_FILE=/etc/policybt/policybot.key (mistyped): no folder made there, and no key; said what to correct."""
+    key_file = tmp_path / "mistyped" / "policybot.key"
+    with pytest.raises(VaultError, match=f"The folder {tmp_path / 'mistyped'} does not exist.*Correct KEY_FILE"):
+        load_or_create_keys(key_file, None, chosen=True)
+    assert not key_file.parent.exists()
+    default = tmp_path / "data" / "policybot.key"  # the data folder (no KEY_FILE) is made, for the bot's user only
+    load_or_create_keys(default, None)
+    assert stat.S_IMODE(default.parent.stat().st_mode) == 0o700

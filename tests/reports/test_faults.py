@@ -14,10 +14,11 @@ from pydantic import SecretStr
 
 from bot.config import ConfigError, School, Settings
 from bot.core import Core
+from bot.crypto import VaultError
 from bot.outbox import DELIVERED, OutboxRow
 from bot.ports import ManualClock
 from bot.reports.models import ReportRow
-from tests.conftest import make_core
+from tests.conftest import make_core, make_settings
 from tests.reports.conftest import RecordingNotifier, deliver_all, delivered, notifiers
 
 REPO = Path(__file__).resolve().parents[2]
@@ -63,6 +64,35 @@ def test_a_restart_with_another_key_stops_before_anything_is_written(
     dsl = restarted.reports.actor(name="Dana Lead")
     assert dsl is not None
     assert "Threats to a Year 5 pupil" in restarted.reports.case(receipt.code, dsl).text
+    restarted.db.dispose()
+
+
+@pytest.mark.parametrize("lost", ["missing", "empty"])
+def test_a_restart_without_the_key_file_says_to_put_it_back_and_makes_no_new_key(
+    tmp_path: Path, school: School, clock: ManualClock, lost: str
+) -> None:
+    """A new key would read none of the reports: start-up used to make one anyway, leave it in place of the lost one,
+    and then say only that "the key" could not read the reports."""
+    settings = make_settings(tmp_path, POLICYBOT_ENCRYPTION_KEYS=None)  # the key file, made on first run
+    core = make_core(settings, school, clock)
+    receipt = core.reports.submit("online_abuse", "Threats to a Year 5 pupil on a gaming site.", channel="console")
+    core.db.dispose()
+    key_file = settings.resolved_key_file
+    kept = key_file.read_text()
+    if lost == "missing":
+        key_file.unlink()
+    else:
+        key_file.write_text("")
+    with pytest.raises(VaultError) as stopped:
+        make_core(settings, school, clock)
+    said = str(stopped.value)
+    assert f"The key file {key_file} is {lost}, but the database already holds reports" in said
+    assert f"Put that file back at {key_file} from your backup" in said and "No new key was made" in said
+    assert not key_file.exists() if lost == "missing" else key_file.read_text() == ""  # no new key left there
+    key_file.write_text(kept)  # put back from the backup: everything is there
+    restarted = make_core(settings, school, clock)
+    dsl = restarted.reports.actor(name="Dana Lead")
+    assert dsl is not None and "Threats to a Year 5" in restarted.reports.case(receipt.code, dsl).text
     restarted.db.dispose()
 
 
