@@ -97,12 +97,8 @@ def _wait_for_stop() -> None:
 
 def _warn_if_unreachable(core: Core) -> None:
     """Someone who handles reports but can be reached on no platform here would never hear of one: say so now."""
-    for name in core.reports.unreachable_handlers():
-        log.warning(
-            "%s handles concern reports but has no Slack id or Telegram chat, so cannot be alerted: add one with "
-            "`policybot people add NAME --slack U...`",
-            name,
-        )
+    for line in core.reports.unreachable_warnings():
+        log.warning(line)
 
 
 def _warn_if_school_file_differs(core: Core) -> None:

@@ -175,6 +175,27 @@ def reachable_on(settings: Settings, person: Person) -> tuple[bool, bool]:
     )
 
 
+def unreachable_warning(settings: Settings, person: Person) -> str:
+    """Why no platform in use reaches someone who handles reports, and what would: said at start-up. An id for a
+    platform that is not set up here (a Slack id in the school file, with Telegram alone) is named as such."""
+    missing, fixes = [], []
+    if settings.slack_enabled:
+        missing.append("Slack id")
+        fixes.append(f'`policybot people add "{person.name}" --slack U...`')
+    if settings.telegram_enabled:
+        missing.append("Telegram chat")
+        fixes.append(f'`policybot people add "{person.name}" --telegram CHAT_ID`')
+    unused = [platform for platform, theirs, used in (
+        ("Slack", bool(person.slack_user_id), settings.slack_enabled),
+        ("Telegram", person.telegram_chat_id is not None, settings.telegram_enabled),
+    ) if theirs and not used]
+    why = f"they have no {' or '.join(missing)}"
+    if unused:
+        why += f", and {' and '.join(unused)}, where they have an id, is not set up here"
+    what = f"add one with {' or '.join(fixes)}" + (f", or set up {' and '.join(unused)}" if unused else "")
+    return f"{person.name} handles concern reports but cannot be alerted: {why}. To alert them, {what}."
+
+
 def recipients(settings: Settings, people: Sequence[Person], *, urgent: bool, shared_channel: bool) -> list[Recipient]:
     """Where to deliver an alert to these people. Someone no platform reaches is addressed on the console under their
     name: printed in the console chat, and only logged as undeliverable when the bot runs on Slack or Telegram."""

@@ -84,6 +84,7 @@ from bot.reports.routing import (
     roles_mentioned,
     route_people,
     sent_to,
+    unreachable_warning,
     uses_shared_channel,
     with_role,
 )
@@ -233,6 +234,12 @@ class ReportService:
         with self.db.session() as session:
             people = with_role(self._everyone(session), *HANDLER_ROLES)
             return [p.name for p in people if not any(reachable_on(self.settings, p))]
+
+    def unreachable_warnings(self) -> list[str]:
+        """For each of `unreachable_handlers`, why and what to do: one line each, for the start-up log."""
+        with self.db.session() as session:
+            people = with_role(self._everyone(session), *HANDLER_ROLES)
+            return [unreachable_warning(self.settings, p) for p in people if not any(reachable_on(self.settings, p))]
 
     def while_away(self, name: str) -> str | None:
         """Where new reports go while `name` is away (see routing's rules), for whoever records it; None when they

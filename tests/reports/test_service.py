@@ -522,6 +522,28 @@ def test_an_alert_reaches_a_dsl_on_telegram_alone_and_nobody_reachable_is_named(
         assert "Alex Head" in core.reports.unreachable_handlers()
 
 
+@pytest.mark.parametrize(
+    ("platform", "name", "said", "not_said"),
+    [
+        # Slack not set up: Alex Head's Slack id (from the school file) is named as such, not said to be missing.
+        ({"telegram_bot_token": "123:abc"}, "Alex Head", "they have no Telegram chat, and Slack, where they have an "
+         'id, is not set up here. To alert them, add one with `policybot people add "Alex Head" --telegram CHAT_ID`, '
+         "or set up Slack.", "--slack"),
+        ({"slack_bot_token": "xoxb-1", "slack_app_token": "xapp-1"}, "Robin Cover", "they have no Slack id. To alert "
+         'them, add one with `policybot people add "Robin Cover" --slack U...`.', "Telegram"),
+    ],
+)
+def test_the_start_up_warning_for_someone_unreachable_says_what_they_lack_on_the_platforms_in_use(
+    tmp_path: Path, school: School, clock: ManualClock, platform: dict[str, str], name: str, said: str, not_said: str
+) -> None:
+    with core_with(tmp_path, school, clock, **platform) as core:
+        with core.db.session() as session:
+            core.people.upsert(session, PersonEntry(name="Robin Cover", roles=["deputy_dsl"]))  # no Slack, no Telegram
+        [warning] = [w for w in core.reports.unreachable_warnings() if w.startswith(name)]
+        assert warning == f"{name} handles concern reports but cannot be alerted: {said}"
+        assert not_said not in warning
+
+
 def test_alerts_queued_before_slack_was_set_up_go_out_on_slack_once_it_is(
     core: Core, tmp_path: Path, school: School, clock: ManualClock
 ) -> None:
