@@ -22,15 +22,45 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+# Why the bot stopped, for the log line that says so: by signal name, as run_telegram and _wait_for_stop give it.
+SIGNALS = {
+    "SIGINT": "Ctrl-C (SIGINT)",
+    "SIGTERM": "asked to stop (SIGTERM: `systemctl stop`, a restart, or the computer shutting down)",
+}
+
+
+class Terminated(BaseException):
+    """SIGTERM during the console chat (a BaseException: nothing on the way may take it for a failure to handle)."""
+
+
 def run(core: Core) -> int:
     core.claim_run()  # before anything else, the schema upgrade included
+    why = "an unexpected error"
     try:
-        return _run(core)
+        why = _run(core)
+        return 0
+    except Terminated:
+        why = SIGNALS["SIGTERM"]
+        return 0
+    except KeyboardInterrupt:
+        why = SIGNALS["SIGINT"]
+        raise
+    except Exception as exc:
+        from handlers.cli.common import known_errors
+
+        if isinstance(exc, known_errors()):  # worded for whoever runs the bot, and never holds a report's words
+            why = f"error: {exc}"
+        else:  # the details are for whoever looks after the bot; the terminal says only "something went wrong"
+            log.info("the error that stopped policybot", exc_info=True)
+            why = f"an unexpected error ({type(exc).__name__}); details above"
+        raise
     finally:
         core.release_run()
+        log.info("policybot stopped: %s", why)
 
 
-def _run(core: Core) -> int:
+def _run(core: Core) -> str:
+    """Run until stopped; returns why it stopped."""
     core.prepare()
     # Build the question index now (~0.5 s), not inside the first person's question, and once, not in several
     # listener threads at the same moment.
@@ -73,26 +103,40 @@ def _run(core: Core) -> int:
                 notifiers["telegram"] = notifier
                 log.info("Telegram is connected")
 
-            run_telegram(telegram_app, core, on_ready=on_ready)
-        elif settings.slack_enabled:
-            _wait_for_stop()
-        else:
-            from handlers.console import chat
+            stopped_by = run_telegram(telegram_app, core, on_ready=on_ready)
+            return SIGNALS.get(stopped_by or "", "Telegram stopped")
+        if settings.slack_enabled:
+            return SIGNALS[_wait_for_stop()]
+        from handlers.console import chat
 
-            log.info("No Slack or Telegram tokens set: running the console chat")
-            chat(core)
+        log.info("No Slack or Telegram tokens set: running the console chat")
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _terminate)
+        chat(core)  # Ctrl-C there ends the chat, as /quit does
+        return "the console chat ended"
     finally:
         scheduler.shutdown(wait=False)
         for stop in stops:
             stop()
-    return 0
 
 
-def _wait_for_stop() -> None:
+def _terminate(*_: object) -> None:
+    raise Terminated
+
+
+def _wait_for_stop() -> str:
+    """Wait for Ctrl-C or SIGTERM; returns which came."""
     stopped = threading.Event()
+    came: list[str] = []
+
+    def on_signal(sig: int, _frame: object) -> None:
+        came.append(signal.Signals(sig).name)
+        stopped.set()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stopped.set())
+        signal.signal(sig, on_signal)
     stopped.wait()
+    return came[0]
 
 
 def _warn_if_unreachable(core: Core) -> None:

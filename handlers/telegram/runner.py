@@ -46,9 +46,10 @@ def run_telegram(
     core: Core,
     on_ready: Callable[[TelegramNotifier], None] | None = None,
     stop: threading.Event | None = None,
-) -> None:
-    """Run until stopped. Blocks; owns an event loop of its own."""
-    asyncio.run(serve(app, core, on_ready, stop or threading.Event()))
+) -> str | None:
+    """Run until stopped. Blocks; owns an event loop of its own. Returns the signal that stopped it ("SIGTERM",
+    "SIGINT"), or None when `stop` was set."""
+    return asyncio.run(serve(app, core, on_ready, stop or threading.Event()))
 
 
 async def serve(
@@ -56,13 +57,19 @@ async def serve(
     core: Core,
     on_ready: Callable[[TelegramNotifier], None] | None,
     stop: threading.Event,
-) -> None:
+) -> str | None:
     stopping = asyncio.Event()
+    stopped_by: list[str] = []
+
+    def on_signal(sig: signal.Signals) -> None:
+        stopped_by.append(sig.name)
+        stopping.set()
+
     loop = asyncio.get_running_loop()
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(sig, stopping.set)
+                loop.add_signal_handler(sig, on_signal, sig)
     updater = app.updater
     assert updater is not None
     try:
@@ -106,3 +113,4 @@ async def serve(
         notifier.close()
     finally:
         await app.shutdown()
+    return stopped_by[0] if stopped_by else None

@@ -2,16 +2,81 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+import handlers.console
 from bot.config import ConfigError, School
 from bot.core import Core
 from bot.ports import ManualClock
-from handlers.run import run
+from handlers.run import _wait_for_stop, run
 from tests.conftest import make_settings
+
+
+@pytest.fixture
+def signals_kept() -> Iterator[None]:
+    """run() and _wait_for_stop set the process's SIGINT and SIGTERM handlers: put pytest's back."""
+    kept = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGTERM, _unhandled)  # not pytest's end, should run() leave SIGTERM as it found it
+    yield
+    for sig, handler in kept.items():
+        signal.signal(sig, handler)
+
+
+def _unhandled(*_: object) -> None:
+    raise RuntimeError("SIGTERM reached the test, not run()")
+
+
+def _sigterm(_core: Core) -> None:
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _ctrl_c(_core: Core) -> None:
+    raise KeyboardInterrupt
+
+
+def _broken(_core: Core) -> None:
+    raise ConfigError("the school file changed under us")
+
+
+def _crashed(_core: Core) -> None:
+    raise ZeroDivisionError
+
+
+@pytest.mark.parametrize(
+    ("chat", "why"),
+    [
+        (lambda _core: None, "the console chat ended"),
+        (_sigterm, "asked to stop (SIGTERM: `systemctl stop`, a restart, or the computer shutting down)"),
+        (_ctrl_c, "Ctrl-C (SIGINT)"),
+        (_broken, "error: the school file changed under us"),
+        (_crashed, "an unexpected error (ZeroDivisionError); details above"),
+    ],
+)
+def test_the_log_says_when_the_bot_stops_and_why(
+    tmp_path: Path, school: School, clock: ManualClock, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture, signals_kept: None, chat: Callable[[Core], None], why: str,
+) -> None:
+    """An admin reading the log after the bot went quiet: it stopped, and why."""
+    core = Core(make_settings(tmp_path), school=school, clock=clock)
+    monkeypatch.setattr(handlers.console, "chat", chat)
+    with caplog.at_level(logging.INFO, logger="handlers.run"), contextlib.suppress(KeyboardInterrupt, Exception):
+        run(core)
+    core.db.dispose()
+    assert caplog.records[-1].message == f"policybot stopped: {why}"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_slack_alone_waits_for_a_signal_and_says_which(signals_kept: None, sig: signal.Signals) -> None:
+    threading.Timer(0.05, os.kill, (os.getpid(), sig)).start()
+    assert _wait_for_stop() == sig.name
 
 
 def test_a_second_run_on_one_sqlite_database_refuses_to_start_and_says_which_is_running(
