@@ -41,6 +41,9 @@ def cannot_listen(exc: OSError, port: int, variable: str, what: str) -> ConfigEr
     return ConfigError(f"{what} cannot listen on port {port} ({variable}): {why}, then start the bot again.")
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
 class Settings(BaseSettings):
     """Everything the process needs from its environment. Tokens are optional: none means console only."""
 
@@ -74,6 +77,14 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True, env_ignore_empty=True
     )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _known_level(cls, value: object) -> object:
+        """A level the logging library does not know would quietly be INFO."""
+        if isinstance(value, str) and value.strip().upper() in LOG_LEVELS:
+            return value.strip().upper()
+        raise ValueError(f"should be one of {', '.join(LOG_LEVELS[:-1])} or {LOG_LEVELS[-1]}")
 
     @property
     def resolved_database_url(self) -> str:
@@ -127,9 +138,11 @@ def read_settings() -> Settings:
                 how = f"should be a whole number, for example {variable}={info.default if info else 3000}"
             elif kind is bool:
                 how = "should be true or false"
+            elif err["type"] == "value_error":  # our own validator's words, without pydantic's "Value error, "
+                how = str(err["ctx"]["error"])
             else:
                 how = str(err["msg"])
-            shown = f"={err['input']!r}" if kind in (int, bool) else ""  # never echo a token or a key
+            shown = f"={err['input']!r}" if kind in (int, bool) or field == "log_level" else ""  # never a token or key
             problems.append(f"{variable}{shown} {how}")
         raise ConfigError(
             "A setting in .env (or the environment) cannot be used: " + "; ".join(problems)

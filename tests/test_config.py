@@ -44,6 +44,22 @@ def test_a_setting_that_cannot_be_used_names_its_variable(tmp_path: Path, monkey
     )
 
 
+def test_a_log_level_logging_does_not_know_is_refused_with_the_ones_it_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LOG_LEVEL=LOUD was quietly INFO."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LOG_LEVEL", "LOUD")
+    with pytest.raises(ConfigError) as caught:
+        read_settings()
+    assert str(caught.value) == (
+        "A setting in .env (or the environment) cannot be used: LOG_LEVEL='LOUD' should be one of DEBUG, INFO, "
+        "WARNING or ERROR. Correct it, then start again."
+    )
+    monkeypatch.setenv("LOG_LEVEL", " debug")
+    assert read_settings().log_level == "DEBUG"
+
+
 def test_sample_school_file_loads(school_file: Path = Path(__file__).parent.parent / "school.example.yaml") -> None:
     school = load_school(school_file)
     assert school.timezone == "Europe/London"
