@@ -76,7 +76,7 @@ def save(path: Path, fingerprint: str, data: Compiled) -> None:
     """Write atomically (another process may be reading it); a read-only data folder only costs start-up time."""
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # the data folder, private: the database goes there
         tmp.write_text(json.dumps({"fingerprint": fingerprint, "data": data}, separators=(",", ":")), encoding="utf-8")
         tmp.replace(path)
     except OSError as exc:

@@ -4,12 +4,13 @@ changes, and never a reason to fail (unreadable, corrupt or unwritable: it is si
 from __future__ import annotations
 
 import json
+import stat
 from pathlib import Path
 
 import pytest
 
 from bot.policy.loader import load_library
-from bot.qa import QuestionAnswerer
+from bot.qa import QuestionAnswerer, cache
 from bot.qa.index import ClauseIndex
 from tests.qa.test_answerer import NOT_COVERED
 
@@ -95,3 +96,10 @@ def test_a_read_only_data_folder_only_costs_time(policy_dir: Path, tmp_path: Pat
     qa = QuestionAnswerer(load_library(policy_dir), cache_file=blocked / "qa-index.json")
     assert qa.answer("can I post photos from the school play on facebook?", "parent").answered
     assert not list(tmp_path.glob("**/*.tmp"))
+
+
+def test_the_data_folder_made_for_the_index_is_the_bot_users_alone(tmp_path: Path) -> None:
+    """`policybot ask` on a new machine makes the data folder for the index: the database and key go there too."""
+    data = tmp_path / "data"
+    cache.save(data / "qa-index.json", "fingerprint", {"frequency": {}, "clauses": []})
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import stat
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -30,3 +32,10 @@ def test_debug_logging_never_writes_a_photos_gps_position_or_camera(
     with caplog.at_level(logging.DEBUG):
         strip_metadata(Attachment("photo.jpg", "image/jpeg", photo), 1)
     assert "CanaryPhoneMaker" not in caplog.text and "GPS" not in caplog.text
+
+
+def test_the_data_folder_made_for_the_log_is_the_bot_users_alone(library_levels: None, tmp_path: Path) -> None:
+    """`policybot run` without tokens makes the data folder for its log first: the database and key go there too."""
+    data = tmp_path / "data"
+    setup_logging("INFO", data / "policybot.log")
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
