@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from telegram import Update
-from telegram.error import InvalidToken
+from telegram.error import BadRequest, InvalidToken
 from telegram.ext import Application
 
 from bot.config import ConfigError, cannot_listen
@@ -95,6 +95,13 @@ async def serve(
             except OSError as exc:
                 raise cannot_listen(
                     exc, settings.telegram_webhook_port, "TELEGRAM_WEBHOOK_PORT", "Telegram (webhook mode)"
+                ) from exc
+            except BadRequest as exc:  # "bad webhook: ... only on ports 80, 88, 443 or 8443", an http:// address
+                raise ConfigError(
+                    f"Telegram refused the webhook address TELEGRAM_WEBHOOK_URL ({exc.message}). It must be an "
+                    "https:// address, on port 443, 80, 88 or 8443, that reaches this computer through a web server "
+                    "with a certificate (see the README, Telegram webhook). Correct it, or leave it out to use "
+                    "polling, then start the bot again."
                 ) from exc
             log.info("Telegram webhook listening on port %d", settings.telegram_webhook_port)
         else:

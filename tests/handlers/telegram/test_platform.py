@@ -147,6 +147,24 @@ def test_a_webhook_port_already_in_use_says_so(
             run_telegram(create_telegram_app(core), core)
 
 
+def test_a_webhook_address_telegram_refuses_says_which_it_takes(
+    tmp_path: Path, school: School, clock: ManualClock, fake: FakeTelegram
+) -> None:
+    """TELEGRAM_WEBHOOK_URL on the bot's own port 3000, say: it stopped with "something went wrong (BadRequest)"."""
+    fake.fail_next(method="setWebhook", code=400,
+                   description="Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    hook = {"telegram_bot_token": fake.token, "telegram_base_url": fake.base_url, "telegram_webhook_port": port,
+            "telegram_webhook_url": "https://school.example:3000/telegram"}
+    with core_with(tmp_path, school, clock, **hook) as core, pytest.raises(ConfigError) as refused:
+        run_telegram(create_telegram_app(core), core)
+    said = str(refused.value)
+    assert said.startswith("Telegram refused the webhook address TELEGRAM_WEBHOOK_URL (Bad webhook: webhook can be ")
+    assert "https:// address, on port 443, 80, 88 or 8443" in said
+
+
 def test_webhook_refuses_a_wrong_secret_token(webhook: TelegramWorld) -> None:
     fake = webhook.fake
     assert fake.state.webhook_secret == "right-secret"
