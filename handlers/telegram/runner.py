@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from telegram import Update
-from telegram.error import BadRequest, InvalidToken
+from telegram.error import BadRequest, InvalidToken, NetworkError
 from telegram.ext import Application
 
 from bot.config import ConfigError, cannot_listen
@@ -78,6 +78,14 @@ async def serve(
         raise ConfigError(
             "Telegram did not accept the bot token (TELEGRAM_BOT_TOKEN). Copy it again from @BotFather "
             "(/mybots, API Token), then start the bot again."
+        ) from exc
+    except NetworkError as exc:  # no connection, DNS, a firewall, a wrong TELEGRAM_BASE_URL (a timeout too)
+        where = core.settings.telegram_base_url or "api.telegram.org"
+        raise ConfigError(
+            f"Telegram cannot be reached at {where} ({exc.message}). Check this computer's internet connection, "
+            "and that a firewall or web proxy lets it reach that address"
+            + (" (or correct TELEGRAM_BASE_URL)" if core.settings.telegram_base_url else "")
+            + ", then start the bot again."
         ) from exc
     try:
         settings = core.settings

@@ -259,6 +259,21 @@ def test_a_wrong_token_says_what_to_do(tmp_path: Path, school: School, clock: Ma
         run_telegram(create_telegram_app(core), core)
 
 
+def test_telegram_out_of_reach_at_start_up_says_where_and_what_to_check(
+    tmp_path: Path, school: School, clock: ManualClock
+) -> None:
+    """No network at boot, or a mistyped TELEGRAM_BASE_URL: it stopped with "something went wrong (NetworkError)"."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        base_url = f"http://127.0.0.1:{probe.getsockname()[1]}/bot"
+    nowhere = {"telegram_bot_token": "123:abc", "telegram_base_url": base_url}
+    with core_with(tmp_path, school, clock, **nowhere) as core, pytest.raises(ConfigError) as stopped:
+        run_telegram(create_telegram_app(core), core)
+    said = str(stopped.value)
+    assert said.startswith(f"Telegram cannot be reached at {base_url} (")
+    assert "Check this computer's internet connection" in said and "(or correct TELEGRAM_BASE_URL)" in said
+
+
 def test_rate_limited_while_writing_a_report_says_what_was_not_added(telegram: TelegramWorld) -> None:
     telegram.say(command(PARENT, "/report"), expect=2)
     telegram.say(callback(PARENT, "rc:online_abuse"))
