@@ -26,6 +26,7 @@ from slack_sdk.errors import SlackApiError
 from bot.config import ConfigError
 from handlers.slack.client import (
     make_web_client,
+    out_of_reach,
     quiet_logger,
     retrying_respond_middleware,
     with_rate_limit_retries,
@@ -108,6 +109,8 @@ def create_slack_app(core: Core, client: WebClient | None = None) -> App:
             "Slack did not accept the bot token (SLACK_BOT_TOKEN). Copy the Bot User OAuth Token again from the "
             "app's OAuth & Permissions page (it starts with xoxb-), then start the bot again."
         ) from exc
+    except OSError as exc:  # that auth.test found no Slack (urllib's URLError, a timeout)
+        raise out_of_reach(settings, exc) from exc
     app.middleware(SeenEvents().middleware)
     app.middleware(retrying_respond_middleware)
     register_listeners(app, core, Later())

@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, RetryHandler
 from slack_sdk.webhook import WebhookClient, WebhookResponse
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.ports import DeliveryError
 
 DEFAULT_API_URL = WebClient.BASE_URL
@@ -51,6 +51,17 @@ def quiet_logger(name: str) -> logging.Logger:
 def api_url(settings: Settings) -> str:
     url = settings.slack_api_url or DEFAULT_API_URL
     return url if url.endswith("/") else url + "/"
+
+
+def out_of_reach(settings: Settings, exc: OSError) -> ConfigError:
+    """Slack's Web API could not be reached at start-up (no network, a firewall, a mistyped SLACK_API_URL)."""
+    reason = getattr(exc, "reason", None) or exc.strerror or exc
+    return ConfigError(
+        f"Slack cannot be reached at {api_url(settings)} ({reason}). Check this computer's internet connection, and "
+        "that a firewall or web proxy lets it reach that address"
+        + (" (or correct SLACK_API_URL)" if settings.slack_api_url else "")
+        + ", then start the bot again."
+    )
 
 
 def make_web_client(settings: Settings, *, retry_rate_limits: bool = True, timeout: int = 10) -> WebClient:

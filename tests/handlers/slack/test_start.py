@@ -83,6 +83,21 @@ def test_a_wrong_bot_token_says_what_to_do(tmp_path: Path, school: School, clock
         create_slack_app(core)
 
 
+def test_slack_out_of_reach_at_start_up_says_where_and_what_to_check(
+    tmp_path: Path, school: School, clock: ManualClock
+) -> None:
+    """No network at boot, or a mistyped SLACK_API_URL: it stopped with "something went wrong (URLError)"."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/api/"
+    with core_with(tmp_path, school, clock, slack_bot_token="xoxb-t", slack_signing_secret=SECRET,
+                   slack_api_url=url) as core, pytest.raises(ConfigError) as stopped:
+        create_slack_app(core)
+    said = str(stopped.value)
+    assert said.startswith(f"Slack cannot be reached at {url} (")
+    assert "Check this computer's internet connection" in said and "(or correct SLACK_API_URL)" in said
+
+
 def test_a_wrong_app_token_says_what_to_do(tmp_path: Path, school: School, clock: ManualClock, fake: FakeSlack) -> None:
     fake.fail_next("apps.connections.open", "invalid_auth")
     tokens = {"slack_bot_token": "xoxb-t", "slack_app_token": "xapp-wrong", "slack_api_url": fake.base_url}
