@@ -28,6 +28,23 @@ _CONTRACTIONS = {
     "there's": ["there", "is"],
     "let's": ["let", "us"],
 }
+# Text speak for words people type in full just as often ("cn u giv me ur fone numba"). Most are too short for the
+# typo corrector (it never touches a word under five letters), and unread they would count as words the policy never
+# uses, against every clause. "2" and "4" stand for "to" and "for" once a year group ("Year 4") is taken out.
+_TEXT_SPEAK = {
+    "cn": "can", "hw": "how", "hav": "have", "hv": "have", "giv": "give", "gimme": "give me", "fone": "phone",
+    "fones": "phones", "skool": "school", "skul": "school", "scool": "school", "skl": "school", "wiv": "with",
+    "wif": "with", "wth": "with", "shud": "should", "shld": "should", "cud": "could", "wud": "would",
+    "wen": "when", "b4": "before", "2": "to", "4": "for", "b": "be", "c": "see", "n": "and", "y": "why",
+    "m8": "mate", "m8s": "mates", "dat": "that", "dis": "this", "dey": "they", "dem": "them", "tru": "true",
+    "numba": "number", "numbr": "number", "frend": "friend", "frends": "friends", "frendz": "friends",
+    "frnd": "friend", "frnds": "friends", "msg": "message", "msgs": "messages", "txt": "text", "txts": "texts",
+    "ppl": "people", "pple": "people", "sum1": "someone", "some1": "someone", "any1": "anyone", "ne1": "anyone",
+    "every1": "everyone", "evry1": "everyone", "iz": "is", "gud": "good", "luk": "look", "tchr": "teacher",
+    "tchrs": "teachers", "kidz": "kids", "pix": "pictures", "thru": "through", "abt": "about", "dnt": "dont",
+    "wats": "what is", "thier": "their", "2day": "today", "2moro": "tomorrow", "tmrw": "tomorrow", "ov": "of",
+}
+_TEXT_SPEAK_WORDS = {short: full.split() for short, full in _TEXT_SPEAK.items()}
 
 STOP_WORDS = frozenset(
     """
@@ -59,11 +76,14 @@ def fold(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """Folded words with contractions opened and possessive 's dropped; hyphens and slashes split words."""
+    """Folded words with contractions opened, text speak spelt out ("cn" -> "can") and possessive 's dropped;
+    hyphens and slashes split words."""
     out: list[str] = []
     for word in _WORD.findall(fold(text)):
         if word in _CONTRACTIONS:
             out += _CONTRACTIONS[word]
+        elif word in _TEXT_SPEAK_WORDS:
+            out += _TEXT_SPEAK_WORDS[word]
         elif word.endswith("n't"):
             out += [word[:-3], "not"]
         elif "'" in word:

@@ -291,6 +291,16 @@ def test_peoples_names_are_not_read_as_policy_words(qa: QuestionAnswerer) -> Non
     assert "miss" in qa.analyzer.stems("will my child miss the trip")  # the verb stays
 
 
+def test_text_speak_is_read_as_the_words_it_stands_for(qa: QuestionAnswerer) -> None:
+    from bot.qa.text import words
+
+    assert words("cn u giv me ur fone numba 4 wen ur off") == words("can u give me ur phone number for when ur off")
+    assert words("pick up 2 kids") == ["pick", "up", "to", "kids"]  # a count says nothing the policy turns on
+    # unread, "cn", "fone" and "2" counted against every clause as words the policy never uses
+    answer = qa.answer("cn teachers tak fotos of kids on there own fone", "parent")
+    assert answer.answered and answer.citations[0].clause == "swp-equipment"
+
+
 
 @pytest.mark.parametrize(
     ("polite", "plain"),
