@@ -65,7 +65,9 @@ class Analyzer:
     @cached_property
     def _corrector(self) -> SpellingCorrector:
         """Built at the first unknown word: a question in the policy's own words never needs it."""
-        vocabulary = {w: n for w, n in self.frequency.items() if len(w) >= 4 and w not in STOP_WORDS}
+        # Stop words of five letters or more are in it too: "shoud" is "should" (not "shout"), "becuase" "because",
+        # and so left out as they are, instead of counting as a word the policy never uses.
+        vocabulary = {w: n for w, n in self.frequency.items() if len(w) >= 5 or (len(w) == 4 and w not in STOP_WORDS)}
         return SpellingCorrector(vocabulary, _PROTECTED)
 
     def correct(self, word: str) -> str:

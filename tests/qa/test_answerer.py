@@ -291,6 +291,13 @@ def test_peoples_names_are_not_read_as_policy_words(qa: QuestionAnswerer) -> Non
     assert "miss" in qa.analyzer.stems("will my child miss the trip")  # the verb stays
 
 
+def test_a_misspelt_everyday_word_is_read_as_that_word(qa: QuestionAnswerer) -> None:
+    # "shoud" is "should", not the policy-data word "shout"; "alowed" is "allowed": both then left out as stop words
+    assert qa.index.tokens_for_stems(qa.analyzer.stems("shoud i be alowed to post photos")) == (
+        qa.index.tokens_for_stems(qa.analyzer.stems("should i be allowed to post photos"))
+    )
+
+
 def test_text_speak_is_read_as_the_words_it_stands_for(qa: QuestionAnswerer) -> None:
     from bot.qa.text import words
 
