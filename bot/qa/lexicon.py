@@ -163,6 +163,10 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "midday supervisor", "sports coach", "class teacher", "form teacher", "teaching staff", "school staff",
         "staff", "teacher", "member of staff", "staff member", "ta", "teaching assistant", "employee", "tutor",
         "lunchtime supervisor", "dinner lady", "teachers",
+        # roles that name no "staff" or "teacher". Every word of a form here counts as framing, never as what a
+        # question is about (QuestionAnswerer._not_specific): no "learning support assistant", "site manager".
+        "midday", "midday assistant", "lunchtime assistant", "mda", "mdsa", "hlta", "lsa", "senco", "nqt",
+        "apprentice", "playworker", "librarian",
     ),
     "head": (
         "deputy", "deputy headteacher", "head of school", "executive head", "the head", "headteacher", "head teacher",

@@ -291,6 +291,14 @@ def test_peoples_names_are_not_read_as_policy_words(qa: QuestionAnswerer) -> Non
     assert "miss" in qa.analyzer.stems("will my child miss the trip")  # the verb stays
 
 
+@pytest.mark.parametrize("role", ["midday assistant", "MDA", "HLTA", "apprentice"])
+def test_a_school_role_without_staff_in_its_name_is_staff(qa: QuestionAnswerer, role: str) -> None:
+    question = f"I'm a {role}, does the social media policy apply to me?"
+    assert "#staff" in qa.index.tokens_for_stems(qa.analyzer.stems(question))
+    answer = qa.answer(question, "staff")
+    assert answer.answered and answer.citations[0].clause == "si-everyone"
+
+
 def test_a_misspelt_everyday_word_is_read_as_that_word(qa: QuestionAnswerer) -> None:
     # "shoud" is "should", not the policy-data word "shout"; "alowed" is "allowed": both then left out as stop words
     assert qa.index.tokens_for_stems(qa.analyzer.stems("shoud i be alowed to post photos")) == (
