@@ -70,6 +70,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "fuming", "livid", "gripe", "not impressed", "disappointed", "worries", "grumbles",
         "concern", "worry", "worried", "problem", "issue", "unhappy", "not happy", "upset", "raise",
         "frustration", "frustrated", "annoyed", "angry", "fed up", "cross", "furious",
+        # a worry put as what is lacking ("the teacher is not good to my child"), as "not happy" is
+        "not good", "no good", "not nice", "not kind", "not fair", "unfair",
     ),
     "defamation": (
         "fake", "fakes", "faked", "fiddles", "fiddled", "cooked the books", "cover up", "covering up",

@@ -299,6 +299,11 @@ def test_a_school_role_without_staff_in_its_name_is_staff(qa: QuestionAnswerer, 
     assert answer.answered and answer.citations[0].clause == "si-everyone"
 
 
+@pytest.mark.parametrize("said", ["the teacher is not good to my child", "its not fair on my son", "so unfair"])
+def test_a_worry_put_as_what_is_lacking_is_a_concern(qa: QuestionAnswerer, said: str) -> None:
+    assert "#concern" in qa.index.tokens_for_stems(qa.analyzer.stems(said))
+
+
 def test_a_misspelt_everyday_word_is_read_as_that_word(qa: QuestionAnswerer) -> None:
     # "shoud" is "should", not the policy-data word "shout"; "alowed" is "allowed": both then left out as stop words
     assert qa.index.tokens_for_stems(qa.analyzer.stems("shoud i be alowed to post photos")) == (
