@@ -74,6 +74,11 @@ ASKING_WEIGHT = 1.0
 ASKING_MIN_TOKENS = 10
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
+# "Grandad here.", "New TA here -", "Supply teacher:", "Lunchtime supervisor -": who is asking, before the question.
+_INTRODUCTION = re.compile(
+    r"^\s*((?:[a-z'/]+\s+){0,3}?[a-z'/]+)\s*(?:\s+here\b\s*[,.!:;-]*|\s*[:\u2013\u2014]\s*|\s+-\s+)", re.IGNORECASE
+)
+_ROLES = frozenset(CONCEPT_PREFIX + c for c in ("staff", "relative", "parent", "volunteer", "governor", "head"))
 _AUDIENCE_OF_ASKER = {"parent": "parents", "staff": "staff"}
 _PEOPLE_OF = {"staff": "staff", "parents": "parent"}  # the concept naming the people a section is written for
 
@@ -278,8 +283,12 @@ class QuestionAnswerer:
         return reply
 
     def _reply(self, question: str, plain: list[str], audience: AskerAudience | None, safeguarding: bool) -> Answer:
-        stems = self.analyzer.stems(question)
-        tokens, matches, evidence = self._assess(stems, audience)
+        tokens, matches, evidence = self._assess(self.analyzer.stems(question), audience)
+        rest = self._without_introduction(question)
+        if rest is not None:  # the question without who asks, when the policy covers it that way too
+            without = self._assess(rest, audience)
+            if without[2] is not None and coverage.MODEL.probability(without[2]) >= coverage.COVERED_AT_LEAST:
+                tokens, matches, evidence = without
         if len(tokens) >= ASKING_MIN_TOKENS and len(matches) > 1:
             matches = self._weigh_asking_part(question, matches, audience)
         # Whether the policy covers the question is the coverage model's call; which clause answers it is the
@@ -309,6 +318,22 @@ class QuestionAnswerer:
         ):
             return self._clarify(question, audience, best, runner, safeguarding)
         return self._answer(question, audience, chosen, safeguarding)
+
+    def _without_introduction(self, question: str) -> list[str] | None:
+        """The question's stems without the asker's role, when the message opens by giving it ("Grandad here.",
+        "Supply teacher - ...", "TA here:"): who asks is not what they ask, unless they ask whether the policy covers
+        people like them. None when there is no such opening."""
+        intro = _INTRODUCTION.match(question)
+        if intro is None:
+            return None
+        role = self.index.tokens_for_stems(self.analyzer.stems(intro.group(1)))
+        if not role & _ROLES or any(t.startswith(CONCEPT_PREFIX) and t not in _ROLES for t in role):
+            return None
+        rest = self.analyzer.stems(question[intro.end():])
+        tokens = self.index.tokens_for_stems(rest)
+        if len(tokens) < 2 or CONCEPT_PREFIX + "definition" in tokens:
+            return None
+        return rest
 
     def _problem_with(self, question: str) -> str | None:
         text = question.strip() if isinstance(question, str) else ""

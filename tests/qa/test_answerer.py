@@ -299,6 +299,23 @@ def test_a_school_role_without_staff_in_its_name_is_staff(qa: QuestionAnswerer, 
     assert answer.answered and answer.citations[0].clause == "si-everyone"
 
 
+@pytest.mark.parametrize(
+    ("question", "audience", "clause"),
+    [
+        ("Volunteer here: may I accept a friend request from a parent?", "staff", "friends-reject"),
+        ("Dinner lady - can I be friends with the mums on facebook?", "staff", "friends-reject"),
+        ("Nan here. Is the school allowed to take my grandchild's picture for its twitter?", "parent", "acc-consent"),
+        ("Supply teacher: a pupil asked for my snapchat, what do I say?", "staff", "cc-no-contact-details"),
+        ("Grandad here: does this policy apply to me?", "parent", "po-parent-definition"),  # who asks is the question
+    ],
+)
+def test_who_is_asking_before_the_question_is_not_what_is_asked(
+    qa: QuestionAnswerer, question: str, audience: str, clause: str
+) -> None:
+    answer = qa.answer(question, audience)  # type: ignore[arg-type]
+    assert answer.answered and answer.citations[0].clause == clause
+
+
 @pytest.mark.parametrize("said", ["the teacher is not good to my child", "its not fair on my son", "so unfair"])
 def test_a_worry_put_as_what_is_lacking_is_a_concern(qa: QuestionAnswerer, said: str) -> None:
     assert "#concern" in qa.index.tokens_for_stems(qa.analyzer.stems(said))
