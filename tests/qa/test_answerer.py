@@ -316,6 +316,15 @@ def test_who_is_asking_before_the_question_is_not_what_is_asked(
     assert answer.answered and answer.citations[0].clause == clause
 
 
+def test_a_question_hidden_by_the_story_around_it_is_answered_when_it_alone_is_clearly_covered(
+    qa: QuestionAnswerer,
+) -> None:
+    story = "We moved here from Leeds in the summer and the kids love it. My laptop is ancient. "
+    answer = qa.answer(story + "Who should I talk to about a problem with a teacher?", "parent")
+    assert answer.answered and answer.citations[0].clause == "inap-channels"
+    assert not qa.answer(story + "What time does school finish on Fridays?", "parent").answered
+
+
 @pytest.mark.parametrize("said", ["the teacher is not good to my child", "its not fair on my son", "so unfair"])
 def test_a_worry_put_as_what_is_lacking_is_a_concern(qa: QuestionAnswerer, said: str) -> None:
     assert "#concern" in qa.index.tokens_for_stems(qa.analyzer.stems(said))
