@@ -116,9 +116,9 @@ class DatabasePersistence(BasePersistence[dict[str, Any], ChatData, dict[str, An
                 row.state, row.updated_at = state, now
 
     async def update_chat_data(self, chat_id: int, data: ChatData) -> None:
-        if not data and self._chat_mac(chat_id) not in self._stored_chats:
-            return  # a chat that only asked questions: nothing to write, nothing to delete
-        async with self._writes:
+        async with self._writes:  # checked in turn: a chat's first draft may be on its way to the database
+            if not data and self._chat_mac(chat_id) not in self._stored_chats:
+                return  # a chat that only asked questions: nothing to write, nothing to delete
             await asyncio.to_thread(self._save_chat_data, chat_id, data)
 
     def _save_chat_data(self, chat_id: int, data: ChatData) -> None:

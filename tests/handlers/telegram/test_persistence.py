@@ -51,3 +51,29 @@ def test_an_earlier_write_that_finishes_late_does_not_undo_a_later_one(core: Cor
     restarted = DatabasePersistence(core)
     assert asyncio.run(restarted.get_chat_data()) == {CHAT: {"sent": 1}}
     assert asyncio.run(restarted.get_conversations("report")) == {}
+
+
+def test_a_report_sent_while_its_first_draft_is_being_written_leaves_no_draft(core: Core) -> None:
+    """The chat's first write (its draft: no row yet) is on its way when the report is sent and the chat's data is
+    emptied. The empty write must wait its turn and delete the row, not be skipped as 'nothing stored'."""
+    persistence = DatabasePersistence(core)
+    save_chat_data = persistence._save_chat_data
+    may_finish = threading.Event()
+
+    def slow_chat_data(chat_id: int, data: dict[str, Any]) -> None:
+        if "draft" in data:
+            may_finish.wait(2)
+        save_chat_data(chat_id, data)
+
+    persistence._save_chat_data = slow_chat_data  # type: ignore[method-assign]
+
+    async def first_write_then_report_sent() -> None:
+        periodic = asyncio.create_task(persistence.update_chat_data(CHAT, {"draft": {"parts": ["Not sent yet."]}}))
+        await asyncio.sleep(0.05)
+        sent = asyncio.create_task(persistence.update_chat_data(CHAT, {}))
+        await asyncio.sleep(0.2)
+        may_finish.set()
+        await asyncio.gather(sent, periodic)
+
+    asyncio.run(first_write_then_report_sent())
+    assert asyncio.run(DatabasePersistence(core).get_chat_data()) == {}
