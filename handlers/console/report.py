@@ -187,14 +187,27 @@ def run_status_flow(core: Core, io: ConsoleIO, code: str = "") -> None:
         return
     open_question = any(not q.answered for q in view.questions)
     offer = "Would you like to answer the school's question" if open_question else "Would you like to add anything"
-    reply = io.ask(f"{offer}? Type yes or no: ")
-    if reply is None or reply.strip().lower() not in YES:
-        return
-    io.say("Write your reply, then press Enter on an empty line to send it. Type /cancel to stop.")
-    text = read_lines(io)
-    if text is None:
+    started = ""  # the reply itself, typed straight after the offer instead of yes: kept, not dropped
+    while True:
+        reply = io.ask(f"{offer}? Type yes or no: ")
+        if reply is None or reply.strip().lower() in NO:
+            return
+        if reply.strip().lower() in YES:
+            break
+        if len(reply.split()) > 1 and not reply.strip().startswith("/"):
+            started = reply.strip()
+            break
+        io.say("Please type yes or no.")
+    if started:
+        io.say("I have kept that as the start of your reply. Add more lines if you like, then press Enter on an empty "
+               "line to send it. Type /cancel to stop.")
+    else:
+        io.say("Write your reply, then press Enter on an empty line to send it. Type /cancel to stop.")
+    more = read_lines(io) if not started else _more_lines(io)
+    if more is None:
         io.say(CANCELLED)
         return
+    text = "\n".join(part for part in (started, more) if part)
     while True:
         try:
             reports.sender_reply(view.code, text, requester=requester)
@@ -209,6 +222,18 @@ def run_status_flow(core: Core, io: ConsoleIO, code: str = "") -> None:
                 io.say(CANCELLED)
                 return
     io.say("Thank you. Your reply has been added to your report and the school has been told.")
+
+
+def _more_lines(io: ConsoleIO, prompt: str = "> ") -> str | None:
+    """Lines added to a reply already begun, up to an empty line (perhaps at once: none). None when cancelled."""
+    lines: list[str] = []
+    while True:
+        line = io.ask(prompt)
+        if line is None:
+            return None
+        if not line.strip():
+            return "\n".join(lines)
+        lines.append(line.rstrip())
 
 
 def _not_sent(io: ConsoleIO, exc: Exception, what: str) -> None:

@@ -146,6 +146,21 @@ def test_status_shows_the_question_and_takes_an_answer(core: Core, clock: Manual
     assert events[-2].action == "replied" and events[-2].detail == "The one by the car park."
 
 
+def test_an_answer_typed_instead_of_yes_is_kept_as_the_reply(core: Core) -> None:
+    """Asked "Would you like to answer the school's question? Type yes or no", a parent types the answer itself: it
+    was dropped without a word (and the next line taken for a policy question)."""
+    receipt = core.reports.submit("other", "The gate is left open at pick-up.", channel="console")
+    dana = core.reports.actor(name="Dana Lead")
+    assert dana is not None
+    core.reports.ask_sender(receipt.code, dana, "Which gate?")
+    io = ScriptedIO(["maybe", "The one by the car park.", "Every day this week.", ""])
+    run_status_flow(core, io, receipt.code)
+    assert "Please type yes or no." in io.text and "kept that as the start of your reply" in io.text
+    assert "Your reply has been added" in io.text
+    events = core.reports.case(receipt.code, dana).events
+    assert [e.detail for e in events if e.action == "replied"] == ["The one by the car park.\nEvery day this week."]
+
+
 def test_status_with_a_wrong_code_is_kind_and_asks_for_it_when_missing(core: Core) -> None:
     io = ScriptedIO(["ACDE-FGHJ-KMNP-RTWX"])
     run_status_flow(core, io, "")
