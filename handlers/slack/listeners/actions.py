@@ -161,22 +161,21 @@ def register(app: App, core: Core, later: Later) -> None:
                                            REPORT_ACTIONS.get(name, name))
             presser.tell(NOT_A_DSL)
             return
-        if name in MODAL_ACTIONS:
-            # Refused now, not after the form is filled in; the core checks again when it is sent.
-            from bot.reports.domain import AccessDenied, ReportError
+        from bot.reports.domain import AccessDenied, ReportError
 
-            try:
+        try:
+            if name in MODAL_ACTIONS:
+                # Refused now, not after the form is filled in; the core checks again when it is sent.
                 reports.check_access(code, actor, REPORT_ACTIONS[name])
-            except ReportError as exc:
-                presser.tell(NOT_A_DSL if isinstance(exc, AccessDenied) else str(exc))
-                return
-            client.views_open(trigger_id=body["trigger_id"], view=case_action_modal(MODAL_ACTIONS[name], code))
-        elif name == "report.ack":
-            view = reports.acknowledge(code, actor)
-            presser.tell(view.acknowledged_text(actor) + " The alert will show it in a moment.")
-        elif name == "report.view":
-            case = reports.case(code, actor)
-            client.views_open(trigger_id=body["trigger_id"], view=case_modal(case, core.school.tz))
+                client.views_open(trigger_id=body["trigger_id"], view=case_action_modal(MODAL_ACTIONS[name], code))
+            elif name == "report.ack":
+                view = reports.acknowledge(code, actor)
+                presser.tell(view.acknowledged_text(actor) + " The alert will show it in a moment.")
+            elif name == "report.view":
+                case = reports.case(code, actor)
+                client.views_open(trigger_id=body["trigger_id"], view=case_modal(case, core.school.tz))
+        except ReportError as exc:  # every button on the card refuses in the same words
+            presser.tell(NOT_A_DSL if isinstance(exc, AccessDenied) else str(exc))
 
     app.action(action_id("report.open"))(handler(open_report))
     for name in REPORT_ACTIONS:

@@ -194,14 +194,14 @@ def test_staff_member_who_is_not_a_dsl_is_refused_and_recorded(slack: SlackWorld
     slack.sender.block_action(STAFF, "report.ack", code, channel=DSL_CHANNEL)
     reply = slack.fake.wait_for_call("response_url")[0]
     assert reply.params["response_type"] == "ephemeral"
-    assert "not" in reply.params["text"].lower()
+    assert "only the people it was sent to can" in reply.params["text"]  # as Add note, Ask and Close say it
     case = _case(slack, code)
     assert case.status == "new"
     # In the core's own words, as a refusal it records reads: "tried to acknowledge the report (not allowed)".
     refused = [e.as_read()[0] for e in case.events if e.action == "refused" and e.actor == "Jo Teacher"]
     assert refused == ["tried to acknowledge the report (not allowed)"]
     slack.sender.block_action(STAFF, "report.view", code, channel=DSL_CHANNEL)
-    slack.fake.wait_for_call("response_url", count=2)
+    assert "only the people it was sent to can" in slack.fake.wait_for_call("response_url", count=2)[1].params["text"]
     refused = [e.as_read()[0] for e in _case(slack, code).events if e.action == "refused"]
     assert refused[-1] == "tried to open the report (not allowed)"
 
