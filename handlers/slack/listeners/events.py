@@ -9,7 +9,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.reports.receipts import asks_after, code_and_rest, tells_something
+from bot.reports.receipts import asks_after, code_and_rest, find_code, tells_something
 from handlers.slack.answers import answer_for, note_gap, without_mentions
 from handlers.slack.blocks import notification_text, text_sections
 from handlers.slack.common import service, typed_text
@@ -39,6 +39,13 @@ KEPT_BY_SLACK = (
     "trace, send: /checkreport {code}"
 )
 
+# A receipt code in a channel, where everyone in it can read it (and use it: see the report, answer as its sender).
+CODE_IN_CHANNEL = (
+    "That looks like a receipt code. Everyone in this channel can read it, and a receipt code is the only key to a "
+    "report: please delete your message. To check a report so that only you see it, send /checkreport followed by "
+    "its code."
+)
+
 
 def register(app: App, core: Core, later: Later) -> None:
     def reply_in_thread(event: dict[str, Any], client: WebClient, text: str, blocks: list[dict[str, Any]]) -> None:
@@ -57,10 +64,22 @@ def register(app: App, core: Core, later: Later) -> None:
         reply_in_thread(event, client, text, blocks)
         note_gap(core, question, answer)
 
+    def answer_mention(event: dict[str, Any], client: WebClient) -> None:
+        if find_code(without_mentions(event.get("text") or "")) is None:
+            answer_in_thread(event, client)
+            return
+        # A receipt code posted in a channel: never answered there (nor taken for a policy question). Only its
+        # poster is told, privately, what it means that everyone there can now read it.
+        try:
+            client.chat_postEphemeral(channel=event["channel"], user=str(event.get("user", "")),
+                                      text=notification_text(CODE_IN_CHANNEL), blocks=text_sections(CODE_IN_CHANNEL))
+        except SlackApiError as exc:
+            log.warning("could not answer a receipt code in a channel privately: %s", exc.response.get("error"))
+
     # Bolt acks an event when its listener returns: each hands its work to `later`.
     @app.event("app_mention")
     def mentioned(event: dict[str, Any], client: WebClient) -> None:
-        later(answer_in_thread, event, client)
+        later(answer_mention, event, client)
 
     @app.event("message")
     def direct_message(event: dict[str, Any], client: WebClient) -> None:

@@ -217,3 +217,13 @@ def test_a_fault_in_answering_is_an_apology_and_keeps_the_question_out_of_the_lo
     text, blocks, answer = answer_for(core, question)
     assert answer is None and text.startswith("Sorry, something went wrong on our side.")
     assert "ValueError" in caplog.text and "Jayden" not in caplog.text
+
+
+def test_a_receipt_code_posted_in_a_channel_is_answered_only_to_its_poster(slack: SlackWorld) -> None:
+    """'@policybot CODE' in a channel was taken for a policy question and answered there for all to read ("The policy
+    doesn't cover that"); the code, the only key to a report, is now in everyone's view: its poster alone is told."""
+    slack.sender.app_mention("<@U0BOT00001> DRYT-9KCG-WMCD-7DE4 any news?", STAFF, channel="C0STAFFRM1")
+    [told] = slack.fake.wait_for_call("chat.postEphemeral")
+    assert told.params["channel"] == "C0STAFFRM1" and told.params["user"] == STAFF
+    assert "receipt code" in told.params["text"] and "delete your message" in told.params["text"]
+    assert slack.fake.ok_calls("chat.postMessage") == []
