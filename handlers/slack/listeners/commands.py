@@ -28,6 +28,7 @@ from handlers.slack.report_views import DESCRIPTION_LIMIT, SLACK_REPLY_HOW, STAT
 
 if TYPE_CHECKING:
     from bot.core import Core
+    from bot.reports.domain import ReplyAddress
     from handlers.slack.app import Later
 
 log = logging.getLogger(__name__)
@@ -160,5 +161,21 @@ def checked_report(
         elif view.can_reply:
             text += "\n" + SLACK_REPLY_HOW.format(code=view.code)
     except Exception as exc:
-        return kind_error(exc), None
+        return kind_error(exc), _refused_reply_tied_here(core, exc, code, requester, here)
     return text, view.keeps_reply_channel
+
+
+def _refused_reply_tied_here(
+    core: Core, exc: Exception, code: str, requester: str, here: ReplyAddress
+) -> bool | None:
+    """After a reply was refused ("This report has been closed", "already in your report"), whether the report's
+    news comes to this user, as for a report shown: the refusal names a real report, and is said privately unless
+    they gave it their name. None when the code found no report (then nothing ties anyone to one)."""
+    from bot.reports.domain import ReceiptNotFound, ReportError, TooManyAttempts
+
+    if not isinstance(exc, ReportError) or isinstance(exc, (ReceiptNotFound, TooManyAttempts)):
+        return None
+    try:
+        return core.reports.sender_status(code, requester=requester, asked_from=here).keeps_reply_channel
+    except Exception:  # said privately all the same
+        return False
