@@ -45,6 +45,9 @@ def render_answer(answer: Answer, report_how: str = "Type /report to tell the sc
     return "\n".join(lines)
 
 
+AUDIENCE_NAMES: dict[Audience, str] = {"parent": "parents and carers", "staff": "staff"}
+
+
 def choose_audience(io: ConsoleIO, held: list[str] | None = None) -> Audience | None:
     """Parent or staff. A question typed before choosing is kept in `held`, to be answered once we know who asks."""
     while True:
@@ -91,6 +94,7 @@ def chat(core: Core, io: ConsoleIO | None = None) -> None:
             io.say(HELP)
         elif command == "/audience":
             audience = choose_audience(io) or audience
+            io.say(f"From now on I answer as the policy speaks to {AUDIENCE_NAMES[audience]}.")
         elif command == "/report":
             from handlers.console.report import run_report_flow
 

@@ -192,6 +192,13 @@ def test_a_command_typed_without_its_slash_is_the_command(core: Core) -> None:
     assert io.text.endswith("Goodbye.") and "include other children" not in io.text
 
 
+def test_switching_audience_says_so_and_changes_the_answers(core: Core) -> None:
+    io = ScriptedIO(["p", "/audience", "s", "a parent sent me a friend request on facebook, can I accept it?", "/quit"])
+    chat(core, io)
+    assert "From now on I answer as the policy speaks to staff." in io.text
+    assert "staff must not add either parents" in io.text
+
+
 def test_a_question_about_a_concern_points_to_report(core: Core) -> None:
     io = ScriptedIO(["p", "my child is being bullied online", "/quit"])
     chat(core, io)
