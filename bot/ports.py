@@ -29,7 +29,7 @@ class SystemClock:
 class Recipient:
     """Where a message goes: a platform and an address on it (Slack user or channel id, Telegram chat id).
 
-    For an anonymous sender the address is `reply:<receipt>`: the platform address stays encrypted in the
+    For an anonymous sender the address is `reply:<case reference>`: the platform address stays encrypted in the
     reply channel and is decrypted only at the moment of delivery, never written to the outbox.
     """
 
@@ -47,7 +47,7 @@ class Recipient:
 class Button:
     action: str  # e.g. "report.ack"; adapters route presses by this name
     label: str
-    value: str = ""  # e.g. the receipt code
+    value: str = ""  # e.g. the case reference (a DSL's button), or the receipt (a sender's)
     style: Literal["primary", "danger"] | None = None
 
 
@@ -60,9 +60,9 @@ class OutboundMessage:
     kind: str  # report_alert, report_escalation, sender_update, ack_reminder, review_prompt, ...
     text: str  # complete plain text; adapters may format it but never need more than this
     title: str | None = None
-    fields: dict[str, str] = field(default_factory=dict)  # e.g. {"Receipt": "ABCD-...", "Urgency": "urgent"}
+    fields: dict[str, str] = field(default_factory=dict)  # e.g. {"Reference": "R-7K3M9Q", "Urgency": "urgent"}
     buttons: tuple[Button, ...] = ()
-    ref: str | None = None  # what this message is about (e.g. a receipt), for updating it in place later
+    ref: str | None = None  # what this message is about (e.g. a case reference), for updating it in place later
     urgent: bool = False
     # Messages with the same slot are versions of one message (a case's card for one recipient): each carries the
     # whole state, so only the newest is delivered and an older one held back by a retry never overwrites it.

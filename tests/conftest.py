@@ -173,3 +173,18 @@ def fresh_database(url: str) -> Database:
     db = Database(url)
     db.upgrade()
     return db
+
+
+def reference_of(core: Core, receipt: str) -> str:
+    """The case reference of the report whose sender holds `receipt`: what the DSLs know it by (a test can be both)."""
+    from sqlalchemy import select
+
+    from bot.reports.models import ReportRow
+    from bot.reports.receipts import normalise, receipt_hash
+
+    with core.db.session() as session:
+        reference = session.scalar(
+            select(ReportRow.code).where(ReportRow.receipt_hash == receipt_hash(normalise(receipt) or ""))
+        )
+    assert reference is not None, receipt
+    return reference

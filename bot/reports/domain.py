@@ -81,7 +81,7 @@ class Attachment:
 
 @dataclass(frozen=True)
 class ReplyAddress:
-    """How to reach an anonymous sender. Stored only encrypted, in a table of its own keyed by receipt."""
+    """How to reach an anonymous sender. Stored only encrypted, in a table of its own keyed by case reference."""
 
     platform: str
     address: str
@@ -92,7 +92,11 @@ FOLLOW_UP = "To see news about your report, or to answer a question from the sch
 
 @dataclass(frozen=True)
 class Receipt:
+    """A stored report, as its sender is told: `code` is the receipt, their key, shown to them alone. `reference` is
+    the case reference the people handling it use: never shown to the sender, to keep the two apart."""
+
     code: str
+    reference: str
     category: Category
     created_at: dt.datetime
     keeps_reply_channel: bool
@@ -132,7 +136,7 @@ class QuestionForSender:
 
 @dataclass(frozen=True)
 class SenderView:
-    code: str
+    code: str  # the receipt the sender gave
     category_label: str
     status: str  # "received" | "being looked at" | "closed"
     status_text: str

@@ -1,8 +1,10 @@
 """Tables for reports. None of them holds anything about who sent a report.
 
-- `reports`: the report itself; its text and outcome encrypted; status and routing decisions in the clear.
+- `reports`: the report itself; its text and outcome encrypted; status and routing decisions in the clear. `code` is
+  the case reference the people handling it use; of the sender's receipt only a hash is kept (bot/reports/receipts.py).
 - `report_events`: the chronology, append-only, each row carrying the hash of the one before.
-- `report_reply_channels`: how to reach the anonymous sender, encrypted, keyed by receipt; optional.
+- `report_reply_channels`: how to reach the anonymous sender, and their receipt (for the news sent them), both
+  encrypted, keyed by case reference; optional.
 - `report_attachments`: evidence with metadata stripped, encrypted, with the SHA-256 of the stored file.
 """
 
@@ -20,7 +22,8 @@ class ReportRow(Base):
     __tablename__ = "reports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(19), unique=True)
+    code: Mapped[str] = mapped_column(String(19), unique=True)  # the case reference (an older report's: its receipt)
+    receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the sender's receipt code
     category: Mapped[str] = mapped_column(String(40))
     urgent: Mapped[bool]
     status: Mapped[str] = mapped_column(String(16), index=True)
@@ -59,8 +62,11 @@ class ReplyChannelRow(Base):
     __tablename__ = "report_reply_channels"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(19), unique=True)
+    code: Mapped[str] = mapped_column(String(19), unique=True)  # the report's case reference
     address: Mapped[str] = mapped_column(Text)  # encrypted JSON {platform, address}
+    # The sender's receipt code, encrypted: the news sent them names it, so they can check and answer. None in rows
+    # from before references, whose report's code is still the receipt.
+    receipt: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime]
 
 

@@ -1,10 +1,20 @@
-"""Receipt codes: unguessable (16 symbols from 22, about 71 bits) and easy to read aloud.
+"""Receipt codes and case references: both easy to read aloud, and never to be confused.
+
+A receipt code (ACDE-FGHJ-KMNP-RTWX: 16 symbols from 22, about 71 bits) is the anonymous sender's only key to their
+report, and given only to them: the database keeps only its SHA-256 (`receipt_hash`), and, for a sender who chose
+news, a copy encrypted with their reply channel. Unkeyed on purpose: it is unguessable, so the hash cannot be
+reversed by trying codes, and a hash that needs no key survives a change of keys.
+
+A case reference (R-7K3M9Q) is how the people handling a report name it: on its cards, in the command line, in the
+outbox and the chronology. It is no key to anything a sender can do, so it is short enough to type. Reports made
+before references existed keep their old code as their reference (the sender's receipt still opens them).
 
 The alphabet leaves out characters that look or sound alike: 0/O/Q, 1/I/L, 2/Z, 5/S, 8/B, U/V.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 
@@ -34,6 +44,28 @@ def normalise(text: str) -> str | None:
     if len(raw) != LENGTH or not set(raw) <= _ALLOWED:
         return None
     return format_code(raw)
+
+
+def receipt_hash(code: str) -> str:
+    """What the database keeps of a receipt code: the SHA-256 of its canonical form (see `normalise`)."""
+    return hashlib.sha256(code.encode("ascii")).hexdigest()
+
+
+REFERENCE_PREFIX, REFERENCE_SIZE = "R-", 6
+REFERENCE_EXAMPLE = "R-7K3M9Q"
+
+
+def new_reference() -> str:
+    return REFERENCE_PREFIX + "".join(secrets.choice(ALPHABET) for _ in range(REFERENCE_SIZE))
+
+
+def normalise_reference(text: str) -> str | None:
+    """The canonical form of a case reference someone typed ("r 7k3m9q" -> "R-7K3M9Q"), or of an older report's
+    code, which is its reference; None if it can be neither."""
+    raw = "".join(ch for ch in (text or "").upper() if not ch.isspace() and ch not in _SEPARATORS)
+    if len(raw) == 1 + REFERENCE_SIZE and raw[0] == REFERENCE_PREFIX[0] and set(raw[1:]) <= _ALLOWED:
+        return REFERENCE_PREFIX + raw[1:]
+    return normalise(text or "")
 
 
 def find_code(text: str) -> str | None:

@@ -1,9 +1,12 @@
 """`core.reports`: the one entry point for concern reports, used by every adapter, the CLI and the scheduler.
 
-The sender side (submit, sender_status, sender_reply) knows nobody's identity: a receipt code is the only key.
-The DSL side (open_cases, case, acknowledge, add_note, ask_sender, close, attachment, export) acts as an `Actor`
-whose roles are checked here, never in an adapter. Every change is one transaction that also appends to the
-tamper-evident chronology and queues its alerts in the outbox, so a report confirmed to its sender is never lost.
+The sender side (submit, sender_status, sender_reply) knows nobody's identity: a receipt code is the only key, and
+only its sender holds it (the database keeps its hash). The DSL side (open_cases, case, acknowledge, add_note,
+ask_sender, close, attachment, export) names a report by its case reference, and acts as an `Actor` whose roles are
+checked here, never in an adapter; a case reference opens nothing on the sender side.
+
+Every change is one transaction that also appends to the tamper-evident chronology and queues its alerts in the
+outbox, so a report confirmed to its sender is never lost.
 """
 
 from __future__ import annotations
@@ -70,7 +73,15 @@ from bot.reports.domain import (
 from bot.reports.evidence import MAX_FILES, CleanFile, strip_metadata
 from bot.reports.models import AttachmentRow, ReplyChannelRow, ReportEventRow, ReportRow
 from bot.reports.ratelimit import WrongCodeLimiter
-from bot.reports.receipts import new_code, normalise, redact
+from bot.reports.receipts import (
+    REFERENCE_EXAMPLE,
+    new_code,
+    new_reference,
+    normalise,
+    normalise_reference,
+    receipt_hash,
+    redact,
+)
 from bot.reports.routing import (
     HANDLER_ROLES,
     ROUTE_NAMES,
@@ -366,7 +377,7 @@ class ReportService:
         signed = f"\n\n(Reported by {reported_by}, who chose not to stay anonymous.)" if reported_by else ""
         with self._write_lock:
             receipt = self._submit(category, body, signed, channel, files, reply_to, named_people)
-        log.info("report %s received (%s, %d attachment(s))", redact(receipt.code), category.key, len(files))
+        log.info("report %s received (%s, %d attachment(s))", receipt.reference, category.key, len(files))
         return receipt
 
     def _submit(
@@ -429,9 +440,10 @@ class ReportService:
 
     def _store(self, session: Session, *, plan: _Plan) -> Receipt:
         now, category = self.clock.now(), plan.category
-        code = self._new_code(session)
+        code, receipt = self._new_reference(session), self._new_receipt(session)
         report = ReportRow(
             code=code,
+            receipt_hash=receipt_hash(receipt),
             category=category.key,
             urgent=category.urgent,
             status=NEW,
@@ -456,7 +468,9 @@ class ReportService:
         )
         self._add_files(session, report, plan.files, now)
         if plan.sealed_reply is not None:
-            session.add(ReplyChannelRow(code=code, address=plan.sealed_reply, created_at=now))
+            session.add(ReplyChannelRow(
+                code=code, address=plan.sealed_reply, receipt=self.vault.encrypt(receipt), created_at=now
+            ))
         chronology.append(session, self.vault, report, at=now, actor=SYSTEM, action="routed", detail=plan.routed)
         self._queue_card(
             session,
@@ -469,7 +483,8 @@ class ReportService:
             files=len(plan.files),
         )
         return Receipt(
-            code=code,
+            code=receipt,
+            reference=code,
             category=category,
             created_at=now,
             keeps_reply_channel=plan.sealed_reply is not None,
@@ -505,7 +520,7 @@ class ReportService:
         the chat asking, so the view says whether the school's news comes to it (see SenderView)."""
         with self.db.session() as session:
             report = self._sender_report(session, code, requester)
-            return self._sender_view(session, report, asked_from)
+            return self._sender_view(session, report, normalise(code) or "", asked_from)
 
     def sender_reply(
         self,
@@ -527,7 +542,7 @@ class ReportService:
             count = len(session.scalars(select(AttachmentRow.id).where(AttachmentRow.report_id == report.id)).all())
         body = self._clean_text(text, what="reply", allow_empty=bool(attachments))
         files = self._clean_files(attachments, first=count + 1)
-        canonical = report.code
+        canonical, receipt = report.code, normalise(code) or ""
 
         def reply(session: Session) -> SenderView:
             row = self._locked(session, canonical)
@@ -547,10 +562,10 @@ class ReportService:
                 note += (f", naming {taken_from}, who had acknowledged this case. It is kept from them now, so it is "
                          "with you: please acknowledge it")
             self._queue_update(session, row, category, note, news=True)
-            return self._sender_view(session, row, asked_from)
+            return self._sender_view(session, row, receipt, asked_from)
 
         view = self._write(reply)
-        log.info("report %s: the sender replied", redact(canonical))
+        log.info("report %s: the sender replied", redact(canonical))  # (an older report's code is its receipt)
         return view
 
     def _just_replied(self, session: Session, report: ReportRow, body: str, now: dt.datetime) -> bool:
@@ -632,14 +647,19 @@ class ReportService:
                 "Too many receipt codes did not match, so I have paused checking for a while. "
                 f"Please try again in {minutes} minute{'s' if minutes != 1 else ''}."
             )
+        # By the receipt's hash only: a case reference (or anything else) typed here is a wrong code.
         canonical = normalise(code or "")
-        report = session.scalar(select(ReportRow).where(ReportRow.code == canonical)) if canonical else None
+        report = (session.scalar(select(ReportRow).where(ReportRow.receipt_hash == receipt_hash(canonical)))
+                  if canonical else None)
         if report is None:
             self.limiter.failed(requester)
             raise ReceiptNotFound(_NOT_FOUND)
         return report
 
-    def _sender_view(self, session: Session, report: ReportRow, asked_from: ReplyAddress | None = None) -> SenderView:
+    def _sender_view(
+        self, session: Session, report: ReportRow, receipt: str, asked_from: ReplyAddress | None = None
+    ) -> SenderView:
+        """The report as its sender sees it, named by the `receipt` they gave (never by its case reference)."""
         events = self._events(session, report)
         questions: list[QuestionForSender] = []
         for event in events:
@@ -654,7 +674,7 @@ class ReportService:
         # back from "opened" for a sender who was told so. Never who has it now, nor why.
         passed_on = report.status == NEW and report.escalation_start is not None
         return SenderView(
-            code=report.code,
+            code=receipt,
             category_label=category.label,
             status=status,
             status_text=_PASSED_ON if passed_on else _SENDER_TEXT[report.status],
@@ -770,12 +790,13 @@ class ReportService:
                 action=ASKED_SENDER,
                 detail=text,
             )
+            how = _HOW_TO_ANSWER.get(report.channel, _HOW_TO_ANSWER["console"])
             self._queue_sender(
                 session,
                 report,
                 event.seq,
-                f"The school has a question about your report {report.code}:\n\n{text}\n\n"
-                + _HOW_TO_ANSWER.get(report.channel, _HOW_TO_ANSWER["console"]).format(code=report.code),
+                lambda receipt: f"The school has a question about your report {receipt}:\n\n{text}\n\n"
+                + how.format(code=receipt),
                 asks=True,
             )
             self._queue_update(session, report, category, f"{person.name} asked the sender a question")
@@ -797,11 +818,14 @@ class ReportService:
             event = chronology.append(
                 session, self.vault, report, at=now, actor=person.name, action="closed", detail=text
             )
-            message = f"The school has finished looking into your report {report.code}. Thank you for telling us."
-            if share_with_sender:
-                message += f"\n\nOutcome: {text}"
-            message += f"\n\n{AFTER_CLOSING}"
-            self._queue_sender(session, report, event.seq, message)
+            shared = f"\n\nOutcome: {text}" if share_with_sender else ""
+            self._queue_sender(
+                session,
+                report,
+                event.seq,
+                lambda receipt: f"The school has finished looking into your report {receipt}. Thank you for telling "
+                f"us.{shared}\n\n{AFTER_CLOSING}",
+            )
             self._queue_update(session, report, category, f"Closed by {person.name}")
             return self._case_view(session, report, category)
 
@@ -847,7 +871,7 @@ class ReportService:
     def record_refused_attempt(self, code: str, who: str, action: str) -> None:
         """Someone tried to do what their role does not allow: it goes in the report's chronology, and in the log
         (the only record when there is no such report: they are not told whether there is)."""
-        canonical = normalise(code or "")
+        canonical = normalise_reference(code or "")
 
         def record(session: Session) -> bool:
             report = self._locked(session, canonical) if canonical is not None else None
@@ -864,7 +888,7 @@ class ReportService:
             return report is not None
 
         found = self._write(record)
-        which = redact(canonical) if canonical else repr(code[:40])
+        which = redact(canonical) if canonical else repr(redact(code[:40]))
         log.warning("%s was refused when trying to %s (report %s%s)", who[:200], action, which,
                     "" if found else ": there is no such report")
 
@@ -976,8 +1000,8 @@ class ReportService:
 
     # ------------------------------------------------------------------ outbox resolver
     def resolve_recipient(self, recipient: Recipient) -> Recipient | None:
-        """The outbox's resolver, at delivery time: "reply:CODE" becomes the sender's real address; a message queued
-        for someone on the console (while no platform reached them, e.g. a report made in the console chat before
+        """The outbox's resolver, at delivery time: "reply:REFERENCE" becomes the sender's real address; a message
+        queued for someone on the console (while no platform reached them, e.g. a report made in the console chat before
         Slack was set up) goes to them on Slack, else Telegram, once one reaches them."""
         if recipient.platform == "console":
             with self.db.session() as session:
@@ -1062,6 +1086,9 @@ class ReportService:
             for channel in session.scalars(select(ReplyChannelRow)):
                 channel.address = vault.rotate(channel.address)
                 count += 1
+                if channel.receipt is not None:
+                    channel.receipt = vault.rotate(channel.receipt)
+                    count += 1
             for attachment in session.scalars(select(AttachmentRow)):
                 attachment.data = vault.rotate_bytes(attachment.data)
                 count += 1
@@ -1095,13 +1122,13 @@ class ReportService:
         person = self._person(session, actor)
         if person is None or not person.has_role(*HANDLER_ROLES):
             # Somebody without a handling role learns nothing, not even whether the code exists.
-            raise _Refused(normalise(code or ""), actor.name, action)
-        canonical = normalise(code or "")
+            raise _Refused(normalise_reference(code or ""), actor.name, action)
+        canonical = normalise_reference(code or "")
         report = self._locked(session, canonical) if canonical else None
         if report is None:
             raise ReceiptNotFound(
-                f"There is no report with the receipt code {canonical}." if canonical
-                else "That is not a report's receipt code: they look like ACDE-FGHJ-KMNP-RTWX. Please check it and "
+                f"There is no report with the reference {canonical}." if canonical
+                else f"That is not a report's reference: they look like {REFERENCE_EXAMPLE}. Please check it and "
                 "try again."
             )
         category = self._category_of(report)
@@ -1127,7 +1154,7 @@ class ReportService:
         report.status, report.acknowledged_at, report.acknowledged_by = ACKNOWLEDGED, now, person.name
         event = chronology.append(session, self.vault, report, at=now, actor=person.name, action="acknowledged")
         self._queue_sender(
-            session, report, event.seq, f"Your report {report.code} has been opened and is being looked at."
+            session, report, event.seq, lambda receipt: f"Your report {receipt} has been opened and is being looked at."
         )
         self._queue_update(session, report, category, f"Acknowledged by {person.name}")
 
@@ -1157,7 +1184,7 @@ class ReportService:
             "report_escalation": f"Not yet acknowledged: {category.label}",
         }.get(kind, f"Concern {report.code}: {category.label}")
         fields = {
-            "Receipt": report.code,
+            "Reference": report.code,
             "Category": category.label,
             "Urgency": urgency,
             "Status": report.status,
@@ -1172,7 +1199,7 @@ class ReportService:
         if report.status == CLOSED and report.outcome:
             lines.append(self._outcome_line(report) if full
                          else f"The outcome ({outcome_sharing(report.outcome_shared)}) is in the report.")
-        lines.append(f"Receipt {report.code}. {category.label} ({urgency}), received {fields['Received']}.")
+        lines.append(f"Report {report.code}. {category.label} ({urgency}), received {fields['Received']}.")
         if full:
             preview = body if len(body) <= ALERT_PREVIEW else body[:ALERT_PREVIEW].rstrip() + " [...]"
             lines += ["", preview]
@@ -1250,10 +1277,16 @@ class ReportService:
             ping=f"{what} (report {report.code}). Open the report to read it." if news else None,
         )
 
-    def _queue_sender(self, session: Session, report: ReportRow, seq: int, text: str, *, asks: bool = False) -> None:
-        """A message to the anonymous sender, addressed by receipt; only if they kept a way to reach them. `asks`: it
-        is the school's question, so what the sender types next may be the answer."""
-        if self._reply_channel(session, report.code) is None:
+    def _queue_sender(
+        self, session: Session, report: ReportRow, seq: int, text: Callable[[str], str], *, asks: bool = False
+    ) -> None:
+        """A message to the anonymous sender, addressed by case reference; only if they kept a way to reach them.
+        `text` is given their receipt, which the message names: it is how they check the report and answer (and is
+        only in the outbox's encrypted payload). `asks`: it is the school's question, so what the sender types next
+        may be the answer."""
+        channel = self._reply_channel(session, report.code)
+        receipt = self._sender_receipt(report, channel) if channel is not None else None
+        if receipt is None:
             return
         self.outbox.enqueue(
             session,
@@ -1261,13 +1294,13 @@ class ReportService:
                 key=f"report:{report.code}:sender:{seq}",
                 recipient=Recipient(report.channel, f"reply:{report.code}"),  # type: ignore[arg-type]
                 kind="sender_update",
-                text=text,
+                text=text(receipt),
                 title="News about your report",
-                fields={"Receipt": report.code},
+                fields={"Receipt": receipt},
                 # Where the platform has buttons: see the report, and answer the school while it is open.
                 buttons=(
-                    Button("sender.status", "See my report", report.code),
-                    *((Button("sender.reply", "Reply to the school", report.code),) if report.status != CLOSED else ()),
+                    Button("sender.status", "See my report", receipt),
+                    *((Button("sender.reply", "Reply to the school", receipt),) if report.status != CLOSED else ()),
                 ),
                 ref=report.code,
                 asks=asks,
@@ -1283,11 +1316,26 @@ class ReportService:
     def _today(self) -> dt.date:
         return self.clock.now().astimezone(self.school.tz).date()
 
-    def _new_code(self, session: Session) -> str:
+    @staticmethod
+    def _new_reference(session: Session) -> str:
+        while True:
+            reference = new_reference()
+            if session.scalar(select(ReportRow.id).where(ReportRow.code == reference)) is None:
+                return reference
+
+    @staticmethod
+    def _new_receipt(session: Session) -> str:
         while True:
             code = new_code()
-            if session.scalar(select(ReportRow.id).where(ReportRow.code == code)) is None:
+            if session.scalar(select(ReportRow.id).where(ReportRow.receipt_hash == receipt_hash(code))) is None:
                 return code
+
+    def _sender_receipt(self, report: ReportRow, channel: ReplyChannelRow) -> str | None:
+        """The receipt of a sender who kept a reply channel: stored with it, encrypted; for a report from before case
+        references, its code (which is then its receipt). None if neither (not expected)."""
+        if channel.receipt is not None:
+            return self.vault.decrypt(channel.receipt)
+        return report.code if receipt_hash(report.code) == report.receipt_hash else None
 
     def _keep_away_named(
         self, session: Session, report: ReportRow, category: Category, text: str, now: dt.datetime
@@ -1374,16 +1422,16 @@ class ReportService:
     def _queue_last_card(
         self, session: Session, report: ReportRow, category: Category, target: Recipient, key_part: str, text: str
     ) -> None:
-        """A card's last update, in its slot: only the receipt and `text`, no report and no buttons."""
+        """A card's last update, in its slot: only the case reference and `text`, no report and no buttons."""
         self.outbox.enqueue(
             session,
             OutboundMessage(
                 key=_card_key(report.code, key_part, target),
                 recipient=target,
                 kind="report_update",
-                text=f"Receipt {report.code}. {text}",
+                text=f"Report {report.code}. {text}",
                 title=f"Concern {report.code}: {category.label}",
-                fields={"Receipt": report.code, "Category": category.label},
+                fields={"Reference": report.code, "Category": category.label},
                 ref=report.code,
                 slot=_card_slot(report.code, target),
             ),

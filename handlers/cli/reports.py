@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from bot.reports.domain import CaseView
 
 
+REFERENCE_HELP = "the report's case reference, as on its alerts (like R-7K3M9Q)"
+
+
 def _print(text: str = "") -> None:
     """Print for a DSL's terminal: a sender's words never act on it (see handlers.console.io.terminal_safe)."""
     from handlers.console.io import terminal_safe
@@ -38,37 +41,37 @@ def register(commands: Any) -> None:
     listing.set_defaults(handler=_list)
 
     show = sub.add_parser("show", parents=[acting], help="read a report and its chronology")
-    show.add_argument("code")
+    show.add_argument("code", metavar="REFERENCE", help=REFERENCE_HELP)
     show.set_defaults(handler=_show)
 
     ack = sub.add_parser("ack", parents=[acting], help="acknowledge a report (stops its escalation)")
-    ack.add_argument("code")
+    ack.add_argument("code", metavar="REFERENCE", help=REFERENCE_HELP)
     ack.set_defaults(handler=_ack)
 
     note = sub.add_parser("note", parents=[acting], help="add a note to the record (corrections too)")
-    note.add_argument("code")
+    note.add_argument("code", metavar="REFERENCE", help=REFERENCE_HELP)
     # The words typed without quotes are one note, not a list of unrecognised arguments.
     note.add_argument("text", nargs="+", help="the note, in quotes or not")
     note.set_defaults(handler=_note)
 
     ask = sub.add_parser("ask", parents=[acting], help="ask the anonymous sender a question")
-    ask.add_argument("code")
+    ask.add_argument("code", metavar="REFERENCE", help=REFERENCE_HELP)
     ask.add_argument("question", nargs="+", help="the question, in quotes or not")
     ask.set_defaults(handler=_ask)
 
     close = sub.add_parser("close", parents=[acting], help="close a report with its outcome")
-    close.add_argument("code")
+    close.add_argument("code", metavar="REFERENCE", help=REFERENCE_HELP)
     close.add_argument("--outcome", required=True, help="what was decided and why")
     close.add_argument("--share", action="store_true", help="also show the outcome to the sender")
     close.set_defaults(handler=_close)
 
     export = sub.add_parser("export", parents=[acting], help="write the whole record, with its chain checked")
-    export.add_argument("code")
+    export.add_argument("code", metavar="REFERENCE", help=REFERENCE_HELP)
     export.add_argument("--out", type=Path, help="file to write (default: print it)")
     export.set_defaults(handler=_export)
 
     evidence = sub.add_parser("evidence", parents=[acting], help="save an attached picture to a file")
-    evidence.add_argument("code")
+    evidence.add_argument("code", metavar="REFERENCE", help=REFERENCE_HELP)
     evidence.add_argument("number", type=int)
     evidence.add_argument("--out", type=Path, required=True)
     evidence.set_defaults(handler=_evidence)
@@ -111,7 +114,8 @@ def _print_case(core: Core, view: CaseView) -> None:
         _print(f"{view.outcome_label()}: {view.outcome}")
     if view.status != "closed":  # a closed report takes no questions
         _print("A question to the sender also reaches them where they reported." if view.can_contact_sender else
-               "The sender kept no way to be reached: they see a question when they check the report with its code.")
+               "The sender kept no way to be reached: they see a question when they check the report with their "
+               "receipt code.")
     _print("\n" + view.text + "\n")
     for number, info in enumerate(view.attachments, start=1):
         _print(f"Picture {number}: {info.filename} ({info.size} bytes, sha256 {info.sha256})")
@@ -160,10 +164,10 @@ def _close(args: argparse.Namespace) -> int:
 
 
 def _as_written(code: str) -> str:
-    """A receipt code as the school writes it, whatever case or spacing it was typed in."""
-    from bot.reports.receipts import normalise
+    """A case reference as the school writes it, whatever case or spacing it was typed in."""
+    from bot.reports.receipts import normalise_reference
 
-    return normalise(code) or code.upper()
+    return normalise_reference(code) or code.upper()
 
 
 def _into_folder(out: Path, filename: str) -> Path:

@@ -19,7 +19,7 @@ class SlackAlertMessage(Base):
     __table_args__ = (UniqueConstraint("channel", "ts", name="uq_slack_alert_messages_channel_ts"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ref: Mapped[str] = mapped_column(String(64), index=True)  # the receipt code
+    ref: Mapped[str] = mapped_column(String(64), index=True)  # the case reference
     channel: Mapped[str] = mapped_column(String(64))  # a channel id (C/G...) or a DM channel id (D...)
     ts: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(40))

@@ -1,7 +1,7 @@
 """`SlackNotifier`: how the outbox delivers on Slack. Alerts about a case are updated in place.
 
 A recipient address is a channel id (C..., G..., D...) or a user id (U..., W...), for which a DM is opened.
-For report alerts and updates (`ref` = the receipt code) the channel and timestamp of each posted message are
+For report alerts and updates (`ref` = the case reference) the channel and timestamp of each posted message are
 kept in `slack_alert_messages`; later messages about the same case edit those messages (chat.update) instead of
 posting new ones, so the DSL channel shows each case once, in its current state.
 """

@@ -1,7 +1,7 @@
 """`TelegramNotifier`: how the outbox delivers on Telegram. Called from the dispatcher's thread, so it makes
 plain synchronous HTTP calls (httpx) to the Bot API rather than touching the bot's event loop.
 
-Recipients are chat ids: an anonymous sender's, resolved from "reply:CODE" at the moment of delivery, or a
+Recipients are chat ids: an anonymous sender's, resolved from "reply:REFERENCE" at the moment of delivery, or a
 DSL's who chose Telegram for urgent alerts. Failures become DeliveryErrors: 429 carries retry_after; a chat that
 blocked the bot or no longer exists is permanent; anything else is retried by the outbox.
 """
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
-ACK = "d:ack:"  # + receipt code: a DSL acknowledges from Telegram
+ACK = "d:ack:"  # + case reference: a DSL acknowledges from Telegram
 REVOKED = ("Telegram no longer accepts the bot token (TELEGRAM_BOT_TOKEN): it may have been revoked in @BotFather. Put "
            "the current token in TELEGRAM_BOT_TOKEN and restart the bot; messages wait meanwhile")
 
@@ -69,12 +69,14 @@ class TelegramNotifier:
                 if markup and number == len(parts) - 1:
                     params["reply_markup"] = markup
                 self._send(params, message.kind)
-        if self.awaiting is not None and message.ref:
+        # News to a sender carries their receipt on its buttons (its ref is the case reference, which opens nothing).
+        receipt = next((b.value for b in message.buttons if b.action == "sender.status"), "")
+        if self.awaiting is not None and receipt:
             if message.asks:
-                self.awaiting.news_sent(chat_id, message.ref)
+                self.awaiting.news_sent(chat_id, receipt)
             elif not any(button.action == "sender.reply" for button in message.buttons):
                 # News of a closed report (it offers no reply): its question no longer waits for an answer.
-                self.awaiting.done(chat_id, message.ref)
+                self.awaiting.done(chat_id, receipt)
 
     def _send(self, params: dict[str, Any], kind: str) -> None:
         try:

@@ -34,14 +34,14 @@ def attempts(core: Core, code: str, name: str) -> list[tuple[str, object]]:
 @pytest.mark.parametrize("name", ["Jo Teacher", "Pat Office"])
 def test_a_non_dsl_cannot_see_acknowledge_or_close(core: Core, name: str) -> None:
     receipt = core.reports.submit("child_at_risk", TEXT, channel="console")
-    for what, attempt in attempts(core, receipt.code, name):
+    for what, attempt in attempts(core, receipt.reference, name):
         with pytest.raises(AccessDenied, match="do not have access"):
             attempt()  # type: ignore[operator]
         assert what
     with pytest.raises(AccessDenied):
         core.reports.open_cases(actor(core, name))
     dana = actor(core, "Dana Lead")
-    view = core.reports.case(receipt.code, dana)
+    view = core.reports.case(receipt.reference, dana)
     assert view.status == NEW and view.acknowledged_by is None and view.chain_ok
     refused = [e for e in view.events if e.action == "refused"]
     assert len(refused) == 7 and {e.actor for e in refused} == {name}
@@ -55,8 +55,9 @@ def test_a_forged_empty_or_overlong_form_from_a_non_dsl_is_refused_and_recorded(
     jo = actor(core, "Jo Teacher")
     for attempt in (core.reports.add_note, core.reports.ask_sender, core.reports.close):
         with pytest.raises(AccessDenied, match="do not have access"):
-            attempt(receipt.code, jo, text)
-    refused = [e for e in core.reports.case(receipt.code, actor(core, "Dana Lead")).events if e.action == "refused"]
+            attempt(receipt.reference, jo, text)
+    events = core.reports.case(receipt.reference, actor(core, "Dana Lead")).events
+    refused = [e for e in events if e.action == "refused"]
     assert [e.actor for e in refused] == ["Jo Teacher"] * 3
 
 
@@ -70,21 +71,21 @@ def test_a_non_dsl_learns_nothing_about_unknown_codes(core: Core) -> None:
 def test_the_person_named_is_refused_and_the_attempt_recorded(core: Core) -> None:
     receipt = core.reports.submit("online_abuse", TEXT, channel="console", named_people=["Dana Lead"])
     with pytest.raises(AccessDenied):
-        core.reports.case(receipt.code, actor(core, "Dana Lead"))
-    events = core.reports.case(receipt.code, actor(core, "Sam Deputy")).events
+        core.reports.case(receipt.reference, actor(core, "Dana Lead"))
+    events = core.reports.case(receipt.reference, actor(core, "Sam Deputy")).events
     assert any(e.actor == "Dana Lead" and e.action == "refused" for e in events)
 
 
 def test_the_headteacher_cannot_open_a_report_about_themself(core: Core) -> None:
     receipt = core.reports.submit("headteacher_concern", "Alex Head shouted at a pupil.", channel="console")
     with pytest.raises(AccessDenied):
-        core.reports.case(receipt.code, actor(core, "Alex Head"))
-    assert core.reports.case(receipt.code, actor(core, "Chris Chair")).text == "Alex Head shouted at a pupil."
+        core.reports.case(receipt.reference, actor(core, "Alex Head"))
+    assert core.reports.case(receipt.reference, actor(core, "Chris Chair")).text == "Alex Head shouted at a pupil."
 
 
 def test_a_concern_about_the_headteacher_stays_with_the_chair(core: Core) -> None:
     receipt = core.reports.submit("headteacher_concern", "The head teacher grabbed my son's arm.", channel="console")
-    assert [c.code for c in core.reports.open_cases(actor(core, "Chris Chair"))] == [receipt.code]
+    assert [c.code for c in core.reports.open_cases(actor(core, "Chris Chair"))] == [receipt.reference]
     for name in ("Alex Head", "Sam Deputy", "Dana Lead"):  # not the head, and not the staff who answer to the head
         assert core.reports.open_cases(actor(core, name)) == []
 
@@ -97,9 +98,9 @@ def test_with_no_chair_a_concern_about_the_headteacher_never_goes_to_the_head(co
         alerted = {core.outbox.message(row).recipient.address for row in session.query(OutboxRow)}
     assert alerted == {"Sam Deputy"}
     assert "has gone to the Deputy Designated Safeguarding Leads." in receipt.sender_text()
-    assert [c.code for c in core.reports.open_cases(actor(core, "Sam Deputy"))] == [receipt.code]
+    assert [c.code for c in core.reports.open_cases(actor(core, "Sam Deputy"))] == [receipt.reference]
     with pytest.raises(AccessDenied):
-        core.reports.case(receipt.code, actor(core, "Alex Head"))
+        core.reports.case(receipt.reference, actor(core, "Alex Head"))
 
 
 def test_a_dsl_who_has_left_has_no_access(core: Core) -> None:
@@ -107,7 +108,7 @@ def test_a_dsl_who_has_left_has_no_access(core: Core) -> None:
     dana = actor(core, "Dana Lead")
     core.people.set_leave_date("Dana Lead", dt.date(2026, 11, 1))
     with pytest.raises(AccessDenied):
-        core.reports.case(receipt.code, dana)
+        core.reports.case(receipt.reference, dana)
     assert core.reports.actor(name="Dana Lead") is None
 
 

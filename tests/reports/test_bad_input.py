@@ -73,7 +73,7 @@ def test_forged_codes_are_rate_limited_per_requester(core: Core, clock: ManualCl
 
 def test_a_closed_report_takes_no_replies(core: Core) -> None:
     receipt = core.reports.submit("other", "A real worry.", channel="console")
-    core.reports.close(receipt.code, actor(core, "Dana Lead"), "Dealt with.")
+    core.reports.close(receipt.reference, actor(core, "Dana Lead"), "Dealt with.")
     before = counts(core)
     with pytest.raises(ReportError, match="has been closed"):
         core.reports.sender_reply(receipt.code, "One more thing.", requester="r")
@@ -88,17 +88,17 @@ def test_bad_replies_and_notes_are_refused(core: Core, text: str, message: str) 
     with pytest.raises(ReportError, match=message):
         core.reports.sender_reply(receipt.code, text, requester="r")
     with pytest.raises(ReportError, match=message) as note:
-        core.reports.add_note(receipt.code, dana, text)
+        core.reports.add_note(receipt.reference, dana, text)
     assert "receipt code" not in str(note.value) and "what happened" not in str(note.value)  # a DSL's, not a sender's
     with pytest.raises(ReportError, match=message):
-        core.reports.close(receipt.code, dana, text)
+        core.reports.close(receipt.reference, dana, text)
     assert counts(core) == before
 
 
 def test_unknown_evidence_number_and_odd_channel(core: Core) -> None:
     receipt = core.reports.submit("other", "A real worry.", channel="console")
     with pytest.raises(ReportError, match="no number 1"):
-        core.reports.attachment(receipt.code, actor(core, "Dana Lead"), 1)
+        core.reports.attachment(receipt.reference, actor(core, "Dana Lead"), 1)
     with pytest.raises(ReportError):
         core.reports.submit("other", "A real worry.", channel="email")
 

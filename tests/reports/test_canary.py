@@ -41,17 +41,17 @@ def test_sender_identity_leaves_no_trace(core: Core, clock: ManualClock, caplog:
         reply_to=ReplyAddress("telegram", CHAT_ID),
     )
     dana = actor(core, "Dana Lead")
-    reports.acknowledge(receipt.code, dana)
-    reports.ask_sender(receipt.code, dana, "Do you know which bus route?")
+    reports.acknowledge(receipt.reference, dana)
+    reports.ask_sender(receipt.reference, dana, "Do you know which bus route?")
     reports.sender_status(receipt.code, requester=requester)
     reports.sender_reply(receipt.code, "The 48, after school.", requester=requester)
     for _ in range(3):  # wrong codes from the same chat: the limiter keeps only hashes
         with pytest.raises(Exception, match="could not find"):
             reports.sender_status("ACDE-FGHJ-KMNP-RTWX", requester=requester)
-    reports.add_note(receipt.code, dana, "Called the bus company.")
+    reports.add_note(receipt.reference, dana, "Called the bus company.")
     clock.advance(hours=2)
     reports.escalate_due()
-    reports.close(receipt.code, dana, "Police informed.")
+    reports.close(receipt.reference, dana, "Police informed.")
 
     recorders = notifiers()
     deliver_all(core, recorders, clock)

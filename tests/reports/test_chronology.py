@@ -16,10 +16,10 @@ from tests.reports.conftest import actor
 def made_case(core: Core) -> str:
     receipt = core.reports.submit("other", "The after-school club leaves children unsupervised.", channel="console")
     dana = actor(core, "Dana Lead")
-    core.reports.acknowledge(receipt.code, dana)
-    core.reports.add_note(receipt.code, dana, "Spoke to the club leader.")
-    core.reports.add_note(receipt.code, dana, "Correction: the club is on Thursdays.")
-    return receipt.code
+    core.reports.acknowledge(receipt.reference, dana)
+    core.reports.add_note(receipt.reference, dana, "Spoke to the club leader.")
+    core.reports.add_note(receipt.reference, dana, "Correction: the club is on Thursdays.")
+    return receipt.reference
 
 
 def test_an_intact_chain_verifies(core: Core) -> None:

@@ -34,7 +34,7 @@ def test_urgent_escalates_to_deputies_then_headteacher(core: Core, clock: Manual
     assert escalations(core) == [("Sam Deputy", "1"), ("Alex Head", "2")]
     clock.advance(days=3)
     assert core.reports.escalate_due() == 0
-    events = core.reports.case(receipt.code, actor(core, "Dana Lead")).events
+    events = core.reports.case(receipt.reference, actor(core, "Dana Lead")).events
     assert [e.detail for e in events if e.action == "escalated"] == [
         "Not acknowledged after 15 minutes. Alerted: Sam Deputy",
         "Not acknowledged after 1 hour. Alerted: Alex Head",
@@ -44,7 +44,7 @@ def test_urgent_escalates_to_deputies_then_headteacher(core: Core, clock: Manual
 def test_acknowledged_reports_do_not_escalate(core: Core, clock: ManualClock) -> None:
     receipt = core.reports.submit("child_at_risk", "A pupil is afraid to go home.", channel="console")
     clock.advance(minutes=10)
-    core.reports.acknowledge(receipt.code, actor(core, "Dana Lead"))
+    core.reports.acknowledge(receipt.reference, actor(core, "Dana Lead"))
     clock.advance(hours=5)
     assert core.reports.escalate_due() == 0 and escalations(core) == []
 
@@ -54,7 +54,7 @@ def test_a_late_scheduler_catches_up_in_one_run(core: Core, clock: ManualClock) 
     clock.advance(hours=1, minutes=10)
     assert core.reports.escalate_due() == 2
     # Both steps say how long it really waited, not each its own time ("after 60 minutes", twice).
-    events = core.reports.case(receipt.code, actor(core, "Dana Lead")).events
+    events = core.reports.case(receipt.reference, actor(core, "Dana Lead")).events
     assert [e.detail for e in events if e.action == "escalated"] == [
         "Not acknowledged after 1 hour 10 minutes. Alerted: Sam Deputy",
         "Not acknowledged after 1 hour 10 minutes. Alerted: Alex Head",
@@ -70,7 +70,7 @@ def test_a_deputy_who_already_has_the_case_gets_no_second_card(core: Core, clock
     clock.advance(minutes=45)
     core.reports.escalate_due()
     assert escalations(core) == [("Alex Head", "2")]
-    events = core.reports.case(receipt.code, actor(core, "Sam Deputy")).events
+    events = core.reports.case(receipt.reference, actor(core, "Sam Deputy")).events
     assert [e.detail for e in events if e.action == "escalated"] == [
         "Not acknowledged after 15 minutes. Alerted: nobody new (Sam Deputy already has it, and was reminded)",
         "Not acknowledged after 1 hour. Alerted: Alex Head",
@@ -93,7 +93,7 @@ def test_a_case_given_back_after_a_late_acknowledgement_chases_everyone_again(co
     receipt = core.reports.submit("child_at_risk", "A child told me an adult at school hurt her.", channel="console")
     clock.advance(minutes=90)
     core.reports.escalate_due()
-    core.reports.acknowledge(receipt.code, actor(core, "Dana Lead"))
+    core.reports.acknowledge(receipt.reference, actor(core, "Dana Lead"))
     clock.advance(minutes=10)
     core.reports.sender_reply(receipt.code, "The adult was Mrs Lead.", requester="r")
     # Both who had it are told it is theirs now.
@@ -113,7 +113,7 @@ def test_a_case_given_back_after_a_late_acknowledgement_chases_everyone_again(co
     assert [m.recipient.address for m in reminders] == ["Sam Deputy", "Alex Head"]
     assert all(m.ping and "still not acknowledged" in m.ping and m.buttons[0].label == "Acknowledge"
                for m in reminders)
-    events = core.reports.case(receipt.code, actor(core, "Sam Deputy")).events
+    events = core.reports.case(receipt.reference, actor(core, "Sam Deputy")).events
     assert [e.detail for e in events if e.action == "escalated"][2:] == [
         "Not acknowledged after 15 minutes since it was passed on. Alerted: nobody new (Sam Deputy already has it, "
         "and was reminded)",
@@ -129,7 +129,7 @@ def test_a_routine_case_given_back_the_next_day_is_chased_again_a_school_day_lat
     receipt = core.reports.submit("online_abuse", "Messages from an adult to a pupil.", channel="console")
     clock.advance(hours=26)
     core.reports.escalate_due()
-    core.reports.acknowledge(receipt.code, actor(core, "Dana Lead"))
+    core.reports.acknowledge(receipt.reference, actor(core, "Dana Lead"))
     core.reports.sender_reply(receipt.code, "It was Mrs Lead who sent them.", requester="r")
     before = len(updates(core))
     clock.advance(hours=23)
@@ -189,7 +189,7 @@ def test_a_case_waiting_for_days_says_so_in_days(core: Core, clock: ManualClock)
     receipt = core.reports.submit("child_at_risk", "A child is scared to go home.", channel="console")
     clock.advance(hours=70)
     core.reports.escalate_due()
-    events = core.reports.case(receipt.code, actor(core, "Dana Lead")).events
+    events = core.reports.case(receipt.reference, actor(core, "Dana Lead")).events
     assert [e.detail for e in events if e.action == "escalated"][0] == (
         "Not acknowledged after 2 days 22 hours. Alerted: Sam Deputy")
 
@@ -205,7 +205,7 @@ def test_who_has_a_case_is_who_was_sent_it_not_who_the_route_picks_today(core: C
     receipt = core.reports.submit("child_at_risk", "A pupil is afraid to go home.", channel="console")
     clock.advance(days=1)
     assert core.reports.escalate_due() == 2 and escalations(core) == [("Alex Head", "2")]
-    events = core.reports.case(receipt.code, actor(core, "Sam Deputy")).events
+    events = core.reports.case(receipt.reference, actor(core, "Sam Deputy")).events
     first = next(e.detail or "" for e in events if e.action == "escalated")
     assert first.endswith("Alerted: nobody new (Sam Deputy already has it, and was reminded)")
 
@@ -222,7 +222,7 @@ def test_an_update_reaches_the_card_of_whoever_was_sent_the_case(core: Core, clo
     core.people.set_away("Dana Lead", _today(core, clock))
     receipt = core.reports.submit("child_at_risk", "A pupil is afraid to go home.", channel="console")
     clock.advance(days=1)  # Dana is back; Sam, who was sent it, acknowledges
-    core.reports.acknowledge(receipt.code, actor(core, "Sam Deputy"))
+    core.reports.acknowledge(receipt.reference, actor(core, "Sam Deputy"))
     with core.db.session() as session:
         rows = session.query(OutboxRow).filter_by(kind="report_update").all()
         updated = {core.outbox.message(r).recipient.address for r in rows}
@@ -234,7 +234,7 @@ def test_a_step_whose_roles_the_report_names_still_chases_whoever_has_the_case(c
     receipt = core.reports.submit("child_at_risk", "Sam Deputy shouted at a pupil.", channel="console")
     clock.advance(minutes=15)  # the deputies' step: Sam is named, so nobody new; Alex, who has it, is reminded
     assert core.reports.escalate_due() == 1
-    events = core.reports.case(receipt.code, actor(core, "Alex Head")).events
+    events = core.reports.case(receipt.reference, actor(core, "Alex Head")).events
     step = next(e.detail or "" for e in events if e.action == "escalated")
     assert step.endswith("nobody else: the report names whoever holds those roles (Alex Head already has it, and was "
                          "reminded)")
@@ -249,7 +249,7 @@ def test_a_reminder_still_waiting_when_the_case_is_acknowledged_is_withdrawn(cor
     receipt = core.reports.submit("child_at_risk", "A pupil is afraid to go home.", channel="console")
     clock.advance(minutes=15)
     core.reports.escalate_due()  # Sam, who has it, is reminded; nothing is delivered yet (Slack down, say)
-    core.reports.acknowledge(receipt.code, actor(core, "Sam Deputy"))
+    core.reports.acknowledge(receipt.reference, actor(core, "Sam Deputy"))
     with core.db.session() as session:
         rows = session.query(OutboxRow).filter_by(kind="report_update").order_by(OutboxRow.id).all()
         sams = [(row.status, core.outbox.message(row)) for row in rows
@@ -269,7 +269,7 @@ def test_a_step_whose_role_holders_are_all_away_chases_whoever_has_the_case_at_w
     clock.advance(minutes=15)  # the deputies' step: Sam is away, Alex has it at work
     assert core.reports.escalate_due() == 1
     assert escalations(core) == []  # no card to Sam, who is away
-    events = core.reports.case(receipt.code, actor(core, "Alex Head")).events
+    events = core.reports.case(receipt.reference, actor(core, "Alex Head")).events
     step = next(e.detail or "" for e in events if e.action == "escalated")
     assert step.endswith("nobody else: whoever holds those roles is away (Alex Head already has it, and was reminded)")
 
@@ -284,7 +284,7 @@ def test_a_report_that_cannot_be_escalated_holds_up_none_after_it(
     escalate_one = core.reports._escalate_one
 
     def fails_for_the_first(session: object, *, code: str, now: dt.datetime) -> int:
-        if code == broken.code:
+        if code == broken.reference:
             raise ValueError(f"a fault quoting {broken.code}")
         return escalate_one(session, code=code, now=now)  # type: ignore[arg-type]
 

@@ -87,22 +87,22 @@ def test_evidence_is_stored_encrypted_with_its_hash_and_opened_by_a_dsl(core: Co
         ],
     )
     dana = actor(core, "Dana Lead")
-    name, content_type, data = core.reports.attachment(receipt.code, dana, 1)
+    name, content_type, data = core.reports.attachment(receipt.reference, dana, 1)
     assert (name, content_type) == ("evidence-1.jpg", "image/jpeg")
     with core.db.session() as session:
         rows = session.query(AttachmentRow).order_by(AttachmentRow.id).all()
         assert [r.sha256 for r in rows][0] == hashlib.sha256(data).hexdigest()
         assert all(b"\xff\xd8" not in r.data[:4] and b"PNG" not in r.data[:8] for r in rows)  # encrypted
-    view = core.reports.case(receipt.code, dana)
+    view = core.reports.case(receipt.reference, dana)
     assert [a.filename for a in view.attachments] == ["evidence-1.jpg", "evidence-2.png"]
     assert any(e.action == "evidence added" and rows[0].sha256 in (e.detail or "") for e in view.events)
-    export = core.reports.export(receipt.code, dana)
+    export = core.reports.export(receipt.reference, dana)
     assert export.count("(matches)") == 2
     # A later picture from the sender is numbered on.
     core.reports.sender_reply(
         receipt.code, "", requester="r", attachments=[Attachment("c.jpg", "image/jpeg", phone_photo())]
     )
-    assert core.reports.attachment(receipt.code, dana, 3)[0] == "evidence-3.jpg"
+    assert core.reports.attachment(receipt.reference, dana, 3)[0] == "evidence-3.jpg"
 
 
 def test_too_many_files_are_refused(core: Core) -> None:

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import select
 
 from bot.config import PersonEntry, School
 from bot.core import Core
 from bot.outbox import OutboxRow
 from bot.ports import ManualClock, OutboundMessage, Recipient
-from bot.reports import ReplyAddress, ReportError
+from bot.reports import ReceiptNotFound, ReplyAddress, ReportError, TooManyAttempts
 from bot.reports.domain import ACKNOWLEDGED, CLOSED, IN_PROGRESS, NEW
 from bot.reports.models import ReplyChannelRow, ReportRow
-from bot.reports.receipts import ALPHABET, normalise
+from bot.reports.receipts import ALPHABET, normalise, normalise_reference
+from bot.storage import Base
 from tests.conftest import core_with, make_core
 from tests.reports.conftest import actor, deliver_all, delivered, notifiers
 
@@ -45,26 +49,31 @@ def test_receipt_is_readable_and_unguessable(core: Core) -> None:
     assert normalise(receipt.code.lower().replace("-", " ")) == receipt.code
     assert receipt.code in receipt.sender_text()
     assert "gone to the Designated Safeguarding Leads" in receipt.sender_text()
+    # The case reference the school uses is of another shape, and is not given to the sender.
+    assert re.fullmatch(r"R-[" + ALPHABET + "]{6}", receipt.reference)
+    assert normalise_reference(receipt.reference.lower().replace("-", " ")) == receipt.reference
+    assert normalise(receipt.reference) is None and receipt.reference not in receipt.sender_text()
 
 
 def test_report_is_stored_encrypted_and_alert_queued_in_the_same_transaction(core: Core) -> None:
     receipt = core.reports.submit("child_at_risk", TEXT, channel="telegram")
     with core.db.session() as session:
         row = session.query(ReportRow).one()
-        assert row.code == receipt.code and row.status == NEW and row.urgent
+        assert row.code == receipt.reference and row.status == NEW and row.urgent
+        assert row.receipt_hash == hashlib.sha256(receipt.code.encode()).hexdigest()
         assert "bruises" not in row.text
     queued = alerts(core)
     assert [m.kind for m in queued] == ["report_alert"]
     alert = queued[0]
     assert alert.recipient == Recipient("console", "Dana Lead")  # no Slack configured: the console
-    assert alert.ref == receipt.code and alert.urgent
+    assert alert.ref == receipt.reference and alert.urgent
     assert TEXT in alert.text  # the school's setting is "full"
-    assert alert.fields["Receipt"] == receipt.code
+    assert alert.fields["Reference"] == receipt.reference and receipt.code not in str(alert)
     # "Open the report" too: the whole case, with notes and the sender's replies, where the DSL is
     actions = [b.action for b in alert.buttons]
     assert actions == ["report.ack", "report.view", "report.note", "report.ask", "report.close"]
-    assert {b.value for b in alert.buttons} == {receipt.code}
-    assert alert.key == f"report:{receipt.code}:alert:console:Dana Lead"
+    assert {b.value for b in alert.buttons} == {receipt.reference}
+    assert alert.key == f"report:{receipt.reference}:alert:console:Dana Lead"
 
 
 def test_with_slack_an_urgent_alert_goes_to_the_channel_and_each_dsl(slack_core: Core) -> None:
@@ -76,13 +85,13 @@ def test_with_slack_an_urgent_alert_goes_to_the_channel_and_each_dsl(slack_core:
 def test_a_routine_report_goes_to_the_channel_only(slack_core: Core) -> None:
     receipt = slack_core.reports.submit("online_abuse", TEXT, channel="slack")
     assert {m.recipient for m in alerts(slack_core)} == {Recipient("slack", "C0DSLCHAN")}
-    routed = slack_core.reports.case(receipt.code, actor(slack_core, "Dana Lead")).events[1]
+    routed = slack_core.reports.case(receipt.reference, actor(slack_core, "Dana Lead")).events[1]
     assert routed.detail == "Alerted: the DSL channel"  # not "Alerted: Dana Lead", who was sent nothing herself
 
 
 def test_the_chronology_says_who_was_alerted_directly_besides_the_channel(slack_core: Core) -> None:
     receipt = slack_core.reports.submit("child_at_risk", TEXT, channel="slack")
-    routed = slack_core.reports.case(receipt.code, actor(slack_core, "Dana Lead")).events[1]
+    routed = slack_core.reports.case(receipt.reference, actor(slack_core, "Dana Lead")).events[1]
     assert routed.detail == "Alerted: the DSL channel, and Dana Lead directly"
 
 
@@ -97,9 +106,10 @@ def test_contentless_alerts_carry_no_report_text(core: Core) -> None:
     receipt = core.reports.submit("child_at_risk", TEXT, channel="console")
     alert = alerts(core)[0]
     assert "bruises" not in alert.text and "bruises" not in str(alert.fields)
-    assert receipt.code in alert.text and "A child at risk" in alert.text
+    assert receipt.reference in alert.text and "A child at risk" in alert.text and receipt.code not in alert.text
     assert "report.view" in [b.action for b in alert.buttons]
-    assert f"Open it on the server: policybot reports show {receipt.code}" in alert.text  # the console has no buttons
+    # the console has no buttons
+    assert f"Open it on the server: policybot reports show {receipt.reference}" in alert.text
 
 
 def test_a_contentless_alert_in_slack_points_to_its_button_not_the_server(slack_core: Core) -> None:
@@ -112,7 +122,7 @@ def test_a_contentless_alert_in_slack_points_to_its_button_not_the_server(slack_
 def test_a_closed_contentless_card_keeps_its_button_and_keeps_the_outcome_in_the_report(slack_core: Core) -> None:
     slack_core.school.alert_contents = "contentless"
     receipt = slack_core.reports.submit("online_abuse", TEXT, channel="slack")
-    slack_core.reports.close(receipt.code, actor(slack_core, "Dana Lead"), "Spoke to the parents; it has stopped.")
+    slack_core.reports.close(receipt.reference, actor(slack_core, "Dana Lead"), "Spoke to the parents; it has stopped.")
     card = alerts(slack_core)[-1]
     assert "The outcome (not shared with the sender) is in the report." in card.text and "parents" not in card.text
     assert "Open it with the button below." in card.text
@@ -121,7 +131,7 @@ def test_a_closed_contentless_card_keeps_its_button_and_keeps_the_outcome_in_the
 
 def test_a_long_outcome_is_shown_before_the_report_and_cut_short(core: Core) -> None:
     receipt = core.reports.submit("other", "Details. " * 400, channel="console")
-    core.reports.close(receipt.code, actor(core, "Dana Lead"), "Done. " * 300)
+    core.reports.close(receipt.reference, actor(core, "Dana Lead"), "Done. " * 300)
     card = alerts(core)[-1].text.splitlines()
     assert card[0] == "Closed by Dana Lead."
     assert card[1].startswith("Outcome (not shared with the sender): Done.")
@@ -134,7 +144,7 @@ def test_a_headteacher_reporting_by_name_is_not_taken_for_the_subject(core: Core
     assert {m.recipient.address for m in alerts(core)} == {"Alex Head"}  # not passed to the chair as if conflicted
     head = core.reports.actor(name="Alex Head")
     assert head is not None
-    case = core.reports.case(receipt.code, head)  # and the head can open their own report
+    case = core.reports.case(receipt.reference, head)  # and the head can open their own report
     assert case.text.endswith("(Reported by Alex Head, who chose not to stay anonymous.)")
     assert "Kept away" not in " ".join(e.detail or "" for e in case.events)
 
@@ -167,7 +177,7 @@ def test_a_report_naming_the_dsl_goes_around_them(core: Core) -> None:
     assert {m.recipient.address for m in alerts(core)} == {"Sam Deputy"}
     assert "Deputy" in receipt.sender_text()
     dana, sam = actor(core, "Dana Lead"), actor(core, "Sam Deputy")
-    assert [c.code for c in core.reports.open_cases(sam)] == [receipt.code]
+    assert [c.code for c in core.reports.open_cases(sam)] == [receipt.reference]
     assert core.reports.open_cases(dana) == []
 
 
@@ -192,13 +202,13 @@ def test_a_reply_naming_a_dsl_keeps_the_case_from_them_from_then_on(core: Core) 
     text = "An adult at school keeps messaging a Year 5 pupil."
     receipt = core.reports.submit("child_at_risk", text, channel="console")
     dana, sam = actor(core, "Dana Lead"), actor(core, "Sam Deputy")
-    core.reports.ask_sender(receipt.code, dana, "Which adult was it?")
-    assert [c.code for c in core.reports.open_cases(sam)] == [receipt.code]
+    core.reports.ask_sender(receipt.reference, dana, "Which adult was it?")
+    assert [c.code for c in core.reports.open_cases(sam)] == [receipt.reference]
     core.reports.sender_reply(receipt.code, "It was Mr Deputy.", requester="r")
     assert core.reports.open_cases(sam) == []
     with pytest.raises(ReportError):
-        core.reports.close(receipt.code, sam, "Nothing in it.")
-    case = core.reports.case(receipt.code, dana)
+        core.reports.close(receipt.reference, sam, "Nothing in it.")
+    case = core.reports.case(receipt.reference, dana)
     assert any(e.detail == "Kept away (named in a reply): Sam Deputy" for e in case.events)
     updates = [m for m in alerts(core) if m.kind == "report_update"]
     assert updates[-1].recipient.address == "Dana Lead"  # the news of the reply goes to Dana only
@@ -210,10 +220,10 @@ def test_a_reply_naming_who_acknowledged_the_case_gives_it_back_to_the_others(co
     receipt = core.reports.submit("child_at_risk", "A child told me an adult at school hurt her.", channel="console")
     dana, sam = actor(core, "Dana Lead"), actor(core, "Sam Deputy")
     clock.advance(minutes=2)
-    core.reports.acknowledge(receipt.code, dana)
+    core.reports.acknowledge(receipt.reference, dana)
     clock.advance(minutes=28)
     core.reports.sender_reply(receipt.code, "The adult was Mrs Lead.", requester="r")
-    case = core.reports.case(receipt.code, sam)
+    case = core.reports.case(receipt.reference, sam)
     assert (case.status, case.acknowledged_by) == (NEW, None)
     assert case.events[-2].detail == (
         "Kept away (named in a reply): Dana Lead. Dana Lead had acknowledged it: it is unacknowledged again, and "
@@ -238,14 +248,14 @@ def test_a_case_named_in_a_reply_leaves_the_dsl_channel_with_a_last_card(slack_c
     """The channel's card would otherwise stay "acknowledged", with working buttons, for a case now handled by
     direct message. Its last update says where the case went, not why: a named DSL may be reading the channel."""
     receipt = slack_core.reports.submit("online_abuse", "Messages from an adult to a pupil.", channel="slack")
-    slack_core.reports.acknowledge(receipt.code, actor(slack_core, "Dana Lead"))
+    slack_core.reports.acknowledge(receipt.reference, actor(slack_core, "Dana Lead"))
     slack_core.reports.sender_reply(receipt.code, "It was Mrs Lead who sent them.", requester="r")
     to_channel = [m for m in alerts(slack_core) if m.recipient == Recipient("slack", "C0DSLCHAN")]
     last = to_channel[-1]
     assert last.kind == "report_update" and last.buttons == ()
     assert "moved to direct messages" in last.text and "Lead" not in last.text
     assert last.slot == to_channel[-2].slot  # it replaces the card there
-    slack_core.reports.add_note(receipt.code, actor(slack_core, "Sam Deputy"), "Called the LADO.")
+    slack_core.reports.add_note(receipt.reference, actor(slack_core, "Sam Deputy"), "Called the LADO.")
     assert [m for m in alerts(slack_core) if m.recipient == Recipient("slack", "C0DSLCHAN")][-1] == last
 
 
@@ -255,7 +265,7 @@ def test_the_card_of_whoever_a_reply_names_loses_the_report_and_its_buttons(slac
     the case is, not why. Someone named who was never sent the case is sent nothing now."""
     text = "A child told me an adult at school hurt her."
     receipt = slack_core.reports.submit("child_at_risk", text, channel="slack")
-    slack_core.reports.acknowledge(receipt.code, actor(slack_core, "Dana Lead"))
+    slack_core.reports.acknowledge(receipt.reference, actor(slack_core, "Dana Lead"))
     slack_core.reports.sender_reply(receipt.code, "The adult was Mrs Lead, or maybe Mr Head.", requester="r")
     dana = [m for m in alerts(slack_core) if m.recipient == Recipient("slack", "U0DSL00001")]
     last = dana[-1]
@@ -263,18 +273,18 @@ def test_the_card_of_whoever_a_reply_names_loses_the_report_and_its_buttons(slac
     assert "now with others at the school who handle concerns" in last.text
     assert "hurt" not in last.text and "Mrs Lead" not in last.text and "named" not in last.text
     assert not [m for m in alerts(slack_core) if m.recipient.address == "U0HEAD0001"]  # never had it: told nothing
-    slack_core.reports.add_note(receipt.code, actor(slack_core, "Sam Deputy"), "Called the LADO.")
+    slack_core.reports.add_note(receipt.reference, actor(slack_core, "Sam Deputy"), "Called the LADO.")
     assert [m for m in alerts(slack_core) if m.recipient == Recipient("slack", "U0DSL00001")][-1] == last
 
 
 def test_a_sender_whose_reply_gave_the_case_to_others_is_not_told_it_went_backwards(core: Core) -> None:
     receipt = core.reports.submit("child_at_risk", "A child told me an adult at school hurt her.", channel="console")
-    core.reports.acknowledge(receipt.code, actor(core, "Dana Lead"))
+    core.reports.acknowledge(receipt.reference, actor(core, "Dana Lead"))
     assert "opened it" in core.reports.sender_status(receipt.code, requester="r").status_text
     view = core.reports.sender_reply(receipt.code, "The adult was Mrs Lead.", requester="r")
     assert view.status_text == "Your report is with someone else at the school now, and is waiting for them to open it."
     assert "Lead" not in view.text() and "named" not in view.text()
-    core.reports.acknowledge(receipt.code, actor(core, "Sam Deputy"))
+    core.reports.acknowledge(receipt.reference, actor(core, "Sam Deputy"))
     assert "opened it" in core.reports.sender_status(receipt.code, requester="r").status_text
 
 
@@ -290,19 +300,19 @@ def test_the_same_reply_sent_again_moments_later_is_not_added_twice(core: Core, 
     assert len(alerts(core)) == told
     clock.advance(minutes=11)
     core.reports.sender_reply(receipt.code, "It happened on Tuesday.", requester="r")
-    events = core.reports.case(receipt.code, actor(core, "Dana Lead")).events
+    events = core.reports.case(receipt.reference, actor(core, "Dana Lead")).events
     assert [e.detail for e in events if e.action == "replied"] == ["It happened on Tuesday."] * 2
 
 
 def test_the_same_words_answering_a_new_question_are_a_new_reply(core: Core, clock: ManualClock) -> None:
     receipt = core.reports.submit("child_at_risk", "A child told me an adult at school hurt her.", channel="console")
     sam = actor(core, "Sam Deputy")
-    core.reports.ask_sender(receipt.code, sam, "Was it at school?")
+    core.reports.ask_sender(receipt.reference, sam, "Was it at school?")
     core.reports.sender_reply(receipt.code, "Yes", requester="r")
     clock.advance(minutes=2)
-    core.reports.ask_sender(receipt.code, sam, "Did anyone else see it?")
+    core.reports.ask_sender(receipt.reference, sam, "Did anyone else see it?")
     core.reports.sender_reply(receipt.code, "Yes", requester="r")
-    events = core.reports.case(receipt.code, actor(core, "Dana Lead")).events
+    events = core.reports.case(receipt.reference, actor(core, "Dana Lead")).events
     assert [e.detail for e in events if e.action == "replied"] == ["Yes", "Yes"]
 
 
@@ -354,18 +364,20 @@ def test_a_closed_reports_sender_is_forgotten_once_the_news_of_its_closing_has_g
     reports, dana = core.reports, actor(core, "Dana Lead")
     closing = reports.submit("other", TEXT, channel="telegram", reply_to=ReplyAddress("telegram", "4242"))
     still_open = reports.submit("other", TEXT, channel="telegram", reply_to=ReplyAddress("telegram", "4343"))
-    reports.close(closing.code, dana, "Spoken to the family.", share_with_sender=True)
+    reports.close(closing.reference, dana, "Spoken to the family.", share_with_sender=True)
     core.schedule.run_due()  # the news of the closing has not gone yet: the address is still needed for it
-    assert reports.resolve_recipient(Recipient("telegram", f"reply:{closing.code}")) == Recipient("telegram", "4242")
+    assert reports.resolve_recipient(Recipient("telegram", f"reply:{closing.reference}")) == Recipient(
+        "telegram", "4242")
 
     recorders = notifiers()
     deliver_all(core, recorders, clock)
     assert any("Spoken to the family." in m.text for m in delivered(recorders))
     core.schedule.run_due()
-    assert reports.resolve_recipient(Recipient("telegram", f"reply:{closing.code}")) is None
-    assert reports.resolve_recipient(Recipient("telegram", f"reply:{still_open.code}")) == Recipient("telegram", "4343")
+    assert reports.resolve_recipient(Recipient("telegram", f"reply:{closing.reference}")) is None
+    assert reports.resolve_recipient(Recipient("telegram", f"reply:{still_open.reference}")) == Recipient(
+        "telegram", "4343")
     assert reports.sender_status(closing.code, requester="r").closed_outcome == "Spoken to the family."
-    case = reports.case(closing.code, dana)
+    case = reports.case(closing.reference, dana)
     assert case.chain_ok and not case.can_contact_sender
     assert [(e.actor, e.detail) for e in case.events if e.action == "reply channel removed"] == [
         ("System", "The report is closed.")
@@ -378,23 +390,23 @@ def test_dsl_journey_and_the_sender_follows_it_anonymously(core: Core, clock: Ma
     dana = actor(core, "Dana Lead")
     assert reports.sender_status(receipt.code, requester="r").status == "received"
 
-    assert reports.acknowledge(receipt.code, dana).status == ACKNOWLEDGED
-    assert reports.acknowledge(receipt.code, dana).acknowledged_by == "Dana Lead"  # twice is harmless
+    assert reports.acknowledge(receipt.reference, dana).status == ACKNOWLEDGED
+    assert reports.acknowledge(receipt.reference, dana).acknowledged_by == "Dana Lead"  # twice is harmless
     assert reports.sender_status(receipt.code, requester="r").status == "being looked at"
 
-    reports.ask_sender(receipt.code, dana, "Which class is he in?")
+    reports.ask_sender(receipt.reference, dana, "Which class is he in?")
     view = reports.sender_status(receipt.code.lower(), requester="r")
     assert "The school asks: Which class is he in?" in view.text()
     assert "Dana" not in view.text()  # the sender is not told who is handling it
 
     reports.sender_reply(receipt.code, "Class 4B", requester="r")
     assert all(q.answered for q in reports.sender_status(receipt.code, requester="r").questions)
-    case = reports.case(receipt.code, dana)
+    case = reports.case(receipt.reference, dana)
     assert case.status == IN_PROGRESS and case.text == TEXT and case.can_contact_sender
     assert any(e.action == "replied" and e.detail == "Class 4B" for e in case.events)
 
-    reports.add_note(receipt.code, dana, "Spoke to the class teacher.")
-    closed = reports.close(receipt.code, dana, "Referred to children's social care.")
+    reports.add_note(receipt.reference, dana, "Spoke to the class teacher.")
+    closed = reports.close(receipt.reference, dana, "Referred to children's social care.")
     assert closed.status == CLOSED and closed.outcome == "Referred to children's social care."
     sender_view = reports.sender_status(receipt.code, requester="r")
     assert sender_view.status == "closed" and sender_view.closed_outcome is None  # not shared unless chosen
@@ -405,13 +417,15 @@ def test_dsl_journey_and_the_sender_follows_it_anonymously(core: Core, clock: Ma
     deliver_all(core, recorders, clock)
     to_sender = [m for m in delivered(recorders) if m.kind == "sender_update"]
     assert {m.recipient for m in to_sender} == {Recipient("telegram", "4242")}
+    # Each names the sender's receipt (how they check and answer), never the school's case reference.
+    assert all(receipt.code in m.text and receipt.reference not in m.text for m in to_sender)
     assert any("Which class is he in?" in m.text for m in to_sender)
     assert any("finished looking into your report" in m.text and "please make a new report" in m.text
                for m in to_sender)  # what to do if there is more to tell: a closed report takes no replies
     assert "please make a new report" in reports.sender_status(receipt.code, requester="r").text()
     assert "referred" not in " ".join(m.text.lower() for m in to_sender)
     updates = [m for m in delivered(recorders) if m.kind == "report_update"]
-    assert updates and all(m.ref == receipt.code for m in updates)
+    assert updates and all(m.ref == receipt.reference and receipt.code not in str(m) for m in updates)
     # A closed case can still be read and noted where the DSL is, and its card says how it ended.
     assert [b.action for b in updates[-1].buttons] == ["report.view", "report.note"]
     assert "Outcome (not shared with the sender): Referred to children's social care." in updates[-1].text
@@ -421,57 +435,99 @@ def test_only_news_from_the_sender_notifies_those_handling_the_case(core: Core) 
     """A DSL's own step edits the card quietly; the sender's reply is news, said so the DSLs are notified."""
     receipt = core.reports.submit("other", TEXT, channel="console")
     dana = actor(core, "Dana Lead")
-    core.reports.acknowledge(receipt.code, dana)
-    core.reports.ask_sender(receipt.code, dana, "Which class?")
+    core.reports.acknowledge(receipt.reference, dana)
+    core.reports.ask_sender(receipt.reference, dana, "Which class?")
     assert [m.ping for m in alerts(core) if m.kind == "report_update"] == [None, None]
     core.reports.sender_reply(receipt.code, "4B", requester="r")
     news = [m.ping for m in alerts(core) if m.kind == "report_update"][2:]
-    said = f"The sender has replied (report {receipt.code}). Open the report to read it."
+    said = f"The sender has replied (report {receipt.reference}). Open the report to read it."
     assert news and all(p == said for p in news)
     assert "4B" not in str(news)  # the words themselves stay in the case
 
 
 def test_a_shared_outcome_reaches_the_sender(core: Core) -> None:
     receipt = core.reports.submit("other", TEXT, channel="console")
-    core.reports.close(receipt.code, actor(core, "Dana Lead"), "We spoke to the family.", share_with_sender=True)
+    core.reports.close(receipt.reference, actor(core, "Dana Lead"), "We spoke to the family.", share_with_sender=True)
     assert core.reports.sender_status(receipt.code, requester="r").closed_outcome == "We spoke to the family."
     # Those handling it see that the sender was told.
     assert "Outcome (shared with the sender): We spoke to the family." in alerts(core)[-1].text
-    assert core.reports.case(receipt.code, actor(core, "Sam Deputy")).outcome_label() == (
+    assert core.reports.case(receipt.reference, actor(core, "Sam Deputy")).outcome_label() == (
         "Outcome (shared with the sender)")
 
 
 def test_a_sender_who_keeps_nothing_gets_no_messages(core: Core, clock: ManualClock) -> None:
     receipt = core.reports.submit("other", TEXT, channel="console")
-    core.reports.ask_sender(receipt.code, actor(core, "Dana Lead"), "Which class?")
+    core.reports.ask_sender(receipt.reference, actor(core, "Dana Lead"), "Which class?")
     assert not any(m.kind == "sender_update" for m in alerts(core))
     assert "Which class?" in core.reports.sender_status(receipt.code, requester="r").text()
 
 
 def test_the_sender_can_remove_their_reply_channel(core: Core) -> None:
     receipt = core.reports.submit("other", TEXT, channel="telegram", reply_to=ReplyAddress("telegram", "4242"))
-    reply = Recipient("telegram", f"reply:{receipt.code}")
+    reply = Recipient("telegram", f"reply:{receipt.reference}")
     assert core.reports.resolve_recipient(reply) == Recipient("telegram", "4242")
     assert core.reports.sender_status(receipt.code, requester="r").keeps_reply_channel
     with pytest.raises(ReportError, match="another chat"):  # someone else with the code cannot cut the sender off
         core.reports.forget_reply_channel(receipt.code, requester="r", asked_from=ReplyAddress("telegram", "99"))
     assert core.reports.forget_reply_channel(receipt.code, requester="r", asked_from=ReplyAddress("telegram", "4242"))
-    assert core.reports.resolve_recipient(Recipient("telegram", f"reply:{receipt.code}")) is None
+    assert core.reports.resolve_recipient(Recipient("telegram", f"reply:{receipt.reference}")) is None
     assert not core.reports.sender_status(receipt.code, requester="r").keeps_reply_channel
     assert not core.reports.forget_reply_channel(receipt.code, requester="r")  # nothing left to forget
     with core.db.session() as session:
         assert session.query(ReplyChannelRow).count() == 0
 
 
+def test_a_case_reference_opens_nothing_on_the_senders_side(core: Core) -> None:
+    """The DSLs see the case reference everywhere: typed as a receipt ("/checkreport R-... I withdraw this"), it is a
+    wrong code like any other, and nobody can read the sender's view or speak as the sender with it."""
+    receipt = core.reports.submit("other", TEXT, channel="telegram", reply_to=ReplyAddress("telegram", "4242"))
+    for typed in (receipt.reference, receipt.reference.lower().replace("-", "")):
+        with pytest.raises(ReceiptNotFound, match="could not find a report"):
+            core.reports.sender_status(typed, requester="dsl")
+        with pytest.raises(ReceiptNotFound):
+            core.reports.sender_reply(typed, "I withdraw this report.", requester="dsl")
+    with pytest.raises(ReceiptNotFound):
+        core.reports.forget_reply_channel(receipt.reference, requester="dsl")
+    with pytest.raises(TooManyAttempts):  # five wrong codes: counted as any wrong code is
+        core.reports.sender_status(receipt.reference, requester="dsl")
+    events = core.reports.case(receipt.reference, actor(core, "Dana Lead")).events
+    assert not [e for e in events if e.actor == "Sender" and e.action != "reported"]
+    # The sender's receipt still opens it.
+    assert core.reports.sender_reply(receipt.code, "It was Year 4.", requester="r").code == receipt.code
+    assert core.reports.sender_status(receipt.code, requester="r").keeps_reply_channel
+
+
+def test_no_table_holds_the_receipt_in_plain_text(core: Core, clock: ManualClock) -> None:
+    """A database backup without the key gives nobody a sender's receipt: every row of every table, as stored, after
+    a report kept with a reply channel, a DSL's question, the sender's answer, the close and the news of each."""
+    receipt = core.reports.submit("child_at_risk", TEXT, channel="telegram", reply_to=ReplyAddress("telegram", "4242"))
+    dana = actor(core, "Dana Lead")
+    core.reports.ask_sender(receipt.reference, dana, "Which class is he in?")
+    core.reports.sender_reply(receipt.code, "Class 4B.", requester="r")
+    core.reports.close(receipt.reference, dana, "Referred.", share_with_sender=True)
+    recorders = notifiers()
+    deliver_all(core, recorders, clock)
+    news = [m for m in delivered(recorders) if m.kind == "sender_update"]
+    assert len(news) == 3 and all(receipt.code in m.text for m in news)  # the sender is told it, each time
+    with core.db.session() as session:
+        assert session.query(ReplyChannelRow).count() == 1  # kept until the minute job forgets it
+        stored = "\n".join(
+            str(tuple(row)) for table in Base.metadata.sorted_tables for row in session.execute(select(table)).all()
+        )
+    assert receipt.reference in stored and "Class 4B" not in stored  # (the dump does hold the rows)
+    for form in (receipt.code, receipt.code.replace("-", ""), receipt.code.lower()):
+        assert form not in stored
+
+
 def test_closing_twice_and_asking_after_closing_are_refused_kindly(core: Core) -> None:
     receipt = core.reports.submit("other", TEXT, channel="console")
     dana = actor(core, "Dana Lead")
-    core.reports.close(receipt.code, dana, "Resolved with the class teacher.")
+    core.reports.close(receipt.reference, dana, "Resolved with the class teacher.")
     with pytest.raises(ReportError, match="already closed"):
-        core.reports.close(receipt.code, dana, "again")
+        core.reports.close(receipt.reference, dana, "again")
     with pytest.raises(ReportError, match="closed"):
-        core.reports.ask_sender(receipt.code, dana, "More?")
-    core.reports.add_note(receipt.code, dana, "Correction: it was Year 5.")  # the record can still grow
+        core.reports.ask_sender(receipt.reference, dana, "More?")
+    core.reports.add_note(receipt.reference, dana, "Correction: it was Year 5.")  # the record can still grow
 
 
 def test_key_rotation_re_encrypts_everything_and_keeps_the_chain(core: Core) -> None:
@@ -481,7 +537,7 @@ def test_key_rotation_re_encrypts_everything_and_keeps_the_chain(core: Core) -> 
 
     receipt = core.reports.submit("other", TEXT, channel="telegram", reply_to=ReplyAddress("telegram", "4242"))
     dana = actor(core, "Dana Lead")
-    core.reports.close(receipt.code, dana, "Done.")
+    core.reports.close(receipt.reference, dana, "Done.")
     old_key = core.settings.encryption_keys.get_secret_value().encode()  # type: ignore[union-attr]
     new_key = Fernet.generate_key()
     assert core.reports.rotate(Vault([new_key, old_key])) > 5
@@ -489,9 +545,9 @@ def test_key_rotation_re_encrypts_everything_and_keeps_the_chain(core: Core) -> 
     core.__dict__["vault"] = Vault([new_key])
     for name in ("reports", "outbox"):
         core.__dict__.pop(name, None)
-    view = core.reports.case(receipt.code, dana)
+    view = core.reports.case(receipt.reference, dana)
     assert view.text == TEXT and view.chain_ok and view.outcome == "Done."
-    reply = Recipient("telegram", f"reply:{receipt.code}")
+    reply = Recipient("telegram", f"reply:{receipt.reference}")
     assert core.reports.resolve_recipient(reply) == Recipient("telegram", "4242")
 
 
@@ -499,12 +555,12 @@ def test_key_rotation_re_encrypts_everything_and_keeps_the_chain(core: Core) -> 
 def test_the_journey_on_postgres(pg_core: Core, clock: ManualClock) -> None:
     receipt = pg_core.reports.submit("child_at_risk", TEXT, channel="slack", reply_to=ReplyAddress("slack", "U9"))
     dana = actor(pg_core, "Dana Lead")
-    pg_core.reports.acknowledge(receipt.code, dana)
-    pg_core.reports.ask_sender(receipt.code, dana, "Which class?")
+    pg_core.reports.acknowledge(receipt.reference, dana)
+    pg_core.reports.ask_sender(receipt.reference, dana, "Which class?")
     pg_core.reports.sender_reply(receipt.code, "4B", requester="r")
     clock.advance(hours=2)
     assert pg_core.reports.escalate_due() == 0
-    export = pg_core.reports.export(receipt.code, dana)
+    export = pg_core.reports.export(receipt.reference, dana)
     assert "the hash chain is intact" in export
 
 
@@ -561,7 +617,7 @@ def test_alerts_queued_before_slack_was_set_up_go_out_on_slack_once_it_is(
         del recorders["console"]  # as under `policybot run` with Slack: the console reaches nobody
         deliver_all(later, recorders, clock)
         assert [m.recipient for m in delivered(recorders)] == [Recipient("slack", "U0DSL00001")]
-        assert receipt.code in delivered(recorders)[0].text
+        assert receipt.reference in delivered(recorders)[0].text
     finally:
         later.db.dispose()
 
@@ -580,13 +636,13 @@ def test_a_refused_look_at_a_code_that_does_not_exist_is_still_recorded(
 def test_receipt_codes_never_reach_the_log_whole(
     core: Core, clock: ManualClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A code is its sender's only key: whoever reads the logs sees its first group, enough to tell cases apart."""
+    """A receipt is its sender's only key: the logs name the case by its reference, never by the receipt."""
     caplog.set_level("DEBUG")
     receipt = core.reports.submit("child_at_risk", TEXT, channel="console")
     core.reports.sender_reply(receipt.code, "More detail.", requester="r")
     deliver_all(core, notifiers(failures=1), clock)
-    core.reports.close(receipt.code, actor(core, "Dana Lead"), "Done.")
-    assert receipt.code[:4] + "-…" in caplog.text and receipt.code not in caplog.text
+    core.reports.close(receipt.reference, actor(core, "Dana Lead"), "Done.")
+    assert receipt.reference in caplog.text and receipt.code not in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -620,7 +676,7 @@ def test_a_dsl_away_is_not_alerted_while_a_deputy_can_be(core: Core, clock: Manu
     receipt = core.reports.submit("child_at_risk", TEXT, channel="console")
     assert {m.recipient.address for m in alerts(core)} == {"Sam Deputy"}
     assert "Deputy Designated Safeguarding Leads" in receipt.sender_text()  # where it went, exactly
-    assert [c.code for c in core.reports.open_cases(actor(core, "Dana Lead"))] == [receipt.code]  # still theirs
+    assert [c.code for c in core.reports.open_cases(actor(core, "Dana Lead"))] == [receipt.reference]  # still theirs
     clock.advance(days=4)  # back: alerted again
     core.reports.submit("extremism", TEXT, channel="console")
     assert "Dana Lead" in {m.recipient.address for m in alerts(core)[1:]}

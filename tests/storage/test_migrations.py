@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
 import bot.storage.models  # noqa: F401  (every table's module)
 from bot.core import Core
+from bot.outbox import OutboxRow
 from bot.storage import Base
 
 
@@ -65,3 +69,46 @@ def test_gaps_kept_in_plain_text_by_0011_are_encrypted_after_the_upgrade(any_cor
     with core.db.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM knowledge_gaps")).scalar() == 0
     core.db.upgrade()
+
+
+def test_a_report_from_before_0013_still_opens_with_the_receipt_its_sender_holds(
+    any_core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before 0013 a report's code was both its receipt and what the DSLs saw. Upgraded, its hash is filled from that
+    code: the sender's receipt still opens it, the DSLs still use the code (the stated legacy limitation), and its
+    news, queued rows and kept reply channel go on working."""
+    from alembic import command
+    from sqlalchemy import text
+
+    import bot.reports.service as service
+    from bot.ports import Recipient
+    from bot.reports import ReplyAddress
+    from bot.storage import alembic_config
+
+    core = any_core
+    old = "ACDE-FGHJ-KMNP-RTWX"
+    monkeypatch.setattr(service, "new_reference", lambda: old)  # stored as the older version did: one code for all
+    monkeypatch.setattr(service, "new_code", lambda: old)
+    core.reports.submit("other", "A worry from last term.", channel="telegram", reply_to=ReplyAddress("telegram", "77"))
+    monkeypatch.undo()
+    config = alembic_config(core.db.url, core.db.engine)
+    command.downgrade(config, "0012")
+    assert "receipt_hash" not in {c["name"] for c in inspect(core.db.engine).get_columns("reports")}
+
+    core.db.upgrade()
+    with core.db.engine.connect() as conn:
+        [(code, digest)] = conn.execute(text("SELECT code, receipt_hash FROM reports")).all()
+        assert conn.execute(text("SELECT receipt FROM report_reply_channels")).scalar() is None
+    assert code == old and digest == hashlib.sha256(old.encode()).hexdigest()
+    assert core.reports.sender_status("acde fghj kmnp rtwx", requester="r").code == old  # the sender's receipt
+    dana = core.reports.actor_named("Dana Lead")
+    core.reports.ask_sender(old, dana, "Which class?")  # the DSLs' tools take the old code
+    assert core.reports.resolve_recipient(Recipient("telegram", f"reply:{old}")) == Recipient("telegram", "77")
+    with core.db.session() as session:
+        rows = session.scalars(select(OutboxRow).order_by(OutboxRow.id)).all()
+        messages = [core.outbox.message(row) for row in rows]
+    assert {m.ref for m in messages} == {old}  # the alert queued before the upgrade, and everything since
+    asked = [m for m in messages if m.kind == "sender_update" and "Which class?" in m.text]
+    assert len(asked) == 1 and old in asked[0].text and {b.value for b in asked[0].buttons} == {old}
+    new = core.reports.submit("other", "A new worry.", channel="console")  # a new report: two codes from now on
+    assert new.reference != new.code and core.reports.sender_status(new.code, requester="r").code == new.code

@@ -28,15 +28,17 @@ def submitted(text: str = "A pupil said an adult online asked to meet them.") ->
 
 
 def test_a_dsl_handles_a_report_from_the_command_line(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = submitted().code
+    receipt = submitted()
+    code = receipt.reference
     assert policybot("reports", "list", "--as", "Dana Lead") == 0
     out = capsys.readouterr().out
-    assert code in out and "URGENT A child at risk  new" in out
+    assert code in out and "URGENT A child at risk  new" in out and receipt.code not in out
 
     assert policybot("reports", "show", code.lower(), "--as", "Dana Lead") == 0
     out = capsys.readouterr().out
     assert "A pupil said an adult online asked to meet them." in out and "Sender reported" in out
-    assert "they see a question when they check the report with its code" in out and "/status" not in out
+    assert "they see a question when they check the report with their receipt code" in out and "/status" not in out
+    assert receipt.code not in out
 
     assert policybot("reports", "ack", code, "--as", "Dana Lead") == 0
     assert "acknowledged by Dana Lead" in capsys.readouterr().out
@@ -57,6 +59,7 @@ def test_a_dsl_handles_a_report_from_the_command_line(env: Path, capsys: pytest.
     assert policybot("reports", "export", code, "--out", str(out_file), "--as", "Dana Lead") == 0
     record = out_file.read_text()
     assert "the hash chain is intact" in record and "Police investigating." in record and "Told the police." in record
+    assert f"Concern report {code}" in record and receipt.code not in record
     assert stat.S_IMODE(out_file.stat().st_mode) == 0o600
     out_file.chmod(0o644)  # written over, a file others could read becomes the owner's only
     assert policybot("reports", "export", code, "--out", str(out_file), "--as", "Dana Lead") == 0
@@ -64,7 +67,7 @@ def test_a_dsl_handles_a_report_from_the_command_line(env: Path, capsys: pytest.
 
 
 def test_an_exported_record_read_in_a_terminal_cannot_be_overwritten_by_the_senders_words(env: Path) -> None:
-    code = submitted("A real line.\n\x1b[1A\x1b[2KSender: nothing happened\u202e").code
+    code = submitted("A real line.\n\x1b[1A\x1b[2KSender: nothing happened\u202e").reference
     out_file = env / "record.txt"
     assert policybot("reports", "export", code, "--out", str(out_file), "--as", "Dana Lead") == 0
     record = out_file.read_text()
@@ -88,7 +91,7 @@ def test_someone_who_left_is_told_so_not_that_they_are_unknown(env: Path, capsys
 def test_who_is_acting_may_be_said_before_the_action_but_must_be_said(
     env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = submitted().code
+    code = submitted().reference
     assert policybot("reports", "--as", "Dana Lead", "list") == 0
     assert code in capsys.readouterr().out
     assert policybot("reports", "list") == 1
@@ -98,7 +101,7 @@ def test_who_is_acting_may_be_said_before_the_action_but_must_be_said(
 
 
 def test_a_senders_words_cannot_act_on_the_dsls_terminal(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = submitted("\x1b[2J\x1b[31mCleared\x1b[0m and \u202eesrever\u202c text.").code
+    code = submitted("\x1b[2J\x1b[31mCleared\x1b[0m and \u202eesrever\u202c text.").reference
     assert policybot("reports", "show", code, "--as", "Dana Lead") == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\u202e" not in out
@@ -106,7 +109,7 @@ def test_a_senders_words_cannot_act_on_the_dsls_terminal(env: Path, capsys: pyte
 
 
 def test_a_non_dsl_is_refused_in_one_plain_line(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = submitted().code
+    code = submitted().reference
     for argv in (["show", code], ["ack", code], ["close", code, "--outcome", "x"]):
         assert policybot("reports", *argv, "--as", "Jo Teacher") == 1
         err = capsys.readouterr().err
@@ -121,12 +124,12 @@ def test_a_non_dsl_is_refused_in_one_plain_line(env: Path, capsys: pytest.Captur
 
 
 def test_wrong_codes_and_missing_pictures_are_plain_messages(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = submitted().code
-    assert policybot("reports", "show", "ACDE-FGHJ-KMNP-RTWX", "--as", "Dana Lead") == 1
-    assert "There is no report with the receipt code" in capsys.readouterr().err
+    code = submitted().reference
+    assert policybot("reports", "show", "R-ACDEFG", "--as", "Dana Lead") == 1
+    assert "There is no report with the reference R-ACDEFG." in capsys.readouterr().err
     assert policybot("reports", "show", "x" * 300, "--as", "Dana Lead") == 1  # a stale or forged value
     err = capsys.readouterr().err
-    assert "is not a report's receipt code" in err and "x" * 30 not in err
+    assert "is not a report's reference: they look like R-7K3M9Q" in err and "x" * 30 not in err
     assert "button" not in err  # the command line has none
     assert policybot("reports", "evidence", code, "1", "--out", str(env / "x.jpg"), "--as", "Dana Lead") == 1
     err = capsys.readouterr().err
@@ -137,7 +140,7 @@ def test_evidence_and_export_given_a_folder_are_saved_in_it(env: Path, capsys: p
     core = Core(Settings())
     core.prepare()
     picture = Attachment("photo.png", "image/png", _png())
-    code = core.reports.submit("online_abuse", "A screenshot.", channel="console", attachments=[picture]).code
+    code = core.reports.submit("online_abuse", "A screenshot.", channel="console", attachments=[picture]).reference
     core.db.dispose()
     folder = env / "case-files"
     folder.mkdir()
@@ -145,7 +148,7 @@ def test_evidence_and_export_given_a_folder_are_saved_in_it(env: Path, capsys: p
     [saved] = list(folder.iterdir())
     assert saved.name.startswith(f"report-{code}-")  # not every report's "evidence-1", written over
     assert f"to {saved}." in capsys.readouterr().out and stat.S_IMODE(saved.stat().st_mode) == 0o600
-    typed = code.lower().replace("-", "")  # as it may be typed: the record is named and said by its receipt code
+    typed = code.lower().replace("-", "")  # as it may be typed: the record is named and said by its reference
     assert policybot("reports", "export", typed, "--out", str(folder), "--as", "Dana Lead") == 0
     record = folder / f"report-{code}.txt"
     assert "the hash chain is intact" in record.read_text()
@@ -167,7 +170,7 @@ def test_rotate_key_re_encrypts_reports_under_the_new_key(
     from bot.reports.models import ReportRow
 
     monkeypatch.delenv("POLICYBOT_ENCRYPTION_KEYS")  # keys in the key file, created on first run
-    code = submitted("Rotate me.").code
+    code = submitted("Rotate me.").reference
     key_file = env / "data" / "policybot.key"
     old_keys = _read_keys(key_file.read_text())
 
@@ -182,6 +185,37 @@ def test_rotate_key_re_encrypts_reports_under_the_new_key(
         row = session.query(ReportRow).filter_by(code=code).one()
         assert newest_only.decrypt(row.text) == "Rotate me."
     core.db.dispose()
+
+
+def test_rotate_key_keeps_the_receipt_kept_for_a_senders_news_readable(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A sender who chose news is sent their receipt with it: kept with their reply channel, encrypted, it is
+    re-encrypted with the rest, so the news still names it once the old key is removed."""
+    from sqlalchemy import select
+
+    from bot.outbox import OutboxRow
+    from bot.reports import ReplyAddress
+
+    monkeypatch.delenv("POLICYBOT_ENCRYPTION_KEYS")
+    core = Core(Settings())
+    core.prepare()
+    receipt = core.reports.submit("other", "Rotate me.", channel="telegram", reply_to=ReplyAddress("telegram", "4242"))
+    core.db.dispose()
+    assert policybot("db", "rotate-key") == 0
+    keep_only_the_newest_key(env / "data")
+
+    core = Core(Settings())
+    core.prepare()
+    try:
+        core.reports.ask_sender(receipt.reference, core.reports.actor_named("Dana Lead"), "Which class?")
+        with core.db.session() as session:
+            rows = session.scalars(select(OutboxRow).where(OutboxRow.kind == "sender_update")).all()
+            opened, asked = [core.outbox.message(row) for row in rows]
+        assert receipt.code in opened.text and "Which class?" in asked.text and receipt.code in asked.text
+        assert [b.value for b in asked.buttons] == [receipt.code, receipt.code]
+    finally:
+        core.db.dispose()
 
 
 def test_rotate_key_re_encrypts_telegram_flows_in_progress(
@@ -266,12 +300,13 @@ def test_a_parent_reports_in_policybot_chat_and_a_dsl_sees_it(tmp_path: Path) ->
     assert match, chat.stdout
     listing = run("reports", "list", "--as", "Dana Lead")
     assert listing.returncode == 0, listing.stderr
-    assert match.group(1) in listing.stdout and "URGENT A child at risk" in listing.stdout
+    # The DSL sees the case by its reference: the receipt stays the sender's alone.
+    assert re.search(r"^R-\w{6}  URGENT A child at risk", listing.stdout, re.M) and match.group(1) not in listing.stdout
     assert "hungry" not in chat.stderr + listing.stderr  # nothing of the report in the logs
 
 
 def test_a_note_or_question_typed_without_quotes_is_taken_whole(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = submitted().code
+    code = submitted().reference
     assert policybot("reports", "note", "--as", "Dana Lead", code, "Spoke", "to", "the", "class", "teacher") == 0
     assert policybot("reports", "ask", code, "Which", "app?", "--as", "Dana Lead") == 0
     capsys.readouterr()
@@ -281,7 +316,7 @@ def test_a_note_or_question_typed_without_quotes_is_taken_whole(env: Path, capsy
 
 
 def test_acknowledging_a_report_a_colleague_has_in_hand_says_so(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = submitted().code
+    code = submitted().reference
     assert policybot("reports", "ack", code, "--as", "Dana Lead") == 0
     assert policybot("reports", "ack", code, "--as", "Sam Deputy") == 0
     assert capsys.readouterr().out.splitlines()[-1] == (

@@ -50,7 +50,7 @@ def test_a_parent_reports_end_to_end(core: Core) -> None:
     assert "Kind of concern: A child at risk" in said
     assert "Please type yes, edit or no." in said
     assert code_in(said) == receipt.code
-    view = core.reports.case(receipt.code, core.reports.actor(name="Dana Lead"))  # type: ignore[arg-type]
+    view = core.reports.case(receipt.reference, core.reports.actor(name="Dana Lead"))  # type: ignore[arg-type]
     assert view.text == "My son says a boy in his class has no lunch most days\nand has bruises on his arms."
     assert view.channel == "console"
 
@@ -59,7 +59,7 @@ def test_a_report_typed_in_a_terminal_not_set_to_utf8_is_sent(core: Core) -> Non
     typed = b"Caf\xe9 owner films the pupils at the gate".decode("utf-8", "surrogateescape")  # as Python reads it
     receipt = run_report_flow(core, ScriptedIO([CHILD_AT_RISK, typed, "", "yes"]))
     assert receipt is not None
-    view = core.reports.case(receipt.code, core.reports.actor(name="Dana Lead"))  # type: ignore[arg-type]
+    view = core.reports.case(receipt.reference, core.reports.actor(name="Dana Lead"))  # type: ignore[arg-type]
     assert view.text == "Caf\ufffd owner films the pupils at the gate"
 
 
@@ -72,7 +72,7 @@ def test_a_report_naming_several_roles_can_be_kept_from_several(core: Core) -> N
         person = core.reports.actor(name=name)
         assert person is not None
         with pytest.raises(ReportError):
-            core.reports.case(receipt.code, person)
+            core.reports.case(receipt.reference, person)
 
 
 def test_stop_at_the_whom_question_stops_the_report(core: Core) -> None:
@@ -96,7 +96,7 @@ def test_a_report_naming_a_role_asks_whether_it_is_about_them(core: Core) -> Non
     head = core.reports.actor(name="Alex Head")
     assert head is not None
     with pytest.raises(ReportError):
-        core.reports.case(receipt.code, head)
+        core.reports.case(receipt.reference, head)
 
 
 @pytest.mark.parametrize(
@@ -120,7 +120,7 @@ def test_edit_writes_the_report_again(core: Core) -> None:
     io = ScriptedIO(["7", "first try", "", "edit", "second try", "", "yes"])
     receipt = run_report_flow(core, io)
     assert receipt is not None
-    case = core.reports.case(receipt.code, core.reports.actor(name="Dana Lead"))  # type: ignore[arg-type]
+    case = core.reports.case(receipt.reference, core.reports.actor(name="Dana Lead"))  # type: ignore[arg-type]
     assert case.text == "second try"
 
 
@@ -136,13 +136,13 @@ def test_status_shows_the_question_and_takes_an_answer(core: Core, clock: Manual
     receipt = core.reports.submit("other", "The gate is left open at pick-up.", channel="console")
     dana = core.reports.actor(name="Dana Lead")
     assert dana is not None
-    core.reports.ask_sender(receipt.code, dana, "Which gate?")
+    core.reports.ask_sender(receipt.reference, dana, "Which gate?")
     io = ScriptedIO(["yes", "The one by the car park.", ""])
     run_status_flow(core, io, receipt.code.lower())
     assert "The school asks: Which gate?" in io.text
     assert "Would you like to answer the school's question?" in io.text
     assert "Your reply has been added" in io.text
-    events = core.reports.case(receipt.code, dana).events
+    events = core.reports.case(receipt.reference, dana).events
     assert events[-2].action == "replied" and events[-2].detail == "The one by the car park."
 
 
@@ -169,7 +169,7 @@ def test_status_with_a_wrong_code_is_kind_and_asks_for_it_when_missing(core: Cor
 
 def test_a_closed_report_shows_its_status_only(core: Core) -> None:
     receipt = core.reports.submit("other", "The gate is left open at pick-up.", channel="console")
-    core.reports.close(receipt.code, core.reports.actor(name="Dana Lead"), "Fixed the latch.")  # type: ignore[arg-type]
+    core.reports.close(receipt.reference, core.reports.actor(name="Dana Lead"), "Fixed the latch.")  # type: ignore[arg-type]
     io = ScriptedIO([])
     run_status_flow(core, io, receipt.code)
     assert "finished looking into your report" in io.text and "Would you like" not in io.text
@@ -243,6 +243,6 @@ def test_a_report_or_reply_the_database_could_not_take_is_kept_to_send_again(
     run_status_flow(core, io, receipt.code)
     assert "your reply was not sent. It is kept here to send again." in io.text
     assert "Your reply has been added to your report" in io.text
-    view = core.reports.case(receipt.code, core.reports.actor(name="Dana Lead"))  # type: ignore[arg-type]
+    view = core.reports.case(receipt.reference, core.reports.actor(name="Dana Lead"))  # type: ignore[arg-type]
     assert "It was on Tuesday." in " ".join(e.detail or "" for e in view.events)
     assert "(OperationalError)" in caplog.text and "pupil" not in caplog.text

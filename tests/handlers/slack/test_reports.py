@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot.outbox import OutboxRow
 from bot.reports.domain import AccessDenied
 from bot.storage import Base
+from tests.conftest import reference_of
 from tests.handlers.slack.conftest import DEPUTY, DSL, DSL_CHANNEL, STAFF, SlackWorld
 
 pytest.importorskip("bot.reports.service")
@@ -48,11 +49,11 @@ def _report(slack: SlackWorld, text: str = "A pupil showed me messages from an a
 
 def _case(slack: SlackWorld, code: str) -> Any:
     actor = slack.core.reports.actor(name="Dana Lead")
-    return slack.core.reports.case(code, actor)
+    return slack.core.reports.case(reference_of(slack.core, code), actor)
 
 
 def _case_as(slack: SlackWorld, code: str, name: str) -> Any:
-    return slack.core.reports.case(code, slack.core.reports.actor(name=name))
+    return slack.core.reports.case(reference_of(slack.core, code), slack.core.reports.actor(name=name))
 
 
 def _everything_stored(slack: SlackWorld) -> str:
@@ -78,7 +79,8 @@ def test_anonymous_staff_report_carries_no_identity_and_alerts_the_dsl_channel(s
     assert [c.params["channel"] for c in posted] == [DSL_CHANNEL]
     ids = [e["action_id"] for b in posted[0].params["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert ids == ["report.ack", "report.view", "report.note", "report.ask", "report.close"]
-    assert code in json.dumps(posted[0].params["blocks"])
+    card = json.dumps(posted[0].params["blocks"])
+    assert reference_of(slack.core, code) in card and code not in card  # the DSLs' reference, not the receipt
     assert _case(slack, code).channel == "slack"
 
 
@@ -89,7 +91,8 @@ def test_a_card_the_dsl_channel_refuses_for_good_goes_to_the_dsls_by_dm(slack: S
     assert slack.dispatch() == 2  # the channel refused it; the DSL's and the deputy's DMs went in the same round
     posted = slack.fake.ok_calls("chat.postMessage")
     dms = {call.params["users"] for call in slack.fake.ok_calls("conversations.open")}
-    assert dms == {DSL, DEPUTY} and all(code in json.dumps(p.params["blocks"]) for p in posted)
+    ref = reference_of(slack.core, code)
+    assert dms == {DSL, DEPUTY} and all(ref in json.dumps(p.params["blocks"]) for p in posted)
     assert slack.dispatch() == 0  # once: nothing else was queued
 
 
@@ -121,7 +124,8 @@ def test_a_form_that_holds_no_anonymity_choice_stays_anonymous(slack: SlackWorld
 
 def test_asking_a_sender_who_kept_no_way_to_be_reached_says_so(slack: SlackWorld) -> None:
     code = _report(slack)  # anonymous, from Slack: no reply channel
-    slack.sender.block_action(DSL, "report.ask", code, channel=DSL_CHANNEL)
+    ref = reference_of(slack.core, code)
+    slack.sender.block_action(DSL, "report.ask", ref, channel=DSL_CHANNEL)
     modal = slack.fake.wait_for_call("views.open", count=2)[1].params["view"]
     values = {"text": {"value": {"type": "plain_text_input", "value": "Which day?"}}}
     slack.sender.view_submission(DSL, "report.ask", values, private_metadata=modal["private_metadata"])
@@ -137,9 +141,10 @@ def test_empty_report_is_refused_in_the_form(slack: SlackWorld) -> None:
 
 def test_dsl_acknowledges_and_the_alert_is_updated_in_place(slack: SlackWorld) -> None:
     code = _report(slack)
+    ref = reference_of(slack.core, code)
     slack.dispatch()
     alert = slack.fake.ok_calls("chat.postMessage")[0]
-    sent = slack.sender.block_action(DSL, "report.ack", code, channel=DSL_CHANNEL)
+    sent = slack.sender.block_action(DSL, "report.ack", ref, channel=DSL_CHANNEL)
     assert sent.status == 200
     reply = slack.fake.wait_for_call("response_url")[0]
     assert "acknowledged" in reply.params["text"]
@@ -151,9 +156,9 @@ def test_dsl_acknowledges_and_the_alert_is_updated_in_place(slack: SlackWorld) -
     assert alert is not None
     ids = [e["action_id"] for b in update.params["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert "report.ack" not in ids
-    slack.sender.block_action(DEPUTY, "report.ack", code, channel=DSL_CHANNEL)  # pressed on an older card
+    slack.sender.block_action(DEPUTY, "report.ack", ref, channel=DSL_CHANNEL)  # pressed on an older card
     late = slack.fake.wait_for_call("response_url", count=2)[1]
-    assert late.params["text"].startswith(f"Dana Lead had already acknowledged report {code}")
+    assert late.params["text"].startswith(f"Dana Lead had already acknowledged report {ref}")
 
 
 @pytest.mark.parametrize(
@@ -168,7 +173,7 @@ def test_dsl_note_ask_and_close_through_modals(
     slack: SlackWorld, action: str, words: str, status: str, event: str
 ) -> None:
     code = _report(slack)
-    slack.sender.block_action(DSL, action, code, channel=DSL_CHANNEL)
+    slack.sender.block_action(DSL, action, reference_of(slack.core, code), channel=DSL_CHANNEL)
     modal = slack.fake.wait_for_call("views.open", count=2)[1].params["view"]
     assert modal["callback_id"] == action
     values = {"text": {"value": {"type": "plain_text_input", "value": words}}}
@@ -182,7 +187,8 @@ def test_dsl_note_ask_and_close_through_modals(
 
 def test_someone_who_may_not_act_is_refused_at_the_button_not_after_filling_in_the_form(slack: SlackWorld) -> None:
     code = _report(slack)
-    slack.sender.block_action(STAFF, "report.note", code, channel=DSL_CHANNEL)
+    ref = reference_of(slack.core, code)
+    slack.sender.block_action(STAFF, "report.note", ref, channel=DSL_CHANNEL)
     told = slack.fake.wait_for_call("response_url")[0].params["text"]
     assert "only the people it was sent to can" in told
     assert len(slack.fake.ok_calls("views.open")) == 1  # the report form only: no note form opened
@@ -191,7 +197,8 @@ def test_someone_who_may_not_act_is_refused_at_the_button_not_after_filling_in_t
 
 def test_staff_member_who_is_not_a_dsl_is_refused_and_recorded(slack: SlackWorld) -> None:
     code = _report(slack)
-    slack.sender.block_action(STAFF, "report.ack", code, channel=DSL_CHANNEL)
+    ref = reference_of(slack.core, code)
+    slack.sender.block_action(STAFF, "report.ack", ref, channel=DSL_CHANNEL)
     reply = slack.fake.wait_for_call("response_url")[0]
     assert reply.params["response_type"] == "ephemeral"
     assert "only the people it was sent to can" in reply.params["text"]  # as Add note, Ask and Close say it
@@ -200,7 +207,7 @@ def test_staff_member_who_is_not_a_dsl_is_refused_and_recorded(slack: SlackWorld
     # In the core's own words, as a refusal it records reads: "tried to acknowledge the report (not allowed)".
     refused = [e.as_read()[0] for e in case.events if e.action == "refused" and e.actor == "Jo Teacher"]
     assert refused == ["tried to acknowledge the report (not allowed)"]
-    slack.sender.block_action(STAFF, "report.view", code, channel=DSL_CHANNEL)
+    slack.sender.block_action(STAFF, "report.view", ref, channel=DSL_CHANNEL)
     assert "only the people it was sent to can" in slack.fake.wait_for_call("response_url", count=2)[1].params["text"]
     refused = [e.as_read()[0] for e in _case(slack, code).events if e.action == "refused"]
     assert refused[-1] == "tried to open the report (not allowed)"
@@ -208,7 +215,8 @@ def test_staff_member_who_is_not_a_dsl_is_refused_and_recorded(slack: SlackWorld
 
 def test_unknown_slack_user_is_refused_and_recorded(slack: SlackWorld) -> None:
     code = _report(slack)
-    slack.sender.block_action(NOBODY, "report.close", code, channel=DSL_CHANNEL)
+    ref = reference_of(slack.core, code)
+    slack.sender.block_action(NOBODY, "report.close", ref, channel=DSL_CHANNEL)
     reply = slack.fake.wait_for_call("response_url")[0]
     assert "only the people it was sent to can" in reply.params["text"]
     assert len(slack.fake.ok_calls("views.open")) == 1  # only the reporter's form; no modal for the stranger
@@ -217,16 +225,17 @@ def test_unknown_slack_user_is_refused_and_recorded(slack: SlackWorld) -> None:
 
 def test_a_closed_case_refuses_ask_and_close_at_the_button_and_takes_notes(slack: SlackWorld) -> None:
     code = _report(slack)
+    ref = reference_of(slack.core, code)
     dsl = slack.core.reports.actor(name="Dana Lead")
     assert dsl is not None
-    slack.core.reports.close(code, dsl, "Dealt with.")
+    slack.core.reports.close(ref, dsl, "Dealt with.")
     forms_before = len(slack.fake.ok_calls("views.open"))
-    slack.sender.block_action(DSL, "report.ask", code, channel=DSL_CHANNEL)
-    slack.sender.block_action(DSL, "report.close", code, channel=DSL_CHANNEL)
+    slack.sender.block_action(DSL, "report.ask", ref, channel=DSL_CHANNEL)
+    slack.sender.block_action(DSL, "report.close", ref, channel=DSL_CHANNEL)
     said = [c.params["text"] for c in slack.fake.wait_for_call("response_url", count=2)]
-    assert set(said) == {f"Report {code} is closed, so the sender cannot answer questions about it.",
-                         f"Report {code} is already closed."}
-    slack.sender.block_action(DSL, "report.note", code, channel=DSL_CHANNEL)  # a note may still be added
+    assert set(said) == {f"Report {ref} is closed, so the sender cannot answer questions about it.",
+                         f"Report {ref} is already closed."}
+    slack.sender.block_action(DSL, "report.note", ref, channel=DSL_CHANNEL)  # a note may still be added
     slack.fake.wait_for_call("views.open", count=forms_before + 1)
     assert len(slack.fake.ok_calls("views.open")) == forms_before + 1
 
@@ -329,11 +338,11 @@ def test_a_reply_naming_a_dsl_with_a_slack_mention_keeps_the_case_from_them(slac
     """Slack sends "@Dana Lead" typed in a message as <@U0DSL00001>: the DSLs read her name, and the case is kept
     from her as from a reply naming her in words."""
     code = _report(slack)
-    slack.core.reports.acknowledge(code, slack.core.reports.actor(name="Dana Lead"))
+    slack.core.reports.acknowledge(reference_of(slack.core, code), slack.core.reports.actor(name="Dana Lead"))
     slack.sender.direct_message(f"{code} it was <@{DSL}> who added him to the group, and <@U0NOBODY9|pat>", STAFF)
     slack.fake.wait_for(lambda f: len(f.ok_calls("chat.postEphemeral")) >= 1, what="the reply to be confirmed")
     sam = slack.core.reports.actor(name="Sam Deputy")
-    details = [e.detail for e in slack.core.reports.case(code, sam).events]
+    details = [e.detail for e in slack.core.reports.case(reference_of(slack.core, code), sam).events]
     assert "it was @Dana Lead who added him to the group, and @pat" in details, details
     with pytest.raises(AccessDenied):
         _case(slack, code)  # Dana Lead's
@@ -344,10 +353,11 @@ def test_a_reply_naming_a_dsl_with_a_slack_mention_keeps_the_case_from_them(slac
 
 def test_urgent_report_also_goes_by_dm_to_the_dsls_and_every_copy_is_updated(slack: SlackWorld) -> None:
     code = _report(slack, category="child_at_risk", text="A child told me they are afraid to go home tonight.")
+    ref = reference_of(slack.core, code)
     slack.dispatch()
     channels = sorted(c.params["channel"] for c in slack.fake.ok_calls("chat.postMessage"))
     assert channels == [DSL_CHANNEL, "D0DSL00001"]  # the channel, and the DSL on the route by DM
-    slack.sender.block_action(DSL, "report.ack", code, channel=DSL_CHANNEL)
+    slack.sender.block_action(DSL, "report.ack", ref, channel=DSL_CHANNEL)
     slack.fake.wait_for_call("response_url")
     slack.dispatch()
     updated = sorted(c.params["channel"] for c in slack.fake.ok_calls("chat.update"))
@@ -357,15 +367,17 @@ def test_urgent_report_also_goes_by_dm_to_the_dsls_and_every_copy_is_updated(sla
 
 def test_dsl_reads_the_whole_report(slack: SlackWorld) -> None:
     code = _report(slack, text="Details. " * 400)
-    slack.sender.block_action(DSL, "report.view", code, channel=DSL_CHANNEL)
+    ref = reference_of(slack.core, code)
+    slack.sender.block_action(DSL, "report.view", ref, channel=DSL_CHANNEL)
     view = slack.fake.wait_for_call("views.open", count=2)[1].params["view"]
-    assert code in json.dumps(view) and len(view["blocks"]) <= 100
+    assert ref in json.dumps(view) and code not in json.dumps(view) and len(view["blocks"]) <= 100
 
 
 def test_question_reaches_a_named_reporter_by_dm(slack: SlackWorld) -> None:
     code = _report(slack, anonymous=False)
+    ref = reference_of(slack.core, code)
     slack.dispatch()
-    slack.sender.block_action(DSL, "report.ask", code, channel=DSL_CHANNEL)
+    slack.sender.block_action(DSL, "report.ask", ref, channel=DSL_CHANNEL)
     modal = slack.fake.wait_for_call("views.open", count=2)[1].params["view"]
     values = {"text": {"value": {"type": "plain_text_input", "value": "Which lesson was it?"}}}
     slack.sender.view_submission(DSL, "report.ask", values, private_metadata=modal["private_metadata"])
@@ -382,7 +394,7 @@ def test_question_reaches_a_named_reporter_by_dm(slack: SlackWorld) -> None:
     )
     dsl = slack.core.reports.actor(name="Dana Lead")
     assert dsl is not None
-    events = slack.core.reports.case(code, dsl).events
+    events = slack.core.reports.case(reference_of(slack.core, code), dsl).events
     assert any(e.detail == "It was Year 4's swimming lesson." for e in events), [(e.action, e.detail) for e in events]
 
 
@@ -405,7 +417,7 @@ def test_a_reply_that_slack_sends_again_is_added_once(slack: SlackWorld) -> None
     time.sleep(0.5)
     dsl = slack.core.reports.actor(name="Dana Lead")
     assert dsl is not None
-    replies = [e for e in slack.core.reports.case(code, dsl).events if e.action == "replied"]
+    replies = [e for e in slack.core.reports.case(reference_of(slack.core, code), dsl).events if e.action == "replied"]
     assert len(replies) == 1
 
 
@@ -458,7 +470,7 @@ def test_words_with_a_code_that_only_ask_after_it_are_not_added(slack: SlackWorl
         assert "I have not added \u201cyes\u201d to your report" in shown and f"/checkreport {code} yes" in shown
     dsl = slack.core.reports.actor(name="Dana Lead")
     assert dsl is not None
-    assert not [e for e in slack.core.reports.case(code, dsl).events if e.action == "replied"]
+    assert not [e for e in slack.core.reports.case(reference_of(slack.core, code), dsl).events if e.action == "replied"]
 
 
 def _buttons(blocks: list[dict[str, Any]]) -> list[str]:
@@ -467,8 +479,9 @@ def _buttons(blocks: list[dict[str, Any]]) -> list[str]:
 
 def test_a_case_taken_from_who_acknowledged_it_moves_to_the_deputy_and_leaves_the_channel(slack: SlackWorld) -> None:
     code = _report(slack, category="child_at_risk", text="A child told me an adult at school hurt her.")
+    ref = reference_of(slack.core, code)
     slack.dispatch()
-    slack.sender.block_action(DSL, "report.ack", code, channel=DSL_CHANNEL)
+    slack.sender.block_action(DSL, "report.ack", ref, channel=DSL_CHANNEL)
     slack.fake.wait_for_call("response_url")
     slack.dispatch()
     slack.core.reports.sender_reply(code, "The adult was Mrs Lead.", requester="r")
@@ -489,8 +502,9 @@ def test_a_moved_card_the_channel_refuses_is_not_sent_to_the_deputy_in_place_of_
     """The bot is removed from the DSL channel just as a case leaves it: the channel's "moved" card must not be
     rerouted to the deputy by DM, where it took the place of their card asking them to acknowledge the case."""
     code = _report(slack, category="online_abuse", text="Messages from an adult to a pupil.")
+    ref = reference_of(slack.core, code)
     slack.dispatch()
-    slack.sender.block_action(DSL, "report.ack", code, channel=DSL_CHANNEL)
+    slack.sender.block_action(DSL, "report.ack", ref, channel=DSL_CHANNEL)
     slack.fake.wait_for_call("response_url")
     slack.dispatch()
     slack.core.reports.sender_reply(code, "It was Mrs Lead who sent them.", requester="r")
@@ -506,16 +520,17 @@ def test_a_moved_card_the_channel_refuses_is_not_sent_to_the_deputy_in_place_of_
 
 def test_a_closed_card_can_still_be_opened_and_noted_and_shows_the_outcome(slack: SlackWorld) -> None:
     code = _report(slack)
+    ref = reference_of(slack.core, code)
     slack.dispatch()
     dsl = slack.core.reports.actor(name="Dana Lead")
     assert dsl is not None
-    slack.core.reports.close(code, dsl, "Parents informed; the messages have stopped.")
+    slack.core.reports.close(reference_of(slack.core, code), dsl, "Parents informed; the messages have stopped.")
     slack.dispatch()
     card = slack.fake.ok_calls("chat.update")[-1].params
     assert _buttons(card["blocks"]) == ["report.view", "report.note"]
     assert "Outcome (not shared with the sender): Parents informed; the messages have stopped." in json.dumps(
         card["blocks"])
-    slack.sender.block_action(DSL, "report.view", code, channel=DSL_CHANNEL)
+    slack.sender.block_action(DSL, "report.view", ref, channel=DSL_CHANNEL)
     window = json.dumps(slack.fake.wait_for_call("views.open", count=2)[-1].params["view"]["blocks"])
     assert "Status: *closed*" in window and "outcome not shared with the sender" in window
 
@@ -523,7 +538,8 @@ def test_a_closed_card_can_still_be_opened_and_noted_and_shows_the_outcome(slack
 @pytest.mark.parametrize("share", [True, False])
 def test_the_close_form_can_share_the_outcome_with_the_sender(slack: SlackWorld, share: bool) -> None:
     code = _report(slack)
-    slack.sender.block_action(DSL, "report.close", code, channel=DSL_CHANNEL)
+    ref = reference_of(slack.core, code)
+    slack.sender.block_action(DSL, "report.close", ref, channel=DSL_CHANNEL)
     modal = slack.fake.wait_for_call("views.open", count=2)[1].params["view"]
     assert "Share the outcome with the sender" in json.dumps(modal["blocks"])
     values: dict[str, Any] = {
@@ -538,6 +554,7 @@ def test_the_close_form_can_share_the_outcome_with_the_sender(slack: SlackWorld,
 
 def test_the_note_form_says_notes_are_private(slack: SlackWorld) -> None:
     code = _report(slack)
-    slack.sender.block_action(DSL, "report.note", code, channel=DSL_CHANNEL)
+    ref = reference_of(slack.core, code)
+    slack.sender.block_action(DSL, "report.note", ref, channel=DSL_CHANNEL)
     modal = slack.fake.wait_for_call("views.open", count=2)[1].params["view"]
     assert "Notes are private" in json.dumps(modal["blocks"]) and "share" not in json.dumps(modal["blocks"])

@@ -27,14 +27,17 @@ def test_a_dsl_acknowledges_an_alert_from_telegram(telegram: TelegramWorld) -> N
             kind="report_alert",
             text="A new urgent concern has arrived.",
             title="Child at risk",
-            buttons=(Button("report.ack", "Acknowledge", receipt.code), Button("report.close", "Close", receipt.code)),
-            ref=receipt.code,
+            buttons=(
+                Button("report.ack", "Acknowledge", receipt.reference),
+                Button("report.close", "Close", receipt.reference),
+            ),
+            ref=receipt.reference,
             urgent=True,
         )
     )
     alert = telegram.fake.sent(DSL_CHAT)[-1]
     [[ack]] = alert["reply_markup"]["inline_keyboard"]
-    assert ack["callback_data"] == f"d:ack:{receipt.code}"
+    assert ack["callback_data"] == f"d:ack:{receipt.reference}"
 
     [refused] = telegram.say(callback(PARENT, ack["callback_data"]))
     assert "safeguarding team" in refused
@@ -42,7 +45,7 @@ def test_a_dsl_acknowledges_an_alert_from_telegram(telegram: TelegramWorld) -> N
     assert "acknowledged" in done
     dsl = core.reports.actor(name="Dana Lead")
     assert dsl is not None
-    assert core.reports.case(receipt.code, dsl).acknowledged_by == "Dana Lead"
+    assert core.reports.case(receipt.reference, dsl).acknowledged_by == "Dana Lead"
 
 
 def test_a_dsl_not_on_slack_is_not_sent_to_slack_to_read_the_case(telegram: TelegramWorld) -> None:
@@ -52,9 +55,9 @@ def test_a_dsl_not_on_slack_is_not_sent_to_slack_to_read_the_case(telegram: Tele
         core.people.upsert(session, PersonEntry(name="Dana Lead", roles=["dsl", "staff"], slack_user_id="U0DSL00001",
                                                 telegram_chat_id=DSL_CHAT))
     receipt = core.reports.submit("child_at_risk", "A pupil said they are scared to go home.", channel="telegram")
-    [done] = telegram.say(callback(DSL_CHAT, f"d:ack:{receipt.code}"), chat_id=DSL_CHAT)
-    assert done.startswith(f"You have acknowledged report {receipt.code}.")
-    assert "Slack" not in done and f'policybot reports show {receipt.code} --as "Dana Lead"' in done
+    [done] = telegram.say(callback(DSL_CHAT, f"d:ack:{receipt.reference}"), chat_id=DSL_CHAT)
+    assert done.startswith(f"You have acknowledged report {receipt.reference}.")
+    assert "Slack" not in done and f'policybot reports show {receipt.reference} --as "Dana Lead"' in done
 
 
 def test_a_dsl_on_slack_too_is_sent_there_to_read_the_case(tmp_path: Path, school: School, clock: ManualClock) -> None:
@@ -63,5 +66,5 @@ def test_a_dsl_on_slack_too_is_sent_there_to_read_the_case(tmp_path: Path, schoo
             core.people.upsert(session, PersonEntry(name="Dana Lead", roles=["dsl"], slack_user_id="U0DSL00001",
                                                     telegram_chat_id=DSL_CHAT))
         receipt = core.reports.submit("child_at_risk", "A pupil said they are scared to go home.", channel="telegram")
-        said = _acknowledge(core, DSL_CHAT, receipt.code)
+        said = _acknowledge(core, DSL_CHAT, receipt.reference)
     assert said.endswith("Open it in Slack to read and act on it.")

@@ -13,15 +13,21 @@ from PIL import Image
 from sqlalchemy import text
 
 from bot.ports import Recipient
-from bot.reports import ReportError
-from bot.reports.domain import about_question
+from bot.reports import Actor, ReportError
+from bot.reports.domain import CaseView, about_question
 from handlers.telegram import texts
 from handlers.telegram.added import NOTES
 from handlers.telegram.guard import RateLimiter
+from tests.conftest import reference_of
 from tests.handlers.telegram.conftest import OTHER_PARENT, PARENT, TelegramWorld
 from tests.handlers.telegram.fake_telegram import callback, command, document, message, photo, sticker, voice
 
 CODE = re.compile(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}")
+
+
+def _case(world: TelegramWorld, receipt: str, dsl: Actor) -> CaseView:
+    """The case a DSL sees, of the report whose sender holds `receipt`."""
+    return world.core.reports.case(reference_of(world.core, receipt), dsl)
 
 
 def jpeg() -> bytes:
@@ -54,14 +60,14 @@ def test_report_with_photo_then_status_question_and_answer(telegram: TelegramWor
     code = make_report(telegram)
     dsl = core.reports.actor(name="Dana Lead")
     assert dsl is not None
-    case = core.reports.case(code, dsl)
+    case = core.reports.case(reference_of(core, code), dsl)
     assert "mocking a Year 4 pupil" in case.text and "A screenshot of it" in case.text
     assert len(case.attachments) == 1 and case.channel == "telegram"
 
     [status] = telegram.say(command(PARENT, f"/status {code.lower()}"))
     assert code in status and "arrived safely" in status
 
-    core.reports.ask_sender(code, dsl, "Which class is the pupil in?")
+    core.reports.ask_sender(reference_of(core, code), dsl, "Which class is the pupil in?")
     before = len(telegram.fake.sent(PARENT))
     assert telegram.dispatch() >= 1
     news = telegram.fake.wait_for_messages(PARENT, before + 1)[-1]
@@ -73,7 +79,7 @@ def test_report_with_photo_then_status_question_and_answer(telegram: TelegramWor
     assert "answer" in prompt
     thanks, view = telegram.say(message(PARENT, "Class 4B, I think."), expect=2)
     assert "Thank you" in thanks and code in view
-    case = core.reports.case(code, dsl)
+    case = core.reports.case(reference_of(core, code), dsl)
     assert any("Class 4B" in (event.detail or "") for event in case.events)
 
     [forgotten] = telegram.say(callback(PARENT, f"sf:{code}"))
@@ -90,7 +96,7 @@ def test_an_answer_typed_after_the_schools_question_is_not_taken_for_a_policy_qu
     [asked] = telegram.say(message(PARENT, "and the video"))  # before a button: joins the first
     thanks, view = telegram.say(callback(PARENT, f"ta:y:{code}"), expect=2)
     assert thanks == texts.REPLY_SENT and code in view
-    case = telegram.core.reports.case(code, dsl)
+    case = _case(telegram, code, dsl)
     assert any("Yes I kept them all\nand the video" in (e.detail or "") for e in case.events)
     [answer] = telegram.say(message(PARENT, "can I post photos of sports day?"))  # answered: questions again
     assert "Social Media Policy" in answer
@@ -100,7 +106,8 @@ def test_news_that_asks_nothing_does_not_make_the_next_message_an_answer(telegra
     code = make_report(telegram)
     dsl = telegram.core.reports.actor(name="Dana Lead")
     assert dsl is not None
-    telegram.core.reports.acknowledge(code, dsl)  # "Your report has been opened and is being looked at."
+    # "Your report has been opened and is being looked at."
+    telegram.core.reports.acknowledge(reference_of(telegram.core, code), dsl)
     before = len(telegram.fake.sent(PARENT))
     telegram.dispatch()
     assert "has been opened" in telegram.fake.wait_for_messages(PARENT, before + 1)[-1]["text"]
@@ -116,7 +123,7 @@ def test_a_question_typed_after_news_is_answered_when_the_parent_says_so(telegra
     _asked(telegram, "Which day?")  # a new report, asked about; the parent types, then thinks better of it
     telegram.say(message(PARENT, "Tuesday I think"))
     assert telegram.say(message(PARENT, "stop")) == [texts.ANSWER_CANCELLED]
-    assert not any("sports day" in (e.detail or "") for e in telegram.core.reports.case(code, dsl).events)
+    assert not any("sports day" in (e.detail or "") for e in _case(telegram, code, dsl).events)
 
 
 def test_an_answer_held_after_news_survives_a_report_begun_meanwhile_and_goes_to_its_own_report(
@@ -133,14 +140,14 @@ def test_an_answer_held_after_news_survives_a_report_begun_meanwhile_and_goes_to
     telegram.say(command(PARENT, "/status"))  # waiting for a code...
     thanks, _ = telegram.say(callback(PARENT, f"ta:y:{first}"), expect=2)  # ...ends with the answer sent
     assert thanks == texts.REPLY_SENT
-    assert any((e.detail or "") == "Class 4B" for e in telegram.core.reports.case(first, dsl).events)
+    assert any((e.detail or "") == "Class 4B" for e in _case(telegram, first, dsl).events)
     telegram.say(command(PARENT, "/report"), expect=2)
     telegram.say(command(PARENT, "/cancel"))
     [asked] = telegram.say(message(PARENT, "Wednesday actually"))  # B still waits for its answer after A's
     assert asked == texts.IS_IT_THE_ANSWER.format(code=second)
     thanks, _ = telegram.say(callback(PARENT, f"ta:y:{second}"), expect=2)  # kept through a report begun and stopped
     assert thanks == texts.REPLY_SENT
-    events = telegram.core.reports.case(second, dsl).events
+    events = _case(telegram, second, dsl).events
     assert any((e.detail or "") == "Tuesday\nWednesday actually" for e in events)
     [answer] = telegram.say(message(PARENT, "can I post photos of sports day?"))
     assert "Social Media Policy" in answer
@@ -167,7 +174,7 @@ def test_words_sent_with_a_receipt_code_are_offered_to_the_school_not_dropped(te
     assert thanks == texts.REPLY_SENT
     dsl = telegram.core.reports.actor(name="Dana Lead")
     assert dsl is not None
-    replies = [e.detail or "" for e in telegram.core.reports.case(code, dsl).events if e.action == "replied"]
+    replies = [e.detail or "" for e in _case(telegram, code, dsl).events if e.action == "replied"]
     assert replies == ["I forgot to say, it was a Year 3 boy"]
     view, asked = telegram.say(command(PARENT, f"/status {code} it happened on the bus home"), expect=2)
     assert view.startswith(f"Report {code}") and asked == texts.IS_IT_THE_ANSWER.format(code=code)
@@ -214,7 +221,7 @@ def test_a_report_naming_a_role_asks_whether_it_is_about_them_and_keeps_it_from_
     head = telegram.core.reports.actor(name="Alex Head")
     assert head is not None
     with pytest.raises(ReportError):
-        telegram.core.reports.case(code.group(0), head)
+        telegram.core.reports.case(reference_of(telegram.core, code.group(0)), head)
 
 
 def _forwarded(text: str, origin: dict[str, Any]) -> dict[str, Any]:
@@ -270,7 +277,7 @@ def test_a_report_about_two_roles_is_kept_from_both_and_old_buttons_keep_their_m
         person = telegram.core.reports.actor(name=name)
         assert person is not None
         with pytest.raises(ReportError):
-            telegram.core.reports.case(code.group(0), person)
+            telegram.core.reports.case(reference_of(telegram.core, code.group(0)), person)
 
 
 def test_nothing_identifying_is_stored(telegram: TelegramWorld) -> None:
@@ -405,7 +412,7 @@ def _send_keeping_nothing(telegram: TelegramWorld) -> Any:
     assert found, receipt
     dsl = telegram.core.reports.actor(name="Dana Lead")
     assert dsl is not None
-    return telegram.core.reports.case(found.group(0), dsl)
+    return _case(telegram, found.group(0), dsl)
 
 
 def test_an_iphone_photo_sent_as_a_file_reaches_the_dsls(telegram: TelegramWorld) -> None:
@@ -514,7 +521,7 @@ def test_a_swipe_reply_to_the_schools_question_answers_it(telegram: TelegramWorl
     code = make_report(telegram)
     dsl = telegram.core.reports.actor(name="Dana Lead")
     assert dsl is not None
-    telegram.core.reports.ask_sender(code, dsl, "Which year group is the pupil in?")
+    telegram.core.reports.ask_sender(reference_of(telegram.core, code), dsl, "Which year group is the pupil in?")
     before = len(telegram.fake.sent(PARENT))
     telegram.dispatch()
     news = telegram.fake.wait_for_messages(PARENT, before + 1)[-1]
@@ -527,7 +534,7 @@ def test_a_swipe_reply_to_the_schools_question_answers_it(telegram: TelegramWorl
     }
     thanks, view = telegram.say(answer, expect=2)
     assert "Thank you" in thanks and code in view
-    case = telegram.core.reports.case(code, dsl)
+    case = _case(telegram, code, dsl)
     assert "Year 3, it was another pupil's mum" in " ".join(e.detail or "" for e in case.events)
     assert gaps_since(telegram.core) == []  # never kept as an unanswered policy question
 
@@ -537,7 +544,7 @@ def _asked(telegram: TelegramWorld, question: str) -> tuple[str, Any]:
     code = make_report(telegram)
     dsl = telegram.core.reports.actor(name="Dana Lead")
     assert dsl is not None
-    telegram.core.reports.ask_sender(code, dsl, question)
+    telegram.core.reports.ask_sender(reference_of(telegram.core, code), dsl, question)
     telegram.dispatch()
     return code, dsl
 
@@ -551,7 +558,7 @@ def test_asking_about_the_policy_while_an_answer_is_awaited_is_a_question(telegr
     assert "Type your question" in prompt
     [answer] = telegram.say(message(PARENT, "Can I post photos of the school play?"))
     assert "added to your report" not in answer and "Social Media Policy" in answer
-    assert not [e for e in telegram.core.reports.case(code, dsl).events if e.action == "replied"]
+    assert not [e for e in _case(telegram, code, dsl).events if e.action == "replied"]
 
 
 def test_a_picture_sent_as_the_answer_to_the_school_is_added(telegram: TelegramWorld) -> None:
@@ -563,7 +570,7 @@ def test_a_picture_sent_as_the_answer_to_the_school_is_added(telegram: TelegramW
     answer = photo(PARENT, telegram.fake.add_file(jpeg(), "photos/answer.jpg"), caption="This is the post.")
     thanks, _ = telegram.say(answer, expect=2)
     assert thanks == texts.REPLY_SENT
-    case = telegram.core.reports.case(code, dsl)
+    case = _case(telegram, code, dsl)
     assert len(case.attachments) == 2 and "This is the post." in " ".join(e.detail or "" for e in case.events)
 
 
@@ -580,7 +587,7 @@ def test_a_picture_sent_straight_after_the_schools_question_points_to_reply_not_
     telegram.say(callback(PARENT, f"sr:{code}"))
     thanks, _ = telegram.say(screenshot, expect=2)
     assert thanks == texts.REPLY_SENT
-    assert len(telegram.core.reports.case(code, dsl).attachments) == 2
+    assert len(_case(telegram, code, dsl).attachments) == 2
     # answered: a picture now is not taken for that report's any more
     assert telegram.say(photo(PARENT, telegram.fake.add_file(jpeg(), "photos/later.jpg"))) == [texts.NOT_TEXT]
 
@@ -597,7 +604,7 @@ def test_a_closed_report_offers_no_reply(telegram: TelegramWorld) -> None:
     code = make_report(telegram)
     dsl = telegram.core.reports.actor(name="Dana Lead")
     assert dsl is not None
-    telegram.core.reports.close(code, dsl, "Spoken to the family.", share_with_sender=True)
+    telegram.core.reports.close(reference_of(telegram.core, code), dsl, "Spoken to the family.", share_with_sender=True)
     before = len(telegram.fake.sent(PARENT))
     telegram.dispatch()
     news = telegram.fake.wait_for_messages(PARENT, before + 1)[-1]
@@ -716,13 +723,14 @@ def test_help_in_the_middle_of_a_report_says_what_typing_does_at_that_step(teleg
 
 def test_after_a_report_is_closed_what_the_parent_types_is_not_taken_for_its_answer(telegram: TelegramWorld) -> None:
     code, dsl = _asked(telegram, "Which year group?")
-    telegram.core.reports.close(code, dsl, "Spoken to the family.", share_with_sender=True)
+    telegram.core.reports.close(reference_of(telegram.core, code), dsl, "Spoken to the family.", share_with_sender=True)
     telegram.dispatch()  # the news that it is closed, with no "Reply to the school"
     [answer] = telegram.say(message(PARENT, "can I post photos of sports day?"))
     assert answer != texts.IS_IT_THE_ANSWER.format(code=code) and "Social Media Policy" in answer
     second, _ = _asked(telegram, "Which day?")
     telegram.say(message(PARENT, "Tuesday"))
-    telegram.core.reports.close(second, dsl, "Dealt with.")  # closed before the parent's "yes", its news not yet sent
+    # closed before the parent's "yes", its news not yet sent
+    telegram.core.reports.close(reference_of(telegram.core, second), dsl, "Dealt with.")
     [closed] = telegram.say(callback(PARENT, f"ta:y:{second}"))
     assert "closed" in closed and "make a new report" in closed
     [answer] = telegram.say(message(PARENT, "can I post photos of sports day?"))  # not asked about again
@@ -735,11 +743,11 @@ def test_a_short_or_unsure_answer_sent_with_the_code_is_offered_while_the_school
     code, dsl = _asked(telegram, "Which year group?")
     for said, words in ((f"{code.lower()} Year 3", "Year 3"), (f"/status {code} Tuesday I think?", "Tuesday I think?")):
         if words.startswith("Tuesday"):
-            telegram.core.reports.ask_sender(code, dsl, "Which day was it?")
+            telegram.core.reports.ask_sender(reference_of(telegram.core, code), dsl, "Which day was it?")
         view, asked = telegram.say(message(PARENT, said), expect=2)
         assert view.startswith(f"Report {code}") and asked == texts.IS_IT_THE_ANSWER.format(code=code)
         telegram.say(callback(PARENT, f"ta:y:{code}"), expect=2)
-        assert [e.detail for e in telegram.core.reports.case(code, dsl).events if e.action == "replied"][-1] == words
+        assert [e.detail for e in _case(telegram, code, dsl).events if e.action == "replied"][-1] == words
     telegram.say(message(PARENT, f"{code} yes"))  # answered now: a short word with the code only shows the report
     telegram.say(command(PARENT, "/cancel"))
     assert telegram.fake.texts(PARENT)[-1] == texts.NOTHING_TO_CANCEL
@@ -766,7 +774,7 @@ def test_an_album_sent_as_the_answer_to_the_school_is_added_whole(telegram: Tele
     telegram.say(callback(PARENT, f"sr:{code}"))
     for update in _album_of(telegram, 3, "8765"):
         telegram.fake.inject(update)
-    telegram.fake.wait_for(lambda: len(telegram.core.reports.case(code, dsl).attachments) == 4, what="all three kept")
+    telegram.fake.wait_for(lambda: len(_case(telegram, code, dsl).attachments) == 4, what="all three kept")
     telegram.say(command(PARENT, "/cancel"))
     said = telegram.fake.texts(PARENT)
     assert texts.NOT_TEXT not in said and said.count(texts.REPLY_SENT) == 1
@@ -776,7 +784,7 @@ def test_an_album_sent_as_the_answer_to_the_school_is_added_whole(telegram: Tele
     telegram.fake.inject(album[0])
     [thanks, _, not_kept] = telegram.say(album[1], expect=3)
     assert thanks == texts.REPLY_SENT and not_kept == texts.ALBUM_PICTURE_NOT_KEPT
-    assert len(telegram.core.reports.case(code, dsl).attachments) == 5
+    assert len(_case(telegram, code, dsl).attachments) == 5
 
 
 def test_a_swipe_reply_to_the_schools_question_while_writing_another_report_answers_it(
@@ -788,7 +796,7 @@ def test_a_swipe_reply_to_the_schools_question_while_writing_another_report_answ
     telegram.say(message(PARENT, "The side gate was left open."))
     dsl = telegram.core.reports.actor(name="Dana Lead")
     assert dsl is not None
-    telegram.core.reports.ask_sender(code, dsl, "Which year group?")
+    telegram.core.reports.ask_sender(reference_of(telegram.core, code), dsl, "Which year group?")
     before = len(telegram.fake.sent(PARENT))
     telegram.dispatch()
     news = telegram.fake.wait_for_messages(PARENT, before + 1)[-1]
@@ -799,6 +807,6 @@ def test_a_swipe_reply_to_the_schools_question_while_writing_another_report_answ
     }
     [thanks] = telegram.say(answer)
     assert thanks == texts.ANSWERED_WHILE_WRITING.format(code=code)
-    assert [e.detail for e in telegram.core.reports.case(code, dsl).events if e.action == "replied"] == ["Year 3"]
+    assert [e.detail for e in _case(telegram, code, dsl).events if e.action == "replied"] == ["Year 3"]
     [review] = telegram.say(callback(PARENT, "r:done"))  # the report being written goes on, without it
     assert "side gate" in review and "Year 3" not in review
