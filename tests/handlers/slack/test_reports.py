@@ -307,6 +307,25 @@ def test_sender_checks_status_with_the_receipt(slack: SlackWorld) -> None:
     assert "Traceback" not in wrong.params["text"]
 
 
+def test_a_dsl_cannot_answer_as_the_sender_with_the_case_reference_on_the_card(slack: SlackWorld) -> None:
+    """The card shows the case reference; /checkreport with it is a wrong receipt code, not the sender's reply."""
+    code = _report(slack)
+    ref = reference_of(slack.core, code)
+    slack.dispatch()
+    assert ref in json.dumps(slack.fake.ok_calls("chat.postMessage")[0].params["blocks"])
+    slack.sender.slash_command("/checkreport", f"{ref} I withdraw this, it was a misunderstanding.", DSL)
+    refused = slack.fake.wait_for_call("response_url")[0].params["text"]
+    assert "could not find a report with that receipt code" in refused and "withdraw" not in refused
+    slack.sender.slash_command("/checkreport", ref, DSL)
+    assert "could not find" in slack.fake.wait_for_call("response_url", count=2)[1].params["text"]
+    assert not [e for e in _case(slack, code).events if e.action == "replied"]
+    # The sender's receipt does reach it.
+    slack.sender.slash_command("/checkreport", f"{code} It was a Year 4 pupil.", STAFF)
+    answered = slack.fake.wait_for_call("response_url", count=3)[2].params["text"]
+    assert answered.startswith("Thank you, your reply has been added") and ref not in answered
+    assert [e.detail for e in _case(slack, code).events if e.action == "replied"] == ["It was a Year 4 pupil."]
+
+
 def test_status_takes_the_code_as_it_was_read_out_in_lower_case_with_spaces(slack: SlackWorld) -> None:
     code = _report(slack)
     spoken = code.lower().replace("-", " ")

@@ -166,6 +166,22 @@ def test_a_receipt_code_in_a_message_shows_that_report(telegram: TelegramWorld) 
         assert len(telegram.fake.sent(PARENT)) == before + 2, said
 
 
+def test_a_dsl_cannot_reach_a_report_as_its_sender_with_the_case_reference(telegram: TelegramWorld) -> None:
+    """A DSL's alert names the case reference: /status with it is no receipt code, whatever words come with it."""
+    code = make_report(telegram)
+    ref = reference_of(telegram.core, code)
+    dsl = telegram.core.reports.actor(name="Dana Lead")
+    assert dsl is not None
+    for said in (f"/status {ref} I withdraw this report", f"/status {ref}"):
+        [reply] = telegram.say(command(OTHER_PARENT, said), chat_id=OTHER_PARENT)  # the DSL's own chat
+        assert "does not look like a receipt code" in reply and "mocking" not in reply
+        telegram.say(command(OTHER_PARENT, "/cancel"), chat_id=OTHER_PARENT)
+    assert not [e for e in _case(telegram, code, dsl).events if e.action == "replied"]
+    # The receipt does, and the parent is shown the report by it, never by the school's reference.
+    [view] = telegram.say(command(PARENT, f"/status {code}"))
+    assert view.startswith(f"Report {code}") and ref not in view
+
+
 def test_words_sent_with_a_receipt_code_are_offered_to_the_school_not_dropped(telegram: TelegramWorld) -> None:
     code = make_report(telegram, keep="r:none")
     view, asked = telegram.say(message(PARENT, f"{code} I forgot to say, it was a Year 3 boy"), expect=2)
