@@ -1126,8 +1126,11 @@ class ReportService:
         canonical = normalise_reference(code or "")
         report = self._locked(session, canonical) if canonical else None
         if report is None:
+            # A receipt's shape (an older report's code has it too): perhaps the sender's own, given to a DSL.
+            receipt = (f" If it is a sender's receipt code, it cannot open the case: please use the case reference on "
+                       f"the report's alert (like {REFERENCE_EXAMPLE}).") if normalise(canonical or "") else ""
             raise ReceiptNotFound(
-                f"There is no report with the reference {canonical}." if canonical
+                f"There is no report with the reference {canonical}.{receipt}" if canonical
                 else f"That is not a report's reference: they look like {REFERENCE_EXAMPLE}. Please check it and "
                 "try again."
             )

@@ -124,9 +124,14 @@ def test_a_non_dsl_is_refused_in_one_plain_line(env: Path, capsys: pytest.Captur
 
 
 def test_wrong_codes_and_missing_pictures_are_plain_messages(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = submitted().reference
+    receipt = submitted()
+    code = receipt.reference
     assert policybot("reports", "show", "R-ACDEFG", "--as", "Dana Lead") == 1
-    assert "There is no report with the reference R-ACDEFG." in capsys.readouterr().err
+    assert capsys.readouterr().err == "policybot: There is no report with the reference R-ACDEFG.\n"
+    assert policybot("reports", "show", receipt.code, "--as", "Dana Lead") == 1  # the sender's key is not the school's
+    err = capsys.readouterr().err
+    assert f"There is no report with the reference {receipt.code}. If it is a sender's receipt code" in err
+    assert "use the case reference on the report's alert (like R-7K3M9Q)" in err
     assert policybot("reports", "show", "x" * 300, "--as", "Dana Lead") == 1  # a stale or forged value
     err = capsys.readouterr().err
     assert "is not a report's reference: they look like R-7K3M9Q" in err and "x" * 30 not in err
