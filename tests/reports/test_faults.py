@@ -92,7 +92,7 @@ def test_a_restart_without_the_key_file_says_to_put_it_back_and_makes_no_new_key
     key_file.write_text(kept)  # put back from the backup: everything is there
     restarted = make_core(settings, school, clock)
     dsl = restarted.reports.actor(name="Dana Lead")
-    assert dsl is not None and "Threats to a Year 5" in restarted.reports.case(receipt.code, dsl).text
+    assert dsl is not None and "Threats to a Year 5" in restarted.reports.case(receipt.reference, dsl).text
     restarted.db.dispose()
 
 

@@ -152,12 +152,12 @@ def test_an_answer_typed_instead_of_yes_is_kept_as_the_reply(core: Core) -> None
     receipt = core.reports.submit("other", "The gate is left open at pick-up.", channel="console")
     dana = core.reports.actor(name="Dana Lead")
     assert dana is not None
-    core.reports.ask_sender(receipt.code, dana, "Which gate?")
+    core.reports.ask_sender(receipt.reference, dana, "Which gate?")
     io = ScriptedIO(["maybe", "The one by the car park.", "Every day this week.", ""])
     run_status_flow(core, io, receipt.code)
     assert "Please type yes or no." in io.text and "kept that as the start of your reply" in io.text
     assert "Your reply has been added" in io.text
-    events = core.reports.case(receipt.code, dana).events
+    events = core.reports.case(receipt.reference, dana).events
     assert [e.detail for e in events if e.action == "replied"] == ["The one by the car park.\nEvery day this week."]
 
 

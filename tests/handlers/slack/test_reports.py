@@ -463,7 +463,8 @@ def test_a_reply_by_direct_message_refused_for_an_anonymous_report_is_said_priva
     for n in (1, 2):  # each answered before the next is sent
         slack.sender.direct_message(answer, STAFF)
         slack.fake.wait_for_call("chat.postEphemeral", count=n)
-    slack.core.reports.close(code, slack.core.reports.actor(name="Dana Lead"), "Dealt with.")  # type: ignore[arg-type]
+    dana = slack.core.reports.actor(name="Dana Lead")
+    slack.core.reports.close(reference_of(slack.core, code), dana, "Dealt with.")  # type: ignore[arg-type]
     slack.sender.direct_message(f"{code} It was also on WhatsApp last night.", STAFF)
     said = [json.dumps(c.params) for c in slack.fake.wait_for_call("chat.postEphemeral", count=3)]
     assert "already in your report" in said[1] and "has been closed" in said[2]
