@@ -59,6 +59,21 @@ def new_reference() -> str:
     return REFERENCE_PREFIX + "".join(secrets.choice(ALPHABET) for _ in range(REFERENCE_SIZE))
 
 
+# Said to whoever types a case reference where their receipt is asked for (a DSL copying it from an alert, say): known
+# by its shape alone, so it tells nobody whether such a case exists.
+REFERENCE_IS_NO_RECEIPT = (
+    "That is a case reference, which the people handling a report use: it does not open a report here. To check a "
+    "report you made, use the receipt code you were given when you sent it: four groups of four letters and "
+    "numbers, like ACDE-FGHJ-KMNP-RTWX."
+)
+
+
+def is_reference(text: str) -> bool:
+    """Whether `text` is a case reference (R-7K3M9Q, in any case or spacing), not a receipt code."""
+    found = normalise_reference(text)
+    return found is not None and found.startswith(REFERENCE_PREFIX) and normalise(text or "") is None
+
+
 def normalise_reference(text: str) -> str | None:
     """The canonical form of a case reference someone typed ("r 7k3m9q" -> "R-7K3M9Q"), or of an older report's
     code, which is its reference; None if it can be neither."""

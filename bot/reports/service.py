@@ -75,6 +75,8 @@ from bot.reports.models import AttachmentRow, ReplyChannelRow, ReportEventRow, R
 from bot.reports.ratelimit import WrongCodeLimiter
 from bot.reports.receipts import (
     REFERENCE_EXAMPLE,
+    REFERENCE_IS_NO_RECEIPT,
+    is_reference,
     new_code,
     new_reference,
     normalise,
@@ -653,7 +655,7 @@ class ReportService:
                   if canonical else None)
         if report is None:
             self.limiter.failed(requester)
-            raise ReceiptNotFound(_NOT_FOUND)
+            raise ReceiptNotFound(REFERENCE_IS_NO_RECEIPT if is_reference(code or "") else _NOT_FOUND)
         return report
 
     def _sender_view(

@@ -135,8 +135,11 @@ NOT_A_CODE = "That does not look like a receipt code. It has 16 letters and numb
 def not_a_code(typed: str) -> str:
     """Why what was typed is not a receipt code. Sixteen letters and numbers is a code with a character misread (an O
     for a D, say): the parent needs to hear which characters a code never has, not how long a code is."""
-    from bot.reports.receipts import ALPHABET, LENGTH
+    from bot.reports.receipts import ALPHABET, LENGTH, REFERENCE_IS_NO_RECEIPT, is_reference
 
+    words = typed.split()
+    if is_reference(typed) or (words and is_reference(words[0])):  # a DSL's case reference, from an alert
+        return REFERENCE_IS_NO_RECEIPT
     symbols = [ch for ch in typed.upper() if ch.isascii() and ch.isalnum()]
     never = sorted({ch for ch in symbols if ch not in ALPHABET})
     if len(symbols) != LENGTH or not never:

@@ -482,7 +482,8 @@ def test_a_case_reference_opens_nothing_on_the_senders_side(core: Core) -> None:
     wrong code like any other, and nobody can read the sender's view or speak as the sender with it."""
     receipt = core.reports.submit("other", TEXT, channel="telegram", reply_to=ReplyAddress("telegram", "4242"))
     for typed in (receipt.reference, receipt.reference.lower().replace("-", "")):
-        with pytest.raises(ReceiptNotFound, match="could not find a report"):
+        # Said what it is, by its shape alone (so the same for a reference that names no case).
+        with pytest.raises(ReceiptNotFound, match="^That is a case reference, which the people handling a report use"):
             core.reports.sender_status(typed, requester="dsl")
         with pytest.raises(ReceiptNotFound):
             core.reports.sender_reply(typed, "I withdraw this report.", requester="dsl")
@@ -490,6 +491,10 @@ def test_a_case_reference_opens_nothing_on_the_senders_side(core: Core) -> None:
         core.reports.forget_reply_channel(receipt.reference, requester="dsl")
     with pytest.raises(TooManyAttempts):  # five wrong codes: counted as any wrong code is
         core.reports.sender_status(receipt.reference, requester="dsl")
+    with pytest.raises(ReceiptNotFound, match="use the receipt code you were given when you sent it"):
+        core.reports.sender_status("R-ACDEFG", requester="other")
+    with pytest.raises(ReceiptNotFound, match="^I could not find a report with that receipt code"):
+        core.reports.sender_status("ACDE-FGHJ-KMNP-RTWX", requester="other")
     events = core.reports.case(receipt.reference, actor(core, "Dana Lead")).events
     assert not [e for e in events if e.actor == "Sender" and e.action != "reported"]
     # The sender's receipt still opens it.

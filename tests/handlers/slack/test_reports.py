@@ -315,9 +315,10 @@ def test_a_dsl_cannot_answer_as_the_sender_with_the_case_reference_on_the_card(s
     assert ref in json.dumps(slack.fake.ok_calls("chat.postMessage")[0].params["blocks"])
     slack.sender.slash_command("/checkreport", f"{ref} I withdraw this, it was a misunderstanding.", DSL)
     refused = slack.fake.wait_for_call("response_url")[0].params["text"]
-    assert "could not find a report with that receipt code" in refused and "withdraw" not in refused
+    assert refused.startswith("That is a case reference") and "withdraw" not in refused
+    assert "use the receipt code you were given" in refused
     slack.sender.slash_command("/checkreport", ref, DSL)
-    assert "could not find" in slack.fake.wait_for_call("response_url", count=2)[1].params["text"]
+    assert "is a case reference" in slack.fake.wait_for_call("response_url", count=2)[1].params["text"]
     assert not [e for e in _case(slack, code).events if e.action == "replied"]
     # The sender's receipt does reach it.
     slack.sender.slash_command("/checkreport", f"{code} It was a Year 4 pupil.", STAFF)

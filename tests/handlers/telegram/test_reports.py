@@ -174,7 +174,8 @@ def test_a_dsl_cannot_reach_a_report_as_its_sender_with_the_case_reference(teleg
     assert dsl is not None
     for said in (f"/status {ref} I withdraw this report", f"/status {ref}"):
         [reply] = telegram.say(command(OTHER_PARENT, said), chat_id=OTHER_PARENT)  # the DSL's own chat
-        assert "does not look like a receipt code" in reply and "mocking" not in reply
+        assert reply.startswith(texts.not_a_code(ref)) and "mocking" not in reply
+        assert "is a case reference" in reply and "use the receipt code you were given" in reply
         telegram.say(command(OTHER_PARENT, "/cancel"), chat_id=OTHER_PARENT)
     assert not [e for e in _case(telegram, code, dsl).events if e.action == "replied"]
     # The receipt does, and the parent is shown the report by it, never by the school's reference.
