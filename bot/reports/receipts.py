@@ -102,6 +102,20 @@ def code_and_rest(text: str) -> tuple[str | None, str]:
     return None, text
 
 
+def code_first(text: str) -> tuple[str | None, str]:
+    """What follows a command that asks for a receipt code (/checkreport, /status): the code at its start, as it may
+    have been read out ("acde fghj kmnp rtwx it was Year 4": letters only, in lower case, with spaces), and the words
+    after it; else as `code_and_rest`. A code there need not look like one in running text: it is what was asked."""
+    words = list(re.finditer(r"\S+", text))
+    for count in range(1, GROUPS + 1):
+        if count > len(words):
+            break
+        code = normalise(text[: words[count - 1].end()])
+        if code is not None:
+            return code, text[words[count - 1].end() :].strip()
+    return code_and_rest(text)
+
+
 ANSWER_WORDS = 4  # fewer words with a code ("status of", "any news on") only ask after the report
 
 

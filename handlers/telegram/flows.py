@@ -631,14 +631,14 @@ async def _show_status(update: Update, context: Context, typed: str, *, retry: b
     """The report `typed` names. If the words with the code tell the school something, the parent is asked whether
     they are their answer, rather than the words being dropped unseen."""
     from bot.reports.domain import ReportError, TooManyAttempts
-    from bot.reports.receipts import code_and_rest, normalise, tells_something
+    from bot.reports.receipts import code_first, tells_something
 
     core = core_of(context)
     chat = update.effective_chat
     assert chat is not None
-    code, words = normalise(typed), ""
-    if code is None:  # the receipt line pasted whole ("Your receipt code is: ..."), or a code with words
-        code, words = code_and_rest(typed)
+    # The code as typed or read out, with any words after it; or the receipt line pasted whole ("Your receipt code
+    # is: ...").
+    code, words = code_first(typed)
     if code is None and retry and len(typed.split()) >= 3:
         # A sentence, not a mistyped code: the parent has moved on, so answer it rather than keep asking.
         await say(update, context, texts.NO_CODE_THEN)

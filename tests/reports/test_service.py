@@ -708,3 +708,19 @@ def test_being_away_is_explained_for_escalations_too(core: Core, clock: ManualCl
         "New reports of a concern about the headteacher still go to Chris Chair: nobody else at work can take them.")
     core.reports.submit("headteacher_concern", TEXT, channel="console")
     assert {m.recipient.address for m in alerts(core)} == {"Chris Chair"}
+
+
+@pytest.mark.parametrize(
+    ("typed", "code", "rest"),
+    [
+        ("acde fghj kmnp rtwx It was Year 4.", "ACDE-FGHJ-KMNP-RTWX", "It was Year 4."),
+        ("ACDE-FGHJ-KMNP-RTWX", "ACDE-FGHJ-KMNP-RTWX", ""),
+        ("acdefghj kmnprtwx\nOn Tuesday.", "ACDE-FGHJ-KMNP-RTWX", "On Tuesday."),
+        ("Your receipt code is: D3YT-9KCG-WMCD-7DE4", "D3YT-9KCG-WMCD-7DE4", "Your receipt code is:"),
+        ("hello there", None, "hello there"),
+    ],
+)
+def test_a_code_after_a_command_is_read_as_typed_or_read_out(typed: str, code: str | None, rest: str) -> None:
+    from bot.reports.receipts import code_first
+
+    assert code_first(typed) == (code, rest)

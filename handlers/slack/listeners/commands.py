@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.reports.receipts import code_and_rest, normalise
+from bot.reports.receipts import code_first
 from handlers.slack.answers import answer_for, note_gap
 from handlers.slack.blocks import clip, text_sections
 from handlers.slack.common import (
@@ -121,10 +121,7 @@ NOT_ADDED = (f"I have not added \u201c{{words}}\u201d to your report. If it is y
 def code_and_reply(text: str) -> tuple[str, str]:
     """/checkreport's receipt code and any answer after it. The code may be typed as it was read out, in lower case or
     with spaces ("drty 9kcg wmcd 7de4"); whatever cannot be a code is passed on as typed, to be said unknown."""
-    whole = normalise(text)
-    if whole is not None:
-        return whole, ""
-    found, rest = code_and_rest(text)
+    found, rest = code_first(text)
     if found is not None:
         return found, rest
     code, _, reply = text.partition(" ")
