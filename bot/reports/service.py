@@ -890,7 +890,8 @@ class ReportService:
             return report is not None
 
         found = self._write(record)
-        which = redact(canonical) if canonical else repr(redact(code[:40]))
+        # Never more than a code's first group: what was typed may be a receipt (any case, words after it).
+        which = redact(canonical) if canonical else repr((code or "").strip()[:4] + "…")
         log.warning("%s was refused when trying to %s (report %s%s)", who[:200], action, which,
                     "" if found else ": there is no such report")
 

@@ -636,6 +636,10 @@ def test_a_refused_look_at_a_code_that_does_not_exist_is_still_recorded(
     assert "Jo Teacher was refused when trying to open the report (report ACDE-…: there is no such report)" in (
         caplog.text
     )
+    # A receipt typed in lower case with words after it (a button's value, a command) is no reference either: the
+    # log still keeps only its first group.
+    core.reports.record_refused_attempt("acde-fghj-kmnp-rtwx please", "Jo Teacher", "open the report")
+    assert "fghj" not in caplog.text and "(report 'acde…': there is no such report)" in caplog.text
 
 
 def test_receipt_codes_never_reach_the_log_whole(
