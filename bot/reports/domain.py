@@ -256,6 +256,11 @@ class ReceiptNotFound(ReportError):
     pass
 
 
+class NotAReceiptCode(ReceiptNotFound):
+    """What was typed cannot be a receipt code ("hello", a case reference): said so, and not counted as a wrong guess,
+    since nothing was looked up."""
+
+
 class TooManyAttempts(ReportError):
     pass
 

@@ -58,6 +58,7 @@ from bot.reports.domain import (
     Category,
     EscalationFailed,
     EscalationStep,
+    NotAReceiptCode,
     PicturesRefused,
     QuestionForSender,
     Receipt,
@@ -74,6 +75,8 @@ from bot.reports.evidence import MAX_FILES, CleanFile, strip_metadata
 from bot.reports.models import AttachmentRow, ReplyChannelRow, ReportEventRow, ReportRow
 from bot.reports.ratelimit import WrongCodeLimiter
 from bot.reports.receipts import (
+    ALPHABET,
+    LENGTH,
     REFERENCE_EXAMPLE,
     REFERENCE_IS_NO_RECEIPT,
     is_reference,
@@ -642,6 +645,11 @@ class ReportService:
         return forgotten
 
     def _sender_report(self, session: Session, code: str, requester: str) -> ReportRow:
+        # What cannot be a receipt ("hello", a case reference) looks nothing up, so it is no guess to count: the
+        # sender is told what a receipt code looks like instead, on every platform alike.
+        canonical = normalise(code or "")
+        if canonical is None:
+            raise NotAReceiptCode(not_a_code(code or ""))
         wait = self.limiter.blocked_for(requester)
         if wait is not None:
             minutes = max(1, int(wait.total_seconds() // 60) + (1 if wait.total_seconds() % 60 else 0))
@@ -649,13 +657,11 @@ class ReportService:
                 "Too many receipt codes did not match, so I have paused checking for a while. "
                 f"Please try again in {minutes} minute{'s' if minutes != 1 else ''}."
             )
-        # By the receipt's hash only: a case reference (or anything else) typed here is a wrong code.
-        canonical = normalise(code or "")
-        report = (session.scalar(select(ReportRow).where(ReportRow.receipt_hash == receipt_hash(canonical)))
-                  if canonical else None)
+        # By the receipt's hash only.
+        report = session.scalar(select(ReportRow).where(ReportRow.receipt_hash == receipt_hash(canonical)))
         if report is None:
             self.limiter.failed(requester)
-            raise ReceiptNotFound(REFERENCE_IS_NO_RECEIPT if is_reference(code or "") else _NOT_FOUND)
+            raise ReceiptNotFound(_NOT_FOUND)
         return report
 
     def _sender_view(
@@ -1629,6 +1635,28 @@ _NOT_FOUND = (
     "I could not find a report with that receipt code. Please check it: it is four groups of four letters "
     "and numbers, like ACDE-FGHJ-KMNP-RTWX."
 )
+NOT_A_CODE = (
+    "That does not look like a receipt code. A receipt code is four groups of four letters and numbers, like "
+    "ACDE-FGHJ-KMNP-RTWX."
+)
+
+
+def not_a_code(typed: str) -> str:
+    """Why what was typed cannot be a receipt code. A case reference is said to be one (by its shape alone, so it
+    tells nobody whether such a case exists). Sixteen letters and numbers is a code with a character misread (an
+    O for a D, say): the sender needs to hear which characters a code never has, not how long a code is."""
+    words = typed.split()
+    if is_reference(typed) or (words and is_reference(words[0])):  # a DSL's case reference, from an alert
+        return REFERENCE_IS_NO_RECEIPT
+    symbols = [ch for ch in typed.upper() if ch.isascii() and ch.isalnum()]
+    never = sorted({ch for ch in symbols if ch not in ALPHABET})
+    if len(symbols) != LENGTH or not never:
+        return NOT_A_CODE
+    which = " or ".join([", ".join(never[:-1]), never[-1]] if len(never) > 1 else never)
+    return (f"That is not quite a receipt code: receipt codes never have {which} in them, so a letter or number may "
+            "have been misread. Please check it against your receipt.")
+
+
 _ALREADY_REPLIED = (
     "That reply is already in your report: it arrived a moment ago, so there is no need to send it again."
 )

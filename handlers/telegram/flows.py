@@ -644,18 +644,14 @@ async def _show_status(update: Update, context: Context, typed: str, *, retry: b
         await say(update, context, texts.NO_CODE_THEN)
         await chat_flows.question(update, context)
         return END
-    if code is None:
-        # The bot now waits for the code, so the message always says to send it again (or stop).
-        await say(update, context, texts.not_a_code(typed) + "\n\nSend the code again, or /cancel.")
-        return STATUS_CODE
-    try:
+    try:  # what cannot be a code is the core's to say (and not counted as a wrong one)
         view = await in_thread(
-            core.reports.sender_status, code, requester=requester(core, chat.id), asked_from=_here(chat.id)
+            core.reports.sender_status, code or typed, requester=requester(core, chat.id), asked_from=_here(chat.id)
         )
     except TooManyAttempts as exc:
         await say(update, context, str(exc))
         return END
-    except ReportError as exc:
+    except ReportError as exc:  # the bot now waits for the code, so it always says to send it again (or stop)
         await say(update, context, str(exc) + "\n\nSend the code again, or /cancel.")
         return STATUS_CODE
     await _send_view(update, context, view)

@@ -129,25 +129,6 @@ REPORT_KEEP_NOTE = (
 
 # --- status ---
 ASK_CODE = "Please send your receipt code (for example ACDE-FGHJ-KMNP-RTWX). Send /cancel to stop."
-NOT_A_CODE = "That does not look like a receipt code. It has 16 letters and numbers, like ACDE-FGHJ-KMNP-RTWX."
-
-
-def not_a_code(typed: str) -> str:
-    """Why what was typed is not a receipt code. Sixteen letters and numbers is a code with a character misread (an O
-    for a D, say): the parent needs to hear which characters a code never has, not how long a code is."""
-    from bot.reports.receipts import ALPHABET, LENGTH, REFERENCE_IS_NO_RECEIPT, is_reference
-
-    words = typed.split()
-    if is_reference(typed) or (words and is_reference(words[0])):  # a DSL's case reference, from an alert
-        return REFERENCE_IS_NO_RECEIPT
-    symbols = [ch for ch in typed.upper() if ch.isascii() and ch.isalnum()]
-    never = sorted({ch for ch in symbols if ch not in ALPHABET})
-    if len(symbols) != LENGTH or not never:
-        return NOT_A_CODE
-    which = " or ".join([", ".join(never[:-1]), never[-1]] if len(never) > 1 else never)
-    return (f"I could not find that receipt code: receipt codes never have {which} in them, so a letter or number may "
-            "have been misread. Please check it against your receipt.")
-
 NO_CODE_THEN = "That is not a receipt code, so I have taken it as a question. To check a report later, send /status."
 WRITE_REPLY = (
     "Please write your answer to the school in one message. It goes to the school with your report, "

@@ -9,7 +9,7 @@ import pytest
 from bot.core import Core
 from bot.outbox import OutboxRow
 from bot.ports import ManualClock
-from bot.reports import Attachment, ReceiptNotFound, ReportError, TooManyAttempts
+from bot.reports import Attachment, NotAReceiptCode, ReceiptNotFound, ReportError, TooManyAttempts
 from bot.reports.models import AttachmentRow, ReportEventRow, ReportRow
 from tests.reports.conftest import actor
 
@@ -59,7 +59,8 @@ def test_a_failure_inside_the_transaction_leaves_nothing_half_written(core: Core
 
 def test_forged_codes_are_rate_limited_per_requester(core: Core, clock: ManualClock) -> None:
     receipt = core.reports.submit("other", "A real worry.", channel="console")
-    for forged in ["ACDE-FGHJ-KMNP-RTWX", "hello", "", "0000-0000-0000-0000", "ACDE FGHJ KMNP RTWY"]:
+    for forged in ["ACDE-FGHJ-KMNP-RTWX", "acde fghj kmnp rtwy", "CDEF-GHJK-MNPR-TWXY", "ACDEFGHJKMNPRTWA",
+                   "ACDE FGHJ KMNP RTWY"]:
         with pytest.raises(ReceiptNotFound, match="could not find a report"):
             core.reports.sender_status(forged, requester="chat-a")
     with pytest.raises(TooManyAttempts, match="try again in 15 minutes"):
@@ -69,6 +70,19 @@ def test_forged_codes_are_rate_limited_per_requester(core: Core, clock: ManualCl
     assert core.reports.sender_status(receipt.code, requester="chat-b").status == "received"
     clock.advance(minutes=15)
     assert core.reports.sender_status(receipt.code, requester="chat-a").status == "received"
+
+
+def test_what_cannot_be_a_code_is_said_so_and_not_counted_as_a_wrong_code(core: Core) -> None:
+    """"hello" at /status said "does not look like a receipt code" on Telegram only; the console and Slack said "I
+    could not find a report" and counted it towards the pause. Nothing is looked up, so it is no guess."""
+    receipt = core.reports.submit("other", "A real worry.", channel="console")
+    for typed in ["hello", "", "R-7K3M9Q", "my code is lost", "hello"] * 2:
+        with pytest.raises(NotAReceiptCode, match="does not look like a receipt code") as raised:
+            core.reports.sender_status(typed, requester="chat-a")
+        assert "four groups of four letters and numbers, like ACDE-FGHJ-KMNP-RTWX" in str(raised.value)
+    with pytest.raises(NotAReceiptCode, match="never have 0 or S in them"):  # sixteen, a character or two misread
+        core.reports.sender_reply("ACD0-FGHJ-KMNP-RTWS", "More.", requester="chat-a")
+    assert core.reports.sender_status(receipt.code, requester="chat-a").status == "received"  # not paused
 
 
 def test_a_closed_report_takes_no_replies(core: Core) -> None:

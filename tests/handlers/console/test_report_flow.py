@@ -165,6 +165,9 @@ def test_status_with_a_wrong_code_is_kind_and_asks_for_it_when_missing(core: Cor
     io = ScriptedIO(["ACDE-FGHJ-KMNP-RTWX"])
     run_status_flow(core, io, "")
     assert "could not find a report with that receipt code" in io.text
+    io = ScriptedIO([])
+    run_status_flow(core, io, "hello")  # as Telegram and Slack say it
+    assert "does not look like a receipt code. A receipt code is four groups of four" in io.text
 
 
 def test_a_closed_report_shows_its_status_only(core: Core) -> None:

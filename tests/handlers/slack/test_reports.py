@@ -308,7 +308,7 @@ def test_sender_checks_status_with_the_receipt(slack: SlackWorld) -> None:
 
 
 def test_a_dsl_cannot_answer_as_the_sender_with_the_case_reference_on_the_card(slack: SlackWorld) -> None:
-    """The card shows the case reference; /checkreport with it is a wrong receipt code, not the sender's reply."""
+    """The card shows the case reference; /checkreport with it is no receipt code, not the sender's reply."""
     code = _report(slack)
     ref = reference_of(slack.core, code)
     slack.dispatch()

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from bot.ports import Recipient
 from bot.reports import Actor, ReportError
 from bot.reports.domain import CaseView, about_question
+from bot.reports.service import not_a_code
 from handlers.telegram import texts
 from handlers.telegram.added import NOTES
 from handlers.telegram.guard import RateLimiter
@@ -174,7 +175,7 @@ def test_a_dsl_cannot_reach_a_report_as_its_sender_with_the_case_reference(teleg
     assert dsl is not None
     for said in (f"/status {ref} I withdraw this report", f"/status {ref}"):
         [reply] = telegram.say(command(OTHER_PARENT, said), chat_id=OTHER_PARENT)  # the DSL's own chat
-        assert reply.startswith(texts.not_a_code(ref)) and "mocking" not in reply
+        assert reply.startswith(not_a_code(ref)) and "mocking" not in reply
         assert "is a case reference" in reply and "use the receipt code you were given" in reply
         telegram.say(command(OTHER_PARENT, "/cancel"), chat_id=OTHER_PARENT)
     assert not [e for e in _case(telegram, code, dsl).events if e.action == "replied"]
