@@ -681,11 +681,17 @@ class ReportService:
         # Given back after its reply named who had it: not "waiting to be opened by the person it went to", a step
         # back from "opened" for a sender who was told so. Never who has it now, nor why.
         passed_on = report.status == NEW and report.escalation_start is not None
+        status_text = _PASSED_ON if passed_on else _SENDER_TEXT[report.status]
+        # "The person it went to", or "the people" when several have it: by how many, never who.
+        if report.status in _SEVERAL and len(
+            self._holders(session, report, category, self._conflicts(report), self._everyone(session))
+        ) > 1:
+            status_text = _SEVERAL[report.status][passed_on]
         return SenderView(
             code=receipt,
             category_label=category.label,
             status=status,
-            status_text=_PASSED_ON if passed_on else _SENDER_TEXT[report.status],
+            status_text=status_text,
             questions=questions,
             closed_outcome=outcome,
             can_reply=report.status != CLOSED,
@@ -1677,6 +1683,14 @@ _SENDER_TEXT = {
     CLOSED: f"The school has finished looking into your report. Thank you for telling us. {AFTER_CLOSING}",
 }
 _PASSED_ON = "Your report is with someone else at the school now, and is waiting for them to open it."
+# The same, for a report several people have (several DSLs, or the headteacher and the DSLs): (as sent, passed on).
+_SEVERAL: dict[str, tuple[str, str]] = {
+    NEW: (
+        "Your report has arrived safely and is waiting to be opened by the people it went to.",
+        "Your report is with other people at the school now, and is waiting for one of them to open it.",
+    ),
+    ACKNOWLEDGED: ("One of the people your report went to has opened it and is looking at it.",) * 2,
+}
 
 
 def _names(people: Sequence[Person]) -> str:

@@ -277,6 +277,24 @@ def test_the_card_of_whoever_a_reply_names_loses_the_report_and_its_buttons(slac
     assert [m for m in alerts(slack_core) if m.recipient == Recipient("slack", "U0DSL00001")][-1] == last
 
 
+def test_the_sender_is_told_of_the_person_or_the_people_their_report_went_to(core: Core) -> None:
+    """A report sent to the headteacher and the DSLs read "waiting to be opened by the person it went to"."""
+    to_two = core.reports.submit("inappropriate_post", "A post shows pupils' faces.", channel="console")
+    to_one = core.reports.submit("headteacher_concern", "A worry about the head's posts.", channel="console")
+    status = core.reports.sender_status
+    assert status(to_two.code, requester="r").status_text == (
+        "Your report has arrived safely and is waiting to be opened by the people it went to.")
+    assert status(to_one.code, requester="r").status_text == (
+        "Your report has arrived safely and is waiting to be opened by the person it went to.")
+    core.reports.acknowledge(to_two.reference, actor(core, "Alex Head"))
+    core.reports.acknowledge(to_one.reference, actor(core, "Chris Chair"))
+    view = status(to_two.code, requester="r")
+    assert view.status_text == "One of the people your report went to has opened it and is looking at it."
+    assert "Alex" not in view.text() and "Head" not in view.text()
+    assert status(to_one.code, requester="r").status_text == (
+        "The person your report went to has opened it and is looking at it.")
+
+
 def test_a_sender_whose_reply_gave_the_case_to_others_is_not_told_it_went_backwards(core: Core) -> None:
     receipt = core.reports.submit("child_at_risk", "A child told me an adult at school hurt her.", channel="console")
     core.reports.acknowledge(receipt.reference, actor(core, "Dana Lead"))
