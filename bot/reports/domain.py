@@ -213,6 +213,18 @@ class CaseView:
     def outcome_label(self) -> str:
         return outcome_label(self.outcome_shared)
 
+    def closed_text(self) -> str:
+        """What the person who closed the case is told: that it is closed, and exactly what its sender gets (the news
+        comes to them only if they kept a way to be reached; the outcome only if it was shared)."""
+        if self.can_contact_sender:
+            told = ("The sender has been sent the outcome, and can read it again with their receipt code."
+                    if self.outcome_shared else "The sender has been told it is closed, without the outcome.")
+        else:
+            told = ("There is no way to reach the sender: they will read the outcome if they check their report with "
+                    "its receipt code." if self.outcome_shared else "There is no way to reach the sender: they will "
+                    "see it is closed, without the outcome, if they check their report with its receipt code.")
+        return f"Report {self.code} is closed. {told}"
+
     def acknowledged_text(self, actor: Actor) -> str:
         """What `actor` is told after pressing Acknowledge: they did it, or who had already."""
         if self.acknowledged_by in (None, actor.name):

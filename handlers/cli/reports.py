@@ -159,7 +159,7 @@ def _ask(args: argparse.Namespace) -> int:
 def _close(args: argparse.Namespace) -> int:
     core, who = _acting(args)
     view = core.reports.close(args.code, who, args.outcome, share_with_sender=args.share)
-    _print(f"Report {view.code} is closed.")
+    _print(view.closed_text())
     return 0
 
 

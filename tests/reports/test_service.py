@@ -473,6 +473,31 @@ def test_a_shared_outcome_reaches_the_sender(core: Core) -> None:
         "Outcome (shared with the sender)")
 
 
+@pytest.mark.parametrize(
+    ("reachable", "share", "said"),
+    [
+        (True, True, "The sender has been sent the outcome, and can read it again with their receipt code."),
+        (True, False, "The sender has been told it is closed, without the outcome."),
+        (False, True, "There is no way to reach the sender: they will read the outcome if they check their report "
+                      "with its receipt code."),
+        (False, False, "There is no way to reach the sender: they will see it is closed, without the outcome, if "
+                       "they check their report with its receipt code."),
+    ],
+)
+def test_whoever_closes_a_case_is_told_exactly_what_its_sender_gets(
+    core: Core, reachable: bool, share: bool, said: str
+) -> None:
+    """Slack said "The sender can read the outcome with their receipt code" to a DSL whose outcome had also been sent
+    to the sender; `reports close --share` said only "is closed". Both now say this."""
+    reply_to = ReplyAddress("telegram", "4242") if reachable else None
+    receipt = core.reports.submit("other", TEXT, channel="telegram", reply_to=reply_to)
+    view = core.reports.close(receipt.reference, actor(core, "Dana Lead"), "We spoke to the family.",
+                              share_with_sender=share)
+    assert view.closed_text() == f"Report {receipt.reference} is closed. {said}"
+    sent = [m.text for m in alerts(core) if m.kind == "sender_update"]
+    assert len(sent) == reachable and all(("We spoke to the family." in m) == share for m in sent)
+
+
 def test_a_sender_who_keeps_nothing_gets_no_messages(core: Core, clock: ManualClock) -> None:
     receipt = core.reports.submit("other", TEXT, channel="console")
     core.reports.ask_sender(receipt.reference, actor(core, "Dana Lead"), "Which class?")

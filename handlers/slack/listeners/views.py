@@ -52,9 +52,7 @@ DONE = {
     NOTE_CALLBACK: "Your note has been added to report {code}.",
     ASK_CALLBACK: "Your question has been sent to the sender of report {code}. Their answer will appear in the case "
     "(Open the report).",
-    CLOSE_CALLBACK: "Report {code} is closed.",
 }
-CLOSED_SHARED = "Report {code} is closed. The sender can read the outcome with their receipt code."
 # The sender kept no way to be reached: the question waits until they check the report with its receipt code.
 ASKED_UNREACHABLE = (
     "Your question is saved with report {code}. There is no way to reach this sender, so they will see it only "
@@ -126,21 +124,20 @@ def register(app: App, core: Core, later: Later) -> None:
                     ack(response_action="errors",
                         errors={TEXT_BLOCK: "Only the Designated Safeguarding Leads can act on a report."})
                     return
-                done = DONE[callback_id]
                 if callback_id == NOTE_CALLBACK:
                     reports.add_note(code, actor, text)
+                    done = DONE[callback_id].format(code=code)
                 elif callback_id == ASK_CALLBACK:
-                    if not reports.ask_sender(code, actor, text).can_contact_sender:
-                        done = ASKED_UNREACHABLE
-                else:
+                    asked = reports.ask_sender(code, actor, text).can_contact_sender
+                    done = (DONE[callback_id] if asked else ASKED_UNREACHABLE).format(code=code)
+                else:  # the core says what the sender gets, as on the command line
                     share = state_checked(view, SHARE_BLOCK)
-                    reports.close(code, actor, text, share_with_sender=share)
-                    done = CLOSED_SHARED if share else done
+                    done = reports.close(code, actor, text, share_with_sender=share).closed_text()
             except Exception as exc:
                 ack(response_action="errors", errors={TEXT_BLOCK: kind_error(exc)[:150]})
                 return
             ack()
-            later(tell, client, user_id, done.format(code=code))
+            later(tell, client, user_id, done)
 
     for callback_id in (NOTE_CALLBACK, ASK_CALLBACK, CLOSE_CALLBACK):
         case_step(callback_id)

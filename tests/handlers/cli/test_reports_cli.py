@@ -46,7 +46,8 @@ def test_a_dsl_handles_a_report_from_the_command_line(env: Path, capsys: pytest.
     assert policybot("reports", "ask", code, "Which app was it?", "--as", "Dana Lead") == 0
     assert "They will see it when they check." in capsys.readouterr().out
     assert policybot("reports", "close", code, "--outcome", "Police investigating.", "--as", "Dana Lead") == 0
-    assert f"Report {code} is closed." in capsys.readouterr().out
+    assert f"Report {code} is closed. There is no way to reach the sender: they will see it is closed, without the " \
+        "outcome, if they check" in capsys.readouterr().out
 
     assert policybot("reports", "list", "--as", "Dana Lead") == 0
     assert "No open reports." in capsys.readouterr().out

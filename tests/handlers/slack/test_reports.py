@@ -578,6 +578,10 @@ def test_the_close_form_can_share_the_outcome_with_the_sender(slack: SlackWorld,
     assert "errors" not in (sent.json() or {})
     seen = slack.core.reports.sender_status(code, requester="test").closed_outcome
     assert seen == ("Spoke to both families; it has stopped." if share else None)
+    told = slack.fake.wait_for(lambda f: [c.params["text"] for c in f.ok_calls("chat.postMessage")
+                                          if f"Report {ref} is closed." in c.params.get("text", "")])
+    assert ("they will read the outcome if they check" in told[-1]) == share  # the sender kept no way to be reached
+    assert "The sender can read the outcome" not in told[-1]
 
 
 def test_the_note_form_says_notes_are_private(slack: SlackWorld) -> None:
