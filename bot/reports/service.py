@@ -792,8 +792,9 @@ class ReportService:
             if report.status == CLOSED:
                 raise ReportError(_CLOSED_REFUSALS[ASK_SENDER].format(code=report.code))
             text = self._clean_text(question, what="question")
-            if report.status == NEW:
-                self._mark_acknowledged(session, report, category, person)
+            opened = report.status == NEW
+            if opened:  # the question itself says the report has been opened: one message, not two at once
+                self._mark_acknowledged(session, report, category, person, tell_sender=False)
             report.status = IN_PROGRESS
             event = chronology.append(
                 session,
@@ -809,8 +810,9 @@ class ReportService:
                 session,
                 report,
                 event.seq,
-                lambda receipt: f"The school has a question about your report {receipt}:\n\n{text}\n\n"
-                + how.format(code=receipt),
+                lambda receipt: (f"Your report {receipt} has been opened, and the school has a question about it:"
+                                 if opened else f"The school has a question about your report {receipt}:")
+                + f"\n\n{text}\n\n" + how.format(code=receipt),
                 asks=True,
             )
             self._queue_update(session, report, category, f"{person.name} asked the sender a question")
@@ -1165,15 +1167,20 @@ class ReportService:
         # FOR UPDATE on PostgreSQL; SQLite takes the whole file's write lock at the first write instead.
         return session.scalar(select(ReportRow).where(ReportRow.code == code).with_for_update())
 
-    def _mark_acknowledged(self, session: Session, report: ReportRow, category: Category, person: Person) -> None:
+    def _mark_acknowledged(
+        self, session: Session, report: ReportRow, category: Category, person: Person, *, tell_sender: bool = True
+    ) -> None:
+        """`tell_sender`: send the sender the news that it has been opened (not when a message to them says so)."""
         # A reminder to acknowledge it, still waiting (Slack down), is not sent, nor carried by the next card.
         withdraw_pending(session, [f"report:{report.code}:{REMINDER}:"])
         now = self.clock.now()
         report.status, report.acknowledged_at, report.acknowledged_by = ACKNOWLEDGED, now, person.name
         event = chronology.append(session, self.vault, report, at=now, actor=person.name, action="acknowledged")
-        self._queue_sender(
-            session, report, event.seq, lambda receipt: f"Your report {receipt} has been opened and is being looked at."
-        )
+        if tell_sender:
+            self._queue_sender(
+                session, report, event.seq,
+                lambda receipt: f"Your report {receipt} has been opened and is being looked at.",
+            )
         self._queue_update(session, report, category, f"Acknowledged by {person.name}")
 
     # ------------------------------------------------------------------ helpers: alerts

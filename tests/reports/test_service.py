@@ -498,6 +498,24 @@ def test_whoever_closes_a_case_is_told_exactly_what_its_sender_gets(
     assert len(sent) == reachable and all(("We spoke to the family." in m) == share for m in sent)
 
 
+def test_a_question_on_a_case_nobody_had_opened_is_one_message_saying_it_has_been_opened(core: Core) -> None:
+    """Asking acknowledges the case too: a sender with a reply channel got "has been opened" and the question at
+    once. The question says it has been opened; a question on an opened case, or an acknowledgement, is as before."""
+    dana = actor(core, "Dana Lead")
+    first = core.reports.submit("other", TEXT, channel="telegram", reply_to=ReplyAddress("telegram", "4242"))
+    core.reports.ask_sender(first.reference, dana, "Which class?")
+    [asked] = [m for m in alerts(core) if m.kind == "sender_update"]
+    assert asked.asks and asked.text.startswith(
+        f"Your report {first.code} has been opened, and the school has a question about it:\n\nWhich class?")
+    assert core.reports.case(first.reference, dana).acknowledged_by == "Dana Lead"
+    second = core.reports.submit("other", TEXT, channel="telegram", reply_to=ReplyAddress("telegram", "4343"))
+    core.reports.acknowledge(second.reference, dana)
+    core.reports.ask_sender(second.reference, dana, "Which day?")
+    news = [m.text for m in alerts(core) if m.kind == "sender_update"][1:]
+    assert news[0] == f"Your report {second.code} has been opened and is being looked at."
+    assert news[1].startswith(f"The school has a question about your report {second.code}:\n\nWhich day?")
+
+
 def test_a_sender_who_keeps_nothing_gets_no_messages(core: Core, clock: ManualClock) -> None:
     receipt = core.reports.submit("other", TEXT, channel="console")
     core.reports.ask_sender(receipt.reference, actor(core, "Dana Lead"), "Which class?")
@@ -557,7 +575,7 @@ def test_no_table_holds_the_receipt_in_plain_text(core: Core, clock: ManualClock
     recorders = notifiers()
     deliver_all(core, recorders, clock)
     news = [m for m in delivered(recorders) if m.kind == "sender_update"]
-    assert len(news) == 3 and all(receipt.code in m.text for m in news)  # the sender is told it, each time
+    assert len(news) == 2 and all(receipt.code in m.text for m in news)  # the sender is told it, each time
     with core.db.session() as session:
         assert session.query(ReplyChannelRow).count() == 1  # kept until the minute job forgets it
         stored = "\n".join(

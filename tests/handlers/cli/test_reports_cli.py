@@ -217,8 +217,8 @@ def test_rotate_key_keeps_the_receipt_kept_for_a_senders_news_readable(
         core.reports.ask_sender(receipt.reference, core.reports.actor_named("Dana Lead"), "Which class?")
         with core.db.session() as session:
             rows = session.scalars(select(OutboxRow).where(OutboxRow.kind == "sender_update")).all()
-            opened, asked = [core.outbox.message(row) for row in rows]
-        assert receipt.code in opened.text and "Which class?" in asked.text and receipt.code in asked.text
+            [asked] = [core.outbox.message(row) for row in rows]  # it says the report has been opened, too
+        assert "Which class?" in asked.text and receipt.code in asked.text
         assert [b.value for b in asked.buttons] == [receipt.code, receipt.code]
     finally:
         core.db.dispose()
