@@ -41,6 +41,14 @@ CHAIR_AFTER = dt.timedelta(weeks=4)  # overdue this long: the Chair of Governors
 MAX_GAPS_LISTED = 15
 
 
+def review_buttons(policy_id: str) -> tuple[Button, ...]:
+    """How a review is recorded in a chat, in this order wherever it is offered (the prompt, Slack's App Home)."""
+    return (
+        Button("review.done", "Reviewed and updated", policy_id, "primary"),
+        Button("review.nochange", "Reviewed: no changes needed", policy_id),
+    )
+
+
 @dataclass(frozen=True)
 class ReviewStatus:
     policy_id: str
@@ -416,10 +424,7 @@ class Reviews:
             title=f"Policy review: {policy.title}",
             text="\n".join(lines),
             fields={"Policy": policy.title, "Version": status.version, "Due": long_date(due)},
-            buttons=(
-                Button("review.done", "Reviewed and updated", policy.id, "primary"),  # as on the App Home
-                Button("review.nochange", "Reviewed: no changes needed", policy.id),
-            ),
+            buttons=review_buttons(policy.id),
             ref=f"review:{policy.id}",
             slot=f"review:{policy.id}:{person.id}",  # held back (Slack down): only the newest prompt goes out
         )

@@ -20,6 +20,7 @@ from handlers.slack.blocks import (
     Block,
     actions,
     button,
+    button_element,
     context,
     divider,
     escape,
@@ -93,6 +94,8 @@ def oversight_blocks(core: Core) -> list[Block]:
     schedule = service(core, "schedule")
     if schedule is None:
         return []
+    from bot.schedule.reviews import review_buttons
+
     blocks: list[Block] = [divider(), header("Reviews and compliance")]
     try:
         for review in schedule.reviews.status():
@@ -107,8 +110,7 @@ def oversight_blocks(core: Core) -> list[Block]:
             block = mrkdwn_section(text)
             blocks.append(block)
             if overdue > 0 and policy_id:
-                blocks += actions([button("review.nochange", "Reviewed: no changes needed", policy_id),
-                                   button("review.done", "Reviewed and updated", policy_id)])
+                blocks += actions([button_element(b) for b in review_buttons(policy_id)])  # as on the prompt
         blocks += [context(escape(line)) for line in compliance_lines(schedule.acks.compliance(None))]
     except Exception:
         log.exception("could not read review status or compliance")

@@ -86,6 +86,9 @@ def test_headteacher_sees_reviews_and_compliance(slack: SlackWorld) -> None:
     assert shown.lower().count("overdue by") == 1  # said once, with the date it was due
     assert "0 of 5 staff have accepted it" in shown  # no campaign open: the version staff are asked to accept
     assert "nobody is reminded" in shown  # ... and it has not been published
+    # The overdue review's buttons, in the review prompt's order (they were the other way round here).
+    reviewed = [(b["action_id"], b["text"]["text"]) for b in _buttons(view) if b["action_id"].startswith("review.")]
+    assert reviewed == [("review.done", "Reviewed and updated"), ("review.nochange", "Reviewed: no changes needed")]
 
 
 def test_unknown_user_still_gets_a_home_with_the_report_button(slack: SlackWorld) -> None:
