@@ -60,7 +60,7 @@ class OutboundMessage:
     kind: str  # report_alert, report_escalation, sender_update, ack_reminder, review_prompt, ...
     text: str  # complete plain text; adapters may format it but never need more than this
     title: str | None = None
-    fields: dict[str, str] = field(default_factory=dict)  # e.g. {"Reference": "R-7K3M9Q", "Urgency": "urgent"}
+    fields: dict[str, str] = field(default_factory=dict)  # e.g. {"Reference": "R-7K3M9T", "Urgency": "urgent"}
     buttons: tuple[Button, ...] = ()
     ref: str | None = None  # what this message is about (e.g. a case reference), for updating it in place later
     urgent: bool = False

@@ -5,7 +5,7 @@ report, and given only to them: the database keeps only its SHA-256 (`receipt_ha
 news, a copy encrypted with their reply channel. Unkeyed on purpose: it is unguessable, so the hash cannot be
 reversed by trying codes, and a hash that needs no key survives a change of keys.
 
-A case reference (R-7K3M9Q) is how the people handling a report name it: on its cards, in the command line, in the
+A case reference (R-7K3M9T) is how the people handling a report name it: on its cards, in the command line, in the
 outbox and the chronology. It is no key to anything a sender can do, so it is short enough to type. Reports made
 before references existed keep their old code as their reference (the sender's receipt still opens them).
 
@@ -52,7 +52,7 @@ def receipt_hash(code: str) -> str:
 
 
 REFERENCE_PREFIX, REFERENCE_SIZE = "R-", 6
-REFERENCE_EXAMPLE = "R-7K3M9Q"
+REFERENCE_EXAMPLE = "R-7K3M9T"
 
 
 def new_reference() -> str:
@@ -69,13 +69,26 @@ REFERENCE_IS_NO_RECEIPT = (
 
 
 def is_reference(text: str) -> bool:
-    """Whether `text` is a case reference (R-7K3M9Q, in any case or spacing), not a receipt code."""
+    """Whether `text` is a case reference (R-7K3M9T, in any case or spacing), not a receipt code."""
     found = normalise_reference(text)
     return found is not None and found.startswith(REFERENCE_PREFIX) and normalise(text or "") is None
 
 
+# A case reference in running text, written with its dash ("R-7K3M9T any news?"): without it, ordinary words such as
+# "retched" would read as one.
+_REFERENCE_IN_TEXT = re.compile(
+    r"(?<![A-Za-z0-9])[Rr][" + re.escape(_SEPARATORS) + r"]([A-Za-z0-9]{" + str(REFERENCE_SIZE) + r"})(?![A-Za-z0-9])"
+)
+
+
+def mentions_reference(text: str) -> bool:
+    """Whether a message names a case reference: then it is about a report, never a policy question (the adapters
+    answer it with REFERENCE_IS_NO_RECEIPT instead of keeping it as a question the policy could not answer)."""
+    return any(set(found.group(1).upper()) <= _ALLOWED for found in _REFERENCE_IN_TEXT.finditer(text or ""))
+
+
 def normalise_reference(text: str) -> str | None:
-    """The canonical form of a case reference someone typed ("r 7k3m9q" -> "R-7K3M9Q"), or of an older report's
+    """The canonical form of a case reference someone typed ("r 7k3m9t" -> "R-7K3M9T"), or of an older report's
     code, which is its reference; None if it can be neither."""
     raw = "".join(ch for ch in (text or "").upper() if not ch.isspace() and ch not in _SEPARATORS)
     if len(raw) == 1 + REFERENCE_SIZE and raw[0] == REFERENCE_PREFIX[0] and set(raw[1:]) <= _ALLOWED:

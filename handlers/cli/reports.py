@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from bot.reports.domain import CaseView
 
 
-REFERENCE_HELP = "the report's case reference, as on its alerts (like R-7K3M9Q)"
+REFERENCE_HELP = "the report's case reference, as on its alerts (like R-7K3M9T)"
 
 
 def _print(text: str = "") -> None:

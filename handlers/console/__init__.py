@@ -10,7 +10,7 @@ import textwrap
 from typing import TYPE_CHECKING, Literal
 
 from bot.ports import DeliveryError, OutboundMessage
-from bot.reports.receipts import find_code
+from bot.reports.receipts import REFERENCE_IS_NO_RECEIPT, find_code, mentions_reference
 from handlers.console.io import ConsoleIO
 
 if TYPE_CHECKING:
@@ -109,6 +109,8 @@ def chat(core: Core, io: ConsoleIO | None = None) -> None:
             from handlers.console.report import run_status_flow
 
             run_status_flow(core, io, code)
+        elif mentions_reference(text):  # a DSL's case reference: about a report, not a policy question
+            io.say(REFERENCE_IS_NO_RECEIPT)
         else:
             _answer(core, io, line, audience)
 

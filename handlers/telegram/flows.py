@@ -792,7 +792,7 @@ async def typed(update: Update, context: Context) -> None:
     """Text with no report or check under way. A receipt code in it shows that report ("what's happening with
     ACDE-...?"). Soon after the school's question about a report reached this chat it may be the answer, so the
     parent is asked which it is (the message is held meanwhile). Anything else is a policy question."""
-    from bot.reports.receipts import find_code
+    from bot.reports.receipts import REFERENCE_IS_NO_RECEIPT, find_code, mentions_reference
 
     message, chat = update.message, update.effective_chat
     text = message.text or "" if message is not None else ""
@@ -800,6 +800,9 @@ async def typed(update: Update, context: Context) -> None:
         return
     if find_code(text):
         await _show_status(update, context, text, retry=False)
+        return
+    if mentions_reference(text):  # a DSL's case reference: about a report, not a policy question
+        await say(update, context, REFERENCE_IS_NO_RECEIPT)
         return
     if _typed(text) in _TYPED_CANCEL:  # "stop": a held message is let go; otherwise there is nothing under way
         await cancel_outside_a_flow(update, context)

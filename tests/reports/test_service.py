@@ -790,3 +790,26 @@ def test_a_code_after_a_command_is_read_as_typed_or_read_out(typed: str, code: s
     from bot.reports.receipts import code_first
 
     assert code_first(typed) == (code, rest)
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("R-7K3M9T any news?", True),
+        ("what about r-7k3m9t", True),
+        ("I retched at the photo", False),  # an ordinary word, however its letters look
+        ("R-7K3M9T9", False),
+        ("Year R-ish", False),
+    ],
+)
+def test_a_case_reference_in_running_text_is_known_by_its_dash(text: str, named: bool) -> None:
+    from bot.reports.receipts import mentions_reference
+
+    assert mentions_reference(text) is named
+
+
+def test_the_example_reference_shown_to_people_is_a_possible_one() -> None:
+    """Messages say "like R-7K3M9T": it was R-7K3M9Q, which no reference can be (Q is never in one)."""
+    from bot.reports.receipts import REFERENCE_EXAMPLE, is_reference, mentions_reference
+
+    assert is_reference(REFERENCE_EXAMPLE) and mentions_reference(f"what about {REFERENCE_EXAMPLE}?")

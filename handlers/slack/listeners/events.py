@@ -9,7 +9,14 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.reports.receipts import asks_after, code_and_rest, find_code, tells_something
+from bot.reports.receipts import (
+    REFERENCE_IS_NO_RECEIPT,
+    asks_after,
+    code_and_rest,
+    find_code,
+    mentions_reference,
+    tells_something,
+)
 from handlers.slack.answers import answer_for, note_gap, without_mentions
 from handlers.slack.blocks import notification_text, text_sections
 from handlers.slack.common import service, typed_text
@@ -116,6 +123,10 @@ def register(app: App, core: Core, later: Later) -> None:
                                           blocks=text_sections(said))
             except SlackApiError as exc:
                 log.warning("could not answer a receipt code privately: %s", exc.response.get("error"))
+            return
+        if mentions_reference(text):  # a case reference: about a report, never a policy question kept as a gap
+            reply_in_thread(event, client, notification_text(REFERENCE_IS_NO_RECEIPT),
+                            text_sections(REFERENCE_IS_NO_RECEIPT))
             return
         answer_in_thread(event, client)
         if attached:

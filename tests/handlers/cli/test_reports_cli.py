@@ -132,10 +132,10 @@ def test_wrong_codes_and_missing_pictures_are_plain_messages(env: Path, capsys: 
     assert policybot("reports", "show", receipt.code, "--as", "Dana Lead") == 1  # the sender's key is not the school's
     err = capsys.readouterr().err
     assert f"There is no report with the reference {receipt.code}. If it is a sender's receipt code" in err
-    assert "use the case reference on the report's alert (like R-7K3M9Q)" in err
+    assert "use the case reference on the report's alert (like R-7K3M9T)" in err
     assert policybot("reports", "show", "x" * 300, "--as", "Dana Lead") == 1  # a stale or forged value
     err = capsys.readouterr().err
-    assert "is not a report's reference: they look like R-7K3M9Q" in err and "x" * 30 not in err
+    assert "is not a report's reference: they look like R-7K3M9T" in err and "x" * 30 not in err
     assert "button" not in err  # the command line has none
     assert policybot("reports", "evidence", code, "1", "--out", str(env / "x.jpg"), "--as", "Dana Lead") == 1
     err = capsys.readouterr().err

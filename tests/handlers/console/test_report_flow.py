@@ -202,6 +202,12 @@ def test_switching_audience_says_so_and_changes_the_answers(core: Core) -> None:
     assert "staff must not add either parents" in io.text
 
 
+def test_a_case_reference_typed_in_the_chat_is_not_taken_for_a_question(core: Core) -> None:
+    io = ScriptedIO(["p", "R-7K3M9T any news?", "/quit"])
+    chat(core, io)
+    assert "That is a case reference" in io.text and "doesn't cover" not in io.text
+
+
 def test_a_question_about_a_concern_points_to_report(core: Core) -> None:
     io = ScriptedIO(["p", "my child is being bullied online", "/quit"])
     chat(core, io)

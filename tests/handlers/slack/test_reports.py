@@ -319,6 +319,11 @@ def test_a_dsl_cannot_answer_as_the_sender_with_the_case_reference_on_the_card(s
     assert "use the receipt code you were given" in refused
     slack.sender.slash_command("/checkreport", ref, DSL)
     assert "is a case reference" in slack.fake.wait_for_call("response_url", count=2)[1].params["text"]
+    slack.sender.direct_message(f"{ref} any news?", DSL)  # in a message: about a report, not a policy question
+    slack.fake.wait_for(
+        lambda f: [c for c in f.ok_calls("chat.postMessage") if "That is a case reference" in json.dumps(c.params)],
+        what="the reference to be named as one",
+    )
     assert not [e for e in _case(slack, code).events if e.action == "replied"]
     # The sender's receipt does reach it.
     slack.sender.slash_command("/checkreport", f"{code} It was a Year 4 pupil.", STAFF)

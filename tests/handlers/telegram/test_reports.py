@@ -178,6 +178,8 @@ def test_a_dsl_cannot_reach_a_report_as_its_sender_with_the_case_reference(teleg
         assert reply.startswith(not_a_code(ref)) and "mocking" not in reply
         assert "is a case reference" in reply and "use the receipt code you were given" in reply
         telegram.say(command(OTHER_PARENT, "/cancel"), chat_id=OTHER_PARENT)
+    [said] = telegram.say(message(OTHER_PARENT, f"{ref} any news?"), chat_id=OTHER_PARENT)  # not a policy question
+    assert said.startswith("That is a case reference")
     assert not [e for e in _case(telegram, code, dsl).events if e.action == "replied"]
     # The receipt does, and the parent is shown the report by it, never by the school's reference.
     [view] = telegram.say(command(PARENT, f"/status {code}"))
