@@ -44,15 +44,16 @@ def console_requester(core: Core) -> str:
     return core.vault.mac("console:local")
 
 
-def read_lines(io: ConsoleIO, prompt: str = "> ") -> str | None:
-    """Several lines of text, ended by an empty line. None when the person cancels."""
+def read_lines(io: ConsoleIO, prompt: str = "> ", *, may_be_empty: bool = False) -> str | None:
+    """Several lines of text, ended by an empty line. None when the person cancels. `may_be_empty`: lines added to a
+    text already begun, so an empty line at once ends them (with none); otherwise it is skipped."""
     lines: list[str] = []
     while True:
         line = io.ask(prompt)
         if line is None:
             return None
         if not line.strip():
-            if lines:
+            if lines or may_be_empty:
                 return "\n".join(lines)
             continue
         lines.append(line.rstrip())
@@ -203,7 +204,7 @@ def run_status_flow(core: Core, io: ConsoleIO, code: str = "") -> None:
                "line to send it. Type /cancel to stop.")
     else:
         io.say("Write your reply, then press Enter on an empty line to send it. Type /cancel to stop.")
-    more = read_lines(io) if not started else _more_lines(io)
+    more = read_lines(io, may_be_empty=bool(started))
     if more is None:
         io.say(CANCELLED)
         return
@@ -222,18 +223,6 @@ def run_status_flow(core: Core, io: ConsoleIO, code: str = "") -> None:
                 io.say(CANCELLED)
                 return
     io.say("Thank you. Your reply has been added to your report and the school has been told.")
-
-
-def _more_lines(io: ConsoleIO, prompt: str = "> ") -> str | None:
-    """Lines added to a reply already begun, up to an empty line (perhaps at once: none). None when cancelled."""
-    lines: list[str] = []
-    while True:
-        line = io.ask(prompt)
-        if line is None:
-            return None
-        if not line.strip():
-            return "\n".join(lines)
-        lines.append(line.rstrip())
 
 
 def _not_sent(io: ConsoleIO, exc: Exception, what: str) -> None:
