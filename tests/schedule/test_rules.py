@@ -36,6 +36,15 @@ def pid(core: Core, name: str) -> int:
         return person.id
 
 
+def run_each_morning(core: Core, clock: ManualClock, first: dt.date, last: dt.date) -> None:
+    """Run the schedule at 08:30 London time (the school's reminder time) each day from `first` to `last`."""
+    day = first
+    while day <= last:
+        clock.set(dt.datetime.combine(day, dt.time(8, 30), tzinfo=LONDON))
+        core.schedule.run_due()
+        day += dt.timedelta(days=1)
+
+
 def queued(core: Core, kind: str | None = None) -> list[OutboundMessage]:
     with core.db.session() as session:
         rows = session.scalars(select(OutboxRow).where(OutboxRow.status != CANCELLED).order_by(OutboxRow.id)).all()
@@ -152,11 +161,7 @@ def test_a_review_due_in_the_summer_holiday_reaches_the_chair_four_weeks_into_te
     morning (28 days after the due date), before the head had any chance to do it. Now four weeks into term."""
     clock.set(dt.datetime(2026, 8, 5, 10, 0, tzinfo=LONDON))
     core.schedule.reviews.mark_reviewed("social-media", reviewer="Alex Head")
-    day = dt.date(2027, 8, 30)
-    while day <= dt.date(2027, 10, 8):
-        clock.set(dt.datetime.combine(day, dt.time(8, 30), tzinfo=LONDON))
-        core.schedule.run_due()
-        day += dt.timedelta(days=1)
+    run_each_morning(core, clock, dt.date(2027, 8, 30), dt.date(2027, 10, 8))
     with core.db.session() as session:
         rows = session.scalars(select(OutboxRow).where(OutboxRow.kind == "review_prompt").order_by(OutboxRow.id))
         sent = [(core.outbox.message(row).recipient.address, row.created_at.astimezone(LONDON)) for row in rows]
@@ -186,11 +191,7 @@ def test_prompts_before_a_review_due_around_the_summer_holiday_go_before_it(
 
     clock.set(dt.datetime.combine(dt.date.fromisoformat(reviewed), dt.time(10), tzinfo=LONDON))
     core.schedule.reviews.mark_reviewed("social-media", reviewer="Alex Head")
-    day = dt.date(2027, 7, 1)
-    while day <= dt.date(2027, 9, 10):
-        clock.set(dt.datetime.combine(day, dt.time(8, 30), tzinfo=LONDON))
-        core.schedule.run_due()
-        day += dt.timedelta(days=1)
+    run_each_morning(core, clock, dt.date(2027, 7, 1), dt.date(2027, 9, 10))
     with core.db.session() as session:
         rows = session.scalars(select(OutboxRow).where(OutboxRow.kind == "review_prompt").order_by(OutboxRow.id))
         sent = [(row.created_at.astimezone(LONDON), core.outbox.message(row).text) for row in rows]
@@ -204,11 +205,7 @@ def test_a_head_away_is_prompted_to_review_on_their_first_day_back(core: Core, c
     clock.set(dt.datetime(2026, 8, 5, 10, 0, tzinfo=LONDON))
     core.schedule.reviews.mark_reviewed("social-media", reviewer="Alex Head")
     core.people.set_away("Alex Head", dt.date(2027, 7, 9))
-    day = dt.date(2027, 7, 1)
-    while day <= dt.date(2027, 7, 21):
-        clock.set(dt.datetime.combine(day, dt.time(8, 30), tzinfo=LONDON))
-        core.schedule.run_due()
-        day += dt.timedelta(days=1)
+    run_each_morning(core, clock, dt.date(2027, 7, 1), dt.date(2027, 7, 21))
     with core.db.session() as session:
         rows = session.scalars(select(OutboxRow).where(OutboxRow.kind == "review_prompt"))
         sent = [f"{row.created_at.astimezone(LONDON):%a %d %b}" for row in rows]
@@ -463,13 +460,8 @@ def test_leaving_or_not_leaving_withdraws_what_is_queued_and_no_longer_true(core
 
 
 def reminder_days(core: Core, clock: ManualClock, first: dt.date, last: dt.date, address: str) -> list[str]:
-    """Run the schedule at 08:30 (GMT: the same in London) each day from `first` to `last`; the days `address` was
-    reminded, as 'Mon 30 Nov'."""
-    day = first
-    while day <= last:
-        clock.set(dt.datetime.combine(day, dt.time(8, 30), tzinfo=dt.UTC))
-        core.schedule.run_due()
-        day += dt.timedelta(days=1)
+    """Run the schedule each morning from `first` to `last`; the days `address` was reminded, as 'Mon 30 Nov'."""
+    run_each_morning(core, clock, first, last)
     with core.db.session() as session:
         rows = session.scalars(select(OutboxRow).where(OutboxRow.kind == "ack_reminder").order_by(OutboxRow.id))
         return [
