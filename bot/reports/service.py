@@ -247,15 +247,16 @@ class ReportService:
     def unreachable_handlers(self) -> list[str]:
         """The names of people who handle reports (DSLs, deputies, headteacher, chair) that no platform in use can
         reach: alerts meant for them could only go to the console."""
-        with self.db.session() as session:
-            people = with_role(self._everyone(session), *HANDLER_ROLES)
-            return [p.name for p in people if not any(reachable_on(self.settings, p))]
+        return [person.name for person in self._unreachable()]
 
     def unreachable_warnings(self) -> list[str]:
         """For each of `unreachable_handlers`, why and what to do: one line each, for the start-up log."""
+        return [unreachable_warning(self.settings, person) for person in self._unreachable()]
+
+    def _unreachable(self) -> list[Person]:
         with self.db.session() as session:
             people = with_role(self._everyone(session), *HANDLER_ROLES)
-            return [unreachable_warning(self.settings, p) for p in people if not any(reachable_on(self.settings, p))]
+            return [p for p in people if not any(reachable_on(self.settings, p))]
 
     def while_away(self, name: str) -> str | None:
         """Where new reports go while `name` is away (see routing's rules), for whoever records it; None when they

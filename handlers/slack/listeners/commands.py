@@ -107,7 +107,7 @@ def register(app: App, core: Core, later: Later) -> None:
         if not code:
             _private(respond, f"Please add your receipt code, for example: {STATUS_COMMAND} ACDE-FGHJ-KMNP-RTWX")
             return
-        _private(respond, status_or_reply(core, code, reply, str(command.get("user_id", ""))))
+        _private(respond, checked_report(core, code, reply, str(command.get("user_id", "")))[0])
 
 
 FORM_HOLDS_PART = (
@@ -128,18 +128,15 @@ def code_and_reply(text: str) -> tuple[str, str]:
     return code, reply
 
 
-def status_or_reply(core: Core, code: str, reply: str, user_id: str, *, not_added: str = "") -> str:
-    """/checkreport CODE: the report's status; /checkreport CODE ANSWER (or a direct message holding the code): the
-    answer goes into the report first. `not_added`: words sent with the code that were not taken for an answer (they
-    asked after the report, or were too few to tell): the sender is told how to add them if they were one."""
-    return checked_report(core, code, reply, user_id, not_added=not_added)[0]
-
-
 def checked_report(
     core: Core, code: str, reply: str, user_id: str, *, not_added: str = ""
 ) -> tuple[str, bool | None]:
-    """`status_or_reply`'s text, and whether the report's news comes to this Slack user (they gave their name: only
-    then is the report already tied to them in Slack); None when no report was shown (a wrong code, say)."""
+    """/checkreport CODE: the report's status; /checkreport CODE ANSWER (or a direct message holding the code): the
+    answer goes into the report first. `not_added`: words sent with the code that were not taken for an answer (they
+    asked after the report, or were too few to tell): the sender is told how to add them if they were one.
+
+    Returns the text, and whether the report's news comes to this Slack user (they gave their name: only then is the
+    report already tied to them in Slack); None when no report was shown (a wrong code, say)."""
     from bot.reports.domain import ReplyAddress
 
     reports = core.reports
