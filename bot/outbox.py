@@ -103,6 +103,18 @@ def withdraw_pending(session: Session, key_prefixes: Iterable[str]) -> int:
     return cancelled
 
 
+def blank_finished(session: Session, key_prefix: str) -> int:
+    """Blank the stored copy of messages under `key_prefix` that are done with (sent, failed for good, withdrawn):
+    what a sender was told names their receipt, which is kept no longer than their way of being reached. The rows
+    stay, so the same message is still never queued twice."""
+    result = session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.key.startswith(key_prefix, autoescape=True), OutboxRow.status.not_in((PENDING, SENDING)))
+        .values(payload="")
+    )
+    return result.rowcount  # type: ignore[attr-defined]
+
+
 class Outbox:
     def __init__(self, db: Database, vault: Vault, clock: Clock, hours: MessagingHours | None = None) -> None:
         self.db = db

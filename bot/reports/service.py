@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import School, Settings
 from bot.crypto import Vault
-from bot.outbox import PENDING, SENDING, Outbox, OutboxRow, withdraw_pending
+from bot.outbox import PENDING, SENDING, Outbox, OutboxRow, blank_finished, withdraw_pending
 from bot.people import People, Person
 from bot.ports import Button, Clock, OutboundMessage, Recipient
 from bot.reports import chronology
@@ -604,6 +604,8 @@ class ReportService:
                         "News about this report goes to another chat, so it can only be stopped from there."
                     )
             session.delete(channel)
+            withdraw_pending(session, [_sender_keys(report)])
+            blank_finished(session, _sender_keys(report))
             chronology.append(
                 session, self.vault, report, at=self.clock.now(), actor=SENDER, action="reply channel removed"
             )
@@ -627,7 +629,7 @@ class ReportService:
                 waiting = session.scalar(
                     select(OutboxRow.id)
                     .where(
-                        OutboxRow.key.startswith(f"report:{report.code}:sender:", autoescape=True),
+                        OutboxRow.key.startswith(_sender_keys(report), autoescape=True),
                         OutboxRow.status.in_((PENDING, SENDING)),
                     )
                     .limit(1)
@@ -635,6 +637,7 @@ class ReportService:
                 if waiting is not None:
                     continue
                 session.delete(channel)
+                blank_finished(session, _sender_keys(report))
                 chronology.append(session, self.vault, report, at=self.clock.now(), actor=SYSTEM,
                                   action="reply channel removed", detail="The report is closed.")
                 forgotten += 1
@@ -1317,7 +1320,7 @@ class ReportService:
         self.outbox.enqueue(
             session,
             OutboundMessage(
-                key=f"report:{report.code}:sender:{seq}",
+                key=f"{_sender_keys(report)}{seq}",
                 recipient=Recipient(report.channel, f"reply:{report.code}"),  # type: ignore[arg-type]
                 kind="sender_update",
                 text=text(receipt),
@@ -1729,6 +1732,11 @@ def _alerted_on_escalation(
         one = len(reminded) == 1
         said += f" ({_names(reminded)} already {'has' if one else 'have'} it, and {'was' if one else 'were'} reminded)"
     return said
+
+
+def _sender_keys(report: ReportRow) -> str:
+    """The outbox key prefix of every message to a report's anonymous sender."""
+    return f"report:{report.code}:sender:"
 
 
 def _card_key(code: str, key_part: str, target: Recipient) -> str:

@@ -400,6 +400,15 @@ def test_a_closed_reports_sender_is_forgotten_once_the_news_of_its_closing_has_g
     assert [(e.actor, e.detail) for e in case.events if e.action == "reply channel removed"] == [
         ("System", "The report is closed.")
     ]
+    assert _receipts_kept_in_the_outbox(core, closing.code) == 0  # what it was told named the receipt
+    assert _receipts_kept_in_the_outbox(core, still_open.code) == 0  # it was never sent anything
+
+
+def _receipts_kept_in_the_outbox(core: Core, receipt: str) -> int:
+    """How many stored outbox messages still name a receipt code (in their text or fields)."""
+    with core.db.session() as session:
+        rows = session.scalars(select(OutboxRow).where(OutboxRow.payload != "")).all()
+        return sum(receipt in repr(core.outbox.message(row).to_json()) for row in rows)
 
 
 def test_dsl_journey_and_the_sender_follows_it_anonymously(core: Core, clock: ManualClock) -> None:
@@ -523,8 +532,12 @@ def test_a_sender_who_keeps_nothing_gets_no_messages(core: Core, clock: ManualCl
     assert "Which class?" in core.reports.sender_status(receipt.code, requester="r").text()
 
 
-def test_the_sender_can_remove_their_reply_channel(core: Core) -> None:
+def test_the_sender_can_remove_their_reply_channel(core: Core, clock: ManualClock) -> None:
     receipt = core.reports.submit("other", TEXT, channel="telegram", reply_to=ReplyAddress("telegram", "4242"))
+    dana = actor(core, "Dana Lead")
+    core.reports.acknowledge(receipt.reference, dana)
+    deliver_all(core, notifiers(), clock)  # "your report has been opened", naming the receipt, has gone
+    core.reports.ask_sender(receipt.reference, dana, "Which class?")  # still waiting to go
     reply = Recipient("telegram", f"reply:{receipt.reference}")
     assert core.reports.resolve_recipient(reply) == Recipient("telegram", "4242")
     assert core.reports.sender_status(receipt.code, requester="r").keeps_reply_channel
@@ -536,6 +549,10 @@ def test_the_sender_can_remove_their_reply_channel(core: Core) -> None:
     assert not core.reports.forget_reply_channel(receipt.code, requester="r")  # nothing left to forget
     with core.db.session() as session:
         assert session.query(ReplyChannelRow).count() == 0
+    assert _receipts_kept_in_the_outbox(core, receipt.code) == 0
+    recorders = notifiers()
+    deliver_all(core, recorders, clock)
+    assert [m for m in delivered(recorders) if m.kind == "sender_update"] == []  # the question waiting is not sent
 
 
 def test_a_case_reference_opens_nothing_on_the_senders_side(core: Core) -> None:
