@@ -206,11 +206,23 @@ class _Refused(Exception):
 
 
 
-def _how_to_open(code: str, target: Recipient) -> str:
-    """An alert that does not quote the report says how to read it: a DSL in Slack or Telegram is never sent to a
-    server command."""
-    if target.has_buttons:
+def where_to_act(settings: Settings, person: Person, code: str) -> str:
+    """Where someone alerted on Telegram, whose only button there is Acknowledge, reads the whole case and acts on
+    it: Slack when it reaches them, else the server."""
+    if reachable_on(settings, person)[0]:
+        return "Open it in Slack to read and act on it."
+    command = f'policybot reports show {code} --as "{person.name}"'
+    return f"To read all of it and act on it, run on the bot's server: {command}"
+
+
+def _how_to_open(session: Session, settings: Settings, code: str, target: Recipient) -> str:
+    """An alert that does not quote the report says how to read it: a DSL in Slack is never sent to a server
+    command, nor one on Telegram to a button it does not have."""
+    if target.platform == "slack":
         return "Open it with the button below."
+    person = People.by_telegram_chat(session, int(target.address)) if target.platform == "telegram" else None
+    if person is not None:
+        return where_to_act(settings, person, code)
     return f"Open it on the server: policybot reports show {code}"
 
 
@@ -1247,6 +1259,7 @@ class ReportService:
                 Button("report.ask", "Ask the sender", report.code),
                 Button("report.close", "Close", report.code),
             )
+        how = partial(_how_to_open, session, self.settings, report.code)
         for target in targets:
             self.outbox.enqueue(
                 session,
@@ -1254,7 +1267,7 @@ class ReportService:
                     key=_card_key(report.code, key_part, target),
                     recipient=target,
                     kind=kind,
-                    text="\n".join(lines if full else [*lines, "", _how_to_open(report.code, target)]),
+                    text="\n".join(lines if full else [*lines, "", how(target)]),
                     title=title,
                     fields=fields,
                     buttons=buttons,

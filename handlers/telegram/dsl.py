@@ -27,20 +27,15 @@ def _acknowledge(core: Core, chat_id: int, code: str) -> str:
         view = core.reports.acknowledge(code, actor)
     except ReportError as exc:
         return str(exc)
-    return f"{view.acknowledged_text(actor)} {_where_to_act(core, chat_id, view.code, actor.name)}"
+    return f"{view.acknowledged_text(actor)} {_where_to_act(core, chat_id, view.code)}".strip()
 
 
-def _where_to_act(core: Core, chat_id: int, code: str, name: str) -> str:
-    """Where this DSL reads the whole case and acts on it: Slack when it reaches them there, else the server (the
-    alert here has only Acknowledge)."""
-    from bot.reports.routing import reachable_on
+def _where_to_act(core: Core, chat_id: int, code: str) -> str:
+    from bot.reports.service import where_to_act
 
     with core.db.session() as session:
         person = core.people.by_telegram_chat(session, chat_id)
-        on_slack = person is not None and reachable_on(core.settings, person)[0]
-    if on_slack:
-        return "Open it in Slack to read and act on it."
-    return f'To read all of it and act on it, run on the bot\'s server: policybot reports show {code} --as "{name}"'
+        return "" if person is None else where_to_act(core.settings, person, code)
 
 
 async def acknowledge(update: Update, context: Context) -> None:

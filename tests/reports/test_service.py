@@ -119,6 +119,28 @@ def test_a_contentless_alert_in_slack_points_to_its_button_not_the_server(slack_
     assert "Open it with the button below." in alert.text and "policybot" not in alert.text
 
 
+@pytest.mark.parametrize("on_slack", [True, False])
+def test_a_contentless_alert_on_telegram_says_where_to_read_it_not_to_press_a_button(
+    slack_core: Core, on_slack: bool
+) -> None:
+    """Telegram's only button on a card is Acknowledge: its card must say where the report itself can be read."""
+    slack_core.school.alert_contents = "contentless"
+    name = "Dana Lead" if on_slack else "Kit Lead"  # Kit has no Slack id
+    with slack_core.db.session() as session:
+        slack_core.people.upsert(session, PersonEntry(name=name, roles=["dsl", "staff"], telegram_chat_id=900001))
+    receipt = slack_core.reports.submit("child_at_risk", TEXT, channel="slack")
+    slack_core.reports.acknowledge(receipt.reference, actor(slack_core, name))
+    cards = [m for m in alerts(slack_core) if m.recipient == Recipient("telegram", "900001")]
+    assert [m.kind for m in cards] == ["report_alert", "report_update"]  # the second has no button at all
+    for card in cards:
+        assert "button" not in card.text
+        if on_slack:
+            assert card.text.endswith("Open it in Slack to read and act on it.")
+        else:
+            assert card.text.endswith("To read all of it and act on it, run on the bot's server: "
+                                      f'policybot reports show {receipt.reference} --as "{name}"')
+
+
 def test_a_closed_contentless_card_keeps_its_button_and_keeps_the_outcome_in_the_report(slack_core: Core) -> None:
     slack_core.school.alert_contents = "contentless"
     receipt = slack_core.reports.submit("online_abuse", TEXT, channel="slack")
