@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.reports.domain import REFUSED, outcome_sharing
+from bot.wording import counted
 from handlers.slack.blocks import (
     SECTION_LIMIT,
     VIEW_BLOCKS,
@@ -151,6 +152,7 @@ def case_modal(case: Any, tz: Any) -> dict[str, Any]:
         context(f"Status: *{escape(case.status)}* · received {escape(when(case.created_at, tz))}"
                 + (f" · outcome {outcome_sharing(case.outcome_shared)}" if case.outcome is not None else "")),
         *text_sections(case.text),
+        *([context(_pictures(case))] if case.attachments else []),
         divider(),
         mrkdwn_section("*Chronology*"),
     ]
@@ -191,6 +193,14 @@ def case_modal(case: Any, tz: Any) -> dict[str, Any]:
             break
         shown[:0] = entry
     return modal("Report", blocks + shown + tail)
+
+
+def _pictures(case: Any) -> str:
+    """The pictures that came with a case, which Slack cannot show: who can save them for the DSL (a DSL in Slack
+    cannot run server commands)."""
+    them = "it" if len(case.attachments) == 1 else "them"
+    return (f"{counted(len(case.attachments), 'picture')} came with this report. Slack cannot show {them} here: to "
+            f"see {them}, ask whoever looks after the bot's server to save {them} from report {escape(case.code)}.")
 
 
 def _times(count: int) -> str:

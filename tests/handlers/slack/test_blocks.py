@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.reports.domain import CaseEvent, CaseView, Category
+from bot.reports.domain import AttachmentInfo, CaseEvent, CaseView, Category
 from handlers.slack.blocks import (
     SECTION_LIMIT,
     VIEW_BLOCKS,
@@ -105,3 +106,14 @@ def test_refused_attempts_are_counted_and_do_not_push_notes_out() -> None:
     shown = json.dumps(view["blocks"])
     assert "the first note" in shown and "not shown here" not in shown
     assert "without access (each attempt is recorded): Dana Lead, 120 times." in shown
+
+
+@pytest.mark.parametrize(("count", "said"), [(1, "1 picture came"), (2, "2 pictures came")])
+def test_a_case_with_pictures_says_how_to_see_them(count: int, said: str) -> None:
+    """Slack cannot show the pictures: the window says they are there and who can save them, not a server command."""
+    pictures = [AttachmentInfo(n, f"evidence-{n}.jpg", "image/jpeg", 1000, "0" * 64) for n in range(1, count + 1)]
+    view = case_modal(replace(_case([("reported", None)]), attachments=pictures), ZoneInfo("Europe/London"))
+    shown = json.dumps(view["blocks"])
+    assert f"{said} with this report" in shown and "ask whoever looks after the bot's server" in shown
+    assert "policybot" not in shown
+    assert "came with this report" not in json.dumps(case_modal(_case([("reported", None)]), ZoneInfo("UTC")))
