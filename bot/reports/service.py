@@ -1633,7 +1633,8 @@ class ReportService:
         if report.acknowledged_at:
             lines.append(f"Acknowledged:  {_local(report.acknowledged_at, tz)} by {report.acknowledged_by}")
         if report.closed_at:
-            lines.append(f"Closed:        {_local(report.closed_at, tz)}")
+            closer = next((e.actor for e in reversed(view.events) if e.action == "closed"), None)
+            lines.append(f"Closed:        {_local(report.closed_at, tz)}" + (f" by {closer}" if closer else ""))
             lines.append(f"Outcome:       {view.outcome}")
             lines.append(f"Outcome shared with the sender: {'yes' if report.outcome_shared else 'no'}")
         lines += ["", "Report, as the sender wrote it:", *("    " + line for line in view.text.splitlines()), ""]

@@ -47,6 +47,17 @@ def test_the_export_says_who_tried_to_act_without_access_as_the_case_view_does(c
     assert "Jo Teacher: refused" not in export and "Not allowed to" not in export
 
 
+def test_the_export_says_who_closed_the_case_as_it_says_who_acknowledged_it(core: Core) -> None:
+    """A record sent on (to the local authority, say) names who closed the case in its summary, not only deep in the
+    chronology: here not the person who acknowledged it."""
+    code = made_case(core)
+    core.reports.close(code, actor(core, "Sam Deputy"), "Club leader retrained; ratios checked.")
+    summary = core.reports.export(code, actor(core, "Dana Lead")).split("Report, as the sender wrote it:")[0]
+    closed = next(line for line in summary.splitlines() if line.startswith("Closed:"))
+    assert closed.endswith("GMT by Sam Deputy"), closed
+    assert "by Dana Lead" in next(line for line in summary.splitlines() if line.startswith("Acknowledged:"))
+
+
 def _edit_note(core: Core, code: str) -> None:
     with core.db.session() as session:
         note = session.scalars(select(ReportEventRow).where(ReportEventRow.action == "note")).first()
