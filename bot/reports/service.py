@@ -354,6 +354,18 @@ class ReportService:
                 return None
             return Actor(person_id=person.id, name=person.name, roles=person.roles)
 
+    def refused_name(self, *, slack_user_id: str | None = None, telegram_chat_id: int | None = None) -> str:
+        """How a refused attempt by someone who is not an `actor` is recorded: the school's name for the account when
+        it has one (a DSL who has left, pressing their old card), else what kind of account it was."""
+        with self.db.session() as session:
+            if slack_user_id:
+                person = People.by_slack_id(session, slack_user_id)
+            else:
+                person = People.by_telegram_chat(session, telegram_chat_id) if telegram_chat_id is not None else None
+            if person is not None:
+                return person.name
+        return f"an unrecognised {'Slack' if slack_user_id else 'Telegram'} account"
+
     def actor_named(self, name: str) -> Actor:
         """The current member of staff called `name` (the command line's --as). AccessDenied says why not, worded
         for them: nobody of that name (and whom they may have meant), not started yet, or left."""

@@ -21,7 +21,7 @@ def _acknowledge(core: Core, chat_id: int, code: str) -> str:
 
     actor = core.reports.actor(telegram_chat_id=chat_id)
     if actor is None:
-        core.reports.record_refused_attempt(code, "an unrecognised Telegram account", ACKNOWLEDGE)
+        core.reports.record_refused_attempt(code, core.reports.refused_name(telegram_chat_id=chat_id), ACKNOWLEDGE)
         return "Only the school's safeguarding team can acknowledge a report."
     try:
         view = core.reports.acknowledge(code, actor)

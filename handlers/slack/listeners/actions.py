@@ -22,7 +22,7 @@ from slack_sdk import WebClient
 from bot.reports.domain import ACKNOWLEDGE, ADD_NOTE, ASK_SENDER, CLOSE_REPORT, OPEN_REPORT
 from handlers.slack.answers import record_feedback, whole_section
 from handlers.slack.blocks import base_action, review_modal, without_feedback_buttons
-from handlers.slack.common import UNAVAILABLE, kind_error, not_staff, service, staff_member, tell
+from handlers.slack.common import UNAVAILABLE, kind_error, not_staff, records_say, service, staff_member, tell
 from handlers.slack.home import publish_home
 from handlers.slack.listeners.commands import open_report_modal
 from handlers.slack.report_views import ASK_CALLBACK, CLOSE_CALLBACK, NOTE_CALLBACK, case_action_modal, case_modal
@@ -155,11 +155,10 @@ def register(app: App, core: Core, later: Later) -> None:
         name = base_action(action)
         code = str(action.get("value") or "")
         actor = reports.actor(slack_user_id=presser.user_id)
-        if actor is None:
-            person = staff_member(core, presser.user_id)
-            reports.record_refused_attempt(code, person.name if person else "an unrecognised Slack account",
+        if actor is None:  # not on the staff today: unknown, or left (then named, and told so)
+            reports.record_refused_attempt(code, reports.refused_name(slack_user_id=presser.user_id),
                                            REPORT_ACTIONS.get(name, name))
-            presser.tell(NOT_A_DSL)
+            presser.tell(not_staff(core, presser.user_id) if records_say(core, presser.user_id) else NOT_A_DSL)
             return
         from bot.reports.domain import AccessDenied, ReportError
 

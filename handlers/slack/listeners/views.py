@@ -118,8 +118,7 @@ def register(app: App, core: Core, later: Later) -> None:
             try:
                 actor = reports.actor(slack_user_id=user_id)
                 if actor is None:
-                    person = staff_member(core, user_id)
-                    reports.record_refused_attempt(code, person.name if person else "an unrecognised Slack account",
+                    reports.record_refused_attempt(code, reports.refused_name(slack_user_id=user_id),
                                                    REPORT_ACTIONS[callback_id])
                     ack(response_action="errors",
                         errors={TEXT_BLOCK: "Only the Designated Safeguarding Leads can act on a report."})

@@ -223,6 +223,19 @@ def test_unknown_slack_user_is_refused_and_recorded(slack: SlackWorld) -> None:
     assert any(e.action == "refused" for e in _case(slack, code).events)
 
 
+def test_a_dsl_who_has_left_is_refused_as_a_leaver_and_recorded_by_name(slack: SlackWorld) -> None:
+    """Their old card still has its buttons: the chronology names who pressed one, not 'an unrecognised Slack
+    account', and they are told why they can no longer act."""
+    code = _report(slack)
+    ref = reference_of(slack.core, code)
+    slack.core.people.set_leave_date("Sam Deputy", slack.core.today())
+    slack.sender.block_action(DEPUTY, "report.ack", ref, channel=DSL_CHANNEL)
+    told = slack.fake.wait_for_call("response_url")[0].params["text"]
+    assert "The school's records say you left on" in told
+    refused = [e for e in _case(slack, code).events if e.action == "refused"]
+    assert [(e.actor, e.detail) for e in refused] == [("Sam Deputy", "Not allowed to acknowledge the report")]
+
+
 def test_a_closed_case_refuses_ask_and_close_at_the_button_and_takes_notes(slack: SlackWorld) -> None:
     code = _report(slack)
     ref = reference_of(slack.core, code)
