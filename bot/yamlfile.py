@@ -85,6 +85,9 @@ def syntax_problem(exc: yaml.YAMLError, text: str = "") -> tuple[int | None, str
     """The line (1-based) a YAML syntax error in `text` is on, if known, and what to do about it in plain words."""
     problem = str(getattr(exc, "problem", None) or exc)
     mark = getattr(exc, "problem_mark", None)
+    quoted = _quote_before(text, mark) if mark is not None else None
+    if quoted is not None:
+        return quoted
     context = getattr(exc, "context_mark", None)
     if context is not None and ("could not find expected ':'" in problem or problem.startswith(
         ("expected ','", "found unexpected end of stream")
@@ -97,6 +100,31 @@ def syntax_problem(exc: yaml.YAMLError, text: str = "") -> tuple[int | None, str
     else:
         hint = next((words for found, words in _SYNTAX_HINTS[1:] if found in problem), problem)
     return (min(mark.line + 1, max(len(lines), 1)) if mark is not None else None), hint
+
+
+def _quote_before(text: str, mark: yaml.Mark) -> tuple[int, str] | None:
+    """A syntax error just after a quoted text on the same line is the quote's doing, not the line's indent: a quote
+    left open runs on to the next quote, lines below (`version: "2026.1` then `- "can I..."`), and a quote inside
+    quoted text ends it early (`'my child's photo'`). The line to correct and what to do, or None."""
+    last: yaml.Token | None = None
+    try:
+        for token in yaml.scan(text, Loader=Loader):  # noqa: S506 - a safe loader
+            if token.start_mark.index >= mark.index:
+                break
+            last = token
+    except yaml.YAMLError:
+        pass
+    if not isinstance(last, yaml.ScalarToken) or last.style not in ('"', "'") or last.end_mark.line != mark.line:
+        return None
+    if last.start_mark.line != last.end_mark.line:
+        return last.start_mark.line + 1, (
+            "a quote on this line is never closed, so the text runs on into the lines below: close it at the end "
+            "of the text with the same quote"
+        )
+    return mark.line + 1, (
+        "a quote inside the quoted text ends it early: put the text in the other kind of quotes (double quotes "
+        "around a text with an apostrophe in it), or leave the quote inside out"
+    )
 
 
 def line_of(text: str, loc: tuple[int | str, ...]) -> int | None:

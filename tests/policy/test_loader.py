@@ -168,6 +168,12 @@ def test_an_item_of_a_list_shows_with_its_bullet() -> None:
         ("    title: General", "    title:", "phones.yaml, line 10, section phones-general: title is blank"),
         ("review_cycle: annual", "review_cycle: annual\nreview_cycle: annually",
          "phones.yaml, line 6: 'review_cycle' is written twice (lines 5 and 6): keep only one"),
+        # A quote left open runs on to the next quote, lines below: the error is there, the mistake is here.
+        ('version: "1"', 'version: "1', "phones.yaml, line 7: a quote on this line is never closed"),
+        ("topics: [phones]", 'topics: ["phones]', "phones.yaml, line 16: a quote on this line is never closed"),
+        ("text: Phones are switched off in class.", "text: 'Phones are switched off in Year 6's class.'",
+         "phones.yaml, line 15: a quote inside the quoted text ends it early: put the text in the other kind of "
+         "quotes"),
     ],
 )
 def test_a_policy_file_broken_in_notepad_says_line_clause_and_how_to_write_it(
