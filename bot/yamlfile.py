@@ -90,7 +90,7 @@ def syntax_problem(exc: yaml.YAMLError, text: str = "") -> tuple[int | None, str
         return quoted
     context = getattr(exc, "context_mark", None)
     if context is not None and ("could not find expected ':'" in problem or problem.startswith(
-        ("expected ','", "found unexpected end of stream")
+        ("expected ','", "did not find expected ','", "found unexpected end of stream")  # PyYAML's, libyaml's
     )):  # the line with the name missing its colon, or the bracket or quote never closed
         mark = context
     lines = text.splitlines()

@@ -74,6 +74,8 @@ def test_sample_school_file_loads(school_file: Path = Path(__file__).parent.pare
     ("content", "problem"),
     [
         ("name: [unclosed", ", line 1: a list in [ ] is not closed"),
+        ("name: X\nholidays: [Christmas, Easter\nreminder_time: 08:30", ", line 2: a list in [ ] is not closed"),
+        ("name: X\ncontacts: {office: {title: the office}\nreminder_time: 08:30", ", line 2: a { } is not closed"),
         ("- a list", ": this is not a school settings file: it should have one setting per line, starting with  name:"),
         ("", ": the file is empty"),
         ("timezone: Europe/London", ": name is missing: add it, as  name: ..."),
