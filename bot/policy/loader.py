@@ -199,7 +199,8 @@ def load_library(policy_dir: Path) -> PolicyLibrary:
         raise PolicyDataError([f"{policy_dir}: {there}"])
     policies: list[Policy] = []
     problems: list[str] = []
-    policy_files: dict[str, str] = {}
+    policy_files: dict[str, Policy] = {}
+    file_names: dict[str, str] = {}
     clause_files: dict[str, str] = {}
     for path in files:
         policy, file_problems = _parse_file(path, path.name)
@@ -207,10 +208,17 @@ def load_library(policy_dir: Path) -> PolicyLibrary:
         if policy is None:
             continue
         if policy.id in policy_files:
-            problems.append(f"{path.name}: the policy id {policy.id!r} is also the id of the policy in "
-                            f"{policy_files[policy.id]}: give each policy its own id")
+            # Most often a new version saved beside the old one, or a copy the editor made: not a second policy.
+            other = policy_files[policy.id]
+            problems.append(
+                f"{path.name} (version {policy.version}) and {file_names[policy.id]} (version {other.version}) are "
+                f"both the {policy.title} (id {policy.id!r}): "
+                "keep only one file for each policy in this folder, and move the other (an old version or a copy) "
+                "out of it. If they are two different policies, give one of them its own id"
+            )
             continue
-        policy_files[policy.id] = path.name
+        policy_files[policy.id] = policy
+        file_names[policy.id] = path.name
         for section, clause in policy.clauses():
             if clause.id in clause_files:
                 problems.append(

@@ -114,6 +114,19 @@ def test_duplicate_clause_ids_across_files(tmp_path: Path) -> None:
                      "clause its own id"]
 
 
+def test_a_new_version_saved_beside_the_old_one_says_to_keep_one_file(tmp_path: Path) -> None:
+    """The office saves the new version as a second file: 'give each policy its own id' would make it a second
+    policy, with every clause id taken twice."""
+    write(tmp_path, "phones.yaml", SMALL.format(id="phones", title="Mobile Phone Policy"))
+    write(tmp_path, "phones-2026.yaml", SMALL.format(id="phones", title="Mobile Phone Policy").replace(
+        'version: "1"', 'version: "2"'))
+    assert problems(tmp_path) == [
+        "phones.yaml (version 1) and phones-2026.yaml (version 2) are both the Mobile Phone Policy (id 'phones'): "
+        "keep only one file for each policy in this folder, and move the other (an old version or a copy) out of it. "
+        "If they are two different policies, give one of them its own id"
+    ]
+
+
 def test_not_a_mapping_and_empty_directory(tmp_path: Path) -> None:
     write(tmp_path, "list.yaml", "- just\n- a list\n")
     assert problems(tmp_path) == [
