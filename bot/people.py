@@ -196,7 +196,10 @@ class People:
             ),
         ):
             if isinstance(owner, Person) and owner is not person:
-                raise PeopleError(f"the {kind} {value} already belongs to {owner.name}")
+                raise PeopleError(
+                    f"the {kind} {value} already belongs to {owner.name}. If that is {entry.name} with their name "
+                    f"mistyped, correct it with `policybot people rename \"{owner.name}\" \"{entry.name}\"`"
+                )
         if person is None:
             person = Person(name=entry.name)
             session.add(person)
@@ -331,6 +334,21 @@ class People:
         if person is None:
             raise PeopleError(cls.not_found(session, name))
         return person
+
+    def rename(self, name: str, new_name: str) -> Person:
+        """Correct someone's name (a typo, a name changed on marriage): they stay the same person, with their roles,
+        Slack id, acceptances and reminders. Records that name whoever recorded something keep the name as it was."""
+        wanted = person_entry(name=new_name).name  # blank, too long: said as for `people add`
+        with self.db.session() as session:
+            person = self._named(session, name)
+            other = self.by_name(session, wanted)
+            if other is not None and other.id != person.id:
+                raise PeopleError(
+                    f"{other.name} is someone else already listed, and two people cannot share a name: add something "
+                    "to tell them apart (a middle initial, say)"
+                )
+            person.name = wanted
+            return person
 
     def set_roles(self, name: str, roles: Iterable[str]) -> Person:
         with self.db.session() as session:

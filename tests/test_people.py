@@ -165,6 +165,27 @@ def test_a_slack_id_or_name_already_taken_is_refused_in_plain_words(core: Core) 
         person_entry(name="  ", roles=["staff"])
 
 
+def test_a_name_typed_wrong_is_corrected_and_stays_the_same_person(core: Core) -> None:
+    """Added as 'Kim Nwe': adding 'Kim New' with the same Slack id was refused, and nothing could correct the name."""
+    with core.db.session() as session:
+        kim = core.people.upsert(session, person_entry(name="Kim Nwe", roles=["staff"], slack_user_id="U0KIM00001"))
+        kim_id = kim.id
+    with core.db.session() as session, pytest.raises(PeopleError) as refused:
+        core.people.upsert(session, person_entry(name="Kim New", roles=["staff"], slack_user_id="U0KIM00001"))
+    assert str(refused.value).endswith('correct it with `policybot people rename "Kim Nwe" "Kim New"`')
+    assert core.schedule.acks.record_for("Kim Nwe", by="Pat Office").startswith("Recorded that Kim Nwe has read")
+    renamed = core.people.rename("kim nwe", "  Kim   New ")
+    assert (renamed.id, renamed.name, renamed.slack_user_id) == (kim_id, "Kim New", "U0KIM00001")
+    assert [r.acknowledged_at is not None for r in core.schedule.acks.compliance() if r.name == "Kim New"] == [True]
+    assert core.people.rename("kim new", "Kim New").name == "Kim New"  # only the case changed: still Kim
+    with pytest.raises(PeopleError, match="Jo Teacher is someone else already listed"):
+        core.people.rename("Kim New", "jo teacher")
+    with pytest.raises(PeopleError, match="a name is needed"):
+        core.people.rename("Kim New", " ")
+    with pytest.raises(PeopleError, match="nobody called 'Kim Nwe'"):
+        core.people.rename("Kim Nwe", "Kim Newer")
+
+
 def test_unknown_role_is_refused(core: Core) -> None:
     with pytest.raises(PeopleError, match="unknown role"):
         core.people.set_roles("Jo Teacher", ["wizard"])

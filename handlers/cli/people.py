@@ -1,4 +1,4 @@
-"""`policybot people list|add|import|role|leave|away|passwords-changed|pictures-deleted`: the school's people,
+"""`policybot people list|add|import|rename|role|leave|away|passwords-changed|pictures-deleted`: the school's people,
 their roles, and a leaver's passwords and pictures confirmed by an admin without Slack."""
 
 from __future__ import annotations
@@ -38,6 +38,11 @@ def register(commands: Any) -> None:
     )
     imp.add_argument("file", type=Path)
     imp.set_defaults(handler=_import)
+
+    rename = sub.add_parser("rename", help="correct someone's name (a typo): they keep their roles, ids and records")
+    rename.add_argument("name", help="their name as `policybot people list` shows it")
+    rename.add_argument("new_name", help="their name as it should be")
+    rename.set_defaults(handler=_rename)
 
     role = sub.add_parser("role", help="set someone's roles")
     role.add_argument("name")
@@ -139,6 +144,15 @@ def _import(args: argparse.Namespace) -> int:
 
     count = make_core().people.import_csv(args.file)
     print(f"Imported {count} {'person' if count == 1 else 'people'} from {args.file}.")
+    return 0
+
+
+def _rename(args: argparse.Namespace) -> int:
+    from handlers.cli.common import make_core
+
+    core = make_core()
+    person = core.people.rename(args.name, args.new_name)
+    print(f"Renamed: {person.name} (listed as {' '.join(args.name.split())} until now).")
     return 0
 
 
