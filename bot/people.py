@@ -214,24 +214,42 @@ class People:
         session.flush()
         return person
 
+    @classmethod
+    def _listed_as(cls, session: Session, entry: PersonEntry) -> Person | None:
+        """Someone already listed under another name whose Slack id or Telegram chat the entry has: the same person,
+        their name corrected (or mistyped) in one place but not the other."""
+        if cls.by_name(session, entry.name) is not None:
+            return None
+        by_slack = cls.by_slack_id(session, entry.slack_user_id) if entry.slack_user_id else None
+        if by_slack is not None:
+            return by_slack
+        return cls.by_telegram_chat(session, entry.telegram_chat_id) if entry.telegram_chat_id is not None else None
+
     def seed(self, entries: Iterable[PersonEntry]) -> int:
-        """Load people from the school settings; existing people keep changes made since by CLI."""
+        """Load people from the school settings; existing people keep changes made since by CLI. An entry whose Slack
+        id or Telegram chat is someone's listed under another name is that person (`differing_from` says so): adding
+        it would fail on the id, and stop the bot at start-up."""
         count = 0
         with self.db.session() as session:
             for entry in entries:
-                if self.by_name(session, entry.name) is None:
+                if self.by_name(session, entry.name) is None and self._listed_as(session, entry) is None:
                     self.upsert(session, entry)
                     count += 1
         return count
 
     def differing_from(self, entries: Iterable[PersonEntry]) -> list[str]:
-        """The names in the school file whose roles, ids or dates there differ from the people table: the file only
-        adds people the table does not have yet, so such a change in it has not taken effect."""
+        """The names in the school file whose roles, ids or dates there differ from the people table, or whose Slack id
+        or Telegram chat is someone's listed under another name: the file only adds people the table does not have
+        yet, so such a change in it has not taken effect."""
         differing = []
         with self.db.session() as session:
             for entry in entries:
                 person = self.by_name(session, entry.name)
                 if person is None:
+                    same = self._listed_as(session, entry)
+                    if same is not None:
+                        differing.append(f"{entry.name} (listed here as {same.name}: `policybot people rename "
+                                         f"\"{same.name}\" \"{entry.name}\"` if the file has the name right)")
                     continue
                 listed = (set(entry.roles), entry.slack_user_id, entry.telegram_chat_id, entry.leave_date)
                 stored = (set(person.roles), person.slack_user_id, person.telegram_chat_id, person.leave_date)

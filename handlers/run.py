@@ -150,7 +150,7 @@ def _warn_if_school_file_differs(core: Core) -> None:
     if differing:
         log.warning(
             "the school file's entries for %s differ from the people table and have not taken effect (the file only "
-            "adds new people): make the change with `policybot people add|role|leave`",
+            "adds new people): make the change with `policybot people add|rename|role|leave`",
             ", ".join(differing),
         )
 

@@ -186,6 +186,21 @@ def test_a_name_typed_wrong_is_corrected_and_stays_the_same_person(core: Core) -
         core.people.rename("Kim Nwe", "Kim Newer")
 
 
+def test_a_name_corrected_in_the_school_file_does_not_stop_the_bot(core: Core) -> None:
+    """Jo's name was mistyped in the school file when the bot first ran; corrected there, the file's entry has Jo's
+    Slack id under a name nobody has, and every start-up and command stopped: 'the Slack id ... already belongs to'."""
+    core.people.rename("Jo Teacher", "Jo Techer")  # as the first run loaded it
+    assert core.people.seed(core.school.people) == 0
+    with core.db.session() as session:
+        assert [p.name for p in People.with_role(session, "staff") if p.slack_user_id == "U0STAFF001"] == ["Jo Techer"]
+    assert core.people.differing_from(core.school.people) == [
+        'Jo Teacher (listed here as Jo Techer: `policybot people rename "Jo Techer" "Jo Teacher"` if the file has '
+        "the name right)"
+    ]
+    core.people.rename("Jo Techer", "Jo Teacher")
+    assert core.people.differing_from(core.school.people) == []
+
+
 def test_unknown_role_is_refused(core: Core) -> None:
     with pytest.raises(PeopleError, match="unknown role"):
         core.people.set_roles("Jo Teacher", ["wizard"])

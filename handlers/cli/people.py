@@ -107,7 +107,7 @@ def _list(args: argparse.Namespace) -> int:
     if differing:
         print(
             f"\nNote: the school file says something else for {', '.join(differing)}. This list is what counts: the "
-            "file only adds people who are not here yet. Make the change with `policybot people add|role|leave`."
+            "file only adds people who are not here yet. Make the change with `policybot people add|rename|role|leave`."
         )
     return 0
 
