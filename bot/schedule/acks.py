@@ -174,6 +174,7 @@ class PublishResult:
     staff_count: int  # members of staff asked to acknowledge, by Slack DM (0 when no campaign started)
     message: str
     not_asked: list[str] = field(default_factory=list)  # staff with no Slack id: accepted on paper instead
+    recorded: bool = True  # False: this version was already published, nothing was recorded
 
 
 @dataclass(frozen=True)
@@ -264,6 +265,7 @@ class Acks:
                 return PublishResult(
                     policy.id, policy.title, policy.version, False, [], 0,
                     f"Version {policy.version} of the {policy.title} was already published; nothing to do.",
+                    recorded=False,
                 )  # fmt: skip
             session.add(
                 PolicyVersion(

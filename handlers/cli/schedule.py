@@ -107,12 +107,15 @@ def _publish(args: argparse.Namespace) -> int:
     print(result.message)
     for line in result.changes:
         print(f"  - {line}")
-    if args.file.resolve().parent != core.settings.policy_dir.resolve():
-        answering = core.policies.policy(result.policy_id)  # publish refuses a policy the bot does not have
-        if answering.version != result.version:
-            print(f"Important: the bot still answers questions from version {answering.version}, in "
-                  f"{core.settings.policy_dir}. Copy {args.file} over that policy's file there, then restart the bot, "
-                  "so staff are asked to accept the same text the bot quotes.")
+    answering = core.policies.policy(result.policy_id)  # publish refuses a policy the bot does not have
+    if args.file.resolve().parent != core.settings.policy_dir.resolve() and answering.version != result.version:
+        print(f"Important: the bot still answers questions from version {answering.version}, in "
+              f"{core.settings.policy_dir}. Copy {args.file} over that policy's file there, then restart the bot, "
+              "so staff are asked to accept the same text the bot quotes.")
+    elif result.recorded:  # the file the bot reads, edited in place: a running bot read it when it started
+        print(f"Important: the bot reads the policy files when it starts. If it is running, restart it now (for "
+              f"example `sudo systemctl restart policybot`), so that it quotes version {result.version}, the text "
+              "staff are asked to accept.")
     return 0
 
 
