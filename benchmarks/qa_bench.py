@@ -12,7 +12,9 @@ written last: 10-12 and 18 in the shared dev set's clean style, 13 mixing regist
 15 the policy's look-alike purpose sentences, 16 staff, 17 casual parents). They are the honest figures for unseen
 questions, summed on the "unseen" line. `holdout19`-`holdout32` (110 and 40 each, see benchmarks/question_writers.md)
 are unseen too, but were written on purpose where the answerer was weakest (long stories, "what happens next",
-purpose sentences), so they are summed apart, on the "weak spots" line.
+purpose sentences), so they are summed apart, on the "weak spots" line. `fresh19` (143 in scope, 40 out of scope,
+written from the policy alone before its answers were seen: varied voices, stories, consequences, purpose sentences)
+is a working set: its misses were read to find what to fix, so it is no unseen measure.
 The dev set shipped beside the scorer (../shared/qa/dev.jsonl) is run through the real CLI by its own scorer when
 present. Targets: unseen top-1 >= 95 %, out-of-scope refusal >= 90 %, p99 <= 5 ms, cold start <= 1 s.
 To choose between two versions of the answerer without wearing out the unseen sets, compare them first with
