@@ -101,7 +101,9 @@ def asks(text: str) -> bool:
 
 _VOWELS = set("aeiou")
 _KEEP_S = ("ss", "us", "is", "ous")
-_IRREGULAR = {"using": "us", "used": "us", "uses": "us", "use": "us", "children": "child", "kids": "kid"}
+_IRREGULAR = {
+    "using": "us", "used": "us", "uses": "us", "use": "us", "children": "child", "kids": "kid", "happened": "happened",
+}
 
 
 @functools.lru_cache(maxsize=65536)

@@ -541,3 +541,13 @@ def test_being_told_a_child_was_hurt_says_what_to_do_and_quotes_no_rule(qa: Ques
     assert answer.report and "If a child is in immediate danger, call 999." in answer.text
     assert answer.text.count("999") == 1 and answer.citations == [] and "Designated Safeguarding Leads" in answer.text
     assert not qa.answer("can I hit like on the school's facebook post?", "parent").text.startswith("If a child")
+
+
+def test_what_happened_tells_a_story_and_asks_for_no_consequence(qa: QuestionAnswerer) -> None:
+    """"What happens if...?" asks what the school will do; "what happened" is the asker's story, so it lifts no
+    clause about sanctions ("can I say the school covered up what happened?" is not about being blocked)."""
+    tokens = qa.index.question_tokens
+    assert "#consequence" in tokens("what happens if I post it anyway?")
+    assert "#consequence" not in tokens("can i say the school is covering up what happened on a public forum")
+    answer = qa.answer("can i say the school is covering up what happened on a public forum", "parent")
+    assert answer.answered and LIBRARY.clause(answer.citations[0].clause).clause.kind != "sanction"
