@@ -166,7 +166,7 @@ def create_telegram_app(core: Core) -> Application[Any, Any, Any, Any, Any, Any]
     app.bot_data["core"] = core
     app.bot_data["rate_limiter"] = RateLimiter()
     app.bot_data[NOTES] = AddedNotes()
-    app.bot_data[AWAITING] = AwaitingAnswers()
+    app.bot_data[AWAITING] = AwaitingAnswers(app)
     register(app)
     return app
 

@@ -4,62 +4,104 @@ A parent who reads "The school asks: which day was it?" types the answer as an o
 taken for a policy question (and lost). The news names its receipt, so the bot asks once: "Is this your answer?"
 News that asks nothing ("your report has been opened") does not make the next message an answer.
 
-Which chat was sent news of which report is kept in memory only, never stored, and for ANSWER_WINDOW: after a
-restart, or a day later, a typed message is a question again, and the news's own "Reply to the school" button still
-works. A message held while the parent answers "Is this your answer?" is kept with the chat's other unfinished
-business (a draft report): encrypted, in the chat's saved data, and gone once the parent has said which it is.
+The wait is kept with the chat's other unfinished business (a draft report, a message held while the parent says
+whether it is their answer): in the chat's data, which `DatabasePersistence` stores encrypted, so it survives a
+restart of the bot. It adds nothing to what the school already holds: the report's reply channel keeps the same
+chat and receipt (encrypted) for as long as the news may come. It lasts ANSWER_WINDOW at most, and goes once the
+parent has answered or said it is no answer, once they stop news in this chat, or once the report is closed.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from typing import TYPE_CHECKING
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from telegram.ext import Application
+
     from handlers.telegram.common import Context
 
+log = logging.getLogger(__name__)
+
 ANSWER_WINDOW = 24 * 3600.0  # seconds after the news during which a typed message may be the answer
-MAX_CHATS = 10_000
 AWAITING = "awaiting_answers"  # the bot_data key of the application's AwaitingAnswers
+WAITS = "awaiting_answer"  # chat_data: receipt code -> when its question reached the chat (seconds since the epoch)
 
 
 class AwaitingAnswers:
-    """Chat id -> {receipt code: when its news went}. Written by the outbox's thread, read by the bot's loop."""
+    """Reads and writes the chats' waits. The outbox's thread tells it of news; the change is made on the bot's own
+    event loop, where the chat's data lives, and marked for the next persistence run."""
 
-    def __init__(self, window: float = ANSWER_WINDOW) -> None:
+    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], window: float = ANSWER_WINDOW) -> None:
+        self.application = application
         self.window = window
-        self._chats: dict[int, dict[str, float]] = {}
-        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The loop the bot runs on (set when it starts): news from other threads is recorded there."""
+        self._loop = loop
 
     def news_sent(self, chat_id: int, code: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            if len(self._chats) >= MAX_CHATS:
-                self._chats = {k: v for k, v in self._chats.items() if any(now - t < self.window for t in v.values())}
-            self._chats.setdefault(chat_id, {})[code] = now
+        self._change(chat_id, code, self._now())
 
     def code_for(self, chat_id: int) -> str | None:
-        """The report whose news reached this chat most lately, of those still waiting for an answer."""
-        now = time.monotonic()
-        with self._lock:
-            waiting = {code: at for code, at in self._chats.get(chat_id, {}).items() if now - at < self.window}
-            if not waiting:
-                self._chats.pop(chat_id, None)
-                return None
-            self._chats[chat_id] = waiting
-            return max(waiting, key=lambda code: waiting[code])
+        """The report whose question reached this chat most lately, of those still waiting for an answer."""
+        stored = self.application.chat_data[chat_id].get(WAITS)
+        if not isinstance(stored, dict):
+            return None
+        now = self._now()
+        waits = {code: at for code, at in stored.items() if now - at < self.window}
+        if waits != stored:
+            self._store(chat_id, waits)
+        # The newest; of news sent at the same moment, the one told last (kept last).
+        return max(reversed(waits), key=lambda code: waits[code]) if waits else None
 
     def done(self, chat_id: int, code: str | None = None) -> None:
         """That report was answered, or the message was not its answer (None: the parent moved on from them all):
         the next message is a question again, unless another report's news still waits."""
-        with self._lock:
-            if code is None:
-                self._chats.pop(chat_id, None)
+        self._change(chat_id, code, None)
+
+    def _now(self) -> float:
+        return float(self.application.bot_data["core"].clock.now().timestamp())
+
+    def _change(self, chat_id: int, code: str | None, at: float | None) -> None:
+        """Record (`at`) or end the wait for `code` (None: every wait in the chat), on the bot's loop."""
+
+        def apply() -> None:
+            stored = self.application.chat_data[chat_id].get(WAITS)
+            waits = dict(stored) if isinstance(stored, dict) else {}
+            if at is not None and code is not None:
+                waits.pop(code, None)
+                waits[code] = at
+            elif code is None:
+                waits.clear()
             else:
-                self._chats.get(chat_id, {}).pop(code, None)
+                waits.pop(code, None)
+            if waits or stored is not None:
+                self._store(chat_id, waits)
+
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if self._loop is None or running is self._loop:
+            apply()
+            return
+        try:
+            self._loop.call_soon_threadsafe(apply)
+        except RuntimeError:  # the bot has stopped: the news's own "Reply to the school" button still works
+            log.warning("the bot had stopped: what is typed after a question sent now is not taken for its answer")
+
+    def _store(self, chat_id: int, waits: dict[str, float]) -> None:
+        data = self.application.chat_data[chat_id]  # (PTB makes a chat's data when it is first asked for)
+        if waits:
+            data[WAITS] = waits
+        else:
+            data.pop(WAITS, None)  # a chat with nothing under way keeps no stored row
+        self.application.mark_data_for_update_persistence(chat_ids=chat_id)
 
 
 def awaiting_answers(context: Context) -> AwaitingAnswers:
-    found: AwaitingAnswers = context.application.bot_data.setdefault(AWAITING, AwaitingAnswers())
+    found: AwaitingAnswers = context.application.bot_data.setdefault(AWAITING, AwaitingAnswers(context.application))
     return found

@@ -717,6 +717,7 @@ async def forget_channel(update: Update, context: Context) -> None:
     except ReportError as exc:
         await say(update, context, str(exc))
         return
+    awaiting_answers(context).done(chat.id, code)  # no news comes here now, and no receipt is kept for it
     await say(update, context, (texts.FORGOTTEN if forgotten else texts.NOTHING_TO_FORGET).format(code=code))
 
 

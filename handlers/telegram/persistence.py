@@ -1,6 +1,7 @@
 """`DatabasePersistence`: PTB's conversation states and chat data kept in our database, not a pickle file.
 
-Only what a flow in progress needs survives a restart: the conversation state and the chat's draft. Chat ids
+Only what a flow in progress needs survives a restart: the conversation state and the chat's data (its draft, and
+the school's question waiting for an answer: see awaiting.py). Chat ids
 are stored encrypted and looked up by keyed hash; empty chat data is never written, so a parent who only asks
 questions leaves no row at all. Abandoned drafts expire after `DRAFT_LIFETIME`.
 """

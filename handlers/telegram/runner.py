@@ -66,6 +66,9 @@ async def serve(
         stopping.set()
 
     loop = asyncio.get_running_loop()
+    awaiting = app.bot_data.get(AWAITING)
+    if awaiting is not None:
+        awaiting.bind(loop)  # the outbox's thread records news on this loop, where the chats' data lives
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -115,7 +118,7 @@ async def serve(
         else:
             await updater.start_polling(timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES)
         await app.start()
-        notifier = TelegramNotifier(core, awaiting=app.bot_data.get(AWAITING))
+        notifier = TelegramNotifier(core, awaiting=awaiting)
         if on_ready is not None:
             on_ready(notifier)
         while not stopping.is_set() and not stop.is_set():

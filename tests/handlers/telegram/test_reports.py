@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import text
 
-from bot.ports import Recipient
+from bot.ports import ManualClock, Recipient
 from bot.reports import Actor, ReportError
 from bot.reports.domain import CaseView, about_question
 from bot.reports.service import not_a_code
@@ -567,6 +567,50 @@ def _asked(telegram: TelegramWorld, question: str) -> tuple[str, Any]:
     telegram.core.reports.ask_sender(reference_of(telegram.core, code), dsl, question)
     telegram.dispatch()
     return code, dsl
+
+
+def test_the_schools_question_still_waits_for_its_answer_after_a_restart(telegram: TelegramWorld) -> None:
+    """The school asked; the bot restarted before the parent typed the answer. What they type is still offered as
+    their answer, not taken for a policy question, and reaches the report as their reply."""
+    code, dsl = _asked(telegram, "Which class is the pupil in?")
+    telegram.stop()
+    telegram.start()
+    [asked] = telegram.say(message(PARENT, "Class 4B"))
+    assert asked == texts.IS_IT_THE_ANSWER.format(code=code)
+    telegram.stop()
+    telegram.start()
+    thanks, _ = telegram.say(callback(PARENT, f"ta:y:{code}"), expect=2)
+    assert thanks == texts.REPLY_SENT
+    assert [e.detail for e in _case(telegram, code, dsl).events if e.action == "replied"] == ["Class 4B"]
+    telegram.stop()
+    telegram.start()
+    [answer] = telegram.say(message(PARENT, "can I post photos of sports day?"))  # answered: a question again
+    assert "Social Media Policy" in answer
+    with telegram.core.db.engine.connect() as conn:  # and the chat keeps nothing stored
+        assert conn.execute(text("SELECT count(*) FROM telegram_chat_data")).scalar() == 0
+
+
+def test_a_day_after_the_schools_question_what_is_typed_is_a_question_again(
+    telegram: TelegramWorld, clock: ManualClock
+) -> None:
+    """The wait is measured on the school's clock (which a restart does not reset), not the bot's running time."""
+    code, _ = _asked(telegram, "Which class is the pupil in?")
+    clock.advance(hours=25)
+    [answer] = telegram.say(message(PARENT, "can I post photos of sports day?"))
+    assert answer != texts.IS_IT_THE_ANSWER.format(code=code) and "Social Media Policy" in answer
+
+
+def test_stopping_news_forgets_that_the_school_waits_for_an_answer_here(telegram: TelegramWorld) -> None:
+    """The wait for an answer names the sender's receipt: once they stop news in this chat, nothing of it is kept."""
+    code, _ = _asked(telegram, "Which class is the pupil in?")
+    [stopped] = telegram.say(callback(PARENT, f"sf:{code}"))
+    assert stopped.startswith("Done")
+    telegram.stop()
+    with telegram.core.db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM telegram_chat_data")).scalar() == 0
+    telegram.start()
+    [answer] = telegram.say(message(PARENT, "can I post photos of sports day?"))
+    assert "Social Media Policy" in answer
 
 
 def test_asking_about_the_policy_while_an_answer_is_awaited_is_a_question(telegram: TelegramWorld) -> None:
