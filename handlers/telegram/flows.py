@@ -39,6 +39,7 @@ from handlers.telegram.common import (
     DRAFT,
     KEEPING,
     Context,
+    Keyboard,
     answer_callback,
     core_of,
     in_thread,
@@ -267,22 +268,19 @@ async def add_file(update: Update, context: Context) -> str | None:
         # The words are kept, even if the file is not.
         if message.caption and not _too_long(context, draft, message.caption):
             draft["parts"].append(message.caption)
-            await say(update, context, texts.WORDS_KEPT_NOT_FILE, DESCRIBE_BUTTONS)
+            await _say_once(update, context, texts.WORDS_KEPT_NOT_FILE, DESCRIBE_BUTTONS)
             return None
-        await say(update, context, texts.ONLY_PICTURES, DESCRIBE_BUTTONS)
+        await _say_once(update, context, texts.ONLY_PICTURES, DESCRIBE_BUTTONS)
         return None
     file_id, content_type, size = found
     if size and size > MAX_FILE_BYTES:
-        await say(update, context, texts.FILE_TOO_LARGE, DESCRIBE_BUTTONS)
+        await _say_once(update, context, texts.FILE_TOO_LARGE, DESCRIBE_BUTTONS)
         return None
     if len(draft["files"]) >= MAX_FILES:
-        album = message.media_group_id
-        if album is None or draft.get("full_album") != album:  # said once per album, not once per extra picture
-            draft["full_album"] = album
-            await say(update, context, texts.TOO_MANY_FILES, DESCRIBE_BUTTONS)
+        await _say_once(update, context, texts.TOO_MANY_FILES, DESCRIBE_BUTTONS)
         return None
     if message.caption and _too_long(context, draft, message.caption):
-        await say(update, context, texts.TOO_LONG, DESCRIBE_BUTTONS)
+        await _say_once(update, context, texts.TOO_LONG, DESCRIBE_BUTTONS)
         return None
     # Only Telegram's file id is kept until the report is sent; the picture is fetched at that moment.
     # "n": its place in the order sent, which a message about a picture left out names (the list itself shrinks)
@@ -300,6 +298,22 @@ async def add_file(update: Update, context: Context) -> str | None:
 
 
 PICTURES_SENT = "pictures_sent"  # a draft's count of the pictures added to it, those left out since included
+ALBUM_SAID = "album_said"  # a draft's {"album": id, "said": [...]}: what the album coming in has been told already
+
+
+async def _say_once(update: Update, context: Context, text: str, buttons: Keyboard | None = None) -> None:
+    """Say `text`, once for a whole album: an album reaches the bot as one message per picture, and the parent sent
+    it as one (ten "That file is too large" for one album would bury what matters)."""
+    album = update.message.media_group_id if update.message is not None else None
+    if album is not None:
+        draft = _draft(context)
+        said = draft.get(ALBUM_SAID)
+        if not isinstance(said, dict) or said.get("album") != album:
+            said = draft[ALBUM_SAID] = {"album": album, "said": []}
+        if text in said["said"]:
+            return
+        said["said"].append(text)
+    await say(update, context, text, buttons)
 
 
 def _report_text(parts: list[str]) -> str:
@@ -336,18 +350,25 @@ async def add_after_review(update: Update, context: Context) -> str | int:
 
 
 async def use_the_buttons(update: Update, context: Context) -> None:
-    """Typing where a choice is expected: say so, and keep the flow where it is."""
-    await say(update, context, texts.USE_BUTTONS)
+    """Typing where a choice is expected: say so, and keep the flow where it is. Pictures sent there are not kept,
+    which is said (once for an album), with how to add them."""
+    message = update.message
+    if message is None or message.text:
+        await say(update, context, texts.USE_BUTTONS)
+    elif report_waits_for_keep_choice(context):
+        await _say_once(update, context, texts.NOT_ADDED_ADD_MORE)
+    else:
+        await _say_once(update, context, texts.NOT_ADDED_CHOOSE_FIRST)
 
 
 async def not_for_report(update: Update, context: Context) -> None:
     """Stickers, voice notes, videos while describing: say what we can take."""
-    await say(update, context, texts.ONLY_PICTURES, DESCRIBE_BUTTONS)
+    await _say_once(update, context, texts.ONLY_PICTURES, DESCRIBE_BUTTONS)
 
 
 async def not_for_report_on_review(update: Update, context: Context) -> None:
     """The same on the review screen, with its own buttons (not the advice to start a report with /report)."""
-    await say(update, context, texts.ONLY_PICTURES, REVIEW_BUTTONS)
+    await _say_once(update, context, texts.ONLY_PICTURES, REVIEW_BUTTONS)
 
 
 async def edited_while_describing(update: Update, context: Context) -> None:

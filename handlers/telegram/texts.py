@@ -111,6 +111,15 @@ ALREADY_SENT = (
 )
 RECEIPT_HELD = "Your report did arrive safely, but we could not show you its receipt at the time. Here it is."
 USE_BUTTONS = "Please choose with the buttons above, or send /cancel to stop. Nothing has been sent yet."
+# Pictures (an album, say) sent where a button is awaited: not kept, and said so once, with how to add them.
+NOT_ADDED_CHOOSE_FIRST = (
+    "What you just sent was not added to the report. Please choose with the buttons above first, then send it "
+    "again. Nothing has been sent yet."
+)
+NOT_ADDED_ADD_MORE = (
+    "What you just sent was not added: your report is written and waits only for your choice above. To add it, "
+    "press Add more above, then send it again. Nothing has been sent yet."
+)
 CANCELLED = "Stopped. Nothing was sent. If a child is in immediate danger, call 999 now."
 ANSWER_CANCELLED = "Stopped. Nothing was added to your report."
 CHECK_CANCELLED = "Stopped. Type a question, or send /help."

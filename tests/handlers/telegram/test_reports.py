@@ -827,6 +827,35 @@ def _album_of(telegram: TelegramWorld, count: int, album: str) -> list[dict[str,
     return updates
 
 
+def test_what_is_said_about_an_album_while_reporting_is_said_once_not_once_a_picture(telegram: TelegramWorld) -> None:
+    """An album reaches the bot as one message per picture; the parent sent one thing, and hears back once about it,
+    including what was not kept and how to add it."""
+
+    def replies_to(album: list[dict[str, Any]], then: dict[str, Any], answered: str) -> list[str]:
+        """What the album was told: the replies before `then`'s (updates from one chat are handled in order)."""
+        before = len(telegram.fake.sent(PARENT))
+        telegram.fake.inject(*album, then)
+        telegram.fake.wait_for(lambda: any(answered in t for t in telegram.fake.texts(PARENT)[before:]), what=answered)
+        said = telegram.fake.texts(PARENT)[before:]
+        return said[: next(n for n, t in enumerate(said) if answered in t)]
+
+    telegram.say(command(PARENT, "/report"), expect=2)
+    assert replies_to(_album_of(telegram, 4, "1111"), callback(PARENT, "rc:online_abuse"), "You chose") == [
+        texts.NOT_ADDED_CHOOSE_FIRST  # before a category: not kept, and said so, once
+    ]
+    telegram.say(message(PARENT, "Screenshots of the group chat."))
+    time.sleep(telegram.app.bot_data[NOTES].quiet)  # a new burst: the album's first picture kept is said at once
+    album = _album_of(telegram, 4, "2222")
+    for update in album[:3]:
+        update["message"]["photo"][-1]["file_size"] = 20 * 1024 * 1024
+    assert replies_to(album, callback(PARENT, "r:done"), "check your report") == [texts.FILE_TOO_LARGE, texts.ADDED]
+    assert "With 1 picture." in telegram.fake.texts(PARENT)[-1]
+    telegram.say(callback(PARENT, "r:send"))
+    assert replies_to(_album_of(telegram, 3, "3333"), callback(PARENT, "r:more"), "would like to add") == [
+        texts.NOT_ADDED_ADD_MORE
+    ]
+
+
 def test_an_album_sent_as_the_answer_to_the_school_is_added_whole(telegram: TelegramWorld) -> None:
     code, dsl = _asked(telegram, "Can you send the screenshots?")
     before = len(telegram.fake.sent(PARENT))
