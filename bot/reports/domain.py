@@ -225,6 +225,16 @@ class CaseView:
                     "see it is closed, without the outcome, if they check their report with its receipt code.")
         return f"Report {self.code} is closed. {told}"
 
+    def asked_text(self) -> str:
+        """What the person who asked the sender a question is told, in Slack and on the command line alike: whether it
+        reached the sender (only if they kept a way to be reached), and where the answer will be."""
+        if self.can_contact_sender:
+            told = "It has been sent to the sender."
+        else:
+            told = ("There is no way to reach the sender: they will see it only when they check their report with its "
+                    "receipt code.")
+        return f"Your question is saved with report {self.code}. {told} Their answer will appear in the report."
+
     def acknowledged_text(self, actor: Actor) -> str:
         """What `actor` is told after pressing Acknowledge: they did it, or who had already."""
         if self.acknowledged_by in (None, actor.name):

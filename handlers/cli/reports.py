@@ -151,8 +151,7 @@ def _note(args: argparse.Namespace) -> int:
 def _ask(args: argparse.Namespace) -> int:
     core, who = _acting(args)
     view = core.reports.ask_sender(args.code, who, " ".join(args.question))
-    where = "It has been sent to them too." if view.can_contact_sender else "They will see it when they check."
-    _print(f"Question added to report {view.code}. {where}")
+    _print(view.asked_text())
     return 0
 
 

@@ -529,6 +529,27 @@ def test_whoever_closes_a_case_is_told_exactly_what_its_sender_gets(
     assert len(sent) == reachable and all(("We spoke to the family." in m) == share for m in sent)
 
 
+@pytest.mark.parametrize(
+    ("reachable", "said"),
+    [
+        (True, "It has been sent to the sender."),
+        (False, "There is no way to reach the sender: they will see it only when they check their report with its "
+                "receipt code."),
+    ],
+)
+def test_whoever_asks_the_sender_a_question_is_told_whether_it_reached_them(
+    core: Core, reachable: bool, said: str
+) -> None:
+    """Slack said "Your question has been sent to the sender ... (Open the report)", `reports ask` "Question added to
+    report ... It has been sent to them too.": one meaning in two wordings. Both now say this."""
+    reply_to = ReplyAddress("telegram", "4242") if reachable else None
+    receipt = core.reports.submit("other", TEXT, channel="telegram", reply_to=reply_to)
+    view = core.reports.ask_sender(receipt.reference, actor(core, "Dana Lead"), "Which class?")
+    assert view.asked_text() == (
+        f"Your question is saved with report {receipt.reference}. {said} Their answer will appear in the report.")
+    assert len([m for m in alerts(core) if m.kind == "sender_update"]) == reachable
+
+
 def test_a_question_on_a_case_nobody_had_opened_is_one_message_saying_it_has_been_opened(core: Core) -> None:
     """Asking acknowledges the case too: a sender with a reply channel got "has been opened" and the question at
     once. The question says it has been opened; a question on an opened case, or an acknowledgement, is as before."""

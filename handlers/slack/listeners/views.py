@@ -48,16 +48,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DONE = {
-    NOTE_CALLBACK: "Your note has been added to report {code}.",
-    ASK_CALLBACK: "Your question has been sent to the sender of report {code}. Their answer will appear in the case "
-    "(Open the report).",
-}
-# The sender kept no way to be reached: the question waits until they check the report with its receipt code.
-ASKED_UNREACHABLE = (
-    "Your question is saved with report {code}. There is no way to reach this sender, so they will see it only "
-    "when they check their report with its receipt code. Their answer will appear in the case."
-)
+NOTE_ADDED = "Your note has been added to report {code}."
 
 
 
@@ -125,11 +116,10 @@ def register(app: App, core: Core, later: Later) -> None:
                     return
                 if callback_id == NOTE_CALLBACK:
                     reports.add_note(code, actor, text)
-                    done = DONE[callback_id].format(code=code)
-                elif callback_id == ASK_CALLBACK:
-                    asked = reports.ask_sender(code, actor, text).can_contact_sender
-                    done = (DONE[callback_id] if asked else ASKED_UNREACHABLE).format(code=code)
-                else:  # the core says what the sender gets, as on the command line
+                    done = NOTE_ADDED.format(code=code)
+                elif callback_id == ASK_CALLBACK:  # the core says what the sender gets, as on the command line
+                    done = reports.ask_sender(code, actor, text).asked_text()
+                else:
                     share = state_checked(view, SHARE_BLOCK)
                     done = reports.close(code, actor, text, share_with_sender=share).closed_text()
             except Exception as exc:

@@ -44,7 +44,9 @@ def test_a_dsl_handles_a_report_from_the_command_line(env: Path, capsys: pytest.
     assert "acknowledged by Dana Lead" in capsys.readouterr().out
     assert policybot("reports", "note", code, "Told the police.", "--as", "Dana Lead") == 0
     assert policybot("reports", "ask", code, "Which app was it?", "--as", "Dana Lead") == 0
-    assert "They will see it when they check." in capsys.readouterr().out
+    assert capsys.readouterr().out.endswith(  # the words Slack uses: they come from the core
+        f"\nYour question is saved with report {code}. There is no way to reach the sender: they will see it only when "
+        "they check their report with its receipt code. Their answer will appear in the report.\n")
     assert policybot("reports", "close", code, "--outcome", "Police investigating.", "--as", "Dana Lead") == 0
     assert f"Report {code} is closed. There is no way to reach the sender: they will see it is closed, without the " \
         "outcome, if they check" in capsys.readouterr().out

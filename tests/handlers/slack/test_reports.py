@@ -130,7 +130,8 @@ def test_asking_a_sender_who_kept_no_way_to_be_reached_says_so(slack: SlackWorld
     values = {"text": {"value": {"type": "plain_text_input", "value": "Which day?"}}}
     slack.sender.view_submission(DSL, "report.ask", values, private_metadata=modal["private_metadata"])
     told = slack.fake.wait_for_call("chat.postMessage")[0].params["text"]
-    assert "only when they check their report" in told and "has been sent" not in told
+    assert told == (f"Your question is saved with report {ref}. There is no way to reach the sender: they will see it "
+                    "only when they check their report with its receipt code. Their answer will appear in the report.")
 
 
 def test_empty_report_is_refused_in_the_form(slack: SlackWorld) -> None:
