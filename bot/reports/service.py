@@ -206,24 +206,24 @@ class _Refused(Exception):
 
 
 
-def where_to_act(settings: Settings, person: Person, code: str) -> str:
-    """Where someone alerted on Telegram, whose only button there is Acknowledge, reads the whole case and acts on
-    it: Slack when it reaches them, else the server."""
-    if reachable_on(settings, person)[0]:
-        return "Open it in Slack to read and act on it."
-    command = f'policybot reports show {code} --as "{person.name}"'
-    return f"To read all of it and act on it, run on the bot's server: {command}"
-
-
-def _how_to_open(session: Session, settings: Settings, code: str, target: Recipient) -> str:
+def _how_to_open(code: str, target: Recipient) -> str:
     """An alert that does not quote the report says how to read it: a DSL in Slack is never sent to a server
-    command, nor one on Telegram to a button it does not have."""
-    if target.platform == "slack":
+    command. (On Telegram, see where_to_act.)"""
+    if target.has_buttons:
         return "Open it with the button below."
-    person = People.by_telegram_chat(session, int(target.address)) if target.platform == "telegram" else None
-    if person is not None:
-        return where_to_act(settings, person, code)
     return f"Open it on the server: policybot reports show {code}"
+
+
+def where_to_act(settings: Settings, person: Person | None, code: str) -> str:
+    """Where someone alerted on Telegram, whose alert there can only be acknowledged, reads the whole case and acts on
+    it: in Slack when Slack reaches them (its alert there has every button), else on the bot's server, with the exact
+    command to type."""
+    what = "To read all of it, add a note, ask the sender a question or close it"
+    if person is not None and reachable_on(settings, person)[0]:
+        return f"{what}, open the report's alert in Slack."
+    name = person.name if person is not None else "YOUR FULL NAME"
+    return (f'{what}, type on the bot\'s server: policybot reports show {code} --as "{name}" (then reports note, ask '
+            "or close, in the same way).")
 
 
 class ReportService:
@@ -1271,15 +1271,16 @@ class ReportService:
                 Button("report.ask", "Ask the sender", report.code),
                 Button("report.close", "Close", report.code),
             )
-        how = partial(_how_to_open, session, self.settings, report.code)
         for target in targets:
+            how = self._how_to_act(session, report, target) if target.platform == "telegram" else (
+                None if full else _how_to_open(report.code, target))
             self.outbox.enqueue(
                 session,
                 OutboundMessage(
                     key=_card_key(report.code, key_part, target),
                     recipient=target,
                     kind=kind,
-                    text="\n".join(lines if full else [*lines, "", how(target)]),
+                    text="\n".join([*lines, "", how] if how else lines),
                     title=title,
                     fields=fields,
                     buttons=buttons,
@@ -1290,6 +1291,12 @@ class ReportService:
                     ping=ping,
                 ),
             )
+
+    def _how_to_act(self, session: Session, report: ReportRow, target: Recipient) -> str:
+        """A card on Telegram, where only Acknowledge can be pressed: that, and exactly where to do the rest."""
+        person = People.by_telegram_chat(session, int(target.address)) if target.address.lstrip("-").isdigit() else None
+        where = where_to_act(self.settings, person, report.code)
+        return f"Acknowledge it with the button below. {where}" if report.status == NEW else where
 
     def _outcome_line(self, report: ReportRow) -> str:
         """A closed case's outcome on its card, before the report's text (which a long report's card cuts short)."""

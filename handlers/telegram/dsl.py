@@ -21,21 +21,22 @@ def _acknowledge(core: Core, chat_id: int, code: str) -> str:
 
     actor = core.reports.actor(telegram_chat_id=chat_id)
     if actor is None:
-        core.reports.record_refused_attempt(code, core.reports.refused_name(telegram_chat_id=chat_id), ACKNOWLEDGE)
+        core.reports.record_refused_attempt(code, "an unrecognised Telegram account", ACKNOWLEDGE)
         return "Only the school's safeguarding team can acknowledge a report."
     try:
         view = core.reports.acknowledge(code, actor)
     except ReportError as exc:
         return str(exc)
-    return f"{view.acknowledged_text(actor)} {_where_to_act(core, chat_id, view.code)}".strip()
+    return f"{view.acknowledged_text(actor)} {_where_to_act(core, chat_id, view.code)}"
 
 
 def _where_to_act(core: Core, chat_id: int, code: str) -> str:
+    """Where this DSL reads the whole case and acts on it, as their alert here says (the core's words)."""
     from bot.reports.service import where_to_act
 
     with core.db.session() as session:
         person = core.people.by_telegram_chat(session, chat_id)
-        return "" if person is None else where_to_act(core.settings, person, code)
+        return where_to_act(core.settings, person, code)
 
 
 async def acknowledge(update: Update, context: Context) -> None:

@@ -132,13 +132,16 @@ def test_a_contentless_alert_on_telegram_says_where_to_read_it_not_to_press_a_bu
     slack_core.reports.acknowledge(receipt.reference, actor(slack_core, name))
     cards = [m for m in alerts(slack_core) if m.recipient == Recipient("telegram", "900001")]
     assert [m.kind for m in cards] == ["report_alert", "report_update"]  # the second has no button at all
-    for card in cards:
-        assert "button" not in card.text
-        if on_slack:
-            assert card.text.endswith("Open it in Slack to read and act on it.")
-        else:
-            assert card.text.endswith("To read all of it and act on it, run on the bot's server: "
-                                      f'policybot reports show {receipt.reference} --as "{name}"')
+    alert, update = (card.text for card in cards)
+    assert "Acknowledge it with the button below." in alert  # the one button it has, while nobody has pressed it
+    assert "button" not in update
+    where = (
+        "open the report's alert in Slack."
+        if on_slack
+        else f'type on the bot\'s server: policybot reports show {receipt.reference} --as "{name}" (then reports '
+        "note, ask or close, in the same way)."
+    )
+    assert alert.endswith(where) and update.endswith(where)
 
 
 def test_a_closed_contentless_card_keeps_its_button_and_keeps_the_outcome_in_the_report(slack_core: Core) -> None:

@@ -67,4 +67,25 @@ def test_a_dsl_on_slack_too_is_sent_there_to_read_the_case(tmp_path: Path, schoo
                                                     telegram_chat_id=DSL_CHAT))
         receipt = core.reports.submit("child_at_risk", "A pupil said they are scared to go home.", channel="telegram")
         said = _acknowledge(core, DSL_CHAT, receipt.reference)
-    assert said.endswith("Open it in Slack to read and act on it.")
+    assert said.endswith(
+        "To read all of it, add a note, ask the sender a question or close it, open the report's alert in Slack.")
+
+
+def test_an_alert_on_telegram_says_exactly_where_to_do_what_its_one_button_cannot(telegram: TelegramWorld) -> None:
+    """Only Acknowledge can be pressed on Telegram. The alert said "Open it with the button below" (there is no such
+    button), or, quoting the report, nothing at all: a DSL without Slack was left with no way to act on it."""
+    core = telegram.core
+    with core.db.session() as session:
+        core.people.upsert(session, PersonEntry(name="Dana Lead", roles=["dsl", "staff"], telegram_chat_id=DSL_CHAT))
+    receipt = core.reports.submit("child_at_risk", "A pupil said they are scared to go home.", channel="console")
+    command = f'policybot reports show {receipt.reference} --as "Dana Lead"'
+    telegram.dispatch()
+    alert = telegram.fake.wait_for_messages(DSL_CHAT, 1)[-1]["text"]
+    assert "Acknowledge it with the button below." in alert and command in alert
+    assert "Open it with the button below" not in alert
+    [done] = telegram.say(callback(DSL_CHAT, f"d:ack:{receipt.reference}"), chat_id=DSL_CHAT)
+    assert command in done
+    telegram.dispatch()
+    update = telegram.fake.wait_for_messages(DSL_CHAT, 3)[-1]  # the card again, acknowledged: no button left
+    assert "Acknowledged by: Dana Lead" in update["text"] and "reply_markup" not in update
+    assert command in update["text"] and "button" not in update["text"]
