@@ -191,6 +191,15 @@ class CaseSummary:
     created_at: dt.datetime
     acknowledged_by: str | None
     escalation_level: int
+    # The newest step anyone took on it (the sender or those handling it; not a mere reading, nor the bot's own):
+    # None when nothing has happened since it came in.
+    last_activity: dt.datetime | None = None
+
+
+def ago(moment: dt.datetime, now: dt.datetime) -> str:
+    """How long ago `moment` was, as people say it: "just now", "20 minutes ago", "2 days 3 hours ago"."""
+    minutes = int((now - moment).total_seconds() // 60)
+    return "just now" if minutes < 1 else f"{duration(minutes)} ago"
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -132,6 +132,8 @@ REMINDER = "reminder"  # the key part of an escalation step's reminder on a card
 MOVED = "moved"  # the key part of the DSL channel's last card of a case that left it (see _queue_moved_card)
 SAME_REPLY_WINDOW = dt.timedelta(minutes=10)  # the same reply again within this is taken as sent twice
 ASKED_SENDER = "asked the sender"  # a DSL's question to the sender, as the chronology reads it
+# Reading a case, and its sender's way of being reached forgotten, are no step taken on it: not its last activity.
+_NOT_ACTIVITY = ("opened", "opened evidence", "exported", REFUSED, "reply channel removed")
 WRITE_ATTEMPTS = 5  # a busy SQLite file or a clashing chronology append is retried, never half-written
 
 T = TypeVar("T")
@@ -738,28 +740,70 @@ class ReportService:
     def open_cases(self, actor: Actor, *, include_closed: bool = False) -> list[CaseSummary]:
         """Reports this person may handle: urgent first, oldest first."""
         with self.db.session() as session:
-            person = self._person(session, actor)
-            if person is None or not person.has_role(*HANDLER_ROLES):
-                raise AccessDenied("Only the people who handle concern reports can see them.")
-            query = select(ReportRow).order_by(ReportRow.urgent.desc(), ReportRow.created_at, ReportRow.id)
-            if not include_closed:
-                query = query.where(ReportRow.status != CLOSED)
-            out = []
-            everyone, today = self._everyone(session), self._today()
-            for report in session.scalars(query):
-                category = self._category_of(report)
-                if may_handle(person, category, self._conflicts(report), everyone, today):
-                    out.append(
-                        CaseSummary(
-                            code=report.code,
-                            category=category,
-                            status=report.status,
-                            created_at=report.created_at,
-                            acknowledged_by=report.acknowledged_by,
-                            escalation_level=report.escalation_level,
-                        )
-                    )
-            return out
+            return self._summaries(session, self._handler(session, actor), include_closed=include_closed)
+
+    def cases_to_follow(self, actor: Actor) -> list[CaseSummary]:
+        """The open cases shown to `actor` where they work (Slack's App Home), in open_cases' order. A DSL or deputy
+        DSL sees every case they may handle; the headteacher and the chair of governors only those they hold (sent
+        to them, or reached them by escalation, or acknowledged by them): a case the DSLs have in hand is not theirs
+        to follow until it comes to them. AccessDenied for anyone who does not handle reports."""
+        with self.db.session() as session:
+            person = self._handler(session, actor)
+            return self._summaries(session, person, held_only=not person.has_role("dsl", "deputy_dsl"))
+
+    def _handler(self, session: Session, actor: Actor) -> Person:
+        person = self._person(session, actor)
+        if person is None or not person.has_role(*HANDLER_ROLES):
+            raise AccessDenied("Only the people who handle concern reports can see them.")
+        return person
+
+    def _summaries(
+        self, session: Session, person: Person, *, include_closed: bool = False, held_only: bool = False
+    ) -> list[CaseSummary]:
+        query = select(ReportRow).order_by(ReportRow.urgent.desc(), ReportRow.created_at, ReportRow.id)
+        if not include_closed:
+            query = query.where(ReportRow.status != CLOSED)
+        everyone, today = self._everyone(session), self._today()
+        shown: list[tuple[ReportRow, Category]] = []
+        for report in session.scalars(query):
+            category, conflicts = self._category_of(report), self._conflicts(report)
+            if not may_handle(person, category, conflicts, everyone, today):
+                continue
+            if held_only and report.acknowledged_by != person.name and person.id not in self._holders(
+                session, report, category, conflicts, everyone
+            ):
+                continue
+            shown.append((report, category))
+        last = self._last_activity(session, [report.id for report, _ in shown])
+        return [
+            CaseSummary(
+                code=report.code,
+                category=category,
+                status=report.status,
+                created_at=report.created_at,
+                acknowledged_by=report.acknowledged_by,
+                escalation_level=report.escalation_level,
+                # Pictures that came with the report are stored a moment after it: no step since it came in.
+                last_activity=at if (at := last.get(report.id)) and at > report.created_at else None,
+            )
+            for report, category in shown
+        ]
+
+    @staticmethod
+    def _last_activity(session: Session, report_ids: Sequence[int]) -> dict[int, dt.datetime]:
+        """Each report's newest step taken by someone (see CaseSummary.last_activity), if any since it came in."""
+        if not report_ids:
+            return {}
+        rows = session.execute(
+            select(ReportEventRow.report_id, func.max(ReportEventRow.at))
+            .where(
+                ReportEventRow.report_id.in_(report_ids),
+                ReportEventRow.actor != SYSTEM,
+                ReportEventRow.action.not_in(_NOT_ACTIVITY),
+            )
+            .group_by(ReportEventRow.report_id)
+        ).all()
+        return {report_id: at for report_id, at in rows}
 
     def case(self, code: str, actor: Actor) -> CaseView:
         """The whole case for a DSL: decrypted text, evidence list, chronology. Opening it is recorded."""

@@ -1,8 +1,10 @@
 """The App Home tab: a member of staff's policy acknowledgements, the policy's sections, and a way to report.
 
-The headteacher also sees each policy's review status and how many staff have acknowledged it. Everything
-shown comes from `core.schedule` and `core.policies`; when the schedule service is missing the tab still
-shows the sections and the report button.
+Those who handle reports first see the open concerns they follow (`core.reports.cases_to_follow`, which decides
+whose they are), each with its Open button; the tab is drawn afresh each time it is opened. The headteacher also
+sees each policy's review status and how many staff have acknowledged it. Everything else shown comes from
+`core.schedule` and `core.policies`; when the schedule service is missing the tab still shows the sections and the
+report button.
 """
 
 from __future__ import annotations
@@ -36,6 +38,54 @@ if TYPE_CHECKING:
     from bot.core import Core
 
 log = logging.getLogger(__name__)
+
+HOME_CASES = 15  # open concerns listed on the Home tab; any more are counted, with where to see them all
+
+
+def concerns_blocks(core: Core, slack_user_id: str) -> list[Block]:
+    """The open concerns this person follows, oldest first with the urgent ones on top (as `policybot reports list`),
+    each with its reference, category, status, who acknowledged it, and how long since it came in and since anyone
+    last took a step on it. Nothing about who sent it. Nothing at all for someone who does not handle reports."""
+    reports = service(core, "reports")
+    if reports is None:
+        return []
+    from bot.reports.domain import ACKNOWLEDGED, AccessDenied, ago
+
+    try:
+        actor = reports.actor(slack_user_id=slack_user_id)
+        if actor is None:
+            return []
+        cases = reports.cases_to_follow(actor)
+    except AccessDenied:
+        return []
+    except Exception as exc:  # the type only: a message from deeper down might quote a report
+        log.error("could not read the open concerns for the Home tab (%s)", type(exc).__name__)
+        return [header("Open concerns"), context("_The open concerns are not available just now._")]
+    now = core.clock.now()
+    blocks: list[Block] = [header(f"Open concerns ({len(cases):,})" if cases else "Open concerns")]
+    if not cases:
+        return [*blocks, context("No open concerns are with you just now.")]
+    blocks.append(context("Oldest first, urgent ones at the top. Opening a case is recorded in its chronology."))
+    for case in cases[:HOME_CASES]:
+        urgent = " · *urgent*" if case.category.urgent else ""
+        state = escape(case.status.capitalize())
+        if case.acknowledged_by is None:
+            state += ", not yet acknowledged"
+        elif case.status == ACKNOWLEDGED:
+            state = f"Acknowledged by {escape(case.acknowledged_by)}"
+        else:
+            state += f", acknowledged by {escape(case.acknowledged_by)}"
+        since = f"came in {ago(case.created_at, now)}"
+        if case.last_activity is not None:
+            since += f" · last activity {ago(case.last_activity, now)}"
+        line = f"*{escape(case.code)}* · {escape(case.category.label)}{urgent}\n{state} · {since}"
+        blocks.append({**mrkdwn_section(line), "accessory": button("report.view", "Open", case.code)})
+    if len(cases) > HOME_CASES:
+        command = f'policybot reports list --as "{actor.name}"'
+        blocks.append(context(f"_And {len(cases) - HOME_CASES:,} more. To see them all, run on the bot's server (or "
+                              f"ask whoever looks after it): {escape(command)}_"))
+    return blocks
+
 
 def _value(item: Any, *names: str, default: Any = None) -> Any:
     for name in names:
@@ -150,6 +200,7 @@ def home_view(core: Core, slack_user_id: str) -> dict[str, Any]:
             "and report a concern; to see your acknowledgements, ask the school office to add you."))
     else:
         blocks.append(context(f"Hello {escape(person.name)}. Ask me a question any time with /policy."))
+        blocks += concerns_blocks(core, slack_user_id)
         blocks += acknowledgement_blocks(core, person)
     blocks += sections_blocks(core)
     blocks += [divider(), header("Worried about a child or a colleague?"),

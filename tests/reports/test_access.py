@@ -135,3 +135,46 @@ def test_acting_by_name_says_why_someone_cannot(core: Core, clock: ManualClock) 
 def test_staff_are_recognised_by_slack_id_but_senders_are_not(core: Core) -> None:
     assert core.reports.actor(slack_user_id="U0DSL00001") == actor(core, "Dana Lead")
     assert core.reports.actor(slack_user_id="U0SOMEONE") is None
+
+
+def _following(core: Core, name: str) -> list[str]:
+    return [case.code for case in core.reports.cases_to_follow(actor(core, name))]
+
+
+def test_the_dsls_follow_every_open_case_they_may_handle_the_head_and_chair_only_those_with_them(
+    core: Core, clock: ManualClock
+) -> None:
+    """What each person's App Home lists: never a case kept from them; the headteacher not every DSL case they could
+    open, only one that came to them (on its route, or by escalation)."""
+    reports = core.reports
+    for_dsls = reports.submit("child_at_risk", TEXT, channel="console")
+    about_dana = reports.submit("online_abuse", TEXT, channel="console", named_people=["Dana Lead"])
+    for_head = reports.submit("staff_concern", "A teacher shared pupils' photos on a public account.",
+                              channel="console")
+    about_head = reports.submit("headteacher_concern", "The head teacher grabbed my son's arm.", channel="console")
+    closed = reports.submit("other", TEXT, channel="console")
+    reports.close(closed.reference, actor(core, "Dana Lead"), "Dealt with.")
+
+    assert _following(core, "Dana Lead") == [for_dsls.reference]
+    assert _following(core, "Sam Deputy") == [for_dsls.reference, about_dana.reference]
+    # The headteacher may open the DSLs' urgent case (its escalation reaches them) but it has not come to them yet.
+    assert for_dsls.reference in [c.code for c in reports.open_cases(actor(core, "Alex Head"))]
+    assert _following(core, "Alex Head") == [for_head.reference]
+    # The chair may open a case naming a DSL, too; it is with the deputy, not with them.
+    assert about_dana.reference in [c.code for c in reports.open_cases(actor(core, "Chris Chair"))]
+    assert _following(core, "Chris Chair") == [about_head.reference]
+
+    clock.advance(hours=1)
+    reports.escalate_due()  # not acknowledged after an hour: now it is the headteacher's too
+    assert _following(core, "Alex Head") == [for_dsls.reference, for_head.reference]
+    with pytest.raises(AccessDenied):
+        reports.cases_to_follow(actor(core, "Jo Teacher"))
+
+
+def test_a_case_the_head_acknowledged_stays_theirs_to_follow(core: Core) -> None:
+    receipt = core.reports.submit("inappropriate_post", TEXT, channel="console")  # to the headteacher and the DSLs
+    assert _following(core, "Alex Head") == [receipt.reference]
+    core.reports.acknowledge(receipt.reference, actor(core, "Alex Head"))
+    assert _following(core, "Alex Head") == [receipt.reference]
+    [case] = core.reports.cases_to_follow(actor(core, "Dana Lead"))
+    assert (case.status, case.acknowledged_by) == ("acknowledged", "Alex Head")

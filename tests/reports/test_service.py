@@ -876,3 +876,35 @@ def test_the_example_reference_shown_to_people_is_a_possible_one() -> None:
     from bot.reports.receipts import REFERENCE_EXAMPLE, is_reference, mentions_reference
 
     assert is_reference(REFERENCE_EXAMPLE) and mentions_reference(f"what about {REFERENCE_EXAMPLE}?")
+
+
+def test_a_cases_last_activity_is_the_last_step_taken_on_it_not_a_reading_nor_the_bots_own(
+    core: Core, clock: ManualClock
+) -> None:
+    """How long a case has been left, as the App Home says it: opening or exporting it, an escalation and the
+    pictures stored with it are no step on it; a note or the sender's reply is."""
+    from bot.reports import Attachment
+    from tests.reports.test_evidence import phone_photo
+
+    dana = actor(core, "Dana Lead")
+    receipt = core.reports.submit("child_at_risk", TEXT, channel="console",
+                                  attachments=[Attachment("p.jpg", "image/jpeg", phone_photo())])
+
+    def last() -> dt.datetime | None:
+        [case] = core.reports.cases_to_follow(dana)
+        return case.last_activity
+
+    assert last() is None
+    clock.advance(hours=2)
+    core.reports.escalate_due()
+    core.reports.case(receipt.reference, dana)
+    core.reports.export(receipt.reference, dana)
+    assert last() is None
+    core.reports.add_note(receipt.reference, dana, "Rang the parents.")
+    noted = clock.now()
+    clock.advance(minutes=30)
+    core.reports.case(receipt.reference, dana)
+    assert last() == noted
+    clock.advance(minutes=5)
+    core.reports.sender_reply(receipt.code, "It happened again last night.", requester="r")
+    assert last() == clock.now()

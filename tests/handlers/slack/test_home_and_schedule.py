@@ -248,3 +248,69 @@ def test_compliance_names_who_is_not_on_slack() -> None:
     [big] = compliance_lines([row(f"Staff {n:04d}", accepted=n < 1200) for n in range(1500)])
     assert big.startswith("Social Media Policy version 2022.1: 1,200 of 1,500 staff have accepted it. Not yet: ")
     assert big.endswith(" and 290 more.")
+
+
+def _concerns(view: dict) -> list[str]:
+    """The App Home's open concerns, each as its section's text."""
+    opens = [b for b in view["blocks"] if b.get("accessory", {}).get("action_id") == "report.view"]
+    assert all(b["accessory"]["text"]["text"] == "Open" for b in opens)
+    return [b["text"]["text"] for b in opens]
+
+
+def test_a_dsls_home_lists_the_open_concerns_they_may_see_and_opens_one(slack: SlackWorld) -> None:
+    """Each with its reference, category, status, who acknowledged it and how long since it came in and since the
+    last step on it; never a case kept from them, nor anything about who sent it, nor a receipt code."""
+    from tests.handlers.slack.conftest import DSL
+
+    pytest.importorskip("bot.reports.service")
+    reports, clock = slack.core.reports, slack.core.clock
+    dana = reports.actor(name="Dana Lead")
+    assert dana is not None
+    older = reports.submit("other", "A parent posted a class photo.", channel="slack")
+    about_dana = reports.submit("other", "It is about Dana Lead.", channel="slack", named_people=["Dana Lead"])
+    clock.advance(hours=3)  # type: ignore[attr-defined]
+    urgent = reports.submit("child_at_risk", "An adult online asked a pupil to meet.", channel="slack")
+    reports.add_note(older.reference, dana, "Spoke to the parent.")
+    clock.advance(minutes=20)  # type: ignore[attr-defined]
+
+    slack.sender.app_home_opened(DSL)
+    view = _home(slack, DSL)
+    assert "Open concerns (2)" in json.dumps(view)
+    assert _concerns(view) == [
+        f"*{urgent.reference}* · A child at risk · *urgent*\nNew, not yet acknowledged · came in 20 minutes ago",
+        f"*{older.reference}* · Something else\nIn progress, acknowledged by Dana Lead · came in 3 hours 20 minutes "
+        "ago · last activity 20 minutes ago",
+    ]
+    shown = json.dumps(view)
+    assert about_dana.reference not in shown
+    assert not any(r.code in shown for r in (older, urgent, about_dana))  # no receipt code
+    assert not any("slack" in line.lower() for line in _concerns(view))  # nor how it was sent
+
+    slack.sender.block_action(DSL, "report.view", urgent.reference, view={"id": "V1", "type": "home"})
+    window = slack.fake.wait_for_call("views.open")[0].params["view"]
+    assert "An adult online asked a pupil to meet." in json.dumps(window)
+
+    slack.sender.app_home_opened("U0STAFF001")  # staff who handle no reports see no concerns at all
+    assert "Open concerns" not in json.dumps(_home(slack, "U0STAFF001", count=2))
+
+
+def test_the_home_is_current_each_time_it_is_opened_and_caps_its_list(slack: SlackWorld) -> None:
+    from tests.handlers.slack.conftest import DEPUTY
+
+    pytest.importorskip("bot.reports.service")
+    from handlers.slack.home import HOME_CASES
+
+    reports = slack.core.reports
+    slack.sender.app_home_opened(DEPUTY)
+    assert "No open concerns are with you just now." in json.dumps(_home(slack, DEPUTY))
+    first = reports.submit("other", "A parent posted a class photo.", channel="console")
+    for _ in range(HOME_CASES + 1):
+        reports.submit("other", "Another post with pupils in it.", channel="console")
+    reports.acknowledge(first.reference, reports.actor_named("Dana Lead"))
+    slack.sender.app_home_opened(DEPUTY)
+    view = _home(slack, DEPUTY, count=2)
+    listed = _concerns(view)
+    assert len(listed) == HOME_CASES and listed[0].startswith(f"*{first.reference}*")
+    assert listed[0] == f"*{first.reference}* · Something else\nAcknowledged by Dana Lead · came in just now"
+    assert ('And 2 more. To see them all, run on the bot\'s server (or ask whoever looks after it): policybot reports '
+            'list --as "Sam Deputy"') in json.dumps(view).replace('\\"', '"')
