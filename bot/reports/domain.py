@@ -244,6 +244,13 @@ class CaseView:
                     "receipt code.")
         return f"Your question is saved with report {self.code}. {told} Their answer will appear in the report."
 
+    def reopened_text(self) -> str:
+        """What the person who re-opened the case is told: that it is open again, and what its sender gets."""
+        told = ("The sender has been told it is being looked at again." if self.can_contact_sender else
+                "There is no way to reach the sender: they will see it is being looked at again if they check their "
+                "report with its receipt code.")
+        return f"Report {self.code} is open again. {told}"
+
     def acknowledged_text(self, actor: Actor) -> str:
         """What `actor` is told after pressing Acknowledge: they did it, or who had already."""
         if self.acknowledged_by in (None, actor.name):
@@ -264,6 +271,7 @@ def outcome_label(shared: bool) -> str:
 # What a DSL does to a case, as the chronology names it (adapters name a refused attempt the same way).
 ADD_NOTE, ASK_SENDER, CLOSE_REPORT = "add a note", "ask the sender a question", "close the report"
 ACKNOWLEDGE, OPEN_REPORT = "acknowledge the report", "open the report"
+REOPEN_REPORT = "re-open the report"
 
 
 class ReportError(Exception):

@@ -1,9 +1,9 @@
 """`core.reports`: the one entry point for concern reports, used by every adapter, the CLI and the scheduler.
 
 The sender side (submit, sender_status, sender_reply) knows nobody's identity: a receipt code is the only key, and
-only its sender holds it (the database keeps its hash). The DSL side (open_cases, case, acknowledge, add_note,
-ask_sender, close, attachment, export) names a report by its case reference, and acts as an `Actor` whose roles are
-checked here, never in an adapter; a case reference opens nothing on the sender side.
+only its sender holds it (the database keeps its hash). The DSL side (open_cases, cases_to_follow, case, acknowledge,
+add_note, ask_sender, close, reopen, attachment, export) names a report by its case reference, and acts as an `Actor`
+whose roles are checked here, never in an adapter; a case reference opens nothing on the sender side.
 
 Every change is one transaction that also appends to the tamper-evident chronology and queues its alerts in the
 outbox, so a report confirmed to its sender is never lost.
@@ -45,6 +45,7 @@ from bot.reports.domain import (
     NEW,
     OPEN_REPORT,
     REFUSED,
+    REOPEN_REPORT,
     REPLIED,
     SENDER,
     SENDER_STATUS,
@@ -823,6 +824,8 @@ class ReportService:
             report, _, _ = self._for_handler(session, code, actor, action)
             if report.status == CLOSED and action in _CLOSED_REFUSALS:
                 raise ReportError(_CLOSED_REFUSALS[action].format(code=report.code))
+            if report.status != CLOSED and action == REOPEN_REPORT:
+                raise ReportError(_NOT_CLOSED.format(code=report.code))
 
         self._acting(check)
 
@@ -919,6 +922,44 @@ class ReportService:
 
         view = self._acting(close)
         log.info("report %s closed", redact(view.code))
+        return view
+
+    def reopen(self, code: str, actor: Actor, reason: str) -> CaseView:
+        """Open a closed case again (something new has come to light), for whoever could close it, with the reason
+        for the record; the earlier outcome stays in the chronology, and is the case's outcome no more.
+
+        It is in progress again, in the hands of whoever had acknowledged it (or of whoever re-opens it, if nobody
+        had), so its escalation does not start again: escalation chases a case nobody has in hand, and this one is
+        in someone's. The sender, if their way of being reached still exists (it is forgotten once the news of the
+        closing has gone), is told it is being looked at again, by nobody named, and can add to it again."""
+
+        def reopen(session: Session) -> CaseView:
+            report, category, person = self._for_handler(session, code, actor, REOPEN_REPORT)
+            if report.status != CLOSED:
+                raise ReportError(_NOT_CLOSED.format(code=report.code))
+            text = self._clean_text(reason, what="reason")
+            now = self.clock.now()
+            report.status, report.closed_at = IN_PROGRESS, None
+            report.outcome, report.outcome_shared = None, False
+            event = chronology.append(
+                session, self.vault, report, at=now, actor=person.name, action="re-opened", detail=text
+            )
+            if report.acknowledged_by is None:  # closed unacknowledged: whoever re-opens it has it in hand now
+                report.acknowledged_at, report.acknowledged_by = now, person.name
+                chronology.append(session, self.vault, report, at=now, actor=person.name, action="acknowledged")
+            how = _HOW_TO_ADD.get(report.channel, _HOW_TO_ADD["console"])
+            self._queue_sender(
+                session,
+                report,
+                event.seq,
+                lambda receipt: f"The school is looking into your report {receipt} again. If you have more to tell "
+                f"us, you can add it to this report. {how.format(code=receipt)}",
+            )
+            self._queue_update(session, report, category, f"Re-opened by {person.name}", news=True)
+            return self._case_view(session, report, category)
+
+        view = self._acting(reopen)
+        log.info("report %s re-opened", redact(view.code))
         return view
 
     def attachment(self, code: str, actor: Actor, number: int) -> tuple[str, str, bytes]:
@@ -1315,6 +1356,8 @@ class ReportService:
                 Button("report.ask", "Ask the sender", report.code),
                 Button("report.close", "Close", report.code),
             )
+        else:  # something new has come to light: the same case again, not a second record
+            buttons += (Button("report.reopen", "Re-open", report.code),)
         for target in targets:
             how = self._how_to_act(session, report, target) if target.platform == "telegram" else (
                 None if full else _how_to_open(report.code, target))
@@ -1761,6 +1804,13 @@ _HOW_TO_ANSWER = {
     "slack": "To answer, send: /checkreport {code} followed by your answer.",  # Slack's /status is its own
     "console": "To answer, send: /status {code}",
 }
+# How a sender adds to a report the school is looking into again, where that news arrives.
+_HOW_TO_ADD = {
+    "telegram": "Press \u201cReply to the school\u201d below.",
+    "slack": "Send: /checkreport {code} followed by what you want to add.",
+    "console": "Send: /status {code}",
+}
+_NOT_CLOSED = "Report {code} is not closed, so there is nothing to re-open."
 # A closed report takes no more replies: what to do if there is more to tell.
 AFTER_CLOSING = "If something new happens, or you think of more, please make a new report."
 _SENDER_TEXT = {

@@ -1,4 +1,5 @@
-"""`policybot reports list|show|ack|note|ask|close|export|evidence --as NAME`: DSLs handling concerns on the server.
+"""`policybot reports list|show|ack|note|ask|close|reopen|export|evidence --as NAME`: DSLs handling concerns on the
+server.
 
 `--as` names the person acting (from the people table); the core checks their role and records what they do,
 exactly as it does for a button pressed in Slack.
@@ -64,6 +65,11 @@ def register(commands: Any) -> None:
     close.add_argument("--outcome", required=True, help="what was decided and why")
     close.add_argument("--share", action="store_true", help="also show the outcome to the sender")
     close.set_defaults(handler=_close)
+
+    reopen = sub.add_parser("reopen", parents=[acting], help="open a closed report again, saying why")
+    reopen.add_argument("code", metavar="REFERENCE", help=REFERENCE_HELP)
+    reopen.add_argument("--reason", required=True, help="why it is being looked at again (for the record)")
+    reopen.set_defaults(handler=_reopen)
 
     export = sub.add_parser("export", parents=[acting], help="write the whole record, with its chain checked")
     export.add_argument("code", metavar="REFERENCE", help=REFERENCE_HELP)
@@ -159,6 +165,12 @@ def _close(args: argparse.Namespace) -> int:
     core, who = _acting(args)
     view = core.reports.close(args.code, who, args.outcome, share_with_sender=args.share)
     _print(view.closed_text())
+    return 0
+
+
+def _reopen(args: argparse.Namespace) -> int:
+    core, who = _acting(args)
+    _print(core.reports.reopen(args.code, who, args.reason).reopened_text())
     return 0
 
 

@@ -1,4 +1,5 @@
-"""The modals of the report flow: raising a concern (staff), and a DSL's note, question to the sender and close.
+"""The modals of the report flow: raising a concern (staff), and a DSL's note, question to the sender, close and
+re-open.
 
 Raising a concern: category, what happened, and "stay anonymous" (ticked by default). An anonymous report
 carries nothing about who sent it; its receipt is shown in the modal itself, which Slack does not keep, rather
@@ -34,6 +35,7 @@ REPORT_CALLBACK = "report.submit"
 NOTE_CALLBACK = "report.note"
 ASK_CALLBACK = "report.ask"
 CLOSE_CALLBACK = "report.close"
+REOPEN_CALLBACK = "report.reopen"
 TEXT_BLOCK = "text"
 CATEGORY_BLOCK = "category"
 DESCRIPTION_BLOCK = "description"
@@ -125,6 +127,7 @@ def case_action_modal(callback_id: str, code: str) -> dict[str, Any]:
         NOTE_CALLBACK: ("Add a note", "Note for the record", "Add note"),
         ASK_CALLBACK: ("Ask the sender", "Your question (the sender sees this, not your name)", "Send"),
         CLOSE_CALLBACK: ("Close the case", "Outcome: what was done and why", "Close case"),
+        REOPEN_CALLBACK: ("Re-open the case", "Why is it being looked at again?", "Re-open"),
     }
     title, label, submit = titles[callback_id]
     blocks: list[Block] = [
@@ -137,6 +140,9 @@ def case_action_modal(callback_id: str, code: str) -> dict[str, Any]:
         blocks.append(checkbox(SHARE_BLOCK, "Share the outcome with the sender",
                                "They can then read it with their receipt code. If not ticked, they are told only "
                                "that the report is closed.", checked=False))
+    elif callback_id == REOPEN_CALLBACK:
+        blocks.append(context("The reason is for the record. If the sender can still be reached, they are told only "
+                              "that their report is being looked at again, not by whom nor why."))
     return modal(title, blocks, callback_id=callback_id, submit=submit, close="Cancel",
                  private_metadata=metadata(code=code))
 

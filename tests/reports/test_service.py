@@ -479,7 +479,8 @@ def test_dsl_journey_and_the_sender_follows_it_anonymously(core: Core, clock: Ma
     updates = [m for m in delivered(recorders) if m.kind == "report_update"]
     assert updates and all(m.ref == receipt.reference and receipt.code not in str(m) for m in updates)
     # A closed case can still be read and noted where the DSL is, and its card says how it ended.
-    assert [b.action for b in updates[-1].buttons] == ["report.view", "report.note"]
+    # ... and re-opened, should something new come to light.
+    assert [b.action for b in updates[-1].buttons] == ["report.view", "report.note", "report.reopen"]
     assert "Outcome (not shared with the sender): Referred to children's social care." in updates[-1].text
 
 
@@ -908,3 +909,100 @@ def test_a_cases_last_activity_is_the_last_step_taken_on_it_not_a_reading_nor_th
     clock.advance(minutes=5)
     core.reports.sender_reply(receipt.code, "It happened again last night.", requester="r")
     assert last() == clock.now()
+
+
+def test_a_closed_case_is_re_opened_with_its_reason_and_a_sender_still_reachable_hears_it(core: Core) -> None:
+    """Something new after closing: the same case again, not a second record. It is in the hands of whoever had it,
+    its earlier outcome only in the chronology; the sender is told it is being looked at again, by nobody named,
+    and may add to it again."""
+    reports, dana = core.reports, actor(core, "Dana Lead")
+    receipt = reports.submit("other", TEXT, channel="telegram", reply_to=ReplyAddress("telegram", "4242"))
+    reports.acknowledge(receipt.reference, dana)
+    reports.close(receipt.reference, dana, "Spoke to the family.", share_with_sender=True)
+    with pytest.raises(ReportError, match="cannot take replies"):
+        reports.sender_reply(receipt.code, "And another thing.", requester="r")
+
+    # Sam, who could have closed it too, re-opens it before the news of the closing has gone: the sender still has
+    # a way to be reached.
+    view = reports.reopen(receipt.reference, actor(core, "Sam Deputy"), "  The uncle was seen at the gate today. ")
+    assert view.reopened_text() == (f"Report {receipt.reference} is open again. The sender has been told it is being "
+                                    "looked at again.")
+    assert (view.status, view.acknowledged_by, view.outcome) == (IN_PROGRESS, "Dana Lead", None)
+    assert [(e.actor, e.action, e.detail) for e in view.events][-1] == (
+        "Sam Deputy", "re-opened", "The uncle was seen at the gate today.")
+    assert [e.action for e in view.events].count("closed") == 1  # the earlier outcome stays on the record
+
+    news = [m for m in alerts(core) if m.kind == "sender_update"][-1]
+    assert news.text == (f"The school is looking into your report {receipt.code} again. If you have more to tell us, "
+                         "you can add it to this report. Press \u201cReply to the school\u201d below.")
+    assert [b.action for b in news.buttons] == ["sender.status", "sender.reply"]
+    seen = reports.sender_status(receipt.code, requester="r")
+    assert (seen.status, seen.closed_outcome, seen.can_reply) == ("being looked at", None, True)
+    assert "make a new report" not in seen.text()
+    reports.sender_reply(receipt.code, "He came again this morning.", requester="r")
+
+    cards = [m for m in alerts(core) if m.kind == "report_update"]
+    reopened = [m for m in cards if m.ping == f"Re-opened by Sam Deputy (report {receipt.reference}). Open the "
+                "report to read it."]
+    assert reopened and all([b.action for b in m.buttons] == ["report.view", "report.note", "report.ask",
+                                                              "report.close"] for m in reopened)
+    assert "Outcome" not in reopened[-1].text
+
+
+def test_a_re_opened_case_whose_sender_was_forgotten_tells_nobody_and_says_so(core: Core, clock: ManualClock) -> None:
+    reports, dana = core.reports, actor(core, "Dana Lead")
+    receipt = reports.submit("other", TEXT, channel="telegram", reply_to=ReplyAddress("telegram", "4242"))
+    reports.close(receipt.reference, dana, "Spoke to the family.")
+    deliver_all(core, notifiers(), clock)
+    reports.forget_closed_reply_channels()  # the news of the closing has gone: their address with it
+    def to_senders() -> int:
+        with core.db.session() as session:
+            return len(session.scalars(select(OutboxRow.id).where(OutboxRow.kind == "sender_update")).all())
+
+    sent = to_senders()
+    view = reports.reopen(receipt.reference, dana, "The family rang again.")
+    assert view.reopened_text() == (
+        f"Report {receipt.reference} is open again. There is no way to reach the sender: they will see it is being "
+        "looked at again if they check their report with its receipt code.")
+    assert sent and to_senders() == sent
+    assert reports.sender_status(receipt.code, requester="r").status == "being looked at"
+
+
+def test_a_case_closed_unacknowledged_and_re_opened_is_in_hand_so_it_does_not_escalate(
+    core: Core, clock: ManualClock
+) -> None:
+    """Escalation chases a case nobody has in hand: whoever re-opens one nobody had acknowledged has it now."""
+    reports = core.reports
+    receipt = reports.submit("child_at_risk", TEXT, channel="console")
+    reports.close(receipt.reference, actor(core, "Dana Lead"), "Already known to social care.")
+    view = reports.reopen(receipt.reference, actor(core, "Sam Deputy"), "A second pupil said the same.")
+    assert (view.status, view.acknowledged_by) == (IN_PROGRESS, "Sam Deputy")
+    assert [(e.actor, e.action) for e in view.events][-2:] == [("Sam Deputy", "re-opened"), ("Sam Deputy",
+                                                                                               "acknowledged")]
+    cards = [m for m in alerts(core) if m.kind == "report_update"]
+    assert cards[-1].ping == f"Re-opened by Sam Deputy (report {receipt.reference}). Open the report to read it."
+    clock.advance(days=3)
+    assert reports.escalate_due() == 0
+    assert [c.escalation_level for c in reports.cases_to_follow(actor(core, "Sam Deputy"))] == [0]
+
+
+def test_re_opening_is_refused_kindly_when_open_without_a_reason_or_to_someone_kept_from_it(core: Core) -> None:
+    from bot.reports import AccessDenied
+
+    reports, dana = core.reports, actor(core, "Dana Lead")
+    receipt = reports.submit("other", TEXT, channel="console")
+    with pytest.raises(ReportError, match=f"Report {receipt.reference} is not closed, so there is nothing to re-open"):
+        reports.reopen(receipt.reference, dana, "Why not.")
+    reports.close(receipt.reference, dana, "Done.")
+    with pytest.raises(ReportError, match="Your reason is empty"):
+        reports.reopen(receipt.reference, dana, "   ")
+    with pytest.raises(AccessDenied):
+        reports.reopen(receipt.reference, actor(core, "Jo Teacher"), "I want to see it.")
+    about_dana = reports.submit("other", "Dana Lead shared a pupil's photo.", channel="console")
+    reports.close(about_dana.reference, actor(core, "Sam Deputy"), "Spoken to.")
+    with pytest.raises(AccessDenied):
+        reports.reopen(about_dana.reference, dana, "Reconsidering.")
+    refused = [e.as_read()[0] for e in reports.case(receipt.reference, actor(core, "Sam Deputy")).events
+               if e.action == "refused"]
+    assert refused == ["tried to re-open the report (not allowed)"]
+    assert reports.case(receipt.reference, dana).status == CLOSED

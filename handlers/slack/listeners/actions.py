@@ -1,10 +1,10 @@
 """Button presses (and the Home tab's section picker), routed by action id to the core.
 
-Report buttons on a DSL alert: Acknowledge, Add note, Ask the sender, Close (the last three open a modal, see
-views.py), and "Read the whole report". The core decides who may act; anyone it refuses gets a private refusal,
-and the refused attempt is recorded in the case's chronology. Schedule buttons (reviews, acknowledgements,
-photos, leavers) go to `core.schedule`; "Reviewed and updated" first opens a modal for the new version and
-notes (views.py records it), while "no changes needed" is recorded in one press.
+Report buttons on a DSL alert: Acknowledge, Add note, Ask the sender, Close, and on a closed case Re-open (the last
+four open a form, see views.py), and "Read the whole report" (Open, on the Home tab). The core decides who may
+act; anyone it refuses gets a private refusal, and the refused attempt is recorded in the case's chronology.
+Schedule buttons (reviews, acknowledgements, photos, leavers) go to `core.schedule`; "Reviewed and updated" first
+opens a modal for the new version and notes (views.py records it), while "no changes needed" is recorded in one press.
 """
 
 from __future__ import annotations
@@ -19,13 +19,20 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.reports.domain import ACKNOWLEDGE, ADD_NOTE, ASK_SENDER, CLOSE_REPORT, OPEN_REPORT
+from bot.reports.domain import ACKNOWLEDGE, ADD_NOTE, ASK_SENDER, CLOSE_REPORT, OPEN_REPORT, REOPEN_REPORT
 from handlers.slack.answers import record_feedback, whole_section
 from handlers.slack.blocks import base_action, review_modal, without_feedback_buttons
 from handlers.slack.common import UNAVAILABLE, kind_error, not_staff, records_say, service, staff_member, tell
 from handlers.slack.home import publish_home
 from handlers.slack.listeners.commands import open_report_modal
-from handlers.slack.report_views import ASK_CALLBACK, CLOSE_CALLBACK, NOTE_CALLBACK, case_action_modal, case_modal
+from handlers.slack.report_views import (
+    ASK_CALLBACK,
+    CLOSE_CALLBACK,
+    NOTE_CALLBACK,
+    REOPEN_CALLBACK,
+    case_action_modal,
+    case_modal,
+)
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -41,8 +48,10 @@ REPORT_ACTIONS = {
     "report.ask": ASK_SENDER,
     "report.close": CLOSE_REPORT,
     "report.view": OPEN_REPORT,
+    "report.reopen": REOPEN_REPORT,
 }
-MODAL_ACTIONS = {"report.note": NOTE_CALLBACK, "report.ask": ASK_CALLBACK, "report.close": CLOSE_CALLBACK}
+MODAL_ACTIONS = {"report.note": NOTE_CALLBACK, "report.ask": ASK_CALLBACK, "report.close": CLOSE_CALLBACK,
+                 "report.reopen": REOPEN_CALLBACK}
 POLICY_GONE = "Sorry, I can't find that policy any more. The App Home shows the policies there are now."
 UNKNOWN_BUTTON = "That button is out of date, so it does nothing now. Please use the newest message, or the App Home."
 NOT_A_DSL = "You cannot do that on this report: only the people it was sent to can. Your attempt has been recorded."

@@ -1,5 +1,5 @@
-"""Modal submissions: a staff member's report; a DSL's note, question to the sender, or closing outcome; and a
-policy owner's review ("Reviewed and updated": the new version, if any, and notes).
+"""Modal submissions: a staff member's report; a DSL's note, question to the sender, closing outcome, or reason to
+re-open a case; and a policy owner's review ("Reviewed and updated": the new version, if any, and notes).
 
 The core call is made before ack() (it is a quick database write) so that a problem it finds, such as an
 empty description or a refused DSL, is shown in the modal itself, next to the field.
@@ -34,6 +34,7 @@ from handlers.slack.report_views import (
     CLOSE_CALLBACK,
     DESCRIPTION_BLOCK,
     NOTE_CALLBACK,
+    REOPEN_CALLBACK,
     REPORT_CALLBACK,
     SHARE_BLOCK,
     SLACK_FOLLOW_UP,
@@ -119,6 +120,8 @@ def register(app: App, core: Core, later: Later) -> None:
                     done = NOTE_ADDED.format(code=code)
                 elif callback_id == ASK_CALLBACK:  # the core says what the sender gets, as on the command line
                     done = reports.ask_sender(code, actor, text).asked_text()
+                elif callback_id == REOPEN_CALLBACK:
+                    done = reports.reopen(code, actor, text).reopened_text()
                 else:
                     share = state_checked(view, SHARE_BLOCK)
                     done = reports.close(code, actor, text, share_with_sender=share).closed_text()
@@ -128,7 +131,7 @@ def register(app: App, core: Core, later: Later) -> None:
             ack()
             later(tell, client, user_id, done)
 
-    for callback_id in (NOTE_CALLBACK, ASK_CALLBACK, CLOSE_CALLBACK):
+    for callback_id in (NOTE_CALLBACK, ASK_CALLBACK, CLOSE_CALLBACK, REOPEN_CALLBACK):
         case_step(callback_id)
 
     @app.view(REVIEW_CALLBACK)

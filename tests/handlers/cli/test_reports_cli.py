@@ -330,3 +330,25 @@ def test_acknowledging_a_report_a_colleague_has_in_hand_says_so(env: Path, capsy
     assert capsys.readouterr().out.splitlines()[-1] == (
         f"Report {code} was already acknowledged by Dana Lead; nothing changed."
     )
+
+
+def test_a_closed_report_is_re_opened_from_the_command_line_with_a_reason(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = submitted().reference
+    assert policybot("reports", "close", code, "--outcome", "Police investigating.", "--as", "Dana Lead") == 0
+    with pytest.raises(SystemExit) as exit_:  # the reason is for the record: argparse asks for it
+        policybot("reports", "reopen", code, "--as", "Dana Lead")
+    assert exit_.value.code == 2 and "--reason" in capsys.readouterr().err
+    assert policybot("reports", "reopen", code.lower(), "--reason", "The adult wrote again.", "--as",
+                     "Sam Deputy") == 0
+    assert capsys.readouterr().out.strip() == (
+        f"Report {code} is open again. There is no way to reach the sender: they will see it is being looked at "
+        "again if they check their report with its receipt code.")
+    assert policybot("reports", "reopen", code, "--reason", "Again.", "--as", "Dana Lead") == 1
+    assert capsys.readouterr().err.strip() == f"policybot: Report {code} is not closed, so there is nothing to re-open."
+    assert policybot("reports", "list", "--as", "Dana Lead") == 0
+    assert f"{code}  URGENT A child at risk  in progress, acknowledged by Sam Deputy" in capsys.readouterr().out
+    assert policybot("reports", "show", code, "--as", "Dana Lead") == 0
+    out = capsys.readouterr().out
+    assert "Sam Deputy re-opened: The adult wrote again." in out and "Outcome" not in out.split("Chronology:")[0]

@@ -574,7 +574,7 @@ def test_a_closed_card_can_still_be_opened_and_noted_and_shows_the_outcome(slack
     slack.core.reports.close(reference_of(slack.core, code), dsl, "Parents informed; the messages have stopped.")
     slack.dispatch()
     card = slack.fake.ok_calls("chat.update")[-1].params
-    assert _buttons(card["blocks"]) == ["report.view", "report.note"]
+    assert _buttons(card["blocks"]) == ["report.view", "report.note", "report.reopen"]
     assert "Outcome (not shared with the sender): Parents informed; the messages have stopped." in json.dumps(
         card["blocks"])
     slack.sender.block_action(DSL, "report.view", ref, channel=DSL_CHANNEL)
@@ -609,3 +609,42 @@ def test_the_note_form_says_notes_are_private(slack: SlackWorld) -> None:
     slack.sender.block_action(DSL, "report.note", ref, channel=DSL_CHANNEL)
     modal = slack.fake.wait_for_call("views.open", count=2)[1].params["view"]
     assert "Notes are private" in json.dumps(modal["blocks"]) and "share" not in json.dumps(modal["blocks"])
+
+
+def test_a_closed_case_is_re_opened_from_its_card_with_a_reason(slack: SlackWorld) -> None:
+    code = _report(slack)
+    ref = reference_of(slack.core, code)
+    slack.dispatch()
+    slack.sender.block_action(DSL, "report.reopen", ref, channel=DSL_CHANNEL)  # still open: refused at the button
+    said = slack.fake.wait_for_call("response_url")[0].params["text"]
+    assert said == f"Report {ref} is not closed, so there is nothing to re-open."
+    dsl = slack.core.reports.actor(name="Dana Lead")
+    assert dsl is not None
+    slack.core.reports.close(ref, dsl, "Parents informed.")
+    slack.dispatch()
+    slack.sender.block_action(STAFF, "report.reopen", ref, channel=DSL_CHANNEL)
+    assert "only the people it was sent to can" in slack.fake.wait_for_call("response_url", count=2)[1].params["text"]
+    refused = [e.as_read()[0] for e in _case(slack, code).events if e.action == "refused"]
+    assert refused == ["tried to re-open the report (not allowed)"]
+
+    slack.sender.block_action(DEPUTY, "report.reopen", ref, channel=DSL_CHANNEL)
+    modal = slack.fake.wait_for_call("views.open", count=2)[1].params["view"]
+    assert modal["callback_id"] == "report.reopen" and modal["title"]["text"] == "Re-open the case"
+    assert "told only that their report is being looked at again, not by whom nor why" in json.dumps(modal["blocks"])
+    empty = {"text": {"value": {"type": "plain_text_input", "value": "  "}}}
+    sent = slack.sender.view_submission(DEPUTY, "report.reopen", empty, private_metadata=modal["private_metadata"])
+    assert sent.json()["errors"]["text"].startswith("Your reason is empty.")
+    reason = {"text": {"value": {"type": "plain_text_input", "value": "The adult has written to the pupil again."}}}
+    sent = slack.sender.view_submission(DEPUTY, "report.reopen", reason, private_metadata=modal["private_metadata"])
+    assert sent.status == 200 and "errors" not in (sent.json() or {})
+    told = slack.fake.wait_for(lambda f: [c.params["text"] for c in f.ok_calls("chat.postMessage")
+                                          if f"Report {ref} is open again." in c.params.get("text", "")])
+    assert "There is no way to reach the sender" in told[-1]  # an anonymous report in Slack keeps no way
+    case = _case(slack, code)
+    assert (case.status, case.outcome) == ("in progress", None)
+    assert [(e.actor, e.detail) for e in case.events if e.action == "re-opened"] == [
+        ("Sam Deputy", "The adult has written to the pupil again.")]
+    slack.dispatch()
+    card = slack.fake.ok_calls("chat.update")[-1].params
+    assert _buttons(card["blocks"]) == ["report.view", "report.note", "report.ask", "report.close"]
+    assert "Re-opened by Sam Deputy." in json.dumps(card["blocks"])
