@@ -986,6 +986,19 @@ def test_a_case_closed_unacknowledged_and_re_opened_is_in_hand_so_it_does_not_es
     assert [c.escalation_level for c in reports.cases_to_follow(actor(core, "Sam Deputy"))] == [0]
 
 
+def test_a_case_re_opened_after_its_acknowledger_left_is_in_the_hands_of_whoever_re_opened_it(
+    core: Core, clock: ManualClock
+) -> None:
+    reports = core.reports
+    receipt = reports.submit("child_at_risk", TEXT, channel="console")
+    reports.acknowledge(receipt.reference, actor(core, "Dana Lead"))
+    reports.close(receipt.reference, actor(core, "Dana Lead"), "Already known to social care.")
+    core.people.set_leave_date("Dana Lead", core.today())
+    clock.advance(days=1)
+    view = reports.reopen(receipt.reference, actor(core, "Sam Deputy"), "A second pupil said the same.")
+    assert view.acknowledged_by == "Sam Deputy"  # not Dana, who is no longer here to follow it
+
+
 def test_re_opening_is_refused_kindly_when_open_without_a_reason_or_to_someone_kept_from_it(core: Core) -> None:
     from bot.reports import AccessDenied
 
