@@ -1,8 +1,10 @@
-"""The clock that drives the bot: APScheduler runs two jobs against the core, nothing more.
+"""The clock that drives the bot: APScheduler runs three jobs against the core, nothing more.
 
 - every minute, `core.schedule.run_due()`: the core decides from the database what is due now (reviews,
   acknowledgement reminders, photos, leavers, report escalations), so a job run twice or late is harmless;
-- every few seconds, `core.outbox.dispatch(...)`: delivers queued messages, retrying with backoff.
+- every few seconds, `core.outbox.dispatch(...)`: delivers queued messages, retrying with backoff;
+- every minute, `core.reload_policies()`: takes up policy files edited since they were loaded (every process does,
+  as every process answers questions: this job is kept in memory, not in the database the processes share).
 
 Jobs live in a SQLAlchemy job store on the project database (Europe/London time), so they survive a restart;
 missed runs are coalesced into one. With PostgreSQL several `policybot run` processes may share the database:
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Connection, Engine, text
@@ -35,6 +38,7 @@ log = logging.getLogger(__name__)
 
 RUN_DUE_EVERY = dt.timedelta(minutes=1)
 DISPATCH_EVERY = dt.timedelta(seconds=5)
+RELOAD_POLICIES_EVERY = dt.timedelta(minutes=1)
 JOBS_TABLE = "scheduler_jobs"
 # Whoever holds this advisory lock leads. Its number is taken from the schema policybot's tables are in, so two
 # installations in different schemas of one database (a trial beside the real one, say) each have their own lead.
@@ -132,8 +136,14 @@ def dispatch(name: str = "main") -> int:
     return result.delivered
 
 
+def reload_policies(name: str = "main") -> bool:
+    """The policy job, in every process (a follower answers questions too): take up changed policy files."""
+    runtime = _runtimes.get(name)
+    return runtime is not None and runtime.core.reload_policies()
+
+
 class PolicyScheduler(BackgroundScheduler):
-    """A BackgroundScheduler that adds its two jobs on start (keeping persisted ones) and frees the lead on stop."""
+    """A BackgroundScheduler that adds its jobs on start (keeping persisted ones) and frees the lead on stop."""
 
     def __init__(self, name: str, runtime: Runtime, **options: Any) -> None:
         super().__init__(**options)
@@ -165,6 +175,17 @@ class PolicyScheduler(BackgroundScheduler):
                     name=job_id,
                     next_run_time=now,
                 )
+        # This process's own, in memory: in the shared job store one process would run it for all of them.
+        self.add_job(
+            reload_policies,
+            "interval",
+            seconds=RELOAD_POLICIES_EVERY.total_seconds(),
+            args=[self.name],
+            id=f"{self.name}.policy.reload",
+            name=f"{self.name}.policy.reload",
+            jobstore="process",
+            replace_existing=True,
+        )
         if not paused:
             self.resume()
 
@@ -191,7 +212,10 @@ def build_scheduler(
     return PolicyScheduler(
         name,
         runtime,
-        jobstores={"default": SQLAlchemyJobStore(engine=core.db.engine, tablename=JOBS_TABLE)},
+        jobstores={
+            "default": SQLAlchemyJobStore(engine=core.db.engine, tablename=JOBS_TABLE),
+            "process": MemoryJobStore(),
+        },
         executors={"default": ThreadPoolExecutor(max_workers=2)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
         timezone=core.school.timezone,

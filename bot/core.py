@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from bot.crypto import Vault
     from bot.outbox import Outbox
     from bot.people import People
+    from bot.policy.current import FilesSeen, PolicyData
     from bot.policy.loader import PolicyLibrary
     from bot.qa import QuestionAnswerer
     from bot.reports.service import ReportService
@@ -41,6 +42,7 @@ class Core:
         if database is not None:
             self.__dict__["db"] = database
         self._run_lock: RunLock | None = None
+        self._unloadable: FilesSeen | None = None  # policy files that failed to load (warned about once)
 
     # --- foundations ---
     @cached_property
@@ -76,16 +78,67 @@ class Core:
 
     # --- policy and questions ---
     @cached_property
+    def policy_data(self) -> PolicyData:
+        """The policies in force and their question answerer, as one object: `reload_policies` replaces it whole."""
+        return self._load_policy_data()
+
+    @property
     def policies(self) -> PolicyLibrary:
+        return self.policy_data.library
+
+    @property
+    def qa(self) -> QuestionAnswerer:
+        return self.policy_data.qa
+
+    def _load_policy_data(self) -> PolicyData:
+        from bot.policy.current import PolicyData, files_seen
         from bot.policy.loader import load_library
 
-        return load_library(self.settings.policy_dir)
+        files = files_seen(self.settings.policy_dir)  # before loading: a file saved meanwhile is loaded again later
+        return PolicyData(load_library(self.settings.policy_dir), files, self._answerer_for)
 
-    @cached_property
-    def qa(self) -> QuestionAnswerer:
+    def _answerer_for(self, library: PolicyLibrary) -> QuestionAnswerer:
         from bot.qa import QuestionAnswerer
 
-        return QuestionAnswerer(self.policies, self.school, self.settings.qa_cache_file)
+        return QuestionAnswerer(library, self.school, self.settings.qa_cache_file)
+
+    def reload_policies(self) -> bool:
+        """A running bot's check, every minute: when the policy files have changed since they were loaded, load them
+        and build their question answerer (and its index, kept in the data folder), then put both in force in one
+        step; questions answered meanwhile use the old ones. Files that do not load leave the last good ones in
+        force, with one warning naming the problems for each change, not one a minute. True when it changed."""
+        from bot.policy.current import files_seen, versions
+        from bot.policy.loader import PolicyDataError
+
+        current = self.policy_data
+        seen = files_seen(self.settings.policy_dir)
+        if seen in (current.files, self._unloadable):
+            return False
+        folder = self.settings.policy_dir
+        kept = versions(current.library)
+        try:
+            fresh = self._load_policy_data()
+            fresh.qa  # noqa: B018 - built here, not inside the next person's question
+        except PolicyDataError as exc:
+            self._unloadable = seen
+            log.warning(
+                "The policy files in %s were changed but cannot be loaded, so the bot goes on answering from the "
+                "files as they were (%s). Correct %s (`policybot policy check` lists %s too); the bot loads the "
+                "files by itself within a minute of their being saved:\n  %s",
+                folder, kept, *(("this problem", "it") if len(exc.problems) == 1 else ("these problems", "them")),
+                "\n  ".join(exc.problems),
+            )
+            return False
+        except Exception:  # a fault building the index: never stop answering from the files already loaded
+            self._unloadable = seen
+            log.exception("The policy files in %s were changed, but the bot could not build its question index from "
+                          "them; it goes on answering from the files as they were (%s)", folder, kept)
+            return False
+        self.__dict__["policy_data"] = fresh
+        self._unloadable = None
+        log.info("The policy files in %s were changed: questions are now answered from %s (before: %s)",
+                 folder, versions(fresh.library), kept)
+        return True
 
     # --- concern reports ---
     @cached_property

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import os
 import uuid
 from collections.abc import Iterator
@@ -39,31 +38,34 @@ def _pg_unreachable_reason() -> str | None:
         return f"PostgreSQL at {PG_URL} is not reachable ({type(exc).__name__}); set CI=true to require it"
 
 
-def _shared_per_policy_data(name: str, key_of: Any) -> Any:
-    """Core's cached property `name`, built once per test session for each key (the policy files' names, sizes and
-    times, plus whatever else it reads) instead of once per Core. Both are immutable once built, and building the
-    answerer's index takes about a second here: the suite would spend minutes rebuilding the same thing."""
-    build = getattr(Core, name).func
-    built: dict[Any, Any] = {}
+def _shared_policy_data() -> Any:
+    """Core's policy data (the library, and the answerer once built) made once per test session for each set of policy
+    files (their names, sizes and times) and school settings instead of once per Core. Both are immutable once built,
+    and building the answerer's index takes about a second here: the suite would spend minutes rebuilding it."""
+    from bot.policy.current import PolicyData, files_seen
+    from bot.policy.loader import load_library
 
-    def shared(core: Core) -> Any:
+    libraries: dict[Any, Any] = {}
+    built: dict[Any, PolicyData] = {}
+
+    def shared(core: Core) -> PolicyData:
         folder = core.settings.policy_dir
-        files = tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(folder.glob("*")))
-        key = (str(folder.resolve()), files, key_of(core))
-        if key not in built:
-            built[key] = build(core)
-        return built[key]
+        files = files_seen(folder)
+        key = (str(folder.resolve()), files)
+        if key not in libraries:
+            libraries[key] = load_library(folder)
+        with_school = (key, core.school.model_dump_json())
+        if with_school not in built:
+            built[with_school] = PolicyData(libraries[key], files, core._answerer_for)
+        return built[with_school]
 
-    prop = functools.cached_property(shared)
-    prop.__set_name__(Core, name)
-    return prop
+    return shared
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _policy_data_built_once() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(Core, "policies", _shared_per_policy_data("policies", lambda core: None))
-        mp.setattr(Core, "qa", _shared_per_policy_data("qa", lambda core: core.school.model_dump_json()))
+        mp.setattr(Core, "_load_policy_data", _shared_policy_data())
         yield
 
 

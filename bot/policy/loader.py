@@ -186,13 +186,18 @@ def _parse_file(path: Path, label: str | None = None) -> tuple[Policy | None, li
     return (None if problems else policy), problems
 
 
-def load_library(policy_dir: Path) -> PolicyLibrary:
-    """Load and validate every `*.yaml` or `*.yml` policy file in `policy_dir`; raise `PolicyDataError` listing all
-    problems."""
-    files = sorted(
+def policy_file_paths(policy_dir: Path) -> list[Path]:
+    """The policy files in `policy_dir`, in the order they are loaded (none when it is not a folder)."""
+    return sorted(
         p for p in (policy_dir.iterdir() if policy_dir.is_dir() else ())
         if p.suffix in (".yaml", ".yml") and not p.name.startswith(".")  # not an editor's hidden copy
     )
+
+
+def load_library(policy_dir: Path) -> PolicyLibrary:
+    """Load and validate every `*.yaml` or `*.yml` policy file in `policy_dir`; raise `PolicyDataError` listing all
+    problems."""
+    files = policy_file_paths(policy_dir)
     if not files:
         there = "there are no policy files (*.yaml) in this folder" if policy_dir.is_dir() else (
             "there is no such folder: check POLICY_DIR")

@@ -224,7 +224,8 @@ class Acks:
             raise ScheduleError(
                 f"{path.name} is for a policy with the id {policy.id!r}, which the bot does not have (it has: "
                 f"{known}). If the id is mistyped, correct it in the file. If this is a new policy, first put the "
-                f"file in {self.core.settings.policy_dir} and restart the bot, then publish it."
+                f"file in {self.core.settings.policy_dir} (a running bot picks it up within a minute or so), then "
+                "publish it."
             )
         texts = clause_texts(policy)
         digest = clause_hash(texts)

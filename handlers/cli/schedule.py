@@ -110,12 +110,11 @@ def _publish(args: argparse.Namespace) -> int:
     answering = core.policies.policy(result.policy_id)  # publish refuses a policy the bot does not have
     if args.file.resolve().parent != core.settings.policy_dir.resolve() and answering.version != result.version:
         print(f"Important: the bot still answers questions from version {answering.version}, in "
-              f"{core.settings.policy_dir}. Copy {args.file} over that policy's file there, then restart the bot, "
-              "so staff are asked to accept the same text the bot quotes.")
-    elif result.recorded:  # the file the bot reads, edited in place: a running bot read it when it started
-        print(f"Important: the bot reads the policy files when it starts. If it is running, restart it now (for "
-              f"example `sudo systemctl restart policybot`), so that it quotes version {result.version}, the text "
-              "staff are asked to accept.")
+              f"{core.settings.policy_dir}. Copy {args.file} over that policy's file there, so staff are asked to "
+              "accept the same text the bot quotes: a running bot picks it up within a minute or so.")
+    elif result.recorded:  # the file the bot reads, edited in place: a running bot checks it every minute
+        print(f"A running bot picks up the edited file by itself within a minute or so (no restart needed), and then "
+              f"quotes version {result.version}, the text staff are asked to accept.")
     return 0
 
 

@@ -127,14 +127,15 @@ def acknowledgement_blocks(core: Core, person: StaffMember) -> list[Block]:
 
 def sections_blocks(core: Core) -> list[Block]:
     options = []
-    for policy, section in core.policies.sections():
-        label = section.title if len(core.policies.policies) == 1 else f"{policy.title}: {section.title}"
+    library = core.policies  # once: a running bot may put edited policy files in force at any moment
+    for policy, section in library.sections():
+        label = section.title if len(library.policies) == 1 else f"{policy.title}: {section.title}"
         options.append({"text": plain(label, 75), "value": section.id})
     if not options:
         return []
     select = {"type": "static_select", "action_id": "policy.section.select",
               "placeholder": plain("Choose a section"), "options": options[:100]}
-    policies = ", ".join(escape(p.title) for p in core.policies.policies.values())
+    policies = ", ".join(escape(p.title) for p in library.policies.values())
     return [header("Read the policy"),
             {**mrkdwn_section(f"Every section of the {policies}, word for word:"), "accessory": select}]
 

@@ -131,9 +131,10 @@ def _short(title: str, limit: int = 40) -> str:
 async def show_section(update: Update, context: Context) -> None:
     query = update.callback_query
     core = core_of(context)
-    section_ids = [section.id for _, section in core.policies.sections()]
+    library = core.policies  # once: a running bot may put edited policy files in force at any moment
+    section_ids = [section.id for _, section in library.sections()]
     section_id = resolve_value(query.data or "", SECTION, section_ids) if query else None
-    found = core.policies.section(section_id) if section_id else None
+    found = library.section(section_id) if section_id else None
     if found is None:
         await answer_callback(update, texts.STALE_BUTTON)
         return

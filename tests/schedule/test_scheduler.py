@@ -64,14 +64,15 @@ def test_jobs_run_at_start_deliver_and_survive_a_restart(sqlite_core: Core) -> N
     try:
         # 5 staff reminders + the overdue review prompt to the headteacher and the chair.
         wait_for(lambda: len(slack.delivered) == 7)
-        assert {job.id for job in first.get_jobs()} == {"first.schedule.run_due", "first.outbox.dispatch"}
+        assert {job.id for job in first.get_jobs("default")} == {"first.schedule.run_due", "first.outbox.dispatch"}
+        assert [job.id for job in first.get_jobs("process")] == ["first.policy.reload"]  # this process's own
     finally:
         first.shutdown(wait=True)
     # A new process: its jobs come back from the database (not re-created) and running them again adds nothing.
     second = scheduler.build_scheduler(core, notifiers, None, name="first")
     second.start(paused=True)
     try:
-        assert {job.id for job in second.get_jobs()} == {"first.schedule.run_due", "first.outbox.dispatch"}
+        assert {job.id for job in second.get_jobs("default")} == {"first.schedule.run_due", "first.outbox.dispatch"}
         assert scheduler.run_due("first") == {"reviews": 0, "acks": 0, "photos": 0, "leavers": 0, "escalations": 0}
     finally:
         second.shutdown(wait=True)

@@ -205,6 +205,7 @@ def test_a_fault_in_answering_is_an_apology_and_keeps_the_question_out_of_the_lo
     core: Core, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A question can be a disclosure: the log names the kind of fault and where, never what it quoted."""
+    from bot.policy.current import PolicyData
     from handlers.slack.answers import answer_for
 
     question = "Jayden's dad hit him at pick-up, what do I do?"
@@ -213,7 +214,7 @@ def test_a_fault_in_answering_is_an_apology_and_keeps_the_question_out_of_the_lo
         def answer(self, text: str, audience: str) -> None:
             raise ValueError(f"could not read {text!r}")
 
-    monkeypatch.setattr(core, "qa", Broken())
+    monkeypatch.setattr(core, "policy_data", PolicyData(core.policies, (), lambda _: Broken()))
     text, blocks, answer = answer_for(core, question)
     assert answer is None and text.startswith("Sorry, something went wrong on our side.")
     assert "ValueError" in caplog.text and "Jayden" not in caplog.text
