@@ -41,6 +41,7 @@ from bot.schedule.common import (
     ScheduleError,
     StaffMember,
     cancel_pending,
+    is_older,
     last_sent,
     last_sent_by_prefix,
     mark_sent,
@@ -111,15 +112,6 @@ def spreadsheet_text(cell: str) -> str:
     return f"'{cell}" if cell.startswith(("=", "+", "-", "@", "\t", "\r")) else cell
 
 
-def is_older(version: str, than: str) -> bool:
-    """Whether `version` comes before `than` as dotted numbers ("2021.1" < "2026.1", "2026.2" < "2026.10"). Versions
-    that are not dotted numbers ("Spring 2026") cannot be ordered: never older by this test."""
-    try:
-        return tuple(int(part) for part in version.split(".")) < tuple(int(part) for part in than.split("."))
-    except ValueError:
-        return False
-
-
 def clause_texts(policy: Policy) -> dict[str, str]:
     return {clause.id: " ".join(clause.text.split()) for _, clause in policy.clauses()}
 
@@ -175,6 +167,7 @@ class PublishResult:
     message: str
     not_asked: list[str] = field(default_factory=list)  # staff with no Slack id: accepted on paper instead
     recorded: bool = True  # False: this version was already published, nothing was recorded
+    warnings: list[str] = field(default_factory=list)  # published all the same, but someone should look
 
 
 @dataclass(frozen=True)
@@ -257,6 +250,7 @@ class Acks:
                     f"which was published on {self._day(previous)}. Nothing was published. Check you have the "
                     "newest policy file."
                 )
+            warnings = self._behind_review(session, policy)
             if same is not None:
                 if same.clause_hash != digest:
                     raise ScheduleError(
@@ -266,7 +260,7 @@ class Acks:
                 return PublishResult(
                     policy.id, policy.title, policy.version, False, [], 0,
                     f"Version {policy.version} of the {policy.title} was already published; nothing to do.",
-                    recorded=False,
+                    recorded=False, warnings=warnings,
                 )  # fmt: skip
             session.add(
                 PolicyVersion(
@@ -283,6 +277,7 @@ class Acks:
                     policy.id, policy.title, policy.version, False, [], 0,
                     f"Published version {policy.version} of the {policy.title}. Its clauses are word for word "
                     f"those of version {previous.version}, so staff need not acknowledge it again.",
+                    warnings=warnings,
                 )  # fmt: skip
             changes = describe_changes(policy, json.loads(previous.clauses), texts) if previous else []
             for campaign in self._open_campaigns(session, policy.id):
@@ -316,8 +311,27 @@ class Acks:
         if not_asked:
             message += " " + " ".join(no_slack_lines(not_asked, "it", on_slack=False))
         return PublishResult(
-            policy.id, policy.title, policy.version, True, changes, asked, message, not_asked
+            policy.id, policy.title, policy.version, True, changes, asked, message, not_asked, warnings=warnings
         )  # fmt: skip
+
+    @staticmethod
+    def _behind_review(session: Session, policy: Policy) -> list[str]:
+        """A warning when the version being published is older than the one the last review named: an old file, or a
+        review given the wrong --version. Not a refusal, since the review may be what is wrong."""
+        from bot.schedule.reviews import Reviews
+
+        review = Reviews.last_named(session, policy.id)
+        named = review.new_version if review is not None else None
+        if review is None or named is None or not is_older(policy.version, named):
+            return []
+        names = and_list([name.strip() for name in review.reviewer.split(";")])
+        return [
+            f"Warning: the review recorded by {names} on {long_date(review.reviewed_on)} named version {named}, and "
+            f"this file is the older version {policy.version}, so `policybot policy status` still says version "
+            f"{named} is not published. If this file is out of date, put version {named}'s text in it (with "
+            f'version: "{named}") and publish it. If the review named the wrong version, record the review again '
+            f"with the right one: `policybot policy reviewed {policy.id} --by NAME --version {policy.version}`."
+        ]
 
     def first_reminder_day(self, published_at: dt.datetime) -> dt.date:
         """The day the first reminders of a campaign published at `published_at` go out: that day when it is a school

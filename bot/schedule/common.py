@@ -129,6 +129,15 @@ def mark_sent_many(session: Session, series_seqs: Iterable[tuple[str, int]], now
         session.execute(insert(SentReminder), rows)
 
 
+def is_older(version: str, than: str) -> bool:
+    """Whether `version` comes before `than` as dotted numbers ("2021.1" < "2026.1", "2026.2" < "2026.10"). Versions
+    that are not dotted numbers ("Spring 2026") cannot be ordered: never older by this test."""
+    try:
+        return tuple(int(part) for part in version.split(".")) < tuple(int(part) for part in than.split("."))
+    except ValueError:
+        return False
+
+
 def policy_words(policies: PolicyLibrary, clause_id: str, fallback: str) -> str:
     """A reminder quotes the policy's own words (never a paraphrase): the clause's text when the library has it,
     else the same words kept beside the reminder, so a renamed clause never stops a reminder going out."""

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from bot.people import People, Person
 from bot.policy.models import MAX_VERSION_CHARS
 from bot.ports import Button, OutboundMessage
-from bot.schedule.common import ScheduleError, cancel_pending, last_sent, mark_sent, recipient_for
+from bot.schedule.common import ScheduleError, cancel_pending, is_older, last_sent, mark_sent, recipient_for
 from bot.schedule.models import PolicyReview, PolicyVersion
 from bot.schedule.quiet import QuietHours
 from bot.wording import and_list, counted, long_date, upper_first
@@ -130,8 +130,20 @@ class Reviews:
         )
 
     @staticmethod
-    def current_version(session: Session, policy: Policy) -> str:
-        """The newest of: the version in the policy file, the last one published, the last one a review named."""
+    def last_named(session: Session, policy_id: str) -> PolicyReview | None:
+        """The last review that named a new version."""
+        return session.scalar(
+            select(PolicyReview)
+            .where(PolicyReview.policy_id == policy_id, PolicyReview.new_version.is_not(None))
+            .order_by(PolicyReview.recorded_at.desc(), PolicyReview.id.desc())
+            .limit(1)
+        )
+
+    @classmethod
+    def current_version(cls, session: Session, policy: Policy) -> str:
+        """The newest of: the version in the policy file, the last one published, the last one a review named. An
+        older version published after the review (an old file, published with a warning) does not undo the review's:
+        that version is still to be published."""
         candidates: list[tuple[dt.datetime, str]] = []
         published = session.scalar(
             select(PolicyVersion)
@@ -141,13 +153,10 @@ class Reviews:
         )
         if published is not None:
             candidates.append((published.published_at, published.version))
-        reviewed = session.scalar(
-            select(PolicyReview)
-            .where(PolicyReview.policy_id == policy.id, PolicyReview.new_version.is_not(None))
-            .order_by(PolicyReview.recorded_at.desc(), PolicyReview.id.desc())
-            .limit(1)
-        )
+        reviewed = cls.last_named(session, policy.id)
         if reviewed is not None and reviewed.new_version:
+            if published is not None and is_older(published.version, reviewed.new_version):
+                return reviewed.new_version
             candidates.append((reviewed.recorded_at, reviewed.new_version))
         return max(candidates)[1] if candidates else policy.version
 

@@ -107,6 +107,8 @@ def _publish(args: argparse.Namespace) -> int:
     print(result.message)
     for line in result.changes:
         print(f"  - {line}")
+    for warning in result.warnings:
+        print(warning)
     answering = core.policies.policy(result.policy_id)  # publish refuses a policy the bot does not have
     if args.file.resolve().parent != core.settings.policy_dir.resolve() and answering.version != result.version:
         print(f"Important: the bot still answers questions from version {answering.version}, in "

@@ -66,6 +66,42 @@ def test_a_new_version_named_at_review_is_not_up_to_date_until_published(
     assert out.count("in the policy file") == 1  # said once, then the command
 
 
+def test_publishing_a_version_older_than_the_review_named_warns_and_status_still_says_it(
+    cli: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The review named 2026.1 while the file still said 2022.1: publishing it was accepted without a word, and status
+    then showed 2022.1 with no sign that 2026.1 was never published. It is still published (the review's --version may
+    be the mistake), with a warning saying both ways out."""
+    assert main(["policy", "reviewed", "social-media", "--by", "Alex Head", "--version", "2026.1"]) == 0
+    capsys.readouterr()
+    assert main(["policy", "publish", str(POLICY)]) == 0
+    out = capsys.readouterr().out
+    assert "Published version 2022.1" in out
+    assert "Warning: the review recorded by Alex Head on " in out and "named version 2026.1" in out
+    assert "older version 2022.1" in out and "--version 2022.1`" in out
+    assert main(["policy", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "version 2026.1" in out and "Version 2026.1 is not published yet" in out
+    # The review's version was the mistake: recorded again, status agrees with what was published.
+    assert main(["policy", "reviewed", "social-media", "--by", "Alex Head", "--version", "2022.1"]) == 0
+    capsys.readouterr()
+    assert main(["policy", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "version 2022.1" in out and "not published" not in out
+
+
+def test_publishing_the_version_a_review_named_or_a_newer_one_gives_no_warning(
+    cli: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["policy", "reviewed", "social-media", "--by", "Alex Head", "--version", "2021.3"]) == 0
+    capsys.readouterr()
+    assert main(["policy", "publish", str(POLICY)]) == 0
+    assert "Warning" not in capsys.readouterr().out
+    assert main(["policy", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "version 2022.1" in out and "not published" not in out
+
+
 def test_a_review_to_the_current_version_needs_no_change(cli: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["policy", "reviewed", "social-media", "--by", "Alex Head", "--version", "2022.1"]) == 0
     out = capsys.readouterr().out
