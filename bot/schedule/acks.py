@@ -194,6 +194,20 @@ class ComplianceRow:
     on_slack: bool = True  # False: no Slack id, so never reminded; their acceptance is recorded on paper
 
 
+@dataclass(frozen=True)
+class HistoryRow:
+    """One acceptance of one version, as recorded: by whom, when, and who recorded it for them."""
+
+    policy_id: str
+    title: str
+    version: str
+    published_at: dt.datetime | None  # None: accepted before it was published (from the policy file)
+    name: str
+    acknowledged_at: dt.datetime
+    recorded_by: str | None  # None: they accepted it themselves
+    left_on: dt.date | None  # the day they left, if they have
+
+
 class Acks:
     def __init__(self, core: Core) -> None:
         self.core = core
@@ -578,27 +592,79 @@ class Acks:
         """The compliance table as CSV: dates ISO, times ISO in the school's time zone (as the table shows them),
         and names kept from being read as spreadsheet formulas."""
         rows = self.compliance(policy_id)
-        tz = self.core.school.tz
+        header = ["policy", "version", "name", "joined", "acknowledged_at", "reminders_sent", "recorded_by"]
+        cells: list[list[str | int]] = [
+            [row.policy_id, row.version, row.name, row.joined_on.isoformat(), self._iso(row.acknowledged_at),
+             row.reminders_sent, row.recorded_by or ""]
+            for row in rows
+        ]  # fmt: skip
+        self._write(path, header, cells)
+        return len(rows)
+
+    def _iso(self, moment: dt.datetime | None) -> str:
+        return moment.astimezone(self.core.school.tz).isoformat(timespec="seconds") if moment else ""
+
+    @staticmethod
+    def _write(path: Path, header: list[str], rows: list[list[str | int]]) -> None:
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
-            writer.writerow(
-                ["policy", "version", "name", "joined", "acknowledged_at", "reminders_sent", "recorded_by"]
-            )
-            for row in rows:
-                when = row.acknowledged_at
-                accepted = when.astimezone(tz).isoformat(timespec="seconds") if when else ""
-                writer.writerow(
-                    [
-                        spreadsheet_text(row.policy_id),
-                        spreadsheet_text(row.version),
-                        spreadsheet_text(row.name),
-                        row.joined_on.isoformat(),
-                        accepted,
-                        row.reminders_sent,
-                        spreadsheet_text(row.recorded_by or ""),
-                    ]
+            writer.writerow(header)
+            writer.writerows([spreadsheet_text(c) if isinstance(c, str) else c for c in row] for row in rows)
+
+    # --- history ---
+    def history(self, name: str | None = None, policy_id: str | None = None) -> list[HistoryRow]:
+        """Every acceptance recorded, of every version (leavers' too), or one person's: by policy, then version in the
+        order they were published, then when."""
+        with self.core.db.session() as session:
+            known = self._policy_ids(session)
+            if policy_id is not None and policy_id not in known:
+                raise ScheduleError(f"there is no policy {policy_id!r}; the policies are: {', '.join(known)}")
+            query = (
+                select(Acknowledgement, Person, PolicyVersion)
+                .join(Person, Person.id == Acknowledgement.person_id)
+                .outerjoin(
+                    PolicyVersion,
+                    (PolicyVersion.policy_id == Acknowledgement.policy_id)
+                    & (PolicyVersion.version == Acknowledgement.version),
                 )
-        return len(rows)
+            )
+            if name is not None:
+                person = People.by_name(session, name)
+                if person is None:
+                    raise ScheduleError(People.not_found(session, name))
+                query = query.where(Acknowledgement.person_id == person.id)
+            if policy_id is not None:
+                query = query.where(Acknowledgement.policy_id == policy_id)
+            today = self.quiet.today(self.core.clock.now())
+            rows = [
+                HistoryRow(
+                    policy_id=ack.policy_id,
+                    title=published.title if published is not None else self._policy_title(ack.policy_id),
+                    version=ack.version,
+                    published_at=published.published_at if published is not None else None,
+                    name=person.name,
+                    acknowledged_at=ack.acknowledged_at,
+                    recorded_by=ack.recorded_by,
+                    left_on=person.leave_date if person.leave_date and person.leave_date <= today else None,
+                )
+                for ack, person, published in session.execute(query).all()
+            ]
+        # A version accepted before it was published (on paper, from the file) comes where it was first accepted.
+        first: dict[tuple[str, str], dt.datetime] = {}
+        for row in rows:
+            key = (row.policy_id, row.version)
+            first[key] = min(first.get(key, row.acknowledged_at), row.published_at or row.acknowledged_at)
+        return sorted(rows, key=lambda r: (r.title, r.policy_id, first[(r.policy_id, r.version)], r.version,
+                                           r.acknowledged_at, r.name))
+
+    def write_history_csv(self, path: Path, rows: list[HistoryRow]) -> None:
+        """The history as CSV, in the shape of the compliance table's."""
+        header = ["policy", "version", "published", "name", "acknowledged_at", "recorded_by", "left"]
+        self._write(path, header, [
+            [row.policy_id, row.version, self._iso(row.published_at), row.name, self._iso(row.acknowledged_at),
+             row.recorded_by or "", row.left_on.isoformat() if row.left_on else ""]
+            for row in rows
+        ])  # fmt: skip
 
     # --- reminders ---
     def run_due(self, session: Session, now: dt.datetime) -> int:

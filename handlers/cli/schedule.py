@@ -1,4 +1,4 @@
-"""`policybot policy status|reviewed|publish`, `policybot acks report` and `policybot schedule run-due`.
+"""`policybot policy status|reviewed|publish`, `policybot acks report|history|record` and `policybot schedule run-due`.
 
 Thin wrappers over `core.schedule`; the rules (due dates, campaigns, reminders) live in bot/schedule.
 (`policybot people leave NAME --on DATE` is in handlers/cli/people.py; the leaver prompt follows from it.)
@@ -38,6 +38,13 @@ def register(commands: Any) -> None:
     report.add_argument("--policy", help="only this policy id")
     report.add_argument("--csv", type=Path, metavar="FILE", help="also write the table to this CSV file")
     report.set_defaults(handler=_acks_report)
+    history = sub.add_parser(
+        "history", help="every version each person has accepted, and when (or one person's, with their name)"
+    )
+    history.add_argument("name", nargs="?", help="only this person, e.g. 'Jo Teacher'")
+    history.add_argument("--policy", help="only this policy id")
+    history.add_argument("--csv", type=Path, metavar="FILE", help="also write the list to this CSV file")
+    history.set_defaults(handler=_acks_history)
     record = sub.add_parser(
         "record", help="record that someone without Slack has read and accepted the current version (e.g. on paper)"
     )
@@ -150,6 +157,35 @@ def _acks_report(args: argparse.Namespace) -> int:
     if args.csv:
         count = acks.write_csv(args.csv, args.policy)
         print(f"Wrote {count} rows to {args.csv}.")
+    return 0
+
+
+def _acks_history(args: argparse.Namespace) -> int:
+    from bot.wording import counted, long_date, long_date_time
+    from handlers.cli.common import make_core
+
+    core = make_core()
+    acks, tz = core.schedule.acks, core.school.tz
+    rows = acks.history(args.name, args.policy)
+    if not rows:
+        whom = args.name.strip() if args.name else "anyone"  # a name not found is an error before this
+        print(f"No acceptances recorded for {whom} yet: `policybot acks report` shows who is asked to accept now.")
+    current = None
+    for row in rows:
+        if (row.policy_id, row.version) != current:
+            current = (row.policy_id, row.version)
+            count = sum(1 for r in rows if (r.policy_id, r.version) == current)
+            published = (f"published {long_date(row.published_at.astimezone(tz).date())}" if row.published_at
+                         else "accepted before it was published")
+            print(f"{row.title} version {row.version} ({published}): {counted(count, 'acceptance')}")
+        when = f"accepted {long_date_time(row.acknowledged_at.astimezone(tz))}"  # the school's own time
+        notes = [f"recorded by {row.recorded_by}"] if row.recorded_by else []
+        if row.left_on:
+            notes.append(f"left {long_date(row.left_on)}")
+        print(f"  {row.name:<30} {when:<45} {'; '.join(notes)}".rstrip())
+    if args.csv:
+        acks.write_history_csv(args.csv, rows)
+        print(f"Wrote {len(rows)} rows to {args.csv}.")
     return 0
 
 

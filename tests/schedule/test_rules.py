@@ -628,6 +628,65 @@ def test_compliance_csv_is_in_school_time_and_names_are_never_formulas(core: Cor
     assert "'=HYPERLINK(\"http://x.example\",\"Kim\")" in rows
 
 
+def test_acceptance_history_across_versions_in_school_time(core: Core, clock: ManualClock, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """`acks report` shows only the version in force: who accepted the earlier ones, and when, was in the database
+    with no way to see it. `acks history [NAME]` lists every acceptance (a leaver's too), by version."""
+    from handlers.cli import main
+
+    monkeypatch.setattr("handlers.cli.common.make_core", lambda prepare=True: core)
+    acks = core.schedule.acks
+    add_staff(core, "=Kim", None)
+    clock.set(dt.datetime(2027, 6, 10, 16, 48, tzinfo=dt.UTC))  # 17:48 in London (BST)
+    acks.publish(POLICY)
+    acks.acknowledge(pid(core, "Dana Lead"), "social-media", "2022.1")
+    acks.record_for("=Kim", by="Pat Office")
+    clock.advance(dt.timedelta(days=1))
+    newer = tmp_path / "social-media.yaml"
+    newer.write_text(POLICY.read_text(encoding="utf-8").replace('version: "2022.1"', 'version: "2027.1"', 1).replace(
+        "prevention, protection and support.", "prevention, protection and support, online too.", 1))
+    acks.publish(newer)
+    clock.advance(dt.timedelta(hours=1))
+    acks.acknowledge(pid(core, "Dana Lead"), "social-media", "2027.1")
+    acks.acknowledge(pid(core, "Jo Teacher"), "social-media", "2027.1")
+    assert main(["people", "leave", "Jo Teacher", "--on", "2027-06-11"]) == 0
+    capsys.readouterr()
+
+    assert main(["acks", "history"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "Social Media Policy version 2022.1 (published Thursday 10 June 2027): 2 acceptances",
+        "  =Kim                           accepted Thursday 10 June 2027 at 17:48       recorded by Pat Office",
+        "  Dana Lead                      accepted Thursday 10 June 2027 at 17:48",
+        "Social Media Policy version 2027.1 (published Friday 11 June 2027): 2 acceptances",
+        "  Dana Lead                      accepted Friday 11 June 2027 at 18:48",
+        "  Jo Teacher                     accepted Friday 11 June 2027 at 18:48         left Friday 11 June 2027",
+    ]
+    out = tmp_path / "history.csv"
+    assert main(["acks", "history", "dana lead", "--csv", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "version 2022.1" in said and "version 2027.1" in said and "Kim" not in said and "Wrote 2 rows" in said
+    assert out.read_text(encoding="utf-8").splitlines() == [
+        "policy,version,published,name,acknowledged_at,recorded_by,left",
+        "social-media,2022.1,2027-06-10T17:48:00+01:00,Dana Lead,2027-06-10T17:48:00+01:00,,",
+        "social-media,2027.1,2027-06-11T17:48:00+01:00,Dana Lead,2027-06-11T18:48:00+01:00,,",
+    ]
+    assert main(["acks", "history", "Sam Deputy"]) == 0
+    assert capsys.readouterr().out.startswith("No acceptances recorded for Sam Deputy yet")
+    assert main(["acks", "history", "Dana Led"]) == 1
+    assert "did you mean Dana Lead?" in capsys.readouterr().err
+
+
+def test_history_of_a_version_accepted_before_it_was_published(core: Core) -> None:
+    """Staff can accept the file's version from the App Home before it is published: it is in the history too."""
+    assert core.schedule.acks.acknowledge(pid(core, "Jo Teacher"), "social-media", "2022.1")
+    [row] = core.schedule.acks.history("Jo Teacher")
+    assert (row.version, row.published_at, row.title) == ("2022.1", None, "Social Media Policy")
+    assert core.schedule.acks.history("Dana Lead") == []
+    with pytest.raises(ScheduleError, match="there is no policy 'nope'"):
+        core.schedule.acks.history(policy_id="nope")
+
+
 def test_compliance_without_a_campaign_shows_the_version_staff_are_asked_to_accept(core: Core) -> None:
     """Staff can accept the current version from Slack's App Home before any campaign: the headteacher sees it."""
     assert core.schedule.acks.acknowledge(pid(core, "Jo Teacher"), "social-media", "2022.1")
