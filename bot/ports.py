@@ -42,6 +42,12 @@ class Recipient:
         a message there names the server command that does the same."""
         return self.platform != "console"
 
+    @property
+    def edits_in_place(self) -> bool:
+        """Whether a card already sent here is edited to show a case's new state (Slack). Elsewhere each update is a
+        new message, so news that only keeps a card current is not worth one."""
+        return self.platform == "slack"
+
 
 @dataclass(frozen=True)
 class Button:

@@ -1113,6 +1113,21 @@ class ReportService:
                 status_line=f"Still not acknowledged after {waited}.",
                 ping=f"Report {report.code} is still not acknowledged after {waited}: please acknowledge it.",
             )
+            # The cards others have already (the DSL channel's, the first DSLs'), where they are kept up to date in
+            # place, say it has gone on and to whom: silently, as it is no news to act on. Elsewhere (Telegram)
+            # each update is a new message, which this is not worth.
+            if people:
+                stepped = {address for p in reached for address in _own_addresses(p)}
+                kept = self._kept_addresses(report, category, conflicts, everyone)
+                self._queue_card(
+                    session,
+                    report,
+                    category,
+                    [target for target in self._carded(session, report)
+                     if target.edits_in_place and target not in stepped and target not in kept],
+                    kind="report_update",
+                    key_part=f"escalated:{event.seq}",
+                )
             done += 1
         if done:
             log.info("report %s escalated to level %d", redact(report.code), report.escalation_level)
@@ -1336,11 +1351,14 @@ class ReportService:
         if report.acknowledged_by:
             fields["Acknowledged by"] = report.acknowledged_by
         lines = [status_line] if status_line else []
+        # A card kept up to date while nobody has acknowledged the case says who else it has gone to since.
+        escalated = self._escalated_to(session, report) if kind == "report_update" and report.status == NEW else []
         full = self.school.alert_contents == "full"
         if report.status == CLOSED and report.outcome:
             lines.append(self._outcome_line(report) if full
                          else f"The outcome ({outcome_sharing(report.outcome_shared)}) is in the report.")
         lines.append(f"Report {report.code}. {category.label} ({urgency}), received {fields['Received']}.")
+        first_lines = len(lines) - 1  # the lines before the report's own, where the escalation line goes
         if full:
             preview = body if len(body) <= ALERT_PREVIEW else body[:ALERT_PREVIEW].rstrip() + " [...]"
             lines += ["", preview]
@@ -1364,13 +1382,15 @@ class ReportService:
         for target in targets:
             how = self._how_to_act(session, report, target) if target.platform == "telegram" else (
                 None if full else _how_to_open(report.code, target))
+            sent_on = _sent_on(escalated, target, report.created_at, self.school)
+            said = [*lines[:first_lines], *sent_on, *lines[first_lines:]]
             self.outbox.enqueue(
                 session,
                 OutboundMessage(
                     key=_card_key(report.code, key_part, target),
                     recipient=target,
                     kind=kind,
-                    text="\n".join([*lines, "", how] if how else lines),
+                    text="\n".join([*said, "", how] if how else said),
                     title=title,
                     fields=fields,
                     buttons=buttons,
@@ -1387,6 +1407,22 @@ class ReportService:
         person = People.by_telegram_chat(session, int(target.address)) if target.address.lstrip("-").isdigit() else None
         where = where_to_act(self.settings, person, report.code)
         return f"Acknowledge it with the button below. {where}" if report.status == NEW else where
+
+    def _escalated_to(self, session: Session, report: ReportRow) -> list[tuple[dt.datetime, Person]]:
+        """Who escalation sent the case on to, and when, oldest first (each person once, at the first time): from
+        the escalation cards queued, as the chronology's names are only in its text. Not anyone now kept from it."""
+        conflicts = self._conflicts(report)
+        owner = {address: p for p in self._everyone(session) if p.id not in conflicts for address in _own_addresses(p)}
+        rows = session.scalars(
+            select(OutboxRow).where(OutboxRow.ref == report.code, OutboxRow.kind == "report_escalation")
+            .order_by(OutboxRow.id)
+        )
+        sent: dict[int, tuple[dt.datetime, Person]] = {}
+        for row in rows:
+            person = owner.get(self.outbox.message(row).recipient)
+            if person is not None and person.id not in sent:
+                sent[person.id] = (row.created_at, person)
+        return list(sent.values())
 
     def _outcome_line(self, report: ReportRow) -> str:
         """A closed case's outcome on its card, before the report's text (which a long report's card cuts short)."""
@@ -1862,6 +1898,24 @@ def _alerted_on_escalation(
         one = len(reminded) == 1
         said += f" ({_names(reminded)} already {'has' if one else 'have'} it, and {'was' if one else 'were'} reminded)"
     return said
+
+
+def _sent_on(
+    escalated: Sequence[tuple[dt.datetime, Person]], target: Recipient, received: dt.datetime, school: School
+) -> list[str]:
+    """The line of an unacknowledged case's card saying who escalation sent it on to, and when ("Not yet
+    acknowledged: also sent to Sam Deputy at 10:15, then to Alex Head at 11:00."); none if nobody. The card's reader
+    is not named to themselves. A day other than the day it was received is said too."""
+    day = received.astimezone(school.tz).date()
+    steps: dict[str, list[str]] = {}  # by the minute: the people of one step, or of steps a late run took together
+    for at, person in escalated:
+        if target in _own_addresses(person):
+            continue
+        local = at.astimezone(school.tz)
+        when = f"at {local:%H:%M}" if local.date() == day else f"on {local:%a} {local.day} {local:%b} at {local:%H:%M}"
+        steps.setdefault(when, []).append(person.name)
+    parts = [f"{and_list(names)} {when}" for when, names in steps.items()]
+    return [f"Not yet acknowledged: also sent to {', then to '.join(parts)}."] if parts else []
 
 
 def _sender_keys(report: ReportRow) -> str:

@@ -10,7 +10,8 @@ import pytest
 
 from bot.core import Core
 from bot.outbox import OutboxRow
-from bot.ports import ManualClock, OutboundMessage
+from bot.people import PersonEntry
+from bot.ports import ManualClock, OutboundMessage, Recipient
 from bot.reports.domain import duration
 from tests.reports.conftest import actor
 
@@ -298,3 +299,30 @@ def test_a_report_that_cannot_be_escalated_holds_up_none_after_it(
     monkeypatch.undo()  # fixed: the next run escalates the first one too
     assert core.schedule.run_due()["escalations"] == 1 and core.schedule.failed == []
     assert escalations(core) == [("Sam Deputy", "1"), ("Sam Deputy", "1")]
+
+
+def test_the_cards_already_sent_say_who_an_unacknowledged_case_went_on_to(slack_core: Core, clock: ManualClock) -> None:
+    """The DSL channel's card and Dana's own (Slack) are edited in place to say it went to the deputy, then to the
+    headteacher, and when; silently. Her Telegram card is not: there each update would be a new message."""
+    with slack_core.db.session() as session:
+        slack_core.people.upsert(session, PersonEntry(name="Dana Lead", roles=["dsl", "staff"],
+                                                      slack_user_id="U0DSL00001", telegram_chat_id=900001))
+    receipt = slack_core.reports.submit("child_at_risk", "A pupil is afraid to go home.", channel="slack")
+    clock.advance(minutes=15)
+    slack_core.reports.escalate_due()
+    sent_on = "Not yet acknowledged: also sent to Sam Deputy at 10:15."  # 10:15 in London, the school's time
+    edited = [m for m in updates(slack_core) if sent_on in m.text]
+    assert {m.recipient for m in edited} == {Recipient("slack", "C0DSLCHAN"), Recipient("slack", "U0DSL00001")}
+    assert all(m.ping is None and m.text.startswith(sent_on) for m in edited)
+    clock.advance(minutes=45)
+    slack_core.reports.escalate_due()
+    both = "Not yet acknowledged: also sent to Sam Deputy at 10:15, then to Alex Head at 11:00."
+    assert {m.recipient for m in updates(slack_core) if both in m.text} == {
+        Recipient("slack", "C0DSLCHAN"), Recipient("slack", "U0DSL00001")}
+    # Sam's own card is kept up to date too, without naming him to himself.
+    assert [m.text.splitlines()[0] for m in updates(slack_core) if m.recipient == Recipient("slack", "U0DSL00002")] \
+        == ["Not yet acknowledged: also sent to Alex Head at 11:00."]
+    assert not [m for m in updates(slack_core) if m.recipient.platform == "telegram"]
+    # Once acknowledged, the cards say so instead.
+    slack_core.reports.acknowledge(receipt.reference, actor(slack_core, "Sam Deputy"))
+    assert "also sent to" not in updates(slack_core)[-1].text

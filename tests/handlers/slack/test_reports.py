@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.outbox import OutboxRow
+from bot.ports import ManualClock
 from bot.reports.domain import AccessDenied
 from bot.storage import Base
 from tests.conftest import reference_of
@@ -409,6 +410,24 @@ def test_urgent_report_also_goes_by_dm_to_the_dsls_and_every_copy_is_updated(sla
     updated = sorted(c.params["channel"] for c in slack.fake.ok_calls("chat.update"))
     assert updated == channels
     assert len(slack.fake.ok_calls("chat.postMessage")) == len(channels)  # edited in place, nothing new
+
+
+def test_an_urgent_case_gone_on_to_the_deputy_says_so_on_the_cards_already_posted(
+    slack: SlackWorld, clock: ManualClock
+) -> None:
+    _report(slack, category="child_at_risk", text="A child told me they are afraid to go home tonight.")
+    slack.dispatch()
+    posted = list(slack.fake.messages)  # (channel, ts) of the channel's card and Dana's
+    clock.advance(minutes=15)
+    slack.core.reports.escalate_due()
+    slack.dispatch()
+    # The deputy's own card is new; the channel's and Dana's are the same messages, edited, saying so.
+    assert sorted(c.params["channel"] for c in slack.fake.ok_calls("chat.postMessage")) == [
+        DSL_CHANNEL, "D0DSL00001", "D0DSL00002"]
+    assert len(posted) == 2
+    for where in posted:
+        card = json.dumps(slack.fake.messages[where]["blocks"])
+        assert "Not yet acknowledged: also sent to Sam Deputy at 10:15." in card
 
 
 def test_dsl_reads_the_whole_report(slack: SlackWorld) -> None:
