@@ -235,14 +235,12 @@ class CaseView:
         return f"Report {self.code} is closed. {told}"
 
     def asked_text(self) -> str:
-        """What the person who asked the sender a question is told, in Slack and on the command line alike: whether it
-        reached the sender (only if they kept a way to be reached), and where the answer will be."""
+        """What the person who asked the sender a question is told: whether it went to them or waits for them."""
         if self.can_contact_sender:
-            told = "It has been sent to the sender."
-        else:
-            told = ("There is no way to reach the sender: they will see it only when they check their report with its "
-                    "receipt code.")
-        return f"Your question is saved with report {self.code}. {told} Their answer will appear in the report."
+            return (f"Your question has been sent to the sender of report {self.code}. Their answer will appear in "
+                    "the case.")
+        return (f"Your question is saved with report {self.code}. {UNREACHABLE}, so they will see it only when they "
+                "check their report with its receipt code. Their answer will appear in the case.")
 
     def reopened_text(self) -> str:
         """What the person who re-opened the case is told: that it is open again, and what its sender gets."""
@@ -256,6 +254,18 @@ class CaseView:
         if self.acknowledged_by in (None, actor.name):
             return f"You have acknowledged report {self.code}."
         return f"{self.acknowledged_by} had already acknowledged report {self.code}, so nothing more is needed."
+
+
+UNREACHABLE = "There is no way to reach this sender"  # they kept no reply channel (or later asked to keep none)
+
+
+def question_reach(can_contact_sender: bool) -> str:
+    """Where a question to the sender goes, said before it is written (on the asking form, and with the case): the
+    sender of a report who kept no way to be reached sees it only if they check the report."""
+    if can_contact_sender:
+        return "A question reaches the sender where they made the report, without your name."
+    return (f"{UNREACHABLE}: they will see a question only if they check their report with its receipt code, and "
+            "may never do so.")
 
 
 def outcome_sharing(shared: bool) -> str:

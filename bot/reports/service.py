@@ -820,14 +820,25 @@ class ReportService:
         """Raise AccessDenied (the attempt recorded in the chronology) or ReceiptNotFound unless `actor` may `action`
         the report: for adapters to refuse at the button, before someone fills in a form they may not send."""
 
-        def check(session: Session) -> None:
-            report, _, _ = self._for_handler(session, code, actor, action)
-            if report.status == CLOSED and action in _CLOSED_REFUSALS:
-                raise ReportError(_CLOSED_REFUSALS[action].format(code=report.code))
-            if report.status != CLOSED and action == REOPEN_REPORT:
-                raise ReportError(_NOT_CLOSED.format(code=report.code))
+        self._acting(partial(self._checked, code=code, actor=actor, action=action))
 
-        self._acting(check)
+    def sender_reachable(self, code: str, actor: Actor) -> bool:
+        """Whether a question to the report's sender reaches them (they kept a way to be reached), checked as
+        check_access(ASK_SENDER) is: for the asking form to say so before the question is written."""
+
+        def check(session: Session) -> bool:
+            report = self._checked(session, code=code, actor=actor, action=ASK_SENDER)
+            return self._reply_channel(session, report.code) is not None
+
+        return self._acting(check)
+
+    def _checked(self, session: Session, *, code: str, actor: Actor, action: str) -> ReportRow:
+        report, _, _ = self._for_handler(session, code, actor, action)
+        if report.status == CLOSED and action in _CLOSED_REFUSALS:
+            raise ReportError(_CLOSED_REFUSALS[action].format(code=report.code))
+        if report.status != CLOSED and action == REOPEN_REPORT:
+            raise ReportError(_NOT_CLOSED.format(code=report.code))
+        return report
 
     def acknowledge(self, code: str, actor: Actor) -> CaseView:
         def ack(session: Session) -> CaseView:

@@ -119,9 +119,9 @@ def _print_case(core: Core, view: CaseView) -> None:
     if view.outcome:
         _print(f"{view.outcome_label()}: {view.outcome}")
     if view.status != "closed":  # a closed report takes no questions
-        _print("A question to the sender also reaches them where they reported." if view.can_contact_sender else
-               "The sender kept no way to be reached: they see a question when they check the report with their "
-               "receipt code.")
+        from bot.reports.domain import question_reach
+
+        _print(question_reach(view.can_contact_sender))
     _print("\n" + view.text + "\n")
     for number, info in enumerate(view.attachments, start=1):
         _print(f"Picture {number}: {info.filename} ({info.size} bytes, sha256 {info.sha256})")
@@ -156,8 +156,7 @@ def _note(args: argparse.Namespace) -> int:
 
 def _ask(args: argparse.Namespace) -> int:
     core, who = _acting(args)
-    view = core.reports.ask_sender(args.code, who, " ".join(args.question))
-    _print(view.asked_text())
+    _print(core.reports.ask_sender(args.code, who, " ".join(args.question)).asked_text())
     return 0
 
 

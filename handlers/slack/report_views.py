@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.reports.domain import REFUSED, outcome_sharing
+from bot.reports.domain import REFUSED, outcome_sharing, question_reach
 from bot.wording import counted
 from handlers.slack.blocks import (
     SECTION_LIMIT,
@@ -120,20 +120,23 @@ def message_modal(title: str, text: str) -> dict[str, Any]:
 SHARE_BLOCK = "share"
 
 
-def case_action_modal(callback_id: str, code: str) -> dict[str, Any]:
+def case_action_modal(callback_id: str, code: str, *, sender_reachable: bool = True) -> dict[str, Any]:
     """A DSL's note, question to the sender, or closing outcome. Who will read it is said on each form: a note is
-    never the sender's; an outcome is theirs only if the DSL ticks the box (as `policybot reports close --share`)."""
+    never the sender's; an outcome is theirs only if the DSL ticks the box (as `policybot reports close --share`); a
+    question reaches the sender only if they kept a way to be reached (`sender_reachable`), said before it is
+    written, and then it is saved, not sent."""
     titles = {
         NOTE_CALLBACK: ("Add a note", "Note for the record", "Add note"),
-        ASK_CALLBACK: ("Ask the sender", "Your question (the sender sees this, not your name)", "Send"),
+        ASK_CALLBACK: ("Ask the sender", "Your question (the sender sees this, not your name)",
+                       "Send" if sender_reachable else "Save question"),
         CLOSE_CALLBACK: ("Close the case", "Outcome: what was done and why", "Close case"),
         REOPEN_CALLBACK: ("Re-open the case", "Why is it being looked at again?", "Re-open"),
     }
     title, label, submit = titles[callback_id]
-    blocks: list[Block] = [
-        context(f"Report *{escape(code)}*"),
-        text_input(TEXT_BLOCK, label, max_length=DESCRIPTION_LIMIT),
-    ]
+    blocks: list[Block] = [context(f"Report *{escape(code)}*")]
+    if callback_id == ASK_CALLBACK:
+        blocks.append(mrkdwn_section(escape(question_reach(sender_reachable))))
+    blocks.append(text_input(TEXT_BLOCK, label, max_length=DESCRIPTION_LIMIT))
     if callback_id == NOTE_CALLBACK:
         blocks.append(context("Notes are private: only the people handling this report see them, never the sender."))
     elif callback_id == CLOSE_CALLBACK:

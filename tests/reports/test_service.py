@@ -536,9 +536,9 @@ def test_whoever_closes_a_case_is_told_exactly_what_its_sender_gets(
 @pytest.mark.parametrize(
     ("reachable", "said"),
     [
-        (True, "It has been sent to the sender."),
-        (False, "There is no way to reach the sender: they will see it only when they check their report with its "
-                "receipt code."),
+        (True, "Your question has been sent to the sender of report {ref}. Their answer will appear in the case."),
+        (False, "Your question is saved with report {ref}. There is no way to reach this sender, so they will see it "
+                "only when they check their report with its receipt code. Their answer will appear in the case."),
     ],
 )
 def test_whoever_asks_the_sender_a_question_is_told_whether_it_reached_them(
@@ -549,8 +549,7 @@ def test_whoever_asks_the_sender_a_question_is_told_whether_it_reached_them(
     reply_to = ReplyAddress("telegram", "4242") if reachable else None
     receipt = core.reports.submit("other", TEXT, channel="telegram", reply_to=reply_to)
     view = core.reports.ask_sender(receipt.reference, actor(core, "Dana Lead"), "Which class?")
-    assert view.asked_text() == (
-        f"Your question is saved with report {receipt.reference}. {said} Their answer will appear in the report.")
+    assert view.asked_text() == said.format(ref=receipt.reference)
     assert len([m for m in alerts(core) if m.kind == "sender_update"]) == reachable
 
 

@@ -172,7 +172,12 @@ def register(app: App, core: Core, later: Later) -> None:
         from bot.reports.domain import AccessDenied, ReportError
 
         try:
-            if name in MODAL_ACTIONS:
+            if name == "report.ask":
+                # Whether the question can reach the sender is said on the form, before it is written.
+                reachable = reports.sender_reachable(code, actor)
+                client.views_open(trigger_id=body["trigger_id"],
+                                  view=case_action_modal(ASK_CALLBACK, code, sender_reachable=reachable))
+            elif name in MODAL_ACTIONS:
                 # Refused now, not after the form is filled in; the core checks again when it is sent.
                 reports.check_access(code, actor, REPORT_ACTIONS[name])
                 client.views_open(trigger_id=body["trigger_id"], view=case_action_modal(MODAL_ACTIONS[name], code))

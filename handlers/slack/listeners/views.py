@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NOTE_ADDED = "Your note has been added to report {code}."
+NOTED = "Your note has been added to report {code}."
 
 
 
@@ -117,7 +117,7 @@ def register(app: App, core: Core, later: Later) -> None:
                     return
                 if callback_id == NOTE_CALLBACK:
                     reports.add_note(code, actor, text)
-                    done = NOTE_ADDED.format(code=code)
+                    done = NOTED.format(code=code)
                 elif callback_id == ASK_CALLBACK:  # the core says what the sender gets, as on the command line
                     done = reports.ask_sender(code, actor, text).asked_text()
                 elif callback_id == REOPEN_CALLBACK:

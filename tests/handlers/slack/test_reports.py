@@ -128,11 +128,15 @@ def test_asking_a_sender_who_kept_no_way_to_be_reached_says_so(slack: SlackWorld
     ref = reference_of(slack.core, code)
     slack.sender.block_action(DSL, "report.ask", ref, channel=DSL_CHANNEL)
     modal = slack.fake.wait_for_call("views.open", count=2)[1].params["view"]
+    # Said on the form, before the question is written; and it is saved, not sent.
+    assert "There is no way to reach this sender: they will see a question only if they check" in \
+        json.dumps(modal["blocks"])
+    assert modal["submit"]["text"] == "Save question"
     values = {"text": {"value": {"type": "plain_text_input", "value": "Which day?"}}}
     slack.sender.view_submission(DSL, "report.ask", values, private_metadata=modal["private_metadata"])
     told = slack.fake.wait_for_call("chat.postMessage")[0].params["text"]
-    assert told == (f"Your question is saved with report {ref}. There is no way to reach the sender: they will see it "
-                    "only when they check their report with its receipt code. Their answer will appear in the report.")
+    assert told == (f"Your question is saved with report {ref}. There is no way to reach this sender, so they will see "
+                    "it only when they check their report with its receipt code. Their answer will appear in the case.")
 
 
 def test_empty_report_is_refused_in_the_form(slack: SlackWorld) -> None:
@@ -444,6 +448,8 @@ def test_question_reaches_a_named_reporter_by_dm(slack: SlackWorld) -> None:
     slack.dispatch()
     slack.sender.block_action(DSL, "report.ask", ref, channel=DSL_CHANNEL)
     modal = slack.fake.wait_for_call("views.open", count=2)[1].params["view"]
+    assert "A question reaches the sender where they made the report" in json.dumps(modal["blocks"])
+    assert modal["submit"]["text"] == "Send"
     values = {"text": {"value": {"type": "plain_text_input", "value": "Which lesson was it?"}}}
     slack.sender.view_submission(DSL, "report.ask", values, private_metadata=modal["private_metadata"])
     slack.dispatch()
