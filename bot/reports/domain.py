@@ -17,6 +17,8 @@ SENDER = "Sender"  # the actor name of the anonymous sender in a chronology
 MAX_TEXT = 20_000  # characters in a report, reply, note, question or outcome
 REPLIED = "replied"  # the sender's reply, as a chronology reads it: "Sender replied"
 SYSTEM = "System"
+# The last line of a long report's card in Slack, cut short: its buttons open the rest.
+CUT_SHORT = "(The report continues: open it to read all of it.)"
 REFUSED = "refused"  # the action of an attempt someone's role did not allow; its detail: "Not allowed to ..."
 
 

@@ -40,6 +40,7 @@ from bot.reports.domain import (
     ASK_SENDER,
     CLOSE_REPORT,
     CLOSED,
+    CUT_SHORT,
     IN_PROGRESS,
     MAX_TEXT,
     NEW,
@@ -1370,11 +1371,9 @@ class ReportService:
                          else f"The outcome ({outcome_sharing(report.outcome_shared)}) is in the report.")
         lines.append(f"Report {report.code}. {category.label} ({urgency}), received {fields['Received']}.")
         first_lines = len(lines) - 1  # the lines before the report's own, where the escalation line goes
+        cut_short = full and len(body) > ALERT_PREVIEW
         if full:
-            preview = body if len(body) <= ALERT_PREVIEW else body[:ALERT_PREVIEW].rstrip() + " [...]"
-            lines += ["", preview]
-            if len(body) > ALERT_PREVIEW:
-                lines += ["", "(The report continues: open it to read all of it.)"]
+            lines += ["", body[:ALERT_PREVIEW].rstrip() + " [...]" if cut_short else body]
         ack = (Button("report.ack", "Acknowledge", report.code, "primary"),) if report.status == NEW else ()
         # A closed case is still read where the DSL is, and still takes notes (a late call from a parent, say).
         buttons: tuple[Button, ...] = (
@@ -1395,6 +1394,8 @@ class ReportService:
                 None if full else _how_to_open(report.code, target))
             sent_on = _sent_on(escalated, target, report.created_at, self.school)
             said = [*lines[:first_lines], *sent_on, *lines[first_lines:]]
+            if cut_short:  # where the rest is read: the card's button in Slack; elsewhere, Slack or the server
+                said += ["", CUT_SHORT if target.platform == "slack" else f"(The report continues.) {how(target)}"]
             self.outbox.enqueue(
                 session,
                 OutboundMessage(

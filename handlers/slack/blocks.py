@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot.policy.models import readable
 from bot.ports import Button, OutboundMessage
+from bot.reports.domain import CUT_SHORT
 
 Block = dict[str, Any]
 
@@ -30,7 +31,6 @@ BUTTON_VALUE = 2000
 HEADER_TEXT = 150
 MODAL_TITLE = 24
 ALERT_PREVIEW = 2800  # report text shown inside an alert; the rest is one press away
-CUT_SHORT = "(The report continues: open it to read all of it.)"
 NOTIFICATION_TEXT = 300  # the `text` of a message, used in phone notifications
 
 # Words Slack may turn into a broadcast even without angle brackets.

@@ -144,6 +144,24 @@ def test_a_contentless_alert_on_telegram_says_where_to_read_it_not_to_press_a_bu
     assert alert.endswith(where) and update.endswith(where)
 
 
+@pytest.mark.parametrize("on_slack", [True, False])
+def test_a_long_report_on_telegram_says_where_to_read_the_rest(slack_core: Core, on_slack: bool) -> None:
+    """A card quoting a long report is cut short: on Telegram, which has nothing to open, it says where to read the
+    rest (Slack, else the server command), not to open it."""
+    name = "Dana Lead" if on_slack else "Kit Lead"  # Kit has no Slack id
+    with slack_core.db.session() as session:
+        slack_core.people.upsert(session, PersonEntry(name=name, roles=["dsl", "staff"], telegram_chat_id=900001))
+    receipt = slack_core.reports.submit("child_at_risk", TEXT + " And more." * 400, channel="slack")
+    cards = {m.recipient.platform: m for m in alerts(slack_core) if m.kind == "report_alert"}
+    said = cards["telegram"].text.splitlines()[-1]
+    if on_slack:
+        assert said == "(The report continues.) Open it in Slack to read and act on it."
+    else:
+        assert said == ("(The report continues.) To read all of it and act on it, run on the bot's server: "
+                        f'policybot reports show {receipt.reference} --as "{name}"')
+    assert cards["slack"].text.endswith("(The report continues: open it to read all of it.)")  # its button opens it
+
+
 def test_a_closed_contentless_card_keeps_its_button_and_keeps_the_outcome_in_the_report(slack_core: Core) -> None:
     slack_core.school.alert_contents = "contentless"
     receipt = slack_core.reports.submit("online_abuse", TEXT, channel="slack")
