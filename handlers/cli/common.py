@@ -20,13 +20,13 @@ if TYPE_CHECKING:
 QUIET_LIBRARIES = ("httpx", "httpcore", "telegram", "slack_bolt", "slack_sdk", "apscheduler", "alembic", "PIL")
 
 
-def setup_logging(level: str = "INFO", file: Path | None = None) -> None:
+def setup_logging(level: str = "INFO", file: Path | None = None, terminal: int = logging.WARNING) -> None:
     """Log to stderr; or, with `file` (the console chat, whose terminal is the conversation), log there and show
-    only warnings in the terminal."""
+    only `terminal` (warnings) and above in the terminal."""
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if file is not None:
-        handlers[0].setLevel(logging.WARNING)
+        handlers[0].setLevel(terminal)
         file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # the data folder: the database and key go in it
         handlers.append(logging.FileHandler(file, encoding="utf-8"))
     for handler in handlers:
@@ -34,6 +34,18 @@ def setup_logging(level: str = "INFO", file: Path | None = None) -> None:
     logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), handlers=handlers)
     for noisy in QUIET_LIBRARIES:
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def log_to_file_only(level: str, file: Path) -> None:
+    """For a command whose every word is written for the person at the keyboard (`policybot reports`): the log goes
+    to `file`, and only errors to the terminal. A line meant for the server's log (that someone was refused, say)
+    is not printed before the command's own message. Nothing changes where logging is set up already."""
+    if logging.getLogger().handlers:
+        return
+    try:
+        setup_logging(level, file, terminal=logging.ERROR)
+    except OSError:  # the data folder cannot take the log (another user's): then nothing goes to a file
+        logging.basicConfig(level=logging.ERROR, handlers=[logging.StreamHandler(sys.stderr)])
 
 
 def iso_date(text: str) -> dt.date:

@@ -85,11 +85,12 @@ def register(commands: Any) -> None:
 
 def _acting(args: argparse.Namespace) -> tuple[Core, Actor]:
     from bot.reports import AccessDenied
-    from handlers.cli.common import make_core
+    from handlers.cli.common import log_to_file_only, make_core
 
     if not getattr(args, "as_name", None):
         raise AccessDenied("please say who you are with --as and your full name, e.g. --as 'Dana Lead'")
     core = make_core()
+    log_to_file_only(core.settings.log_level, core.settings.data_dir / "policybot.log")
     who = core.reports.actor_named(args.as_name)
     return core, who
 

@@ -188,6 +188,29 @@ def test_known_errors_are_one_plain_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_someone_refused_a_report_sees_only_the_message_and_the_log_file_keeps_the_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a real process, where no test harness has set logging up: the refusal is logged for the server, not
+    printed to the person before their own message."""
+    from bot.config import Settings
+    from bot.core import Core
+
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "TELEGRAM_", "DATABASE_URL", "POLICYBOT_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SCHOOL_FILE", str(REPO / "school.example.yaml"))
+    core = Core(Settings())
+    core.prepare()
+    code = core.reports.submit("child_at_risk", "A pupil is afraid to go home.", channel="console").reference
+    core.db.dispose()
+    result = policybot(tmp_path, "reports", "show", code, "--as", "Chris Chair")
+    assert result.returncode == 1
+    assert result.stderr == "policybot: You do not have access to this report. The attempt has been recorded.\n"
+    assert "Chris Chair was refused when trying to open the report" in (tmp_path / "data" / "policybot.log").read_text()
+
+
 def test_bad_school_file_stops_start_up_with_file_and_problem(tmp_path: Path) -> None:
     bad = tmp_path / "school.yaml"
     bad.write_text("name: [oops")
