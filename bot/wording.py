@@ -38,3 +38,9 @@ def long_date(day: dt.date) -> str:
 def long_date_time(moment: dt.datetime) -> str:
     """'Friday 27 November 2026 at 16:48': `moment` as given (convert it to the school's time zone first)."""
     return f"{long_date(moment.date())} at {moment:%H:%M}"
+
+
+def short_date_time(moment: dt.datetime) -> str:
+    """'Fri 27 Nov 2026 16:48': for lists and records, `moment` as given (convert it to the school's time zone first).
+    The year is always said: a list of every report reaches back across New Year."""
+    return f"{moment:%a} {moment.day} {moment:%b %Y %H:%M}"

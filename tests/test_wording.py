@@ -22,3 +22,12 @@ def test_a_date_and_time_in_the_long_form() -> None:
 
     assert long_date_time(dt.datetime(2026, 11, 27, 16, 48)) == "Friday 27 November 2026 at 16:48"
     assert long_date_time(dt.datetime(2027, 1, 4, 9, 5)) == "Monday 4 January 2027 at 09:05"
+
+
+def test_a_date_and_time_in_the_short_form_says_its_year() -> None:
+    import datetime as dt
+
+    from bot.wording import short_date_time
+
+    assert short_date_time(dt.datetime(2026, 11, 27, 19, 20)) == "Fri 27 Nov 2026 19:20"
+    assert short_date_time(dt.datetime(2027, 1, 4, 9, 5)) == "Mon 4 Jan 2027 09:05"

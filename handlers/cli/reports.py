@@ -12,6 +12,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.wording import short_date_time
+
 if TYPE_CHECKING:
     from bot.core import Core
     from bot.reports import Actor
@@ -107,7 +109,7 @@ def _list(args: argparse.Namespace) -> int:
         escalated = f", escalated {case.escalation_level}x" if case.escalation_level else ""
         _print(
             f"{case.code}  {urgent}{case.category.label}  {case.status}{handled}{escalated}  "
-            f"received {case.created_at.astimezone(tz):%a %d %b %H:%M}"
+            f"received {short_date_time(case.created_at.astimezone(tz))}"
         )
     return 0
 
@@ -116,7 +118,7 @@ def _print_case(core: Core, view: CaseView) -> None:
     tz = core.school.tz
     _print(f"Report {view.code}: {view.category.label} ({'urgent' if view.category.urgent else 'routine'})")
     _print(f"Status: {view.status}" + (f", acknowledged by {view.acknowledged_by}" if view.acknowledged_by else ""))
-    _print(f"Received: {view.created_at.astimezone(tz):%a %d %b %Y %H:%M} through {view.channel}")
+    _print(f"Received: {short_date_time(view.created_at.astimezone(tz))} through {view.channel}")
     if view.outcome:
         _print(f"{view.outcome_label()}: {view.outcome}")
     if view.status != "closed":  # a closed report takes no questions
@@ -129,7 +131,7 @@ def _print_case(core: Core, view: CaseView) -> None:
     _print("Chronology:" if view.chain_ok else f"Chronology (WARNING: {view.extra.get('chain_problem')}):")
     for event in view.events:
         action, detail = event.as_read()
-        _print(f"  {event.at.astimezone(tz):%d %b %H:%M}  {event.actor} {action}{f': {detail}' if detail else ''}")
+        _print(f"  {short_date_time(event.at.astimezone(tz))}  {event.actor} {action}{f': {detail}' if detail else ''}")
 
 
 def _show(args: argparse.Namespace) -> int:

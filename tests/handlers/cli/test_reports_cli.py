@@ -8,8 +8,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 import stat
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -33,10 +35,14 @@ def test_a_dsl_handles_a_report_from_the_command_line(env: Path, capsys: pytest.
     assert policybot("reports", "list", "--as", "Dana Lead") == 0
     out = capsys.readouterr().out
     assert code in out and "URGENT A child at risk  new" in out and receipt.code not in out
+    # With its year: a list of every report reaches back across New Year.
+    year = receipt.created_at.astimezone(ZoneInfo("Europe/London")).year
+    assert re.search(rf"received [A-Z][a-z]{{2}} \d{{1,2}} [A-Z][a-z]{{2}} {year} \d\d:\d\d$", out.strip())
 
     assert policybot("reports", "show", code.lower(), "--as", "Dana Lead") == 0
     out = capsys.readouterr().out
     assert "A pupil said an adult online asked to meet them." in out and "Sender reported" in out
+    assert re.search(rf"^  [A-Z][a-z]{{2}} \d{{1,2}} [A-Z][a-z]{{2}} {year} \d\d:\d\d  Sender reported", out, re.M)
     assert "There is no way to reach this sender: they will see a question only if they check their report" in out
     assert "/status" not in out
     assert receipt.code not in out
