@@ -89,6 +89,8 @@ class ReplyAddress:
     address: str
 
 
+CHANNEL_NAMES = {"slack": "Slack", "telegram": "Telegram", "console": "the console chat"}  # where reports come from
+
 FOLLOW_UP = "To see news about your report, or to answer a question from the school, send: /status {code}"
 
 
@@ -223,6 +225,11 @@ class CaseView:
 
     def outcome_label(self) -> str:
         return outcome_label(self.outcome_shared)
+
+    @property
+    def received_through(self) -> str:
+        """Where the sender made the report, as people name it: "Slack", "Telegram", "the console chat"."""
+        return CHANNEL_NAMES.get(self.channel, self.channel)
 
     def closed_text(self) -> str:
         """What the person who closed the case is told: that it is closed, and exactly what its sender gets (the news

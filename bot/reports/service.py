@@ -107,7 +107,7 @@ from bot.reports.routing import (
     with_role,
 )
 from bot.storage import Database
-from bot.wording import and_list, long_date, upper_first
+from bot.wording import and_list, counted, long_date, upper_first
 
 log = logging.getLogger(__name__)
 
@@ -1784,7 +1784,7 @@ class ReportService:
             f"{self.school.name}. Exported {_local(now, tz)} by {person.name}.",
             "",
             f"Category:      {category.label} ({'urgent' if category.urgent else 'routine'})",
-            f"Received:      {_local(report.created_at, tz)} through {report.channel}",
+            f"Received:      {_local(report.created_at, tz)} through {view.received_through}",
             f"Status:        {report.status}",
         ]
         if report.acknowledged_at:
@@ -1795,15 +1795,16 @@ class ReportService:
             lines.append(f"Outcome:       {view.outcome}")
             lines.append(f"Outcome shared with the sender: {'yes' if report.outcome_shared else 'no'}")
         lines += ["", "Report, as the sender wrote it:", *("    " + line for line in view.text.splitlines()), ""]
-        lines.append(f"Evidence ({len(view.attachments)} file(s), metadata removed on arrival):")
+        if view.attachments:
+            lines.append(f"Evidence: {counted(len(view.attachments), 'picture')}, their metadata removed on arrival:")
+        else:
+            lines.append("No pictures or files came with it.")
         for number, row in enumerate(self._attachment_rows(session, report), start=1):
             actual = hashlib.sha256(self.vault.decrypt_bytes(row.data)).hexdigest()
             state = "matches" if actual == row.sha256 else "DOES NOT MATCH the stored file"
             lines.append(
                 f"  {number}. {row.filename} {row.content_type} {row.size} bytes sha256 {row.sha256} ({state})"
             )
-        if not view.attachments:
-            lines.append("  none")
         verdict = "intact" if view.chain_ok else f"BROKEN: {view.extra.get('chain_problem')}"
         lines += ["", f"Chronology ({len(view.events)} events; the hash chain is {verdict}):"]
         for event in view.events:

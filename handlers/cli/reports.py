@@ -118,7 +118,7 @@ def _print_case(core: Core, view: CaseView) -> None:
     tz = core.school.tz
     _print(f"Report {view.code}: {view.category.label} ({'urgent' if view.category.urgent else 'routine'})")
     _print(f"Status: {view.status}" + (f", acknowledged by {view.acknowledged_by}" if view.acknowledged_by else ""))
-    _print(f"Received: {short_date_time(view.created_at.astimezone(tz))} through {view.channel}")
+    _print(f"Received: {short_date_time(view.created_at.astimezone(tz))} through {view.received_through}")
     if view.outcome:
         _print(f"{view.outcome_label()}: {view.outcome}")
     if view.status != "closed":  # a closed report takes no questions

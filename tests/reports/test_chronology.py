@@ -37,6 +37,15 @@ def test_an_intact_chain_verifies(core: Core) -> None:
     ]
 
 
+def test_the_export_says_where_the_report_came_from_and_that_nothing_came_with_it_in_plain_english(
+    core: Core
+) -> None:
+    receipt = core.reports.submit("other", "The after-school club leaves children unsupervised.", channel="slack")
+    export = core.reports.export(receipt.reference, actor(core, "Dana Lead"))
+    assert "GMT through Slack\n" in export
+    assert "\nNo pictures or files came with it.\n" in export and "file(s)" not in export
+
+
 def test_the_export_says_who_tried_to_act_without_access_as_the_case_view_does(core: Core) -> None:
     """Stored as "refused: Not allowed to ...", it read in the export as if Jo Teacher had refused something."""
     code = made_case(core)

@@ -97,7 +97,7 @@ def test_evidence_is_stored_encrypted_with_its_hash_and_opened_by_a_dsl(core: Co
     assert [a.filename for a in view.attachments] == ["evidence-1.jpg", "evidence-2.png"]
     assert any(e.action == "evidence added" and rows[0].sha256 in (e.detail or "") for e in view.events)
     export = core.reports.export(receipt.reference, dana)
-    assert export.count("(matches)") == 2
+    assert export.count("(matches)") == 2 and "Evidence: 2 pictures, their metadata removed on arrival:" in export
     # A later picture from the sender is numbered on.
     core.reports.sender_reply(
         receipt.code, "", requester="r", attachments=[Attachment("c.jpg", "image/jpeg", phone_photo())]

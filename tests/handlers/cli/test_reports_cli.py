@@ -42,6 +42,7 @@ def test_a_dsl_handles_a_report_from_the_command_line(env: Path, capsys: pytest.
     assert policybot("reports", "show", code.lower(), "--as", "Dana Lead") == 0
     out = capsys.readouterr().out
     assert "A pupil said an adult online asked to meet them." in out and "Sender reported" in out
+    assert "through the console chat\n" in out
     assert re.search(rf"^  [A-Z][a-z]{{2}} \d{{1,2}} [A-Z][a-z]{{2}} {year} \d\d:\d\d  Sender reported", out, re.M)
     assert "There is no way to reach this sender: they will see a question only if they check their report" in out
     assert "/status" not in out
