@@ -153,12 +153,14 @@ def test_a_long_report_on_telegram_says_where_to_read_the_rest(slack_core: Core,
         slack_core.people.upsert(session, PersonEntry(name=name, roles=["dsl", "staff"], telegram_chat_id=900001))
     receipt = slack_core.reports.submit("child_at_risk", TEXT + " And more." * 400, channel="slack")
     cards = {m.recipient.platform: m for m in alerts(slack_core) if m.kind == "report_alert"}
-    said = cards["telegram"].text.splitlines()[-1]
-    if on_slack:
-        assert said == "(The report continues.) Open it in Slack to read and act on it."
-    else:
-        assert said == ("(The report continues.) To read all of it and act on it, run on the bot's server: "
-                        f'policybot reports show {receipt.reference} --as "{name}"')
+    said = cards["telegram"].text.split("\n\n")[-2:]
+    where = (
+        "open the report's alert in Slack."
+        if on_slack
+        else f'type on the bot\'s server: policybot reports show {receipt.reference} --as "{name}" (then reports '
+        "note, ask or close, in the same way)."
+    )
+    assert said[0] == "(The report continues.)" and said[1].endswith(where)
     assert cards["slack"].text.endswith("(The report continues: open it to read all of it.)")  # its button opens it
 
 
