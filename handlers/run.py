@@ -1,4 +1,5 @@
-"""The main job: one process running every configured adapter, the scheduler and the alert dispatcher.
+"""The main job: one process running every configured adapter, the scheduler and the alert dispatcher (the scheduler
+and dispatcher not with SCHEDULER_ENABLED=false, for a second process on PostgreSQL that only answers people).
 
 With no tokens it is the console chat (alerts for DSLs print in the same terminal, so the whole journey can be
 seen; the log goes to data/policybot.log, keeping the conversation readable); with SLACK_* and/or
@@ -33,7 +34,14 @@ class Terminated(BaseException):
     """SIGTERM during the console chat (a BaseException: nothing on the way may take it for a failure to handle)."""
 
 
+SCHEDULER_OFF = (
+    "the scheduler is off (SCHEDULER_ENABLED=false): this process answers people but sends no alerts or reminders; "
+    "another `policybot run` on this database, with the scheduler on, must send them"
+)
+
+
 def run(core: Core) -> int:
+    _check_scheduler_setting(core)
     core.claim_run()  # before anything else, the schema upgrade included
     why = "an unexpected error"
     try:
@@ -87,10 +95,14 @@ def _run(core: Core) -> str:
         if problem := slack_notifier.dsl_channel_problem():
             log.warning(problem)
 
-    from scheduler import build_scheduler
+    scheduler = None
+    if settings.scheduler_enabled:
+        from scheduler import build_scheduler
 
-    scheduler = build_scheduler(core, notifiers, core.reports.resolve_recipient)
-    scheduler.start()
+        scheduler = build_scheduler(core, notifiers, core.reports.resolve_recipient)
+        scheduler.start()
+    else:
+        log.warning(SCHEDULER_OFF)
     _warn_if_overdue(core)
     _warn_if_school_file_differs(core)
     try:
@@ -115,9 +127,24 @@ def _run(core: Core) -> str:
         chat(core)  # Ctrl-C there ends the chat, as /quit does
         return "the console chat ended"
     finally:
-        scheduler.shutdown(wait=False)
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
         for stop in stops:
             stop()
+
+
+def _check_scheduler_setting(core: Core) -> None:
+    """The scheduler delivers the alerts of every report. Without it, SQLite (one process only) would leave every alert
+    waiting in the queue: only on PostgreSQL can another process send them."""
+    if core.settings.scheduler_enabled or core.db.engine.dialect.name == "postgresql":
+        return
+    from bot.config import ConfigError
+
+    raise ConfigError(
+        "SCHEDULER_ENABLED=false is for a second `policybot run` on a PostgreSQL database, one that only answers "
+        "people. On SQLite only one process can run, so with the scheduler off no alert of a report would reach the "
+        "DSLs. Remove SCHEDULER_ENABLED from .env (or set it to true), then start again."
+    )
 
 
 def _terminate(*_: object) -> None:

@@ -99,3 +99,47 @@ def test_a_second_run_on_one_sqlite_database_refuses_to_start_and_says_which_is_
     second.release_run()
     for core in (first, second):
         core.db.dispose()
+
+
+@pytest.mark.postgres
+def test_with_the_scheduler_off_a_second_process_on_postgres_only_answers_people_and_says_so(
+    tmp_path: Path, pg_url: str, school: School, clock: ManualClock, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture, signals_kept: None,
+) -> None:
+    """SCHEDULER_ENABLED=false: a process that serves chat beside the one sending alerts and reminders."""
+    import scheduler
+
+    core = Core(make_settings(tmp_path, database_url=pg_url, scheduler_enabled=False), school=school, clock=clock)
+    during: list[list[str]] = []
+    monkeypatch.setattr(handlers.console, "chat", lambda _core: during.append(list(scheduler._runtimes)))
+    with caplog.at_level(logging.INFO):
+        assert run(core) == 0
+    core.db.dispose()
+    assert during == [[]]  # no scheduler was running while the chat was
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]  # shown in the terminal too
+    assert any(w.startswith("the scheduler is off (SCHEDULER_ENABLED=false)") for w in warnings), warnings
+
+
+def test_the_scheduler_off_on_sqlite_refuses_to_start_as_no_alert_would_be_sent(
+    tmp_path: Path, school: School, clock: ManualClock, monkeypatch: pytest.MonkeyPatch, signals_kept: None,
+) -> None:
+    """One process only on SQLite: with its scheduler off, a report's alert would wait in the queue for ever."""
+    core = Core(make_settings(tmp_path, scheduler_enabled=False), school=school, clock=clock)
+    monkeypatch.setattr(handlers.console, "chat", lambda _core: None)
+    with pytest.raises(ConfigError, match="no alert of a report would reach the DSLs") as refused:
+        run(core)
+    core.db.dispose()
+    assert "Remove SCHEDULER_ENABLED from .env (or set it to true)" in str(refused.value)
+
+
+def test_the_scheduler_runs_by_default(
+    tmp_path: Path, school: School, clock: ManualClock, monkeypatch: pytest.MonkeyPatch, signals_kept: None,
+) -> None:
+    import scheduler
+
+    core = Core(make_settings(tmp_path), school=school, clock=clock)
+    during: list[list[str]] = []
+    monkeypatch.setattr(handlers.console, "chat", lambda _core: during.append(list(scheduler._runtimes)))
+    assert run(core) == 0
+    core.db.dispose()
+    assert during == [["main"]]
