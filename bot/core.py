@@ -192,6 +192,9 @@ class Core:
 
     def prepare(self) -> None:
         """Start-up: bring the schema up to date and load the school's people. Fails loudly on bad data."""
+        from bot.storage import keep_folder_private
+
+        keep_folder_private(self.settings.data_dir)
         self.policies  # noqa: B018 - a malformed policy file must stop start-up, with file, path and problem
         self._check_report_categories()
         self.db.upgrade()

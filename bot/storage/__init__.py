@@ -75,6 +75,25 @@ def keep_private(database: Path) -> None:
                         "change that: run `chmod 600` on it.", database)
 
 
+def keep_folder_private(folder: Path) -> None:
+    """The data folder (the SQLite file, the key file, the question index, the console chat's log) opened by the bot's
+    own user only. New, it is made so; one made by an earlier version, or by hand, readable by others is narrowed."""
+    try:
+        mode = stat.S_IMODE(folder.stat().st_mode)
+    except FileNotFoundError:
+        return
+    if not folder.is_dir() or not mode & 0o077:
+        return
+    try:
+        folder.chmod(mode & 0o700)
+    except OSError:
+        log.warning("The data folder %s can be opened by other users of this computer, and the bot could not change "
+                    "that (it belongs to another user): run `chmod 700 %s` as its owner.", folder, folder)
+        return
+    log.info("The data folder %s could be opened by other users of this computer; it is now the bot's own user's "
+             "only (700).", folder)
+
+
 def sqlite_file(url: str) -> Path | None:
     """The file of a SQLite database URL; None for PostgreSQL or a database in memory."""
     if not url.startswith("sqlite"):

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import stat
 from pathlib import Path
 
+import pytest
+
+from bot.config import School
+from bot.ports import ManualClock
 from bot.storage import Database
+from tests.conftest import core_with
 
 
 def _mode(path: Path) -> int:
@@ -38,3 +44,43 @@ def test_an_existing_world_readable_database_is_narrowed(tmp_path: Path) -> None
     Database(f"sqlite:///{database}").dispose()
     assert _mode(database) == 0o600
     assert _mode(tmp_path) == 0o755  # a folder the bot did not make is the school's to set
+
+
+def test_start_up_narrows_a_data_folder_left_readable_by_others(
+    tmp_path: Path, school: School, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An earlier version made the data folder 0755: its key file and database were private, its name list was not."""
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)
+    with caplog.at_level(logging.INFO, logger="bot.storage"), core_with(tmp_path, school, clock):
+        pass
+    assert _mode(data) == 0o700
+    said = [r.getMessage() for r in caplog.records if "data folder" in r.getMessage()]
+    assert said == [f"The data folder {data} could be opened by other users of this computer; it is now the bot's "
+                    "own user's only (700)."]
+
+
+def test_a_data_folder_the_bot_cannot_narrow_is_warned_of_and_start_up_goes_on(
+    tmp_path: Path, school: School, clock: ManualClock, caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)
+    real_chmod = Path.chmod
+
+    def not_the_owner(path: Path, mode: int, **kwargs: object) -> None:
+        if path == data:
+            raise PermissionError(1, "Operation not permitted", str(path))
+        real_chmod(path, mode)
+
+    monkeypatch.setattr(Path, "chmod", not_the_owner)
+    started = []
+    with caplog.at_level(logging.INFO, logger="bot.storage"), core_with(tmp_path, school, clock):
+        started.append(True)  # start-up (Core.prepare) went on
+    assert started
+    assert _mode(data) == 0o755
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warned == [f"The data folder {data} can be opened by other users of this computer, and the bot could not "
+                      f"change that (it belongs to another user): run `chmod 700 {data}` as its owner."]
