@@ -314,6 +314,11 @@ class School(_Entry):
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def date_at(self, moment: dt.datetime) -> dt.date:
+        """The date at the school at `moment`: in its timezone, not the server's (at 00:30 in London in summer, UTC
+        still says yesterday). Every "today" in the bot is decided here."""
+        return moment.astimezone(self.tz).date()
+
     def contact(self, key: str) -> Contact | None:
         return self.contacts.get(key)
 

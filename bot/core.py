@@ -163,7 +163,7 @@ class Core:
 
     def today(self) -> dt.date:
         """Today's date at the school (its timezone, not the server's)."""
-        return self.clock.now().astimezone(self.school.tz).date()
+        return self.school.date_at(self.clock.now())
 
     def claim_run(self) -> None:
         """Only one process may run the bot on a SQLite database: a second would deliver every queued message again

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, Settings, load_school, read_settings
+from bot.config import ConfigError, School, Settings, load_school, read_settings
+from bot.core import Core
+from bot.ports import ManualClock
 
 
 def test_defaults_need_no_tokens(tmp_path: Path) -> None:
@@ -206,3 +208,17 @@ def test_unknown_timezone_is_explained(tmp_path: Path) -> None:
 def test_a_postgres_url_as_heroku_writes_it_is_understood(tmp_path: Path) -> None:
     settings = Settings(_env_file=None, data_dir=tmp_path, database_url="postgres://postgres@127.0.0.1/test")  # type: ignore[call-arg]
     assert settings.resolved_database_url == "postgresql://postgres@127.0.0.1/test"
+
+
+def test_today_is_the_schools_date_and_decided_in_one_place(
+    core: Core, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The core, the reminders' quiet hours and the reports all ask the school what day it is: 00:30 in London on
+    a summer night is already the 2nd of July though UTC still says the 1st."""
+    from bot.schedule.quiet import QuietHours
+
+    clock.set(dt.datetime(2026, 7, 1, 23, 30, tzinfo=dt.UTC))
+    quiet = QuietHours(core.school)
+    assert core.today() == quiet.today(clock.now()) == core.reports._today() == dt.date(2026, 7, 2)
+    monkeypatch.setattr(School, "date_at", lambda _school, _moment: dt.date(2031, 1, 1))
+    assert core.today() == quiet.today(clock.now()) == core.reports._today() == dt.date(2031, 1, 1)

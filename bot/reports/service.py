@@ -1514,7 +1514,7 @@ class ReportService:
         return list(People.all(session))
 
     def _today(self) -> dt.date:
-        return self.clock.now().astimezone(self.school.tz).date()
+        return self.school.date_at(self.clock.now())
 
     @staticmethod
     def _new_reference(session: Session) -> str:

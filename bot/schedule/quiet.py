@@ -30,7 +30,7 @@ class QuietHours:
         return now.astimezone(self.tz)
 
     def today(self, now: dt.datetime) -> dt.date:
-        return self.local(now).date()
+        return self.school.date_at(now)
 
     def is_school_day(self, day: dt.date) -> bool:
         return self.school.is_school_day(day)
