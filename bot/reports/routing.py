@@ -222,9 +222,19 @@ def _without(people: Sequence[Person], conflicts: set[int]) -> list[Person]:
 
 
 def add_school_days(start: dt.datetime, days: int, school: School) -> dt.datetime:
-    """The same local time `days` school days later (weekends and holidays do not count)."""
+    """The same local time `days` school days later (weekends and holidays do not count). A school day is a weekday
+    outside the school file's holidays, which list bank holidays too, as for staff reminders.
+
+    A start when the school is closed (a weekend, a holiday) counts from the start (midnight) of the next school day:
+    "1 working day" from a Saturday ends with Monday, whatever the hour on Saturday. Counted from the Saturday's own
+    time, a report made at 00:30 on Saturday was chased at 00:30 on Monday, before anyone had a working hour for it,
+    and a day before one made on the Friday evening."""
     local = start.astimezone(school.tz)
     day = local.date()
+    if not school.is_school_day(day):
+        while not school.is_school_day(day):
+            day += dt.timedelta(days=1)
+        local = dt.datetime.combine(day, dt.time(0, 0), tzinfo=school.tz)
     for _ in range(days):
         day += dt.timedelta(days=1)
         while not school.is_school_day(day):

@@ -167,6 +167,32 @@ def test_routine_reports_skip_holidays(core: Core, clock: ManualClock) -> None:
     assert core.reports.escalate_due() == 1
 
 
+@pytest.mark.parametrize(
+    ("made", "due"),
+    [
+        # the school is closed: counted from the start of the next school day, so chased when that day ends
+        (dt.datetime(2026, 11, 28, 0, 30, tzinfo=dt.UTC), dt.datetime(2026, 12, 1, 0, 0, tzinfo=dt.UTC)),  # Saturday
+        (dt.datetime(2026, 11, 29, 23, 0, tzinfo=dt.UTC), dt.datetime(2026, 12, 1, 0, 0, tzinfo=dt.UTC)),  # Sunday
+        (dt.datetime(2027, 1, 2, 0, 30, tzinfo=dt.UTC), dt.datetime(2027, 1, 5, 0, 0, tzinfo=dt.UTC)),  # holidays
+        # the early May bank holiday (Monday, BST): Tuesday is its first school day, so midnight after it
+        (dt.datetime(2027, 5, 3, 0, 0, tzinfo=dt.UTC), dt.datetime(2027, 5, 4, 23, 0, tzinfo=dt.UTC)),
+        # a school day, however late: the same time on the next school day, as before
+        (dt.datetime(2026, 11, 27, 23, 0, tzinfo=dt.UTC), dt.datetime(2026, 11, 30, 23, 0, tzinfo=dt.UTC)),  # Friday
+    ],
+)
+def test_a_report_made_when_the_school_is_closed_waits_a_whole_school_day(
+    core: Core, clock: ManualClock, made: dt.datetime, due: dt.datetime
+) -> None:
+    """'1 working day' from a Saturday 00:30 report was Monday 00:30: chased before anyone had an hour of Monday for
+    it, and nearly a day before a report made on the Friday evening."""
+    clock.set(made)
+    core.reports.submit("online_abuse", "Mean group chat messages.", channel="console")
+    clock.set(due - dt.timedelta(seconds=1))
+    assert core.reports.escalate_due() == 0
+    clock.set(due)
+    assert core.reports.escalate_due() == 1
+
+
 def test_escalation_avoids_a_named_deputy(core: Core, clock: ManualClock) -> None:
     core.reports.submit("child_at_risk", "Sam Deputy was rough with a child.", channel="console")
     clock.advance(minutes=15)
