@@ -11,7 +11,7 @@ import logging
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from bot.config import School, Settings, load_school
+from bot.config import ConfigError, School, Settings, load_school
 from bot.ports import Clock, SystemClock
 
 if TYPE_CHECKING:
@@ -26,6 +26,14 @@ if TYPE_CHECKING:
     from bot.storage import Database, RunLock
 
 log = logging.getLogger(__name__)
+
+
+class BotRunning(ConfigError):
+    """Another process runs the bot on this SQLite database: `holder` says which ("process 123, started ...")."""
+
+    def __init__(self, message: str, holder: str) -> None:
+        super().__init__(message)
+        self.holder = holder
 
 
 class Core:
@@ -169,7 +177,6 @@ class Core:
         """Only one process may run the bot on a SQLite database: a second would deliver every queued message again
         and take Telegram's updates from the first. PostgreSQL allows several: the advisory lock in scheduler.py
         picks the one that runs the schedule and delivers."""
-        from bot.config import ConfigError
         from bot.storage import RunLock, sqlite_file
 
         database = sqlite_file(self.db.url)  # self.db first: it makes the data folder, private
@@ -178,10 +185,11 @@ class Core:
         lock = RunLock(database)
         holder = lock.acquire(self.clock.now().astimezone(self.school.tz))
         if holder is not None:
-            raise ConfigError(
+            raise BotRunning(
                 f"the bot is already running on this database ({database}): {holder}. A second one would send "
                 "every message twice. Stop that one first (`systemctl stop policybot`, or Ctrl-C in the terminal "
-                "it runs in), or leave it running and do not start another."
+                "it runs in), or leave it running and do not start another.",
+                holder,
             )
         self._run_lock = lock
 
@@ -208,7 +216,6 @@ class Core:
         """The encryption key must open the reports already stored (or, with none yet, the unanswered questions). A
         database moved to a new machine without its key file would otherwise start with a fresh key: old reports
         unreadable, new ones under another key."""
-        from bot.config import ConfigError
         from bot.crypto import VaultError
 
         vault = self.vault  # a key file that cannot be read, or holds no key, says so itself (even with no reports)
@@ -264,7 +271,6 @@ class Core:
 
     def _check_report_categories(self) -> None:
         """The school's own report categories, if any, must be valid before anyone can report."""
-        from bot.config import ConfigError
         from bot.reports.categories import CategoryDataError, load_categories
 
         try:

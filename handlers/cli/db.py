@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -40,40 +39,42 @@ def _rotate_key(args: argparse.Namespace) -> int:
 
     core = make_core()
     release = _bot_not_running(core)
-    if release is None:
-        print(
-            "policybot: the bot is running on this database. Stop it first (for example `systemctl stop policybot`), "
-            "run this again, then start it: a running bot keeps the keys it started with, so it could not read "
-            "what this re-encrypts, nor deliver the alerts waiting in its queue.",
-            file=sys.stderr,
-        )
-        return 1
     try:
         return _rotate(core)
     finally:
         release()
 
 
-def _bot_not_running(core: Core) -> Callable[[], None] | None:
+def _bot_not_running(core: Core) -> Callable[[], None]:
     """Hold the database's run while the keys change, so the bot cannot start meanwhile: the run lock (SQLite) and
-    the scheduler's lead (PostgreSQL). Returns what lets go of them; None if a running bot holds them."""
-    from bot.config import ConfigError
+    the scheduler's lead (PostgreSQL). Returns what lets go of them; a running bot holding them is a ConfigError."""
+    from bot.core import BotRunning
     from scheduler import Leadership
 
     try:
         core.claim_run()
-    except ConfigError:
-        return None
+    except BotRunning as running:
+        raise _bot_running(f" ({running.holder})") from None
     leadership = Leadership(core.db.engine)
     if not leadership.is_leader():
         core.release_run()
-        return None
+        raise _bot_running("")
 
     def release() -> None:
         leadership.release()
         core.release_run()
 
     return release
+
+
+def _bot_running(holder: str) -> Exception:
+    from bot.config import ConfigError
+
+    return ConfigError(
+        f"the bot is running on this database{holder}. Stop it first (for example `systemctl stop policybot`), run "
+        "this again, then start it: a running bot keeps the keys it started with, so it could not read what this "
+        "re-encrypts, nor deliver the alerts waiting in its queue."
+    )
 
 
 def _rotate(core: Core) -> int:
