@@ -1161,3 +1161,46 @@ def test_a_failing_reminder_rule_holds_up_neither_escalations_nor_the_other_rule
     assert counts["escalations"] == 1 and counts["photos"] == 0  # the deputies, 15 minutes on
     assert counts["acks"] > 0  # the rule after the broken one still ran
     assert core.schedule.failed == ["photos"]
+
+
+def test_whether_the_headteacher_is_owed_a_list_is_one_query(any_core: Core, clock: ManualClock) -> None:
+    """Asked every minute of the school day for each open campaign: one statement, on SQLite as on PostgreSQL, and
+    owed only when someone's fourth reminder came after the head's last list."""
+    from sqlalchemy import event
+
+    from bot.schedule.acks import HEAD_AFTER, Acks
+    from bot.schedule.common import mark_sent
+
+    statements: list[str] = []
+
+    def counted(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    def owed() -> bool:
+        statements.clear()
+        with any_core.db.session() as session:
+            result = Acks._head_list_owed(session, 7)
+        assert len(statements) == 1, statements
+        return result
+
+    def sent(series: str, seq: int) -> None:
+        now = clock.now()
+        with any_core.db.session() as session:
+            mark_sent(session, series, seq, now, now.date())
+        clock.advance(hours=1)
+
+    event.listen(any_core.db.engine, "before_cursor_execute", counted)
+    try:
+        sent("ack:7:1", HEAD_AFTER - 2)
+        sent("ack:17:1", HEAD_AFTER - 1)  # another campaign's fourth
+        assert owed() is False
+        sent("ack:7:1", HEAD_AFTER - 1)
+        assert owed() is True  # never told
+        sent("ack-head:7", 0)
+        assert owed() is False
+        sent("ack:7:2", HEAD_AFTER - 1)
+        assert owed() is True  # a fourth reminder since the last list
+        sent("ack-head:7", 1)
+        assert owed() is False
+    finally:
+        event.remove(any_core.db.engine, "before_cursor_execute", counted)
