@@ -145,10 +145,11 @@ def reload_policies(name: str = "main") -> bool:
 class PolicyScheduler(BackgroundScheduler):
     """A BackgroundScheduler that adds its jobs on start (keeping persisted ones) and frees the lead on stop."""
 
-    def __init__(self, name: str, runtime: Runtime, **options: Any) -> None:
+    def __init__(self, name: str, runtime: Runtime, *, shared: bool = True, **options: Any) -> None:
         super().__init__(**options)
         self.name = name
         self.runtime = runtime
+        self.shared = shared
 
     def start(self, paused: bool = False) -> None:
         super().start(paused=True)
@@ -156,7 +157,7 @@ class PolicyScheduler(BackgroundScheduler):
         jobs = {
             f"{self.name}.schedule.run_due": (run_due, RUN_DUE_EVERY),
             f"{self.name}.outbox.dispatch": (dispatch, DISPATCH_EVERY),
-        }
+        } if self.shared else {}
         for job_id, (func, every) in jobs.items():
             # A job kept from the last run keeps its next run time: if that has passed, it runs once now.
             try:
@@ -205,15 +206,19 @@ def build_scheduler(
     resolver: Resolver | None = None,
     *,
     name: str = "main",
+    shared: bool = True,
 ) -> PolicyScheduler:
-    """The process's scheduler (not yet started). `name` tells apart schedulers sharing a process (tests)."""
+    """The process's scheduler (not yet started). `name` tells apart schedulers sharing a process (tests).
+    `shared=False` (SCHEDULER_ENABLED=false): only this process's own job, taking up edited policy files; the
+    reminders, escalations and deliveries are left to another process."""
     runtime = Runtime(core, notifiers, resolver, Leadership(core.db.engine))
     _runtimes[name] = runtime
     return PolicyScheduler(
         name,
         runtime,
+        shared=shared,
         jobstores={
-            "default": SQLAlchemyJobStore(engine=core.db.engine, tablename=JOBS_TABLE),
+            "default": SQLAlchemyJobStore(engine=core.db.engine, tablename=JOBS_TABLE) if shared else MemoryJobStore(),
             "process": MemoryJobStore(),
         },
         executors={"default": ThreadPoolExecutor(max_workers=2)},

@@ -95,13 +95,12 @@ def _run(core: Core) -> str:
         if problem := slack_notifier.dsl_channel_problem():
             log.warning(problem)
 
-    scheduler = None
-    if settings.scheduler_enabled:
-        from scheduler import build_scheduler
+    from scheduler import build_scheduler
 
-        scheduler = build_scheduler(core, notifiers, core.reports.resolve_recipient)
-        scheduler.start()
-    else:
+    # With the scheduler off, the process still takes up edited policy files (it answers questions).
+    scheduler = build_scheduler(core, notifiers, core.reports.resolve_recipient, shared=settings.scheduler_enabled)
+    scheduler.start()
+    if not settings.scheduler_enabled:
         log.warning(SCHEDULER_OFF)
     _warn_if_overdue(core)
     _warn_if_school_file_differs(core)
@@ -127,8 +126,7 @@ def _run(core: Core) -> str:
         chat(core)  # Ctrl-C there ends the chat, as /quit does
         return "the console chat ended"
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+        scheduler.shutdown(wait=False)
         for stop in stops:
             stop()
 
