@@ -6,17 +6,12 @@ copying only the pixels into a fresh image drops all of them. The SHA-256 is of 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps, UnidentifiedImageError
-from pillow_heif import register_heif_opener
-
 from bot.reports.domain import Attachment, ReportError
-
-# iPhones take HEIC photos; sent "as a file" (to keep the quality) they arrive as HEIC, not JPEG.
-register_heif_opener()
 
 MAX_FILE_BYTES = 15 * 1024 * 1024
 MAX_FILES = 10
@@ -34,6 +29,14 @@ FORMATS = {
 }
 
 
+@functools.cache
+def _open_heic() -> None:
+    """iPhones take HEIC photos; sent "as a file" (to keep the quality) they arrive as HEIC, not JPEG."""
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+
+
 @dataclass(frozen=True)
 class CleanFile:
     filename: str
@@ -44,6 +47,10 @@ class CleanFile:
 
 def strip_metadata(attachment: Attachment, number: int) -> CleanFile:
     """A clean copy of an image, named neutrally ("evidence-1.jpg"): the sender's file name may identify them."""
+    # Pillow and its HEIC plugin (7 MB) are loaded with the first picture, not in every `policybot run`.
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    _open_heic()
     if len(attachment.data) > MAX_FILE_BYTES:
         raise ReportError(
             f"That file is too large (the limit is {MAX_FILE_BYTES // (1024 * 1024)} MB). "

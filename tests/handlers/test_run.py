@@ -6,14 +6,17 @@ import contextlib
 import logging
 import os
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 import handlers.console
-from bot.config import ConfigError, School
+from bot.config import REPO_ROOT, ConfigError, School
 from bot.core import Core
 from bot.ports import ManualClock
 from handlers.run import _wait_for_stop, run
@@ -148,3 +151,27 @@ def test_the_scheduler_runs_by_default(
     assert run(core) == 0
     core.db.dispose()
     assert during == [["main"]]
+
+
+def test_a_telegram_run_loads_neither_pillow_nor_slack(tmp_path: Path) -> None:
+    """Memory kept for the whole run: Pillow and its HEIC plugin (7 MB) before the first picture, and Slack's
+    libraries when only Telegram is set up, are not loaded."""
+    start = (
+        "import sys; from pathlib import Path; from tests.conftest import make_settings; from bot.core import Core;"
+        "settings = make_settings(Path(sys.argv[1]), telegram_bot_token='1:x', POLICYBOT_ENCRYPTION_KEYS=sys.argv[2]);"
+        "core = Core(settings);"
+        "core.prepare();"
+    )
+    loaded = (
+        "import handlers.run, scheduler; from handlers.telegram import create_telegram_app;"
+        "create_telegram_app(core); scheduler.build_scheduler(core, {}, core.reports.resolve_recipient);"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'PIL', 'pillow_heif', 'slack_bolt', "
+        "'slack_sdk'}))"
+    )
+    key = Fernet.generate_key().decode()
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    subprocess.run([sys.executable, "-c", start, str(tmp_path), key], env=env, check=True)  # makes the database
+    again = subprocess.run(
+        [sys.executable, "-c", start + loaded, str(tmp_path), key], env=env, check=True, capture_output=True, text=True
+    )
+    assert again.stdout.strip() == "[]"
