@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import functools
 import logging
 import os
+import re
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -177,13 +179,44 @@ class Database:
             session.close()
 
     def upgrade(self) -> None:
-        """Bring the schema to the newest migration (run on every start-up; a no-op when current)."""
+        """Bring the schema to the newest migration (run on every start-up; a no-op when current). Alembic (11 MB
+        that `policybot run` would keep for its whole life) is loaded only when there is a migration to run."""
+        if self.at_newest_migration():
+            return
         from alembic import command
 
         command.upgrade(alembic_config(self.url, self.engine), "head")
 
+    def at_newest_migration(self) -> bool:
+        newest = newest_migration()
+        if newest is None or not inspect(self.engine).has_table("alembic_version"):
+            return False
+        with self.engine.connect() as connection:
+            return list(connection.scalars(text("SELECT version_num FROM alembic_version"))) == [newest]
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+_REVISION_LINE = re.compile(r'^(revision|down_revision) = (?:None|"(\w+)")$', re.MULTILINE)
+
+
+@functools.cache
+def newest_migration() -> str | None:
+    """The one migration no other builds on, read from the files' `revision = "..."` and `down_revision = "..."`
+    lines. None when a file says it any other way (a merge's tuple, say): Alembic then works it out itself."""
+    revisions: set[str] = set()
+    built_on: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        lines = _REVISION_LINE.findall(path.read_text(encoding="utf-8"))
+        found = dict(lines)
+        if len(lines) != 2 or set(found) != {"revision", "down_revision"} or not found["revision"]:
+            return None
+        revisions.add(found["revision"])
+        if found["down_revision"]:
+            built_on.add(found["down_revision"])
+    newest = revisions - built_on
+    return newest.pop() if len(newest) == 1 else None
 
 
 def alembic_config(url: str, engine: Engine | None = None) -> Any:

@@ -28,6 +28,28 @@ def test_upgrade_twice_is_harmless(any_core: Core) -> None:
     assert {"people", "person_roles", "outbox", "alembic_version"} <= tables
 
 
+def test_the_newest_migration_is_read_from_the_files_as_alembic_reads_it(any_core: Core) -> None:
+    """`upgrade` skips Alembic when the database is at the newest migration: it must be the one Alembic finds."""
+    from alembic.script import ScriptDirectory
+
+    from bot.storage import alembic_config, newest_migration
+
+    assert newest_migration() == ScriptDirectory.from_config(alembic_config(any_core.db.url)).get_current_head()
+    assert any_core.db.at_newest_migration()
+
+
+def test_a_database_one_migration_behind_is_upgraded(any_core: Core) -> None:
+    from alembic import command
+
+    from bot.storage import alembic_config
+
+    command.downgrade(alembic_config(any_core.db.url, any_core.db.engine), "0012")
+    assert not any_core.db.at_newest_migration()
+    any_core.db.upgrade()
+    assert any_core.db.at_newest_migration()
+    assert "receipt_hash" in {c["name"] for c in inspect(any_core.db.engine).get_columns("reports")}
+
+
 def _is_index_noise(diff: object) -> bool:
     # Index naming differs harmlessly between hand-written migrations and the naming convention.
     return isinstance(diff, tuple) and diff and diff[0] in {"add_index", "remove_index"}  # type: ignore[return-value]
