@@ -11,8 +11,10 @@ from "update available" to "reply received by Telegram".
 Two runs of 1,000 updates (200 chats x 5: policy questions, /start, /help):
 - "paced": injected over 20 seconds (50 a second), a busy evening after a newsletter;
 - "burst": all 1,000 injected at once (latency there is mostly queueing).
-Targets (issue 4): every update answered and p99 update->reply <= 200 ms, for the burst; RSS of this process
-<= 150 MB. Both runs are judged against the latency target and the exit status says whether all were met.
+Targets (issue 4): every update answered and p99 update->reply <= 200 ms, for the burst; RSS of `policybot run`
+<= 150 MB, measured on a real `policybot run` process started afterwards against the same fake (this process's own
+RSS, which carries the test fakes' and pytest's imports too, is printed beside it). Both runs are judged against
+the latency target and the exit status says whether all were met.
 On a 2-CPU machine with the fake sharing it, throughput is ~150-260 updates/s, so the paced run meets the
 target and the all-at-once burst does not (its latency is queueing: the last update waits for 999 others).
 """
@@ -60,14 +62,41 @@ def serve_fake(conn: Connection) -> None:
     fake.stop()
 
 
-def rss_mb() -> tuple[float, float]:
-    """(current, peak) resident set size of this process, in MB."""
+def rss_mb(pid: int | str = "self") -> tuple[float, float]:
+    """(current, peak) resident set size of a process (this one by default), in MB."""
     values: dict[str, float] = {}
-    for line in Path("/proc/self/status").read_text().splitlines():
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         name, _, rest = line.partition(":")
         if name in ("VmRSS", "VmHWM"):
             values[name] = int(rest.split()[0]) / 1024
     return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
+
+
+def real_run_peak_rss(client: Any, base: str, data_dir: Path, texts: list[str]) -> float:
+    """The issue's memory figure: `policybot run` itself, as a school runs it (its own process, on a database
+    migrated beforehand, as after the first start), answering a burst of 1,000 updates; its peak RSS in MB."""
+    import os
+    import subprocess
+
+    env = dict(os.environ, DATA_DIR=str(data_dir), TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=f"{base}/bot",
+               LOG_LEVEL="ERROR", PYTHONPATH=str(ROOT),
+               SCHOOL_FILE=str(ROOT / "school.example.yaml"))
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "DATABASE_URL", "TELEGRAM_WEBHOOK_URL"):
+        env.pop(name, None)
+    policybot = [sys.executable, "-m", "handlers.cli"]
+    subprocess.run([*policybot, "db", "upgrade"], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    polls = len(client.get(f"{base}/_control/calls?method=getUpdates&brief=1").json()["result"]["calls"])
+    bot = subprocess.Popen([*policybot, "run"], env=env, cwd=ROOT)
+    try:
+        while len(client.get(f"{base}/_control/calls?method=getUpdates&brief=1").json()["result"]["calls"]) <= polls:
+            if bot.poll() is not None:
+                raise RuntimeError("policybot run stopped before it started polling")
+            time.sleep(0.1)
+        run_once(client, base, "real run", make_updates(30_000, texts), paced=False)
+        return rss_mb(bot.pid)[1]
+    finally:
+        bot.terminate()
+        bot.wait(20)
 
 
 def make_updates(first_chat: int, texts: list[str]) -> list[dict[str, Any]]:
@@ -180,11 +209,16 @@ def main() -> int:
             ok &= run_once(client, base, "burst", make_updates(20_000, texts), paced=False)  # the issue's target
             ok &= paced_ok
         rss, peak = rss_mb()
-        print(f"   rss: {rss:.0f} MB now, {peak:.0f} MB peak (target <= {TARGET_RSS_MB:.0f} MB)")
-        ok &= peak <= TARGET_RSS_MB
+        print(f"   rss of this process (the bot, the test fakes' code and pytest's imports): {rss:.0f} MB now, "
+              f"{peak:.0f} MB peak")
         stop.set()
         thread.join(15)
         core.db.dispose()
+    with tempfile.TemporaryDirectory() as tmp, httpx.Client(timeout=30) as client:
+        peak = real_run_peak_rss(client, base, Path(tmp), questions())
+        print(f"   rss of a real `policybot run` (Telegram only, database up to date) through a burst of 1,000: "
+              f"{peak:.0f} MB peak (target <= {TARGET_RSS_MB:.0f} MB)")
+        ok &= peak <= TARGET_RSS_MB
     parent.send("stop")
     fake_process.join(5)
     print("PASS" if ok else "FAIL (see figures above)")
