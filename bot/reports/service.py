@@ -1394,9 +1394,9 @@ class ReportService:
                 None if full else _how_to_open(report.code, target))
             sent_on = _sent_on(escalated, target, report.created_at, self.school)
             said = [*lines[:first_lines], *sent_on, *lines[first_lines:]]
-            if cut_short:  # where the rest is read: the card's button in Slack; elsewhere, Slack or the server
-                said += ["", CUT_SHORT if target.platform == "slack" else "(The report continues.)" if how
-                         else f"(The report continues.) {_how_to_open(report.code, target)}"]
+            if cut_short:  # where the rest is read: the card's button in Slack, the line below on Telegram, or here
+                where = "" if how else " " + _how_to_open(report.code, target)
+                said += ["", CUT_SHORT if target.platform == "slack" else f"(The report continues.){where}"]
             self.outbox.enqueue(
                 session,
                 OutboundMessage(
