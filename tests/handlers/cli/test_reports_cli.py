@@ -359,3 +359,35 @@ def test_a_closed_report_is_re_opened_from_the_command_line_with_a_reason(
     assert policybot("reports", "show", code, "--as", "Dana Lead") == 0
     out = capsys.readouterr().out
     assert "Sam Deputy re-opened: The adult wrote again." in out and "Outcome" not in out.split("Chronology:")[0]
+
+
+def test_rotate_key_passes_over_the_blanked_news_of_a_sender_no_longer_reachable(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Once a sender's way of being reached is forgotten, the copies of what they were sent are blanked (they named
+    the receipt): there is nothing in them to re-encrypt, and the rest is re-encrypted as before."""
+    from sqlalchemy import select
+
+    from bot.outbox import OutboxRow
+    from bot.reports import ReplyAddress
+
+    monkeypatch.delenv("POLICYBOT_ENCRYPTION_KEYS")
+    core = Core(Settings())
+    core.prepare()
+    receipt = core.reports.submit("other", "Rotate me.", channel="telegram", reply_to=ReplyAddress("telegram", "4242"))
+    core.reports.acknowledge(receipt.reference, core.reports.actor_named("Dana Lead"))  # news for the sender
+    core.reports.forget_reply_channel(receipt.code, requester="test")
+    with core.db.session() as session:
+        assert "" in session.scalars(select(OutboxRow.payload)).all()
+    core.db.dispose()
+
+    assert policybot("db", "rotate-key") == 0
+    assert "Re-encrypted" in capsys.readouterr().out
+    keep_only_the_newest_key(env / "data")
+    core = Core(Settings())
+    try:
+        with core.db.session() as session:
+            rows = session.scalars(select(OutboxRow)).all()
+            assert [core.outbox.message(row).kind for row in rows if row.payload]  # the DSLs' alerts still open
+    finally:
+        core.db.dispose()
