@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
-from sqlalchemy import BigInteger, ForeignKey, String, func, select
+from sqlalchemy import BigInteger, ForeignKey, String, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from bot.config import PersonEntry, Role
@@ -355,7 +355,10 @@ class People:
 
     def rename(self, name: str, new_name: str) -> Person:
         """Correct someone's name (a typo, a name changed on marriage): they stay the same person, with their roles,
-        Slack id, acceptances and reminders. Records that name whoever recorded something keep the name as it was."""
+        Slack id, acceptances and reminders. Records that name whoever recorded something keep the name as it was;
+        the reports they acknowledged are still in their hands (kept by name), so those take the new name."""
+        from bot.reports.models import ReportRow  # (here: the reports service itself reads people)
+
         wanted = person_entry(name=new_name).name  # blank, too long: said as for `people add`
         with self.db.session() as session:
             person = self._named(session, name)
@@ -365,6 +368,9 @@ class People:
                     f"{other.name} is someone else already listed, and two people cannot share a name: add something "
                     "to tell them apart (a middle initial, say)"
                 )
+            session.execute(
+                update(ReportRow).where(ReportRow.acknowledged_by == person.name).values(acknowledged_by=wanted)
+            )
             person.name = wanted
             return person
 

@@ -1038,3 +1038,19 @@ def test_re_opening_is_refused_kindly_when_open_without_a_reason_or_to_someone_k
                if e.action == "refused"]
     assert refused == ["tried to re-open the report (not allowed)"]
     assert reports.case(receipt.reference, dana).status == CLOSED
+
+
+def test_a_case_acknowledged_by_someone_since_renamed_stays_in_their_hands(core: Core) -> None:
+    """A name corrected with `people rename` is the same person: the cases they acknowledged are still theirs (not
+    taken as a leaver's on re-opening, nor 'already acknowledged by' their old name to themselves)."""
+    reports = core.reports
+    receipt = reports.submit("other", TEXT, channel="console")
+    reports.acknowledge(receipt.reference, actor(core, "Dana Lead"))
+    core.people.rename("Dana Lead", "Dana Leigh")
+    dana = actor(core, "Dana Leigh")
+    assert reports.acknowledge(receipt.reference, dana).acknowledged_text(dana) == (
+        f"You have acknowledged report {receipt.reference}.")
+    reports.close(receipt.reference, dana, "Spoke to the family.")
+    view = reports.reopen(receipt.reference, actor(core, "Sam Deputy"), "The family rang again.")
+    assert view.acknowledged_by == "Dana Leigh"
+    assert [e.action for e in view.events][-1] == "re-opened"  # nobody else took it in hand
