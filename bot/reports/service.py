@@ -218,16 +218,17 @@ def _how_to_open(code: str, target: Recipient) -> str:
     return f"Open it on the server: policybot reports show {code}"
 
 
-def where_to_act(settings: Settings, person: Person | None, code: str) -> str:
+def where_to_act(settings: Settings, person: Person | None, code: str, *, closed: bool = False) -> str:
     """Where someone alerted on Telegram, whose alert there can only be acknowledged, reads the whole case and acts on
     it: in Slack when Slack reaches them (its alert there has every button), else on the bot's server, with the exact
-    command to type."""
-    what = "To read all of it, add a note, ask the sender a question or close it"
+    command to type. `closed`: what a closed case still takes (a note, re-opening), as its Slack card's buttons."""
+    what, then = ("add a note or re-open it", "note or reopen") if closed else (
+        "add a note, ask the sender a question or close it", "note, ask or close")
     if person is not None and reachable_on(settings, person)[0]:
-        return f"{what}, open the report's alert in Slack."
+        return f"To read all of it, {what}, open the report's alert in Slack."
     name = person.name if person is not None else "YOUR FULL NAME"
-    return (f'{what}, type on the bot\'s server: policybot reports show {code} --as "{name}" (then reports note, ask '
-            "or close, in the same way).")
+    return (f'To read all of it, {what}, type on the bot\'s server: policybot reports show {code} --as "{name}" (then '
+            f"reports {then}, in the same way).")
 
 
 class ReportService:
@@ -1418,7 +1419,7 @@ class ReportService:
     def _how_to_act(self, session: Session, report: ReportRow, target: Recipient) -> str:
         """A card on Telegram, where only Acknowledge can be pressed: that, and exactly where to do the rest."""
         person = People.by_telegram_chat(session, int(target.address)) if target.address.lstrip("-").isdigit() else None
-        where = where_to_act(self.settings, person, report.code)
+        where = where_to_act(self.settings, person, report.code, closed=report.status == CLOSED)
         return f"Acknowledge it with the button below. {where}" if report.status == NEW else where
 
     def _escalated_to(self, session: Session, report: ReportRow) -> list[tuple[dt.datetime, Person]]:

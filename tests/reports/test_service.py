@@ -145,6 +145,28 @@ def test_a_contentless_alert_on_telegram_says_where_to_read_it_not_to_press_a_bu
 
 
 @pytest.mark.parametrize("on_slack", [True, False])
+def test_a_closed_case_on_telegram_says_what_can_still_be_done_with_it(slack_core: Core, on_slack: bool) -> None:
+    """Once closed, a case takes notes and can be re-opened, as its Slack card's buttons say: its Telegram card names
+    those, not asking the sender or closing it (both refused now), and says so again once it is re-opened."""
+    name = "Dana Lead" if on_slack else "Kit Lead"  # Kit has no Slack id
+    with slack_core.db.session() as session:
+        slack_core.people.upsert(session, PersonEntry(name=name, roles=["dsl", "staff"], telegram_chat_id=900001))
+    receipt = slack_core.reports.submit("child_at_risk", TEXT, channel="slack")
+    slack_core.reports.close(receipt.reference, actor(slack_core, name), "Spoke to the family.")
+    slack_core.reports.reopen(receipt.reference, actor(slack_core, "Sam Deputy"), "The family rang again.")
+    cards = [m for m in alerts(slack_core) if m.recipient == Recipient("telegram", "900001")]
+    closed, reopened = (card.text for card in cards[-2:])
+    assert closed.startswith("Closed by") and reopened.startswith("Re-opened by")
+    if on_slack:
+        assert closed.endswith("To read all of it, add a note or re-open it, open the report's alert in Slack.")
+    else:
+        assert closed.endswith(
+            f'To read all of it, add a note or re-open it, type on the bot\'s server: policybot reports show '
+            f'{receipt.reference} --as "{name}" (then reports note or reopen, in the same way).')
+    assert "ask the sender a question or close it" in reopened
+
+
+@pytest.mark.parametrize("on_slack", [True, False])
 def test_a_long_report_on_telegram_says_where_to_read_the_rest(slack_core: Core, on_slack: bool) -> None:
     """A card quoting a long report is cut short: on Telegram, which has nothing to open, it says where to read the
     rest (Slack, else the server command), not to open it."""
