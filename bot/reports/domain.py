@@ -265,6 +265,8 @@ class CaseView:
         return f"{self.acknowledged_by} had already acknowledged report {self.code}, so nothing more is needed."
 
 
+# What a sender is told once their reply (an answer, or more to add) is in their report: the same on every platform.
+REPLY_ADDED = "Thank you. Your reply has been added to your report, and the school has been told."
 UNREACHABLE = "There is no way to reach this sender"  # they kept no reply channel (or later asked to keep none)
 
 

@@ -14,6 +14,7 @@ from enum import Enum, auto
 from typing import TYPE_CHECKING
 
 from bot.reports import Category, Receipt, ReportError
+from bot.reports.domain import REPLY_ADDED
 from handlers.console.io import ConsoleIO
 
 if TYPE_CHECKING:
@@ -222,7 +223,7 @@ def run_status_flow(core: Core, io: ConsoleIO, code: str = "") -> None:
             if again is None or again.strip().lower() not in YES:
                 io.say(CANCELLED)
                 return
-    io.say("Thank you. Your reply has been added to your report and the school has been told.")
+    io.say(REPLY_ADDED)
 
 
 def _not_sent(io: ConsoleIO, exc: Exception, what: str) -> None:

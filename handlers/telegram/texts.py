@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.reports.domain import REPLY_ADDED
 from bot.wording import and_list
 
 if TYPE_CHECKING:
@@ -143,7 +144,7 @@ WRITE_REPLY = (
     "Please write your answer to the school in one message. It goes to the school with your report, "
     "without your name. Send /cancel to stop."
 )
-REPLY_SENT = "Thank you. Your answer has been added to your report."
+REPLY_SENT = REPLY_ADDED
 ANSWERED_WHILE_WRITING = (
     "Thank you. Your answer has gone to the school with your earlier report {code}. It is not part of the report you "
     "are writing now, which is kept: send more, or press Done when you have finished."

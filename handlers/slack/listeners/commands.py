@@ -137,7 +137,7 @@ def checked_report(
 
     Returns the text, and whether the report's news comes to this Slack user (they gave their name: only then is the
     report already tied to them in Slack); None when no report was shown (a wrong code, say)."""
-    from bot.reports.domain import ReplyAddress
+    from bot.reports.domain import REPLY_ADDED, ReplyAddress
 
     reports = core.reports
     # A keyed hash of the Slack user: a rate-limit bucket for wrong codes, never stored.
@@ -146,7 +146,7 @@ def checked_report(
     try:
         if reply.strip():
             view = reports.sender_reply(code, reply.strip(), requester=requester, asked_from=here)
-            text = "Thank you, your reply has been added to your report.\n\n" + view.text()
+            text = f"{REPLY_ADDED}\n\n{view.text()}"
         else:
             view = reports.sender_status(code, requester=requester, asked_from=here)
             text = view.text()

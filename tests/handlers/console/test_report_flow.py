@@ -9,6 +9,7 @@ import pytest
 from bot.core import Core
 from bot.ports import ManualClock
 from bot.reports import ReportError
+from bot.reports.domain import REPLY_ADDED
 from bot.reports.models import ReportRow
 from handlers.console import chat
 from handlers.console.io import ScriptedIO
@@ -141,7 +142,7 @@ def test_status_shows_the_question_and_takes_an_answer(core: Core, clock: Manual
     run_status_flow(core, io, receipt.code.lower())
     assert "The school asks: Which gate?" in io.text
     assert "Would you like to answer the school's question?" in io.text
-    assert "Your reply has been added" in io.text
+    assert REPLY_ADDED in io.text
     events = core.reports.case(receipt.reference, dana).events
     assert events[-2].action == "replied" and events[-2].detail == "The one by the car park."
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core import Core
+from bot.reports.domain import REPLY_ADDED
 from tests.handlers.slack.conftest import STAFF, SlackWorld
 
 QUESTION = "a parent sent me a friend request on facebook, can I accept it?"
@@ -181,7 +182,7 @@ def test_a_picture_sent_with_a_receipt_code_is_said_to_be_left_out_of_the_report
     _file_share(slack, f"{code} this is the post")
     said = slack.fake.wait_for_call("chat.postEphemeral")[0].params["text"]  # an anonymous report's: privately
     assert said.startswith("The picture or file you sent has not been added to your report"), said
-    assert "your reply has been added" in said
+    assert REPLY_ADDED in said
 
 
 def test_a_concern_gets_a_button_that_opens_the_report_form(slack: SlackWorld) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.outbox import OutboxRow
 from bot.ports import ManualClock
-from bot.reports.domain import AccessDenied
+from bot.reports.domain import REPLY_ADDED, AccessDenied
 from bot.storage import Base
 from tests.conftest import reference_of
 from tests.handlers.slack.conftest import DEPUTY, DSL, DSL_CHANNEL, STAFF, SlackWorld
@@ -347,7 +347,7 @@ def test_a_dsl_cannot_answer_as_the_sender_with_the_case_reference_on_the_card(s
     # The sender's receipt does reach it.
     slack.sender.slash_command("/checkreport", f"{code} It was a Year 4 pupil.", STAFF)
     answered = slack.fake.wait_for_call("response_url", count=3)[2].params["text"]
-    assert answered.startswith("Thank you, your reply has been added") and ref not in answered
+    assert answered.startswith(REPLY_ADDED) and ref not in answered
     assert [e.detail for e in _case(slack, code).events if e.action == "replied"] == ["It was a Year 4 pupil."]
 
 
@@ -366,7 +366,7 @@ def test_status_takes_the_code_as_it_was_read_out_in_lower_case_with_spaces(
     assert reply.startswith(f"Report {code}"), reply
     slack.sender.slash_command("/checkreport", f"{spoken} It was Year 4.", STAFF)
     answered = slack.fake.wait_for_call("response_url", count=2)[1].params["text"]
-    assert answered.startswith("Thank you, your reply has been added"), answered
+    assert answered.startswith(REPLY_ADDED), answered
     assert any(e.detail == "It was Year 4." for e in _case(slack, code).events)
 
 
@@ -460,7 +460,7 @@ def test_question_reaches_a_named_reporter_by_dm(slack: SlackWorld) -> None:
     # Answering in the same direct message, with the code, as the question says: it goes into the report.
     slack.sender.direct_message(f"{code} It was Year 4's swimming lesson.", STAFF)
     slack.fake.wait_for(
-        lambda f: any("your reply has been added" in json.dumps(c.params) for c in f.ok_calls("chat.postMessage")),
+        lambda f: any(REPLY_ADDED in json.dumps(c.params) for c in f.ok_calls("chat.postMessage")),
         what="the reply to be confirmed",
     )
     dsl = slack.core.reports.actor(name="Dana Lead")
@@ -482,7 +482,7 @@ def test_a_reply_that_slack_sends_again_is_added_once(slack: SlackWorld) -> None
     retried = slack.sender.json_body(payload, timestamp=str(first + 1))
     assert retried.status == 200
     slack.fake.wait_for(
-        lambda f: any("your reply has been added" in json.dumps(c.params) for c in f.ok_calls("chat.postMessage")),
+        lambda f: any(REPLY_ADDED in json.dumps(c.params) for c in f.ok_calls("chat.postMessage")),
         what="the reply to be confirmed",
     )
     time.sleep(0.5)
@@ -501,7 +501,7 @@ def test_a_receipt_code_sent_by_direct_message_for_an_anonymous_report_is_answer
     slack.sender.direct_message(f"{code} It was in the Year 4 swimming lesson.", STAFF)
     private = slack.fake.wait_for_call("chat.postEphemeral")[0].params
     said = json.dumps(private)
-    assert private["user"] == STAFF and "your reply has been added" in said and f"/checkreport {code}" in said
+    assert private["user"] == STAFF and REPLY_ADDED in said and f"/checkreport {code}" in said
     assert "you may want to delete it" in said
     assert slack.fake.ok_calls("chat.postMessage") == []  # nothing kept in the conversation
     assert any(e.detail == "It was in the Year 4 swimming lesson." for e in _case(slack, code).events)
