@@ -706,7 +706,9 @@ class ReportService:
         for event in events:
             if event.action == ASKED_SENDER:
                 questions.append(QuestionForSender(event.seq, self._detail(event), event.at, answered=False))
-            elif event.action in (REPLIED, "sender replied"):  # the older wording read "Sender sender replied"
+            # Answered; or the case was closed, which ends its questions: re-opened, it does not ask them again (what
+            # the sender writes then is no answer to a question from before).  ("sender replied": an older wording.)
+            elif event.action in (REPLIED, "sender replied", "closed"):
                 questions = [QuestionForSender(q.id, q.text, q.asked_at, answered=True) for q in questions]
         category = self._category_of(report)
         status = SENDER_STATUS.get(report.status, "received")

@@ -1040,6 +1040,17 @@ def test_a_case_re_opened_after_its_acknowledger_left_is_in_the_hands_of_whoever
     assert view.acknowledged_by == "Sam Deputy"  # not Dana, who is no longer here to follow it
 
 
+def test_a_question_left_unanswered_when_the_case_closed_is_not_asked_again_when_it_is_re_opened(core: Core) -> None:
+    reports, dana = core.reports, actor(core, "Dana Lead")
+    receipt = reports.submit("other", TEXT, channel="console")
+    reports.ask_sender(receipt.reference, dana, "Which class?")
+    reports.close(receipt.reference, dana, "Dealt with.")
+    assert "Which class?" not in reports.sender_status(receipt.code, requester="r").text()  # nothing to answer it with
+    reports.reopen(receipt.reference, dana, "The same again.")
+    view = reports.sender_status(receipt.code, requester="r")
+    assert "Which class?" not in view.text() and not any(not q.answered for q in view.questions)
+
+
 def test_re_opening_is_refused_kindly_when_open_without_a_reason_or_to_someone_kept_from_it(core: Core) -> None:
     from bot.reports import AccessDenied
 
