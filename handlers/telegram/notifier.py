@@ -58,6 +58,14 @@ class TelegramNotifier:
             raise DeliveryError("not a Telegram chat id", permanent=True) from None
         parts = render(message_blocks(message))
         markup = reply_markup(message)
+        # News to a sender carries their receipt on its buttons (its ref is the case reference, which opens nothing).
+        receipt = next((b.value for b in message.buttons if b.action == "sender.status"), "")
+        closed = not any(button.action == "sender.reply" for button in message.buttons)
+        if self.awaiting is not None and receipt and closed:
+            # News of a closed report (it offers no reply): its question no longer waits for an answer. Ended before
+            # sending, as the news may never arrive (a chat that blocked the bot): the reply channel is forgotten
+            # all the same, and the chat's wait, which names the receipt, must not outlast it.
+            self.awaiting.done(chat_id, receipt)
         with self._lock:
             for number, html in enumerate(parts):
                 params: dict[str, Any] = {
@@ -69,14 +77,8 @@ class TelegramNotifier:
                 if markup and number == len(parts) - 1:
                     params["reply_markup"] = markup
                 self._send(params, message.kind)
-        # News to a sender carries their receipt on its buttons (its ref is the case reference, which opens nothing).
-        receipt = next((b.value for b in message.buttons if b.action == "sender.status"), "")
-        if self.awaiting is not None and receipt:
-            if message.asks:
-                self.awaiting.news_sent(chat_id, receipt)
-            elif not any(button.action == "sender.reply" for button in message.buttons):
-                # News of a closed report (it offers no reply): its question no longer waits for an answer.
-                self.awaiting.done(chat_id, receipt)
+        if self.awaiting is not None and receipt and message.asks:
+            self.awaiting.news_sent(chat_id, receipt)
 
     def _send(self, params: dict[str, Any], kind: str) -> None:
         try:

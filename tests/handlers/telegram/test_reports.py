@@ -613,6 +613,23 @@ def test_stopping_news_forgets_that_the_school_waits_for_an_answer_here(telegram
     assert "Social Media Policy" in answer
 
 
+def test_a_closed_reports_wait_for_an_answer_goes_even_when_the_news_of_its_closing_cannot_be_delivered(
+    telegram: TelegramWorld,
+) -> None:
+    """The parent blocked the bot after the school's question; the case was closed. The news of the closing fails for
+    good and the reply channel is forgotten: the chat's stored wait, which names the receipt, goes with it."""
+    code, dsl = _asked(telegram, "Which class is the pupil in?")
+    telegram.fake.state.forbidden_chats.add(PARENT)
+    telegram.core.reports.close(reference_of(telegram.core, code), dsl, "Resolved with the class teacher.")
+    telegram.dispatch()
+    assert telegram.core.reports.forget_closed_reply_channels() == 1
+    telegram.stop()
+    with telegram.core.db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM report_reply_channels")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM telegram_chat_data")).scalar() == 0
+    telegram.start()
+
+
 def test_asking_about_the_policy_while_an_answer_is_awaited_is_a_question(telegram: TelegramWorld) -> None:
     from handlers.telegram.chat import MENU_ASK
 
