@@ -356,8 +356,9 @@ class People:
     def rename(self, name: str, new_name: str) -> Person:
         """Correct someone's name (a typo, a name changed on marriage): they stay the same person, with their roles,
         Slack id, acceptances and reminders. Records that name whoever recorded something keep the name as it was;
-        the reports they acknowledged are still in their hands (kept by name), so those take the new name."""
-        from bot.reports.models import ReportRow  # (here: the reports service itself reads people)
+        who has a case in hand now (acknowledged it) is them under their new name, as the case is still theirs: under
+        the old one, a reply naming them would keep it from them but leave it in their hands, and nobody chased."""
+        from bot.reports.models import ReportRow  # (reports build on people, not the other way round)
 
         wanted = person_entry(name=new_name).name  # blank, too long: said as for `people add`
         with self.db.session() as session:

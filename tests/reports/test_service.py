@@ -1087,3 +1087,17 @@ def test_a_case_acknowledged_by_someone_since_renamed_stays_in_their_hands(core:
     view = reports.reopen(receipt.reference, actor(core, "Sam Deputy"), "The family rang again.")
     assert view.acknowledged_by == "Dana Leigh"
     assert [e.action for e in view.events][-1] == "re-opened"  # nobody else took it in hand
+
+
+def test_a_renamed_dsl_named_in_a_reply_is_taken_off_the_case_they_had_acknowledged(core: Core) -> None:
+    """Dana acknowledged the case as 'Dana Lead', then her name was corrected to 'Dana Leed'. A reply naming her keeps
+    it from her: it must not stay acknowledged by her (under her old name), with nobody else told to act on it."""
+    receipt = core.reports.submit("child_at_risk", "A child told me an adult at school hurt her.", channel="console")
+    core.reports.acknowledge(receipt.reference, actor(core, "Dana Lead"))
+    core.people.rename("Dana Lead", "Dana Leed")
+    assert core.reports.case(receipt.reference, actor(core, "Sam Deputy")).acknowledged_by == "Dana Leed"
+    core.reports.sender_reply(receipt.code, "The adult was Mrs Leed.", requester="r")
+    case = core.reports.case(receipt.reference, actor(core, "Sam Deputy"))
+    assert (case.status, case.acknowledged_by) == (NEW, None)
+    with pytest.raises(ReportError):
+        core.reports.case(receipt.reference, actor(core, "Dana Leed"))
