@@ -10,11 +10,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import difflib
+import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
-from sqlalchemy import BigInteger, ForeignKey, String, func, select, update
+from sqlalchemy import BigInteger, ForeignKey, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from bot.config import PersonEntry, Role
@@ -101,9 +102,17 @@ class Person(Base):
     start_date: Mapped[dt.date | None]
     leave_date: Mapped[dt.date | None]
     away_until: Mapped[dt.date | None]  # away (leave, illness) up to and including this day: not alerted meanwhile
+    # JSON list of the names they were listed under before a rename: a report may name them as its sender was shown
+    # them before it (see routing.find_conflicts)
+    former_names: Mapped[str | None] = mapped_column(Text, default=None)
     role_rows: Mapped[list[PersonRole]] = relationship(
         back_populates="person", cascade="all, delete-orphan", lazy="selectin"
     )
+
+    @property
+    def names(self) -> list[str]:
+        """Their name, then any they were listed under before (newest first)."""
+        return [self.name, *json.loads(self.former_names or "[]")]
 
     @property
     def roles(self) -> frozenset[str]:
@@ -372,6 +381,8 @@ class People:
             session.execute(
                 update(ReportRow).where(ReportRow.acknowledged_by == person.name).values(acknowledged_by=wanted)
             )
+            former = [n for n in dict.fromkeys(person.names) if n != wanted]  # (renamed back: that name is theirs)
+            person.former_names = json.dumps(former) if former else None
             person.name = wanted
             return person
 

@@ -68,7 +68,8 @@ def find_conflicts(everyone: Sequence[Person], text: str, named_people: Sequence
             first = parts[0]
             if len(first) > 2 and first[0].isupper():  # "Dana" or "DANA", not "dana" or "will" in a sentence
                 said = said or _word(re.escape(first), spaced) or _word(re.escape(first.upper()), spaced)
-        if name in named or said:
+        # Chosen by a name they had until a rename: the sender was shown it before (a draft kept for days, say).
+        if any(" ".join(n.split()).casefold() in named for n in person.names) or said:
             conflicts.add(person.id)
     return conflicts
 

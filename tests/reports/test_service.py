@@ -1101,3 +1101,16 @@ def test_a_renamed_dsl_named_in_a_reply_is_taken_off_the_case_they_had_acknowled
     assert (case.status, case.acknowledged_by) == (NEW, None)
     with pytest.raises(ReportError):
         core.reports.case(receipt.reference, actor(core, "Dana Leed"))
+
+
+def test_a_report_about_someone_renamed_while_it_was_written_is_still_kept_from_them(core: Core) -> None:
+    """The parent said the report is about the headteacher, who was 'Alex Head' then; their name was corrected before
+    the report was sent (a Telegram draft keeps the names it was shown for days). It must still not reach them."""
+    text = "The headteacher shouted at my son in the corridor."
+    [(role, _, names)] = core.reports.mentioned_roles(text)
+    assert (role, names) == ("headteacher", ["Alex Head"])
+    core.people.rename("Alex Head", "Alex Heade")
+    receipt = core.reports.submit("staff_concern", text, channel="console", named_people=names)
+    with pytest.raises(ReportError):
+        core.reports.case(receipt.reference, actor(core, "Alex Heade"))
+    assert "Alex Heade" not in {m.recipient.address for m in alerts(core)}
