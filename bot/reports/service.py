@@ -961,8 +961,12 @@ class ReportService:
                 session, self.vault, report, at=now, actor=person.name, action="re-opened", detail=text
             )
             holder = People.by_name(session, report.acknowledged_by) if report.acknowledged_by else None
-            if holder is None or not holder.is_current(self._today()):
-                # Closed unacknowledged, or by someone who has since left: whoever re-opens it has it in hand now.
+            today, conflicts = self._today(), self._conflicts(report)
+            if holder is None or not holder.is_current(today) or not may_handle(
+                holder, category, conflicts, self._everyone(session), today
+            ):
+                # Closed unacknowledged, or by someone who has since left or may no longer handle it (no longer a
+                # DSL, or kept from it since): whoever re-opens it has it in hand now.
                 report.acknowledged_at, report.acknowledged_by = now, person.name
                 chronology.append(session, self.vault, report, at=now, actor=person.name, action="acknowledged")
             how = _HOW_TO_ADD.get(report.channel, _HOW_TO_ADD["console"])

@@ -1051,6 +1051,20 @@ def test_a_question_left_unanswered_when_the_case_closed_is_not_asked_again_when
     assert "Which class?" not in view.text() and not any(not q.answered for q in view.questions)
 
 
+def test_a_case_re_opened_after_its_acknowledger_stopped_handling_reports_is_in_the_re_openers_hands(
+    core: Core,
+) -> None:
+    """Dana acknowledged and closed it, then stopped being a DSL (still at the school): she can no longer open it, so
+    re-opened it must not be 'acknowledged by' her, with nobody following it and nothing chasing it."""
+    reports = core.reports
+    receipt = reports.submit("child_at_risk", TEXT, channel="console")
+    reports.acknowledge(receipt.reference, actor(core, "Dana Lead"))
+    reports.close(receipt.reference, actor(core, "Dana Lead"), "Already known to social care.")
+    core.people.set_roles("Dana Lead", ["staff"])
+    view = reports.reopen(receipt.reference, actor(core, "Sam Deputy"), "A second pupil said the same.")
+    assert view.acknowledged_by == "Sam Deputy"
+
+
 def test_re_opening_is_refused_kindly_when_open_without_a_reason_or_to_someone_kept_from_it(core: Core) -> None:
     from bot.reports import AccessDenied
 
