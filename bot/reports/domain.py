@@ -148,16 +148,18 @@ class SenderView:
     closed_outcome: str | None
     can_reply: bool
     keeps_reply_channel: bool = False  # the school can send news (to the chat asking, when the asker gave it)
+    # Said about the words the sender has just added, when the report was already closed (see sender_reply)
+    after_reply: str | None = None
 
     def text(self) -> str:
         """The whole view as one message for the sender."""
-        lines = [f"Report {self.code} ({self.category_label})", self.status_text]
+        lines = [f"Report {self.code} ({self.category_label})", self.after_reply or self.status_text]
         open_questions = [q for q in self.questions if not q.answered]
         for question in open_questions:
             lines += ["", f"The school asks: {question.text}"]
         if self.closed_outcome:
             lines += ["", f"Outcome: {self.closed_outcome}"]
-        if self.can_reply:
+        if self.can_reply and self.status != "closed":  # (a closed report's status says what may still be done)
             lines += ["", "You can reply with more information at any time."]
         return "\n".join(lines)
 

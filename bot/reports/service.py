@@ -566,14 +566,11 @@ class ReportService:
         attachments: Sequence[Attachment] = (),
         asked_from: ReplyAddress | None = None,
     ) -> SenderView:
-        """More information from the sender, perhaps answering a question. Closed reports take no replies."""
+        """More information from the sender, perhaps answering a question. A closed report takes it too (one record,
+        not a second report begun for the same worry): it stays closed, those who handle it are told the sender wrote
+        after it was closed, to re-open it if needed, and the sender is told so (SenderView.after_reply)."""
         with self.db.session() as session:
             report = self._sender_report(session, code, requester)
-            if report.status == CLOSED:
-                raise ReportError(
-                    "This report has been closed, so it cannot take replies. "
-                    "If you have a new worry, please make a new report."
-                )
             count = len(session.scalars(select(AttachmentRow.id).where(AttachmentRow.report_id == report.id)).all())
         body = self._clean_text(text, what="reply", allow_empty=bool(attachments))
         files = self._clean_files(attachments, first=count + 1)
@@ -583,8 +580,6 @@ class ReportService:
             row = self._locked(session, canonical)
             if row is None:  # pragma: no cover - reports are never deleted
                 raise ReceiptNotFound(_NOT_FOUND)
-            if row.status == CLOSED:
-                raise ReportError("This report has just been closed, so it cannot take replies.")
             now = self.clock.now()
             if not files and self._just_replied(session, row, body, now):
                 raise ReportError(_ALREADY_REPLIED)
@@ -592,16 +587,27 @@ class ReportService:
             self._add_files(session, row, files, now)
             category = self._category_of(row)
             taken_from = self._keep_away_named(session, row, category, body, now)
-            note = "The sender has replied" + (f" with {len(files)} picture(s)" if files else "")
+            closed = row.status == CLOSED
+            note = ("The sender wrote after the case was closed" if closed else "The sender has replied") + (
+                f" with {len(files)} picture(s)" if files else "")
             if taken_from:
                 note += (f", naming {taken_from}, who had acknowledged this case. It is kept from them now, so it is "
                          "with you: please acknowledge it")
+            if closed:
+                note += ": re-open it if needed"
             self._queue_update(session, row, category, note, news=True)
-            return self._sender_view(session, row, receipt, asked_from)
+            view = self._sender_view(session, row, receipt, asked_from)
+            return replace(view, after_reply=self._added_after_closing(category)) if closed else view
 
         view = self._write(reply)
         log.info("report %s: the sender replied", redact(canonical))  # (an older report's code is its receipt)
         return view
+
+    def _added_after_closing(self, category: Category) -> str:
+        """What the sender is told when their words went into a report already closed: that the school will see them,
+        that the case had been closed, and, as nobody may read them soon, where to turn in an emergency."""
+        urgent = self._notice if category.emergency_notice or category.urgent else _CALL_999
+        return f"{_ADDED_AFTER_CLOSING} {urgent}"
 
     def _just_replied(self, session: Session, report: ReportRow, body: str, now: dt.datetime) -> bool:
         """Whether the sender's newest reply is this same text, sent moments ago: sent again because its
@@ -729,7 +735,7 @@ class ReportService:
             status_text=status_text,
             questions=questions,
             closed_outcome=outcome,
-            can_reply=report.status != CLOSED,
+            can_reply=True,  # a closed report too: the sender's words are added, and those handling it told
             keeps_reply_channel=self._news_goes_to(session, report.code, asked_from),
         )
 
@@ -1871,8 +1877,14 @@ _HOW_TO_ADD = {
     "console": "Send: /status {code}",
 }
 _NOT_CLOSED = "Report {code} is not closed, so there is nothing to re-open."
-# A closed report takes no more replies: what to do if there is more to tell.
-AFTER_CLOSING = "If something new happens, or you think of more, please make a new report."
+# What a sender of a closed report may still do: add to it (the school sees it, see ReportService.sender_reply).
+AFTER_CLOSING = ("If you think of more about it, you can still add it to this report, and the school will see it. "
+                 "If something new happens, please make a new report.")
+# Said after the sender's words went into a closed report, followed by the emergency advice.
+_ADDED_AFTER_CLOSING = ("Your report had been closed, so the people who handle reports have been told that you wrote "
+                        "again. They will read what you sent and decide whether to look into it again, but it may not "
+                        "be read straight away.")
+_CALL_999 = "If a child is in immediate danger, call 999 now."
 _SENDER_TEXT = {
     # Neutral about who: a concern about the headteacher goes to the Chair of Governors, not to a DSL.
     NEW: "Your report has arrived safely and is waiting to be opened by the person it went to.",

@@ -212,7 +212,7 @@ def run_status_flow(core: Core, io: ConsoleIO, code: str = "") -> None:
     text = "\n".join(part for part in (started, more) if part)
     while True:
         try:
-            reports.sender_reply(view.code, text, requester=requester)
+            added = reports.sender_reply(view.code, text, requester=requester)
             break
         except ReportError as exc:
             io.say(str(exc))
@@ -224,6 +224,8 @@ def run_status_flow(core: Core, io: ConsoleIO, code: str = "") -> None:
                 io.say(CANCELLED)
                 return
     io.say(REPLY_ADDED)
+    if added.after_reply:  # the report had been closed: the core says what that means for them
+        io.say(added.after_reply)
 
 
 def _not_sent(io: ConsoleIO, exc: Exception, what: str) -> None:

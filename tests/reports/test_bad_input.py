@@ -85,15 +85,6 @@ def test_what_cannot_be_a_code_is_said_so_and_not_counted_as_a_wrong_code(core: 
     assert core.reports.sender_status(receipt.code, requester="chat-a").status == "received"  # not paused
 
 
-def test_a_closed_report_takes_no_replies(core: Core) -> None:
-    receipt = core.reports.submit("other", "A real worry.", channel="console")
-    core.reports.close(receipt.reference, actor(core, "Dana Lead"), "Dealt with.")
-    before = counts(core)
-    with pytest.raises(ReportError, match="has been closed"):
-        core.reports.sender_reply(receipt.code, "One more thing.", requester="r")
-    assert counts(core) == before
-
-
 @pytest.mark.parametrize(("text", "message"), [("", "is empty"), ("y" * 20_001, "too long")])
 def test_bad_replies_and_notes_are_refused(core: Core, text: str, message: str) -> None:
     receipt = core.reports.submit("other", "A real worry.", channel="console")

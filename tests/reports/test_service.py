@@ -16,7 +16,7 @@ from bot.core import Core
 from bot.outbox import OutboxRow
 from bot.ports import ManualClock, OutboundMessage, Recipient
 from bot.reports import ReceiptNotFound, ReplyAddress, ReportError
-from bot.reports.domain import ACKNOWLEDGED, CLOSED, IN_PROGRESS, NEW
+from bot.reports.domain import ACKNOWLEDGED, CLOSED, IN_PROGRESS, NEW, SENDER
 from bot.reports.models import ReplyChannelRow, ReportRow
 from bot.reports.receipts import ALPHABET, normalise, normalise_reference
 from bot.storage import Base
@@ -504,7 +504,7 @@ def test_dsl_journey_and_the_sender_follows_it_anonymously(core: Core, clock: Ma
     assert closed.status == CLOSED and closed.outcome == "Referred to children's social care."
     sender_view = reports.sender_status(receipt.code, requester="r")
     assert sender_view.status == "closed" and sender_view.closed_outcome is None  # not shared unless chosen
-    assert not sender_view.can_reply
+    assert sender_view.can_reply  # what they add goes to the closed case (see the test of writing after closing)
 
     # The sender hears each step at the address kept for them, resolved only at delivery.
     recorders = notifiers()
@@ -515,7 +515,7 @@ def test_dsl_journey_and_the_sender_follows_it_anonymously(core: Core, clock: Ma
     assert all(receipt.code in m.text and receipt.reference not in m.text for m in to_sender)
     assert any("Which class is he in?" in m.text for m in to_sender)
     assert any("finished looking into your report" in m.text and "please make a new report" in m.text
-               for m in to_sender)  # what to do if there is more to tell: a closed report takes no replies
+               for m in to_sender)  # what to do if something new happens
     assert "please make a new report" in reports.sender_status(receipt.code, requester="r").text()
     assert "referred" not in " ".join(m.text.lower() for m in to_sender)
     updates = [m for m in delivered(recorders) if m.kind == "report_update"]
@@ -960,8 +960,6 @@ def test_a_closed_case_is_re_opened_with_its_reason_and_a_sender_still_reachable
     receipt = reports.submit("other", TEXT, channel="telegram", reply_to=ReplyAddress("telegram", "4242"))
     reports.acknowledge(receipt.reference, dana)
     reports.close(receipt.reference, dana, "Spoke to the family.", share_with_sender=True)
-    with pytest.raises(ReportError, match="cannot take replies"):
-        reports.sender_reply(receipt.code, "And another thing.", requester="r")
 
     # Sam, who could have closed it too, re-opens it before the news of the closing has gone: the sender still has
     # a way to be reached.
@@ -1128,3 +1126,41 @@ def test_a_report_about_someone_renamed_while_it_was_written_is_still_kept_from_
     with pytest.raises(ReportError):
         core.reports.case(receipt.reference, actor(core, "Alex Heade"))
     assert "Alex Heade" not in {m.recipient.address for m in alerts(core)}
+
+
+def test_what_the_sender_writes_after_closing_goes_into_the_closed_case_and_its_handlers_are_told(
+    core: Core, clock: ManualClock
+) -> None:
+    """Not 'please make a new report', which would split the record: the words go into the case's chronology as the
+    sender's reply, the case stays closed, its cards say to re-open it if needed, and the sender is told the school
+    will see it, that it had been closed, and where to turn in an emergency (the full notice for an urgent kind)."""
+    reports, dana = core.reports, actor(core, "Dana Lead")
+    receipt = reports.submit("child_at_risk", TEXT, channel="telegram", reply_to=ReplyAddress("telegram", "4242"))
+    reports.acknowledge(receipt.reference, dana)
+    reports.close(receipt.reference, dana, "Referred to children's social care.")
+    closed = reports.sender_status(receipt.code, requester="r")
+    assert closed.can_reply and "you can still add it to this report" in closed.text()
+    clock.advance(days=3)
+    view = reports.sender_reply(receipt.code, "His uncle was at the gate again today.", requester="r")
+    assert view.status == "closed" and view.after_reply is not None
+    assert view.text().splitlines()[1] == (
+        "Your report had been closed, so the people who handle reports have been told that you wrote again. They will "
+        "read what you sent and decide whether to look into it again, but it may not be read straight away. "
+        + reports.emergency_notice()
+    )
+    case = reports.case(receipt.reference, dana)
+    assert case.status == CLOSED
+    assert [(e.actor, e.action, e.detail) for e in case.events if e.action == "replied"] == [
+        (SENDER, "replied", "His uncle was at the gate again today.")]
+    card = [m for m in alerts(core) if m.kind == "report_update"][-1]
+    assert card.ping == ("The sender wrote after the case was closed: re-open it if needed (report "
+                         f"{receipt.reference}). Open the report to read it.")
+    assert receipt.code not in str(card)
+    assert not [m for m in alerts(core) if m.kind == "sender_update" and "gate" in m.text]  # nothing echoed back
+
+    other = reports.submit("other", "A parent posted a photo of the nativity.", channel="console")
+    reports.close(other.reference, dana, "Asked them to take it down.")
+    said = reports.sender_reply(other.code, "It is back up.", requester="r").text()
+    assert "call 999 now." in said and reports.emergency_notice() not in said  # not an urgent kind: 999 alone
+    with pytest.raises(ReportError, match="already in your report"):  # the same words again at once are not added twice
+        reports.sender_reply(other.code, "It is back up.", requester="r")

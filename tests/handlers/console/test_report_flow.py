@@ -171,12 +171,15 @@ def test_status_with_a_wrong_code_is_kind_and_asks_for_it_when_missing(core: Cor
     assert "does not look like a receipt code. A receipt code is four groups of four" in io.text
 
 
-def test_a_closed_report_shows_its_status_only(core: Core) -> None:
+def test_more_written_to_a_closed_report_is_added_and_the_sender_told_it_was_closed(core: Core) -> None:
     receipt = core.reports.submit("other", "The gate is left open at pick-up.", channel="console")
     core.reports.close(receipt.reference, core.reports.actor(name="Dana Lead"), "Fixed the latch.")  # type: ignore[arg-type]
-    io = ScriptedIO([])
+    io = ScriptedIO(["yes", "It was open again today.", ""])
     run_status_flow(core, io, receipt.code)
-    assert "finished looking into your report" in io.text and "Would you like" not in io.text
+    assert "finished looking into your report" in io.text and "Would you like to add anything" in io.text
+    assert "Your report had been closed" in io.text and "call 999 now" in io.text
+    events = core.reports.case(receipt.reference, core.reports.actor(name="Dana Lead")).events  # type: ignore[arg-type]
+    assert [e.detail for e in events if e.action == "replied"] == ["It was open again today."]
 
 
 def test_the_chat_commands_reach_the_flows(core: Core) -> None:

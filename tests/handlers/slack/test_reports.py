@@ -508,8 +508,8 @@ def test_a_receipt_code_sent_by_direct_message_for_an_anonymous_report_is_answer
 
 
 def test_a_reply_by_direct_message_refused_for_an_anonymous_report_is_said_privately(slack: SlackWorld) -> None:
-    """The same answer sent twice, or one sent after the report was closed: the refusal names the sender's report
-    ("already in your report", "This report has been closed"), so Slack must not keep it beside their name either."""
+    """The same answer sent twice, or one sent after the report was closed: what is said names the sender's report
+    ("already in your report", "Your report had been closed"), so Slack must not keep it beside their name either."""
     code = _report(slack)
     answer = f"{code} It was in the Year 4 swimming lesson."
     for n in (1, 2):  # each answered before the next is sent
@@ -519,7 +519,7 @@ def test_a_reply_by_direct_message_refused_for_an_anonymous_report_is_said_priva
     slack.core.reports.close(reference_of(slack.core, code), dana, "Dealt with.")  # type: ignore[arg-type]
     slack.sender.direct_message(f"{code} It was also on WhatsApp last night.", STAFF)
     said = [json.dumps(c.params) for c in slack.fake.wait_for_call("chat.postEphemeral", count=3)]
-    assert "already in your report" in said[1] and "has been closed" in said[2]
+    assert "already in your report" in said[1] and "Your report had been closed" in said[2]
     assert all("you may want to delete it" in s for s in said)
     assert slack.fake.ok_calls("chat.postMessage") == []  # nothing kept in the conversation
 

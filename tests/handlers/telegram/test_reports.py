@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import text
 
-from bot.ports import ManualClock, Recipient
+from bot.ports import ManualClock, OutboundMessage, Recipient
 from bot.reports import Actor, ReportError
 from bot.reports.domain import CaseView, about_question
 from bot.reports.service import not_a_code
@@ -29,6 +29,16 @@ CODE = re.compile(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}")
 def _case(world: TelegramWorld, receipt: str, dsl: Actor) -> CaseView:
     """The case a DSL sees, of the report whose sender holds `receipt`."""
     return world.core.reports.case(reference_of(world.core, receipt), dsl)
+
+
+def _queued(world: TelegramWorld) -> list[OutboundMessage]:
+    """Everything the core has queued, oldest first (the DSLs' cards among it)."""
+    from sqlalchemy import select
+
+    from bot.outbox import OutboxRow
+
+    with world.core.db.session() as session:
+        return [world.core.outbox.message(row) for row in session.scalars(select(OutboxRow).order_by(OutboxRow.id))]
 
 
 def jpeg() -> bytes:
@@ -681,18 +691,34 @@ def test_a_pasted_receipt_line_is_read_as_its_code(telegram: TelegramWorld) -> N
     assert code in status and "arrived safely" in status
 
 
-def test_a_closed_report_offers_no_reply(telegram: TelegramWorld) -> None:
+def test_what_a_parent_writes_to_a_closed_report_goes_into_it_and_they_are_told_it_was_closed(
+    telegram: TelegramWorld,
+) -> None:
+    """The news of the closing offers no reply; but a parent who thinks of more (here with an older 'Reply to the
+    school' button) adds it to the same report, not a new one: the school is told, and the parent that the report had
+    been closed, that the school will see it, and to call 999 in an emergency."""
     code = make_report(telegram)
     dsl = telegram.core.reports.actor(name="Dana Lead")
     assert dsl is not None
-    telegram.core.reports.close(reference_of(telegram.core, code), dsl, "Spoken to the family.", share_with_sender=True)
+    reference = reference_of(telegram.core, code)
+    telegram.core.reports.close(reference, dsl, "Spoken to the family.", share_with_sender=True)
     before = len(telegram.fake.sent(PARENT))
     telegram.dispatch()
     news = telegram.fake.wait_for_messages(PARENT, before + 1)[-1]
     labels = [b["text"] for row in news["reply_markup"]["inline_keyboard"] for b in row]
     assert "Outcome: Spoken to the family." in news["text"] and labels == ["See my report"]
-    [closed] = telegram.say(callback(PARENT, f"sr:{code}"))  # a reply button from before it was closed
-    assert code in closed and "write your answer" not in closed.lower()
+    assert "you can still add it to this report" in news["text"]
+    [write] = telegram.say(callback(PARENT, f"sr:{code}"))  # a reply button from before it was closed
+    assert write == texts.WRITE_REPLY
+    thanks, view = telegram.say(message(PARENT, "The same man was at the gate again this morning."), expect=2)
+    assert thanks == texts.REPLY_SENT
+    assert "Your report had been closed" in view and "call 999 now" in view and reference not in view
+    case = _case(telegram, code, dsl)
+    assert case.status == "closed"
+    assert [e.detail for e in case.events if e.action == "replied"] == [
+        "The same man was at the gate again this morning."]
+    card = [m for m in _queued(telegram) if m.kind == "report_update"][-1]
+    assert card.ping is not None and card.ping.startswith("The sender wrote after the case was closed: re-open it")
 
 
 def test_waiting_for_a_receipt_code_ends_when_the_parent_moves_on(telegram: TelegramWorld) -> None:
@@ -812,8 +838,8 @@ def test_after_a_report_is_closed_what_the_parent_types_is_not_taken_for_its_ans
     telegram.say(message(PARENT, "Tuesday"))
     # closed before the parent's "yes", its news not yet sent
     telegram.core.reports.close(reference_of(telegram.core, second), dsl, "Dealt with.")
-    [closed] = telegram.say(callback(PARENT, f"ta:y:{second}"))
-    assert "closed" in closed and "make a new report" in closed
+    thanks, closed = telegram.say(callback(PARENT, f"ta:y:{second}"), expect=2)  # added to it all the same
+    assert thanks == texts.REPLY_SENT and "Your report had been closed" in closed
     [answer] = telegram.say(message(PARENT, "can I post photos of sports day?"))  # not asked about again
     assert answer != texts.IS_IT_THE_ANSWER.format(code=second) and "Social Media Policy" in answer
 
