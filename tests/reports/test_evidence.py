@@ -31,6 +31,9 @@ def phone_photo() -> bytes:
 
 def iphone_photo_as_file() -> bytes:
     """What an iPhone sends "as a file": HEIC, with the camera's make, a GPS position and an orientation tag."""
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()  # to write one here: the bot loads it only with the first picture it is sent
     image = Image.new("RGB", (40, 20), (200, 10, 10))
     exif = Image.Exif()
     exif[0x010F] = "CanaryPhoneMaker"
