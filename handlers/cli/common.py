@@ -6,12 +6,15 @@ import argparse
 import datetime as dt
 import logging
 import os
+import pwd
+import shlex
 import sys
 import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from bot.config import Settings
     from bot.core import Core
 
 
@@ -63,10 +66,39 @@ def make_core(prepare: bool = True) -> Core:
     from bot.config import read_settings
     from bot.core import Core
 
-    core = Core(read_settings())
+    settings = read_settings()
+    refuse_root_in_others_folder(settings)
+    core = Core(settings)
     if prepare:
         core.prepare()
     return core
+
+
+def refuse_root_in_others_folder(settings: Settings) -> None:
+    """Run as root in the folder of the bot's own user (`sudo policybot ...`, or a root shell), a command would make
+    files there that user cannot open: the key (rotate-key), the log, the SQLite database's journal. The bot would
+    then stop at its next start, or miss its log. Refused before anything is made, with the command to run instead."""
+    if os.geteuid() != 0:
+        return
+    for folder in dict.fromkeys([settings.data_dir, settings.resolved_key_file.parent]):
+        try:
+            owner = folder.stat().st_uid
+        except OSError:  # not made yet (the bot's first start makes it), or not reachable: nothing to protect
+            continue
+        if owner == 0:
+            continue
+        from bot.config import ConfigError
+
+        try:
+            name = pwd.getpwuid(owner).pw_name
+        except KeyError:
+            name = str(owner)
+        command = shlex.join(["sudo", "-u", name, *sys.argv]) if Path(sys.argv[0]).name == "policybot" else None
+        raise ConfigError(
+            f"this command is running as root, but {folder.resolve()} belongs to {name}, the user the bot runs as: "
+            f"files it made there would be root's, and the bot could not open them. Run it as {name} instead"
+            + (f": {command}" if command else f" (sudo -u {name} .venv/bin/policybot ...)")
+        )
 
 
 def known_errors() -> tuple[type[BaseException], ...]:

@@ -299,3 +299,29 @@ def test_someone_away_is_shown_with_where_reports_go_meanwhile(tmp_path: Path, r
     assert "Jo Teacher: Staff  slack U0STAFF001  (leaves on Friday 17 July 2099)\n" in listed
     assert "Pat Office: Administrator, Staff  slack U0ADMIN001  (left on Friday 17 July 2020)\n" in listed
     assert run("people", "away", "Dana Lead", "--until", "2001-01-01").returncode == 1
+
+
+@pytest.mark.parametrize("command", [("reports", "list", "--as", "Dana Lead"), ("db", "rotate-key"), ("db", "upgrade")])
+def test_root_is_refused_in_the_bot_users_data_folder_before_making_a_file_there(
+    tmp_path: Path, run: InProcess, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]
+) -> None:
+    """`sudo policybot ...` beside a service running as its own user: a key, log or database file root made there
+    would stop the bot (or lose its log). The data folder here belongs to whoever runs the tests: as root, it is
+    given to another user; otherwise this process is made to look like root's."""
+    import handlers.cli.common
+
+    data = tmp_path / "data"
+    assert run("people", "list").returncode == 0  # the bot's user made the database and key
+    key = (data / "policybot.key").read_bytes()
+    if os.geteuid() == 0:
+        os.chown(data, 65534, -1)
+    else:
+        monkeypatch.setattr(handlers.cli.common.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(sys, "argv", ["/opt/policybot/.venv/bin/policybot", *command])
+    result = run(*command)
+    assert result.returncode == 1
+    owner = handlers.cli.common.pwd.getpwuid(data.stat().st_uid).pw_name
+    assert result.stderr.startswith(f"policybot: this command is running as root, but {data} belongs to {owner}")
+    assert result.stderr.rstrip().endswith(f"Run it as {owner} instead: sudo -u {owner} /opt/policybot/.venv/bin/"
+                                           f"policybot {' '.join(command).replace('Dana Lead', repr('Dana Lead'))}")
+    assert (data / "policybot.key").read_bytes() == key and not (data / "policybot.log").exists()
