@@ -67,11 +67,31 @@ def make_core(prepare: bool = True) -> Core:
     from bot.core import Core
 
     settings = read_settings()
+    refuse_a_folder_away_from_the_bot(settings)
     refuse_root_in_others_folder(settings)
     core = Core(settings)
     if prepare:
         core.prepare()
     return core
+
+
+def refuse_a_folder_away_from_the_bot(settings: Settings) -> None:
+    """A command run in another folder than the bot's (`/opt/policybot/.venv/bin/policybot people add ...` from root's
+    home) reads no .env, so it would make a new database, key and data folder there and work on those: 'No open
+    reports.', or a person added where the bot never looks. Refused when the bot's folder has its settings or data and
+    this one has neither (DATA_DIR given in the environment is taken as meant)."""
+    from bot import config
+
+    here = Path.cwd().resolve()
+    home = config.REPO_ROOT
+    if here == home or settings.data_dir != Path("data") or Path(".env").exists() or settings.data_dir.exists():
+        return
+    if not ((home / ".env").exists() or (home / "data").is_dir()):
+        return
+    raise config.ConfigError(
+        f"this folder ({here}) is not the bot's: it has no .env and no data folder, so the command would make a new, "
+        f"empty database here. The bot's settings and data are in {home}: run `cd {home}`, then the command again."
+    )
 
 
 def refuse_root_in_others_folder(settings: Settings) -> None:

@@ -27,9 +27,10 @@ def register(commands: Any) -> None:
 def _upgrade(args: argparse.Namespace) -> int:
     from bot.config import read_settings
     from bot.storage import Database
-    from handlers.cli.common import refuse_root_in_others_folder
+    from handlers.cli.common import refuse_a_folder_away_from_the_bot, refuse_root_in_others_folder
 
     settings = read_settings()
+    refuse_a_folder_away_from_the_bot(settings)
     refuse_root_in_others_folder(settings)
     Database(settings.resolved_database_url).upgrade()
     print("The database is up to date.")

@@ -325,3 +325,31 @@ def test_root_is_refused_in_the_bot_users_data_folder_before_making_a_file_there
     assert result.stderr.rstrip().endswith(f"Run it as {owner} instead: sudo -u {owner} /opt/policybot/.venv/bin/"
                                            f"policybot {' '.join(command).replace('Dana Lead', repr('Dana Lead'))}")
     assert (data / "policybot.key").read_bytes() == key and not (data / "policybot.log").exists()
+
+
+def test_a_command_run_outside_the_bots_folder_says_where_to_run_it_and_makes_nothing(
+    tmp_path: Path, run: InProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`/opt/policybot/.venv/bin/policybot people add ...` from root's home reads no .env: it added the person to a
+    new, empty database made there, and `reports list` said 'No open reports.'."""
+    import bot.config
+
+    installed = tmp_path / "opt-policybot"
+    (installed / "data").mkdir(parents=True)
+    (installed / ".env").write_text("LOG_LEVEL=INFO\n")
+    monkeypatch.setattr(bot.config, "REPO_ROOT", installed)
+    elsewhere = tmp_path / "root-home"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.delenv("DATA_DIR")
+    for command in (("people", "add", "Kim New", "--role", "staff"), ("reports", "list", "--as", "Dana Lead")):
+        result = run(*command)
+        assert result.returncode == 1
+        assert result.stderr == (
+            f"policybot: this folder ({elsewhere}) is not the bot's: it has no .env and no data folder, so the command "
+            f"would make a new, empty database here. The bot's settings and data are in {installed}: run "
+            f"`cd {installed}`, then the command again.\n"
+        )
+    assert list(elsewhere.iterdir()) == []
+    monkeypatch.chdir(installed)  # in the bot's folder the same command goes on
+    assert run("people", "add", "Kim New", "--role", "staff").returncode == 0
