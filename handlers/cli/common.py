@@ -109,10 +109,7 @@ def refuse_root_in_others_folder(settings: Settings) -> None:
             continue
         from bot.config import ConfigError
 
-        try:
-            name = pwd.getpwuid(owner).pw_name
-        except KeyError:
-            name = str(owner)
+        name = _user_name(owner)
         command = shlex.join(["sudo", "-u", name, *sys.argv]) if Path(sys.argv[0]).name == "policybot" else None
         raise ConfigError(
             f"this command is running as root, but {folder.resolve()} belongs to {name}, the user the bot runs as: "
@@ -163,7 +160,7 @@ def run_command(args: argparse.Namespace) -> int:
             print(f"policybot: {exc}", file=sys.stderr)
             return 1
         if isinstance(exc, OSError) and exc.filename and exc.strerror:  # a file named on the command line
-            print(f"policybot: {exc.filename}: {exc.strerror}", file=sys.stderr)
+            print(f"policybot: {exc.filename}: {exc.strerror}{another_users(exc)}", file=sys.stderr)
             return 1
         database = database_problem(exc)
         if database:
@@ -175,6 +172,51 @@ def run_command(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def another_users(exc: OSError) -> str:
+    """For a file this user may not open because another made it (root, trying the bot before its service's first
+    start): whose it is, and the two ways on. The data folder is handed over whole: the database, key and log in it
+    go together."""
+    if not isinstance(exc, PermissionError):
+        return ""
+    named = Path(str(exc.filename)).absolute()
+    path = named
+    while True:  # the file itself, or the nearest folder above it this user may look at (the data folder, 700)
+        try:
+            owner = path.stat().st_uid
+            break
+        except OSError:
+            if path == path.parent:
+                return ""
+            path = path.parent
+    me = os.geteuid()
+    if owner == me:
+        return ""
+    try:
+        from bot.config import read_settings
+
+        data = read_settings().data_dir.absolute()
+    except Exception:  # a .env that cannot be read is said at the next start; the file's owner matters here
+        data = Path("data").absolute()
+    name, theirs = _user_name(me), _user_name(owner)
+    if path == data or data in path.parents:
+        chown = f"chown -R {name} {data}"
+    elif path == named:
+        chown = f"chown {name} {path}"
+    else:  # a folder above it (DATA_DIR under /root, say): one never to hand over
+        return (f". {path} belongs to {theirs}, and {name}, which this runs as, may not open it: use a folder {name} "
+                "may write to, then run this again")
+    return (f". It belongs to {theirs}, and this runs as {name}. The bot's files must belong to the user it runs as: "
+            f"if that is {name}, run `{chown}` as root, then this again; if it is {theirs}, run this as {theirs}"
+            + ("" if owner == 0 else f" (sudo -u {theirs} ...)"))
+
+
+def _user_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
 
 
 def database_problem(exc: BaseException) -> str | None:

@@ -353,3 +353,51 @@ def test_a_command_run_outside_the_bots_folder_says_where_to_run_it_and_makes_no
     assert list(elsewhere.iterdir()) == []
     monkeypatch.chdir(installed)  # in the bot's folder the same command goes on
     assert run("people", "add", "Kim New", "--role", "staff").returncode == 0
+
+
+def test_a_data_folder_another_user_made_is_named_with_whose_it_is_and_the_chown_that_hands_it_over(
+    tmp_path: Path, run: InProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Root tried the bot (`./dev run`) before the service's first start as its own user: the service stopped with
+    only 'data/policybot.db: Permission denied'. Here the database is made unreadable and this process is made to
+    look like another user's, so the test needs no second account."""
+    import handlers.cli.common
+
+    assert run("people", "list").returncode == 0
+    data = tmp_path / "data"
+    (data / "policybot.db").chmod(0)
+    mine = data.stat().st_uid
+    as_root = os.geteuid() == 0
+    monkeypatch.setattr(handlers.cli.common.os, "geteuid", lambda: mine + 1)
+    if as_root:  # root opens any file: the error a service user would meet, made by hand
+        import bot.storage
+
+        def refused(*args: object, **kwargs: object) -> object:
+            raise PermissionError(13, "Permission denied", str(data / "policybot.db"))
+
+        monkeypatch.setattr(bot.storage, "keep_private", refused)
+    result = run("people", "list")
+    assert result.returncode == 1
+    owner, me = handlers.cli.common._user_name(mine), handlers.cli.common._user_name(mine + 1)
+    assert result.stderr == (
+        f"policybot: {data / 'policybot.db'}: Permission denied. It belongs to {owner}, and this runs as {me}. The "
+        f"bot's files must belong to the user it runs as: if that is {me}, run `chown -R {me} {data}` as root, then "
+        f"this again; if it is {owner}, run this as {owner}{'' if mine == 0 else f' (sudo -u {owner} ...)'}\n"
+    )
+
+
+def test_a_data_folder_under_another_users_folder_is_never_to_be_handed_over(
+    tmp_path: Path, run: InProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DATA_DIR=/root/data for the bot's user: the folder it cannot enter is root's home, not one to chown -R."""
+    import handlers.cli.common
+
+    home = tmp_path / "root-home"
+    home.mkdir()
+    monkeypatch.setenv("DATA_DIR", str(home / "data"))
+    mine = home.stat().st_uid
+    monkeypatch.setattr(handlers.cli.common.os, "geteuid", lambda: mine + 1)
+    result = handlers.cli.common.another_users(PermissionError(13, "Permission denied", str(home / "data")))
+    me = handlers.cli.common._user_name(mine + 1)
+    assert result == (f". {home} belongs to {handlers.cli.common._user_name(mine)}, and {me}, which this runs as, may "
+                      f"not open it: use a folder {me} may write to, then run this again")
