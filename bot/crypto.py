@@ -87,6 +87,13 @@ def load_or_create_keys(
     """
     if env_keys:
         return _valid(_read_keys(env_keys), "POLICYBOT_ENCRYPTION_KEYS")
+    if key_file.is_dir():  # before anything is narrowed to 600: a folder so changed (/etc, say) breaks other programs
+        raise VaultError(
+            f"KEY_FILE names a folder ({key_file}), not a file. Give the key file's name in it, for example "
+            f"KEY_FILE={key_file / 'policybot.key'}, then start again. Nothing was changed."
+            if chosen
+            else f"The key file {key_file} is a folder: put the key file there in its place, then start again."
+        )
     if key_file.exists():
         try:
             _keep_key_private(key_file)

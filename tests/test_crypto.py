@@ -99,6 +99,17 @@ def test_an_unreadable_key_file_says_whose_it_must_be(tmp_path: Path, monkeypatc
         load_or_create_keys(key_file, None)
 
 
+def test_key_file_naming_a_folder_is_refused_and_the_folder_left_as_it_was(tmp_path: Path) -> None:
+    """KEY_FILE=/etc/policybot (the folder, not the file in it): the folder was narrowed to 600 as if it were the key,
+    which no one can then enter (/tmp or /etc so changed breaks the computer), and only then 'Is a directory'."""
+    folder = tmp_path / "keys"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    with pytest.raises(VaultError, match=f"KEY_FILE names a folder \\({folder}\\), not a file.*KEY_FILE={folder}/"):
+        load_or_create_keys(folder, None, chosen=True)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o755 and list(folder.iterdir()) == []
+
+
 def test_start_up_stops_on_a_key_that_is_not_a_key_before_any_report(
     tmp_path: Path, school: School, clock: ManualClock
 ) -> None:
