@@ -6,6 +6,8 @@ whole library: a citation names a clause by id alone."""
 
 from __future__ import annotations
 
+import os
+import pwd
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -121,7 +123,14 @@ def _unreadable(label: str, exc: Exception) -> str:
     if isinstance(exc, IsADirectoryError):
         return f"{label}: this is a folder, not a policy file: give the file's name, e.g. policy_data/social-media.yaml"
     if isinstance(exc, PermissionError):
-        return f"{label}: this computer account is not allowed to read the file: ask whoever looks after the bot"
+        # Whoever reads this looks after the bot: a file saved as root with umask 077, say, beside a bot running as
+        # its own user (for whom `policybot policy check` as root finds nothing wrong).
+        try:
+            account = pwd.getpwuid(os.geteuid()).pw_name
+        except KeyError:
+            account = f"user {os.geteuid()}"
+        return (f"{label}: {account}, the computer account the bot runs as here, may not read the file: make it "
+                f"readable (`chmod a+r {exc.filename or label}`)")
     if isinstance(exc, UnicodeDecodeError):
         return f"{label}: cannot be read as text: save it as plain text (UTF-8) and try again"
     return f"{label}: cannot be read ({getattr(exc, 'strerror', None) or exc})"

@@ -145,6 +145,29 @@ def test_binary_file_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     assert problem == "junk.yaml: cannot be read as text: save it as plain text (UTF-8) and try again"
 
 
+def test_a_file_the_bot_may_not_read_names_the_account_and_the_chmod(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A policy file saved by root, readable by root only, beside a bot running as its own user: the bot's log said
+    'ask whoever looks after the bot', to the one who does."""
+    import os
+    import pwd
+
+    path = write(tmp_path, "social-media.yaml", "id: x\n")
+    original = Path.read_text
+
+    def refused(self: Path, *args: object, **kwargs: object) -> str:
+        if self == path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "read_text", refused)
+    (problem,) = problems(tmp_path)
+    me = pwd.getpwuid(os.geteuid()).pw_name
+    assert problem == (f"social-media.yaml: {me}, the computer account the bot runs as here, may not read the file: "
+                       f"make it readable (`chmod a+r {path}`)")
+
+
 def test_a_list_item_must_name_an_earlier_clause_of_its_section_as_its_lead_in(tmp_path: Path) -> None:
     rule = "        kind: rule\n"
     text = SMALL.format(id="phones", title="P").replace(rule, rule + "        lead_in: phones-intro\n")
