@@ -88,6 +88,19 @@ def clock() -> ManualClock:
     return ManualClock(START)
 
 
+def unreadable(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    """`path` refused to this process, as a file another user made readable only to themselves (root, whom no mode
+    refuses, runs these tests too)."""
+    original = Path.read_text
+
+    def refused(self: Path, *args: Any, **kwargs: Any) -> str:
+        if self == path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", refused)
+
+
 def make_settings(tmp_path: Path, database_url: str | None = None, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "data_dir": tmp_path / "data",

@@ -2,7 +2,8 @@
 it, held as one object so that both are replaced in one step when the files change (`Core.reload_policies`).
 
 A question being answered while the files are reloaded finishes with the answerer it started with; the next one gets
-the new. Which files were loaded is remembered by their names, sizes, times and inode numbers (`files_seen`), read
+the new. Which files were loaded is remembered by their names, sizes, times (of their content and of their
+permissions) and inode numbers (`files_seen`), read
 before loading them: a file saved again while it was being loaded is seen as changed at the next check, and loaded
 again then.
 """
@@ -19,24 +20,25 @@ from bot.policy.loader import PolicyLibrary, policy_file_paths
 if TYPE_CHECKING:
     from bot.qa import QuestionAnswerer
 
-FilesSeen = tuple[tuple[str, int, int, int], ...]
+FilesSeen = tuple[tuple[str, int, int, int, int], ...]
 
 
 def files_seen(policy_dir: Path) -> FilesSeen:
     """What the policy files in `policy_dir` are now, cheaply (no file is read): enough to tell that one was saved,
-    added, removed or replaced."""
-    seen: list[tuple[str, int, int, int]] = []
+    added, removed or replaced, or made readable (chmod and chown change its ctime alone: a file the bot could not
+    read is loaded once it can)."""
+    seen: list[tuple[str, int, int, int, int]] = []
     try:
         files = policy_file_paths(policy_dir)
     except OSError:  # the folder cannot be read: loading it says why
-        return (("", -1, -1, -1),)
+        return (("", -1, -1, -1, -1),)
     for path in files:
         try:
             stat = path.stat()
         except OSError:  # gone, or unreadable, since it was listed
-            seen.append((path.name, -1, -1, -1))
+            seen.append((path.name, -1, -1, -1, -1))
             continue
-        seen.append((path.name, stat.st_size, stat.st_mtime_ns, stat.st_ino))
+        seen.append((path.name, stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns))
     return tuple(seen)
 
 

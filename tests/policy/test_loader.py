@@ -8,6 +8,7 @@ import pytest
 
 from bot.config import REPO_ROOT
 from bot.policy.loader import PolicyDataError, load_library
+from tests.conftest import unreadable
 
 SMALL = """\
 id: {id}
@@ -154,14 +155,7 @@ def test_a_file_the_bot_may_not_read_names_the_account_and_the_chmod(
     import pwd
 
     path = write(tmp_path, "social-media.yaml", "id: x\n")
-    original = Path.read_text
-
-    def refused(self: Path, *args: object, **kwargs: object) -> str:
-        if self == path:
-            raise PermissionError(13, "Permission denied", str(self))
-        return original(self, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(Path, "read_text", refused)
+    unreadable(monkeypatch, path)
     (problem,) = problems(tmp_path)
     me = pwd.getpwuid(os.geteuid()).pw_name
     assert problem == (f"social-media.yaml: {me}, the computer account the bot runs as here, may not read the file: "

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from bot.config import REPO_ROOT, School
 from bot.core import Core
 from bot.ports import ManualClock
 from bot.qa import cache
-from tests.conftest import make_core, make_settings
+from tests.conftest import make_core, make_settings, unreadable
 
 OLD_TEXT = "In addition parents should not post images taken in school or at school events"
 NEW_TEXT = "In addition parents should never post images taken in school, on trips or at school events"
@@ -97,6 +98,23 @@ def test_files_that_do_not_load_keep_the_last_good_ones_and_are_warned_about_onc
     edit(policy_dir, 'version: "2026.1" x: [', 'version: "2026.1"')
     assert live.reload_policies() is True
     assert live.policies.policy("social-media").version == "2026.1"
+
+
+def test_a_file_the_bot_could_not_read_is_taken_up_once_made_readable(
+    live: Core, policy_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new version saved as root, readable by root only: the warning says to correct it, and `chmod a+r` does so
+    without changing the file's content or time. It was never tried again: the old text stayed in force, unsaid."""
+    path = policy_dir / "social-media.yaml"
+    new_version(policy_dir)
+    unreadable(monkeypatch, path)
+    path.chmod(0o600)
+    assert live.reload_policies() is False
+    monkeypatch.undo()
+    time.sleep(0.01)  # a later ctime than the refused one, on a coarse clock too
+    path.chmod(0o644)
+    assert live.reload_policies() is True
+    assert live.policies.policy("social-media").version == "2026.1" and NEW_TEXT in quoted(live)
 
 
 def test_the_handlers_read_the_policy_in_force(live: Core, policy_dir: Path) -> None:
