@@ -185,14 +185,25 @@ class Database:
             return
         from alembic import command
 
+        before = self.revisions()
         command.upgrade(alembic_config(self.url, self.engine), "head")
+        after = self.revisions()
+        if before != after:  # worth a line in the log: when, and from which migration to which
+            if before:
+                log.info("database upgraded from migration %s to %s", ", ".join(before), ", ".join(after))
+            else:
+                log.info("database created (migration %s)", ", ".join(after))
 
     def at_newest_migration(self) -> bool:
         newest = newest_migration()
-        if newest is None or not inspect(self.engine).has_table("alembic_version"):
-            return False
+        return newest is not None and self.revisions() == [newest]
+
+    def revisions(self) -> list[str]:
+        """The migration(s) the database is at; none for a new database."""
+        if not inspect(self.engine).has_table("alembic_version"):
+            return []
         with self.engine.connect() as connection:
-            return list(connection.scalars(text("SELECT version_num FROM alembic_version"))) == [newest]
+            return list(connection.scalars(text("SELECT version_num FROM alembic_version")))
 
     def dispose(self) -> None:
         self.engine.dispose()

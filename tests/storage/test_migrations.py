@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -38,16 +39,22 @@ def test_the_newest_migration_is_read_from_the_files_as_alembic_reads_it(any_cor
     assert any_core.db.at_newest_migration()
 
 
-def test_a_database_one_migration_behind_is_upgraded(any_core: Core) -> None:
+def test_a_database_one_migration_behind_is_upgraded_and_the_log_says_so(
+    any_core: Core, caplog: pytest.LogCaptureFixture
+) -> None:
     from alembic import command
 
-    from bot.storage import alembic_config
+    from bot.storage import alembic_config, newest_migration
 
     command.downgrade(alembic_config(any_core.db.url, any_core.db.engine), "0012")
     assert not any_core.db.at_newest_migration()
-    any_core.db.upgrade()
+    with caplog.at_level(logging.INFO, logger="bot.storage"):
+        any_core.db.upgrade()
+        any_core.db.upgrade()  # nothing to do: nothing said
     assert any_core.db.at_newest_migration()
     assert "receipt_hash" in {c["name"] for c in inspect(any_core.db.engine).get_columns("reports")}
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.storage"]
+    assert said == [f"database upgraded from migration 0012 to {newest_migration()}"]  # an admin's "when did it?"
 
 
 def _is_index_noise(diff: object) -> bool:
