@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -34,6 +35,10 @@ class Terminated(BaseException):
     """SIGTERM during the console chat (a BaseException: nothing on the way may take it for a failure to handle)."""
 
 
+NO_TERMINAL = (
+    "no Slack or Telegram tokens are set, and the console chat's input is not a terminal: it answers what is piped "
+    "in and stops at its end. To run the bot as a service, set SLACK_* or TELEGRAM_BOT_TOKEN in .env (see the README)"
+)
 SCHEDULER_OFF = (
     "the scheduler is off (SCHEDULER_ENABLED=false): this process answers people but sends no alerts or reminders; "
     "another `policybot run` on this database, with the scheduler on, must send them"
@@ -121,6 +126,8 @@ def _run(core: Core) -> str:
         from handlers.console import chat
 
         log.info("No Slack or Telegram tokens set: running the console chat")
+        if not sys.stdin.isatty():  # a service (systemd) with no tokens: the chat ends at once, and is restarted
+            log.warning(NO_TERMINAL)
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, _terminate)
         chat(core)  # Ctrl-C there ends the chat, as /quit does

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
 import signal
@@ -19,7 +20,7 @@ import handlers.console
 from bot.config import REPO_ROOT, ConfigError, School
 from bot.core import Core
 from bot.ports import ManualClock
-from handlers.run import _wait_for_stop, run
+from handlers.run import NO_TERMINAL, _wait_for_stop, run
 from tests.conftest import make_settings
 
 
@@ -74,6 +75,29 @@ def test_the_log_says_when_the_bot_stops_and_why(
         run(core)
     core.db.dispose()
     assert caplog.records[-1].message == f"policybot stopped: {why}"
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_with_no_tokens_and_no_terminal_the_log_says_how_to_run_it_as_a_service(
+    tmp_path: Path, school: School, clock: ManualClock, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture, signals_kept: None, terminal: bool,
+) -> None:
+    """A systemd unit started before the tokens were put in .env: the chat reads nothing and ends, over and over;
+    the log (and the journal) says why and what to set."""
+
+    class Input(io.StringIO):
+        def isatty(self) -> bool:
+            return terminal
+
+    core = Core(make_settings(tmp_path), school=school, clock=clock)
+    monkeypatch.setattr(handlers.console, "chat", lambda _core: None)
+    monkeypatch.setattr(sys, "stdin", Input(""))
+    with caplog.at_level(logging.INFO, logger="handlers.run"):
+        assert run(core) == 0
+    core.db.dispose()
+    warned = [r.message for r in caplog.records if r.levelno == logging.WARNING and "not a terminal" in r.message]
+    assert warned == ([] if terminal else [NO_TERMINAL])
+    assert "set SLACK_* or TELEGRAM_BOT_TOKEN in .env" in NO_TERMINAL
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
