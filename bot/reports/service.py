@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -132,6 +132,7 @@ WITHDRAWN = "This case is now with others at the school who handle concerns. Not
 CARD_KINDS = ("report_alert", "report_escalation", "report_update")
 REMINDER = "reminder"  # the key part of an escalation step's reminder on a card someone already has
 MOVED = "moved"  # the key part of the DSL channel's last card of a case that left it (see _queue_moved_card)
+SENDER_UPDATE = "sender_update"  # the outbox kind of a message to a report's anonymous sender
 SAME_REPLY_WINDOW = dt.timedelta(minutes=10)  # the same reply again within this is taken as sent twice
 ASKED_SENDER = "asked the sender"  # a DSL's question to the sender, as the chronology reads it
 # Reading a case, and its sender's way of being reached forgotten, are no step taken on it: not its last activity.
@@ -651,7 +652,8 @@ class ReportService:
     def forget_closed_reply_channels(self) -> int:
         """Forget how to reach the senders of closed reports once the news of the closing has gone (or failed for
         good): nothing more is ever sent to them, and a sender's chat address is kept no longer than it is used.
-        Run by the minute job; returns how many were forgotten."""
+        Blanks, too, news that was still being sent when its sender asked to be forgotten. Run by the minute job;
+        returns how many were forgotten."""
 
         def forget(session: Session) -> int:
             closed = session.execute(
@@ -676,6 +678,18 @@ class ReportService:
                 chronology.append(session, self.vault, report, at=self.clock.now(), actor=SYSTEM,
                                   action="reply channel removed", detail="The report is closed.")
                 forgotten += 1
+            # News that was being sent when its sender asked to be forgotten could not be blanked then: now it has
+            # gone (or failed), what it told them, naming their receipt, goes as it would have.
+            session.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.kind == SENDER_UPDATE,
+                    OutboxRow.status.not_in((PENDING, SENDING)),
+                    OutboxRow.payload != "",
+                    OutboxRow.ref.not_in(select(ReplyChannelRow.code)),
+                )
+                .values(payload="")
+            )
             return forgotten
 
         forgotten = self._write(forget)
@@ -1506,7 +1520,7 @@ class ReportService:
             OutboundMessage(
                 key=f"{_sender_keys(report)}{seq}",
                 recipient=Recipient(report.channel, f"reply:{report.code}"),  # type: ignore[arg-type]
-                kind="sender_update",
+                kind=SENDER_UPDATE,
                 text=text(receipt),
                 title="News about your report",
                 fields={"Receipt": receipt},

@@ -1164,3 +1164,26 @@ def test_what_the_sender_writes_after_closing_goes_into_the_closed_case_and_its_
     assert "call 999 now." in said and reports.emergency_notice() not in said  # not an urgent kind: 999 alone
     with pytest.raises(ReportError, match="already in your report"):  # the same words again at once are not added twice
         reports.sender_reply(other.code, "It is back up.", requester="r")
+
+
+def test_news_being_sent_when_its_sender_asks_to_be_forgotten_is_blanked_once_sent(
+    core: Core, clock: ManualClock
+) -> None:
+    """The sender stops news while a message to them is on its way: it is still being sent, so it cannot be blanked
+    then; once it has gone, the next minute's job blanks it, as it names their receipt."""
+    receipt = core.reports.submit("other", TEXT, channel="telegram", reply_to=ReplyAddress("telegram", "4242"))
+    core.reports.acknowledge(receipt.reference, actor(core, "Dana Lead"))  # "your report has been opened"
+    recorders = notifiers()
+    telegram = recorders["telegram"]
+    deliver = telegram.deliver
+
+    def stopped_meanwhile(message: OutboundMessage) -> None:
+        if message.kind == "sender_update":
+            assert core.reports.forget_reply_channel(receipt.code, requester="r")
+        deliver(message)
+
+    telegram.deliver = stopped_meanwhile  # type: ignore[method-assign]
+    deliver_all(core, recorders, clock)
+    assert [m.kind for m in delivered(recorders)].count("sender_update") == 1
+    core.schedule.run_due()
+    assert _receipts_kept_in_the_outbox(core, receipt.code) == 0
