@@ -116,7 +116,7 @@ class Core:
         step; questions answered meanwhile use the old ones. Files that do not load leave the last good ones in
         force, with one warning naming the problems for each change, not one a minute. True when it changed."""
         from bot.policy.current import files_seen, versions
-        from bot.policy.loader import PolicyDataError
+        from bot.policy.loader import PolicyDataError, this_account
 
         current = self.policy_data
         seen = files_seen(self.settings.policy_dir)
@@ -129,11 +129,13 @@ class Core:
             fresh.qa  # noqa: B018 - built here, not inside the next person's question
         except PolicyDataError as exc:
             self._unloadable = seen
+            these, them = ("this problem", "it") if len(exc.problems) == 1 else ("these problems", "them")
+            # Run as the bot's account: a file it may not read, root may, and the check as root says all is well.
             log.warning(
                 "The policy files in %s were changed but cannot be loaded, so the bot goes on answering from the "
-                "files as they were (%s). Correct %s (`policybot policy check` lists %s too); the bot loads the "
-                "files by itself within a minute of their being saved:\n  %s",
-                folder, kept, *(("this problem", "it") if len(exc.problems) == 1 else ("these problems", "them")),
+                "files as they were (%s). Correct %s (`policybot policy check`, run as %s, lists %s too); the bot "
+                "loads the files by itself within a minute of their being saved:\n  %s",
+                folder, kept, these, this_account(), them,
                 "\n  ".join(exc.problems),
             )
             return False

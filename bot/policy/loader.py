@@ -117,6 +117,14 @@ def _known_fields() -> set[str]:
     return {name for model in (Policy, Section, Clause) for name in model.model_fields}
 
 
+def this_account() -> str:
+    """The computer account this process runs as ("policybot"), as a person at the keyboard would name it."""
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return f"user {os.geteuid()}"
+
+
 def _unreadable(label: str, exc: Exception) -> str:
     if isinstance(exc, FileNotFoundError):
         return f"{label}: there is no such file: check the file's name and folder"
@@ -125,11 +133,7 @@ def _unreadable(label: str, exc: Exception) -> str:
     if isinstance(exc, PermissionError):
         # Whoever reads this looks after the bot: a file saved as root with umask 077, say, beside a bot running as
         # its own user (for whom `policybot policy check` as root finds nothing wrong).
-        try:
-            account = pwd.getpwuid(os.geteuid()).pw_name
-        except KeyError:
-            account = f"user {os.geteuid()}"
-        return (f"{label}: {account}, the computer account the bot runs as here, may not read the file: make it "
+        return (f"{label}: {this_account()}, the computer account the bot runs as here, may not read the file: make it "
                 f"readable (`chmod a+r {exc.filename or label}`)")
     if isinstance(exc, UnicodeDecodeError):
         return f"{label}: cannot be read as text: save it as plain text (UTF-8) and try again"
