@@ -89,11 +89,17 @@ class Photos:
         """Someone has images on a personal phone. `note` is not stored: it could describe pupils."""
         now = self.core.clock.now()
         with self.core.db.session() as session:
-            if session.get(Person, person_id) is None:
+            person = session.get(Person, person_id)
+            if person is None:
                 raise ScheduleError("I could not find you among the school's staff; please ask the school office")
             session.add(PhotoRecord(person_id=person_id, recorded_at=now, recorded_on=self.quiet.today(now)))
+            away_until = person.away_until
         first = self.first_reminder_day(now)
-        when = "today" if first == self.quiet.today(now) else long_date(first)
+        back = ""
+        if away_until is not None and first <= away_until:  # not reminded while away (run_due): said as it will be
+            first = self.quiet.next_school_day(away_until + dt.timedelta(days=1))
+            back = ", your first school day back"
+        when = "today" if first == self.quiet.today(now) else long_date(first) + back
         return (
             f"Thank you, noted. The policy says: “{self._rule()}” "
             f"I will remind you at the end of each school day, from {when}, until you tell me it is done "

@@ -774,6 +774,18 @@ def test_photos_are_not_reminded_while_someone_is_away(core: Core, clock: Manual
     assert reminded == ["Mon 7", "Tue 8"]
 
 
+def test_photos_recorded_while_away_say_the_reminders_start_on_the_first_school_day_back(
+    core: Core, clock: ManualClock
+) -> None:
+    """Jo, recorded as away until Friday 4 December, notes images on her phone: she is not reminded while away, so
+    she is not told she will be 'from today'."""
+    core.people.set_away("Jo Teacher", dt.date(2026, 12, 4))
+    reply = core.schedule.photos.record(pid(core, "Jo Teacher"), note="sports day")
+    assert "from Monday 7 December 2026, your first school day back, until you tell me" in reply
+    core.people.set_away("Jo Teacher", None)  # back after all: from today, as for anyone
+    assert "from today, until you tell me" in core.schedule.photos.record(pid(core, "Jo Teacher"), note="trip")
+
+
 def test_photos_done_confirms_instead_of_recording_new_images(core: Core, clock: ManualClock) -> None:
     jo = pid(core, "Jo Teacher")
     core.schedule.photos.command(jo, "sports day")
