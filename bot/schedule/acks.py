@@ -780,7 +780,9 @@ class Acks:
             lines += [f"• {line}" for line in changes[:MAX_CHANGES_LISTED]]
             if len(changes) > MAX_CHANGES_LISTED:
                 lines.append(f"…and {len(changes) - MAX_CHANGES_LISTED} more changes.")
-        lines.append("You can ask me any question about the policy, then press the button when you have read it.")
+        # Said where to read it: the reminder itself holds none of the policy.
+        lines.append("To read it, open my Home tab: every section is there, word for word. You can ask me any "
+                     "question about the policy, then press the button when you have read it.")
         return OutboundMessage(
             key=key,
             recipient=recipient_for(person),

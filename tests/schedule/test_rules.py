@@ -344,6 +344,7 @@ def test_changed_clauses_start_a_campaign_whose_reminder_shows_the_change(
     assert len(reminders) == 5  # Jo accepted the old text: she must accept the new one too
     text = next(m for m in reminders if m.recipient.address == "U0STAFF001").text
     assert "What changed since version 2022.1" in text and changed in text
+    assert "To read it, open my Home tab: every section is there, word for word." in text  # where to read it
     assert reminders[0].buttons[0].value == "social-media:2026.1"
     with pytest.raises(ScheduleError, match=r"replaced by version 2026\.1\. .* it is on the App Home\.$"):
         core.schedule.acks.acknowledge(jo, "social-media", "2022.1")
