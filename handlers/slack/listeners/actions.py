@@ -137,8 +137,9 @@ def register(app: App, core: Core, later: Later) -> None:
             presser.tell("You have already told us about this answer. Thank you.")
             return
         record_feedback(core, str(action.get("value") or ""), helpful)
+        # Whom to ask is the school's contact for staff questions, as in an answer the policy does not cover.
         thanks = ("Thank you, that helps us improve the answers." if helpful else
-                  "Thank you for saying so. If you still need an answer, please ask the Headteacher.")
+                  f"Thank you for saying so. If you still need an answer, please ask {core.qa.contact_for('staff')}.")
         message = body.get("message") or {}
         answer = message.get("blocks")
         if answer and presser.replace(without_feedback_buttons(answer, thanks), message.get("text") or thanks):

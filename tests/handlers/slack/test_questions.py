@@ -111,6 +111,16 @@ def test_feedback_is_thanked(slack: SlackWorld) -> None:
     assert "Thank you" in call.params["text"]
 
 
+def test_not_helpful_says_whom_to_ask_as_the_school_names_them(slack: SlackWorld) -> None:
+    """The school's contact for staff questions, with how to reach them, as an answer the policy does not cover
+    gives it: not a role written into the bot."""
+    clause = slack.core.policies.clauses()[0].clause.id
+    slack.sender.block_action(STAFF, "feedback.unhelpful", clause, channel="C0GENERAL1")
+    said = slack.fake.wait_for_call("response_url")[0].params["text"]
+    assert said == ("Thank you for saying so. If you still need an answer, please ask the Headteacher, "
+                    "head@stokeswood.example.sch.uk.")
+
+
 def test_feedback_takes_the_pair_off_the_answer_so_it_counts_once(slack: SlackWorld) -> None:
     from bot.feedback import feedback_summary
 
