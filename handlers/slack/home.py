@@ -194,7 +194,9 @@ def home_view(core: Core, slack_user_id: str) -> dict[str, Any]:
     blocks: list[Block] = [header(f"{core.school.name}: policies")]
     said = records_say(core, slack_user_id) if person is None else None
     if said:  # a leaver, or a starter before their first day
-        blocks.append(mrkdwn_section(f"{escape(said)}. You can still read the policy and report a concern."))
+        # Someone starting early may take the date for a mistake: said whom to ask, as for what they cannot do.
+        blocks.append(mrkdwn_section(f"{escape(said)}. You can read the policy, ask me about it with /policy and "
+                                     "report a concern. If that date is wrong, please ask the school office."))
     elif person is None:
         blocks.append(mrkdwn_section(
             "I don't recognise your Slack account as one of the school's staff. You can still read the policy "

@@ -110,6 +110,10 @@ def test_a_leaver_and_a_starter_are_told_what_the_records_say_not_to_ask_to_be_a
     slack.sender.app_home_opened("U0LEAVER01")
     home = json.dumps(_home(slack, "U0LEAVER01"))
     assert "The school's records say you left on Monday 23 November 2026." in home and "add you" not in home
+    slack.sender.app_home_opened("U0STARTER1")  # they may ask questions already, and whom to ask if the date is wrong
+    assert ("The school's records say you start on Monday 30 November 2026. You can read the policy, ask me about it "
+            "with /policy and report a concern. If that date is wrong, please ask the school office."
+            ) in json.dumps(_home(slack, "U0STARTER1", count=2))
     slack.sender.slash_command("/photos", "trip", "U0STARTER1")
     said = slack.fake.wait_for_call("response_url")[0].params["text"]
     assert said == ("The school's records say you start on Monday 30 November 2026, so I can't do that. If that is "
