@@ -83,6 +83,13 @@ _INTRODUCTION = re.compile(
     r"^\s*((?:[a-z'/]+\s+){0,3}?[a-z'/]+)\s*(?:\s+here\b\s*[,.!:;-]*|\s*[:\u2013\u2014]\s*|\s+-\s+)", re.IGNORECASE
 )
 _ROLES = frozenset(CONCEPT_PREFIX + c for c in ("staff", "relative", "parent", "volunteer", "governor", "head"))
+# "Can I slag the head teacher off online?", "I posted a moan about a parent": the asker says something about the
+# people the other audience's section is written for, so naming them does not lift that section (what they may say).
+_FIRST_PERSON = frozenset({"i", "im", "ive", "we"})
+_SAYING_THINGS = frozenset(
+    CONCEPT_PREFIX + c
+    for c in ("comment", "negative", "complaint", "defamation", "allegation", "threat", "racism", "bully", "name")
+)
 _AUDIENCE_OF_ASKER = {"parent": "parents", "staff": "staff"}
 _PEOPLE_OF = {"staff": "staff", "parents": "parent"}  # the concept naming the people a section is written for
 
@@ -406,6 +413,7 @@ class QuestionAnswerer:
         audience: AskerAudience | None,
         off_topic: list[tuple[str, ...]],
         learned: dict[str, float],
+        says_about: bool = False,
     ) -> list[Match]:
         """The clauses best first: the engine's score, adjusted for who is asking, what the question asks for and
         everyday matters the clause never mentions, and lifted by the classifier's probability (`learned`)."""
@@ -419,8 +427,10 @@ class QuestionAnswerer:
                 # A clause written for the other audience is less likely. The classifier cannot tell who is asking,
                 # so it lifts such a clause only when the question names those people: a parent asking in staff
                 # words ("pupils") still gets the parents' clause, a parent asking what teachers may do the staff rule.
+                # Not when the askers say something about those people themselves (`says_about`): then they are
+                # who is talked about, not who acts.
                 factor *= AUDIENCE_PENALTY
-                if CONCEPT_PREFIX + _PEOPLE_OF.get(m.ref.section.audience, "?") not in tokens:
+                if says_about or CONCEPT_PREFIX + _PEOPLE_OF.get(m.ref.section.audience, "?") not in tokens:
                     lift = 1.0
             for phrase in off_topic:
                 if not self.index.mentions(m.ref.clause.id, phrase):
@@ -445,7 +455,8 @@ class QuestionAnswerer:
         tokens = self.index.tokens_for_stems(stems)
         off_topic = self._off_topic_in(stems) if len(tokens) <= OFF_TOPIC_MAX_TOKENS else []
         learned = self.index.classifier.probabilities(tokens)
-        matches = [m for m in self._ranked(tokens, audience, off_topic, learned) if self._specific(m)]
+        says_about = not _FIRST_PERSON.isdisjoint(stems) and not tokens.isdisjoint(_SAYING_THINGS)
+        matches = [m for m in self._ranked(tokens, audience, off_topic, learned, says_about) if self._specific(m)]
         if not matches:
             return tokens, matches, None
         evidence = Evidence(

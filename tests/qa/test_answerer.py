@@ -82,6 +82,20 @@ def test_the_askers_audience_is_preferred(qa: QuestionAnswerer) -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "audience", "clause"),
+    [
+        ("can i roast the head teacher online", "parent", "inap-negative"),  # the head is talked about
+        ("can i slag off a dad from my class online", "staff", "cc-no-derogatory"),  # a parent is talked about
+        ("can teachers post photos of pupils on their own facebook?", "parent", "na-images"),  # teachers act
+    ],
+)
+def test_people_talked_about_are_not_who_acts(qa: QuestionAnswerer, question: str, audience: str, clause: str) -> None:
+    """Naming the other audience's people lifts their section's clauses, unless the askers say something about them
+    themselves: then the askers' own section says what they may say."""
+    assert qa.answer(question, audience).citations[0].clause == clause  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "what time does school start?",
