@@ -62,6 +62,8 @@ OFF_TOPIC_PENALTY = 0.35  # per everyday matter in the question that the matched
 AUDIENCE_PENALTY = 0.8  # a clause written for the other audience is a little less likely to be the answer
 CLASSIFIER_WEIGHT = 3.0  # a clause's score grows by this share of the learned classifier's probability for it
 MAX_CITATIONS = 3
+# The rules on pictures taken on a member of staff's own equipment, and on moving them off it: see Answer.photos.
+PHOTO_CLAUSES = frozenset({"swp-equipment", "swp-transfer-delete"})
 # "What will the school do?" / "what happens if...?" asks for the consequence: a clause saying what follows a breach
 # (kind "sanction") is more likely the answer than the rule that was broken.
 CONSEQUENCE_CONCEPTS = frozenset({CONCEPT_PREFIX + "school_response", CONCEPT_PREFIX + "consequence"})
@@ -291,6 +293,8 @@ class QuestionAnswerer:
         if _names_the_dsls(plain) and reply.answered:  # "who is the DSL?": the policy names no one; the school does
             contact = self.contact_for(audience, True)
             reply = dataclasses.replace(reply, text=f"{reply.text}\nYou can reach {contact}.", contact=contact)
+        if audience == "staff" and reply.answered and any(c.clause in PHOTO_CLAUSES for c in reply.citations):
+            reply = dataclasses.replace(reply, photos=True)
         return reply
 
     def _reply(self, question: str, plain: list[str], audience: AskerAudience | None, safeguarding: bool) -> Answer:

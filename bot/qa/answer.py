@@ -44,6 +44,9 @@ class Answer:
     # The message is about a concern ("how do I report...", "my child is being bullied"): the adapter offers its way
     # to report one (a button, a command). Such a question is never kept as a knowledge gap: it may be a disclosure.
     report: bool = False
+    # A member of staff's answer about taking pictures on their own equipment: the adapter offers its way to be
+    # reminded to move them to the school's system and delete them, as the policy asks (Slack's /photos).
+    photos: bool = False
 
     def to_be_quoted(self, limit: int) -> list[tuple[Citation, str]]:
         """Of the first `limit` citations, those the answer's text does not already quote, each with its readable

@@ -313,6 +313,10 @@ def long_text_modal(title: str, intro: str, text: str, tail: Iterable[Block] = (
 
 
 # --- policy answers ---
+PHOTOS_HINT = ("Taken pictures of pupils on your own phone? Type /photos and I will remind you at the end of each "
+               "school day to move them to the school's system and delete them, until it is done.")
+
+
 def answer_blocks(answer: Any) -> list[Block]:
     """An answer from `bot.qa`: the short answer, each quoted clause with its section, and the buttons.
 
@@ -325,6 +329,8 @@ def answer_blocks(answer: Any) -> list[Block]:
             quote = "\n".join("> " + line for line in escape(readable(citation.text)).splitlines() or [""])
             blocks.append(mrkdwn_section(quote))
         blocks.append(context(f"From *{escape(citation.section)}* ({escape(citation.policy)})"))
+    if getattr(answer, "photos", False):
+        blocks.append(context(PHOTOS_HINT))
     elements = [button("report.open", "Report a concern", "", "danger")] if answer.report else []
     if citations:
         seen_sections: set[str] = set()

@@ -96,6 +96,23 @@ def test_people_talked_about_are_not_who_acts(qa: QuestionAnswerer, question: st
 
 
 @pytest.mark.parametrize(
+    ("question", "audience", "offered"),
+    [
+        ("can I take photos of the kids on my phone", "staff", True),
+        ("do I need to delete photos from my phone", "staff", True),
+        ("can I take photos of the kids on my phone", "parent", False),  # no reminder to offer a parent
+        ("can I accept a friend request from a parent?", "staff", False),
+    ],
+)
+def test_a_staff_answer_about_pictures_on_their_own_phone_offers_the_reminder(
+    qa: QuestionAnswerer, question: str, audience: str, offered: bool
+) -> None:
+    """The policy asks staff to move such pictures to the school's system and delete them: the adapter can offer
+    its reminder (Slack's /photos), which a new member of staff would otherwise never hear of."""
+    assert qa.answer(question, audience).photos is offered  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "what time does school start?",

@@ -11,9 +11,11 @@ import pytest
 
 from bot.reports.domain import AttachmentInfo, CaseEvent, CaseView, Category
 from handlers.slack.blocks import (
+    PHOTOS_HINT,
     SECTION_LIMIT,
     VIEW_BLOCKS,
     actions,
+    answer_blocks,
     button,
     escape,
     fit,
@@ -117,3 +119,12 @@ def test_a_case_with_pictures_says_how_to_see_them(count: int, said: str) -> Non
     assert f"{said} with this report" in shown and "ask whoever looks after the bot's server" in shown
     assert "policybot" not in shown
     assert "came with this report" not in json.dumps(case_modal(_case([("reported", None)]), ZoneInfo("UTC")))
+
+
+@pytest.mark.parametrize("photos", [True, False])
+def test_an_answer_about_pictures_on_a_personal_phone_says_how_to_be_reminded(photos: bool) -> None:
+    from bot.qa.answer import Answer, Citation
+
+    citation = Citation("Social Media Policy", "Safer working practice", "swp-equipment", "When recording...", "swp")
+    blocks = answer_blocks(Answer("q", True, "Yes, at your discretion.", "answer", [citation], photos=photos))
+    assert (PHOTOS_HINT in json.dumps(blocks)) is photos
