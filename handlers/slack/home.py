@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.wording import counted
 from handlers.slack.blocks import (
+    PHOTOS_HINT,
     VIEW_BLOCKS,
     Block,
     actions,
@@ -205,6 +206,7 @@ def home_view(core: Core, slack_user_id: str) -> dict[str, Any]:
         blocks.append(context(f"Hello {escape(person.name)}. Ask me a question any time with /policy."))
         blocks += concerns_blocks(core, slack_user_id)
         blocks += acknowledgement_blocks(core, person)
+        blocks.append(context(PHOTOS_HINT))  # the reminder the policy implies, found nowhere else but Slack's list
     blocks += sections_blocks(core)
     blocks += [divider(), header("Worried about a child or a colleague?"),
                {**mrkdwn_section("Tell the Designated Safeguarding Leads, anonymously if you wish."),

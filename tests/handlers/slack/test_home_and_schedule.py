@@ -42,6 +42,7 @@ def test_staff_home_offers_acknowledgement_and_records_it(slack: SlackWorld) -> 
     assert accept and accept[0]["text"]["text"].startswith("I have read and accept version ")
     assert any(b["action_id"] == "report.open" for b in _buttons(view))
     assert "Reviews and compliance" not in json.dumps(view)
+    assert "Type /photos and I will remind you" in json.dumps(view)  # the reminder the policy implies, offered
     slack.sender.block_action(STAFF, "ack.accept", accept[0]["value"], view={"id": "V1", "type": "home"})
     after = _home(slack, STAFF, count=2)
     assert not [b for b in _buttons(after) if b["action_id"] == "ack.accept"]
