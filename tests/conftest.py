@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -99,6 +100,13 @@ def unreadable(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(Path, "read_text", refused)
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (just now): for a server to take, or for a client to find nobody at."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def make_settings(tmp_path: Path, database_url: str | None = None, **overrides: object) -> Settings:

@@ -11,7 +11,7 @@ import pytest
 from bot.config import ConfigError, School
 from bot.ports import ManualClock
 from handlers.slack import create_slack_app, start_slack
-from tests.conftest import core_with, make_core, make_settings
+from tests.conftest import core_with, free_port, make_core, make_settings
 from tests.handlers.slack.conftest import SECRET, STAFF
 from tests.handlers.slack.fake_slack_api import FakeSlack, SignedSender
 from tests.handlers.slack.fake_socket_mode import FakeSocketMode
@@ -87,9 +87,7 @@ def test_slack_out_of_reach_at_start_up_says_where_and_what_to_check(
     tmp_path: Path, school: School, clock: ManualClock
 ) -> None:
     """No network at boot, or a mistyped SLACK_API_URL: it stopped with "something went wrong (URLError)"."""
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        url = f"http://127.0.0.1:{probe.getsockname()[1]}/api/"
+    url = f"http://127.0.0.1:{free_port()}/api/"  # a port nothing listens on
     with core_with(tmp_path, school, clock, slack_bot_token="xoxb-t", slack_signing_secret=SECRET,
                    slack_api_url=url) as core, pytest.raises(ConfigError) as stopped:
         create_slack_app(core)

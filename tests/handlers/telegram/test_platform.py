@@ -17,7 +17,7 @@ from handlers.telegram import create_telegram_app, run_telegram, texts
 from handlers.telegram.added import NOTES, AddedNotes
 from handlers.telegram.formatting import MAX_MESSAGE, render, render_text
 from handlers.telegram.guard import RateLimiter
-from tests.conftest import core_with, make_core, make_settings
+from tests.conftest import core_with, free_port, make_core, make_settings
 from tests.handlers.telegram.conftest import GROUP, OTHER_PARENT, PARENT, TelegramWorld
 from tests.handlers.telegram.fake_telegram import (
     BOT_USERNAME,
@@ -109,15 +109,9 @@ def test_long_messages_are_split_cleanly() -> None:
     assert not any(p.endswith("&amp") or p.endswith("&l") for p in parts)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def webhook(tmp_path: Path, school: School, clock: ManualClock, fake: FakeTelegram) -> Iterator[TelegramWorld]:
-    port = _free_port()
+    port = free_port()
     settings = make_settings(
         tmp_path,
         telegram_bot_token=fake.token,
@@ -153,9 +147,7 @@ def test_a_webhook_address_telegram_refuses_says_which_it_takes(
     """TELEGRAM_WEBHOOK_URL on the bot's own port 3000, say: it stopped with "something went wrong (BadRequest)"."""
     fake.fail_next(method="setWebhook", code=400,
                    description="Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     hook = {"telegram_bot_token": fake.token, "telegram_base_url": fake.base_url, "telegram_webhook_port": port,
             "telegram_webhook_url": "https://school.example:3000/telegram"}
     with core_with(tmp_path, school, clock, **hook) as core, pytest.raises(ConfigError) as refused:
@@ -263,9 +255,7 @@ def test_telegram_out_of_reach_at_start_up_says_where_and_what_to_check(
     tmp_path: Path, school: School, clock: ManualClock
 ) -> None:
     """No network at boot, or a mistyped TELEGRAM_BASE_URL: it stopped with "something went wrong (NetworkError)"."""
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        base_url = f"http://127.0.0.1:{probe.getsockname()[1]}/bot"
+    base_url = f"http://127.0.0.1:{free_port()}/bot"  # a port nothing listens on
     nowhere = {"telegram_bot_token": "123:abc", "telegram_base_url": base_url}
     with core_with(tmp_path, school, clock, **nowhere) as core, pytest.raises(ConfigError) as stopped:
         run_telegram(create_telegram_app(core), core)
