@@ -674,12 +674,12 @@ class ReportService:
                 if waiting is not None:
                     continue
                 session.delete(channel)
-                blank_finished(session, _sender_keys(report))
                 chronology.append(session, self.vault, report, at=self.clock.now(), actor=SYSTEM,
                                   action="reply channel removed", detail="The report is closed.")
                 forgotten += 1
-            # News that was being sent when its sender asked to be forgotten could not be blanked then: now it has
-            # gone (or failed), what it told them, naming their receipt, goes as it would have.
+            # What senders no longer reachable were told, naming their receipt, is blanked once it is done with: the
+            # channels forgotten just now (flushed before this runs), and news that was still being sent when its
+            # sender asked to be forgotten (it could not be blanked then).
             session.execute(
                 update(OutboxRow)
                 .where(
