@@ -150,6 +150,21 @@ class Outbox:
             return False  # another process queued the same key a moment ago
         return True
 
+    def enqueue_redraw(self, session: Session, message: OutboundMessage) -> bool:
+        """Queue a message drawn only when it is delivered (a Home tab, REDRAW_HOME), unless one for its slot is
+        still waiting to be sent: that one will show this change too, so a burst of changes sends it once. One being
+        sent already may have been drawn before this change: another is queued after it. False when none is queued.
+
+        The waiting one is locked until the caller's transaction ends (PostgreSQL), so a dispatcher cannot claim
+        and draw it between this look and the change being committed."""
+        if not message.slot:
+            raise ValueError("a message drawn when delivered needs a slot: its recipient's")
+        waiting = session.scalar(
+            select(OutboxRow.id).where(OutboxRow.slot == message.slot, OutboxRow.status == PENDING)
+            .limit(1).with_for_update()
+        )
+        return waiting is None and self.enqueue(session, message)
+
     def enqueue_many(
         self, session: Session, messages: Sequence[OutboundMessage], *, not_before: dt.datetime | None = None
     ) -> int:

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 Platform = Literal["slack", "telegram", "console"]
+# An outbox kind that says nothing to anyone: its recipient's home screen (Slack's App Home), which lists the cases
+# they follow, is to be drawn again from the database when it is delivered, so it shows every change until then.
+REDRAW_HOME = "home_redraw"
 
 
 class Clock(Protocol):

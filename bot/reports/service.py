@@ -30,7 +30,7 @@ from bot.config import School, Settings
 from bot.crypto import Vault
 from bot.outbox import PENDING, SENDING, Outbox, OutboxRow, blank_finished, withdraw_pending
 from bot.people import People, Person
-from bot.ports import Button, Clock, OutboundMessage, Recipient
+from bot.ports import REDRAW_HOME, Button, Clock, OutboundMessage, Recipient
 from bot.reports import chronology
 from bot.reports.categories import load_categories
 from bot.reports.domain import (
@@ -518,6 +518,7 @@ class ReportService:
             body=plan.body,
             files=len(plan.files),
         )
+        self._queue_home(session, report, category)
         return Receipt(
             code=receipt,
             reference=code,
@@ -774,7 +775,7 @@ class ReportService:
         to follow until it comes to them. AccessDenied for anyone who does not handle reports."""
         with self.db.session() as session:
             person = self._handler(session, actor)
-            return self._summaries(session, person, held_only=not person.has_role("dsl", "deputy_dsl"))
+            return self._summaries(session, person, followed=True)
 
     def _handler(self, session: Session, actor: Actor) -> Person:
         person = self._person(session, actor)
@@ -783,7 +784,7 @@ class ReportService:
         return person
 
     def _summaries(
-        self, session: Session, person: Person, *, include_closed: bool = False, held_only: bool = False
+        self, session: Session, person: Person, *, include_closed: bool = False, followed: bool = False
     ) -> list[CaseSummary]:
         query = select(ReportRow).order_by(ReportRow.urgent.desc(), ReportRow.created_at, ReportRow.id)
         if not include_closed:
@@ -794,8 +795,8 @@ class ReportService:
             category, conflicts = self._category_of(report), self._conflicts(report)
             if not may_handle(person, category, conflicts, everyone, today):
                 continue
-            if held_only and report.acknowledged_by != person.name and person.id not in self._holders(
-                session, report, category, conflicts, everyone
+            if followed and not _follows(
+                person, report, partial(self._holders, session, report, category, conflicts, everyone)
             ):
                 continue
             shown.append((report, category))
@@ -1169,6 +1170,7 @@ class ReportService:
                 )
             done += 1
         if done:
+            self._queue_home(session, report, category)  # the headteacher's list, say, now has it
             log.info("report %s escalated to level %d", redact(report.code), report.escalation_level)
         return done
 
@@ -1503,6 +1505,41 @@ class ReportService:
             status_line=f"{what}.",
             ping=f"{what} (report {report.code}). Open the report to read it." if news else None,
         )
+        self._queue_home(session, report, category)
+
+    def _queue_home(self, session: Session, report: ReportRow, category: Category) -> None:
+        """Have the Home tab (Slack's) of everyone who follows this case drawn again, as it has changed: a DSL who
+        keeps the tab open sees it as it is, not as it was when they opened it. Who follows it is cases_to_follow's
+        rule, whatever its status (a case closed leaves their list): never anyone it is kept from. The tab is drawn
+        when the message is delivered; one still waiting covers this change too (Outbox.enqueue_redraw)."""
+        if not self.settings.slack_enabled:
+            return
+        session.flush()
+        everyone, today, conflicts = self._everyone(session), self._today(), self._conflicts(report)
+        holders: set[int] | None = None
+
+        def held() -> set[int]:
+            nonlocal holders
+            if holders is None:
+                holders = self._holders(session, report, category, conflicts, everyone)
+            return holders
+
+        seq = session.scalar(
+            select(ReportEventRow.seq).where(ReportEventRow.report_id == report.id).order_by(ReportEventRow.seq.desc())
+        )
+        for person in with_role(everyone, *HANDLER_ROLES, on=today):
+            if not person.slack_user_id or not may_handle(person, category, conflicts, everyone, today):
+                continue
+            if not _follows(person, report, held):
+                continue
+            target = Recipient("slack", person.slack_user_id)
+            self.outbox.enqueue_redraw(session, OutboundMessage(
+                key=f"home:{report.code}:{seq}:slack:{person.slack_user_id}",
+                recipient=target,
+                kind=REDRAW_HOME,
+                text="",  # nothing about the case: the tab is drawn from the database when this is delivered
+                slot=f"home:slack:{person.slack_user_id}",
+            ))
 
     def _queue_sender(
         self, session: Session, report: ReportRow, seq: int, text: Callable[[str], str], *, asks: bool = False
@@ -1915,6 +1952,13 @@ _SEVERAL: dict[str, tuple[str, str]] = {
     ),
     ACKNOWLEDGED: ("One of the people your report went to has opened it and is looking at it.",) * 2,
 }
+
+
+def _follows(person: Person, report: ReportRow, holders: Callable[[], set[int]]) -> bool:
+    """Whether someone who may handle a case follows it where they work (cases_to_follow): a DSL or deputy DSL every
+    case they may handle; the headteacher and the chair of governors only those they hold (`holders`, asked only
+    for them), or acknowledged."""
+    return person.has_role("dsl", "deputy_dsl") or report.acknowledged_by == person.name or person.id in holders()
 
 
 def _names(people: Sequence[Person]) -> str:

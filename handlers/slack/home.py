@@ -1,7 +1,8 @@
 """The App Home tab: a member of staff's policy acknowledgements, the policy's sections, and a way to report.
 
 Those who handle reports first see the open concerns they follow (`core.reports.cases_to_follow`, which decides
-whose they are), each with its Open button; the tab is drawn afresh each time it is opened. The headteacher also
+whose they are), each with its Open button; the tab is drawn afresh each time it is opened, and published again
+(by the notifier) for everyone a case is listed for when the case changes. The headteacher also
 sees each policy's review status and how many staff have acknowledged it. Everything else shown comes from
 `core.schedule` and `core.policies`; when the schedule service is missing the tab still shows the sections and the
 report button.

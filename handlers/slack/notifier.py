@@ -4,6 +4,9 @@ A recipient address is a channel id (C..., G..., D...) or a user id (U..., W...)
 For report alerts and updates (`ref` = the case reference) the channel and timestamp of each posted message are
 kept in `slack_alert_messages`; later messages about the same case edit those messages (chat.update) instead of
 posting new ones, so the DSL channel shows each case once, in its current state.
+
+A Home tab redraw (`REDRAW_HOME`, queued by the core for each person a changed case is listed for) publishes that
+person's App Home, drawn now (views.publish): a tab kept open shows the case as it is.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import delete, select
 
-from bot.ports import DeliveryError, OutboundMessage, Platform
+from bot.ports import REDRAW_HOME, DeliveryError, OutboundMessage, Platform
 from handlers.slack.blocks import Block, notification_text, outbound_blocks
 from handlers.slack.client import delivery_error, make_web_client
+from handlers.slack.home import home_view
 from handlers.slack.models import SlackAlertMessage
 
 if TYPE_CHECKING:
@@ -31,6 +35,9 @@ IN_PLACE_KINDS = frozenset({"report_alert", "report_update", "report_escalation"
 # Of those, the ones that should land as a fresh message (a ping) when there is none yet in that channel,
 # and that edit the existing one otherwise.
 UPDATE_KINDS = frozenset({"report_update"})
+# views.publish's answers that no retry changes (the app's Home tab is turned off, the view refused): the tab is
+# drawn afresh anyway when next opened, and the next change queues another redraw.
+HOME_REFUSALS = frozenset({"not_enabled", "invalid_arguments", "invalid_blocks", "view_too_large", "user_not_found"})
 
 
 class SlackNotifier:
@@ -44,6 +51,9 @@ class SlackNotifier:
 
     # --- the Notifier port ---
     def deliver(self, message: OutboundMessage) -> None:
+        if message.kind == REDRAW_HOME:
+            self._publish_home(message)
+            return
         try:
             channel = self.channel_for(message.recipient.address)
             blocks = outbound_blocks(message)
@@ -79,6 +89,18 @@ class SlackNotifier:
         except DeliveryError:
             raise
         except OSError as exc:  # connection refused, timeout, DNS: Slack (or the network) is down
+            raise self._logged(message, delivery_error(exc)) from exc
+
+    def _publish_home(self, message: OutboundMessage) -> None:
+        user = message.recipient.address
+        try:
+            self.client.views_publish(user_id=user, view=home_view(self.core, user))
+        except SlackApiError as exc:
+            error = delivery_error(exc)
+            if exc.response.get("error") in HOME_REFUSALS:
+                error.permanent = True
+            raise self._logged(message, error) from exc
+        except OSError as exc:
             raise self._logged(message, delivery_error(exc)) from exc
 
     @staticmethod

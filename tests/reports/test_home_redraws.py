@@ -1,0 +1,108 @@
+"""Slack's Home tab, which lists the cases a handler follows, is redrawn for each of them when a case changes: the core
+decides whose (cases_to_follow's rule, never anyone a case is kept from) and queues one redraw per person at a time."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import update
+
+from bot.core import Core
+from bot.outbox import SENDING, OutboxRow
+from bot.ports import REDRAW_HOME, ManualClock, OutboundMessage, Recipient
+from bot.reports import ReplyAddress
+from tests.reports.conftest import actor, deliver_all, notifiers
+
+DSL, DEPUTY, HEAD, CHAIR = "U0DSL00001", "U0DSL00002", "U0HEAD0001", "U0CHAIR001"
+
+
+def redraws(core: Core, *, waiting: bool = False) -> list[str]:
+    """The Slack users whose Home tab a redraw was queued for (only those still waiting, if `waiting`)."""
+    with core.db.session() as session:
+        query = session.query(OutboxRow).where(OutboxRow.kind == REDRAW_HOME).order_by(OutboxRow.id)
+        if waiting:
+            query = query.where(OutboxRow.status == "pending")
+        return [core.outbox.message(row).recipient.address for row in query]
+
+
+def test_a_new_report_redraws_the_home_of_whoever_follows_it_and_says_nothing_of_it(slack_core: Core) -> None:
+    receipt = slack_core.reports.submit("other", "A parent posted a class photo.", channel="slack")
+    # The DSL and the deputy follow every case they may handle; the headteacher and the chair only those they hold.
+    assert sorted(redraws(slack_core)) == [DSL, DEPUTY]
+    with slack_core.db.session() as session:
+        for row in session.query(OutboxRow).where(OutboxRow.kind == REDRAW_HOME):
+            message = slack_core.outbox.message(row)
+            assert message.text == "" and message.ref is None and not message.fields and not message.buttons
+            assert receipt.code not in row.key and message.slot == f"home:slack:{message.recipient.address}"
+
+
+def test_a_burst_of_changes_waits_as_one_redraw_per_person_and_the_next_change_after_it_queues_another(
+    slack_core: Core, clock: ManualClock
+) -> None:
+    reports, dana = slack_core.reports, actor(slack_core, "Dana Lead")
+    code = reports.submit("other", "A parent posted a class photo.", channel="slack").reference
+    reports.acknowledge(code, dana)
+    for n in range(5):
+        reports.add_note(code, dana, f"Note {n}.")
+    reports.close(code, dana, "Spoken to the parent; the photo is down.")
+    assert sorted(redraws(slack_core, waiting=True)) == [DSL, DEPUTY]  # one each, drawn when it is sent
+
+    recorders = notifiers()
+    deliver_all(slack_core, recorders, clock)
+    assert sorted(m.recipient.address for m in recorders["slack"].delivered if m.kind == REDRAW_HOME) == [DSL, DEPUTY]
+    reports.reopen(code, dana, "The parent posted it again.")
+    assert sorted(redraws(slack_core, waiting=True)) == [DSL, DEPUTY]
+    assert len(redraws(slack_core)) == 4
+
+
+def test_a_redraw_already_being_sent_does_not_stand_for_a_later_change(slack_core: Core) -> None:
+    """It may have been drawn before the change: another is queued after it."""
+    reports = slack_core.reports
+    code = reports.submit("other", "A parent posted a class photo.", channel="slack").reference
+    with slack_core.db.session() as session:
+        session.execute(update(OutboxRow).where(OutboxRow.kind == REDRAW_HOME).values(status=SENDING))
+    reports.acknowledge(code, actor(slack_core, "Dana Lead"))
+    assert sorted(redraws(slack_core, waiting=True)) == [DSL, DEPUTY]
+
+
+def test_nobody_a_case_is_kept_from_has_their_home_redrawn_for_it(slack_core: Core) -> None:
+    reports, sam = slack_core.reports, actor(slack_core, "Sam Deputy")
+    code = reports.submit("other", "It is about Dana Lead.", channel="slack", named_people=["Dana Lead"]).reference
+    reports.acknowledge(code, sam)
+    reports.add_note(code, sam, "Spoke to the head.")
+    reports.close(code, sam, "Dealt with.")
+    reports.reopen(code, sam, "More came in.")
+    assert DSL not in redraws(slack_core)
+    assert DEPUTY in redraws(slack_core)
+
+
+def test_a_reply_naming_the_acknowledger_stops_their_redraws_from_then_on(slack_core: Core) -> None:
+    reports = slack_core.reports
+    receipt = reports.submit("other", "A parent posted a class photo.", channel="slack",
+                             reply_to=ReplyAddress("slack", "D0STAFF001"))
+    reports.acknowledge(receipt.reference, actor(slack_core, "Dana Lead"))
+    with slack_core.db.session() as session:
+        session.execute(update(OutboxRow).where(OutboxRow.kind == REDRAW_HOME).values(status="delivered"))
+    before = len(redraws(slack_core))
+    reports.sender_reply(receipt.code, "It was Dana Lead who took the photo.", requester="t")
+    assert redraws(slack_core)[before:] == [DEPUTY]
+
+
+def test_escalation_redraws_the_home_of_the_headteacher_it_reaches(slack_core: Core, clock: ManualClock) -> None:
+    reports = slack_core.reports
+    reports.submit("child_at_risk", "A pupil is afraid to go home.", channel="slack")
+    assert HEAD not in redraws(slack_core)
+    clock.advance(hours=1)
+    assert reports.escalate_due() == 2
+    assert HEAD in redraws(slack_core, waiting=True) and CHAIR not in redraws(slack_core)
+
+
+def test_without_slack_no_redraw_is_queued(core: Core) -> None:
+    code = core.reports.submit("other", "A parent posted a class photo.", channel="console").reference
+    core.reports.acknowledge(code, actor(core, "Dana Lead"))
+    assert redraws(core) == []
+
+
+def test_a_redraw_needs_a_slot(core: Core) -> None:
+    message = OutboundMessage(key="k", recipient=Recipient("slack", DSL), kind=REDRAW_HOME, text="")
+    with core.db.session() as session, pytest.raises(ValueError):
+        core.outbox.enqueue_redraw(session, message)
