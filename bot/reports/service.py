@@ -965,10 +965,10 @@ class ReportService:
         for the record; the earlier outcome stays in the chronology, and is the case's outcome no more.
 
         It is in progress again, in the hands of whoever had acknowledged it (or of whoever re-opens it, if nobody
-        had or they have left), so its escalation does not start again: escalation chases a case nobody has in hand,
-        and this one is in someone's. The sender, if their way of being reached still exists (it is forgotten once
-        the news of the closing has gone), is told it is being looked at again, by nobody named, and can add to it
-        again."""
+        had, or they have left or are recorded as away), so its escalation does not start again: escalation chases a
+        case nobody has in hand, and this one is in the hands of someone at work, as any acknowledged case is. The
+        sender, if their way of being reached still exists (it is forgotten once the news of the closing has gone), is
+        told it is being looked at again, by nobody named, and can add to it again."""
 
         def reopen(session: Session) -> CaseView:
             report, category, person = self._for_handler(session, code, actor, REOPEN_REPORT)
@@ -983,11 +983,12 @@ class ReportService:
             )
             holder = People.by_name(session, report.acknowledged_by) if report.acknowledged_by else None
             today, conflicts = self._today(), self._conflicts(report)
-            if holder is None or not holder.is_current(today) or not may_handle(
+            if holder is None or not holder.is_current(today) or holder.is_away(today) or not may_handle(
                 holder, category, conflicts, self._everyone(session), today
             ):
-                # Closed unacknowledged, or by someone who has since left or may no longer handle it (no longer a
-                # DSL, or kept from it since): whoever re-opens it has it in hand now.
+                # Closed unacknowledged, or by someone who has since left, is away (nobody would chase it while they
+                # are) or may no longer handle it (no longer a DSL, or kept from it since): whoever re-opens it has it
+                # in hand now.
                 report.acknowledged_at, report.acknowledged_by = now, person.name
                 chronology.append(session, self.vault, report, at=now, actor=person.name, action="acknowledged")
             how = _HOW_TO_ADD.get(report.channel, _HOW_TO_ADD["console"])

@@ -1040,6 +1040,25 @@ def test_a_case_re_opened_after_its_acknowledger_left_is_in_the_hands_of_whoever
     assert view.acknowledged_by == "Sam Deputy"  # not Dana, who is no longer here to follow it
 
 
+def test_a_case_re_opened_while_its_acknowledger_is_away_is_in_the_hands_of_whoever_re_opened_it(
+    core: Core, clock: ManualClock
+) -> None:
+    """Left 'acknowledged by' Dana while she is on leave, it would be followed by nobody at work, and chased by
+    nothing: escalation only chases a case nobody has in hand."""
+    reports = core.reports
+    receipt = reports.submit("child_at_risk", TEXT, channel="console")
+    reports.acknowledge(receipt.reference, actor(core, "Dana Lead"))
+    reports.close(receipt.reference, actor(core, "Dana Lead"), "Already known to social care.")
+    core.people.set_away("Dana Lead", core.today() + dt.timedelta(days=14))
+    view = reports.reopen(receipt.reference, actor(core, "Sam Deputy"), "A second pupil said the same.")
+    assert view.acknowledged_by == "Sam Deputy"
+    assert [(e.actor, e.action) for e in view.events][-2:] == [("Sam Deputy", "re-opened"), ("Sam Deputy",
+                                                                                               "acknowledged")]
+    core.people.set_away("Dana Lead", None)  # back: a case re-opened with her at work stays hers
+    reports.close(receipt.reference, actor(core, "Sam Deputy"), "Dealt with.")
+    assert reports.reopen(receipt.reference, actor(core, "Dana Lead"), "Again.").acknowledged_by == "Sam Deputy"
+
+
 def test_a_question_left_unanswered_when_the_case_closed_is_not_asked_again_when_it_is_re_opened(core: Core) -> None:
     reports, dana = core.reports, actor(core, "Dana Lead")
     receipt = reports.submit("other", TEXT, channel="console")
