@@ -9,6 +9,10 @@ whether it is their answer): in the chat's data, which `DatabasePersistence` sto
 restart of the bot. It adds nothing to what the school already holds: the report's reply channel keeps the same
 chat and receipt (encrypted) for as long as the news may come. It lasts ANSWER_WINDOW at most, and goes once the
 parent has answered or said it is no answer, once they stop news in this chat, or once the report is closed.
+
+A message held while the parent says whether it is their answer goes the same way once its report is closed or they
+stop news in this chat (`let_go`): nothing naming the receipt is kept in the chat after that, and the old buttons
+then say what became of it (flows.held_is_the_answer).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ log = logging.getLogger(__name__)
 ANSWER_WINDOW = 24 * 3600.0  # seconds after the news during which a typed message may be the answer
 AWAITING = "awaiting_answers"  # the bot_data key of the application's AwaitingAnswers
 WAITS = "awaiting_answer"  # chat_data: receipt code -> when its question reached the chat (seconds since the epoch)
+HELD = "held_answers"  # chat_data: receipt code -> what was typed after its news, until the parent says which it is
 
 
 class AwaitingAnswers:
@@ -62,13 +67,21 @@ class AwaitingAnswers:
         the next message is a question again, unless another report's news still waits."""
         self._change(chat_id, code, None)
 
+    def let_go(self, chat_id: int, code: str) -> None:
+        """Report `code` was closed, or the parent stopped its news here: its wait ends, and so does any message held
+        for them to say whether it was its answer (it was not sent; the old buttons say so if pressed)."""
+        self._change(chat_id, code, None, let_go=True)
+
     def _now(self) -> float:
         return float(self.application.bot_data["core"].clock.now().timestamp())
 
-    def _change(self, chat_id: int, code: str | None, at: float | None) -> None:
-        """Record (`at`) or end the wait for `code` (None: every wait in the chat), on the bot's loop."""
+    def _change(self, chat_id: int, code: str | None, at: float | None, *, let_go: bool = False) -> None:
+        """Record (`at`) or end the wait for `code` (None: every wait in the chat), on the bot's loop; `let_go`: and
+        the message held for `code`."""
 
         def apply() -> None:
+            if let_go and code is not None:
+                self._let_go_held(chat_id, code)
             stored = self.application.chat_data[chat_id].get(WAITS)
             waits = dict(stored) if isinstance(stored, dict) else {}
             if at is not None and code is not None:
@@ -92,6 +105,16 @@ class AwaitingAnswers:
             self._loop.call_soon_threadsafe(apply)
         except RuntimeError:  # the bot has stopped: the news's own "Reply to the school" button still works
             log.warning("the bot had stopped: what is typed after a question sent now is not taken for its answer")
+
+    def _let_go_held(self, chat_id: int, code: str) -> None:
+        data = self.application.chat_data[chat_id]
+        held = data.get(HELD)
+        if not isinstance(held, dict) or code not in held:
+            return
+        del held[code]
+        if not held:
+            data.pop(HELD, None)
+        self.application.mark_data_for_update_persistence(chat_ids=chat_id)
 
     def _store(self, chat_id: int, waits: dict[str, float]) -> None:
         data = self.application.chat_data[chat_id]  # (PTB makes a chat's data when it is first asked for)

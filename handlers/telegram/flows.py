@@ -33,7 +33,7 @@ from telegram.warnings import PTBUserWarning
 from handlers.telegram import chat as chat_flows
 from handlers.telegram import texts
 from handlers.telegram.added import added_notes
-from handlers.telegram.awaiting import awaiting_answers
+from handlers.telegram.awaiting import HELD, awaiting_answers
 from handlers.telegram.chat import MENU_ASK, MENU_REPORT, MENU_STATUS
 from handlers.telegram.common import (
     DRAFT,
@@ -71,7 +71,6 @@ REPLY = "sr:"  # + receipt code: answer the school
 FORGET = "sf:"  # + receipt code: stop news in this chat (the school forgets how to reach the sender)
 ABOUT_ROLE, ABOUT_NONE = "ra:", "ra:no"  # + the place of a role in the draft's MENTIONED: the concern is about them
 IS_ANSWER, IS_QUESTION = "ta:y:", "ta:n:"  # + receipt code: a message typed after news is the answer, or not
-HELD = "held_answers"  # chat_data: receipt code -> what was typed after its news, until the parent says which it is
 
 MAX_FILES = 10
 MAX_FILE_BYTES = 15 * 1024 * 1024
@@ -738,8 +737,13 @@ async def forget_channel(update: Update, context: Context) -> None:
     except ReportError as exc:
         await say(update, context, str(exc))
         return
-    awaiting_answers(context).done(chat.id, code)  # no news comes here now, and no receipt is kept for it
-    await say(update, context, (texts.FORGOTTEN if forgotten else texts.NOTHING_TO_FORGET).format(code=code))
+    held = (context.chat_data or {}).get(HELD)
+    was_held = isinstance(held, dict) and code in held
+    awaiting_answers(context).let_go(chat.id, code)  # no news comes here now, and no receipt is kept for it
+    said = (texts.FORGOTTEN if forgotten else texts.NOTHING_TO_FORGET).format(code=code)
+    if was_held:  # what they typed after its news, held for a "yes" or "no", goes too: said, not lost unseen
+        said += "\n\n" + texts.HELD_NOT_SENT.format(code=code)
+    await say(update, context, said)
 
 
 async def start_reply(update: Update, context: Context) -> str | int | None:
@@ -879,7 +883,7 @@ async def held_is_the_answer(update: Update, context: Context) -> int | None:
         return None
     held, chat = _take_held(update, context, IS_ANSWER), update.effective_chat
     if held is None or chat is None:
-        await say(update, context, texts.STALE_BUTTON)
+        await _nothing_held(update, context, IS_ANSWER)
         return END
     await _reply_to_school(update, context, *held)
     return END
@@ -894,12 +898,40 @@ async def held_is_a_question(update: Update, context: Context) -> int | None:
     if chat is not None and held is not None:
         awaiting_answers(context).done(chat.id, held[0])
     if held is None:
-        await say(update, context, texts.STALE_BUTTON)
+        await _nothing_held(update, context, IS_QUESTION)
         return END
     if context.chat_data is not None:
         context.chat_data.pop(REPLY_CODE, None)
     await chat_flows.answer_question(update, context, held[1])
     return END
+
+
+async def _nothing_held(update: Update, context: Context, prefix: str) -> None:
+    """A held-message button pressed when nothing is held for its report: already answered, let go by /cancel or
+    after days of silence, or let go when the report was closed or its news stopped here. Said as it is, with the
+    way to send it again, rather than a bare "no longer active" that leaves the parent thinking it was sent."""
+    from bot.reports.domain import ReportError
+
+    query, chat = update.callback_query, update.effective_chat
+    code = (query.data or "").removeprefix(prefix) if query else ""
+    if chat is None or not code:
+        await say(update, context, texts.STALE_BUTTON)
+        return
+    core = core_of(context)
+    try:  # whether it is closed is the core's to say
+        view = await in_thread(
+            core.reports.sender_status, code, requester=requester(core, chat.id), asked_from=_here(chat.id)
+        )
+    except ReportError as exc:
+        await say(update, context, str(exc))
+        return
+    closed = view.status == "closed"
+    if prefix == IS_QUESTION:
+        await say(update, context, (texts.HELD_GONE_CLOSED_QUESTION if closed else texts.HELD_GONE_QUESTION)
+                  .format(code=view.code))
+        return
+    await say(update, context, (texts.HELD_GONE_CLOSED if closed else texts.HELD_GONE).format(code=view.code),
+              [[("Reply to the school", REPLY + view.code)]])
 
 
 async def answer_by_reply(update: Update, context: Context) -> None:

@@ -62,10 +62,11 @@ class TelegramNotifier:
         receipt = next((b.value for b in message.buttons if b.action == "sender.status"), "")
         closed = not any(button.action == "sender.reply" for button in message.buttons)
         if self.awaiting is not None and receipt and closed:
-            # News of a closed report (it offers no reply): its question no longer waits for an answer. Ended before
-            # sending, as the news may never arrive (a chat that blocked the bot): the reply channel is forgotten
-            # all the same, and the chat's wait, which names the receipt, must not outlast it.
-            self.awaiting.done(chat_id, receipt)
+            # News of a closed report (it offers no reply): its question no longer waits for an answer, nor does a
+            # message the parent typed after it wait to be sent. Ended before sending, as the news may never arrive (a
+            # chat that blocked the bot): the reply channel is forgotten all the same, and what the chat keeps naming
+            # the receipt must not outlast it.
+            self.awaiting.let_go(chat_id, receipt)
         with self._lock:
             for number, html in enumerate(parts):
                 params: dict[str, Any] = {

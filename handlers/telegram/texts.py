@@ -154,6 +154,25 @@ NOT_ADDED_TO_THIS_REPORT = (
     "finished."
 )
 IS_IT_THE_ANSWER = "Is this your answer to the school about report {code}?"
+# A "yes" or "no" pressed on that question once nothing is held for it (see flows._nothing_held). Exact whichever way
+# the message went: sent with an earlier "yes", or let go.
+HELD_GONE_CLOSED = (
+    "Report {code} has been closed, so I no longer keep anything you wrote after its news that you had not yet sent. "
+    "If you would still like the school to read it, press “Reply to the school” and send it again."
+)
+HELD_GONE_CLOSED_QUESTION = (
+    "Report {code} has been closed, so I no longer keep what you wrote after its news. If it was a question, please "
+    "type it again."
+)
+HELD_GONE = (
+    "I no longer keep what you wrote after the news about report {code}: it was sent already, or let go. To send "
+    "the school something about it, press “Reply to the school”."
+)
+HELD_GONE_QUESTION = "I no longer keep what you wrote after that news. If it was a question, please type it again."
+HELD_NOT_SENT = (
+    "What you wrote after its news was not sent to the school. If it was your answer, you can still send it: "
+    "/status {code}, then “Reply to the school”."
+)
 REPLY_PICTURE_NOT_KEPT = (
     "I could not keep that picture: it is not a photo I can read, or Telegram would not pass it on. Please send it "
     "again as a photo, or write your answer in words. Send /cancel to stop."

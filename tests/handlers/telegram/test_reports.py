@@ -643,6 +643,44 @@ def test_a_closed_reports_wait_for_an_answer_goes_even_when_the_news_of_its_clos
     telegram.start()
 
 
+def test_a_message_held_for_a_yes_or_no_goes_when_its_report_is_closed_and_the_old_buttons_say_so(
+    telegram: TelegramWorld,
+) -> None:
+    """What the parent typed after the school's question, held while they say whether it is their answer, names the
+    receipt: it goes from the chat's stored data with the report's closing, not days later. The old buttons then say
+    what became of it and how to send it again; nothing reaches the closed report unasked."""
+    code, dsl = _asked(telegram, "Which class is the pupil in?")
+    assert telegram.say(message(PARENT, "Class 4B")) == [texts.IS_IT_THE_ANSWER.format(code=code)]
+    telegram.core.reports.close(reference_of(telegram.core, code), dsl, "Resolved with the class teacher.")
+    telegram.dispatch()  # the news of the closing
+    telegram.fake.wait_for(lambda: "held_answers" not in telegram.app.chat_data[PARENT], what="the message let go")
+    telegram.stop()
+    with telegram.core.db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM telegram_chat_data")).scalar() == 0
+    telegram.start()
+    [gone] = telegram.say(callback(PARENT, f"ta:y:{code}"))
+    assert gone == texts.HELD_GONE_CLOSED.format(code=code)
+    buttons = [b["callback_data"] for row in telegram.fake.sent(PARENT)[-1]["reply_markup"]["inline_keyboard"]
+               for b in row]
+    assert buttons == [f"sr:{code}"]  # the way to send it after all
+    assert telegram.say(callback(PARENT, f"ta:n:{code}")) == [texts.HELD_GONE_CLOSED_QUESTION.format(code=code)]
+    assert not [e for e in _case(telegram, code, dsl).events if e.action == "replied"]
+
+
+def test_stopping_news_lets_a_held_message_go_and_says_so(telegram: TelegramWorld) -> None:
+    code, dsl = _asked(telegram, "Which class is the pupil in?")
+    telegram.say(message(PARENT, "Class 4B"))
+    [stopped] = telegram.say(callback(PARENT, f"sf:{code}"))
+    assert stopped == texts.FORGOTTEN.format(code=code) + "\n\n" + texts.HELD_NOT_SENT.format(code=code)
+    telegram.stop()
+    with telegram.core.db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM telegram_chat_data")).scalar() == 0
+    telegram.start()
+    [gone] = telegram.say(callback(PARENT, f"ta:y:{code}"))
+    assert gone == texts.HELD_GONE.format(code=code)
+    assert not [e for e in _case(telegram, code, dsl).events if e.action == "replied"]
+
+
 def test_asking_about_the_policy_while_an_answer_is_awaited_is_a_question(telegram: TelegramWorld) -> None:
     from handlers.telegram.chat import MENU_ASK
 
