@@ -1,6 +1,8 @@
 """Images of pupils on a personal phone: the policy wants them moved to the school system and deleted.
 
-`/photos` records that someone has such images; at the end of each school day they are reminded, once a day,
+`/photos taken` (or any note) records that someone has such images; `/photos` alone only says what it is for and
+whether any are noted, so someone trying the command is not signed up for reminders. At the end of each school day
+they are reminded, once a day,
 until they confirm the images are transferred and deleted (the reminder's button, or `/photos done`); not while they
 are recorded as away (long leave), as with the acknowledgement reminders. Only the fact
 is stored, never the images. Once someone is leaving, the admin or the headteacher may confirm it for them (the
@@ -55,6 +57,9 @@ STILL_TO_DO_WORDS = frozenset(
     "almost nearly partly partially half most except apart but left remaining rest how what mean".split()
 )
 
+# `/photos` alone, or asking what it is: explained, nothing recorded (a new member of staff trying the command).
+ASKS_WHAT_IT_DOES = frozenset({"", "help", "info", "what", "how"})
+
 
 def says_done(note: str) -> bool:
     """True for 'done, thanks', 'moved to OneDrive and deleted', 'have been deleted'; False for a note about
@@ -76,14 +81,41 @@ class Photos:
         return policy_words(self.core.policies, POLICY_CLAUSE, FALLBACK_RULE)
 
     def command(self, person_id: int, note: str = "") -> str:
-        """`/photos NOTE`: 'done' (or 'deleted', 'moved'...) confirms the person's open entries; anything else
+        """`/photos NOTE`: nothing (or 'help', '?') says what it does and where the person stands, recording nothing;
+        'done' (or 'deleted', 'moved'...) confirms the person's open entries; anything else ('taken', 'sports day')
         records new images."""
+        if note.strip(" ?!.").lower() in ASKS_WHAT_IT_DOES:
+            return self.explain(person_id)
         if says_done(note):
             return self.confirm(person_id, by_person_id=person_id)
         reply = self.record(person_id, note=note)
         if any(w in DONE_WORDS for w in re.findall(r"[a-z']+", note.lower())):  # "moved" among words of new images
             reply += " If you meant that your images are already moved and deleted, send /photos done."
         return reply
+
+    def explain(self, person_id: int) -> str:
+        """What `/photos` is for, and whether the person has images noted (since when): how to say they took some,
+        and how to say they are done."""
+        with self.core.db.session() as session:
+            if session.get(Person, person_id) is None:
+                raise ScheduleError("I could not find you among the school's staff; please ask the school office")
+            since = session.scalar(
+                select(PhotoRecord.recorded_on)
+                .where(PhotoRecord.person_id == person_id, PhotoRecord.confirmed_at.is_(None))
+                .order_by(PhotoRecord.recorded_on)
+                .limit(1)
+            )
+        if since is None:
+            return (
+                "Taken pictures or recordings of pupils on your own phone or other equipment? The policy says: "
+                f"“{self._rule()}” Send /photos taken and I will remind you at the end of each school day until you "
+                "send /photos done. Nothing is noted for you now."
+            )
+        return (
+            f"You noted on {long_date(since)} that you have pictures or recordings of pupils on your own equipment, so "
+            f"I remind you at the end of each school day. The policy says: “{self._rule()}” Once they are moved and "
+            "deleted, send /photos done (or press “Done” on the reminder)."
+        )
 
     def record(self, person_id: int, note: str = "") -> str:
         """Someone has images on a personal phone. `note` is not stored: it could describe pupils."""

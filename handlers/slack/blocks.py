@@ -313,8 +313,8 @@ def long_text_modal(title: str, intro: str, text: str, tail: Iterable[Block] = (
 
 
 # --- policy answers ---
-PHOTOS_HINT = ("Taken pictures of pupils on your own phone? Type /photos and I will remind you at the end of each "
-               "school day to move them to the school's system and delete them, until it is done.")
+PHOTOS_HINT = ("Taken pictures of pupils on your own phone? Type /photos taken and I will remind you at the end of "
+               "each school day to move them to the school's system and delete them, until you type /photos done.")
 
 
 def answer_blocks(answer: Any) -> list[Block]:

@@ -799,6 +799,25 @@ def test_photos_done_confirms_instead_of_recording_new_images(core: Core, clock:
     assert "noted" in core.schedule.photos.command(jo, "not deleted yet")
 
 
+@pytest.mark.parametrize("note", ["", "  ", "help", "?", "what?"])
+def test_photos_alone_explains_and_records_nothing(core: Core, clock: ManualClock, note: str) -> None:
+    """A new member of staff trying /photos is told what it does, how to say they took some and how to say done; they
+    are not signed up for reminders."""
+    jo = pid(core, "Jo Teacher")
+    reply = core.schedule.photos.command(jo, note)
+    assert "Send /photos taken" in reply and "/photos done" in reply and "Nothing is noted for you now." in reply
+    assert "transferred to the school's system" in reply  # the policy's own words
+    with core.db.session() as session:
+        assert session.scalar(select(PhotoRecord)) is None
+    assert "noted" in core.schedule.photos.command(jo, "taken")
+    clock.set(dt.datetime(2026, 11, 25, 15, 30, tzinfo=LONDON))
+    assert core.schedule.run_due()["photos"] == 1  # (only the images said to be taken are reminded about)
+    said = core.schedule.photos.command(jo, note)  # where they stand now, still recording nothing new
+    assert "You noted on Wednesday 25 November 2026" in said and "send /photos done" in said
+    with core.db.session() as session:
+        assert len(session.scalars(select(PhotoRecord)).all()) == 1
+
+
 DONE_NOTES = [
     "done, thanks", "yes done", "ok done", "moved to OneDrive and deleted", "moved to the school server and deleted",
     "deleted from my personal phone", "have been deleted", "photos deleted from my iPad",

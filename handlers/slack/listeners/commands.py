@@ -1,4 +1,4 @@
-"""Slash commands: /policy QUESTION, /report, /photos [note | done], /checkreport CODE.
+"""Slash commands: /policy QUESTION, /report, /photos [taken | note | done], /checkreport CODE.
 
 Each acks at once (Slack's 3-second limit); every answer goes only to the asker. A policy question is answered
 in the acknowledgement itself (answering takes a millisecond or two and needs no network), so the answer arrives

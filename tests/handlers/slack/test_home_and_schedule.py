@@ -42,7 +42,7 @@ def test_staff_home_offers_acknowledgement_and_records_it(slack: SlackWorld) -> 
     assert accept and accept[0]["text"]["text"].startswith("I have read and accept version ")
     assert any(b["action_id"] == "report.open" for b in _buttons(view))
     assert "Reviews and compliance" not in json.dumps(view)
-    assert "Type /photos and I will remind you" in json.dumps(view)  # the reminder the policy implies, offered
+    assert "Type /photos taken and I will remind you" in json.dumps(view)  # the reminder the policy implies, offered
     slack.sender.block_action(STAFF, "ack.accept", accept[0]["value"], view={"id": "V1", "type": "home"})
     after = _home(slack, STAFF, count=2)
     assert not [b for b in _buttons(after) if b["action_id"] == "ack.accept"]
@@ -137,6 +137,18 @@ def test_photos_done_as_a_command(slack: SlackWorld) -> None:
     slack.sender.slash_command("/photos", "done", STAFF)
     done = slack.fake.wait_for_call("response_url", count=2)[1]
     assert "No more reminders" in done.params["text"]
+
+
+def test_photos_alone_says_what_it_does_and_signs_nobody_up(slack: SlackWorld) -> None:
+    from sqlalchemy import select
+
+    from bot.schedule.models import PhotoRecord
+
+    slack.sender.slash_command("/photos", "", STAFF)
+    reply = json.dumps(slack.fake.wait_for_call("response_url")[0].params["blocks"])
+    assert "Send /photos taken" in reply and "/photos done" in reply and "Thank you, noted" not in reply
+    with slack.core.db.session() as session:
+        assert session.scalar(select(PhotoRecord)) is None
 
 
 def test_photos_from_someone_unknown_is_refused_kindly(slack: SlackWorld) -> None:
