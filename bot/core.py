@@ -82,7 +82,7 @@ class Core:
     def people(self) -> People:
         from bot.people import People
 
-        return People(self.db)
+        return People(self.db, outbox=lambda: self.outbox)
 
     # --- policy and questions ---
     @cached_property

@@ -11,8 +11,9 @@ import csv
 import datetime as dt
 import difflib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from sqlalchemy import BigInteger, ForeignKey, String, Text, func, select, update
@@ -21,6 +22,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from bot.config import PersonEntry, Role
 from bot.storage import Base, Database
 from bot.wording import or_list
+
+if TYPE_CHECKING:
+    from bot.outbox import Outbox
 
 ROLES: tuple[Role, ...] = ("staff", "dsl", "deputy_dsl", "headteacher", "chair_of_governors", "admin")
 ROLE_LABELS: dict[str, str] = {
@@ -154,8 +158,11 @@ class PersonRole(Base):
 class People:
     """Queries and changes on the people table."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, outbox: Callable[[], Outbox] | None = None) -> None:
         self.db = db
+        # (Asked for only on a rename, which carries over what is queued for someone on the console by name: other
+        # changes to people need no encryption key.)
+        self._outbox = outbox
 
     # --- lookups (each takes a session so callers can combine them in one transaction) ---
     @staticmethod
@@ -366,7 +373,9 @@ class People:
         """Correct someone's name (a typo, a name changed on marriage): they stay the same person, with their roles,
         Slack id, acceptances and reminders. Records that name whoever recorded something keep the name as it was;
         who has a case in hand now (acknowledged it) is them under their new name, as the case is still theirs: under
-        the old one, a reply naming them would keep it from them but leave it in their hands, and nobody chased."""
+        the old one, a reply naming them would keep it from them but leave it in their hands, and nobody chased.
+        What the console, which reaches people by name, was sent or is to send them is theirs under the new one."""
+        from bot.ports import Recipient
         from bot.reports.models import ReportRow  # (reports build on people, not the other way round)
 
         wanted = person_entry(name=new_name).name  # blank, too long: said as for `people add`
@@ -381,6 +390,8 @@ class People:
             session.execute(
                 update(ReportRow).where(ReportRow.acknowledged_by == person.name).values(acknowledged_by=wanted)
             )
+            if self._outbox is not None and wanted != person.name:
+                self._outbox().readdress(session, Recipient("console", person.name), Recipient("console", wanted))
             former = [n for n in dict.fromkeys(person.names) if n != wanted]  # (renamed back: that name is theirs)
             person.former_names = json.dumps(former) if former else None
             person.name = wanted

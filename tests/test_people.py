@@ -186,6 +186,39 @@ def test_a_name_typed_wrong_is_corrected_and_stays_the_same_person(core: Core) -
         core.people.rename("Kim Nwe", "Kim Newer")
 
 
+def test_messages_for_someone_on_the_console_reach_them_under_their_corrected_name(any_core: Core) -> None:
+    """The console reaches people by name. When Dana's name is corrected, the card waiting for her is delivered to her
+    under the new name, and so are the newer versions of the cards she was sent before: nothing goes to the old name,
+    on SQLite and PostgreSQL alike."""
+    from bot.ports import OutboundMessage
+
+    delivered: list[OutboundMessage] = []
+
+    class Console:
+        platform = "console"
+
+        def deliver(self, message: OutboundMessage) -> None:
+            delivered.append(message)
+
+    reports, outbox = any_core.reports, any_core.outbox
+    sent = reports.submit("other", "A parent posted a photo of the class trip.", channel="console")
+    outbox.dispatch({"console": Console()}, reports.resolve_recipient)
+    waiting = reports.submit("other", "A parent shared a video of the nativity.", channel="console")
+    any_core.people.rename("Dana Lead", "Dana Leigh")
+    sam = reports.actor(name="Sam Deputy")
+    assert sam is not None
+    before = len(delivered)
+    for receipt in (sent, waiting):
+        reports.acknowledge(receipt.reference, sam)  # a newer card for each who has it
+    outbox.dispatch({"console": Console()}, reports.resolve_recipient)
+    to_dana = sorted((m.kind, m.ref or "") for m in delivered[before:] if m.recipient.address.startswith("Dana"))
+    assert to_dana == sorted([("report_alert", waiting.reference), ("report_update", waiting.reference),
+                              ("report_update", sent.reference)])
+    assert {m.recipient.address for m in delivered[before:] if m.recipient.address.startswith("Dana")} == {
+        "Dana Leigh"}
+    assert outbox.pending_count() == 0
+
+
 def test_a_name_corrected_in_the_school_file_does_not_stop_the_bot(core: Core) -> None:
     """Jo's name was mistyped in the school file when the bot first ran; corrected there, the file's entry has Jo's
     Slack id under a name nobody has, and every start-up and command stopped: 'the Slack id ... already belongs to'."""
