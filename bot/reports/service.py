@@ -570,7 +570,9 @@ class ReportService:
     ) -> SenderView:
         """More information from the sender, perhaps answering a question. A closed report takes it too (one record,
         not a second report begun for the same worry): it stays closed, those who handle it are told the sender wrote
-        after it was closed, to re-open it if needed, and the sender is told so (SenderView.after_reply)."""
+        after it was closed, to re-open it if needed, and the sender is told so (SenderView.after_reply). Told once:
+        until someone opens the case, more from the sender only keeps Slack's cards current (_unopened_after_closing).
+        """
         with self.db.session() as session:
             report = self._sender_report(session, code, requester)
             count = len(session.scalars(select(AttachmentRow.id).where(AttachmentRow.report_id == report.id)).all())
@@ -585,19 +587,26 @@ class ReportService:
             now = self.clock.now()
             if not files and self._just_replied(session, row, body, now):
                 raise ReportError(_ALREADY_REPLIED)
+            closed = row.status == CLOSED
+            unopened = self._unopened_after_closing(session, row) if closed else 0  # (before this one)
             chronology.append(session, self.vault, row, at=now, actor=SENDER, action=REPLIED, detail=body)
             self._add_files(session, row, files, now)
             category = self._category_of(row)
             taken_from = self._keep_away_named(session, row, category, body, now)
-            closed = row.status == CLOSED
             note = ("The sender wrote after the case was closed" if closed else "The sender has replied") + (
                 f" with {len(files)} picture(s)" if files else "")
+            # Once told, those handling a closed case are not told again each time the sender writes, until one of
+            # them has opened it: its cards in Slack say how many messages wait, quietly.
+            again = bool(unopened) and not taken_from
+            if again:
+                written = counted(unopened + 1, "message")
+                note = f"The sender has written {written} since the case was closed or last opened"
             if taken_from:
                 note += (f", naming {taken_from}, who had acknowledged this case. It is kept from them now, so it is "
                          "with you: please acknowledge it")
             if closed:
                 note += ": re-open it if needed"
-            self._queue_update(session, row, category, note, news=True)
+            self._queue_update(session, row, category, note, news=not again, in_place_only=again)
             view = self._sender_view(session, row, receipt, asked_from)
             return replace(view, after_reply=self._added_after_closing(category)) if closed else view
 
@@ -610,6 +619,24 @@ class ReportService:
         that the case had been closed, and, as nobody may read them soon, where to turn in an emergency."""
         urgent = self._notice if category.emergency_notice or category.urgent else _CALL_999
         return f"{_ADDED_AFTER_CLOSING} {urgent}"
+
+    @staticmethod
+    def _unopened_after_closing(session: Session, report: ReportRow) -> int:
+        """How many messages the sender has written to this closed case since it was closed or last opened (only those
+        handling it open a case). The first of them tells them; the rest wait for someone to open it, so a sender who
+        writes every day does not ping them every day, while every word is still in the case."""
+        steps = session.execute(
+            select(ReportEventRow.actor, ReportEventRow.action)
+            .where(ReportEventRow.report_id == report.id)
+            .order_by(ReportEventRow.seq)
+        ).all()
+        count = 0
+        for actor, action in steps:
+            if action in ("closed", "opened"):
+                count = 0
+            elif actor == SENDER and action == REPLIED:
+                count += 1
+        return count
 
     def _just_replied(self, session: Session, report: ReportRow, body: str, now: dt.datetime) -> bool:
         """Whether the sender's newest reply is this same text, sent moments ago: sent again because its
@@ -1476,10 +1503,18 @@ class ReportService:
         return f"{label}: {outcome[:OUTCOME_PREVIEW].rstrip()} [...] (open the report to read all of it)"
 
     def _queue_update(
-        self, session: Session, report: ReportRow, category: Category, what: str, *, news: bool = False
+        self,
+        session: Session,
+        report: ReportRow,
+        category: Category,
+        what: str,
+        *,
+        news: bool = False,
+        in_place_only: bool = False,
     ) -> None:
         """Tell everyone who has been alerted about this case that it moved (adapters edit their card). `news`: it
-        moved because of something they have not seen (the sender replied), so they are notified, not only shown."""
+        moved because of something they have not seen (the sender replied), so they are notified, not only shown.
+        `in_place_only`: only cards edited in place are kept current (Slack); elsewhere an update is a new message."""
         session.flush()
         conflicts, today = self._conflicts(report), self._today()
         everyone = self._everyone(session)
@@ -1493,6 +1528,8 @@ class ReportService:
         # those of people now kept from the case, and the DSL channel's once the case has left it.
         kept = self._kept_addresses(report, category, conflicts, everyone)
         targets += [target for target in self._carded(session, report) if target not in kept]
+        if in_place_only:
+            targets = [target for target in targets if target.edits_in_place]
         seq = session.scalar(
             select(ReportEventRow.seq).where(ReportEventRow.report_id == report.id).order_by(ReportEventRow.seq.desc())
         )

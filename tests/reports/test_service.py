@@ -1187,6 +1187,39 @@ def test_what_the_sender_writes_after_closing_goes_into_the_closed_case_and_its_
         reports.sender_reply(other.code, "It is back up.", requester="r")
 
 
+def test_a_sender_writing_on_to_a_closed_case_pings_its_handlers_once_until_someone_opens_it(
+    slack_core: Core, clock: ManualClock
+) -> None:
+    """A sender who keeps writing to a closed case: each message is in the case, but those handling it are pinged by
+    the first only. The rest keep Slack's cards current, quietly, saying how many wait (Telegram, where each update is
+    a new message, hears nothing more), until someone opens the case; the next message then pings again."""
+    reports, dana = slack_core.reports, actor(slack_core, "Dana Lead")
+    receipt = reports.submit("other", "A parent posted a photo of the nativity.", channel="slack")
+    reports.acknowledge(receipt.reference, dana)
+    reports.close(receipt.reference, dana, "Asked them to take it down.")
+
+    def updates_for(words: str) -> list[OutboundMessage]:
+        before = len(alerts(slack_core))
+        clock.advance(hours=1)
+        reports.sender_reply(receipt.code, words, requester="r")
+        slack_core.outbox.dispatch(notifiers(), reports.resolve_recipient)  # type: ignore[arg-type]
+        return [m for m in alerts(slack_core)[before:] if m.kind == "report_update"]
+
+    first = updates_for("It is back up.")
+    told = "The sender wrote after the case was closed: re-open it if needed"
+    assert first and all(m.ping and m.ping.startswith(told) for m in first)
+    updates_for("And it was shared again today.")
+    quiet = updates_for("Now in another group too.")
+    assert quiet and all(m.ping is None and m.recipient.platform == "slack" for m in quiet)
+    assert quiet[0].text.startswith("The sender has written 3 messages since the case was closed or last opened: "
+                                    "re-open it if needed.")
+    case = reports.case(receipt.reference, dana)
+    assert [e.detail for e in case.events if e.action == "replied"] == [
+        "It is back up.", "And it was shared again today.", "Now in another group too."]
+    after_opening = updates_for("Someone else has seen it now.")
+    assert after_opening and all(m.ping for m in after_opening)
+
+
 def test_news_being_sent_when_its_sender_asks_to_be_forgotten_is_blanked_once_sent(
     core: Core, clock: ManualClock
 ) -> None:
