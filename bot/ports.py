@@ -132,7 +132,8 @@ class DeliveryError(Exception):
 class Notifier(Protocol):
     """Delivers a message on one platform. Raises DeliveryError when it could not."""
 
-    platform: Platform
+    @property
+    def platform(self) -> Platform: ...
 
     def deliver(self, message: OutboundMessage) -> None: ...
 

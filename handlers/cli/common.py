@@ -234,9 +234,9 @@ def database_problem(exc: BaseException) -> str | None:
                 + ". Check DATABASE_URL, and that the database server is running.")
     if isinstance(exc, ProgrammingError):
         state = getattr(exc.orig, "sqlstate", None)
-        reason = str(exc.orig).strip().splitlines()[0][:200] if str(exc.orig).strip() else ""
+        said = str(exc.orig).strip().splitlines()[0][:200] if str(exc.orig).strip() else ""
         if state == "42501":  # insufficient_privilege: PostgreSQL 15 lets only a database's owner create in public
-            return (f"the database user in DATABASE_URL may not create or change policybot's tables ({reason}). Make "
+            return (f"the database user in DATABASE_URL may not create or change policybot's tables ({said}). Make "
                     "that user the owner of the database (ALTER DATABASE name OWNER TO user), or grant it CREATE on "
                     "the schema, then start again.")
         if state == "3F000":  # invalid_schema_name: a search_path naming a schema that does not exist

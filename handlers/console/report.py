@@ -132,9 +132,10 @@ def run_report_flow(core: Core, io: ConsoleIO) -> Receipt | None:
             if problem:  # said now, not after the sender has read it all back and confirmed
                 io.say(problem)
                 continue
-            kept_from = ask_whom_about(core, io, described)
-            if kept_from is None:
+            chosen = ask_whom_about(core, io, described)
+            if chosen is None:
                 break
+            kept_from = chosen
             text, step = described, Step.REVIEW
         elif step is Step.REVIEW:
             assert category is not None
