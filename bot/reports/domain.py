@@ -105,6 +105,8 @@ class Receipt:
     created_at: dt.datetime
     keeps_reply_channel: bool
     sent_to: str = "the Designated Safeguarding Leads"
+    # Said after where it went, when the sender should know more: e.g. that it went to someone away at the moment.
+    also: str = ""
 
     def sender_text(self, *, named: bool = False, kept: bool = True, follow_up: str | None = None) -> str:
         """The receipt as the sender reads it. `named`: they chose to give their name (a member of staff).
@@ -119,6 +121,7 @@ class Receipt:
         )
         lines = [
             f"Thank you. Your report has arrived safely and has gone to {self.sent_to}.",
+            *([self.also] if self.also else []),
             "",
             f"Your receipt code is: {self.code}",
             "",

@@ -5,8 +5,11 @@ Rules (the roles themselves come from the categories data):
   deputies may also open the report and hear about it on escalation.
 - People named in a report never hear about it and cannot open it; if that leaves nobody, it goes to the
   deputies, then the headteacher, then the chair of governors. (One that names them all is not taken: the sender
-  is told to go outside the school, to the `local_authority` contact.) A report naming anyone who handles reports
-  may also be opened by the chair of governors, who is alerted when the headteacher is named.
+  is told to go outside the school, to the `local_authority` contact.) A concern about the headteacher (a category
+  `about` them) never falls back: it is the chair of governors' alone, as Keeping Children Safe in Education
+  says, not the staff the head manages; with no chair, it is not taken and the sender is sent to the LADO. A
+  report naming anyone who handles reports may also be opened by the chair of governors, who is alerted when the
+  headteacher is named.
 - A shared DSL channel is used only for a report with no conflicts; a conflicted one goes by direct message.
 - Someone recorded as away (`policybot people away`) is not alerted, nor chased on escalation, while anyone else
   can be: a concern for the DSLs while both are away goes to their deputies. If everyone it could go to is away, it
@@ -115,12 +118,18 @@ def route_people(everyone: Sequence[Person], category: Category, conflicts: set[
     """Everyone alerted when the report arrives: its route, else the first fallback role anyone holds; those at work
     first (see the module's rules on being away)."""
     conflicted = [p for p in everyone if p.id in conflicts]
-    roles = [route_roles(category, conflicted), *((role,) for role in FALLBACK_ROLES)]
+    roles = [route_roles(category, conflicted), *((role,) for role in fallback_roles(category))]
     candidates = [_without(with_role(everyone, *these, on=today), conflicts) for these in roles]
     for people in candidates:
         if at_work(people, today):
             return at_work(people, today)
     return next((people for people in candidates if people), [])
+
+
+def fallback_roles(category: Category) -> tuple[str, ...]:
+    """Whom a report goes to, in turn, when naming people leaves nobody on its route: nobody for a concern about the
+    headteacher, whom the deputies and DSLs answer to (see the module's rules)."""
+    return () if "headteacher" in category.about else FALLBACK_ROLES
 
 
 def escalation_people(

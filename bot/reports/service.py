@@ -156,6 +156,7 @@ class _Plan:
     routed: str
     targets: list[Recipient]
     sent_to: str
+    also: str = ""
 
 
 class _FairLock:
@@ -439,7 +440,7 @@ class ReportService:
             # Stored, it would be a report nobody can read, with a receipt saying it had gone to someone.
             log.error("a %s report was refused: %s", category.key,
                       "it names everyone who handles reports" if named else "nobody holds a role that handles reports")
-            raise ReportError(self._nobody_to_receive(named))
+            raise ReportError(self._nobody_to_receive(named, category))
         targets = recipients(
             self.settings, alerted, urgent=category.urgent, shared_channel=uses_shared_channel(category, conflicts)
         )
@@ -461,8 +462,22 @@ class ReportService:
             # Told by role: the route's, unless it went around someone (named in it, or away) to others.
             sent_to=sent_to(category) if alerted == with_role(everyone, *category.route, on=today)
             else _roles_phrase(alerted),
+            also=self._while_all_away(category, alerted, today),
         )
         return self._write(partial(self._store, plan=plan))
+
+    def _while_all_away(self, category: Category, alerted: Sequence[Person], today: dt.date) -> str:
+        """For the sender of a concern about the headteacher whose chair of governors is away (it goes to nobody
+        else: see routing): that it will wait for them, and who outside the school takes it meanwhile."""
+        if not category.about or at_work(alerted, today):
+            return ""
+        return (f"{upper_first(_roles_phrase(alerted))} {'is' if len(alerted) == 1 else 'are'} away at the moment. "
+                f"If it cannot wait, please also contact {self._outside_contact()}.")
+
+    def _outside_contact(self) -> str:
+        outside = self.school.contact("local_authority")
+        return outside.describe() if outside else ("your local authority's children's services and ask for the Local "
+                                                   "Authority Designated Officer (LADO)")
 
     def _alerted_where(self, alerted: Sequence[Person], targets: Sequence[Recipient], *, urgent: bool) -> str:
         """Who was alerted, as the chronology says it: an alert posted in the DSL channel is said to be, not put
@@ -526,20 +541,24 @@ class ReportService:
             created_at=now,
             keeps_reply_channel=plan.sealed_reply is not None,
             sent_to=plan.sent_to,
+            also=plan.also,
         )
 
-    def _nobody_to_receive(self, named: Sequence[Person]) -> str:
+    def _nobody_to_receive(self, named: Sequence[Person], category: Category) -> str:
         """Why a report cannot be sent to anyone at the school, and whom to contact instead."""
-        outside = self.school.contact("local_authority")
         office = self.school.contact("office")
-        if named:
+        if category.about and named:  # a concern about the headteacher, with no chair of governors to take it
+            lines = [
+                f"{upper_first(_in_a_sentence(category.label))} goes only to {sent_to(category)}, and nobody holds "
+                "that role in this service, so your report cannot be sent. Nothing has been sent.",
+                f"Please contact {self._outside_contact()}.",
+            ]
+        elif named:
             lines = [
                 f"Your report names, or is about, everyone at the school who receives reports ({_roles_phrase(named)})."
                 " A report never goes to anyone it names, so this one cannot be sent to any of them. Nothing has been "
                 "sent.",
-                "Please contact "
-                + (outside.describe() if outside else "your local authority's children's services and ask for the "
-                   "Local Authority Designated Officer (LADO)") + ".",
+                f"Please contact {self._outside_contact()}.",
                 "If you named or chose some of them only in passing (\"I told ...\"), send the report again "
                 "without them.",
             ]

@@ -10,7 +10,7 @@ from bot.core import Core
 from bot.outbox import OutboxRow
 from bot.people import PersonEntry
 from bot.ports import ManualClock
-from bot.reports import AccessDenied, ReceiptNotFound
+from bot.reports import AccessDenied, ReceiptNotFound, ReportError
 from bot.reports.domain import NEW
 from tests.reports.conftest import actor
 
@@ -90,17 +90,52 @@ def test_a_concern_about_the_headteacher_stays_with_the_chair(core: Core) -> Non
         assert core.reports.open_cases(actor(core, name)) == []
 
 
-def test_with_no_chair_a_concern_about_the_headteacher_never_goes_to_the_head(core: Core) -> None:
-    """Unnamed ("the head teacher..."), the head is still who it is about: it falls back to the deputy DSLs."""
+def test_with_no_chair_a_concern_about_the_headteacher_goes_outside_the_school(core: Core) -> None:
+    """Keeping Children Safe in Education: a concern about the head goes to the chair of governors, else straight to
+    the LADO; never to the staff the head manages (the deputy DSLs), nor to the head. Nothing is stored or sent."""
     core.people.set_leave_date("Chris Chair", dt.date(2026, 1, 1))
-    receipt = core.reports.submit("headteacher_concern", "The head teacher grabbed my son's arm.", channel="console")
+    with pytest.raises(ReportError) as refused:
+        core.reports.submit("headteacher_concern", "The head teacher grabbed my son's arm.", channel="console")
+    assert str(refused.value) == (
+        "A concern about the headteacher goes only to the Chair of Governors, and nobody holds that role in this "
+        "service, so your report cannot be sent. Nothing has been sent.\n"
+        "Please contact the Local Authority Designated Officer (LADO), 0116 000 0001.\n"
+        "If a child is in immediate danger, call 999."
+    )
+    with core.db.session() as session:
+        assert session.query(OutboxRow).count() == 0
+    for name in ("Alex Head", "Sam Deputy", "Dana Lead"):
+        assert core.reports.open_cases(actor(core, name), include_closed=True) == []
+
+
+def test_with_the_chair_away_a_concern_about_the_headteacher_waits_for_them(core: Core, clock: ManualClock) -> None:
+    """Not the deputy DSLs meanwhile, neither new concerns nor those the chair already has; the sender is told the
+    chair is away, and whom outside the school to contact if it cannot wait."""
+    earlier = core.reports.submit("headteacher_concern", "The head teacher grabbed my son's arm.", channel="console")
+    today = clock.now().astimezone(core.school.tz).date()
+    core.people.set_away("Chris Chair", today + dt.timedelta(days=10))
+    assert core.reports.while_away("Chris Chair") == (
+        "New reports of a concern about the headteacher still go to Chris Chair: nobody else at work can take them. "
+        "A report nobody acknowledges in time goes on to Chris Chair only where nobody else at work holds their role."
+    )
+    receipt = core.reports.submit("headteacher_concern", "The head teacher shouted at a pupil.", channel="console")
     with core.db.session() as session:
         alerted = {core.outbox.message(row).recipient.address for row in session.query(OutboxRow)}
-    assert alerted == {"Sam Deputy"}
-    assert "has gone to the Deputy Designated Safeguarding Leads." in receipt.sender_text()
-    assert [c.code for c in core.reports.open_cases(actor(core, "Sam Deputy"))] == [receipt.reference]
-    with pytest.raises(AccessDenied):
-        core.reports.case(receipt.reference, actor(core, "Alex Head"))
+    assert alerted == {"Chris Chair"}
+    assert receipt.sender_text().startswith(
+        "Thank you. Your report has arrived safely and has gone to the Chair of Governors.\n"
+        "The Chair of Governors is away at the moment. If it cannot wait, please also contact the Local Authority "
+        "Designated Officer (LADO), 0116 000 0001.\n\n"
+    )
+    assert [c.code for c in core.reports.open_cases(actor(core, "Chris Chair"))] == [earlier.reference,
+                                                                                     receipt.reference]
+    for name in ("Alex Head", "Sam Deputy", "Dana Lead"):
+        assert core.reports.open_cases(actor(core, name)) == []
+        with pytest.raises(AccessDenied):
+            core.reports.case(earlier.reference, actor(core, name))
+    # Back at work: the receipt says no more than where it went.
+    clock.advance(days=11)
+    assert "away" not in core.reports.submit("headteacher_concern", TEXT, channel="console").sender_text()
 
 
 def test_a_dsl_who_has_left_has_no_access(core: Core) -> None:
