@@ -93,6 +93,7 @@ from bot.reports.routing import (
     HANDLER_ROLES,
     ROUTE_NAMES,
     add_school_days,
+    allowed_roles,
     at_work,
     escalation_people,
     find_conflicts,
@@ -106,6 +107,7 @@ from bot.reports.routing import (
     uses_shared_channel,
     with_role,
 )
+from bot.reports.summary import Counted, ReportsSummary, school_year_start, summarise
 from bot.storage import Database
 from bot.wording import and_list, counted, long_date, upper_first
 
@@ -822,6 +824,43 @@ class ReportService:
         with self.db.session() as session:
             person = self._handler(session, actor)
             return self._summaries(session, person, followed=True)
+
+    def summary(self, actor: Actor, *, since: dt.date | None = None, until: dt.date | None = None) -> ReportsSummary:
+        """Counts of the reports received from `since` (default: the start of the school year) to `until` (default:
+        today), both days included, for governors (see bot/reports/summary.py). Anyone who handles reports may ask.
+        A report about someone who handles reports (naming them, or a concern about the headteacher) is counted only
+        for those who may open it, and a kind of concern about someone is listed only for those who may open it:
+        a DSL close to the head is not told that concerns about the head came in."""
+        today = self._today()
+        until = until or today
+        since = since or school_year_start(until)
+        if since > until:
+            raise ReportError(f"The summary would start on {long_date(since)}, after it ends on {long_date(until)}. "
+                              "Please give a start date before the end date.")
+        start = dt.datetime.combine(since, dt.time(0, 0), tzinfo=self.school.tz).astimezone(dt.UTC)
+        end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(0, 0), tzinfo=self.school.tz).astimezone(dt.UTC)
+        with self.db.session() as session:
+            person = self._handler(session, actor)
+            everyone = self._everyone(session)
+            counted_reports = []
+            for report in session.scalars(
+                select(ReportRow).where(ReportRow.created_at >= start, ReportRow.created_at < end)
+            ):
+                category, conflicts = self._category_of(report), self._conflicts(report)
+                if person.id in conflicts or person.has_role(*category.about):
+                    continue  # kept from them: not even a count
+                if (conflicts or category.about) and not may_handle(person, category, conflicts, everyone, today):
+                    continue
+                counted_reports.append(Counted(
+                    category=category,
+                    received_on=self.school.date_at(report.created_at),
+                    status=report.status,
+                    urgent=report.urgent,
+                    escalated=report.escalation_level > 0,
+                ))
+        kinds = [c for c in self._categories if not c.about or (
+            not person.has_role(*c.about) and person.has_role(*allowed_roles(c, set())))]
+        return summarise(counted_reports, kinds, since, until)
 
     def _handler(self, session: Session, actor: Actor) -> Person:
         person = self._person(session, actor)

@@ -1,5 +1,5 @@
-"""`policybot reports list|show|ack|note|ask|close|reopen|export|evidence --as NAME`: DSLs handling concerns on the
-server.
+"""`policybot reports list|show|ack|note|ask|close|reopen|export|evidence|summary --as NAME`: DSLs handling concerns
+on the server, and the headteacher's and chair's counts for the governors (summary).
 
 `--as` names the person acting (from the people table); the core checks their role and records what they do,
 exactly as it does for a button pressed in Slack.
@@ -12,7 +12,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.wording import short_date_time
+from bot.wording import long_date, short_date_time
+from handlers.cli.common import iso_date
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -78,11 +79,35 @@ def register(commands: Any) -> None:
     export.add_argument("--out", type=Path, help="file to write (default: print it)")
     export.set_defaults(handler=_export)
 
+    summary = sub.add_parser("summary", parents=[acting],
+                             help="counts of reports for the governors: no names, no text")
+    summary.add_argument("--since", type=iso_date, help="from this date, YYYY-MM-DD (default: 1 September)")
+    summary.add_argument("--until", type=iso_date, help="to this date, YYYY-MM-DD, included (default: today)")
+    summary.set_defaults(handler=_summary)
+
     evidence = sub.add_parser("evidence", parents=[acting], help="save an attached picture to a file")
     evidence.add_argument("code", metavar="REFERENCE", help=REFERENCE_HELP)
     evidence.add_argument("number", type=int)
     evidence.add_argument("--out", type=Path, required=True)
     evidence.set_defaults(handler=_evidence)
+
+
+def _summary(args: argparse.Namespace) -> int:
+    core, who = _acting(args)
+    summary = core.reports.summary(who, since=args.since, until=args.until)
+    _print(f"Concern reports received from {long_date(summary.since)} to {long_date(summary.until)}: "
+           f"{summary.total:,}")
+    _print("Counts only: no names and no report text. A report about someone who handles reports is counted only for "
+           "those who may open it.")
+    width = max(len(label) for label, _ in [*summary.by_category, *summary.by_month, *summary.by_state])
+    for heading, rows in (("By kind of concern:", summary.by_category), ("By month received:", summary.by_month),
+                          ("By state now:", summary.by_state)):
+        _print(f"\n{heading}")
+        for label, count in rows:
+            _print(f"  {label:<{width}}  {count:>5,}")
+    _print(f"\nUrgent: {summary.urgent:,}")
+    _print(f"Escalated because nobody acknowledged them in time: {summary.escalated:,}")
+    return 0
 
 
 def _acting(args: argparse.Namespace) -> tuple[Core, Actor]:

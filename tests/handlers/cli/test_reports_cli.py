@@ -391,3 +391,29 @@ def test_rotate_key_passes_over_the_blanked_news_of_a_sender_no_longer_reachable
             assert [core.outbox.message(row).kind for row in rows if row.payload]  # the DSLs' alerts still open
     finally:
         core.db.dispose()
+
+
+def test_the_headteacher_and_chair_get_counts_for_the_governors(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    about_head = Core(Settings())
+    about_head.prepare()
+    head_concern = about_head.reports.submit("headteacher_concern", "The head teacher grabbed my son's arm.",
+                                             channel="console")
+    about_head.db.dispose()
+    child = submitted()
+
+    assert policybot("reports", "summary", "--as", "Alex Head") == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^Concern reports received from [A-Z][a-z]+day 1 September 20\d\d to .*: 1$", out, re.M)
+    assert "Counts only: no names and no report text. A report about someone who handles reports is counted only " \
+        "for those who may open it." in out
+    assert re.search(r"^  A child at risk +1$", out, re.M) and "A concern about the headteacher" not in out
+    assert re.search(r"^  not yet acknowledged +1$", out, re.M)
+    assert "Escalated because nobody acknowledged them in time: 0" in out
+    assert not {child.reference, child.code, head_concern.reference} & set(out.split())
+
+    assert policybot("reports", "summary", "--as", "Chris Chair") == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^  A concern about the headteacher +1$", out, re.M) and "grabbed" not in out
+
+    assert policybot("reports", "summary", "--since", "2099-01-01", "--as", "Chris Chair") == 1
+    assert "Please give a start date before the end date." in capsys.readouterr().err
