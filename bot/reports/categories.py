@@ -59,6 +59,7 @@ def _category(raw: Any, where: str) -> Category:
             route=route,
             escalation=tuple(steps),
             about=about,
+            contact=str(raw["contact"]) if raw.get("contact") else None,
         )
     except KeyError as exc:
         raise CategoryDataError(f"{where}: missing {exc.args[0]!r}") from exc

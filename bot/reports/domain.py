@@ -70,6 +70,9 @@ class Category:
     # The roles a concern of this kind is about (a concern about the headteacher): whoever holds them is kept away
     # from it, as if the report named them, even when nobody else on the route is left to take it.
     about: tuple[str, ...] = ()
+    # A contact from the school file (`contacts`) shown on this kind of concern's cards to those handling it: the LADO
+    # for a concern about a member of staff. None (or a contact the school file lacks): no line.
+    contact: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1485,6 +1485,9 @@ class ReportService:
             lines.append(self._outcome_line(report) if full
                          else f"The outcome ({outcome_sharing(report.outcome_shared)}) is in the report.")
         lines.append(f"Report {report.code}. {category.label} ({urgency}), received {fields['Received']}.")
+        contact = self.school.contact(category.contact) if category.contact else None
+        if contact is not None:  # the school's own words for whom to call: the LADO, for a concern about staff
+            lines.append(f"From the school's contacts: {contact.describe()}.")
         first_lines = len(lines) - 1  # the lines before the report's own, where the escalation line goes
         cut_short = full and len(body) > ALERT_PREVIEW
         if full:

@@ -1241,3 +1241,25 @@ def test_news_being_sent_when_its_sender_asks_to_be_forgotten_is_blanked_once_se
     assert [m.kind for m in delivered(recorders)].count("sender_update") == 1
     core.schedule.run_due()
     assert _receipts_kept_in_the_outbox(core, receipt.code) == 0
+
+
+def test_a_concern_about_staff_shows_those_handling_it_the_schools_lado_contact(core: Core) -> None:
+    """The school file's own contact, on the card (full or contentless): the policy names no LADO, the school file
+    does. Other kinds of concern, and a school file without the contact, have no such line."""
+    lado = "From the school's contacts: the Local Authority Designated Officer (LADO), 0116 000 0001."
+    staff = core.reports.submit("staff_concern", "Mr Jones shakes the children hard.", channel="console")
+    core.reports.submit("online_abuse", TEXT, channel="console")
+    cards = {m.fields["Category"]: m for m in alerts(core)}
+    assert cards["A concern about a member of staff"].recipient.address == "Alex Head"
+    assert lado in cards["A concern about a member of staff"].text.splitlines()
+    assert "LADO" not in cards["Online abuse or cyber-bullying"].text
+    core.reports.submit("headteacher_concern", "The head teacher shakes the children hard.", channel="console")
+    assert lado in alerts(core)[-1].text.splitlines()
+
+    core.school.alert_contents = "contentless"
+    core.reports.submit("staff_concern", "Mr Jones shakes the children hard.", channel="console")
+    assert lado in alerts(core)[-1].text.splitlines() and "Jones" not in alerts(core)[-1].text
+    core.school.contacts.pop("local_authority")
+    core.reports.submit("staff_concern", "Mr Jones shakes the children hard.", channel="console")
+    assert "contacts" not in alerts(core)[-1].text
+    assert staff.reference in cards["A concern about a member of staff"].text
