@@ -5,7 +5,8 @@ prompted 30 and 7 days before, on the day, then weekly while overdue (an owner r
 their first school day back), a week after the last prompt (not in weeks
 from the due date, which put a prompt found overdue on a Wednesday and the next on the Monday); from four weeks
 overdue the Chair of Governors gets each prompt too (counted from the first school day on or after the due date, so
-a review due in a holiday gives the owner four weeks of term, as any other). Prompts are staff messages: school
+a review due in a holiday gives the owner four weeks of term, as any other), and every prompt while nobody holds the
+owner's role (the head has left). Prompts are staff messages: school
 days only, at the school's reminder time: one before the due date whose day falls in a weekend or holiday goes out
 on the last school day before it (a review due in the summer holiday is prompted before the school breaks up), the
 due day's and the overdue ones on the first school day after it (missed ones are not stacked up).
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.people import People, Person
+from bot.people import ROLE_LABELS, People, Person
 from bot.policy.models import MAX_VERSION_CHARS
 from bot.ports import Button, OutboundMessage
 from bot.schedule.common import ScheduleError, cancel_pending, is_older, last_sent, mark_sent, recipient_for
@@ -350,22 +351,36 @@ class Reviews:
                 continue  # not yet, or this prompt already went out
             seq = previous.seq + 1 if previous else 0
             # An owner away (leave, illness) is prompted on their first school day back; the chair's prompts go on.
-            owners = [p for p in People.with_role(session, policy.owner, on=today) if not p.is_away(today)]
+            holders = People.with_role(session, policy.owner, on=today)
+            owners = [p for p in holders if not p.is_away(today)]
             # Four weeks from the first school day the owner could be told it is overdue: a review due in the summer
             # holiday is not the chair's on the first day back, when the owner hears it is overdue for the first time.
+            # With nobody holding the owner's role (the head has left, say), every prompt is the chair's.
             chair_from = self.quiet.next_school_day(due) + CHAIR_AFTER
-            chairs = People.with_role(session, "chair_of_governors", on=today) if today >= chair_from else []
+            chairs = People.with_role(session, "chair_of_governors", on=today) if today >= chair_from or not holders \
+                else []
             if not owners and not chairs:
-                if not People.with_role(session, policy.owner, on=today):
+                if not holders:
                     log.warning("no one holds the role %r to prompt about reviewing %s", policy.owner, policy.id)
                 continue  # (or they are away: the prompt waits for them)
             gaps = self._gaps(session, status.last_reviewed)
             mark_sent(session, series, seq, now, today)
             for person, as_chair in [(p, False) for p in owners] + [(p, True) for p in chairs]:
                 key = f"{series}:{seq}:{person.id}"
-                message = self._prompt(policy, status, today, gaps, key=key, person=person, as_chair=as_chair)
+                message = self._prompt(policy, status, today, gaps, key=key, person=person, as_chair=as_chair,
+                                       holders=holders)
                 queued += self.core.outbox.enqueue(session, message)
         return queued
+
+    @staticmethod
+    def _why_the_chair(policy: Policy, holders: list[Person]) -> str:
+        """Why the chair of governors is prompted: nobody holds the policy's owner role, or the review is four weeks
+        overdue."""
+        owner = ROLE_LABELS.get(policy.owner, policy.owner.replace("_", " "))
+        if not holders:
+            return (f"You are receiving this as Chair of Governors because nobody is recorded as the {owner}, who owns "
+                    "the policy.")
+        return "You are receiving this as Chair of Governors because the review is four weeks or more overdue."
 
     def _gaps(self, session: Session, since_day: dt.date) -> list[str]:
         """Questions the bot could not answer since the last review (the lead's module; optional until it lands)."""
@@ -390,6 +405,7 @@ class Reviews:
         key: str,
         person: Person,
         as_chair: bool,
+        holders: list[Person],
     ) -> OutboundMessage:
         due = status.next_due
         assert due is not None
@@ -408,9 +424,7 @@ class Reviews:
             lines.append(f"The policy says it is reviewed with the {policy.reviewed_with}.")
         lines.append(f"Last reviewed: {long_date(status.last_reviewed)}.")
         if as_chair:
-            lines.append(
-                "You are receiving this as Chair of Governors because the review is four weeks or more overdue."
-            )
+            lines.append(self._why_the_chair(policy, holders))
         recipient = recipient_for(person)
         if gaps:
             lines.append(f"Questions the bot could not answer since the last review ({len(gaps)}):")

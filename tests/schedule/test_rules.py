@@ -1236,3 +1236,17 @@ def test_whether_the_headteacher_is_owed_a_list_is_one_query(any_core: Core, clo
         assert owed() is False
     finally:
         event.remove(any_core.db.engine, "before_cursor_execute", counted)
+
+
+def test_with_no_headteacher_the_chair_is_prompted_from_the_first_prompt(core: Core, clock: ManualClock) -> None:
+    """The head has left and no new one is recorded: the prompts 30 and 7 days before fell to nobody (a warning in
+    the log), and the chair heard only four weeks after the review was overdue."""
+    clock.set(dt.datetime(2026, 6, 17, 10, 0, tzinfo=LONDON))
+    core.schedule.reviews.mark_reviewed("social-media", reviewer="Alex Head")  # due Thursday 17 June 2027
+    core.people.set_leave_date("Alex Head", dt.date(2026, 12, 18))
+    run_each_morning(core, clock, dt.date(2027, 5, 10), dt.date(2027, 5, 20))
+    [prompt] = queued(core, "review_prompt")
+    assert prompt.recipient.address == "U0CHAIR001"
+    assert "is due for its annual review on Thursday 17 June 2027, in 30 days." in prompt.text
+    assert "You are receiving this as Chair of Governors because nobody is recorded as the Headteacher, who owns " \
+        "the policy." in prompt.text
