@@ -373,14 +373,23 @@ class Reviews:
         return queued
 
     @staticmethod
-    def _why_the_chair(policy: Policy, holders: list[Person]) -> str:
+    def _why_the_chair(policy: Policy, holders: list[Person], today: dt.date) -> str:
         """Why the chair of governors is prompted: nobody holds the policy's owner role, or the review is four weeks
         overdue."""
         owner = ROLE_LABELS.get(policy.owner, policy.owner.replace("_", " "))
         if not holders:
             return (f"You are receiving this as Chair of Governors because nobody is recorded as the {owner}, who owns "
                     "the policy.")
-        return "You are receiving this as Chair of Governors because the review is four weeks or more overdue."
+        lines = ["You are receiving this as Chair of Governors because the review is four weeks or more overdue."]
+        # Whom to speak to: the chair is told who owns it and that they have been reminded (or why not lately).
+        for person in holders:
+            if person.is_away(today) and person.away_until is not None:
+                lines.append(f"The {owner}, {person.name}, owns the policy and is away until "
+                             f"{long_date(person.away_until)}: they are reminded again when back.")
+            else:
+                lines.append(f"The {owner}, {person.name}, owns the policy and has been reminded each week since it "
+                             "was due.")
+        return " ".join(lines)
 
     def _gaps(self, session: Session, since_day: dt.date) -> list[str]:
         """Questions the bot could not answer since the last review (the lead's module; optional until it lands)."""
@@ -424,7 +433,7 @@ class Reviews:
             lines.append(f"The policy says it is reviewed with the {policy.reviewed_with}.")
         lines.append(f"Last reviewed: {long_date(status.last_reviewed)}.")
         if as_chair:
-            lines.append(self._why_the_chair(policy, holders))
+            lines.append(self._why_the_chair(policy, holders, today))
         recipient = recipient_for(person)
         if gaps:
             lines.append(f"Questions the bot could not answer since the last review ({len(gaps)}):")

@@ -169,7 +169,8 @@ def test_a_review_due_in_the_summer_holiday_reaches_the_chair_four_weeks_into_te
     chair = [f"{when:%a %d %b}" for who, when in sent if who == "U0CHAIR001"]
     assert head == ["Thu 02 Sep", "Thu 09 Sep", "Thu 16 Sep", "Thu 23 Sep", "Thu 30 Sep", "Thu 07 Oct"]
     assert chair == ["Thu 30 Sep", "Thu 07 Oct"]
-    assert "because the review is four weeks or more overdue" in queued(core, "review_prompt")[-1].text
+    assert "because the review is four weeks or more overdue. The Headteacher, Alex Head, owns the policy and has " \
+        "been reminded each week since it was due." in queued(core, "review_prompt")[-1].text
 
 
 @pytest.mark.parametrize(
@@ -1250,3 +1251,13 @@ def test_with_no_headteacher_the_chair_is_prompted_from_the_first_prompt(core: C
     assert "is due for its annual review on Thursday 17 June 2027, in 30 days." in prompt.text
     assert "You are receiving this as Chair of Governors because nobody is recorded as the Headteacher, who owns " \
         "the policy." in prompt.text
+
+
+def test_the_chair_hears_that_the_head_who_owns_the_policy_is_away(core: Core, clock: ManualClock) -> None:
+    today = clock.now().astimezone(LONDON).date()
+    core.people.set_away("Alex Head", dt.date(2026, 12, 11))
+    core.schedule.run_due()
+    [prompt] = queued(core, "review_prompt")  # the head is reminded when back
+    assert prompt.recipient.address == "U0CHAIR001" and today < dt.date(2026, 12, 11)
+    assert "The Headteacher, Alex Head, owns the policy and is away until Friday 11 December 2026: they are " \
+        "reminded again when back." in prompt.text
