@@ -314,11 +314,14 @@ class ReportService:
             people = with_role(self._everyone(session), *HANDLER_ROLES, on=self._today())
             return [(p.name, ROUTE_ROLE_LABELS[next(r for r in HANDLER_ROLES if p.has_role(r))]) for p in people]
 
-    def mentioned_roles(self, text: str) -> list[tuple[str, str, list[str]]]:
+    def mentioned_roles(self, text: str, category_key: str | None = None) -> list[tuple[str, str, list[str]]]:
         """(role, label, names) for each role handling reports that `text` names by role ("the headteacher grabbed
         my son"), held by someone today: a form asks whether the concern is about them, as a mention of a role alone
-        cannot say ("I told the DSL" is not about the DSL). Names chosen are passed to `submit` as `named_people`."""
-        roles = roles_mentioned(text)
+        cannot say ("I told the DSL" is not about the DSL). Names chosen are passed to `submit` as `named_people`.
+        Not a role the chosen kind of concern is about (`category_key`): "the head" in a concern about the headteacher
+        is kept from them whatever the sender says, and asking would suggest it might not be."""
+        about = self._by_key[category_key].about if category_key in self._by_key else ()
+        roles = [role for role in roles_mentioned(text) if role not in about]
         if not roles:
             return []
         with self.db.session() as session:

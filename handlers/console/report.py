@@ -74,12 +74,12 @@ def choose_category(core: Core, io: ConsoleIO) -> Category | None:
         io.say(f"Please type just the number, from 1 to {len(categories)}.")
 
 
-def ask_whom_about(core: Core, io: ConsoleIO, text: str) -> list[str] | None:
+def ask_whom_about(core: Core, io: ConsoleIO, text: str, category: Category) -> list[str] | None:
     """When the report names roles that handle reports ("the headteacher grabbed..."), which of them it is about: the
     names to keep it from ([] when none); None if the person stopped."""
     from bot.reports.domain import about_question
 
-    mentioned = core.reports.mentioned_roles(text)
+    mentioned = core.reports.mentioned_roles(text, category.key)
     if not mentioned:
         return []
     count = len(mentioned)
@@ -132,7 +132,8 @@ def run_report_flow(core: Core, io: ConsoleIO) -> Receipt | None:
             if problem:  # said now, not after the sender has read it all back and confirmed
                 io.say(problem)
                 continue
-            chosen = ask_whom_about(core, io, described)
+            assert category is not None  # (chosen before describing)
+            chosen = ask_whom_about(core, io, described, category)
             if chosen is None:
                 break
             kept_from = chosen

@@ -389,7 +389,8 @@ async def done(update: Update, context: Context) -> str | None:
         return None
     # "The headteacher grabbed my son": a role named in the report may be who it is about; only the parent knows.
     # Asked once, and again only if more added to the report names another role.
-    mentioned = await in_thread(core_of(context).reports.mentioned_roles, _report_text(draft["parts"]))
+    mentioned = await in_thread(core_of(context).reports.mentioned_roles, _report_text(draft["parts"]),
+                                draft["category"])
     listed = [[role, label, names] for role, label, names in mentioned]
     if listed and listed != draft.get(MENTIONED):
         draft[MENTIONED] = listed

@@ -100,6 +100,20 @@ def test_a_report_naming_a_role_asks_whether_it_is_about_them(core: Core) -> Non
         core.reports.case(receipt.reference, head)
 
 
+def test_a_concern_about_the_headteacher_does_not_ask_whether_it_is_about_the_headteacher(core: Core) -> None:
+    """It is kept from the head whatever the sender says: asking suggested that "No" would send it to them. A DSL
+    mentioned in it is still asked about."""
+    head_concern = str(1 + [c.key for c in core.reports.categories()].index("headteacher_concern"))
+    io = ScriptedIO([head_concern, "The head teacher grabbed my son. I told the DSL.", "", "2", "yes"])
+    receipt = run_report_flow(core, io)
+    assert receipt is not None and "has gone to the Chair of Governors" in io.text
+    assert "Your report mentions the Designated Safeguarding Lead. Is your concern about them?" in io.text
+    assert "Headteacher" not in io.text
+    assert core.reports.mentioned_roles("The headteacher grabbed my son.", "headteacher_concern") == []
+    assert [role for role, _, _ in core.reports.mentioned_roles("The headteacher grabbed my son.", "other")] == [
+        "headteacher"]
+
+
 @pytest.mark.parametrize(
     "lines",
     [
