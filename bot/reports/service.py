@@ -271,8 +271,21 @@ class ReportService:
         return [person.name for person in self._unreachable()]
 
     def unreachable_warnings(self) -> list[str]:
-        """For each of `unreachable_handlers`, why and what to do: one line each, for the start-up log."""
-        return [unreachable_warning(self.settings, person) for person in self._unreachable()]
+        """For each of `unreachable_handlers`, why and what to do, and for each kind of concern that nobody could be
+        sent (a concern about the headteacher, with no chair of governors): one line each, for the start-up log."""
+        lines = [unreachable_warning(self.settings, person) for person in self._unreachable()]
+        with self.db.session() as session:
+            everyone = self._everyone(session)
+        today = self._today()
+        for category in self._categories:
+            about = {p.id for p in with_role(everyone, *category.about)}
+            if route_people(everyone, category, about, today):
+                continue
+            lines.append(f"New reports of {_in_a_sentence(category.label)} cannot be sent: they go only to "
+                         f"{sent_to(category)}, and nobody holds that role, so senders are told so and given "
+                         f"{self._outside_contact()}. To name one: "
+                         f"`policybot people add \"NAME\" --role {category.route[0]}`.")
+        return lines
 
     def _unreachable(self) -> list[Person]:
         with self.db.session() as session:

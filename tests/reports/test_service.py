@@ -1263,3 +1263,13 @@ def test_a_concern_about_staff_shows_those_handling_it_the_schools_lado_contact(
     core.reports.submit("staff_concern", "Mr Jones shakes the children hard.", channel="console")
     assert "contacts" not in alerts(core)[-1].text
     assert staff.reference in cards["A concern about a member of staff"].text
+
+
+def test_the_start_up_log_warns_when_concerns_about_the_headteacher_cannot_be_sent(core: Core) -> None:
+    assert not [w for w in core.reports.unreachable_warnings() if w.startswith("New reports")]
+    core.people.set_leave_date("Chris Chair", dt.date(2026, 1, 1))
+    assert [w for w in core.reports.unreachable_warnings() if w.startswith("New reports")] == [
+        "New reports of a concern about the headteacher cannot be sent: they go only to the Chair of Governors, and "
+        "nobody holds that role, so senders are told so and given the Local Authority Designated Officer (LADO), "
+        '0116 000 0001. To name one: `policybot people add "NAME" --role chair_of_governors`.'
+    ]
