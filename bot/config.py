@@ -150,7 +150,7 @@ def read_settings() -> Settings:
         ) from None
 
 
-Role = Literal["staff", "dsl", "deputy_dsl", "headteacher", "chair_of_governors", "admin"]
+Role = Literal["staff", "dsl", "deputy_dsl", "headteacher", "chair_of_governors", "vice_chair_of_governors", "admin"]
 
 
 class _Entry(BaseModel):

@@ -26,13 +26,16 @@ from bot.wording import or_list
 if TYPE_CHECKING:
     from bot.outbox import Outbox
 
-ROLES: tuple[Role, ...] = ("staff", "dsl", "deputy_dsl", "headteacher", "chair_of_governors", "admin")
+ROLES: tuple[Role, ...] = (
+    "staff", "dsl", "deputy_dsl", "headteacher", "chair_of_governors", "vice_chair_of_governors", "admin"
+)
 ROLE_LABELS: dict[str, str] = {
     "staff": "Staff",
     "dsl": "Designated Safeguarding Lead",
     "deputy_dsl": "Deputy Designated Safeguarding Lead",
     "headteacher": "Headteacher",
     "chair_of_governors": "Chair of Governors",
+    "vice_chair_of_governors": "Vice-Chair of Governors",
     "admin": "Administrator",
 }
 

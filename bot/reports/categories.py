@@ -11,7 +11,7 @@ import yaml
 from bot.reports.domain import Category, EscalationStep
 
 CATEGORIES_FILE = Path(__file__).with_name("categories.yaml")
-KNOWN_ROLES = {"dsl", "deputy_dsl", "headteacher", "chair_of_governors", "staff", "admin"}
+KNOWN_ROLES = {"dsl", "deputy_dsl", "headteacher", "chair_of_governors", "vice_chair_of_governors", "staff", "admin"}
 _AFTER = re.compile(r"^\s*(\d+)\s*(m|min|minutes?|h|hours?|working days?|school days?)\s*$", re.IGNORECASE)
 
 

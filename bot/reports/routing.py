@@ -6,8 +6,10 @@ Rules (the roles themselves come from the categories data):
 - People named in a report never hear about it and cannot open it; if that leaves nobody, it goes to the
   deputies, then the headteacher, then the chair of governors. (One that names them all is not taken: the sender
   is told to go outside the school, to the `local_authority` contact.) A concern about the headteacher (a category
-  `about` them) never falls back: it is the chair of governors' alone, as Keeping Children Safe in Education
-  says, not the staff the head manages; with no chair, it is not taken and the sender is sent to the LADO. A
+  `about` them) never falls back to staff: it is the chair of governors', as Keeping Children Safe in Education
+  says, not the staff the head manages. With the chair away or not named, it goes to the vice-chair of governors
+  if the school names one (role `vice_chair_of_governors`, who may open whatever the chair may); with neither, it
+  is not taken and the sender is sent to the LADO. A
   report naming anyone who handles reports may also be opened by the chair of governors, who is alerted when the
   headteacher is named.
 - A shared DSL channel is used only for a report with no conflicts; a conflicted one goes by direct message.
@@ -27,13 +29,14 @@ from bot.people import Person
 from bot.ports import Recipient
 from bot.reports.domain import Category, EscalationStep
 
-HANDLER_ROLES = ("dsl", "deputy_dsl", "headteacher", "chair_of_governors")
+HANDLER_ROLES = ("dsl", "deputy_dsl", "headteacher", "chair_of_governors", "vice_chair_of_governors")
 FALLBACK_ROLES = ("deputy_dsl", "headteacher", "chair_of_governors")
 ROUTE_NAMES = {
     "dsl": "the Designated Safeguarding Leads",
     "deputy_dsl": "the Deputy Designated Safeguarding Leads",
     "headteacher": "the Headteacher",
     "chair_of_governors": "the Chair of Governors",
+    "vice_chair_of_governors": "the Vice-Chair of Governors",
 }
 
 
@@ -84,10 +87,11 @@ ROLE_WORDS = {
     "dsl": r"(?:designated )?safeguarding lead|dsl",
     "headteacher": r"head ?teacher|head ?master|head ?mistress|head of school|principal|the head(?! of (?!school))",
     "chair_of_governors": r"chair of (?:the )?governors|chair of the governing body",
+    "vice_chair_of_governors": r"vice[- ]?chair of (?:the )?governors|vice[- ]?chair of the governing body",
 }
 
 
-_NOT_THE_ROLE_BEFORE = (" on", " over", " to", " in", "assistant", "deputy")
+_NOT_THE_ROLE_BEFORE = (" on", " over", " to", " in", "assistant", "deputy", "vice", "vice-")
 
 
 def roles_mentioned(text: str) -> list[str]:
@@ -127,9 +131,10 @@ def route_people(everyone: Sequence[Person], category: Category, conflicts: set[
 
 
 def fallback_roles(category: Category) -> tuple[str, ...]:
-    """Whom a report goes to, in turn, when naming people leaves nobody on its route: nobody for a concern about the
-    headteacher, whom the deputies and DSLs answer to (see the module's rules)."""
-    return () if "headteacher" in category.about else FALLBACK_ROLES
+    """Whom a report goes to, in turn, when naming people leaves nobody on its route (or nobody on it is at work):
+    for a concern about the headteacher, whom the deputies and DSLs answer to, only the vice-chair of governors, if
+    the school names one (see the module's rules)."""
+    return ("vice_chair_of_governors",) if "headteacher" in category.about else FALLBACK_ROLES
 
 
 def escalation_people(
@@ -153,6 +158,8 @@ def allowed_roles(category: Category, conflicts: set[int]) -> set[str]:
         roles.add("deputy_dsl")
     if conflicts:
         roles.add("chair_of_governors")
+    if "chair_of_governors" in roles:  # the chair's stand-in, as the deputies are the DSLs'
+        roles.add("vice_chair_of_governors")
     return roles.intersection(HANDLER_ROLES)
 
 

@@ -122,6 +122,7 @@ ROUTE_ROLE_LABELS = {
     "deputy_dsl": "Deputy DSL",
     "headteacher": "Headteacher",
     "chair_of_governors": "Chair of Governors",
+    "vice_chair_of_governors": "Vice-Chair of Governors",
 }
 ALERT_PREVIEW = 2_800  # alerts quote this much; the whole text is one click away
 OUTCOME_PREVIEW = 1_000  # a closed case's card quotes this much of its outcome, before the report's text

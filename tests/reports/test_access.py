@@ -138,6 +138,35 @@ def test_with_the_chair_away_a_concern_about_the_headteacher_waits_for_them(core
     assert "away" not in core.reports.submit("headteacher_concern", TEXT, channel="console").sender_text()
 
 
+def test_a_vice_chair_named_by_the_school_takes_concerns_about_the_head_while_the_chair_cannot(
+    core: Core, clock: ManualClock
+) -> None:
+    """With the chair away (or not named): the vice-chair, never the staff the head manages. The vice-chair may still
+    open what they took once the chair is back, as a deputy DSL may open the DSLs' cases."""
+    with core.db.session() as session:
+        core.people.upsert(session, PersonEntry(name="Val Vice", roles=["vice_chair_of_governors"]))
+    today = clock.now().astimezone(core.school.tz).date()
+    core.people.set_away("Chris Chair", today + dt.timedelta(days=10))
+    assert (core.reports.while_away("Chris Chair") or "").startswith(
+        "New reports of a concern about the headteacher go to Val Vice.")
+    receipt = core.reports.submit("headteacher_concern", "The head teacher grabbed my son's arm.", channel="console")
+    with core.db.session() as session:
+        alerted = {core.outbox.message(row).recipient.address for row in session.query(OutboxRow)}
+    assert alerted == {"Val Vice"}
+    assert "has gone to the Vice-Chair of Governors.\n\n" in receipt.sender_text()  # no "away" line: it is read
+    for name in ("Alex Head", "Sam Deputy", "Dana Lead"):
+        with pytest.raises(AccessDenied):
+            core.reports.case(receipt.reference, actor(core, name))
+    clock.advance(days=11)  # the chair is back: new ones go to them; the vice-chair still has theirs
+    later = core.reports.submit("headteacher_concern", "The head teacher shouted at a pupil.", channel="console")
+    assert "has gone to the Chair of Governors." in later.sender_text()
+    assert [c.code for c in core.reports.cases_to_follow(actor(core, "Val Vice"))] == [receipt.reference]
+    core.people.set_leave_date("Chris Chair", today + dt.timedelta(days=12))
+    clock.advance(days=1)  # the chair has left: the vice-chair, not a refusal
+    assert "has gone to the Vice-Chair of Governors." in core.reports.submit(
+        "headteacher_concern", "The head teacher shouted again.", channel="console").sender_text()
+
+
 def test_a_dsl_who_has_left_has_no_access(core: Core) -> None:
     receipt = core.reports.submit("other", TEXT, channel="console")
     dana = actor(core, "Dana Lead")

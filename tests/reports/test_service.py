@@ -1273,3 +1273,12 @@ def test_the_start_up_log_warns_when_concerns_about_the_headteacher_cannot_be_se
         "nobody holds that role, so senders are told so and given the Local Authority Designated Officer (LADO), "
         '0116 000 0001. To name one: `policybot people add "NAME" --role chair_of_governors`.'
     ]
+
+
+def test_the_vice_chair_of_governors_is_not_taken_for_the_chair() -> None:
+    from bot.reports.routing import roles_mentioned
+
+    assert roles_mentioned("The vice-chair of governors ignored my email") == ["vice_chair_of_governors"]
+    assert roles_mentioned("The vice chair of the governing body and the chair of governors") == [
+        "chair_of_governors", "vice_chair_of_governors"]
+    assert roles_mentioned("The vice chair of the PTA posted it") == []
