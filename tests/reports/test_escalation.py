@@ -352,3 +352,14 @@ def test_the_cards_already_sent_say_who_an_unacknowledged_case_went_on_to(slack_
     # Once acknowledged, the cards say so instead.
     slack_core.reports.acknowledge(receipt.reference, actor(slack_core, "Sam Deputy"))
     assert "also sent to" not in updates(slack_core)[-1].text
+
+
+def test_a_concern_about_the_head_nobody_acknowledges_goes_on_to_the_vice_chair(core: Core, clock: ManualClock) -> None:
+    """The chair has it and has not acknowledged it after a school day: the vice-chair, whom the school names to stand
+    in for the chair, is alerted too, never the staff the head manages."""
+    with core.db.session() as session:
+        core.people.upsert(session, PersonEntry(name="Val Vice", roles=["vice_chair_of_governors"]))
+    core.reports.submit("headteacher_concern", "The head teacher grabbed a pupil's arm.", channel="console")
+    clock.advance(days=4)  # a school day has passed, whatever day of the week it started
+    assert core.reports.escalate_due() == 1
+    assert {address for address, _ in escalations(core)} == {"Val Vice"}
