@@ -24,8 +24,10 @@ LENGTH = GROUPS * GROUP_SIZE
 _ALLOWED = frozenset(ALPHABET)
 _SEPARATORS = "-_.\u2010\u2011\u2012\u2013\u2014\u2212"  # hyphens, and the dashes phones and documents put in
 # Four groups of four letters or digits, apart or run together, anywhere in a message ("Your receipt code is: ...").
+# Found from every word's start (a lookahead, so runs may overlap): in "my code ACDE-FGHJ-KMNP-RTWX" the first run,
+# "code ACDE-FGHJ-KMNP", is no code, and the real one starts inside it.
 _IN_TEXT = re.compile(
-    r"(?<![A-Za-z0-9])(?:[A-Za-z0-9]{4}[\s" + re.escape(_SEPARATORS) + r"]?){3}[A-Za-z0-9]{4}(?![A-Za-z0-9])"
+    r"(?<![A-Za-z0-9])(?=((?:[A-Za-z0-9]{4}[\s" + re.escape(_SEPARATORS) + r"]?){3}[A-Za-z0-9]{4})(?![A-Za-z0-9]))"
 )
 
 
@@ -106,11 +108,11 @@ def code_and_rest(text: str) -> tuple[str | None, str]:
     the code and "it was Year 3"); (None, text) without one. Four ordinary words ("they need what then") are not a
     code: one in running text has a digit, a dash or capitals."""
     for match in _IN_TEXT.finditer(text):
-        found = match.group(0)
+        found = match.group(1)
         code = normalise(found)
         looks_like_one = any(ch.isdigit() or ch in _SEPARATORS for ch in found) or found.isupper()
         if code is not None and looks_like_one:
-            rest = text[: match.start()].rstrip() + " " + text[match.end() :].lstrip(" \t:,.-\u2013\u2014")
+            rest = text[: match.start(1)].rstrip() + " " + text[match.end(1) :].lstrip(" \t:,.-\u2013\u2014")
             return code, rest.strip()
     return None, text
 
