@@ -169,11 +169,19 @@ async def _set_category(update: Update, context: Context, said: str) -> str | No
 # to the report, where the DSLs would read it and the parent would think they had stopped, finished or sent.
 _TYPED_CANCEL = frozenset({"cancel", "stop", "cancel it", "cancel report", "cancel the report"})
 _TYPED_DONE = frozenset({"done", "finished", "that's all", "thats all", "that's it", "thats it", "i'm done", "im done"})
-_TYPED_SEND = frozenset({"send", "send it", "yes send it", "yes, send it", "send now", "send the report"})
+# "Send it" typed: "send" with only such words around it ("yes send", "ok send it please"). On the review, a bare
+# "yes" or "ok" too: it answers "Send it?", and the keep choice that follows still asks before anything is sent.
+_SEND_FILLERS = frozenset({"yes", "yeah", "yep", "ok", "okay", "please", "pls", "it", "now", "the", "my", "report"})
+_TYPED_YES = frozenset({"yes", "yes please", "yeah", "yep", "ok", "okay", "ok please"})
 
 
 def _typed(text: str) -> str:
-    return " ".join(text.lower().replace("\u2019", "'").strip(" .!").split())
+    return " ".join(text.lower().replace("\u2019", "'").replace(",", " ").strip(" .!").split())
+
+
+def _typed_send(typed: str) -> bool:
+    words = typed.split()
+    return "send" in words and all(word in _SEND_FILLERS or word == "send" for word in words)
 
 
 def _forwarded(update: Update, context: Context, what: str = "message") -> str:
@@ -209,7 +217,7 @@ async def add_text(update: Update, context: Context) -> str | int | None:
     typed = _typed(message.text)
     if typed in _TYPED_CANCEL:
         return await cancel(update, context)
-    if typed in _TYPED_DONE:
+    if typed in _TYPED_DONE or _typed_send(typed):  # "send it" while writing: the review, where Send it is
         return await done(update, context)
     code = _news_replied_to(message)
     if code is not None:  # a swipe reply to the school's news about an earlier report: its answer, not this report's
@@ -340,7 +348,8 @@ async def add_after_review(update: Update, context: Context) -> str | int:
     """More text or pictures on the review screen: added to the draft, back to describing."""
     message = update.message
     if message is not None and message.text:
-        if _typed(message.text) in _TYPED_SEND:
+        typed = _typed(message.text)
+        if _typed_send(typed) or typed in _TYPED_YES:
             return await confirm(update, context)
         moved = await add_text(update, context)
         return DESCRIBE if moved is None else moved

@@ -479,6 +479,22 @@ def test_typed_done_send_and_cancel_do_what_the_buttons_do(telegram: TelegramWor
     assert cancelled == texts.CANCELLED
 
 
+def test_send_typed_while_writing_shows_the_review_and_a_typed_yes_there_sends(telegram: TelegramWorld) -> None:
+    # A parent whose English is a second language types what they mean: each was added to the report as words for
+    # the school ("Added."), and the parent left, thinking it sent.
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:child_at_risk"))
+    telegram.say(message(PARENT, "Other child make video of my son in toilet."))
+    [review] = telegram.say(message(PARENT, "send it"))
+    assert "Please check your report" in review and "send it" not in review
+    for typed in ("yes send", "Yes", "ok send please"):
+        [choice] = telegram.say(message(PARENT, typed))
+        assert "Keep me updated here" in choice, typed
+        telegram.say(callback(PARENT, "r:more"))
+        [review] = telegram.say(callback(PARENT, "r:done"))
+        assert review.count("toilet.") == 1 and typed not in review, typed
+
+
 def test_one_bad_picture_is_left_out_and_the_rest_is_sent(telegram: TelegramWorld) -> None:
     telegram.say(command(PARENT, "/report"), expect=2)
     telegram.say(callback(PARENT, "rc:online_abuse"))
