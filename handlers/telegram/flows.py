@@ -982,6 +982,11 @@ async def picture_outside_a_flow(update: Update, context: Context) -> None:
     if code is None and chat is not None:
         code = awaiting_answers(context).code_for(chat.id)
     if message is None or code is None or _picture(message) is None:
+        if message is not None and message.caption and message.caption.strip():
+            # "is it ok to post this one?" under a photo: the words are the question (the picture is not looked at)
+            await say(update, context, texts.CAPTION_ANSWERED)
+            await chat_flows.answer_question(update, context, message.caption)
+            return
         await chat_flows.not_text(update, context)
         return
     if album is not None:

@@ -54,6 +54,10 @@ NOT_TEXT = (
     "I can only read typed messages here. Please type your question, or send /report to tell the school "
     "about a concern (photos and screenshots are welcome there)."
 )
+CAPTION_ANSWERED = (
+    "I cannot look at pictures, only read words, so I have taken what you wrote with it as your question. To send "
+    "a picture to the school with a concern, send /report."
+)
 EDITED = "I do not see edits to messages. If you changed something, please send it again as a new message."
 UNKNOWN_COMMAND = "I do not know that command.\n\n" + HELP
 STALE_BUTTON = "That button is no longer active. Send /help to see what I can do."

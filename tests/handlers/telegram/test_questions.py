@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.feedback import AnswerFeedback
+from handlers.telegram import texts
 from tests.handlers.telegram.conftest import PARENT, TelegramWorld
-from tests.handlers.telegram.fake_telegram import callback, command, message
+from tests.handlers.telegram.fake_telegram import callback, command, message, photo
 
 
 def test_start_shows_welcome_privacy_and_menu(telegram: TelegramWorld) -> None:
@@ -58,3 +59,14 @@ def test_a_concern_gets_a_button_that_starts_a_report(telegram: TelegramWorld) -
     [report] = [b for b in buttons if b["text"] == "Report a concern"]
     notice, categories = telegram.say(callback(PARENT, report["callback_data"]), expect=2)
     assert "999" in notice
+
+
+def test_a_question_written_under_a_photo_is_answered(telegram: TelegramWorld) -> None:
+    # A busy parent sends the picture with their question as its caption: the question was dropped ("I can only
+    # read typed messages here").
+    file_id = telegram.fake.add_file(b"not looked at", "photos/sports_day.jpg")
+    note, answer = telegram.say(photo(PARENT, file_id, caption="Can I post this photo from sports day?"), expect=2)
+    assert note == texts.CAPTION_ANSWERED
+    assert "include other children as well as their own" in answer
+    [plain] = telegram.say(photo(PARENT, file_id))  # a picture without words: what the bot can read
+    assert plain == texts.NOT_TEXT
