@@ -828,6 +828,7 @@ async def typed(update: Update, context: Context) -> None:
     """Text with no report or check under way. A receipt code in it shows that report ("what's happening with
     ACDE-...?"). Soon after the school's question about a report reached this chat it may be the answer, so the
     parent is asked which it is (the message is held meanwhile). Anything else is a policy question."""
+    from bot.privacy import asks_to_be_forgotten
     from bot.reports.receipts import REFERENCE_IS_NO_RECEIPT, find_code, mentions_reference
 
     message, chat = update.message, update.effective_chat
@@ -842,6 +843,9 @@ async def typed(update: Update, context: Context) -> None:
         return
     if _typed(text) in _TYPED_CANCEL:  # "stop": a held message is let go; otherwise there is nothing under way
         await cancel_outside_a_flow(update, context)
+        return
+    if asks_to_be_forgotten(text):  # "please delete everything about me": what is kept, and how to stop news
+        await say(update, context, texts.FORGET_ME)
         return
     code = awaiting_answers(context).code_for(chat.id)
     if code is None or context.chat_data is None:

@@ -189,6 +189,14 @@ PICTURE_FOR_THE_SCHOOL = (
     "Is this picture for the school, about report {code}? If it is, press \u201cReply to the school\u201d below, "
     "then send it again. Nothing has been sent yet."
 )
+FORGET_ME = (
+    "I do not know who you are: your name, username and Telegram account are never kept with your questions or "
+    "reports.\n\n"
+    "If you asked to hear back about a report here, send /status with its receipt code, then press \u201cStop news "
+    "in this chat\u201d: the school then forgets how to reach this chat. A report you sent stays with the school, "
+    "without your name.\n\n"
+    "To clear this conversation from your phone, delete the chat in Telegram."
+)
 NOTHING_TO_FORGET = "The school already has no way to reach you about report {code}, so no news will come here."
 FORGOTTEN = (
     "Done: the school no longer has a way to reach this chat, and no news will come here. Your report is "

@@ -642,6 +642,15 @@ def test_stopping_news_forgets_that_the_school_waits_for_an_answer_here(telegram
     assert "Social Media Policy" in answer
 
 
+def test_asking_to_be_forgotten_says_what_is_kept_and_how_to_stop_news(telegram: TelegramWorld) -> None:
+    # It was answered from the policy, with the clause on parents who refuse to comply with the school.
+    make_report(telegram)
+    [said] = telegram.say(message(PARENT, "please delete everything about me"))
+    assert said == texts.FORGET_ME and "Stop news in this chat" in said
+    [answer] = telegram.say(message(PARENT, "can I delete a photo of my son I posted?"))  # a policy question still
+    assert answer != texts.FORGET_ME
+
+
 def test_a_closed_reports_wait_for_an_answer_goes_even_when_the_news_of_its_closing_cannot_be_delivered(
     telegram: TelegramWorld,
 ) -> None:

@@ -1,0 +1,27 @@
+"""What a person may ask about their own data, in their own words, rather than about the policy.
+
+"Please delete everything about me" is no policy question: answered from the policy, it was met with the clause on
+parents who refuse to comply. Each adapter says, in its own words, what is kept and how to stop news (see
+handlers/telegram/texts.FORGET_ME).
+"""
+
+from __future__ import annotations
+
+import re
+
+_DATA = r"(?:personal\s+)?(?:data|details|information|info|messages|chats?|history|records?|number)"
+_ASKS_TO_BE_FORGOTTEN = re.compile(
+    r"\bforget\s+(?:about\s+)?me\b"
+    r"|\bright\s+to\s+(?:be\s+)?forgotten\b"
+    r"|\bgdpr\b"
+    r"|\b(?:delete|remove|erase|wipe|clear)\s+(?:all\s+)?(?:of\s+)?"
+    r"(?:me\b|everything\s+(?:about|on)\s+me\b|what\s+you\s+(?:have|hold|keep|know)\s+(?:on|about)\s+me\b"
+    r"|(?:all\s+)?my\s+" + _DATA + r"\b)",
+    re.IGNORECASE,
+)
+
+
+def asks_to_be_forgotten(text: str) -> bool:
+    """Whether a message asks for what is kept about its sender to be deleted ("forget me", "delete my data").
+    A question about deleting something else ("can I delete a photo of my son I posted?") is not."""
+    return bool(_ASKS_TO_BE_FORGOTTEN.search(text or ""))
