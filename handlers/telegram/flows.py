@@ -20,6 +20,7 @@ messages): making a report, and checking one (with an answer to the school's que
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 import warnings
@@ -159,6 +160,7 @@ async def _set_category(update: Update, context: Context, said: str) -> str | No
         return None
     await answer_callback(update)
     _draft(context)["category"] = category.key
+    _back_after_a_while(context, _draft(context))  # (a first message a day after this choice is said to be added)
     said = said.format(label=category.label)
     if category.emergency_notice:  # the whole notice came with the categories: its first sentence again
         said += "\n\n" + core.reports.emergency_reminder()
@@ -233,8 +235,27 @@ async def add_text(update: Update, context: Context) -> str | int | None:
         await say(update, context, texts.TOO_LONG, DESCRIBE_BUTTONS)
         return None
     draft["parts"].append(marked)
+    if _back_after_a_while(context, draft):
+        await say(update, context, texts.ADDED_AFTER_A_WHILE, DESCRIBE_BUTTONS)
+        return None
     await added_notes(context).added(update, context, DESCRIBE_BUTTONS)
     return None
+
+
+RESUMED_AFTER = dt.timedelta(hours=2)
+LAST_ADDED = "last_added"  # a draft's time (ISO) of its last message, picture or category choice
+
+
+def _back_after_a_while(context: Context, draft: dict[str, Any]) -> bool:
+    """Whether this is the first thing added to the draft after a long silence ("Hello again, I want to finish what
+    I started yesterday"): the parent may have forgotten that what they type goes into a report. Notes the time."""
+    now = core_of(context).clock.now()
+    last = draft.get(LAST_ADDED)
+    draft[LAST_ADDED] = now.isoformat()
+    try:
+        return isinstance(last, str) and now - dt.datetime.fromisoformat(last) >= RESUMED_AFTER
+    except (TypeError, ValueError):  # a time from a draft written otherwise: no note
+        return False
 
 
 def _news_replied_to(message: Message | None) -> str | None:
@@ -300,6 +321,9 @@ async def add_file(update: Update, context: Context) -> str | None:
     album = message.media_group_id
     first_of_album = album is None or draft.get("album") != album  # an album of ten is one "Added.", not ten
     draft["album"] = album
+    if _back_after_a_while(context, draft) and first_of_album:
+        await say(update, context, texts.ADDED_AFTER_A_WHILE, DESCRIBE_BUTTONS)
+        return None
     await added_notes(context).added(update, context, DESCRIBE_BUTTONS, quietly=not first_of_album)
     return None
 

@@ -75,6 +75,10 @@ DESCRIBE = (
     "When you have finished, press Done. Send /cancel to stop at any time: nothing is sent until you confirm."
 )
 ADDED = "Added. Send more, or press Done when you have finished."
+ADDED_AFTER_A_WHILE = (
+    "Welcome back. You are still writing a report, not sent yet, and I have added this to it. Press Done to check "
+    "it and send it, or send /cancel to stop it."
+)
 SEND_MORE = "Send more, or press Done when you have finished."
 
 

@@ -3,6 +3,7 @@ progress survives a restart; nothing identifying is stored."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import time
@@ -350,6 +351,28 @@ def test_a_report_in_progress_survives_a_restart(telegram: TelegramWorld) -> Non
         assert conn.execute(text("SELECT count(*) FROM telegram_conversations")).scalar() == 0
         assert conn.execute(text("SELECT count(*) FROM telegram_chat_data")).scalar() == 0
     telegram.start()
+
+
+def test_coming_back_the_next_day_to_a_report_says_it_is_still_being_written(
+    telegram: TelegramWorld, clock: ManualClock
+) -> None:
+    # What a parent typed the next day was met with a bare "Added.": that it went into yesterday's report was not said.
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:other"))
+    telegram.say(message(PARENT, "Half of what happened."))
+    clock.advance(dt.timedelta(days=1))
+    telegram.stop()
+    telegram.start()
+    [back] = telegram.say(message(PARENT, "Hello again, I want to finish what I started yesterday"))
+    assert back == texts.ADDED_AFTER_A_WHILE
+    [added] = telegram.say(message(PARENT, "The other half."))  # carrying on: the usual note
+    assert added == texts.ADDED
+    clock.advance(dt.timedelta(hours=3))
+    file_id = telegram.fake.add_file(jpeg(), "photos/later.jpg")
+    [back] = telegram.say(photo(PARENT, file_id))  # a picture after a long silence too
+    assert back == texts.ADDED_AFTER_A_WHILE
+    [review] = telegram.say(callback(PARENT, "r:done"))
+    assert "Half of what happened." in review and "The other half." in review and "1 picture" in review
 
 
 def test_a_sent_report_is_not_sent_twice_after_a_stop_that_kept_its_keep_step(telegram: TelegramWorld) -> None:
