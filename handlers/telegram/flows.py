@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import re
 import time
 import warnings
 from typing import TYPE_CHECKING, Any
@@ -177,6 +178,13 @@ _SEND_FILLERS = frozenset({"yes", "yeah", "yep", "ok", "okay", "please", "pls", 
 _TYPED_YES = frozenset({"yes", "yes please", "yeah", "yep", "ok", "okay", "ok please"})
 
 
+# A command's word typed without its slash, on its own ("help", "Report"), does what the command does, as in the
+# console chat: not a question to the policy ("The policy doesn't answer that") nor words for a report ("Added.").
+_TYPED_HELP = frozenset({"help", "help me", "help please", "please help", "menu"})
+_TYPED_REPORT = re.compile(r"^\s*(?:report|report a concern|make a report)\s*[.!?]*\s*$", re.IGNORECASE)
+_TYPED_STATUS = re.compile(r"^\s*(?:status|check a report|check my report)\s*[.!?]*\s*$", re.IGNORECASE)
+
+
 def _typed(text: str) -> str:
     return " ".join(text.lower().replace("\u2019", "'").replace(",", " ").strip(" .!").split())
 
@@ -219,6 +227,9 @@ async def add_text(update: Update, context: Context) -> str | int | None:
     typed = _typed(message.text)
     if typed in _TYPED_CANCEL:
         return await cancel(update, context)
+    if typed in _TYPED_HELP:  # the help, with what typing does now; not added to the report
+        await chat_flows.help_command(update, context)
+        return None
     if typed in _TYPED_DONE or _typed_send(typed):  # "send it" while writing: the review, where Send it is
         return await done(update, context)
     code = _news_replied_to(message)
@@ -868,6 +879,9 @@ async def typed(update: Update, context: Context) -> None:
     if _typed(text) in _TYPED_CANCEL:  # "stop": a held message is let go; otherwise there is nothing under way
         await cancel_outside_a_flow(update, context)
         return
+    if _typed(text) in _TYPED_HELP:
+        await chat_flows.help_command(update, context)
+        return
     if asks_to_be_forgotten(text):  # "please delete everything about me": what is kept, and how to stop news
         await say(update, context, texts.FORGET_ME)
         return
@@ -1107,6 +1121,8 @@ def _conversation(private_message: filters.BaseFilter, text: filters.BaseFilter)
     return ConversationHandler(
         entry_points=[
             CommandHandler("report", start_report, filters=private_message),
+            MessageHandler(private_message & filters.Regex(_TYPED_REPORT), start_report),
+            MessageHandler(private_message & filters.Regex(_TYPED_STATUS), start_status),
             CallbackQueryHandler(start_report, pattern=f"^{MENU_REPORT}$"),
             CommandHandler("status", start_status, filters=private_message),
             CallbackQueryHandler(start_status, pattern=f"^({MENU_STATUS}$|{STATUS})"),

@@ -70,3 +70,21 @@ def test_a_question_written_under_a_photo_is_answered(telegram: TelegramWorld) -
     assert "include other children as well as their own" in answer
     [plain] = telegram.say(photo(PARENT, file_id))  # a picture without words: what the bot can read
     assert plain == texts.NOT_TEXT
+
+
+def test_a_command_word_typed_without_its_slash_does_what_the_command_does(telegram: TelegramWorld) -> None:
+    # A grandparent who rarely uses apps types "help": it was greeted ("Hello! Ask me anything..."); "Report" was
+    # told "The policy doesn't answer that"; and "help" while writing a report was added to it.
+    [help_text] = telegram.say(message(PARENT, "Help"))
+    assert help_text.startswith(texts.HELP)
+    notice, categories = telegram.say(message(PARENT, "Report"), expect=2)
+    assert "999" in notice and texts.CHOOSE_CATEGORY in categories
+    telegram.say(callback(PARENT, "rc:other"))
+    telegram.say(message(PARENT, "Something happened at the gate."))
+    [help_text] = telegram.say(message(PARENT, "help"))
+    assert help_text.startswith(texts.HELP) and texts.REPORT_UNDERWAY_NOTE in help_text
+    [review] = telegram.say(callback(PARENT, "r:done"))
+    assert "at the gate." in review and "help" not in review.split("at the gate.")[1]
+    telegram.say(command(PARENT, "/cancel"))
+    [ask_code] = telegram.say(message(PARENT, "status"))
+    assert ask_code == texts.ASK_CODE
