@@ -181,7 +181,12 @@ _TYPED_YES = frozenset({"yes", "yes please", "yeah", "yep", "ok", "okay", "ok pl
 # A command's word typed without its slash, on its own ("help", "Report"), does what the command does, as in the
 # console chat: not a question to the policy ("The policy doesn't answer that") nor words for a report ("Added.").
 _TYPED_HELP = frozenset({"help", "help me", "help please", "please help", "menu"})
-_TYPED_REPORT = re.compile(r"^\s*(?:report|report a concern|make a report)\s*[.!?]*\s*$", re.IGNORECASE)
+_TYPED_REPORT = re.compile(
+    r"^\s*(?:(?:i|i['\u2019]d|id)\s+(?:want|need|would\s+like|like)\s+to\s+|can\s+i\s+|how\s+(?:do|can)\s+i\s+)?"
+    r"(?:report|make\s+a\s+report)(?:\s+(?:something|a\s+concern|an\s+incident|a\s+problem|this|it))?"
+    r"(?:\s+please)?\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
 _TYPED_STATUS = re.compile(r"^\s*(?:status|check a report|check my report)\s*[.!?]*\s*$", re.IGNORECASE)
 
 

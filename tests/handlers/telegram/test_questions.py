@@ -88,3 +88,11 @@ def test_a_command_word_typed_without_its_slash_does_what_the_command_does(teleg
     telegram.say(command(PARENT, "/cancel"))
     [ask_code] = telegram.say(message(PARENT, "status"))
     assert ask_code == texts.ASK_CODE
+
+
+def test_saying_you_want_to_report_something_starts_a_report(telegram: TelegramWorld) -> None:
+    # It was told "The policy doesn't answer that, but if you have a concern you can report it here".
+    for said in ("I want to report something", "how do I report a concern?"):
+        notice, categories = telegram.say(message(PARENT, said), expect=2)
+        assert "999" in notice and texts.CHOOSE_CATEGORY in categories, said
+        telegram.say(command(PARENT, "/cancel"))
