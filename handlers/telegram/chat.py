@@ -204,7 +204,18 @@ async def not_text(update: Update, context: Context) -> None:
 
 
 async def edited(update: Update, context: Context) -> None:
-    await say(update, context, texts.EDITED)
+    """A message changed after it was sent. A question (a typo put right, say) is answered as it now reads; with a
+    report under way, or a message about one, the parent is asked to send it again."""
+    from bot.reports.receipts import find_code, mentions_reference
+
+    message = update.edited_message
+    text = (message.text or "") if message is not None else ""
+    if not text.strip() or text.startswith("/") or report_underway(context) or find_code(text) \
+            or mentions_reference(text):
+        await say(update, context, texts.EDITED)
+        return
+    await say(update, context, texts.EDITED_QUESTION)
+    await answer_question(update, context, text)
 
 
 async def unknown_command(update: Update, context: Context) -> None:

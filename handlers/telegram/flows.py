@@ -420,7 +420,26 @@ async def not_for_report_on_review(update: Update, context: Context) -> None:
 
 
 async def edited_while_describing(update: Update, context: Context) -> None:
-    await say(update, context, texts.EDITED, DESCRIBE_BUTTONS)
+    """A message changed while the report is being written (a name put right): the new version is added, marked, as
+    the first is in the report already and the school should see both."""
+    message = update.edited_message
+    changed = (message.text or message.caption or "") if message is not None else ""
+    draft = _draft(context)
+    marked = f"[Changed version of an earlier message]\n{changed}"
+    if not changed.strip() or changed.startswith("/"):
+        await say(update, context, texts.EDITED, DESCRIBE_BUTTONS)
+        return
+    if _too_long(context, draft, marked):
+        await say(update, context, texts.TOO_LONG, DESCRIBE_BUTTONS)
+        return
+    draft["parts"].append(marked)
+    await say(update, context, texts.EDITED_IN_REPORT, DESCRIBE_BUTTONS)
+
+
+async def edited_on_review(update: Update, context: Context) -> str:
+    """The same on the review screen: back to writing, as for anything else added there."""
+    await edited_while_describing(update, context)
+    return DESCRIBE
 
 
 async def done(update: Update, context: Context) -> str | None:
@@ -1158,6 +1177,7 @@ def _conversation(private_message: filters.BaseFilter, text: filters.BaseFilter)
                 CallbackQueryHandler(done, pattern=f"^{DONE}$"),
                 CallbackQueryHandler(change_category_on_review, pattern=f"^{CHOOSE}"),
                 MessageHandler(text | (private_message & (filters.PHOTO | filters.Document.ALL)), add_after_review),
+                MessageHandler(filters.UpdateType.EDITED_MESSAGE, edited_on_review),
                 MessageHandler(private_message & ~filters.COMMAND, not_for_report_on_review),
             ],
             KEEP: [

@@ -58,7 +58,12 @@ CAPTION_ANSWERED = (
     "I cannot look at pictures, only read words, so I have taken what you wrote with it as your question. To send "
     "a picture to the school with a concern, send /report."
 )
-EDITED = "I do not see edits to messages. If you changed something, please send it again as a new message."
+EDITED = "I do not take in changes to messages. If you changed something, please send it again as a new message."
+EDITED_QUESTION = "You changed your question, so here is the answer to it as it is now."
+EDITED_IN_REPORT = (
+    "I have added your changed message to the report as well, so the school sees both versions. Send more, or "
+    "press Done when you have finished."
+)
 UNKNOWN_COMMAND = "I do not know that command.\n\n" + HELP
 STALE_BUTTON = "That button is no longer active. Send /help to see what I can do."
 SOMETHING_WRONG = (

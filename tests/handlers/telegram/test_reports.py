@@ -22,7 +22,16 @@ from handlers.telegram.added import NOTES
 from handlers.telegram.guard import RateLimiter
 from tests.conftest import reference_of
 from tests.handlers.telegram.conftest import OTHER_PARENT, PARENT, TelegramWorld
-from tests.handlers.telegram.fake_telegram import callback, command, document, message, photo, sticker, voice
+from tests.handlers.telegram.fake_telegram import (
+    callback,
+    command,
+    document,
+    edited_message,
+    message,
+    photo,
+    sticker,
+    voice,
+)
 
 CODE = re.compile(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}")
 
@@ -373,6 +382,24 @@ def test_coming_back_the_next_day_to_a_report_says_it_is_still_being_written(
     assert back == texts.ADDED_AFTER_A_WHILE
     [review] = telegram.say(callback(PARENT, "r:done"))
     assert "Half of what happened." in review and "The other half." in review and "1 picture" in review
+
+
+def test_a_message_changed_after_it_was_sent_is_taken_as_it_now_reads(telegram: TelegramWorld) -> None:
+    # Both were told "I do not see edits to messages... send it again": the bot had the change and dropped it.
+    [note, answer] = telegram.say(edited_message(PARENT, "Can I post photos of the school play on Facebook?"),
+                                  expect=2)
+    assert note == texts.EDITED_QUESTION and "include other children as well as their own" in answer
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:staff_concern"))
+    telegram.say(message(PARENT, "Mr Smith shouted at my son."))
+    [kept] = telegram.say(edited_message(PARENT, "Mr Smyth shouted at my son."))
+    assert kept == texts.EDITED_IN_REPORT
+    [review] = telegram.say(callback(PARENT, "r:done"))
+    assert "Mr Smith shouted" in review and "Mr Smyth shouted" in review
+    [kept] = telegram.say(edited_message(PARENT, "Mr Smyth shouted at my son on Monday."))  # on the review too
+    assert kept == texts.EDITED_IN_REPORT
+    [review] = telegram.say(callback(PARENT, "r:done"))
+    assert "on Monday." in review
 
 
 def test_a_sent_report_is_not_sent_twice_after_a_stop_that_kept_its_keep_step(telegram: TelegramWorld) -> None:
