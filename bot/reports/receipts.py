@@ -131,6 +131,22 @@ def code_first(text: str) -> tuple[str | None, str]:
     return code_and_rest(text)
 
 
+# "Any news?", "what's happening with my report?": asking after a report without its code (a policy question never
+# says "my report", and "any news" is not one).
+_ASKS_AFTER_A_REPORT = re.compile(
+    r"\b(?:any|the\s+latest|latest)\s+(?:news|updates?|progress)\b"
+    r"|\bmy\s+(?:report|concern|complaint)\b"
+    r"|\b(?:has|have)\s+(?:anyone|anybody|someone|the\s+school)\s+(?:read|seen|opened|looked\s+at)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_after_a_report(text: str) -> bool:
+    """Whether a message without a receipt code asks how a report is getting on: the adapters say how to check one,
+    rather than answering it from the policy (or keeping it among the questions the policy could not answer)."""
+    return find_code(text) is None and bool(_ASKS_AFTER_A_REPORT.search(text or ""))
+
+
 ANSWER_WORDS = 4  # fewer words with a code ("status of", "any news on") only ask after the report
 
 

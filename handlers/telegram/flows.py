@@ -888,7 +888,7 @@ async def typed(update: Update, context: Context) -> None:
     ACDE-...?"). Soon after the school's question about a report reached this chat it may be the answer, so the
     parent is asked which it is (the message is held meanwhile). Anything else is a policy question."""
     from bot.privacy import asks_to_be_forgotten
-    from bot.reports.receipts import REFERENCE_IS_NO_RECEIPT, find_code, mentions_reference
+    from bot.reports.receipts import REFERENCE_IS_NO_RECEIPT, asks_after_a_report, find_code, mentions_reference
 
     message, chat = update.message, update.effective_chat
     text = message.text or "" if message is not None else ""
@@ -908,6 +908,13 @@ async def typed(update: Update, context: Context) -> None:
         return
     if asks_to_be_forgotten(text):  # "please delete everything about me": what is kept, and how to stop news
         await say(update, context, texts.FORGET_ME)
+        return
+    if asks_after_a_report(text):  # "any news?": the report the school's news here was about, or how to check one
+        known = awaiting_answers(context).code_for(chat.id)
+        if known is None:
+            await say(update, context, texts.HOW_TO_CHECK)
+        else:
+            await _show_status(update, context, known, retry=False)
         return
     code = awaiting_answers(context).code_for(chat.id)
     if code is None or context.chat_data is None:

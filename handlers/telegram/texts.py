@@ -206,6 +206,11 @@ FORGET_ME = (
     "without your name.\n\n"
     "To clear this conversation from your phone, delete the chat in Telegram."
 )
+HOW_TO_CHECK = (
+    "To see news about your report, send /status followed by its receipt code. The code is in the message that "
+    "thanked you for your report. If you chose \u201cKeep me updated here\u201d, news also comes to this chat by "
+    "itself."
+)
 NOTHING_TO_FORGET = "The school already has no way to reach you about report {code}, so no news will come here."
 FORGOTTEN = (
     "Done: the school no longer has a way to reach this chat, and no news will come here. Your report is "

@@ -14,6 +14,7 @@ from PIL import Image
 from sqlalchemy import text
 
 from bot.ports import ManualClock, OutboundMessage, Recipient
+from bot.qa.gaps import gaps_since
 from bot.reports import Actor, ReportError
 from bot.reports.domain import CaseView, about_question
 from bot.reports.service import not_a_code
@@ -699,6 +700,16 @@ def test_asking_to_be_forgotten_says_what_is_kept_and_how_to_stop_news(telegram:
     assert said == texts.FORGET_ME and "Stop news in this chat" in said
     [answer] = telegram.say(message(PARENT, "can I delete a photo of my son I posted?"))  # a policy question still
     assert answer != texts.FORGET_ME
+
+
+def test_asking_after_a_report_without_its_code_says_how_to_check_it(telegram: TelegramWorld) -> None:
+    # "Any news??" was told "The policy doesn't cover that", and kept among the questions the policy could not answer.
+    [how] = telegram.say(message(PARENT, "any news??"))
+    assert how == texts.HOW_TO_CHECK
+    code, _ = _asked(telegram, "Which class is the pupil in?")
+    [view] = telegram.say(message(PARENT, "Has anyone read my report?"))  # the school's news came here: that report
+    assert code in view and "Which class is the pupil in?" in view
+    assert gaps_since(telegram.core) == []
 
 
 def test_a_closed_reports_wait_for_an_answer_goes_even_when_the_news_of_its_closing_cannot_be_delivered(
