@@ -675,15 +675,54 @@ async def cancel(update: Update, context: Context) -> int:
     await answer_callback(update)
     added_notes(context).forget(update)
     data = context.chat_data or {}  # (a message held after news stays: this stops only the flow under way)
-    if isinstance(data.get(DRAFT), dict):
+    draft, chat = data.get(DRAFT), update.effective_chat
+    undo: Keyboard | None = None
+    if isinstance(draft, dict):
         stopped = texts.CANCELLED
+        if chat is not None and (draft.get("parts") or draft.get("files")):  # words or pictures: they can come back
+            _stopped_drafts(context)[chat.id] = (draft, time.monotonic() + UNDO_FOR)
+            undo = [[("Undo: bring my report back", UNDO)]]
     elif data.get(REPLY_CODE):
         stopped = texts.ANSWER_CANCELLED
     else:
         stopped = texts.CHECK_CANCELLED
     _clear(context)
-    await say(update, context, stopped)
+    await say(update, context, stopped, undo)
     return END
+
+
+# A report stopped by mistake (Cancel pressed for Done, "stop" typed) can be brought back for UNDO_FOR seconds. Held in
+# memory only, never stored: a stopped report leaves nothing behind once that time is up, or the bot restarts.
+UNDO = "r:undo"
+UNDO_FOR = 600.0
+STOPPED_DRAFTS = "stopped_drafts"
+
+
+def _stopped_drafts(context: Context) -> dict[int, tuple[dict[str, Any], float]]:
+    stopped: dict[int, tuple[dict[str, Any], float]] = context.application.bot_data.setdefault(STOPPED_DRAFTS, {})
+    now = time.monotonic()
+    for chat_id in [chat_id for chat_id, (_, until) in stopped.items() if until < now]:
+        del stopped[chat_id]
+    return stopped
+
+
+async def undo_cancel(update: Update, context: Context) -> str | int | None:
+    """"Undo: bring my report back": the stopped report as it was, to carry on writing (nothing was sent)."""
+    await answer_callback(update)
+    if report_underway(context):  # a new report begun since: never thrown away for the old one
+        await in_progress(update, context)
+        return None
+    chat = update.effective_chat
+    found = _stopped_drafts(context).pop(chat.id, None) if chat is not None else None
+    if found is None or context.chat_data is None:
+        await say(update, context, texts.UNDO_TOO_LATE)
+        return END
+    draft = found[0]
+    for key in (KEEPING, REVIEWED):  # back to writing: Done shows the review again
+        draft.pop(key, None)
+    context.chat_data[DRAFT] = draft
+    await say(update, context, texts.UNDONE, DESCRIBE_BUTTONS)
+    return DESCRIBE
 
 
 async def in_progress(update: Update, context: Context) -> None:
@@ -1158,6 +1197,7 @@ def _conversation(private_message: filters.BaseFilter, text: filters.BaseFilter)
             CommandHandler("status", start_status, filters=private_message),
             CallbackQueryHandler(start_status, pattern=f"^({MENU_STATUS}$|{STATUS})"),
             CallbackQueryHandler(start_reply, pattern=f"^{REPLY}"),
+            CallbackQueryHandler(undo_cancel, pattern=f"^{UNDO}$"),
         ],
         states={
             CATEGORY: [

@@ -135,6 +135,11 @@ NOT_ADDED_ADD_MORE = (
     "press Add more above, then send it again. Nothing has been sent yet."
 )
 CANCELLED = "Stopped. Nothing was sent. If a child is in immediate danger, call 999 now."
+UNDONE = "Your report is back as you left it, and still not sent. Send more, or press Done when you have finished."
+UNDO_TOO_LATE = (
+    "Sorry, I can no longer bring that report back: it was stopped more than 10 minutes ago, or I have restarted "
+    "since. Please send /report to write it again."
+)
 ANSWER_CANCELLED = "Stopped. Nothing was added to your report."
 CHECK_CANCELLED = "Stopped. Type a question, or send /help."
 REPORT_IN_PROGRESS = (

@@ -403,6 +403,29 @@ def test_a_message_changed_after_it_was_sent_is_taken_as_it_now_reads(telegram: 
     assert "on Monday." in review
 
 
+def test_a_report_stopped_by_mistake_can_be_brought_back_for_a_while(telegram: TelegramWorld) -> None:
+    # Cancel pressed for Done threw away everything written, at once and for good.
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:online_abuse"))
+    telegram.say(message(PARENT, "A long account of what happened on the bus."))
+    [stopped] = telegram.say(callback(PARENT, "r:cancel"))
+    assert stopped == texts.CANCELLED
+    buttons = [b["callback_data"] for row in telegram.fake.sent(PARENT)[-1]["reply_markup"]["inline_keyboard"]
+               for b in row]
+    assert buttons == ["r:undo"]
+    [back] = telegram.say(callback(PARENT, "r:undo"))
+    assert back == texts.UNDONE
+    [review] = telegram.say(callback(PARENT, "r:done"))
+    assert "on the bus." in review and "Online abuse" in review
+    telegram.say(command(PARENT, "/cancel"))
+    telegram.stop()  # held in memory only: nothing of a stopped report is stored, and a restart ends the undo
+    with telegram.core.db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM telegram_chat_data")).scalar() == 0
+    telegram.start()
+    [late] = telegram.say(callback(PARENT, "r:undo"))
+    assert late == texts.UNDO_TOO_LATE
+
+
 def test_a_sent_report_is_not_sent_twice_after_a_stop_that_kept_its_keep_step(telegram: TelegramWorld) -> None:
     """The bot stopped after the report was stored but before its conversation's end was written: the Keep buttons
     still show, and pressing one must not store the report again."""
