@@ -551,10 +551,27 @@ async def confirm(update: Update, context: Context) -> str:
     return KEEP
 
 
-async def keep_choice(update: Update, context: Context) -> str | int:
+# The keep choice typed in the buttons' words ("keep me updated"): it does what the button does. Nothing looser ("no"
+# may mean "do not send it"): anything else is met with "Please choose with the buttons above".
+_TYPED_KEEP = {
+    "keep me updated": KEEP_HERE, "keep me updated here": KEEP_HERE, "keep me updated please": KEEP_HERE,
+    "update me": KEEP_HERE, "keep nothing": KEEP_NOTHING,
+}
+
+
+async def keep_typed(update: Update, context: Context) -> str | int | None:
+    choice = _TYPED_KEEP.get(_typed(update.message.text or "")) if update.message is not None else None
+    if choice is None:
+        await use_the_buttons(update, context)
+        return None
+    return await keep_choice(update, context, choice)
+
+
+async def keep_choice(update: Update, context: Context, typed: str | None = None) -> str | int:
     query = update.callback_query
     chat = update.effective_chat
-    if query is None or chat is None:
+    choice = query.data if query is not None else typed
+    if choice is None or chat is None:
         return KEEP
     await answer_callback(update, texts.SENDING)
     from bot.reports.domain import PicturesRefused, ReportError
@@ -565,7 +582,7 @@ async def keep_choice(update: Update, context: Context) -> str | int:
         return END
     core = core_of(context)
     draft = _draft(context)
-    reply_to = _here(chat.id) if query.data == KEEP_HERE else None
+    reply_to = _here(chat.id) if choice == KEEP_HERE else None
     fetched, left_out = await _fetch(context, draft["files"])
     if left_out and fetched:  # the others are checked now too, so every picture left out is named at once
         refused = await in_thread(core.reports.refused_pictures, [attachment for _, attachment in fetched])
@@ -1231,6 +1248,7 @@ def _conversation(private_message: filters.BaseFilter, text: filters.BaseFilter)
                 CallbackQueryHandler(keep_choice, pattern=f"^({KEEP_HERE}|{KEEP_NOTHING})$"),
                 CallbackQueryHandler(add_more, pattern=f"^{ADD_MORE}$"),
                 CallbackQueryHandler(change_category_on_review, pattern=f"^{CHOOSE}"),
+                MessageHandler(text, keep_typed),
                 MessageHandler(private_message & ~filters.COMMAND, use_the_buttons),
             ],
             STATUS_CODE: [

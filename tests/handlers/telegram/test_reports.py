@@ -569,6 +569,19 @@ def test_send_typed_while_writing_shows_the_review_and_a_typed_yes_there_sends(t
         assert review.count("toilet.") == 1 and typed not in review, typed
 
 
+def test_the_keep_choice_typed_in_the_buttons_words_does_what_the_button_does(telegram: TelegramWorld) -> None:
+    # "keep me updated" typed was met with "Please choose with the buttons above".
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:online_abuse"))
+    telegram.say(message(PARENT, "Nasty messages on the class chat."))
+    telegram.say(callback(PARENT, "r:done"))
+    telegram.say(callback(PARENT, "r:send"))
+    [unsure] = telegram.say(message(PARENT, "no"))  # may mean "do not send it": the buttons decide
+    assert unsure == texts.USE_BUTTONS
+    [receipt] = telegram.say(message(PARENT, "Keep me updated."))
+    assert CODE.search(receipt) and "come to you here" in receipt
+
+
 def test_one_bad_picture_is_left_out_and_the_rest_is_sent(telegram: TelegramWorld) -> None:
     telegram.say(command(PARENT, "/report"), expect=2)
     telegram.say(callback(PARENT, "rc:online_abuse"))
