@@ -98,6 +98,15 @@ _PEOPLE_OF = {"staff": "staff", "parents": "parent"}  # the concept naming the p
 
 _THANKS = frozenset({"thanks", "thank", "thankyou", "thx", "ty", "ta", "cheers"})
 _GOODBYES = frozenset({"bye", "goodbye"})
+# A thumbs up or a heart after an answer is thanks, not a question without words ("I can only read words").
+_THANKS_EMOJI = frozenset("\U0001F44D\U0001F64F\u2764\U0001F44C\U0001F60A\U0001F642\U0001F44F\U0001F495\U0001F496"
+                          "\U0001F970\U0001F917\u263A\U0001F49B\U0001F499\U0001F49C")
+_EMOJI_MODIFIERS = frozenset("\uFE0F\u200D\U0001F3FB\U0001F3FC\U0001F3FD\U0001F3FE\U0001F3FF")
+
+
+def _only_thanks_emoji(text: str) -> bool:
+    shown = [ch for ch in text if not ch.isspace() and ch not in _EMOJI_MODIFIERS]
+    return bool(shown) and all(ch in _THANKS_EMOJI for ch in shown)
 
 
 # "Report" in its school sense ("the end of year report", "school reports") is not a concern being raised.
@@ -266,6 +275,8 @@ class QuestionAnswerer:
 
     # --- the pipeline ---
     def answer(self, question: str, audience: AskerAudience | None = None) -> Answer:
+        if isinstance(question, str) and _only_thanks_emoji(question):
+            return Answer(question, False, self._greeting(["thanks"]), "greeting")
         problem = self._problem_with(question)
         if problem is not None:
             return Answer(question, False, problem, "invalid")

@@ -170,7 +170,9 @@ def test_a_worry_about_a_child_points_to_the_dsls(qa: QuestionAnswerer, disclosu
 @pytest.mark.parametrize(
     ("greeting", "reply"),
     [("hello", "Hello"), ("Hi there!", "Hello"), ("good morning", "Hello"), ("ok", "Hello"),
-     ("thanks so much", "You're welcome"), ("ok thank you", "You're welcome"), ("bye!", "Goodbye")],
+     ("thanks so much", "You're welcome"), ("ok thank you", "You're welcome"), ("bye!", "Goodbye"),
+     # a thumbs up or a heart after an answer: thanks, not "I can only read words, not emoji"
+     ("\U0001f44d", "You're welcome"), ("\U0001f64f\U0001f3fd", "You're welcome"), ("\u2764\ufe0f", "You're welcome")],
 )
 def test_greetings_get_a_reply_in_kind(qa: QuestionAnswerer, greeting: str, reply: str) -> None:
     answer = qa.answer(greeting, "parent")
