@@ -159,8 +159,8 @@ REPORT_KEEP_NOTE = (
 ASK_CODE = "Please send your receipt code (for example ACDE-FGHJ-KMNP-RTWX). Send /cancel to stop."
 NO_CODE_THEN = "That is not a receipt code, so I have taken it as a question. To check a report later, send /status."
 WRITE_REPLY = (
-    "Please write your answer to the school in one message. It goes to the school with your report, "
-    "without your name. Send /cancel to stop."
+    "Please send what you want to tell the school, in one message: words, or a photo or screenshot. It goes to the "
+    "school with your report, without your name. Send /cancel to stop."
 )
 REPLY_SENT = REPLY_ADDED
 ANSWERED_WHILE_WRITING = (

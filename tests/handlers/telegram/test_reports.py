@@ -98,7 +98,9 @@ def test_report_with_photo_then_status_question_and_answer(telegram: TelegramWor
     assert f"sr:{code}" in buttons
 
     [prompt] = telegram.say(callback(PARENT, f"sr:{code}"))
-    assert "answer" in prompt
+    # Pressed with or without a question from the school: it asks for what to tell the school, pictures included
+    # (it asked for "your answer", in words, though a photo is taken too)
+    assert "what you want to tell the school" in prompt and "photo" in prompt
     thanks, view = telegram.say(message(PARENT, "Class 4B, I think."), expect=2)
     assert "Thank you" in thanks and code in view
     case = core.reports.case(reference_of(core, code), dsl)
