@@ -973,6 +973,11 @@ async def typed(update: Update, context: Context) -> None:
             await _show_status(update, context, known, retry=False)
         return
     code = awaiting_answers(context).code_for(chat.id)
+    if code is None and message is not None and message.forward_origin is not None:
+        # someone else's words, not a question: answered from the policy, they were "not covered", and kept as such
+        # (just after the school's question, it may be what the school asked for: the parent is asked, below)
+        await say(update, context, texts.FORWARDED, [[("Report a concern", MENU_REPORT)]])
+        return
     if code is None or context.chat_data is None:
         await chat_flows.question(update, context)
         return

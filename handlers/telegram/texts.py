@@ -58,6 +58,10 @@ CAPTION_ANSWERED = (
     "I cannot look at pictures, only read words, so I have taken what you wrote with it as your question. To send "
     "a picture to the school with a concern, send /report."
 )
+FORWARDED = (
+    "That is a forwarded message. If it worries you, you can pass it to the school anonymously: press Report a "
+    "concern, choose what it is about, then forward it to me again. If you have a question about it, please type it."
+)
 EDITED = "I do not take in changes to messages. If you changed something, please send it again as a new message."
 EDITED_QUESTION = "You changed your question, so here is the answer to it as it is now."
 EDITED_IN_REPORT = (

@@ -273,6 +273,19 @@ def _forwarded(text: str, origin: dict[str, Any]) -> dict[str, Any]:
     return update
 
 
+def test_a_message_forwarded_outside_a_report_is_not_taken_as_a_question(telegram: TelegramWorld) -> None:
+    # "Reminder: no photos at the carol service please?" forwarded was told "The policy doesn't cover that" and kept,
+    # someone else's words, among the questions the policy could not answer.
+    other = {"id": 555, "is_bot": False, "first_name": "Class", "last_name": "Rep"}
+    [said] = telegram.say(_forwarded("Reminder: no photos at the carol service please?",
+                                     {"type": "user", "sender_user": other}))
+    assert said == texts.FORWARDED
+    buttons = [b["callback_data"] for row in telegram.fake.sent(PARENT)[-1]["reply_markup"]["inline_keyboard"]
+               for b in row]
+    assert buttons == ["m:report"]
+    assert gaps_since(telegram.core) == []
+
+
 def test_forwarded_evidence_says_who_first_sent_it_but_never_the_sender(telegram: TelegramWorld) -> None:
     telegram.say(command(PARENT, "/report"), expect=2)
     telegram.say(callback(PARENT, "rc:online_abuse"))
