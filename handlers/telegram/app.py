@@ -179,7 +179,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(flows.conversation())
     app.add_handler(CommandHandler("start", chat.start, filters=private))
     app.add_handler(CommandHandler("help", chat.help_command, filters=private))
-    app.add_handler(CommandHandler("cancel", flows.cancel_outside_a_flow, filters=private))
+    app.add_handler(CommandHandler(["cancel", "stop"], flows.cancel_outside_a_flow, filters=private))
     app.add_handler(CallbackQueryHandler(chat.menu, pattern=f"^({chat.MENU_ASK}|{chat.MENU_CONTACT})$"))
     app.add_handler(CallbackQueryHandler(chat.show_section, pattern=f"^{chat.SECTION}[:#]"))
     app.add_handler(CallbackQueryHandler(chat.feedback, pattern=f"^({chat.HELPFUL}|{chat.NOT_HELPFUL})[:#]"))

@@ -1270,7 +1270,7 @@ def _conversation(private_message: filters.BaseFilter, text: filters.BaseFilter)
             ],
         },
         fallbacks=[
-            CommandHandler("cancel", cancel),
+            CommandHandler(["cancel", "stop"], cancel),  # /stop: what many bots take, and what "stop" typed does
             CallbackQueryHandler(cancel, pattern=f"^{CANCEL}$"),
             CallbackQueryHandler(held_is_the_answer, pattern=f"^{IS_ANSWER}"),
             CallbackQueryHandler(held_is_a_question, pattern=f"^{IS_QUESTION}"),

@@ -566,6 +566,12 @@ def test_typed_done_send_and_cancel_do_what_the_buttons_do(telegram: TelegramWor
     telegram.say(message(PARENT, "Another thing happened."))
     [cancelled] = telegram.say(message(PARENT, "cancel"))
     assert cancelled == texts.CANCELLED
+    telegram.say(command(PARENT, "/report"), expect=2)  # /stop, which many bots take, was "I do not know that command"
+    telegram.say(callback(PARENT, "rc:online_abuse"))
+    [cancelled] = telegram.say(command(PARENT, "/stop"))
+    assert cancelled == texts.CANCELLED
+    [nothing] = telegram.say(command(PARENT, "/stop"))
+    assert nothing == texts.NOTHING_TO_CANCEL
 
 
 def test_send_typed_while_writing_shows_the_review_and_a_typed_yes_there_sends(telegram: TelegramWorld) -> None:
