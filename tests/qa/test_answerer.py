@@ -74,6 +74,22 @@ def test_in_a_long_message_the_asking_sentence_decides(qa: QuestionAnswerer, mon
     assert qa.answer(story, "staff").citations[0].clause != "cc-contact-details-agreed"
 
 
+def test_a_story_around_a_question_is_answered_when_the_question_points_where_the_story_does(
+    qa: QuestionAnswerer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    story = (
+        "It's been a long term. My son's best friend has been leaving him out and the other mum posted a snide "
+        "comment about him under a photo. I don't want to make things worse. What's the right way to raise it "
+        "with school?"
+    )
+    # The story alone reads as not covered; its question alone is covered, a little short of the bar for a question
+    # taken out of its story, by the clause the story itself ranks among its likeliest.
+    answer = qa.answer(story, "parent")
+    assert answer.answered and answer.citations[0].clause == "inap-channels"
+    monkeypatch.setattr(qa_module, "AGREED_COVERED_AT_LEAST", qa_module.ASKING_PART_COVERED_AT_LEAST)
+    assert not qa.answer(story, "parent").answered
+
+
 def test_the_askers_audience_is_preferred(qa: QuestionAnswerer) -> None:
     staff = qa.answer("can I post photos of pupils on my personal social media?", "staff")
     parent = qa.answer("can I post photos of pupils on my personal social media?", "parent")
