@@ -341,6 +341,12 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "bad name", "bad light", "embarrass", "embarrassing", "show the school up", "make the school look bad",
         "reputation", "reputational", "image of the school", "look bad", "disrepute",
                    "good name"),
+    # One's own good name, as against the school's: "my reputation", the policy's "personal/ professional reputation"
+    "own_reputation": (
+        "my reputation", "my own reputation", "own reputation", "personal reputation", "professional reputation",
+        "my professional reputation", "my own professional reputation", "my personal reputation",
+        "reputation as a teacher", "their reputation", "his reputation", "her reputation",
+    ),
     "inappropriate": ("inappropriate", "unacceptable", "not acceptable", "not appropriate", "wrong",
                       "appropriate", "acceptable", "misuse"),
     "persist": (
@@ -466,8 +472,12 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
 
 # Forms that mean a second concept as well as their own: to livestream the nativity is to post images of it.
 ALSO_MEANS: dict[str, tuple[str, ...]] = {
-    form: ("post",) for form in ("live stream", "livestream", "go live", "going live", "stream", "streaming",
-                                 "broadcast", "broadcasting")
+    **{
+        form: ("post",)
+        for form in ("live stream", "livestream", "go live", "going live", "stream", "streaming", "broadcast",
+                     "broadcasting")
+    },
+    **{form: ("reputation",) for form in CONCEPTS["own_reputation"]},
 }
 
 # Words that only frame a question or name the setting: never enough, alone, to answer from the policy

@@ -600,3 +600,15 @@ def test_what_happened_tells_a_story_and_asks_for_no_consequence(qa: QuestionAns
     assert "#consequence" not in tokens("can i say the school is covering up what happened on a public forum")
     answer = qa.answer("can i say the school is covering up what happened on a public forum", "parent")
     assert answer.answered and LIBRARY.clause(answer.citations[0].clause).clause.kind != "sanction"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Does my reputation count under this policy or only the school's?",
+        "is my reputation part of this or is it just about the school",
+    ],
+)
+def test_a_staff_members_own_reputation_is_the_rule_naming_it(qa: QuestionAnswerer, question: str) -> None:
+    # "my reputation" is the policy's "personal/ professional reputation", not only "the school's reputation"
+    assert qa.answer(question, "staff").citations[0].clause == "cc-responsible"
