@@ -396,6 +396,18 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "expected", "expect", "expects", "my job", "up to me", "whose job", "whose responsibility", "responsibility",
         "responsible for", "duty", "supposed to", "meant to", "obliged",
     ),
+    # Whom to take a worry to: "who do I speak to" asks for a person, not about talking to pupils ("message")
+    "who_to_ask": (
+        "who do i speak to", "who should i speak to", "who can i speak to", "who to speak to", "who do i talk to",
+        "who should i talk to", "who can i talk to", "who to talk to", "who do i go to", "who should i go to",
+        "who to go to", "who do i complain to", "who should i complain to", "take it up with", "take this up with",
+        "take that up with", "who am i supposed to talk to", "who am i supposed to speak to",
+        "who am i meant to talk to", "who am i meant to speak to", "who am i actually supposed to talk to",
+        "point them towards", "point her towards", "point him towards", "point them to", "send them to",
+        "where do i take", "where should i take", "where do i go with", "who is best to speak to",
+        "whos best to speak to", "who's best to speak to", "best person to speak to", "right person to speak to",
+        "who to raise it with", "who do i raise it with", "who should i raise it with",
+    ),
     "disclosure": (
         "told me", "disclosed", "disclose", "disclosure", "confided", "confide", "opened up to me",
         "said something worrying", "something worrying",

@@ -14,6 +14,7 @@ from bot.config import REPO_ROOT, School
 from bot.policy import readable
 from bot.policy.loader import load_library
 from bot.qa import CHECK_A_REPORT, MAX_QUESTION_CHARS, QuestionAnswerer, coverage
+from bot.qa.answer import AskerAudience
 
 LIBRARY = load_library(REPO_ROOT / "policy_data")
 
@@ -612,3 +613,19 @@ def test_what_happened_tells_a_story_and_asks_for_no_consequence(qa: QuestionAns
 def test_a_staff_members_own_reputation_is_the_rule_naming_it(qa: QuestionAnswerer, question: str) -> None:
     # "my reputation" is the policy's "personal/ professional reputation", not only "the school's reputation"
     assert qa.answer(question, "staff").citations[0].clause == "cc-responsible"
+
+
+@pytest.mark.parametrize(
+    ("question", "audience"),
+    [
+        ("who do I complain to about the school", "parent"),
+        ("I've a grievance about how a teacher spoke to my son, who do I take it up with?", "parent"),
+        ("A mum has a complaint about a colleague. Who should I send them to?", "staff"),
+    ],
+)
+def test_asking_whom_to_take_a_worry_to_is_the_appropriate_channels(
+    qa: QuestionAnswerer, question: str, audience: AskerAudience
+) -> None:
+    # "who should I speak to", "take it up with": a person to go to, not a complaint posted or a pupil messaged
+    answer = qa.answer(question, audience)
+    assert answer.answered and answer.citations[0].clause == "inap-channels"
