@@ -236,6 +236,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "adopted": (
         "out of date", "up to date", "current version", "latest version", "when was it written", "adopted", "written",
         "date", "dated", "april 2022", "2022", "how old", "issued", "version",
+        "how current", "how recent", "put in place", "brought in", "introduced", "in force", "what year",
+        "what month", "approved", "ancient",
     ),
     # Asking what the school will do about something points to its procedures, not to the rule itself.
     "school_response": (

@@ -629,3 +629,11 @@ def test_asking_whom_to_take_a_worry_to_is_the_appropriate_channels(
     # "who should I speak to", "take it up with": a person to go to, not a complaint posted or a pupil messaged
     answer = qa.answer(question, audience)
     assert answer.answered and answer.citations[0].clause == "inap-channels"
+
+
+@pytest.mark.parametrize(
+    "question", ["when were these rules put in place", "is this policy still in force or is it ancient?"]
+)
+def test_asking_how_old_the_policy_is_gets_its_date(qa: QuestionAnswerer, question: str) -> None:
+    answer = qa.answer(question, None)
+    assert answer.answered and answer.citations[0].clause == "review-date"
