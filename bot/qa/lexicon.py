@@ -384,6 +384,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "what should i do with the videos", "what do i do with it", "what should i do with it", "once i have taken",
         "after taking", "after i have taken", "after the trip", "after the event", "i have photos", "i have pictures",
         "i have videos", "i have got photos", "i've got photos", "i've got pictures", "still on my phone",
+        "need to do with", "have to do with", "supposed to do with", "meant to do with", "do with it now",
+        "do with them now", "do with the photo", "do with the video", "still on her phone", "still on his phone",
     ),
     "storage": (
         "transfer", "transferred", "transferring", "school system", "school's system", "school server", "server",

@@ -637,3 +637,17 @@ def test_asking_whom_to_take_a_worry_to_is_the_appropriate_channels(
 def test_asking_how_old_the_policy_is_gets_its_date(qa: QuestionAnswerer, question: str) -> None:
     answer = qa.answer(question, None)
     assert answer.answered and answer.citations[0].clause == "review-date"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "I recorded the class debate on my own phone for evidence. What am I supposed to do with the recording?",
+        "Took a few snaps of the reading corner on my mobile. What do I need to do with them?",
+    ],
+)
+def test_asking_what_to_do_with_pictures_on_ones_phone_is_the_transfer_and_delete_rule(
+    qa: QuestionAnswerer, question: str
+) -> None:
+    # not the rule on taking them on one's own phone: what to do once they are taken
+    assert qa.answer(question, "staff").citations[0].clause == "swp-transfer-delete"
