@@ -8,6 +8,8 @@ empty description or a refused DSL, is shown in the modal itself, next to the fi
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as StillSaving
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
@@ -17,6 +19,8 @@ from handlers.slack.blocks import (
     REVIEW_CALLBACK,
     REVIEW_NOTES_BLOCK,
     REVIEW_VERSION_BLOCK,
+    escape,
+    mrkdwn_section,
     read_metadata,
     state_checked,
     state_present,
@@ -41,10 +45,12 @@ from handlers.slack.report_views import (
     TEXT_BLOCK,
     message_modal,
     receipt_modal,
+    report_modal,
 )
 
 if TYPE_CHECKING:
     from bot.core import Core
+    from bot.reports.domain import Receipt
     from handlers.slack.app import Later
 
 log = logging.getLogger(__name__)
@@ -54,9 +60,16 @@ NOTED = "Your note has been added to report {code}."
 
 
 FIELD_ERROR_LIMIT = 150  # an error shown under a form field is kept this short
+# Slack drops a form's answer after 3 seconds and tells the sender it could not connect. A report not saved by
+# then (another write holding the database) is answered with a window saying so, then given its receipt there.
+SUBMIT_WAIT = 2.0
+SAVING = ("Your report is being saved. Please keep this window open: your receipt code will appear here in a "
+          "moment.")
 
 
 def register(app: App, core: Core, later: Later) -> None:
+    saver = ThreadPoolExecutor(max_workers=4, thread_name_prefix="slack-report")  # reports being saved
+
     @app.view(REPORT_CALLBACK)
     def report_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         reports = service(core, "reports")
@@ -78,10 +91,15 @@ def register(app: App, core: Core, later: Later) -> None:
             who = person.name if person else "a member of staff whose Slack account the bot does not know"
             reply_to = ReplyAddress("slack", user_id)
         about = state_selected_all(view, ABOUT_BLOCK)
+        saving = saver.submit(
+            reports.submit, category, text, channel="slack", reply_to=reply_to, reported_by=who, named_people=about
+        )
         try:
-            receipt = reports.submit(
-                category, text, channel="slack", reply_to=reply_to, reported_by=who, named_people=about
-            )
+            receipt = saving.result(timeout=SUBMIT_WAIT)
+        except StillSaving:
+            ack(response_action="update", view=message_modal("Sending your report", SAVING))
+            later(finish_saving, client, str(view.get("id") or ""), saving, user_id, text, anonymous=anonymous)
+            return
         except Exception as exc:
             said = kind_error(exc)
             if len(said) > FIELD_ERROR_LIMIT:
@@ -96,6 +114,26 @@ def register(app: App, core: Core, later: Later) -> None:
         ack(response_action="update", view=receipt_modal(text, keeps_copy=not anonymous))
         if not anonymous:
             later(tell, client, user_id, text)
+
+    def finish_saving(
+        client: WebClient, view_id: str, saving: Future[Receipt], user_id: str, written: str, *, anonymous: bool
+    ) -> None:
+        """The receipt of a report that was slow to save, in the window the sender keeps open; or, if it could not
+        be saved, the form again with what they wrote, to send again."""
+        try:
+            receipt = saving.result()
+        except Exception as exc:
+            reports = service(core, "reports")
+            if reports is None:
+                return
+            form = report_modal(reports.categories(), reports.emergency_notice(), written, reports.handlers())
+            form["blocks"].insert(0, mrkdwn_section(f":warning: *{escape(kind_error(exc))}*"))
+            client.views_update(view_id=view_id, view=form)
+            return
+        text = receipt.sender_text(named=not anonymous, kept=not anonymous, follow_up=SLACK_FOLLOW_UP)
+        if not anonymous:
+            tell(client, user_id, text)  # first: a named sender keeps it even if the window was closed
+        client.views_update(view_id=view_id, view=receipt_modal(text, keeps_copy=not anonymous))
 
     def case_step(callback_id: str) -> None:
         @app.view(callback_id)

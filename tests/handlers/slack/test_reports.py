@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from bot.outbox import OutboxRow
 from bot.ports import ManualClock
 from bot.reports.domain import REPLY_ADDED, AccessDenied
 from bot.storage import Base
+from handlers.slack.listeners import views
 from tests.conftest import reference_of
 from tests.handlers.slack.conftest import DEPUTY, DSL, DSL_CHANNEL, STAFF, SlackWorld
 
@@ -674,3 +677,58 @@ def test_a_closed_case_is_re_opened_from_its_card_with_a_reason(slack: SlackWorl
     card = slack.fake.ok_calls("chat.update")[-1].params
     assert _buttons(card["blocks"]) == ["report.view", "report.note", "report.ask", "report.close"]
     assert "Re-opened by Sam Deputy." in json.dumps(card["blocks"])
+
+
+def _held_write_lock(slack: SlackWorld, seconds: float) -> threading.Thread:
+    """Another write holding the reports' write lock for `seconds` (the minute job's, say)."""
+    held = threading.Event()
+
+    def hold() -> None:
+        with slack.core.reports._write_lock:
+            held.set()
+            time.sleep(seconds)
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    assert held.wait(5)
+    return thread
+
+
+def test_a_report_slow_to_save_is_answered_in_time_and_its_receipt_then_shown_in_the_window(
+    slack: SlackWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slack drops a form's answer after 3 seconds and tells the sender it could not connect: a report saved later
+    than that was stored, but its anonymous sender never saw its receipt, and sent it again."""
+    monkeypatch.setattr(views, "SUBMIT_WAIT", 0.3)
+    holder = _held_write_lock(slack, 1.5)
+    started = time.monotonic()
+    submitted = slack.sender.view_submission(STAFF, "report.submit", _values("online_abuse", "Slow day. A pupil..."))
+    assert submitted.status == 200 and time.monotonic() - started < 1.2
+    answer = submitted.json()
+    assert answer["response_action"] == "update" and "keep this window open" in json.dumps(answer["view"])
+    holder.join()
+    [update] = slack.fake.wait_for_call("views.update", timeout=10)
+    found = re.search(r"Your receipt code is: ([A-Z0-9-]+)", json.dumps(update.params["view"]))
+    assert found and str(update.params["view_id"]).startswith("VSUB")  # the sender's own window
+    assert "Slow day" in _case(slack, found.group(1)).text  # the receipt is the stored report's
+
+
+def test_a_report_slow_to_save_and_then_refused_gives_the_form_back_with_what_was_written(
+    slack: SlackWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views, "SUBMIT_WAIT", 0.3)
+    holder = _held_write_lock(slack, 1.0)
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("INSERT INTO reports", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(slack.core.reports, "_write", broken)
+    submitted = slack.sender.view_submission(STAFF, "report.submit", _values("online_abuse", "Words to keep."))
+    assert "keep this window open" in json.dumps(submitted.json()["view"])
+    holder.join()
+    [update] = slack.fake.wait_for_call("views.update", timeout=10)
+    view = update.params["view"]
+    assert view["callback_id"] == "report.submit" and "Words to keep." in json.dumps(view)
+    assert "went wrong" in json.dumps(view)
+    with slack.core.db.session() as session:
+        assert not session.scalars(select(OutboxRow)).all()
