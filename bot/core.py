@@ -195,6 +195,15 @@ class Core:
             )
         self._run_lock = lock
 
+    def free_dead_claims(self) -> None:
+        """At the start of `policybot run` on SQLite (the run lock held, so no other process delivers): messages the
+        last process was sending when it died (a crash, `kill -9`) go out now, not after their lease, which held
+        back a safeguarding alert for two more minutes after the restart."""
+        if self._run_lock is None:
+            return
+        if freed := self.outbox.release_claims():
+            log.info("%d message(s) the last run was sending when it stopped are sent again", freed)
+
     def release_run(self) -> None:
         if self._run_lock is not None:
             self._run_lock.release()

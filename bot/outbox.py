@@ -132,6 +132,17 @@ class Outbox:
         self._said_unconfigured: set[str] = set()  # platforms already logged as not configured
         self.reroutes: list[Reroute] = []  # see Reroute: the report service registers its own
 
+    def release_claims(self) -> int:
+        """Every message claimed for sending made due again now; for a process that knows it is the only one that
+        delivers (see Core.free_dead_claims). Returns how many."""
+        with self.db.session() as session:
+            result = session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.status == SENDING)
+                .values(status=PENDING, next_attempt_at=self.clock.now())
+            )
+            return result.rowcount  # type: ignore[attr-defined]
+
     def enqueue(self, session: Session, message: OutboundMessage, *, not_before: dt.datetime | None = None) -> bool:
         """Queue a message in the caller's transaction. False when its key was already queued."""
         if session.scalar(select(OutboxRow.id).where(OutboxRow.key == message.key)) is not None:

@@ -75,6 +75,7 @@ def run(core: Core) -> int:
 def _run(core: Core) -> str:
     """Run until stopped; returns why it stopped."""
     core.prepare()
+    core.free_dead_claims()
     # Build the question index now (~0.5 s), not inside the first person's question, and once, not in several
     # listener threads at the same moment.
     core.qa  # noqa: B018

@@ -159,6 +159,18 @@ def test_a_dispatcher_killed_mid_delivery_is_picked_up_after_its_lease(core: Cor
     assert core.outbox.dispatch(recorders).delivered == 1  # type: ignore[arg-type]
 
 
+def test_a_restart_on_sqlite_sends_at_once_what_the_killed_process_was_sending(core: Core, clock: ManualClock) -> None:
+    """The run lock says no other process delivers: the dead one's lease need not be waited out."""
+    core.reports.submit("child_at_risk", "A child said they are scared to go home.", channel="console")
+    assert core.outbox._claim(10)  # claimed by a process that was then killed
+    core.claim_run()  # the next `policybot run`
+    try:
+        core.free_dead_claims()
+        assert core.outbox.dispatch(notifiers()).delivered >= 1  # type: ignore[arg-type]
+    finally:
+        core.release_run()
+
+
 def test_concurrent_senders_lose_nothing(any_core: Core, clock: ManualClock) -> None:
     """Many reports at once, on SQLite and PostgreSQL: each stored once, each alert queued and delivered once."""
     from concurrent.futures import ThreadPoolExecutor
