@@ -20,6 +20,7 @@ from bot.qa.answer import Answer, AskerAudience
 from bot.qa.text import asks
 from bot.reports.receipts import find_code
 from bot.storage import Base
+from bot.typed import about_the_asker
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -84,8 +85,9 @@ def record_gap(core: Core, answer: Answer, audience: AskerAudience | None, chann
 def _is_a_question(text: str) -> bool:
     """Only questions are gaps. A statement that the policy does not cover is often someone answering the school
     about their report in the wrong place ("Year 3, it was Jayden's mum"), and a message with a receipt code is
-    about a report: neither is kept, as either could carry details of a case."""
-    return find_code(text) is None and asks(text)
+    about a report: neither is kept, as either could carry details of a case. Nor is a message about the asker or
+    their report ("any news??", "forget me", "help?"): it asks nothing of the policy (see `bot.typed`)."""
+    return find_code(text) is None and about_the_asker(text) is None and asks(text)
 
 
 def without_contact_details(text: str) -> str:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import re
 import time
 import warnings
 from typing import TYPE_CHECKING, Any
@@ -32,6 +31,7 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 from telegram.warnings import PTBUserWarning
 
+from bot.typed import HELP_WORDS, TYPED_REPORT, TYPED_STATUS
 from handlers.telegram import chat as chat_flows
 from handlers.telegram import texts
 from handlers.telegram.added import added_notes
@@ -179,15 +179,8 @@ _TYPED_YES = frozenset({"yes", "yes please", "yeah", "yep", "ok", "okay", "ok pl
 
 
 # A command's word typed without its slash, on its own ("help", "Report"), does what the command does, as in the
-# console chat: not a question to the policy ("The policy doesn't answer that") nor words for a report ("Added.").
-_TYPED_HELP = frozenset({"help", "help me", "help please", "please help", "menu"})
-_TYPED_REPORT = re.compile(
-    r"^\s*(?:(?:i|i['\u2019]d|id)\s+(?:want|need|would\s+like|like)\s+to\s+|can\s+i\s+|how\s+(?:do|can)\s+i\s+)?"
-    r"(?:report|make\s+a\s+report)(?:\s+(?:something|a\s+concern|an\s+incident|a\s+problem|this|it))?"
-    r"(?:\s+please)?\s*[.!?]*\s*$",
-    re.IGNORECASE,
-)
-_TYPED_STATUS = re.compile(r"^\s*(?:status|check a report|check my report)\s*[.!?]*\s*$", re.IGNORECASE)
+# console chat and on Slack: not a question to the policy nor words for a report ("Added."). The rule is bot.typed.
+_TYPED_HELP, _TYPED_REPORT, _TYPED_STATUS = HELP_WORDS, TYPED_REPORT, TYPED_STATUS
 
 
 def _typed(text: str) -> str:

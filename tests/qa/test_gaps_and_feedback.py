@@ -119,3 +119,15 @@ def test_a_receipt_code_after_a_four_letter_word_is_never_kept(core: Core) -> No
     ask(core, "what is happening with my code DRYT-9KCG-WMCD-7DE4?", "parent", "telegram")
     ask(core, "any news with dryt 9kcg wmcd 7de4?", "parent", "telegram")
     assert gaps_since(core) == []
+
+
+def test_a_message_about_the_asker_or_their_report_is_never_kept(core: Core) -> None:
+    """"Any news??" or "forget me" is no policy question: kept, it reads as one the policy could not answer, and
+    next to a report's news it may tie a sender to their case. Whatever an adapter answers, none becomes a gap."""
+    for message in ("any news??", "has anyone read my report?", "what's happening with my concern?",
+                    "can you forget me?", "please delete everything about me?", "is R-7K3M9T closed?",
+                    "I want to report something?", "how do I report a concern?", "help?", "menu?"):
+        ask(core, message, "parent", "console")
+    assert gaps_since(core) == []
+    ask(core, "is the wifi password on the website?", "staff", "slack")  # still kept
+    assert gaps_since(core) == ["is the wifi password on the website?"]
