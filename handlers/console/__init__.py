@@ -10,12 +10,14 @@ import textwrap
 from typing import TYPE_CHECKING, Literal
 
 from bot.ports import DeliveryError, OutboundMessage
-from bot.reports.receipts import REFERENCE_IS_NO_RECEIPT, find_code, mentions_reference
+from bot.reports.receipts import REFERENCE_IS_NO_RECEIPT, find_code
+from bot.typed import about_the_asker
 from handlers.console.io import ConsoleIO
 
 if TYPE_CHECKING:
     from bot.core import Core
     from bot.qa import Answer
+    from bot.typed import AboutTheAsker
 
 log = logging.getLogger(__name__)
 Audience = Literal["parent", "staff"]
@@ -31,6 +33,15 @@ Type a question about the policy in your own words, for example "can I post phot
 # passwords clause), nor "status" one about comments on the school.
 PLAIN_COMMANDS = {"quit": "/quit", "exit": "/quit", "bye": "/quit", "goodbye": "/quit", "help": "/help",
                   "report": "/report", "status": "/status"}
+# What the words of bot.typed.about_the_asker do here (those not answered by a flow): never answered from the policy.
+FORGET_ME = (
+    "I do not know who you are: this chat asks for no name and keeps none with your questions or reports, and the "
+    "school has no way to reach you through it. A report you sent stays with the school, without your name."
+)
+HOW_TO_CHECK = (
+    "To see news about your report, type /status followed by its receipt code. The code was shown when you sent "
+    "your report. News does not come to this chat by itself."
+)
 
 
 def render_answer(answer: Answer, report_how: str = "Type /report to tell the school about a concern.") -> str:
@@ -109,10 +120,29 @@ def chat(core: Core, io: ConsoleIO | None = None) -> None:
             from handlers.console.report import run_status_flow
 
             run_status_flow(core, io, code)
-        elif mentions_reference(text):  # a DSL's case reference: about a report, not a policy question
-            io.say(REFERENCE_IS_NO_RECEIPT)
+        elif kind := about_the_asker(text):  # no policy question: "any news??", "forget me", "I want to report"
+            _about_the_asker(core, io, kind)
         else:
             _answer(core, io, line, audience)
+
+
+def _about_the_asker(core: Core, io: ConsoleIO, kind: AboutTheAsker) -> None:
+    if kind == "help":
+        io.say(HELP)
+    elif kind == "report":
+        from handlers.console.report import run_report_flow
+
+        run_report_flow(core, io)
+    elif kind == "status":
+        from handlers.console.report import run_status_flow
+
+        run_status_flow(core, io, "")
+    elif kind == "forget_me":
+        io.say(FORGET_ME)
+    elif kind == "report_news":
+        io.say(HOW_TO_CHECK)
+    else:  # a DSL's case reference
+        io.say(REFERENCE_IS_NO_RECEIPT)
 
 
 def _answer(core: Core, io: ConsoleIO, question: str, audience: Audience) -> None:

@@ -273,3 +273,31 @@ def test_a_report_or_reply_the_database_could_not_take_is_kept_to_send_again(
     view = core.reports.case(receipt.reference, core.reports.actor(name="Dana Lead"))  # type: ignore[arg-type]
     assert "It was on Tuesday." in " ".join(e.detail or "" for e in view.events)
     assert "(OperationalError)" in caplog.text and "pupil" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("any news??", "type /status followed by its receipt code"),
+        ("has anyone read my report?", "type /status followed by its receipt code"),
+        ("please delete everything about me", "this chat asks for no name and keeps none"),
+        ("forget me", "this chat asks for no name and keeps none"),
+        ("menu", "/report        tell the school"),
+        ("check my report", "What is your receipt code?"),
+    ],
+)
+def test_a_message_about_the_asker_or_their_report_is_answered_as_such(core: Core, typed: str, said: str) -> None:
+    """As on Telegram: never answered from the policy ("doesn't cover that"), nor kept as a question it could not
+    answer."""
+    from bot.qa.gaps import gaps_since
+
+    io = ScriptedIO(["p", typed, "/cancel", "/quit"])
+    chat(core, io)
+    assert said in io.text and "cover" not in io.text.lower()
+    assert gaps_since(core) == []
+
+
+def test_i_want_to_report_something_starts_a_report(core: Core) -> None:
+    io = ScriptedIO(["p", "I want to report something", "7", "Worried about a website.", "", "yes", "/quit"])
+    chat(core, io)
+    assert code_in(io.text) and reports_stored(core) == 1
