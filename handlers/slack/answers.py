@@ -9,8 +9,20 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from handlers.slack.blocks import Block, answer_blocks, notification_text, section_modal, text_sections, unescape
+from bot.reports.receipts import REFERENCE_IS_NO_RECEIPT
+from bot.typed import about_the_asker
+from handlers.slack.blocks import (
+    Block,
+    actions,
+    answer_blocks,
+    button,
+    notification_text,
+    section_modal,
+    text_sections,
+    unescape,
+)
 from handlers.slack.common import kind_error
+from handlers.slack.report_views import STATUS_COMMAND
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -23,6 +35,40 @@ HELP = (
     "Ask me anything about the school's policies in your own words, for example: "
     "/policy a parent sent me a friend request, what should I do?"
 )
+
+# What the words of bot.typed.about_the_asker are told here, to staff: never answered from the policy, nor kept.
+FULL_HELP = (
+    "Ask me anything about the school's policies in your own words, here or with /policy, for example: a parent "
+    "sent me a friend request, what should I do?\n"
+    "/report: report a concern to the Designated Safeguarding Leads (anonymously if you wish)\n"
+    f"{STATUS_COMMAND} followed by a receipt code: check a concern you reported\n"
+    "/photos: tell me you have pupils' images on a personal device, and be reminded to move them"
+)
+TO_REPORT = "To report a concern to the Designated Safeguarding Leads, press Report a concern or send /report."
+HOW_TO_CHECK = (
+    f"To see news about your report, send {STATUS_COMMAND} followed by its receipt code, which was in the window "
+    "that said your report was sent. If you gave your name with it, news also comes to this conversation by itself."
+)
+FORGET_ME = (
+    "Your questions are not kept with your name: one the policy could not answer is kept for the school's review "
+    "without who asked. A report sent with \u201cStay anonymous\u201d ticked carries nothing about who you are; "
+    "one you gave your name to keeps it, and stays with the school.\n\n"
+    "This conversation is kept by Slack, under your name: you can delete your messages in it. The staff list I use "
+    "for reminders is kept by the school: please ask whoever looks after it."
+)
+
+
+def about_the_asker_reply(text: str) -> tuple[str, list[Block]] | None:
+    """What to say to a message that is no policy question ("any news??", "forget me", "help"), or None."""
+    kind = about_the_asker(text)
+    if kind is None:
+        return None
+    said = {"help": FULL_HELP, "report": TO_REPORT, "status": HOW_TO_CHECK, "report_news": HOW_TO_CHECK,
+            "forget_me": FORGET_ME, "reference": REFERENCE_IS_NO_RECEIPT}[kind]
+    blocks = text_sections(said)
+    if kind == "report":
+        blocks += actions([button("report.open", "Report a concern", "", "danger")])
+    return notification_text(said), blocks
 
 
 def without_mentions(text: str) -> str:
@@ -41,6 +87,8 @@ def answer_for(core: Core, question: str) -> tuple[str, list[Block], Any]:
     question = without_mentions(question)
     if not question:
         return HELP, text_sections(HELP), None
+    if (reply := about_the_asker_reply(question)) is not None:  # answered as such, and never kept as a gap
+        return reply[0], reply[1], None
     try:
         answer = core.qa.answer(question, "staff")
     except Exception as exc:  # a bug in answering must reach the person as an apology, not a traceback

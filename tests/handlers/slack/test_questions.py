@@ -239,3 +239,36 @@ def test_a_receipt_code_posted_in_a_channel_is_answered_only_to_its_poster(slack
     assert told.params["channel"] == "C0STAFFRM1" and told.params["user"] == STAFF
     assert "receipt code" in told.params["text"] and "delete your message" in told.params["text"]
     assert slack.fake.ok_calls("chat.postMessage") == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("any news??", "send /checkreport followed by its receipt code"),
+        ("has anyone read my report?", "send /checkreport followed by its receipt code"),
+        ("please delete everything about me", "Your questions are not kept with your name"),
+        ("forget me", "This conversation is kept by Slack, under your name"),
+        ("help", "/checkreport followed by a receipt code: check a concern you reported"),
+        ("menu", "/photos: tell me you have pupils' images"),
+    ],
+)
+def test_a_message_about_the_asker_or_their_report_is_answered_as_such(
+    slack: SlackWorld, typed: str, said: str
+) -> None:
+    """As on Telegram: by direct message, in Slack's Messages tab, or with /policy, never answered from the policy
+    ("doesn't cover that")."""
+    slack.sender.direct_message(typed, STAFF)
+    call = slack.fake.wait_for_call("chat.postMessage")[0]
+    assert said in _text_of(call.params["blocks"]) and "cover" not in call.params["text"]
+    reply = slack.sender.slash_command("/policy", typed, STAFF).json()
+    assert said in _text_of(reply["blocks"]) and "cover" not in reply["text"]
+
+
+def test_i_want_to_report_something_gets_the_button_that_opens_the_report_form(slack: SlackWorld) -> None:
+    slack.sender.direct_message("I want to report something", STAFF)
+    blocks = slack.fake.wait_for_call("chat.postMessage")[0].params["blocks"]
+    assert "press Report a concern or send /report" in _text_of(blocks)
+    ids = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert ids == ["report.open"]
+    slack.sender.block_action(STAFF, "report.open", "", channel="D0STAFF001")
+    assert slack.fake.wait_for_call("views.open")[0].params["view"]["callback_id"] == "report.submit"
