@@ -31,6 +31,17 @@ if TYPE_CHECKING:
 _MENTION = re.compile(r"<[@!#][^>]*>")
 _LINK = re.compile(r"<(?:https?|mailto):[^>|]*(?:\|([^>]*))?>")  # Slack's <url|label>: the label stays
 _BARE = re.compile(r"(?:https?://|www\.)\S+|(?<!\w)@(?:channel|here|everyone)\b", re.IGNORECASE)
+# Slack sends emoji as their names (":+1:", ":heart::skin-tone-3:"). Those the core takes for thanks on their own
+# (bot.qa: a thumbs up after an answer is met with "You're welcome!") are given back as the emoji; any other says
+# nothing about the policy and is left out ("can I post this :camera:?").
+_EMOJI_NAME = re.compile(r":([a-z][a-z0-9_'-]*|\+1):(?::skin-tone-[2-6]:)?")
+_THANKS_EMOJI = {
+    "+1": "\U0001F44D", "thumbsup": "\U0001F44D", "pray": "\U0001F64F", "heart": "\u2764", "ok_hand": "\U0001F44C",
+    "blush": "\U0001F60A", "slightly_smiling_face": "\U0001F642", "clap": "\U0001F44F", "two_hearts": "\U0001F495",
+    "sparkling_heart": "\U0001F496", "smiling_face_with_3_hearts": "\U0001F970", "hugging_face": "\U0001F917",
+    "hugs": "\U0001F917", "relaxed": "\u263A", "yellow_heart": "\U0001F49B", "blue_heart": "\U0001F499",
+    "purple_heart": "\U0001F49C",
+}
 HELP = (
     "Ask me anything about the school's policies in your own words, for example: "
     "/policy a parent sent me a friend request, what should I do?"
@@ -72,9 +83,11 @@ def about_the_asker_reply(text: str) -> tuple[str, list[Block]] | None:
 
 
 def without_mentions(text: str) -> str:
-    """The question in Slack's text, without mentions (<@...>, <!...>, @channel), links' addresses and bare web
-    addresses: they say nothing about the policy, and cost a good answer ("@channel can I post photos?")."""
+    """The question in Slack's text, without mentions (<@...>, <!...>, @channel), links' addresses, bare web
+    addresses and emoji names: they say nothing about the policy, and cost a good answer ("@channel can I post
+    photos?"). A thumbs up or a heart is kept, as the emoji: on its own, it is thanks."""
     text = _LINK.sub(lambda m: f" {m.group(1) or ''} ", text or "")
+    text = _EMOJI_NAME.sub(lambda m: f" {_THANKS_EMOJI.get(m.group(1), '')} ", text)
     return unescape(" ".join(_BARE.sub(" ", _MENTION.sub(" ", text)).split()))
 
 

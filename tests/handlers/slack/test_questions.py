@@ -272,3 +272,19 @@ def test_i_want_to_report_something_gets_the_button_that_opens_the_report_form(s
     assert ids == ["report.open"]
     slack.sender.block_action(STAFF, "report.open", "", channel="D0STAFF001")
     assert slack.fake.wait_for_call("views.open")[0].params["view"]["callback_id"] == "report.submit"
+
+
+@pytest.mark.parametrize("emoji", [":+1:", ":thumbsup::skin-tone-3:", ":heart:", ":pray: :pray:"])
+def test_a_thumbs_up_or_a_heart_is_thanks_as_on_telegram(slack: SlackWorld, emoji: str) -> None:
+    """Slack sends an emoji as its name: a thumbs up after an answer was 'I can only read words', a heart 'The
+    policy doesn't cover that'."""
+    slack.sender.direct_message(emoji, STAFF)
+    assert "You're welcome!" in slack.fake.wait_for_call("chat.postMessage")[0].params["text"]
+    assert "You're welcome!" in slack.sender.slash_command("/policy", emoji, STAFF).json()["text"]
+
+
+def test_other_emoji_names_are_left_out_of_the_question(slack: SlackWorld) -> None:
+    reply = slack.sender.slash_command("/policy", f":camera: {QUESTION} :thinking_face:", STAFF).json()
+    assert "staff must not add either parents" in _text_of(reply["blocks"])
+    reply = slack.sender.slash_command("/policy", ":smile:", STAFF).json()
+    assert "cover" not in reply["text"] and "/policy" in reply["text"]
