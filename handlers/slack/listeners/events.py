@@ -18,7 +18,7 @@ from bot.reports.receipts import (
     tells_something,
 )
 from handlers.slack.answers import answer_for, note_gap, without_mentions
-from handlers.slack.blocks import notification_text, text_sections
+from handlers.slack.blocks import actions, button, notification_text, text_sections
 from handlers.slack.common import service, typed_text
 from handlers.slack.home import publish_home
 from handlers.slack.listeners.commands import checked_report
@@ -37,6 +37,13 @@ FILES_LEFT_OUT = (
 FILES_LEFT_OUT_OF_REPORT = (
     "The picture or file you sent has not been added to your report: in Slack only words can be. Please describe "
     "in words what it shows."
+)
+# A message shared (forwarded) to the bot with no words of the sharer's own: someone else's words, which Slack sends
+# apart, and no question. As on Telegram: what to do with it, with the button that opens the report form.
+SHARED = (
+    "That is a shared message, and I do not read those. If it worries you, you can pass it to the Designated "
+    "Safeguarding Leads: press Report a concern and describe it, or paste it, in the form. If you have a question "
+    "about it, please type it."
 )
 
 # A receipt code sent here, for a report the sender did not give their name to: this conversation is kept by Slack.
@@ -99,6 +106,11 @@ def register(app: App, core: Core, later: Later) -> None:
     def answer_direct_message(event: dict[str, Any], client: WebClient) -> None:
         text = typed_text(core, event.get("text") or "")
         attached = bool(event.get("files")) or event.get("subtype") == "file_share"
+        shared = any(isinstance(a, dict) and a.get("is_share") for a in event.get("attachments") or [])
+        if shared and not text.strip():
+            reply_in_thread(event, client, notification_text(SHARED),
+                            text_sections(SHARED) + actions([button("report.open", "Report a concern", "", "danger")]))
+            return
         if attached and not text.strip():
             reply_in_thread(event, client, notification_text(FILES_LEFT_OUT), text_sections(FILES_LEFT_OUT))
             return

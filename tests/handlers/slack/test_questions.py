@@ -288,3 +288,14 @@ def test_other_emoji_names_are_left_out_of_the_question(slack: SlackWorld) -> No
     assert "staff must not add either parents" in _text_of(reply["blocks"])
     reply = slack.sender.slash_command("/policy", ":smile:", STAFF).json()
     assert "cover" not in reply["text"] and "/policy" in reply["text"]
+
+
+def test_a_message_shared_to_the_bot_is_met_with_what_to_do_with_it(slack: SlackWorld) -> None:
+    """As a forwarded message on Telegram. Before, it was met with the help, as if nothing had been sent."""
+    slack.sender.event({"type": "message", "channel_type": "im", "user": STAFF, "text": "", "ts": "1700000002.000001",
+                        "channel": "D0STAFF001", "event_ts": "1700000002.000001",
+                        "attachments": [{"is_share": True, "is_msg_unfurl": True, "text": "look at this post",
+                                         "author_id": "U0HEAD0001", "ts": "1699999999.000001"}]})
+    blocks = slack.fake.wait_for_call("chat.postMessage")[0].params["blocks"]
+    assert "That is a shared message" in _text_of(blocks) and "look at this post" not in str(blocks)
+    assert [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]] == ["report.open"]
