@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from bot.reports.receipts import REFERENCE_IS_NO_RECEIPT
+from bot.reports.receipts import REFERENCE_IS_NO_RECEIPT, find_code
 from bot.typed import about_the_asker
 from handlers.slack.blocks import (
     Block,
@@ -68,9 +68,17 @@ FORGET_ME = (
     "for reminders is kept by the school: please ask whoever looks after it."
 )
 
+# A receipt code with /policy (a direct message or a mention holding one is answered about its report first).
+RECEIPT_WITH_POLICY = (
+    f"That looks like a receipt code. To see news about that report, send {STATUS_COMMAND} followed by the code; "
+    "only you will see the answer."
+)
+
 
 def about_the_asker_reply(text: str) -> tuple[str, list[Block]] | None:
     """What to say to a message that is no policy question ("any news??", "forget me", "help"), or None."""
+    if find_code(text) is not None:  # about a report: never answered from the policy, with the case's details
+        return notification_text(RECEIPT_WITH_POLICY), text_sections(RECEIPT_WITH_POLICY)
     kind = about_the_asker(text)
     if kind is None:
         return None

@@ -299,3 +299,9 @@ def test_a_message_shared_to_the_bot_is_met_with_what_to_do_with_it(slack: Slack
     blocks = slack.fake.wait_for_call("chat.postMessage")[0].params["blocks"]
     assert "That is a shared message" in _text_of(blocks) and "look at this post" not in str(blocks)
     assert [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]] == ["report.open"]
+
+
+def test_a_receipt_code_with_policy_is_pointed_to_checkreport_not_answered_from_the_policy(slack: SlackWorld) -> None:
+    reply = slack.sender.slash_command("/policy", "what is happening with ACDE-FGHJ-KMNP-RTWX?", STAFF).json()
+    assert reply["response_type"] == "ephemeral"
+    assert "send /checkreport followed by the code" in reply["text"] and "cover" not in reply["text"]
