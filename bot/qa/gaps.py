@@ -108,7 +108,10 @@ def gap_counts(core: Core, since: dt.datetime | None = None) -> list[tuple[str, 
         if since is not None:
             query = query.where(KnowledgeGap.asked_at >= since)
         rows = session.execute(query).all()
-    counts = Counter(core.vault.decrypt(sealed) if sealed is not None else plain or "" for sealed, plain in rows)
+    questions = (core.vault.decrypt(sealed) if sealed is not None else plain or "" for sealed, plain in rows)
+    # Older versions kept some messages about a report or its sender ("any news on ACDE-...?", "forget me?"): never
+    # shown, as none would be kept now (see `_is_a_question`).
+    counts = Counter(q for q in questions if find_code(q) is None and about_the_asker(q) is None)
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
