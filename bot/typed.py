@@ -15,6 +15,8 @@ from typing import Literal
 from bot.privacy import asks_to_be_forgotten
 from bot.reports.receipts import asks_after_a_report, mentions_reference
 
+# "stop" or "cancel" on its own: what /cancel does (a report being written is stopped, nothing sent).
+CANCEL_WORDS = frozenset({"cancel", "stop", "cancel it", "cancel report", "cancel the report"})
 # "help" or "menu" on its own: what can be done here.
 HELP_WORDS = frozenset({"help", "help me", "help please", "please help", "menu"})
 # "report", "I want to report something", "how do I report a concern?": starting a report, as /report does.
@@ -34,6 +36,10 @@ def normalised(text: str) -> str:
     """What was typed, in lower case, with commas, curly apostrophes, spacing and a closing "." or "!" evened out:
     "Help!" and "help" are one."""
     return " ".join(text.lower().replace("\u2019", "'").replace(",", " ").strip(" .!").split())
+
+
+def asks_to_cancel(text: str) -> bool:
+    return normalised(text) in CANCEL_WORDS
 
 
 def asks_for_help(text: str) -> bool:

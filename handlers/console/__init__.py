@@ -32,7 +32,7 @@ Type a question about the policy in your own words, for example "can I post phot
 # What someone new to the chat types without the slash: "quit" is not a question about staff leaving (the policy's
 # passwords clause), nor "status" one about comments on the school.
 PLAIN_COMMANDS = {"quit": "/quit", "exit": "/quit", "bye": "/quit", "goodbye": "/quit", "help": "/help",
-                  "report": "/report", "status": "/status"}
+                  "report": "/report", "status": "/status", "cancel": "/cancel", "stop": "/cancel"}
 # What the words of bot.typed.about_the_asker do here (those not answered by a flow): never answered from the policy.
 FORGET_ME = (
     "I do not know who you are: this chat asks for no name and keeps none with your questions or reports, and the "

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 
+from bot.typed import asks_to_cancel
+
 CANCEL_WORDS = {"/cancel", "/quit", "/exit"}
 # Control characters (but new lines and tabs) and the marks that reverse text's direction: in a terminal a sender's
 # words could otherwise recolour, overwrite or clear what a DSL reads, the chronology included.
@@ -32,14 +34,14 @@ class ConsoleIO:
         self._write(text)
 
     def ask(self, prompt: str, *, cancellable: bool = True) -> str | None:
-        """One line from the person; None when the input ends, or when they cancel (with `cancellable`; else the
-        caller reads /cancel itself)."""
+        """One line from the person; None when the input ends, or when they cancel ("/cancel", or "stop" or
+        "cancel" on its own: with `cancellable`; else the caller reads them itself)."""
         try:
             line = self._read(prompt)
         except (EOFError, KeyboardInterrupt):
             return None
         line = _UNDECODED.sub("\ufffd", line)  # a report with them would be lost as it is sent
-        if cancellable and line.strip().lower() in CANCEL_WORDS:
+        if cancellable and (line.strip().lower() in CANCEL_WORDS or asks_to_cancel(line)):  # "stop", as on Telegram
             return None
         return line
 

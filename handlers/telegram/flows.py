@@ -31,7 +31,7 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 from telegram.warnings import PTBUserWarning
 
-from bot.typed import HELP_WORDS, TYPED_REPORT, TYPED_STATUS
+from bot.typed import CANCEL_WORDS, HELP_WORDS, TYPED_REPORT, TYPED_STATUS
 from handlers.telegram import chat as chat_flows
 from handlers.telegram import texts
 from handlers.telegram.added import added_notes
@@ -170,7 +170,7 @@ async def _set_category(update: Update, context: Context, said: str) -> str | No
 
 # A button's word typed instead of pressed ("cancel", "done", "send it") does what the button does; it is not added
 # to the report, where the DSLs would read it and the parent would think they had stopped, finished or sent.
-_TYPED_CANCEL = frozenset({"cancel", "stop", "cancel it", "cancel report", "cancel the report"})
+_TYPED_CANCEL = CANCEL_WORDS  # the rule is bot.typed, shared with the console
 _TYPED_DONE = frozenset({"done", "finished", "that's all", "thats all", "that's it", "thats it", "i'm done", "im done"})
 # "Send it" typed: "send" with only such words around it ("yes send", "ok send it please"). On the review, a bare
 # "yes" or "ok" too: it answers "Send it?", and the keep choice that follows still asks before anything is sent.

@@ -120,6 +120,8 @@ def test_a_concern_about_the_headteacher_does_not_ask_whether_it_is_about_the_he
         ["/cancel"],
         [CHILD_AT_RISK, "/cancel"],
         [CHILD_AT_RISK, "Some words", "/cancel"],
+        ["Stop", "7", "Some words", "", "yes"],  # typed without the slash, as on Telegram
+        [CHILD_AT_RISK, "Some words", "cancel the report", "", "yes"],
         [CHILD_AT_RISK, "Some words", "", "no"],
         [CHILD_AT_RISK, "Some words", ""],  # the input ends before confirming
     ],
@@ -301,3 +303,9 @@ def test_i_want_to_report_something_starts_a_report(core: Core) -> None:
     io = ScriptedIO(["p", "I want to report something", "7", "Worried about a website.", "", "yes", "/quit"])
     chat(core, io)
     assert code_in(io.text) and reports_stored(core) == 1
+
+
+def test_stop_typed_in_the_chat_is_cancel_not_a_question(core: Core) -> None:
+    io = ScriptedIO(["p", "stop", "/quit"])
+    chat(core, io)
+    assert "There is nothing to cancel" in io.text and "cover" not in io.text
