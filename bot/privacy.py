@@ -1,8 +1,9 @@
 """What a person may ask about their own data, in their own words, rather than about the policy.
 
 "Please delete everything about me" is no policy question: answered from the policy, it was met with the clause on
-parents who refuse to comply. Each adapter says, in its own words, what is kept and how to stop news (see
-handlers/telegram/texts.FORGET_ME).
+parents who refuse to comply. Each adapter says, in its own words, what is kept and how to stop news (FORGET_ME in
+handlers/telegram/texts, handlers/console and handlers/slack/answers; bot.typed.about_the_asker says when), and
+none is kept as a question the policy could not answer.
 """
 
 from __future__ import annotations
