@@ -963,3 +963,9 @@ CONTACT_WORDS = frozenset(
     call calls called calling facetime facetimed
     """.split()
 )
+# Words that make #friend the act of befriending ("follow them", "a friend request", "accept"), not a friend as a
+# person ("can I bring a friend?"): see bot.qa.index.BEFRIENDING_FACTOR.
+BEFRIENDING_WORDS = frozenset(
+    "follow follows followed following follower followers request requests accept accepted befriend subscribe "
+    "connect".split()
+)

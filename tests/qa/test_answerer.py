@@ -651,3 +651,20 @@ def test_asking_what_to_do_with_pictures_on_ones_phone_is_the_transfer_and_delet
 ) -> None:
     # not the rule on taking them on one's own phone: what to do once they are taken
     assert qa.answer(question, "staff").citations[0].clause == "swp-transfer-delete"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "On the residential the kids want me to follow them on Insta. Can I?",
+        "The kids on the residential keep asking to follow me on Snapchat. Can I?",
+        "On the residential the children want to follow me on TikTok. OK?",
+    ],
+)
+def test_being_asked_to_follow_pupils_on_a_residential_is_the_rule_on_contact_with_pupils(
+    qa: QuestionAnswerer, question: str
+) -> None:
+    # the policy data's many questions about the residential itself (its cost, phones, who goes) are not this one
+    answer = qa.answer(question, "staff")
+    assert answer.answered and answer.citations[0].clause == "kp-no-contact-pupils"
+
