@@ -96,3 +96,11 @@ def test_saying_you_want_to_report_something_starts_a_report(telegram: TelegramW
         notice, categories = telegram.say(message(PARENT, said), expect=2)
         assert "999" in notice and texts.CHOOSE_CATEGORY in categories, said
         telegram.say(command(PARENT, "/cancel"))
+
+
+def test_a_question_that_begins_my_concern_is_answered_from_the_policy(telegram: TelegramWorld) -> None:
+    # "my concern" was read as asking after a report: the parent was told how to check one, with no answer.
+    [answer] = telegram.say(
+        message(PARENT, "My concern is that another parent posted photos of my son on Facebook. What can I do?")
+    )
+    assert answer != texts.HOW_TO_CHECK and "Social Media Policy" in answer
