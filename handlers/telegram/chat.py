@@ -7,6 +7,7 @@ each quoted clause with its section name. Buttons: the whole section, and "did t
 from __future__ import annotations
 
 import contextlib
+from collections import deque
 from typing import TYPE_CHECKING
 
 from telegram import Message, Update
@@ -88,10 +89,38 @@ async def question(update: Update, context: Context) -> None:
     await answer_question(update, context, message.text)
 
 
+# A message changed after it was sent is answered again only if it was answered as a question: one that went into a
+# report, to the school, or was held as an answer to it is no question ("You changed your question" and an answer from
+# the policy, or its words kept among the questions the policy could not answer). Memory only: after a restart an edit
+# is met with "please send it again", as before.
+ANSWERED = "answered_questions"  # bot_data: chat id -> ids of its latest messages answered as questions
+ANSWERED_PER_CHAT = 20
+ANSWERED_CHATS = 5000
+
+
+def _note_answered(update: Update, context: Context) -> None:
+    message, chat = update.message, update.effective_chat
+    if message is None or chat is None:
+        return
+    chats: dict[int, deque[int]] = context.application.bot_data.setdefault(ANSWERED, {})
+    ids = chats.pop(chat.id, None) or deque(maxlen=ANSWERED_PER_CHAT)
+    ids.append(message.message_id)
+    chats[chat.id] = ids  # (the most recent last: the longest quiet chat goes first)
+    while len(chats) > ANSWERED_CHATS:
+        del chats[next(iter(chats))]
+
+
+def _was_answered(update: Update, context: Context) -> bool:
+    message, chat = update.edited_message, update.effective_chat
+    chats: dict[int, deque[int]] = context.application.bot_data.get(ANSWERED) or {}
+    return message is not None and chat is not None and message.message_id in chats.get(chat.id, ())
+
+
 async def answer_question(update: Update, context: Context, text: str) -> None:
     from bot.qa.gaps import ask
 
     core = core_of(context)
+    _note_answered(update, context)
     answer = await in_thread(ask, core, text, "parent", "telegram")
     blocks, buttons = answer_message(answer)
     await say_blocks(update, context, blocks, buttons)
@@ -205,13 +234,14 @@ async def not_text(update: Update, context: Context) -> None:
 
 async def edited(update: Update, context: Context) -> None:
     """A message changed after it was sent. A question (a typo put right, say) is answered as it now reads; with a
-    report under way, or a message about one, the parent is asked to send it again."""
+    report under way, a message about one, or one that was no question (see ANSWERED), the parent is asked to send
+    it again."""
     from bot.reports.receipts import find_code, mentions_reference
 
     message = update.edited_message
     text = (message.text or "") if message is not None else ""
     if not text.strip() or text.startswith("/") or report_underway(context) or find_code(text) \
-            or mentions_reference(text):
+            or mentions_reference(text) or not _was_answered(update, context):
         await say(update, context, texts.EDITED)
         return
     await say(update, context, texts.EDITED_QUESTION)

@@ -535,8 +535,11 @@ def callback(chat_id: int, data: str, *, message_id: int = 1, chat_type: str = "
     }
 
 
-def edited_message(chat_id: int, text: str) -> dict[str, Any]:
+def edited_message(chat_id: int, text: str, *, message_id: int | None = None) -> dict[str, Any]:
+    """A message changed after it was sent: `message_id`, the one it was sent as (a new id if not given)."""
     msg = _base_message(chat_id)
+    if message_id is not None:
+        msg["message_id"] = message_id
     msg["text"] = text
     msg["edit_date"] = int(time.time())
     return {"edited_message": msg}

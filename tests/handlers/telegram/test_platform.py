@@ -76,7 +76,7 @@ def test_odd_updates_never_crash(telegram: TelegramWorld) -> None:
     [answer] = telegram.say(message(PARENT, "Can I post photos of the school play?"))
     assert "include other children as well as their own" in answer  # still answering after the odd updates
     said = fake.texts(PARENT)
-    assert texts.EDITED_QUESTION in said and said.count(texts.NOT_TEXT) == 2
+    assert texts.EDITED in said and said.count(texts.NOT_TEXT) == 2
     assert any("safeguarding team" in t for t in said)
     assert fake.texts(-100999) == []
     assert not any(t == texts.SOMETHING_WRONG for t in said)

@@ -402,8 +402,11 @@ def test_coming_back_the_next_day_to_a_report_says_it_is_still_being_written(
 
 def test_a_message_changed_after_it_was_sent_is_taken_as_it_now_reads(telegram: TelegramWorld) -> None:
     # Both were told "I do not see edits to messages... send it again": the bot had the change and dropped it.
-    [note, answer] = telegram.say(edited_message(PARENT, "Can I post photos of the school play on Facebook?"),
-                                  expect=2)
+    asked = message(PARENT, "Can I post phots of the school play on Facebok?")
+    telegram.say(asked)
+    changed = edited_message(PARENT, "Can I post photos of the school play on Facebook?",
+                             message_id=asked["message"]["message_id"])
+    [note, answer] = telegram.say(changed, expect=2)
     assert note == texts.EDITED_QUESTION and "include other children as well as their own" in answer
     telegram.say(command(PARENT, "/report"), expect=2)
     telegram.say(callback(PARENT, "rc:staff_concern"))
@@ -748,6 +751,26 @@ def test_stopping_news_forgets_that_the_school_waits_for_an_answer_here(telegram
     telegram.start()
     [answer] = telegram.say(message(PARENT, "can I post photos of sports day?"))
     assert "Social Media Policy" in answer
+
+
+def test_a_message_changed_that_was_no_question_is_not_answered_as_one(telegram: TelegramWorld) -> None:
+    """An answer held under "Is this your answer?", or a report's words after it was sent, changed: each was answered
+    from the policy as a question ("You changed your question..."), and could be kept among the questions the policy
+    could not answer, which the headteacher reads. They are asked to send it again, as before."""
+    code, _ = _asked(telegram, "Which class is the pupil in?")
+    held = message(PARENT, "Class 4B, Mrs Green's. Why do you need to know?")
+    [asked] = telegram.say(held)
+    assert asked == texts.IS_IT_THE_ANSWER.format(code=code)
+    changed = edited_message(PARENT, "Class 4B, Mrs Greene's. Why do you need to know?",
+                             message_id=held["message"]["message_id"])
+    [said] = telegram.say(changed)
+    assert said == texts.EDITED
+    thanks, _ = telegram.say(callback(PARENT, f"ta:y:{code}"), expect=2)  # the held one is still theirs to send
+    assert thanks == texts.REPLY_SENT
+    [said] = telegram.say(edited_message(PARENT, "Class 4B, Mr Brown's. Who is asking?",
+                                         message_id=held["message"]["message_id"]))  # after it was sent
+    assert said == texts.EDITED
+    assert gaps_since(telegram.core) == []
 
 
 def test_asking_to_be_forgotten_says_what_is_kept_and_how_to_stop_news(telegram: TelegramWorld) -> None:
