@@ -1109,6 +1109,10 @@ async def picture_outside_a_flow(update: Update, context: Context) -> None:
     if code is None and chat is not None:
         code = awaiting_answers(context).code_for(chat.id)
     if message is None or code is None or _picture(message) is None:
+        if message is not None and message.forward_origin is not None:
+            # someone else's picture and words (a screenshot of a post, its caption): not a question, as for text
+            await say(update, context, texts.FORWARDED, [[("Report a concern", MENU_REPORT)]])
+            return
         if message is not None and message.caption and message.caption.strip():
             # "is it ok to post this one?" under a photo: the words are the question (the picture is not looked at)
             await say(update, context, texts.CAPTION_ANSWERED)

@@ -286,6 +286,19 @@ def test_a_message_forwarded_outside_a_report_is_not_taken_as_a_question(telegra
     assert gaps_since(telegram.core) == []
 
 
+def test_a_picture_forwarded_outside_a_report_with_its_caption_is_not_taken_as_a_question(
+    telegram: TelegramWorld,
+) -> None:
+    # Since captions are answered (2eaf232), a screenshot forwarded from the class group had its caption, someone
+    # else's words, answered from the policy and kept among the questions the policy could not answer.
+    file_id = telegram.fake.add_file(jpeg(), "photos/forwarded.jpg")
+    update = photo(PARENT, file_id, caption="Who wants to swap the nativity videos? DM me")
+    update["message"]["forward_origin"] = {"type": "hidden_user", "sender_user_name": "Class Rep", "date": 1700000000}
+    [said] = telegram.say(update)
+    assert said == texts.FORWARDED
+    assert gaps_since(telegram.core) == []
+
+
 def test_forwarded_evidence_says_who_first_sent_it_but_never_the_sender(telegram: TelegramWorld) -> None:
     telegram.say(command(PARENT, "/report"), expect=2)
     telegram.say(callback(PARENT, "rc:online_abuse"))
