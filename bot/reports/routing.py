@@ -6,12 +6,12 @@ Rules (the roles themselves come from the categories data):
 - People named in a report never hear about it and cannot open it; if that leaves nobody, it goes to the
   deputies, then the headteacher, then the chair of governors. (One that names them all is not taken: the sender
   is told to go outside the school, to the `local_authority` contact.) A concern about the headteacher (a category
-  `about` them) never falls back to staff: it is the chair of governors', as Keeping Children Safe in Education
-  says, not the staff the head manages. With the chair away or not named, it goes to the vice-chair of governors
-  if the school names one (role `vice_chair_of_governors`, who may open whatever the chair may); with neither, it
-  is not taken and the sender is sent to the LADO. A
-  report naming anyone who handles reports may also be opened by the chair of governors, who is alerted when the
-  headteacher is named.
+  `about` them, or one for the headteacher alone, a concern about staff, that names them) never falls back to
+  staff: it is the chair of governors', as Keeping Children Safe in Education says, not the staff the head manages.
+  With the chair away or not named, it goes to the vice-chair of governors if the school names one (role
+  `vice_chair_of_governors`, who may open whatever the chair may); with neither, it is not taken and the sender is
+  sent to the LADO. A report naming anyone who handles reports may also be opened by the chair of governors, who
+  is alerted when the headteacher is named.
 - A shared DSL channel is used only for a report with no conflicts; a conflicted one goes by direct message.
 - Someone recorded as away (`policybot people away`) is not alerted, nor chased on escalation, while anyone else
   can be: a concern for the DSLs while both are away goes to their deputies. If everyone it could go to is away, it
@@ -122,7 +122,7 @@ def route_people(everyone: Sequence[Person], category: Category, conflicts: set[
     """Everyone alerted when the report arrives: its route, else the first fallback role anyone holds; those at work
     first (see the module's rules on being away)."""
     conflicted = [p for p in everyone if p.id in conflicts]
-    roles = [route_roles(category, conflicted), *((role,) for role in fallback_roles(category))]
+    roles = [route_roles(category, conflicted), *((role,) for role in fallback_roles(category, conflicted))]
     candidates = [_without(with_role(everyone, *these, on=today), conflicts) for these in roles]
     for people in candidates:
         if at_work(people, today):
@@ -130,11 +130,19 @@ def route_people(everyone: Sequence[Person], category: Category, conflicts: set[
     return next((people for people in candidates if people), [])
 
 
-def fallback_roles(category: Category) -> tuple[str, ...]:
+def fallback_roles(category: Category, conflicted: Iterable[Person] = ()) -> tuple[str, ...]:
     """Whom a report goes to, in turn, when naming people leaves nobody on its route (or nobody on it is at work):
     for a concern about the headteacher, whom the deputies and DSLs answer to, only the vice-chair of governors, if
     the school names one (see the module's rules)."""
-    return ("vice_chair_of_governors",) if "headteacher" in category.about else FALLBACK_ROLES
+    return ("vice_chair_of_governors",) if about_the_head(category, conflicted) else FALLBACK_ROLES
+
+
+def about_the_head(category: Category, conflicted: Iterable[Person]) -> bool:
+    """Whether a report is a concern about the headteacher, so the governors' alone: of that kind, or of a kind that
+    goes to the headteacher alone (a concern about a member of staff) that the sender said is about them."""
+    return "headteacher" in category.about or (
+        set(category.route) == {"headteacher"} and any(p.has_role("headteacher") for p in conflicted)
+    )
 
 
 def escalation_people(

@@ -92,6 +92,7 @@ from bot.reports.receipts import (
 from bot.reports.routing import (
     HANDLER_ROLES,
     ROUTE_NAMES,
+    about_the_head,
     add_school_days,
     allowed_roles,
     at_work,
@@ -481,14 +482,16 @@ class ReportService:
             # Told by role: the route's, unless it went around someone (named in it, or away) to others.
             sent_to=sent_to(category) if alerted == with_role(everyone, *category.route, on=today)
             else _roles_phrase(alerted),
-            also=self._while_all_away(category, alerted, today),
+            also=self._while_all_away(category, named, alerted, today),
         )
         return self._write(partial(self._store, plan=plan))
 
-    def _while_all_away(self, category: Category, alerted: Sequence[Person], today: dt.date) -> str:
+    def _while_all_away(
+        self, category: Category, named: Sequence[Person], alerted: Sequence[Person], today: dt.date
+    ) -> str:
         """For the sender of a concern about the headteacher whose chair of governors is away (it goes to nobody
         else: see routing): that it will wait for them, and who outside the school takes it meanwhile."""
-        if not category.about or at_work(alerted, today):
+        if not about_the_head(category, named) or at_work(alerted, today):
             return ""
         return (f"{upper_first(_roles_phrase(alerted))} {'is' if len(alerted) == 1 else 'are'} away at the moment. "
                 f"If it cannot wait, please also contact {self._outside_contact()}.")
@@ -566,9 +569,10 @@ class ReportService:
     def _nobody_to_receive(self, named: Sequence[Person], category: Category) -> str:
         """Why a report cannot be sent to anyone at the school, and whom to contact instead."""
         office = self.school.contact("office")
-        if category.about and named:  # a concern about the headteacher, with no chair of governors to take it
+        if about_the_head(category, named):  # a concern about the headteacher, with no chair of governors to take it
+            what = category.label if category.about else "A concern about the headteacher"
             lines = [
-                f"{upper_first(_in_a_sentence(category.label))} goes only to {sent_to(category)}, and nobody holds "
+                f"{upper_first(_in_a_sentence(what))} goes only to the Chair of Governors, and nobody holds "
                 "that role in this service, so your report cannot be sent. Nothing has been sent.",
                 f"Please contact {self._outside_contact()}.",
             ]

@@ -167,6 +167,41 @@ def test_a_vice_chair_named_by_the_school_takes_concerns_about_the_head_while_th
         "headteacher_concern", "The head teacher shouted again.", channel="console").sender_text()
 
 
+def test_a_concern_about_a_member_of_staff_that_is_about_the_head_stays_with_the_governors(
+    core: Core, clock: ManualClock
+) -> None:
+    """'A concern about a member of staff', and the sender says it is about the headteacher they mention (the form
+    asks): with the chair away it went to the deputy DSLs, whom the head manages, though the school names a
+    vice-chair; as a concern about the headteacher does, it goes to the vice-chair, else waits for the chair (the
+    sender given the LADO), and with no chair at all it is not taken."""
+    today = clock.now().astimezone(core.school.tz).date()
+    core.people.set_away("Chris Chair", today + dt.timedelta(days=10))
+    text = "The head teacher shouted at my son in the corridor."
+    waits = core.reports.submit("staff_concern", text, channel="console", named_people=["Alex Head"])
+    with core.db.session() as session:
+        alerted = {core.outbox.message(row).recipient.address for row in session.query(OutboxRow)}
+    assert alerted == {"Chris Chair"}
+    assert "The Chair of Governors is away at the moment. If it cannot wait, please also contact the Local " \
+        "Authority Designated Officer (LADO)" in waits.sender_text()
+    for name in ("Alex Head", "Sam Deputy", "Dana Lead"):
+        with pytest.raises(AccessDenied):
+            core.reports.case(waits.reference, actor(core, name))
+    with core.db.session() as session:
+        core.people.upsert(session, PersonEntry(name="Val Vice", roles=["vice_chair_of_governors", "staff"]))
+    vice = core.reports.submit("staff_concern", text, channel="console", named_people=["Alex Head"])
+    assert "has gone to the Vice-Chair of Governors.\n\n" in vice.sender_text()
+    with pytest.raises(AccessDenied):
+        core.reports.case(vice.reference, actor(core, "Sam Deputy"))
+    core.people.set_leave_date("Chris Chair", today)
+    core.people.set_leave_date("Val Vice", today)
+    clock.advance(days=1)
+    with pytest.raises(ReportError, match="A concern about the headteacher goes only to the Chair of Governors, and "
+                                          "nobody holds that role"):
+        core.reports.submit("staff_concern", text, channel="console", named_people=["Alex Head"])
+    # Not about the head: a concern about a member of staff still goes to the head
+    assert "has gone to the Headteacher." in core.reports.submit("staff_concern", TEXT, channel="console").sender_text()
+
+
 def test_a_dsl_who_has_left_has_no_access(core: Core) -> None:
     receipt = core.reports.submit("other", TEXT, channel="console")
     dana = actor(core, "Dana Lead")
