@@ -899,6 +899,13 @@ async def send_reply(update: Update, context: Context) -> str | int:
     if not code:
         await say(update, context, texts.ASK_CODE)
         return STATUS_CODE
+    typed = _typed(message.text)
+    if typed in _TYPED_CANCEL:  # "stop", as while writing a report: not "stop" sent to the school as the answer
+        return await cancel(update, context)
+    if typed in _TYPED_HELP:  # the help, then still the answer awaited
+        await chat_flows.help_command(update, context)
+        await say(update, context, texts.WRITE_REPLY)
+        return STATUS_REPLY
     return await _reply_to_school(update, context, code, message.text)
 
 

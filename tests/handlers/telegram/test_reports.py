@@ -872,6 +872,18 @@ def test_asking_about_the_policy_while_an_answer_is_awaited_is_a_question(telegr
     assert not [e for e in _case(telegram, code, dsl).events if e.action == "replied"]
 
 
+def test_stop_or_help_typed_for_the_answer_to_the_school_is_not_sent_as_the_answer(telegram: TelegramWorld) -> None:
+    # 'Stop' and 'help' typed do what they say while writing a report and outside one (7c3bfa0); typed after "Reply
+    # to the school", each went into the report as the parent's answer, and the school was told they had replied.
+    code, dsl = _asked(telegram, "Which year group is the pupil in?")
+    telegram.say(callback(PARENT, f"sr:{code}"))
+    help_text, again = telegram.say(message(PARENT, "help"), expect=2)
+    assert help_text.startswith(texts.HELP) and again == texts.WRITE_REPLY
+    [stopped] = telegram.say(message(PARENT, "Stop"))
+    assert stopped == texts.ANSWER_CANCELLED
+    assert not [e for e in _case(telegram, code, dsl).events if e.action == "replied"]
+
+
 def test_a_picture_sent_as_the_answer_to_the_school_is_added(telegram: TelegramWorld) -> None:
     code, dsl = _asked(telegram, "Do you have a screenshot of the post?")
     telegram.say(callback(PARENT, f"sr:{code}"))
