@@ -143,9 +143,14 @@ async def change_category_on_review(update: Update, context: Context) -> str | N
     said = await _set_category(update, context, texts.CATEGORY_CHANGED)
     if said is None:
         return None
-    _draft(context).pop(KEEPING, None)
+    draft = _draft(context)
+    draft.pop(KEEPING, None)
+    draft.pop(REVIEWED, None)
     await say(update, context, said)
-    return await _review(update, context)
+    # The roles the report names are asked about again for the new kind of concern: "the head" was not asked about in
+    # a concern about the headteacher (it never goes to them), but a concern about staff goes to the head.
+    moved = await done(update, context)
+    return REVIEW if moved is None else moved
 
 
 async def _set_category(update: Update, context: Context, said: str) -> str | None:

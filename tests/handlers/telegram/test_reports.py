@@ -249,6 +249,30 @@ def test_stopping_says_what_was_stopped(telegram: TelegramWorld) -> None:
     assert telegram.say(command(PARENT, "/cancel")) == [texts.CANCELLED]
 
 
+def test_a_concern_about_the_head_changed_on_its_review_to_one_about_staff_asks_about_the_head(
+    telegram: TelegramWorld,
+) -> None:
+    # A concern about the headteacher does not ask whether "the head" it names is who it is about (0833e12); changed
+    # on the review to a concern about a member of staff, which goes to the head, it went to the head unasked.
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:headteacher_concern"))
+    telegram.say(message(PARENT, "The headteacher grabbed my son by the arm."))
+    [review] = telegram.say(callback(PARENT, "r:done"))
+    assert "Please check your report" in review
+    changed, asked = telegram.say(callback(PARENT, "rc:staff_concern"), expect=2)
+    assert "A concern about a member of staff" in changed and asked == about_question(["Headteacher"])
+    [review] = telegram.say(callback(PARENT, "ra:headteacher"))
+    assert "It will not be sent to the Headteacher." in review
+    telegram.say(callback(PARENT, "r:send"))
+    [receipt] = telegram.say(callback(PARENT, "r:none"))
+    code = CODE.search(receipt)
+    assert code is not None and "has gone to the Chair of Governors" in receipt
+    head = telegram.core.reports.actor(name="Alex Head")
+    assert head is not None
+    with pytest.raises(ReportError):
+        telegram.core.reports.case(reference_of(telegram.core, code.group(0)), head)
+
+
 def test_a_report_naming_a_role_asks_whether_it_is_about_them_and_keeps_it_from_them(telegram: TelegramWorld) -> None:
     telegram.say(command(PARENT, "/report"), expect=2)
     telegram.say(callback(PARENT, "rc:child_at_risk"))
