@@ -944,6 +944,9 @@ async def _reply_to_school(
 
 
 # --- a message typed outside any flow ---
+_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
 async def typed(update: Update, context: Context) -> None:
     """Text with no report or check under way. A receipt code in it shows that report ("what's happening with
     ACDE-...?"). Soon after the school's question about a report reached this chat it may be the answer, so the
@@ -974,8 +977,12 @@ async def typed(update: Update, context: Context) -> None:
         known = awaiting_answers(context).code_for(chat.id)
         if known is None:
             await say(update, context, texts.HOW_TO_CHECK)
-        else:
-            await _show_status(update, context, known, retry=False)
+            return
+        await _show_status(update, context, known, retry=False)
+        # "It's 4B. Did you get my report?" just after the school asked which class: the rest may be the answer
+        besides = " ".join(part for part in _SENTENCES.split(text.strip()) if not asks_after_a_report(part)).strip()
+        if besides:
+            await _hold_and_ask(update, context, known, besides)
         return
     code = awaiting_answers(context).code_for(chat.id)
     if code is None and message is not None and message.forward_origin is not None:

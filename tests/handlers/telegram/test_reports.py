@@ -829,6 +829,18 @@ def test_asking_after_a_report_without_its_code_says_how_to_check_it(telegram: T
     assert gaps_since(telegram.core) == []
 
 
+def test_an_answer_to_the_school_with_asking_after_the_report_is_offered_as_the_answer(telegram: TelegramWorld) -> None:
+    # Since 'did you get my report?' shows the report (dd0e20d), the answer typed with it was dropped unseen: the parent
+    # was shown the school's question still unanswered, and the answer was never offered to the school.
+    code, dsl = _asked(telegram, "Which class is the pupil in?")
+    view, asked = telegram.say(message(PARENT, "It's 4B, Mrs Green's class. Did you get my report?"), expect=2)
+    assert code in view and asked == texts.IS_IT_THE_ANSWER.format(code=code)
+    thanks, _ = telegram.say(callback(PARENT, f"ta:y:{code}"), expect=2)
+    assert thanks == texts.REPLY_SENT
+    assert [e.detail for e in _case(telegram, code, dsl).events if e.action == "replied"] == [
+        "It's 4B, Mrs Green's class."]
+
+
 def test_a_closed_reports_wait_for_an_answer_goes_even_when_the_news_of_its_closing_cannot_be_delivered(
     telegram: TelegramWorld,
 ) -> None:
