@@ -4,6 +4,10 @@ Only what a flow in progress needs survives a restart: the conversation state an
 the school's question waiting for an answer: see awaiting.py). Chat ids
 are stored encrypted and looked up by keyed hash; empty chat data is never written, so a parent who only asks
 questions leaves no row at all. Abandoned drafts expire after `DRAFT_LIFETIME`.
+
+A row tells only the day it was last written (UTC), in `updated_at` and in the time each of its Fernet tokens
+carries in the clear: a chat's row rewritten as its report was sent would otherwise match that report's
+`created_at` to the second, and link the chat to the report.
 """
 
 from __future__ import annotations
@@ -48,8 +52,14 @@ class DatabasePersistence(BasePersistence[dict[str, Any], ChatData, dict[str, An
     def _chat_mac(self, chat_id: int) -> str:
         return self.core.vault.mac(f"telegram-chat:{chat_id}")
 
+    def _written_on(self) -> dt.datetime:
+        """When a write is recorded as made: the start of its UTC day (a whole 24 hours, unlike the school's day
+        when the clocks change, so the expiry below stays exact)."""
+        return self.core.clock.now().astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
     def _expired_before(self) -> dt.datetime:
-        return self.core.clock.now() - DRAFT_LIFETIME
+        # A row's day started up to a day before its last write: a day more, so no draft expires early.
+        return self.core.clock.now() - DRAFT_LIFETIME - dt.timedelta(days=1)
 
     # --- loading (once, at start-up) ---
     async def get_conversations(self, name: str) -> ConversationDict:
@@ -102,19 +112,19 @@ class DatabasePersistence(BasePersistence[dict[str, Any], ChatData, dict[str, An
                     session.delete(row)
                 return
             state = json.dumps(new_state)
-            now = self.core.clock.now()
+            day = self._written_on()
             if row is None:
                 session.add(
                     TelegramConversation(
                         key_mac=mac,
                         name=name,
-                        key_enc=self.core.vault.encrypt(json.dumps(list(key))),
+                        key_enc=self.core.vault.encrypt_at(json.dumps(list(key)), day),
                         state=state,
-                        updated_at=now,
+                        updated_at=day,
                     )
                 )
             else:
-                row.state, row.updated_at = state, now
+                row.state, row.updated_at = state, day
 
     async def update_chat_data(self, chat_id: int, data: ChatData) -> None:
         async with self._writes:  # checked in turn: a chat's first draft may be on its way to the database
@@ -132,16 +142,19 @@ class DatabasePersistence(BasePersistence[dict[str, Any], ChatData, dict[str, An
                 self._stored_chats.discard(mac)
                 return
             self._stored_chats.add(mac)
-            payload = self.core.vault.encrypt(json.dumps(data))
-            now = self.core.clock.now()
+            day = self._written_on()
+            payload = self.core.vault.encrypt_at(json.dumps(data), day)
             if row is None:
                 session.add(
                     TelegramChatData(
-                        key_mac=mac, chat_enc=self.core.vault.encrypt(str(chat_id)), data_enc=payload, updated_at=now
+                        key_mac=mac,
+                        chat_enc=self.core.vault.encrypt_at(str(chat_id), day),
+                        data_enc=payload,
+                        updated_at=day,
                     )
                 )
             else:
-                row.data_enc, row.updated_at = payload, now
+                row.data_enc, row.updated_at = payload, day
 
     async def drop_chat_data(self, chat_id: int) -> None:
         await self.update_chat_data(chat_id, {})

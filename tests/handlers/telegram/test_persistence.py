@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import threading
 from typing import Any
 
+from cryptography.fernet import Fernet
+from sqlalchemy import select
+
 from bot.core import Core
+from bot.ports import ManualClock
+from handlers.telegram.models import TelegramChatData, TelegramConversation
 from handlers.telegram.persistence import DatabasePersistence
 
 CHAT = 4242
@@ -77,3 +83,64 @@ def test_a_report_sent_while_its_first_draft_is_being_written_leaves_no_draft(co
 
     asyncio.run(first_write_then_report_sent())
     assert asyncio.run(DatabasePersistence(core).get_chat_data()) == {}
+
+
+def _token_times(core: Core) -> list[dt.datetime]:
+    """`updated_at` and the time each Fernet token carries, of every row in both tables."""
+    assert core.settings.encryption_keys is not None
+    fernet = Fernet(core.settings.encryption_keys.get_secret_value())
+
+    def time_of(token: str) -> dt.datetime:
+        return dt.datetime.fromtimestamp(fernet.extract_timestamp(token.encode()), dt.UTC)
+
+    with core.db.session() as session:
+        chats = session.scalars(select(TelegramChatData)).all()
+        conversations = session.scalars(select(TelegramConversation)).all()
+        assert chats and conversations
+        return [
+            *(t for c in chats for t in (c.updated_at, time_of(c.chat_enc), time_of(c.data_enc))),
+            *(t for c in conversations for t in (c.updated_at, time_of(c.key_enc))),
+        ]
+
+
+def test_a_chat_rewritten_as_a_report_is_sent_tells_only_the_day(core: Core, clock: ManualClock) -> None:
+    """A chat still holding an earlier report's wait for the school's answer is rewritten the moment a new report is
+    sent. Its row's time (and the time its tokens carry in the clear) matched the new report's `created_at` to the
+    second: whoever holds the database and the key could link the chat to the report. Now each tells only the day."""
+    clock.set(dt.datetime(2026, 11, 20, 9, 12, 5, tzinfo=dt.UTC))
+    persistence = DatabasePersistence(core)
+    asyncio.run(persistence.update_chat_data(CHAT, {"awaiting": {"ref": "R-1"}}))
+    asyncio.run(persistence.update_conversation("report", (CHAT, CHAT), "describe"))
+    sent_at = dt.datetime(2026, 11, 25, 14, 37, 21, tzinfo=dt.UTC)
+    clock.set(sent_at)
+    asyncio.run(persistence.update_chat_data(CHAT, {"awaiting": {"ref": "R-1"}, "sent": "R-2"}))
+    asyncio.run(persistence.update_conversation("report", (CHAT, CHAT), "keep"))
+    day = dt.datetime(2026, 11, 25, tzinfo=dt.UTC)
+    times = _token_times(core)
+    # The chat id's and the conversation key's tokens were written on the 20th, and keep that day.
+    assert set(times) == {day, dt.datetime(2026, 11, 20, tzinfo=dt.UTC)}
+    assert sent_at not in times
+    with core.db.session() as session:
+        assert session.scalars(select(TelegramChatData.updated_at)).one() == day
+
+    from handlers.cli.db import _rotate
+
+    _rotate(core)  # re-encrypting under a new key keeps the day each token carries
+    assert _token_times(core) == times
+    assert asyncio.run(DatabasePersistence(core).get_chat_data())[CHAT]["sent"] == "R-2"
+
+
+def test_a_draft_expires_three_days_after_its_last_write_not_before(core: Core, clock: ManualClock) -> None:
+    """Kept by its day, a draft written late in the day would otherwise expire up to a day early."""
+    for written in (dt.datetime(2026, 11, 20, 23, 59, tzinfo=dt.UTC), dt.datetime(2026, 11, 21, 0, 0, tzinfo=dt.UTC)):
+        clock.set(written)
+        asyncio.run(DatabasePersistence(core).update_chat_data(CHAT, {"draft": {"parts": ["Not sent yet."]}}))
+        asyncio.run(DatabasePersistence(core).update_conversation("report", (CHAT, CHAT), "describe"))
+        clock.set(written + dt.timedelta(days=3, seconds=-1))
+        kept = DatabasePersistence(core)
+        assert asyncio.run(kept.get_chat_data()) == {CHAT: {"draft": {"parts": ["Not sent yet."]}}}
+        assert asyncio.run(kept.get_conversations("report")) == {(CHAT, CHAT): "describe"}
+        clock.set(written + dt.timedelta(days=4, seconds=1))  # at most a day late
+        gone = DatabasePersistence(core)
+        assert asyncio.run(gone.get_chat_data()) == {}
+        assert asyncio.run(gone.get_conversations("report")) == {}
