@@ -148,6 +148,14 @@ _HOW_IT_IS_GETTING_ON = re.compile(
     re.IGNORECASE,
 )
 _ABOUT_THE_POLICY = re.compile(r"\b(?:polic(?:y|ies)|rules?|guidance)\b", re.IGNORECASE)
+# News "on" or "about" something other than a report ("any news on the school trip photos?"): a question for the
+# policy answerer. "Any news on it?", "... on what I sent?", "... on my report?" still ask after one.
+_NEWS_OF_SOMETHING_ELSE = re.compile(
+    r"\b(?:news|updates?|progress)\s+(?:on|about|of|regarding|re|with|for)\s+"
+    r"(?!(?:(?:my|the|our|this|that|your)\s+)?(?:report|concern|complaint|case|message|referral)s?\b"
+    r"|(?:it|this|that|what|anything)\b)\w",
+    re.IGNORECASE,
+)
 
 
 def asks_after_a_report(text: str) -> bool:
@@ -158,7 +166,9 @@ def asks_after_a_report(text: str) -> bool:
         return False
     if _MY_REPORT.search(text):
         return bool(_HOW_IT_IS_GETTING_ON.search(text) or _ASKS_AFTER.search(text))
-    return bool(_ASKS_AFTER.search(text)) and not _ABOUT_THE_POLICY.search(text)
+    return bool(_ASKS_AFTER.search(text)) and not (
+        _ABOUT_THE_POLICY.search(text) or _NEWS_OF_SOMETHING_ELSE.search(text)
+    )
 
 
 ANSWER_WORDS = 4  # fewer words with a code ("status of", "any news on") only ask after the report

@@ -18,6 +18,10 @@ from bot.reports.receipts import asks_after_a_report
         "has the school seen my complaint",
         "did you get my report?",
         "Is my report being dealt with?",
+        "any news on my report?",
+        "Any news on the concern I sent?",
+        "any news on it?",
+        "any updates about what I sent last week?",
     ],
 )
 def test_asking_how_a_report_is_getting_on_is_recognised(text: str) -> None:
@@ -35,6 +39,10 @@ def test_asking_how_a_report_is_getting_on_is_recognised(text: str) -> None:
         # news of the policy, not of a report: its adoption and review
         "Have there been any updates to the policy since it came in?",
         "is there any news about when the policy will be reviewed?",
+        # news of something else: a question for the policy answerer
+        "any news on the school trip photos?",
+        "Any updates about the class WhatsApp group?",
+        "any progress with the new photo consent forms?",
     ],
 )
 def test_policy_questions_that_say_my_concern_or_any_updates_are_not(text: str) -> None:
