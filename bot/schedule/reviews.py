@@ -6,7 +6,8 @@ their first school day back), a week after the last prompt (not in weeks
 from the due date, which put a prompt found overdue on a Wednesday and the next on the Monday); from four weeks
 overdue the Chair of Governors gets each prompt too (counted from the first school day on or after the due date, so
 a review due in a holiday gives the owner four weeks of term, as any other), and every prompt while nobody holds the
-owner's role (the head has left). Prompts are staff messages: school
+owner's role (the head has left). With no chair named, the Vice-Chair of Governors gets the chair's prompts (and may
+record the review). Prompts are staff messages: school
 days only, at the school's reminder time: one before the due date whose day falls in a weekend or holiday goes out
 on the last school day before it (a review due in the summer holiday is prompted before the school breaks up), the
 due day's and the overdue ones on the first school day after it (missed ones are not stacked up).
@@ -223,7 +224,18 @@ class Reviews:
     def may_oversee(self, person: Person) -> bool:
         """Who sees every policy's review state and staff compliance: its owners and the chair of governors."""
         owners = {policy.owner for policy in self._policies()}
-        return person.has_role(*owners, "chair_of_governors")
+        with self.core.db.session() as session:
+            governor = self._governors(session, self.quiet.today(self.core.clock.now()))[1]
+        return person.has_role(*owners, "chair_of_governors", governor)
+
+    @staticmethod
+    def _governors(session: Session, today: dt.date) -> tuple[list[Person], str]:
+        """Who takes the chair's part in reviews, and their role: the chair of governors, or with none named the
+        vice-chair (as for concerns about the head), so the chair's prompts do not go to nobody."""
+        chairs = People.with_role(session, "chair_of_governors", on=today)
+        if chairs:
+            return chairs, "chair_of_governors"
+        return People.with_role(session, "vice_chair_of_governors", on=today), "vice_chair_of_governors"
 
     # --- recording a review ---
     def mark_reviewed(
@@ -244,7 +256,8 @@ class Reviews:
         if by_person_id is not None:
             with self.core.db.session() as session:
                 person = session.get(Person, by_person_id)
-                if person is None or not person.has_role(policy.owner, "chair_of_governors"):
+                governor = self._governors(session, self.quiet.today(self.core.clock.now()))[1]
+                if person is None or not person.has_role(policy.owner, "chair_of_governors", governor):
                     raise ScheduleError(
                         f"Only the {policy.owner.replace('_', ' ')} or the chair of governors can record "
                         f"a review of the {policy.title}."
@@ -357,8 +370,9 @@ class Reviews:
             # holiday is not the chair's on the first day back, when the owner hears it is overdue for the first time.
             # With nobody holding the owner's role (the head has left, say), every prompt is the chair's.
             chair_from = self.quiet.next_school_day(due) + CHAIR_AFTER
-            chairs = People.with_role(session, "chair_of_governors", on=today) if today >= chair_from or not holders \
-                else []
+            chairs, governor = self._governors(session, today)
+            if not (today >= chair_from or not holders):
+                chairs = []
             if not owners and not chairs:
                 if not holders:
                     log.warning("no one holds the role %r to prompt about reviewing %s", policy.owner, policy.id)
@@ -367,20 +381,23 @@ class Reviews:
             mark_sent(session, series, seq, now, today)
             for person, as_chair in [(p, False) for p in owners] + [(p, True) for p in chairs]:
                 key = f"{series}:{seq}:{person.id}"
-                message = self._prompt(policy, status, today, gaps, key=key, person=person, as_chair=as_chair,
-                                       holders=holders)
+                message = self._prompt(policy, status, today, gaps, key=key, person=person,
+                                       as_chair=governor if as_chair else None, holders=holders)
                 queued += self.core.outbox.enqueue(session, message)
         return queued
 
     @staticmethod
-    def _why_the_chair(policy: Policy, holders: list[Person], today: dt.date) -> str:
-        """Why the chair of governors is prompted: nobody holds the policy's owner role, or the review is four weeks
-        overdue."""
+    def _why_the_chair(policy: Policy, holders: list[Person], today: dt.date, governor: str) -> str:
+        """Why the chair of governors (or the vice-chair, with no chair) is prompted: nobody holds the policy's owner
+        role, or the review is four weeks overdue."""
         owner = ROLE_LABELS.get(policy.owner, policy.owner.replace("_", " "))
+        acting = ROLE_LABELS[governor]
+        if governor != "chair_of_governors":
+            acting += ", as no Chair of Governors is recorded,"
         if not holders:
-            return (f"You are receiving this as Chair of Governors because nobody is recorded as the {owner}, who owns "
+            return (f"You are receiving this as {acting} because nobody is recorded as the {owner}, who owns "
                     "the policy.")
-        lines = ["You are receiving this as Chair of Governors because the review is four weeks or more overdue."]
+        lines = [f"You are receiving this as {acting} because the review is four weeks or more overdue."]
         # Whom to speak to: the chair is told who owns it and that they have been reminded (or why not lately).
         for person in holders:
             if person.is_away(today) and person.away_until is not None:
@@ -413,7 +430,7 @@ class Reviews:
         *,
         key: str,
         person: Person,
-        as_chair: bool,
+        as_chair: str | None,
         holders: list[Person],
     ) -> OutboundMessage:
         due = status.next_due
@@ -432,8 +449,8 @@ class Reviews:
         if policy.reviewed_with:
             lines.append(f"The policy says it is reviewed with the {policy.reviewed_with}.")
         lines.append(f"Last reviewed: {long_date(status.last_reviewed)}.")
-        if as_chair:
-            lines.append(self._why_the_chair(policy, holders, today))
+        if as_chair:  # the role prompted in the chair's part (chair or vice-chair of governors)
+            lines.append(self._why_the_chair(policy, holders, today, as_chair))
         recipient = recipient_for(person)
         if gaps:
             lines.append(f"Questions the bot could not answer since the last review ({len(gaps)}):")

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from sqlalchemy import select, update
 
-from bot.config import REPO_ROOT, School
+from bot.config import REPO_ROOT, PersonEntry, School
 from bot.core import Core
 from bot.outbox import CANCELLED, OutboxRow
 from bot.people import People
@@ -1251,6 +1251,28 @@ def test_with_no_headteacher_the_chair_is_prompted_from_the_first_prompt(core: C
     assert "is due for its annual review on Thursday 17 June 2027, in 30 days." in prompt.text
     assert "You are receiving this as Chair of Governors because nobody is recorded as the Headteacher, who owns " \
         "the policy." in prompt.text
+
+
+def test_with_no_chair_named_the_vice_chair_takes_the_chairs_review_prompts(core: Core, clock: ManualClock) -> None:
+    """No chair of governors but a vice-chair: the prompts that were the chair's (four weeks overdue, or all of them
+    with no head) reached nobody. They go to the vice-chair, who may record the review."""
+    today = clock.now().astimezone(LONDON).date()
+    with core.db.session() as session:
+        core.people.upsert(session, PersonEntry(name="Val Vice", roles=["vice_chair_of_governors"]))
+    core.people.set_leave_date("Chris Chair", today - dt.timedelta(days=1))
+    core.schedule.run_due()  # four weeks and more overdue: the head and the vice-chair
+    head, vice = queued(core, "review_prompt")
+    assert (head.recipient.address, vice.recipient.address) == ("U0HEAD0001", "Val Vice")
+    assert "You are receiving this as Vice-Chair of Governors, as no Chair of Governors is recorded, because the " \
+        "review is four weeks or more overdue." in vice.text
+    assert "Vice-Chair" not in head.text
+    core.people.set_leave_date("Alex Head", today - dt.timedelta(days=1))
+    clock.advance(days=7)
+    core.schedule.run_due()  # with no head either: the vice-chair alone
+    assert [m.recipient.address for m in queued(core, "review_prompt")][2:] == ["Val Vice"]
+    status = core.schedule.reviews.mark_reviewed("social-media", reviewer="Val Vice",
+                                                 by_person_id=_person_id(core, "Val Vice"))
+    assert not status.overdue
 
 
 def test_the_chair_hears_that_the_head_who_owns_the_policy_is_away(core: Core, clock: ManualClock) -> None:
