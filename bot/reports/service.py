@@ -274,11 +274,21 @@ class ReportService:
 
     def unreachable_warnings(self) -> list[str]:
         """For each of `unreachable_handlers`, why and what to do, and for each kind of concern that nobody could be
-        sent (a concern about the headteacher, with no chair of governors): one line each, for the start-up log."""
+        sent (a concern about the headteacher, with no chair of governors): one line each, for the start-up log. With
+        nobody at all set up to receive reports, one line saying so."""
         lines = [unreachable_warning(self.settings, person) for person in self._unreachable()]
         with self.db.session() as session:
             everyone = self._everyone(session)
         today = self._today()
+        if not with_role(everyone, *HANDLER_ROLES, on=today):  # a fresh install: not one kind "only to" a role
+            office = self.school.contact("office")
+            lines.append(
+                "Nobody who receives reports is set up yet, so no report can be sent: senders are told so and given "
+                f"{office.describe() if office else 'the school office'} (for a concern about the headteacher, "
+                f"{self._outside_contact()}). To name them: `policybot people add \"NAME\" --role dsl`, and likewise "
+                "--role deputy_dsl, headteacher and chair_of_governors."
+            )
+            return lines
         for category in self._categories:
             about = {p.id for p in with_role(everyone, *category.about)}
             if route_people(everyone, category, about, today):

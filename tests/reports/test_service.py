@@ -14,11 +14,13 @@ from sqlalchemy import select
 from bot.config import PersonEntry, School
 from bot.core import Core
 from bot.outbox import OutboxRow
+from bot.people import People
 from bot.ports import REDRAW_HOME, ManualClock, OutboundMessage, Recipient
 from bot.reports import ReceiptNotFound, ReplyAddress, ReportError
 from bot.reports.domain import ACKNOWLEDGED, CLOSED, IN_PROGRESS, NEW, SENDER
 from bot.reports.models import ReplyChannelRow, ReportRow
 from bot.reports.receipts import ALPHABET, normalise, normalise_reference
+from bot.reports.routing import HANDLER_ROLES
 from bot.storage import Base
 from tests.conftest import core_with, make_core
 from tests.reports.conftest import actor, deliver_all, delivered, notifiers
@@ -1273,6 +1275,24 @@ def test_the_start_up_log_warns_when_concerns_about_the_headteacher_cannot_be_se
         "nobody holds that role, so senders are told so and given the Local Authority Designated Officer (LADO), "
         '0116 000 0001. To name one: `policybot people add "NAME" --role chair_of_governors`.'
     ]
+
+
+def test_the_start_up_log_says_once_that_nobody_receives_reports_on_a_fresh_install(core: Core) -> None:
+    """Not "New reports of ... go only to the Designated Safeguarding Lead" for each kind: they would go to any of
+    several roles, and nobody holds one."""
+    with core.db.session() as session:
+        handlers = [p.name for p in People.all(session) if p.has_role(*HANDLER_ROLES)]
+    for name in handlers:
+        core.people.set_leave_date(name, dt.date(2026, 1, 1))
+    warnings = core.reports.unreachable_warnings()
+    assert not [w for w in warnings if w.startswith("New reports") or "only to" in w]
+    [warning] = [w for w in warnings if w.startswith("Nobody who receives reports")]
+    assert warning.startswith("Nobody who receives reports is set up yet, so no report can be sent: senders are told "
+                              "so and given ")
+    assert "(for a concern about the headteacher, the Local Authority Designated Officer (LADO), 0116 000 0001)" \
+        in warning
+    assert warning.endswith('`policybot people add "NAME" --role dsl`, and likewise --role deputy_dsl, headteacher '
+                            "and chair_of_governors.")
 
 
 def test_the_vice_chair_of_governors_is_not_taken_for_the_chair() -> None:
