@@ -551,7 +551,8 @@ async def confirm(update: Update, context: Context) -> str:
 
 
 # The keep choice typed in the buttons' words ("keep me updated"): it does what the button does. Nothing looser ("no"
-# may mean "do not send it"): anything else is met with "Please choose with the buttons above".
+# may mean "do not send it"): anything else is met with "Please choose with the buttons above", but "stop" or "cancel",
+# which stops the report as /cancel does (with its Undo), as while writing it.
 _TYPED_KEEP = {
     "keep me updated": KEEP_HERE, "keep me updated here": KEEP_HERE, "keep me updated please": KEEP_HERE,
     "update me": KEEP_HERE, "keep nothing": KEEP_NOTHING,
@@ -559,7 +560,10 @@ _TYPED_KEEP = {
 
 
 async def keep_typed(update: Update, context: Context) -> str | int | None:
-    choice = _TYPED_KEEP.get(_typed(update.message.text or "")) if update.message is not None else None
+    typed = _typed(update.message.text or "") if update.message is not None else ""
+    if typed in _TYPED_CANCEL:
+        return await cancel(update, context)
+    choice = _TYPED_KEEP.get(typed)
     if choice is None:
         await use_the_buttons(update, context)
         return None

@@ -643,6 +643,27 @@ def test_the_keep_choice_typed_in_the_buttons_words_does_what_the_button_does(te
     assert CODE.search(receipt) and "come to you here" in receipt
 
 
+@pytest.mark.parametrize("typed", ["stop", "Cancel"])
+def test_stop_typed_at_the_keep_choice_stops_the_report_as_cancel_does(telegram: TelegramWorld, typed: str) -> None:
+    # "stop" typed at "Would you like to hear back about your report?" was met with "Please choose with the buttons".
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:online_abuse"))
+    telegram.say(message(PARENT, "Nasty messages on the class chat."))
+    telegram.say(callback(PARENT, "r:done"))
+    telegram.say(callback(PARENT, "r:send"))
+    [stopped] = telegram.say(message(PARENT, typed))
+    assert stopped == texts.CANCELLED
+    buttons = [b["callback_data"] for row in telegram.fake.sent(PARENT)[-1]["reply_markup"]["inline_keyboard"]
+               for b in row]
+    assert buttons == ["r:undo"]
+    with telegram.core.db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM reports")).scalar() == 0
+    [back] = telegram.say(callback(PARENT, "r:undo"))
+    assert back == texts.UNDONE
+    [review] = telegram.say(callback(PARENT, "r:done"))
+    assert "class chat." in review
+
+
 def test_one_bad_picture_is_left_out_and_the_rest_is_sent(telegram: TelegramWorld) -> None:
     telegram.say(command(PARENT, "/report"), expect=2)
     telegram.say(callback(PARENT, "rc:online_abuse"))
