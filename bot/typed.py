@@ -12,8 +12,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from bot.privacy import asks_to_be_forgotten
-from bot.reports.receipts import asks_after_a_report, mentions_reference
+from bot.reports.receipts import find_code, mentions_reference
 
 # "stop" or "cancel" on its own: what /cancel does (a report being written is stopped, nothing sent).
 CANCEL_WORDS = frozenset({"cancel", "stop", "cancel it", "cancel report", "cancel the report"})
@@ -28,6 +27,74 @@ TYPED_REPORT = re.compile(
 )
 # "status", "check my report": checking a report, as /status (on Slack, /checkreport) does.
 TYPED_STATUS = re.compile(r"^\s*(?:status|check a report|check my report)\s*[.!?]*\s*$", re.IGNORECASE)
+
+_DATA = r"(?:personal\s+)?(?:data|details|information|info|messages|chats?|history|records?|number)"
+_ASKS_TO_BE_FORGOTTEN = re.compile(
+    r"\bforget\s+(?:about\s+)?me\b"
+    r"|\bright\s+to\s+(?:be\s+)?forgotten\b"
+    r"|\bgdpr\s+(?:request|erasure|deletion)\b"
+    r"|\b(?:delete|remove|erase|wipe|clear)\s+(?:all\s+)?(?:of\s+)?"
+    r"(?:me\b|everything\s+(?:about|on)\s+me\b|what\s+you\s+(?:have|hold|keep|know)\s+(?:on|about)\s+me\b"
+    r"|(?:all\s+)?my\s+" + _DATA + r"\b)",
+    re.IGNORECASE,
+)
+
+
+# What the policy is about: "can they remove me?" of a tagged photo, or "remove me from the class WhatsApp group", asks
+# about that, not about what the bot keeps ("GDPR" alone names a law a policy question may ask about).
+_SOMETHING_ELSE = re.compile(
+    r"\b(?:photos?|pictures?|images?|videos?|posts?|posted|tag(?:s|ged|ging)?|groups?|comments?|whatsapp|facebook"
+    r"|instagram|tiktok|twitter|snapchat)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_to_be_forgotten(text: str) -> bool:
+    """Whether a message asks for what is kept about its sender to be deleted ("forget me", "delete my data").
+    A question about deleting something else ("can I delete a photo of my son I posted?", "can they remove me from
+    the photo?") is not."""
+    return bool(_ASKS_TO_BE_FORGOTTEN.search(text or "")) and not _SOMETHING_ELSE.search(text or "")
+
+
+# "Any news?", "what's happening with my report?": asking after a report without its code. "My report", "my concern"
+# or "my complaint" alone is not enough: "My concern is that a parent posted photos of my son, what can I do?" and "who
+# do I take my complaint to?" are policy questions; with a word asking how it is getting on, it is. Nor is "any news"
+# or "any updates" about the policy or its rules ("any updates to the policy?": its adoption and review).
+_ASKS_AFTER = re.compile(
+    r"\b(?:any|the\s+latest|latest)\s+(?:news|updates?|progress)\b"
+    r"|\b(?:has|have|did)\s+(?:anyone|anybody|someone|the\s+school|you)\s+(?:read|seen|see|opened|looked\s+at|got|get"
+    r"|received?)\b",
+    re.IGNORECASE,
+)
+_MY_REPORT = re.compile(r"\bmy\s+(?:report|concern|complaint)\b", re.IGNORECASE)
+_HOW_IT_IS_GETTING_ON = re.compile(
+    r"\b(?:news|updates?|progress|status|happen(?:s|ed|ing)?|heard|hear\s+back|going\s+on|go(?:ne)?\s+through"
+    r"|went\s+through|arrived?|received|reached|dealt\s+with|looked\s+(?:at|into)|sorted|anything)\b",
+    re.IGNORECASE,
+)
+_ABOUT_THE_POLICY = re.compile(r"\b(?:polic(?:y|ies)|rules?|guidance)\b", re.IGNORECASE)
+# News "on" or "about" something other than a report ("any news on the school trip photos?"): a question for the
+# policy answerer. "Any news on it?", "... on what I sent?", "... on my report?" still ask after one.
+_NEWS_OF_SOMETHING_ELSE = re.compile(
+    r"\b(?:news|updates?|progress)\s+(?:on|about|of|regarding|re|with|for)\s+"
+    r"(?!(?:(?:my|the|our|this|that|your)\s+)?(?:report|concern|complaint|case|message|referral)s?\b"
+    r"|(?:it|this|that|what|anything)\b)\w",
+    re.IGNORECASE,
+)
+
+
+def asks_after_a_report(text: str) -> bool:
+    """Whether a message without a receipt code asks how a report is getting on: the adapters say how to check one,
+    rather than answering it from the policy (or keeping it among the questions the policy could not answer)."""
+    text = text or ""
+    if find_code(text) is not None:
+        return False
+    if _MY_REPORT.search(text):
+        return bool(_HOW_IT_IS_GETTING_ON.search(text) or _ASKS_AFTER.search(text))
+    return bool(_ASKS_AFTER.search(text)) and not (
+        _ABOUT_THE_POLICY.search(text) or _NEWS_OF_SOMETHING_ELSE.search(text)
+    )
+
 
 AboutTheAsker = Literal["help", "report", "status", "forget_me", "report_news", "reference"]
 

@@ -131,46 +131,6 @@ def code_first(text: str) -> tuple[str | None, str]:
     return code_and_rest(text)
 
 
-# "Any news?", "what's happening with my report?": asking after a report without its code. "My report", "my concern"
-# or "my complaint" alone is not enough: "My concern is that a parent posted photos of my son, what can I do?" and "who
-# do I take my complaint to?" are policy questions; with a word asking how it is getting on, it is. Nor is "any news"
-# or "any updates" about the policy or its rules ("any updates to the policy?": its adoption and review).
-_ASKS_AFTER = re.compile(
-    r"\b(?:any|the\s+latest|latest)\s+(?:news|updates?|progress)\b"
-    r"|\b(?:has|have|did)\s+(?:anyone|anybody|someone|the\s+school|you)\s+(?:read|seen|see|opened|looked\s+at|got|get"
-    r"|received?)\b",
-    re.IGNORECASE,
-)
-_MY_REPORT = re.compile(r"\bmy\s+(?:report|concern|complaint)\b", re.IGNORECASE)
-_HOW_IT_IS_GETTING_ON = re.compile(
-    r"\b(?:news|updates?|progress|status|happen(?:s|ed|ing)?|heard|hear\s+back|going\s+on|go(?:ne)?\s+through"
-    r"|went\s+through|arrived?|received|reached|dealt\s+with|looked\s+(?:at|into)|sorted|anything)\b",
-    re.IGNORECASE,
-)
-_ABOUT_THE_POLICY = re.compile(r"\b(?:polic(?:y|ies)|rules?|guidance)\b", re.IGNORECASE)
-# News "on" or "about" something other than a report ("any news on the school trip photos?"): a question for the
-# policy answerer. "Any news on it?", "... on what I sent?", "... on my report?" still ask after one.
-_NEWS_OF_SOMETHING_ELSE = re.compile(
-    r"\b(?:news|updates?|progress)\s+(?:on|about|of|regarding|re|with|for)\s+"
-    r"(?!(?:(?:my|the|our|this|that|your)\s+)?(?:report|concern|complaint|case|message|referral)s?\b"
-    r"|(?:it|this|that|what|anything)\b)\w",
-    re.IGNORECASE,
-)
-
-
-def asks_after_a_report(text: str) -> bool:
-    """Whether a message without a receipt code asks how a report is getting on: the adapters say how to check one,
-    rather than answering it from the policy (or keeping it among the questions the policy could not answer)."""
-    text = text or ""
-    if find_code(text) is not None:
-        return False
-    if _MY_REPORT.search(text):
-        return bool(_HOW_IT_IS_GETTING_ON.search(text) or _ASKS_AFTER.search(text))
-    return bool(_ASKS_AFTER.search(text)) and not (
-        _ABOUT_THE_POLICY.search(text) or _NEWS_OF_SOMETHING_ELSE.search(text)
-    )
-
-
 ANSWER_WORDS = 4  # fewer words with a code ("status of", "any news on") only ask after the report
 
 

@@ -956,8 +956,8 @@ async def typed(update: Update, context: Context) -> None:
     """Text with no report or check under way. A receipt code in it shows that report ("what's happening with
     ACDE-...?"). Soon after the school's question about a report reached this chat it may be the answer, so the
     parent is asked which it is (the message is held meanwhile). Anything else is a policy question."""
-    from bot.privacy import asks_to_be_forgotten
-    from bot.reports.receipts import REFERENCE_IS_NO_RECEIPT, asks_after_a_report, find_code, mentions_reference
+    from bot.reports.receipts import REFERENCE_IS_NO_RECEIPT, find_code, mentions_reference
+    from bot.typed import asks_after_a_report, asks_to_be_forgotten
 
     message, chat = update.message, update.effective_chat
     text = message.text or "" if message is not None else ""
