@@ -32,7 +32,7 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 from telegram.warnings import PTBUserWarning
 
-from bot.typed import CANCEL_WORDS, HELP_WORDS, TYPED_REPORT, TYPED_STATUS
+from bot.typed import CANCEL_WORDS, HELP_WORDS, TYPED_REPORT, TYPED_STATUS, normalised
 from handlers.telegram import chat as chat_flows
 from handlers.telegram import texts
 from handlers.telegram.added import added_notes
@@ -176,21 +176,14 @@ async def _set_category(update: Update, context: Context, said: str) -> str | No
 
 # A button's word typed instead of pressed ("cancel", "done", "send it") does what the button does; it is not added
 # to the report, where the DSLs would read it and the parent would think they had stopped, finished or sent.
-_TYPED_CANCEL = CANCEL_WORDS  # the rule is bot.typed, shared with the console
 _TYPED_DONE = frozenset({"done", "finished", "that's all", "thats all", "that's it", "thats it", "i'm done", "im done"})
 # "Send it" typed: "send" with only such words around it ("yes send", "ok send it please"). On the review, a bare
 # "yes" or "ok" too: it answers "Send it?", and the keep choice that follows still asks before anything is sent.
 _SEND_FILLERS = frozenset({"yes", "yeah", "yep", "ok", "okay", "please", "pls", "it", "now", "the", "my", "report"})
 _TYPED_YES = frozenset({"yes", "yes please", "yeah", "yep", "ok", "okay", "ok please"})
 
-
-# A command's word typed without its slash, on its own ("help", "Report"), does what the command does, as in the
-# console chat and on Slack: not a question to the policy nor words for a report ("Added."). The rule is bot.typed.
-_TYPED_HELP, _TYPED_REPORT, _TYPED_STATUS = HELP_WORDS, TYPED_REPORT, TYPED_STATUS
-
-
-def _typed(text: str) -> str:
-    return " ".join(text.lower().replace("\u2019", "'").replace(",", " ").strip(" .!").split())
+# "cancel", "help", "report" and "status" typed are bot.typed's words (CANCEL_WORDS, HELP_WORDS, TYPED_REPORT,
+# TYPED_STATUS), shared with the console chat and Slack: not a question to the policy nor words for a report.
 
 
 def _typed_send(typed: str) -> bool:
@@ -228,10 +221,10 @@ async def add_text(update: Update, context: Context) -> str | int | None:
     message = update.message
     if message is None or not message.text:
         return None
-    typed = _typed(message.text)
-    if typed in _TYPED_CANCEL:
+    typed = normalised(message.text)
+    if typed in CANCEL_WORDS:
         return await cancel(update, context)
-    if typed in _TYPED_HELP:  # the help, with what typing does now; not added to the report
+    if typed in HELP_WORDS:  # the help, with what typing does now; not added to the report
         await chat_flows.help_command(update, context)
         return None
     if typed in _TYPED_DONE or _typed_send(typed):  # "send it" while writing: the review, where Send it is
@@ -387,7 +380,7 @@ async def add_after_review(update: Update, context: Context) -> str | int:
     """More text or pictures on the review screen: added to the draft, back to describing."""
     message = update.message
     if message is not None and message.text:
-        typed = _typed(message.text)
+        typed = normalised(message.text)
         if _typed_send(typed) or typed in _TYPED_YES:
             return await confirm(update, context)
         moved = await add_text(update, context)
@@ -560,8 +553,8 @@ _TYPED_KEEP = {
 
 
 async def keep_typed(update: Update, context: Context) -> str | int | None:
-    typed = _typed(update.message.text or "") if update.message is not None else ""
-    if typed in _TYPED_CANCEL:
+    typed = normalised(update.message.text or "") if update.message is not None else ""
+    if typed in CANCEL_WORDS:
         return await cancel(update, context)
     choice = _TYPED_KEEP.get(typed)
     if choice is None:
@@ -909,10 +902,10 @@ async def send_reply(update: Update, context: Context) -> str | int:
     if not code:
         await say(update, context, texts.ASK_CODE)
         return STATUS_CODE
-    typed = _typed(message.text)
-    if typed in _TYPED_CANCEL:  # "stop", as while writing a report: not "stop" sent to the school as the answer
+    typed = normalised(message.text)
+    if typed in CANCEL_WORDS:  # "stop", as while writing a report: not "stop" sent to the school as the answer
         return await cancel(update, context)
-    if typed in _TYPED_HELP:  # the help, then still the answer awaited
+    if typed in HELP_WORDS:  # the help, then still the answer awaited
         await chat_flows.help_command(update, context)
         await say(update, context, texts.WRITE_REPLY)
         return STATUS_REPLY
@@ -969,10 +962,10 @@ async def typed(update: Update, context: Context) -> None:
     if mentions_reference(text):  # a DSL's case reference: about a report, not a policy question
         await say(update, context, REFERENCE_IS_NO_RECEIPT)
         return
-    if _typed(text) in _TYPED_CANCEL:  # "stop": a held message is let go; otherwise there is nothing under way
+    if normalised(text) in CANCEL_WORDS:  # "stop": a held message is let go; otherwise there is nothing under way
         await cancel_outside_a_flow(update, context)
         return
-    if _typed(text) in _TYPED_HELP:
+    if normalised(text) in HELP_WORDS:
         await chat_flows.help_command(update, context)
         return
     if asks_to_be_forgotten(text):  # "please delete everything about me": what is kept, and how to stop news
@@ -1234,8 +1227,8 @@ def _conversation(private_message: filters.BaseFilter, text: filters.BaseFilter)
     return ConversationHandler(
         entry_points=[
             CommandHandler("report", start_report, filters=private_message),
-            MessageHandler(private_message & filters.Regex(_TYPED_REPORT), start_report),
-            MessageHandler(private_message & filters.Regex(_TYPED_STATUS), start_status),
+            MessageHandler(private_message & filters.Regex(TYPED_REPORT), start_report),
+            MessageHandler(private_message & filters.Regex(TYPED_STATUS), start_status),
             CallbackQueryHandler(start_report, pattern=f"^{MENU_REPORT}$"),
             CommandHandler("status", start_status, filters=private_message),
             CallbackQueryHandler(start_status, pattern=f"^({MENU_STATUS}$|{STATUS})"),
