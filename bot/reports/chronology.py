@@ -32,6 +32,16 @@ def event_hash(prev_hash: str, code: str, seq: int, at: dt.datetime, actor: str,
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
+def last_seq(session: Session, report: ReportRow) -> int | None:
+    """The number of a case's newest event (None before its first): what a card or message about it now is of."""
+    return session.scalar(
+        select(ReportEventRow.seq)
+        .where(ReportEventRow.report_id == report.id)
+        .order_by(ReportEventRow.seq.desc())
+        .limit(1)
+    )
+
+
 def append(
     session: Session,
     vault: Vault,

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
-from functools import partial
+from functools import cache, partial
 from typing import TypeVar
 
 from sqlalchemy import func, select, update
@@ -1622,9 +1622,7 @@ class ReportService:
         targets += [target for target in self._carded(session, report) if target not in kept]
         if in_place_only:
             targets = [target for target in targets if target.edits_in_place]
-        seq = session.scalar(
-            select(ReportEventRow.seq).where(ReportEventRow.report_id == report.id).order_by(ReportEventRow.seq.desc())
-        )
+        seq = chronology.last_seq(session, report)
         self._queue_card(
             session,
             report,
@@ -1646,17 +1644,8 @@ class ReportService:
             return
         session.flush()
         everyone, today, conflicts = self._everyone(session), self._today(), self._conflicts(report)
-        holders: set[int] | None = None
-
-        def held() -> set[int]:
-            nonlocal holders
-            if holders is None:
-                holders = self._holders(session, report, category, conflicts, everyone)
-            return holders
-
-        seq = session.scalar(
-            select(ReportEventRow.seq).where(ReportEventRow.report_id == report.id).order_by(ReportEventRow.seq.desc())
-        )
+        held = cache(partial(self._holders, session, report, category, conflicts, everyone))  # asked once, if at all
+        seq = chronology.last_seq(session, report)
         for person in with_role(everyone, *HANDLER_ROLES, on=today):
             if not person.slack_user_id or not may_handle(person, category, conflicts, everyone, today):
                 continue
