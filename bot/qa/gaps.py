@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from sqlalchemy import String, Text, select
+from sqlalchemy import String, Text, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.qa.answer import Answer, AskerAudience
@@ -102,16 +102,25 @@ def gaps_since(core: Core, since: dt.datetime | None = None) -> list[str]:
 
 def gap_counts(core: Core, since: dt.datetime | None = None) -> list[tuple[str, int]]:
     """Each distinct unanswered question with how often it was asked. Counted after decrypting: a school has
-    hundreds of gaps a year, not millions."""
+    hundreds of gaps a year, not millions.
+
+    Older versions kept some messages about a report or its sender ("any news on ACDE-...?", "forget me?"), which
+    none would keep now (see `_is_a_question`): they are never counted, and are deleted as they are found."""
     with core.db.session() as session:
-        query = select(KnowledgeGap.question_enc, KnowledgeGap.question)
+        query = select(KnowledgeGap.id, KnowledgeGap.question_enc, KnowledgeGap.question)
         if since is not None:
             query = query.where(KnowledgeGap.asked_at >= since)
-        rows = session.execute(query).all()
-    questions = (core.vault.decrypt(sealed) if sealed is not None else plain or "" for sealed, plain in rows)
-    # Older versions kept some messages about a report or its sender ("any news on ACDE-...?", "forget me?"): never
-    # shown, as none would be kept now (see `_is_a_question`).
-    counts = Counter(q for q in questions if find_code(q) is None and about_the_asker(q) is None)
+        counts: Counter[str] = Counter()
+        unkeepable = []
+        for row_id, sealed, plain in session.execute(query):
+            question = core.vault.decrypt(sealed) if sealed is not None else plain or ""
+            if find_code(question) is None and about_the_asker(question) is None:
+                counts[question] += 1
+            else:
+                unkeepable.append(row_id)
+        if unkeepable:
+            session.execute(delete(KnowledgeGap).where(KnowledgeGap.id.in_(unkeepable)))
+            log.info("deleted %d unanswered question(s) an older version kept about a report", len(unkeepable))
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 

@@ -133,12 +133,18 @@ def test_a_message_about_the_asker_or_their_report_is_never_kept(core: Core) -> 
     assert gaps_since(core) == ["is the wifi password on the website?"]
 
 
-def test_messages_about_a_report_or_its_sender_kept_by_an_older_version_are_never_shown(core: Core) -> None:
+def test_messages_about_a_report_or_its_sender_kept_by_an_older_version_are_never_shown_and_are_deleted(
+    core: Core,
+) -> None:
     """Before they were left out, "any news on ACDE-...?" or "forget me?" were kept: the school reading its gaps (or
-    its policy review) would see a receipt code, the key to a report, next to the words of its sender."""
+    its policy review) would see a receipt code, the key to a report, next to the words of its sender. Found, they
+    are deleted: kept, they would still tie a sender's words to a receipt in the database and its backups."""
     with core.db.session() as session, session.begin():
         for question in ("any news on ACDE-FGHJ-KMNP-RTWX?", "any news??", "can you forget me?",
                          "is the wifi password on the website?"):
             session.add(KnowledgeGap(question_enc=core.vault.encrypt(question), audience="parent",
                                      channel="telegram", asked_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC)))
     assert gaps_since(core) == ["is the wifi password on the website?"]
+    with core.db.session() as session:
+        kept = [core.vault.decrypt(q) for q in session.scalars(select(KnowledgeGap.question_enc))]
+    assert kept == ["is the wifi password on the website?"]
