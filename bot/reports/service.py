@@ -237,6 +237,22 @@ def where_to_act(settings: Settings, person: Person | None, code: str, *, closed
             f"reports {then}, in the same way).")
 
 
+# A failed write that trying again will not mend: SQLite's own words, and PostgreSQL's classes of error for
+# insufficient resources (53: disk full, out of memory), a broken schema (42) and a read-only transaction (25).
+_LASTING_SQLITE_ERRORS = ("disk is full", "disk i/o error", "readonly database", "no such table")
+_LASTING_SQLSTATE_CLASSES = ("53", "42", "25")
+
+
+def _worth_retrying(exc: OperationalError | IntegrityError) -> bool:
+    """Whether a failed write met another writer (worth trying again) rather than a lasting fault."""
+    if isinstance(exc, IntegrityError):
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+    if sqlstate.startswith(_LASTING_SQLSTATE_CLASSES):
+        return False
+    return not any(words in str(exc.orig).lower() for words in _LASTING_SQLITE_ERRORS)
+
+
 class ReportService:
     def __init__(
         self,
@@ -1408,8 +1424,9 @@ class ReportService:
                 with self._write_lock, self.db.session() as session:
                     return work(session)
             except (OperationalError, IntegrityError) as exc:
-                # SQLite "database is locked", or two events for one report at once: nothing was written.
-                if attempt == WRITE_ATTEMPTS:
+                # SQLite "database is locked", or two events for one report at once: nothing was written. A full
+                # disk or a read-only database will not clear by trying again at once: the caller reports it.
+                if attempt == WRITE_ATTEMPTS or not _worth_retrying(exc):
                     raise
                 log.warning("a report write met a concurrent one and is retried (%s)", type(exc.orig).__name__)
         raise AssertionError("unreachable")  # pragma: no cover

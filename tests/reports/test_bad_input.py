@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from bot.core import Core
 from bot.outbox import OutboxRow
@@ -55,6 +57,39 @@ def test_a_failure_inside_the_transaction_leaves_nothing_half_written(core: Core
     with pytest.raises(RuntimeError):
         core.reports.submit("child_at_risk", "A real worry.", channel="console")
     assert counts(core) == (0, 0, 0, 0)
+
+
+def _failing_enqueue(core: Core, message: str, times: int) -> list[int]:
+    """core.outbox.enqueue raising SQLite's OperationalError with `message` for its first `times` calls."""
+    calls: list[int] = []
+    real = core.outbox.enqueue
+
+    def enqueue(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) <= times:
+            raise OperationalError("INSERT INTO outbox ...", {}, sqlite3.OperationalError(message))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    core.outbox.enqueue = enqueue  # type: ignore[method-assign]
+    return calls
+
+
+def test_a_full_disk_is_not_retried_as_if_another_writer_held_the_database(
+    core: Core, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The log said "a report write met a concurrent one and is retried" four times before the real error."""
+    calls = _failing_enqueue(core, "database or disk is full", times=99)
+    with pytest.raises(OperationalError):
+        core.reports.submit("child_at_risk", "A real worry.", channel="console")
+    assert len(calls) == 1 and "retried" not in caplog.text
+    assert counts(core) == (0, 0, 0, 0)
+
+
+def test_a_busy_database_is_retried_and_the_report_kept(core: Core, caplog: pytest.LogCaptureFixture) -> None:
+    calls = _failing_enqueue(core, "database is locked", times=1)
+    receipt = core.reports.submit("child_at_risk", "A real worry.", channel="console")
+    assert len(calls) == 2 and "is retried" in caplog.text
+    assert core.reports.sender_status(receipt.code, requester="chat-a").status == "received"
 
 
 def test_forged_codes_are_rate_limited_per_requester(core: Core, clock: ManualClock) -> None:
