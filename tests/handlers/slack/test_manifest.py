@@ -31,3 +31,41 @@ def test_every_command_in_the_manifest_is_answered(slack: SlackWorld) -> None:
     for command in manifest_commands():
         sent = slack.sender.slash_command(command, "", STAFF)
         assert sent.status == 200, command  # bolt answers 404 to a command nobody listens for
+
+
+# What in handlers/slack needs each scope and event: a scope the code never uses only widens what a stolen token
+# could read (and what the school must approve at install), and one it needs but lacks fails only in production.
+SCOPES_NEEDED_BY = {
+    "app_mentions:read": '@app.event("app_mention")',
+    "chat:write": "chat_postMessage(",
+    "commands": "@app.command(",
+    "im:history": '@app.event("message")',  # message.im: direct messages to the bot
+    "im:write": "conversations_open(",  # a DM to a DSL (urgent alerts) or to staff (reminders)
+    "channels:read": "conversations_info(",  # the DSL channel, public (C...)
+    "groups:read": "conversations_info(",  # or private (G..., or C... for newer ones)
+}
+EVENTS_LISTENED_BY = {
+    "app_home_opened": '@app.event("app_home_opened")',
+    "app_mention": '@app.event("app_mention")',
+    "message.im": '@app.event("message")',
+}
+
+
+def _manifest() -> dict:  # type: ignore[type-arg]
+    return yaml.safe_load((REPO_ROOT / "slack_manifest.yaml").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def _slack_code() -> str:
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted((REPO_ROOT / "handlers" / "slack").rglob("*.py")))
+
+
+def test_the_manifest_asks_for_the_scopes_the_code_uses_and_no_others() -> None:
+    code = _slack_code()
+    assert set(_manifest()["oauth_config"]["scopes"]["bot"]) == set(SCOPES_NEEDED_BY)
+    assert [scope for scope, needed_by in SCOPES_NEEDED_BY.items() if needed_by not in code] == []
+
+
+def test_the_manifest_subscribes_to_the_events_the_code_listens_for_and_no_others() -> None:
+    code = _slack_code()
+    assert set(_manifest()["settings"]["event_subscriptions"]["bot_events"]) == set(EVENTS_LISTENED_BY)
+    assert [event for event, listener in EVENTS_LISTENED_BY.items() if listener not in code] == []
