@@ -159,7 +159,7 @@ def main() -> int:
                     clock=ManualClock(dt.datetime(2026, 11, 25, 10, tzinfo=dt.UTC)))
         core.prepare()
         app = create_slack_app(core, make_web_client(settings))
-        runner = start_http(app, 0, SECRET, host="127.0.0.1")
+        runner = start_http(app, 0, SECRET, host="127.0.0.1", db=core.db)
         ours.send(runner.url)
         figures = ours.recv()
         runner()

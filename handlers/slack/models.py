@@ -25,3 +25,14 @@ class SlackAlertMessage(Base):
     kind: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
+
+
+class SlackRequestSeen(Base):
+    """A signed request from Slack already taken (HTTP mode), for the replay window: kept in the database, a replay
+    is refused after a restart too, and by every process on one PostgreSQL database. Pruned once out of the window.
+    The key is a hash of the request's timestamp and signature: nothing of what the request said."""
+
+    __tablename__ = "slack_requests_seen"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sent_at: Mapped[dt.datetime] = mapped_column(index=True)  # the request's own timestamp

@@ -3,16 +3,21 @@
 HTTP mode serves POST /slack/events from a threaded `http.server` in a background thread. Bolt checks each
 request's signature and that its timestamp is within five minutes; on top of that a request whose
 (timestamp, signature) pair was already seen in that window is refused, so a captured request cannot be
-replayed. Bolt answers once the listener has called ack() (within 3 seconds); the slow work carries on after.
+replayed: not after a restart either (a crashed bot is back within seconds), nor to another process on the same
+PostgreSQL database, as the pairs seen are kept in the database too. Bolt answers once the listener has called
+ack() (within 3 seconds); the slow work carries on after.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
@@ -20,11 +25,17 @@ from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.config import ConfigError, cannot_listen
+from handlers.slack.models import SlackRequestSeen
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from bot.core import Core
+    from bot.storage import Database
 
 log = logging.getLogger(__name__)
 
@@ -33,17 +44,38 @@ REPLAY_WINDOW = 5 * 60  # seconds: Slack's own tolerance for the request timesta
 MAX_BODY = 1_000_000
 
 
-class ReplayGuard:
-    """Remembers (timestamp, signature) pairs for the replay window; a second sighting is a replay."""
+@dataclass
+class _Sighting:
+    key: str  # a hash of the timestamp and signature: nothing of what the request said
+    sent_at: dt.datetime
+    first: bool = True
+    done: bool = False
 
-    def __init__(self, window: float = REPLAY_WINDOW, max_entries: int = 200_000) -> None:
+
+class ReplayGuard:
+    """Remembers (timestamp, signature) pairs for the replay window; a second sighting is a replay. In memory (a
+    replay to this process costs no database write), and in the database when there is one (a replay after a
+    restart, or to another process). `now` is the wall clock, in seconds: Slack's timestamps are.
+
+    The database is written in groups: while one request's thread writes, those arriving wait, and the next of them
+    writes them all in one transaction. A burst of slash commands then costs a few commits, not one each (on
+    SQLite, 50 requests in flight each committing alone tripled the slowest answers)."""
+
+    def __init__(self, window: float = REPLAY_WINDOW, max_entries: int = 200_000, db: Database | None = None,
+                 now: Callable[[], float] = time.time) -> None:
         self.window = window
         self.max_entries = max_entries
         self._seen: OrderedDict[tuple[str, str], float] = OrderedDict()
         self._lock = threading.Lock()
+        self._db = db
+        self._now = now
+        self._pruned = 0.0
+        self._waiting: list[_Sighting] = []
+        self._writing = False
+        self._written = threading.Condition()
 
     def first_sighting(self, timestamp: str, signature: str) -> bool:
-        now = time.monotonic()
+        now = self._now()
         key = (timestamp, signature)
         with self._lock:
             while self._seen and (
@@ -53,7 +85,56 @@ class ReplayGuard:
             if key in self._seen:
                 return False
             self._seen[key] = now
+        if self._db is None:
             return True
+        try:
+            sent_at = dt.datetime.fromtimestamp(int(timestamp), dt.UTC)
+        except (ValueError, OverflowError, OSError):  # the signature check has refused such a request already
+            return False
+        sighting = _Sighting(hashlib.sha256(f"{timestamp}:{signature}".encode()).hexdigest(), sent_at)
+        with self._written:
+            self._waiting.append(sighting)
+            while self._writing and not sighting.done:
+                self._written.wait()
+            if sighting.done:
+                return sighting.first
+            self._writing = True
+            group, self._waiting = self._waiting, []
+        try:
+            self._write(group, now)
+        finally:
+            with self._written:
+                for each in group:
+                    each.done = True
+                self._writing = False
+                self._written.notify_all()
+        return sighting.first
+
+    def _write(self, group: list[_Sighting], now: float) -> None:
+        assert self._db is not None
+        try:
+            try:
+                with self._db.session() as session:
+                    if now - self._pruned > 60:  # once a minute, the pairs out of the window go
+                        self._pruned = now
+                        cutoff = dt.datetime.fromtimestamp(now - self.window, dt.UTC)
+                        session.execute(delete(SlackRequestSeen).where(SlackRequestSeen.sent_at < cutoff))
+                    keys = [each.key for each in group]
+                    seen = set(session.scalars(select(SlackRequestSeen.key).where(SlackRequestSeen.key.in_(keys))))
+                    for each in group:
+                        each.first = each.key not in seen
+                        if each.first:
+                            session.add(SlackRequestSeen(key=each.key, sent_at=each.sent_at))
+            except IntegrityError:  # another process took one of them meanwhile: which, one at a time
+                for each in group:
+                    try:
+                        with self._db.session() as session:
+                            session.add(SlackRequestSeen(key=each.key, sent_at=each.sent_at))
+                        each.first = True
+                    except IntegrityError:
+                        each.first = False
+        except SQLAlchemyError as exc:  # the database out of reach: this process's memory still guards
+            log.warning("Slack replay check: the database could not be reached (%s)", type(exc).__name__)
 
 
 class _Server(ThreadingHTTPServer):
@@ -129,9 +210,10 @@ def _handler_class(app: App, guard: ReplayGuard, signing_secret: str) -> type[Ba
 
 
 def start_http(
-    app: App, port: int, signing_secret: str, host: str = "0.0.0.0"  # noqa: S104 - Slack must reach it
+    app: App, port: int, signing_secret: str, host: str = "0.0.0.0",  # noqa: S104 - Slack must reach it
+    db: Database | None = None,
 ) -> SlackRunner:
-    guard = ReplayGuard()
+    guard = ReplayGuard(db=db)
     try:
         server = _Server((host, port), _handler_class(app, guard, signing_secret))
     except OSError as exc:
@@ -170,4 +252,4 @@ def start_slack(app: App, core: Core) -> SlackRunner:
         return SlackRunner("socket", handler.close)
     if settings.slack_signing_secret is None:
         raise RuntimeError("Slack needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)")
-    return start_http(app, settings.port, settings.slack_signing_secret.get_secret_value())
+    return start_http(app, settings.port, settings.slack_signing_secret.get_secret_value(), db=core.db)

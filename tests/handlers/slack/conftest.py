@@ -61,7 +61,7 @@ def slack(tmp_path: Path, school: School, clock: ManualClock, fake: FakeSlack) -
     core = make_core(settings, school, clock)
     core.qa  # noqa: B018 - built before serving, as `policybot run` does: the first question must not pay for it
     app = create_slack_app(core, make_web_client(settings))
-    runner = start_http(app, 0, SECRET, host="127.0.0.1")
+    runner = start_http(app, 0, SECRET, host="127.0.0.1", db=core.db)  # as start_slack does
     assert runner.url is not None
     notifier = SlackNotifier(core, make_web_client(settings, retry_rate_limits=False))
     yield SlackWorld(core, fake, app, runner, SignedSender(runner.url, SECRET, fake), notifier)
