@@ -1,5 +1,6 @@
 """`policybot db upgrade`: bring the database schema up to date (also done on every start-up).
 `policybot db rotate-key`: put a new encryption key in front and re-encrypt everything stored under the old ones.
+`policybot db copy-to URL`: copy everything into another, empty database (SQLite to PostgreSQL).
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ def register(commands: Any) -> None:
         "rotate-key", help="add a new encryption key and re-encrypt stored reports and questions with it"
     )
     rotate.set_defaults(handler=_rotate_key)
+    copy = sub.add_parser(
+        "copy-to", help="copy everything into another, empty database (from SQLite to PostgreSQL, say)"
+    )
+    copy.add_argument("url", metavar="URL", help="the database to copy into, e.g. postgresql://user@host/policybot")
+    copy.set_defaults(handler=_copy_to)
 
 
 def _upgrade(args: argparse.Namespace) -> int:
@@ -46,6 +52,45 @@ def _rotate_key(args: argparse.Namespace) -> int:
         return _rotate(core)
     finally:
         release()
+
+
+def _copy_to(args: argparse.Namespace) -> int:
+    from sqlalchemy.engine import make_url
+
+    from bot.config import ConfigError
+    from bot.storage import Database
+    from bot.storage.move import NotEmpty, copy_everything
+    from bot.wording import counted
+    from handlers.cli.common import make_core
+
+    if "://" not in args.url:
+        raise ConfigError(f"{args.url!r} is not a database URL: write it as in DATABASE_URL, e.g. "
+                          "postgresql://policybot@localhost/policybot")
+    shown = make_url(args.url).render_as_string(hide_password=True)
+    core = make_core()
+    if make_url(args.url) == make_url(core.settings.resolved_database_url):
+        raise ConfigError(f"{shown} is the database the bot uses now: name the new, empty one to copy into.")
+    release = _bot_not_running(core)  # a report made while copying would be left behind
+    target = Database(args.url)
+    try:
+        copied = copy_everything(core.db, target)
+    except NotEmpty as held:
+        raise ConfigError(
+            f"{shown} already holds data ({held}), so nothing was copied. Copy into a new, empty database "
+            "(`createdb` makes one); if it holds only what a first start of the bot on it made, drop it and make it "
+            "again."
+        ) from None
+    finally:
+        target.dispose()
+        release()
+    print(
+        f"Copied {counted(sum(copied.values()), 'row')} ({counted(copied.get('reports', 0), 'report')}, "
+        f"{counted(copied.get('people', 0), 'person', 'people')}) "
+        f"to {shown}. Now set DATABASE_URL to it in .env and start the bot. The encryption key is the same: keep "
+        f"{core.settings.resolved_key_file} and its copies. The old database is left as it was, and holds the reports "
+        "too: keep it safe until the bot has run well for a while, then delete it."
+    )
+    return 0
 
 
 def _bot_not_running(core: Core) -> Callable[[], None]:

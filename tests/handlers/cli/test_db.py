@@ -65,3 +65,46 @@ def test_rotate_key_refuses_while_the_bot_runs_on_sqlite_too(
     assert policybot("db", "rotate-key") == 0  # once it has stopped
     assert key_file.read_text() != keys_before
     running.db.dispose()
+
+
+@pytest.mark.postgres
+def test_copy_to_moves_everything_from_sqlite_to_postgresql(
+    env: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A school outgrowing SQLite: its reports, people and their history go to PostgreSQL, readable with the same
+    key, and the next report there is numbered after the copied ones."""
+    old = Core(Settings())
+    old.prepare()
+    first = old.reports.submit("child_at_risk", "Copied across.", channel="console")
+    dsl = old.reports.actor_named("Dana Lead")
+    old.reports.add_note(first.reference, dsl, "A note, encrypted.")
+    old.db.dispose()
+
+    assert policybot("db", "copy-to", pg_url) == 0
+    said = capsys.readouterr().out
+    assert said.startswith("Copied ") and "(1 report, 6 people)" in said and "set DATABASE_URL to it in .env" in said
+
+    monkeypatch.setenv("DATABASE_URL", pg_url)
+    new = Core(Settings())
+    new.prepare()
+    assert new.reports.sender_status(first.code, requester="test").status == "being looked at"  # the receipt opens it
+    case = new.reports.case(first.reference, new.reports.actor_named("Dana Lead"))
+    assert "Copied across." in case.text and any("A note, encrypted." in str(e) for e in case.events)
+    second = new.reports.submit("child_at_risk", "Made after the move.", channel="console")  # no id collides
+    assert second.reference != first.reference
+    new.db.dispose()
+    assert policybot("people", "add", "Nell New", "--role", "staff") == 0, capsys.readouterr().err
+
+    monkeypatch.delenv("DATABASE_URL")
+    assert policybot("db", "copy-to", pg_url) == 1  # never into a database that holds data
+    assert "already holds data (" in capsys.readouterr().err
+
+
+def test_copy_to_refuses_the_database_in_use_and_what_is_not_a_url(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert policybot("db", "copy-to", "policybot") == 1
+    assert "is not a database URL" in capsys.readouterr().err
+    database = env / "data" / "policybot.db"
+    assert policybot("db", "copy-to", f"sqlite:///{database.resolve()}") == 1
+    assert "is the database the bot uses now" in capsys.readouterr().err
