@@ -183,9 +183,19 @@ class Database:
         that `policybot run` would keep for its whole life) is loaded only when there is a migration to run."""
         if self.at_newest_migration():
             return
+        before = self.revisions()
+        unknown = [revision for revision in before if revision not in known_migrations()]
+        if unknown:  # Alembic would say only "Can't locate revision"
+            from bot.config import ConfigError
+
+            raise ConfigError(
+                f"the database was brought up to date by a newer version of policybot (migration "
+                f"{', '.join(unknown)}; this version knows up to {newest_migration() or max(known_migrations())}), and "
+                "this older one cannot use it. Run the newer version again (`git pull`, then start the bot), or put "
+                "back the database backup made before the upgrade."
+            )
         from alembic import command
 
-        before = self.revisions()
         command.upgrade(alembic_config(self.url, self.engine), "head")
         after = self.revisions()
         if before != after:  # worth a line in the log: when, and from which migration to which
@@ -210,6 +220,13 @@ class Database:
 
 
 _REVISION_LINE = re.compile(r'^(revision|down_revision) = (?:None|"(\w+)")$', re.MULTILINE)
+
+
+@functools.cache
+def known_migrations() -> frozenset[str]:
+    """Every migration this version has, by the `revision = "..."` line of its file."""
+    found = (_REVISION_LINE.findall(p.read_text(encoding="utf-8")) for p in (MIGRATIONS_DIR / "versions").glob("*.py"))
+    return frozenset(value for lines in found for name, value in lines if name == "revision" and value)
 
 
 @functools.cache

@@ -141,3 +141,21 @@ def test_a_report_from_before_0013_still_opens_with_the_receipt_its_sender_holds
     assert len(asked) == 1 and old in asked[0].text and {b.value for b in asked[0].buttons} == {old}
     new = core.reports.submit("other", "A new worry.", channel="console")  # a new report: two codes from now on
     assert new.reference != new.code and core.reports.sender_status(new.code, requester="r").code == new.code
+
+
+def test_an_older_version_on_a_database_a_newer_one_upgraded_says_so(any_core: Core) -> None:
+    """Going back to the previous version after an upgrade (a `git checkout` of it, say): not Alembic's
+    "something went wrong (CommandError)", but what happened and the two ways on."""
+    from sqlalchemy import text
+
+    from bot.config import ConfigError
+    from bot.storage import newest_migration
+
+    with any_core.db.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    with pytest.raises(ConfigError) as refused:
+        any_core.db.upgrade()
+    assert str(refused.value).startswith(
+        f"the database was brought up to date by a newer version of policybot (migration 0099; this version knows up "
+        f"to {newest_migration()}), and this older one cannot use it. Run the newer version again"
+    )
