@@ -176,6 +176,16 @@ class Contact(_Entry):
         return ", ".join(parts)
 
 
+# The school file's contacts the bot names, and when (bot/qa and bot/reports); a report category's `contact:` may
+# name others. Any other is never shown: a misspelt "offce" would leave parents without the office's number.
+CONTACT_USES = {
+    "office": "to parents, for a question the policy does not answer",
+    "headteacher": "to staff, for a question the policy does not answer",
+    "dsl": "for a safeguarding question",
+    "local_authority": "for a concern nobody at the school can be sent (one about the headteacher, with no chair)",
+}
+
+
 class PersonEntry(_Entry):
     """A member of the school community as listed in the settings file (imported into the people table)."""
 

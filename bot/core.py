@@ -280,6 +280,31 @@ class Core:
         if sealed:
             log.info("encrypted %d unanswered questions kept in plain text by an older version", sealed)
 
+    def unused_contacts(self) -> list[str]:
+        """For each contact in the school file the bot never names (a misspelt one, say): one line, for the start-up
+        log. Not a refusal: school files copied from an older example hold contacts it no longer has."""
+        import difflib
+
+        from bot.config import CONTACT_USES
+        from bot.yamlfile import line_of
+
+        named = set(CONTACT_USES) | {c.contact for c in self.reports.categories() if c.contact}
+        unused = [key for key in self.school.contacts if key not in named]
+        if not unused:
+            return []
+        path = self.settings.resolved_school_file
+        text = path.read_text(encoding="utf-8")
+        lines = []
+        for key in unused:
+            line = line_of(text, ("contacts", key))
+            close = difflib.get_close_matches(key, sorted(named), n=1)
+            lines.append(
+                f"{path}{f', line {line}' if line else ''}: the contact {key!r} is never shown to anyone"
+                + (f": did you mean {close[0]!r}?" if close else "")
+                + f" The bot names only {', '.join(sorted(named))}. Correct its name, or remove it."
+            )
+        return lines
+
     def _check_report_categories(self) -> None:
         """The school's own report categories, if any, must be valid before anyone can report."""
         from bot.reports.categories import CategoryDataError, load_categories

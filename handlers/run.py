@@ -110,6 +110,8 @@ def _run(core: Core) -> str:
         log.warning(SCHEDULER_OFF)
     _warn_if_overdue(core)
     _warn_if_school_file_differs(core)
+    for line in core.unused_contacts():
+        log.warning(line)
     try:
         if settings.telegram_enabled:
             from handlers.telegram import TelegramNotifier, create_telegram_app, run_telegram

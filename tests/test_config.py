@@ -143,29 +143,29 @@ SAMPLE = (Path(__file__).parent.parent / "school.example.yaml").read_text(encodi
 @pytest.mark.parametrize(
     ("old", "new", "problem"),
     [  # the school file as someone edits it in Notepad: file, line, entry, what is wrong and how to write it
-        ("  office:", "\toffice:", ", line 8: a tab is used to indent this line: indent with spaces instead"),
+        ("  office:", "\toffice:", ", line 12: a tab is used to indent this line: indent with spaces instead"),
         ("timezone: Europe", "timezone Europe", ", line 5: a colon is missing: write each setting as  name: value"),
         ("    title: the school office", "   title: the school office",
-         ", line 10: this line is indented differently from the lines around it"),
+         ", line 14: this line is indented differently from the lines around it"),
         ("timezone:", "timezon:", ", line 5: 'timezon' is not a setting this file knows: did you mean 'timezone'?"),
         ("slack_user_id: U0STAFF001", "slack_id: U0STAFF001",
-         ", line 53, the 6th person (Jo Teacher): 'slack_id' is not a setting this file knows: did you mean"),
+         ", line 55, the 6th person (Jo Teacher): 'slack_id' is not a setting this file knows: did you mean"),
         ("alert_contents: full", "alert_contents: full\nalert_contents: contentless",
-         ", line 31: 'alert_contents' is written twice (lines 30 and 31): keep only one"),
+         ", line 29: 'alert_contents' is written twice (lines 28 and 29): keep only one"),
         ("name: Stokes Wood Primary School", "name:", ", line 4: name is blank: write it after the colon"),
         ('reminder_time: "08:30"', "reminder_time: 8.30",
-         ', line 34, reminder_time: 8.30 is not a time: write it with a colon, in quotes, e.g. "08:30"'),
-        ('reminder_time: "08:30"', "reminder_time: 8:30am", ", line 34, reminder_time: '8:30am' is not a time"),
-        ("start: 2026-12-21", "start: 21/12/2026", ", line 39, the 1st holiday (Christmas holiday), start: "
+         ', line 32, reminder_time: 8.30 is not a time: write it with a colon, in quotes, e.g. "08:30"'),
+        ('reminder_time: "08:30"', "reminder_time: 8:30am", ", line 32, reminder_time: '8:30am' is not a time"),
+        ("start: 2026-12-21", "start: 21/12/2026", ", line 37, the 1st holiday (Christmas holiday), start: "
          "'21/12/2026' is not a date: write it as YYYY-MM-DD (for 21/12/2026: 2026-12-21)"),
         ("Dana Lead, roles: [dsl", "Dana Lead, roles: [dls",
-         ", line 49, the 2nd person (Dana Lead), roles: 'dls' is not a role: write one of staff, dsl,"),
+         ", line 51, the 2nd person (Dana Lead), roles: 'dls' is not a role: write one of staff, dsl,"),
         ("    title: the Headteacher", "    name: Alex Head",
-         ", line 12, the contact headteacher: title is missing: add it, as  title: ..."),
-        ("Jo Teacher", "Dana Lead", ", line 47, people: Dana Lead is listed twice (the 2nd and the 6th person): "
+         ", line 16, the contact headteacher: title is missing: add it, as  title: ..."),
+        ("Jo Teacher", "Dana Lead", ", line 49, people: Dana Lead is listed twice (the 2nd and the 6th person): "
          "keep one entry, with all their roles in it"),
         ("slack_user_id: U0STAFF001", "telegram_chat_id: abc",
-         ", line 53, the 6th person (Jo Teacher), telegram_chat_id: 'abc' is not a whole number"),
+         ", line 55, the 6th person (Jo Teacher), telegram_chat_id: 'abc' is not a whole number"),
     ],
 )
 def test_a_school_file_broken_in_notepad_says_line_entry_and_how_to_write_it(
@@ -222,3 +222,25 @@ def test_today_is_the_schools_date_and_decided_in_one_place(
     assert core.today() == quiet.today(clock.now()) == core.reports._today() == dt.date(2026, 7, 2)
     monkeypatch.setattr(School, "date_at", lambda _school, _moment: dt.date(2031, 1, 1))
     assert core.today() == quiet.today(clock.now()) == core.reports._today() == dt.date(2031, 1, 1)
+
+
+def test_a_contact_the_bot_never_names_is_said_at_start_up(tmp_path: Path, clock: ManualClock) -> None:
+    """A misspelt contact was taken without a word, and parents were given 'the school office' without its number."""
+    from tests.conftest import make_settings
+
+    school_file = tmp_path / "school.yaml"
+    school_file.write_text(
+        "name: Test School\ncontacts:\n  offce:\n    title: the school office\n    phone: '0116 000 0000'\n"
+        "  dsl:\n    title: the DSLs\n",
+        encoding="utf-8",
+    )
+    settings = make_settings(tmp_path, school_file=school_file)
+    core = Core(settings, school=load_school(school_file), clock=clock)
+    assert core.unused_contacts() == [
+        f"{school_file}, line 3: the contact 'offce' is never shown to anyone: did you mean 'office'? The bot names "
+        "only dsl, headteacher, local_authority, office. Correct its name, or remove it."
+    ]
+    assert core.qa.contact_for("parent") == "the school office"  # what parents were given: no number
+    sample = Path(__file__).parent.parent / "school.example.yaml"
+    sample_core = Core(make_settings(tmp_path, school_file=sample), school=load_school(sample), clock=clock)
+    assert sample_core.unused_contacts() == []
