@@ -150,6 +150,29 @@ def read_settings() -> Settings:
         ) from None
 
 
+def unknown_env_settings(path: Path = Path(".env")) -> list[str]:
+    """For each line of .env naming a setting policybot does not know, one line for the start-up log: such a line is
+    ignored, and a misspelt DATABASE_URL would quietly start a new, empty SQLite database. A warning, not a refusal:
+    the file may hold other programs' settings too."""
+    import difflib
+    import re
+
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:  # none, or unreadable: read_settings says so
+        return []
+    known = sorted({(info.alias or name).upper() for name, info in Settings.model_fields.items()})
+    lines = []
+    for number, line in enumerate(text.splitlines(), 1):
+        setting = re.match(r"\s*(?:export\s+)?([A-Za-z_]\w*)\s*=", line)
+        if setting is None or setting[1].upper() in known:
+            continue
+        close = difflib.get_close_matches(setting[1].upper(), known, n=1)
+        lines.append(f"{path}, line {number}: {setting[1]} is not a setting policybot knows, so it is ignored"
+                     + (f": did you mean {close[0]}?" if close else ".") + " Correct it, or remove it.")
+    return lines
+
+
 Role = Literal["staff", "dsl", "deputy_dsl", "headteacher", "chair_of_governors", "vice_chair_of_governors", "admin"]
 
 

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from bot.config import unknown_env_settings
 from bot.ports import Notifier
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ def _run(core: Core) -> str:
         log.warning(SCHEDULER_OFF)
     _warn_if_overdue(core)
     _warn_if_school_file_differs(core)
-    for line in core.unused_contacts():
+    for line in core.unused_contacts() + unknown_env_settings():
         log.warning(line)
     try:
         if settings.telegram_enabled:

@@ -244,3 +244,19 @@ def test_a_contact_the_bot_never_names_is_said_at_start_up(tmp_path: Path, clock
     sample = Path(__file__).parent.parent / "school.example.yaml"
     sample_core = Core(make_settings(tmp_path, school_file=sample), school=load_school(sample), clock=clock)
     assert sample_core.unused_contacts() == []
+
+
+def test_a_setting_in_env_that_policybot_does_not_know_is_said_at_start_up(tmp_path: Path) -> None:
+    """A misspelt DATABASE_URL was ignored without a word: the bot started on a new, empty SQLite database."""
+    from bot.config import unknown_env_settings
+
+    env = tmp_path / ".env"
+    env.write_text("# the bot's settings\nDATABSE_URL=postgresql://policybot@/policybot\nslack_bot_token=xoxb-1\n"
+                   "export LOG_LEVEL=INFO\nTELEGRAM_BOT_TOKEN=\nFAVOURITE_COLOUR=blue\n", encoding="utf-8")
+    assert unknown_env_settings(env) == [
+        f"{env}, line 2: DATABSE_URL is not a setting policybot knows, so it is ignored: did you mean DATABASE_URL? "
+        "Correct it, or remove it.",
+        f"{env}, line 6: FAVOURITE_COLOUR is not a setting policybot knows, so it is ignored. Correct it, or remove "
+        "it.",
+    ]
+    assert unknown_env_settings(tmp_path / "none") == []
