@@ -131,6 +131,7 @@ def _rotate(core: Core) -> int:
     from bot.crypto import Vault, add_key_to_file, load_or_create_keys
     from bot.outbox import OutboxRow
     from bot.qa.gaps import rotate_gaps
+    from bot.wording import counted
     from handlers.telegram.models import TelegramChatData, TelegramConversation  # plain tables: PTB is not loaded
 
     settings = core.settings
@@ -158,7 +159,8 @@ def _rotate(core: Core) -> int:
             chat.chat_enc, chat.data_enc = vault.rotate(chat.chat_enc), vault.rotate(chat.data_enc)
             count += 2
     print(
-        f"Re-encrypted {count} stored values under {where}. The old keys still read older backups: "
-        "remove them only when no backup made before today is kept."
+        f"Re-encrypted {counted(count, 'stored value')} under {where}. Put the new key where you keep the key's copy "
+        "(the school's password manager, say) now: what is stored from now on cannot be read without it. The old "
+        "keys still read older backups: remove them only when no backup made before today is kept."
     )
     return 0

@@ -190,7 +190,9 @@ def test_rotate_key_re_encrypts_reports_under_the_new_key(
     old_keys = _read_keys(key_file.read_text())
 
     assert policybot("db", "rotate-key") == 0
-    assert "Re-encrypted" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "Re-encrypted" in said
+    assert "Put the new key where you keep the key's copy (the school's password manager, say) now" in said
 
     keys = _read_keys(key_file.read_text())
     assert keys[1:] == old_keys and stat.S_IMODE(key_file.stat().st_mode) == 0o600
@@ -275,7 +277,7 @@ def test_rotate_key_re_encrypts_unanswered_questions(
     core.db.dispose()
 
     assert policybot("db", "rotate-key") == 0
-    assert "Re-encrypted 1 stored values" in capsys.readouterr().out
+    assert "Re-encrypted 1 stored value under" in capsys.readouterr().out
 
     keep_only_the_newest_key(env / "data")
     core = Core(Settings())
