@@ -3,7 +3,7 @@ every table, as stored. Encrypted values are copied as they are, so the same key
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, func, insert, select, text
+from sqlalchemy import Integer, LargeBinary, func, insert, select, text
 
 import bot.storage.models  # noqa: F401  (every table's module: the metadata is complete)
 from bot.storage import Base, Database
@@ -30,8 +30,10 @@ def copy_everything(source: Database, target: Database) -> dict[str, int]:
     with source.engine.connect() as reading, target.engine.begin() as writing:
         for table in tables:
             copied[table.name] = 0
-            result = reading.execution_options(yield_per=BATCH).execute(select(table))
-            for rows in result.mappings().partitions(BATCH):
+            # Pictures (up to 15 MB each) one at a time: a thousand would not fit a small server's memory.
+            batch = 1 if any(isinstance(c.type, LargeBinary) for c in table.columns) else BATCH
+            result = reading.execution_options(yield_per=batch).execute(select(table))
+            for rows in result.mappings().partitions(batch):
                 writing.execute(insert(table), [dict(row) for row in rows])
                 copied[table.name] += len(rows)
         if writing.dialect.name == "postgresql":

@@ -73,9 +73,13 @@ def test_copy_to_moves_everything_from_sqlite_to_postgresql(
 ) -> None:
     """A school outgrowing SQLite: its reports, people and their history go to PostgreSQL, readable with the same
     key, and the next report there is numbered after the copied ones."""
+    from bot.reports.domain import Attachment
+    from tests.handlers.cli.test_reports_cli import _png
+
     old = Core(Settings())
     old.prepare()
-    first = old.reports.submit("child_at_risk", "Copied across.", channel="console")
+    pictures = [Attachment(f"photo{n}.png", "image/png", _png()) for n in (1, 2)]
+    first = old.reports.submit("child_at_risk", "Copied across.", channel="console", attachments=pictures)
     dsl = old.reports.actor_named("Dana Lead")
     old.reports.add_note(first.reference, dsl, "A note, encrypted.")
     old.db.dispose()
@@ -90,6 +94,8 @@ def test_copy_to_moves_everything_from_sqlite_to_postgresql(
     assert new.reports.sender_status(first.code, requester="test").status == "being looked at"  # the receipt opens it
     case = new.reports.case(first.reference, new.reports.actor_named("Dana Lead"))
     assert "Copied across." in case.text and any("A note, encrypted." in str(e) for e in case.events)
+    dana = new.reports.actor_named("Dana Lead")
+    assert [new.reports.attachment(first.reference, dana, n)[0] for n in (1, 2)] == ["evidence-1.png", "evidence-2.png"]
     second = new.reports.submit("child_at_risk", "Made after the move.", channel="console")  # no id collides
     assert second.reference != first.reference
     new.db.dispose()
