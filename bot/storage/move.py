@@ -3,7 +3,7 @@ every table, as stored. Encrypted values are copied as they are, so the same key
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, LargeBinary, func, insert, select, text
+from sqlalchemy import Connection, Integer, LargeBinary, func, insert, select, text
 
 import bot.storage.models  # noqa: F401  (every table's module: the metadata is complete)
 from bot.storage import Base, Database
@@ -41,7 +41,7 @@ def copy_everything(source: Database, target: Database) -> dict[str, int]:
     return copied
 
 
-def _continue_numbering(connection: object) -> None:
+def _continue_numbering(connection: Connection) -> None:
     """PostgreSQL numbers new rows from a sequence that copied rows did not move on: set each to the highest id
     copied, or the next report would collide with the first copied one."""
     for table in Base.metadata.sorted_tables:
@@ -49,7 +49,7 @@ def _continue_numbering(connection: object) -> None:
         if len(keys) != 1 or not isinstance(keys[0].type, Integer) or keys[0].autoincrement is False:
             continue
         column = keys[0].name
-        connection.execute(text(  # type: ignore[attr-defined]
+        connection.execute(text(
             f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column}'), "
             f"COALESCE((SELECT MAX({column}) FROM {table.name}), 1), "
             f"(SELECT MAX({column}) FROM {table.name}) IS NOT NULL) "
