@@ -199,8 +199,9 @@ class Contact(_Entry):
         return ", ".join(parts)
 
 
-# The school file's contacts the bot names, and when (bot/qa and bot/reports); a report category's `contact:` may
-# name others. Any other is never shown: a misspelt "offce" would leave parents without the office's number.
+# The school file's contacts the bot names, and when (bot/qa and bot/reports); a report category's `contact:`, and a
+# policy clause's `contacts:` (those it tells people to go to), may name others. Any other is never shown: a misspelt
+# "offce" would leave parents without the office's number.
 CONTACT_USES = {
     "office": "to parents, for a question the policy does not answer",
     "headteacher": "to staff, for a question the policy does not answer",

@@ -288,7 +288,11 @@ class Core:
         from bot.config import CONTACT_USES
         from bot.yamlfile import line_of
 
-        named = set(CONTACT_USES) | {c.contact for c in self.reports.categories() if c.contact}
+        named = (
+            set(CONTACT_USES)
+            | {c.contact for c in self.reports.categories() if c.contact}
+            | {key for ref in self.policies.clauses() for key in ref.clause.contacts}
+        )
         unused = [key for key in self.school.contacts if key not in named]
         if not unused:
             return []

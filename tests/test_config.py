@@ -143,35 +143,38 @@ SAMPLE = (Path(__file__).parent.parent / "school.example.yaml").read_text(encodi
 @pytest.mark.parametrize(
     ("old", "new", "problem"),
     [  # the school file as someone edits it in Notepad: file, line, entry, what is wrong and how to write it
-        ("  office:", "\toffice:", ", line 12: a tab is used to indent this line: indent with spaces instead"),
-        ("timezone: Europe", "timezone Europe", ", line 5: a colon is missing: write each setting as  name: value"),
+        ("  office:", "\toffice:", ", line {n}: a tab is used to indent this line: indent with spaces instead"),
+        ("timezone: Europe", "timezone Europe", ", line {n}: a colon is missing: write each setting as  name: value"),
         ("    title: the school office", "   title: the school office",
-         ", line 14: this line is indented differently from the lines around it"),
-        ("timezone:", "timezon:", ", line 5: 'timezon' is not a setting this file knows: did you mean 'timezone'?"),
+         ", line {n1}: this line is indented differently from the lines around it"),  # YAML sees it a line on
+        ("timezone:", "timezon:", ", line {n}: 'timezon' is not a setting this file knows: did you mean 'timezone'?"),
         ("slack_user_id: U0STAFF001", "slack_id: U0STAFF001",
-         ", line 55, the 6th person (Jo Teacher): 'slack_id' is not a setting this file knows: did you mean"),
+         ", line {n}, the 6th person (Jo Teacher): 'slack_id' is not a setting this file knows: did you mean"),
         ("alert_contents: full", "alert_contents: full\nalert_contents: contentless",
-         ", line 29: 'alert_contents' is written twice (lines 28 and 29): keep only one"),
-        ("name: Stokes Wood Primary School", "name:", ", line 4: name is blank: write it after the colon"),
+         ", line {n1}: 'alert_contents' is written twice (lines {n} and {n1}): keep only one"),
+        ("name: Stokes Wood Primary School", "name:", ", line {n}: name is blank: write it after the colon"),
         ('reminder_time: "08:30"', "reminder_time: 8.30",
-         ', line 32, reminder_time: 8.30 is not a time: write it with a colon, in quotes, e.g. "08:30"'),
-        ('reminder_time: "08:30"', "reminder_time: 8:30am", ", line 32, reminder_time: '8:30am' is not a time"),
-        ("start: 2026-12-21", "start: 21/12/2026", ", line 37, the 1st holiday (Christmas holiday), start: "
+         ', line {n}, reminder_time: 8.30 is not a time: write it with a colon, in quotes, e.g. "08:30"'),
+        ('reminder_time: "08:30"', "reminder_time: 8:30am", ", line {n}, reminder_time: '8:30am' is not a time"),
+        ("start: 2026-12-21", "start: 21/12/2026", ", line {n}, the 1st holiday (Christmas holiday), start: "
          "'21/12/2026' is not a date: write it as YYYY-MM-DD (for 21/12/2026: 2026-12-21)"),
         ("Dana Lead, roles: [dsl", "Dana Lead, roles: [dls",
-         ", line 51, the 2nd person (Dana Lead), roles: 'dls' is not a role: write one of staff, dsl,"),
+         ", line {n}, the 2nd person (Dana Lead), roles: 'dls' is not a role: write one of staff, dsl,"),
         ("    title: the Headteacher", "    name: Alex Head",
-         ", line 16, the contact headteacher: title is missing: add it, as  title: ..."),
-        ("Jo Teacher", "Dana Lead", ", line 49, people: Dana Lead is listed twice (the 2nd and the 6th person): "
+         ", line {above}, the contact headteacher: title is missing: add it, as  title: ..."),
+        ("Jo Teacher", "Dana Lead", ", line {people}, people: Dana Lead is listed twice (the 2nd and the 6th person): "
          "keep one entry, with all their roles in it"),
         ("slack_user_id: U0STAFF001", "telegram_chat_id: abc",
-         ", line 55, the 6th person (Jo Teacher), telegram_chat_id: 'abc' is not a whole number"),
+         ", line {n}, the 6th person (Jo Teacher), telegram_chat_id: 'abc' is not a whole number"),
     ],
 )
 def test_a_school_file_broken_in_notepad_says_line_entry_and_how_to_write_it(
     tmp_path: Path, old: str, new: str, problem: str
 ) -> None:
     assert old in SAMPLE
+    n = SAMPLE[: SAMPLE.index(old)].count("\n") + 1  # the line `old` is on: the example's comments move it
+    people = SAMPLE[: SAMPLE.index("\npeople:")].count("\n") + 2
+    problem = problem.format(n=n, n1=n + 1, above=n - 1, people=people)
     path = tmp_path / "school.yaml"
     path.write_text(SAMPLE.replace(old, new, 1), encoding="utf-8")
     with pytest.raises(ConfigError) as info:
@@ -238,7 +241,8 @@ def test_a_contact_the_bot_never_names_is_said_at_start_up(tmp_path: Path, clock
     core = Core(settings, school=load_school(school_file), clock=clock)
     assert core.unused_contacts() == [
         f"{school_file}, line 3: the contact 'offce' is never shown to anyone: did you mean 'office'? The bot names "
-        "only dsl, headteacher, local_authority, office. Correct its name, or remove it."
+        "only chair_of_governors, class_teacher, dsl, headteacher, local_authority, office. Correct its name, or "
+        "remove it."
     ]
     assert core.qa.contact_for("parent") == "the school office"  # what parents were given: no number
     sample = Path(__file__).parent.parent / "school.example.yaml"

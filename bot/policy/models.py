@@ -59,12 +59,25 @@ class Clause(_Strict):
     # introduces the list ("The school considers the following examples to be inappropriate..."). The bot quotes
     # it before the item, so the item is never read out of context.
     lead_in: str | None = Field(default=None, pattern=ID_PATTERN)
+    # The people this clause tells the reader to go to, as keys of the school file's contacts (`headteacher`,
+    # `chair_of_governors`...): an answer quoting it says how to reach those the school file lists.
+    contacts: tuple[str, ...] = ()
 
     @field_validator("text")
     @classmethod
     def _no_blank_text(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("clause text is blank")
+        return value
+
+    @field_validator("contacts")
+    @classmethod
+    def _contact_keys(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for key in value:
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", key):
+                raise ValueError(
+                    f"{key!r} is not a contact's name: write it as in the school file's contacts, e.g. headteacher"
+                )
         return value
 
     @property

@@ -271,6 +271,11 @@ class QuestionAnswerer:
         contact = self.school.contact(key) if self.school else None
         return contact.describe() if contact else fallback
 
+    def _reach(self, keys: tuple[str, ...]) -> str:
+        """How to reach the school file's contacts `keys` that it gives a name, phone or email for ("" for none)."""
+        found = [self.school.contact(key) for key in keys] if self.school else []
+        return "; ".join(c.describe() for c in found if c and (c.name or c.phone or c.email))
+
     def contact_for(self, audience: AskerAudience | None, safeguarding: bool = False) -> str:
         if safeguarding:
             return self._contact("dsl", "the Designated Safeguarding Leads")
@@ -514,6 +519,8 @@ class QuestionAnswerer:
         if best.clause.lead_in:  # an item of a list: first the words that introduce the list, so it reads in context
             lines.append(f"\u201c{readable(self.library.clause(best.clause.lead_in).clause.text)}\u201d")
         lines.append(f"\u201c{readable(best.clause.text)}\u201d")
+        if reach := self._reach(best.clause.contacts):
+            lines.append(f"You can reach {reach}.")
         if len(chosen) > 1:
             lines.append("Other parts of the policy that may help are quoted below.")
         if safeguarding:

@@ -190,6 +190,9 @@ def test_an_item_of_a_list_shows_with_its_bullet() -> None:
         ("        kind: rule", "        kind rule", "phones.yaml, line 14: a colon is missing"),
         ("        kind: rule", "        knd: rule", "phones.yaml, line 14, section phones-general, clause phones-one: "
          "'knd' is not a setting this file knows: did you mean 'kind'?"),
+        ("        kind: rule", "        kind: rule\n        contacts: [Head Teacher]", "phones.yaml, line 15, section "
+         "phones-general, clause phones-one: 'Head Teacher' is not a contact's name: write it as in the "
+         "school file's contacts, e.g. headteacher"),
         ("        kind: rule", "        kind: rules", "phones.yaml, line 14, section phones-general, clause "
          "phones-one: 'rules' is not a kind of clause: write one of principle, rule,"),
         ("adopted: 2023-09-01", "adopted: 01/09/2023",

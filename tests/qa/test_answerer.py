@@ -174,6 +174,19 @@ def test_asking_who_the_dsl_is_gives_the_schools_contact(school: School) -> None
     assert answer.text.endswith("You can reach the Designated Safeguarding Leads, dsl@stokeswood.example.sch.uk.")
 
 
+def test_an_answer_telling_parents_whom_to_speak_to_says_how_to_reach_them(qa: QuestionAnswerer) -> None:
+    """The policy sends a parent's concern to "the class teacher, the Headteacher or Chair of Governors": the answer
+    quoting it gives the school file's contacts for them (the class teacher has no details there: not repeated)."""
+    answer = qa.answer("who should I speak to if I'm unhappy with something at school?", "parent")
+    assert answer.citations[0].clause == "inap-channels"
+    assert answer.text.splitlines()[2] == (
+        "You can reach the Headteacher, head@stokeswood.example.sch.uk; the Chair of Governors, "
+        "chair@stokeswood.example.sch.uk."
+    )
+    other = qa.answer("can I post photos of sports day on facebook?", "parent")
+    assert "You can reach" not in other.text
+
+
 @pytest.mark.parametrize(
     "disclosure",
     ["a child told me about abuse at home, what do I do", "a child just told me her step dad hits her, what do I do",
