@@ -15,9 +15,11 @@ from bot.config import ConfigError, School, Settings, load_school
 from bot.ports import Clock, SystemClock
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from bot.crypto import Vault
     from bot.outbox import Outbox
-    from bot.people import People
+    from bot.people import People, Person
     from bot.policy.current import FilesSeen, PolicyData
     from bot.policy.loader import PolicyLibrary
     from bot.qa import QuestionAnswerer
@@ -82,7 +84,11 @@ class Core:
     def people(self) -> People:
         from bot.people import People
 
-        return People(self.db, outbox=lambda: self.outbox)
+        return People(self.db, outbox=lambda: self.outbox, redraw_homes=self._redraw_homes)
+
+    def _redraw_homes(self, session: Session, person: Person, roles: frozenset[str]) -> None:
+        if self.settings.slack_enabled:  # (without Slack, no key is needed to change people)
+            self.reports.redraw_homes_after(session, person, roles)
 
     # --- policy and questions ---
     @cached_property

@@ -158,14 +158,31 @@ class PersonRole(Base):
     person: Mapped[Person] = relationship(back_populates="role_rows")
 
 
+# Told of a change to someone, in the transaction that makes it, with the roles they held before and after it:
+# queues a redraw of the Slack Home tabs it changes (bot.reports.service.ReportService.redraw_homes_after).
+HomesChanged = Callable[[Session, Person, frozenset[str]], None]
+
+
 class People:
     """Queries and changes on the people table."""
 
-    def __init__(self, db: Database, outbox: Callable[[], Outbox] | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        outbox: Callable[[], Outbox] | None = None,
+        redraw_homes: HomesChanged | None = None,
+    ) -> None:
         self.db = db
         # (Asked for only on a rename, which carries over what is queued for someone on the console by name: other
         # changes to people need no encryption key.)
         self._outbox = outbox
+        self._redraw_homes = redraw_homes
+
+    def changed(self, session: Session, person: Person, roles_before: Iterable[str]) -> None:
+        """Tell whoever shows people's roles and cases (Slack's Home, see HomesChanged) that `person` changed in
+        `session`: their roles (they held `roles_before`), being away, leaving, their name."""
+        if self._redraw_homes is not None:
+            self._redraw_homes(session, person, frozenset(roles_before) | person.roles)
 
     # --- lookups (each takes a session so callers can combine them in one transaction) ---
     @staticmethod
@@ -205,6 +222,14 @@ class People:
 
     # --- changes ---
     def upsert(self, session: Session, entry: PersonEntry) -> Person:
+        """Add someone, or update them (see `_upsert`), in the caller's transaction."""
+        listed = self.by_name(session, entry.name)
+        before = listed.roles if listed is not None else frozenset()
+        person = self._upsert(session, entry)
+        self.changed(session, person, before)
+        return person
+
+    def _upsert(self, session: Session, entry: PersonEntry) -> Person:
         person = self.by_name(session, entry.name)
         for kind, value, owner in (
             ("Slack id", entry.slack_user_id, entry.slack_user_id and self.by_slack_id(session, entry.slack_user_id)),
@@ -252,7 +277,7 @@ class People:
         with self.db.session() as session:
             for entry in entries:
                 if self.by_name(session, entry.name) is None and self._listed_as(session, entry) is None:
-                    self.upsert(session, entry)
+                    self._upsert(session, entry)  # at start-up: a Home is drawn afresh when it is next opened
                     count += 1
         return count
 
@@ -398,12 +423,15 @@ class People:
             former = [n for n in dict.fromkeys(person.names) if n != wanted]  # (renamed back: that name is theirs)
             person.former_names = json.dumps(former) if former else None
             person.name = wanted
+            self.changed(session, person, person.roles)
             return person
 
     def set_roles(self, name: str, roles: Iterable[str]) -> Person:
         with self.db.session() as session:
             person = self._named(session, name)
+            before = person.roles
             person.set_roles(role_key(role) for role in roles)
+            self.changed(session, person, before)
             return person
 
     def roles_left_empty(self, name: str, day: dt.date) -> list[str]:
@@ -437,6 +465,7 @@ class People:
         with self.db.session() as session:
             person = self._named(session, name)
             person.away_until = until
+            self.changed(session, person, person.roles)
             return person
 
     def set_leave_date(self, name: str, day: dt.date | None) -> Person:
@@ -444,4 +473,5 @@ class People:
         with self.db.session() as session:
             person = self._named(session, name)
             person.leave_date = day
+            self.changed(session, person, person.roles)
             return person

@@ -118,13 +118,15 @@ def route_roles(category: Category, conflicted: Iterable[Person]) -> tuple[str, 
     return tuple(roles)
 
 
-def route_people(everyone: Sequence[Person], category: Category, conflicts: set[int], today: dt.date) -> list[Person]:
+def route_people(
+    everyone: Sequence[Person], category: Category, conflicts: set[int], today: dt.date, *, heeding_away: bool = True
+) -> list[Person]:
     """Everyone alerted when the report arrives: its route, else the first fallback role anyone holds; those at work
-    first (see the module's rules on being away)."""
+    first (see the module's rules on being away). `heeding_away=False`: whom it would go to if nobody were away."""
     conflicted = [p for p in everyone if p.id in conflicts]
     roles = [route_roles(category, conflicted), *((role,) for role in fallback_roles(category, conflicted))]
     candidates = [_without(with_role(everyone, *these, on=today), conflicts) for these in roles]
-    for people in candidates:
+    for people in candidates if heeding_away else ():
         if at_work(people, today):
             return at_work(people, today)
     return next((people for people in candidates if people), [])

@@ -15,8 +15,9 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import secrets
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from functools import cache, partial
@@ -660,7 +661,8 @@ class ReportService:
             chronology.append(session, self.vault, row, at=now, actor=SENDER, action=REPLIED, detail=body)
             self._add_files(session, row, files, now)
             category = self._category_of(row)
-            taken_from = self._keep_away_named(session, row, category, body, now)
+            everyone = self._everyone(session)
+            taken_from = self._keep_away_named(session, row, category, body, now, everyone)
             note = ("The sender wrote after the case was closed" if closed else "The sender has replied") + (
                 f" with {len(files)} picture(s)" if files else "")
             # Once told, those handling a closed case are not told again each time the sender writes, until one of
@@ -674,7 +676,7 @@ class ReportService:
                          "with you: please acknowledge it")
             if closed:
                 note += ": re-open it if needed"
-            self._queue_update(session, row, category, note, news=not again, in_place_only=again)
+            self._queue_update(session, row, category, note, news=not again, in_place_only=again, everyone=everyone)
             view = self._sender_view(session, row, receipt, asked_from)
             return replace(view, after_reply=self._added_after_closing(category)) if closed else view
 
@@ -1503,8 +1505,10 @@ class ReportService:
         body: str | None = None,
         files: int | None = None,
         ping: str | None = None,
+        everyone: Sequence[Person] | None = None,
     ) -> None:
-        """The case as a card for the people handling it: the same shape for alerts, escalations and updates."""
+        """The case as a card for the people handling it: the same shape for alerts, escalations and updates.
+        `everyone`: the people, if the caller has read them already in this request."""
         if body is None:
             body = self.vault.decrypt(report.text)
         if files is None:
@@ -1527,7 +1531,8 @@ class ReportService:
             fields["Acknowledged by"] = report.acknowledged_by
         lines = [status_line] if status_line else []
         # A card kept up to date while nobody has acknowledged the case says who else it has gone to since.
-        escalated = self._escalated_to(session, report) if kind == "report_update" and report.status == NEW else []
+        updating_new = kind == "report_update" and report.status == NEW
+        escalated = self._escalated_to(session, report, everyone) if updating_new else []
         full = self.school.alert_contents == "full"
         if report.status == CLOSED and report.outcome:
             lines.append(self._outcome_line(report) if full
@@ -1587,11 +1592,14 @@ class ReportService:
         where = where_to_act(self.settings, person, report.code, closed=report.status == CLOSED)
         return f"Acknowledge it with the button below. {where}" if report.status == NEW else where
 
-    def _escalated_to(self, session: Session, report: ReportRow) -> list[tuple[dt.datetime, Person]]:
+    def _escalated_to(
+        self, session: Session, report: ReportRow, everyone: Sequence[Person] | None = None
+    ) -> list[tuple[dt.datetime, Person]]:
         """Who escalation sent the case on to, and when, oldest first (each person once, at the first time): from
         the escalation cards queued, as the chronology's names are only in its text. Not anyone now kept from it."""
         conflicts = self._conflicts(report)
-        owner = {address: p for p in self._everyone(session) if p.id not in conflicts for address in _own_addresses(p)}
+        everyone = self._everyone(session) if everyone is None else everyone
+        owner = {address: p for p in everyone if p.id not in conflicts for address in _own_addresses(p)}
         rows = session.scalars(
             select(OutboxRow).where(OutboxRow.ref == report.code, OutboxRow.kind == "report_escalation")
             .order_by(OutboxRow.id)
@@ -1620,13 +1628,15 @@ class ReportService:
         *,
         news: bool = False,
         in_place_only: bool = False,
+        everyone: Sequence[Person] | None = None,
     ) -> None:
         """Tell everyone who has been alerted about this case that it moved (adapters edit their card). `news`: it
         moved because of something they have not seen (the sender replied), so they are notified, not only shown.
-        `in_place_only`: only cards edited in place are kept current (Slack); elsewhere an update is a new message."""
+        `in_place_only`: only cards edited in place are kept current (Slack); elsewhere an update is a new message.
+        `everyone`: the people, if the caller has read them already in this request; the Home redraws use them too."""
         session.flush()
         conflicts, today = self._conflicts(report), self._today()
-        everyone = self._everyone(session)
+        everyone = self._everyone(session) if everyone is None else everyone
         people = route_people(everyone, category, conflicts, today)
         # The same addresses as the alerts were sent to, so adapters can edit each card where it was posted.
         urgent = category.urgent
@@ -1649,33 +1659,82 @@ class ReportService:
             key_part=f"update:{seq}",
             status_line=f"{what}.",
             ping=f"{what} (report {report.code}). Open the report to read it." if news else None,
+            everyone=everyone,
         )
-        self._queue_home(session, report, category)
+        self._queue_home(session, report, category, everyone)
 
-    def _queue_home(self, session: Session, report: ReportRow, category: Category) -> None:
+    def _queue_home(
+        self, session: Session, report: ReportRow, category: Category, everyone: Sequence[Person] | None = None
+    ) -> None:
         """Have the Home tab (Slack's) of everyone who follows this case drawn again, as it has changed: a DSL who
         keeps the tab open sees it as it is, not as it was when they opened it. Who follows it is cases_to_follow's
         rule, whatever its status (a case closed leaves their list): never anyone it is kept from. The tab is drawn
-        when the message is delivered; one still waiting covers this change too (Outbox.enqueue_redraw)."""
+        when the message is delivered; one still waiting covers this change too (Outbox.enqueue_redraw).
+        `everyone`: the people as the caller read them in this request (a card update has), else read here."""
         if not self.settings.slack_enabled:
             return
         session.flush()
-        everyone, today, conflicts = self._everyone(session), self._today(), self._conflicts(report)
+        everyone = self._everyone(session) if everyone is None else everyone
+        today, conflicts = self._today(), self._conflicts(report)
         held = cache(partial(self._holders, session, report, category, conflicts, everyone))  # asked once, if at all
         seq = chronology.last_seq(session, report)
         for person in with_role(everyone, *HANDLER_ROLES, on=today):
             if not person.slack_user_id or not may_handle(person, category, conflicts, everyone, today):
                 continue
-            if not _follows(person, report, held):
-                continue
-            target = Recipient("slack", person.slack_user_id)
-            self.outbox.enqueue_redraw(session, OutboundMessage(
-                key=f"home:{report.code}:{seq}:slack:{person.slack_user_id}",
-                recipient=target,
-                kind=REDRAW_HOME,
-                text="",  # nothing about the case: the tab is drawn from the database when this is delivered
-                slot=f"home:slack:{person.slack_user_id}",
-            ))
+            if _follows(person, report, held):
+                self._queue_redraw(session, person.slack_user_id, f"{report.code}:{seq}")
+
+    def _queue_redraw(self, session: Session, slack_user_id: str, key_part: str) -> None:
+        """One person's Slack Home drawn again when delivered; `key_part` names the change (a case's step, say)."""
+        self.outbox.enqueue_redraw(session, OutboundMessage(
+            key=f"home:{key_part}:slack:{slack_user_id}",
+            recipient=Recipient("slack", slack_user_id),
+            kind=REDRAW_HOME,
+            text="",  # nothing about any case: the tab is drawn from the database when this is delivered
+            slot=f"home:slack:{slack_user_id}",
+        ))
+
+    def redraw_homes_after(self, session: Session, person: Person, roles: Iterable[str]) -> None:
+        """A change to `person` made in `session` (their roles, away or back, leaving, their name): their own Slack
+        Home drawn again, and, when they handle reports or did before the change (`roles`: theirs before and
+        after), the Home of everyone who handles them: which cases each follows, who covers for whom while someone
+        is away (away_notes) and whose name a case shows as acknowledging it may all have changed. A school has a
+        handful of such people, so all of them are redrawn rather than worked out one by one."""
+        if not self.settings.slack_enabled:
+            return
+        session.flush()
+        whose = [person]
+        if set(roles) & set(HANDLER_ROLES):
+            whose += with_role(self._everyone(session), *HANDLER_ROLES, on=self._today())
+        change = f"people:{person.id}:{secrets.token_hex(6)}"  # (no step number to name it: each change its own)
+        for slack_user_id in dict.fromkeys(p.slack_user_id for p in whose if p.slack_user_id):
+            self._queue_redraw(session, slack_user_id, change)
+
+    def away_notes(self, actor: Actor) -> list[str]:
+        """What someone being away changes for `actor` today, for where they work (Slack's Home): that they are
+        recorded as away themselves, and which new reports come to them because those they usually go to are away
+        (routing's rules). Empty when nobody's absence changes anything for them."""
+        with self.db.session() as session:
+            person = self._handler(session, actor)
+            everyone, today = self._everyone(session), self._today()
+            notes = []
+            if person.is_away(today) and person.away_until is not None:
+                notes.append(f"You are recorded as away until {long_date(person.away_until)}, that day included: new "
+                             "reports go to others at work meanwhile. The cases below are still yours to open.")
+            covering: dict[tuple[str, ...], list[str]] = {}
+            for category in self._categories:
+                about = {p.id for p in with_role(everyone, *category.about)}  # never the people it is about
+                if person not in route_people(everyone, category, about, today):
+                    continue
+                usual = route_people(everyone, category, about, today, heeding_away=False)
+                away = tuple(f"{p.name} (until {long_date(p.away_until)})" for p in usual
+                             if p.is_away(today) and p.away_until is not None and p.id != person.id)
+                if person not in usual and away:
+                    covering.setdefault(away, []).append(_in_a_sentence(category.label))
+        for away, labels in covering.items():
+            notes.append(f"{and_list(list(away))} {'is' if len(away) == 1 else 'are'} away: new reports of "
+                         f"{and_list(labels)} come to you meanwhile.")
+        return notes
 
     def _queue_sender(
         self, session: Session, report: ReportRow, seq: int, text: Callable[[str], str], *, asks: bool = False
@@ -1738,7 +1797,13 @@ class ReportService:
         return report.code if receipt_hash(report.code) == report.receipt_hash else None
 
     def _keep_away_named(
-        self, session: Session, report: ReportRow, category: Category, text: str, now: dt.datetime
+        self,
+        session: Session,
+        report: ReportRow,
+        category: Category,
+        text: str,
+        now: dt.datetime,
+        everyone: Sequence[Person],
     ) -> str | None:
         """A reply that names someone handling reports ("it was Mrs Lead") keeps the case from them from now on, as
         if the report had named them: they are no longer told of it and can no longer open it.
@@ -1747,8 +1812,7 @@ class ReportService:
         starts again from its first step, from now, so the others are chased as for a new report (those who already
         have it are reminded, see _escalate_one). Returns that person's name, for the others' card. A case shown in
         the DSL channel is shown there no more (a named DSL may be reading it), and the named people's own cards get
-        a last update without the report or its buttons."""
-        everyone = self._everyone(session)
+        a last update without the report or its buttons, and their Slack Home is drawn again without it."""
         before = self._conflicts(report)
         added = find_conflicts(everyone, text, ()) - before
         if not added:
@@ -1767,6 +1831,11 @@ class ReportService:
         if uses_shared_channel(category, before) and not uses_shared_channel(category, before | added):
             self._queue_moved_card(session, report, category)
         self._queue_kept_away_cards(session, report, category, named)
+        if self.settings.slack_enabled:  # a Home listing the case lists it no more (it says nothing of why)
+            seq = chronology.last_seq(session, report)
+            for person in named:
+                if person.slack_user_id:
+                    self._queue_redraw(session, person.slack_user_id, f"{report.code}:{seq}")
         return taken_from
 
     def _carded(self, session: Session, report: ReportRow) -> list[Recipient]:

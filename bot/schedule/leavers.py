@@ -76,6 +76,7 @@ class Leavers:
                 stale += [f"ack:{campaign}:{person.id}:" for campaign in campaigns]
             person.leave_date = day
             cancel_pending(session, stale)
+            self.core.people.changed(session, person, person.roles)
             return person
 
     def confirm(self, person_name_or_id: str | int, actor_name: str, by_person_id: int | None = None) -> str:

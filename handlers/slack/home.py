@@ -47,7 +47,8 @@ HOME_CASES = 15  # open concerns listed on the Home tab; any more are counted, w
 def concerns_blocks(core: Core, slack_user_id: str) -> list[Block]:
     """The open concerns this person follows, oldest first with the urgent ones on top (as `policybot reports list`),
     each with its reference, category, status, who acknowledged it, and how long since it came in and since anyone
-    last took a step on it. Nothing about who sent it. Nothing at all for someone who does not handle reports."""
+    last took a step on it. Nothing about who sent it. Nothing at all for someone who does not handle reports. First,
+    if they are away or cover for someone away, what that changes (`away_notes`)."""
     reports = service(core, "reports")
     if reports is None:
         return []
@@ -58,6 +59,7 @@ def concerns_blocks(core: Core, slack_user_id: str) -> list[Block]:
         if actor is None:
             return []
         cases = reports.cases_to_follow(actor)
+        away = reports.away_notes(actor)
     except AccessDenied:
         return []
     except Exception as exc:  # the type only: a message from deeper down might quote a report
@@ -65,6 +67,7 @@ def concerns_blocks(core: Core, slack_user_id: str) -> list[Block]:
         return [header("Open concerns"), context("_The open concerns are not available just now._")]
     now = core.clock.now()
     blocks: list[Block] = [header(f"Open concerns ({len(cases):,})" if cases else "Open concerns")]
+    blocks += [mrkdwn_section(escape(note)) for note in away]  # who is away, and what it changes for them
     if not cases:
         return [*blocks, context("No open concerns are with you just now.")]
     blocks.append(context("Oldest first, urgent ones at the top. Opening a case is recorded in its chronology."))

@@ -3,13 +3,17 @@ decides whose (cases_to_follow's rule, never anyone a case is kept from) and que
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import update
 
 from bot.core import Core
 from bot.outbox import SENDING, OutboxRow
+from bot.people import person_entry
 from bot.ports import REDRAW_HOME, ManualClock, OutboundMessage, Recipient
 from bot.reports import ReplyAddress
+from bot.wording import long_date
 from tests.reports.conftest import actor, deliver_all, notifiers
 
 DSL, DEPUTY, HEAD, CHAIR = "U0DSL00001", "U0DSL00002", "U0HEAD0001", "U0CHAIR001"
@@ -84,7 +88,112 @@ def test_a_reply_naming_the_acknowledger_stops_their_redraws_from_then_on(slack_
         session.execute(update(OutboxRow).where(OutboxRow.kind == REDRAW_HOME).values(status="delivered"))
     before = len(redraws(slack_core))
     reports.sender_reply(receipt.code, "It was Dana Lead who took the photo.", requester="t")
+    # Hers once more, which no longer lists it (and says nothing of why), then never again for it
+    assert sorted(redraws(slack_core)[before:]) == [DSL, DEPUTY]
+    assert reports.cases_to_follow(actor(slack_core, "Dana Lead")) == []
+    delivered_all(slack_core)
+    before = len(redraws(slack_core))
+    reports.add_note(receipt.reference, actor(slack_core, "Sam Deputy"), "Spoke to the parent.")
     assert redraws(slack_core)[before:] == [DEPUTY]
+
+
+def test_a_follow_up_naming_the_headteacher_redraws_their_home_without_the_case(slack_core: Core) -> None:
+    reports = slack_core.reports
+    receipt = reports.submit("inappropriate_post", "A parent posted about the school trip.", channel="slack",
+                             reply_to=ReplyAddress("slack", "D0STAFF001"))
+    assert [c.code for c in reports.cases_to_follow(actor(slack_core, "Alex Head"))] == [receipt.reference]
+    with slack_core.db.session() as session:
+        session.execute(update(OutboxRow).where(OutboxRow.kind == REDRAW_HOME).values(status="delivered"))
+    before = len(redraws(slack_core))
+    reports.sender_reply(receipt.code, "Mr Head saw it and laughed.", requester="t")
+    assert HEAD in redraws(slack_core)[before:]
+    assert reports.cases_to_follow(actor(slack_core, "Alex Head")) == []
+
+
+def test_a_card_update_and_its_home_redraws_read_the_people_once(
+    slack_core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.reports.service import ReportService
+
+    reports, dana = slack_core.reports, actor(slack_core, "Dana Lead")
+    receipt = reports.submit("other", "A parent posted a class photo.", channel="slack",
+                             reply_to=ReplyAddress("slack", "D0STAFF001"))
+    reads: list[int] = []
+    updating: list[bool] = []  # while a card update (and its Home redraws) is queued
+    everyone, update_cards = ReportService._everyone, ReportService._queue_update
+
+    def read(session: object) -> object:
+        reads.extend([1] if updating else [])
+        return everyone(session)  # type: ignore[arg-type]
+
+    def counted_update(self: ReportService, *args: object, **kwargs: object) -> None:
+        updating.append(True)
+        try:
+            update_cards(self, *args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            updating.clear()
+
+    monkeypatch.setattr(ReportService, "_everyone", staticmethod(read))
+    monkeypatch.setattr(ReportService, "_queue_update", counted_update)
+    # Unacknowledged, the cards say who else it went to: the people read once before, to find names in the reply
+    reports.sender_reply(receipt.code, "The photo is still up.", requester="t")
+    assert reads == [] and sorted(redraws(slack_core, waiting=True)) == [DSL, DEPUTY]
+    reports.acknowledge(receipt.reference, dana)
+    assert reads == [1]
+
+
+def delivered_all(core: Core) -> None:
+    with core.db.session() as session:
+        session.execute(update(OutboxRow).where(OutboxRow.kind == REDRAW_HOME).values(status="delivered"))
+
+
+def test_a_change_of_role_redraws_the_home_of_everyone_who_handles_reports(slack_core: Core) -> None:
+    people = slack_core.people
+    with slack_core.db.session() as session:
+        people.upsert(session, person_entry(name="Pat Teacher", roles=["staff"], slack_user_id="U0STAFF009"))
+    assert redraws(slack_core) == ["U0STAFF009"]  # a member of staff's change: their own Home only
+    delivered_all(slack_core)
+    people.set_roles("Pat Teacher", ["staff", "deputy_dsl"])  # a new deputy: their Home lists the cases now
+    assert sorted(redraws(slack_core, waiting=True)) == sorted([DSL, DEPUTY, HEAD, CHAIR, "U0STAFF009"])
+    delivered_all(slack_core)
+    people.set_roles("Sam Deputy", ["staff"])  # no longer a deputy: their Home lists no cases
+    assert DEPUTY in redraws(slack_core, waiting=True)
+    delivered_all(slack_core)
+    people.rename("Dana Lead", "Dana Leader")  # the others' lists name whoever acknowledged a case
+    assert sorted(redraws(slack_core, waiting=True)) == sorted([DSL, HEAD, CHAIR, "U0STAFF009"])
+
+
+def test_away_back_and_leaving_redraw_the_homes_they_change(slack_core: Core, clock: ManualClock) -> None:
+    today = slack_core.today()
+    slack_core.people.set_away("Dana Lead", today + dt.timedelta(days=7))
+    assert sorted(redraws(slack_core, waiting=True)) == sorted([DSL, DEPUTY, HEAD, CHAIR])
+    delivered_all(slack_core)
+    slack_core.people.set_away("Dana Lead", None)
+    assert sorted(redraws(slack_core, waiting=True)) == sorted([DSL, DEPUTY, HEAD, CHAIR])
+    delivered_all(slack_core)
+    slack_core.schedule.leavers.set_leave_date("Sam Deputy", today)
+    assert sorted(redraws(slack_core, waiting=True)) == sorted([DSL, DEPUTY, HEAD, CHAIR])
+
+
+def test_the_home_says_who_is_away_to_them_and_to_whoever_covers_for_them(slack_core: Core) -> None:
+    reports = slack_core.reports
+    until = slack_core.today() + dt.timedelta(days=7)
+    assert reports.away_notes(actor(slack_core, "Sam Deputy")) == []
+    slack_core.people.set_away("Dana Lead", until)
+    [hers] = reports.away_notes(actor(slack_core, "Dana Lead"))
+    assert hers.startswith(f"You are recorded as away until {long_date(until)}, that day included")
+    [his] = reports.away_notes(actor(slack_core, "Sam Deputy"))
+    assert his == (f"Dana Lead (until {long_date(until)}) is away: new reports of a child at risk, extremism or "
+                   "radicalisation, online abuse or cyber-bullying and something else come to you meanwhile.")
+    assert reports.away_notes(actor(slack_core, "Alex Head")) == []  # an inappropriate post is still theirs alone
+    slack_core.people.set_away("Dana Lead", None)
+    assert reports.away_notes(actor(slack_core, "Sam Deputy")) == []
+
+
+def test_without_slack_a_change_to_people_queues_nothing(core: Core) -> None:
+    core.people.set_roles("Sam Deputy", ["staff", "dsl"])
+    core.people.set_away("Dana Lead", core.today() + dt.timedelta(days=3))
+    assert redraws(core) == []
 
 
 def test_escalation_redraws_the_home_of_the_headteacher_it_reaches(slack_core: Core, clock: ManualClock) -> None:

@@ -3,10 +3,13 @@ slack_sdk's real client against the fake Web API."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 
+from bot.reports import ReplyAddress
+from bot.wording import long_date
 from tests.handlers.slack.conftest import CHAIR, DEPUTY, DSL, DSL_CHANNEL, HEAD, SlackWorld
 
 pytest.importorskip("bot.reports.service")
@@ -85,3 +88,26 @@ def test_a_home_tab_turned_off_is_not_retried(slack: SlackWorld) -> None:
     slack.core.reports.submit("other", "A parent posted a class photo.", channel="slack")
     slack.dispatch()
     assert slack.core.outbox.pending_count() == 0
+
+
+def test_a_dsl_made_away_sees_it_on_their_home_and_so_does_the_deputy_covering(slack: SlackWorld) -> None:
+    until = slack.core.today() + dt.timedelta(days=5)
+    slack.core.people.set_away("Dana Lead", until)  # `policybot people away "Dana Lead" --until ...`
+    slack.dispatch()
+    assert f"You are recorded as away until {long_date(until)}" in published(slack, DSL)[-1]
+    assert f"Dana Lead (until {long_date(until)}) is away: new reports of" in published(slack, DEPUTY)[-1]
+    slack.core.people.set_away("Dana Lead", None)
+    slack.dispatch()
+    assert "away" not in published(slack, DSL)[-1] and "away" not in published(slack, DEPUTY)[-1]
+
+
+def test_a_follow_up_naming_a_dsl_takes_the_case_off_their_open_home(slack: SlackWorld) -> None:
+    reports = slack.core.reports
+    receipt = reports.submit("other", "A parent posted a class photo.", channel="slack",
+                             reply_to=ReplyAddress("slack", "D0STAFF001"))
+    slack.dispatch()
+    assert receipt.reference in published(slack, DSL)[-1]
+    reports.sender_reply(receipt.code, "Dana Lead took the photo.", requester="slack:D0STAFF001")
+    slack.dispatch()
+    assert receipt.reference not in published(slack, DSL)[-1]
+    assert receipt.reference in published(slack, DEPUTY)[-1]
