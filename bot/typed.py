@@ -58,13 +58,15 @@ def asks_to_be_forgotten(text: str) -> bool:
 
 # "Any news?", "what's happening with my report?": asking after a report without its code. "My report", "my concern"
 # or "my complaint" alone is not enough: "My concern is that a parent posted photos of my son, what can I do?" and "who
-# do I take my complaint to?" are policy questions; with a word asking how it is getting on, it is. Nor is "any news"
-# or "any updates" about the policy or its rules ("any updates to the policy?": its adoption and review).
-_ASKS_AFTER = re.compile(
-    r"\b(?:any|the\s+latest|latest)\s+(?:news|updates?|progress)\b"
+# do I take my complaint to?" are policy questions; with a word asking how it is getting on, it is.
+# Otherwise what decides is what the words asking after something ("any news", "has anyone seen", "did you get") ask
+# after: a report ("any news on the concern I sent?", "did you get my message?"), "it" or "what I sent", or nothing
+# at all ("any news??", "has anyone read it yet?"). Anything else is a question for the policy answerer: "has anyone
+# seen the trip photos?", "any news on the school trip photos?", "any updates to the policy?" (its adoption and review).
+_ASKING_AFTER = (
+    r"\b(?:any|the\s+latest|latest)\s+(?:news|updates?|progress)"
     r"|\b(?:has|have|did)\s+(?:anyone|anybody|someone|the\s+school|you)\s+(?:read|seen|see|opened|looked\s+at|got|get"
-    r"|received?)\b",
-    re.IGNORECASE,
+    r"|received?)"
 )
 _MY_REPORT = re.compile(r"\bmy\s+(?:report|concern|complaint)\b", re.IGNORECASE)
 _HOW_IT_IS_GETTING_ON = re.compile(
@@ -72,13 +74,19 @@ _HOW_IT_IS_GETTING_ON = re.compile(
     r"|went\s+through|arrived?|received|reached|dealt\s+with|looked\s+(?:at|into)|sorted|anything)\b",
     re.IGNORECASE,
 )
-_ABOUT_THE_POLICY = re.compile(r"\b(?:polic(?:y|ies)|rules?|guidance)\b", re.IGNORECASE)
-# News "on" or "about" something other than a report ("any news on the school trip photos?"): a question for the
-# policy answerer. "Any news on it?", "... on what I sent?", "... on my report?" still ask after one.
-_NEWS_OF_SOMETHING_ELSE = re.compile(
-    r"\b(?:news|updates?|progress)\s+(?:on|about|of|regarding|re|with|for)\s+"
-    r"(?!(?:(?:my|the|our|this|that|your)\s+)?(?:report|concern|complaint|case|message|referral)s?\b"
-    r"|(?:it|this|that|what|anything)\b)\w",
+# What may follow the asking words and still be about a report: nothing more (the end of the sentence, perhaps after
+# "yet" or "at all"), "it", "this" or "that" alone, a report or message ("my report", "the concern I sent"), or what
+# was sent ("what I sent last week").
+_STILL = r"(?:\s+(?:yet|already|now|please|at\s+all|so\s+far))*"
+_END = _STILL + r"\s*(?:[?.!,;:)]|$)"
+_A_REPORT = (
+    r"(?:(?:my|the|our|this|that|your)\s+)?(?:report|concern|complaint|case|message|referral)s?\b"
+    r"|(?:it|this|that|anything)" + _END
+    + r"|(?:what|the\s+(?:one|thing))\s+(?:i|we)\s+(?:sent|wrote|reported|submitted|told\s+you|said)\b"
+)
+_ASKS_AFTER_A_REPORT = re.compile(
+    r"(?:" + _ASKING_AFTER + r")(?:" + _END
+    + r"|" + _STILL + r"\s+(?:(?:on|about|of|regarding|re|with|for|to)\s+)?(?:" + _A_REPORT + r"))",
     re.IGNORECASE,
 )
 
@@ -90,10 +98,8 @@ def asks_after_a_report(text: str) -> bool:
     if find_code(text) is not None:
         return False
     if _MY_REPORT.search(text):
-        return bool(_HOW_IT_IS_GETTING_ON.search(text) or _ASKS_AFTER.search(text))
-    return bool(_ASKS_AFTER.search(text)) and not (
-        _ABOUT_THE_POLICY.search(text) or _NEWS_OF_SOMETHING_ELSE.search(text)
-    )
+        return bool(_HOW_IT_IS_GETTING_ON.search(text) or _ASKS_AFTER_A_REPORT.search(text))
+    return bool(_ASKS_AFTER_A_REPORT.search(text))
 
 
 AboutTheAsker = Literal["help", "report", "status", "forget_me", "report_news", "reference"]

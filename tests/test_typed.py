@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.typed import asks_after_a_report, asks_to_be_forgotten
+from bot.typed import about_the_asker, asks_after_a_report, asks_to_be_forgotten
 
 
 @pytest.mark.parametrize(
@@ -54,6 +54,16 @@ def test_questions_about_deleting_something_else_are_not(text: str) -> None:
         "Any news on the concern I sent?",
         "any news on it?",
         "any updates about what I sent last week?",
+        # asking after something sent: it, the report, the message, or nothing named at all
+        "Has anyone seen it yet?",
+        "has anyone read it",
+        "Has anyone seen?",
+        "did you get my message?",
+        "Have you received the report I made?",
+        "has anyone looked at what I sent?",
+        "Has anyone seen my report about the trip photos?",
+        "any update on this please",
+        "Any news on the one I sent?",
     ],
 )
 def test_asking_how_a_report_is_getting_on_is_recognised(text: str) -> None:
@@ -75,7 +85,22 @@ def test_asking_how_a_report_is_getting_on_is_recognised(text: str) -> None:
         "any news on the school trip photos?",
         "Any updates about the class WhatsApp group?",
         "any progress with the new photo consent forms?",
+        # "has anyone seen" something other than a report: since 4772a4f each was told how to check a report
+        "Has anyone seen the trip photos?",
+        "has anyone seen the trip photos yet?",
+        "Did anyone see the post about Mr Smith on Facebook?",
+        "Has anyone seen this video of the class?",
+        "has the school seen the comments on the Facebook page?",
+        "Has the school received any complaints about photos on Facebook?",
+        "did you get a chance to read the policy?",
+        "any news on that photo?",
+        "My concern is about the trip photos: has anyone seen them on Facebook?",
     ],
 )
 def test_policy_questions_that_say_my_concern_or_any_updates_are_not(text: str) -> None:
     assert not asks_after_a_report(text)
+
+
+def test_a_question_about_photos_someone_has_seen_is_answered_from_the_policy() -> None:
+    assert about_the_asker("Has anyone seen the trip photos?") is None
+    assert about_the_asker("has anyone seen it?") == "report_news"
