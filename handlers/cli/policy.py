@@ -3,8 +3,8 @@
 `ask` loads only the policy files and the index (no database), so it starts quickly; its `--batch` output
 shape is a contract other tools rely on: one JSON object per input line, in order.
 Exit status of `ask`: 0 answered (for --batch: every line written); 1 no answer from the policy (it does not cover
-the question, or the question was a greeting); 2 not a question we could read (or a batch file we could not read);
-3 the policy data could not be loaded.
+the question, or it was a greeting or no policy question at all: "any news?"); 2 not a question we could read (or a
+batch file we could not read); 3 the policy data could not be loaded.
 """
 
 from __future__ import annotations
@@ -22,6 +22,26 @@ if TYPE_CHECKING:
     from bot.qa import QuestionAnswerer
 
 AUDIENCES = {"parent": "parent", "parents": "parent", "carer": "parent", "staff": "staff"}
+TO_REPORT = "To tell the school about a concern, run `policybot chat` and type /report."
+
+# What `ask` says to a message that is no policy question (bot.typed tells them apart, as in the chats): what to run
+# instead. Never answered from the policy, whose nearest clause would only mislead ("any news?").
+TO_CHECK = ("To see news about a report you made, run `policybot chat` and type /status followed by its receipt "
+            "code, which was given when the report was sent.")
+NOT_A_QUESTION = {
+    "help": '`policybot ask` answers a question about the policy, quoting it word for word: for example, policybot '
+            'ask "can I post photos of sports day?". `policybot chat` is a conversation: questions, /report to tell '
+            "the school about a concern, and /status to check one.",
+    "report": TO_REPORT,
+    "status": TO_CHECK,
+    "report_news": TO_CHECK,
+    "forget_me": "`policybot ask` keeps nothing: neither the question nor who asked it. For what the school keeps "
+                 "about you, please ask the school office.",
+    "reference": 'That is a case reference. `policybot ask` answers questions about the policy; those who handle '
+                 'reports see the case with `policybot reports show REFERENCE --as "YOUR NAME"`.',
+    "receipt": "That looks like a receipt code. To see news about that report, run `policybot chat` and type "
+               "/status followed by the code.",
+}
 
 
 def register_ask(commands: Any) -> None:
@@ -29,8 +49,8 @@ def register_ask(commands: Any) -> None:
         "ask",
         help="ask the policy a question",
         description="Answer a question from the policy, quoting it word for word. "
-        "Exit status: 0 answered, 1 no answer from the policy (not covered, or a greeting), 2 not a readable "
-        "question or batch file, 3 the policy data could not be loaded.",
+        "Exit status: 0 answered, 1 no answer from the policy (not covered, a greeting, or no policy question, such "
+        "as 'any news?'), 2 not a readable question or batch file, 3 the policy data could not be loaded.",
     )
     ask.add_argument("question", nargs="?", help="the question, in your own words")
     ask.add_argument("--audience", choices=["parent", "staff"], help="who is asking (answers prefer their part)")
@@ -91,13 +111,17 @@ def _ask(args: argparse.Namespace) -> int:
         print(f"policybot: the policy data could not be loaded:\n{exc}\nRun `policybot policy check` for details.",
               file=sys.stderr)
         return 3
+    said = _not_a_question(args.question)
+    if said is not None:  # exit 1, as for a question the policy does not cover: nothing was answered from it
+        print(json.dumps(_unanswered(args.question, said), ensure_ascii=False) if args.json else said)
+        return 1
     answer = qa.answer(args.question, args.audience)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
         from handlers.console import render_answer
 
-        print(render_answer(answer, "To tell the school about a concern, run `policybot chat` and type /report."))
+        print(render_answer(answer, TO_REPORT))
     if answer.outcome == "invalid":
         return 2
     return 0 if answer.answered else 1
@@ -132,13 +156,28 @@ def _batch_line(qa: QuestionAnswerer, line: str, number: int) -> dict[str, Any]:
             raise ValueError
     except (ValueError, KeyError, TypeError, AttributeError):
         echoed = item.get("question") if isinstance(item, dict) else None
-        return {
-            "question": echoed if isinstance(echoed, str) else None,
-            "answered": False,
-            "answer": f'line {number} is not {{"question": "...", "audience": "parent"|"staff"|null}}',
-            "citations": [],
-        }
+        return _unanswered(echoed if isinstance(echoed, str) else None,
+                           f'line {number} is not {{"question": "...", "audience": "parent"|"staff"|null}}')
+    said = _not_a_question(question)
+    if said is not None:
+        return _unanswered(question, said)
     return qa.answer(question, AUDIENCES.get(audience) if audience else None).to_json()  # type: ignore[arg-type]
+
+
+def _not_a_question(text: str) -> str | None:
+    """What to say to a message that is no policy question ("any news?", "help", a receipt code), or None."""
+    from bot.reports.receipts import find_code
+    from bot.typed import about_the_asker
+
+    if find_code(text) is not None:
+        return NOT_A_QUESTION["receipt"]
+    kind = about_the_asker(text)
+    return None if kind is None else NOT_A_QUESTION[kind]
+
+
+def _unanswered(question: str | None, said: str) -> dict[str, Any]:
+    """An answer's JSON (the shape other tools rely on, as Answer.to_json) for a line nothing was answered from."""
+    return {"question": question, "answered": False, "answer": said, "citations": []}
 
 
 def _check(args: argparse.Namespace) -> int:

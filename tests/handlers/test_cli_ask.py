@@ -98,6 +98,34 @@ def test_ask_bad_or_uncovered_questions(tmp_path: Path, question: str, status: i
     assert result.returncode == status and says in result.stdout and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("any news?", "run `policybot chat` and type /status followed by its receipt code"),
+        ("I want to report something", "run `policybot chat` and type /report"),
+        ("please delete everything about me", "`policybot ask` keeps nothing"),
+        ("R-7K3M9T", "policybot reports show REFERENCE"),
+        ("ACDE-FGHJ-KMNP-RTWX", "That looks like a receipt code"),
+    ],
+)
+def test_ask_says_what_to_do_with_what_is_no_policy_question(tmp_path: Path, typed: str, says: str) -> None:
+    """As the chats do: 'any news?' was answered from the policy's nearest clause, and exited 0."""
+    result = policybot(tmp_path, "ask", typed)
+    assert result.returncode == 1 and says in result.stdout and "It says" not in result.stdout
+    as_json = json.loads(policybot(tmp_path, "ask", typed, "--json").stdout)
+    assert as_json == {"question": typed, "answered": False, "answer": result.stdout.strip(), "citations": []}
+
+
+def test_batch_lines_that_are_no_policy_question_keep_the_answer_shape(tmp_path: Path) -> None:
+    stdin = "".join(json.dumps({"question": q, "audience": "parent"}) + "\n" for q in (
+        "any news?", "Has anyone seen the trip photos?"))
+    result = policybot(tmp_path, "ask", "--batch", "-", stdin=stdin)
+    news, photos = (json.loads(line) for line in result.stdout.splitlines())
+    assert set(news) == set(photos) == {"question", "answered", "answer", "citations"}
+    assert news["answered"] is False and "/status" in news["answer"] and news["citations"] == []
+    assert "/status" not in photos["answer"] and photos["citations"]  # a policy question, answered as one
+
+
 def test_batch_reads_standard_input(tmp_path: Path) -> None:
     stdin = '{"question": "can I post photos of sports day?", "audience": "parent"}\n'
     result = policybot(tmp_path, "ask", "--batch", "-", stdin=stdin)
