@@ -237,17 +237,28 @@ async def add_text(update: Update, context: Context) -> str | int | None:
     marked = "\n".join(filter(None, [_forwarded(update, context), message.text]))
     if draft["parts"] and draft["parts"][-1] == marked:
         # Sent again, most likely because our "Added." did not arrive: it is in the report once.
+        _in_report(draft, message)
         await added_notes(context).added(update, context, DESCRIBE_BUTTONS)
         return None
     if _too_long(context, draft, marked):
         await say(update, context, texts.TOO_LONG, DESCRIBE_BUTTONS)
         return None
     draft["parts"].append(marked)
+    _in_report(draft, message)
     if _back_after_a_while(context, draft):
         await say(update, context, texts.ADDED_AFTER_A_WHILE, DESCRIBE_BUTTONS)
         return None
     await added_notes(context).added(update, context, DESCRIBE_BUTTONS)
     return None
+
+
+# A draft's ids of the messages whose words are in it: a change to one of them is added to the report, and a change
+# to any other (a question asked before /report) is not. Only with the draft, which goes when the report is sent.
+IN_REPORT = "in_report"
+
+
+def _in_report(draft: dict[str, Any], message: Message) -> None:
+    draft.setdefault(IN_REPORT, []).append(message.message_id)
 
 
 RESUMED_AFTER = dt.timedelta(hours=2)
@@ -304,6 +315,7 @@ async def add_file(update: Update, context: Context) -> str | None:
         # The words are kept, even if the file is not.
         if message.caption and not _too_long(context, draft, message.caption):
             draft["parts"].append(message.caption)
+            _in_report(draft, message)
             await _say_once(update, context, texts.WORDS_KEPT_NOT_FILE, DESCRIBE_BUTTONS)
             return None
         await _say_once(update, context, texts.ONLY_PICTURES, DESCRIBE_BUTTONS)
@@ -326,6 +338,7 @@ async def add_file(update: Update, context: Context) -> str | None:
                                     message.caption]))
     if said:
         draft["parts"].append(said)
+        _in_report(draft, message)
     album = message.media_group_id
     first_of_album = album is None or draft.get("album") != album  # an album of ten is one "Added.", not ten
     draft["album"] = album
@@ -412,26 +425,35 @@ async def not_for_report_on_review(update: Update, context: Context) -> None:
 
 
 async def edited_while_describing(update: Update, context: Context) -> None:
+    await _take_edit(update, context)
+
+
+async def _take_edit(update: Update, context: Context) -> bool:
     """A message changed while the report is being written (a name put right): the new version is added, marked, as
-    the first is in the report already and the school should see both."""
+    the first is in the report already and the school should see both. A change to a message that is not in the
+    report (a question asked before /report, the choice of a button) is not added: words that were never part of it
+    would be. Returns whether it was added."""
     message = update.edited_message
     changed = (message.text or message.caption or "") if message is not None else ""
     draft = _draft(context)
     marked = f"[Changed version of an earlier message]\n{changed}"
+    if message is None or message.message_id not in draft.get(IN_REPORT, ()):
+        await say(update, context, texts.EDITED_NOT_IN_REPORT, DESCRIBE_BUTTONS)
+        return False
     if not changed.strip() or changed.startswith("/"):
         await say(update, context, texts.EDITED, DESCRIBE_BUTTONS)
-        return
+        return False
     if _too_long(context, draft, marked):
         await say(update, context, texts.TOO_LONG, DESCRIBE_BUTTONS)
-        return
+        return False
     draft["parts"].append(marked)
     await say(update, context, texts.EDITED_IN_REPORT, DESCRIBE_BUTTONS)
+    return True
 
 
-async def edited_on_review(update: Update, context: Context) -> str:
-    """The same on the review screen: back to writing, as for anything else added there."""
-    await edited_while_describing(update, context)
-    return DESCRIBE
+async def edited_on_review(update: Update, context: Context) -> str | None:
+    """The same on the review screen: back to writing once it is added, as for anything else added there."""
+    return DESCRIBE if await _take_edit(update, context) else None
 
 
 async def done(update: Update, context: Context) -> str | None:

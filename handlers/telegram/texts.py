@@ -64,6 +64,10 @@ FORWARDED = (
 )
 EDITED = "I do not take in changes to messages. If you changed something, please send it again as a new message."
 EDITED_QUESTION = "You changed your question, so here is the answer to it as it is now."
+EDITED_NOT_IN_REPORT = (
+    "You changed a message that is not part of this report, so I have left the report as it is. To add something "
+    "to it, send it as a new message."
+)
 EDITED_IN_REPORT = (
     "I have added your changed message to the report as well, so the school sees both versions. Send more, or "
     "press Done when you have finished."

@@ -447,15 +447,40 @@ def test_a_message_changed_after_it_was_sent_is_taken_as_it_now_reads(telegram: 
     assert note == texts.EDITED_QUESTION and "include other children as well as their own" in answer
     telegram.say(command(PARENT, "/report"), expect=2)
     telegram.say(callback(PARENT, "rc:staff_concern"))
-    telegram.say(message(PARENT, "Mr Smith shouted at my son."))
-    [kept] = telegram.say(edited_message(PARENT, "Mr Smyth shouted at my son."))
+    written = message(PARENT, "Mr Smith shouted at my son.")
+    telegram.say(written)
+    [kept] = telegram.say(edited_message(PARENT, "Mr Smyth shouted at my son.",
+                                         message_id=written["message"]["message_id"]))
     assert kept == texts.EDITED_IN_REPORT
     [review] = telegram.say(callback(PARENT, "r:done"))
     assert "Mr Smith shouted" in review and "Mr Smyth shouted" in review
-    [kept] = telegram.say(edited_message(PARENT, "Mr Smyth shouted at my son on Monday."))  # on the review too
+    [kept] = telegram.say(edited_message(PARENT, "Mr Smyth shouted at my son on Monday.",  # on the review too
+                                         message_id=written["message"]["message_id"]))
     assert kept == texts.EDITED_IN_REPORT
     [review] = telegram.say(callback(PARENT, "r:done"))
     assert "on Monday." in review
+
+
+def test_a_question_changed_while_a_report_is_written_stays_out_of_the_report(telegram: TelegramWorld) -> None:
+    # The change to a question asked before /report went into the report, as a changed version of its words.
+    asked = message(PARENT, "Can I post photos of the school play on Facebook?")
+    telegram.say(asked)
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:staff_concern"))
+    telegram.say(message(PARENT, "Mr Smith shouted at my son."))
+    question_changed = edited_message(PARENT, "Can I post videos of the school play on Facebook?",
+                                      message_id=asked["message"]["message_id"])
+    [note] = telegram.say(question_changed)
+    assert note == texts.EDITED_NOT_IN_REPORT
+    [review] = telegram.say(callback(PARENT, "r:done"))
+    assert "Mr Smith shouted" in review and "videos" not in review and "Changed version" not in review
+    [note] = telegram.say(question_changed)  # on the review screen: nothing added, and still the review
+    assert note == texts.EDITED_NOT_IN_REPORT
+    telegram.say(callback(PARENT, "r:send"))
+    telegram.say(callback(PARENT, "r:none"))
+    reports, head = telegram.core.reports, telegram.core.reports.actor_named("Alex Head")
+    [case] = reports.open_cases(head)
+    assert reports.case(case.code, head).text == "Mr Smith shouted at my son."
 
 
 def test_a_report_stopped_by_mistake_can_be_brought_back_for_a_while(telegram: TelegramWorld) -> None:
