@@ -137,6 +137,20 @@ def tell(
         log.warning("could not send a private reply: %s", type(exc).__name__)
 
 
+def tell_in_session(client: WebClient, user_id: str, text: str) -> None:
+    """Say something in the direct messages with `user_id` that only they see, and only in the Slack they have open
+    (ephemeral: Slack keeps no copy, and it is gone when they reload): for what must not stay tied to them (an
+    anonymous report's receipt). Never raises."""
+    try:
+        channel = client.conversations_open(users=user_id)["channel"]["id"]
+        client.chat_postEphemeral(channel=channel, user=user_id, text=notification_text(text),
+                                  blocks=text_sections(text))
+    except SlackApiError as exc:
+        log.warning("could not send a private reply: %s", exc.response.get("error"))
+    except OSError as exc:
+        log.warning("could not send a private reply: %s", type(exc).__name__)
+
+
 def safe(text: str) -> str:
     return escape(text)
 

@@ -8,12 +8,15 @@ empty description or a refused DSL, is shown in the modal itself, next to the fi
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as StillSaving
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from handlers.slack.blocks import (
     REVIEW_CALLBACK,
@@ -28,7 +31,7 @@ from handlers.slack.blocks import (
     state_selected_all,
     state_value,
 )
-from handlers.slack.common import UNAVAILABLE, kind_error, not_staff, service, staff_member, tell
+from handlers.slack.common import UNAVAILABLE, kind_error, not_staff, service, staff_member, tell, tell_in_session
 from handlers.slack.home import publish_home
 from handlers.slack.listeners.actions import REPORT_ACTIONS
 from handlers.slack.report_views import (
@@ -64,11 +67,31 @@ FIELD_ERROR_LIMIT = 150  # an error shown under a form field is kept this short
 # then (another write holding the database) is answered with a window saying so, then given its receipt there.
 SUBMIT_WAIT = 2.0
 SAVING = ("Your report is being saved. Please keep this window open: your receipt code will appear here in a "
-          "moment.")
+          "moment. If you close it, the code comes to your messages with me instead, seen only by you and only "
+          "until Slack is reloaded.")
+ONLY_HERE = "Only you can see this message, and it is gone once you reload Slack."
+SAVING_CALLBACK = "report.saving"  # the window saying so: Slack tells us when it is closed (notify_on_close)
+NOT_SAVED = ("Your report could not be saved, so it has not been sent: {error} Here is what you wrote, to send it "
+             "again with /report:\n\n{written}")
+
+
+@dataclass
+class _Waiting:
+    """A sender whose report is still being saved, while its window says so. In memory only, and only until the
+    receipt is given: who sent a report is never stored."""
+
+    user_id: str
+    closed: bool = False  # they closed the window before the receipt could be shown in it
+
+
+def saving_modal() -> dict[str, Any]:
+    return {**message_modal("Sending your report", SAVING), "callback_id": SAVING_CALLBACK, "notify_on_close": True}
 
 
 def register(app: App, core: Core, later: Later) -> None:
     saver = ThreadPoolExecutor(max_workers=4, thread_name_prefix="slack-report")  # reports being saved
+    waiting: dict[str, _Waiting] = {}  # by the id of the window saying the report is being saved
+    waiting_lock = threading.Lock()
 
     @app.view(REPORT_CALLBACK)
     def report_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
@@ -97,8 +120,11 @@ def register(app: App, core: Core, later: Later) -> None:
         try:
             receipt = saving.result(timeout=SUBMIT_WAIT)
         except StillSaving:
-            ack(response_action="update", view=message_modal("Sending your report", SAVING))
-            later(finish_saving, client, str(view.get("id") or ""), saving, user_id, text, anonymous=anonymous)
+            view_id = str(view.get("id") or "")
+            with waiting_lock:
+                waiting[view_id] = _Waiting(user_id)
+            ack(response_action="update", view=saving_modal())
+            later(finish_saving, client, view_id, saving, user_id, text, anonymous=anonymous)
             return
         except Exception as exc:
             said = kind_error(exc)
@@ -115,11 +141,23 @@ def register(app: App, core: Core, later: Later) -> None:
         if not anonymous:
             later(tell, client, user_id, text)
 
+    @app.view_closed(SAVING_CALLBACK)
+    def saving_closed(ack: Ack, view: dict[str, Any]) -> None:
+        """The sender closed the window before their receipt was shown in it: it goes to them another way."""
+        ack()
+        with waiting_lock:
+            sender = waiting.get(str(view.get("id") or ""))
+            if sender is not None:
+                sender.closed = True
+
     def finish_saving(
         client: WebClient, view_id: str, saving: Future[Receipt], user_id: str, written: str, *, anonymous: bool
     ) -> None:
         """The receipt of a report that was slow to save, in the window the sender keeps open; or, if it could not
-        be saved, the form again with what they wrote, to send again."""
+        be saved, the form again with what they wrote, to send again. Closed meanwhile (or gone: the update is
+        refused), the window cannot show it: an anonymous sender is told in a message only they see, and only in
+        the Slack they have open (ephemeral, which Slack keeps no copy of), so it ties them to nothing stored; a
+        named sender has it by direct message already."""
         try:
             receipt = saving.result()
         except Exception as exc:
@@ -128,12 +166,27 @@ def register(app: App, core: Core, later: Later) -> None:
                 return
             form = report_modal(reports.categories(), reports.emergency_notice(), written, reports.handlers())
             form["blocks"].insert(0, mrkdwn_section(f":warning: *{escape(kind_error(exc))}*"))
-            client.views_update(view_id=view_id, view=form)
+            if not show(client, view_id, form):
+                tell_in_session(client, user_id, NOT_SAVED.format(error=kind_error(exc), written=written))
             return
         text = receipt.sender_text(named=not anonymous, kept=not anonymous, follow_up=SLACK_FOLLOW_UP)
         if not anonymous:
             tell(client, user_id, text)  # first: a named sender keeps it even if the window was closed
-        client.views_update(view_id=view_id, view=receipt_modal(text, keeps_copy=not anonymous))
+        if not show(client, view_id, receipt_modal(text, keeps_copy=not anonymous)) and anonymous:
+            tell_in_session(client, user_id, f"{text}\n\n{ONLY_HERE}")
+
+    def show(client: WebClient, view_id: str, shown: dict[str, Any]) -> bool:
+        """`shown` in the window that said the report was being saved; False if the sender closed it first."""
+        with waiting_lock:
+            sender = waiting.pop(view_id, None)
+        if sender is not None and sender.closed:
+            return False
+        try:
+            client.views_update(view_id=view_id, view=shown)
+        except SlackApiError as exc:
+            log.warning("could not show a report's receipt in its window: %s", exc.response.get("error"))
+            return False
+        return True
 
     def case_step(callback_id: str) -> None:
         @app.view(callback_id)

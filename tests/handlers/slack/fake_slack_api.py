@@ -68,6 +68,7 @@ class FakeSlack:
         self._rate_limits: list[_RateLimit] = []
         self._every: _PeriodicRateLimit | None = None
         self._errors: dict[str, list[str]] = {}
+        self.closed_views: set[str] = set()  # modals the user closed: views.update answers not_found
         self._slow: dict[str, float] = {}  # method -> seconds each call takes to be answered
         self.users: dict[str, dict[str, Any]] = {}
         self.left: set[str] = set()  # channels the bot is not a member of (conversations.info)
@@ -236,6 +237,8 @@ class FakeSlack:
         if method == "conversations.open":
             users = str(params.get("users", ""))
             return {**ok, "channel": {"id": "D" + users.lstrip("UW")}}
+        if method == "views.update" and params.get("view_id") in self.closed_views:
+            return {"ok": False, "error": "not_found"}
         if method in ("views.open", "views.publish", "views.update", "views.push"):
             view = dict(params.get("view") or {})
             view_id = params.get("view_id") or f"V{next(self._views):08d}"
@@ -385,16 +388,28 @@ class SignedSender:
                 payload["message"] = message or {"ts": message_ts or "1.0", "text": ""}
         return self.form({"payload": json.dumps(payload)}, **kwargs)
 
+    def view_closed(self, user_id: str, view_id: str, callback_id: str, **kwargs: Any) -> Sent:
+        """The user closed a window opened with notify_on_close; the fake refuses to update it from then on."""
+        self.fake.closed_views.add(view_id)
+        payload = {
+            "type": "view_closed", "team": {"id": self.team_id, "domain": "school"},
+            "user": {"id": user_id, "username": user_id.lower(), "team_id": self.team_id},
+            "api_app_id": "A0APP00001", "token": "legacy", "is_cleared": False,
+            "view": {"id": view_id, "type": "modal", "callback_id": callback_id, "private_metadata": "",
+                     "hash": "h2", "state": {"values": {}}},
+        }
+        return self.form({"payload": json.dumps(payload)}, **kwargs)
+
     def view_submission(
         self, user_id: str, callback_id: str, values: dict[str, dict[str, dict[str, Any]]],
-        private_metadata: str = "", **kwargs: Any
+        private_metadata: str = "", view_id: str | None = None, **kwargs: Any
     ) -> Sent:
         n = next(self._ids)
         payload = {
             "type": "view_submission", "team": {"id": self.team_id, "domain": "school"},
             "user": {"id": user_id, "username": user_id.lower(), "team_id": self.team_id},
             "api_app_id": "A0APP00001", "token": "legacy", "trigger_id": f"trigger.{n}",
-            "view": {"id": f"VSUB{n:05d}", "type": "modal", "callback_id": callback_id,
+            "view": {"id": view_id or f"VSUB{n:05d}", "type": "modal", "callback_id": callback_id,
                      "private_metadata": private_metadata, "hash": "h1",
                      "state": {"values": values}},
         }

@@ -713,6 +713,66 @@ def test_a_report_slow_to_save_is_answered_in_time_and_its_receipt_then_shown_in
     assert "Slow day" in _case(slack, found.group(1)).text  # the receipt is the stored report's
 
 
+def _ephemeral_receipt(slack: SlackWorld) -> str:
+    """The receipt code told to STAFF in a message only they see, in the Slack they have open."""
+    [told] = slack.fake.wait_for(lambda f: f.ok_calls("chat.postEphemeral"), timeout=10)
+    assert told.params["user"] == STAFF and told.params["channel"] == "D" + STAFF.lstrip("U")  # our DMs
+    found = re.search(r"Your receipt code is: ([A-Z0-9-]+)", told.params["text"] + json.dumps(told.params["blocks"]))
+    assert found and "gone once you reload Slack" in json.dumps(told.params["blocks"])
+    assert not [c for c in slack.fake.ok_calls("chat.postMessage") if c.params["channel"] in (STAFF, told.params[
+        "channel"])]  # no message Slack keeps: nothing ties the sender to the report
+    return found.group(1)
+
+
+def test_a_slow_report_whose_window_is_closed_first_still_gives_its_sender_the_receipt(
+    slack: SlackWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window saying 'keep this window open' closed before the receipt came: the receipt was lost for good."""
+    monkeypatch.setattr(views, "SUBMIT_WAIT", 0.3)
+    holder = _held_write_lock(slack, 1.5)
+    submitted = slack.sender.view_submission(STAFF, "report.submit", _values("online_abuse", "Closed early. A pupil"),
+                                             view_id="VCLOSE0001")
+    saying = submitted.json()["view"]
+    assert saying["notify_on_close"] is True and "If you close it" in json.dumps(saying)
+    assert slack.sender.view_closed(STAFF, "VCLOSE0001", saying["callback_id"]).status == 200
+    holder.join()
+    code = _ephemeral_receipt(slack)
+    assert "Closed early" in _case(slack, code).text
+    assert not slack.fake.ok_calls("views.update")
+    with slack.core.db.session() as session:  # nor anything the bot keeps
+        kept = [slack.core.outbox.message(row).recipient.address for row in session.scalars(select(OutboxRow))]
+    assert kept and not {STAFF, "D" + STAFF.lstrip("U")} & set(kept)
+
+
+def test_a_slow_report_whose_window_has_gone_gives_the_receipt_the_same_way(
+    slack: SlackWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views, "SUBMIT_WAIT", 0.3)
+    slack.fake.fail_next("views.update", "not_found")  # closed without Slack saying so (the app quit, say)
+    holder = _held_write_lock(slack, 1.0)
+    slack.sender.view_submission(STAFF, "report.submit", _values("online_abuse", "Gone window. A pupil..."))
+    holder.join()
+    assert "Gone window" in _case(slack, _ephemeral_receipt(slack)).text
+
+
+def test_a_slow_report_refused_after_its_window_closed_gives_back_what_was_written(
+    slack: SlackWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views, "SUBMIT_WAIT", 0.3)
+    holder = _held_write_lock(slack, 1.0)
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("INSERT INTO reports", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(slack.core.reports, "_write", broken)
+    submitted = slack.sender.view_submission(STAFF, "report.submit", _values("online_abuse", "Words to keep."),
+                                             view_id="VCLOSE0002")
+    slack.sender.view_closed(STAFF, "VCLOSE0002", submitted.json()["view"]["callback_id"])
+    holder.join()
+    [told] = slack.fake.wait_for(lambda f: f.ok_calls("chat.postEphemeral"), timeout=10)
+    assert "has not been sent" in told.params["text"] and "Words to keep." in json.dumps(told.params["blocks"])
+
+
 def test_a_report_slow_to_save_and_then_refused_gives_the_form_back_with_what_was_written(
     slack: SlackWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
