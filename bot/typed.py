@@ -79,10 +79,14 @@ _HOW_IT_IS_GETTING_ON = re.compile(
 # was sent ("what I sent last week").
 _STILL = r"(?:\s+(?:yet|already|now|please|at\s+all|so\s+far))*"
 _END = _STILL + r"\s*(?:[?.!,;:)]|$)"
+_SENT = r"(?:i|we)\s+(?:sent|wrote|reported|submitted|told\s+you|said|attached|added)\b"
 _A_REPORT = (
     r"(?:(?:my|the|our|this|that|your)\s+)?(?:report|concern|complaint|case|message|referral)s?\b"
     r"|(?:it|this|that|anything)" + _END
-    + r"|(?:what|the\s+(?:one|thing))\s+(?:i|we)\s+(?:sent|wrote|reported|submitted|told\s+you|said)\b"
+    + r"|(?:what|the\s+(?:one|thing))\s+" + _SENT
+    # what the sender sent with it: "did you get my photos?", "has anyone seen the screenshots I sent?"
+    + r"|(?:my|our)\s+(?:photos?|pictures?|screenshots?|images?|evidence|files?|attachments?)\b"
+    r"|the\s+(?:\w+\s+){1,2}" + _SENT
 )
 _ASKS_AFTER_A_REPORT = re.compile(
     r"(?:" + _ASKING_AFTER + r")(?:" + _END

@@ -64,6 +64,9 @@ def test_questions_about_deleting_something_else_are_not(text: str) -> None:
         "Has anyone seen my report about the trip photos?",
         "any update on this please",
         "Any news on the one I sent?",
+        # what was sent with a report
+        "did you receive my photos?",
+        "Has anyone seen the screenshots I sent?",
     ],
 )
 def test_asking_how_a_report_is_getting_on_is_recognised(text: str) -> None:
@@ -95,6 +98,8 @@ def test_asking_how_a_report_is_getting_on_is_recognised(text: str) -> None:
         "did you get a chance to read the policy?",
         "any news on that photo?",
         "My concern is about the trip photos: has anyone seen them on Facebook?",
+        "did you get the photos from the trip?",
+        "has anyone seen the photos of the trip on the class page?",
     ],
 )
 def test_policy_questions_that_say_my_concern_or_any_updates_are_not(text: str) -> None:
