@@ -334,11 +334,11 @@ async def add_file(update: Update, context: Context) -> str | None:
     # "n": its place in the order sent, which a message about a picture left out names (the list itself shrinks)
     draft[PICTURES_SENT] = draft.get(PICTURES_SENT, len(draft["files"])) + 1
     draft["files"].append({"file_id": file_id, "type": content_type, "n": draft[PICTURES_SENT]})
+    _in_report(draft, message)  # a caption written or changed later is the picture's: it is added too
     said = "\n".join(filter(None, [_forwarded(update, context, f"picture (number {len(draft['files'])})"),
                                     message.caption]))
     if said:
         draft["parts"].append(said)
-        _in_report(draft, message)
     album = message.media_group_id
     first_of_album = album is None or draft.get("album") != album  # an album of ten is one "Added.", not ten
     draft["album"] = album

@@ -472,15 +472,20 @@ def test_a_question_changed_while_a_report_is_written_stays_out_of_the_report(te
                                       message_id=asked["message"]["message_id"])
     [note] = telegram.say(question_changed)
     assert note == texts.EDITED_NOT_IN_REPORT
+    picture = photo(PARENT, telegram.fake.add_file(jpeg(), "photos/bus.jpg"))  # no caption: one written later is
+    telegram.say(picture)                                                    # the picture's, so in the report
+    [kept] = telegram.say(edited_message(PARENT, "On the bus.", message_id=picture["message"]["message_id"]))
+    assert kept == texts.EDITED_IN_REPORT
     [review] = telegram.say(callback(PARENT, "r:done"))
-    assert "Mr Smith shouted" in review and "videos" not in review and "Changed version" not in review
+    assert "Mr Smith shouted" in review and "On the bus." in review and "videos" not in review
     [note] = telegram.say(question_changed)  # on the review screen: nothing added, and still the review
     assert note == texts.EDITED_NOT_IN_REPORT
     telegram.say(callback(PARENT, "r:send"))
     telegram.say(callback(PARENT, "r:none"))
     reports, head = telegram.core.reports, telegram.core.reports.actor_named("Alex Head")
     [case] = reports.open_cases(head)
-    assert reports.case(case.code, head).text == "Mr Smith shouted at my son."
+    assert reports.case(case.code, head).text == (
+        "Mr Smith shouted at my son.\n\n[Changed version of an earlier message]\nOn the bus.")
 
 
 def test_a_report_stopped_by_mistake_can_be_brought_back_for_a_while(telegram: TelegramWorld) -> None:
