@@ -118,18 +118,30 @@ def route_roles(category: Category, conflicted: Iterable[Person]) -> tuple[str, 
     return tuple(roles)
 
 
-def route_people(
-    everyone: Sequence[Person], category: Category, conflicts: set[int], today: dt.date, *, heeding_away: bool = True
-) -> list[Person]:
+def route_people(everyone: Sequence[Person], category: Category, conflicts: set[int], today: dt.date) -> list[Person]:
     """Everyone alerted when the report arrives: its route, else the first fallback role anyone holds; those at work
-    first (see the module's rules on being away). `heeding_away=False`: whom it would go to if nobody were away."""
+    first (see the module's rules on being away)."""
+    return _routed(everyone, category, conflicts, today)[0]
+
+
+def passed_over(everyone: Sequence[Person], category: Category, conflicts: set[int], today: dt.date) -> list[Person]:
+    """Those a report would have gone to before the people it now goes to, but for their being away."""
+    return _routed(everyone, category, conflicts, today)[1]
+
+
+def _routed(
+    everyone: Sequence[Person], category: Category, conflicts: set[int], today: dt.date
+) -> tuple[list[Person], list[Person]]:
+    """(route_people, passed_over)."""
     conflicted = [p for p in everyone if p.id in conflicts]
     roles = [route_roles(category, conflicted), *((role,) for role in fallback_roles(category, conflicted))]
     candidates = [_without(with_role(everyone, *these, on=today), conflicts) for these in roles]
-    for people in candidates if heeding_away else ():
+    away: list[Person] = []
+    for people in candidates:
         if at_work(people, today):
-            return at_work(people, today)
-    return next((people for people in candidates if people), [])
+            return at_work(people, today), away
+        away += [p for p in people if p not in away]
+    return next((people for people in candidates if people), []), []
 
 
 def fallback_roles(category: Category, conflicted: Iterable[Person] = ()) -> tuple[str, ...]:

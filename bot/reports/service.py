@@ -100,6 +100,7 @@ from bot.reports.routing import (
     escalation_people,
     find_conflicts,
     may_handle,
+    passed_over,
     reachable_on,
     recipients,
     roles_mentioned,
@@ -1694,21 +1695,46 @@ class ReportService:
             slot=f"home:slack:{slack_user_id}",
         ))
 
-    def redraw_homes_after(self, session: Session, person: Person, roles: Iterable[str]) -> None:
+    def redraw_homes_after(
+        self,
+        session: Session,
+        person: Person,
+        roles: Iterable[str],
+        *,
+        change: str | None = None,
+        everyone: Sequence[Person] | None = None,
+    ) -> None:
         """A change to `person` made in `session` (their roles, away or back, leaving, their name): their own Slack
         Home drawn again, and, when they handle reports or did before the change (`roles`: theirs before and
         after), the Home of everyone who handles them: which cases each follows, who covers for whom while someone
         is away (away_notes) and whose name a case shows as acknowledging it may all have changed. A school has a
-        handful of such people, so all of them are redrawn rather than worked out one by one."""
+        handful of such people, so all of them are redrawn rather than worked out one by one. `change` names it
+        in the redraws' keys (so it is queued once); by default each call is a change of its own."""
         if not self.settings.slack_enabled:
             return
         session.flush()
         whose = [person]
         if set(roles) & set(HANDLER_ROLES):
-            whose += with_role(self._everyone(session), *HANDLER_ROLES, on=self._today())
-        change = f"people:{person.id}:{secrets.token_hex(6)}"  # (no step number to name it: each change its own)
+            everyone = self._everyone(session) if everyone is None else everyone
+            whose += with_role(everyone, *HANDLER_ROLES, on=self._today())
+        change = change or f"people:{person.id}:{secrets.token_hex(6)}"  # (no step number to name it)
         for slack_user_id in dict.fromkeys(p.slack_user_id for p in whose if p.slack_user_id):
             self._queue_redraw(session, slack_user_id, change)
+
+    def redraw_homes_for_today(self) -> None:
+        """The Homes that a new day changes by itself, redrawn once that day: those of someone back from time away
+        (it ended yesterday), someone whose leave date or start date is today, and, if they handle reports, everyone
+        who does (see redraw_homes_after). Run every minute by the scheduler: each is queued once a day."""
+        if not self.settings.slack_enabled:
+            return
+        today = self._today()
+        with self.db.session() as session:
+            everyone = self._everyone(session)
+            for person in everyone:
+                back = person.away_until is not None and person.away_until == today - dt.timedelta(days=1)
+                if back or today in (person.leave_date, person.start_date):
+                    self.redraw_homes_after(session, person, person.roles, change=f"day:{today}:{person.id}",
+                                            everyone=everyone)
 
     def away_notes(self, actor: Actor) -> list[str]:
         """What someone being away changes for `actor` today, for where they work (Slack's Home): that they are
@@ -1720,16 +1746,16 @@ class ReportService:
             notes = []
             if person.is_away(today) and person.away_until is not None:
                 notes.append(f"You are recorded as away until {long_date(person.away_until)}, that day included: new "
-                             "reports go to others at work meanwhile. The cases below are still yours to open.")
+                             "reports go to others at work meanwhile. Cases already with you are still yours to open.")
             covering: dict[tuple[str, ...], list[str]] = {}
             for category in self._categories:
                 about = {p.id for p in with_role(everyone, *category.about)}  # never the people it is about
                 if person not in route_people(everyone, category, about, today):
                     continue
-                usual = route_people(everyone, category, about, today, heeding_away=False)
-                away = tuple(f"{p.name} (until {long_date(p.away_until)})" for p in usual
-                             if p.is_away(today) and p.away_until is not None and p.id != person.id)
-                if person not in usual and away:
+                away = tuple(f"{p.name} (until {long_date(p.away_until)})"
+                             for p in sorted(passed_over(everyone, category, about, today), key=lambda p: p.name)
+                             if p.away_until is not None)
+                if away:
                     covering.setdefault(away, []).append(_in_a_sentence(category.label))
         for away, labels in covering.items():
             notes.append(f"{and_list(list(away))} {'is' if len(away) == 1 else 'are'} away: new reports of "

@@ -58,6 +58,7 @@ class ScheduleService:
         now = self.core.clock.now()
         self.failed = []
         escalations = self._escalate_reports()
+        self._redraw_homes_for_today()
         rules: dict[str, Callable[[Session, dt.datetime], int]] = {
             "reviews": self.reviews.run_due,
             "acks": self.acks.run_due,
@@ -107,6 +108,14 @@ class ScheduleService:
             log.exception("%s reminders failed; they are tried again at the next run", name)
             self.failed.append(name)
             return 0
+
+    def _redraw_homes_for_today(self) -> None:
+        """Slack Homes a new day changes (someone back from time away, leaving or starting): never in the way of
+        the escalations before it or the reminders after it."""
+        try:
+            self.core.reports.redraw_homes_for_today()
+        except Exception:  # logged; the next run, a minute later, tries again
+            log.exception("Home redraws for the day failed")
 
     def _escalate_reports(self) -> int:
         """Safeguarding escalations (the reports service's own timers; they ignore quiet hours)."""

@@ -186,7 +186,11 @@ def test_the_home_says_who_is_away_to_them_and_to_whoever_covers_for_them(slack_
     assert his == (f"Dana Lead (until {long_date(until)}) is away: new reports of a child at risk, extremism or "
                    "radicalisation, online abuse or cyber-bullying and something else come to you meanwhile.")
     assert reports.away_notes(actor(slack_core, "Alex Head")) == []  # an inappropriate post is still theirs alone
+    slack_core.people.set_away("Sam Deputy", until)  # the deputy too: the headteacher covers for both
+    [heads] = reports.away_notes(actor(slack_core, "Alex Head"))
+    assert heads.startswith(f"Dana Lead (until {long_date(until)}) and Sam Deputy (until {long_date(until)}) are away")
     slack_core.people.set_away("Dana Lead", None)
+    slack_core.people.set_away("Sam Deputy", None)
     assert reports.away_notes(actor(slack_core, "Sam Deputy")) == []
 
 
@@ -215,3 +219,24 @@ def test_a_redraw_needs_a_slot(core: Core) -> None:
     message = OutboundMessage(key="k", recipient=Recipient("slack", DSL), kind=REDRAW_HOME, text="")
     with core.db.session() as session, pytest.raises(ValueError):
         core.outbox.enqueue_redraw(session, message)
+
+
+def test_the_day_someone_is_back_or_leaves_redraws_the_homes_it_changes_once(
+    slack_core: Core, clock: ManualClock
+) -> None:
+    today = slack_core.today()
+    slack_core.people.set_away("Dana Lead", today)  # away today only
+    slack_core.schedule.leavers.set_leave_date("Alex Head", today + dt.timedelta(days=2))
+    delivered_all(slack_core)
+    slack_core.schedule.run_due()
+    assert redraws(slack_core, waiting=True) == []  # nothing has changed by itself yet
+    clock.advance(days=1)
+    slack_core.schedule.run_due()  # back today: her Home, and those of everyone who covered for her
+    assert sorted(redraws(slack_core, waiting=True)) == sorted([DSL, DEPUTY, HEAD, CHAIR])
+    assert slack_core.reports.away_notes(actor(slack_core, "Sam Deputy")) == []
+    delivered_all(slack_core)
+    slack_core.schedule.run_due()
+    assert redraws(slack_core, waiting=True) == []  # once a day, not once a minute
+    clock.advance(days=1)
+    slack_core.schedule.run_due()  # the headteacher's leave date
+    assert sorted(redraws(slack_core, waiting=True)) == sorted([DSL, DEPUTY, HEAD, CHAIR])
