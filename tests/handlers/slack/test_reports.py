@@ -19,6 +19,7 @@ from bot.storage import Base
 from handlers.slack.listeners import views
 from tests.conftest import reference_of
 from tests.handlers.slack.conftest import DEPUTY, DSL, DSL_CHANNEL, STAFF, SlackWorld
+from tests.handlers.slack.fake_slack_api import Sent
 
 pytest.importorskip("bot.reports.service")
 
@@ -755,9 +756,10 @@ def test_a_slow_report_whose_window_has_gone_gives_the_receipt_the_same_way(
     assert "Gone window" in _case(slack, _ephemeral_receipt(slack)).text
 
 
-def test_a_slow_report_refused_after_its_window_closed_gives_back_what_was_written(
-    slack: SlackWorld, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _slow_then_refused(
+    slack: SlackWorld, monkeypatch: pytest.MonkeyPatch, view_id: str | None = None
+) -> tuple[Sent, threading.Thread]:
+    """A report ("Words to keep.") whose save waits behind another write, then fails (the disk, say); and that write."""
     monkeypatch.setattr(views, "SUBMIT_WAIT", 0.3)
     holder = _held_write_lock(slack, 1.0)
 
@@ -765,8 +767,14 @@ def test_a_slow_report_refused_after_its_window_closed_gives_back_what_was_writt
         raise OperationalError("INSERT INTO reports", {}, Exception("disk I/O error"))
 
     monkeypatch.setattr(slack.core.reports, "_write", broken)
-    submitted = slack.sender.view_submission(STAFF, "report.submit", _values("online_abuse", "Words to keep."),
-                                             view_id="VCLOSE0002")
+    values = _values("online_abuse", "Words to keep.")
+    return slack.sender.view_submission(STAFF, "report.submit", values, view_id=view_id), holder
+
+
+def test_a_slow_report_refused_after_its_window_closed_gives_back_what_was_written(
+    slack: SlackWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    submitted, holder = _slow_then_refused(slack, monkeypatch, view_id="VCLOSE0002")
     slack.sender.view_closed(STAFF, "VCLOSE0002", submitted.json()["view"]["callback_id"])
     holder.join()
     [told] = slack.fake.wait_for(lambda f: f.ok_calls("chat.postEphemeral"), timeout=10)
@@ -776,14 +784,7 @@ def test_a_slow_report_refused_after_its_window_closed_gives_back_what_was_writt
 def test_a_report_slow_to_save_and_then_refused_gives_the_form_back_with_what_was_written(
     slack: SlackWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(views, "SUBMIT_WAIT", 0.3)
-    holder = _held_write_lock(slack, 1.0)
-
-    def broken(*args: Any, **kwargs: Any) -> Any:
-        raise OperationalError("INSERT INTO reports", {}, Exception("disk I/O error"))
-
-    monkeypatch.setattr(slack.core.reports, "_write", broken)
-    submitted = slack.sender.view_submission(STAFF, "report.submit", _values("online_abuse", "Words to keep."))
+    submitted, holder = _slow_then_refused(slack, monkeypatch)
     assert "keep this window open" in json.dumps(submitted.json()["view"])
     holder.join()
     [update] = slack.fake.wait_for_call("views.update", timeout=10)
