@@ -77,7 +77,8 @@ _HOW_IT_IS_GETTING_ON = re.compile(
 # What may follow the asking words and still be about a report: nothing more (the end of the sentence, perhaps after
 # "yet" or "at all"), "it", "this" or "that" alone, a report or message ("my report", "the concern I sent"), or what
 # was sent ("what I sent last week").
-_STILL = r"(?:\s+(?:yet|already|now|please|at\s+all|so\s+far))*"
+_STILL = (r"(?:\s+(?:yet|already|now|please|at\s+all|so\s+far|ok|okay|alright|all\s+right"
+          r"|from\s+(?:the\s+school|you|anyone|anybody|someone)|for\s+(?:me|us)))*")
 _END = _STILL + r"\s*(?:[?.!,;:)]|$)"
 _SENT = r"(?:i|we)\s+(?:sent|wrote|reported|submitted|told\s+you|said|attached|added)\b"
 _A_REPORT = (

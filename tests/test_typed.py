@@ -67,6 +67,10 @@ def test_questions_about_deleting_something_else_are_not(text: str) -> None:
         # what was sent with a report
         "did you receive my photos?",
         "Has anyone seen the screenshots I sent?",
+        # from whom, for whom, and how: still nothing named but a report
+        "any updates from the school?",
+        "any news for me?",
+        "did you get it ok?",
     ],
 )
 def test_asking_how_a_report_is_getting_on_is_recognised(text: str) -> None:
@@ -99,6 +103,7 @@ def test_asking_how_a_report_is_getting_on_is_recognised(text: str) -> None:
         "any news on that photo?",
         "My concern is about the trip photos: has anyone seen them on Facebook?",
         "did you get the photos from the trip?",
+        "any news from the school about the trip photos?",
         "has anyone seen the photos of the trip on the class page?",
     ],
 )
