@@ -86,7 +86,8 @@ _A_REPORT = (
     r"|(?:it|this|that|anything)" + _END
     + r"|(?:what|the\s+(?:one|thing))\s+" + _SENT
     # what the sender sent with it: "did you get my photos?", "has anyone seen the screenshots I sent?"
-    + r"|(?:my|our)\s+(?:photos?|pictures?|screenshots?|images?|evidence|files?|attachments?)\b"
+    + r"|(?:my|our)\s+(?:photos?|pictures?|screenshots?|images?|evidence|files?|attachments?|e-?mails?|texts?"
+    r"|notes?|forms?|words)\b"
     r"|the\s+(?:\w+\s+){1,2}" + _SENT
 )
 _ASKS_AFTER_A_REPORT = re.compile(

@@ -71,6 +71,7 @@ def test_questions_about_deleting_something_else_are_not(text: str) -> None:
         "any updates from the school?",
         "any news for me?",
         "did you get it ok?",
+        "has anyone read my email?",
     ],
 )
 def test_asking_how_a_report_is_getting_on_is_recognised(text: str) -> None:
