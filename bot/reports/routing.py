@@ -10,8 +10,9 @@ Rules (the roles themselves come from the categories data):
   staff: it is the chair of governors', as Keeping Children Safe in Education says, not the staff the head manages.
   With the chair away or not named, it goes to the vice-chair of governors if the school names one (role
   `vice_chair_of_governors`, who may open whatever the chair may); with neither, it is not taken and the sender is
-  sent to the LADO. A report naming anyone who handles reports may also be opened by the chair of governors, who
-  is alerted when the headteacher is named.
+  sent to the LADO. Unacknowledged, it is chased among the governors alone: each step of its kind's escalation
+  alerts the chair and the vice-chair, whatever roles the step names (see step_roles). A report naming anyone who
+  handles reports may also be opened by the chair of governors, who is alerted when the headteacher is named.
 - A shared DSL channel is used only for a report with no conflicts; a conflicted one goes by direct message.
 - Someone recorded as away (`policybot people away`) is not alerted, nor chased on escalation, while anyone else
   can be: a concern for the DSLs while both are away goes to their deputies. If everyone it could go to is away, it
@@ -159,10 +160,21 @@ def about_the_head(category: Category, conflicted: Iterable[Person]) -> bool:
     )
 
 
+GOVERNORS = ("chair_of_governors", "vice_chair_of_governors")
+
+
+def step_roles(category: Category, step: EscalationStep, conflicted: Iterable[Person]) -> tuple[str, ...]:
+    """The roles an escalation step alerts: its own, except for a concern about the headteacher, which is chased
+    among the governors only (the chair, and the vice-chair who stands in for them), after the step's wait: a
+    concern about staff that is about the head would otherwise chase only the chair again, or the staff the head
+    manages."""
+    return GOVERNORS if about_the_head(category, conflicted) else step.to
+
+
 def escalation_people(
-    everyone: Sequence[Person], step: EscalationStep, conflicts: set[int], today: dt.date
+    everyone: Sequence[Person], roles: Sequence[str], conflicts: set[int], today: dt.date
 ) -> list[Person]:
-    people = _without(with_role(everyone, *step.to, on=today), conflicts)
+    people = _without(with_role(everyone, *roles, on=today), conflicts)
     return at_work(people, today) or people
 
 

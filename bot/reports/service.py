@@ -106,6 +106,7 @@ from bot.reports.routing import (
     roles_mentioned,
     route_people,
     sent_to,
+    step_roles,
     unreachable_warning,
     uses_shared_channel,
     with_role,
@@ -1250,7 +1251,8 @@ class ReportService:
             if now < self._due_at(start, step.minutes, step.school_days):
                 break
             report.escalation_level += 1
-            reached = escalation_people(everyone, step, conflicts, today)
+            roles = step_roles(category, step, [p for p in everyone if p.id in conflicts])
+            reached = escalation_people(everyone, roles, conflicts, today)
             holders_at_work = [p for p in at_work(everyone, today) if p.id in has_it]
             # Those who hold the step's roles are all away, and someone at work has the case: chase them instead.
             away = bool(reached) and not at_work(reached, today) and bool(holders_at_work)
@@ -1258,7 +1260,7 @@ class ReportService:
                 reached = []
             people = [p for p in reached if p.id not in has_it]
             reminded = [p for p in reached if p.id in has_it]
-            named = not reached and not away and bool(escalation_people(everyone, step, set(), today))
+            named = not reached and not away and bool(escalation_people(everyone, roles, set(), today))
             if not reached:  # the step's roles are held by nobody, only by people it names, or only by people away
                 reminded = holders_at_work or [p for p in everyone if p.id in has_it]
             has_it |= {p.id for p in reached}

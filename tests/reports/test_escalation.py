@@ -363,3 +363,24 @@ def test_a_concern_about_the_head_nobody_acknowledges_goes_on_to_the_vice_chair(
     clock.advance(days=4)  # a school day has passed, whatever day of the week it started
     assert core.reports.escalate_due() == 1
     assert {address for address, _ in escalations(core)} == {"Val Vice"}
+
+
+def test_a_concern_about_staff_that_is_about_the_head_goes_on_to_the_vice_chair_too(
+    core: Core, clock: ManualClock
+) -> None:
+    """'A concern about a member of staff' that the sender says is about the headteacher went to the chair, and its
+    own step (a school day, to the chair) only reminded the chair: a chair who had missed it was the only one chased.
+    It escalates as a concern about the head does: to the vice-chair too, after the same wait."""
+    with core.db.session() as session:
+        core.people.upsert(session, PersonEntry(name="Val Vice", roles=["vice_chair_of_governors"]))
+    text = "The head teacher shouted at my son in the corridor."
+    receipt = core.reports.submit("staff_concern", text, channel="console", named_people=["Alex Head"])
+    clock.advance(hours=20)
+    assert core.reports.escalate_due() == 0  # not before a school day, as for a concern about the head
+    clock.advance(days=4)
+    assert core.reports.escalate_due() == 1
+    assert {address for address, _ in escalations(core)} == {"Val Vice"}
+    events = core.reports.case(receipt.reference, actor(core, "Val Vice")).events
+    assert [e.detail for e in events if e.action == "escalated"] == [
+        "Not acknowledged after 1 working day. Alerted: Val Vice (Chris Chair already has it, and was reminded)"
+    ]
