@@ -161,6 +161,8 @@ def about_the_head(category: Category, conflicted: Iterable[Person]) -> bool:
 
 
 GOVERNORS = ("chair_of_governors", "vice_chair_of_governors")
+# Who takes a concern about the headteacher, as a sender (or whoever runs the bot) is told when nobody can.
+GOVERNORS_PHRASE = "the Chair of Governors, or the Vice-Chair while the Chair is away or not named"
 
 
 def step_roles(category: Category, step: EscalationStep, conflicted: Iterable[Person]) -> tuple[str, ...]:

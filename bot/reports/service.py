@@ -91,6 +91,8 @@ from bot.reports.receipts import (
     redact,
 )
 from bot.reports.routing import (
+    GOVERNORS,
+    GOVERNORS_PHRASE,
     HANDLER_ROLES,
     ROUTE_NAMES,
     about_the_head,
@@ -309,13 +311,17 @@ class ReportService:
             )
             return lines
         for category in self._categories:
-            about = {p.id for p in with_role(everyone, *category.about)}
-            if route_people(everyone, category, about, today):
+            about = [p for p in everyone if p.has_role(*category.about)]
+            if route_people(everyone, category, {p.id for p in about}, today):
                 continue
+            # A concern about the headteacher: the vice-chair would take it too (see routing's rules).
+            governors = about_the_head(category, about)
             lines.append(f"New reports of {_in_a_sentence(category.label)} cannot be sent: they go only to "
-                         f"{sent_to(category)}, and nobody holds that role, so senders are told so and given "
+                         f"{GOVERNORS_PHRASE if governors else sent_to(category)}, and nobody holds "
+                         f"{'either role' if governors else 'that role'}, so senders are told so and given "
                          f"{self._outside_contact()}. To name one: "
-                         f"`policybot people add \"NAME\" --role {category.route[0]}`.")
+                         f"`policybot people add \"NAME\" --role {category.route[0]}`"
+                         + (" (or --role vice_chair_of_governors)." if governors else "."))
         return lines
 
     def _unreachable(self) -> list[Person]:
@@ -357,6 +363,26 @@ class ReportService:
         with self.db.session() as session:
             people = with_role(self._everyone(session), *HANDLER_ROLES, on=self._today())
             return [(p.name, ROUTE_ROLE_LABELS[next(r for r in HANDLER_ROLES if p.has_role(r))]) for p in people]
+
+    def who_sees(self) -> str:
+        """Who sees a report, as the report form tells its sender: the governors who take a concern about the
+        headteacher as the school names them today (see routing's rules), or, with none, that it cannot be sent here
+        and whom to contact instead."""
+        with self.db.session() as session:
+            everyone = self._everyone(session)
+        today = self._today()
+        chair = with_role(everyone, "chair_of_governors", on=today)
+        vice = with_role(everyone, "vice_chair_of_governors", on=today)
+        staff = ("Only the people who deal with concerns see a report: the Designated Safeguarding Leads, the "
+                 "Headteacher")
+        if not chair and not vice:
+            return (f"{staff}. A concern about the Headteacher cannot be sent here, as no Chair of Governors is named: "
+                    f"please contact {self._outside_contact()}.")
+        if chair and vice:
+            governors = "the Chair of Governors (and the Vice-Chair, if the Chair is away or does not answer in time)"
+        else:
+            governors = "the Chair of Governors" if chair else "the Vice-Chair of Governors"
+        return f"{staff} or, for a concern about the Headteacher, {governors}."
 
     def mentioned_roles(self, text: str, category_key: str | None = None) -> list[tuple[str, str, list[str]]]:
         """(role, label, names) for each role handling reports that `text` names by role ("the headteacher grabbed
@@ -598,12 +624,17 @@ class ReportService:
     def _nobody_to_receive(self, named: Sequence[Person], category: Category) -> str:
         """Why a report cannot be sent to anyone at the school, and whom to contact instead."""
         office = self.school.contact("office")
-        if about_the_head(category, named):  # a concern about the headteacher, with no chair of governors to take it
+        if about_the_head(category, named):  # a concern about the headteacher, with no governor left to take it
             what = category.label if category.about else "A concern about the headteacher"
+            governors = [p for p in named if p.has_role(*GOVERNORS)]
+            why = (f"your report names, or is about, {_roles_phrase(governors)}: a report never goes to anyone it "
+                   "names" if governors else "neither is named in this service")
             lines = [
-                f"{upper_first(_in_a_sentence(what))} goes only to the Chair of Governors, and nobody holds "
-                "that role in this service, so your report cannot be sent. Nothing has been sent.",
+                f"{upper_first(_in_a_sentence(what))} goes only to {GOVERNORS_PHRASE}, and {why}, so your report "
+                "cannot be sent. Nothing has been sent.",
                 f"Please contact {self._outside_contact()}.",
+                *([f"If you named or chose {_roles_phrase(governors)} only in passing (\"I told ...\"), send the "
+                   "report again without them."] if governors else []),
             ]
         elif named:
             lines = [

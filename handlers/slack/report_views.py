@@ -9,7 +9,7 @@ than in a DM that would tie the receipt to the sender in Slack's own history.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.reports.domain import REFUSED, outcome_sharing, question_reach
 from bot.wording import counted
@@ -31,6 +31,9 @@ from handlers.slack.blocks import (
     when,
 )
 
+if TYPE_CHECKING:
+    from bot.reports.service import ReportService
+
 REPORT_CALLBACK = "report.submit"
 NOTE_CALLBACK = "report.note"
 ASK_CALLBACK = "report.ask"
@@ -43,11 +46,23 @@ ANONYMOUS_BLOCK = "anonymous"
 DESCRIPTION_LIMIT = 3000  # Slack's own limit for a text input
 
 
+def report_form(reports: ReportService, description: str = "") -> dict[str, Any]:
+    """The report form as the core has it today (its kinds of concern, and who receives them)."""
+    return report_modal(reports.categories(), reports.emergency_notice(), description, reports.handlers(),
+                        who_sees=reports.who_sees())
+
+
 def report_modal(
-    categories: Sequence[Any], emergency_notice: str, description: str = "", handlers: Sequence[tuple[str, str]] = ()
+    categories: Sequence[Any],
+    emergency_notice: str,
+    description: str = "",
+    handlers: Sequence[tuple[str, str]] = (),
+    *,
+    who_sees: str,
 ) -> dict[str, Any]:
     """The report form; `description`: what was typed after /report, so it need not be typed again; `handlers`:
-    (name, role) of the people reports go to, so the sender can say the concern is about one of them."""
+    (name, role) of the people reports go to, so the sender can say the concern is about one of them; `who_sees`:
+    the core's words for who will see the report."""
     options = [
         {
             "text": plain(category.label, 75),
@@ -71,8 +86,7 @@ def report_modal(
         *([about_block(handlers)] if handlers else []),
         checkbox(ANONYMOUS_BLOCK, "Stay anonymous",
                  "Nothing about who you are goes with the report. Untick to give your name.", checked=True),
-        context("Only the people who deal with concerns see a report: the Designated Safeguarding Leads, the "
-                "Headteacher or, for a concern about the Headteacher, the Chair of Governors."),
+        context(escape(who_sees)),
     ]
     return modal("Report a concern", blocks, callback_id=REPORT_CALLBACK, submit="Send", close="Cancel")
 

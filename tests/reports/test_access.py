@@ -97,8 +97,9 @@ def test_with_no_chair_a_concern_about_the_headteacher_goes_outside_the_school(c
     with pytest.raises(ReportError) as refused:
         core.reports.submit("headteacher_concern", "The head teacher grabbed my son's arm.", channel="console")
     assert str(refused.value) == (
-        "A concern about the headteacher goes only to the Chair of Governors, and nobody holds that role in this "
-        "service, so your report cannot be sent. Nothing has been sent.\n"
+        "A concern about the headteacher goes only to the Chair of Governors, or the Vice-Chair while the Chair is "
+        "away or not named, and neither is named in this service, so your report cannot be sent. Nothing has been "
+        "sent.\n"
         "Please contact the Local Authority Designated Officer (LADO), 0116 000 0001.\n"
         "If a child is in immediate danger, call 999."
     )
@@ -106,6 +107,23 @@ def test_with_no_chair_a_concern_about_the_headteacher_goes_outside_the_school(c
         assert session.query(OutboxRow).count() == 0
     for name in ("Alex Head", "Sam Deputy", "Dana Lead"):
         assert core.reports.open_cases(actor(core, name), include_closed=True) == []
+
+
+def test_a_concern_about_the_head_that_names_the_chair_too_says_so_when_refused(core: Core) -> None:
+    """With no vice-chair, a concern about the head that also names the chair has nobody to go to: the sender was
+    told nobody holds the chair's role, which was untrue, and not that naming them was why."""
+    with pytest.raises(ReportError) as refused:
+        core.reports.submit("headteacher_concern", "The head teacher and Chris Chair both ignored it.",
+                            channel="console")
+    assert str(refused.value) == (
+        "A concern about the headteacher goes only to the Chair of Governors, or the Vice-Chair while the Chair is "
+        "away or not named, and your report names, or is about, the Chair of Governors: a report never goes to "
+        "anyone it names, so your report cannot be sent. Nothing has been sent.\n"
+        "Please contact the Local Authority Designated Officer (LADO), 0116 000 0001.\n"
+        "If you named or chose the Chair of Governors only in passing (\"I told ...\"), send the report again "
+        "without them.\n"
+        "If a child is in immediate danger, call 999."
+    )
 
 
 def test_with_the_chair_away_a_concern_about_the_headteacher_waits_for_them(core: Core, clock: ManualClock) -> None:
@@ -195,8 +213,8 @@ def test_a_concern_about_a_member_of_staff_that_is_about_the_head_stays_with_the
     core.people.set_leave_date("Chris Chair", today)
     core.people.set_leave_date("Val Vice", today)
     clock.advance(days=1)
-    with pytest.raises(ReportError, match="A concern about the headteacher goes only to the Chair of Governors, and "
-                                          "nobody holds that role"):
+    with pytest.raises(ReportError, match="A concern about the headteacher goes only to the Chair of Governors, or "
+                                          "the Vice-Chair while the Chair is away or not named, and neither is named"):
         core.reports.submit("staff_concern", text, channel="console", named_people=["Alex Head"])
     # Not about the head: a concern about a member of staff still goes to the head
     assert "has gone to the Headteacher." in core.reports.submit("staff_concern", TEXT, channel="console").sender_text()

@@ -1271,10 +1271,14 @@ def test_the_start_up_log_warns_when_concerns_about_the_headteacher_cannot_be_se
     assert not [w for w in core.reports.unreachable_warnings() if w.startswith("New reports")]
     core.people.set_leave_date("Chris Chair", dt.date(2026, 1, 1))
     assert [w for w in core.reports.unreachable_warnings() if w.startswith("New reports")] == [
-        "New reports of a concern about the headteacher cannot be sent: they go only to the Chair of Governors, and "
-        "nobody holds that role, so senders are told so and given the Local Authority Designated Officer (LADO), "
-        '0116 000 0001. To name one: `policybot people add "NAME" --role chair_of_governors`.'
+        "New reports of a concern about the headteacher cannot be sent: they go only to the Chair of Governors, or "
+        "the Vice-Chair while the Chair is away or not named, and nobody holds either role, so senders are told so "
+        "and given the Local Authority Designated Officer (LADO), 0116 000 0001. To name one: "
+        '`policybot people add "NAME" --role chair_of_governors` (or --role vice_chair_of_governors).'
     ]
+    with core.db.session() as session:  # a vice-chair takes them
+        core.people.upsert(session, PersonEntry(name="Val Vice", roles=["vice_chair_of_governors"]))
+    assert not [w for w in core.reports.unreachable_warnings() if w.startswith("New reports")]
 
 
 def test_the_start_up_log_says_once_that_nobody_receives_reports_on_a_fresh_install(core: Core) -> None:

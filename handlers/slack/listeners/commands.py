@@ -24,7 +24,7 @@ from handlers.slack.common import (
     staff_member,
     typed_text,
 )
-from handlers.slack.report_views import DESCRIPTION_LIMIT, SLACK_REPLY_HOW, STATUS_COMMAND, report_modal
+from handlers.slack.report_views import DESCRIPTION_LIMIT, SLACK_REPLY_HOW, STATUS_COMMAND, report_form
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -44,7 +44,7 @@ def open_report_modal(core: Core, client: WebClient, trigger_id: str, descriptio
     reports = service(core, "reports")
     if reports is None:
         return UNAVAILABLE
-    view = report_modal(reports.categories(), reports.emergency_notice(), description, reports.handlers())
+    view = report_form(reports, description)
     client.views_open(trigger_id=trigger_id, view=view)
     return None
 

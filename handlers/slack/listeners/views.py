@@ -48,7 +48,7 @@ from handlers.slack.report_views import (
     TEXT_BLOCK,
     message_modal,
     receipt_modal,
-    report_modal,
+    report_form,
 )
 
 if TYPE_CHECKING:
@@ -164,7 +164,7 @@ def register(app: App, core: Core, later: Later) -> None:
             reports = service(core, "reports")
             if reports is None:
                 return
-            form = report_modal(reports.categories(), reports.emergency_notice(), written, reports.handlers())
+            form = report_form(reports, written)
             form["blocks"].insert(0, mrkdwn_section(f":warning: *{escape(kind_error(exc))}*"))
             if not show(client, view_id, form):
                 tell_in_session(client, user_id, NOT_SAVED.format(error=kind_error(exc), written=written))

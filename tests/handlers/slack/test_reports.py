@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import threading
@@ -12,6 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from bot.config import PersonEntry
 from bot.outbox import OutboxRow
 from bot.ports import ManualClock
 from bot.reports.domain import REPLY_ADDED, AccessDenied
@@ -298,6 +300,27 @@ def test_the_form_asks_whom_the_concern_is_about_and_keeps_it_from_them(slack: S
     assert targets == {"U0DSL00002"}  # the deputy, by DM: not Dana, and not the channel she is in
     dana = slack.core.reports.actor(name="Dana Lead")
     assert dana is not None and slack.core.reports.open_cases(dana) == []
+
+
+def test_the_form_says_which_governors_see_a_concern_about_the_head(slack: SlackWorld) -> None:
+    """It said 'the Chair of Governors' whoever the school names: the vice-chair, who takes a concern about the head
+    while the chair is away or does not answer in time, or alone with no chair, was never mentioned."""
+    def said() -> str:
+        slack.sender.slash_command("/report", "", STAFF)
+        calls = slack.fake.wait_for_call("views.open", count=len(slack.fake.ok_calls("views.open")) + 1)
+        return str(calls[-1].params["view"]["blocks"][-1]["elements"][0]["text"])
+
+    staff = "Only the people who deal with concerns see a report: the Designated Safeguarding Leads, the Headteacher"
+    assert said() == f"{staff} or, for a concern about the Headteacher, the Chair of Governors."
+    with slack.core.db.session() as session:
+        slack.core.people.upsert(session, PersonEntry(name="Val Vice", roles=["vice_chair_of_governors"]))
+    assert said() == (f"{staff} or, for a concern about the Headteacher, the Chair of Governors (and the Vice-Chair, "
+                      "if the Chair is away or does not answer in time).")
+    slack.core.people.set_leave_date("Chris Chair", dt.date(2026, 1, 1))
+    assert said() == f"{staff} or, for a concern about the Headteacher, the Vice-Chair of Governors."
+    slack.core.people.set_leave_date("Val Vice", dt.date(2026, 1, 1))
+    assert said() == (f"{staff}. A concern about the Headteacher cannot be sent here, as no Chair of Governors is "
+                      "named: please contact the Local Authority Designated Officer (LADO), 0116 000 0001.")
 
 
 def test_a_report_about_everyone_who_receives_reports_is_explained_over_the_form(slack: SlackWorld) -> None:
