@@ -229,10 +229,20 @@ def _how_to_open(code: str, target: Recipient) -> str:
     return f"Open it on the server: policybot reports show {code}"
 
 
-def where_to_act(settings: Settings, person: Person | None, code: str, *, closed: bool = False) -> str:
-    """Where someone alerted on Telegram, whose alert there can only be acknowledged, reads the whole case and acts on
-    it: in Slack when Slack reaches them (its alert there has every button), else on the bot's server, with the exact
-    command to type. `closed`: what a closed case still takes (a note, re-opening), as its Slack card's buttons."""
+# A Telegram card's buttons, where alerts carry the report's text (see bot.reports.in_words): every step is there.
+IN_CHAT_NEW = "Acknowledge it with the first button below; the others open the whole report and act on it, here."
+IN_CHAT = "Open the whole report, or act on it, with the buttons below."
+
+
+def where_to_act(
+    settings: Settings, person: Person | None, code: str, *, closed: bool = False, in_chat: bool = False
+) -> str:
+    """Where someone alerted on Telegram reads the whole case and acts on it. `in_chat`: with the card's buttons, there
+    (the school lets alerts carry report text). Else, its alert there can only be acknowledged: in Slack when Slack
+    reaches them (its alert there has every button), or on the bot's server, with the exact command to type.
+    `closed`: what a closed case still takes (a note, re-opening), as its Slack card's buttons."""
+    if in_chat:
+        return IN_CHAT
     what, then = ("add a note or re-open it", "note or reopen") if closed else (
         "add a note, ask the sender a question or close it", "note, ask or close")
     if person is not None and reachable_on(settings, person)[0]:
@@ -1594,6 +1604,8 @@ class ReportService:
             )
         else:  # something new has come to light: the same case again, not a second record
             buttons += (Button("report.reopen", "Re-open", report.code),)
+        # On Telegram without the report's text, only Acknowledge: the others would show it there (see acts_in_chat).
+        in_chat = buttons if self.acts_in_chat else ack
         for target in targets:
             how = self._how_to_act(session, report, target) if target.platform == "telegram" else (
                 None if full else _how_to_open(report.code, target))
@@ -1611,7 +1623,7 @@ class ReportService:
                     text="\n".join([*said, "", how] if how else said),
                     title=title,
                     fields=fields,
-                    buttons=buttons,
+                    buttons=in_chat if target.platform == "telegram" else buttons,
                     ref=report.code,
                     urgent=category.urgent and kind != "report_update",
                     # Each update is the whole card: the newest per recipient is the only one worth sending.
@@ -1621,10 +1633,25 @@ class ReportService:
             )
 
     def _how_to_act(self, session: Session, report: ReportRow, target: Recipient) -> str:
-        """A card on Telegram, where only Acknowledge can be pressed: that, and exactly where to do the rest."""
+        """A card on Telegram: what its buttons do, or, where only Acknowledge can be pressed there (alerts without
+        the report's text), that, and exactly where to do the rest."""
+        if self.acts_in_chat:
+            return IN_CHAT_NEW if report.status == NEW else IN_CHAT
         person = People.by_telegram_chat(session, int(target.address)) if target.address.lstrip("-").isdigit() else None
         where = where_to_act(self.settings, person, report.code, closed=report.status == CLOSED)
         return f"Acknowledge it with the button below. {where}" if report.status == NEW else where
+
+    @property
+    def acts_in_chat(self) -> bool:
+        """Whether a case may be read and acted on in a Telegram chat (bot.reports.in_words): only where the school
+        lets alerts carry the report's text, which would otherwise go into the chat's history."""
+        return self.school.alert_contents == "full"
+
+    def where_to_act(self, telegram_chat_id: int, code: str) -> str:
+        """What someone who acknowledged a case from Telegram is told about the rest (see where_to_act)."""
+        with self.db.session() as session:
+            person = People.by_telegram_chat(session, telegram_chat_id)
+            return where_to_act(self.settings, person, code, in_chat=self.acts_in_chat)
 
     def _escalated_to(
         self, session: Session, report: ReportRow, everyone: Sequence[Person] | None = None

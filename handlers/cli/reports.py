@@ -140,23 +140,10 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _print_case(core: Core, view: CaseView) -> None:
-    tz = core.school.tz
-    _print(f"Report {view.code}: {view.category.label} ({'urgent' if view.category.urgent else 'routine'})")
-    _print(f"Status: {view.status}" + (f", acknowledged by {view.acknowledged_by}" if view.acknowledged_by else ""))
-    _print(f"Received: {short_date_time(view.created_at.astimezone(tz))} through {view.received_through}")
-    if view.outcome:
-        _print(f"{view.outcome_label()}: {view.outcome}")
-    if view.status != "closed":  # a closed report takes no questions
-        from bot.reports.domain import question_reach
+    from bot.reports.in_words import case_lines
 
-        _print(question_reach(view.can_contact_sender))
-    _print("\n" + view.text + "\n")
-    for number, info in enumerate(view.attachments, start=1):
-        _print(f"Picture {number}: {info.filename} ({info.size} bytes, sha256 {info.sha256})")
-    _print("Chronology:" if view.chain_ok else f"Chronology (WARNING: {view.extra.get('chain_problem')}):")
-    for event in view.events:
-        action, detail = event.as_read()
-        _print(f"  {short_date_time(event.at.astimezone(tz))}  {event.actor} {action}{f': {detail}' if detail else ''}")
+    for line in case_lines(view, core.school.tz):
+        _print(line)
 
 
 def _show(args: argparse.Namespace) -> int:

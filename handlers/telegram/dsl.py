@@ -1,19 +1,27 @@
-"""A DSL who chose Telegram for urgent alerts can acknowledge a case from the alert. Who they are comes from
-the people table (their Telegram chat id), never from anything in the button.
+"""Those who handle reports, on Telegram: acknowledge a case from its alert, and, where the school lets alerts carry
+the report's text, read the whole case and act on it there (a chair of governors on Telegram alone, say). Who they
+are comes from the people table (their Telegram chat id), never from anything in the button; what each step says
+and does is the core's (bot.reports.in_words): a step that takes words asks for them as a reply to its message.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from telegram import Update
+from telegram import ForceReply, Update
+from telegram.constants import ParseMode
 
 from handlers.telegram import texts
-from handlers.telegram.common import Context, answer_callback, core_of, in_thread, say
-from handlers.telegram.notifier import ACK
+from handlers.telegram.common import NO_PREVIEW, Context, Keyboard, answer_callback, core_of, in_thread, say
+from handlers.telegram.formatting import render_text
+from handlers.telegram.notifier import ACK, CASE_STEPS
 
 if TYPE_CHECKING:
     from bot.core import Core
+
+NOT_STAFF = "Only the school's safeguarding team can open or act on a report."
+_STEP_OF = {prefix: action for action, prefix in CASE_STEPS.items()}
+STEP_PATTERN = "^(" + "|".join(_STEP_OF) + ")"
 
 
 def _acknowledge(core: Core, chat_id: int, code: str) -> str:
@@ -27,16 +35,7 @@ def _acknowledge(core: Core, chat_id: int, code: str) -> str:
         view = core.reports.acknowledge(code, actor)
     except ReportError as exc:
         return str(exc)
-    return f"{view.acknowledged_text(actor)} {_where_to_act(core, chat_id, view.code)}"
-
-
-def _where_to_act(core: Core, chat_id: int, code: str) -> str:
-    """Where this DSL reads the whole case and acts on it, as their alert here says (the core's words)."""
-    from bot.reports.service import where_to_act
-
-    with core.db.session() as session:
-        person = core.people.by_telegram_chat(session, chat_id)
-        return where_to_act(core.settings, person, code)
+    return f"{view.acknowledged_text(actor)} {core.reports.where_to_act(chat_id, view.code)}"
 
 
 async def acknowledge(update: Update, context: Context) -> None:
@@ -50,4 +49,99 @@ async def acknowledge(update: Update, context: Context) -> None:
         return
     await answer_callback(update)
     reply = await in_thread(_acknowledge, core_of(context), chat.id, code)
-    await say(update, context, reply)
+    await say(update, context, reply, _buttons(core_of(context), code))
+
+
+def _buttons(core: Core, code: str, steps: list[tuple[str, str]] | None = None) -> Keyboard | None:
+    """The case's next steps as buttons (`steps`, else only "Open the report"), where they may be taken here."""
+    from bot.reports.in_words import VIEW
+
+    if not core.reports.acts_in_chat:
+        return None
+    chosen = steps if steps is not None else [(VIEW, "Open the report")]
+    return [[(label, CASE_STEPS[step] + code)] for step, label in chosen]
+
+
+def _step(core: Core, chat_id: int, step: str, code: str) -> tuple[str, Keyboard | None, str | None]:
+    """(what to say, its buttons, the reply box's placeholder when it asks for words) for a step's button."""
+    from bot.reports import in_words
+    from bot.reports.domain import OPEN_REPORT, ReportError
+
+    actor = core.reports.actor(telegram_chat_id=chat_id)
+    if actor is None:
+        core.reports.record_refused_attempt(code, core.reports.refused_name(telegram_chat_id=chat_id),
+                                            in_words.action_of(step) or OPEN_REPORT)
+        return NOT_STAFF, None, None
+    if not core.reports.acts_in_chat:  # an old card's button, from before the school kept report text out of chats
+        return core.reports.where_to_act(chat_id, code), None, None
+    try:
+        if step == in_words.VIEW:
+            view = core.reports.case(code, actor)
+            return "\n".join(in_words.case_lines(view, core.school.tz, on_server=False)), \
+                _buttons(core, view.code, in_words.steps(view)), None
+        if step == in_words.CLOSE:
+            core.reports.check_access(code, actor, in_words.action_of(step) or "")
+            return in_words.CLOSE_CHOICE.format(code=code), _buttons(core, code, list(in_words.CLOSE_CHOICES)), None
+        if step == in_words.ASK:
+            reachable = core.reports.sender_reachable(code, actor)
+        else:
+            core.reports.check_access(code, actor, in_words.action_of(step) or "")
+            reachable = True
+    except ReportError as exc:
+        return str(exc), None, None
+    text, placeholder = in_words.prompt(step, code, sender_reachable=reachable)
+    return text, None, placeholder
+
+
+async def case_step(update: Update, context: Context) -> None:
+    """A case's button other than Acknowledge: the case to read, or the step asked for (see _step)."""
+    query, chat = update.callback_query, update.effective_chat
+    if query is None or chat is None:
+        return
+    prefix, _, code = (query.data or "").rpartition(":")
+    step = _STEP_OF.get(prefix + ":")
+    if step is None or not code:
+        await answer_callback(update, texts.STALE_BUTTON)
+        return
+    await answer_callback(update)
+    text, buttons, placeholder = await in_thread(_step, core_of(context), chat.id, step, code)
+    if placeholder is None:
+        await say(update, context, text, buttons)
+        return
+    for html in render_text(text):  # (one short message: the reply box opens for it)
+        await context.bot.send_message(chat.id, html, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW,
+                                       reply_markup=ForceReply(input_field_placeholder=placeholder[:64]))
+
+
+def _act(core: Core, chat_id: int, step: str, code: str, words: str) -> str:
+    from bot.reports import in_words
+    from bot.reports.domain import ReportError
+
+    actor = core.reports.actor(telegram_chat_id=chat_id)
+    if actor is None:
+        core.reports.record_refused_attempt(code, core.reports.refused_name(telegram_chat_id=chat_id),
+                                            in_words.action_of(step) or "")
+        return NOT_STAFF
+    try:
+        return in_words.act(core.reports, step, code, actor, words)
+    except ReportError as exc:
+        return str(exc)
+
+
+async def reply_to_step(update: Update, context: Context) -> None:
+    """A reply to a step's message (a note, a question, an outcome, a reason): the step is done with its words. Any
+    other reply is left to the sender's side (an answer to the school's question, or a policy question)."""
+    from bot.reports.in_words import replied_to
+    from handlers.telegram.flows import answer_by_reply
+
+    message, chat = update.message, update.effective_chat
+    quoted = message.reply_to_message if message is not None else None
+    found = replied_to(quoted.text or "") if quoted is not None and quoted.from_user is not None \
+        and quoted.from_user.is_bot else None
+    if found is None or message is None or chat is None or not message.text:
+        await answer_by_reply(update, context)
+        return
+    step, code = found
+    core = core_of(context)
+    reply = await in_thread(_act, core, chat.id, step, code, message.text)
+    await say(update, context, reply, _buttons(core, code))

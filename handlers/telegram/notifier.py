@@ -26,6 +26,11 @@ log = logging.getLogger(__name__)
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 ACK = "d:ack:"  # + case reference: a DSL acknowledges from Telegram
+# + case reference: the other buttons of a case's card, and of its steps (see bot.reports.in_words and telegram.dsl)
+CASE_STEPS = {
+    "report.view": "d:view:", "report.note": "d:note:", "report.ask": "d:ask:", "report.close": "d:close:",
+    "report.close.keep": "d:keep:", "report.close.share": "d:share:", "report.reopen": "d:reopen:",
+}
 REVOKED = ("Telegram no longer accepts the bot token (TELEGRAM_BOT_TOKEN): it may have been revoked in @BotFather. Put "
            "the current token in TELEGRAM_BOT_TOKEN and restart the bot; messages wait meanwhile")
 
@@ -124,10 +129,10 @@ def message_blocks(message: OutboundMessage) -> list[Block]:
 
 
 def reply_markup(message: OutboundMessage) -> dict[str, Any] | None:
-    """Buttons that make sense in Telegram: a sender's "check / reply", a DSL's "acknowledge"."""
+    """Buttons that make sense in Telegram: a sender's "check / reply", a case's (those the core put on it)."""
     from handlers.telegram.flows import REPLY, STATUS
 
-    prefixes = {"sender.status": STATUS, "sender.reply": REPLY, "report.ack": ACK}
+    prefixes = {"sender.status": STATUS, "sender.reply": REPLY, "report.ack": ACK, **CASE_STEPS}
     rows = [
         [{"text": button.label, "callback_data": prefixes[button.action] + button.value}]
         for button in message.buttons

@@ -282,7 +282,8 @@ class FakeTelegram:
             "from": self._bot_user(),
             "text": params.get("text", ""),
         }
-        if isinstance(params.get("reply_markup"), dict):
+        # As Telegram: a sent message carries its inline keyboard; a reply box asked for (force_reply) is not kept.
+        if isinstance(params.get("reply_markup"), dict) and "inline_keyboard" in params["reply_markup"]:
             result["reply_markup"] = params["reply_markup"]
         return result
 

@@ -1,4 +1,5 @@
-"""A DSL who chose Telegram gets an urgent alert there and can acknowledge it; nobody else can."""
+"""A DSL who chose Telegram gets an urgent alert there and can acknowledge it; nobody else can. (Reading and acting
+on a case there: test_governors_on_telegram.)"""
 
 from __future__ import annotations
 
@@ -36,8 +37,9 @@ def test_a_dsl_acknowledges_an_alert_from_telegram(telegram: TelegramWorld) -> N
         )
     )
     alert = telegram.fake.sent(DSL_CHAT)[-1]
-    [[ack]] = alert["reply_markup"]["inline_keyboard"]
+    [[ack], [close]] = alert["reply_markup"]["inline_keyboard"]
     assert ack["callback_data"] == f"d:ack:{receipt.reference}"
+    assert close["callback_data"] == f"d:close:{receipt.reference}"
 
     [refused] = telegram.say(callback(PARENT, ack["callback_data"]))
     assert "safeguarding team" in refused
@@ -49,8 +51,10 @@ def test_a_dsl_acknowledges_an_alert_from_telegram(telegram: TelegramWorld) -> N
 
 
 def test_a_dsl_not_on_slack_is_not_sent_to_slack_to_read_the_case(telegram: TelegramWorld) -> None:
-    """Without Slack (here it is not set up), acknowledging from Telegram says where the case can be read."""
+    """Without Slack (here it is not set up), acknowledging from Telegram says where the case can be read (where the
+    school keeps the report's text out of chats: else it is read there, see test_governors_on_telegram)."""
     core = telegram.core
+    core.school.alert_contents = "contentless"
     with core.db.session() as session:
         core.people.upsert(session, PersonEntry(name="Dana Lead", roles=["dsl", "staff"], slack_user_id="U0DSL00001",
                                                 telegram_chat_id=DSL_CHAT))
@@ -62,6 +66,7 @@ def test_a_dsl_not_on_slack_is_not_sent_to_slack_to_read_the_case(telegram: Tele
 
 def test_a_dsl_on_slack_too_is_sent_there_to_read_the_case(tmp_path: Path, school: School, clock: ManualClock) -> None:
     with core_with(tmp_path, school, clock, slack_bot_token="xoxb-test", slack_signing_secret="s") as core:
+        core.school.alert_contents = "contentless"
         with core.db.session() as session:
             core.people.upsert(session, PersonEntry(name="Dana Lead", roles=["dsl"], slack_user_id="U0DSL00001",
                                                     telegram_chat_id=DSL_CHAT))
@@ -73,8 +78,10 @@ def test_a_dsl_on_slack_too_is_sent_there_to_read_the_case(tmp_path: Path, schoo
 
 def test_an_alert_on_telegram_says_exactly_where_to_do_what_its_one_button_cannot(telegram: TelegramWorld) -> None:
     """Only Acknowledge can be pressed on Telegram. The alert said "Open it with the button below" (there is no such
-    button), or, quoting the report, nothing at all: a DSL without Slack was left with no way to act on it."""
+    button), or, quoting the report, nothing at all: a DSL without Slack was left with no way to act on it. (Where
+    the school keeps the report's text out of chats.)"""
     core = telegram.core
+    core.school.alert_contents = "contentless"
     with core.db.session() as session:
         core.people.upsert(session, PersonEntry(name="Dana Lead", roles=["dsl", "staff"], telegram_chat_id=DSL_CHAT))
     receipt = core.reports.submit("child_at_risk", "A pupil said they are scared to go home.", channel="console")
