@@ -102,6 +102,7 @@ def _list(args: argparse.Namespace) -> int:
             if person.away_until and person.away_until >= today:
                 extra += f"  (away until {long_date(person.away_until)})"
             slack = f"  slack {person.slack_user_id}" if person.slack_user_id else ""
+            slack += f"  telegram {person.telegram_chat_id}" if person.telegram_chat_id is not None else ""
             print(f"{person.name}: {roles}{slack}{extra}")
     differing = core.people.differing_from(core.school.people)
     if differing:

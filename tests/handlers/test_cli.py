@@ -132,6 +132,14 @@ def test_people_commands_round_trip(tmp_path: Path, run: InProcess) -> None:
     assert "Kim New: Deputy Designated Safeguarding Lead, Staff  slack U0KIM\n" in run("people", "list").stdout
 
 
+def test_the_people_list_shows_a_telegram_chat_too(run: InProcess) -> None:
+    """A vice-chair added with --telegram alone (governors often use Telegram) was listed with nothing after their
+    role, as if they could not be alerted anywhere: whoever added them could not see it had been taken."""
+    added = run("people", "add", "Val Vice", "--role", "vice_chair_of_governors", "--telegram", "100000001")
+    assert added.returncode == 0
+    assert "Val Vice: Vice-Chair of Governors  telegram 100000001\n" in run("people", "list").stdout
+
+
 def test_recording_that_the_last_holder_of_a_role_leaves_says_so(tmp_path: Path, run: InProcess) -> None:
     office = run("people", "leave", "Pat Office", "--on", "2031-07-18")
     assert "nobody else is the Administrator" in office.stdout and "policybot people role NAME" in office.stdout
