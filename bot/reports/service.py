@@ -347,19 +347,28 @@ class ReportService:
             person = next((p for p in everyone if p.name == name), None)
             if person is None or not person.has_role(*HANDLER_ROLES):
                 return None
-            going: dict[tuple[str, ...], list[str]] = {}
+            # (names, whether they are all away too, whether the sender is then given the LADO): kinds of concern
+            going: dict[tuple[tuple[str, ...], bool, bool], list[str]] = {}
             escalated = False
             for category in self._categories:
-                if person.has_role(*category.route):
-                    about = {p.id for p in with_role(everyone, *category.about)}  # never the people it is about
-                    names = tuple(p.name for p in route_people(everyone, category, about, today))
-                    going.setdefault(names, []).append(_in_a_sentence(category.label))
+                about = [p for p in everyone if p.has_role(*category.about)]  # never the people it is about
+                head = about_the_head(category, about)
+                # The vice-chair stands in for the chair on a concern about the headteacher (see routing's rules).
+                if person.has_role(*category.route) or (head and person.has_role("vice_chair_of_governors")):
+                    alerted = route_people(everyone, category, {p.id for p in about}, today)
+                    names = tuple(p.name for p in alerted)
+                    away_too = bool(alerted) and name not in names and not at_work(alerted, today)
+                    going.setdefault((names, away_too, head), []).append(_in_a_sentence(category.label))
                 escalated |= any(person.has_role(*step.to) for step in category.escalation)
         lines = []
-        for names, labels in going.items():
+        for (names, away_too, head), labels in going.items():
             what = f"new reports of {and_list(labels)}"
             if name in names:
                 lines.append(f"{what} still go to {and_list(list(names))}: nobody else at work can take them.")
+            elif away_too:  # as the sender is told (see _while_all_away)
+                told = f": senders are told so, and given {self._outside_contact()}" if head else ""
+                lines.append(f"{what} go to {and_list(list(names))}, who {'is' if len(names) == 1 else 'are'} away "
+                             f"too{told}.")
             else:
                 lines.append(f"{what} go to {and_list(list(names)) or 'nobody'}.")
         if escalated:

@@ -185,6 +185,26 @@ def test_a_vice_chair_named_by_the_school_takes_concerns_about_the_head_while_th
         "headteacher_concern", "The head teacher shouted again.", channel="console").sender_text()
 
 
+def test_recording_the_vice_chair_away_says_where_concerns_about_the_head_go_meanwhile(
+    core: Core, clock: ManualClock
+) -> None:
+    """With the chair away too, they wait for the chair and the sender is given the LADO: whoever records the
+    vice-chair away was told only that escalations would pass them by."""
+    with core.db.session() as session:
+        core.people.upsert(session, PersonEntry(name="Val Vice", roles=["vice_chair_of_governors"]))
+    today = clock.now().astimezone(core.school.tz).date()
+    core.people.set_away("Val Vice", today + dt.timedelta(days=10))
+    assert (core.reports.while_away("Val Vice") or "").startswith(
+        "New reports of a concern about the headteacher go to Chris Chair.")
+    core.people.set_away("Chris Chair", today + dt.timedelta(days=10))
+    assert (core.reports.while_away("Val Vice") or "").startswith(
+        "New reports of a concern about the headteacher go to Chris Chair, who is away too: senders are told so, and "
+        "given the Local Authority Designated Officer (LADO), 0116 000 0001.")
+    receipt = core.reports.submit("headteacher_concern", "The head teacher grabbed a pupil.", channel="console")
+    assert "The Chair of Governors is away at the moment. If it cannot wait, please also contact the Local " \
+        "Authority Designated Officer (LADO)" in receipt.sender_text()
+
+
 def test_a_concern_about_a_member_of_staff_that_is_about_the_head_stays_with_the_governors(
     core: Core, clock: ManualClock
 ) -> None:
