@@ -339,11 +339,11 @@ class ReportService:
             people = with_role(self._everyone(session), *HANDLER_ROLES)
             return [p for p in people if not any(reachable_on(self.settings, p))]
 
-    def while_away(self, name: str) -> str | None:
-        """Where new reports go while `name` is away (see routing's rules), for whoever records it; None when they
-        handle no reports."""
+    def while_away(self, name: str, *, leaving: dt.date | None = None) -> str | None:
+        """Where new reports go while `name` is away (see routing's rules), or from `leaving`, the day they leave, for
+        whoever records it; None when they handle no reports."""
         with self.db.session() as session:
-            everyone, today = self._everyone(session), self._today()
+            everyone, today = self._everyone(session), leaving or self._today()
             person = next((p for p in everyone if p.name == name), None)
             if person is None or not person.has_role(*HANDLER_ROLES):
                 return None
@@ -369,9 +369,13 @@ class ReportService:
                 told = f": senders are told so, and given {self._outside_contact()}" if head else ""
                 lines.append(f"{what} go to {and_list(list(names))}, who {'is' if len(names) == 1 else 'are'} away "
                              f"too{told}.")
-            else:
-                lines.append(f"{what} go to {and_list(list(names)) or 'nobody'}.")
-        if escalated:
+            elif names:
+                lines.append(f"{what} go to {and_list(list(names))}.")
+            else:  # as the sender is told (see _nobody_to_receive)
+                office = self.school.contact("office")
+                to = self._outside_contact() if head else office.describe() if office else "the school office"
+                lines.append(f"{what} cannot be sent to anyone at the school: senders are told so, and given {to}.")
+        if escalated and leaving is None:
             lines.append(f"a report nobody acknowledges in time goes on to {name} only where nobody else at work "
                          "holds their role.")
         return " ".join(upper_first(line) for line in lines) or None

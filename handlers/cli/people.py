@@ -203,6 +203,9 @@ def _leave(args: argparse.Namespace) -> int:
             f"{'the role' if len(empty) == 1 else 'those roles'} to someone with `policybot people role NAME ROLE...` "
             "(list all of their roles, e.g. `staff dsl`)."
         )
+        going = core.reports.while_away(person.name, leaving=args.day)
+        if going:
+            print(f"From that day: {going}")
     return 0
 
 

@@ -161,6 +161,19 @@ def test_recording_that_the_last_holder_of_a_role_leaves_says_so(tmp_path: Path,
     assert "Pat Office: Administrator, Staff  slack U0ADMIN001\n" in run("people", "list").stdout
 
 
+def test_recording_that_the_last_chair_leaves_says_where_concerns_about_the_head_go_then(run: InProcess) -> None:
+    """'Nobody else is the Chair of Governors' said nothing of the concerns about the headteacher the chair takes: to
+    the vice-chair, where the school names one, else to nobody at the school, the sender given the LADO."""
+    chair = run("people", "leave", "Chris Chair", "--on", "2031-07-18")
+    assert "nobody else is the Chair of Governors." in chair.stdout
+    assert ("From that day: New reports of a concern about the headteacher cannot be sent to anyone at the school: "
+            "senders are told so, and given the Local Authority Designated Officer (LADO), 0116 000 0001.\n"
+            ) in chair.stdout
+    run("people", "add", "Val Vice", "--role", "vice_chair_of_governors")
+    chair = run("people", "leave", "Chris Chair", "--on", "2031-07-18")
+    assert "From that day: New reports of a concern about the headteacher go to Val Vice.\n" in chair.stdout
+
+
 def test_people_import_says_how_many_and_what_the_file_needs(tmp_path: Path, run: InProcess) -> None:
     (tmp_path / "new.csv").write_text("Name,Email\nKim New,kim@example.org\n")
     assert run("people", "import", "new.csv").stdout == "Imported 1 person from new.csv.\n"
