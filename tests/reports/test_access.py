@@ -156,14 +156,19 @@ def test_with_the_chair_away_a_concern_about_the_headteacher_waits_for_them(core
     assert "away" not in core.reports.submit("headteacher_concern", TEXT, channel="console").sender_text()
 
 
+def _with_a_vice_chair(core: Core, clock: ManualClock) -> dt.date:
+    """The school names a vice-chair of governors, Val Vice; today's date at the school."""
+    with core.db.session() as session:
+        core.people.upsert(session, PersonEntry(name="Val Vice", roles=["vice_chair_of_governors"]))
+    return clock.now().astimezone(core.school.tz).date()
+
+
 def test_a_vice_chair_named_by_the_school_takes_concerns_about_the_head_while_the_chair_cannot(
     core: Core, clock: ManualClock
 ) -> None:
     """With the chair away (or not named): the vice-chair, never the staff the head manages. The vice-chair may still
     open what they took once the chair is back, as a deputy DSL may open the DSLs' cases."""
-    with core.db.session() as session:
-        core.people.upsert(session, PersonEntry(name="Val Vice", roles=["vice_chair_of_governors"]))
-    today = clock.now().astimezone(core.school.tz).date()
+    today = _with_a_vice_chair(core, clock)
     core.people.set_away("Chris Chair", today + dt.timedelta(days=10))
     assert (core.reports.while_away("Chris Chair") or "").startswith(
         "New reports of a concern about the headteacher go to Val Vice.")
@@ -190,9 +195,7 @@ def test_recording_the_vice_chair_away_says_where_concerns_about_the_head_go_mea
 ) -> None:
     """With the chair away too, they wait for the chair and the sender is given the LADO: whoever records the
     vice-chair away was told only that escalations would pass them by."""
-    with core.db.session() as session:
-        core.people.upsert(session, PersonEntry(name="Val Vice", roles=["vice_chair_of_governors"]))
-    today = clock.now().astimezone(core.school.tz).date()
+    today = _with_a_vice_chair(core, clock)
     core.people.set_away("Val Vice", today + dt.timedelta(days=10))
     assert (core.reports.while_away("Val Vice") or "").startswith(
         "New reports of a concern about the headteacher go to Chris Chair.")
