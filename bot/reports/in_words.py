@@ -19,6 +19,8 @@ from bot.reports.domain import (
     ADD_NOTE,
     ASK_SENDER,
     CLOSE_REPORT,
+    CLOSED,
+    OPEN_REPORT,
     REOPEN_REPORT,
     Actor,
     CaseView,
@@ -69,14 +71,15 @@ _PROMPTS = {
 CLOSE_CHOICE = ("Close report {code}: may the sender read the outcome? If it is kept from them, they are told only "
                 "that the report is closed.")
 CLOSE_CHOICES = ((KEEP_OUTCOME, "Keep it from the sender"), (SHARE_OUTCOME, "Share it with the sender"))
-_ACTIONS = {NOTE: ADD_NOTE, ASK: ASK_SENDER, CLOSE: CLOSE_REPORT, KEEP_OUTCOME: CLOSE_REPORT,
+_ACTIONS = {VIEW: OPEN_REPORT, NOTE: ADD_NOTE, ASK: ASK_SENDER, CLOSE: CLOSE_REPORT, KEEP_OUTCOME: CLOSE_REPORT,
             SHARE_OUTCOME: CLOSE_REPORT, REOPEN: REOPEN_REPORT}
 _HEADING = re.compile(r"^(.+?) report (\S+?)(?:,.*)?$")
 
 
-def action_of(step: str) -> str | None:
-    """The action a step is checked as (ReportService.check_access), before it is asked for; None for no such step."""
-    return _ACTIONS.get(step)
+def action_of(step: str) -> str:
+    """The action a step is checked as (ReportService.check_access), before it is asked for, and recorded as when
+    refused."""
+    return _ACTIONS[step]
 
 
 def prompt(step: str, code: str, *, sender_reachable: bool = True) -> tuple[str, str]:
@@ -112,7 +115,7 @@ def act(reports: ReportService, step: str, code: str, actor: Actor, words: str) 
 def steps(view: CaseView) -> list[tuple[str, str]]:
     """(step, label) of what may be done to the case next, as its card's buttons: a closed case takes a note, or is
     re-opened; an open one also a question to the sender, or closing."""
-    if view.status == "closed":
+    if view.status == CLOSED:
         return [(NOTE, "Add a note"), (REOPEN, "Re-open")]
     return [(NOTE, "Add a note"), (ASK, "Ask the sender"), (CLOSE, "Close")]
 
@@ -138,7 +141,7 @@ def case_lines(view: CaseView, tz: dt.tzinfo, *, on_server: bool = True) -> list
     ]
     if view.outcome:
         lines.append(f"{view.outcome_label()}: {view.outcome}")
-    if view.status != "closed":  # a closed report takes no questions
+    if view.status != CLOSED:  # a closed report takes no questions
         lines.append(question_reach(view.can_contact_sender))
     lines += ["", view.text, ""]
     if on_server:

@@ -65,12 +65,12 @@ def _buttons(core: Core, code: str, steps: list[tuple[str, str]] | None = None) 
 def _step(core: Core, chat_id: int, step: str, code: str) -> tuple[str, Keyboard | None, str | None]:
     """(what to say, its buttons, the reply box's placeholder when it asks for words) for a step's button."""
     from bot.reports import in_words
-    from bot.reports.domain import OPEN_REPORT, ReportError
+    from bot.reports.domain import ReportError
 
     actor = core.reports.actor(telegram_chat_id=chat_id)
     if actor is None:
         core.reports.record_refused_attempt(code, core.reports.refused_name(telegram_chat_id=chat_id),
-                                            in_words.action_of(step) or OPEN_REPORT)
+                                            in_words.action_of(step))
         return NOT_STAFF, None, None
     if not core.reports.acts_in_chat:  # an old card's button, from before the school kept report text out of chats
         return core.reports.where_to_act(chat_id, code), None, None
@@ -80,12 +80,12 @@ def _step(core: Core, chat_id: int, step: str, code: str) -> tuple[str, Keyboard
             return "\n".join(in_words.case_lines(view, core.school.tz, on_server=False)), \
                 _buttons(core, view.code, in_words.steps(view)), None
         if step == in_words.CLOSE:
-            core.reports.check_access(code, actor, in_words.action_of(step) or "")
+            core.reports.check_access(code, actor, in_words.action_of(step))
             return in_words.CLOSE_CHOICE.format(code=code), _buttons(core, code, list(in_words.CLOSE_CHOICES)), None
         if step == in_words.ASK:
             reachable = core.reports.sender_reachable(code, actor)
         else:
-            core.reports.check_access(code, actor, in_words.action_of(step) or "")
+            core.reports.check_access(code, actor, in_words.action_of(step))
             reachable = True
     except ReportError as exc:
         return str(exc), None, None
@@ -120,7 +120,7 @@ def _act(core: Core, chat_id: int, step: str, code: str, words: str) -> str:
     actor = core.reports.actor(telegram_chat_id=chat_id)
     if actor is None:
         core.reports.record_refused_attempt(code, core.reports.refused_name(telegram_chat_id=chat_id),
-                                            in_words.action_of(step) or "")
+                                            in_words.action_of(step))
         return NOT_STAFF
     try:
         return in_words.act(core.reports, step, code, actor, words)
