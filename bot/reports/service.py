@@ -1595,6 +1595,8 @@ class ReportService:
             lines.append(self._outcome_line(report) if full
                          else f"The outcome ({outcome_sharing(report.outcome_shared)}) is in the report.")
         lines.append(f"Report {report.code}. {category.label} ({urgency}), received {fields['Received']}.")
+        if self._about_the_head_by_choice(session, report, category):
+            lines.append("The sender says this concern is about the Headteacher, so it has come to the governors.")
         contact = self.school.contact(category.contact) if category.contact else None
         if contact is not None:  # the school's own words for whom to call: the LADO, for a concern about staff
             lines.append(f"From the school's contacts: {contact.describe()}.")
@@ -1644,6 +1646,14 @@ class ReportService:
                     ping=ping,
                 ),
             )
+
+    def _about_the_head_by_choice(self, session: Session, report: ReportRow, category: Category) -> bool:
+        """A concern of a kind that goes to the headteacher that its sender said is about them (routing's
+        about_the_head): its cards say why the governors have it, as its kind does not."""
+        if category.about or set(category.route) != {"headteacher"}:  # (no need to read who it names)
+            return False
+        conflicts = self._conflicts(report)
+        return about_the_head(category, [p for p in self._everyone(session) if p.id in conflicts])
 
     def _how_to_act(self, session: Session, report: ReportRow, target: Recipient) -> str:
         """A card on Telegram: what its buttons do, or, where only Acknowledge can be pressed there (alerts without

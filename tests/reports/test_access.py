@@ -243,6 +243,19 @@ def test_a_concern_about_a_member_of_staff_that_is_about_the_head_stays_with_the
     assert "has gone to the Headteacher." in core.reports.submit("staff_concern", TEXT, channel="console").sender_text()
 
 
+def test_the_governors_card_of_a_concern_about_staff_says_it_is_about_the_head(core: Core) -> None:
+    """The chair (or vice-chair) was sent 'A concern about a member of staff' with nothing saying why it had come to
+    the governors and not to the head, as such concerns do."""
+    text = "The head teacher shouted at my son in the corridor."
+    core.reports.submit("staff_concern", text, channel="console", named_people=["Alex Head"])
+    core.reports.submit("staff_concern", TEXT, channel="console")
+    with core.db.session() as session:
+        cards = {core.outbox.message(row).recipient.address: core.outbox.message(row).text
+                 for row in session.query(OutboxRow).filter_by(kind="report_alert")}
+    said = "The sender says this concern is about the Headteacher, so it has come to the governors."
+    assert said in cards["Chris Chair"].splitlines() and said not in cards["Alex Head"]
+
+
 def test_a_dsl_who_has_left_has_no_access(core: Core) -> None:
     receipt = core.reports.submit("other", TEXT, channel="console")
     dana = actor(core, "Dana Lead")
