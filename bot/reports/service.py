@@ -1594,13 +1594,13 @@ class ReportService:
         if report.status == CLOSED and report.outcome:
             lines.append(self._outcome_line(report) if full
                          else f"The outcome ({outcome_sharing(report.outcome_shared)}) is in the report.")
+        first_lines = len(lines)  # the lines before the report's own, where the escalation line goes
         lines.append(f"Report {report.code}. {category.label} ({urgency}), received {fields['Received']}.")
         if self._about_the_head_by_choice(session, report, category):
             lines.append("The sender says this concern is about the Headteacher, so it has come to the governors.")
         contact = self.school.contact(category.contact) if category.contact else None
         if contact is not None:  # the school's own words for whom to call: the LADO, for a concern about staff
             lines.append(f"From the school's contacts: {contact.describe()}.")
-        first_lines = len(lines) - 1  # the lines before the report's own, where the escalation line goes
         cut_short = full and len(body) > ALERT_PREVIEW
         if full:
             lines += ["", body[:ALERT_PREVIEW].rstrip() + " [...]" if cut_short else body]

@@ -384,3 +384,15 @@ def test_a_concern_about_staff_that_is_about_the_head_goes_on_to_the_vice_chair_
     assert [e.detail for e in events if e.action == "escalated"] == [
         "Not acknowledged after 1 working day. Alerted: Val Vice (Chris Chair already has it, and was reminded)"
     ]
+
+
+def test_the_line_saying_whom_a_case_went_on_to_comes_first_on_a_card_with_a_contact(
+    slack_core: Core, clock: ManualClock
+) -> None:
+    """A concern about staff, whose cards name the LADO: the line came between the case's first line and the LADO's,
+    where a card without a contact has it first."""
+    slack_core.reports.submit("staff_concern", "Mr Jones shakes the children hard.", channel="slack")
+    clock.advance(days=4)
+    assert slack_core.reports.escalate_due() == 1
+    [card] = [m for m in updates(slack_core) if m.recipient == Recipient("slack", "U0HEAD0001")]
+    assert card.text.startswith("Not yet acknowledged: also sent to Chris Chair on ")
