@@ -16,7 +16,9 @@ purpose sentences), so they are summed apart, on the "weak spots" line. `fresh19
 written from the policy alone before its answers were seen: varied voices, stories, consequences, purpose sentences)
 is a working set: its misses were read to find what to fix, so it is no unseen measure. So is `fresh20` (110 in scope,
 40 out of scope, written the same way in other voices: carers writing simple English, two questions at once, staff on
-trips, residentials and clubs, fragments of the policy quoted back, who decides and who is told).
+trips, residentials and clubs, fragments of the policy quoted back, who decides and who is told), and `fresh21` (110 in
+scope, 40 out of scope, in voices not used before: dinner ladies, governors, formal letters, terse yes-or-no demands;
+five of its questions are word for word in other splits, four of them holdouts: those five were never read).
 The dev set shipped beside the scorer (../shared/qa/dev.jsonl) is run through the real CLI by its own scorer when
 present. Targets: unseen top-1 >= 95 %, out-of-scope refusal >= 90 %, p99 <= 5 ms, cold start <= 1 s.
 To choose between two versions of the answerer without wearing out the unseen sets, compare them first with
