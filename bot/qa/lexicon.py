@@ -178,7 +178,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "governor": ("governor", "trustee", "governing body"),
     "volunteer": ("volunteer", "voluntary", "parent helper", "helper", "unpaid"),
     "phone": ("phone", "mobile", "iphone", "smartphone", "android", "cell", "mobile phone", "own device",
-              "personal device", "my device"),
+              "personal device", "my device", "telephone", "cellphone", "cell phone", "smart phone", "handset"),
     "equipment": ("equipment", "ipad", "tablet", "laptop", "computer", "pc", "device", "chromebook",
                   "school device", "whiteboard", "desktop"),
     "contact_details": (
@@ -296,7 +296,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "forum": ("forum", "school website", "message board", "comment section"),
     "host": ("host", "provider", "host/provider", "site owner", "the site", "meta"),
     "equip_personal": ("personal equipment", "own phone", "my phone", "personal phone", "my own phone",
-                       "my mobile", "own mobile"),
+                       "my mobile", "own mobile", "own telephone", "my telephone", "personal telephone",
+                       "own smartphone", "personal smartphone", "own handset"),
     "outside_work": (
         "spare time", "own time", "my own time", "off duty", "at the weekend", "outside of school hours",
         "outside work", "outside of work", "at home", "in my own time", "weekend",

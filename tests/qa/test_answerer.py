@@ -681,3 +681,15 @@ def test_being_asked_to_follow_pupils_on_a_residential_is_the_rule_on_contact_wi
     answer = qa.answer(question, "staff")
     assert answer.answered and answer.citations[0].clause == "kp-no-contact-pupils"
 
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Can a colleague require me to use my own telephone to photograph the class?",
+        "Can my line manager insist I take the class photos on my personal cell phone?",
+    ],
+)
+def test_a_telephone_is_a_phone(qa: QuestionAnswerer, question: str) -> None:
+    # "telephone", "cell phone": the policy's "personal equipment, e.g. mobile phone", not pictures of colleagues
+    assert qa.answer(question, "staff").citations[0].clause == "swp-equipment"
