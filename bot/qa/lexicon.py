@@ -301,7 +301,10 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "outside_work": (
         "spare time", "own time", "my own time", "off duty", "at the weekend", "outside of school hours",
         "outside work", "outside of work", "at home", "in my own time", "weekend",
-                     "evening", "personal time", "outside school", "outside of school"),
+                     "evening", "personal time", "outside school", "outside of school",
+        "away from school", "away from work", "out of school", "out of work", "out of school hours",
+        "outside school hours", "outside working hours", "after work", "after hours", "off the clock",
+        "not at work", "not at school", "free time", "in my free time"),
     "at_work": (
         "break time", "breaktime", "lunchtime", "during lessons", "in the staffroom", "staffroom", "school hours",
         "working hours", "on duty", "during the school day", "at break", "at work", "during work", "school day",

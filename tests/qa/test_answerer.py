@@ -693,3 +693,13 @@ def test_being_asked_to_follow_pupils_on_a_residential_is_the_rule_on_contact_wi
 def test_a_telephone_is_a_phone(qa: QuestionAnswerer, question: str) -> None:
     # "telephone", "cell phone": the policy's "personal equipment, e.g. mobile phone", not pictures of colleagues
     assert qa.answer(question, "staff").citations[0].clause == "swp-equipment"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Does the policy apply when I am off the clock?", "Does the staff policy only apply to what I do away from work?"],
+)
+def test_away_from_school_is_outside_work(qa: QuestionAnswerer, question: str) -> None:
+    # "away from school", "off the clock", "after work": the policy's "social networking outside work"
+    answer = qa.answer(question, "staff")
+    assert answer.answered and "kp-outside-work" in [c.clause for c in answer.citations[:2]]
