@@ -138,6 +138,15 @@ _SALUTATION = re.compile(
 _SIGN_OFF = re.compile(r"[\s,.!]*\b(?:kind regards|best regards|best wishes|many thanks|thanks in advance)\b.*$",
                        re.IGNORECASE | re.DOTALL)
 _YEAR_GROUP = re.compile(r"\b(?:year|yr|y)\s?(?:[1-6]|one|two|three|four|five|six)\b", re.IGNORECASE)
+# Who told the asker what they ask about ("my friend says the school can't do anything", "a colleague said ...", "I've
+# heard ..."): the teller is no part of the question, and "friend" or "colleague" would read as befriending or as
+# pictures of colleagues.
+_HEARSAY = re.compile(
+    r"\b(?:(?:(?:my|a|one of my|our)\s+(?:friend|mate|sister|brother|husband|wife|partner|other half|neighbour|"
+    r"colleague)s?(?:\s+of mine)?|some(?:one|body))\s+(?:(?:has\s+)?told\s+me|tells\s+me|says|said|reckons|thinks)"
+    r"|i(?:'?ve|\s+have)?\s+heard(?!\s+(?:it|from|about|this|rumou?rs?)\b)|i\s+was\s+told|apparently)\b(?:\s+that\b)?",
+    re.IGNORECASE,
+)
 
 
 def new_vocabulary() -> Counter[str]:
@@ -157,7 +166,7 @@ def count_words(frequency: Counter[str], ws: list[str]) -> None:
 
 def split(text: str) -> list[str]:
     """A text's words, without the pleasantries around a question."""
-    return words(_YEAR_GROUP.sub(" ", _SIGN_OFF.sub("", _SALUTATION.sub("", text))))
+    return words(_HEARSAY.sub(" ", _YEAR_GROUP.sub(" ", _SIGN_OFF.sub("", _SALUTATION.sub("", text)))))
 
 
 _STOP_STEMS = frozenset(stem(w) for w in STOP_WORDS) | STOP_WORDS

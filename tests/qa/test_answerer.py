@@ -703,3 +703,23 @@ def test_away_from_school_is_outside_work(qa: QuestionAnswerer, question: str) -
     # "away from school", "off the clock", "after work": the policy's "social networking outside work"
     answer = qa.answer(question, "staff")
     assert answer.answered and "kp-outside-work" in [c.clause for c in answer.citations[:2]]
+
+
+@pytest.mark.parametrize(
+    ("told", "plain"),
+    [
+        ("My friend says the school reads what parents post.", "the school reads what parents post."),
+        ("A colleague told me that we can't use school laptops", "we can't use school laptops"),
+        ("I've heard the policy is reviewed every year", "the policy is reviewed every year"),
+    ],
+)
+def test_who_told_the_asker_is_left_out(qa: QuestionAnswerer, told: str, plain: str) -> None:
+    """"My friend says ...": the teller is no part of the question, and would read as befriending."""
+    assert qa.analyzer.stems(told) == qa.analyzer.stems(plain)
+    # what is told still counts when it is the question: passing on what one heard
+    assert "heard" in qa.analyzer.stems("can I post it if I heard it from someone?")
+
+
+def test_a_claim_passed_on_by_a_friend_is_no_question_about_friends(qa: QuestionAnswerer) -> None:
+    # the policy says nothing of the school watching parents' posts; "friend" had made it the parents' own accounts
+    assert not qa.answer("My friend says the school reads what parents post. Does it?", "parent").answered
