@@ -700,6 +700,15 @@ OFF_TOPIC_PHRASES: tuple[str, ...] = tuple(
     toilet
     toilets
     first aid
+    plaster
+    plasters
+    graze
+    grazed
+    nosebleed
+    bumped head
+    ice pack
+    splinter
+    bandage
     injury
     injured
     nurse

@@ -723,3 +723,11 @@ def test_who_told_the_asker_is_left_out(qa: QuestionAnswerer, told: str, plain: 
 def test_a_claim_passed_on_by_a_friend_is_no_question_about_friends(qa: QuestionAnswerer) -> None:
     # the policy says nothing of the school watching parents' posts; "friend" had made it the parents' own accounts
     assert not qa.answer("My friend says the school reads what parents post. Does it?", "parent").answered
+
+
+@pytest.mark.parametrize(
+    "question", ["Can I give a child a plaster?", "Can a lunchtime supervisor put a plaster on a child who fell over?"]
+)
+def test_minor_first_aid_is_not_the_policys(qa: QuestionAnswerer, question: str) -> None:
+    # a plaster, a graze, a nosebleed: everyday care, not "giving a child" one's contact details
+    assert qa.answer(question, "staff").outcome == "refuse"
