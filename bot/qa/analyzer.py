@@ -149,6 +149,15 @@ _HEARSAY = re.compile(
 )
 
 
+# Words that press for an answer, or soften the asking, and say nothing of what is asked: "yes or no?", "full stop",
+# "honestly", "in a nutshell", "just wondering".
+_FILLER = re.compile(
+    r"\b(?:full stop|yes or no|straight answer|simple question|quick question|in a nutshell|(?:to )?be honest|honestly"
+    r"|out of interest|(?:just |i was |i'm |i am )?wondering|in plain english|simply put)\b",
+    re.IGNORECASE,
+)
+
+
 def new_vocabulary() -> Counter[str]:
     """The vocabulary typos are corrected into, before any policy text is counted in: the lexicon's own words."""
     frequency: Counter[str] = Counter()
@@ -166,7 +175,10 @@ def count_words(frequency: Counter[str], ws: list[str]) -> None:
 
 def split(text: str) -> list[str]:
     """A text's words, without the pleasantries around a question."""
-    return words(_HEARSAY.sub(" ", _YEAR_GROUP.sub(" ", _SIGN_OFF.sub("", _SALUTATION.sub("", text)))))
+    text = _SIGN_OFF.sub("", _SALUTATION.sub("", text))
+    for said_nothing in (_YEAR_GROUP, _HEARSAY, _FILLER):
+        text = said_nothing.sub(" ", text)
+    return words(text)
 
 
 _STOP_STEMS = frozenset(stem(w) for w in STOP_WORDS) | STOP_WORDS

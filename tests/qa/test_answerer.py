@@ -731,3 +731,18 @@ def test_a_claim_passed_on_by_a_friend_is_no_question_about_friends(qa: Question
 def test_minor_first_aid_is_not_the_policys(qa: QuestionAnswerer, question: str) -> None:
     # a plaster, a graze, a nosebleed: everyday care, not "giving a child" one's contact details
     assert qa.answer(question, "staff").outcome == "refuse"
+
+
+@pytest.mark.parametrize(
+    ("pressed", "plain"),
+    [
+        ("Is the school against Facebook full stop? Yes or no.", "Is the school against Facebook?"),
+        ("Honestly, in a nutshell, can I post photos?", ", , can I post photos?"),
+        ("Just wondering, who reviews the policy?", ", who reviews the policy?"),
+    ],
+)
+def test_words_pressing_for_an_answer_are_left_out(qa: QuestionAnswerer, pressed: str, plain: str) -> None:
+    """"Full stop", "yes or no", "honestly": how the asker asks, not what; left in, "stop" read as a policy word."""
+    assert qa.analyzer.stems(pressed) == qa.analyzer.stems(plain)
+    answer = qa.answer("Is the school against Facebook full stop?", "parent")
+    assert answer.citations[0].clause in ("po-minority", "obj-encourage")  # most use it well; it encourages it
