@@ -204,7 +204,12 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "without asking", "without permission", "without my permission", "without my consent", "never asked",
         "didn't ask", "nobody asked", "asked me first", "agreed to it",
         "signed form", "sign a form", "photo permission", "media consent", "photo consent", "consent slip",
-        "permission form", "consented", "consent", "consent form", "permission slip", "opt out", "opt in", "withdraw",
+        "permission form", "consented", "consent", "consent form", "permission slip", "opt out", "opt in",
+    ),
+    # Taking back consent already given: the policy says consent is needed, not how to take it back
+    "withdraw": (
+        "withdraw", "withdrawn", "withdrawing", "change my mind", "changed my mind", "change of mind", "revoke",
+        "take it back", "take back",
     ),
     "password": ("password", "passwords", "login", "log in", "logins", "credentials", "account access",
                  "passcode"),

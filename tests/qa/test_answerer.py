@@ -746,3 +746,10 @@ def test_words_pressing_for_an_answer_are_left_out(qa: QuestionAnswerer, pressed
     assert qa.analyzer.stems(pressed) == qa.analyzer.stems(plain)
     answer = qa.answer("Is the school against Facebook full stop?", "parent")
     assert answer.citations[0].clause in ("po-minority", "obj-encourage")  # most use it well; it encourages it
+
+
+def test_taking_back_consent_is_not_giving_it(qa: QuestionAnswerer) -> None:
+    # the policy says a consent form is needed before a child's image is posted, not how to withdraw one
+    assert not qa.answer("Can I revoke the photo consent I gave when she started school?", "parent").answered
+    answer = qa.answer("Do I need to sign a consent form before the school posts my child's photo?", "parent")
+    assert answer.citations[0].clause == "acc-consent"
