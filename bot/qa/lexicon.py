@@ -852,6 +852,15 @@ OFF_TOPIC_PHRASES: tuple[str, ...] = tuple(
     wearing
     cat
     reset
+    password manager
+    password expires
+    password expiry
+    password requirements
+    password length
+    strong password
+    two factor
+    2fa
+    network password
     editing
     photo editing
     meals

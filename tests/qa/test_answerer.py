@@ -753,3 +753,14 @@ def test_taking_back_consent_is_not_giving_it(qa: QuestionAnswerer) -> None:
     assert not qa.answer("Can I revoke the photo consent I gave when she started school?", "parent").answered
     answer = qa.answer("Do I need to sign a consent form before the school posts my child's photo?", "parent")
     assert answer.citations[0].clause == "acc-consent"
+
+
+@pytest.mark.parametrize(
+    "question", ["Which password manager does the school recommend?", "My network password expires tomorrow, what now?"]
+)
+def test_everyday_password_matters_are_not_the_leavers_rule(qa: QuestionAnswerer, question: str) -> None:
+    # the policy's only word on passwords is that a leaver's are changed
+    assert qa.answer(question, "staff").outcome == "refuse"
+    assert qa.answer("When a teacher leaves, are the passwords changed?", "staff").citations[0].clause == (
+        "leavers-passwords"
+    )
