@@ -401,6 +401,13 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "shared drive", "onedrive", "google drive", "cloud", "store", "stored", "storing", "save", "saved", "saving",
         "camera roll", "gallery", "hold on to", "move them", "move the photos", "indefinitely", "for ever", "forever",
     ),
+    # How long the school itself keeps what it stores: the policy says where staff's pictures go, not for how long
+    "retention": (
+        "how long does the school keep", "how long do school keep", "how long will the school keep",
+        "how long does school keep", "how long do we keep", "how long are photos kept", "how long are pictures kept",
+        "how long are they kept", "how long are images kept", "how long is it kept", "retention",
+        "retain", "retained", "data retention",
+    ),
     "may_i": (
         "can i", "can we", "could i", "am i allowed", "are we allowed", "is it ok", "is it okay", "is it alright",
         "is it acceptable", "is that ok", "is that allowed", "may i", "allowed to", "ok to", "okay to", "alright to",

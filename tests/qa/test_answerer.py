@@ -764,3 +764,10 @@ def test_everyday_password_matters_are_not_the_leavers_rule(qa: QuestionAnswerer
     assert qa.answer("When a teacher leaves, are the passwords changed?", "staff").citations[0].clause == (
         "leavers-passwords"
     )
+
+
+def test_how_long_the_school_keeps_pictures_is_not_how_long_staff_may(qa: QuestionAnswerer) -> None:
+    # the policy says staff move pictures off their own equipment to the school's system, not how long that keeps them
+    assert not qa.answer("How long are pictures kept on the school network?", None).answered
+    answer = qa.answer("How long can I keep class photos on my own phone?", "staff")
+    assert answer.citations[0].clause == "swp-transfer-delete"
