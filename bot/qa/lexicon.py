@@ -298,6 +298,12 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "name of the school", "where i work",
                    "school's name, logo"),
     "name": ("name", "naming", "identify", "named"),
+    # Naming a person online, as against the school's name: the policy's "name individuals"
+    "name_person": (
+        "by name", "name individuals", "naming individuals", "name people", "naming people", "name names",
+        "single out", "singling out", "singled out", "named me", "naming me", "name a", "name the", "named a",
+        "named the", "named one", "named my", "naming a", "naming the", "name him", "name her", "name them",
+    ),
     "forum": ("forum", "school website", "message board", "comment section"),
     "host": ("host", "provider", "host/provider", "site owner", "the site", "meta"),
     "equip_personal": ("personal equipment", "own phone", "my phone", "personal phone", "my own phone",

@@ -771,3 +771,16 @@ def test_how_long_the_school_keeps_pictures_is_not_how_long_staff_may(qa: Questi
     assert not qa.answer("How long are pictures kept on the school network?", None).answered
     answer = qa.answer("How long can I keep class photos on my own phone?", "staff")
     assert answer.citations[0].clause == "swp-transfer-delete"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Can I name the boy who pushed my daughter in a facebook post?",
+        "Am I allowed to call out the dinner lady by name on the mums page?",
+    ],
+)
+def test_naming_a_person_online_is_the_rule_on_naming_individuals(qa: QuestionAnswerer, question: str) -> None:
+    # "by name", "name the boy", "single out": the policy's "should not be used to name individuals", not the school's
+    # name nor only "negative comments"
+    assert qa.answer(question, "parent").citations[0].clause == "app-private"
