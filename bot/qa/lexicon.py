@@ -226,8 +226,14 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "internal email", "unpublished", "not been announced", "before it's announced", "not yet announced",
         "meeting notes", "minutes", "school business", "pupil records", "records", "pupil data", "data breach",
         "private information", "confidential", "sensitive", "business-sensitive", "secret", "gdpr", "data protection",
-                     "personal data", "internal", "staff meeting"),
-    "security": ("security", "door code", "alarm", "keypad", "entrance", "building"),
+                     "personal data", "internal", "staff meeting",
+        # news and papers not yet made public: "before it was announced", "the school files"
+        "before it was announced", "before it is announced", "before announced", "before they are published",
+        "before it is published", "before they're published", "before it's published", "not published",
+        "not public yet", "not yet public", "not public", "school files", "pupil files", "pupil info",
+        "pupil information", "inspection feedback", "ofsted feedback", "inspectors said"),
+    "security": ("security", "door code", "alarm", "keypad", "entrance", "building", "cctv", "lockdown procedure",
+                 "gets unlocked", "unlocked", "locked up"),
     "blog": (
         "substack", "personal website", "blog post", "blogs", "blog", "blogging", "vlog", "vlogging", "blogger",
         "youtube channel", "podcast", "journal",

@@ -784,3 +784,9 @@ def test_naming_a_person_online_is_the_rule_on_naming_individuals(qa: QuestionAn
     # "by name", "name the boy", "single out": the policy's "should not be used to name individuals", not the school's
     # name nor only "negative comments"
     assert qa.answer(question, "parent").citations[0].clause == "app-private"
+
+
+def test_pupil_information_from_the_school_files_is_confidential(qa: QuestionAnswerer) -> None:
+    # "the school files", "pupil info", "before it is published": the policy's "confidential or business-sensitive"
+    answer = qa.answer("Is it ok to post about a pupil's info from the school files?", "staff")
+    assert answer.answered and answer.citations[0].clause == "na-confidential"
