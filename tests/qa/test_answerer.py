@@ -711,6 +711,7 @@ def test_away_from_school_is_outside_work(qa: QuestionAnswerer, question: str) -
         ("My friend says the school reads what parents post.", "the school reads what parents post."),
         ("A colleague told me that we can't use school laptops", "we can't use school laptops"),
         ("I've heard the policy is reviewed every year", "the policy is reviewed every year"),
+        ("I\u2019ve heard the policy is reviewed every year", "the policy is reviewed every year"),  # curly
     ],
 )
 def test_who_told_the_asker_is_left_out(qa: QuestionAnswerer, told: str, plain: str) -> None:
