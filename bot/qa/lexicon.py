@@ -479,6 +479,14 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "parent portal", "school app login", "book a meeting", "book an appointment", "consent for a trip",
         "trip consent", "trip letter", "permission slip for",
     ),
+    # Whether the school will tell the asker of something: the policy says what the school may do, not whom it tells
+    "told_of_it": (
+        "will the school let me know", "would the school let me know", "will school let me know", "let me know if",
+        "will the school tell me", "would the school tell me", "will school tell me", "will you tell me if",
+        "would you tell me if", "will i be told", "would i be told", "will i be informed", "would i be informed",
+        "will parents be told", "will parents be informed", "inform me if", "notify me", "will i be notified",
+        "keep me informed",
+    ),
     # Somebody's own account, as against the school's (see "school_account")
     "own_account": (
         "my instagram", "my insta", "my facebook", "my fb", "my twitter", "my tiktok", "my snapchat", "my page",

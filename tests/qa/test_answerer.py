@@ -791,3 +791,15 @@ def test_pupil_information_from_the_school_files_is_confidential(qa: QuestionAns
     # "the school files", "pupil info", "before it is published": the policy's "confidential or business-sensitive"
     answer = qa.answer("Is it ok to post about a pupil's info from the school files?", "staff")
     assert answer.answered and answer.citations[0].clause == "na-confidential"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Would I be told if my son was being picked on in a class group chat?",
+        "Will the school tell me if someone posts a photo of my child online?",
+    ],
+)
+def test_whether_the_school_will_tell_the_asker_is_not_the_policys(qa: QuestionAnswerer, question: str) -> None:
+    # the policy says what parents may post and what the school may do, not whom the school tells of it
+    assert not qa.answer(question, "parent").answered
