@@ -809,6 +809,12 @@ OFF_TOPIC_PHRASES: tuple[str, ...] = tuple(
     hotel
     restaurant
     shopping
+    online shopping
+    banking
+    online banking
+    insured
+    insurance
+    coursework
     translate
     poem
     essay

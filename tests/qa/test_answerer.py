@@ -803,3 +803,17 @@ def test_pupil_information_from_the_school_files_is_confidential(qa: QuestionAns
 def test_whether_the_school_will_tell_the_asker_is_not_the_policys(qa: QuestionAnswerer, question: str) -> None:
     # the policy says what parents may post and what the school may do, not whom the school tells of it
     assert not qa.answer(question, "parent").answered
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Am I allowed to use the school computer for my coursework?", "Can I use the staffroom PC for online banking?"],
+)
+def test_school_computers_for_other_than_social_networking_are_not_the_policys(
+    qa: QuestionAnswerer, question: str
+) -> None:
+    # the policy forbids social networking on school equipment at work; banking or coursework it does not mention
+    assert qa.answer(question, "staff").outcome == "refuse"
+    assert qa.answer("Can I go on facebook on the school computer at lunch?", "staff").citations[0].clause == (
+        "kp-outside-work"
+    )
