@@ -371,7 +371,10 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "reputation as a teacher", "their reputation", "his reputation", "her reputation",
     ),
     "inappropriate": ("inappropriate", "unacceptable", "not acceptable", "not appropriate", "wrong",
-                      "appropriate", "acceptable", "misuse"),
+                      "appropriate", "acceptable", "misuse",
+                      # British for "inappropriate": no order placed ("order" alone is off topic)
+                      "out of order", "bang out of order", "out of line", "over the line", "cross the line",
+                      "crosses the line", "crossed the line", "overstepped", "overstep the mark", "beyond the pale"),
     "persist": (
         "carry on", "carries on", "carrying on", "keep posting",
         "keeps posting", "keep on", "leave it up", "keep it up", "still posting", "won't stop", "not stop",
@@ -872,7 +875,13 @@ OFF_TOPIC_PHRASES: tuple[str, ...] = tuple(
     office hours
     lesson plan
     lesson plans
-    order
+    to order
+    order the
+    order a
+    order some
+    order form
+    ordering
+    place an order
     back up
     backup
     ill

@@ -817,3 +817,10 @@ def test_school_computers_for_other_than_social_networking_are_not_the_policys(
     assert qa.answer("Can I go on facebook on the school computer at lunch?", "staff").citations[0].clause == (
         "kp-outside-work"
     )
+
+
+def test_out_of_order_is_inappropriate_and_no_order(qa: QuestionAnswerer) -> None:
+    # "out of order", "crossing the line": British for inappropriate; ordering photos stays off topic
+    answer = qa.answer("What kind of posts does the school think are out of order?", "parent")
+    assert answer.outcome == "answer" and answer.citations[0].clause == "inap-examples"
+    assert qa.answer("How do I order the school photos?", "parent").outcome == "refuse"
