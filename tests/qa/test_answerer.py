@@ -418,10 +418,19 @@ def test_text_speak_is_read_as_the_words_it_stands_for(qa: QuestionAnswerer) -> 
         ("Good morning all - can I post photos of my son?", "can I post photos of my son?"),
         ("Hi there! My daughter in Year 4 wants to friend her teacher", "My daughter in wants to friend her teacher"),
         ("can my Y6 post the class photo? Kind regards, Sam", "can my post the class photo?"),
+        # who told the asker: "friend" would read as befriending, "colleague" as pictures of colleagues
+        ("My friend says the school reads what parents post.", "the school reads what parents post."),
+        ("A colleague told me that we can't use school laptops", "we can't use school laptops"),
+        ("I\u2019ve heard the policy is reviewed every year", "the policy is reviewed every year"),
+        # pressing for an answer: "full stop" read "stop" as a policy word
+        ("Is the school against Facebook full stop? Yes or no.", "Is the school against Facebook?"),
+        ("Honestly, in a nutshell, can I post photos?", ", , can I post photos?"),
+        ("Just wondering, who reviews the policy?", ", who reviews the policy?"),
     ],
 )
-def test_greetings_sign_offs_and_year_groups_are_left_out(qa: QuestionAnswerer, polite: str, plain: str) -> None:
-    """A polite email wraps the question in words that say nothing about it; left in, they dilute every match."""
+def test_words_that_say_nothing_of_the_question_are_left_out(qa: QuestionAnswerer, polite: str, plain: str) -> None:
+    """A polite email wraps the question in words that say nothing about it (so do who told the asker, and words
+    pressing for an answer); left in, they dilute every match."""
     assert qa.analyzer.stems(polite) == qa.analyzer.stems(plain)
 
 
@@ -684,15 +693,32 @@ def test_being_asked_to_follow_pupils_on_a_residential_is_the_rule_on_contact_wi
 
 
 @pytest.mark.parametrize(
-    "question",
+    ("question", "audience", "clause"),
     [
-        "Can a colleague require me to use my own telephone to photograph the class?",
-        "Can my line manager insist I take the class photos on my personal cell phone?",
+        # "telephone", "cell phone": the policy's "personal equipment, e.g. mobile phone", not pictures of colleagues
+        ("Can a colleague require me to use my own telephone to photograph the class?", "staff", "swp-equipment"),
+        ("Can my line manager insist I take the class photos on my personal cell phone?", "staff", "swp-equipment"),
+        # "by name", "name the boy": "should not be used to name individuals", not the school's name nor only rudeness
+        ("Can I name the boy who pushed my daughter in a facebook post?", "parent", "app-private"),
+        ("Am I allowed to call out the dinner lady by name on the mums page?", "parent", "app-private"),
+        # "the school files", "pupil info", "before it is published": confidential or business-sensitive information
+        ("Is it ok to post about a pupil's info from the school files?", "staff", "na-confidential"),
+        # "out of order", "crossing the line": British for inappropriate, no order placed
+        ("What kind of posts does the school think are out of order?", "parent", "inap-examples"),
+        # what "full stop", "yes or no" leave: most use it well, the school encourages it
+        ("Is the school against Facebook full stop? Yes or no.", "parent", "po-minority"),
+        # the neighbours of the everyday matters refused below still get their rule
+        ("Do I need to sign a consent form before the school posts my child's photo?", "parent", "acc-consent"),
+        ("When a teacher leaves, are the passwords changed?", "staff", "leavers-passwords"),
+        ("How long can I keep class photos on my own phone?", "staff", "swp-transfer-delete"),
+        ("Can I go on facebook on the school computer at lunch?", "staff", "kp-outside-work"),
     ],
 )
-def test_a_telephone_is_a_phone(qa: QuestionAnswerer, question: str) -> None:
-    # "telephone", "cell phone": the policy's "personal equipment, e.g. mobile phone", not pictures of colleagues
-    assert qa.answer(question, "staff").citations[0].clause == "swp-equipment"
+def test_a_paraphrase_family_gets_its_clause(
+    qa: QuestionAnswerer, question: str, audience: AskerAudience, clause: str
+) -> None:
+    answer = qa.answer(question, audience)
+    assert answer.outcome == "answer" and answer.citations[0].clause == clause
 
 
 @pytest.mark.parametrize(
@@ -706,121 +732,35 @@ def test_away_from_school_is_outside_work(qa: QuestionAnswerer, question: str) -
 
 
 @pytest.mark.parametrize(
-    ("told", "plain"),
+    ("question", "audience"),
     [
-        ("My friend says the school reads what parents post.", "the school reads what parents post."),
-        ("A colleague told me that we can't use school laptops", "we can't use school laptops"),
-        ("I've heard the policy is reviewed every year", "the policy is reviewed every year"),
-        ("I\u2019ve heard the policy is reviewed every year", "the policy is reviewed every year"),  # curly
+        # the policy says nothing of the school watching parents' posts; "friend" had read as their own accounts
+        ("My friend says the school reads what parents post. Does it?", "parent"),
+        # a plaster, a graze: everyday care, not "giving a child" one's contact details
+        ("Can I give a child a plaster?", "staff"),
+        ("Can a lunchtime supervisor put a plaster on a child who fell over?", "staff"),
+        # consent is needed before a child's image is posted; how to take it back the policy does not say
+        ("Can I revoke the photo consent I gave when she started school?", "parent"),
+        # the policy's only word on passwords is that a leaver's are changed
+        ("Which password manager does the school recommend?", "staff"),
+        ("My network password expires tomorrow, what now?", "staff"),
+        # staff move pictures to the school's system; how long that keeps them the policy does not say
+        ("How long are pictures kept on the school network?", None),
+        # what parents may post and what the school may do, not whom the school tells
+        ("Would I be told if my son was being picked on in a class group chat?", "parent"),
+        ("Will the school tell me if someone posts a photo of my child online?", "parent"),
+        # social networking on school equipment is the rule; banking or coursework it does not mention
+        ("Am I allowed to use the school computer for my coursework?", "staff"),
+        ("Can I use the staffroom PC for online banking?", "staff"),
+        ("How do I order the school photos?", "parent"),
     ],
 )
-def test_who_told_the_asker_is_left_out(qa: QuestionAnswerer, told: str, plain: str) -> None:
-    """"My friend says ...": the teller is no part of the question, and would read as befriending."""
-    assert qa.analyzer.stems(told) == qa.analyzer.stems(plain)
-    # what is told still counts when it is the question: passing on what one heard
-    assert "heard" in qa.analyzer.stems("can I post it if I heard it from someone?")
-
-
-def test_a_claim_passed_on_by_a_friend_is_no_question_about_friends(qa: QuestionAnswerer) -> None:
-    # the policy says nothing of the school watching parents' posts; "friend" had made it the parents' own accounts
-    assert not qa.answer("My friend says the school reads what parents post. Does it?", "parent").answered
-
-
-@pytest.mark.parametrize(
-    "question", ["Can I give a child a plaster?", "Can a lunchtime supervisor put a plaster on a child who fell over?"]
-)
-def test_minor_first_aid_is_not_the_policys(qa: QuestionAnswerer, question: str) -> None:
-    # a plaster, a graze, a nosebleed: everyday care, not "giving a child" one's contact details
-    assert qa.answer(question, "staff").outcome == "refuse"
-
-
-@pytest.mark.parametrize(
-    ("pressed", "plain"),
-    [
-        ("Is the school against Facebook full stop? Yes or no.", "Is the school against Facebook?"),
-        ("Honestly, in a nutshell, can I post photos?", ", , can I post photos?"),
-        ("Just wondering, who reviews the policy?", ", who reviews the policy?"),
-    ],
-)
-def test_words_pressing_for_an_answer_are_left_out(qa: QuestionAnswerer, pressed: str, plain: str) -> None:
-    """"Full stop", "yes or no", "honestly": how the asker asks, not what; left in, "stop" read as a policy word."""
-    assert qa.analyzer.stems(pressed) == qa.analyzer.stems(plain)
-    answer = qa.answer("Is the school against Facebook full stop?", "parent")
-    assert answer.citations[0].clause in ("po-minority", "obj-encourage")  # most use it well; it encourages it
-
-
-def test_taking_back_consent_is_not_giving_it(qa: QuestionAnswerer) -> None:
-    # the policy says a consent form is needed before a child's image is posted, not how to withdraw one
-    assert not qa.answer("Can I revoke the photo consent I gave when she started school?", "parent").answered
-    answer = qa.answer("Do I need to sign a consent form before the school posts my child's photo?", "parent")
-    assert answer.citations[0].clause == "acc-consent"
-
-
-@pytest.mark.parametrize(
-    "question", ["Which password manager does the school recommend?", "My network password expires tomorrow, what now?"]
-)
-def test_everyday_password_matters_are_not_the_leavers_rule(qa: QuestionAnswerer, question: str) -> None:
-    # the policy's only word on passwords is that a leaver's are changed
-    assert qa.answer(question, "staff").outcome == "refuse"
-    assert qa.answer("When a teacher leaves, are the passwords changed?", "staff").citations[0].clause == (
-        "leavers-passwords"
-    )
-
-
-def test_how_long_the_school_keeps_pictures_is_not_how_long_staff_may(qa: QuestionAnswerer) -> None:
-    # the policy says staff move pictures off their own equipment to the school's system, not how long that keeps them
-    assert not qa.answer("How long are pictures kept on the school network?", None).answered
-    answer = qa.answer("How long can I keep class photos on my own phone?", "staff")
-    assert answer.citations[0].clause == "swp-transfer-delete"
-
-
-@pytest.mark.parametrize(
-    "question",
-    [
-        "Can I name the boy who pushed my daughter in a facebook post?",
-        "Am I allowed to call out the dinner lady by name on the mums page?",
-    ],
-)
-def test_naming_a_person_online_is_the_rule_on_naming_individuals(qa: QuestionAnswerer, question: str) -> None:
-    # "by name", "name the boy", "single out": the policy's "should not be used to name individuals", not the school's
-    # name nor only "negative comments"
-    assert qa.answer(question, "parent").citations[0].clause == "app-private"
-
-
-def test_pupil_information_from_the_school_files_is_confidential(qa: QuestionAnswerer) -> None:
-    # "the school files", "pupil info", "before it is published": the policy's "confidential or business-sensitive"
-    answer = qa.answer("Is it ok to post about a pupil's info from the school files?", "staff")
-    assert answer.answered and answer.citations[0].clause == "na-confidential"
-
-
-@pytest.mark.parametrize(
-    "question",
-    [
-        "Would I be told if my son was being picked on in a class group chat?",
-        "Will the school tell me if someone posts a photo of my child online?",
-    ],
-)
-def test_whether_the_school_will_tell_the_asker_is_not_the_policys(qa: QuestionAnswerer, question: str) -> None:
-    # the policy says what parents may post and what the school may do, not whom the school tells of it
-    assert not qa.answer(question, "parent").answered
-
-
-@pytest.mark.parametrize(
-    "question",
-    ["Am I allowed to use the school computer for my coursework?", "Can I use the staffroom PC for online banking?"],
-)
-def test_school_computers_for_other_than_social_networking_are_not_the_policys(
-    qa: QuestionAnswerer, question: str
+def test_an_everyday_matter_near_a_policy_word_is_not_answered(
+    qa: QuestionAnswerer, question: str, audience: AskerAudience
 ) -> None:
-    # the policy forbids social networking on school equipment at work; banking or coursework it does not mention
-    assert qa.answer(question, "staff").outcome == "refuse"
-    assert qa.answer("Can I go on facebook on the school computer at lunch?", "staff").citations[0].clause == (
-        "kp-outside-work"
-    )
+    assert not qa.answer(question, audience).answered
 
 
-def test_out_of_order_is_inappropriate_and_no_order(qa: QuestionAnswerer) -> None:
-    # "out of order", "crossing the line": British for inappropriate; ordering photos stays off topic
-    answer = qa.answer("What kind of posts does the school think are out of order?", "parent")
-    assert answer.outcome == "answer" and answer.citations[0].clause == "inap-examples"
-    assert qa.answer("How do I order the school photos?", "parent").outcome == "refuse"
+def test_what_was_heard_is_the_question_when_it_is_passed_on(qa: QuestionAnswerer) -> None:
+    # "my friend says ..." is left out (see the test of what says nothing), but not "I heard it from someone"
+    assert "heard" in qa.analyzer.stems("can I post it if I heard it from someone?")
