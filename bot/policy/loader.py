@@ -60,6 +60,10 @@ class PolicyLibrary:
     def clause(self, clause_id: str) -> ClauseRef:
         return self._clauses[clause_id]
 
+    def items(self, clause_id: str) -> list[ClauseRef]:
+        """The items of the list that clause `clause_id` introduces (those naming it as their lead_in), in order."""
+        return [ref for ref in self._clauses.values() if ref.clause.lead_in == clause_id]
+
     def clauses(self) -> list[ClauseRef]:
         return list(self._clauses.values())
 

@@ -519,6 +519,8 @@ class QuestionAnswerer:
         if best.clause.lead_in:  # an item of a list: first the words that introduce the list, so it reads in context
             lines.append(f"\u201c{readable(self.library.clause(best.clause.lead_in).clause.text)}\u201d")
         lines.append(f"\u201c{readable(best.clause.text)}\u201d")
+        # The words introducing a list ("The purpose of this policy is to:") say nothing without the list.
+        lines += [f"\u2022 \u201c{readable(item.clause.text)}\u201d" for item in self.library.items(best.clause.id)]
         if reach := self._reach(best.clause.contacts):
             lines.append(f"You can reach {reach}.")
         if len(chosen) > 1:

@@ -174,6 +174,17 @@ def test_asking_who_the_dsl_is_gives_the_schools_contact(school: School) -> None
     assert answer.text.endswith("You can reach the Designated Safeguarding Leads, dsl@stokeswood.example.sch.uk.")
 
 
+def test_an_answer_quoting_the_words_that_introduce_a_list_quotes_the_list_too(qa: QuestionAnswerer) -> None:
+    """"What are the aims of the policy?" was answered with "The purpose of this policy is to:" and nothing more."""
+    answer = qa.answer("what are the aims of the policy?", "parent")
+    assert answer.citations[0].clause == "obj-intro"
+    items = [ref.clause.text for ref in LIBRARY.items("obj-intro")]
+    assert len(items) == 5
+    assert answer.text.splitlines()[2:7] == [f"\u2022 \u201c{readable(text)}\u201d" for text in items]
+    single = qa.answer("can I post photos of sports day on facebook?", "parent")  # no list: nothing added
+    assert "\u2022" not in single.text
+
+
 def test_an_answer_telling_parents_whom_to_speak_to_says_how_to_reach_them(qa: QuestionAnswerer) -> None:
     """The policy sends a parent's concern to "the class teacher, the Headteacher or Chair of Governors": the answer
     quoting it gives the school file's contacts for them (the class teacher has no details there: not repeated)."""
