@@ -135,6 +135,9 @@ class RunLock:
             self._fd = None
 
 
+BUSY_TIMEOUT_MS = 30_000  # how long a SQLite write waits for another writer's lock before "database is locked"
+
+
 def make_engine(url: str) -> Engine:
     """`hide_parameters`: a database error's message (logged by the jobs that carry on after one) leaves out the
     values of its statement, which may be a receipt code, the key to a sender's report."""
@@ -148,7 +151,7 @@ def make_engine(url: str) -> Engine:
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
@@ -177,6 +180,23 @@ class Database:
             raise
         finally:
             session.close()
+
+    @contextmanager
+    def brief_session(self, wait_ms: int) -> Iterator[Session]:
+        """A session for work that can do without the database rather than wait for it: on SQLite, its writes wait
+        for another writer's lock (another process's, say) at most `wait_ms`, then fail with OperationalError,
+        nothing written; not the usual BUSY_TIMEOUT_MS. PostgreSQL has no such database-wide lock: as session()."""
+        with self.session() as session:
+            connection = session.connection()
+            if connection.dialect.name != "sqlite":
+                yield session
+                return
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={int(wait_ms)}")
+            try:
+                yield session
+                session.flush()  # the write lock is taken here, while the wait is short: the commit needs no other
+            finally:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
     def upgrade(self) -> None:
         """Bring the schema to the newest migration (run on every start-up; a no-op when current). Alembic (11 MB

@@ -84,3 +84,34 @@ def test_a_data_folder_the_bot_cannot_narrow_is_warned_of_and_start_up_goes_on(
     warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert warned == [f"The data folder {data} can be opened by other users of this computer, and the bot could not "
                       f"change that (it belongs to another user): run `chmod 700 {data}` as its owner."]
+
+
+def test_a_brief_session_gives_up_quickly_on_a_held_database_and_leaves_the_usual_wait_behind(tmp_path: Path) -> None:
+    """Work that can do without the database (Slack's replay check) must not wait 30 seconds behind another process's
+    write; and the connection it used, back in the pool, must wait as long as ever for a report's write."""
+    import sqlite3
+    import time
+
+    from sqlalchemy.exc import OperationalError
+
+    from bot.storage import BUSY_TIMEOUT_MS
+
+    database = tmp_path / "policybot.db"
+    db = Database(f"sqlite:///{database}")
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+    other = sqlite3.connect(database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    started = time.monotonic()
+    with pytest.raises(OperationalError), db.brief_session(100) as session:
+        session.connection().exec_driver_sql("INSERT INTO t VALUES (1)")
+    assert time.monotonic() - started < 2
+    other.execute("COMMIT")
+    other.close()
+    with db.brief_session(100) as session:
+        session.connection().exec_driver_sql("INSERT INTO t VALUES (2)")
+    with db.session() as session:
+        connection = session.connection()
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == BUSY_TIMEOUT_MS
+        assert connection.exec_driver_sql("SELECT x FROM t").scalars().all() == [2]
+    db.dispose()

@@ -816,3 +816,34 @@ def test_a_report_slow_to_save_and_then_refused_gives_the_form_back_with_what_wa
     assert "went wrong" in json.dumps(view)
     with slack.core.db.session() as session:
         assert not session.scalars(select(OutboxRow)).all()
+
+
+def test_a_report_sent_while_another_process_holds_the_database_is_answered_in_time(
+    slack: SlackWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process (a `policybot reports` command, say) holds SQLite's write lock for longer than Slack waits:
+    the replay check's own write must not hold the form's answer past Slack's three seconds, or the sender is told it
+    could not connect while the report is saved behind their back, its receipt never shown."""
+    import sqlite3
+
+    from bot.storage import sqlite_file
+
+    monkeypatch.setattr(views, "SUBMIT_WAIT", 0.3)
+    path = sqlite_file(slack.core.settings.resolved_database_url)
+    assert path is not None
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # the other process's write
+    releaser = threading.Timer(3.5, other.execute, ("COMMIT",))
+    releaser.start()
+    try:
+        started = time.monotonic()
+        submitted = slack.sender.view_submission(STAFF, "report.submit", _values("online_abuse", "Held. A pupil..."))
+        assert time.monotonic() - started < 2.0
+        assert submitted.json()["response_action"] == "update"
+        assert "keep this window open" in json.dumps(submitted.json()["view"])
+    finally:
+        releaser.join()
+        other.close()
+    [update] = slack.fake.wait_for_call("views.update", timeout=10)
+    found = re.search(r"Your receipt code is: ([A-Z0-9-]+)", json.dumps(update.params["view"]))
+    assert found and "Held. A pupil" in _case(slack, found.group(1)).text
