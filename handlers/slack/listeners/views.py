@@ -176,7 +176,8 @@ def register(app: App, core: Core, later: Later) -> None:
             tell_in_session(client, user_id, f"{text}\n\n{ONLY_HERE}")
 
     def show(client: WebClient, view_id: str, shown: dict[str, Any]) -> bool:
-        """`shown` in the window that said the report was being saved; False if the sender closed it first."""
+        """`shown` in the window that said the report was being saved; False if the sender closed it first, or Slack
+        refused or did not answer (then it may not show, so the sender is told another way too)."""
         with waiting_lock:
             sender = waiting.pop(view_id, None)
         if sender is not None and sender.closed:
@@ -185,6 +186,9 @@ def register(app: App, core: Core, later: Later) -> None:
             client.views_update(view_id=view_id, view=shown)
         except SlackApiError as exc:
             log.warning("could not show a report's receipt in its window: %s", exc.response.get("error"))
+            return False
+        except OSError as exc:  # a timeout, a dropped connection (urllib's URLError is one too)
+            log.warning("could not show a report's receipt in its window: %s", type(exc).__name__)
             return False
         return True
 

@@ -847,3 +847,17 @@ def test_a_report_sent_while_another_process_holds_the_database_is_answered_in_t
     [update] = slack.fake.wait_for_call("views.update", timeout=10)
     found = re.search(r"Your receipt code is: ([A-Z0-9-]+)", json.dumps(update.params["view"]))
     assert found and "Held. A pupil" in _case(slack, found.group(1)).text
+
+
+def test_a_slow_report_whose_window_cannot_be_reached_gives_the_receipt_the_same_way(
+    slack: SlackWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slack not answering the window's update (a timeout, a dropped connection) is no refusal, but the window shows
+    nothing all the same: the anonymous sender's receipt was lost for good."""
+    monkeypatch.setattr(views, "SUBMIT_WAIT", 0.3)
+    slack.app.client.timeout = 1  # (each request's client is made with the app's)
+    slack.fake.slow("views.update", 3)
+    holder = _held_write_lock(slack, 1.0)
+    slack.sender.view_submission(STAFF, "report.submit", _values("online_abuse", "Timed out. A pupil..."))
+    holder.join()
+    assert "Timed out" in _case(slack, _ephemeral_receipt(slack)).text
