@@ -108,6 +108,17 @@ def asks_after_a_report(text: str) -> bool:
     return bool(_ASKS_AFTER_A_REPORT.search(text))
 
 
+_ASKS_IF_SEEN = re.compile(_ASKING_AFTER, re.IGNORECASE)
+
+
+def may_ask_after_a_report(text: str) -> bool:
+    """Whether a message asks whether something was seen or received, or has news ("has anyone seen the
+    screenshot?", "did you get the video?", "any news on the post about my son?"), whatever it asks after. Naming no
+    report, it is answered from the policy (asks_after_a_report), but it may still be a sender asking after what they
+    sent: it is never kept among the questions the policy could not answer (bot.qa.gaps)."""
+    return _ASKS_IF_SEEN.search(text or "") is not None
+
+
 AboutTheAsker = Literal["help", "report", "status", "forget_me", "report_news", "reference"]
 
 

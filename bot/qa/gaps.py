@@ -20,7 +20,7 @@ from bot.qa.answer import Answer, AskerAudience
 from bot.qa.text import asks
 from bot.reports.receipts import find_code
 from bot.storage import Base
-from bot.typed import about_the_asker
+from bot.typed import about_the_asker, may_ask_after_a_report
 
 if TYPE_CHECKING:
     from bot.core import Core
@@ -87,7 +87,13 @@ def _is_a_question(text: str) -> bool:
     about their report in the wrong place ("Year 3, it was Jayden's mum"), and a message with a receipt code is
     about a report: neither is kept, as either could carry details of a case. Nor is a message about the asker or
     their report ("any news??", "forget me", "help?"): it asks nothing of the policy (see `bot.typed`)."""
-    return find_code(text) is None and about_the_asker(text) is None and asks(text)
+    return not _about_a_report(text) and asks(text)
+
+
+def _about_a_report(text: str) -> bool:
+    """A receipt code, a message about the asker or their report, or one asking whether something was seen or
+    received (may_ask_after_a_report): it may be a sender's words about their case, never kept as a gap."""
+    return find_code(text) is not None or about_the_asker(text) is not None or may_ask_after_a_report(text)
 
 
 def without_contact_details(text: str) -> str:
@@ -114,7 +120,7 @@ def gap_counts(core: Core, since: dt.datetime | None = None) -> list[tuple[str, 
         unkeepable = []
         for row_id, sealed, plain in session.execute(query):
             question = core.vault.decrypt(sealed) if sealed is not None else plain or ""
-            if find_code(question) is None and about_the_asker(question) is None:
+            if not _about_a_report(question):
                 counts[question] += 1
             else:
                 unkeepable.append(row_id)

@@ -148,3 +148,20 @@ def test_messages_about_a_report_or_its_sender_kept_by_an_older_version_are_neve
     with core.db.session() as session:
         kept = [core.vault.decrypt(q) for q in session.scalars(select(KnowledgeGap.question_enc))]
     assert kept == ["is the wifi password on the website?"]
+
+
+def test_a_sender_asking_after_what_they_sent_is_never_kept_though_answered_from_the_policy(core: Core) -> None:
+    """'Has anyone seen the trip photos?' is a policy question, so 'has the school seen the post about my son Tom?'
+    is answered from the policy too. Refused, it was kept: a sender's words about their own case (their child's
+    name), stored minutes after their report and shown in the policy owner's gaps and review."""
+    for message in ("has the school seen the post about my son Tom?", "has anyone seen the screenshot yet?",
+                    "did you get the screenshots of the messages?"):
+        assert ask(core, message, "parent", "telegram").outcome == "refuse"
+    assert gaps_since(core) == []
+    with core.db.session() as session, session.begin():  # kept by the version before: deleted once read
+        session.add(KnowledgeGap(question_enc=core.vault.encrypt("did you get the video of Amy in year 2?"),
+                                 audience="parent", channel="telegram",
+                                 asked_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC)))
+    assert gaps_since(core) == []
+    with core.db.session() as session:
+        assert session.scalars(select(KnowledgeGap)).all() == []
