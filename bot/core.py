@@ -220,6 +220,7 @@ class Core:
         from bot.storage import keep_folder_private
 
         keep_folder_private(self.settings.data_dir)
+        self._refuse_a_database_copied_away()
         self.policies  # noqa: B018 - a malformed policy file must stop start-up, with file, path and problem
         self._check_report_categories()
         self.db.upgrade()
@@ -228,6 +229,22 @@ class Core:
         added = self.people.seed(self.school.people)
         if added:
             log.info("added %d people from the school settings", added)
+
+    def _refuse_a_database_copied_away(self) -> None:
+        """A SQLite database copied into PostgreSQL (`policybot db copy-to`) is not used again by mistake (the bot
+        started before DATABASE_URL was changed, say): what it took then would be left behind in a file that is
+        then deleted."""
+        from bot.storage import copied_note, sqlite_file
+
+        note = copied_note(self.db.url)
+        if note is None or not note.exists():
+            return
+        target = note.read_text(encoding="utf-8").strip() or "another database"
+        raise ConfigError(
+            f"{sqlite_file(self.db.url)} was copied to {target} (policybot db copy-to): set DATABASE_URL to it in "
+            f".env, then start again, so that nothing is left behind here. To use this one again after all, delete "
+            f"{note}."
+        )
 
     def _check_encryption_key(self) -> None:
         """The encryption key must open the reports already stored (or, with none yet, the unanswered questions). A

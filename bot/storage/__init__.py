@@ -105,6 +105,14 @@ def sqlite_file(url: str) -> Path | None:
     return Path(path) if path and path != ":memory:" and not parsed.query.get("uri") else None
 
 
+def copied_note(url: str) -> Path | None:
+    """Beside a SQLite database copied into another one (`policybot db copy-to`), the file saying where it went: while
+    it is there, the bot refuses to use the old one (Core.prepare), whose reports would be left behind. None for a
+    database that is no SQLite file."""
+    database = sqlite_file(url)
+    return database.with_name(database.name + ".copied") if database is not None else None
+
+
 class RunLock:
     """One `policybot run` per SQLite database: a second would deliver every queued message again and take Telegram's
     updates from the first. An exclusive lock (flock) on a file beside the database, held for the process's life:

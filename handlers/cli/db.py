@@ -87,8 +87,8 @@ def _copy_to(args: argparse.Namespace) -> int:
         f"Copied {counted(sum(copied.values()), 'row')} ({counted(copied.get('reports', 0), 'report')}, "
         f"{counted(copied.get('people', 0), 'person', 'people')}) "
         f"to {shown}. Now set DATABASE_URL to it in .env and start the bot. The encryption key is the same: keep "
-        f"{core.settings.resolved_key_file} and its copies. The old database is left as it was, and holds the reports "
-        "too: keep it safe until the bot has run well for a while, then delete it."
+        f"{core.settings.resolved_key_file} and its copies. The old database is left as it was (the bot no longer "
+        "uses it), and holds the reports too: keep it safe until the bot has run well for a while, then delete it."
     )
     return 0
 

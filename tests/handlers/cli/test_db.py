@@ -102,8 +102,35 @@ def test_copy_to_moves_everything_from_sqlite_to_postgresql(
     assert policybot("people", "add", "Nell New", "--role", "staff") == 0, capsys.readouterr().err
 
     monkeypatch.delenv("DATABASE_URL")
+    (env / "data" / "policybot.db.copied").unlink()  # (the old one used again on purpose: see the test below)
     assert policybot("db", "copy-to", pg_url) == 1  # never into a database that holds data
     assert "already holds data (" in capsys.readouterr().err
+
+
+@pytest.mark.postgres
+def test_a_database_copied_away_is_not_used_again_by_mistake(
+    env: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The old file is left as it was, and the README says to delete it once the bot runs well on PostgreSQL. A bot
+    started on it before DATABASE_URL was changed (systemd restarting it, a reboot, the .env edit forgotten) took
+    reports into it, and a DSL's `policybot reports` command notes: left behind, then deleted with it."""
+    from bot.config import ConfigError
+
+    old = Core(Settings())
+    old.prepare()
+    old.db.dispose()
+    assert policybot("db", "copy-to", pg_url) == 0
+    capsys.readouterr()
+    again = Core(Settings())
+    with pytest.raises(ConfigError) as refused:
+        again.prepare()
+    again.db.dispose()
+    said = str(refused.value)
+    assert "was copied to postgresql" in said and "set DATABASE_URL to it" in said
+    assert policybot("reports", "list", "--as", "Dana Lead") == 1
+    assert "was copied to postgresql" in capsys.readouterr().err
+    (env / "data" / "policybot.db.copied").unlink()  # as the message says, to use it again on purpose
+    assert policybot("reports", "list", "--as", "Dana Lead") == 0
 
 
 def test_copy_to_refuses_the_database_in_use_and_what_is_not_a_url(
