@@ -28,6 +28,7 @@ def copy_everything(source: Database, target: Database) -> dict[str, int]:
         raise NotEmpty(", ".join(held))
     copied: dict[str, int] = {}
     with source.engine.connect() as reading, target.engine.begin() as writing:
+        _one_snapshot(reading)
         for table in tables:
             copied[table.name] = 0
             # Pictures (up to 15 MB each) one at a time: a thousand would not fit a small server's memory.
@@ -42,6 +43,15 @@ def copy_everything(source: Database, target: Database) -> dict[str, int]:
         shown = make_url(target.url).render_as_string(hide_password=True)
         note.write_text(f"{shown}\n", encoding="utf-8")
     return copied
+
+
+def _one_snapshot(reading: Connection) -> None:
+    """Every table read as it was at one moment: a change made meanwhile (a `policybot reports` command, say) is
+    either all in the copy or not at all, never a case's event without the case's newest hash, or half a report."""
+    if reading.dialect.name == "sqlite":
+        reading.exec_driver_sql("BEGIN")  # Python's sqlite3 reads outside any transaction unless told
+    else:
+        reading.execution_options(isolation_level="REPEATABLE READ")
 
 
 def _continue_numbering(connection: Connection) -> None:
