@@ -14,17 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import logging
 import secrets
-import threading
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from functools import cache, partial
 from typing import TypeVar
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.config import School, Settings
@@ -43,7 +40,6 @@ from bot.reports.domain import (
     CLOSED,
     CUT_SHORT,
     IN_PROGRESS,
-    MAX_TEXT,
     NEW,
     OPEN_REPORT,
     REFUSED,
@@ -113,11 +109,22 @@ from bot.reports.routing import (
     uses_shared_channel,
     with_role,
 )
+from bot.reports.shared import (
+    AFTER_CLOSING,
+    ASKED_SENDER,
+    SENDER_UPDATE,
+    FairLock,
+    ReportsPart,
+    ReportsSetup,
+    in_a_sentence,
+    local_time,
+    log,
+    names_of,
+    sender_keys,
+)
 from bot.reports.summary import Counted, ReportsSummary, school_year_start, summarise
 from bot.storage import Database
 from bot.wording import and_list, counted, long_date, upper_first
-
-log = logging.getLogger(__name__)
 
 _CLOSED_REFUSALS = {  # what may be done to a case only while it is open, refused at the button once it is closed
     ASK_SENDER: "Report {code} is closed, so the sender cannot answer questions about it.",
@@ -141,12 +148,9 @@ WITHDRAWN = "This case is now with others at the school who handle concerns. Not
 CARD_KINDS = ("report_alert", "report_escalation", "report_update")
 REMINDER = "reminder"  # the key part of an escalation step's reminder on a card someone already has
 MOVED = "moved"  # the key part of the DSL channel's last card of a case that left it (see _queue_moved_card)
-SENDER_UPDATE = "sender_update"  # the outbox kind of a message to a report's anonymous sender
 SAME_REPLY_WINDOW = dt.timedelta(minutes=10)  # the same reply again within this is taken as sent twice
-ASKED_SENDER = "asked the sender"  # a DSL's question to the sender, as the chronology reads it
 # Reading a case, and its sender's way of being reached forgotten, are no step taken on it: not its last activity.
 _NOT_ACTIVITY = ("opened", "opened evidence", "exported", REFUSED, "reply channel removed")
-WRITE_ATTEMPTS = 5  # a busy SQLite file or a clashing chronology append is retried, never half-written
 
 T = TypeVar("T")
 
@@ -166,50 +170,6 @@ class _Plan:
     targets: list[Recipient]
     sent_to: str
     also: str = ""
-
-
-class _FairLock:
-    """A re-entrant lock served first come, first served, so no submitter waits behind a queue-jumping crowd."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
-        self._next_ticket = 0
-        self._serving = 0
-        self._owner: int | None = None
-        self._depth = 0
-        self._abandoned: set[int] = set()
-
-    def __enter__(self) -> _FairLock:
-        me = threading.get_ident()
-        with self._cond:
-            if self._owner == me:
-                self._depth += 1
-                return self
-            ticket = self._next_ticket
-            self._next_ticket += 1
-            try:
-                while self._serving != ticket:
-                    self._cond.wait()
-            except BaseException:  # interrupted while queueing: give the turn up, or everyone behind waits forever
-                self._abandoned.add(ticket)
-                self._skip_abandoned()
-                raise
-            self._owner, self._depth = me, 1
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        with self._cond:
-            self._depth -= 1
-            if self._depth == 0:
-                self._owner = None
-                self._serving += 1
-                self._skip_abandoned()
-
-    def _skip_abandoned(self) -> None:
-        while self._serving in self._abandoned:
-            self._abandoned.discard(self._serving)
-            self._serving += 1
-        self._cond.notify_all()
 
 
 class _Refused(Exception):
@@ -252,23 +212,7 @@ def where_to_act(
             f"reports {then}, in the same way).")
 
 
-# A failed write that trying again will not mend: SQLite's own words, and PostgreSQL's classes of error for
-# insufficient resources (53: disk full, out of memory), a broken schema (42) and a read-only transaction (25).
-_LASTING_SQLITE_ERRORS = ("disk is full", "disk i/o error", "readonly database", "no such table")
-_LASTING_SQLSTATE_CLASSES = ("53", "42", "25")
-
-
-def _worth_retrying(exc: OperationalError | IntegrityError) -> bool:
-    """Whether a failed write met another writer (worth trying again) rather than a lasting fault."""
-    if isinstance(exc, IntegrityError):
-        return True
-    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
-    if sqlstate.startswith(_LASTING_SQLSTATE_CLASSES):
-        return False
-    return not any(words in str(exc.orig).lower() for words in _LASTING_SQLITE_ERRORS)
-
-
-class ReportService:
+class ReportService(ReportsPart):
     def __init__(
         self,
         *,
@@ -280,19 +224,22 @@ class ReportService:
         clock: Clock,
         limiter: WrongCodeLimiter | None = None,
     ) -> None:
-        self.settings = settings
-        self.school = school
-        self.db = db
-        self.vault = vault
-        self.outbox = outbox
-        self.clock = clock
-        self._categories, self._notice = load_categories(getattr(school, "report_categories", None))
-        self._by_key = {c.key: c for c in self._categories}
-        self.limiter = limiter or WrongCodeLimiter(clock, vault.mac)
+        categories, notice = load_categories(getattr(school, "report_categories", None))
+        super().__init__(ReportsSetup(
+            settings=settings,
+            school=school,
+            db=db,
+            vault=vault,
+            outbox=outbox,
+            clock=clock,
+            limiter=limiter or WrongCodeLimiter(clock, vault.mac),
+            categories=categories,
+            notice=notice,
+            # SQLite has one writer at a time and its busy-wait is unfair under many threads (a few waiters starve
+            # for seconds); queueing our own writers on a lock keeps every submit's wait short and fair enough.
+            write_lock=FairLock() if db.url.startswith("sqlite") else nullcontext(),
+        ))
         outbox.reroutes.append(self.reroute_refused_card)
-        # SQLite has one writer at a time and its busy-wait is unfair under many threads (a few waiters starve
-        # for seconds); queueing our own writers on a lock keeps every submit's wait short and fair enough.
-        self._write_lock: AbstractContextManager[object] = _FairLock() if db.url.startswith("sqlite") else nullcontext()
 
     # ------------------------------------------------------------------ categories
     def categories(self) -> list[Category]:
@@ -326,7 +273,7 @@ class ReportService:
                 continue
             # A concern about the headteacher: the vice-chair would take it too (see routing's rules).
             governors = about_the_head(category, about)
-            lines.append(f"New reports of {_in_a_sentence(category.label)} cannot be sent: they go only to "
+            lines.append(f"New reports of {in_a_sentence(category.label)} cannot be sent: they go only to "
                          f"{GOVERNORS_PHRASE if governors else sent_to(category)}, and nobody holds "
                          f"{'either role' if governors else 'that role'}, so senders are told so and given "
                          f"{self._outside_contact()}. To name one: "
@@ -358,7 +305,7 @@ class ReportService:
                     alerted = route_people(everyone, category, {p.id for p in about}, today)
                     names = tuple(p.name for p in alerted)
                     away_too = bool(alerted) and name not in names and not at_work(alerted, today)
-                    going.setdefault((names, away_too, head), []).append(_in_a_sentence(category.label))
+                    going.setdefault((names, away_too, head), []).append(in_a_sentence(category.label))
                 escalated |= any(person.has_role(*step.to) for step in category.escalation)
         lines = []
         for (names, away_too, head), labels in going.items():
@@ -422,13 +369,6 @@ class ReportService:
         today = self._today()
         found = [(role, [p.name for p in with_role(everyone, role, on=today)]) for role in roles]
         return [(role, ROUTE_ROLE_LABELS[role], names) for role, names in found if names]
-
-    def category(self, key: str) -> Category:
-        found = self._by_key.get(key)
-        if found is None:
-            choices = ", ".join(c.label for c in self._categories)
-            raise ReportError(f"I don't know that kind of concern. Please choose one of: {choices}.")
-        return found
 
     def emergency_notice(self) -> str:
         return self._notice
@@ -544,7 +484,7 @@ class ReportService:
         )
         routed = "Alerted: " + self._alerted_where(alerted, targets, urgent=category.urgent)
         if named:
-            routed += f". Kept away (named in the report): {_names(named)}"
+            routed += f". Kept away (named in the report): {names_of(named)}"
         plan = _Plan(
             category=category,
             body=body,
@@ -574,20 +514,15 @@ class ReportService:
         return (f"{upper_first(_roles_phrase(alerted))} {'is' if len(alerted) == 1 else 'are'} away at the moment. "
                 f"If it cannot wait, please also contact {self._outside_contact()}.")
 
-    def _outside_contact(self) -> str:
-        outside = self.school.contact("local_authority")
-        return outside.describe() if outside else ("your local authority's children's services and ask for the Local "
-                                                   "Authority Designated Officer (LADO)")
-
     def _alerted_where(self, alerted: Sequence[Person], targets: Sequence[Recipient], *, urgent: bool) -> str:
         """Who was alerted, as the chronology says it: an alert posted in the DSL channel is said to be, not put
         down to the DSLs by name as if each had been sent it; those also sent it themselves are named."""
         channel = Recipient("slack", self.settings.slack_dsl_channel or "")
         if channel not in targets:
-            return _names(alerted)
+            return names_of(alerted)
         direct = [p for p in alerted
                   if set(recipients(self.settings, [p], urgent=urgent, shared_channel=True)) - {channel}]
-        return "the DSL channel" + (f", and {_names(direct)} directly" if direct else "")
+        return "the DSL channel" + (f", and {names_of(direct)} directly" if direct else "")
 
     def _store(self, session: Session, *, plan: _Plan) -> Receipt:
         now, category = self.clock.now(), plan.category
@@ -653,7 +588,7 @@ class ReportService:
             why = (f"your report names, or is about, {_roles_phrase(governors)}: a report never goes to anyone it "
                    "names" if governors else "neither is named in this service")
             lines = [
-                f"{upper_first(_in_a_sentence(what))} goes only to {GOVERNORS_PHRASE}, and {why}, so your report "
+                f"{upper_first(in_a_sentence(what))} goes only to {GOVERNORS_PHRASE}, and {why}, so your report "
                 "cannot be sent. Nothing has been sent.",
                 f"Please contact {self._outside_contact()}.",
                 *([f"If you named or chose {_roles_phrase(governors)} only in passing (\"I told ...\"), send the "
@@ -794,8 +729,8 @@ class ReportService:
                         "News about this report goes to another chat, so it can only be stopped from there."
                     )
             session.delete(channel)
-            withdraw_pending(session, [_sender_keys(report)])
-            blank_finished(session, _sender_keys(report))
+            withdraw_pending(session, [sender_keys(report)])
+            blank_finished(session, sender_keys(report))
             chronology.append(
                 session, self.vault, report, at=self.clock.now(), actor=SENDER, action="reply channel removed"
             )
@@ -820,7 +755,7 @@ class ReportService:
                 waiting = session.scalar(
                     select(OutboxRow.id)
                     .where(
-                        OutboxRow.key.startswith(_sender_keys(report), autoescape=True),
+                        OutboxRow.key.startswith(sender_keys(report), autoescape=True),
                         OutboxRow.status.in_((PENDING, SENDING)),
                     )
                     .limit(1)
@@ -966,12 +901,6 @@ class ReportService:
         kinds = [c for c in self._categories if not c.about or (
             not person.has_role(*c.about) and person.has_role(*allowed_roles(c, set())))]
         return summarise(counted_reports, kinds, since, until)
-
-    def _handler(self, session: Session, actor: Actor) -> Person:
-        person = self._person(session, actor)
-        if person is None or not person.has_role(*HANDLER_ROLES):
-            raise AccessDenied("Only the people who handle concern reports can see them.")
-        return person
 
     def _summaries(
         self, session: Session, person: Person, *, include_closed: bool = False, followed: bool = False
@@ -1400,15 +1329,6 @@ class ReportService:
             row = self._reply_channel(session, code)
             return self._reply_address(row) if row is not None else None
 
-    @staticmethod
-    def _reply_channel(session: Session, code: str) -> ReplyChannelRow | None:
-        """How to reach the sender of report `code`, if they kept a way (the address itself is encrypted)."""
-        return session.scalar(select(ReplyChannelRow).where(ReplyChannelRow.code == code))
-
-    def _reply_address(self, row: ReplyChannelRow) -> Recipient:
-        data = json.loads(self.vault.decrypt(row.address))
-        return Recipient(data["platform"], str(data["address"]))
-
     def reroute_refused_card(self, session: Session, message: OutboundMessage, error: str) -> int:
         """A card the DSLs' shared channel refused for good (the bot was removed from it, or it was archived) goes
         to each DSL and deputy DSL by direct message instead, so no concern is left with nobody alerted. (An urgent
@@ -1476,19 +1396,6 @@ class ReportService:
         return count
 
     # ------------------------------------------------------------------ helpers: transactions and access
-    def _write(self, work: Callable[[Session], T]) -> T:
-        """Run `work` in its own transaction, retrying when another writer got there first."""
-        for attempt in range(1, WRITE_ATTEMPTS + 1):
-            try:
-                with self._write_lock, self.db.session() as session:
-                    return work(session)
-            except (OperationalError, IntegrityError) as exc:
-                # SQLite "database is locked", or two events for one report at once: nothing was written. A full
-                # disk or a read-only database will not clear by trying again at once: the caller reports it.
-                if attempt == WRITE_ATTEMPTS or not _worth_retrying(exc):
-                    raise
-                log.warning("a report write met a concurrent one and is retried (%s)", type(exc.orig).__name__)
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def _acting(self, work: Callable[[Session], T]) -> T:
         try:
@@ -1520,17 +1427,6 @@ class ReportService:
         if not may_handle(person, category, self._conflicts(report), self._everyone(session), self._today()):
             raise _Refused(report.code, person.name, action)
         return report, category, person
-
-    def _person(self, session: Session, actor: Actor) -> Person | None:
-        person = session.get(Person, actor.person_id)
-        if person is None or not person.is_current(self._today()):
-            return None
-        return person
-
-    @staticmethod
-    def _locked(session: Session, code: str) -> ReportRow | None:
-        # FOR UPDATE on PostgreSQL; SQLite takes the whole file's write lock at the first write instead.
-        return session.scalar(select(ReportRow).where(ReportRow.code == code).with_for_update())
 
     def _mark_acknowledged(
         self, session: Session, report: ReportRow, category: Category, person: Person, *, tell_sender: bool = True
@@ -1580,7 +1476,7 @@ class ReportService:
             "Category": category.label,
             "Urgency": urgency,
             "Status": report.status,
-            "Received": _local(report.created_at, self.school),
+            "Received": local_time(report.created_at, self.school),
         }
         if files:
             fields["Pictures"] = str(files)
@@ -1839,7 +1735,7 @@ class ReportService:
                              for p in sorted(passed_over(everyone, category, about, today), key=lambda p: p.name)
                              if p.away_until is not None)
                 if away:
-                    covering.setdefault(away, []).append(_in_a_sentence(category.label))
+                    covering.setdefault(away, []).append(in_a_sentence(category.label))
         for away, labels in covering.items():
             notes.append(f"{and_list(list(away))} {'is' if len(away) == 1 else 'are'} away: new reports of "
                          f"{and_list(labels)} come to you meanwhile.")
@@ -1859,7 +1755,7 @@ class ReportService:
         self.outbox.enqueue(
             session,
             OutboundMessage(
-                key=f"{_sender_keys(report)}{seq}",
+                key=f"{sender_keys(report)}{seq}",
                 recipient=Recipient(report.channel, f"reply:{report.code}"),  # type: ignore[arg-type]
                 kind=SENDER_UPDATE,
                 text=text(receipt),
@@ -1876,13 +1772,6 @@ class ReportService:
         )
 
     # ------------------------------------------------------------------ helpers: data
-    @staticmethod
-    def _everyone(session: Session) -> list[Person]:
-        """The school's people with their roles, read once per request (a school has a few hundred at most)."""
-        return list(People.all(session))
-
-    def _today(self) -> dt.date:
-        return self.school.date_at(self.clock.now())
 
     @staticmethod
     def _new_reference(session: Session) -> str:
@@ -1928,7 +1817,7 @@ class ReportService:
             return None
         report.conflicts = self.vault.encrypt(json.dumps(sorted(before | added)))
         named = [p for p in everyone if p.id in added]
-        detail = f"Kept away (named in a reply): {_names(named)}"
+        detail = f"Kept away (named in a reply): {names_of(named)}"
         taken_from = report.acknowledged_by if report.status != CLOSED else None
         if taken_from not in {p.name for p in named}:
             taken_from = None
@@ -2015,40 +1904,6 @@ class ReportService:
             ),
         )
 
-    def _conflicts(self, report: ReportRow) -> set[int]:
-        return {int(i) for i in json.loads(self.vault.decrypt(report.conflicts))}
-
-    def _category_of(self, report: ReportRow) -> Category:
-        # A category later removed from the data still shows, and still goes to the DSLs.
-        return self._by_key.get(report.category) or Category(
-            key=report.category,
-            label=report.category,
-            description="",
-            urgent=report.urgent,
-            emergency_notice=False,
-            route=("dsl",),
-        )
-
-    def _events(self, session: Session, report: ReportRow) -> list[ReportEventRow]:
-        return list(
-            session.scalars(
-                select(ReportEventRow).where(ReportEventRow.report_id == report.id).order_by(ReportEventRow.seq)
-            )
-        )
-
-    def _detail(self, event: ReportEventRow) -> str:
-        return self.vault.decrypt(event.detail) if event.detail is not None else ""
-
-    @staticmethod
-    def _attachment_rows(session: Session, report: ReportRow) -> list[AttachmentRow]:
-        if report.id is None:
-            return []
-        return list(
-            session.scalars(
-                select(AttachmentRow).where(AttachmentRow.report_id == report.id).order_by(AttachmentRow.id)
-            )
-        )
-
     def _add_files(self, session: Session, report: ReportRow, files: Sequence[CleanFile], now: dt.datetime) -> None:
         for clean in files:
             session.add(
@@ -2080,26 +1935,6 @@ class ReportService:
         except ReportError as exc:
             return str(exc)
         return None
-
-    @staticmethod
-    def _clean_text(text: str, *, what: str, allow_empty: bool = False) -> str:
-        body = (text or "").replace("\r\n", "\n").replace("\x00", "").strip()
-        from_sender = what in ("report", "reply")  # a note, question or outcome is a DSL's
-        if not body and not allow_empty:
-            raise ReportError(
-                f"Your {what} is empty. "
-                + ("Please write a few words about what happened." if from_sender else "Please write it, then retry.")
-            )
-        if len(body) > MAX_TEXT:
-            raise ReportError(
-                f"Your {what} is too long ({len(body):,} characters; the limit is {MAX_TEXT:,}). "
-                + (
-                    "Please shorten it: you can add more afterwards with your receipt code."
-                    if from_sender
-                    else "Please shorten it, or split it into two."
-                )
-            )
-        return body
 
     def refused_pictures(self, attachments: Sequence[Attachment]) -> tuple[int, ...]:
         """The places (from 1) of the pictures a report could not keep, found without storing anything, so a sender
@@ -2160,17 +1995,17 @@ class ReportService:
         tz = self.school
         lines = [
             f"Concern report {report.code}",
-            f"{self.school.name}. Exported {_local(now, tz)} by {person.name}.",
+            f"{self.school.name}. Exported {local_time(now, tz)} by {person.name}.",
             "",
             f"Category:      {category.label} ({'urgent' if category.urgent else 'routine'})",
-            f"Received:      {_local(report.created_at, tz)} through {view.received_through}",
+            f"Received:      {local_time(report.created_at, tz)} through {view.received_through}",
             f"Status:        {report.status}",
         ]
         if report.acknowledged_at:
-            lines.append(f"Acknowledged:  {_local(report.acknowledged_at, tz)} by {report.acknowledged_by}")
+            lines.append(f"Acknowledged:  {local_time(report.acknowledged_at, tz)} by {report.acknowledged_by}")
         if report.closed_at:
             closer = next((e.actor for e in reversed(view.events) if e.action == "closed"), None)
-            lines.append(f"Closed:        {_local(report.closed_at, tz)}" + (f" by {closer}" if closer else ""))
+            lines.append(f"Closed:        {local_time(report.closed_at, tz)}" + (f" by {closer}" if closer else ""))
             lines.append(f"Outcome:       {view.outcome}")
             lines.append(f"Outcome shared with the sender: {'yes' if report.outcome_shared else 'no'}")
         lines += ["", "Report, as the sender wrote it:", *("    " + line for line in view.text.splitlines()), ""]
@@ -2189,7 +2024,7 @@ class ReportService:
         for event in view.events:
             stored = rows.get(event.seq)
             action, detail = event.as_read()  # a refused attempt reads "tried to ... (not allowed)"
-            lines.append(f"  {event.seq:>3}. {_local(event.at, tz)}  {event.actor}: {action}")
+            lines.append(f"  {event.seq:>3}. {local_time(event.at, tz)}  {event.actor}: {action}")
             if detail:
                 lines += ["       " + line for line in detail.splitlines()]
             if stored is not None:
@@ -2242,9 +2077,6 @@ _HOW_TO_ADD = {
     "console": "Send: /status {code}",
 }
 _NOT_CLOSED = "Report {code} is not closed, so there is nothing to re-open."
-# What a sender of a closed report may still do: add to it (the school sees it, see ReportService.sender_reply).
-AFTER_CLOSING = ("If you think of more about it, you can still add it to this report, and the school will see it. "
-                 "If something new happens, please make a new report.")
 # Said after the sender's words went into a closed report, followed by the emergency advice.
 _ADDED_AFTER_CLOSING = ("Your report had been closed, so the people who handle reports have been told that you wrote "
                         "again. They will read what you sent and decide whether to look into it again, but it may not "
@@ -2275,22 +2107,13 @@ def _follows(person: Person, report: ReportRow, holders: Callable[[], set[int]])
     return person.has_role("dsl", "deputy_dsl") or report.acknowledged_by == person.name or person.id in holders()
 
 
-def _names(people: Sequence[Person]) -> str:
-    return ", ".join(p.name for p in people)
-
-
-def _in_a_sentence(label: str) -> str:
-    """"A child at risk" as it reads inside a sentence ("a child at risk"); "PREVENT" stays as it is."""
-    return label[:1].lower() + label[1:] if label[1:2].islower() or label[1:2] == " " else label
-
-
 def _alerted_on_escalation(
     people: Sequence[Person], reminded: Sequence[Person], *, named: bool = False, away: bool = False
 ) -> str:
     """Who an escalation step sent the case to, and who it reminded because they had it already. `named`: the
     step's roles are held only by people the report names; `away`: only by people away."""
     if people:
-        said = _names(people)
+        said = names_of(people)
     elif named:
         said = "nobody else: the report names whoever holds those roles"
     elif away:
@@ -2301,7 +2124,8 @@ def _alerted_on_escalation(
         return "nobody holds those roles"
     if reminded:
         one = len(reminded) == 1
-        said += f" ({_names(reminded)} already {'has' if one else 'have'} it, and {'was' if one else 'were'} reminded)"
+        said += (f" ({names_of(reminded)} already {'has' if one else 'have'} it, and {'was' if one else 'were'} "
+                 "reminded)")
     return said
 
 
@@ -2321,11 +2145,6 @@ def _sent_on(
         steps.setdefault(when, []).append(person.name)
     parts = [f"{and_list(names)} {when}" for when, names in steps.items()]
     return [f"Not yet acknowledged: also sent to {', then to '.join(parts)}."] if parts else []
-
-
-def _sender_keys(report: ReportRow) -> str:
-    """The outbox key prefix of every message to a report's anonymous sender."""
-    return f"report:{report.code}:sender:"
 
 
 def _card_key(code: str, key_part: str, target: Recipient) -> str:
@@ -2354,6 +2173,3 @@ def _roles_phrase(people: Sequence[Person]) -> str:
         return "the school's safeguarding team"
     return and_list(names)
 
-
-def _local(at: dt.datetime, school: School) -> str:
-    return at.astimezone(school.tz).strftime("%a %d %b %Y %H:%M %Z")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 import time
 
-from bot.reports.service import _FairLock
+from bot.reports.shared import FairLock
 
 
 def test_waiters_are_served_in_arrival_order_and_it_is_re_entrant() -> None:
-    lock, order = _FairLock(), []
+    lock, order = FairLock(), []
     with lock, lock:  # re-entrant for the thread holding it
         threads = []
         for n in range(5):
@@ -23,7 +23,7 @@ def test_waiters_are_served_in_arrival_order_and_it_is_re_entrant() -> None:
 
 
 def test_an_abandoned_turn_is_skipped() -> None:
-    lock = _FairLock()
+    lock = FairLock()
     with lock:
         lock._next_ticket += 1  # a waiter queued (ticket 1)...
         lock._abandoned.add(1)  # ...and was interrupted before its turn
@@ -34,7 +34,7 @@ def test_an_abandoned_turn_is_skipped() -> None:
     assert done.is_set()
 
 
-def _take(lock: _FairLock, order: list[int], n: int, done: threading.Event | None = None) -> None:
+def _take(lock: FairLock, order: list[int], n: int, done: threading.Event | None = None) -> None:
     with lock:
         order.append(n)
     if done is not None:
