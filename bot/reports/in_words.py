@@ -31,7 +31,7 @@ from bot.wording import counted, short_date_time
 if TYPE_CHECKING:
     from bot.reports.service import ReportService
 
-# The steps, as their buttons name them (the same action names as the cards' buttons, see ReportService._queue_card).
+# The steps, as their buttons name them (the same action names as the cards' buttons, see Cards.queue_card).
 NOTE, ASK, CLOSE, REOPEN = "report.note", "report.ask", "report.close", "report.reopen"
 KEEP_OUTCOME, SHARE_OUTCOME = "report.close.keep", "report.close.share"  # the two ways of closing, once chosen
 VIEW = "report.view"

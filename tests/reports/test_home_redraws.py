@@ -113,28 +113,28 @@ def test_a_follow_up_naming_the_headteacher_redraws_their_home_without_the_case(
 def test_a_card_update_and_its_home_redraws_read_the_people_once(
     slack_core: Core, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.reports.service import ReportService
+    from bot.reports.cards import Cards
 
     reports, dana = slack_core.reports, actor(slack_core, "Dana Lead")
     receipt = reports.submit("other", "A parent posted a class photo.", channel="slack",
                              reply_to=ReplyAddress("slack", "D0STAFF001"))
     reads: list[int] = []
     updating: list[bool] = []  # while a card update (and its Home redraws) is queued
-    everyone, update_cards = ReportService._everyone, ReportService._queue_update
+    everyone, update_cards = Cards._everyone, Cards.queue_update
 
     def read(session: object) -> object:
         reads.extend([1] if updating else [])
         return everyone(session)  # type: ignore[arg-type]
 
-    def counted_update(self: ReportService, *args: object, **kwargs: object) -> None:
+    def counted_update(self: Cards, *args: object, **kwargs: object) -> None:
         updating.append(True)
         try:
             update_cards(self, *args, **kwargs)  # type: ignore[arg-type]
         finally:
             updating.clear()
 
-    monkeypatch.setattr(ReportService, "_everyone", staticmethod(read))
-    monkeypatch.setattr(ReportService, "_queue_update", counted_update)
+    monkeypatch.setattr(Cards, "_everyone", staticmethod(read))
+    monkeypatch.setattr(Cards, "queue_update", counted_update)
     # Unacknowledged, the cards say who else it went to: the people read once before, to find names in the reply
     reports.sender_reply(receipt.code, "The photo is still up.", requester="t")
     assert reads == [] and sorted(redraws(slack_core, waiting=True)) == [DSL, DEPUTY]
