@@ -308,14 +308,14 @@ def test_a_report_that_cannot_be_escalated_holds_up_none_after_it(
     and the run says it failed, as a reminder rule that fails does."""
     broken = core.reports.submit("child_at_risk", "The first pupil is afraid to go home.", channel="console")
     core.reports.submit("child_at_risk", "A second pupil is afraid to go home.", channel="console")
-    escalate_one = core.reports._escalate_one
+    escalate_one = core.reports.escalation._escalate_one
 
     def fails_for_the_first(session: object, *, code: str, now: dt.datetime) -> int:
         if code == broken.reference:
             raise ValueError(f"a fault quoting {broken.code}")
         return escalate_one(session, code=code, now=now)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(core.reports, "_escalate_one", fails_for_the_first)
+    monkeypatch.setattr(core.reports.escalation, "_escalate_one", fails_for_the_first)
     clock.advance(minutes=15)
     counts = core.schedule.run_due()
     assert counts["escalations"] == 1 and core.schedule.failed == ["escalations"]
