@@ -109,15 +109,15 @@ def test_a_report_from_before_0013_still_opens_with_the_receipt_its_sender_holds
     from alembic import command
     from sqlalchemy import text
 
-    import bot.reports.service as service
+    import bot.reports.sender as sender
     from bot.ports import Recipient
     from bot.reports import ReplyAddress
     from bot.storage import alembic_config
 
     core = any_core
     old = "ACDE-FGHJ-KMNP-RTWX"
-    monkeypatch.setattr(service, "new_reference", lambda: old)  # stored as the older version did: one code for all
-    monkeypatch.setattr(service, "new_code", lambda: old)
+    monkeypatch.setattr(sender, "new_reference", lambda: old)  # stored as the older version did: one code for all
+    monkeypatch.setattr(sender, "new_code", lambda: old)
     core.reports.submit("other", "A worry from last term.", channel="telegram", reply_to=ReplyAddress("telegram", "77"))
     monkeypatch.undo()
     config = alembic_config(core.db.url, core.db.engine)

@@ -386,7 +386,7 @@ def test_status_takes_the_code_as_it_was_read_out_in_lower_case_with_spaces(
     """Read out, a receipt of letters only ("acde fghj kmnp rtwx It was Year 4.") looks like four words: after
     /checkreport it is still the code (about one receipt in sixty has no digit: this test failed that often)."""
     if receipt is not None:
-        monkeypatch.setattr("bot.reports.service.new_code", lambda: receipt)
+        monkeypatch.setattr("bot.reports.sender.new_code", lambda: receipt)
     code = _report(slack)
     spoken = code.lower().replace("-", " ")
     slack.sender.slash_command("/checkreport", spoken, STAFF)
@@ -789,7 +789,7 @@ def _slow_then_refused(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise OperationalError("INSERT INTO reports", {}, Exception("disk I/O error"))
 
-    monkeypatch.setattr(slack.core.reports, "_write", broken)
+    monkeypatch.setattr(slack.core.reports.sender, "_write", broken)
     values = _values("online_abuse", "Words to keep.")
     return slack.sender.view_submission(STAFF, "report.submit", values, view_id=view_id), holder
 

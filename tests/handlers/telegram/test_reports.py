@@ -17,7 +17,7 @@ from bot.ports import ManualClock, OutboundMessage, Recipient
 from bot.qa.gaps import gaps_since
 from bot.reports import Actor, ReportError
 from bot.reports.domain import CaseView, about_question
-from bot.reports.service import not_a_code
+from bot.reports.sender import not_a_code
 from handlers.telegram import texts
 from handlers.telegram.added import NOTES
 from handlers.telegram.guard import RateLimiter
