@@ -107,13 +107,13 @@ class Receivers(ReportsPart):
             what = f"new reports of {and_list(labels)}"
             if name in names:
                 lines.append(f"{what} still go to {and_list(list(names))}: nobody else at work can take them.")
-            elif away_too:  # as the sender is told (see _while_all_away)
+            elif away_too:  # as the sender is told (see SenderSide._while_all_away)
                 told = f": senders are told so, and given {self._outside_contact()}" if head else ""
                 lines.append(f"{what} go to {and_list(list(names))}, who {'is' if len(names) == 1 else 'are'} away "
                              f"too{told}.")
             elif names:
                 lines.append(f"{what} go to {and_list(list(names))}.")
-            else:  # as the sender is told (see _nobody_to_receive)
+            else:  # as the sender is told (see SenderSide._nobody_to_receive)
                 office = self.school.contact("office")
                 to = self._outside_contact() if head else office.describe() if office else "the school office"
                 lines.append(f"{what} cannot be sent to anyone at the school: senders are told so, and given {to}.")

@@ -566,7 +566,7 @@ class SenderSide(ReportsPart):
 
         If they had acknowledged it, nobody left has it in hand: it is unacknowledged again, and its escalation
         starts again from its first step, from now, so the others are chased as for a new report (those who already
-        have it are reminded, see _escalate_one). Returns that person's name, for the others' card. A case shown in
+        have it are reminded, see escalation.py). Returns that person's name, for the others' card. A case shown in
         the DSL channel is shown there no more (a named DSL may be reading it), and the named people's own cards get
         a last update without the report or its buttons, and their Slack Home is drawn again without it."""
         before = self._conflicts(report)

@@ -3,10 +3,19 @@
 The sender side (submit, sender_status, sender_reply) knows nobody's identity: a receipt code is the only key, and
 only its sender holds it (the database keeps its hash). The DSL side (open_cases, cases_to_follow, case, acknowledge,
 add_note, ask_sender, close, reopen, attachment, export) names a report by its case reference, and acts as an `Actor`
-whose roles are checked here, never in an adapter; a case reference opens nothing on the sender side.
+whose roles are checked in the core, never in an adapter; a case reference opens nothing on the sender side.
 
 Every change is one transaction that also appends to the tamper-evident chronology and queues its alerts in the
 outbox, so a report confirmed to its sender is never lost.
+
+ReportService keeps every public method adapters call, and does little itself (the kinds of concern, who is acting,
+the governors' summary, key rotation): everything else is done by one of its parts, each built on the same setup
+(shared.py: the settings and stores, one write lock, the helpers every part uses) and reached as an attribute:
+- `sender` (sender.py): making a report, and its anonymous sender's view, replies and being forgotten;
+- `handling` (handling.py): the actions of those who handle reports, each access-checked, and the sender's news of them;
+- `cards` (cards.py): the cards and Slack Home redraws queued for them, who has a case, and the outbox's hooks;
+- `escalation` (escalation.py): a report nobody acknowledges in time, sent on to the next people;
+- `receivers` (receivers.py): who receives reports today, and who covers for whom, in words.
 """
 
 from __future__ import annotations
@@ -51,6 +60,8 @@ from bot.wording import long_date
 
 
 class ReportService(ReportsPart):
+    """The reports service (see the module's docstring): its own few methods, and each part's, delegated."""
+
     def __init__(
         self,
         *,

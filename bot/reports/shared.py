@@ -36,7 +36,7 @@ log = logging.getLogger("bot.reports.service")
 
 SENDER_UPDATE = "sender_update"  # the outbox kind of a message to a report's anonymous sender
 ASKED_SENDER = "asked the sender"  # a DSL's question to the sender, as the chronology reads it
-# What a sender of a closed report may still do: add to it (the school sees it, see ReportService.sender_reply).
+# What a sender of a closed report may still do: add to it (the school sees it, see SenderSide.sender_reply).
 AFTER_CLOSING = ("If you think of more about it, you can still add it to this report, and the school will see it. "
                  "If something new happens, please make a new report.")
 WRITE_ATTEMPTS = 5  # a busy SQLite file or a clashing chronology append is retried, never half-written
