@@ -4,8 +4,9 @@ from a case or of the DSL channel once a case has left it, and the redraws of th
 own hooks for reports: where "reply:REFERENCE" and a console address are delivered (resolve_recipient), and a card
 the DSL channel refused for good (reroute_refused_card).
 
-Who has a case is decided here too (`holders`: everyone sent a card of it), as the cards queued are its record.
-Nothing here changes a report itself: what queues a card or a redraw does so in its caller's transaction.
+Who has a case is decided here too, as the cards queued are its record (`holders`: everyone sent a card of it, and
+the DSLs while the DSL channel has it). Nothing here changes a report itself: what queues a card or a redraw does so
+in its caller's transaction.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ reached (_queue_sender).
 A case is named by its case reference, and the person acting is an `Actor` whose roles are checked here, never in an
 adapter (_for_handler): an attempt they may not make is refused, and recorded in the case's chronology in a
 transaction of its own (_acting, record_refused_attempt). Each action is one transaction that appends to the
-chronology and queues its cards (Cards.queue_update).
+chronology; one that changes the case also queues its cards there (Cards.queue_update).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Who receives reports today, as people are told it: the start-up log's warnings (those who handle reports and
 no platform reaches, kinds of concern nobody could be sent), where new reports go while someone is away or once they
-leave (while_away), who sees a report and which roles a report names (for the report form), and what someone's
-absence changes for those who cover for them (away_notes, on their Slack Home).
+leave (while_away), who sees a report, who may be alerted and which roles a report names (for the report form), and
+what someone's absence changes for those who cover for them (away_notes, on their Slack Home).
 
 Routing's own rules are in routing.py; this only reads them, and the school's people, and says what they mean.
 """
