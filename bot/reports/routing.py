@@ -184,9 +184,10 @@ def at_work(people: Sequence[Person], today: dt.date) -> list[Person]:
     return [p for p in people if not p.is_away(today)]
 
 
-def allowed_roles(category: Category, conflicts: set[int]) -> set[str]:
+def allowed_roles(category: Category, conflicts: set[int], conflicted: Iterable[Person] = ()) -> set[str]:
     """The roles that may open a report of this category: its route and escalation (deputies with the DSLs), and the
-    chair of governors when it names someone who handles reports."""
+    chair of governors when it names someone who handles reports (`conflicted`: those named, of `conflicts`). A
+    concern about the headteacher, only the chair and vice-chair of governors, whatever roles its kind names."""
     roles = set(category.route)
     for step in category.escalation:
         roles.update(step.to)
@@ -196,6 +197,8 @@ def allowed_roles(category: Category, conflicts: set[int]) -> set[str]:
         roles.add("chair_of_governors")
     if "chair_of_governors" in roles:  # the chair's stand-in, as the deputies are the DSLs'
         roles.add("vice_chair_of_governors")
+    if about_the_head(category, conflicted):  # the governors' alone, as step_roles chases it: never the head's staff
+        roles &= set(GOVERNORS)
     return roles.intersection(HANDLER_ROLES)
 
 
@@ -206,7 +209,7 @@ def may_handle(
     left nobody on its route (a concern about the headteacher stays with the chair, unless there is no chair)."""
     if person.id in conflicts:
         return False
-    if person.has_role(*allowed_roles(category, conflicts)):
+    if person.has_role(*allowed_roles(category, conflicts, [p for p in everyone if p.id in conflicts])):
         return True
     return bool(conflicts) and any(p.id == person.id for p in route_people(everyone, category, conflicts, today))
 

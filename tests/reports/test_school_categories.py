@@ -47,26 +47,56 @@ def test_the_shipped_categories_fit_where_they_are_shown() -> None:
     assert categories and all(len(c.description) <= 75 for c in categories)
 
 
+# A school's own kind of concern about staff, going to the headteacher alone and chased by the deputy DSLs.
+STAFF_KIND = [{"key": "staff", "label": "A member of staff", "description": "How a member of staff behaves.",
+               "urgent": False, "emergency_notice": False, "route": ["headteacher"],
+               "escalation": [{"after": "1h", "to": ["deputy_dsl"]}]}]
+
+
+def _about_the_head(tmp_path: Path, school: School, clock: ManualClock) -> tuple[Core, str]:
+    """A core with STAFF_KIND and a vice-chair, and a concern of that kind the sender says is about the head."""
+    from bot.config import PersonEntry
+
+    core = Core(make_settings(tmp_path), school=school.model_copy(update={"report_categories": STAFF_KIND}),
+                clock=clock)
+    core.prepare()
+    with core.db.session() as session:
+        core.people.upsert(session, PersonEntry(name="Val Vice", roles=["vice_chair_of_governors"]))
+    receipt = core.reports.submit("staff", "The head teacher shoved a pupil.", channel="console",
+                                  named_people=["Alex Head"])
+    return core, receipt.reference
+
+
 def test_a_schools_own_concern_about_staff_never_chases_staff_when_it_is_about_the_head(
     tmp_path: Path, school: School, clock: ManualClock
 ) -> None:
     """The school's own kind chases the deputy DSLs after an hour; a concern of that kind that the sender says is about
     the headteacher goes to the governors, and is chased among them: the chair and the vice-chair, never the staff the
     head manages (see routing.step_roles)."""
-    from bot.config import PersonEntry
     from bot.outbox import OutboxRow
 
-    own = [{"key": "staff", "label": "A member of staff", "description": "How a member of staff behaves.",
-            "urgent": False, "emergency_notice": False, "route": ["headteacher"],
-            "escalation": [{"after": "1h", "to": ["deputy_dsl"]}]}]
-    core = Core(make_settings(tmp_path), school=school.model_copy(update={"report_categories": own}), clock=clock)
-    core.prepare()
-    with core.db.session() as session:
-        core.people.upsert(session, PersonEntry(name="Val Vice", roles=["vice_chair_of_governors"]))
-    core.reports.submit("staff", "The head teacher shoved a pupil.", channel="console", named_people=["Alex Head"])
+    core, _ = _about_the_head(tmp_path, school, clock)
     clock.advance(hours=1)
     assert core.reports.escalate_due() == 1
     with core.db.session() as session:
         rows = session.query(OutboxRow).filter_by(kind="report_escalation").all()
         assert {core.outbox.message(row).recipient.address for row in rows} == {"Val Vice"}
+    core.db.dispose()
+
+
+def test_a_concern_about_the_head_is_kept_from_the_staff_its_kind_would_chase(
+    tmp_path: Path, school: School, clock: ManualClock
+) -> None:
+    """Its kind names the deputy DSLs, but a concern of it about the headteacher is the governors' alone: a deputy
+    could read it (`reports show`), list it and see it on their Slack Home, chased or not (see routing.may_handle)."""
+    from bot.reports.domain import AccessDenied
+
+    core, ref = _about_the_head(tmp_path, school, clock)
+    deputy, vice = core.reports.actor(name="Sam Deputy"), core.reports.actor(name="Val Vice")
+    assert deputy is not None and vice is not None
+    with pytest.raises(AccessDenied):
+        core.reports.case(ref, deputy)
+    assert ref not in [c.code for c in core.reports.open_cases(deputy)]
+    assert ref not in [c.code for c in core.reports.cases_to_follow(deputy)]
+    assert core.reports.case(ref, vice).text == "The head teacher shoved a pupil."
     core.db.dispose()
