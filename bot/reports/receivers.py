@@ -95,9 +95,12 @@ class Receivers(ReportsPart):
             for category in self._categories:
                 about = [p for p in everyone if p.has_role(*category.about)]  # never the people it is about
                 head = about_the_head(category, about)
-                # The vice-chair stands in for the chair on a concern about the headteacher (see routing's rules).
-                if person.has_role(*category.route) or (head and person.has_role("vice_chair_of_governors")):
-                    alerted = route_people(everyone, category, {p.id for p in about}, today)
+                # The vice-chair stands in for the chair on a concern about the headteacher (see routing's rules);
+                # whoever it would fall back to, but for their being away (the deputy, with the DSLs away), too.
+                conflicts = {p.id for p in about}
+                if person.has_role(*category.route) or (head and person.has_role("vice_chair_of_governors")) \
+                        or person in passed_over(everyone, category, conflicts, today):
+                    alerted = route_people(everyone, category, conflicts, today)
                     names = tuple(p.name for p in alerted)
                     away_too = bool(alerted) and name not in names and not at_work(alerted, today)
                     going.setdefault((names, away_too, head), []).append(in_a_sentence(category.label))

@@ -868,6 +868,20 @@ def test_when_everyone_who_could_take_a_report_is_away_it_still_reaches_them(cor
     assert core.reports.while_away("Jo Teacher") is None
 
 
+def test_a_deputy_away_while_the_dsl_is_says_where_the_dsls_reports_go_next(core: Core, clock: ManualClock) -> None:
+    """With the DSL away, the deputy takes the DSLs' new reports: the deputy away too sends them on to the head, as
+    the head's Home says (routing.passed_over). Recording it said nothing of them, the deputy not being on their
+    route."""
+    today = clock.now().astimezone(core.school.tz).date()
+    core.people.set_away("Dana Lead", today + dt.timedelta(days=3))
+    core.people.set_away("Sam Deputy", today + dt.timedelta(days=3))
+    assert (core.reports.while_away("Sam Deputy") or "").startswith(
+        "New reports of a child at risk, extremism or radicalisation, online abuse or cyber-bullying and something "
+        "else go to Alex Head.")
+    core.reports.submit("child_at_risk", TEXT, channel="console")
+    assert {m.recipient.address for m in alerts(core)} == {"Alex Head"}
+
+
 def test_being_away_is_explained_for_escalations_too(core: Core, clock: ManualClock) -> None:
     today = clock.now().astimezone(core.school.tz).date()
     core.people.set_away("Sam Deputy", today)
