@@ -373,13 +373,15 @@ class Cards(ReportsPart):
         self, session: Session, report: ReportRow, category: Category, conflicts: set[int], everyone: Sequence[Person]
     ) -> set[int]:
         """Who has the case: everyone sent a card of it (not who the route would pick today: someone away then, or
-        back since, may not have it), and the DSLs when the DSL channel has it."""
+        back since, may not have it), and the DSLs when the DSL channel has it; never someone who may no longer open
+        it (made a teacher again, or left since), whom escalation would otherwise remind in vain."""
         carded = set(self.carded(session, report)) - self.kept_addresses(report, category, conflicts, everyone)
-        holders = {p.id for p in everyone if p.id not in conflicts and carded & set(own_addresses(p))}
+        today = self._today()
+        sent = [p for p in everyone if carded & set(own_addresses(p))]
         channel = self.settings.slack_dsl_channel
         if channel and Recipient("slack", channel) in carded:
-            holders |= {p.id for p in with_role(everyone, "dsl") if p.id not in conflicts}
-        return holders
+            sent += with_role(everyone, "dsl")
+        return {p.id for p in sent if p.is_current(today) and may_handle(p, category, conflicts, everyone, today)}
 
     def queue_kept_away_cards(
         self, session: Session, report: ReportRow, category: Category, named: Sequence[Person]

@@ -396,3 +396,24 @@ def test_the_line_saying_whom_a_case_went_on_to_comes_first_on_a_card_with_a_con
     assert slack_core.reports.escalate_due() == 1
     [card] = [m for m in updates(slack_core) if m.recipient == Recipient("slack", "U0HEAD0001")]
     assert card.text.startswith("Not yet acknowledged: also sent to Chris Chair on ")
+
+
+def test_someone_who_no_longer_handles_reports_is_not_chased_for_a_case_they_were_sent(
+    core: Core, clock: ManualClock
+) -> None:
+    """The DSL sent the case is made a teacher again (or leaves) before anyone acknowledges it, and the deputy the
+    next step chases is away: the step chases the deputy, away or not, rather than reminding someone who can no
+    longer open the case (their Acknowledge would only be refused), and says so."""
+    today = _today(core, clock)
+    receipt = core.reports.submit("child_at_risk", "A pupil is afraid to go home.", channel="console")  # to Dana
+    core.people.set_roles("Dana Lead", ["staff"])
+    core.people.set_away("Sam Deputy", today + dt.timedelta(days=2))
+    clock.advance(minutes=15)
+    assert core.reports.escalate_due() == 1
+    with core.db.session() as session:
+        reminded = [core.outbox.message(r).recipient.address
+                    for r in session.query(OutboxRow).filter(OutboxRow.key.like("%reminder%")).all()]
+    assert "Dana Lead" not in reminded
+    events = core.reports.case(receipt.reference, actor(core, "Alex Head")).events
+    step = next(e.detail or "" for e in events if e.action == "escalated")
+    assert "Dana Lead" not in step
