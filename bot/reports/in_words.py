@@ -71,6 +71,9 @@ _PROMPTS = {
 CLOSE_CHOICE = ("Close report {code}: may the sender read the outcome? If it is kept from them, they are told only "
                 "that the report is closed.")
 CLOSE_CHOICES = ((KEEP_OUTCOME, "Keep it from the sender"), (SHARE_OUTCOME, "Share it with the sender"))
+# A reply to a step's message changed after it was sent (Telegram allows it): the step was done with the first words.
+CHANGED_REPLY = ("Changing your message does not change report {code}: it was recorded as you first sent it. To put "
+                 "something right, add a note saying so.")
 _ACTIONS = {VIEW: OPEN_REPORT, NOTE: ADD_NOTE, ASK: ASK_SENDER, CLOSE: CLOSE_REPORT, KEEP_OUTCOME: CLOSE_REPORT,
             SHARE_OUTCOME: CLOSE_REPORT, REOPEN: REOPEN_REPORT}
 _HEADING = re.compile(r"^(.+?) report (\S+?)(?:,.*)?$")

@@ -193,6 +193,8 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(MessageHandler(message & filters.REPLY & filters.TEXT & ~filters.COMMAND, dsl.reply_to_step))
     app.add_handler(MessageHandler(message & filters.TEXT & ~filters.COMMAND, flows.typed))
     app.add_handler(MessageHandler(message & filters.COMMAND, chat.unknown_command))
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & private & filters.REPLY,
+                                   dsl.edited_reply_to_step))  # else chat.edited
     app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & private, chat.edited))
     app.add_handler(MessageHandler(message & (filters.PHOTO | filters.Document.ALL), flows.picture_outside_a_flow))
     app.add_handler(MessageHandler(message, chat.not_text))

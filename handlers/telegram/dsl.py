@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from telegram import ForceReply, Update
+from telegram import ForceReply, Message, Update
 from telegram.constants import ParseMode
 
 from handlers.telegram import texts
@@ -128,16 +128,23 @@ def _act(core: Core, chat_id: int, step: str, code: str, words: str) -> str:
         return str(exc)
 
 
+def _step_replied_to(message: Message | None) -> tuple[str, str] | None:
+    """(step, case reference) of the bot's step message that `message` replies to, if it replies to one."""
+    from bot.reports.in_words import replied_to
+
+    quoted = message.reply_to_message if message is not None else None
+    if quoted is None or quoted.from_user is None or not quoted.from_user.is_bot:
+        return None
+    return replied_to(quoted.text or "")
+
+
 async def reply_to_step(update: Update, context: Context) -> None:
     """A reply to a step's message (a note, a question, an outcome, a reason): the step is done with its words. Any
     other reply is left to the sender's side (an answer to the school's question, or a policy question)."""
-    from bot.reports.in_words import replied_to
     from handlers.telegram.flows import answer_by_reply
 
     message, chat = update.message, update.effective_chat
-    quoted = message.reply_to_message if message is not None else None
-    found = replied_to(quoted.text or "") if quoted is not None and quoted.from_user is not None \
-        and quoted.from_user.is_bot else None
+    found = _step_replied_to(message)
     if found is None or message is None or chat is None or not message.text:
         await answer_by_reply(update, context)
         return
@@ -145,3 +152,18 @@ async def reply_to_step(update: Update, context: Context) -> None:
     core = core_of(context)
     reply = await in_thread(_act, core, chat.id, step, code, message.text)
     await say(update, context, reply, _buttons(core, code))
+
+
+async def edited_reply_to_step(update: Update, context: Context) -> None:
+    """A reply to a step's message changed after it was sent: the step was done with the words first sent, which
+    stay (a note, an outcome): the way to put them right is a note. Any other change is chat.edited's."""
+    from bot.reports.in_words import CHANGED_REPLY, NOTE
+    from handlers.telegram.chat import edited
+
+    found = _step_replied_to(update.edited_message)
+    if found is None:
+        await edited(update, context)
+        return
+    code = found[1]
+    await say(update, context, CHANGED_REPLY.format(code=code),
+              _buttons(core_of(context), code, [(NOTE, "Add a note")]))

@@ -118,3 +118,27 @@ def test_a_school_that_keeps_report_text_out_of_chats_keeps_its_telegram_cards_t
     assert _buttons(alert) == [("Acknowledge", f"d:ack:{ref}")]
     said = _press(telegram, f"d:view:{ref}")
     assert "lunch queue" not in said["text"] and f"policybot reports show {ref}" in said["text"]
+
+
+def test_a_chair_who_changes_a_note_after_sending_it_is_told_how_to_put_it_right(telegram: TelegramWorld) -> None:
+    """Telegram lets a message be edited after it is sent: the note was added as first sent, and the chair is told
+    so and offered a new note, not told to send it again as a new message (answered as a policy question)."""
+    ref = _chair_on_telegram(telegram)
+    prompt = _press(telegram, f"d:note:{ref}")
+    sent = _reply(telegram, prompt, "Rang the LAOD.")
+    assert sent["text"] == f"Your note is added to report {ref}."
+    edit = message(CHAIR_CHAT, "Rang the LADO.")
+    edit["message"]["reply_to_message"] = {
+        "message_id": 9000, "date": edit["message"]["date"], "chat": edit["message"]["chat"],
+        "from": {"id": 1, "is_bot": True, "first_name": "School bot"}, "text": prompt["text"],
+    }
+    edit["edited_message"] = edit.pop("message")
+    before = len(telegram.fake.sent(CHAIR_CHAT))
+    telegram.fake.inject(edit)
+    said = telegram.fake.wait_for_messages(CHAIR_CHAT, before + 1)[-1]
+    assert said["text"].startswith(f"Changing your message does not change report {ref}")
+    assert _buttons(said) == [("Add a note", f"d:note:{ref}")]
+    chair = telegram.core.reports.actor(name="Chris Chair")
+    assert chair is not None
+    notes = [e.detail for e in telegram.core.reports.case(ref, chair).events if e.action == "note"]
+    assert notes == ["Rang the LAOD."]
