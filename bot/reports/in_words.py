@@ -74,6 +74,10 @@ CLOSE_CHOICES = ((KEEP_OUTCOME, "Keep it from the sender"), (SHARE_OUTCOME, "Sha
 # A reply to a step's message changed after it was sent (Telegram allows it): the step was done with the first words.
 CHANGED_REPLY = ("Changing your message does not change report {code}: it was recorded as you first sent it. To put "
                  "something right, add a note saying so.")
+# A reply to one of the case's other messages (its card, the case as read here): no step's words, and no question.
+NOT_ADDED = "Your message is not added to report {code}."
+NOT_A_STEP = (NOT_ADDED + " Only a reply to a step's message is: to add it as a note, press Add a note, then reply to "
+              "the message that asks for it.")
 _ACTIONS = {VIEW: OPEN_REPORT, NOTE: ADD_NOTE, ASK: ASK_SENDER, CLOSE: CLOSE_REPORT, KEEP_OUTCOME: CLOSE_REPORT,
             SHARE_OUTCOME: CLOSE_REPORT, REOPEN: REOPEN_REPORT}
 _HEADING = re.compile(r"^(.+?) report (\S+?)(?:,.*)?$")

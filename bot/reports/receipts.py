@@ -86,7 +86,15 @@ _REFERENCE_IN_TEXT = re.compile(
 def mentions_reference(text: str) -> bool:
     """Whether a message names a case reference: then it is about a report, never a policy question (the adapters
     answer it with REFERENCE_IS_NO_RECEIPT instead of keeping it as a question the policy could not answer)."""
-    return any(set(found.group(1).upper()) <= _ALLOWED for found in _REFERENCE_IN_TEXT.finditer(text or ""))
+    return find_reference(text) is not None
+
+
+def find_reference(text: str) -> str | None:
+    """The first case reference a message names, as R-7K3M9T; None if it names none."""
+    for found in _REFERENCE_IN_TEXT.finditer(text or ""):
+        if set(found.group(1).upper()) <= _ALLOWED:
+            return REFERENCE_PREFIX + found.group(1).upper()
+    return None
 
 
 def normalise_reference(text: str) -> str | None:

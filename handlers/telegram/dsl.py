@@ -128,14 +128,42 @@ def _act(core: Core, chat_id: int, step: str, code: str, words: str) -> str:
         return str(exc)
 
 
+def _bot_message_replied_to(message: Message | None) -> Message | None:
+    """The bot's own message that `message` replies to, if it replies to one."""
+    quoted = message.reply_to_message if message is not None else None
+    return quoted if quoted is not None and quoted.from_user is not None and quoted.from_user.is_bot else None
+
+
 def _step_replied_to(message: Message | None) -> tuple[str, str] | None:
     """(step, case reference) of the bot's step message that `message` replies to, if it replies to one."""
     from bot.reports.in_words import replied_to
 
-    quoted = message.reply_to_message if message is not None else None
-    if quoted is None or quoted.from_user is None or not quoted.from_user.is_bot:
-        return None
-    return replied_to(quoted.text or "")
+    quoted = _bot_message_replied_to(message)
+    return replied_to(quoted.text or "") if quoted is not None else None
+
+
+async def _not_a_step(update: Update, context: Context) -> bool:
+    """A reply by someone who handles reports to one of the bot's messages about a case that asks for no words (its
+    card, the case read here): their note, say, is not added, and is no policy question to answer (nor keep). Says
+    how to add it; False if it is no such reply."""
+    from bot.reports.in_words import NOT_A_STEP, NOT_ADDED, NOTE, VIEW
+    from bot.reports.receipts import find_code, find_reference
+
+    chat, quoted = update.effective_chat, _bot_message_replied_to(update.message)
+    if chat is None or quoted is None:
+        return False
+    said = quoted.text or quoted.caption or ""
+    code = find_reference(said) if find_code(said) is None else None  # (a receipt's: news for a sender, answered)
+    core = core_of(context)
+    if code is None or await in_thread(core.reports.actor, telegram_chat_id=chat.id) is None:
+        return False
+    if not core.reports.acts_in_chat:  # a card with Acknowledge alone: where the rest is done
+        where = await in_thread(core.reports.where_to_act, chat.id, code)
+        await say(update, context, f"{NOT_ADDED.format(code=code)} {where}")
+        return True
+    await say(update, context, NOT_A_STEP.format(code=code),
+              _buttons(core, code, [(NOTE, "Add a note"), (VIEW, "Open the report")]))
+    return True
 
 
 async def reply_to_step(update: Update, context: Context) -> None:
@@ -146,7 +174,8 @@ async def reply_to_step(update: Update, context: Context) -> None:
     message, chat = update.message, update.effective_chat
     found = _step_replied_to(message)
     if found is None or message is None or chat is None or not message.text:
-        await answer_by_reply(update, context)
+        if not await _not_a_step(update, context):
+            await answer_by_reply(update, context)
         return
     step, code = found
     core = core_of(context)

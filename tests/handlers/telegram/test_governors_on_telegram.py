@@ -142,3 +142,21 @@ def test_a_chair_who_changes_a_note_after_sending_it_is_told_how_to_put_it_right
     assert chair is not None
     notes = [e.detail for e in telegram.core.reports.case(ref, chair).events if e.action == "note"]
     assert notes == ["Rang the LAOD."]
+
+
+def test_a_chair_replying_to_the_card_itself_is_told_how_to_add_a_note_not_answered_from_the_policy(
+    telegram: TelegramWorld,
+) -> None:
+    """A reply to the alert, or to the case as read here, asks for no words: the chair's note was answered as a
+    policy question ('The policy doesn't cover that...'), and lost. It is not added (only a step's reply is), and the
+    chair is told how to add it."""
+    ref = _chair_on_telegram(telegram)
+    telegram.dispatch()
+    alert = telegram.fake.wait_for_messages(CHAIR_CHAT, 1)[-1]
+    for replied in (alert, _press(telegram, f"d:view:{ref}")):
+        said = _reply(telegram, replied, "Spoke to the LADO: a strategy meeting on Thursday.")
+        assert said["text"].startswith(f"Your message is not added to report {ref}. Only a reply to a step's")
+        assert _buttons(said) == [("Add a note", f"d:note:{ref}"), ("Open the report", f"d:view:{ref}")]
+    chair = telegram.core.reports.actor(name="Chris Chair")
+    assert chair is not None
+    assert not [e for e in telegram.core.reports.case(ref, chair).events if e.action == "note"]
