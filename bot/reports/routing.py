@@ -205,13 +205,14 @@ def allowed_roles(category: Category, conflicts: set[int], conflicted: Iterable[
 def may_handle(
     person: Person, category: Category, conflicts: set[int], everyone: Sequence[Person], today: dt.date
 ) -> bool:
-    """Never someone it names or is about; otherwise its roles, or whoever it fell back to because naming people
-    left nobody on its route (a concern about the headteacher stays with the chair, unless there is no chair)."""
+    """Never someone it names or is about; otherwise its roles, or whoever it falls back to because naming people,
+    or their being away, leaves nobody on its route (a concern about the headteacher stays with the chair, unless
+    there is no chair): the deputy DSLs a concern about staff goes to while the head is away can open it."""
     if person.id in conflicts:
         return False
     if person.has_role(*allowed_roles(category, conflicts, [p for p in everyone if p.id in conflicts])):
         return True
-    return bool(conflicts) and any(p.id == person.id for p in route_people(everyone, category, conflicts, today))
+    return any(p.id == person.id for p in route_people(everyone, category, conflicts, today))
 
 
 def uses_shared_channel(category: Category, conflicts: set[int]) -> bool:

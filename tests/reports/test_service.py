@@ -882,6 +882,19 @@ def test_a_deputy_away_while_the_dsl_is_says_where_the_dsls_reports_go_next(core
     assert {m.recipient.address for m in alerts(core)} == {"Alex Head"}
 
 
+def test_whoever_a_report_goes_to_while_its_own_people_are_away_can_open_it(core: Core, clock: ManualClock) -> None:
+    """A concern about a member of staff while the head is away goes to the deputy DSLs (routing's fallback), and is
+    theirs to acknowledge: they were refused ('You do not have access to this report'), the kind being the head's and
+    the chair's, so nobody at work could take it in hand."""
+    today = clock.now().astimezone(core.school.tz).date()
+    core.people.set_away("Alex Head", today + dt.timedelta(days=2))
+    receipt = core.reports.submit("staff_concern", "Mr Jones shouts at the children.", channel="console")
+    assert {m.recipient.address for m in alerts(core)} == {"Sam Deputy"}
+    deputy = actor(core, "Sam Deputy")
+    assert [c.code for c in core.reports.open_cases(deputy)] == [receipt.reference]
+    assert core.reports.acknowledge(receipt.reference, deputy).acknowledged_by == "Sam Deputy"
+
+
 def test_being_away_is_explained_for_escalations_too(core: Core, clock: ManualClock) -> None:
     today = clock.now().astimezone(core.school.tz).date()
     core.people.set_away("Sam Deputy", today)
