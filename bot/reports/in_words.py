@@ -22,8 +22,10 @@ from bot.reports.domain import (
     CLOSED,
     OPEN_REPORT,
     REOPEN_REPORT,
+    AccessDenied,
     Actor,
     CaseView,
+    ReportError,
     question_reach,
 )
 from bot.wording import counted, short_date_time
@@ -108,8 +110,24 @@ def replied_to(text: str) -> tuple[str, str] | None:
     return None
 
 
+# A step's words refused because the case changed meanwhile (closed, or re-opened, by someone else): not lost unsaid.
+NOT_RECORDED = "What you wrote is not recorded: to keep it with the case, add it as a note."
+
+
 def act(reports: ReportService, step: str, code: str, actor: Actor, words: str) -> str:
-    """Do a step with the words replied, and say what became of it (ReportError, with its own message, if not)."""
+    """Do a step with the words replied, and say what became of it (ReportError, with its own message, if not: for
+    words other than a note, saying they are not recorded and how to keep them, unless the actor may not act)."""
+    try:
+        return _act(reports, step, code, actor, words)
+    except AccessDenied:
+        raise
+    except ReportError as refused:
+        if step == NOTE:
+            raise
+        raise ReportError(f"{refused} {NOT_RECORDED}") from refused
+
+
+def _act(reports: ReportService, step: str, code: str, actor: Actor, words: str) -> str:
     if step == NOTE:
         return f"Your note is added to report {reports.add_note(code, actor, words).code}."
     if step == ASK:

@@ -146,7 +146,7 @@ async def _not_a_step(update: Update, context: Context) -> bool:
     """A reply by someone who handles reports to one of the bot's messages about a case that asks for no words (its
     card, the case read here): their note, say, is not added, and is no policy question to answer (nor keep). Says
     how to add it; False if it is no such reply."""
-    from bot.reports.in_words import NOT_A_STEP, NOT_ADDED, NOTE, VIEW
+    from bot.reports.in_words import NOT_A_STEP, NOT_ADDED
     from bot.reports.receipts import find_code, find_reference
 
     chat, quoted = update.effective_chat, _bot_message_replied_to(update.message)
@@ -161,14 +161,21 @@ async def _not_a_step(update: Update, context: Context) -> bool:
         where = await in_thread(core.reports.where_to_act, chat.id, code)
         await say(update, context, f"{NOT_ADDED.format(code=code)} {where}")
         return True
-    await say(update, context, NOT_A_STEP.format(code=code),
-              _buttons(core, code, [(NOTE, "Add a note"), (VIEW, "Open the report")]))
+    await say(update, context, NOT_A_STEP.format(code=code), _note_or_open(core, code))
     return True
+
+
+def _note_or_open(core: Core, code: str) -> Keyboard | None:
+    """Buttons for words that went nowhere: adding them as a note, or opening the case."""
+    from bot.reports.in_words import NOTE, VIEW
+
+    return _buttons(core, code, [(NOTE, "Add a note"), (VIEW, "Open the report")])
 
 
 async def reply_to_step(update: Update, context: Context) -> None:
     """A reply to a step's message (a note, a question, an outcome, a reason): the step is done with its words. Any
     other reply is left to the sender's side (an answer to the school's question, or a policy question)."""
+    from bot.reports.in_words import NOT_RECORDED
     from handlers.telegram.flows import answer_by_reply
 
     message, chat = update.message, update.effective_chat
@@ -180,7 +187,8 @@ async def reply_to_step(update: Update, context: Context) -> None:
     step, code = found
     core = core_of(context)
     reply = await in_thread(_act, core, chat.id, step, code, message.text)
-    await say(update, context, reply, _buttons(core, code))
+    lost = reply.endswith(NOT_RECORDED)  # the case changed meanwhile: the words can still go in as a note
+    await say(update, context, reply, _note_or_open(core, code) if lost else _buttons(core, code))
 
 
 async def edited_reply_to_step(update: Update, context: Context) -> None:

@@ -160,3 +160,22 @@ def test_a_chair_replying_to_the_card_itself_is_told_how_to_add_a_note_not_answe
     chair = telegram.core.reports.actor(name="Chris Chair")
     assert chair is not None
     assert not [e for e in telegram.core.reports.case(ref, chair).events if e.action == "note"]
+
+
+def test_an_outcome_sent_after_someone_else_closed_the_case_is_said_not_recorded_and_how_to_keep_it(
+    telegram: TelegramWorld,
+) -> None:
+    """The chair asked to close it, and the vice-chair closed it meanwhile: the chair's outcome is refused, and they
+    are told it is not recorded and how to keep it with the case (only 'Report ... is already closed.' before)."""
+    ref = _chair_on_telegram(telegram)
+    core = telegram.core
+    with core.db.session() as session:
+        core.people.upsert(session, PersonEntry(name="Val Vice", roles=["vice_chair_of_governors"]))
+    prompt = _press(telegram, f"d:keep:{ref}")
+    vice = core.reports.actor(name="Val Vice")
+    assert vice is not None
+    core.reports.close(ref, vice, "The LADO found no case to answer.")
+    said = _reply(telegram, prompt, "No case to answer; further training for the head.")
+    assert said["text"] == (f"Report {ref} is already closed. What you wrote is not recorded: to keep it with the "
+                            "case, add it as a note.")
+    assert _buttons(said) == [("Add a note", f"d:note:{ref}"), ("Open the report", f"d:view:{ref}")]
