@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from telegram import ForceReply, Message, Update
 from telegram.constants import ParseMode
+from telegram.ext import filters
 
 from handlers.telegram import texts
 from handlers.telegram.common import NO_PREVIEW, Context, Keyboard, answer_callback, core_of, in_thread, say
@@ -140,6 +141,16 @@ def _step_replied_to(message: Message | None) -> tuple[str, str] | None:
 
     quoted = _bot_message_replied_to(message)
     return replied_to(quoted.text or "") if quoted is not None else None
+
+
+class _RepliesToStep(filters.MessageFilter):
+    """A reply to a step's message: the step's words wherever the chat is (a check or a report begun and left)."""
+
+    def filter(self, message: Message) -> bool:
+        return _step_replied_to(message) is not None
+
+
+REPLIES_TO_STEP = _RepliesToStep()
 
 
 async def _not_a_step(update: Update, context: Context) -> bool:

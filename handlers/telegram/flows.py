@@ -52,6 +52,7 @@ from handlers.telegram.common import (
     say,
     say_blocks,
 )
+from handlers.telegram.dsl import REPLIES_TO_STEP
 from handlers.telegram.formatting import bold, plain, quote
 
 if TYPE_CHECKING:
@@ -1237,7 +1238,8 @@ async def reply_not_text(update: Update, context: Context) -> None:
 
 
 def conversation() -> ConversationHandler[Any]:
-    private_message = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
+    # (a reply to a case step's message is that step's, whatever was begun here: see dsl.reply_to_step)
+    private_message = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & ~REPLIES_TO_STEP
     text = private_message & filters.TEXT & ~filters.COMMAND
     with warnings.catch_warnings():
         # Buttons and messages share one conversation per chat, which is what we want; PTB warns anyway.

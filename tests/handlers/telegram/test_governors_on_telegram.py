@@ -179,3 +179,22 @@ def test_an_outcome_sent_after_someone_else_closed_the_case_is_said_not_recorded
     assert said["text"] == (f"Report {ref} is already closed. What you wrote is not recorded: to keep it with the "
                             "case, add it as a note.")
     assert _buttons(said) == [("Add a note", f"d:note:{ref}"), ("Open the report", f"d:view:{ref}")]
+
+
+def test_a_reply_to_a_step_is_the_step_even_with_a_report_or_a_check_started_in_the_chat(
+    telegram: TelegramWorld,
+) -> None:
+    """A chair who pressed /status (or began a report) and left it there: their reply to 'Add a note' was taken as a
+    receipt code, or the words of a report of their own, and the note lost. It is the note, and what they had begun
+    stays where it was."""
+    ref = _chair_on_telegram(telegram)
+    for started in ("/status", "/report"):
+        telegram.fake.inject(message(CHAIR_CHAT, started))
+        telegram.fake.wait_for(lambda: telegram.fake.pending_updates() == 0, what="the command taken")
+        prompt = _press(telegram, f"d:note:{ref}")
+        done = _reply(telegram, prompt, f"Noted after {started}.")
+        assert done["text"] == f"Your note is added to report {ref}."
+    chair = telegram.core.reports.actor(name="Chris Chair")
+    assert chair is not None
+    notes = [e.detail for e in telegram.core.reports.case(ref, chair).events if e.action == "note"]
+    assert notes == ["Noted after /status.", "Noted after /report."]
