@@ -241,6 +241,15 @@ def _threshold(size: int) -> float:
     return ANSWER_THRESHOLD + share * (LONG_ANSWER_THRESHOLD - ANSWER_THRESHOLD)
 
 
+# "What is the policy on ...", "what does the school's policy say about ...", "what are the rules for ..." (as
+# bot.qa.text.words gives them): before one word, a request for what the policy says about it (see _one_word).
+_POLICY_ON = re.compile(
+    r"(?:(?:so|and|hi|hello|please)\s+)*(?:what\s+(?:is|are|does|do)|tell\s+me|explain)\s+(?:the\s+)?(?:school\s+)?"
+    r"(?:social\s+media\s+)?(?:policy|policies|rules?|guidance|guidelines)\s+(?:says?\s+)?"
+    r"(?:on|about|for|regarding|re|around)\s+"
+)
+
+
 class QuestionAnswerer:
     def __init__(self, library: PolicyLibrary, school: School | None = None, cache_file: Path | None = None) -> None:
         """`cache_file`: where to keep the tokenised policy data between runs (a faster start), or None."""
@@ -399,9 +408,12 @@ class QuestionAnswerer:
         return None
 
     def _one_word(self, plain: list[str]) -> bool:
-        """Whether the question is a single specific word (besides greetings before or after it and words like
-        "the"): a topic, not a question. "Parents?" is no topic (it only names people), nor is "parents evening"
-        ("evening" is no greeting in the middle of a question)."""
+        """Whether the question is a single specific word (besides greetings before or after it, words like "the",
+        and "what is the policy on" before it): a topic, not a question. "Parents?" is no topic (it only names
+        people), nor is "parents evening" ("evening" is no greeting in the middle of a question)."""
+        framing = _POLICY_ON.match(" ".join(plain))  # "what is the policy on photos?" asks the same as "photos?"
+        if framing is not None:
+            plain = plain[len(framing.group(0).split()):]
         content = [w for w in plain if w not in STOP_WORDS]
         while content and content[0] in GREETINGS:
             content.pop(0)

@@ -146,7 +146,10 @@ def test_out_of_scope_is_refused_with_a_person_to_ask(qa: QuestionAnswerer, ques
     assert "doesn't cover" in answer.text and "school office" in answer.text
 
 
-@pytest.mark.parametrize("word", ["photos?", "WhatsApp", "the facebook", "good evening, facebook", "photos thanks"])
+@pytest.mark.parametrize("word", ["photos?", "WhatsApp", "the facebook", "good evening, facebook", "photos thanks",
+                                  # asking what the policy says about one word asks the same ("photos" was refused)
+                                  "what is the policy on photos?", "What does the policy say about phones?",
+                                  "what are the school's rules about WhatsApp"])
 def test_one_word_the_policy_uses_gets_its_parts_and_a_request_for_a_question(qa: QuestionAnswerer, word: str) -> None:
     """"photos?" could be "can I post photos of sports day?" or "how much are the school photos?": neither a
     refusal (the policy says plenty about photos) nor one clause as the answer, but the parts that use it."""
@@ -158,7 +161,8 @@ def test_one_word_the_policy_uses_gets_its_parts_and_a_request_for_a_question(qa
     assert all(c.text == LIBRARY.clause(c.clause).clause.text for c in reply.citations)
 
 
-@pytest.mark.parametrize("word", ["lunch", "uniform?", "term dates", "parents?", "when is parents evening"])
+@pytest.mark.parametrize("word", ["lunch", "uniform?", "term dates", "parents?", "when is parents evening",
+                                  "what's the policy on parking?", "what is the policy on uniform"])
 def test_a_word_the_policy_does_not_use_is_refused(qa: QuestionAnswerer, word: str) -> None:
     """Nor is a word that only names people ("parents?"), or a greeting's word inside a question ("evening")."""
     assert qa.answer(word, "parent").outcome == "refuse"
