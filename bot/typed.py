@@ -133,7 +133,8 @@ def asks_to_cancel(text: str) -> bool:
 
 
 def asks_for_help(text: str) -> bool:
-    return normalised(text) in HELP_WORDS
+    """ "help", "Help!", "help?" or "help me": what can be done here ("help?" asks nothing of the policy either)."""
+    return normalised(text).strip(" .!?") in HELP_WORDS
 
 
 def asks_to_report(text: str) -> bool:
@@ -149,7 +150,7 @@ def about_the_asker(text: str) -> AboutTheAsker | None:
     a receipt code is about that report: each adapter shows it first (see `bot.reports.receipts.find_code`)."""
     if mentions_reference(text):
         return "reference"
-    if asks_for_help(text.rstrip("? ")):  # "help?" too: it asks nothing of the policy either
+    if asks_for_help(text):
         return "help"
     if asks_to_report(text):
         return "report"

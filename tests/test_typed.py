@@ -115,3 +115,14 @@ def test_policy_questions_that_say_my_concern_or_any_updates_are_not(text: str) 
 def test_a_question_about_photos_someone_has_seen_is_answered_from_the_policy() -> None:
     assert about_the_asker("Has anyone seen the trip photos?") is None
     assert about_the_asker("has anyone seen it?") == "report_news"
+
+
+@pytest.mark.parametrize("text", ["help", "help?", "Help!", "help me", "Help me?", "menu"])
+def test_help_however_it_is_typed_asks_for_the_help(text: str) -> None:
+    # "help me" on its own is the help on every platform; "help me post photos of my son" is a question
+    assert about_the_asker(text) == "help"
+
+
+@pytest.mark.parametrize("text", ["help me post a photo of my son", "can you help?", "who can help me with a post?"])
+def test_a_question_asking_for_help_with_something_is_a_question(text: str) -> None:
+    assert about_the_asker(text) is None

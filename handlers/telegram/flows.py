@@ -32,7 +32,7 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 from telegram.warnings import PTBUserWarning
 
-from bot.typed import CANCEL_WORDS, HELP_WORDS, TYPED_REPORT, TYPED_STATUS, normalised
+from bot.typed import CANCEL_WORDS, TYPED_REPORT, TYPED_STATUS, asks_for_help, normalised
 from handlers.telegram import chat as chat_flows
 from handlers.telegram import texts
 from handlers.telegram.added import added_notes
@@ -183,7 +183,7 @@ _TYPED_DONE = frozenset({"done", "finished", "that's all", "thats all", "that's 
 _SEND_FILLERS = frozenset({"yes", "yeah", "yep", "ok", "okay", "please", "pls", "it", "now", "the", "my", "report"})
 _TYPED_YES = frozenset({"yes", "yes please", "yeah", "yep", "ok", "okay", "ok please"})
 
-# "cancel", "help", "report" and "status" typed are bot.typed's words (CANCEL_WORDS, HELP_WORDS, TYPED_REPORT,
+# "cancel", "help", "report" and "status" typed are bot.typed's words (CANCEL_WORDS, asks_for_help, TYPED_REPORT,
 # TYPED_STATUS), shared with the console chat and Slack: not a question to the policy nor words for a report.
 
 
@@ -225,7 +225,7 @@ async def add_text(update: Update, context: Context) -> str | int | None:
     typed = normalised(message.text)
     if typed in CANCEL_WORDS:
         return await cancel(update, context)
-    if typed in HELP_WORDS:  # the help, with what typing does now; not added to the report
+    if asks_for_help(typed):  # the help, with what typing does now; not added to the report
         await chat_flows.help_command(update, context)
         return None
     if typed in _TYPED_DONE or _typed_send(typed):  # "send it" while writing: the review, where Send it is
@@ -928,7 +928,7 @@ async def send_reply(update: Update, context: Context) -> str | int:
     typed = normalised(message.text)
     if typed in CANCEL_WORDS:  # "stop", as while writing a report: not "stop" sent to the school as the answer
         return await cancel(update, context)
-    if typed in HELP_WORDS:  # the help, then still the answer awaited
+    if asks_for_help(typed):  # the help, then still the answer awaited
         await chat_flows.help_command(update, context)
         await say(update, context, texts.WRITE_REPLY)
         return STATUS_REPLY
@@ -988,7 +988,7 @@ async def typed(update: Update, context: Context) -> None:
     if normalised(text) in CANCEL_WORDS:  # "stop": a held message is let go; otherwise there is nothing under way
         await cancel_outside_a_flow(update, context)
         return
-    if normalised(text) in HELP_WORDS:
+    if asks_for_help(text):
         await chat_flows.help_command(update, context)
         return
     if asks_to_be_forgotten(text):  # "please delete everything about me": what is kept, and how to stop news

@@ -215,6 +215,13 @@ def test_a_command_typed_without_its_slash_is_the_command(core: Core) -> None:
     assert io.text.endswith("Goodbye.") and "include other children" not in io.text
 
 
+def test_help_however_it_is_typed_is_the_help(core: Core) -> None:
+    io = ScriptedIO(["p", "help?", "Help!", "help me", "/quit"])
+    chat(core, io)
+    assert io.text.count("/report        tell the school") == 4  # after choosing, then for each
+    assert "cover" not in io.text
+
+
 def test_switching_audience_says_so_and_changes_the_answers(core: Core) -> None:
     io = ScriptedIO(["p", "/audience", "s", "a parent sent me a friend request on facebook, can I accept it?", "/quit"])
     chat(core, io)

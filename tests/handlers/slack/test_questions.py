@@ -249,6 +249,9 @@ def test_a_receipt_code_posted_in_a_channel_is_answered_only_to_its_poster(slack
         ("please delete everything about me", "Your questions are not kept with your name"),
         ("forget me", "This conversation is kept by Slack, under your name"),
         ("help", "/checkreport followed by a receipt code: check a concern you reported"),
+        ("help?", "/checkreport followed by a receipt code: check a concern you reported"),
+        ("Help!", "/checkreport followed by a receipt code: check a concern you reported"),
+        ("help me", "/checkreport followed by a receipt code: check a concern you reported"),
         ("menu", "/photos: tell me you have pupils' images"),
     ],
 )

@@ -90,6 +90,20 @@ def test_a_command_word_typed_without_its_slash_does_what_the_command_does(teleg
     assert ask_code == texts.ASK_CODE
 
 
+def test_help_with_a_question_mark_gets_the_help_as_on_the_console_and_slack(telegram: TelegramWorld) -> None:
+    # "help?" was answered from the policy ("The policy doesn't cover that") while the console and Slack gave the help
+    for said in ("help", "help?", "Help!", "help me"):
+        [help_text] = telegram.say(message(PARENT, said))
+        assert help_text.startswith(texts.HELP), said
+    telegram.say(command(PARENT, "/report"), expect=2)
+    telegram.say(callback(PARENT, "rc:other"))
+    telegram.say(message(PARENT, "Something happened at the gate."))
+    [help_text] = telegram.say(message(PARENT, "help?"))  # not added to the report being written
+    assert help_text.startswith(texts.HELP) and texts.REPORT_UNDERWAY_NOTE in help_text
+    [review] = telegram.say(callback(PARENT, "r:done"))
+    assert "help" not in review.split("at the gate.")[1]
+
+
 def test_saying_you_want_to_report_something_starts_a_report(telegram: TelegramWorld) -> None:
     # It was told "The policy doesn't answer that, but if you have a concern you can report it here".
     for said in ("I want to report something", "how do I report a concern?"):
