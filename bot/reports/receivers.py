@@ -24,6 +24,7 @@ from bot.reports.routing import (
     sent_to,
     unreachable_warning,
     with_role,
+    would_receive,
 )
 from bot.reports.shared import ReportsPart, in_a_sentence
 from bot.wording import and_list, long_date, upper_first
@@ -96,10 +97,11 @@ class Receivers(ReportsPart):
                 about = [p for p in everyone if p.has_role(*category.about)]  # never the people it is about
                 head = about_the_head(category, about)
                 # The vice-chair stands in for the chair on a concern about the headteacher (see routing's rules);
-                # whoever it would fall back to, but for their being away (the deputy, with the DSLs away), too.
+                # whoever it would fall back to, but for their being away or leaving (the deputy, with the DSLs
+                # away), too.
                 conflicts = {p.id for p in about}
                 if person.has_role(*category.route) or (head and person.has_role("vice_chair_of_governors")) \
-                        or person in passed_over(everyone, category, conflicts, today):
+                        or would_receive(everyone, category, conflicts, today, person):
                     alerted = route_people(everyone, category, conflicts, today)
                     names = tuple(p.name for p in alerted)
                     away_too = bool(alerted) and name not in names and not at_work(alerted, today)

@@ -130,19 +130,39 @@ def passed_over(everyone: Sequence[Person], category: Category, conflicts: set[i
     return _routed(everyone, category, conflicts, today)[1]
 
 
+def would_receive(
+    everyone: Sequence[Person], category: Category, conflicts: set[int], today: dt.date, person: Person
+) -> bool:
+    """Whether a report would go to `person` on `today` were they at the school and at work then: they hold a role on
+    its route, or one it falls back to because nobody before them is at work (the deputy, with the DSLs away)."""
+    if person.id in conflicts:
+        return False
+    for these in _tiers(everyone, category, conflicts):
+        if person.has_role(*these):
+            return True
+        if at_work(_without(with_role(everyone, *these, on=today), conflicts), today):
+            return False
+    return False
+
+
 def _routed(
     everyone: Sequence[Person], category: Category, conflicts: set[int], today: dt.date
 ) -> tuple[list[Person], list[Person]]:
     """(route_people, passed_over)."""
-    conflicted = [p for p in everyone if p.id in conflicts]
-    roles = [route_roles(category, conflicted), *((role,) for role in fallback_roles(category, conflicted))]
-    candidates = [_without(with_role(everyone, *these, on=today), conflicts) for these in roles]
+    candidates = [_without(with_role(everyone, *these, on=today), conflicts)
+                  for these in _tiers(everyone, category, conflicts)]
     away: list[Person] = []
     for people in candidates:
         if at_work(people, today):
             return at_work(people, today), away
         away += [p for p in people if p not in away]
     return next((people for people in candidates if people), []), []
+
+
+def _tiers(everyone: Sequence[Person], category: Category, conflicts: set[int]) -> list[tuple[str, ...]]:
+    """The roles a report goes to, in turn: its route, then each fallback role."""
+    conflicted = [p for p in everyone if p.id in conflicts]
+    return [route_roles(category, conflicted), *((role,) for role in fallback_roles(category, conflicted))]
 
 
 def fallback_roles(category: Category, conflicted: Iterable[Person] = ()) -> tuple[str, ...]:

@@ -882,6 +882,27 @@ def test_a_deputy_away_while_the_dsl_is_says_where_the_dsls_reports_go_next(core
     assert {m.recipient.address for m in alerts(core)} == {"Alex Head"}
 
 
+def test_a_deputy_leaving_while_the_dsl_is_away_says_where_the_dsls_reports_go_then(
+    core: Core, clock: ManualClock
+) -> None:
+    """The deputy takes the DSLs' new reports while the DSL is away: the day the deputy leaves, with the DSL still
+    away, they go to the head. The leave-day message said nothing of them, the deputy getting them only as a
+    fallback (it said where they go for an absence)."""
+    today = clock.now().astimezone(core.school.tz).date()
+    leaving = today + dt.timedelta(days=2)
+    core.people.set_away("Dana Lead", today + dt.timedelta(days=5))
+    core.people.set_leave_date("Sam Deputy", leaving)
+    going = core.reports.while_away("Sam Deputy", leaving=leaving) or ""
+    assert going.startswith(
+        "New reports of a child at risk, extremism or radicalisation, online abuse or cyber-bullying and something "
+        "else go to Alex Head."), going
+    clock.advance(days=2)
+    core.reports.submit("child_at_risk", TEXT, channel="console")
+    assert {m.recipient.address for m in alerts(core)} == {"Alex Head"}
+    core.people.set_away("Dana Lead", None)  # back by the day the deputy leaves: the DSLs' reports are hers
+    assert "child at risk" not in (core.reports.while_away("Sam Deputy", leaving=leaving) or "")
+
+
 def test_whoever_a_report_goes_to_while_its_own_people_are_away_can_open_it(core: Core, clock: ManualClock) -> None:
     """A concern about a member of staff while the head is away goes to the deputy DSLs (routing's fallback), and is
     theirs to acknowledge: they were refused ('You do not have access to this report'), the kind being the head's and
