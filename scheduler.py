@@ -2,6 +2,7 @@
 
 - every minute, `core.schedule.run_due()`: the core decides from the database what is due now (reviews,
   acknowledgement reminders, photos, leavers, report escalations), so a job run twice or late is harmless;
+  then it forgets the Slack requests seen that are out of the replay window (handlers.slack.server.ReplayGuard);
 - every few seconds, `core.outbox.dispatch(...)`: delivers queued messages, retrying with backoff;
 - every minute, `core.reload_policies()`: takes up policy files edited since they were loaded (every process does,
   as every process answers questions: this job is kept in memory, not in the database the processes share).
@@ -19,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -40,6 +42,7 @@ RUN_DUE_EVERY = dt.timedelta(minutes=1)
 DISPATCH_EVERY = dt.timedelta(seconds=5)
 RELOAD_POLICIES_EVERY = dt.timedelta(minutes=1)
 JOBS_TABLE = "scheduler_jobs"
+PRUNE_WAIT_MS = 100  # the longest the minute job's housekeeping waits for another writer (SQLite) before leaving it
 # Whoever holds this advisory lock leads. Its number is taken from the schema policybot's tables are in, so two
 # installations in different schemas of one database (a trial beside the real one, say) each have their own lead.
 LOCK_KEY = "hashtext('policybot.scheduler.leader:' || current_schema())"
@@ -124,7 +127,23 @@ def run_due(name: str = "main") -> dict[str, int]:
     if any(counts.values()):
         log.info("queued: %s", ", ".join(f"{k} {v}" for k, v in counts.items() if v))
         dispatch(name)  # deliver now rather than at the dispatcher's next tick (safe alongside it)
+    _forget_slack_requests(runtime.core)
     return counts
+
+
+def _forget_slack_requests(core: Core) -> None:
+    """The Slack requests seen (the replay guard's) that are out of its window: pruned otherwise only when a request
+    arrives, after a quiet evening the last few would stay overnight. After the due work, and giving way at once to
+    any other writer: it can wait for the next minute."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from handlers.slack.models import forget_requests_out_of_window
+
+    try:
+        with core.db.brief_session(PRUNE_WAIT_MS) as session:
+            forget_requests_out_of_window(session, time.time())
+    except SQLAlchemyError as exc:
+        log.debug("pruning the Slack requests seen waits for the next minute (%s)", type(exc).__name__)
 
 
 def dispatch(name: str = "main") -> int:

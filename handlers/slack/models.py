@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import String, UniqueConstraint, delete, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.storage import Base
+
+REPLAY_WINDOW = 5 * 60  # seconds: Slack's own tolerance for the request timestamp
 
 
 class SlackAlertMessage(Base):
@@ -36,3 +38,13 @@ class SlackRequestSeen(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     sent_at: Mapped[dt.datetime] = mapped_column(index=True)  # the request's own timestamp
+
+
+def forget_requests_out_of_window(session: Session, now: float, window: float = REPLAY_WINDOW) -> None:
+    """The requests seen that Slack would refuse by now anyway (`now`: the wall clock, in seconds, as Slack's
+    timestamps are): when requests arrive (slack.server.ReplayGuard) and, so that a quiet evening leaves none behind
+    (nor in the night's backup), in the scheduler's minute job."""
+    cutoff = dt.datetime.fromtimestamp(now - window, dt.UTC)
+    old = SlackRequestSeen.sent_at < cutoff
+    if session.scalar(select(SlackRequestSeen.key).where(old).limit(1)) is not None:  # no write (lock) for nothing
+        session.execute(delete(SlackRequestSeen).where(old))

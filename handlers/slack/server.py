@@ -25,11 +25,11 @@ from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.config import ConfigError, cannot_listen
-from handlers.slack.models import SlackRequestSeen
+from handlers.slack.models import REPLAY_WINDOW, SlackRequestSeen, forget_requests_out_of_window
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
-REPLAY_WINDOW = 5 * 60  # seconds: Slack's own tolerance for the request timestamp
 MAX_BODY = 1_000_000
 # The longest the replay check waits for another writer's hold on the database (SQLite's one write lock) before it
 # does without: Slack wants its answer within 3 seconds, and a report slow to save needs 2 of them to say so in time.
@@ -120,8 +119,7 @@ class ReplayGuard:
                 with self._db.brief_session(CHECK_WAIT_MS) as session:
                     if now - self._pruned > 60:  # once a minute, the pairs out of the window go
                         self._pruned = now
-                        cutoff = dt.datetime.fromtimestamp(now - self.window, dt.UTC)
-                        session.execute(delete(SlackRequestSeen).where(SlackRequestSeen.sent_at < cutoff))
+                        forget_requests_out_of_window(session, now, self.window)
                     keys = [each.key for each in group]
                     seen = set(session.scalars(select(SlackRequestSeen.key).where(SlackRequestSeen.key.in_(keys))))
                     for each in group:

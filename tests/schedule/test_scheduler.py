@@ -4,6 +4,7 @@ and against PostgreSQL, two schedulers on one database send each message once (l
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
@@ -81,6 +82,24 @@ def test_jobs_run_at_start_deliver_and_survive_a_restart(sqlite_core: Core) -> N
 
 def test_a_job_for_a_stopped_scheduler_does_nothing(sqlite_core: Core) -> None:
     assert scheduler.run_due("nobody") == {} and scheduler.dispatch("nobody") == 0
+
+
+def test_the_minute_job_forgets_the_slack_requests_seen_once_out_of_the_replay_window(sqlite_core: Core) -> None:
+    """They were pruned only when a request arrived: after a quiet evening the last five minutes' stayed overnight
+    (and went into the night's backup)."""
+    from handlers.slack.models import REPLAY_WINDOW, SlackRequestSeen
+
+    now = dt.datetime.now(dt.UTC)
+    with sqlite_core.db.session() as session:
+        session.add(SlackRequestSeen(key="old" * 10, sent_at=now - dt.timedelta(seconds=REPLAY_WINDOW + 60)))
+        session.add(SlackRequestSeen(key="new" * 10, sent_at=now))
+    minute = scheduler.build_scheduler(sqlite_core, {}, None, name="prune")
+    try:
+        scheduler.run_due("prune")
+    finally:
+        minute.shutdown()
+    with sqlite_core.db.session() as session:
+        assert list(session.scalars(select(SlackRequestSeen.key))) == ["new" * 10]  # still in the window: kept
 
 
 @pytest.mark.postgres
