@@ -97,11 +97,29 @@ _ASKS_AFTER_A_REPORT = re.compile(
 )
 
 
+# A message that also asks what the asker may post or say online about it ("the school hasn't looked into my
+# complaint yet: is it fair to post about it?") asks the policy, whose own words cover that (a complaint not yet
+# investigated): both must be there, as "any news on my report about the Facebook post?" asks only after a report.
+_MAY_I = re.compile(
+    r"\b(?:can|could|may|should|shall)\s+(?:i|we)\b|\bis\s+it\s+(?:fair|ok|okay|alright|all\s+right|allowed|right|wrong)"
+    r"|\bam\s+i\s+allowed\b|\bdoes\s+(?:it|that)\s+(?:matter|make)\b|\bwhy\s+should\s+i\b|\bwhat\s+if\b|\bhold\s+off\b"
+    r"|\bbefore\s+(?:i|we)\b|\bin\s+the\s+meantime\b|\bwhile\s+(?:i'?m|i\s+am|we'?re)\s+waiting\b",
+    re.IGNORECASE,
+)
+_POSTING = re.compile(
+    r"\b(?:post(?:s|ing|ed)?|put\s+(?:it|this|that)|online|facebook|instagram|twitter|tiktok|whats\s*app|social\s+media"
+    r"|reviews?|blast|warn\s+(?:other|the\s+other)|saying\s+anything|write\s+about)\b",
+    re.IGNORECASE,
+)
+
+
 def asks_after_a_report(text: str) -> bool:
     """Whether a message without a receipt code asks how a report is getting on: the adapters say how to check one,
     rather than answering it from the policy (or keeping it among the questions the policy could not answer)."""
     text = text or ""
     if find_code(text) is not None:
+        return False
+    if _MAY_I.search(text) and _POSTING.search(text):
         return False
     if _MY_REPORT.search(text):
         return bool(_HOW_IT_IS_GETTING_ON.search(text) or _ASKS_AFTER_A_REPORT.search(text))

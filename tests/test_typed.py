@@ -126,3 +126,25 @@ def test_help_however_it_is_typed_asks_for_the_help(text: str) -> None:
 @pytest.mark.parametrize("text", ["help me post a photo of my son", "can you help?", "who can help me with a post?"])
 def test_a_question_asking_for_help_with_something_is_a_question(text: str) -> None:
     assert about_the_asker(text) is None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "The school hasn't looked into my complaint yet. Is it fair to post about it in the meantime?",
+        "school still havent looked into my complaint, can i put it on facebook while im waiting",
+        "The school hasn't looked into my complaint yet. Does that make any difference to whether I post about it?",
+        "what if my post upsets the teacher and they havent even looked into my complaint yet",
+    ],
+)
+def test_a_message_asking_whether_one_may_post_about_ones_complaint_asks_the_policy(message: str) -> None:
+    """The policy itself answers it (a complaint the school has not yet had a chance to investigate): it was met with
+    how to check a report, on every platform and by `policybot ask`."""
+    assert about_the_asker(message) is None
+
+
+@pytest.mark.parametrize(
+    "message", ["any news on my report about the Facebook post?", "has the school looked into my complaint yet?"]
+)
+def test_asking_after_a_report_about_a_post_still_asks_after_it(message: str) -> None:
+    assert about_the_asker(message) == "report_news"
