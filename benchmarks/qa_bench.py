@@ -27,6 +27,7 @@ benchmarks/qa_crossval.py (cross-validation on the policy data's own ~11,600 que
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import statistics
@@ -43,6 +44,7 @@ from benchmarks.common import question_rows  # noqa: E402
 from bot.config import REPO_ROOT  # noqa: E402
 from bot.policy.loader import load_library  # noqa: E402
 from bot.qa import QuestionAnswerer  # noqa: E402
+from handlers.cli.policy import not_a_question  # noqa: E402
 
 UNSEEN = tuple(f"holdout{n}" for n in range(6, 19))  # never looked at, never copied into the data
 WEAK_SPOTS = tuple(f"holdout{n}" for n in range(19, 33))  # never copied into the data either; written to be hard
@@ -59,7 +61,10 @@ def accuracy(qa: QuestionAnswerer, rows: list[dict]) -> dict[str, dict[str, int]
     splits: dict[str, dict[str, int]] = {}
     for row in rows:
         s = splits.setdefault(row.get("split", "all"), {"n": 0, "top1": 0, "top3": 0, "oos": 0, "refused": 0})
+        # As `policybot ask` (and so score.py) answers it: a message that is no policy question is never answered.
         answer = qa.answer(row["question"], row["audience"])
+        if not_a_question(row["question"]) is not None:
+            answer = dataclasses.replace(answer, answered=False, citations=[])
         if row["expect"] is None:
             s["oos"] += 1
             s["refused"] += not answer.answered

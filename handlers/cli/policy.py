@@ -111,7 +111,7 @@ def _ask(args: argparse.Namespace) -> int:
         print(f"policybot: the policy data could not be loaded:\n{exc}\nRun `policybot policy check` for details.",
               file=sys.stderr)
         return 3
-    said = _not_a_question(args.question)
+    said = not_a_question(args.question)
     if said is not None:  # exit 1, as for a question the policy does not cover: nothing was answered from it
         print(json.dumps(_unanswered(args.question, said), ensure_ascii=False) if args.json else said)
         return 1
@@ -158,13 +158,13 @@ def _batch_line(qa: QuestionAnswerer, line: str, number: int) -> dict[str, Any]:
         echoed = item.get("question") if isinstance(item, dict) else None
         return _unanswered(echoed if isinstance(echoed, str) else None,
                            f'line {number} is not {{"question": "...", "audience": "parent"|"staff"|null}}')
-    said = _not_a_question(question)
+    said = not_a_question(question)
     if said is not None:
         return _unanswered(question, said)
     return qa.answer(question, AUDIENCES.get(audience) if audience else None).to_json()  # type: ignore[arg-type]
 
 
-def _not_a_question(text: str) -> str | None:
+def not_a_question(text: str) -> str | None:
     """What to say to a message that is no policy question ("any news?", "help", a receipt code), or None."""
     from bot.reports.receipts import find_code
     from bot.typed import about_the_asker
