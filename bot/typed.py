@@ -121,8 +121,8 @@ def asks_after_a_report(text: str) -> bool:
         return False
     if _MAY_I.search(text) and _POSTING.search(text):
         return False
-    if _MY_REPORT.search(text):
-        return bool(_HOW_IT_IS_GETTING_ON.search(text) or _ASKS_AFTER_A_REPORT.search(text))
+    if _MY_REPORT.search(text) and _HOW_IT_IS_GETTING_ON.search(text):
+        return True
     return bool(_ASKS_AFTER_A_REPORT.search(text))
 
 
