@@ -47,8 +47,8 @@ class Prompt:
     text: str
     placeholder: str  # shown in the empty reply box
 
-    def message(self, code: str) -> str:
-        return f"{self.heading.format(code=code)}\n{self.text}"
+    def message(self, code: str, reach: str) -> str:
+        return f"{self.heading.format(code=code)}\n{self.text.format(reach=reach)}"
 
 
 _PROMPTS = {
@@ -80,6 +80,11 @@ CHANGED_REPLY = ("Changing your message does not change report {code}: it was re
 NOT_ADDED = "Your message is not added to report {code}."
 NOT_A_STEP = (NOT_ADDED + " Only a reply to a step's message is: to add it as a note, press Add a note, then reply to "
               "the message that asks for it.")
+# A step's words refused because the case changed meanwhile (closed, or re-opened, by someone else): not lost unsaid.
+NOT_RECORDED = "What you wrote is not recorded: to keep it with the case, add it as a note."
+# The buttons (step, label) offered beside those messages: reading the case, and adding words to it as a note.
+OPEN_BUTTON = (VIEW, "Open the report")
+NOTE_BUTTON = (NOTE, "Add a note")
 _ACTIONS = {VIEW: OPEN_REPORT, NOTE: ADD_NOTE, ASK: ASK_SENDER, CLOSE: CLOSE_REPORT, KEEP_OUTCOME: CLOSE_REPORT,
             SHARE_OUTCOME: CLOSE_REPORT, REOPEN: REOPEN_REPORT}
 _HEADING = re.compile(r"^(.+?) report (\S+?)(?:,.*)?$")
@@ -94,7 +99,7 @@ def action_of(step: str) -> str:
 def prompt(step: str, code: str, *, sender_reachable: bool = True) -> tuple[str, str]:
     """(message, placeholder) asking for a step's words about report `code`."""
     found = _PROMPTS[step]
-    return found.message(code).replace("{reach}", question_reach(sender_reachable)), found.placeholder
+    return found.message(code, question_reach(sender_reachable)), found.placeholder
 
 
 def replied_to(text: str) -> tuple[str, str] | None:
@@ -110,13 +115,14 @@ def replied_to(text: str) -> tuple[str, str] | None:
     return None
 
 
-# A step's words refused because the case changed meanwhile (closed, or re-opened, by someone else): not lost unsaid.
-NOT_RECORDED = "What you wrote is not recorded: to keep it with the case, add it as a note."
+class NotRecorded(ReportError):
+    """A step's words refused because the case changed meanwhile: its message ends with NOT_RECORDED."""
 
 
 def act(reports: ReportService, step: str, code: str, actor: Actor, words: str) -> str:
     """Do a step with the words replied, and say what became of it (ReportError, with its own message, if not: for
-    words other than a note, saying they are not recorded and how to keep them, unless the actor may not act)."""
+    words other than a note, NotRecorded, saying they are not recorded and how to keep them, unless the actor may
+    not act)."""
     try:
         return _act(reports, step, code, actor, words)
     except AccessDenied:
@@ -124,7 +130,7 @@ def act(reports: ReportService, step: str, code: str, actor: Actor, words: str) 
     except ReportError as refused:
         if step == NOTE:
             raise
-        raise ReportError(f"{refused} {NOT_RECORDED}") from refused
+        raise NotRecorded(f"{refused} {NOT_RECORDED}") from refused
 
 
 def _act(reports: ReportService, step: str, code: str, actor: Actor, words: str) -> str:
@@ -141,8 +147,8 @@ def steps(view: CaseView) -> list[tuple[str, str]]:
     """(step, label) of what may be done to the case next, as its card's buttons: a closed case takes a note, or is
     re-opened; an open one also a question to the sender, or closing."""
     if view.status == CLOSED:
-        return [(NOTE, "Add a note"), (REOPEN, "Re-open")]
-    return [(NOTE, "Add a note"), (ASK, "Ask the sender"), (CLOSE, "Close")]
+        return [NOTE_BUTTON, (REOPEN, "Re-open")]
+    return [NOTE_BUTTON, (ASK, "Ask the sender"), (CLOSE, "Close")]
 
 
 def pictures_hint(code: str, pictures: int) -> str:

@@ -19,6 +19,7 @@ from handlers.telegram.notifier import ACK, CASE_STEPS
 
 if TYPE_CHECKING:
     from bot.core import Core
+    from bot.reports.domain import Actor
 
 NOT_STAFF = "Only the school's safeguarding team can open or act on a report."
 _STEP_OF = {prefix: action for action, prefix in CASE_STEPS.items()}
@@ -55,12 +56,23 @@ async def acknowledge(update: Update, context: Context) -> None:
 
 def _buttons(core: Core, code: str, steps: list[tuple[str, str]] | None = None) -> Keyboard | None:
     """The case's next steps as buttons (`steps`, else only "Open the report"), where they may be taken here."""
-    from bot.reports.in_words import VIEW
+    from bot.reports.in_words import OPEN_BUTTON
 
     if not core.reports.acts_in_chat:
         return None
-    chosen = steps if steps is not None else [(VIEW, "Open the report")]
+    chosen = steps if steps is not None else [OPEN_BUTTON]
     return [[(label, CASE_STEPS[step] + code)] for step, label in chosen]
+
+
+def _handler(core: Core, chat_id: int, step: str, code: str) -> Actor | None:
+    """Who in this chat takes `step` on the case; None, with the attempt recorded, if the chat is no handler's."""
+    from bot.reports.in_words import action_of
+
+    actor = core.reports.actor(telegram_chat_id=chat_id)
+    if actor is None:
+        core.reports.record_refused_attempt(code, core.reports.refused_name(telegram_chat_id=chat_id),
+                                            action_of(step))
+    return actor
 
 
 def _step(core: Core, chat_id: int, step: str, code: str) -> tuple[str, Keyboard | None, str | None]:
@@ -68,10 +80,8 @@ def _step(core: Core, chat_id: int, step: str, code: str) -> tuple[str, Keyboard
     from bot.reports import in_words
     from bot.reports.domain import ReportError
 
-    actor = core.reports.actor(telegram_chat_id=chat_id)
+    actor = _handler(core, chat_id, step, code)
     if actor is None:
-        core.reports.record_refused_attempt(code, core.reports.refused_name(telegram_chat_id=chat_id),
-                                            in_words.action_of(step))
         return NOT_STAFF, None, None
     if not core.reports.acts_in_chat:  # an old card's button, from before the school kept report text out of chats
         return core.reports.where_to_act(chat_id, code), None, None
@@ -114,19 +124,20 @@ async def case_step(update: Update, context: Context) -> None:
                                        reply_markup=ForceReply(input_field_placeholder=placeholder[:64]))
 
 
-def _act(core: Core, chat_id: int, step: str, code: str, words: str) -> str:
+def _act(core: Core, chat_id: int, step: str, code: str, words: str) -> tuple[str, Keyboard | None]:
+    """(what to say, its buttons) once a step's words are replied: the step done, or why not."""
     from bot.reports import in_words
     from bot.reports.domain import ReportError
 
-    actor = core.reports.actor(telegram_chat_id=chat_id)
+    actor = _handler(core, chat_id, step, code)
     if actor is None:
-        core.reports.record_refused_attempt(code, core.reports.refused_name(telegram_chat_id=chat_id),
-                                            in_words.action_of(step))
-        return NOT_STAFF
+        return NOT_STAFF, _buttons(core, code)
     try:
-        return in_words.act(core.reports, step, code, actor, words)
+        return in_words.act(core.reports, step, code, actor, words), _buttons(core, code)
+    except in_words.NotRecorded as exc:  # the case changed meanwhile: the words can still go in as a note
+        return str(exc), _note_or_open(core, code)
     except ReportError as exc:
-        return str(exc)
+        return str(exc), _buttons(core, code)
 
 
 def _bot_message_replied_to(message: Message | None) -> Message | None:
@@ -178,15 +189,14 @@ async def _not_a_step(update: Update, context: Context) -> bool:
 
 def _note_or_open(core: Core, code: str) -> Keyboard | None:
     """Buttons for words that went nowhere: adding them as a note, or opening the case."""
-    from bot.reports.in_words import NOTE, VIEW
+    from bot.reports.in_words import NOTE_BUTTON, OPEN_BUTTON
 
-    return _buttons(core, code, [(NOTE, "Add a note"), (VIEW, "Open the report")])
+    return _buttons(core, code, [NOTE_BUTTON, OPEN_BUTTON])
 
 
 async def reply_to_step(update: Update, context: Context) -> None:
     """A reply to a step's message (a note, a question, an outcome, a reason): the step is done with its words. Any
     other reply is left to the sender's side (an answer to the school's question, or a policy question)."""
-    from bot.reports.in_words import NOT_RECORDED
     from handlers.telegram.flows import answer_by_reply
 
     message, chat = update.message, update.effective_chat
@@ -196,16 +206,14 @@ async def reply_to_step(update: Update, context: Context) -> None:
             await answer_by_reply(update, context)
         return
     step, code = found
-    core = core_of(context)
-    reply = await in_thread(_act, core, chat.id, step, code, message.text)
-    lost = reply.endswith(NOT_RECORDED)  # the case changed meanwhile: the words can still go in as a note
-    await say(update, context, reply, _note_or_open(core, code) if lost else _buttons(core, code))
+    reply, buttons = await in_thread(_act, core_of(context), chat.id, step, code, message.text)
+    await say(update, context, reply, buttons)
 
 
 async def edited_reply_to_step(update: Update, context: Context) -> None:
     """A reply to a step's message changed after it was sent: the step was done with the words first sent, which
     stay (a note, an outcome): the way to put them right is a note. Any other change is chat.edited's."""
-    from bot.reports.in_words import CHANGED_REPLY, NOTE
+    from bot.reports.in_words import CHANGED_REPLY, NOTE_BUTTON
     from handlers.telegram.chat import edited
 
     found = _step_replied_to(update.edited_message)
@@ -214,4 +222,4 @@ async def edited_reply_to_step(update: Update, context: Context) -> None:
         return
     code = found[1]
     await say(update, context, CHANGED_REPLY.format(code=code),
-              _buttons(core_of(context), code, [(NOTE, "Add a note")]))
+              _buttons(core_of(context), code, [NOTE_BUTTON]))
