@@ -24,7 +24,7 @@ from bot.config import School, Settings
 from bot.outbox import OutboxRow
 from bot.people import People, Person
 from bot.ports import REDRAW_HOME, Button, OutboundMessage, Recipient
-from bot.reports import chronology
+from bot.reports import chronology, in_words
 from bot.reports.domain import CLOSED, CUT_SHORT, NEW, Category, outcome_label, outcome_sharing
 from bot.reports.models import ReportRow
 from bot.reports.routing import (
@@ -139,20 +139,12 @@ class Cards(ReportsPart):
         if full:
             lines += ["", body[:ALERT_PREVIEW].rstrip() + " [...]" if cut_short else body]
         ack = (Button("report.ack", "Acknowledge", report.code, "primary"),) if report.status == NEW else ()
-        # A closed case is still read where the DSL is, and still takes notes (a late call from a parent, say).
-        buttons: tuple[Button, ...] = (
-            *ack,
-            # The whole case where the DSL is: all of the text, pictures, notes and the sender's replies.
-            Button("report.view", "Open the report", report.code),
-            Button("report.note", "Add a note", report.code),
-        )
-        if report.status != CLOSED:
-            buttons += (
-                Button("report.ask", "Ask the sender", report.code),
-                Button("report.close", "Close", report.code),
-            )
-        else:  # something new has come to light: the same case again, not a second record
-            buttons += (Button("report.reopen", "Re-open", report.code),)
+        # The whole case where the DSL is (all of the text, pictures, notes and the sender's replies), then its next
+        # steps: a closed case is still read and still takes notes (a late call from a parent, say), and is
+        # re-opened when something new comes to light (the same case again, not a second record).
+        buttons: tuple[Button, ...] = (*ack, *(
+            Button(step, label, report.code) for step, label in [in_words.OPEN_BUTTON, *in_words.steps(report.status)]
+        ))
         # On Telegram without the report's text, only Acknowledge: the others would show it there (see acts_in_chat).
         in_chat = buttons if self.acts_in_chat else ack
         for target in targets:

@@ -33,7 +33,7 @@ from bot.wording import counted, short_date_time
 if TYPE_CHECKING:
     from bot.reports.service import ReportService
 
-# The steps, as their buttons name them (the same action names as the cards' buttons, see Cards.queue_card).
+# The steps, as their buttons name them (the cards' buttons are these, see Cards.queue_card).
 NOTE, ASK, CLOSE, REOPEN = "report.note", "report.ask", "report.close", "report.reopen"
 KEEP_OUTCOME, SHARE_OUTCOME = "report.close.keep", "report.close.share"  # the two ways of closing, once chosen
 VIEW = "report.view"
@@ -143,10 +143,10 @@ def _act(reports: ReportService, step: str, code: str, actor: Actor, words: str)
     return reports.reopen(code, actor, words).reopened_text()
 
 
-def steps(view: CaseView) -> list[tuple[str, str]]:
-    """(step, label) of what may be done to the case next, as its card's buttons: a closed case takes a note, or is
-    re-opened; an open one also a question to the sender, or closing."""
-    if view.status == CLOSED:
+def steps(status: str) -> list[tuple[str, str]]:
+    """(step, label) of what may be done next to a case in `status`, as its card's buttons (Cards.queue_card): a
+    closed case takes a note, or is re-opened; an open one also a question to the sender, or closing."""
+    if status == CLOSED:
         return [NOTE_BUTTON, (REOPEN, "Re-open")]
     return [NOTE_BUTTON, (ASK, "Ask the sender"), (CLOSE, "Close")]
 

@@ -89,7 +89,7 @@ def _step(core: Core, chat_id: int, step: str, code: str) -> tuple[str, Keyboard
         if step == in_words.VIEW:
             view = core.reports.case(code, actor)
             return "\n".join(in_words.case_lines(view, core.school.tz, on_server=False)), \
-                _buttons(core, view.code, in_words.steps(view)), None
+                _buttons(core, view.code, in_words.steps(view.status)), None
         if step == in_words.CLOSE:
             core.reports.check_access(code, actor, in_words.action_of(step))
             return in_words.CLOSE_CHOICE.format(code=code), _buttons(core, code, list(in_words.CLOSE_CHOICES)), None
