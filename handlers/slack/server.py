@@ -78,7 +78,18 @@ class ReplayGuard:
 
     def first_sighting(self, timestamp: str, signature: str) -> bool:
         now = self._now()
-        key = (timestamp, signature)
+        if not self._first_in_memory((timestamp, signature), now):
+            return False
+        if self._db is None:
+            return True
+        try:
+            sent_at = dt.datetime.fromtimestamp(int(timestamp), dt.UTC)
+        except (ValueError, OverflowError, OSError):  # the signature check has refused such a request already
+            return False
+        key = hashlib.sha256(f"{timestamp}:{signature}".encode()).hexdigest()
+        return self._first_in_database(_Sighting(key, sent_at), now)
+
+    def _first_in_memory(self, key: tuple[str, str], now: float) -> bool:
         with self._lock:
             while self._seen and (
                 next(iter(self._seen.values())) < now - self.window or len(self._seen) > self.max_entries
@@ -87,13 +98,11 @@ class ReplayGuard:
             if key in self._seen:
                 return False
             self._seen[key] = now
-        if self._db is None:
             return True
-        try:
-            sent_at = dt.datetime.fromtimestamp(int(timestamp), dt.UTC)
-        except (ValueError, OverflowError, OSError):  # the signature check has refused such a request already
-            return False
-        sighting = _Sighting(hashlib.sha256(f"{timestamp}:{signature}".encode()).hexdigest(), sent_at)
+
+    def _first_in_database(self, sighting: _Sighting, now: float) -> bool:
+        """Waits while another thread writes; then either that thread has written this sighting in its group, or this
+        one writes every sighting waiting (see the class's docstring)."""
         with self._written:
             self._waiting.append(sighting)
             while self._writing and not sighting.done:
