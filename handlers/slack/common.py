@@ -131,10 +131,14 @@ def tell(
             client.chat_postEphemeral(channel=channel, user=user_id, text=summary, blocks=blocks)
             return
         client.chat_postMessage(channel=channel or user_id, text=summary, blocks=blocks)
-    except SlackApiError as exc:
-        log.warning("could not send a private reply: %s", exc.response.get("error"))
-    except OSError as exc:
-        log.warning("could not send a private reply: %s", type(exc).__name__)
+    except (SlackApiError, OSError) as exc:
+        log.warning("could not send a private reply: %s", slack_failure(exc))
+
+
+def slack_failure(exc: SlackApiError | OSError) -> str:
+    """What went wrong reaching Slack, for the log: Slack's error code, or the kind of network failure (a timeout, a
+    dropped connection; urllib's URLError is an OSError too)."""
+    return str(exc.response.get("error")) if isinstance(exc, SlackApiError) else type(exc).__name__
 
 
 def tell_in_session(client: WebClient, user_id: str, text: str) -> None:
@@ -145,10 +149,8 @@ def tell_in_session(client: WebClient, user_id: str, text: str) -> None:
         channel = client.conversations_open(users=user_id)["channel"]["id"]
         client.chat_postEphemeral(channel=channel, user=user_id, text=notification_text(text),
                                   blocks=text_sections(text))
-    except SlackApiError as exc:
-        log.warning("could not send a private reply: %s", exc.response.get("error"))
-    except OSError as exc:
-        log.warning("could not send a private reply: %s", type(exc).__name__)
+    except (SlackApiError, OSError) as exc:
+        log.warning("could not send a private reply: %s", slack_failure(exc))
 
 
 def safe(text: str) -> str:

@@ -31,7 +31,16 @@ from handlers.slack.blocks import (
     state_selected_all,
     state_value,
 )
-from handlers.slack.common import UNAVAILABLE, kind_error, not_staff, service, staff_member, tell, tell_in_session
+from handlers.slack.common import (
+    UNAVAILABLE,
+    kind_error,
+    not_staff,
+    service,
+    slack_failure,
+    staff_member,
+    tell,
+    tell_in_session,
+)
 from handlers.slack.home import publish_home
 from handlers.slack.listeners.actions import REPORT_ACTIONS
 from handlers.slack.report_views import (
@@ -184,11 +193,8 @@ def register(app: App, core: Core, later: Later) -> None:
             return False
         try:
             client.views_update(view_id=view_id, view=shown)
-        except SlackApiError as exc:
-            log.warning("could not show a report's receipt in its window: %s", exc.response.get("error"))
-            return False
-        except OSError as exc:  # a timeout, a dropped connection (urllib's URLError is one too)
-            log.warning("could not show a report's receipt in its window: %s", type(exc).__name__)
+        except (SlackApiError, OSError) as exc:
+            log.warning("could not show a report's receipt in its window: %s", slack_failure(exc))
             return False
         return True
 
