@@ -159,7 +159,7 @@ class PersonRole(Base):
 
 
 # Told of a change to someone, in the transaction that makes it, with the roles they held before and after it:
-# queues a redraw of the Slack Home tabs it changes (bot.reports.service.ReportService.redraw_homes_after).
+# queues a redraw of the Slack Home tabs it changes (Core._redraw_homes: ReportService.redraw_homes_after).
 HomesChanged = Callable[[Session, Person, frozenset[str]], None]
 
 

@@ -355,10 +355,10 @@ class ReportService(ReportsPart):
         """What someone who acknowledged a case from Telegram is told about the rest: see Cards.where_to_act."""
         return self.cards.where_to_act(telegram_chat_id, code)
 
-    def redraw_homes_after(self, session: Session, person: Person, roles: Iterable[str], *, change: str | None = None,
-                           everyone: Sequence[Person] | None = None) -> None:
-        """The Slack Homes a change to `person` alters, drawn again: see Cards.redraw_homes_after."""
-        self.cards.redraw_homes_after(session, person, roles, change=change, everyone=everyone)
+    def redraw_homes_after(self, session: Session, person: Person, roles: Iterable[str]) -> None:
+        """The Slack Homes a change to `person` alters, drawn again (People's hook, see bot.people.HomesChanged): see
+        Cards.redraw_homes_after."""
+        self.cards.redraw_homes_after(session, person, roles)
 
     def redraw_homes_for_today(self) -> None:
         """The Homes a new day changes by itself, redrawn once that day: see Cards.redraw_homes_for_today."""
