@@ -11,7 +11,6 @@ import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as StillSaving
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
@@ -84,22 +83,15 @@ NOT_SAVED = ("Your report could not be saved, so it has not been sent: {error} H
              "again with /report:\n\n{written}")
 
 
-@dataclass
-class _Waiting:
-    """A sender whose report is still being saved, while its window says so. In memory only, and only until the
-    receipt is given: who sent a report is never stored."""
-
-    user_id: str
-    closed: bool = False  # they closed the window before the receipt could be shown in it
-
-
 def saving_modal() -> dict[str, Any]:
     return {**message_modal("Sending your report", SAVING), "callback_id": SAVING_CALLBACK, "notify_on_close": True}
 
 
 def register(app: App, core: Core, later: Later) -> None:
     saver = ThreadPoolExecutor(max_workers=4, thread_name_prefix="slack-report")  # reports being saved
-    waiting: dict[str, _Waiting] = {}  # by the id of the window saying the report is being saved
+    # The windows saying a report is being saved, by id, until its receipt is given: whether the sender closed it
+    # before the receipt could be shown in it. Nothing of who they are: that is only passed on to finish_saving.
+    waiting: dict[str, bool] = {}
     waiting_lock = threading.Lock()
 
     @app.view(REPORT_CALLBACK)
@@ -131,7 +123,7 @@ def register(app: App, core: Core, later: Later) -> None:
         except StillSaving:
             view_id = str(view.get("id") or "")
             with waiting_lock:
-                waiting[view_id] = _Waiting(user_id)
+                waiting[view_id] = False
             ack(response_action="update", view=saving_modal())
             later(finish_saving, client, view_id, saving, user_id, text, anonymous=anonymous)
             return
@@ -154,10 +146,10 @@ def register(app: App, core: Core, later: Later) -> None:
     def saving_closed(ack: Ack, view: dict[str, Any]) -> None:
         """The sender closed the window before their receipt was shown in it: it goes to them another way."""
         ack()
+        view_id = str(view.get("id") or "")
         with waiting_lock:
-            sender = waiting.get(str(view.get("id") or ""))
-            if sender is not None:
-                sender.closed = True
+            if view_id in waiting:
+                waiting[view_id] = True
 
     def finish_saving(
         client: WebClient, view_id: str, saving: Future[Receipt], user_id: str, written: str, *, anonymous: bool
@@ -188,8 +180,8 @@ def register(app: App, core: Core, later: Later) -> None:
         """`shown` in the window that said the report was being saved; False if the sender closed it first, or Slack
         refused or did not answer (then it may not show, so the sender is told another way too)."""
         with waiting_lock:
-            sender = waiting.pop(view_id, None)
-        if sender is not None and sender.closed:
+            closed = waiting.pop(view_id, False)
+        if closed:
             return False
         try:
             client.views_update(view_id=view_id, view=shown)
