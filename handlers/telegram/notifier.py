@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from bot.ports import DeliveryError, OutboundMessage, Platform
+from bot.reports import in_words
 from handlers.telegram.formatting import Block, bold, plain, render
 
 if TYPE_CHECKING:
@@ -28,8 +29,8 @@ TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 ACK = "d:ack:"  # + case reference: a DSL acknowledges from Telegram
 # + case reference: the other buttons of a case's card, and of its steps (see bot.reports.in_words and telegram.dsl)
 CASE_STEPS = {
-    "report.view": "d:view:", "report.note": "d:note:", "report.ask": "d:ask:", "report.close": "d:close:",
-    "report.close.keep": "d:keep:", "report.close.share": "d:share:", "report.reopen": "d:reopen:",
+    in_words.VIEW: "d:view:", in_words.NOTE: "d:note:", in_words.ASK: "d:ask:", in_words.CLOSE: "d:close:",
+    in_words.KEEP_OUTCOME: "d:keep:", in_words.SHARE_OUTCOME: "d:share:", in_words.REOPEN: "d:reopen:",
 }
 REVOKED = ("Telegram no longer accepts the bot token (TELEGRAM_BOT_TOKEN): it may have been revoked in @BotFather. Put "
            "the current token in TELEGRAM_BOT_TOKEN and restart the bot; messages wait meanwhile")
