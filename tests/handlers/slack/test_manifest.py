@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import yaml
 
 from bot.config import REPO_ROOT
@@ -17,9 +19,13 @@ SLACK_BUILT_IN = {
 }
 
 
+def _manifest() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((REPO_ROOT / "slack_manifest.yaml").read_text(encoding="utf-8"))
+    return loaded
+
+
 def manifest_commands() -> list[str]:
-    manifest = yaml.safe_load((REPO_ROOT / "slack_manifest.yaml").read_text(encoding="utf-8"))
-    return [c["command"] for c in manifest["features"]["slash_commands"]]
+    return [c["command"] for c in _manifest()["features"]["slash_commands"]]
 
 
 def test_no_command_is_one_of_slacks_own() -> None:
@@ -49,10 +55,6 @@ EVENTS_LISTENED_BY = {
     "app_mention": '@app.event("app_mention")',
     "message.im": '@app.event("message")',
 }
-
-
-def _manifest() -> dict:  # type: ignore[type-arg]
-    return yaml.safe_load((REPO_ROOT / "slack_manifest.yaml").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
 def _slack_code() -> str:
