@@ -28,6 +28,12 @@ def redraws(core: Core, *, waiting: bool = False) -> list[str]:
         return [core.outbox.message(row).recipient.address for row in query]
 
 
+def delivered_all(core: Core) -> None:
+    """Every redraw queued so far marked delivered: what a test asserts next is only what comes after."""
+    with core.db.session() as session:
+        session.execute(update(OutboxRow).where(OutboxRow.kind == REDRAW_HOME).values(status="delivered"))
+
+
 def test_a_new_report_redraws_the_home_of_whoever_follows_it_and_says_nothing_of_it(slack_core: Core) -> None:
     receipt = slack_core.reports.submit("other", "A parent posted a class photo.", channel="slack")
     # The DSL and the deputy follow every case they may handle; the headteacher and the chair only those they hold.
@@ -84,8 +90,7 @@ def test_a_reply_naming_the_acknowledger_stops_their_redraws_from_then_on(slack_
     receipt = reports.submit("other", "A parent posted a class photo.", channel="slack",
                              reply_to=ReplyAddress("slack", "D0STAFF001"))
     reports.acknowledge(receipt.reference, actor(slack_core, "Dana Lead"))
-    with slack_core.db.session() as session:
-        session.execute(update(OutboxRow).where(OutboxRow.kind == REDRAW_HOME).values(status="delivered"))
+    delivered_all(slack_core)
     before = len(redraws(slack_core))
     reports.sender_reply(receipt.code, "It was Dana Lead who took the photo.", requester="t")
     # Hers once more, which no longer lists it (and says nothing of why), then never again for it
@@ -102,8 +107,7 @@ def test_a_follow_up_naming_the_headteacher_redraws_their_home_without_the_case(
     receipt = reports.submit("inappropriate_post", "A parent posted about the school trip.", channel="slack",
                              reply_to=ReplyAddress("slack", "D0STAFF001"))
     assert [c.code for c in reports.cases_to_follow(actor(slack_core, "Alex Head"))] == [receipt.reference]
-    with slack_core.db.session() as session:
-        session.execute(update(OutboxRow).where(OutboxRow.kind == REDRAW_HOME).values(status="delivered"))
+    delivered_all(slack_core)
     before = len(redraws(slack_core))
     reports.sender_reply(receipt.code, "Mr Head saw it and laughed.", requester="t")
     assert HEAD in redraws(slack_core)[before:]
@@ -140,11 +144,6 @@ def test_a_card_update_and_its_home_redraws_read_the_people_once(
     assert reads == [] and sorted(redraws(slack_core, waiting=True)) == [DSL, DEPUTY]
     reports.acknowledge(receipt.reference, dana)
     assert reads == [1]
-
-
-def delivered_all(core: Core) -> None:
-    with core.db.session() as session:
-        session.execute(update(OutboxRow).where(OutboxRow.kind == REDRAW_HOME).values(status="delivered"))
 
 
 def test_a_change_of_role_redraws_the_home_of_everyone_who_handles_reports(slack_core: Core) -> None:
