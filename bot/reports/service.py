@@ -16,6 +16,8 @@ the governors' summary, key rotation): everything else is done by one of its par
 - `cards` (cards.py): the cards and Slack Home redraws queued for them, who has a case, and the outbox's hooks;
 - `escalation` (escalation.py): a report nobody acknowledges in time, sent on to the next people;
 - `receivers` (receivers.py): who receives reports today, and who covers for whom, in words.
+Beside them, in_words.py is no part but a companion for chats without forms (Telegram): a case, and each step
+taken on it, as text, done through this service's methods.
 """
 
 from __future__ import annotations
