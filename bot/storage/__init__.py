@@ -105,6 +105,11 @@ def sqlite_file(url: str) -> Path | None:
     return Path(path) if path and path != ":memory:" and not parsed.query.get("uri") else None
 
 
+def shown_url(url: str) -> str:
+    """A database URL as it may be shown or written down: its password, if any, as ***."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def copied_note(url: str) -> Path | None:
     """Beside a SQLite database copied into another one (`policybot db copy-to`), the file saying where it went: while
     it is there, the bot refuses to use the old one (Core.prepare), whose reports would be left behind. None for a

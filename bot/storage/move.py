@@ -3,10 +3,10 @@ every table, as stored. Encrypted values are copied as they are, so the same key
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Integer, LargeBinary, func, insert, make_url, select, text
+from sqlalchemy import Connection, Integer, LargeBinary, func, insert, select, text
 
 import bot.storage.models  # noqa: F401  (every table's module: the metadata is complete)
-from bot.storage import Base, Database, copied_note
+from bot.storage import Base, Database, copied_note, shown_url
 
 BATCH = 1000
 
@@ -40,8 +40,7 @@ def copy_everything(source: Database, target: Database) -> dict[str, int]:
         if writing.dialect.name == "postgresql":
             _continue_numbering(writing)
     if (note := copied_note(source.url)) is not None:  # the old database is not used again by mistake
-        shown = make_url(target.url).render_as_string(hide_password=True)
-        note.write_text(f"{shown}\n", encoding="utf-8")
+        note.write_text(f"{shown_url(target.url)}\n", encoding="utf-8")
     return copied
 
 

@@ -58,7 +58,7 @@ def _copy_to(args: argparse.Namespace) -> int:
     from sqlalchemy.engine import make_url
 
     from bot.config import ConfigError
-    from bot.storage import Database
+    from bot.storage import Database, shown_url
     from bot.storage.move import NotEmpty, copy_everything
     from bot.wording import counted
     from handlers.cli.common import make_core
@@ -66,7 +66,7 @@ def _copy_to(args: argparse.Namespace) -> int:
     if "://" not in args.url:
         raise ConfigError(f"{args.url!r} is not a database URL: write it as in DATABASE_URL, e.g. "
                           "postgresql://policybot@localhost/policybot")
-    shown = make_url(args.url).render_as_string(hide_password=True)
+    shown = shown_url(args.url)
     core = make_core()
     if make_url(args.url) == make_url(core.settings.resolved_database_url):
         raise ConfigError(f"{shown} is the database the bot uses now: name the new, empty one to copy into.")
