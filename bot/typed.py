@@ -40,11 +40,12 @@ _ASKS_TO_BE_FORGOTTEN = re.compile(
 )
 
 
-# What the policy is about: "can they remove me?" of a tagged photo, or "remove me from the class WhatsApp group", asks
-# about that, not about what the bot keeps ("GDPR" alone names a law a policy question may ask about).
+# What the policy is about: "can they remove me?" of a tagged photo, "remove me from the class WhatsApp group" or
+# "can the school remove me from its website?" asks about that, not about what the bot keeps ("GDPR" alone names a
+# law a policy question may ask about).
 _SOMETHING_ELSE = re.compile(
     r"\b(?:photos?|pictures?|images?|videos?|posts?|posted|tag(?:s|ged|ging)?|groups?|comments?|whatsapp|facebook"
-    r"|instagram|tiktok|twitter|snapchat)\b",
+    r"|instagram|tiktok|twitter|snapchat|web\s*sites?|web\s*pages?|pages?|sites?|social\s+media|online)\b",
     re.IGNORECASE,
 )
 

@@ -33,6 +33,8 @@ def test_asking_to_be_forgotten_is_recognised(text: str) -> None:
         "Is posting photos of other children a GDPR breach?",
         "Another parent tagged me in a photo of the class, can they remove me?",
         "How do I get the admin to remove me from the class WhatsApp group?",
+        "can the school remove me from its website",  # taken for asking to be forgotten (a policy question: blocking)
+        "Can the school delete me from its social media page?",
     ],
 )
 def test_questions_about_deleting_something_else_are_not(text: str) -> None:
