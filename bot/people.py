@@ -225,12 +225,12 @@ class People:
         """Add someone, or update them (see `_upsert`), in the caller's transaction."""
         listed = self.by_name(session, entry.name)
         before = listed.roles if listed is not None else frozenset()
-        person = self._upsert(session, entry)
+        person = self._upsert(session, entry, listed)
         self.changed(session, person, before)
         return person
 
-    def _upsert(self, session: Session, entry: PersonEntry) -> Person:
-        person = self.by_name(session, entry.name)
+    def _upsert(self, session: Session, entry: PersonEntry, person: Person | None) -> Person:
+        """`person`: whoever is listed under the entry's name, or None (looked up by the caller)."""
         for kind, value, owner in (
             ("Slack id", entry.slack_user_id, entry.slack_user_id and self.by_slack_id(session, entry.slack_user_id)),
             (
@@ -277,7 +277,7 @@ class People:
         with self.db.session() as session:
             for entry in entries:
                 if self.by_name(session, entry.name) is None and self._listed_as(session, entry) is None:
-                    self._upsert(session, entry)  # at start-up: a Home is drawn afresh when it is next opened
+                    self._upsert(session, entry, None)  # at start-up: a Home is drawn afresh when it is next opened
                     count += 1
         return count
 
