@@ -50,6 +50,10 @@ class PolicyLibrary:
             for policy in policies
             for section, clause in policy.clauses()
         }
+        self._items: dict[str, list[ClauseRef]] = {}  # a list's introducing clause id -> its items, in order
+        for ref in self._clauses.values():
+            if ref.clause.lead_in is not None:
+                self._items.setdefault(ref.clause.lead_in, []).append(ref)
 
     def __len__(self) -> int:
         return len(self.policies)
@@ -62,7 +66,7 @@ class PolicyLibrary:
 
     def items(self, clause_id: str) -> list[ClauseRef]:
         """The items of the list that clause `clause_id` introduces (those naming it as their lead_in), in order."""
-        return [ref for ref in self._clauses.values() if ref.clause.lead_in == clause_id]
+        return list(self._items.get(clause_id, ()))
 
     def clauses(self) -> list[ClauseRef]:
         return list(self._clauses.values())
