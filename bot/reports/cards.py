@@ -37,7 +37,7 @@ from bot.reports.routing import (
     uses_shared_channel,
     with_role,
 )
-from bot.reports.shared import ReportsPart, local_time, log
+from bot.reports.shared import ReportsPart, ReportsSetup, local_time, log
 from bot.wording import and_list
 
 ALERT_PREVIEW = 2_800  # alerts quote this much; the whole text is one click away
@@ -82,6 +82,11 @@ def where_to_act(
 
 class Cards(ReportsPart):
     """The cards of each case and the Home redraws, queued in the caller's transaction (see the module's docstring)."""
+
+    def __init__(self, setup: ReportsSetup) -> None:
+        super().__init__(setup)
+        self._homes_redrawn_on: dt.date | None = None  # the day redraw_homes_for_today last went through the people
+
 
     def queue_card(
         self,
@@ -333,10 +338,12 @@ class Cards(ReportsPart):
     def redraw_homes_for_today(self) -> None:
         """The Homes that a new day changes by itself, redrawn once that day: those of someone back from time away
         (it ended yesterday), someone whose leave date or start date is today, and, if they handle reports, everyone
-        who does (see redraw_homes_after). Run every minute by the scheduler: each is queued once a day."""
-        if not self.settings.slack_enabled:
-            return
+        who does (see redraw_homes_after). Run every minute by the scheduler: the people are read once a day, and each
+        redraw's key queues it once that day whichever process runs it. A change made during the day (someone away,
+        a leave date) redraws through People's hook."""
         today = self._today()
+        if not self.settings.slack_enabled or today == self._homes_redrawn_on:
+            return
         with self.db.session() as session:
             everyone = self._everyone(session)
             for person in everyone:
@@ -344,6 +351,7 @@ class Cards(ReportsPart):
                 if back or today in (person.leave_date, person.start_date):
                     self.redraw_homes_after(session, person, person.roles, change=f"day:{today}:{person.id}",
                                             everyone=everyone)
+        self._homes_redrawn_on = today
 
     def carded(self, session: Session, report: ReportRow) -> list[Recipient]:
         """Every address a card of this case was queued for, oldest first (the DSL channel included)."""

@@ -239,3 +239,24 @@ def test_the_day_someone_is_back_or_leaves_redraws_the_homes_it_changes_once(
     clock.advance(days=1)
     slack_core.schedule.run_due()  # the headteacher's leave date
     assert sorted(redraws(slack_core, waiting=True)) == sorted([DSL, DEPUTY, HEAD, CHAIR])
+
+
+def test_the_minute_job_reads_the_people_for_the_days_redraws_once_a_day(
+    slack_core: Core, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run every minute, it went through everyone every minute for what changes once a day."""
+    cards = slack_core.reports.cards
+    reads: list[int] = []
+    real = cards._everyone
+
+    def counted(session):  # type: ignore[no-untyped-def]
+        reads.append(1)
+        return real(session)
+
+    monkeypatch.setattr(cards, "_everyone", counted)
+    for _ in range(3):
+        cards.redraw_homes_for_today()
+    assert len(reads) == 1
+    clock.advance(days=1)
+    cards.redraw_homes_for_today()
+    assert len(reads) == 2
