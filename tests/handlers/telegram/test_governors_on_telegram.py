@@ -189,8 +189,9 @@ def test_a_reply_to_a_step_is_the_step_even_with_a_report_or_a_check_started_in_
     stays where it was."""
     ref = _chair_on_telegram(telegram)
     for started in ("/status", "/report"):
+        before = len(telegram.fake.sent(CHAIR_CHAT))
         telegram.fake.inject(message(CHAIR_CHAT, started))
-        telegram.fake.wait_for(lambda: telegram.fake.pending_updates() == 0, what="the command taken")
+        telegram.fake.wait_for_messages(CHAIR_CHAT, before + 1)  # its answer, before the note's prompt is awaited
         prompt = _press(telegram, f"d:note:{ref}")
         done = _reply(telegram, prompt, f"Noted after {started}.")
         assert done["text"] == f"Your note is added to report {ref}."
