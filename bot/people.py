@@ -221,15 +221,41 @@ class People:
         return [p for p in people if on is None or p.is_current(on)]
 
     # --- changes ---
-    def upsert(self, session: Session, entry: PersonEntry) -> Person:
-        """Add someone, or update them (see `_upsert`), in the caller's transaction."""
+    def upsert(self, session: Session, entry: PersonEntry, *, replace_ids: bool = False) -> Person:
+        """Add someone, or update them (see `_upsert`), in the caller's transaction. An entry giving someone listed a
+        Slack id or Telegram chat other than theirs is refused (it may be someone else of the same name) unless
+        `replace_ids`: theirs has changed."""
         listed = self.by_name(session, entry.name)
         before = listed.roles if listed is not None else frozenset()
-        person = self._upsert(session, entry, listed)
+        person = self._upsert(session, entry, listed, replace_ids=replace_ids)
         self.changed(session, person, before)
         return person
 
-    def _upsert(self, session: Session, entry: PersonEntry, person: Person | None) -> Person:
+    @staticmethod
+    def _same_person(person: Person, entry: PersonEntry) -> None:
+        """Refuse an entry under a listed name whose Slack id or Telegram chat is not the listed person's: a new member
+        of staff with the same name would otherwise take over their record (acceptances, pictures noted, reminders),
+        and be counted as having accepted what the other did."""
+        others: list[tuple[str, object, str]] = []
+        if entry.slack_user_id and person.slack_user_id and entry.slack_user_id != person.slack_user_id:
+            others.append(("Slack id", person.slack_user_id, f"--slack {entry.slack_user_id}"))
+        if entry.telegram_chat_id is not None and person.telegram_chat_id not in (None, entry.telegram_chat_id):
+            others.append(("Telegram chat", person.telegram_chat_id, f"--telegram {entry.telegram_chat_id}"))
+        if not others:
+            return
+        listed = " and ".join(f"{what} ({value})" for what, value, _ in others)
+        kinds = " and ".join(what for what, _, _ in others)
+        given = " ".join(option for _, _, option in others)
+        raise PeopleError(
+            f"{person.name} is already listed, with another {listed}. If this is someone else with the same name, "
+            "add them under a name that tells the two apart (a middle initial, say): two people cannot share a "
+            f"name. If it is {person.name}, whose {kinds} {'have' if len(others) > 1 else 'has'} changed, run "
+            f"`policybot people add \"{person.name}\" {given} --replace-ids`"
+        )
+
+    def _upsert(
+        self, session: Session, entry: PersonEntry, person: Person | None, *, replace_ids: bool = False
+    ) -> Person:
         """`person`: whoever is listed under the entry's name, or None (looked up by the caller)."""
         for kind, value, owner in (
             ("Slack id", entry.slack_user_id, entry.slack_user_id and self.by_slack_id(session, entry.slack_user_id)),
@@ -244,6 +270,8 @@ class People:
                     f"the {kind} {value} already belongs to {owner.name}. If that is {entry.name} with their name "
                     f"mistyped, correct it with `policybot people rename \"{owner.name}\" \"{entry.name}\"`"
                 )
+        if person is not None and not replace_ids:
+            self._same_person(person, entry)
         if person is None:
             person = Person(name=entry.name)
             session.add(person)
@@ -345,6 +373,15 @@ class People:
             except PeopleError as exc:
                 raise PeopleError(f"{path}: line {number}: {exc}") from None
             entries.append((number, entry, bool(roles)))
+        first_line: dict[str, int] = {}
+        for number, entry, _ in entries:
+            seen = first_line.setdefault(entry.name.casefold(), number)
+            if seen != number:
+                raise PeopleError(
+                    f"{path}: line {number}: {entry.name} is also on line {seen}, and two people cannot share a name. "
+                    "If they are two people, add something to tell them apart (a middle initial, say); if one, "
+                    "keep one line. Nobody was imported."
+                )
         with self.db.session() as session:
             for number, entry, roles_given in entries:
                 existing = self.by_name(session, entry.name)

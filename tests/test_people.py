@@ -145,6 +145,9 @@ def test_a_csv_without_roles_keeps_the_roles_of_people_already_listed(core: Core
         (b"name,roles\nB\xe9a Smith,staff\n", 'is not saved as UTF-8 text. In Excel, choose File > Save As'),
         (b"name,roles\n\nKim New,staff\nAmy,wizard\n", "line 4: unknown role 'wizard'"),
         (b"name,slack_user_id\nKim New,\nAmy,U0HEAD0001\n", "line 3: the Slack id U0HEAD0001 already belongs to"),
+        # Two people of one name: the second row would quietly overwrite the first (and "Imported 2 people").
+        (b"name,slack_user_id\nKim New,U0KIM1\nkim  new,U0KIM2\n", "line 3: kim new is also on line 2"),
+        (b"name,slack_user_id\nKim New,\nJo Teacher,U0NEWJO\n", "line 3: Jo Teacher is already listed, with another"),
     ],
 )
 def test_a_csv_that_cannot_be_imported_says_why_and_imports_nobody(
@@ -163,6 +166,32 @@ def test_a_slack_id_or_name_already_taken_is_refused_in_plain_words(core: Core) 
         core.people.upsert(session, person_entry(name="Jo Teacher", roles=["staff"], slack_user_id="U0HEAD0001"))
     with pytest.raises(PeopleError, match="a name is needed"):
         person_entry(name="  ", roles=["staff"])
+
+
+def test_someone_new_with_the_name_of_someone_listed_does_not_take_over_their_record(core: Core) -> None:
+    """A second Jo Teacher joining: `people add "Jo Teacher" --slack U0NEWJO` said "Updated Jo Teacher" and gave the
+    first Jo's record (their acceptances, their pictures noted, their reminders) to the new one, who was then never
+    asked to accept the policy, while the first Jo heard nothing more."""
+    with core.db.session() as session, pytest.raises(PeopleError) as refused:
+        core.people.upsert(session, person_entry(name="Jo Teacher", roles=["staff"], slack_user_id="U0NEWJO",
+                                                 start_date=dt.date(2026, 11, 30)))
+    said = str(refused.value)
+    assert said.startswith("Jo Teacher is already listed, with another Slack id (U0STAFF001)")
+    assert "a name that tells the two apart (a middle initial, say)" in said
+    assert 'policybot people add "Jo Teacher" --slack U0NEWJO --replace-ids' in said  # theirs, changed
+    with core.db.session() as session:
+        jo = People.by_name(session, "Jo Teacher")
+        assert jo is not None and (jo.slack_user_id, jo.start_date) == ("U0STAFF001", None)
+        # A Slack id for someone listed without one, or the same again, is no other person.
+        core.people.upsert(session, person_entry(name="Jo Teacher", roles=["staff"], slack_user_id="U0STAFF001"))
+        core.people.upsert(session, person_entry(name="Kim New", roles=["staff"]))
+        core.people.upsert(session, person_entry(name="Kim New", roles=["staff"], slack_user_id="U0KIM00001"))
+    with core.db.session() as session:  # their own id, changed (a new Slack account): said so, it is replaced
+        core.people.upsert(session, person_entry(name="Jo Teacher", roles=["staff"], slack_user_id="U0NEWJO"),
+                           replace_ids=True)
+    with core.db.session() as session:
+        jo = People.by_name(session, "Jo Teacher")
+        assert jo is not None and jo.slack_user_id == "U0NEWJO"
 
 
 def test_a_name_typed_wrong_is_corrected_and_stays_the_same_person(core: Core) -> None:

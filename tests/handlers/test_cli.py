@@ -104,8 +104,11 @@ def test_people_commands_round_trip(tmp_path: Path, run: InProcess) -> None:
     listing = run("people", "list")
     assert "Kim New: Deputy Designated Safeguarding Lead, Staff" in listing.stdout
     assert "Dana Lead: Designated Safeguarding Lead, Staff" in listing.stdout  # from the school file
-    # Giving someone already listed a Slack id, as the README says to, keeps their roles.
-    added = run("people", "add", "Dana Lead", "--slack", "U0DSLNEW01")
+    # Giving someone already listed a new Slack id keeps their roles; a new id is said to be theirs, not someone
+    # else's of the same name (refused without --replace-ids, and nothing changed).
+    refused = run("people", "add", "Dana Lead", "--slack", "U0DSLNEW01")
+    assert refused.returncode == 1 and "Dana Lead is already listed, with another Slack id" in refused.stderr
+    added = run("people", "add", "Dana Lead", "--slack", "U0DSLNEW01", "--replace-ids")
     assert added.stdout.strip() == "Updated Dana Lead (dsl, staff)."
     listing = run("people", "list")
     assert "Dana Lead: Designated Safeguarding Lead, Staff  slack U0DSLNEW01" in listing.stdout
