@@ -20,9 +20,10 @@ import logging
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.outbox import CANCELLED, OutboxRow
 from bot.people import ROLE_LABELS, People, Person
 from bot.policy.models import MAX_VERSION_CHARS
 from bot.ports import Button, OutboundMessage
@@ -378,16 +379,37 @@ class Reviews:
                     log.warning("no one holds the role %r to prompt about reviewing %s", policy.owner, policy.id)
                 continue  # (or they are away: the prompt waits for them)
             gaps = self._gaps(session, status.last_reviewed)
+            told = self._owner_prompts_since(session, series, due, holders) if chairs else {}
             mark_sent(session, series, seq, now, today)
             for person, as_chair in [(p, False) for p in owners] + [(p, True) for p in chairs]:
                 key = f"{series}:{seq}:{person.id}"
                 message = self._prompt(policy, status, today, gaps, key=key, person=person,
-                                       as_chair=governor if as_chair else None, holders=holders)
+                                       as_chair=governor if as_chair else None, holders=holders, told=told)
                 queued += self.core.outbox.enqueue(session, message)
         return queued
 
+    def _owner_prompts_since(
+        self, session: Session, series: str, due: dt.date, holders: list[Person]
+    ) -> dict[int, int]:
+        """By owner, the prompts of this series they were sent on or after the due date (before this one): what the
+        chair is told of them, as counted, not assumed (the bot first started with the review long overdue, a head
+        new in post or back from leave, had none or few)."""
+        since = self.quiet.at_local(due, dt.time(0, 0))
+        counts: dict[int, int] = {}
+        for person in holders:
+            counts[person.id] = session.scalar(
+                select(func.count()).where(
+                    OutboxRow.key.like(f"{series}:%:{person.id}"),
+                    OutboxRow.created_at >= since,
+                    OutboxRow.status != CANCELLED,
+                )
+            ) or 0
+        return counts
+
     @staticmethod
-    def _why_the_chair(policy: Policy, holders: list[Person], today: dt.date, governor: str) -> str:
+    def _why_the_chair(
+        policy: Policy, holders: list[Person], today: dt.date, governor: str, told: dict[int, int]
+    ) -> str:
         """Why the chair of governors (or the vice-chair, with no chair) is prompted: nobody holds the policy's owner
         role, or the review is four weeks overdue."""
         owner = ROLE_LABELS.get(policy.owner, policy.owner.replace("_", " "))
@@ -403,9 +425,13 @@ class Reviews:
             if person.is_away(today) and person.away_until is not None:
                 lines.append(f"The {owner}, {person.name}, owns the policy and is away until "
                              f"{long_date(person.away_until)}: they are reminded again when back.")
+            elif not told.get(person.id):
+                lines.append(f"The {owner}, {person.name}, owns the policy and is sent this prompt too, the first "
+                             "since it was due.")
             else:
-                lines.append(f"The {owner}, {person.name}, owns the policy and has been reminded each week since it "
-                             "was due.")
+                before = "once" if told[person.id] == 1 else f"{told[person.id]:,} times"
+                lines.append(f"The {owner}, {person.name}, owns the policy and is sent this prompt too; they were "
+                             f"reminded {before} before, since it was due.")
         return " ".join(lines)
 
     def _gaps(self, session: Session, since_day: dt.date) -> list[str]:
@@ -432,6 +458,7 @@ class Reviews:
         person: Person,
         as_chair: str | None,
         holders: list[Person],
+        told: dict[int, int],
     ) -> OutboundMessage:
         due = status.next_due
         assert due is not None
@@ -450,7 +477,7 @@ class Reviews:
             lines.append(f"The policy says it is reviewed with the {policy.reviewed_with}.")
         lines.append(f"Last reviewed: {long_date(status.last_reviewed)}.")
         if as_chair:  # the role prompted in the chair's part (chair or vice-chair of governors)
-            lines.append(self._why_the_chair(policy, holders, today, as_chair))
+            lines.append(self._why_the_chair(policy, holders, today, as_chair, told))
         recipient = recipient_for(person)
         if gaps:
             lines.append(f"Questions the bot could not answer since the last review ({len(gaps)}):")

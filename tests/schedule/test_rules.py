@@ -169,8 +169,26 @@ def test_a_review_due_in_the_summer_holiday_reaches_the_chair_four_weeks_into_te
     chair = [f"{when:%a %d %b}" for who, when in sent if who == "U0CHAIR001"]
     assert head == ["Thu 02 Sep", "Thu 09 Sep", "Thu 16 Sep", "Thu 23 Sep", "Thu 30 Sep", "Thu 07 Oct"]
     assert chair == ["Thu 30 Sep", "Thu 07 Oct"]
-    assert "because the review is four weeks or more overdue. The Headteacher, Alex Head, owns the policy and has " \
-        "been reminded each week since it was due." in queued(core, "review_prompt")[-1].text
+    assert "because the review is four weeks or more overdue. The Headteacher, Alex Head, owns the policy and is " \
+        "sent this prompt too; they were reminded 5 times before, since it was due." \
+        in queued(core, "review_prompt")[-1].text
+
+
+def test_the_chair_is_not_told_the_head_was_reminded_each_week_when_this_is_the_heads_first_prompt(
+    core: Core, clock: ManualClock
+) -> None:
+    """The bot is first started with the policy years overdue: the head and the chair are prompted the same morning.
+    The chair was told the head 'has been reminded each week since it was due', which nobody had done."""
+    core.schedule.run_due()
+    head, chair = queued(core, "review_prompt")
+    assert (head.recipient.address, chair.recipient.address) == ("U0HEAD0001", "U0CHAIR001")
+    assert "The Headteacher, Alex Head, owns the policy and is sent this prompt too, the first since it was due." \
+        in chair.text
+    assert "each week since" not in chair.text
+    clock.advance(days=7)
+    core.schedule.run_due()
+    assert "is sent this prompt too; they were reminded once before, since it was due." \
+        in queued(core, "review_prompt")[-1].text
 
 
 @pytest.mark.parametrize(
