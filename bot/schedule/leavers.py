@@ -187,8 +187,14 @@ class Leavers:
             if check is None:
                 check = LeaverCheck(person_id=leaver.id, leave_date=leaver.leave_date)
                 session.add(check)
-            elif check.leave_date != leaver.leave_date:  # a new leave date: a new round of password changes
-                check.leave_date, check.confirmed_at, check.confirmed_by = leaver.leave_date, None, None
+            elif check.leave_date != leaver.leave_date:
+                # A new leave date: a new round of password changes if they stayed on after the passwords were
+                # changed (they may have learnt the new ones); not when they were changed as or after the leaver
+                # went (the date corrected to the day they really left).
+                changed_on = self.quiet.today(check.confirmed_at) if check.confirmed_at is not None else None
+                if changed_on is None or changed_on < self.last_school_day(leaver.leave_date):
+                    check.confirmed_at, check.confirmed_by = None, None
+                check.leave_date = leaver.leave_date
             passwords_done = check.confirmed_at is not None
             photos_since = self.open_photos_since(session, leaver.id)
             if passwords_done and photos_since is None:

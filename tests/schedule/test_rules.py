@@ -941,6 +941,30 @@ def test_leaver_prompt_to_admin_until_confirmed(core: Core, clock: ManualClock) 
         core.schedule.leavers.confirm("Nobody Here", "Pat Office")
 
 
+def test_a_leave_date_corrected_after_the_passwords_were_changed_asks_again_only_if_they_stayed_on(
+    core: Core, clock: ManualClock
+) -> None:
+    """Jo's leave date was Friday 4 December; Pat changed the passwords on Thursday 3rd, their last day. On Monday the
+    office corrects the date to Thursday 3rd (Jo in fact left a day early): Pat was asked all over again, each school
+    day, to change passwords already changed after Jo went. Moved later instead (Jo stays on to Friday 11th), the
+    passwords changed on the 3rd are known to Jo again: asked on Jo's new last day."""
+    leavers, slack = core.schedule.leavers, RecordingNotifier("slack")
+    leavers.set_leave_date("Jo Teacher", dt.date(2026, 12, 4))
+    run_each_morning(core, clock, dt.date(2026, 12, 3), dt.date(2026, 12, 3))
+    core.outbox.dispatch({"slack": slack})  # type: ignore[dict-item]
+    assert len(queued(core, "leaver_passwords")) == 1
+    leavers.confirm("Jo Teacher", "Pat Office")
+    clock.set(dt.datetime(2026, 12, 7, 10, 0, tzinfo=LONDON))
+    leavers.set_leave_date("Jo Teacher", dt.date(2026, 12, 3))  # the day they really went
+    run_each_morning(core, clock, dt.date(2026, 12, 7), dt.date(2026, 12, 9))
+    assert len(queued(core, "leaver_passwords")) == 1  # nothing more: changed as they went
+    assert "already confirmed changed by Pat Office" in leavers.confirm("Jo Teacher", "Pat Office")
+    leavers.set_leave_date("Jo Teacher", dt.date(2026, 12, 14))  # not gone after all: staying to Friday 11th
+    run_each_morning(core, clock, dt.date(2026, 12, 9), dt.date(2026, 12, 11))
+    [_, again] = queued(core, "leaver_passwords")
+    assert "leaves after today: it is their last school day (their leave date is Monday 14 December 2026)" in again.text
+
+
 def test_with_the_admin_away_the_headteacher_is_asked_about_a_leavers_passwords(core: Core, clock: ManualClock) -> None:
     """The policy says "immediately": a prompt to an admin on leave waited for weeks. The head is asked instead, and
     the admin again once back."""
