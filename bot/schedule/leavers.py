@@ -93,6 +93,12 @@ class Leavers:
                         "Only the school's admin or the headteacher can confirm passwords were changed."
                     )
             person = find_person(session, person_name_or_id)
+            if person.leave_date is None and by_person_id is not None:  # a prompt's button, the date since undone
+                raise ScheduleError(
+                    f"{person.name} is no longer recorded as leaving, so there are no passwords to change for them "
+                    "and nothing to record. If they are leaving after all, ask whoever runs the bot to record the "
+                    "day: you will then be asked again."
+                )
             if person.leave_date is None:
                 raise ScheduleError(
                     f"{person.name} has no leave date; record it first with "

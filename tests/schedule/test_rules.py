@@ -965,6 +965,25 @@ def test_a_leave_date_corrected_after_the_passwords_were_changed_asks_again_only
     assert "leaves after today: it is their last school day (their leave date is Monday 14 December 2026)" in again.text
 
 
+def test_the_password_button_after_a_leave_date_was_undone_says_there_is_nothing_to_do(core: Core) -> None:
+    """Pat has the prompt about Jo leaving; the office then records that Jo is not leaving after all. Pat pressing
+    "Done: passwords changed" in Slack was told to run a server command recording a leave date Jo does not have."""
+    leavers = core.schedule.leavers
+    leavers.set_leave_date("Jo Teacher", dt.date(2026, 11, 25))
+    core.schedule.run_due()
+    [prompt] = queued(core, "leaver_passwords")
+    leavers.set_leave_date("Jo Teacher", None)
+    with pytest.raises(ScheduleError) as refused:
+        leavers.confirm(prompt.buttons[0].value, "Pat Office", by_person_id=pid(core, "Pat Office"))
+    assert str(refused.value) == (
+        "Jo Teacher is no longer recorded as leaving, so there are no passwords to change for them and nothing to "
+        "record. If they are leaving after all, ask whoever runs the bot to record the day: you will then be asked "
+        "again."
+    )
+    with pytest.raises(ScheduleError, match="record it first with `policybot people leave"):
+        leavers.confirm("Jo Teacher", "Pat Office")  # on the server: the command is the next step
+
+
 def test_with_the_admin_away_the_headteacher_is_asked_about_a_leavers_passwords(core: Core, clock: ManualClock) -> None:
     """The policy says "immediately": a prompt to an admin on leave waited for weeks. The head is asked instead, and
     the admin again once back."""
