@@ -125,8 +125,20 @@ class Photos:
             if person is None:
                 raise ScheduleError("I could not find you among the school's staff; please ask the school office")
             session.add(PhotoRecord(person_id=person_id, recorded_at=now, recorded_on=self.quiet.today(now)))
-            away_until = person.away_until
+            away_until, leave_date = person.away_until, person.leave_date
         first = self.first_reminder_day(now)
+        if leave_date is not None and first >= leave_date:  # their reminders stop when they leave: none would come
+            last = self.quiet.previous_school_day(leave_date - dt.timedelta(days=1))
+            going = (
+                "Today is your last school day before you leave"
+                if last == self.quiet.today(now)
+                else f"You leave on {long_date(leave_date)}, before my next reminder"
+            )
+            return (
+                f"Thank you, noted. The policy says: “{self._rule()}” {going}, so please move them to the school's "
+                "system and delete them before you go, then send /photos done. Until that is done, the school's "
+                "admin is asked to check with you."
+            )
         back = ""
         if away_until is not None and first <= away_until:  # not reminded while away (run_due): said as it will be
             first = self.quiet.next_school_day(away_until + dt.timedelta(days=1))

@@ -806,6 +806,34 @@ def test_photos_recorded_while_away_say_the_reminders_start_on_the_first_school_
     assert "from today, until you tell me" in core.schedule.photos.record(pid(core, "Jo Teacher"), note="trip")
 
 
+def test_photos_noted_after_the_last_reminder_before_someone_leaves_are_not_promised_reminders(
+    core: Core, clock: ManualClock
+) -> None:
+    """Jo leaves on Friday 27 November (her first day away) and notes images at 16:00 on Thursday, her last day,
+    after the end-of-day reminder: she was told 'I will remind you at the end of each school day, from Friday 27
+    November', but her reminders stop when she leaves, so none ever came, and she went with the pictures."""
+    core.schedule.leavers.set_leave_date("Jo Teacher", dt.date(2026, 11, 27))
+    clock.set(dt.datetime(2026, 11, 26, 16, 0, tzinfo=LONDON))
+    reply = core.schedule.photos.record(pid(core, "Jo Teacher"), note="sports day")
+    assert "I will remind you" not in reply
+    assert reply.endswith(
+        "Today is your last school day before you leave, so please move them to the school's system and delete them "
+        "before you go, then send /photos done. Until that is done, the school's admin is asked to check with you."
+    )
+    run_each_morning(core, clock, dt.date(2026, 11, 27), dt.date(2026, 11, 30))
+    clock.set(dt.datetime(2026, 11, 30, 15, 30, tzinfo=LONDON))
+    core.schedule.run_due()
+    assert queued(core, "photos_reminder") == []
+    assert "pictures of pupils" in queued(core, "leaver_passwords")[-1].text  # the admin asks instead
+    clock.set(dt.datetime(2026, 11, 21, 11, 0, tzinfo=LONDON))  # a Saturday, leaving on Monday 23rd
+    core.schedule.leavers.set_leave_date("Jo Teacher", dt.date(2026, 11, 23))
+    assert "You leave on Monday 23 November 2026, before my next reminder, so please move them" in \
+        core.schedule.photos.record(pid(core, "Jo Teacher"), note="trip")
+    core.schedule.leavers.set_leave_date("Jo Teacher", dt.date(2026, 11, 27))
+    clock.set(dt.datetime(2026, 11, 26, 11, 0, tzinfo=LONDON))  # before the end of her last day: reminded today
+    assert "from today, until you tell me" in core.schedule.photos.record(pid(core, "Jo Teacher"), note="trip")
+
+
 def test_photos_done_confirms_instead_of_recording_new_images(core: Core, clock: ManualClock) -> None:
     jo = pid(core, "Jo Teacher")
     core.schedule.photos.command(jo, "sports day")
