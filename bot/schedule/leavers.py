@@ -158,8 +158,14 @@ class Leavers:
         """Who is asked to change a leaver's passwords: the admin, or, failing one at work (the admin is the leaver,
         or away), the headteacher: "immediately" cannot wait for someone on leave. With both away, they are asked
         all the same."""
+        return Leavers.asked_to_act(session, day, besides=leaver.id)
+
+    @staticmethod
+    def asked_to_act(session: Session, day: dt.date, besides: int | None = None) -> list[Person]:
+        """The admin at work on `day`, failing one the headteacher; with both away, whichever holds a role (never
+        the person `besides`, the leaver)."""
         roles = ("admin", "headteacher")
-        holders = [[p for p in People.with_role(session, role, on=day) if p.id != leaver.id] for role in roles]
+        holders = [[p for p in People.with_role(session, role, on=day) if p.id != besides] for role in roles]
         for people in holders:
             at_work = [p for p in people if not p.is_away(day)]
             if at_work:

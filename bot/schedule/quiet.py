@@ -13,7 +13,8 @@ from bot.config import School
 # What the scheduled rules queue: routine staff messages. The outbox delivers these only inside the messaging hours,
 # so one held back (Slack down, retries) waits for the next school day's window instead of arriving at night.
 ROUTINE_KINDS = frozenset(
-    {"ack_reminder", "ack_outstanding", "ack_not_asked", "review_prompt", "photos_reminder", "leaver_passwords"}
+    {"ack_reminder", "ack_outstanding", "ack_not_asked", "review_prompt", "photos_reminder", "leaver_passwords",
+     "term_dates"}
 )
 
 

@@ -21,6 +21,7 @@ from bot.schedule.leavers import Leavers
 from bot.schedule.photos import Photos
 from bot.schedule.quiet import QuietHours
 from bot.schedule.reviews import Reviews
+from bot.schedule.term import TermDates
 from bot.wording import long_date
 
 if TYPE_CHECKING:
@@ -51,6 +52,10 @@ class ScheduleService:
     def leavers(self) -> Leavers:
         return Leavers(self.core)
 
+    @cached_property
+    def term(self) -> TermDates:
+        return TermDates(self.core)
+
     def run_due(self) -> dict[str, int]:
         """Queue everything due now; returns messages queued per rule (and report escalations). Escalations come
         first, and a rule that fails is logged and skipped: a fault in a reminder never holds up a safeguarding
@@ -64,6 +69,7 @@ class ScheduleService:
             "acks": self.acks.run_due,
             "photos": self.photos.run_due,
             "leavers": self.leavers.run_due,
+            "holidays": self.term.run_due,
         }
         counts: dict[str, int] = dict.fromkeys(rules, 0)
         # Every rule here is a staff reminder: outside school hours there is nothing to decide (and no query).

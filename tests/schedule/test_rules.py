@@ -13,7 +13,7 @@ import pytest
 import yaml
 from sqlalchemy import select, update
 
-from bot.config import REPO_ROOT, PersonEntry, School
+from bot.config import REPO_ROOT, Holiday, PersonEntry, School
 from bot.core import Core
 from bot.outbox import CANCELLED, OutboxRow
 from bot.people import People
@@ -733,6 +733,37 @@ def test_publishing_a_policy_the_bot_does_not_have_starts_nothing(core: Core, tm
         assert session.scalars(select(AckCampaign.policy_id)).all() == ["social-media"]
 
 
+def test_the_admin_is_asked_to_have_the_next_holidays_added_before_the_listed_ones_run_out(
+    tmp_path: Path, school: School, clock: ManualClock
+) -> None:
+    """The school file lists holidays up to the October half term 2027. After it every weekday counted as a school
+    day, so staff were sent reminders through Christmas and on bank holidays, and nobody was told. Now from four
+    weeks before the last listed holiday starts, the admin is asked each week to have the next ones added."""
+    with core_with(tmp_path / "a", school, clock) as core:
+        run_each_morning(core, clock, dt.date(2027, 9, 20), dt.date(2027, 10, 8))
+        with core.db.session() as session:
+            rows = session.scalars(select(OutboxRow).where(OutboxRow.kind == "term_dates").order_by(OutboxRow.id))
+            sent = [(f"{row.created_at.astimezone(LONDON):%a %d %b}", core.outbox.message(row)) for row in rows]
+    assert [(day, message.recipient.address) for day, message in sent] == [
+        ("Mon 27 Sep", "U0ADMIN001"), ("Mon 04 Oct", "U0ADMIN001")
+    ]
+    assert sent[0][1].text.startswith(
+        "The school's settings list its holidays only up to Friday 29 October 2027 (the October half term). On any "
+        "weekday not listed I take the school to be open, so after that staff would be sent reminders in the "
+        "holidays and on bank holidays. Please ask whoever runs the bot to add the next holidays"
+    )
+    later = [*school.holidays, Holiday(name="Christmas holiday", start=dt.date(2027, 12, 20), end=dt.date(2028, 1, 3))]
+    with core_with(tmp_path / "b", school.model_copy(update={"holidays": later}), clock) as core:
+        run_each_morning(core, clock, dt.date(2027, 10, 11), dt.date(2027, 10, 22))
+        assert queued(core, "term_dates") == []  # listed further ahead: nothing until four weeks before Christmas
+    with core_with(tmp_path / "c", school.model_copy(update={"holidays": []}), clock) as core:
+        core.people.set_away("Pat Office", dt.date(2027, 10, 29))
+        run_each_morning(core, clock, dt.date(2027, 10, 11), dt.date(2027, 10, 11))
+        [none_listed] = queued(core, "term_dates")  # none at all: said at once, to the head while the admin is away
+    assert none_listed.recipient.address == "U0HEAD0001"
+    assert none_listed.text.startswith("The school's settings list none of its holidays.")
+
+
 def test_no_staff_reminders_outside_hours_or_at_weekends(core: Core, clock: ManualClock) -> None:
     clock.set(dt.datetime(2026, 11, 28, 10, 0, tzinfo=dt.UTC))  # Saturday
     core.schedule.acks.publish(POLICY)
@@ -1251,7 +1282,8 @@ def test_reminders_held_back_wait_for_the_messaging_hours(core: Core, clock: Man
     console_only = {"console": RecordingNotifier("console")}
     run_school_days(core, clock, dt.date(2026, 11, 25), dt.date(2026, 12, 11), console_only)
     with core.db.session() as session:  # every kind of staff reminder is held: the rules queue nothing else
-        assert set(session.scalars(select(OutboxRow.kind))) == ROUTINE_KINDS
+        # (all but the holidays running out: those listed go on to October 2027)
+        assert set(session.scalars(select(OutboxRow.kind))) == ROUTINE_KINDS - {"term_dates"}
     slack = RecordingNotifier("slack")
     clock.set(dt.datetime(2026, 12, 12, 23, 10, tzinfo=LONDON))
     assert core.outbox.dispatch({"slack": slack}).delivered == 0

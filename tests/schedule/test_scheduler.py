@@ -74,7 +74,8 @@ def test_jobs_run_at_start_deliver_and_survive_a_restart(sqlite_core: Core) -> N
     second.start(paused=True)
     try:
         assert {job.id for job in second.get_jobs("default")} == {"first.schedule.run_due", "first.outbox.dispatch"}
-        assert scheduler.run_due("first") == {"reviews": 0, "acks": 0, "photos": 0, "leavers": 0, "escalations": 0}
+        assert scheduler.run_due("first") == {"reviews": 0, "acks": 0, "photos": 0, "leavers": 0, "holidays": 0,
+                                               "escalations": 0}
     finally:
         second.shutdown(wait=True)
     assert outbox_count(core) == 7 and len(slack.delivered) == 7

@@ -185,6 +185,10 @@ EXPECTED: dict[str, list[str]] = {
     "leaver_passwords Pat Office": at("08:30", "2027-03-18", "2027-03-19", "2027-03-22", "2027-03-23"),
     # Images recorded Wed 20 Oct: end of each school day; half term 25-29 Oct; clocks go back 31 Oct (GMT).
     "photos_reminder Jo Teacher": at("15:30", "2027-10-20", "2027-10-21", "2027-10-22", "2027-11-01"),
+    # The last holiday listed is Christmas 2027 (from Monday 20 December): from four weeks before it the admin is
+    # asked each week to have the next ones added, and it goes on after it, when every weekday counts as a school day.
+    "term_dates Pat Office": at("08:30", "2027-11-22", "2027-11-29", "2027-12-06", "2027-12-13", "2028-01-04",
+                                "2028-01-11", "2028-01-18"),
 }
 
 
