@@ -399,7 +399,8 @@ class Reviews:
         for person in holders:
             counts[person.id] = session.scalar(
                 select(func.count()).where(
-                    OutboxRow.key.like(f"{series}:%:{person.id}"),
+                    OutboxRow.key.startswith(f"{series}:", autoescape=True),
+                    OutboxRow.key.endswith(f":{person.id}", autoescape=True),
                     OutboxRow.created_at >= since,
                     OutboxRow.status != CANCELLED,
                 )

@@ -180,7 +180,7 @@ def test_review_button_for_a_policy_that_is_not_there_says_so_plainly(slack: Sla
 def test_leaver_done_without_a_leave_date_gets_the_schedules_words(slack: SlackWorld) -> None:
     slack.sender.block_action("U0ADMIN001", "leaver.done", str(_person_id(slack, "Sam Deputy")), channel="D0ADMIN001")
     reply = slack.fake.wait_for_call("response_url")[0]
-    assert "leave date" in reply.params["text"]
+    assert "is no longer recorded as leaving" in reply.params["text"]
 
 
 def _review_values(version: str, notes: str) -> dict:
