@@ -361,12 +361,14 @@ class Reviews:
                 self.quiet.previous_school_day(due - dt.timedelta(days=BEFORE_DAYS[0])),
                 self.quiet.previous_school_day(due - dt.timedelta(days=BEFORE_DAYS[1])),
             )
-            if not prompt_due(due, today, previous.sent_on if previous else None, before):
-                continue  # not yet, or this prompt already went out
-            seq = previous.seq + 1 if previous else 0
             # An owner away (leave, illness) is prompted on their first school day back; the chair's prompts go on.
             holders = People.with_role(session, policy.owner, on=today)
             owners = [p for p in holders if not p.is_away(today)]
+            if not prompt_due(due, today, previous.sent_on if previous else None, before):
+                if previous is not None:  # not yet, or this prompt already went out: to whoever was at work then
+                    queued += self._missed(session, policy, status, today, series, previous.seq, owners, holders)
+                continue
+            seq = previous.seq + 1 if previous else 0
             # Four weeks from the first school day the owner could be told it is overdue: a review due in the summer
             # holiday is not the chair's on the first day back, when the owner hears it is overdue for the first time.
             # With nobody holding the owner's role (the head has left, say), every prompt is the chair's.
@@ -387,6 +389,34 @@ class Reviews:
                                        as_chair=governor if as_chair else None, holders=holders, told=told)
                 queued += self.core.outbox.enqueue(session, message)
         return queued
+
+    def _missed(
+        self,
+        session: Session,
+        policy: Policy,
+        status: ReviewStatus,
+        today: dt.date,
+        series: str,
+        seq: int,
+        owners: list[Person],
+        holders: list[Person],
+    ) -> int:
+        """The latest prompt, to an owner at work who was not sent it (away when it went to the chair, or new in the
+        role): on their first school day back, not at the next week's prompt."""
+        missed = [
+            person for person in owners
+            if session.scalar(select(OutboxRow.id).where(OutboxRow.key == f"{series}:{seq}:{person.id}")) is None
+        ]
+        if not missed:
+            return 0
+        gaps = self._gaps(session, status.last_reviewed)
+        return sum(
+            self.core.outbox.enqueue(session, self._prompt(
+                policy, status, today, gaps, key=f"{series}:{seq}:{person.id}", person=person, as_chair=None,
+                holders=holders, told={},
+            ))
+            for person in missed
+        )
 
     def _owner_prompts_since(
         self, session: Session, series: str, due: dt.date, holders: list[Person]

@@ -1404,3 +1404,21 @@ def test_the_chair_hears_that_the_head_who_owns_the_policy_is_away(core: Core, c
     assert prompt.recipient.address == "U0CHAIR001" and today < dt.date(2026, 12, 11)
     assert "The Headteacher, Alex Head, owns the policy and is away until Friday 11 December 2026: they are " \
         "reminded again when back." in prompt.text
+
+
+def test_a_head_back_from_leave_is_prompted_on_their_first_day_back_though_the_chair_was_prompted_meanwhile(
+    core: Core, clock: ManualClock
+) -> None:
+    """The review is years overdue, so the chair is prompted each Monday too. The head is away until Wednesday 2
+    December; the chair was told the head 'is reminded again when back', but the head, back on Thursday, heard
+    nothing until the next Monday's prompt. Now the head is sent the prompt they missed on their first day back."""
+    clock.set(dt.datetime(2026, 11, 23, 8, 0, tzinfo=LONDON))
+    core.people.set_away("Alex Head", dt.date(2026, 12, 2))
+    run_each_morning(core, clock, dt.date(2026, 11, 23), dt.date(2026, 12, 11))
+    with core.db.session() as session:
+        rows = session.scalars(select(OutboxRow).where(OutboxRow.kind == "review_prompt").order_by(OutboxRow.id))
+        sent = [(core.outbox.message(row).recipient.address, f"{row.created_at.astimezone(LONDON):%a %d %b}")
+                for row in rows]
+    assert [day for who, day in sent if who == "U0HEAD0001"] == ["Thu 03 Dec", "Mon 07 Dec"]
+    assert [day for who, day in sent if who == "U0CHAIR001"] == ["Mon 23 Nov", "Mon 30 Nov", "Mon 07 Dec"]
+    assert "they were reminded once before, since it was due." in queued(core, "review_prompt")[-1].text
