@@ -7,8 +7,9 @@ News that asks nothing ("your report has been opened") does not make the next me
 The wait is kept with the chat's other unfinished business (a draft report, a message held while the parent says
 whether it is their answer): in the chat's data, which `DatabasePersistence` stores encrypted, so it survives a
 restart of the bot. It adds nothing to what the school already holds: the report's reply channel keeps the same
-chat and receipt (encrypted) for as long as the news may come. It lasts ANSWER_WINDOW at most, and goes once the
-parent has answered or said it is no answer, once they stop news in this chat, or once the report is closed.
+chat and receipt (encrypted) for as long as the news may come. For ANSWER_WINDOW anything typed may be the answer;
+after that, up to LATE_WINDOW, only what the policy cannot answer. It goes once the parent has answered or said it
+is no answer, once they stop news in this chat, or once the report is closed.
 
 A message held while the parent says whether it is their answer goes the same way once its report is closed or they
 stop news in this chat (`let_go`): nothing naming the receipt is kept in the chat after that, and the old buttons
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ANSWER_WINDOW = 24 * 3600.0  # seconds after the news during which a typed message may be the answer
+# Later than that, and up to LATE_WINDOW, only a message the policy cannot answer is offered as the answer (a parent
+# who answers the school's question after a weekend is not told "the policy doesn't cover that", their answer unsent).
+LATE_WINDOW = 14 * 24 * 3600.0
 AWAITING = "awaiting_answers"  # the bot_data key of the application's AwaitingAnswers
 WAITS = "awaiting_answer"  # chat_data: receipt code -> when its question reached the chat (seconds since the epoch)
 HELD = "held_answers"  # chat_data: receipt code -> what was typed after its news, until the parent says which it is
@@ -38,9 +42,11 @@ class AwaitingAnswers:
     """Reads and writes the chats' waits. The outbox's thread tells it of news; the change is made on the bot's own
     event loop, where the chat's data lives, and marked for the next persistence run."""
 
-    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], window: float = ANSWER_WINDOW) -> None:
+    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], window: float = ANSWER_WINDOW,
+                 late_window: float = LATE_WINDOW) -> None:
         self.application = application
         self.window = window
+        self.late_window = max(late_window, window)
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -51,14 +57,24 @@ class AwaitingAnswers:
         self._change(chat_id, code, self._now())
 
     def code_for(self, chat_id: int) -> str | None:
-        """The report whose question reached this chat most lately, of those still waiting for an answer."""
+        """The report whose question reached this chat most lately, of those still waiting for an answer (within
+        ANSWER_WINDOW: whatever is typed may be the answer)."""
+        return self._newest(chat_id, self.window)
+
+    def late_code_for(self, chat_id: int) -> str | None:
+        """The same, for a question that reached the chat longer ago but within LATE_WINDOW, still unanswered: a
+        message the policy cannot answer may be the answer."""
+        return self._newest(chat_id, self.late_window)
+
+    def _newest(self, chat_id: int, window: float) -> str | None:
         stored = self.application.chat_data[chat_id].get(WAITS)
         if not isinstance(stored, dict):
             return None
         now = self._now()
-        waits = {code: at for code, at in stored.items() if now - at < self.window}
-        if waits != stored:
-            self._store(chat_id, waits)
+        kept = {code: at for code, at in stored.items() if now - at < self.late_window}
+        if kept != stored:
+            self._store(chat_id, kept)
+        waits = {code: at for code, at in kept.items() if now - at < window}
         # The newest; of news sent at the same moment, the one told last (kept last).
         return max(reversed(waits), key=lambda code: waits[code]) if waits else None
 

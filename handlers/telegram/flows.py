@@ -1011,10 +1011,19 @@ async def typed(update: Update, context: Context) -> None:
         # (just after the school's question, it may be what the school asked for: the parent is asked, below)
         await say(update, context, texts.FORWARDED, [[("Report a concern", MENU_REPORT)]])
         return
+    if code is None and message is not None and message.forward_origin is None and context.chat_data is not None:
+        late = awaiting_answers(context).late_code_for(chat.id)
+        if late is not None and await in_thread(_policy_cannot_answer, core_of(context), text):
+            code = late  # the school's question, days ago: "she is fine now, class 5R" is its answer, not a question
     if code is None or context.chat_data is None:
         await chat_flows.question(update, context)
         return
     await _hold_and_ask(update, context, code, text)
+
+
+def _policy_cannot_answer(core: Any, text: str) -> bool:
+    """Whether the policy has no answer to `text` (asked without keeping it as a question the policy missed)."""
+    return bool(core.qa.answer(text, "parent").outcome == "refuse")
 
 
 async def _hold_and_ask(update: Update, context: Context, code: str, text: str) -> None:

@@ -828,6 +828,44 @@ def test_a_day_after_the_schools_question_what_is_typed_is_a_question_again(
     assert answer != texts.IS_IT_THE_ANSWER.format(code=code) and "Social Media Policy" in answer
 
 
+def test_an_answer_to_the_schools_question_typed_days_later_is_offered_as_the_answer_not_refused(
+    telegram: TelegramWorld, clock: ManualClock
+) -> None:
+    """A grandparent reads the school's question on Friday and answers on Monday. The answer was met with "The policy
+    doesn't cover that" and never reached the school. Days later, what the policy cannot answer is offered as the
+    answer still; what it can answer is answered, and "No, it is a question" ends the offer."""
+    code, dsl = _asked(telegram, "Is your daughter safe at the moment? Which class?")
+    clock.advance(days=3)
+    [answer] = telegram.say(message(PARENT, "can I post photos of sports day?"))  # a question: answered
+    assert "Social Media Policy" in answer
+    [asked] = telegram.say(message(PARENT, "sorry for late reply. she is ok now, class 5R"))
+    assert asked == texts.IS_IT_THE_ANSWER.format(code=code)
+    thanks, _ = telegram.say(callback(PARENT, f"ta:y:{code}"), expect=2)
+    assert thanks == texts.REPLY_SENT
+    assert [e.detail for e in _case(telegram, code, dsl).events if e.action == "replied"] == [
+        "sorry for late reply. she is ok now, class 5R"
+    ]
+    [refused] = telegram.say(message(PARENT, "what time does school start"))  # answered: no longer offered
+    assert refused != texts.IS_IT_THE_ANSWER.format(code=code) and "doesn't cover" in refused
+
+
+def test_a_no_to_a_late_answer_ends_the_offer_and_a_fortnight_later_nothing_is_offered(
+    telegram: TelegramWorld, clock: ManualClock
+) -> None:
+    code, _ = _asked(telegram, "Which class is the pupil in?")
+    clock.advance(days=2)
+    [asked] = telegram.say(message(PARENT, "what time does school start"))
+    assert asked == texts.IS_IT_THE_ANSWER.format(code=code)
+    [refused] = telegram.say(callback(PARENT, f"ta:n:{code}"))
+    assert "doesn't cover" in refused
+    [refused] = telegram.say(message(PARENT, "what time does school finish"))
+    assert "doesn't cover" in refused
+    other, _ = _asked(telegram, "Which class is the pupil in?")
+    clock.advance(days=15)
+    [refused] = telegram.say(message(PARENT, "what time does school start"))
+    assert "doesn't cover" in refused and other not in refused
+
+
 def test_stopping_news_forgets_that_the_school_waits_for_an_answer_here(telegram: TelegramWorld) -> None:
     """The wait for an answer names the sender's receipt: once they stop news in this chat, nothing of it is kept."""
     code, _ = _asked(telegram, "Which class is the pupil in?")
