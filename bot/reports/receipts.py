@@ -26,8 +26,10 @@ _SEPARATORS = "-_.\u2010\u2011\u2012\u2013\u2014\u2212"  # hyphens, and the dash
 # Four groups of four letters or digits, apart or run together, anywhere in a message ("Your receipt code is: ...").
 # Found from every word's start (a lookahead, so runs may overlap): in "my code ACDE-FGHJ-KMNP-RTWX" the first run,
 # "code ACDE-FGHJ-KMNP", is no code, and the real one starts inside it.
+# Between groups: nothing, a space, or a dash with spaces around it, as copied from paper ("ACDE - FGHJ - ...").
+_BETWEEN = r"(?:[ \t]*[" + re.escape(_SEPARATORS) + r"][ \t]*|\s)?"
 _IN_TEXT = re.compile(
-    r"(?<![A-Za-z0-9])(?=((?:[A-Za-z0-9]{4}[\s" + re.escape(_SEPARATORS) + r"]?){3}[A-Za-z0-9]{4})(?![A-Za-z0-9]))"
+    r"(?<![A-Za-z0-9])(?=((?:[A-Za-z0-9]{4}" + _BETWEEN + r"){3}[A-Za-z0-9]{4})(?![A-Za-z0-9]))"
 )
 
 
@@ -130,7 +132,7 @@ def code_first(text: str) -> tuple[str | None, str]:
     have been read out ("acde fghj kmnp rtwx it was Year 4": letters only, in lower case, with spaces), and the words
     after it; else as `code_and_rest`. A code there need not look like one in running text: it is what was asked."""
     words = list(re.finditer(r"\S+", text))
-    for count in range(1, GROUPS + 1):
+    for count in range(1, 2 * GROUPS):  # (a dash between spaces is a word of its own: "ACDE - FGHJ - KMNP - RTWX")
         if count > len(words):
             break
         code = normalise(text[: words[count - 1].end()])

@@ -937,6 +937,11 @@ def test_being_away_is_explained_for_escalations_too(core: Core, clock: ManualCl
         ("acdefghj kmnprtwx\nOn Tuesday.", "ACDE-FGHJ-KMNP-RTWX", "On Tuesday."),
         ("Your receipt code is: D3YT-9KCG-WMCD-7DE4", "D3YT-9KCG-WMCD-7DE4", "Your receipt code is:"),
         ("hello there", None, "hello there"),
+        # copied from paper with spaces around the dashes (or a phone's en dash): the code, not a policy question
+        ("ACDE - FGHJ - KMNP - RTWX", "ACDE-FGHJ-KMNP-RTWX", ""),
+        ("acde \u2013 fghj \u2013 kmnp \u2013 rtwx It was Year 4.", "ACDE-FGHJ-KMNP-RTWX", "It was Year 4."),
+        ("ACDE -FGHJ- KMNP - RTWX", "ACDE-FGHJ-KMNP-RTWX", ""),
+        ("any news on ACDE - FGHJ - KMNP - RTWX?", "ACDE-FGHJ-KMNP-RTWX", "any news on ?"),
     ],
 )
 def test_a_code_after_a_command_is_read_as_typed_or_read_out(typed: str, code: str | None, rest: str) -> None:

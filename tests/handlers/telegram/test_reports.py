@@ -1040,6 +1040,18 @@ def test_a_picture_sent_straight_after_the_schools_question_points_to_reply_not_
     assert telegram.say(photo(PARENT, telegram.fake.add_file(jpeg(), "photos/later.jpg"))) == [texts.NOT_TEXT]
 
 
+def test_a_receipt_code_typed_with_spaces_around_its_dashes_shows_the_report(telegram: TelegramWorld) -> None:
+    """Copied from paper as "MYYK - 3PRJ - PD9N - H47J": it was "not a receipt code", taken as a question and met
+    with "The policy doesn't cover that"."""
+    code = make_report(telegram)
+    spaced = code.replace("-", " - ")
+    telegram.say(command(PARENT, "/status"))
+    [status] = telegram.say(message(PARENT, spaced))
+    assert status.startswith(f"Report {code}")
+    [status] = telegram.say(message(PARENT, f"any news on {spaced.lower()}?"))
+    assert status.startswith(f"Report {code}")
+
+
 def test_a_pasted_receipt_line_is_read_as_its_code(telegram: TelegramWorld) -> None:
     code = make_report(telegram)
     telegram.say(command(PARENT, "/status"))
