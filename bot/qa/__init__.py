@@ -38,8 +38,10 @@ from bot.qa.lexicon import (
     GENERIC,
     GREETINGS,
     OFF_TOPIC_PHRASES,
+    PICTURE_WORDS,
     SAFEGUARDING_WORDS,
     STAFF_WORDS,
+    STRANGER_WORDS,
     WATCHING_WORDS,
 )
 from bot.qa.text import STOP_WORDS, asks, fold, words
@@ -165,7 +167,9 @@ def _in_touch_with_a_child(plain: list[str]) -> str | None:
         return None
     if said & STAFF_WORDS and said & CONTACT_WORDS:
         return "staff"
-    return "adult" if said & ADULT_WORDS and said & (CONTACT_WORDS | WATCHING_WORDS) else None
+    if said & ADULT_WORDS and said & (CONTACT_WORDS | WATCHING_WORDS):
+        return "adult"
+    return "adult" if said & STRANGER_WORDS and said & PICTURE_WORDS else None
 
 
 def _asking_part(question: str) -> str:

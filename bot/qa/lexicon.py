@@ -1019,6 +1019,10 @@ ADULT_WORDS = frozenset(
 )
 # ... or watching one: "a man outside the gate was filming children"
 WATCHING_WORDS = frozenset("film films filming filmed photographing photographed recording recorded".split())
+# ... or taking pictures of one, said by a stranger's kind ("a strange man was taking pictures of the kids", "bad man
+# take photo of children at gate"): not "someone" or "adults", who take photos at every sports day.
+PICTURE_WORDS = frozenset("photo photos pic pics picture pictures video videos".split())
+STRANGER_WORDS = frozenset("man men woman women stranger strangers strange guy guys".split())
 CHILD_WORDS = frozenset(
     """
     son sons daughter daughters child children kid kids pupil pupils student students boy boys girl girls

@@ -581,6 +581,10 @@ def test_staff_in_touch_with_a_pupil_is_answered_with_what_the_policy_asks_of_st
     ["my daughter told me a man from the after school club sent her messages",
      "someone I don't know keeps messaging my son on snapchat",
      "A man outside the gate was filming children",
+     # in a carer's own English, and with pictures rather than filming: answered with "parents should not post
+     # images ... of other children", without the way to tell the school
+     "i want tell school about bad man take photo of children at gate",
+     "a strange woman was taking pictures of the kids through the playground fence",
      "my son told me his teacher hit him"],
 )
 def test_another_adult_in_touch_with_a_child_is_offered_the_report_and_the_dsls(
