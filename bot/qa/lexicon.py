@@ -1026,6 +1026,8 @@ STRANGER_WORDS = frozenset("man men woman women stranger strangers strange guy g
 CHILD_WORDS = frozenset(
     """
     son sons daughter daughters child children kid kids pupil pupils student students boy boys girl girls
+    grandson grandsons granddaughter granddaughters grandchild grandchildren grandkid grandkids nephew nephews niece
+    nieces stepson stepdaughter
     """.split()
 )
 CONTACT_WORDS = frozenset(

@@ -585,6 +585,9 @@ def test_staff_in_touch_with_a_pupil_is_answered_with_what_the_policy_asks_of_st
      # images ... of other children", without the way to tell the school
      "i want tell school about bad man take photo of children at gate",
      "a strange woman was taking pictures of the kids through the playground fence",
+     # a grandparent's grandchild is a child too: "a man send my granddaughter messages" had no way to tell the school
+     "a man send my granddaughter messages on instagram",
+     "someone I don't know keeps messaging my grandson on snapchat",
      "my son told me his teacher hit him"],
 )
 def test_another_adult_in_touch_with_a_child_is_offered_the_report_and_the_dsls(
