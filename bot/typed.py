@@ -18,10 +18,21 @@ from bot.reports.receipts import find_code, mentions_reference
 CANCEL_WORDS = frozenset({"cancel", "stop", "cancel it", "cancel report", "cancel the report"})
 # "help" or "menu" on its own: what can be done here.
 HELP_WORDS = frozenset({"help", "help me", "help please", "please help", "menu"})
-# "report", "I want to report something", "how do I report a concern?": starting a report, as /report does.
+# ... and being lost, as a carer writing in simple English says it ("i don't understand", "what i do now?"): the help,
+# with what typing does at that step, rather than the words added to a report or answered from the policy.
+HELP_WORDS |= frozenset(
+    f"{start}{lost}" for start in ("", "sorry ") for lost in (
+        "i don't understand", "i dont understand", "i do not understand", "don't understand", "dont understand",
+        "what do i do", "what do i do now", "what i do", "what i do now", "what now", "what next",
+    )
+)
+# "report", "I want to report something", "how do I report a concern?", "how i tell school?": starting a report, as
+# /report does.
 TYPED_REPORT = re.compile(
-    r"^\s*(?:(?:i|i['\u2019]d|id)\s+(?:want|need|would\s+like|like)\s+to\s+|can\s+i\s+|how\s+(?:do|can)\s+i\s+)?"
-    r"(?:report|make\s+a\s+report)(?:\s+(?:something|a\s+concern|an\s+incident|a\s+problem|this|it))?"
+    r"^\s*(?:(?:i|i['\u2019]d|id)\s+(?:want|need|would\s+like|like)\s+(?:to\s+)?|can\s+i\s+"
+    r"|how\s+(?:do\s+|can\s+)?i\s+)?"
+    r"(?:report|make\s+a\s+report|tell\s+(?:the\s+)?school)"
+    r"(?:\s+(?:something|a\s+concern|an\s+incident|a\s+problem|this|it))?"
     r"(?:\s+please)?\s*[.!?]*\s*$",
     re.IGNORECASE,
 )

@@ -177,7 +177,8 @@ async def _set_category(update: Update, context: Context, said: str) -> str | No
 
 # A button's word typed instead of pressed ("cancel", "done", "send it") does what the button does; it is not added
 # to the report, where the DSLs would read it and the parent would think they had stopped, finished or sent.
-_TYPED_DONE = frozenset({"done", "finished", "that's all", "thats all", "that's it", "thats it", "i'm done", "im done"})
+_TYPED_DONE = frozenset({"done", "finished", "that's all", "thats all", "that's it", "thats it", "i'm done", "im done",
+                         "finish", "all done", "i finished", "i have finished", "that is all", "that is it"})
 # "Send it" typed: "send" with only such words around it ("yes send", "ok send it please"). On the review, a bare
 # "yes" or "ok" too: it answers "Send it?", and the keep choice that follows still asks before anything is sent.
 _SEND_FILLERS = frozenset({"yes", "yeah", "yep", "ok", "okay", "please", "pls", "it", "now", "the", "my", "report"})

@@ -644,6 +644,21 @@ def test_typed_done_send_and_cancel_do_what_the_buttons_do(telegram: TelegramWor
     assert nothing == texts.NOTHING_TO_CANCEL
 
 
+def test_a_carer_writing_in_simple_english_is_guided_not_added_to(telegram: TelegramWorld) -> None:
+    """A grandmother's "how i tell school?" was "The policy doesn't cover that"; while writing, "i don't understand"
+    and "what i do now?" were added to the report for the DSLs ("Added."), and "finish" was too, the report unsent."""
+    notice, categories = telegram.say(message(PARENT, "how i tell school?"), expect=2)
+    assert "999" in notice and texts.CHOOSE_CATEGORY in categories
+    telegram.say(callback(PARENT, "rc:online_abuse"))
+    telegram.say(message(PARENT, "Older boys send my grandson bad messages on whatsapp."))
+    for lost in ("i don't understand", "what i do now?"):
+        [helped] = telegram.say(message(PARENT, lost))
+        assert texts.REPORT_UNDERWAY_NOTE in helped, lost
+    [review] = telegram.say(message(PARENT, "finish"))
+    assert "Please check your report" in review
+    assert "understand" not in review and "what i do" not in review and "finish" not in review
+
+
 def test_send_typed_while_writing_shows_the_review_and_a_typed_yes_there_sends(telegram: TelegramWorld) -> None:
     # A parent whose English is a second language types what they mean: each was added to the report as words for
     # the school ("Added."), and the parent left, thinking it sent.
