@@ -991,13 +991,15 @@ ASKING_WORDS = frozenset(
 )
 
 # A message about raising a concern ("how do I report this?", "my child is being bullied online"): whatever the
-# policy says, offer the way to report it to the school, anonymously. Safeguarding words count too.
+# policy says, offer the way to report it to the school, anonymously. Safeguarding words count too, and so do a child's
+# fear and nasty posts, as a worried parent or carer tells them ("my grandson is scared", "nasty things about Miss S").
 CONCERN_WORDS = frozenset(
     """
     report reporting reported concern concerns concerned worried worry worrying worries bully bullied bullies
     bullying cyberbully cyberbullied cyberbullying harass harassed harassing harassment threat threats threatened
     threatening troll trolled trolling blackmail blackmailed stalk stalked stalking safeguarding dsl dsls
     whistleblow whistleblowing
+    scared frightened afraid terrified nasty horrible abusive mocking mocked humiliated humiliating
     """.split()
 )
 

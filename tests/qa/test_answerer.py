@@ -598,6 +598,18 @@ def test_another_adult_in_touch_with_a_child_is_offered_the_report_and_the_dsls(
 
 
 @pytest.mark.parametrize(
+    "question",
+    ["my grandson is scared, older boys send him bad messages on phone",
+     "someone is posting nasty things about miss smith on facebook",
+     "my daughter is frightened to go to school because of what they put on tiktok"],
+)
+def test_a_child_afraid_or_nasty_posts_are_offered_the_report(qa: QuestionAnswerer, question: str) -> None:
+    """Told without the words "bullied" or "concern": they were answered with an unrelated clause (PREVENT's, for
+    "messages"), or "The policy doesn't cover that", and no way to tell the school."""
+    assert qa.answer(question, "parent").report
+
+
+@pytest.mark.parametrize(
     "question", ["Can I post photos of my kids at sports day?", "can teachers be friends with parents on facebook?"]
 )
 def test_rules_about_staff_or_children_alone_are_not_taken_for_a_concern(qa: QuestionAnswerer, question: str) -> None:
