@@ -1023,8 +1023,10 @@ async def typed(update: Update, context: Context) -> None:
 
 
 def _policy_cannot_answer(core: Any, text: str) -> bool:
-    """Whether the policy has no answer to `text` (asked without keeping it as a question the policy missed)."""
-    return bool(core.qa.answer(text, "parent").outcome == "refuse")
+    """Whether the policy has no answer to `text` (asked without keeping it as a question the policy missed): not
+    covered, or words it cannot take as a question (too long, not in English), which may well be an answer."""
+    outcome = core.qa.answer(text, "parent").outcome
+    return bool(outcome == "refuse" or (outcome == "invalid" and any(ch.isalpha() for ch in text)))
 
 
 async def _hold_and_ask(update: Update, context: Context, code: str, text: str) -> None:
