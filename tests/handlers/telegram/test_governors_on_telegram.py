@@ -188,10 +188,12 @@ def test_a_reply_to_a_step_is_the_step_even_with_a_report_or_a_check_started_in_
     receipt code, or the words of a report of their own, and the note lost. It is the note, and what they had begun
     stays where it was."""
     ref = _chair_on_telegram(telegram)
-    for started in ("/status", "/report"):
+    # Each command's whole answer is awaited before 'Add a note' is pressed, else a part still on its way is taken
+    # for the note's prompt: /status asks for a code (one message), /report says the 999 notice, then the categories.
+    for started, answer in (("/status", 1), ("/report", 2)):
         before = len(telegram.fake.sent(CHAIR_CHAT))
         telegram.fake.inject(message(CHAIR_CHAT, started))
-        telegram.fake.wait_for_messages(CHAIR_CHAT, before + 1)  # its answer, before the note's prompt is awaited
+        telegram.fake.wait_for_messages(CHAIR_CHAT, before + answer)
         prompt = _press(telegram, f"d:note:{ref}")
         done = _reply(telegram, prompt, f"Noted after {started}.")
         assert done["text"] == f"Your note is added to report {ref}."
