@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -102,8 +103,17 @@ def test_with_no_tokens_and_no_terminal_the_log_says_how_to_run_it_as_a_service(
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_slack_alone_waits_for_a_signal_and_says_which(signals_kept: None, sig: signal.Signals) -> None:
-    threading.Timer(0.05, os.kill, (os.getpid(), sig)).start()
+    threading.Thread(target=_send_once_handled, args=(sig,), daemon=True).start()
     assert _wait_for_stop() == sig.name
+
+
+def _send_once_handled(sig: signal.Signals) -> None:
+    """Send `sig` to this process once _wait_for_stop has set its handler for it. A timer's 50 ms could run out first
+    on a loaded machine: Ctrl-C then stopped the whole test run, and SIGTERM reached the test."""
+    kept, deadline = signal.getsignal(sig), time.monotonic() + 10
+    while signal.getsignal(sig) is kept and time.monotonic() < deadline:
+        time.sleep(0.005)
+    os.kill(os.getpid(), sig)
 
 
 def test_a_second_run_on_one_sqlite_database_refuses_to_start_and_says_which_is_running(
