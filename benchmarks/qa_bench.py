@@ -18,7 +18,8 @@ is a working set: its misses were read to find what to fix, so it is no unseen m
 40 out of scope, written the same way in other voices: carers writing simple English, two questions at once, staff on
 trips, residentials and clubs, fragments of the policy quoted back, who decides and who is told), and `fresh21` (110 in
 scope, 40 out of scope, in voices not used before: dinner ladies, governors, formal letters, terse yes-or-no demands;
-five of its questions are word for word in other splits, four of them holdouts: those five were never read).
+five of its questions are word for word in other splits, four of them holdouts: those five were never read); `fresh22`
+(112 in scope, 40 out of scope) walks the policy section by section in mixed voices.
 The dev set shipped beside the scorer (../shared/qa/dev.jsonl) is run through the real CLI by its own scorer when
 present. Targets: unseen top-1 >= 95 %, out-of-scope refusal >= 90 %, p99 <= 5 ms, cold start <= 1 s.
 To choose between two versions of the answerer without wearing out the unseen sets, compare them first with
