@@ -264,6 +264,12 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "consequence", "happen", "happens", "sanction", "punishment", "punish", "repercussion", "trouble",
         "penalty", "outcome", "in trouble",
     ),
+    # Owning up to a post ("I posted something I shouldn't have", "I regret it"): what the school expects next is
+    # that it comes down and a meeting with the Headteacher, more than the sanctions for libel.
+    "regret": (
+        "regret", "regrets", "regretted", "regretting", "should not have", "shouldn't have", "wish i had not",
+        "wish i hadn't", "heat of the moment", "slipped up", "got carried away", "made a mistake", "my mistake",
+    ),
     "discipline": ("disciplinary", "discipline", "disciplined", "sacked", "fired", "dismissed", "dismissal",
                    "lose my job", "lose job", "gross misconduct", "misconduct"),
     "investigate": (

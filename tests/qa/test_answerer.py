@@ -662,6 +662,20 @@ def test_what_happened_tells_a_story_and_asks_for_no_consequence(qa: QuestionAns
 @pytest.mark.parametrize(
     "question",
     [
+        "I posted something I shouldn't have. What happens now?",
+        "Posted something about the teacher in the heat of the moment and I regret it. What next?",
+    ],
+)
+def test_owning_up_to_a_post_is_told_what_the_school_expects_next(qa: QuestionAnswerer, question: str) -> None:
+    """Someone who admits a post they regret asks what follows: take it down and meet the Headteacher, not that
+    people posting libel are reported to the authorities."""
+    answer = qa.answer(question, "parent")
+    assert answer.answered and answer.citations[0].clause == "proc-remove-and-meet"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
         "Does my reputation count under this policy or only the school's?",
         "is my reputation part of this or is it just about the school",
     ],
