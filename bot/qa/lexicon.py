@@ -567,6 +567,13 @@ OFF_TOPIC_PHRASES: tuple[str, ...] = tuple(
     photo packages
     for sale
     selling
+    withdraw
+    withdrawn
+    withdrawing
+    withdrawal
+    revoke
+    revoked
+    revoking
     more followers
     get followers
     gain followers

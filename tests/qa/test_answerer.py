@@ -138,6 +138,9 @@ def test_a_staff_answer_about_pictures_on_their_own_phone_offers_the_reminder(
         "what is the capital of France",
         "can my child bring a packed lunch",
         "who is my child's teacher?",  # only the people in it match the policy
+        # the policy says consent is needed before a child's picture is posted, not how to take it back
+        "I signed the photo consent form in September. Can I withdraw it now?",
+        "can my consent for my son's pictures be revoked once the form is in?",
     ],
 )
 def test_out_of_scope_is_refused_with_a_person_to_ask(qa: QuestionAnswerer, question: str) -> None:
