@@ -8,6 +8,14 @@ question used a word the bot did not know (`policybot policy gaps`).
 
 from __future__ import annotations
 
+# Telling the site itself ("does the school tell Facebook?", "complain to Instagram"): its host or provider, and
+# still the site (ALSO_MEANS).
+TELL_THE_SITE = tuple(
+    f"{verb} {site}"
+    for verb in ("tell", "contact", "complain to")
+    for site in ("facebook", "instagram", "tiktok", "twitter", "snapchat", "youtube", "the platform")
+)
+
 CONCEPTS: dict[str, tuple[str, ...]] = {
     "image": (
         "boomerang", "live stream", "livestream", "go live", "going live", "stream", "streaming", "broadcast",
@@ -317,7 +325,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "named the", "named one", "named my", "naming a", "naming the", "name him", "name her", "name them",
     ),
     "forum": ("forum", "school website", "message board", "comment section"),
-    "host": ("host", "provider", "host/provider", "site owner", "the site", "meta"),
+    "host": ("host", "provider", "host/provider", "site owner", "the site", "meta", *TELL_THE_SITE),
     "equip_personal": ("personal equipment", "own phone", "my phone", "personal phone", "my own phone",
                        "my mobile", "own mobile", "own telephone", "my telephone", "personal telephone",
                        "own smartphone", "personal smartphone", "own handset"),
@@ -539,6 +547,7 @@ ALSO_MEANS: dict[str, tuple[str, ...]] = {
                      "broadcasting")
     },
     **{form: ("reputation",) for form in CONCEPTS["own_reputation"]},
+    **{form: ("social",) for form in TELL_THE_SITE},
 }
 
 # Words that only frame a question or name the setting: never enough, alone, to answer from the policy

@@ -663,6 +663,14 @@ def test_what_happened_tells_a_story_and_asks_for_no_consequence(qa: QuestionAns
 
 
 @pytest.mark.parametrize(
+    "question", ["would the school complain to instagram about my post?", "school complain to twitter?"]
+)
+def test_the_school_telling_the_site_is_contacting_its_host(qa: QuestionAnswerer, question: str) -> None:
+    # "complain to Instagram" is the policy's "contact the host/provider ... to complain", not a parent's complaint
+    assert qa.answer(question, "parent").citations[0].clause == "proc-contact-host"
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "I posted something I shouldn't have. What happens now?",
