@@ -10,9 +10,13 @@ from the policy they were "not covered" (or met with an unrelated clause), and n
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from bot.reports.receipts import find_code, mentions_reference
+
+if TYPE_CHECKING:
+    from bot.qa import QuestionAnswerer
+    from bot.qa.answer import AskerAudience
 
 # "stop" or "cancel" on its own: what /cancel does (a report being written is stopped, nothing sent).
 CANCEL_WORDS = frozenset({"cancel", "stop", "cancel it", "cancel report", "cancel the report"})
@@ -191,3 +195,13 @@ def about_the_asker(text: str) -> AboutTheAsker | None:
     if asks_after_a_report(text):
         return "report_news"
     return None
+
+
+def may_be_a_late_answer(qa: QuestionAnswerer, text: str, audience: AskerAudience = "parent") -> bool:
+    """Whether a message typed days after the school asked its sender a question about their report (past the time
+    in which anything typed may be the answer, see handlers/telegram/awaiting.py) may still be that answer: the
+    policy has no answer to it. Not covered ("sorry for the late reply, she is fine now, class 5R"), or words the
+    answerer cannot take as a question (too long, not in English: a real answer often is). A message the policy
+    answers is a question again. Asked without keeping it as a question the policy missed (bot.qa.gaps)."""
+    outcome = qa.answer(text, audience).outcome
+    return outcome == "refuse" or (outcome == "invalid" and any(ch.isalpha() for ch in text))

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.typed import about_the_asker, asks_after_a_report, asks_to_be_forgotten
+from bot.config import REPO_ROOT, load_school
+from bot.policy.loader import load_library
+from bot.qa import QuestionAnswerer
+from bot.typed import about_the_asker, asks_after_a_report, asks_to_be_forgotten, may_be_a_late_answer
 
 
 @pytest.mark.parametrize(
@@ -150,3 +153,26 @@ def test_a_message_asking_whether_one_may_post_about_ones_complaint_asks_the_pol
 )
 def test_asking_after_a_report_about_a_post_still_asks_after_it(message: str) -> None:
     assert about_the_asker(message) == "report_news"
+
+
+@pytest.fixture(scope="module")
+def qa() -> QuestionAnswerer:
+    return QuestionAnswerer(load_library(REPO_ROOT / "policy_data"), load_school(REPO_ROOT / "school.example.yaml"))
+
+
+@pytest.mark.parametrize(
+    ("text", "late_answer"),
+    [
+        ("sorry for late reply. she is ok now, class 5R", True),  # not covered: the answer, days late
+        ("what time does school start", True),  # not covered either: offered, and the parent says which it is
+        ("She told me more. " * 60, True),  # too long to be a question
+        ("Ona jest teraz bezpieczna, jest w klasie 5R, dziękuję", True),  # not in English
+        ("can I post photos of sports day?", False),  # the policy answers it: a question again
+        ("hello", False),  # a greeting is answered as one
+        ("\U0001f44d\U0001f44d", False),  # no words at all: nothing to send the school
+    ],
+)
+def test_a_late_message_may_be_the_answer_only_when_the_policy_cannot_answer_it(
+    qa: QuestionAnswerer, text: str, late_answer: bool
+) -> None:
+    assert may_be_a_late_answer(qa, text) is late_answer

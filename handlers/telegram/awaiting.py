@@ -8,8 +8,9 @@ The wait is kept with the chat's other unfinished business (a draft report, a me
 whether it is their answer): in the chat's data, which `DatabasePersistence` stores encrypted, so it survives a
 restart of the bot. It adds nothing to what the school already holds: the report's reply channel keeps the same
 chat and receipt (encrypted) for as long as the news may come. For ANSWER_WINDOW anything typed may be the answer;
-after that, up to LATE_WINDOW, only what the policy cannot answer. It goes once the parent has answered or said it
-is no answer, once they stop news in this chat, or once the report is closed.
+after that, up to LATE_WINDOW, only what the policy cannot answer (the core's rule: bot.typed.may_be_a_late_answer).
+It goes once the parent has answered or said it is no answer, once they stop news in this chat, or once the report
+is closed.
 
 A message held while the parent says whether it is their answer goes the same way once its report is closed or they
 stop news in this chat (`let_go`): nothing naming the receipt is kept in the chat after that, and the old buttons

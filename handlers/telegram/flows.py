@@ -974,7 +974,7 @@ async def typed(update: Update, context: Context) -> None:
     ACDE-...?"). Soon after the school's question about a report reached this chat it may be the answer, so the
     parent is asked which it is (the message is held meanwhile). Anything else is a policy question."""
     from bot.reports.receipts import REFERENCE_IS_NO_RECEIPT, find_code, mentions_reference
-    from bot.typed import asks_after_a_report, asks_to_be_forgotten
+    from bot.typed import asks_after_a_report, asks_to_be_forgotten, may_be_a_late_answer
 
     message, chat = update.message, update.effective_chat
     text = message.text or "" if message is not None else ""
@@ -1013,20 +1013,14 @@ async def typed(update: Update, context: Context) -> None:
         await say(update, context, texts.FORWARDED, [[("Report a concern", MENU_REPORT)]])
         return
     if code is None and message is not None and message.forward_origin is None and context.chat_data is not None:
-        late = awaiting_answers(context).late_code_for(chat.id)
-        if late is not None and await in_thread(_policy_cannot_answer, core_of(context), text):
+        late, core = awaiting_answers(context).late_code_for(chat.id), core_of(context)
+        # (the answerer is taken in the thread too: its first use builds it)
+        if late is not None and await in_thread(lambda: may_be_a_late_answer(core.qa, text)):
             code = late  # the school's question, days ago: "she is fine now, class 5R" is its answer, not a question
     if code is None or context.chat_data is None:
         await chat_flows.question(update, context)
         return
     await _hold_and_ask(update, context, code, text)
-
-
-def _policy_cannot_answer(core: Any, text: str) -> bool:
-    """Whether the policy has no answer to `text` (asked without keeping it as a question the policy missed): not
-    covered, or words it cannot take as a question (too long, not in English), which may well be an answer."""
-    outcome = core.qa.answer(text, "parent").outcome
-    return bool(outcome == "refuse" or (outcome == "invalid" and any(ch.isalpha() for ch in text)))
 
 
 async def _hold_and_ask(update: Update, context: Context, code: str, text: str) -> None:
