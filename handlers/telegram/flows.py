@@ -974,7 +974,7 @@ async def typed(update: Update, context: Context) -> None:
     ACDE-...?"). Soon after the school's question about a report reached this chat it may be the answer, so the
     parent is asked which it is (the message is held meanwhile). Anything else is a policy question."""
     from bot.reports.receipts import REFERENCE_IS_NO_RECEIPT, find_code, mentions_reference
-    from bot.typed import asks_after_a_report, asks_to_be_forgotten, may_be_a_late_answer
+    from bot.typed import asks_after_a_report, asks_to_be_forgotten
 
     message, chat = update.message, update.effective_chat
     text = message.text or "" if message is not None else ""
@@ -996,14 +996,17 @@ async def typed(update: Update, context: Context) -> None:
         await say(update, context, texts.FORGET_ME)
         return
     if asks_after_a_report(text):  # "any news?": the report the school's news here was about, or how to check one
-        known = awaiting_answers(context).code_for(chat.id)
+        fresh = awaiting_answers(context).code_for(chat.id)
+        # days after the school's question, the report still waits for its answer: the same report
+        known = fresh or awaiting_answers(context).late_code_for(chat.id)
         if known is None:
             await say(update, context, texts.HOW_TO_CHECK)
             return
         await _show_status(update, context, known, retry=False)
-        # "It's 4B. Did you get my report?" just after the school asked which class: the rest may be the answer
+        # "It's 4B. Did you get my report?" after the school asked which class: the rest may be the answer (days
+        # later, if the policy cannot answer it, as for any message then)
         besides = " ".join(part for part in _SENTENCES.split(text.strip()) if not asks_after_a_report(part)).strip()
-        if besides:
+        if besides and (fresh or await _may_be_a_late_answer(context, besides)):
             await _hold_and_ask(update, context, known, besides)
         return
     code = awaiting_answers(context).code_for(chat.id)
@@ -1013,14 +1016,21 @@ async def typed(update: Update, context: Context) -> None:
         await say(update, context, texts.FORWARDED, [[("Report a concern", MENU_REPORT)]])
         return
     if code is None and message is not None and message.forward_origin is None and context.chat_data is not None:
-        late, core = awaiting_answers(context).late_code_for(chat.id), core_of(context)
-        # (the answerer is taken in the thread too: its first use builds it)
-        if late is not None and await in_thread(lambda: may_be_a_late_answer(core.qa, text)):
+        late = awaiting_answers(context).late_code_for(chat.id)
+        if late is not None and await _may_be_a_late_answer(context, text):
             code = late  # the school's question, days ago: "she is fine now, class 5R" is its answer, not a question
     if code is None or context.chat_data is None:
         await chat_flows.question(update, context)
         return
     await _hold_and_ask(update, context, code, text)
+
+
+async def _may_be_a_late_answer(context: Context, text: str) -> bool:
+    """The core's rule for a message typed days after the school's question (bot.typed.may_be_a_late_answer)."""
+    from bot.typed import may_be_a_late_answer
+
+    core = core_of(context)  # its answerer is taken in the thread: the first use builds it
+    return await in_thread(lambda: may_be_a_late_answer(core.qa, text))
 
 
 async def _hold_and_ask(update: Update, context: Context, code: str, text: str) -> None:

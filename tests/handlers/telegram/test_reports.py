@@ -897,6 +897,8 @@ def test_a_fortnight_after_the_schools_question_nothing_is_offered_as_its_answer
     clock.advance(days=15)
     [refused] = telegram.say(message(PARENT, "what time does school start"))
     assert "doesn't cover" in refused and code not in refused
+    [how] = telegram.say(message(PARENT, "any news??"))  # nor is the report known here any more
+    assert how == texts.HOW_TO_CHECK
 
 
 def test_stopping_news_forgets_that_the_school_waits_for_an_answer_here(telegram: TelegramWorld) -> None:
@@ -961,6 +963,30 @@ def test_an_answer_to_the_school_with_asking_after_the_report_is_offered_as_the_
     assert thanks == texts.REPLY_SENT
     assert [e.detail for e in _case(telegram, code, dsl).events if e.action == "replied"] == [
         "It's 4B, Mrs Green's class."]
+
+
+def test_asking_after_a_report_days_after_the_schools_question_shows_that_report(
+    telegram: TelegramWorld, clock: ManualClock
+) -> None:
+    """"Any news?" two days after the school's question (past the day in which anything typed may be the answer, but
+    the report still waits for it) was told how to check a report, as if no report were known here."""
+    code, _ = _asked(telegram, "Which class is the pupil in?")
+    clock.advance(days=2)
+    [view] = telegram.say(message(PARENT, "any news??"))
+    assert code in view and "Which class is the pupil in?" in view
+    assert gaps_since(telegram.core) == []
+
+
+def test_an_answer_with_asking_after_the_report_days_later_is_offered_as_the_answer(
+    telegram: TelegramWorld, clock: ManualClock
+) -> None:
+    code, dsl = _asked(telegram, "Which class is the pupil in?")
+    clock.advance(days=3)
+    view, asked = telegram.say(message(PARENT, "Sorry, it's 4B. Any news?"), expect=2)
+    assert code in view and asked == texts.IS_IT_THE_ANSWER.format(code=code)
+    thanks, _ = telegram.say(callback(PARENT, f"ta:y:{code}"), expect=2)
+    assert thanks == texts.REPLY_SENT
+    assert [e.detail for e in _case(telegram, code, dsl).events if e.action == "replied"] == ["Sorry, it's 4B."]
 
 
 def test_a_closed_reports_wait_for_an_answer_goes_even_when_the_news_of_its_closing_cannot_be_delivered(
