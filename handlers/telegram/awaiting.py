@@ -20,8 +20,11 @@ then say what became of it (flows.held_is_the_answer).
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 from typing import TYPE_CHECKING, Any
+
+from bot.ports import DeliveryError
 
 if TYPE_CHECKING:
     from telegram.ext import Application
@@ -34,14 +37,15 @@ ANSWER_WINDOW = 24 * 3600.0  # seconds after the news during which a typed messa
 # Later than that, and up to LATE_WINDOW, only a message the policy cannot answer is offered as the answer (a parent
 # who answers the school's question after a weekend is not told "the policy doesn't cover that", their answer unsent).
 LATE_WINDOW = 14 * 24 * 3600.0
+RECORD_TIMEOUT = 10.0  # seconds the outbox's thread waits for a wait to be written before the news is sent
 AWAITING = "awaiting_answers"  # the bot_data key of the application's AwaitingAnswers
 WAITS = "awaiting_answer"  # chat_data: receipt code -> when its question reached the chat (seconds since the epoch)
 HELD = "held_answers"  # chat_data: receipt code -> what was typed after its news, until the parent says which it is
 
 
 class AwaitingAnswers:
-    """Reads and writes the chats' waits. The outbox's thread tells it of news; the change is made on the bot's own
-    event loop, where the chat's data lives, and marked for the next persistence run."""
+    """Reads and writes the chats' waits. The outbox's thread tells it of news before sending it; the change is made
+    on the bot's own event loop, where the chat's data lives, and written to the database before the news goes."""
 
     def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], window: float = ANSWER_WINDOW,
                  late_window: float = LATE_WINDOW) -> None:
@@ -54,8 +58,31 @@ class AwaitingAnswers:
         """The loop the bot runs on (set when it starts): news from other threads is recorded there."""
         self._loop = loop
 
-    def news_sent(self, chat_id: int, code: str) -> None:
-        self._change(chat_id, code, self._now())
+    def news_to_send(self, chat_id: int, code: str, timeout: float = RECORD_TIMEOUT) -> None:
+        """Before the school's question about report `code` is sent to the chat: record that the chat waits for its
+        answer, and write it to the database, so that a process dying just after the send cannot lose it (the answer
+        would be taken for a policy question). Called from the outbox's thread; waits for the write. Raises
+        DeliveryError if it cannot be kept (the bot stopped, the database refused it): the news is not sent, and the
+        outbox tries again later, recording it again. Sent again, the wait starts again."""
+        loop, at = self._loop, self._now()
+        if loop is None:  # an application not running (no loop to write from): kept in its memory only
+            self._change(chat_id, code, at)
+            return
+        try:
+            future = asyncio.run_coroutine_threadsafe(self._record(chat_id, code, at), loop)
+        except RuntimeError as exc:  # the bot has stopped
+            raise DeliveryError("the bot has stopped: its news waits until it runs again") from exc
+        try:
+            future.result(timeout)
+        except Exception as exc:  # the database's fault, or a timeout: the kind only (no chat, no receipt)
+            future.cancel()
+            raise DeliveryError(f"the chat's wait for an answer could not be kept: {type(exc).__name__}") from exc
+
+    async def _record(self, chat_id: int, code: str, at: float) -> None:
+        self._change(chat_id, code, at)  # (on the loop: applied at once, and marked for the periodic write too)
+        persistence = self.application.persistence
+        if persistence is not None:
+            await persistence.update_chat_data(chat_id, copy.deepcopy(self.application.chat_data[chat_id]))
 
     def code_for(self, chat_id: int) -> str | None:
         """The report whose question reached this chat most lately, of those still waiting for an answer (within

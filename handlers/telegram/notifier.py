@@ -73,6 +73,11 @@ class TelegramNotifier:
             # chat that blocked the bot): the reply channel is forgotten all the same, and what the chat keeps naming
             # the receipt must not outlast it.
             self.awaiting.let_go(chat_id, receipt)
+        if self.awaiting is not None and receipt and message.asks:
+            # The school's question: the chat's wait for its answer is written before it is sent, so that the parent's
+            # answer is never taken for a policy question because the bot died just after sending. If it cannot be
+            # written, nothing is sent (DeliveryError): the outbox tries again, as for a failed send.
+            self.awaiting.news_to_send(chat_id, receipt)
         with self._lock:
             for number, html in enumerate(parts):
                 params: dict[str, Any] = {
@@ -84,8 +89,6 @@ class TelegramNotifier:
                 if markup and number == len(parts) - 1:
                     params["reply_markup"] = markup
                 self._send(params, message.kind)
-        if self.awaiting is not None and receipt and message.asks:
-            self.awaiting.news_sent(chat_id, receipt)
 
     def _send(self, params: dict[str, Any], kind: str) -> None:
         try:

@@ -833,6 +833,71 @@ def test_the_schools_question_still_waits_for_its_answer_after_a_restart(telegra
         assert conn.execute(text("SELECT count(*) FROM telegram_chat_data")).scalar() == 0
 
 
+def test_the_schools_question_waits_for_its_answer_even_if_the_bot_dies_just_after_sending_it(
+    telegram: TelegramWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The news reached the parent and the process died at once (killed, a power cut): nothing it did after the send
+    reached the database. The wait was recorded only after the send (and written a second later): the parent's
+    answer was then taken for a policy question. Written before the send, it survives."""
+    from handlers.telegram.persistence import DatabasePersistence
+
+    code = make_report(telegram)
+    dsl = telegram.core.reports.actor(name="Dana Lead")
+    assert dsl is not None
+    dead = False
+    notifier = telegram.notifier
+    assert notifier is not None
+    send, write = notifier._send, DatabasePersistence._save_chat_data
+
+    def send_then_die(params: dict[str, Any], kind: str) -> None:
+        nonlocal dead
+        send(params, kind)
+        dead = True
+
+    def unless_dead(self: DatabasePersistence, chat_id: int, data: dict[str, Any]) -> None:
+        if not dead:
+            write(self, chat_id, data)
+
+    monkeypatch.setattr(notifier, "_send", send_then_die)
+    monkeypatch.setattr(DatabasePersistence, "_save_chat_data", unless_dead)
+    telegram.core.reports.ask_sender(reference_of(telegram.core, code), dsl, "Which class is the pupil in?")
+    assert telegram.dispatch() == 1 and dead
+    telegram.stop()  # nothing of the dead process's shutdown is written
+    dead = False  # a new process
+    telegram.start()
+    [asked] = telegram.say(message(PARENT, "Class 4B"))
+    assert asked == texts.IS_IT_THE_ANSWER.format(code=code)
+
+
+def test_news_asking_a_question_waits_in_the_outbox_while_its_wait_for_an_answer_cannot_be_kept(
+    telegram: TelegramWorld, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database refuses the chat's wait (busy, unreachable): the news is not sent without it, and goes out, once,
+    with it when the outbox tries again."""
+    from handlers.telegram.persistence import DatabasePersistence
+
+    code = make_report(telegram)
+    dsl = telegram.core.reports.actor(name="Dana Lead")
+    assert dsl is not None
+    write = DatabasePersistence._save_chat_data
+
+    def refused(self: DatabasePersistence, chat_id: int, data: dict[str, Any]) -> None:
+        raise OSError("database unreachable")
+
+    monkeypatch.setattr(DatabasePersistence, "_save_chat_data", refused)
+    telegram.core.reports.ask_sender(reference_of(telegram.core, code), dsl, "Which class is the pupil in?")
+    before = len(telegram.fake.sent(PARENT))
+    assert telegram.dispatch() == 0
+    assert len(telegram.fake.sent(PARENT)) == before  # not sent without its wait
+    monkeypatch.setattr(DatabasePersistence, "_save_chat_data", write)
+    clock.advance(minutes=20)
+    assert telegram.dispatch() == 1
+    assert len(telegram.fake.sent(PARENT)) == before + 1 and "Which class is the pupil in?" in telegram.fake.texts(
+        PARENT)[-1]
+    [asked] = telegram.say(message(PARENT, "Class 4B"))
+    assert asked == texts.IS_IT_THE_ANSWER.format(code=code)
+
+
 def test_a_day_after_the_schools_question_what_is_typed_is_a_question_again(
     telegram: TelegramWorld, clock: ManualClock
 ) -> None:
