@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -71,13 +71,39 @@ class SeenEvents:
 
 class Later:
     """Runs a listener's work after its ack() on a small pool of threads; a failure there is logged (the kind of
-    error, never the request) and goes no further, as Slack has had its answer."""
+    error, never the request) and goes no further, as Slack has had its answer.
+
+    `in_turn` keeps the work of one conversation in the order it came: someone's second quick message is answered
+    after their first, even when the first takes longer, while other people's are answered meanwhile."""
 
     def __init__(self, threads: int = LATER_THREADS) -> None:
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="slack-later")
+        self._lock = threading.Lock()
+        self._turns: dict[str, deque[Callable[[], object]]] = {}  # conversation -> its work not yet started
 
     def __call__(self, work: Callable[P, object], /, *args: P.args, **kwargs: P.kwargs) -> None:
         self._pool.submit(self._run, partial(work, *args, **kwargs))
+
+    def in_turn(self, key: str, work: Callable[P, object], /, *args: P.args, **kwargs: P.kwargs) -> None:
+        """As calling it, but after the work handed in earlier with the same `key` (a conversation) has finished."""
+        job = partial(work, *args, **kwargs)
+        with self._lock:
+            waiting = self._turns.get(key)
+            if waiting is not None:  # that conversation's earlier work is under way: this follows it, on its thread
+                waiting.append(job)
+                return
+            self._turns[key] = deque([job])
+        self._pool.submit(self._run_in_turn, key)
+
+    def _run_in_turn(self, key: str) -> None:
+        while True:
+            with self._lock:
+                waiting = self._turns[key]
+                if not waiting:
+                    del self._turns[key]
+                    return
+                job = waiting.popleft()
+            self._run(job)
 
     @staticmethod
     def _run(work: Callable[[], object]) -> None:

@@ -101,7 +101,8 @@ def register(app: App, core: Core, later: Later) -> None:
         # channel chatter are ignored.
         if event.get("channel_type") != "im" or event.get("subtype") not in (None, "file_share") or event.get("bot_id"):
             return
-        later(answer_direct_message, event, client)
+        # In turn per conversation: a second quick message is not answered before the first.
+        later.in_turn(f"im:{event.get('channel')}", answer_direct_message, event, client)
 
     def answer_direct_message(event: dict[str, Any], client: WebClient) -> None:
         text = typed_text(core, event.get("text") or "")

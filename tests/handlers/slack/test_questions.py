@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 import pytest
 
 from bot.core import Core
 from bot.reports.domain import REPLY_ADDED
-from tests.handlers.slack.conftest import STAFF, SlackWorld
+from tests.handlers.slack.conftest import HEAD, STAFF, SlackWorld
 
 QUESTION = "a parent sent me a friend request on facebook, can I accept it?"
 
@@ -85,6 +88,38 @@ def test_direct_message_is_answered_in_thread(slack: SlackWorld) -> None:
     call = slack.fake.wait_for_call("chat.postMessage")[0]
     assert call.params["channel"] == "D0STAFF001"
     assert call.params["thread_ts"]
+
+
+def test_quick_direct_messages_are_answered_in_the_order_asked_and_others_meanwhile(
+    slack: SlackWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each message's answer was worked out on its own thread after the ack: a slow first answer was posted after the
+    second, so the answers read out of order. One person's answers now come in turn; someone else's do not wait."""
+    import handlers.slack.listeners.events as events
+
+    slow, first_may_finish = "what should I do about photos from sports day?", threading.Event()
+    answer_for = events.answer_for
+
+    def first_is_slow(core: Core, question: str) -> Any:
+        if question == slow:
+            first_may_finish.wait(5)
+        return answer_for(core, question)
+
+    monkeypatch.setattr(events, "answer_for", first_is_slow)
+
+    def dm(user: str, text: str, ts: str) -> None:
+        slack.sender.event({"type": "message", "channel_type": "im", "user": user, "text": text, "ts": ts,
+                            "channel": "D" + user.lstrip("U"), "event_ts": ts})
+
+    dm(STAFF, slow, "1700000001.000001")
+    dm(STAFF, QUESTION, "1700000002.000001")
+    dm(HEAD, QUESTION, "1700000003.000001")
+    [other] = slack.fake.wait_for_call("chat.postMessage")  # another person's question is answered meanwhile
+    assert other.params["thread_ts"] == "1700000003.000001"
+    first_may_finish.set()
+    answered = slack.fake.wait_for_call("chat.postMessage", 3)
+    assert [c.params["thread_ts"] for c in answered if c.params["channel"] == "D0STAFF001"] == [
+        "1700000001.000001", "1700000002.000001"]
 
 
 def test_user_text_cannot_ping_anyone(slack: SlackWorld) -> None:
