@@ -197,10 +197,18 @@ def about_the_asker(text: str) -> AboutTheAsker | None:
     return None
 
 
+# How long after the school asks a sender a question about their report (through an anonymous reply channel that
+# waits for an answer, as Telegram's does) what they type is taken as the answer: for ANSWER_WINDOW anything (they
+# are asked whether it is), then up to LATE_WINDOW only what `may_be_a_late_answer` lets through (a parent who answers
+# after a weekend is not told "the policy doesn't cover that", their answer unsent). In seconds.
+ANSWER_WINDOW = 24 * 3600.0
+LATE_WINDOW = 14 * 24 * 3600.0
+
+
 def may_be_a_late_answer(qa: QuestionAnswerer, text: str, audience: AskerAudience = "parent") -> bool:
-    """Whether a message typed days after the school asked its sender a question about their report (past the time
-    in which anything typed may be the answer, see handlers/telegram/awaiting.py) may still be that answer: the
-    policy has no answer to it. Not covered ("sorry for the late reply, she is fine now, class 5R"), or words the
+    """Whether a message typed days after the school asked its sender a question about their report (past
+    ANSWER_WINDOW, in which anything typed may be the answer) may still be that answer: the policy has no answer to
+    it. Not covered ("sorry for the late reply, she is fine now, class 5R"), or words the
     answerer cannot take as a question (too long, not in English: a real answer often is). A message the policy
     answers is a question again. Asked without keeping it as a question the policy missed (bot.qa.gaps)."""
     outcome = qa.answer(text, audience).outcome

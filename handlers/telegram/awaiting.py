@@ -25,6 +25,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from bot.ports import DeliveryError
+from bot.typed import ANSWER_WINDOW, LATE_WINDOW
 
 if TYPE_CHECKING:
     from telegram.ext import Application
@@ -33,10 +34,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ANSWER_WINDOW = 24 * 3600.0  # seconds after the news during which a typed message may be the answer
-# Later than that, and up to LATE_WINDOW, only a message the policy cannot answer is offered as the answer (a parent
-# who answers the school's question after a weekend is not told "the policy doesn't cover that", their answer unsent).
-LATE_WINDOW = 14 * 24 * 3600.0
 RECORD_TIMEOUT = 10.0  # seconds the outbox's thread waits for a wait to be written before the news is sent
 AWAITING = "awaiting_answers"  # the bot_data key of the application's AwaitingAnswers
 WAITS = "awaiting_answer"  # chat_data: receipt code -> when its question reached the chat (seconds since the epoch)
