@@ -67,6 +67,9 @@ Resolver = Callable[[Recipient], Recipient | None]
 # Told of a message that failed for good, in the transaction that marks it failed: may queue others in its place
 # (a card the DSLs' channel refused goes to each DSL directly). Returns how many it queued.
 Reroute = Callable[[Session, OutboundMessage, str], int]
+# Asked, as a message held back (outside the messaging hours, by an outage) is about to be delivered, whether it is
+# still for its recipient: why not (it is then withdrawn, not sent), or None.
+Withhold = Callable[[Session, OutboundMessage], str | None]
 
 
 class MessagingHours(Protocol):
@@ -131,6 +134,7 @@ class Outbox:
         self.hours = hours  # None: every message goes out at any hour
         self._said_unconfigured: set[str] = set()  # platforms already logged as not configured
         self.reroutes: list[Reroute] = []  # see Reroute: the report service registers its own
+        self.withholds: list[Withhold] = []  # see Withhold: the core registers the schedule's (staff who have left)
 
     def release_claims(self) -> int:
         """Every message claimed for sending made due again now; for a process that knows it is the only one that
@@ -329,7 +333,7 @@ class Outbox:
                 row.status, row.last_error = SUPERSEDED, "a newer version was queued"
                 return None
             try:
-                return self.message(row)
+                message = self.message(row)
             except VaultError:
                 # Encrypted under a key this process does not have (the key was rotated while it ran): kept, to
                 # be sent once the bot restarts with the new key, and never in the way of the messages after it.
@@ -339,6 +343,11 @@ class Outbox:
                           "the key was changed", redact(row.key), row.kind)
                 result.retried += 1
                 return None
+            why = next((why for withhold in self.withholds if (why := withhold(session, message))), None)
+            if why is not None:
+                row.status, row.last_error = CANCELLED, why[:300]
+                return None
+            return message
 
     def _record(
         self,

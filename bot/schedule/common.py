@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 
 from bot.outbox import withdraw_pending
 from bot.people import People, Person, PersonRole
-from bot.ports import Recipient
+from bot.ports import OutboundMessage, Recipient
 from bot.schedule.models import SentReminder
+from bot.schedule.quiet import ROUTINE_KINDS
 
 if TYPE_CHECKING:
     from bot.policy.loader import PolicyLibrary
@@ -79,6 +80,26 @@ def recipient_for(person: Person | StaffMember) -> Recipient:
     if person.slack_user_id:
         return Recipient("slack", person.slack_user_id)
     return Recipient("console", person.name)
+
+
+def no_longer_theirs(session: Session, message: OutboundMessage, today: dt.date) -> str | None:
+    """Why a staff reminder held back (outside the messaging hours, Slack down) is not delivered on `today`: its
+    recipient has left (their leave date has come) or is no longer listed (an outbox Withhold). None: deliver it.
+    What the policy asks about a leaver (their passwords, their pictures) goes to the admin, and goes on."""
+    if message.kind not in ROUTINE_KINDS:
+        return None
+    recipient = message.recipient
+    if recipient.platform == "slack":
+        person = People.by_slack_id(session, recipient.address)
+    elif recipient.platform == "console":
+        person = People.by_name(session, recipient.address)
+    else:
+        return None
+    if person is None:
+        return "its recipient is no longer listed"
+    if person.leave_date is not None and person.leave_date <= today:
+        return "its recipient has left"
+    return None
 
 
 @dataclass(frozen=True)

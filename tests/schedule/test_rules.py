@@ -1299,6 +1299,34 @@ def test_reminders_held_back_wait_for_the_messaging_hours(core: Core, clock: Man
     assert "This is reminder 4;" in jo.text
 
 
+def test_reminders_held_back_never_reach_someone_who_has_left_or_been_removed(core: Core, clock: ManualClock) -> None:
+    """Sam leaves on Friday 4 December and Jo is taken off the list; Slack connects on Monday 7 December. Their
+    reminders (to accept the policy, the pictures on Jo's phone), queued while they were here, are withdrawn, not
+    delivered; the admin is still asked about Sam's passwords, and everyone else still gets theirs."""
+    clock.set(dt.datetime(2026, 11, 25, 8, 0, tzinfo=LONDON))
+    core.schedule.acks.publish(POLICY)
+    core.schedule.photos.record(pid(core, "Jo Teacher"))
+    core.people.set_leave_date("Sam Deputy", dt.date(2026, 12, 4))
+    console_only = {"console": RecordingNotifier("console")}
+    run_school_days(core, clock, dt.date(2026, 11, 25), dt.date(2026, 12, 3), console_only)
+    with core.db.session() as session:
+        jo = People.by_name(session, "Jo Teacher")
+        assert jo is not None
+        session.delete(jo)
+    slack = RecordingNotifier("slack")
+    clock.set(dt.datetime(2026, 12, 7, 7, 0, tzinfo=LONDON))
+    core.outbox.dispatch({"slack": slack})
+    addresses = {m.recipient.address for m in slack.delivered}
+    assert "U0DSL00002" not in addresses and "U0STAFF001" not in addresses
+    assert "U0DSL00001" in addresses  # Dana, still here
+    [passwords] = [m for m in slack.delivered if m.kind == "leaver_passwords"]
+    assert passwords.recipient.address == "U0ADMIN001" and "Sam Deputy" in passwords.text
+    with core.db.session() as session:  # withdrawn, not left waiting for a next attempt
+        waiting = session.scalars(select(OutboxRow.kind).where(OutboxRow.status.in_(("pending", "sending")))).all()
+    assert waiting == []
+
+
+
 def test_a_failing_reminder_rule_holds_up_neither_escalations_nor_the_other_rules(
     core: Core, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
