@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from bot.config import PersonEntry, Role
 from bot.storage import Base, Database
-from bot.wording import or_list
+from bot.wording import long_date, or_list
 
 if TYPE_CHECKING:
     from bot.outbox import Outbox
@@ -221,12 +221,16 @@ class People:
         return [p for p in people if on is None or p.is_current(on)]
 
     # --- changes ---
-    def upsert(self, session: Session, entry: PersonEntry, *, replace_ids: bool = False) -> Person:
+    def upsert(
+        self, session: Session, entry: PersonEntry, *, replace_ids: bool = False, replace_start: bool = False
+    ) -> Person:
         """Add someone, or update them (see `_upsert`), in the caller's transaction. An entry giving someone listed a
         Slack id or Telegram chat other than theirs is refused (it may be someone else of the same name) unless
-        `replace_ids`: theirs has changed."""
+        `replace_ids`: theirs has changed; one giving them another start date, unless `replace_start`."""
         listed = self.by_name(session, entry.name)
         before = listed.roles if listed is not None else frozenset()
+        if listed is not None and not replace_start:
+            self._same_start(listed, entry)
         person = self._upsert(session, entry, listed, replace_ids=replace_ids)
         self.changed(session, person, before)
         return person
@@ -251,6 +255,18 @@ class People:
             "add them under a name that tells the two apart (a middle initial, say): two people cannot share a "
             f"name. If it is {person.name}, whose {kinds} {'have' if len(others) > 1 else 'has'} changed, run "
             f"`policybot people add \"{person.name}\" {given} --replace-ids`"
+        )
+
+    @staticmethod
+    def _same_start(person: Person, entry: PersonEntry) -> None:
+        """Refuse an entry moving the start date of someone listed with one (their first reminders go with it): said,
+        not done quietly. A start date from their leave date on is not a change but a return (hired again)."""
+        start, listed = entry.start_date, person.start_date
+        if start is None or listed is None or start == listed or starts_again(start, person.leave_date):
+            return
+        raise PeopleError(
+            f"{person.name} is already listed, starting on {long_date(listed)}. If that date is wrong, change it with "
+            f"`policybot people add \"{person.name}\" --start {start.isoformat()} --replace-start`"
         )
 
     def _upsert(

@@ -315,6 +315,31 @@ def test_a_leaver_hired_again_is_current_from_their_new_start_date(core: Core) -
     assert "Jo Teacher" in {r.name for r in core.schedule.acks.compliance()}
 
 
+def test_a_start_date_given_again_is_not_changed_without_saying_so(core: Core) -> None:
+    """`people add "Kim New" --start 2027-01-11` for Kim, listed as starting on 4 January, quietly moved her start
+    (and with it her first reminders). It is refused, naming the command that changes it; a start date for someone
+    listed without one, the same one again, or one from their leave date on (hired again) is taken as before."""
+    with core.db.session() as session:
+        core.people.upsert(session, person_entry(name="Kim New", roles=["staff"], start_date="2027-01-04"))
+    with core.db.session() as session, pytest.raises(PeopleError) as refused:
+        core.people.upsert(session, person_entry(name="Kim New", roles=["staff"], start_date="2027-01-11"))
+    assert str(refused.value) == (
+        "Kim New is already listed, starting on Monday 4 January 2027. If that date is wrong, change it with "
+        '`policybot people add "Kim New" --start 2027-01-11 --replace-start`'
+    )
+    with core.db.session() as session:
+        core.people.upsert(session, person_entry(name="Kim New", roles=["staff"], start_date="2027-01-04"))
+        core.people.upsert(session, person_entry(name="Jo Teacher", roles=["staff"], start_date="2026-09-01"))
+    with core.db.session() as session:
+        kim = core.people.upsert(session, person_entry(name="Kim New", roles=["staff"], start_date="2027-01-11"),
+                                 replace_start=True)
+        assert kim.start_date == dt.date(2027, 1, 11)
+    core.people.set_leave_date("Kim New", dt.date(2027, 7, 22))
+    with core.db.session() as session:
+        kim = core.people.upsert(session, person_entry(name="Kim New", roles=["staff"], start_date="2027-09-02"))
+        assert (kim.start_date, kim.leave_date) == (dt.date(2027, 9, 2), None)
+
+
 def test_a_change_in_the_school_file_after_the_first_run_is_pointed_out(core: Core) -> None:
     """The file only adds new people, so a new role or leave date written there later does nothing: say so."""
     assert core.people.differing_from(core.school.people) == []

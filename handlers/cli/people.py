@@ -30,6 +30,8 @@ def register(commands: Any) -> None:
     add.add_argument("--start", dest="start_date", type=iso_date, help="start date YYYY-MM-DD")
     add.add_argument("--replace-ids", action="store_true",
                      help="their Slack id or Telegram chat has changed: replace the one listed")
+    add.add_argument("--replace-start", action="store_true",
+                     help="the start date listed for them is wrong: replace it with --start")
     add.set_defaults(handler=_add)
 
     imp = sub.add_parser(
@@ -132,7 +134,7 @@ def _add(args: argparse.Namespace) -> int:
             start_date=args.start_date,
         )
         was_leaving = existing.leave_date if existing else None
-        person = core.people.upsert(session, entry, replace_ids=args.replace_ids)
+        person = core.people.upsert(session, entry, replace_ids=args.replace_ids, replace_start=args.replace_start)
         print(f"{'Updated' if existing else 'Added'} {person.name} ({', '.join(sorted(person.roles))}).")
         if was_leaving and person.leave_date is None and person.start_date:
             from bot.wording import long_date

@@ -135,6 +135,14 @@ def test_people_commands_round_trip(tmp_path: Path, run: InProcess) -> None:
     assert "Kim New: Deputy Designated Safeguarding Lead, Staff  slack U0KIM\n" in run("people", "list").stdout
 
 
+def test_a_start_date_listed_is_changed_only_with_replace_start(run: InProcess) -> None:
+    assert run("people", "add", "Kim New", "--start", "2027-01-04").returncode == 0
+    refused = run("people", "add", "Kim New", "--start", "2027-01-11")
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert 'policybot people add "Kim New" --start 2027-01-11 --replace-start' in refused.stderr
+    assert run("people", "add", "Kim New", "--start", "2027-01-11", "--replace-start").returncode == 0
+
+
 def test_the_people_list_shows_a_telegram_chat_too(run: InProcess) -> None:
     """A vice-chair added with --telegram alone (governors often use Telegram) was listed with nothing after their
     role, as if they could not be alerted anywhere: whoever added them could not see it had been taken."""
