@@ -250,8 +250,9 @@ class Reviews:
     ) -> ReviewStatus:
         """Record a review (today); "no changes needed" is a review without a new version. Stops the prompts.
 
-        `by_person_id` is who pressed a button in chat: only the policy's owner or the chair of governors may
-        record its review. (The server command line is for whoever runs the server, so it passes None.)
+        `by_person_id` is who pressed a button in chat: only the policy's owner or the chair of governors (with no
+        chair, the vice-chair) may record its review. (The server command line is for whoever runs the server, so it
+        passes None.)
         """
         policy = self._policy(policy_id)
         if by_person_id is not None:
@@ -259,9 +260,11 @@ class Reviews:
                 person = session.get(Person, by_person_id)
                 governor = self._governors(session, self.quiet.today(self.core.clock.now()))[1]
                 if person is None or not person.has_role(policy.owner, "chair_of_governors", governor):
+                    # The one taking the chair's part today (see _governors): with no chair, the vice-chair.
+                    chair = "or the chair of governors" if governor == "chair_of_governors" else (
+                        "or, as no chair of governors is recorded, the vice-chair of governors")
                     raise ScheduleError(
-                        f"Only the {policy.owner.replace('_', ' ')} or the chair of governors can record "
-                        f"a review of the {policy.title}."
+                        f"Only the {policy.owner.replace('_', ' ')} {chair} can record a review of the {policy.title}."
                     )
         reviewer = reviewer.strip()
         if not reviewer:

@@ -1212,6 +1212,24 @@ def test_only_the_owner_or_chair_may_record_a_review_from_chat(core: Core) -> No
     assert not core.schedule.reviews.status()[0].overdue
 
 
+def test_with_no_chair_the_refusal_to_record_a_review_names_the_vice_chair(core: Core, clock: ManualClock) -> None:
+    """The vice-chair takes the chair's part in reviews when no chair is named, and may record one: the refusal said
+    only 'the headteacher or the chair of governors', naming someone who is not there and not the one who can."""
+    today = clock.now().astimezone(LONDON).date()
+    with core.db.session() as session:
+        core.people.upsert(session, PersonEntry(name="Val Vice", roles=["vice_chair_of_governors"]))
+    core.people.set_leave_date("Chris Chair", today - dt.timedelta(days=1))
+    with pytest.raises(ScheduleError) as refused:
+        core.schedule.reviews.mark_reviewed("social-media", reviewer="Jo Teacher",
+                                            by_person_id=_person_id(core, "Jo Teacher"))
+    assert str(refused.value).startswith(
+        "Only the headteacher or, as no chair of governors is recorded, the vice-chair of governors can record a "
+        "review of the "
+    )
+    core.schedule.reviews.mark_reviewed("social-media", reviewer="Val Vice", by_person_id=_person_id(core, "Val Vice"))
+    assert not core.schedule.reviews.status()[0].overdue
+
+
 def test_photos_and_passwords_are_confirmed_only_by_the_right_people(core: Core, clock: ManualClock) -> None:
     teacher, office = _person_id(core, "Jo Teacher"), _person_id(core, "Pat Office")
     core.schedule.photos.record(teacher)
