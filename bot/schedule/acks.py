@@ -10,9 +10,10 @@ one, then weekly. A day that falls in a weekend or holiday moves to the next sch
 stacked up, and two reminders are at least 3 school days (or a week) apart: a campaign published on a Saturday
 does not remind on Monday and again on Tuesday. Someone recorded as away (long leave, `policybot people away`) is
 not reminded meanwhile; their reminders go on from their first school day back. After someone's fourth reminder
-the headteacher gets the list of who is still outstanding. Leavers drop out on their leave date; everything stops
-once accepted. A headteacher recorded as away gets their lists (this one, and who cannot be asked, below) on their
-first school day back, as review prompts wait for an owner who is away: the school has no deputy head role.
+the headteacher gets the list of who is still outstanding (with no headteacher recorded, the policy's owner, else the
+chair of governors, each told why). Leavers drop out on their leave date; everything stops once accepted. A
+headteacher recorded as away gets their lists (this one, and who cannot be asked, below) on their first school day
+back, as review prompts wait for an owner who is away: the school has no deputy head role.
 
 Someone with no Slack id cannot be reminded: the reminder's button is the way to accept, and the console has none
 (while the bot runs on Slack it cannot even be delivered). So they get no reminders; the headteacher is told once
@@ -34,13 +35,15 @@ from typing import TYPE_CHECKING
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.people import People, Person
+from bot.people import ROLE_LABELS, People, Person
 from bot.ports import Button, OutboundMessage
 from bot.schedule.common import (
     LastSent,
     ScheduleError,
     StaffMember,
+    acting_as,
     cancel_pending,
+    governors_on,
     is_older,
     last_sent,
     last_sent_by_prefix,
@@ -825,10 +828,11 @@ class Acks:
             return 0
         joined = [p for p in staff if max(campaign.started_on, p.start_date or campaign.started_on) <= today]
         not_asked = [p.name for p in joined if p.id not in acked and not p.slack_user_id]
-        heads = People.with_role(session, "headteacher", on=today)
+        heads, why = self._told_instead_of_head(session, campaign.policy_id, today)
         if not heads:
             if newly:  # said when it happens, not every school day after
-                log.warning("no headteacher to tell about outstanding acknowledgements of %s", campaign.policy_id)
+                log.warning("nobody to tell about outstanding acknowledgements of %s (no headteacher, policy owner "
+                            "or chair of governors)", campaign.policy_id)
             return 0
         heads = [head for head in heads if not head.is_away(today)]
         if not heads:
@@ -848,7 +852,8 @@ class Acks:
         queued = 0
         for head in heads:
             # The headteacher is staff too, and may be on their own list: said to them as "you".
-            lines = [heading, *[f"• {p.name}{' (you)' if p.id == head.id else ''}" for p in outstanding], tail]
+            lines = [heading, *[f"• {p.name}{' (you)' if p.id == head.id else ''}" for p in outstanding], tail,
+                     *([why] if why else [])]
             recipient = recipient_for(head)
             where = EVERYONE_ON_HOME if recipient.has_buttons else EVERYONE_ON_CLI
             paper = no_slack_lines(not_asked, "it", on_slack=recipient.has_buttons) if not_asked else []
@@ -867,6 +872,24 @@ class Acks:
             )
         return queued
 
+    def _told_instead_of_head(self, session: Session, policy_id: str, today: dt.date) -> tuple[list[Person], str]:
+        """Who is sent the lists of who has not accepted a version (and who cannot be asked), and why them ("" for the
+        headteacher, who chases staff). With no headteacher recorded (they have left, no successor yet), the policy's
+        owner if another role, else the chair of governors (the vice-chair, with no chair), who answer for it: the
+        lists went to nobody, so nobody chased those who had not accepted."""
+        heads = People.with_role(session, "headteacher", on=today)
+        if heads:
+            return heads, ""
+        because = f"because nobody is recorded as the {ROLE_LABELS['headteacher']}."
+        policy = self.core.policies.policies.get(policy_id)
+        if policy is not None and policy.owner != "headteacher":
+            owners = People.with_role(session, policy.owner, on=today)
+            if owners:
+                owner = ROLE_LABELS.get(policy.owner, policy.owner.replace("_", " "))
+                return owners, f"You are receiving this as the {owner}, who owns the policy, {because}"
+        governors, governor = governors_on(session, today)
+        return governors, f"You are receiving this as {acting_as(governor)} {because}"
+
     def _tell_headteacher_not_asked(
         self, session: Session, campaign: AckCampaign, not_on_slack: list[StaffMember], now: dt.datetime
     ) -> int:
@@ -876,9 +899,10 @@ class Acks:
         if not new:
             return 0
         today = self.quiet.today(now)
-        heads = People.with_role(session, "headteacher", on=today)
+        heads, why = self._told_instead_of_head(session, campaign.policy_id, today)
         if not heads:
-            log.warning("no headteacher to tell who cannot be asked to accept %s", campaign.policy_id)
+            log.warning("nobody to tell who cannot be asked to accept %s (no headteacher, policy owner or chair of "
+                        "governors)", campaign.policy_id)
             return 0
         heads = [head for head in heads if not head.is_away(today)]
         if not heads:
@@ -894,7 +918,7 @@ class Acks:
             recipient = recipient_for(head)
             lines = no_slack_lines(
                 [p.name for p in new], f"the {title}, version {campaign.version}", on_slack=recipient.has_buttons
-            )
+            ) + ([why] if why else [])
             queued += self.core.outbox.enqueue(
                 session,
                 OutboundMessage(

@@ -17,7 +17,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from bot.outbox import withdraw_pending
-from bot.people import People, Person, PersonRole
+from bot.people import ROLE_LABELS, People, Person, PersonRole
 from bot.ports import OutboundMessage, Recipient
 from bot.schedule.models import SentReminder
 from bot.schedule.quiet import ROUTINE_KINDS
@@ -61,6 +61,23 @@ def staff_on(session: Session, day: dt.date, role: str = "staff") -> list[StaffM
         .order_by(Person.name)
     ).all()
     return [StaffMember(*row) for row in rows]
+
+
+def governors_on(session: Session, today: dt.date) -> tuple[list[Person], str]:
+    """Who takes the chair's part in the policy's upkeep (reviews, the lists of who has not accepted), and their role:
+    the chair of governors, or with none named the vice-chair (as for concerns about the head), so what is the
+    chair's does not go to nobody."""
+    chairs = People.with_role(session, "chair_of_governors", on=today)
+    if chairs:
+        return chairs, "chair_of_governors"
+    return People.with_role(session, "vice_chair_of_governors", on=today), "vice_chair_of_governors"
+
+
+def acting_as(governor: str) -> str:
+    """The role a governor of `governors_on` is sent something in, as they are told it ("You are receiving this as
+    ... because ...")."""
+    acting = ROLE_LABELS[governor]
+    return acting if governor == "chair_of_governors" else f"{acting}, as no Chair of Governors is recorded,"
 
 
 def find_person(session: Session, name_or_id: str | int) -> Person:

@@ -27,7 +27,16 @@ from bot.outbox import CANCELLED, OutboxRow
 from bot.people import ROLE_LABELS, People, Person
 from bot.policy.models import MAX_VERSION_CHARS
 from bot.ports import Button, OutboundMessage
-from bot.schedule.common import ScheduleError, cancel_pending, is_older, last_sent, mark_sent, recipient_for
+from bot.schedule.common import (
+    ScheduleError,
+    acting_as,
+    cancel_pending,
+    governors_on,
+    is_older,
+    last_sent,
+    mark_sent,
+    recipient_for,
+)
 from bot.schedule.models import PolicyReview, PolicyVersion
 from bot.schedule.quiet import QuietHours
 from bot.wording import and_list, counted, long_date, upper_first
@@ -226,17 +235,8 @@ class Reviews:
         """Who sees every policy's review state and staff compliance: its owners and the chair of governors."""
         owners = {policy.owner for policy in self._policies()}
         with self.core.db.session() as session:
-            governor = self._governors(session, self.quiet.today(self.core.clock.now()))[1]
+            governor = governors_on(session, self.quiet.today(self.core.clock.now()))[1]
         return person.has_role(*owners, "chair_of_governors", governor)
-
-    @staticmethod
-    def _governors(session: Session, today: dt.date) -> tuple[list[Person], str]:
-        """Who takes the chair's part in reviews, and their role: the chair of governors, or with none named the
-        vice-chair (as for concerns about the head), so the chair's prompts do not go to nobody."""
-        chairs = People.with_role(session, "chair_of_governors", on=today)
-        if chairs:
-            return chairs, "chair_of_governors"
-        return People.with_role(session, "vice_chair_of_governors", on=today), "vice_chair_of_governors"
 
     # --- recording a review ---
     def mark_reviewed(
@@ -258,9 +258,9 @@ class Reviews:
         if by_person_id is not None:
             with self.core.db.session() as session:
                 person = session.get(Person, by_person_id)
-                governor = self._governors(session, self.quiet.today(self.core.clock.now()))[1]
+                governor = governors_on(session, self.quiet.today(self.core.clock.now()))[1]
                 if person is None or not person.has_role(policy.owner, "chair_of_governors", governor):
-                    # The one taking the chair's part today (see _governors): with no chair, the vice-chair.
+                    # The one taking the chair's part today (see governors_on): with no chair, the vice-chair.
                     chair = "or the chair of governors" if governor == "chair_of_governors" else (
                         "or, as no chair of governors is recorded, the vice-chair of governors")
                     raise ScheduleError(
@@ -376,7 +376,7 @@ class Reviews:
             # holiday is not the chair's on the first day back, when the owner hears it is overdue for the first time.
             # With nobody holding the owner's role (the head has left, say), every prompt is the chair's.
             chair_from = self.quiet.next_school_day(due) + CHAIR_AFTER
-            chairs, governor = self._governors(session, today)
+            chairs, governor = governors_on(session, today)
             if not (today >= chair_from or not holders):
                 chairs = []
             if not owners and not chairs:
@@ -447,9 +447,7 @@ class Reviews:
         """Why the chair of governors (or the vice-chair, with no chair) is prompted: nobody holds the policy's owner
         role, or the review is four weeks overdue."""
         owner = ROLE_LABELS.get(policy.owner, policy.owner.replace("_", " "))
-        acting = ROLE_LABELS[governor]
-        if governor != "chair_of_governors":
-            acting += ", as no Chair of Governors is recorded,"
+        acting = acting_as(governor)
         if not holders:
             return (f"You are receiving this as {acting} because nobody is recorded as the {owner}, who owns "
                     "the policy.")

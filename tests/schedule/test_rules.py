@@ -556,6 +556,34 @@ def test_a_headteacher_away_gets_the_lists_of_who_has_not_accepted_on_their_firs
     assert "Terry Assistant has no Slack account known to the bot" in queued(core, "ack_not_asked")[0].text
 
 
+def test_with_no_headteacher_the_lists_of_who_has_not_accepted_go_to_the_chair_saying_why(
+    core: Core, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Alex has left and no new head is recorded: the lists of who has not accepted (after four reminders) and of who
+    cannot be asked (no Slack) went to nobody, a warning in the log only, so nobody chased them. They go to the
+    policy's owner (when that is not the head), else to the chair of governors, each told why it came to them."""
+    add_staff(core, "Terry Assistant")
+    core.people.set_leave_date("Alex Head", dt.date(2026, 11, 25))
+    core.schedule.acks.publish(POLICY)
+    reminder_days(core, clock, dt.date(2026, 11, 25), dt.date(2026, 12, 9), "U0STAFF001")  # 9 Dec: the fourth
+    [told] = queued(core, "ack_outstanding")
+    [not_asked] = queued(core, "ack_not_asked")
+    assert told.recipient.address == not_asked.recipient.address == "U0CHAIR001"
+    why = "You are receiving this as Chair of Governors because nobody is recorded as the Headteacher."
+    assert "• Jo Teacher" in told.text and why in told.text
+    assert "Terry Assistant has no Slack account known to the bot" in not_asked.text and why in not_asked.text
+    # A policy owned by another role (the DSL, say): its owners hear first, as the ones who chase it.
+    policies = core.policies.policies
+    monkeypatch.setitem(policies, "social-media", policies["social-media"].model_copy(update={"owner": "dsl"}))
+    add_staff(core, "Kim New", "U0KIM0001")
+    reminder_days(core, clock, dt.date(2026, 12, 10), dt.date(2027, 1, 13), "U0KIM0001")
+    lists = [m for m in queued(core) if m.kind in ("ack_outstanding", "ack_not_asked")][2:]
+    assert [(m.kind, m.recipient.address) for m in lists] == [("ack_outstanding", "U0DSL00001")]
+    assert "• Kim New" in lists[0].text
+    assert ("You are receiving this as the Designated Safeguarding Lead, who owns the policy, because nobody is "
+            "recorded as the Headteacher.") in lists[0].text
+
+
 def test_reminders_are_counted_from_the_first_and_kept_apart() -> None:
     from bot.schedule.acks import reminder_due
 
