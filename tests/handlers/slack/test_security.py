@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from bot.core import Core
 from tests.handlers.slack.conftest import STAFF, SlackWorld
 from tests.handlers.slack.fake_slack_api import SignedSender, sign
@@ -97,11 +99,18 @@ def test_seen_requests_are_shared_by_processes_and_forgotten_once_out_of_the_win
         assert session.scalar(select(func.count()).select_from(SlackRequestSeen)) == 1
 
 
-def test_a_burst_sent_to_two_processes_at_once_is_taken_once_each(any_core: Core) -> None:
-    """Requests arriving together are written in groups; each is still taken exactly once, by one process."""
+def test_a_burst_sent_to_two_processes_at_once_is_taken_once_each(
+    any_core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Requests arriving together are written in groups; each is still taken exactly once, by one process. (A write
+    kept waiting past CHECK_WAIT_MS by the other process falls back to memory alone, by design: Slack's 3 s matter
+    more. On a loaded machine that happened here, so the wait is made long enough never to be reached.)"""
     from concurrent.futures import ThreadPoolExecutor
 
+    from handlers.slack import server
     from handlers.slack.server import ReplayGuard
+
+    monkeypatch.setattr(server, "CHECK_WAIT_MS", 60_000)
 
     guards = [ReplayGuard(db=any_core.db), ReplayGuard(db=any_core.db)]
     ts = str(int(time.time()))
