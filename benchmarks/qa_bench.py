@@ -19,7 +19,8 @@ is a working set: its misses were read to find what to fix, so it is no unseen m
 trips, residentials and clubs, fragments of the policy quoted back, who decides and who is told), and `fresh21` (110 in
 scope, 40 out of scope, in voices not used before: dinner ladies, governors, formal letters, terse yes-or-no demands;
 five of its questions are word for word in other splits, four of them holdouts: those five were never read); `fresh22`
-(112 in scope, 40 out of scope) walks the policy section by section in mixed voices.
+(112 in scope, 40 out of scope) walks the policy section by section in mixed voices; `fresh23` (110, 40) asks as
+parents on the staff, community-page admins, the office and IT, for someone else, and as devil's advocate.
 The dev set shipped beside the scorer (../shared/qa/dev.jsonl) is run through the real CLI by its own scorer when
 present. Targets: unseen top-1 >= 95 %, out-of-scope refusal >= 90 %, p99 <= 5 ms, cold start <= 1 s.
 To choose between two versions of the answerer without wearing out the unseen sets, compare them first with
