@@ -114,12 +114,14 @@ _ASKS_AFTER_A_REPORT = re.compile(
 
 
 # A message that also asks what the asker may post or say online about it ("the school hasn't looked into my
-# complaint yet: is it fair to post about it?") asks the policy, whose own words cover that (a complaint not yet
-# investigated): both must be there, as "any news on my report about the Facebook post?" asks only after a report.
+# complaint yet: is it fair to post about it?", "... does the policy say anything about posting before they've
+# investigated?") asks the policy, whose own words cover that (a complaint not yet investigated): both must be there,
+# as "any news on my report about the Facebook post?" asks only after a report.
 _MAY_I = re.compile(
     r"\b(?:can|could|may|should|shall)\s+(?:i|we)\b|\bis\s+it\s+(?:fair|ok|okay|alright|all\s+right|allowed|right|wrong)"
     r"|\bam\s+i\s+allowed\b|\bdoes\s+(?:it|that)\s+(?:matter|make)\b|\bwhy\s+should\s+i\b|\bwhat\s+if\b|\bhold\s+off\b"
-    r"|\bbefore\s+(?:i|we)\b|\bin\s+the\s+meantime\b|\bwhile\s+(?:i'?m|i\s+am|we'?re)\s+waiting\b",
+    r"|\bbefore\s+(?:i|we)\b|\bin\s+the\s+meantime\b|\bwhile\s+(?:i'?m|i\s+am|we'?re)\s+waiting\b"
+    r"|\bpolic(?:y|ies)\s+(?:say|says|cover|covers|allow|allows)\b|\banything\s+in\s+the\s+polic(?:y|ies)\b",
     re.IGNORECASE,
 )
 _POSTING = re.compile(

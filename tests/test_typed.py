@@ -140,6 +140,8 @@ def test_a_question_asking_for_help_with_something_is_a_question(text: str) -> N
         "school still havent looked into my complaint, can i put it on facebook while im waiting",
         "The school hasn't looked into my complaint yet. Does that make any difference to whether I post about it?",
         "what if my post upsets the teacher and they havent even looked into my complaint yet",
+        "They haven't looked into my complaint yet. Does the policy say anything about posting on Facebook meanwhile?",
+        "still no word on my complaint - is there anything in the policy about putting it online?",
     ],
 )
 def test_a_message_asking_whether_one_may_post_about_ones_complaint_asks_the_policy(message: str) -> None:
