@@ -385,7 +385,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "reputation as a teacher", "their reputation", "his reputation", "her reputation",
     ),
     "inappropriate": ("inappropriate", "unacceptable", "not acceptable", "not appropriate", "wrong",
-                      "appropriate", "acceptable", "misuse",
+                      "appropriate", "acceptable", "misuse", "not ok", "not okay", "ok and not ok",
+                      "okay and not okay", "what's ok", "whats ok", "what is ok", "dos and don'ts", "dos and donts",
                       # British for "inappropriate": no order placed ("order" alone is off topic)
                       "out of order", "bang out of order", "out of line", "over the line", "cross the line",
                       "crosses the line", "crossed the line", "overstepped", "overstep the mark", "beyond the pale"),

@@ -192,6 +192,20 @@ def test_an_answer_quoting_the_words_that_introduce_a_list_quotes_the_list_too(q
     assert "\u2022" not in single.text
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "is the policy meant to tell parents what's ok and not ok to post?",
+        "one of the policy's aims - to say what's ok and not ok for parents online?",
+    ],
+)
+def test_what_is_ok_and_not_ok_is_what_is_appropriate_and_inappropriate(qa: QuestionAnswerer, question: str) -> None:
+    """The policy's words are "appropriate and inappropriate use": "OK and not OK" says the same, and was read as the
+    objectives' first or asked about together with the rule on children's use of sites."""
+    answer = qa.answer(question, "parent")
+    assert answer.outcome == "answer" and answer.citations[0].clause == "obj-clarify"
+
+
 def test_an_answer_telling_parents_whom_to_speak_to_says_how_to_reach_them(qa: QuestionAnswerer) -> None:
     """The policy sends a parent's concern to "the class teacher, the Headteacher or Chair of Governors": the answer
     quoting it gives the school file's contacts for them (the class teacher has no details there: not repeated)."""
