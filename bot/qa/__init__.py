@@ -91,6 +91,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _INTRODUCTION = re.compile(
     r"^\s*((?:[a-z'/]+\s+){0,3}?[a-z'/]+)\s*(?:\s+here\b\s*[,.!:;-]*|\s*[:\u2013\u2014]\s*|\s+-\s+)", re.IGNORECASE
 )
+_HERE = re.compile(r"\bhere\b", re.IGNORECASE)
 _ROLES = frozenset(CONCEPT_PREFIX + c for c in ("staff", "relative", "parent", "volunteer", "governor", "head"))
 # "Can I slag the head teacher off online?", "I posted a moan about a parent": the asker says something about the
 # people the other audience's section is written for, so naming them does not lift that section (what they may say).
@@ -381,12 +382,14 @@ class QuestionAnswerer:
     def _without_introduction(self, question: str) -> list[str] | None:
         """The question's stems without the asker's role, when the message opens by giving it ("Grandad here.",
         "Supply teacher - ...", "TA here:"): who asks is not what they ask, unless they ask whether the policy covers
-        people like them. None when there is no such opening."""
+        people like them. A job the lexicon does not know ("Office manager here:", "IT technician here.") is an
+        introduction too when "here" says so. None when there is no such opening."""
         intro = _INTRODUCTION.match(question)
         if intro is None:
             return None
         role = self.index.tokens_for_stems(self.analyzer.stems(intro.group(1)))
-        if not role & _ROLES or any(t.startswith(CONCEPT_PREFIX) and t not in _ROLES for t in role):
+        said_here = _HERE.search(question, intro.end(1), intro.end()) is not None
+        if not (role & _ROLES or said_here) or any(t.startswith(CONCEPT_PREFIX) and t not in _ROLES for t in role):
             return None
         rest = self.analyzer.stems(question[intro.end():])
         tokens = self.index.tokens_for_stems(rest)

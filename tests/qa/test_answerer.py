@@ -411,6 +411,22 @@ def test_who_is_asking_before_the_question_is_not_what_is_asked(
     assert answer.answered and answer.citations[0].clause == clause
 
 
+@pytest.mark.parametrize(
+    ("question", "kept"),
+    [
+        ("Office manager here: who deals with Channel referrals?", True),  # a job the lexicon does not know, "here"
+        ("IT technician here. What happens to the school Twitter login when a teacher leaves?", True),
+        ("Office manager: who deals with Channel referrals?", False),  # without "here", maybe not who asks
+        ("Facebook question here: can I post photos of sports day?", False),  # an idea of the policy, not a job
+    ],
+)
+def test_an_unknown_job_saying_here_is_who_asks(qa: QuestionAnswerer, question: str, kept: bool) -> None:
+    """"Office manager here: a caller asked who deals with Channel referrals" was refused: the words of a job the
+    lexicon does not know counted against the question."""
+    rest = qa._without_introduction(question)
+    assert rest == (qa.analyzer.stems(question.split(" here", 1)[1]) if kept else None)
+
+
 def test_a_question_hidden_by_the_story_around_it_is_answered_when_it_alone_is_clearly_covered(
     qa: QuestionAnswerer,
 ) -> None:
