@@ -75,13 +75,16 @@ class Core:
     @cached_property
     def outbox(self) -> Outbox:
         from bot.outbox import Outbox
+        from bot.reports.cards import not_for_a_leaver
         from bot.schedule.common import no_longer_theirs
         from bot.schedule.quiet import QuietHours
 
         # Routine staff reminders are delivered only in the school's messaging hours; alerts at any hour.
         outbox = Outbox(self.db, self.vault, self.clock, hours=QuietHours(self.school))
-        # Held back until then, a reminder may meet a recipient who has left meanwhile: it is withdrawn.
+        # Held back until then, a reminder, or a card about a case, may meet a recipient who has left meanwhile: it is
+        # withdrawn.
         outbox.withholds.append(lambda session, message: no_longer_theirs(session, message, self.today()))
+        outbox.withholds.append(lambda session, message: not_for_a_leaver(session, message, self.today()))
         return outbox
 
     @cached_property

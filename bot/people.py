@@ -25,6 +25,7 @@ from bot.wording import long_date, or_list
 
 if TYPE_CHECKING:
     from bot.outbox import Outbox
+    from bot.ports import Recipient
 
 ROLES: tuple[Role, ...] = (
     "staff", "dsl", "deputy_dsl", "headteacher", "chair_of_governors", "vice_chair_of_governors", "admin"
@@ -192,6 +193,19 @@ class People:
     @staticmethod
     def by_telegram_chat(session: Session, chat_id: int) -> Person | None:
         return session.scalar(select(Person).where(Person.telegram_chat_id == chat_id))
+
+    @classmethod
+    def reached_at(cls, session: Session, recipient: Recipient) -> Person | None:
+        """The person a message to `recipient` reaches: by their Slack id, Telegram chat or (console) name. None for a
+        channel, or an address nobody listed has."""
+        if recipient.platform == "slack":
+            return cls.by_slack_id(session, recipient.address)
+        if recipient.platform == "telegram":
+            chat = recipient.address.removeprefix("-")
+            return cls.by_telegram_chat(session, int(recipient.address)) if chat.isdigit() else None
+        if recipient.platform == "console":
+            return cls.by_name(session, recipient.address)
+        return None
 
     @staticmethod
     def by_name(session: Session, name: str) -> Person | None:

@@ -45,6 +45,7 @@ OUTCOME_PREVIEW = 1_000  # a closed case's card quotes this much of its outcome,
 # The last card of someone now kept from a case: honest, and the same whatever the reason (it may be about them).
 WITHDRAWN = "This case is now with others at the school who handle concerns. Nothing more about it will be shown here."
 CARD_KINDS = ("report_alert", "report_escalation", "report_update")
+KEPT_AWAY = "withdrawn"  # the key part of the last card of someone now kept from a case (see queue_kept_away_cards)
 REMINDER = "reminder"  # the key part of an escalation step's reminder on a card someone already has
 MOVED = "moved"  # the key part of the DSL channel's last card of a case that left it (see queue_moved_card)
 
@@ -78,6 +79,23 @@ def where_to_act(
     name = person.name if person is not None else "YOUR FULL NAME"
     return (f'To read all of it, {what}, type on the bot\'s server: policybot reports show {code} --as "{name}" (then '
             f"reports {then}, in the same way).")
+
+
+
+
+
+def not_for_a_leaver(session: Session, message: OutboundMessage, today: dt.date) -> str | None:
+    """Why a message about a case, held back (Slack down, retries), is not delivered on `today`: it was for someone
+    who has left since (their leave date has come), who may no longer open the case and must not read it in a card
+    (an outbox Withhold). The others it went to, and the DSL channel, have their own; a case nobody acknowledges
+    escalates. None: deliver it (also for a channel, an address nobody listed has, or a card's last update taking the
+    case out of it, which only removes what it showed; a Home redraw is drawn as they may see it when delivered)."""
+    if message.kind not in CARD_KINDS or (message.key.startswith("report:") and f":{KEPT_AWAY}:" in message.key):
+        return None
+    person = People.reached_at(session, message.recipient)
+    if person is not None and person.leave_date is not None and person.leave_date <= today:
+        return "its recipient has left, and may no longer see the case"
+    return None
 
 
 class Cards(ReportsPart):
@@ -393,7 +411,7 @@ class Cards(ReportsPart):
         for person in named:
             for target in own_addresses(person):
                 if target in carded:
-                    self._queue_last_card(session, report, category, target, "withdrawn", WITHDRAWN)
+                    self._queue_last_card(session, report, category, target, KEPT_AWAY, WITHDRAWN)
 
     def queue_moved_card(self, session: Session, report: ReportRow, category: Category) -> None:
         """The DSL channel's card of a case that now goes by direct message: its last update, without buttons, so

@@ -103,15 +103,9 @@ def no_longer_theirs(session: Session, message: OutboundMessage, today: dt.date)
     """Why a staff reminder held back (outside the messaging hours, Slack down) is not delivered on `today`: its
     recipient has left (their leave date has come) or is no longer listed (an outbox Withhold). None: deliver it.
     What the policy asks about a leaver (their passwords, their pictures) goes to the admin, and goes on."""
-    if message.kind not in ROUTINE_KINDS:
+    if message.kind not in ROUTINE_KINDS or message.recipient.platform not in ("slack", "console"):
         return None
-    recipient = message.recipient
-    if recipient.platform == "slack":
-        person = People.by_slack_id(session, recipient.address)
-    elif recipient.platform == "console":
-        person = People.by_name(session, recipient.address)
-    else:
-        return None
+    person = People.reached_at(session, message.recipient)
     if person is None:
         return "its recipient is no longer listed"
     if person.leave_date is not None and person.leave_date <= today:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from bot.core import Core
 from bot.outbox import OutboxRow
@@ -331,3 +332,31 @@ def test_a_case_the_head_acknowledged_stays_theirs_to_follow(core: Core) -> None
     assert _following(core, "Alex Head") == [receipt.reference]
     [case] = core.reports.cases_to_follow(actor(core, "Dana Lead"))
     assert (case.status, case.acknowledged_by) == ("acknowledged", "Alex Head")
+
+
+def test_a_card_held_back_does_not_reach_a_dsl_who_has_left_meanwhile(slack_core: Core, clock: ManualClock) -> None:
+    """Slack is down when an urgent concern comes in on Sam Deputy's last day, with Dana Lead away (so the case is
+    Sam's); by the time Slack is back, Sam has left. The card about the case (its text) is withdrawn, not delivered to
+    someone who may no longer open it; the DSL channel's still goes, and the case escalates as any unacknowledged
+    one."""
+    from tests.reports.conftest import deliver_all, notifiers
+
+    core = slack_core
+    core.people.set_away("Dana Lead", core.today() + dt.timedelta(days=14))
+    core.people.set_leave_date("Sam Deputy", core.today() + dt.timedelta(days=1))
+    receipt = core.reports.submit("child_at_risk", TEXT, channel="console")
+    down = notifiers(failures=1_000)
+    core.outbox.dispatch(down, core.reports.resolve_recipient)  # type: ignore[arg-type]
+    with core.db.session() as session:
+        queued = session.scalars(select(OutboxRow.key).where(OutboxRow.kind == "report_alert")).all()
+    assert any("U0DSL00002" in key for key in queued)  # the case was Sam's
+    clock.advance(days=1)
+    up = notifiers()
+    deliver_all(core, up, clock)
+    assert {m.recipient.address for m in up["slack"].delivered if m.kind == "report_alert"} == {"C0DSLCHAN"}
+    # (Sam's Home tab may still be redrawn: it is drawn as Sam may see it, without the case)
+    assert not [m for m in up["slack"].delivered if m.recipient.address == "U0DSL00002" and m.kind.startswith("report")]
+    with core.db.session() as session:
+        withdrawn = session.scalars(select(OutboxRow).where(OutboxRow.status == "cancelled")).all()
+    assert any("U0DSL00002" in row.key and row.kind == "report_alert" for row in withdrawn)
+    assert all(receipt.code not in (row.last_error or "") for row in withdrawn)
