@@ -1372,7 +1372,6 @@ def test_reminders_held_back_never_reach_someone_who_has_left_or_been_removed(co
     assert waiting == []
 
 
-
 def test_a_failing_reminder_rule_holds_up_neither_escalations_nor_the_other_rules(
     core: Core, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
