@@ -41,6 +41,11 @@ ROLE_LABELS: dict[str, str] = {
 }
 
 
+def role_label(role: str) -> str:
+    """A role as people read it: a policy's owner may be a role the school names that has no label here."""
+    return ROLE_LABELS.get(role, role.replace("_", " "))
+
+
 _FIELD_WORDS = {"name": "name", "slack_user_id": "Slack id", "email": "email address"}
 CSV_COLUMNS = ("name", "roles", "slack_user_id", "telegram_chat_id", "email", "start_date")
 _CSV_ALIASES = {"role": "roles", "slack": "slack_user_id", "slack_id": "slack_user_id", "telegram": "telegram_chat_id",
@@ -136,10 +141,13 @@ class Person(Base):
     def is_away(self, day: dt.date) -> bool:
         return self.away_until is not None and day <= self.away_until
 
+    def has_left(self, day: dt.date) -> bool:
+        """Whether their leave date (the first day they are gone) has come by `day`."""
+        return self.leave_date is not None and self.leave_date <= day
+
     def is_current(self, day: dt.date) -> bool:
         started = self.start_date is None or self.start_date <= day
-        left = self.leave_date is not None and self.leave_date <= day
-        return started and not left
+        return started and not self.has_left(day)
 
     def set_roles(self, roles: Iterable[str]) -> None:
         wanted = set(roles)

@@ -210,8 +210,8 @@ LATE_WINDOW = 14 * 24 * 3600.0
 def may_be_a_late_answer(qa: QuestionAnswerer, text: str, audience: AskerAudience = "parent") -> bool:
     """Whether a message typed days after the school asked its sender a question about their report (past
     ANSWER_WINDOW, in which anything typed may be the answer) may still be that answer: the policy has no answer to
-    it. Not covered ("sorry for the late reply, she is fine now, class 5R"), or words the
-    answerer cannot take as a question (too long, not in English: a real answer often is). A message the policy
-    answers is a question again. Asked without keeping it as a question the policy missed (bot.qa.gaps)."""
+    it. Not covered ("sorry for the late reply, she is fine now, class 5R"), or words the answerer cannot take as a
+    question (too long, not in English: a real answer often is). A message the policy answers is a question again.
+    Asked without keeping it as a question the policy missed (bot.qa.gaps)."""
     outcome = qa.answer(text, audience).outcome
     return outcome == "refuse" or (outcome == "invalid" and any(ch.isalpha() for ch in text))

@@ -81,9 +81,6 @@ def where_to_act(
             f"reports {then}, in the same way).")
 
 
-
-
-
 def not_for_a_leaver(session: Session, message: OutboundMessage, today: dt.date) -> str | None:
     """Why a message about a case, held back (Slack down, retries), is not delivered on `today`: it was for someone
     who has left since (their leave date has come), who may no longer open the case and must not read it in a card
@@ -93,7 +90,7 @@ def not_for_a_leaver(session: Session, message: OutboundMessage, today: dt.date)
     if message.kind not in CARD_KINDS or (message.key.startswith("report:") and f":{KEPT_AWAY}:" in message.key):
         return None
     person = People.reached_at(session, message.recipient)
-    if person is not None and person.leave_date is not None and person.leave_date <= today:
+    if person is not None and person.has_left(today):
         return "its recipient has left, and may no longer see the case"
     return None
 

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.people import ROLE_LABELS, People, Person
+from bot.people import ROLE_LABELS, People, Person, role_label
 from bot.ports import Button, OutboundMessage
 from bot.schedule.common import (
     LastSent,
@@ -648,7 +648,7 @@ class Acks:
                     name=person.name,
                     acknowledged_at=ack.acknowledged_at,
                     recorded_by=ack.recorded_by,
-                    left_on=person.leave_date if person.leave_date and person.leave_date <= today else None,
+                    left_on=person.leave_date if person.has_left(today) else None,
                 )
                 for ack, person, published in session.execute(query).all()
             ]
@@ -885,7 +885,7 @@ class Acks:
         if policy is not None and policy.owner != "headteacher":
             owners = People.with_role(session, policy.owner, on=today)
             if owners:
-                owner = ROLE_LABELS.get(policy.owner, policy.owner.replace("_", " "))
+                owner = role_label(policy.owner)
                 return owners, f"You are receiving this as the {owner}, who owns the policy, {because}"
         governors, governor = governors_on(session, today)
         return governors, f"You are receiving this as {acting_as(governor)} {because}"

@@ -108,7 +108,7 @@ def no_longer_theirs(session: Session, message: OutboundMessage, today: dt.date)
     person = People.reached_at(session, message.recipient)
     if person is None:
         return "its recipient is no longer listed"
-    if person.leave_date is not None and person.leave_date <= today:
+    if person.has_left(today):
         return "its recipient has left"
     return None
 

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.outbox import CANCELLED, OutboxRow
-from bot.people import ROLE_LABELS, People, Person
+from bot.people import People, Person, role_label
 from bot.policy.models import MAX_VERSION_CHARS
 from bot.ports import Button, OutboundMessage
 from bot.schedule.common import (
@@ -446,7 +446,7 @@ class Reviews:
     ) -> str:
         """Why the chair of governors (or the vice-chair, with no chair) is prompted: nobody holds the policy's owner
         role, or the review is four weeks overdue."""
-        owner = ROLE_LABELS.get(policy.owner, policy.owner.replace("_", " "))
+        owner = role_label(policy.owner)
         acting = acting_as(governor)
         if not holders:
             return (f"You are receiving this as {acting} because nobody is recorded as the {owner}, who owns "
