@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.config import School, Settings
+from bot.config import School
 from bot.core import Core
-from bot.people import People
 from bot.ports import DeliveryError, ManualClock, OutboundMessage
 from bot.reports import Actor
-from bot.storage import Database
 from tests.conftest import make_core, make_settings
 
 
@@ -56,35 +53,8 @@ def actor(core: Core, name: str) -> Actor:
     return found
 
 
-@pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated and seeded SQLite file, copied for each test: migrating afresh each time dominated the run."""
-    from bot.config import REPO_ROOT, load_school
-
-    path = tmp_path_factory.mktemp("template") / "policybot.db"
-    db = Database(f"sqlite:///{path}")
-    db.upgrade()
-    People(db).seed(load_school(REPO_ROOT / "school.example.yaml").people)
-    db.dispose()  # the last connection checkpoints the WAL into the file
-    return path
-
-
-def core_from_template(settings: Settings, school: School, clock: ManualClock, template: Path) -> Core:
-    target = Path(settings.resolved_database_url.split("///", 1)[1])
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(template, target)
-    return make_core(settings, school, clock)  # prepare() still runs: a no-op upgrade and seed
-
-
 @pytest.fixture
-def core(settings: Settings, school: School, clock: ManualClock, migrated_template: Path) -> Iterator[Core]:
-    c = core_from_template(settings, school, clock, migrated_template)
-    yield c
-    c.db.dispose()
-
-
-@pytest.fixture
-def slack_core(tmp_path: Path, school: School, clock: ManualClock, migrated_template: Path) -> Iterator[Core]:
+def slack_core(tmp_path: Path, school: School, clock: ManualClock) -> Iterator[Core]:
     """A core with Slack and Telegram configured, so alerts are addressed to real platform ids."""
     settings = make_settings(
         tmp_path,
@@ -93,6 +63,6 @@ def slack_core(tmp_path: Path, school: School, clock: ManualClock, migrated_temp
         slack_dsl_channel="C0DSLCHAN",
         telegram_bot_token="123:abc",
     )
-    core = core_from_template(settings, school, clock, migrated_template)
+    core = make_core(settings, school, clock)
     yield core
     core.db.dispose()
